@@ -1,0 +1,14 @@
+//! tobira-domain: the rules of tobira and nothing else.
+//!
+//! Invariants of this crate:
+//! - no I/O: no network, database, file system or clock access; the Cargo manifest lists no I/O crate;
+//! - functions are synchronous and take `now` (and any randomness) as parameters;
+//! - every limit and scale comes from [`policy::Policy`], never from a constant in code.
+
+pub mod audit;
+pub mod authn;
+pub mod org;
+pub mod policy;
+pub mod rbac;
+pub mod time_util;
+pub mod zone;

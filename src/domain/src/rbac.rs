@@ -1,0 +1,77 @@
+//! Access vocabulary: account status and why a grant exists.
+//!
+//! Invariant: a grant always records its source, so a review can tell birthright access (from HR
+//! rules) from access someone requested or an elevation.
+
+use serde::{Deserialize, Serialize};
+
+/// The state of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    /// Temporarily stopped (leave, an officer's suspension, a contract suspended); restorable.
+    Suspended,
+    /// Stopped for good (leaver); kept until the retention period ends.
+    Disabled,
+    /// Removed after retention; the row stays as a tombstone for the audit trail.
+    Deleted,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Disabled => "disabled",
+            AccountStatus::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AccountStatus::Active, AccountStatus::Suspended, AccountStatus::Disabled, AccountStatus::Deleted]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+/// Why an account holds a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantSource {
+    /// From the policy's birthright rules (department, post, employment type).
+    Birthright,
+    /// Requested and approved.
+    Request,
+    /// A time-limited activation of a privileged role.
+    Elevation,
+    /// A delegate's (代行者) rights for a period.
+    Delegate,
+    /// Set up by `tobira admin bootstrap` before anyone else existed.
+    Bootstrap,
+}
+
+impl GrantSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantSource::Birthright => "birthright",
+            GrantSource::Request => "request",
+            GrantSource::Elevation => "elevation",
+            GrantSource::Delegate => "delegate",
+            GrantSource::Bootstrap => "bootstrap",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips() {
+        for s in [AccountStatus::Active, AccountStatus::Suspended, AccountStatus::Disabled, AccountStatus::Deleted] {
+            assert_eq!(AccountStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AccountStatus::parse("Active"), None);
+    }
+}
