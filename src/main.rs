@@ -1,1 +1,207 @@
-fn main(){}
+//! The `tobira` command: serve, migrate, policy check, audit verify, admin bootstrap.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tobira::app::clock::{Clock, SystemClock};
+use tobira::config::Config;
+use tobira::startup;
+use tobira::store;
+use tobira_domain::audit::AuditEvent;
+
+#[derive(Parser)]
+#[command(name = "tobira", version, about = "Identity lifecycle and access control for municipalities (統合ID管理)")]
+struct Cli {
+    /// Configuration file (TOML); defaults, then this file, then TOBIRA__SECTION__KEY variables.
+    #[arg(long, env = "TOBIRA_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (migrates the database and records the policy first).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Policy files.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy directory (default: the configured one); prints every error with file and line.
+    Check { dir: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first bad record if it was modified, deleted or reordered.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first security-officer account and print its temporary password once.
+    Bootstrap {
+        /// Login ID (default: generated from the policy's privileged prefix).
+        #[arg(long)]
+        login_id: Option<String>,
+    },
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log.format == "text" {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).with_current_span(false).init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tobira: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Policy { command: PolicyCommand::Check { dir } } => return policy_check(&config, dir),
+        Command::Audit { command: AuditCommand::Verify } => audit_verify(&config),
+        Command::Migrate => migrate(&config),
+        Command::Admin { command: AdminCommand::Bootstrap { login_id } } => bootstrap(&config, login_id),
+        Command::Serve => serve(config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tobira: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
+    let dir = dir.unwrap_or_else(|| PathBuf::from(&config.policy_dir));
+    match tobira::app::policy::read_dir(&dir) {
+        Ok(p) => {
+            println!(
+                "policy OK: {} — {} files, {} zones, {} systems, {} roles, {} classification levels; digest {}",
+                p.municipality.name,
+                p.files.len(),
+                p.zones.len(),
+                p.systems.len(),
+                p.roles.len(),
+                p.classification.levels.len(),
+                p.digest
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{e}");
+            }
+            eprintln!("policy check failed: {} error(s)", errors.0.len());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    let (_, applied) = startup::migrated_pool(config)?;
+    if applied.is_empty() {
+        println!("database is up to date");
+    } else {
+        for m in applied {
+            println!("applied {m}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
+    let pool = startup::pool(config)?;
+    let mut conn = pool.get().context("database connection")?;
+    let v = store::audit::verify(&mut conn, 1_000)?;
+    let (outcome, code) = match &v.first_break {
+        None => {
+            println!("audit chain intact: {} records; head #{} {}", v.checked, v.head.seq, v.head.hash);
+            (tobira_domain::audit::Outcome::Success, ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            println!("audit chain BROKEN at record #{}: {b}", b.first_bad_seq());
+            println!("{} records verified before the break; last intact record #{} {}", v.checked, v.head.seq, v.head.hash);
+            (tobira_domain::audit::Outcome::Failure, ExitCode::from(1))
+        }
+    };
+    // The verification itself goes on record, so reports can show when the chain was last checked.
+    let event = AuditEvent::new("system:cli", "audit.verified", "audit_events").with_outcome(outcome).with_details(serde_json::json!({
+        "checked": v.checked,
+        "first_bad_seq": v.first_break.as_ref().map(|b| b.first_bad_seq()),
+        "break": v.first_break.as_ref().map(|b| b.to_string()),
+    }));
+    store::write_tx(&mut conn, |c| store::audit::append(c, SystemClock.now_ms(), vec![event]))?;
+    Ok(code)
+}
+
+fn bootstrap(config: &Config, login_id: Option<String>) -> anyhow::Result<ExitCode> {
+    let policy = startup::policy(config)?;
+    let (pool, _) = startup::migrated_pool(config)?;
+    let mut conn = pool.get()?;
+    let now = SystemClock.now_ms();
+    tobira::app::policy::record(&mut conn, &policy, now)?;
+    match tobira::app::bootstrap::run(&mut conn, &policy, now, login_id) {
+        Ok(b) => {
+            println!("セキュリティ担当アカウントを作成しました / Security officer account created");
+            println!("  login ID:           {}", b.login_id);
+            println!("  temporary password: {}", b.temporary_password);
+            println!("この仮パスワードは一度だけ表示されます。初回サインイン時に変更が必要です。");
+            println!("This temporary password is shown only once and must be changed at first sign-in.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(tobira::app::AppError::Conflict(m)) => {
+            eprintln!("tobira: bootstrap refused: {m}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    init_logging(&config);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (data_dir, db, policy_dir) = (config.data_dir.clone(), store::redact_url(&config.database.url), config.policy_dir.clone());
+        let public_url = config.http.public_url.clone();
+        let app = startup::Application::build(config, clock).await?;
+        if app.master_key_created {
+            eprintln!("tobira: created a new master key in {data_dir}; back it up: without it the signing keys and secrets cannot be opened");
+        }
+        eprintln!("tobira: serving on http://127.0.0.1:{} (public URL {public_url})", app.port());
+        eprintln!("tobira: data in {data_dir} (database {db}); policy from {policy_dir}");
+        app.run().await?;
+        eprintln!("tobira: stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}

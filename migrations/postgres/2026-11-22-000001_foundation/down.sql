@@ -1,0 +1,15 @@
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE signing_keys;
+DROP TABLE sessions;
+DROP TABLE webauthn_credentials;
+DROP TABLE totp_credentials;
+DROP TABLE password_history;
+DROP TABLE password_credentials;
+DROP TABLE grants;
+DROP TABLE roles;
+DROP TABLE systems;
+DROP TABLE accounts;
+DROP TABLE person_departments;
+DROP TABLE people;
+DROP TABLE departments;

@@ -1,0 +1,141 @@
+//! The audit appender for events that are not part of a larger change (a sign-in, a token): callers
+//! hand over an event and wait; one task commits whatever has queued in a single transaction (group
+//! commit) and answers each caller only once its event is committed. Events that describe a state
+//! change do not come here: they are appended in the change's own transaction.
+//!
+//! Every committed record is then exported (JSON lines to a file, and/or syslog) when configured, so
+//! a copy lives outside the database (R-LG-02). Export failures are counted and logged (R-LG-07);
+//! the database record stands.
+
+use super::clock::Clock;
+use super::AppError;
+use crate::store::{self, DbPool};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tobira_domain::audit::{AuditEvent, AuditRecord};
+use tobira_domain::time_util::rfc3339_utc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Queue length before callers wait (back-pressure instead of unbounded memory).
+const QUEUE: usize = 16_384;
+
+struct Pending {
+    event: AuditEvent,
+    done: oneshot::Sender<Result<i64, String>>,
+}
+
+#[derive(Clone)]
+pub struct AuditLog {
+    tx: mpsc::Sender<Pending>,
+    exporter: Arc<Exporter>,
+}
+
+impl AuditLog {
+    /// Starts the committing task; it ends when every `AuditLog` clone is dropped and the queue is empty.
+    pub fn start(pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) -> (AuditLog, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let handle = tokio::spawn(run(rx, pool, clock, exporter.clone(), batch_max.max(1)));
+        (AuditLog { tx, exporter }, handle)
+    }
+
+    /// Records `event`; returns its sequence number once committed.
+    pub async fn record(&self, event: AuditEvent) -> Result<i64, AppError> {
+        let (done, wait) = oneshot::channel();
+        self.tx.send(Pending { event, done }).await.map_err(|_| AppError::AuditUnavailable("the appender has stopped".into()))?;
+        wait.await.map_err(|_| AppError::AuditUnavailable("the appender stopped before committing".into()))?.map_err(AppError::AuditUnavailable)
+    }
+
+    pub fn exporter(&self) -> &Exporter {
+        &self.exporter
+    }
+}
+
+async fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) {
+    let mut batch = Vec::with_capacity(batch_max);
+    while rx.recv_many(&mut batch, batch_max).await > 0 {
+        let (events, waiters): (Vec<AuditEvent>, Vec<_>) = batch.drain(..).map(|p| (p.event, p.done)).unzip();
+        let (pool, clock, exporter) = (pool.clone(), clock.clone(), exporter.clone());
+        let result = tokio::task::spawn_blocking(move || -> Result<Vec<AuditRecord>, String> {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let now = clock.now_ms();
+            let records = store::write_tx(&mut conn, |c| store::audit::append(c, now, events)).map_err(|e| e.to_string())?;
+            exporter.export(&records);
+            Ok(records)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match result {
+            Ok(records) => {
+                for (w, r) in waiters.into_iter().zip(records) {
+                    let _ = w.send(Ok(r.seq));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "audit group commit failed");
+                for w in waiters {
+                    let _ = w.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Copies of committed records outside the database.
+pub struct Exporter {
+    file: Option<(PathBuf, Mutex<std::fs::File>)>,
+    syslog: Option<(PathBuf, std::os::unix::net::UnixDatagram)>,
+    hostname: String,
+    failures: AtomicU64,
+}
+
+impl Exporter {
+    pub fn none() -> Exporter {
+        Exporter { file: None, syslog: None, hostname: "-".into(), failures: AtomicU64::new(0) }
+    }
+
+    /// Opens the configured destinations; empty strings mean off.
+    pub fn open(export_file: &str, syslog_socket: &str) -> std::io::Result<Exporter> {
+        let mut e = Exporter::none();
+        if !export_file.is_empty() {
+            let f = std::fs::OpenOptions::new().create(true).append(true).open(export_file)?;
+            e.file = Some((PathBuf::from(export_file), Mutex::new(f)));
+        }
+        if !syslog_socket.is_empty() {
+            e.syslog = Some((PathBuf::from(syslog_socket), std::os::unix::net::UnixDatagram::unbound()?));
+        }
+        e.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "-".into());
+        Ok(e)
+    }
+
+    /// Exports had to be skipped this many times since start.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    pub fn export(&self, records: &[AuditRecord]) {
+        if records.is_empty() || (self.file.is_none() && self.syslog.is_none()) {
+            return;
+        }
+        for r in records {
+            let line = serde_json::to_string(r).expect("records serialise");
+            if let Some((path, f)) = &self.file {
+                let res = f.lock().map_err(|_| std::io::Error::other("poisoned")).and_then(|mut f| writeln!(f, "{line}"));
+                self.note(res, path);
+            }
+            if let Some((path, sock)) = &self.syslog {
+                // RFC 5424: facility authpriv (10), severity informational (6) → PRI 86.
+                let msg = format!("<86>1 {} {} tobira - audit - {}", rfc3339_utc(r.occurred_at), self.hostname, line);
+                self.note(sock.send_to(msg.as_bytes(), path).map(|_| ()), path);
+            }
+        }
+    }
+
+    fn note(&self, res: std::io::Result<()>, dest: &Path) {
+        if let Err(e) = res {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(destination = %dest.display(), error = %e, "audit export failed; the database record stands");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! `tobira admin bootstrap`: the first security-officer account, created once.
+//!
+//! The account is a privileged ID (R-PR-06: never a default name such as `admin`) with a random
+//! temporary password that must be changed at first sign-in (R-AU-06). The password is returned to
+//! the caller to show once; only its argon2id hash is stored. Refused when any account already holds
+//! the security officer's role.
+
+use super::AppError;
+use crate::crypto::password;
+use crate::store::{self, accounts::{Account, Grant}, DbConnection};
+use serde_json::json;
+use tobira_domain::audit::{AuditEvent, AuditRecord};
+use tobira_domain::policy::{OfficerFunction, Policy};
+use tobira_domain::rbac::GrantSource;
+
+pub const ACTOR: &str = "system:bootstrap";
+
+/// Length of the temporary password: 20 characters of a 57-letter alphabet ≈ 116 bits.
+const TEMP_PASSWORD_LEN: usize = 20;
+
+#[derive(Debug)]
+pub struct Bootstrapped {
+    pub login_id: String,
+    pub temporary_password: String,
+    pub records: Vec<AuditRecord>,
+}
+
+/// A login id for the bootstrap account: the policy's privileged prefix, `so-` and four random digits.
+fn generated_login_id(policy: &Policy) -> Result<String, AppError> {
+    let mut b = [0u8; 2];
+    crate::crypto::random_bytes(&mut b)?;
+    Ok(format!("{}so-{:04}", policy.privileged.account_prefix, u16::from_le_bytes(b) % 10_000))
+}
+
+pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<String>) -> Result<Bootstrapped, AppError> {
+    let role = policy.officer_role(OfficerFunction::SecurityOfficer).expect("validated policies define the security officer").to_string();
+    let login_id = match login_id {
+        Some(l) => {
+            let l = l.trim().to_string();
+            if l.is_empty() || l.len() > 64 || !l.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+                return Err(AppError::Invalid("a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'".into()));
+            }
+            if policy.privileged.is_forbidden_name(&l) {
+                return Err(AppError::Invalid(format!("`{l}` is a default or generic name; privileged IDs must not use one (R-PR-06)")));
+            }
+            l
+        }
+        None => generated_login_id(policy)?,
+    };
+    let temporary_password = password::temporary(TEMP_PASSWORD_LEN)?;
+    // Hash before the transaction: it is deliberately slow.
+    let hash = password::hash(&temporary_password, &policy.password.hashing)?;
+    let records = store::write_tx(conn, |c| {
+        if store::accounts::holders_of_role(c, &role, now)? > 0 {
+            return Err(AppError::Conflict(format!("a security officer account already exists (role {role}); bootstrap runs only once")));
+        }
+        if store::accounts::by_login_id(c, &login_id)?.is_some() {
+            return Err(AppError::Conflict(format!("login ID `{login_id}` is taken")));
+        }
+        if !store::accounts::role_exists(c, &role)? {
+            return Err(AppError::Invalid(format!("role {role} is not in the stored register; start the service once or run migrate first")));
+        }
+        let mut account = Account::new(store::new_id(), login_id.clone(), None, now);
+        account.is_privileged = true;
+        store::accounts::insert(c, &account)?;
+        store::accounts::set_password(c, &account.id, &hash, true, now, None)?;
+        let mut grant = Grant::new(&account.id, &role, GrantSource::Bootstrap, now);
+        grant.reason = Some("tobira admin bootstrap".into());
+        store::accounts::insert_grant(c, &grant)?;
+        let events = vec![
+            AuditEvent::new(ACTOR, "account.created", format!("account:{login_id}")).with_details(json!({ "privileged": true, "temporary_password": "issued", "must_change_password": true })),
+            AuditEvent::new(ACTOR, "grant.added", format!("account:{login_id}")).with_details(json!({ "role": role, "source": GrantSource::Bootstrap.as_str(), "grant_id": grant.id })),
+        ];
+        Ok(store::audit::append(c, now, events)?)
+    })?;
+    Ok(Bootstrapped { login_id, temporary_password, records })
+}

@@ -1,0 +1,42 @@
+//! Signing keys exist from the first start on and are never regenerated on restart: when a key of an
+//! algorithm is missing it is generated and stored (sealed under the master key) with an audit event;
+//! stored keys are checked to open under the configured master key, so a node started with the wrong
+//! master key refuses to start instead of signing with keys nobody trusts.
+
+use super::AppError;
+use crate::crypto::master_key::MasterKey;
+use crate::crypto::signing::{self, Alg};
+use crate::crypto::CryptoError;
+use crate::store::{self, keys::KeyRow, DbConnection};
+use serde_json::json;
+use tobira_domain::audit::{AuditEvent, AuditRecord};
+
+/// Ensures one unretired key per algorithm; returns the keys and the audit records written.
+pub fn ensure(conn: &mut DbConnection, master: &MasterKey, now: i64) -> Result<(Vec<KeyRow>, Vec<AuditRecord>), AppError> {
+    store::write_tx(conn, |c| {
+        let mut keys = store::keys::all(c)?;
+        for k in keys.iter().filter(|k| k.retired_at.is_none()) {
+            let alg = Alg::parse(&k.alg).ok_or_else(|| AppError::Invalid(format!("stored key {} has unknown algorithm {}", k.kid, k.alg)))?;
+            signing::check_stored(alg, &k.kid, &k.private_key_encrypted, &k.public_key, master).map_err(|e| match e {
+                CryptoError::Open { .. } => AppError::Invalid(format!(
+                    "signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with",
+                    k.kid
+                )),
+                other => AppError::Crypto(other),
+            })?;
+        }
+        let mut events = Vec::new();
+        for alg in Alg::ALL {
+            if keys.iter().any(|k| k.alg == alg.as_str() && k.retired_at.is_none()) {
+                continue;
+            }
+            let new = signing::generate(alg, master)?;
+            let row = KeyRow { kid: new.kid, alg: alg.as_str().into(), private_key_encrypted: new.private_sealed, public_key: new.public_b64, created_at: now, retired_at: None };
+            store::keys::insert(c, &row)?;
+            events.push(AuditEvent::new("system:keys", "key.generated", format!("key:{}", row.kid)).with_details(json!({ "alg": row.alg })));
+            keys.push(row);
+        }
+        let records = store::audit::append(c, now, events)?;
+        Ok((keys, records))
+    })
+}

@@ -1,0 +1,72 @@
+//! Use cases. Each loads what it needs, asks the domain, then writes the new state and its audit
+//! events in one database transaction (`store::write_tx`). Blocking work runs on blocking threads.
+
+pub mod audit_log;
+pub mod bootstrap;
+pub mod clock;
+pub mod keys;
+pub mod policy;
+pub mod registry;
+
+use crate::config::Config;
+use crate::crypto::master_key::MasterKey;
+use crate::crypto::CryptoError;
+use crate::store::{DbPool, StoreError};
+use std::sync::Arc;
+use tobira_domain::policy::Policy;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("the audit log could not record the event: {0}")]
+    AuditUnavailable(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Store(StoreError::Query(e))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Store(StoreError::Pool(e))
+    }
+}
+
+/// Everything a request or job needs, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub policy: Arc<Policy>,
+    pub audit: audit_log::AuditLog,
+    pub clock: Arc<dyn clock::Clock>,
+    pub master_key: Arc<MasterKey>,
+}
+
+impl App {
+    /// Runs blocking database work on a blocking thread with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::store::DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))?
+    }
+}

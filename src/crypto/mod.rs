@@ -1,0 +1,26 @@
+//! Cryptography adapters: the master key and encryption at rest, signing keys, password hashing.
+//!
+//! Invariant: secrets (keys, passwords, hashes) never appear in `Debug` output, logs or errors.
+
+pub mod master_key;
+pub mod password;
+pub mod signing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("master key file {path}: {reason}")]
+    MasterKey { path: String, reason: String },
+    #[error("cannot decrypt data sealed for {purpose}: wrong master key or damaged data")]
+    Open { purpose: String },
+    #[error("the system random source failed")]
+    Random,
+    #[error("key material is invalid: {0}")]
+    Key(String),
+    #[error("password hashing: {0}")]
+    Hash(String),
+}
+
+/// Fills `buf` from the operating system's random source.
+pub fn random_bytes(buf: &mut [u8]) -> Result<(), CryptoError> {
+    aws_lc_rs::rand::fill(buf).map_err(|_| CryptoError::Random)
+}

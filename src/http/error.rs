@@ -1,0 +1,96 @@
+//! The one place where failures become HTTP responses. A 500 shows an error id and logs the cause
+//! under that id; database or other internal text never reaches the client. Messages are Japanese
+//! first, with English beside them.
+
+use crate::app::AppError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// The cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(m) => ApiError::BadRequest(m),
+            AppError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = match self {
+            ApiError::BadRequest(m) => json!({ "error": "bad_request", "message": "リクエストが正しくありません。", "message_en": m }),
+            ApiError::NotFound => json!({ "error": "not_found", "message": "ページが見つかりません。", "message_en": "Not found." }),
+            ApiError::Conflict(m) => json!({ "error": "conflict", "message": "現在の状態では実行できません。", "message_en": m }),
+            ApiError::Unavailable(m) => json!({ "error": "unavailable", "message": "一時的に利用できません。", "message_en": m }),
+            ApiError::Internal(cause) => {
+                let error_id = uuid::Uuid::new_v4().to_string();
+                tracing::error!(error_id = %error_id, cause = %cause, "internal error");
+                json!({
+                    "error": "internal_error",
+                    "message": format!("内部エラーが発生しました。問い合わせの際はエラーID {error_id} をお伝えください。"),
+                    "message_en": format!("An internal error occurred. Quote error id {error_id} when reporting it."),
+                    "error_id": error_id,
+                })
+            }
+        };
+        HttpResponse::build(self.status_code()).json(body)
+    }
+}
+
+/// Any route that does not exist.
+pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[actix_web::test]
+    async fn internal_errors_show_an_id_and_never_the_cause() {
+        let cause = AppError::Store(StoreError::Integrity("relation \"accounts\" password=hunter2".into()));
+        let res = ApiError::from(cause).error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let id = v["error_id"].as_str().unwrap();
+        assert_eq!(id.len(), 36);
+        assert!(v["message"].as_str().unwrap().contains(id));
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("hunter2") && !text.contains("accounts"), "{text}");
+    }
+
+    #[actix_web::test]
+    async fn domain_refusals_keep_their_message() {
+        let res = ApiError::from(AppError::Conflict("already exists".into())).error_response();
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+    }
+}

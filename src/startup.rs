@@ -1,0 +1,116 @@
+//! Building the application from a [`Config`] value: policy, master key, database (migrated), the
+//! register and policy digest on record, signing keys, the audit appender and the HTTP server. No
+//! globals; tests build as many instances as they like, on port 0.
+
+use crate::app::audit_log::{AuditLog, Exporter};
+use crate::app::clock::Clock;
+use crate::app::{self, App};
+use crate::config::Config;
+use crate::crypto::master_key::{MasterKey, Origin};
+use crate::store::{self, DbPool, PoolOptions};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, HttpServer};
+use anyhow::{anyhow, Context};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Opens the database pool the configuration names.
+pub fn pool(config: &Config) -> anyhow::Result<DbPool> {
+    let opts = PoolOptions {
+        max_size: config.database.pool_size.max(1),
+        connect_timeout: Duration::from_secs(config.database.connect_timeout_seconds.max(1)),
+        busy_timeout_ms: config.database.busy_timeout_ms,
+    };
+    store::connect(&config.database.url, &opts).with_context(|| format!("database {}", store::redact_url(&config.database.url)))
+}
+
+/// Opens the pool and applies pending migrations; returns the pool and the migrations applied.
+pub fn migrated_pool(config: &Config) -> anyhow::Result<(DbPool, Vec<String>)> {
+    let pool = pool(config)?;
+    let mut conn = pool.get().context("database connection")?;
+    let applied = store::migrate(&mut conn)?;
+    drop(conn);
+    Ok((pool, applied))
+}
+
+/// Loads the policy directory, with every error in one message.
+pub fn policy(config: &Config) -> anyhow::Result<tobira_domain::policy::Policy> {
+    app::policy::read_dir(Path::new(&config.policy_dir)).map_err(|e| anyhow!("the policy in {} is not valid:\n{e}", config.policy_dir))
+}
+
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    app: App,
+    audit_task: tokio::task::JoinHandle<()>,
+    pub master_key_created: bool,
+}
+
+impl Application {
+    /// Prepares everything and binds the listener; the server runs once [`Application::run`] is awaited.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
+        let policy = Arc::new(policy(&config)?);
+        let (master_key, origin) = MasterKey::load_or_create(&config.master_key_path())?;
+        let master_key = Arc::new(master_key);
+        let exporter = Arc::new(Exporter::open(&config.audit.export_file, &config.audit.syslog_socket).context("audit export destination")?);
+        let (pool, startup_records) = {
+            let (config, policy, master_key, clock, exporter) = (config.clone(), policy.clone(), master_key.clone(), clock.clone(), exporter.clone());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let (pool, applied) = migrated_pool(&config)?;
+                if !applied.is_empty() {
+                    tracing::info!(migrations = ?applied, "database migrated");
+                }
+                let mut conn = pool.get()?;
+                let mut records = app::policy::record(&mut conn, &policy, clock.now_ms())?;
+                let (_, key_records) = app::keys::ensure(&mut conn, &master_key, clock.now_ms())?;
+                records.extend(key_records);
+                exporter.export(&records);
+                Ok((pool, records.len()))
+            })
+            .await??
+        };
+        tracing::info!(digest = %policy.digest, municipality = %policy.municipality.name, audit_records = startup_records, "policy loaded and recorded");
+        let (audit, audit_task) = AuditLog::start(pool.clone(), clock.clone(), exporter, config.audit.batch_max);
+        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key };
+
+        let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
+        let port = listener.local_addr()?.port();
+        let https = config.http.public_url.starts_with("https://");
+        let data = web::Data::new(app.clone());
+        let mut server = HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(data.clone())
+                .wrap(Compress::default())
+                .wrap(crate::http::security_headers(https))
+                .wrap(from_fn(crate::http::request::context))
+                .configure(crate::http::routes)
+        })
+        .shutdown_timeout(config.http.shutdown_timeout_seconds)
+        .listen(listener)?;
+        if config.http.workers > 0 {
+            server = server.workers(config.http.workers);
+        }
+        Ok(Application { port, server: server.run(), app, audit_task, master_key_created: origin == Origin::Created })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), then flushes the audit queue.
+    pub async fn run(self) -> std::io::Result<()> {
+        let Application { server, app, audit_task, .. } = self;
+        let res = server.await;
+        drop(app);
+        if tokio::time::timeout(Duration::from_secs(10), audit_task).await.is_err() {
+            tracing::warn!("audit appender did not drain within 10 s");
+        }
+        res
+    }
+}

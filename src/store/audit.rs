@@ -1,0 +1,147 @@
+//! The audit log table: appending sealed records and reading them back in order.
+//!
+//! Invariant: [`append`] must run inside [`super::write_tx`]. It takes the chain lock first (the
+//! write lock on SQLite from `BEGIN IMMEDIATE`; a transaction-scoped advisory lock on PostgreSQL, so
+//! several nodes never fork the chain), then reads the head, seals and inserts. The events therefore
+//! commit or roll back with the change they describe.
+
+use super::schema::audit_events::dsl as a;
+use super::{DbConnection, StoreError};
+use diesel::prelude::*;
+use tobira_domain::audit::{seal, AuditEvent, AuditRecord, ChainBreak, ChainHead, ChainVerifier, Outcome};
+
+/// Key of the PostgreSQL advisory lock that serialises appends ("tobira audit").
+const AUDIT_LOCK_KEY: i64 = 0x746f_6269_7261_4155;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::audit_events)]
+struct Row {
+    seq: i64,
+    occurred_at: i64,
+    actor: String,
+    action: String,
+    target: String,
+    outcome: String,
+    source_ip: Option<String>,
+    request_id: Option<String>,
+    details: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Row {
+    fn from_record(r: &AuditRecord) -> Row {
+        Row {
+            seq: r.seq,
+            occurred_at: r.occurred_at,
+            actor: r.event.actor.clone(),
+            action: r.event.action.clone(),
+            target: r.event.target.clone(),
+            outcome: r.event.outcome.as_str().into(),
+            source_ip: r.event.source_ip.clone(),
+            request_id: r.event.request_id.clone(),
+            details: r.event.details.to_string(),
+            prev_hash: r.prev_hash.clone(),
+            hash: r.hash.clone(),
+        }
+    }
+
+    /// A stored row as a record. Unparseable stored text is kept as a string value so that the
+    /// verifier reports the record as modified instead of failing to read it.
+    fn into_record(self) -> AuditRecord {
+        let details = serde_json::from_str(&self.details).unwrap_or(serde_json::Value::String(self.details));
+        // An outcome that is not one of ours cannot hash to the stored value: mark it modified by
+        // mapping it to a value and a detail that differ from anything sealed.
+        let (outcome, details) = match Outcome::parse(&self.outcome) {
+            Some(o) => (o, details),
+            None => (Outcome::Failure, serde_json::json!({ "unreadable_outcome": self.outcome, "details": details })),
+        };
+        AuditRecord {
+            seq: self.seq,
+            occurred_at: self.occurred_at,
+            event: AuditEvent {
+                actor: self.actor,
+                action: self.action,
+                target: self.target,
+                outcome,
+                source_ip: self.source_ip,
+                request_id: self.request_id,
+                details,
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+fn lock_chain(conn: &mut DbConnection) -> Result<(), StoreError> {
+    if let DbConnection::Pg(_) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The newest record's position, or genesis for an empty log.
+pub fn head(conn: &mut DbConnection) -> Result<ChainHead, StoreError> {
+    let last: Option<(i64, String)> = a::audit_events.select((a::seq, a::hash)).order(a::seq.desc()).first(conn).optional()?;
+    Ok(last.map_or_else(ChainHead::genesis, |(seq, hash)| ChainHead { seq, hash }))
+}
+
+/// Seals and inserts `events` after the current head. Call inside `write_tx`.
+pub fn append(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    lock_chain(conn)?;
+    let head = head(conn)?;
+    let (records, _) = seal(&head, occurred_at, events);
+    let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
+    // The multi-backend has no batch insert; one statement per row inside the transaction.
+    for row in &rows {
+        diesel::insert_into(a::audit_events).values(row).execute(conn)?;
+    }
+    Ok(records)
+}
+
+/// Up to `limit` records with `seq > after`, in order.
+pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> = a::audit_events.filter(a::seq.gt(after)).order(a::seq.asc()).limit(limit).select(Row::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(Row::into_record).collect())
+}
+
+/// The newest record of `action`, if any.
+pub fn last_of_action(conn: &mut DbConnection, action: &str) -> Result<Option<AuditRecord>, StoreError> {
+    let row: Option<Row> = a::audit_events.filter(a::action.eq(action)).order(a::seq.desc()).select(Row::as_select()).first(conn).optional()?;
+    Ok(row.map(Row::into_record))
+}
+
+/// The records of one action, newest first.
+pub fn by_action(conn: &mut DbConnection, action: &str, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> = a::audit_events.filter(a::action.eq(action)).order(a::seq.desc()).limit(limit).select(Row::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(Row::into_record).collect())
+}
+
+/// The result of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub checked: u64,
+    pub head: ChainHead,
+    pub first_break: Option<ChainBreak>,
+}
+
+/// Walks every record in pages and stops at the first break.
+pub fn verify(conn: &mut DbConnection, page_size: i64) -> Result<Verification, StoreError> {
+    let mut v = ChainVerifier::new();
+    let mut after = 0;
+    loop {
+        let records = page(conn, after, page_size)?;
+        let Some(last) = records.last() else { break };
+        after = last.seq;
+        for r in &records {
+            if let Err(b) = v.check(r) {
+                return Ok(Verification { checked: v.checked(), head: v.head().clone(), first_break: Some(b) });
+            }
+        }
+    }
+    Ok(Verification { checked: v.checked(), head: v.head().clone(), first_break: None })
+}

@@ -1,0 +1,208 @@
+//! Diesel's view of the tables in `migrations/{sqlite,postgres}` (kept by hand; both backends share it).
+
+diesel::table! {
+    departments (code) {
+        code -> Text,
+        name -> Text,
+        name_kana -> Nullable<Text>,
+        parent_code -> Nullable<Text>,
+        body -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    people (id) {
+        id -> Text,
+        employee_number -> Text,
+        directory_key -> Nullable<Text>,
+        name_kanji -> Text,
+        name_kana -> Text,
+        name_romaji -> Nullable<Text>,
+        post_title -> Nullable<Text>,
+        employment_type -> Text,
+        status -> Text,
+        is_head_of_section -> Bool,
+        start_date -> Nullable<Text>,
+        end_date -> Nullable<Text>,
+        secondment_target -> Nullable<Text>,
+        contract_id -> Nullable<Text>,
+        mail -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    person_departments (person_id, department_code) {
+        person_id -> Text,
+        department_code -> Text,
+        membership -> Text,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        login_id -> Text,
+        person_id -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        status_since -> BigInt,
+        is_privileged -> Bool,
+        is_shared -> Bool,
+        is_vendor -> Bool,
+        is_development -> Bool,
+        expires_at -> Nullable<BigInt>,
+        must_change_password -> Bool,
+        last_login_at -> Nullable<BigInt>,
+        last_logout_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        deletion_due_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    systems (id) {
+        id -> Text,
+        name -> Text,
+        owner_employee_number -> Text,
+        owner_title -> Text,
+        zone -> Text,
+        classification -> Text,
+        important -> Bool,
+        cloud -> Bool,
+        approval_status -> Text,
+        approved_by -> Nullable<Text>,
+        approved_on -> Nullable<Text>,
+        client_secret_digest -> Nullable<Text>,
+        redirect_uris -> Text,
+        in_policy -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> Text,
+        system_id -> Text,
+        name -> Text,
+        privileged -> Bool,
+        in_policy -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        account_id -> Text,
+        role_id -> Text,
+        source -> Text,
+        valid_from -> BigInt,
+        valid_until -> Nullable<BigInt>,
+        requested_by -> Nullable<Text>,
+        approved_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_credentials (account_id) {
+        account_id -> Text,
+        hash -> Text,
+        is_temporary -> Bool,
+        set_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    password_history (id) {
+        id -> Text,
+        account_id -> Text,
+        hash -> Text,
+        set_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    totp_credentials (id) {
+        id -> Text,
+        account_id -> Text,
+        name -> Text,
+        secret_encrypted -> Text,
+        created_at -> BigInt,
+        last_used_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webauthn_credentials (id) {
+        id -> Text,
+        account_id -> Text,
+        name -> Text,
+        credential_json -> Text,
+        aaguid -> Nullable<Text>,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        account_id -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+        factors -> Text,
+        privileged -> Bool,
+        source_ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        private_key_encrypted -> Text,
+        public_key -> Text,
+        created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        occurred_at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        outcome -> Text,
+        source_ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(person_departments -> people (person_id));
+diesel::joinable!(person_departments -> departments (department_code));
+diesel::joinable!(accounts -> people (person_id));
+diesel::joinable!(roles -> systems (system_id));
+diesel::joinable!(grants -> roles (role_id));
+diesel::joinable!(password_credentials -> accounts (account_id));
+diesel::joinable!(sessions -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
+    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events,
+);
