@@ -1,6 +1,5 @@
 //! The `tobira` command: serve, migrate, policy check, audit verify, admin bootstrap.
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,7 +127,7 @@ fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
 }
 
 fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
-    let (_, applied) = startup::migrated_pool(config)?;
+    let applied = store::migrate(&mut startup::connection(config)?)?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {
@@ -140,8 +139,7 @@ fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
-    let pool = startup::pool(config)?;
-    let mut conn = pool.get().context("database connection")?;
+    let mut conn = startup::connection(config)?;
     let v = store::audit::verify(&mut conn, 1_000)?;
     let (outcome, code) = match &v.first_break {
         None => {
@@ -166,8 +164,8 @@ fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
 
 fn bootstrap(config: &Config, login_id: Option<String>) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let (pool, _) = startup::migrated_pool(config)?;
-    let mut conn = pool.get()?;
+    let mut conn = startup::connection(config)?;
+    store::migrate(&mut conn)?;
     let now = SystemClock.now_ms();
     tobira::app::policy::record(&mut conn, &policy, now)?;
     match tobira::app::bootstrap::run(&mut conn, &policy, now, login_id) {

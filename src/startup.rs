@@ -7,7 +7,7 @@ use crate::app::clock::Clock;
 use crate::app::{self, App};
 use crate::config::Config;
 use crate::crypto::master_key::{MasterKey, Origin};
-use crate::store::{self, DbPool, PoolOptions};
+use crate::store::{self, DbConnection, DbPool, PoolOptions};
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, HttpServer};
 use anyhow::{anyhow, Context};
@@ -16,14 +16,26 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Opens the database pool the configuration names.
-pub fn pool(config: &Config) -> anyhow::Result<DbPool> {
-    let opts = PoolOptions {
+fn pool_options(config: &Config) -> PoolOptions {
+    PoolOptions {
         max_size: config.database.pool_size.max(1),
         connect_timeout: Duration::from_secs(config.database.connect_timeout_seconds.max(1)),
         busy_timeout_ms: config.database.busy_timeout_ms,
-    };
-    store::connect(&config.database.url, &opts).with_context(|| format!("database {}", store::redact_url(&config.database.url)))
+    }
+}
+
+fn database_context(config: &Config) -> String {
+    format!("database {}", store::redact_url(&config.database.url))
+}
+
+/// Opens the database pool the configuration names.
+pub fn pool(config: &Config) -> anyhow::Result<DbPool> {
+    store::connect(&config.database.url, &pool_options(config)).with_context(|| database_context(config))
+}
+
+/// One connection, for one-shot commands.
+pub fn connection(config: &Config) -> anyhow::Result<DbConnection> {
+    store::connect_one(&config.database.url, &pool_options(config)).with_context(|| database_context(config))
 }
 
 /// Opens the pool and applies pending migrations; returns the pool and the migrations applied.

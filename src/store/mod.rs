@@ -133,33 +133,45 @@ pub struct PoolOptions {
     pub busy_timeout_ms: u32,
 }
 
-/// Opens a pool for `url`, creating the SQLite file's directory when needed. Fails when the database
-/// cannot be reached within the connect timeout.
+impl Manager {
+    /// A manager for `url`; for SQLite it creates the file's directory and switches the file to WAL
+    /// once (the mode is persistent and needs an exclusive lock).
+    pub fn new(url: &str, opts: &PoolOptions) -> Result<Manager, StoreError> {
+        let backend = Backend::of(url)?;
+        let target = match backend {
+            Backend::Sqlite => {
+                let path = sqlite_path(url).unwrap_or_default();
+                if path.is_empty() {
+                    return Err(StoreError::Connect("sqlite:// URL has no file path".into()));
+                }
+                if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
+                }
+                let mut first = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(e.to_string()))?;
+                first
+                    .batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", opts.busy_timeout_ms))
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                path.to_string()
+            }
+            Backend::Postgres => url.to_string(),
+        };
+        Ok(Manager { backend, target, busy_timeout_ms: opts.busy_timeout_ms })
+    }
+}
+
+/// Opens a pool for `url`. Fails when the database cannot be reached within the connect timeout.
 pub fn connect(url: &str, opts: &PoolOptions) -> Result<DbPool, StoreError> {
-    let backend = Backend::of(url)?;
-    let target = match backend {
-        Backend::Sqlite => {
-            let path = sqlite_path(url).unwrap_or_default();
-            if path.is_empty() {
-                return Err(StoreError::Connect("sqlite:// URL has no file path".into()));
-            }
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
-            }
-            let mut first = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(e.to_string()))?;
-            first
-                .batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", opts.busy_timeout_ms))
-                .map_err(|e| StoreError::Connect(e.to_string()))?;
-            path.to_string()
-        }
-        Backend::Postgres => url.to_string(),
-    };
     Pool::builder()
         .max_size(opts.max_size)
         .min_idle(Some(1))
         .connection_timeout(opts.connect_timeout)
-        .build(Manager { backend, target, busy_timeout_ms: opts.busy_timeout_ms })
+        .build(Manager::new(url, opts)?)
         .map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
+}
+
+/// One connection without a pool, for one-shot commands (no background threads left at exit).
+pub fn connect_one(url: &str, opts: &PoolOptions) -> Result<DbConnection, StoreError> {
+    Manager::new(url, opts)?.connect().map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
 }
 
 /// Runs the pending migrations of the connection's backend; returns their names.

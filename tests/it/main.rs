@@ -1,1 +1,12 @@
+//! tobira's integration tests: one binary, a module per area. Store tests run on SQLite and on
+//! PostgreSQL (`TOBIRA_TEST_PG_URL`; each test gets its own database).
 
+mod support;
+
+mod audit_log;
+mod audit_verify;
+mod bootstrap;
+mod cli;
+mod policy_check;
+mod serve;
+mod store;

@@ -1,0 +1,109 @@
+//! The group-commit appender and export (R-LG-01, R-LG-02, R-LG-07).
+
+use crate::support::{both_backends, conn, count, fixed_clock};
+use std::sync::Arc;
+use tobira::app::audit_log::{AuditLog, Exporter};
+use tobira::store;
+use tobira_domain::audit::AuditEvent;
+
+both_backends! {
+    async fn r_lg_01_concurrent_events_are_all_committed_in_one_chain(db: TestDb) {
+        let pool = db.pool();
+        let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), Arc::new(Exporter::none()), 64);
+        let mut handles = Vec::new();
+        for i in 0..400 {
+            let log = log.clone();
+            handles.push(tokio::spawn(async move {
+                log.record(AuditEvent::new(format!("user{i}"), "auth.sign_in", "account").with_origin(Some("10.10.0.1".into()), Some(format!("req-{i:08}")))).await.unwrap()
+            }));
+        }
+        let mut seqs = Vec::new();
+        for h in handles {
+            seqs.push(h.await.unwrap());
+        }
+        seqs.sort();
+        assert_eq!(seqs, (1..=400).collect::<Vec<i64>>(), "every caller got its own committed sequence number");
+        drop(log);
+        task.await.unwrap();
+        let c = &mut *conn(&pool);
+        let v = store::audit::verify(c, 100).unwrap();
+        assert_eq!((v.checked, v.first_break), (400, None));
+        // Each record keeps the origin (source address, request id) it was given.
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM audit_events WHERE source_ip = '10.10.0.1' AND request_id LIKE 'req-%'"), 400);
+    }
+}
+
+both_backends! {
+    async fn r_lg_02_two_nodes_appending_at_once_keep_one_chain(db: TestDb) {
+        // Two pools stand for two nodes sharing the database.
+        let (p1, p2) = (db.pool(), db.pool());
+        let (a, ta) = AuditLog::start(p1, fixed_clock(), Arc::new(Exporter::none()), 16);
+        let (b, tb) = AuditLog::start(p2.clone(), fixed_clock(), Arc::new(Exporter::none()), 16);
+        let mut hs = Vec::new();
+        for i in 0..200 {
+            let log = if i % 2 == 0 { a.clone() } else { b.clone() };
+            hs.push(tokio::spawn(async move { log.record(AuditEvent::new("n", "token.issued", format!("c{i}"))).await.unwrap() }));
+        }
+        for h in hs {
+            h.await.unwrap();
+        }
+        drop((a, b));
+        ta.await.unwrap();
+        tb.await.unwrap();
+        let v = store::audit::verify(&mut conn(&p2), 50).unwrap();
+        assert_eq!((v.checked, v.first_break), (200, None));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lg_02_records_are_exported_to_a_file_and_syslog() {
+    let db = crate::support::TestDb::sqlite();
+    let pool = db.pool();
+    let file = db.dir.path().join("audit.jsonl");
+    let sock_path = db.dir.path().join("syslog.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let exporter = Arc::new(Exporter::open(file.to_str().unwrap(), sock_path.to_str().unwrap()).unwrap());
+    let (log, task) = AuditLog::start(pool, fixed_clock(), exporter.clone(), 8);
+    log.record(AuditEvent::new("alice", "auth.sign_in", "account:alice")).await.unwrap();
+    log.record(AuditEvent::new("bob", "auth.sign_out", "account:bob")).await.unwrap();
+    drop(log);
+    task.await.unwrap();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["actor"], "alice");
+    assert_eq!(lines[1]["seq"], 2);
+    assert_eq!(lines[1]["prev_hash"], lines[0]["hash"]);
+    let mut buf = [0u8; 4096];
+    let n = sock.recv(&mut buf).unwrap();
+    let msg = String::from_utf8_lossy(&buf[..n]);
+    assert!(msg.starts_with("<86>1 2026-04-01T00:00:00.000Z "), "{msg}");
+    assert!(msg.contains("tobira - audit - {") && msg.contains("\"actor\":\"alice\""), "{msg}");
+    assert_eq!(exporter.failures(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lg_07_an_export_failure_is_counted_and_the_record_stands() {
+    let db = crate::support::TestDb::sqlite();
+    let pool = db.pool();
+    // A syslog socket nobody listens on.
+    let exporter = Arc::new(Exporter::open("", db.dir.path().join("absent.sock").to_str().unwrap()).unwrap());
+    let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), exporter.clone(), 8);
+    assert_eq!(log.record(AuditEvent::new("alice", "auth.sign_in", "a")).await.unwrap(), 1);
+    drop(log);
+    task.await.unwrap();
+    assert_eq!(exporter.failures(), 1);
+    assert_eq!(count(&mut conn(&pool), "SELECT COUNT(*) AS n FROM audit_events"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lg_07_when_the_database_is_gone_callers_get_an_error_not_silence() {
+    let db = crate::support::TestDb::sqlite();
+    let pool = db.pool();
+    db.raw("DROP TABLE audit_events");
+    let (log, task) = AuditLog::start(pool, fixed_clock(), Arc::new(Exporter::none()), 8);
+    let err = log.record(AuditEvent::new("alice", "auth.sign_in", "a")).await.unwrap_err();
+    assert!(err.to_string().contains("audit log could not record"), "{err}");
+    drop(log);
+    task.await.unwrap();
+}

@@ -1,0 +1,186 @@
+//! The storage model on both backends: organisation, accounts, passwords, grants, the register and
+//! the audit table's protections.
+
+use crate::support::{both_backends, conn, count, fixed_clock, now_ms};
+use tobira::store::{self, accounts::{Account, Grant}, org::{Department, Person}};
+use tobira_domain::rbac::{AccountStatus, GrantSource};
+
+fn dept(code: &str, parent: Option<&str>) -> Department {
+    Department { code: code.into(), name: format!("{code}課"), name_kana: None, parent_code: parent.map(String::from), body: Some("内部部局".into()), updated_at: 1 }
+}
+
+fn person(id: &str, number: &str) -> Person {
+    Person {
+        id: id.into(),
+        employee_number: number.into(),
+        directory_key: None,
+        name_kanji: "東雲 花子".into(),
+        name_kana: "シノノメ ハナコ".into(),
+        name_romaji: Some("Shinonome Hanako".into()),
+        post_title: Some("主事".into()),
+        employment_type: "fixed_term".into(),
+        status: "active".into(),
+        is_head_of_section: false,
+        start_date: Some("2026-04-01".into()),
+        end_date: Some("2027-03-31".into()),
+        secondment_target: None,
+        contract_id: None,
+        mail: None,
+        updated_at: 1,
+    }
+}
+
+/// The register rows from the example policy, so roles exist for grants.
+fn register(c: &mut tobira::store::DbConnection) {
+    let policy = tobira::app::policy::read_dir(&crate::support::repo_path("policies")).unwrap();
+    tobira::app::policy::record(c, &policy, 1).unwrap();
+}
+
+both_backends! {
+    fn r_lc_10_people_departments_and_concurrent_posts_round_trip(db: TestDb) {
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        store::org::upsert_department(c, &dept("somu", None)).unwrap();
+        store::org::upsert_department(c, &dept("shimin", Some("somu"))).unwrap();
+        store::org::upsert_department(c, &dept("zeimu", Some("somu"))).unwrap();
+        let p = person("p1", "100001");
+        store::org::upsert_person(c, &p).unwrap();
+        assert_eq!(store::org::person_by_employee_number(c, "100001").unwrap(), Some(p.clone()));
+        store::org::set_memberships(c, "p1", "shimin", &["zeimu".to_string(), "shimin".to_string()]).unwrap();
+        assert_eq!(store::org::memberships(c, "p1").unwrap(), vec![("shimin".into(), "primary".into()), ("zeimu".into(), "concurrent".into())]);
+        // A transfer (異動) replaces memberships as a whole.
+        store::org::set_memberships(c, "p1", "zeimu", &[]).unwrap();
+        assert_eq!(store::org::memberships(c, "p1").unwrap(), vec![("zeimu".into(), "primary".into())]);
+        // Updates keep one row and can clear optional fields.
+        let mut changed = p.clone();
+        changed.end_date = None;
+        changed.status = "on_leave".into();
+        store::org::upsert_person(c, &changed).unwrap();
+        assert_eq!(store::org::person_by_employee_number(c, "100001").unwrap().unwrap().end_date, None);
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM people"), 1);
+    }
+}
+
+both_backends! {
+    fn foreign_keys_and_unique_keys_are_enforced(db: TestDb) {
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        // A membership of an unknown department is refused, and nothing is half-written.
+        store::org::upsert_person(c, &person("p1", "100001")).unwrap();
+        assert!(store::org::set_memberships(c, "p1", "nowhere", &[]).is_err());
+        // The same employee number twice is refused.
+        assert!(store::org::upsert_person(c, &person("p2", "100001")).is_err());
+        // A grant of a role that does not exist is refused.
+        let a = Account::new("a1".into(), "hanako".into(), None, 1);
+        store::accounts::insert(c, &a).unwrap();
+        assert!(store::accounts::insert_grant(c, &Grant::new("a1", "no.such.role", GrantSource::Request, 1)).is_err());
+        // Login IDs are unique.
+        assert!(store::accounts::insert(c, &Account::new("a2".into(), "hanako".into(), None, 1)).is_err());
+    }
+}
+
+both_backends! {
+    fn accounts_passwords_and_grants_round_trip(db: TestDb) {
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        register(c);
+        let clock = fixed_clock();
+        let now = now_ms(&clock);
+        let mut a = Account::new("a1".into(), "vendor-01".into(), None, now);
+        a.is_vendor = true;
+        a.expires_at = Some(now + 86_400_000);
+        store::accounts::insert(c, &a).unwrap();
+        assert_eq!(store::accounts::by_login_id(c, "vendor-01").unwrap(), Some(a.clone()));
+
+        store::accounts::set_password(c, "a1", "$argon2id$first", true, now, None).unwrap();
+        assert!(store::accounts::by_id(c, "a1").unwrap().unwrap().must_change_password);
+        store::accounts::set_password(c, "a1", "$argon2id$second", false, now + 1, Some(now + 10)).unwrap();
+        assert_eq!(store::accounts::password(c, "a1").unwrap(), Some(("$argon2id$second".into(), false)));
+        assert_eq!(store::accounts::password_history(c, "a1", 5).unwrap(), vec!["$argon2id$first".to_string()]);
+        assert!(!store::accounts::by_id(c, "a1").unwrap().unwrap().must_change_password);
+
+        let mut g = Grant::new("a1", "bunsho.user", GrantSource::Request, now);
+        g.valid_until = Some(now + 1_000);
+        store::accounts::insert_grant(c, &g).unwrap();
+        assert_eq!(store::accounts::grants_in_force(c, "a1", now).unwrap().len(), 1);
+        assert_eq!(store::accounts::grants_in_force(c, "a1", now + 1_000).unwrap().len(), 0, "a grant ends at valid_until");
+        assert_eq!(store::accounts::holders_of_role(c, "bunsho.user", now).unwrap(), 1);
+        assert!(store::accounts::revoke_grant(c, &g.id, "test", now).unwrap());
+        assert!(!store::accounts::revoke_grant(c, &g.id, "test", now).unwrap(), "revoking twice changes nothing");
+        assert_eq!(store::accounts::holders_of_role(c, "bunsho.user", now).unwrap(), 0);
+
+        assert!(store::accounts::set_status(c, "a1", AccountStatus::Suspended, "contract suspended (R-LC-13)", now).unwrap());
+        let a = store::accounts::by_id(c, "a1").unwrap().unwrap();
+        assert_eq!(a.status(), Some(AccountStatus::Suspended));
+        assert_eq!(a.status_reason.as_deref(), Some("contract suspended (R-LC-13)"));
+    }
+}
+
+both_backends! {
+    fn r_zn_07_register_follows_the_policy_with_audit_events(db: TestDb) {
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        let mut policy = tobira::app::policy::read_dir(&crate::support::repo_path("policies")).unwrap();
+        let first = tobira::app::policy::record(c, &policy, 1).unwrap();
+        let registered = first.iter().filter(|r| r.event.action == "system.registered").count();
+        assert_eq!(registered, policy.systems.len());
+        let systems = store::registry::systems(c).unwrap();
+        let juki = systems.iter().find(|s| s.id == "juki").unwrap();
+        assert_eq!((juki.zone.as_str(), juki.classification.as_str(), juki.owner_title.as_str()), ("mynumber", "3A", "市民課長"));
+
+        // Same policy again: nothing changes but the policy.loaded record, which says so.
+        let again = tobira::app::policy::record(c, &policy, 2).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].event.details["changed"], false);
+
+        // A system reclassified and another removed from the policy: one event each; rows are kept.
+        policy.systems.iter_mut().find(|s| s.id.get_ref() == "bunsho").unwrap().classification = toml::Spanned::new(0..0, "3C".to_string());
+        policy.roles.retain(|r| r.system.get_ref() != "denshi-shinsei");
+        policy.systems.retain(|s| s.id.get_ref() != "denshi-shinsei");
+        policy.digest = "changed-for-test".into();
+        let third = tobira::app::policy::record(c, &policy, 3).unwrap();
+        let actions: Vec<(&str, &str)> = third.iter().map(|r| (r.event.action.as_str(), r.event.target.as_str())).collect();
+        assert!(actions.contains(&("system.changed", "system:bunsho")), "{actions:?}");
+        assert!(actions.contains(&("system.withdrawn", "system:denshi-shinsei")), "{actions:?}");
+        assert!(actions.contains(&("role.withdrawn", "role:denshi-shinsei.clerk")), "{actions:?}");
+        assert_eq!(third.last().unwrap().event.details["changed"], true);
+        let kept = store::registry::systems(c).unwrap().into_iter().find(|s| s.id == "denshi-shinsei").unwrap();
+        assert!(!kept.in_policy);
+    }
+}
+
+both_backends! {
+    fn r_lg_02_audit_table_refuses_update_and_delete(db: TestDb) {
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        let events = vec![tobira_domain::audit::AuditEvent::new("alice", "test.event", "x")];
+        store::write_tx(c, |c| store::audit::append(c, 1, events)).unwrap();
+        use diesel::RunQueryDsl;
+        assert!(diesel::sql_query("UPDATE audit_events SET actor = 'mallory'").execute(c).is_err());
+        assert!(diesel::sql_query("DELETE FROM audit_events").execute(c).is_err());
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM audit_events WHERE actor = 'alice'"), 1);
+    }
+}
+
+both_backends! {
+    fn r_lg_05_a_failed_change_leaves_no_audit_record(db: TestDb) {
+        // The audit event and the change commit together or not at all.
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        let res: Result<(), tobira::store::StoreError> = store::write_tx(c, |c| {
+            store::audit::append(c, 1, vec![tobira_domain::audit::AuditEvent::new("alice", "account.created", "account:x")])?;
+            store::accounts::insert(c, &Account::new("a1".into(), "x".into(), Some("no-such-person".into()), 1))?;
+            Ok(())
+        });
+        assert!(res.is_err());
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM audit_events"), 0);
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM accounts"), 0);
+    }
+}
+
+both_backends! {
+    fn migrations_are_idempotent(db: TestDb) {
+        let pool = db.pool();
+        assert!(store::migrate(&mut conn(&pool)).unwrap().is_empty(), "a second run applies nothing");
+    }
+}
