@@ -287,6 +287,15 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_examples_are_true() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+        let example = Config::load(Some(&dir.join("tobira.example.toml")), env(&[])).unwrap();
+        assert_eq!(example, Config::default(), "deploy/tobira.example.toml lists every key with its default");
+        let prod = Config::load(Some(&dir.join("tobira.production.toml")), env(&[])).unwrap();
+        assert!(prod.database.url.starts_with("postgres://"));
+    }
+
+    #[test]
     fn master_key_file_is_a_setting_not_a_secret_reference() {
         let c = Config::load(None, env(&[("TOBIRA__CRYPTO__MASTER_KEY_FILE", "/etc/tobira/master.key")])).unwrap();
         assert_eq!(c.master_key_path(), PathBuf::from("/etc/tobira/master.key"));
