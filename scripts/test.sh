@@ -17,4 +17,13 @@ if [ -z "${TOBIRA_TEST_PG_URL:-}" ]; then
   fi
 fi
 echo "PostgreSQL for tests: ${TOBIRA_TEST_PG_URL:-none}" >&2
-exec cargo test --workspace --locked "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --locked "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
