@@ -18,69 +18,114 @@ fn changed_fields<T: Serialize>(old: &T, new: &T, ignore: &[&str]) -> Vec<String
     b.iter().filter(|(k, v)| !ignore.contains(&k.as_str()) && a.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect()
 }
 
-/// What to do with one row kind: insert new ones, update changed ones, withdraw missing ones.
-fn plan<T: Serialize + Clone>(existing: Vec<T>, wanted: Vec<T>, id: fn(&T) -> &str, ignore: &[&str]) -> (Vec<T>, Vec<(T, Vec<String>)>, Vec<T>) {
-    let mut old: BTreeMap<String, T> = existing.into_iter().map(|r| (id(&r).to_string(), r)).collect();
-    let (mut inserts, mut updates) = (Vec::new(), Vec::new());
+/// A register row kind: how it is named in audit events and written.
+trait Registered: Serialize + Clone {
+    const KIND: &'static str;
+    fn id(&self) -> &str;
+    /// The row's `in_policy` flag and `updated_at`.
+    fn policy_state(&mut self) -> (&mut bool, &mut i64);
+    /// Marks the row as no longer in the policy; false when it already was withdrawn.
+    fn withdraw(&mut self, now: i64) -> bool {
+        let (in_policy, updated_at) = self.policy_state();
+        if !*in_policy {
+            return false;
+        }
+        *in_policy = false;
+        *updated_at = now;
+        true
+    }
+    fn insert(&self, conn: &mut DbConnection) -> Result<(), AppError>;
+    fn update(&self, conn: &mut DbConnection) -> Result<(), AppError>;
+    /// What a "registered" event says about the row.
+    fn summary(&self) -> serde_json::Value;
+}
+
+impl Registered for SystemRow {
+    const KIND: &'static str = "system";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn policy_state(&mut self) -> (&mut bool, &mut i64) {
+        (&mut self.in_policy, &mut self.updated_at)
+    }
+    fn insert(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        Ok(reg::insert_system(conn, self)?)
+    }
+    fn update(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        Ok(reg::update_system(conn, self)?)
+    }
+    fn summary(&self) -> serde_json::Value {
+        json!({ "zone": self.zone, "classification": self.classification, "owner": self.owner_title, "approval": self.approval_status })
+    }
+}
+
+impl Registered for RoleRow {
+    const KIND: &'static str = "role";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn policy_state(&mut self) -> (&mut bool, &mut i64) {
+        (&mut self.in_policy, &mut self.updated_at)
+    }
+    fn insert(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        Ok(reg::insert_role(conn, self)?)
+    }
+    fn update(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        Ok(reg::update_role(conn, self)?)
+    }
+    fn summary(&self) -> serde_json::Value {
+        json!({ "system": self.system_id, "privileged": self.privileged })
+    }
+}
+
+/// Inserts new rows, updates changed ones and withdraws the ones the policy no longer has (never
+/// deleting them); one audit event each.
+fn apply<T: Registered>(conn: &mut DbConnection, existing: Vec<T>, wanted: Vec<T>, now: i64, events: &mut Vec<AuditEvent>) -> Result<(), AppError> {
+    let kind = T::KIND;
+    let mut old: BTreeMap<String, T> = existing.into_iter().map(|r| (r.id().to_string(), r)).collect();
     for w in wanted {
-        match old.remove(id(&w)) {
-            None => inserts.push(w),
+        let target = format!("{kind}:{}", w.id());
+        match old.remove(w.id()) {
+            None => {
+                w.insert(conn)?;
+                events.push(AuditEvent::new(ACTOR, format!("{kind}.registered"), target).with_details(w.summary()));
+            }
             Some(o) => {
-                let fields = changed_fields(&o, &w, ignore);
+                let fields = changed_fields(&o, &w, &["updated_at"]);
                 if !fields.is_empty() {
-                    updates.push((w, fields));
+                    w.update(conn)?;
+                    events.push(AuditEvent::new(ACTOR, format!("{kind}.changed"), target).with_details(json!({ "fields": fields })));
                 }
             }
         }
     }
-    (inserts, updates, old.into_values().collect())
+    for mut gone in old.into_values() {
+        if gone.withdraw(now) {
+            gone.update(conn)?;
+            events.push(AuditEvent::new(ACTOR, format!("{kind}.withdrawn"), format!("{kind}:{}", gone.id())));
+        }
+    }
+    Ok(())
 }
 
 pub fn sync(conn: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<AuditEvent>, AppError> {
     let (want_systems, want_roles) = reg::rows_from_policy(policy, now);
-    let mut events = Vec::new();
-    let current: BTreeMap<String, SystemRow> = reg::systems(conn)?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let current = reg::systems(conn)?;
     // Client registration columns belong to the token service, not the policy: keep what is stored.
+    let stored: BTreeMap<&str, &SystemRow> = current.iter().map(|s| (s.id.as_str(), s)).collect();
     let want_systems: Vec<SystemRow> = want_systems
         .into_iter()
         .map(|mut s| {
-            if let Some(c) = current.get(&s.id) {
+            if let Some(c) = stored.get(s.id.as_str()) {
                 s.client_secret_digest = c.client_secret_digest.clone();
                 s.redirect_uris = c.redirect_uris.clone();
             }
             s
         })
         .collect();
-    let (ins, upd, gone) = plan(current.into_values().collect(), want_systems, |s: &SystemRow| &s.id, &["updated_at"]);
-    for s in ins {
-        reg::insert_system(conn, &s)?;
-        events.push(AuditEvent::new(ACTOR, "system.registered", format!("system:{}", s.id)).with_details(json!({ "zone": s.zone, "classification": s.classification, "owner": s.owner_title, "approval": s.approval_status })));
-    }
-    for (s, fields) in upd {
-        reg::update_system(conn, &s)?;
-        events.push(AuditEvent::new(ACTOR, "system.changed", format!("system:{}", s.id)).with_details(json!({ "fields": fields })));
-    }
-    for mut s in gone.into_iter().filter(|s| s.in_policy) {
-        s.in_policy = false;
-        s.updated_at = now;
-        reg::update_system(conn, &s)?;
-        events.push(AuditEvent::new(ACTOR, "system.withdrawn", format!("system:{}", s.id)));
-    }
-
-    let (ins, upd, gone) = plan(reg::roles(conn)?, want_roles, |r: &RoleRow| &r.id, &["updated_at"]);
-    for r in ins {
-        reg::insert_role(conn, &r)?;
-        events.push(AuditEvent::new(ACTOR, "role.registered", format!("role:{}", r.id)).with_details(json!({ "system": r.system_id, "privileged": r.privileged })));
-    }
-    for (r, fields) in upd {
-        reg::update_role(conn, &r)?;
-        events.push(AuditEvent::new(ACTOR, "role.changed", format!("role:{}", r.id)).with_details(json!({ "fields": fields })));
-    }
-    for mut r in gone.into_iter().filter(|r| r.in_policy) {
-        r.in_policy = false;
-        r.updated_at = now;
-        reg::update_role(conn, &r)?;
-        events.push(AuditEvent::new(ACTOR, "role.withdrawn", format!("role:{}", r.id)));
-    }
+    let mut events = Vec::new();
+    apply(conn, current, want_systems, now, &mut events)?;
+    let current_roles = reg::roles(conn)?;
+    apply(conn, current_roles, want_roles, now, &mut events)?;
     Ok(events)
 }

@@ -43,60 +43,46 @@ both_backends! {
     }
 }
 
+/// Seeds six records, lets the database owner run `tamper`, and expects verify to fail at `seq`
+/// with a message containing `word`.
+fn assert_caught(db: &TestDb, tamper: &[&str], seq: i64, word: &str) {
+    seed(db, 6);
+    unprotect(db);
+    for sql in tamper {
+        db.raw(sql);
+    }
+    let (code, out) = verify(db);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("BROKEN at record #{seq}")) && out.contains(word), "{out}");
+}
+
 both_backends! {
     fn r_lg_02_verify_catches_a_modified_record(db: TestDb) {
-        seed(&db, 6);
-        unprotect(&db);
-        db.raw("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3");
-        let (code, out) = verify(&db);
-        assert_eq!(code, 1, "{out}");
-        assert!(out.contains("BROKEN at record #3") && out.contains("modified"), "{out}");
+        assert_caught(&db, &["UPDATE audit_events SET actor = 'mallory' WHERE seq = 3"], 3, "modified");
     }
 }
 
 both_backends! {
     fn r_lg_02_verify_catches_a_modified_detail_or_time(db: TestDb) {
-        seed(&db, 6);
-        unprotect(&db);
-        db.raw("UPDATE audit_events SET occurred_at = occurred_at + 1 WHERE seq = 5");
-        let (code, out) = verify(&db);
-        assert_eq!(code, 1, "{out}");
-        assert!(out.contains("BROKEN at record #5"), "{out}");
+        assert_caught(&db, &["UPDATE audit_events SET occurred_at = occurred_at + 1 WHERE seq = 5"], 5, "modified");
     }
 }
 
 both_backends! {
     fn r_lg_02_verify_catches_a_deleted_record(db: TestDb) {
-        seed(&db, 6);
-        unprotect(&db);
-        db.raw("DELETE FROM audit_events WHERE seq = 4");
-        let (code, out) = verify(&db);
-        assert_eq!(code, 1, "{out}");
-        assert!(out.contains("BROKEN at record #4") && out.contains("missing"), "{out}");
+        assert_caught(&db, &["DELETE FROM audit_events WHERE seq = 4"], 4, "missing");
     }
 }
 
 both_backends! {
     fn r_lg_02_verify_catches_a_deleted_and_renumbered_record(db: TestDb) {
-        seed(&db, 6);
-        unprotect(&db);
-        db.raw("DELETE FROM audit_events WHERE seq = 2");
-        db.raw("UPDATE audit_events SET seq = seq - 1 WHERE seq > 2");
-        let (code, out) = verify(&db);
-        assert_eq!(code, 1, "{out}");
-        assert!(out.contains("BROKEN at record #2"), "{out}");
+        assert_caught(&db, &["DELETE FROM audit_events WHERE seq = 2", "UPDATE audit_events SET seq = seq - 1 WHERE seq > 2"], 2, "record #2");
     }
 }
 
 both_backends! {
     fn r_lg_02_verify_catches_swapped_records(db: TestDb) {
-        seed(&db, 6);
-        unprotect(&db);
-        db.raw("UPDATE audit_events SET seq = -1 WHERE seq = 3");
-        db.raw("UPDATE audit_events SET seq = 3 WHERE seq = 4");
-        db.raw("UPDATE audit_events SET seq = 4 WHERE seq = -1");
-        let (code, out) = verify(&db);
-        assert_eq!(code, 1, "{out}");
-        assert!(out.contains("BROKEN at record #3"), "{out}");
+        let swap = ["UPDATE audit_events SET seq = -1 WHERE seq = 3", "UPDATE audit_events SET seq = 3 WHERE seq = 4", "UPDATE audit_events SET seq = 4 WHERE seq = -1"];
+        assert_caught(&db, &swap, 3, "record #3");
     }
 }

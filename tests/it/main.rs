@@ -7,6 +7,7 @@ mod audit_log;
 mod audit_verify;
 mod bootstrap;
 mod cli;
+mod layout;
 mod policy_check;
 mod serve;
 mod store;
