@@ -7,6 +7,8 @@
 
 pub mod audit;
 pub mod authn;
+pub mod hr;
+pub mod lifecycle;
 pub mod org;
 pub mod policy;
 pub mod rbac;

@@ -75,11 +75,69 @@ pub struct DirectoryMapping {
     /// Leavers moved under this DN (if the directory moves them rather than deleting).
     #[serde(default)]
     pub leaver_base_dn: Option<String>,
-    /// Date format of the date attributes, e.g. `%Y%m%d` or `%Y-%m-%d`.
+    /// Date format of the date attributes: `YYYYMMDD` or `YYYY-MM-DD`.
     #[serde(default = "default_date_format")]
-    pub date_format: String,
+    pub date_format: DateFormat,
+    /// Department entries; when set, a person in an unknown department is skipped (R-LC-14).
+    #[serde(default)]
+    pub departments: Option<DepartmentMapping>,
+    /// Values of the head-of-section attribute that mean 所属長.
+    #[serde(default = "default_true_values")]
+    pub true_values: Vec<String>,
 }
 
-fn default_date_format() -> String {
-    "%Y-%m-%d".into()
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DateFormat {
+    #[serde(rename = "YYYYMMDD")]
+    Compact,
+    #[serde(rename = "YYYY-MM-DD")]
+    Iso,
+}
+
+fn default_true_values() -> Vec<String> {
+    ["TRUE", "true", "1", "yes", "○"].into_iter().map(String::from).collect()
+}
+
+fn default_date_format() -> DateFormat {
+    DateFormat::Iso
+}
+
+/// Where department entries live, so people can be checked against known departments (R-LC-14).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentMapping {
+    pub base_dn: String,
+    #[serde(default = "default_department_filter")]
+    pub filter: String,
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub parent_code: Option<String>,
+}
+
+fn default_department_filter() -> String {
+    "(objectClass=organizationalUnit)".into()
+}
+
+/// The safety rules of the HR sync.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncRules {
+    /// A plan that disables or suspends more accounts than this is held for approval.
+    pub max_removals: u32,
+    /// … or more than this percentage of the active accounts.
+    pub max_removal_percent: f64,
+    /// Days a mover keeps the old department's birthright roles (0 = removed at once).
+    pub mover_grace_days: u32,
+    /// Days after a leaver is disabled until the account is deleted.
+    pub retention_days: u32,
+    /// The login ID of a new staff account: `{employee_number}` or a prefix such as `s{employee_number}`.
+    pub login_id_pattern: String,
+}
+
+impl Default for SyncRules {
+    fn default() -> Self {
+        // Small by default: a larger removal is exactly what a broken feed looks like.
+        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into() }
+    }
 }

@@ -21,7 +21,7 @@ pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
 pub use settings::*;
 
-use directory::DirectoryMapping;
+use directory::{DirectoryMapping, SyncRules};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -60,6 +60,7 @@ struct PolicyFile {
     review: Option<ReviewRules>,
     audit: Option<AuditRules>,
     directory: Option<DirectoryMapping>,
+    sync: Option<SyncRules>,
 }
 
 /// A complete, validated policy.
@@ -85,6 +86,7 @@ pub struct Policy {
     pub review: ReviewRules,
     pub audit: AuditRules,
     pub directory: Option<DirectoryMapping>,
+    pub sync: SyncRules,
 }
 
 impl Default for Approvals {
@@ -163,6 +165,7 @@ struct Merged {
     review: Option<(usize, ReviewRules)>,
     audit: Option<(usize, AuditRules)>,
     directory: Option<(usize, DirectoryMapping)>,
+    sync: Option<(usize, SyncRules)>,
 }
 
 impl Merged {
@@ -191,6 +194,7 @@ impl Merged {
         single(&mut self.review, pf.review, idx, "review", f, errors);
         single(&mut self.audit, pf.audit, idx, "audit", f, errors);
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
+        single(&mut self.sync, pf.sync, idx, "sync", f, errors);
         if let Some((_, c)) = self.classification.as_mut().filter(|(i, _)| *i == idx) {
             c.levels.iter_mut().for_each(|l| l.file = idx);
         }

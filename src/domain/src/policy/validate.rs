@@ -269,6 +269,15 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
 
+    if let Some((file, s)) = &m.sync {
+        if !(0.0..=100.0).contains(&s.max_removal_percent) {
+            c.at(*file, 0..0, "sync.max_removal_percent must be between 0 and 100");
+        }
+        if !s.login_id_pattern.contains("{employee_number}") {
+            c.at(*file, 0..0, "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)");
+        }
+    }
+
     if !c.errors.is_empty() {
         return Err(PolicyErrors(c.errors));
     }
@@ -291,5 +300,6 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         review: m.review.map(|r| r.1).unwrap_or_default(),
         audit: m.audit.map(|a| a.1).unwrap_or_default(),
         directory: m.directory.map(|d| d.1),
+        sync: m.sync.map(|s| s.1).unwrap_or_default(),
     })
 }

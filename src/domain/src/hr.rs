@@ -1,0 +1,316 @@
+//! HR directory entries, checked before they change anything (R-LC-14), and turned into people and
+//! departments through the policy's mapping (attribute names are the directory's, never assumed).
+//!
+//! Invariant: an entry either becomes a complete, valid [`HrPerson`] or an [`EntryProblem`] naming its
+//! DN, the attribute and what is wrong. Nothing in between.
+
+use crate::org::{EmploymentType, PersonStatus};
+use crate::policy::directory::{DateFormat, DirectoryMapping};
+use std::collections::{BTreeMap, BTreeSet};
+use time::Date;
+
+/// An entry as read: its DN and attribute values, attribute names lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawEntry {
+    pub dn: String,
+    pub attrs: BTreeMap<String, Vec<String>>,
+}
+
+impl RawEntry {
+    pub fn new(dn: impl Into<String>, attrs: impl IntoIterator<Item = (String, Vec<String>)>) -> RawEntry {
+        RawEntry { dn: dn.into(), attrs: attrs.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect() }
+    }
+
+    fn values(&self, attr: &str) -> &[String] {
+        self.attrs.get(&attr.to_lowercase()).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Why an entry was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryProblem {
+    pub dn: String,
+    /// The employee number, when it could be read: such a person is never treated as gone.
+    pub employee_number: Option<String>,
+    pub attribute: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for EntryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.dn, self.attribute, self.reason)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HrDepartment {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+}
+
+/// A person as HR describes them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HrPerson {
+    pub employee_number: String,
+    /// entryUUID / objectGUID when mapped.
+    pub directory_key: Option<String>,
+    pub name_kanji: String,
+    pub name_kana: String,
+    pub name_romaji: Option<String>,
+    pub department_code: String,
+    pub department_name: Option<String>,
+    /// 兼務: further departments, never including the primary one.
+    pub concurrent: Vec<String>,
+    pub post: Option<String>,
+    pub employment_type: EmploymentType,
+    pub status: PersonStatus,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+    pub head_of_section: bool,
+    pub secondment_target: Option<String>,
+    pub contract_id: Option<String>,
+    pub mail: Option<String>,
+}
+
+/// Longest text value accepted (a name, a title, a code).
+const MAX_VALUE_CHARS: usize = 256;
+
+struct Reader<'a> {
+    e: &'a RawEntry,
+    employee_number: Option<String>,
+}
+
+impl Reader<'_> {
+    fn problem(&self, attribute: &str, reason: impl Into<String>) -> EntryProblem {
+        EntryProblem { dn: self.e.dn.clone(), employee_number: self.employee_number.clone(), attribute: attribute.into(), reason: reason.into() }
+    }
+
+    fn check_text(&self, attr: &str, v: &str) -> Result<(), EntryProblem> {
+        if v.chars().any(char::is_control) {
+            return Err(self.problem(attr, "contains control characters"));
+        }
+        if v.chars().count() > MAX_VALUE_CHARS {
+            return Err(self.problem(attr, format!("longer than {MAX_VALUE_CHARS} characters")));
+        }
+        Ok(())
+    }
+
+    /// At most one value, trimmed, checked; `None` when absent or empty.
+    fn optional(&self, attr: Option<&str>) -> Result<Option<String>, EntryProblem> {
+        let Some(attr) = attr else { return Ok(None) };
+        match self.e.values(attr) {
+            [] => Ok(None),
+            [v] => {
+                self.check_text(attr, v)?;
+                Ok(Some(v.trim().to_string()).filter(|v| !v.is_empty()))
+            }
+            _ => Err(self.problem(attr, "has several values where one is expected")),
+        }
+    }
+
+    fn required(&self, attr: &str) -> Result<String, EntryProblem> {
+        self.optional(Some(attr))?.ok_or_else(|| self.problem(attr, "is missing"))
+    }
+
+    fn all(&self, attr: Option<&str>) -> Result<Vec<String>, EntryProblem> {
+        let Some(attr) = attr else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for v in self.e.values(attr) {
+            self.check_text(attr, v)?;
+            let v = v.trim();
+            if !v.is_empty() {
+                out.push(v.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    fn date(&self, attr: Option<&str>, format: DateFormat) -> Result<Option<Date>, EntryProblem> {
+        let Some(v) = self.optional(attr)? else { return Ok(None) };
+        parse_date(&v, format).map(Some).ok_or_else(|| self.problem(attr.unwrap_or_default(), format!("`{v}` is not a valid date")))
+    }
+}
+
+/// Parses `YYYYMMDD` or `YYYY-MM-DD`.
+pub fn parse_date(v: &str, format: DateFormat) -> Option<Date> {
+    let digits: String = match format {
+        DateFormat::Compact if v.len() == 8 => v.to_string(),
+        DateFormat::Iso if v.len() == 10 && &v[4..5] == "-" && &v[7..8] == "-" => format!("{}{}{}", &v[..4], &v[5..7], &v[8..]),
+        _ => return None,
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d) = (digits[..4].parse().ok()?, digits[4..6].parse::<u8>().ok()?, digits[6..].parse().ok()?);
+    Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+fn valid_code(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 32 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Reads a department entry.
+pub fn read_department(e: &RawEntry, m: &crate::policy::directory::DepartmentMapping) -> Result<HrDepartment, EntryProblem> {
+    let r = Reader { e, employee_number: None };
+    let code = r.required(&m.code)?;
+    if !valid_code(&code) {
+        return Err(r.problem(&m.code, format!("`{code}` is not a department code (letters, digits, '-' or '_', at most 32)")));
+    }
+    Ok(HrDepartment { code, name: r.required(&m.name)?, parent_code: r.optional(m.parent_code.as_deref())? })
+}
+
+/// Reads and checks a person entry. `departments`, when given, are the known department codes.
+pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTreeSet<String>>) -> Result<HrPerson, EntryProblem> {
+    let a = &m.attributes;
+    let mut r = Reader { e, employee_number: None };
+    let employee_number = r.required(&a.employee_number)?;
+    if !valid_code(&employee_number) {
+        return Err(r.problem(&a.employee_number, format!("`{employee_number}` is not an employee number (letters, digits, '-' or '_', at most 32)")));
+    }
+    r.employee_number = Some(employee_number.clone());
+    let employment_raw = r.required(&a.employment_type)?;
+    let employment_type = *m
+        .employment_types
+        .get(&employment_raw)
+        .ok_or_else(|| r.problem(&a.employment_type, format!("`{employment_raw}` is not an employment type of the mapping")))?
+        .get_ref();
+    let status = match r.optional(a.status.as_deref())? {
+        None => PersonStatus::Active,
+        Some(v) => m
+            .status_values
+            .get(&v)
+            .and_then(|s| PersonStatus::parse(s.get_ref()))
+            .ok_or_else(|| r.problem(a.status.as_deref().unwrap_or_default(), format!("`{v}` is not a status value of the mapping")))?,
+    };
+    let department_code = r.required(&a.department_code)?;
+    let mut concurrent = r.all(a.concurrent_departments.as_deref())?;
+    concurrent.retain(|c| c != &department_code);
+    concurrent.sort();
+    concurrent.dedup();
+    if let Some(known) = departments {
+        for code in std::iter::once(&department_code).chain(concurrent.iter()) {
+            if !known.contains(code) {
+                return Err(r.problem(&a.department_code, format!("department `{code}` is not a known department")));
+            }
+        }
+    }
+    let start_date = r.date(a.start_date.as_deref(), m.date_format)?;
+    let end_date = r.date(a.end_date.as_deref(), m.date_format)?;
+    if let (Some(s), Some(en)) = (start_date, end_date) {
+        if en < s {
+            return Err(r.problem(a.end_date.as_deref().unwrap_or_default(), format!("end date {en} is before start date {s}")));
+        }
+    }
+    let head_of_section = r.optional(a.head_of_section.as_deref())?.is_some_and(|v| m.true_values.contains(&v));
+    Ok(HrPerson {
+        directory_key: r.optional(a.stable_key.as_deref())?,
+        name_kanji: r.required(&a.name_kanji)?,
+        name_kana: r.required(&a.name_kana)?,
+        name_romaji: r.optional(a.name_romaji.as_deref())?,
+        department_name: r.optional(a.department_name.as_deref())?,
+        post: r.optional(a.post.as_deref())?,
+        secondment_target: r.optional(a.secondment_target.as_deref())?,
+        contract_id: r.optional(a.contract_id.as_deref())?,
+        mail: r.optional(a.mail.as_deref())?,
+        employee_number,
+        department_code,
+        concurrent,
+        employment_type,
+        status,
+        start_date,
+        end_date,
+        head_of_section,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{load, SourceFile};
+
+    fn mapping() -> DirectoryMapping {
+        let f = |n: &str, t: &str| SourceFile { name: n.into(), text: t.into() };
+        load(&[
+            f("municipality.toml", include_str!("../../../policies/municipality.toml")),
+            f("systems.toml", include_str!("../../../policies/systems.toml")),
+            f("roles.toml", include_str!("../../../policies/roles.toml")),
+            f("officers.toml", include_str!("../../../policies/officers.toml")),
+            f("directory.toml", include_str!("../../../policies/directory.toml")),
+        ])
+        .unwrap()
+        .directory
+        .unwrap()
+    }
+
+    fn entry(extra: &[(&str, &[&str])]) -> RawEntry {
+        let mut attrs: BTreeMap<String, Vec<String>> = [
+            ("employeeNumber", &["100001"][..]),
+            ("cn", &["東雲 花子"]),
+            ("displayName", &["シノノメ ハナコ"]),
+            ("departmentNumber", &["shimin"]),
+            ("businessCategory", &["zeimu", "shimin"]),
+            ("employeeType", &["会計年度任用"]),
+            ("description", &["在職"]),
+            ("shinonomeStartDate", &["20260401"]),
+            ("shinonomeEndDate", &["20270331"]),
+            ("shinonomeHeadOfSection", &["TRUE"]),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_lowercase(), v.iter().map(|s| s.to_string()).collect()))
+        .collect();
+        for (k, v) in extra {
+            if v.is_empty() {
+                attrs.remove(&k.to_lowercase());
+            } else {
+                attrs.insert(k.to_lowercase(), v.iter().map(|s| s.to_string()).collect());
+            }
+        }
+        RawEntry { dn: "uid=h.shinonome,ou=people,dc=shinonome,dc=lg,dc=jp".into(), attrs }
+    }
+
+    fn known() -> BTreeSet<String> {
+        ["shimin", "zeimu", "somu"].into_iter().map(String::from).collect()
+    }
+
+    fn problem(extra: &[(&str, &[&str])]) -> EntryProblem {
+        read_person(&entry(extra), &mapping(), Some(&known())).unwrap_err()
+    }
+
+    #[test]
+    fn r_lc_10_a_valid_entry_maps_through_the_policy() {
+        let p = read_person(&entry(&[]), &mapping(), Some(&known())).unwrap();
+        assert_eq!(p.employment_type, EmploymentType::FixedTerm);
+        assert_eq!(p.status, PersonStatus::Active);
+        assert_eq!(p.concurrent, vec!["zeimu".to_string()], "the primary department is not a concurrent post");
+        assert_eq!(p.end_date, Some(time::macros::date!(2027 - 03 - 31)));
+        assert!(p.head_of_section);
+    }
+
+    #[test]
+    fn r_lc_14_bad_entries_are_reported_with_dn_and_attribute() {
+        let e = problem(&[("employeeNumber", &[])]);
+        assert_eq!((e.attribute.as_str(), e.reason.as_str(), e.employee_number), ("employeeNumber", "is missing", None));
+        assert!(e.dn.starts_with("uid=h.shinonome"));
+        assert_eq!(problem(&[("shinonomeEndDate", &["20270231"])]).attribute, "shinonomeEndDate");
+        assert!(problem(&[("shinonomeEndDate", &["20250331"])]).reason.contains("before start date"));
+        assert!(problem(&[("cn", &["東雲\u{0007}花子"])]).reason.contains("control characters"));
+        assert!(problem(&[("cn", &[&"長".repeat(300)])]).reason.contains("longer than"));
+        assert!(problem(&[("departmentNumber", &["kaigi"])]).reason.contains("not a known department"));
+        assert!(problem(&[("employeeType", &["社長"])]).reason.contains("not an employment type"));
+        assert!(problem(&[("description", &["行方不明"])]).reason.contains("not a status value"));
+        assert!(problem(&[("cn", &["a", "b"])]).reason.contains("several values"));
+        assert!(problem(&[("employeeNumber", &["10 0001"])]).reason.contains("not an employee number"));
+        // Once the employee number is read, problems carry it: that person is never treated as gone.
+        assert_eq!(problem(&[("shinonomeEndDate", &["x"])]).employee_number.as_deref(), Some("100001"));
+    }
+
+    #[test]
+    fn dates_in_both_formats() {
+        assert_eq!(parse_date("20260401", DateFormat::Compact), Some(time::macros::date!(2026 - 04 - 01)));
+        assert_eq!(parse_date("2026-04-01", DateFormat::Iso), Some(time::macros::date!(2026 - 04 - 01)));
+        assert_eq!(parse_date("2026-04-01", DateFormat::Compact), None);
+        assert_eq!(parse_date("2026/04/01", DateFormat::Iso), None);
+        assert_eq!(parse_date("２０２６０４０１", DateFormat::Compact), None);
+    }
+}

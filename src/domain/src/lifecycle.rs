@@ -1,0 +1,364 @@
+//! The HR sync's plan: an HR snapshot diffed against the people and accounts tobira holds, into steps
+//! that each name the HR change that caused them (R-LC-01, R-LC-03, R-LC-10).
+//!
+//! Invariants:
+//! - only a complete read can make a person "gone"; an entry that was skipped as malformed never
+//!   turns into deprovisioning (R-LC-14);
+//! - an empty snapshot, or one whose removals exceed the policy's thresholds, is held, not applied;
+//! - the sync only undoes what the sync did: an account an officer suspended stays suspended;
+//! - planning the result of applying a plan yields nothing (idempotency).
+
+use crate::hr::{EntryProblem, HrPerson};
+use crate::org::PersonStatus;
+use crate::policy::{BirthrightRule, Policy};
+use crate::rbac::{AccountStatus, GrantSource};
+use std::collections::{BTreeMap, BTreeSet};
+use time::Date;
+
+/// What the directory said in one read.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub people: Vec<HrPerson>,
+    pub problems: Vec<EntryProblem>,
+    /// True for a full read (everyone present is listed); only then can absence mean "gone".
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountView {
+    pub id: String,
+    pub login_id: String,
+    pub status: AccountStatus,
+    pub status_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantView {
+    pub id: String,
+    pub role_id: String,
+    pub source: GrantSource,
+    pub valid_until: Option<i64>,
+}
+
+/// What tobira holds about one person: the HR data as last stored, the account and its grants in force.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub person: HrPerson,
+    pub account: Option<AccountView>,
+    pub grants: Vec<GrantView>,
+}
+
+/// Status reasons the sync writes start with this, so it only ever reverses its own actions.
+pub const HR_REASON_PREFIX: &str = "hr:";
+
+/// The HR change behind a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Joined,
+    Transferred { from: String, to: String },
+    Changed,
+    OnLeave,
+    Returned,
+    Seconded { to: String },
+    Retired,
+    ContractEnded { on: Date },
+    EntryGone,
+    Rehired,
+}
+
+impl Reason {
+    /// A short stable code, used in audit details and status reasons.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Joined => "joined",
+            Reason::Transferred { .. } => "transferred",
+            Reason::Changed => "changed",
+            Reason::OnLeave => "on_leave",
+            Reason::Returned => "returned",
+            Reason::Seconded { .. } => "seconded",
+            Reason::Retired => "retired",
+            Reason::ContractEnded { .. } => "contract_ended",
+            Reason::EntryGone => "entry_gone",
+            Reason::Rehired => "rehired",
+        }
+    }
+
+    /// For people: Japanese.
+    pub fn ja(&self) -> String {
+        match self {
+            Reason::Joined => "新規採用".into(),
+            Reason::Transferred { from, to } => format!("異動（{from} → {to}）"),
+            Reason::Changed => "人事情報の変更".into(),
+            Reason::OnLeave => "休職".into(),
+            Reason::Returned => "復職".into(),
+            Reason::Seconded { to } => format!("出向（{to}）"),
+            Reason::Retired => "退職".into(),
+            Reason::ContractEnded { on } => format!("任期・契約満了（{on}）"),
+            Reason::EntryGone => "人事情報から削除".into(),
+            Reason::Rehired => "再採用".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Store the person's HR data as now read.
+    SavePerson { person: Box<HrPerson> },
+    CreateAccount { employee_number: String, login_id: String, grants: Vec<(String, Option<i64>)> },
+    Reenable { employee_number: String, account_id: String, login_id: String },
+    /// Suspend (leave): sessions end, grants stay for the return.
+    Suspend { employee_number: String, account_id: String, login_id: String },
+    /// Disable (leaver): sessions and tokens end, every grant is revoked, deletion is scheduled.
+    Disable { employee_number: String, account_id: String, login_id: String, delete_after: i64 },
+    Grant { employee_number: String, account_id: String, role_id: String, valid_until: Option<i64> },
+    /// Revoke now (`at` = now) or let the grant run out at `at` (a mover's grace period).
+    Revoke { employee_number: String, account_id: String, grant_id: String, role_id: String, at: i64 },
+    /// A requested grant of a mover, for the new head of section to review.
+    FlagForReview { employee_number: String, grant_id: String, role_id: String },
+}
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::SavePerson { .. } => "save_person",
+            Action::CreateAccount { .. } => "create_account",
+            Action::Reenable { .. } => "reenable",
+            Action::Suspend { .. } => "suspend",
+            Action::Disable { .. } => "disable",
+            Action::Grant { .. } => "grant",
+            Action::Revoke { .. } => "revoke",
+            Action::FlagForReview { .. } => "flag_for_review",
+        }
+    }
+
+    pub fn is_removal(&self) -> bool {
+        matches!(self, Action::Suspend { .. } | Action::Disable { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub action: Action,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub removals: usize,
+    pub active_accounts: usize,
+    /// Why the plan must not be applied without approval; `None` when it may be.
+    pub hold: Option<String>,
+    /// People absent from the read but not treated as gone, and why.
+    pub not_removed: Vec<String>,
+    pub problems: Vec<EntryProblem>,
+}
+
+/// A pre-approved bulk window (e.g. the April reshuffle, 定期異動) with its own removal limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkWindow {
+    pub max_removals: usize,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The HR status that applies today: an end date that has passed means the person has left.
+fn effective_status(p: &HrPerson, today: Date) -> (PersonStatus, Option<Reason>) {
+    match p.end_date {
+        Some(end) if end < today && p.status != PersonStatus::Left => (PersonStatus::Left, Some(Reason::ContractEnded { on: end })),
+        _ => (p.status, None),
+    }
+}
+
+fn rule_matches(rule: &BirthrightRule, departments: &[&str], p: &HrPerson) -> bool {
+    (rule.departments.is_empty() || departments.iter().any(|d| rule.departments.iter().any(|r| r == d)))
+        && (rule.posts.is_empty() || p.post.as_ref().is_some_and(|post| rule.posts.contains(post)))
+        && (rule.employment_types.is_empty() || rule.employment_types.contains(&p.employment_type))
+        && (!rule.heads_of_section_only || p.head_of_section)
+}
+
+/// The birthright roles a person should hold now, with the time they end (secondment: its end date).
+pub fn birthright(p: &HrPerson, policy: &Policy, status: PersonStatus) -> BTreeMap<String, Option<i64>> {
+    let (departments, until): (Vec<&str>, Option<i64>) = match status {
+        PersonStatus::Active => (std::iter::once(p.department_code.as_str()).chain(p.concurrent.iter().map(String::as_str)).collect(), None),
+        // 出向: the home department's roles are suspended; the host's (when it is a department we
+        // know) are limited to the secondment's end.
+        PersonStatus::Seconded => (p.secondment_target.iter().map(String::as_str).collect(), p.end_date.map(end_of_day_ms)),
+        PersonStatus::OnLeave | PersonStatus::Left => return BTreeMap::new(),
+    };
+    policy
+        .birthright
+        .iter()
+        .filter(|r| rule_matches(r, &departments, p))
+        .flat_map(|r| r.roles.iter().map(|role| role.get_ref().clone()))
+        .map(|role| (role, until))
+        .collect()
+}
+
+/// The first millisecond after `d` (UTC).
+fn end_of_day_ms(d: Date) -> i64 {
+    (d.midnight().assume_utc().unix_timestamp() + 86_400) * 1000
+}
+
+/// The login ID for a new account: the policy's pattern, then `-2`, `-3` … until it is free.
+pub fn login_id_for(employee_number: &str, pattern: &str, taken: &BTreeSet<String>) -> String {
+    let base = pattern.replace("{employee_number}", employee_number);
+    (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).find(|c| !taken.contains(c)).expect("an unbounded range")
+}
+
+fn sync_owns(a: &AccountView) -> bool {
+    a.status_reason.as_deref().is_some_and(|r| r.starts_with(HR_REASON_PREFIX))
+}
+
+struct Planner<'a> {
+    policy: &'a Policy,
+    now: i64,
+    steps: Vec<Step>,
+}
+
+impl Planner<'_> {
+    fn push(&mut self, action: Action, reason: Reason) {
+        self.steps.push(Step { action, reason });
+    }
+
+    fn disable(&mut self, en: &str, acc: &AccountView, grants: &[GrantView], reason: Reason) {
+        let delete_after = self.now + self.policy.sync.retention_days as i64 * DAY_MS;
+        self.push(Action::Disable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone(), delete_after }, reason.clone());
+        for g in grants {
+            self.push(Action::Revoke { employee_number: en.into(), account_id: acc.id.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone(), at: self.now }, reason.clone());
+        }
+    }
+
+    /// Brings birthright grants in line; `held` are the grants in force (after any re-enable).
+    fn reconcile(&mut self, p: &HrPerson, acc: &AccountView, held: &[GrantView], status: PersonStatus, reason: &Reason, transferred: bool) {
+        let want = birthright(p, self.policy, status);
+        let en = &p.employee_number;
+        let grace_window = self.policy.sync.mover_grace_days as i64 * DAY_MS;
+        let grace = if transferred { grace_window } else { 0 };
+        let held_birthright: Vec<&GrantView> = held.iter().filter(|g| g.source == GrantSource::Birthright).collect();
+        for g in &held_birthright {
+            let at = self.now + grace;
+            // A grant that ends within the grace window is already running out (an earlier transfer).
+            let already_ending = g.valid_until.is_some_and(|u| u <= self.now + grace_window);
+            if !want.contains_key(&g.role_id) && !already_ending {
+                self.push(Action::Revoke { employee_number: en.clone(), account_id: acc.id.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone(), at }, reason.clone());
+            }
+        }
+        for (role, until) in &want {
+            // A grant that is running out (grace period) does not count as held.
+            let held_now = held_birthright.iter().any(|g| &g.role_id == role && g.valid_until == *until);
+            if !held_now {
+                self.push(Action::Grant { employee_number: en.clone(), account_id: acc.id.clone(), role_id: role.clone(), valid_until: *until }, reason.clone());
+            }
+        }
+        if transferred {
+            for g in held.iter().filter(|g| g.source == GrantSource::Request) {
+                self.push(Action::FlagForReview { employee_number: en.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone() }, reason.clone());
+            }
+        }
+    }
+}
+
+/// Diffs `snapshot` against `known` at `today`/`now`. `taken_login_ids` holds every login ID in use.
+pub fn plan(snapshot: &Snapshot, known: &[Known], taken_login_ids: &BTreeSet<String>, policy: &Policy, today: Date, now: i64, bulk: Option<&BulkWindow>) -> Plan {
+    let mut pl = Planner { policy, now, steps: Vec::new() };
+    let by_number: BTreeMap<&str, &Known> = known.iter().map(|k| (k.person.employee_number.as_str(), k)).collect();
+    let mut taken = taken_login_ids.clone();
+    let mut seen = BTreeSet::new();
+
+    for p in &snapshot.people {
+        let en = p.employee_number.as_str();
+        if !seen.insert(en) {
+            continue; // the same person twice in one read: the first entry wins
+        }
+        let (status, ended) = effective_status(p, today);
+        let not_started = p.start_date.is_some_and(|s| s > today);
+        let k = by_number.get(en);
+        let transferred = k.is_some_and(|k| k.person.department_code != p.department_code);
+        let change_reason = match k {
+            None => Reason::Joined,
+            Some(k) if k.person.department_code != p.department_code => Reason::Transferred { from: k.person.department_code.clone(), to: p.department_code.clone() },
+            Some(_) => Reason::Changed,
+        };
+        if k.is_none_or(|k| k.person != *p) {
+            pl.push(Action::SavePerson { person: Box::new(p.clone()) }, change_reason.clone());
+        }
+        let reason = match (status, &ended) {
+            (_, Some(r)) => r.clone(),
+            (PersonStatus::Left, None) => Reason::Retired,
+            (PersonStatus::OnLeave, None) => Reason::OnLeave,
+            (PersonStatus::Seconded, None) => Reason::Seconded { to: p.secondment_target.clone().unwrap_or_default() },
+            (PersonStatus::Active, None) => change_reason.clone(),
+        };
+        let account = k.and_then(|k| k.account.as_ref());
+        let grants: &[GrantView] = k.map(|k| k.grants.as_slice()).unwrap_or(&[]);
+        let works = matches!(status, PersonStatus::Active | PersonStatus::Seconded) && !not_started;
+        match account {
+            None if works => {
+                let login_id = login_id_for(en, &policy.sync.login_id_pattern, &taken);
+                taken.insert(login_id.clone());
+                let grants = birthright(p, policy, status).into_iter().collect();
+                pl.push(Action::CreateAccount { employee_number: en.into(), login_id, grants }, Reason::Joined);
+            }
+            None => {}
+            Some(acc) => match (status, acc.status) {
+                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(en, acc, grants, reason),
+                (PersonStatus::OnLeave, AccountStatus::Active) => {
+                    pl.push(Action::Suspend { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::OnLeave)
+                }
+                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Disabled | AccountStatus::Deleted) if works => {
+                    // 再採用: the same account returns; every old grant was revoked when they left.
+                    pl.push(Action::Reenable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::Rehired);
+                    pl.reconcile(p, acc, &[], status, &Reason::Rehired, false);
+                }
+                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Suspended) if works && sync_owns(acc) => {
+                    pl.push(Action::Reenable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::Returned);
+                    pl.reconcile(p, acc, grants, status, &reason, transferred);
+                }
+                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Active) => pl.reconcile(p, acc, grants, status, &reason, transferred),
+                _ => {}
+            },
+        }
+    }
+
+    // People tobira knows who are absent from the read.
+    let problem_numbers: BTreeSet<&str> = snapshot.problems.iter().filter_map(|p| p.employee_number.as_deref()).collect();
+    let unidentified_problems = snapshot.problems.iter().filter(|p| p.employee_number.is_none()).count();
+    let mut not_removed = Vec::new();
+    for k in known {
+        let en = k.person.employee_number.as_str();
+        let Some(acc) = k.account.as_ref().filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::Suspended)) else { continue };
+        if seen.contains(en) {
+            continue;
+        }
+        if !snapshot.complete {
+            continue; // an incremental read does not list everyone
+        }
+        if problem_numbers.contains(en) {
+            not_removed.push(format!("{en}: entry skipped as malformed, not treated as gone"));
+        } else if unidentified_problems > 0 {
+            not_removed.push(format!("{en}: absent, but {unidentified_problems} entries without a readable employee number were skipped; not treated as gone"));
+        } else {
+            pl.disable(en, acc, &k.grants, Reason::EntryGone);
+        }
+    }
+
+    let removals = pl.steps.iter().filter(|s| s.action.is_removal()).count();
+    let active_accounts = known.iter().filter(|k| k.account.as_ref().is_some_and(|a| a.status == AccountStatus::Active)).count();
+    let rules = &policy.sync;
+    let hold = if snapshot.complete && snapshot.people.is_empty() && !known.is_empty() {
+        Some("the directory returned no people; nobody is removed on an empty read".to_string())
+    } else if let Some(w) = bulk {
+        (removals > w.max_removals).then(|| format!("{removals} removals exceed the bulk window's limit of {}", w.max_removals))
+    } else if removals > rules.max_removals as usize {
+        Some(format!("{removals} removals exceed sync.max_removals = {}", rules.max_removals))
+    } else if active_accounts > 0 && removals as f64 * 100.0 / active_accounts as f64 > rules.max_removal_percent {
+        Some(format!("{removals} removals are {:.1}% of {active_accounts} active accounts, above sync.max_removal_percent = {}", removals as f64 * 100.0 / active_accounts as f64, rules.max_removal_percent))
+    } else {
+        None
+    };
+    Plan { steps: pl.steps, removals, active_accounts, hold, not_removed, problems: snapshot.problems.clone() }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,328 @@
+//! The planner against the example policy, with a fixed date.
+
+use super::*;
+use crate::org::EmploymentType;
+use crate::policy::{load, SourceFile};
+use time::macros::date;
+
+const TODAY: Date = date!(2026 - 04 - 01);
+const NOW: i64 = 1_775_001_600_000; // 2026-04-01T00:00:00Z
+
+fn policy() -> Policy {
+    let f = |n: &str, t: &str| SourceFile { name: n.into(), text: t.into() };
+    load(&[
+        f("municipality.toml", include_str!("../../../../policies/municipality.toml")),
+        f("systems.toml", include_str!("../../../../policies/systems.toml")),
+        f("roles.toml", include_str!("../../../../policies/roles.toml")),
+        f("officers.toml", include_str!("../../../../policies/officers.toml")),
+        f("authentication.toml", include_str!("../../../../policies/authentication.toml")),
+        f("review.toml", include_str!("../../../../policies/review.toml")),
+        f("directory.toml", include_str!("../../../../policies/directory.toml")),
+    ])
+    .unwrap()
+}
+
+fn person(en: &str, dept: &str) -> HrPerson {
+    HrPerson {
+        employee_number: en.into(),
+        directory_key: None,
+        name_kanji: "東雲 太郎".into(),
+        name_kana: "シノノメ タロウ".into(),
+        name_romaji: None,
+        department_code: dept.into(),
+        department_name: None,
+        concurrent: vec![],
+        post: None,
+        employment_type: EmploymentType::Regular,
+        status: PersonStatus::Active,
+        start_date: None,
+        end_date: None,
+        head_of_section: false,
+        secondment_target: None,
+        contract_id: None,
+        mail: None,
+    }
+}
+
+fn full(people: Vec<HrPerson>) -> Snapshot {
+    Snapshot { people, problems: vec![], complete: true }
+}
+
+/// The example policy with the percentage limit off, for small populations (one leaver of two is 50 %).
+fn lenient() -> Policy {
+    let mut p = policy();
+    p.sync.max_removal_percent = 100.0;
+    p
+}
+
+fn run_with(s: &Snapshot, known: &[Known], policy: &Policy) -> Plan {
+    let taken = known.iter().filter_map(|k| k.account.as_ref().map(|a| a.login_id.clone())).collect();
+    plan(s, known, &taken, policy, TODAY, NOW, None)
+}
+
+fn run(s: &Snapshot, known: &[Known]) -> Plan {
+    run_with(s, known, &lenient())
+}
+
+/// Applies a plan to `known` the way the store would, for idempotency checks.
+fn apply(known: &mut Vec<Known>, p: &Plan) {
+    let mut next = 0;
+    let mut id = || {
+        next += 1;
+        format!("g{next}")
+    };
+    for s in &p.steps {
+        match &s.action {
+            Action::SavePerson { person } => match known.iter_mut().find(|k| k.person.employee_number == person.employee_number) {
+                Some(k) => k.person = (**person).clone(),
+                None => known.push(Known { person: (**person).clone(), account: None, grants: vec![] }),
+            },
+            Action::CreateAccount { employee_number, login_id, grants } => {
+                let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
+                k.account = Some(AccountView { id: format!("a-{employee_number}"), login_id: login_id.clone(), status: AccountStatus::Active, status_reason: None });
+                k.grants = grants.iter().map(|(r, u)| GrantView { id: id(), role_id: r.clone(), source: GrantSource::Birthright, valid_until: *u }).collect();
+            }
+            Action::Reenable { employee_number, .. } | Action::Suspend { employee_number, .. } | Action::Disable { employee_number, .. } => {
+                let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
+                let a = k.account.as_mut().unwrap();
+                (a.status, a.status_reason) = match &s.action {
+                    Action::Reenable { .. } => (AccountStatus::Active, None),
+                    Action::Suspend { .. } => (AccountStatus::Suspended, Some(format!("{HR_REASON_PREFIX}{}", s.reason.code()))),
+                    _ => (AccountStatus::Disabled, Some(format!("{HR_REASON_PREFIX}{}", s.reason.code()))),
+                };
+            }
+            Action::Grant { employee_number, role_id, valid_until, .. } => {
+                let g = GrantView { id: id(), role_id: role_id.clone(), source: GrantSource::Birthright, valid_until: *valid_until };
+                known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap().grants.push(g);
+            }
+            Action::Revoke { employee_number, grant_id, at, .. } => {
+                let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
+                if *at <= NOW {
+                    k.grants.retain(|g| &g.id != grant_id);
+                } else if let Some(g) = k.grants.iter_mut().find(|g| &g.id == grant_id) {
+                    g.valid_until = Some(*at);
+                }
+            }
+            Action::FlagForReview { .. } => {}
+        }
+    }
+}
+
+fn kinds(p: &Plan) -> Vec<(&'static str, &'static str)> {
+    p.steps.iter().map(|s| (s.action.kind(), s.reason.code())).collect()
+}
+
+fn roles_of(known: &[Known], en: &str) -> BTreeSet<String> {
+    known.iter().find(|k| k.person.employee_number == en).unwrap().grants.iter().map(|g| g.role_id.clone()).collect()
+}
+
+fn set(v: &[&str]) -> BTreeSet<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Plans and applies `s` to `known`, asserting that planning again changes nothing.
+fn converge(known: &mut Vec<Known>, s: &Snapshot) -> Plan {
+    let p = run(s, known);
+    assert!(p.hold.is_none(), "{:?}", p.hold);
+    apply(known, &p);
+    let again = run(s, known);
+    assert!(again.steps.is_empty(), "second run must do nothing: {:?}", kinds(&again));
+    p
+}
+
+#[test]
+fn r_lc_01_joiner_gets_an_account_and_birthright_roles() {
+    let mut known = vec![];
+    let p = converge(&mut known, &full(vec![person("100001", "shimin")]));
+    assert_eq!(kinds(&p), vec![("save_person", "joined"), ("create_account", "joined")]);
+    assert_eq!(roles_of(&known, "100001"), set(&["bunsho.user", "groupware.user", "juki.clerk"]));
+    assert_eq!(known[0].account.as_ref().unwrap().login_id, "100001");
+}
+
+#[test]
+fn r_lc_10_rules_differ_by_employment_type_and_head_of_section() {
+    let mut casual = person("100002", "shimin");
+    casual.employment_type = EmploymentType::Casual;
+    let mut head = person("100003", "zeimu");
+    head.head_of_section = true;
+    let mut known = vec![];
+    converge(&mut known, &full(vec![casual, head]));
+    assert_eq!(roles_of(&known, "100002"), BTreeSet::new(), "アルバイト get no birthright roles in the example");
+    assert_eq!(roles_of(&known, "100003"), set(&["bunsho.approver", "bunsho.user", "groupware.user", "zeimu.clerk"]));
+}
+
+#[test]
+fn r_lc_01_transfer_moves_birthright_and_flags_requested_grants() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    known[0].grants.push(GrantView { id: "req1".into(), role_id: "denshi-shinsei.clerk".into(), source: GrantSource::Request, valid_until: None });
+    let p = converge(&mut known, &full(vec![person("100001", "zeimu")]));
+    let k = kinds(&p);
+    assert!(k.contains(&("revoke", "transferred")) && k.contains(&("grant", "transferred")) && k.contains(&("flag_for_review", "transferred")), "{k:?}");
+    assert_eq!(roles_of(&known, "100001"), set(&["bunsho.user", "denshi-shinsei.clerk", "groupware.user", "zeimu.clerk"]), "requested grants stay");
+    assert_eq!(p.removals, 0, "a transfer removes no account");
+}
+
+#[test]
+fn r_lc_01_transfer_grace_days_let_old_roles_run_out() {
+    let mut pol = lenient();
+    pol.sync.mover_grace_days = 7;
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    let taken = BTreeSet::new();
+    let p = plan(&full(vec![person("100001", "zeimu")]), &known, &taken, &pol, TODAY, NOW, None);
+    let revoke_at = p.steps.iter().find_map(|s| match &s.action { Action::Revoke { role_id, at, .. } if role_id == "juki.clerk" => Some(*at), _ => None }).unwrap();
+    assert_eq!(revoke_at, NOW + 7 * DAY_MS);
+    apply(&mut known, &p);
+    let again = plan(&full(vec![person("100001", "zeimu")]), &known, &taken, &pol, TODAY, NOW, None);
+    assert!(again.steps.is_empty(), "{:?}", kinds(&again));
+}
+
+#[test]
+fn r_lc_03_retirement_disables_and_revokes_everything() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin"), person("100002", "zeimu")]));
+    let mut retired = person("100001", "shimin");
+    retired.status = PersonStatus::Left;
+    let p = converge(&mut known, &full(vec![retired, person("100002", "zeimu")]));
+    let disable = p.steps.iter().find_map(|s| match &s.action { Action::Disable { delete_after, .. } => Some(*delete_after), _ => None }).unwrap();
+    assert_eq!(disable, NOW + 90 * DAY_MS, "deletion after the policy's retention days");
+    assert!(roles_of(&known, "100001").is_empty());
+    assert_eq!(known[0].account.as_ref().unwrap().status, AccountStatus::Disabled);
+}
+
+#[test]
+fn r_lc_03_an_entry_gone_from_a_full_read_is_a_leaver_but_not_from_an_incremental_one() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin"), person("100002", "zeimu")]));
+    let incremental = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![], complete: false };
+    assert!(run(&incremental, &known).steps.is_empty());
+    let p = converge(&mut known, &full(vec![person("100002", "zeimu")]));
+    assert!(kinds(&p).contains(&("disable", "entry_gone")));
+}
+
+#[test]
+fn r_lc_14_a_skipped_entry_never_turns_into_deprovisioning() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin"), person("100002", "zeimu")]));
+    let problem = |en: Option<&str>| EntryProblem { dn: "uid=x".into(), employee_number: en.map(String::from), attribute: "shinonomeEndDate".into(), reason: "bad date".into() };
+    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(Some("100001"))], complete: true };
+    let p = run(&s, &known);
+    assert_eq!(p.removals, 0);
+    assert_eq!(p.not_removed.len(), 1);
+    // Without a readable employee number nobody absent can be ruled out: no one is treated as gone.
+    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(None)], complete: true };
+    assert_eq!(run(&s, &known).removals, 0);
+}
+
+#[test]
+fn r_lc_01_leave_suspends_and_return_restores_with_grants_kept() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    let before = roles_of(&known, "100001");
+    let mut leave = person("100001", "shimin");
+    leave.status = PersonStatus::OnLeave;
+    let p = converge(&mut known, &full(vec![leave]));
+    assert!(kinds(&p).contains(&("suspend", "on_leave")));
+    assert_eq!(roles_of(&known, "100001"), before, "grants stay for the return");
+    let p = converge(&mut known, &full(vec![person("100001", "shimin")]));
+    assert!(kinds(&p).contains(&("reenable", "returned")));
+    assert_eq!(known[0].account.as_ref().unwrap().status, AccountStatus::Active);
+}
+
+#[test]
+fn r_ac_03_an_officers_suspension_is_not_undone_by_the_sync() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    let a = known[0].account.as_mut().unwrap();
+    a.status = AccountStatus::Suspended;
+    a.status_reason = Some("officer: policy violation".into());
+    assert!(run(&full(vec![person("100001", "shimin")]), &known).steps.is_empty());
+}
+
+#[test]
+fn r_lc_01_rehire_reenables_the_same_account_without_old_grants() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    known[0].grants.push(GrantView { id: "req1".into(), role_id: "denshi-shinsei.clerk".into(), source: GrantSource::Request, valid_until: None });
+    let mut retired = person("100001", "shimin");
+    retired.status = PersonStatus::Left;
+    converge(&mut known, &full(vec![retired]));
+    let p = converge(&mut known, &full(vec![person("100001", "somu")]));
+    assert!(kinds(&p).contains(&("reenable", "rehired")));
+    assert_eq!(known[0].account.as_ref().unwrap().id, "a-100001", "the same account");
+    assert_eq!(roles_of(&known, "100001"), set(&["bunsho.user", "groupware.user"]), "old grants are not restored");
+}
+
+#[test]
+fn r_lc_07_fixed_term_end_date_is_honoured_when_hr_forgets() {
+    let mut fixed = person("100001", "shimin");
+    fixed.employment_type = EmploymentType::FixedTerm;
+    fixed.end_date = Some(date!(2026 - 03 - 31));
+    let mut known = vec![];
+    let p = run(&full(vec![fixed.clone()]), &known);
+    assert!(!kinds(&p).iter().any(|(k, _)| *k == "create_account"), "no account for a contract already over");
+    fixed.end_date = Some(date!(2026 - 04 - 30));
+    converge(&mut known, &full(vec![fixed.clone()]));
+    let later = plan(&full(vec![fixed]), &known, &BTreeSet::new(), &lenient(), date!(2026 - 05 - 01), NOW, None);
+    assert!(later.steps.iter().any(|s| matches!(s.action, Action::Disable { .. }) && matches!(s.reason, Reason::ContractEnded { .. })));
+}
+
+#[test]
+fn r_lc_01_future_hires_wait_for_their_start_date() {
+    let mut future = person("100001", "shimin");
+    future.start_date = Some(date!(2026 - 04 - 10));
+    let p = run(&full(vec![future]), &[]);
+    assert_eq!(kinds(&p), vec![("save_person", "joined")]);
+}
+
+#[test]
+fn r_lc_01_secondment_suspends_home_roles_and_limits_host_roles() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    let mut seconded = person("100001", "shimin");
+    seconded.status = PersonStatus::Seconded;
+    seconded.secondment_target = Some("zeimu".into());
+    seconded.end_date = Some(date!(2027 - 03 - 31));
+    converge(&mut known, &full(vec![seconded]));
+    let k = &known[0];
+    assert!(!k.grants.iter().any(|g| g.role_id == "juki.clerk"), "home department's roles are suspended");
+    let host = k.grants.iter().find(|g| g.role_id == "zeimu.clerk").unwrap();
+    assert_eq!(host.valid_until, Some(end_of_day_ms(date!(2027 - 03 - 31))), "host roles end with the secondment");
+}
+
+#[test]
+fn r_lc_01_removals_over_the_threshold_are_held() {
+    let people: Vec<HrPerson> = (0..100).map(|i| person(&format!("1{i:05}"), "somu")).collect();
+    let mut known = vec![];
+    converge(&mut known, &full(people.clone()));
+    // 21 leavers > max_removals 20.
+    let strict = policy();
+    let p = run_with(&full(people[21..].to_vec()), &known, &strict);
+    assert_eq!(p.removals, 21);
+    assert!(p.hold.as_deref().unwrap().contains("max_removals"), "{:?}", p.hold);
+    // 3 of 100 is above 2 %.
+    let p = run_with(&full(people[3..].to_vec()), &known, &strict);
+    assert!(p.hold.as_deref().unwrap().contains("max_removal_percent"), "{:?}", p.hold);
+    // 2 of 100 is within both limits.
+    assert!(run_with(&full(people[2..].to_vec()), &known, &strict).hold.is_none());
+    // A pre-approved bulk window has its own limit.
+    let taken = BTreeSet::new();
+    let w = BulkWindow { max_removals: 30 };
+    assert!(plan(&full(people[21..].to_vec()), &known, &taken, &strict, TODAY, NOW, Some(&w)).hold.is_none());
+}
+
+#[test]
+fn r_lc_01_an_empty_read_is_held() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![person("100001", "shimin")]));
+    let p = run_with(&full(vec![]), &known, &policy());
+    assert!(p.hold.as_deref().unwrap().contains("no people"), "{:?}", p.hold);
+}
+
+#[test]
+fn r_lc_09_login_ids_never_collide() {
+    let taken = set(&["100001", "100001-2"]);
+    assert_eq!(login_id_for("100001", "{employee_number}", &taken), "100001-3");
+    assert_eq!(login_id_for("100009", "s{employee_number}", &taken), "s100009");
+}
