@@ -22,9 +22,10 @@ pub struct Config {
     pub log: LogConfig,
     pub audit: AuditConfig,
     pub crypto: CryptoConfig,
+    pub directory: DirectoryConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` (default) or `postgres://USER@HOST/DB`.
@@ -76,6 +77,46 @@ pub struct CryptoConfig {
     pub master_key_file: String,
 }
 
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &crate::store::redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout_seconds", &self.connect_timeout_seconds)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .finish()
+    }
+}
+
+/// The HR directory connection (what the entries mean is policy: `[directory]` in the policy files).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryConfig {
+    /// `ldap://host:389` (with `starttls = true`) or `ldaps://host:636`; "" = no directory configured.
+    pub url: String,
+    pub bind_dn: String,
+    /// The bind password; give it as `password_file` (or TOBIRA__DIRECTORY__PASSWORD_FILE).
+    pub password: String,
+    pub starttls: bool,
+    /// Limit for connecting and for every operation.
+    pub timeout_seconds: u64,
+    /// Entries per page of a paged search.
+    pub page_size: u32,
+}
+
+impl std::fmt::Debug for DirectoryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectoryConfig")
+            .field("url", &self.url)
+            .field("bind_dn", &self.bind_dn)
+            .field("password", &if self.password.is_empty() { "" } else { "***" })
+            .field("starttls", &self.starttls)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("page_size", &self.page_size)
+            .finish()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -96,6 +137,14 @@ impl Default for Config {
             log: LogConfig { level: "info".into(), format: "json".into() },
             audit: AuditConfig { batch_max: 512, export_file: String::new(), syslog_socket: String::new() },
             crypto: CryptoConfig { master_key_file: String::new() },
+            directory: DirectoryConfig {
+                url: String::new(),
+                bind_dn: String::new(),
+                password: String::new(),
+                starttls: false,
+                timeout_seconds: 30,
+                page_size: 500,
+            },
         }
     }
 }
@@ -293,6 +342,15 @@ mod tests {
         assert_eq!(example, Config::default(), "deploy/tobira.example.toml lists every key with its default");
         let prod = Config::load(Some(&dir.join("tobira.production.toml")), env(&[])).unwrap();
         assert!(prod.database.url.starts_with("postgres://"));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut c = Config::default();
+        c.database.url = "postgres://tobira:hunter2@db/tobira".into();
+        c.directory.password = "ldap-secret".into();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("ldap-secret"), "{shown}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod crypto;
+pub mod directory;
 pub mod http;
 pub mod startup;
 pub mod store;

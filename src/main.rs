@@ -1,4 +1,4 @@
-//! The `tobira` command: serve, migrate, policy check, audit verify, admin bootstrap.
+//! The `tobira` command: serve, migrate, policy check, audit verify, sync, admin bootstrap.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -9,6 +9,8 @@ use tobira::config::Config;
 use tobira::startup;
 use tobira::store;
 use tobira_domain::audit::AuditEvent;
+
+mod cli;
 
 #[derive(Parser)]
 #[command(name = "tobira", version, about = "Identity lifecycle and access control for municipalities (統合ID管理)")]
@@ -36,6 +38,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Sync people and accounts from the HR directory (full read); plans over the removal limits are held.
+    Sync(cli::sync::SyncArgs),
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Admin { command: AdminCommand::Bootstrap { login_id } } => bootstrap(&config, login_id),
         Command::Serve => serve(config),
+        Command::Sync(args) => cli::sync::run(&config, args),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod keys;
 pub mod policy;
 pub mod registry;
+pub mod sync;
 
 use crate::config::Config;
 use crate::crypto::master_key::MasterKey;

@@ -143,6 +143,7 @@ pub struct Grant {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    pub review_flag: Option<String>,
 }
 
 impl Grant {
@@ -160,6 +161,7 @@ impl Grant {
             created_at: now,
             revoked_at: None,
             revoked_reason: None,
+            review_flag: None,
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod hr_sync;
 pub mod keys;
 pub mod org;
 pub mod registry;

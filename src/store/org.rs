@@ -38,6 +38,7 @@ pub struct Person {
     pub contract_id: Option<String>,
     pub mail: Option<String>,
     pub updated_at: i64,
+    pub department_name: Option<String>,
 }
 
 /// Inserts or updates a department by code.

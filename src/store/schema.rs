@@ -29,6 +29,7 @@ diesel::table! {
         contract_id -> Nullable<Text>,
         mail -> Nullable<Text>,
         updated_at -> BigInt,
+        department_name -> Nullable<Text>,
     }
 }
 
@@ -106,6 +107,21 @@ diesel::table! {
         created_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
+        review_flag -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sync_runs (id) {
+        id -> Text,
+        created_at -> BigInt,
+        source -> Text,
+        status -> Text,
+        hold_reason -> Nullable<Text>,
+        requested_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        plan_json -> Text,
     }
 }
 
@@ -204,5 +220,5 @@ diesel::joinable!(sessions -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
-    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events,
+    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs,
 );

@@ -27,6 +27,7 @@ fn person(id: &str, number: &str) -> Person {
         contract_id: None,
         mail: None,
         updated_at: 1,
+        department_name: None,
     }
 }
 

@@ -27,7 +27,7 @@ impl RawEntry {
 }
 
 /// Why an entry was skipped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryProblem {
     pub dn: String,
     /// The employee number, when it could be read: such a person is never treated as gone.
@@ -50,7 +50,7 @@ pub struct HrDepartment {
 }
 
 /// A person as HR describes them now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HrPerson {
     pub employee_number: String,
     /// entryUUID / objectGUID when mapped.

@@ -1,0 +1,197 @@
+//! The HR sync use case: read the directory, check every entry, plan against what tobira holds, and
+//! either apply the plan (in transactions, each step with its audit event) or hold it for a second
+//! person's approval (R-LC-01, R-LC-03, R-LC-14, R-AC-02).
+//!
+//! Invariants: a failed or cut-short read changes nothing; a held plan changes nothing until approved
+//! by someone other than who ran it; batches are separate transactions, and a crash between them
+//! leaves a state from which the next run converges, because the plan is a diff.
+
+use super::AppError;
+use crate::directory::RawDirectory;
+use crate::store::hr_sync::{self, SyncRun};
+use crate::store::{self, DbConnection};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeSet;
+use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::hr::{read_department, read_person, EntryProblem, HrDepartment};
+use tobira_domain::lifecycle::{plan, BulkWindow, Plan, Snapshot};
+use tobira_domain::policy::Policy;
+use tobira_domain::time_util::{from_millis, JST};
+
+pub const ACTOR: &str = "system:hr-sync";
+
+/// Steps per transaction when applying.
+const BATCH: usize = 500;
+
+/// What a run stores: the plan and the departments read with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunContent {
+    pub plan: Plan,
+    pub departments: Vec<(String, String, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    DryRun,
+    Applied,
+    Held,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncOutcome {
+    pub run_id: String,
+    pub status: RunStatus,
+    pub plan: Plan,
+}
+
+/// A read, checked: departments, the people snapshot, and the department entries that were skipped.
+pub struct Checked {
+    pub departments: Vec<HrDepartment>,
+    pub snapshot: Snapshot,
+    pub department_problems: Vec<EntryProblem>,
+}
+
+/// Checks every entry through the policy's mapping; problems are kept, never applied. Only person
+/// entries go into the snapshot's problems: a bad department entry cannot stand for a person.
+pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
+    let mapping = policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))?;
+    let mut problems: Vec<EntryProblem> = Vec::new();
+    let mut department_problems = Vec::new();
+    let mut departments = Vec::new();
+    if let Some(dm) = &mapping.departments {
+        for e in &raw.departments {
+            match read_department(e, dm) {
+                Ok(d) => departments.push(d),
+                Err(p) => department_problems.push(p),
+            }
+        }
+    }
+    let known: Option<BTreeSet<String>> = mapping.departments.as_ref().map(|_| departments.iter().map(|d| d.code.clone()).collect());
+    let mut people = Vec::new();
+    for e in &raw.people {
+        match read_person(e, mapping, known.as_ref()) {
+            Ok(p) => people.push(p),
+            Err(p) => problems.push(p),
+        }
+    }
+    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: true }, department_problems })
+}
+
+/// Plans a full sync against the database at `now`.
+pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, now: i64, bulk: Option<&BulkWindow>) -> Result<Plan, AppError> {
+    let known = hr_sync::load_known(conn, now)?;
+    let taken = hr_sync::login_ids(conn)?;
+    let today = from_millis(now).to_offset(JST).date();
+    Ok(plan(snapshot, &known, &taken, policy, today, now, bulk))
+}
+
+fn apply(conn: &mut DbConnection, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
+    let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
+    let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
+        let events = hr_sync::save_departments(c, &depts, now, actor)?;
+        Ok(store::audit::append(c, now, events)?.len())
+    })?;
+    for batch in content.plan.steps.chunks(BATCH) {
+        written += store::write_tx(conn, |c| -> Result<usize, AppError> {
+            let mut events = Vec::with_capacity(batch.len());
+            for step in batch {
+                events.extend(hr_sync::apply_step(c, step, run_id, now, actor)?);
+            }
+            Ok(store::audit::append(c, now, events)?.len())
+        })?;
+    }
+    Ok(written)
+}
+
+fn summary(p: &Plan) -> serde_json::Value {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for s in &p.steps {
+        *counts.entry(s.action.kind()).or_default() += 1;
+    }
+    json!({ "steps": counts, "removals": p.removals, "active_accounts": p.active_accounts, "problems": p.problems.len(), "not_removed": p.not_removed.len() })
+}
+
+/// Plans from `raw` and applies, holds or (dry run) only returns the plan.
+pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, source: &str, requested_by: &str, now: i64, dry_run: bool, bulk: Option<&BulkWindow>) -> Result<SyncOutcome, AppError> {
+    let Checked { departments, snapshot, department_problems } = check(raw, policy)?;
+    let mut plan = plan_full(conn, policy, &snapshot, now, bulk)?;
+    plan.problems.extend(department_problems);
+    let run_id = store::new_id();
+    if dry_run {
+        return Ok(SyncOutcome { run_id, status: RunStatus::DryRun, plan });
+    }
+    let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), plan };
+    let problems: Vec<String> = content.plan.problems.iter().map(|p| p.to_string()).collect();
+    if let Some(reason) = content.plan.hold.clone() {
+        store::write_tx(conn, |c| -> Result<(), AppError> {
+            hr_sync::insert_run(c, &SyncRun {
+                id: run_id.clone(),
+                created_at: now,
+                source: source.into(),
+                status: "held".into(),
+                hold_reason: Some(reason.clone()),
+                requested_by: requested_by.into(),
+                decided_by: None,
+                decided_at: None,
+                plan_json: serde_json::to_string(&content).expect("plans serialise"),
+            })?;
+            let e = AuditEvent::new(requested_by, "sync.held", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "reason": reason, "summary": summary(&content.plan), "source": source, "problems": problems }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(())
+        })?;
+        return Ok(SyncOutcome { run_id, status: RunStatus::Held, plan: content.plan });
+    }
+    apply(conn, &content, &run_id, now, ACTOR)?;
+    store::write_tx(conn, |c| -> Result<(), AppError> {
+        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "summary": summary(&content.plan), "source": source, "problems": problems }));
+        store::audit::append(c, now, vec![e])?;
+        Ok(())
+    })?;
+    Ok(SyncOutcome { run_id, status: RunStatus::Applied, plan: content.plan })
+}
+
+/// A held run, for `--show`.
+pub fn held(conn: &mut DbConnection, run_id: &str) -> Result<(SyncRun, RunContent), AppError> {
+    let r = hr_sync::run(conn, run_id)?.ok_or_else(|| AppError::Invalid(format!("no sync run {run_id}")))?;
+    let content: RunContent = serde_json::from_str(&r.plan_json).map_err(|e| AppError::Invalid(format!("sync run {run_id} cannot be read: {e}")))?;
+    Ok((r, content))
+}
+
+/// Applies a held run. Refused when `by` is the person who ran it (R-AC-02), or it is not held.
+pub fn approve(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Result<Plan, AppError> {
+    let (r, content) = held(conn, run_id)?;
+    if r.status != "held" {
+        return Err(AppError::Conflict(format!("sync run {run_id} is {}, not held", r.status)));
+    }
+    if r.requested_by == by {
+        store::write_tx(conn, |c| -> Result<(), AppError> {
+            let e = AuditEvent::new(by, "sync.approve", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "why": "the approver ran the sync (R-AC-02)" }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(())
+        })?;
+        return Err(AppError::Conflict(format!("{by} ran sync {run_id} and cannot also approve it; another person must (R-AC-02)")));
+    }
+    if !store::write_tx(conn, |c| hr_sync::decide_run(c, run_id, "applied", by, now))? {
+        return Err(AppError::Conflict(format!("sync run {run_id} was decided meanwhile")));
+    }
+    apply(conn, &content, run_id, now, ACTOR)?;
+    store::write_tx(conn, |c| -> Result<(), AppError> {
+        let e = AuditEvent::new(by, "sync.approved", format!("sync:{run_id}")).with_details(json!({ "requested_by": r.requested_by, "summary": summary(&content.plan) }));
+        store::audit::append(c, now, vec![e])?;
+        Ok(())
+    })?;
+    Ok(content.plan)
+}
+
+/// Discards a held run.
+pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Result<(), AppError> {
+    store::write_tx(conn, |c| -> Result<(), AppError> {
+        if !hr_sync::decide_run(c, run_id, "discarded", by, now)? {
+            return Err(AppError::Conflict(format!("sync run {run_id} is not held")));
+        }
+        store::audit::append(c, now, vec![AuditEvent::new(by, "sync.discarded", format!("sync:{run_id}"))])?;
+        Ok(())
+    })
+}

@@ -1,0 +1,151 @@
+//! `tobira sync`: run the HR sync, or show, approve or discard a held run. Plans print in Japanese
+//! (a table) or as JSON.
+
+use anyhow::Context;
+use std::process::ExitCode;
+use tobira::app::clock::{Clock, SystemClock};
+use tobira::app::sync::{self, RunStatus, SyncOutcome};
+use tobira::app::AppError;
+use tobira::config::Config;
+use tobira::startup;
+use tobira::store;
+use tobira_domain::lifecycle::{Action, Plan};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Print the plan without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Show a held run.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["approve", "discard", "dry_run"])]
+    show: Option<String>,
+    /// Apply a held run (someone other than who ran it).
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["discard", "dry_run"])]
+    approve: Option<String>,
+    /// Discard a held run.
+    #[arg(long, value_name = "RUN", conflicts_with = "dry_run")]
+    discard: Option<String>,
+    /// Who is acting (default: the operating-system user).
+    #[arg(long = "as", value_name = "NAME")]
+    operator: Option<String>,
+}
+
+fn operator(args: &SyncArgs) -> String {
+    args.operator
+        .clone()
+        .or_else(|| std::env::var("SUDO_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| format!("operator:{}", s.trim()))
+        .unwrap_or_else(|| "operator:unknown".into())
+}
+
+fn describe(a: &Action) -> (&'static str, &str, String) {
+    match a {
+        Action::SavePerson { person } => ("人事情報の保存", &person.employee_number, format!("{} {} / {}", person.name_kanji, person.department_code, person.status.as_str())),
+        Action::CreateAccount { employee_number, login_id, grants } => ("アカウント作成", employee_number, format!("{login_id} ({})", grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", "))),
+        Action::Reenable { employee_number, login_id, .. } => ("アカウント再開", employee_number, login_id.clone()),
+        Action::Suspend { employee_number, login_id, .. } => ("アカウント停止", employee_number, login_id.clone()),
+        Action::Disable { employee_number, login_id, .. } => ("アカウント無効化", employee_number, login_id.clone()),
+        Action::Grant { employee_number, role_id, .. } => ("権限付与", employee_number, role_id.clone()),
+        Action::Revoke { employee_number, role_id, .. } => ("権限削除", employee_number, role_id.clone()),
+        Action::FlagForReview { employee_number, role_id, .. } => ("所属長の確認へ", employee_number, role_id.clone()),
+    }
+}
+
+fn print_plan(run_id: &str, status: &str, plan: &Plan, format: Format) {
+    if format == Format::Json {
+        println!("{}", serde_json::json!({ "run": run_id, "status": status, "plan": plan }));
+        return;
+    }
+    println!("同期 {run_id}: {status} — {} 件の操作、停止・無効化 {} 件（有効アカウント {} 件）", plan.steps.len(), plan.removals, plan.active_accounts);
+    if let Some(h) = &plan.hold {
+        println!("保留 / held: {h}");
+    }
+    for s in &plan.steps {
+        let (kind, en, what) = describe(&s.action);
+        println!("  {kind:<10} {en:<10} {what:<48} {}", s.reason.ja());
+    }
+    for p in &plan.problems {
+        println!("  スキップ（不正な項目）/ skipped: {p}");
+    }
+    for n in &plan.not_removed {
+        println!("  削除せず / not removed: {n}");
+    }
+}
+
+fn status_name(s: RunStatus) -> &'static str {
+    match s {
+        RunStatus::DryRun => "dry-run",
+        RunStatus::Applied => "applied",
+        RunStatus::Held => "held",
+    }
+}
+
+fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
+    match e {
+        AppError::Conflict(m) | AppError::Invalid(m) => {
+            eprintln!("tobira: sync: {m}");
+            Ok(ExitCode::from(1))
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// Exit codes: 0 done (or nothing to do), 3 held for approval, 1 refused, 2 error (nothing changed).
+pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let by = operator(&args);
+    let policy = startup::policy(config)?;
+    let mut conn = startup::connection(config)?;
+    store::migrate(&mut conn)?;
+    let now = SystemClock.now_ms();
+    if let Some(id) = &args.show {
+        return match sync::held(&mut conn, id) {
+            Ok((r, content)) => {
+                print_plan(&r.id, &r.status, &content.plan, args.format);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => refusal(e),
+        };
+    }
+    if let Some(id) = &args.approve {
+        return match sync::approve(&mut conn, id, &by, now) {
+            Ok(plan) => {
+                print_plan(id, "approved and applied", &plan, args.format);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => refusal(e),
+        };
+    }
+    if let Some(id) = &args.discard {
+        return match sync::discard(&mut conn, id, &by, now) {
+            Ok(()) => {
+                println!("同期 {id} を破棄しました / discarded");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => refusal(e),
+        };
+    }
+    let mapping = policy.directory.clone().context("the policy has no [directory] mapping")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let raw = rt.block_on(tobira::directory::ldap::read_all(&config.directory, &mapping)).context("reading the HR directory; nothing was changed")?;
+    tobira::app::policy::record(&mut conn, &policy, now)?;
+    let SyncOutcome { run_id, status, plan } = sync::run(&mut conn, &policy, &raw, &config.directory.url, &by, now, args.dry_run, None)?;
+    print_plan(&run_id, status_name(status), &plan, args.format);
+    Ok(match status {
+        RunStatus::Held => {
+            eprintln!("tobira: sync held: {}. Show with `tobira sync --show {run_id}`; another person applies it with `tobira sync --approve {run_id}`.", plan.hold.as_deref().unwrap_or_default());
+            ExitCode::from(3)
+        }
+        _ => ExitCode::SUCCESS,
+    })
+}

@@ -1,0 +1,282 @@
+//! What the HR sync reads from and writes to the database: the people, accounts and grants tobira
+//! holds, one step of a plan at a time, and held runs.
+//!
+//! Invariant: applying a step writes its rows and returns the audit event that describes it; the
+//! caller appends the events in the same transaction.
+
+use super::accounts::{self, Account, Grant};
+use super::org::{self, Department, Person};
+use super::schema::{accounts as acc, grants, people, person_departments, sessions, sync_runs};
+use super::{DbConnection, StoreError};
+use diesel::prelude::*;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use tobira_domain::audit::AuditEvent;
+use tobira_domain::hr::{HrDepartment, HrPerson};
+use tobira_domain::lifecycle::{AccountView, Action, GrantView, Known, Step, HR_REASON_PREFIX};
+use tobira_domain::org::{EmploymentType, Membership, PersonStatus};
+use tobira_domain::rbac::{AccountStatus, GrantSource};
+
+fn date_str(d: Option<time::Date>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn parse_date(s: &Option<String>) -> Option<time::Date> {
+    s.as_deref().and_then(|s| tobira_domain::hr::parse_date(s, tobira_domain::policy::directory::DateFormat::Iso))
+}
+
+fn person_row(id: String, p: &HrPerson, now: i64) -> Person {
+    Person {
+        id,
+        employee_number: p.employee_number.clone(),
+        directory_key: p.directory_key.clone(),
+        name_kanji: p.name_kanji.clone(),
+        name_kana: p.name_kana.clone(),
+        name_romaji: p.name_romaji.clone(),
+        post_title: p.post.clone(),
+        employment_type: p.employment_type.as_str().into(),
+        status: p.status.as_str().into(),
+        is_head_of_section: p.head_of_section,
+        start_date: date_str(p.start_date),
+        end_date: date_str(p.end_date),
+        secondment_target: p.secondment_target.clone(),
+        contract_id: p.contract_id.clone(),
+        mail: p.mail.clone(),
+        updated_at: now,
+        department_name: p.department_name.clone(),
+    }
+}
+
+/// A stored person as HR data; memberships give the departments. `None` for rows tobira cannot read.
+fn hr_person(row: &Person, memberships: &[(String, String)]) -> Option<HrPerson> {
+    let primary = memberships.iter().find(|(_, m)| m == Membership::Primary.as_str())?.0.clone();
+    let mut concurrent: Vec<String> = memberships.iter().filter(|(_, m)| m == Membership::Concurrent.as_str()).map(|(c, _)| c.clone()).collect();
+    concurrent.sort();
+    Some(HrPerson {
+        employee_number: row.employee_number.clone(),
+        directory_key: row.directory_key.clone(),
+        name_kanji: row.name_kanji.clone(),
+        name_kana: row.name_kana.clone(),
+        name_romaji: row.name_romaji.clone(),
+        department_code: primary,
+        department_name: row.department_name.clone(),
+        concurrent,
+        post: row.post_title.clone(),
+        employment_type: EmploymentType::parse(&row.employment_type)?,
+        status: PersonStatus::parse(&row.status)?,
+        start_date: parse_date(&row.start_date),
+        end_date: parse_date(&row.end_date),
+        head_of_section: row.is_head_of_section,
+        secondment_target: row.secondment_target.clone(),
+        contract_id: row.contract_id.clone(),
+        mail: row.mail.clone(),
+    })
+}
+
+/// Everyone tobira holds from HR, with their account and grants in force at `now`.
+pub fn load_known(conn: &mut DbConnection, now: i64) -> Result<Vec<Known>, StoreError> {
+    let rows: Vec<Person> = people::table.select(Person::as_select()).load(conn)?;
+    let mut members: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (pid, code, m) in person_departments::table.select((person_departments::person_id, person_departments::department_code, person_departments::membership)).load::<(String, String, String)>(conn)? {
+        members.entry(pid).or_default().push((code, m));
+    }
+    let accounts: Vec<Account> = acc::table.filter(acc::person_id.is_not_null()).select(Account::as_select()).load(conn)?;
+    let mut by_person: BTreeMap<String, Account> = BTreeMap::new();
+    for a in accounts.into_iter().filter(|a| !a.is_privileged && !a.is_shared) {
+        by_person.insert(a.person_id.clone().expect("filtered"), a);
+    }
+    let mut grants_by_account: BTreeMap<String, Vec<GrantView>> = BTreeMap::new();
+    let in_force: Vec<Grant> = grants::table
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
+        .select(Grant::as_select())
+        .load(conn)?;
+    for g in in_force {
+        let source = match g.source.as_str() {
+            "birthright" => GrantSource::Birthright,
+            "request" => GrantSource::Request,
+            "elevation" => GrantSource::Elevation,
+            "delegate" => GrantSource::Delegate,
+            _ => GrantSource::Bootstrap,
+        };
+        grants_by_account.entry(g.account_id.clone()).or_default().push(GrantView { id: g.id, role_id: g.role_id, source, valid_until: g.valid_until });
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(person) = hr_person(row, members.get(&row.id).map(Vec::as_slice).unwrap_or(&[])) else { continue };
+        let account = by_person.get(&row.id);
+        out.push(Known {
+            person,
+            account: account.map(|a| AccountView { id: a.id.clone(), login_id: a.login_id.clone(), status: a.status().unwrap_or(AccountStatus::Disabled), status_reason: a.status_reason.clone() }),
+            grants: account.and_then(|a| grants_by_account.remove(&a.id)).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Every login ID in use.
+pub fn login_ids(conn: &mut DbConnection) -> Result<BTreeSet<String>, StoreError> {
+    Ok(acc::table.select(acc::login_id).load::<String>(conn)?.into_iter().collect())
+}
+
+/// Stores departments that are new or changed; one event each.
+pub fn save_departments(conn: &mut DbConnection, depts: &[HrDepartment], now: i64, actor: &str) -> Result<Vec<AuditEvent>, StoreError> {
+    let mut events = Vec::new();
+    // Parents first, so the foreign key to the parent holds.
+    let known: BTreeSet<&str> = depts.iter().map(|d| d.code.as_str()).collect();
+    let mut pending: Vec<&HrDepartment> = depts.iter().collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for d in pending {
+            let parent = d.parent_code.clone().filter(|p| known.contains(p.as_str()) && p != &d.code);
+            if parent.as_ref().is_some_and(|p| !done.contains(p)) {
+                rest.push(d);
+                continue;
+            }
+            let row = Department { code: d.code.clone(), name: d.name.clone(), name_kana: None, parent_code: parent, body: None, updated_at: now };
+            let old = org::department(conn, &d.code)?;
+            if old.as_ref().is_none_or(|o| (o.name.as_str(), o.parent_code.as_deref()) != (row.name.as_str(), row.parent_code.as_deref())) {
+                org::upsert_department(conn, &row)?;
+                events.push(AuditEvent::new(actor, "department.saved", format!("department:{}", d.code)).with_details(json!({ "name": d.name, "parent": row.parent_code, "new": old.is_none() })));
+            }
+            done.insert(d.code.clone());
+        }
+        if rest.len() == before {
+            // A cycle of parents: store the rest without parents rather than loop.
+            for d in &rest {
+                org::upsert_department(conn, &Department { code: d.code.clone(), name: d.name.clone(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+            }
+            break;
+        }
+        pending = rest;
+    }
+    Ok(events)
+}
+
+fn ensure_department(conn: &mut DbConnection, code: &str, name: Option<&str>, now: i64) -> Result<(), StoreError> {
+    if org::department(conn, code)?.is_none() {
+        org::upsert_department(conn, &Department { code: code.into(), name: name.unwrap_or(code).into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+    }
+    Ok(())
+}
+
+fn person_id(conn: &mut DbConnection, employee_number: &str) -> Result<Option<String>, StoreError> {
+    Ok(people::table.filter(people::employee_number.eq(employee_number)).select(people::id).first(conn).optional()?)
+}
+
+fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<usize, StoreError> {
+    Ok(diesel::update(sessions::table.filter(sessions::account_id.eq(account_id)).filter(sessions::revoked_at.is_null()))
+        .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+        .execute(conn)?)
+}
+
+/// Applies one step; returns its audit event, or `None` when there was nothing left to do.
+pub fn apply_step(conn: &mut DbConnection, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
+    let reason = format!("{HR_REASON_PREFIX}{}", step.reason.code());
+    let details = |extra: serde_json::Value| {
+        let mut d = json!({ "run": run_id, "reason": step.reason.code(), "reason_ja": step.reason.ja() });
+        if let (Some(d), serde_json::Value::Object(e)) = (d.as_object_mut(), extra) {
+            d.extend(e);
+        }
+        d
+    };
+    let event = match &step.action {
+        Action::SavePerson { person } => {
+            ensure_department(conn, &person.department_code, person.department_name.as_deref(), now)?;
+            for c in &person.concurrent {
+                ensure_department(conn, c, None, now)?;
+            }
+            let id = person_id(conn, &person.employee_number)?.unwrap_or_else(super::new_id);
+            org::upsert_person(conn, &person_row(id.clone(), person, now))?;
+            org::set_memberships(conn, &id, &person.department_code, &person.concurrent)?;
+            AuditEvent::new(actor, "person.saved", format!("person:{}", person.employee_number))
+                .with_details(details(json!({ "department": person.department_code, "concurrent": person.concurrent, "status": person.status.as_str(), "employment_type": person.employment_type.as_str() })))
+        }
+        Action::CreateAccount { employee_number, login_id, grants: roles } => {
+            let pid = person_id(conn, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
+            let mut a = Account::new(super::new_id(), login_id.clone(), Some(pid), now);
+            a.is_vendor = false;
+            a.must_change_password = true;
+            accounts::insert(conn, &a)?;
+            for (role, until) in roles {
+                let mut g = Grant::new(&a.id, role, GrantSource::Birthright, now);
+                g.valid_until = *until;
+                g.reason = Some(reason.clone());
+                accounts::insert_grant(conn, &g)?;
+            }
+            AuditEvent::new(actor, "account.created", format!("account:{login_id}")).with_details(details(json!({ "employee_number": employee_number, "roles": roles.iter().map(|r| &r.0).collect::<Vec<_>>() })))
+        }
+        Action::Reenable { account_id, login_id, .. } => {
+            accounts::set_status(conn, account_id, AccountStatus::Active, &reason, now)?;
+            diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(None::<i64>)).execute(conn)?;
+            AuditEvent::new(actor, "account.reenabled", format!("account:{login_id}")).with_details(details(json!({})))
+        }
+        Action::Suspend { account_id, login_id, .. } => {
+            accounts::set_status(conn, account_id, AccountStatus::Suspended, &reason, now)?;
+            let ended = end_sessions(conn, account_id, &reason, now)?;
+            AuditEvent::new(actor, "account.suspended", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended })))
+        }
+        Action::Disable { account_id, login_id, delete_after, .. } => {
+            accounts::set_status(conn, account_id, AccountStatus::Disabled, &reason, now)?;
+            diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(Some(*delete_after))).execute(conn)?;
+            let ended = end_sessions(conn, account_id, &reason, now)?;
+            AuditEvent::new(actor, "account.disabled", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended, "deletion_due_at": delete_after })))
+        }
+        Action::Grant { account_id, role_id, valid_until, employee_number } => {
+            let mut g = Grant::new(account_id, role_id, GrantSource::Birthright, now);
+            g.valid_until = *valid_until;
+            g.reason = Some(reason.clone());
+            accounts::insert_grant(conn, &g)?;
+            AuditEvent::new(actor, "grant.added", format!("person:{employee_number}")).with_details(details(json!({ "role": role_id, "grant_id": g.id, "valid_until": valid_until })))
+        }
+        Action::Revoke { grant_id, role_id, at, employee_number, .. } => {
+            let changed = if *at <= now {
+                accounts::revoke_grant(conn, grant_id, &reason, now)?
+            } else {
+                diesel::update(grants::table.find(grant_id).filter(grants::revoked_at.is_null())).set(grants::valid_until.eq(Some(*at))).execute(conn)? == 1
+            };
+            if !changed {
+                return Ok(None);
+            }
+            AuditEvent::new(actor, "grant.revoked", format!("person:{employee_number}")).with_details(details(json!({ "role": role_id, "grant_id": grant_id, "effective_at": at })))
+        }
+        Action::FlagForReview { grant_id, role_id, employee_number } => {
+            diesel::update(grants::table.find(grant_id)).set(grants::review_flag.eq(Some(reason.clone()))).execute(conn)?;
+            AuditEvent::new(actor, "grant.flagged_for_review", format!("person:{employee_number}")).with_details(details(json!({ "role": role_id, "grant_id": grant_id })))
+        }
+    };
+    Ok(Some(event))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sync_runs)]
+pub struct SyncRun {
+    pub id: String,
+    pub created_at: i64,
+    pub source: String,
+    pub status: String,
+    pub hold_reason: Option<String>,
+    pub requested_by: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub plan_json: String,
+}
+
+pub fn insert_run(conn: &mut DbConnection, r: &SyncRun) -> Result<(), StoreError> {
+    diesel::insert_into(sync_runs::table).values(r).execute(conn)?;
+    Ok(())
+}
+
+pub fn run(conn: &mut DbConnection, id: &str) -> Result<Option<SyncRun>, StoreError> {
+    Ok(sync_runs::table.find(id).select(SyncRun::as_select()).first(conn).optional()?)
+}
+
+/// Moves a held run to `status`; false when it is no longer held.
+pub fn decide_run(conn: &mut DbConnection, id: &str, status: &str, by: &str, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(sync_runs::table.find(id).filter(sync_runs::status.eq("held")))
+        .set((sync_runs::status.eq(status), sync_runs::decided_by.eq(by), sync_runs::decided_at.eq(now)))
+        .execute(conn)?;
+    Ok(n == 1)
+}

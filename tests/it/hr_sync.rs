@@ -1,0 +1,269 @@
+//! The HR sync against a real slapd, through the `tobira sync` command, on both backends.
+
+use crate::slapd::{Fixture, Slapd, READER_DN};
+use crate::support::{both_backends, conn, count, output, repo_path, tobira, TestDb};
+use std::process::Command;
+use tobira::store;
+
+const DEPARTMENTS: &[(&str, &str, Option<&str>)] = &[("somu", "総務課", None), ("shimin", "市民課", Some("somu")), ("zeimu", "税務課", Some("somu")), ("kikaku", "企画課", None)];
+
+/// A copy of the example policy with `[sync]` limits replaced.
+fn policy_with_limits(max_removals: u32, max_percent: f64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(repo_path("policies")).unwrap() {
+        let p = e.unwrap().path();
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text = text.replace("max_removals = 20", &format!("max_removals = {max_removals}")).replace("max_removal_percent = 2.0", &format!("max_removal_percent = {max_percent:.1}"));
+        std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
+struct Hr {
+    db: TestDb,
+    ldap: Slapd,
+    policy: tempfile::TempDir,
+}
+
+impl Hr {
+    async fn new(db: TestDb, people: &[Fixture], limits: (u32, f64)) -> Hr {
+        let ldap = Slapd::start();
+        ldap.load(DEPARTMENTS, people).await;
+        Hr { db, ldap, policy: policy_with_limits(limits.0, limits.1) }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = tobira(&self.db);
+        c.env("TOBIRA__POLICY_DIR", self.policy.path())
+            .env("TOBIRA__DIRECTORY__URL", &self.ldap.url)
+            .env("TOBIRA__DIRECTORY__BIND_DN", READER_DN)
+            .env("TOBIRA__DIRECTORY__PASSWORD_FILE", self.ldap.password_file())
+            .env("TOBIRA__DIRECTORY__TIMEOUT_SECONDS", "5")
+            .env("USER", "hr-operator")
+            .arg("sync")
+            .args(args);
+        c
+    }
+
+    fn sync(&self, args: &[&str]) -> (i32, String, String) {
+        output(self.cmd(args))
+    }
+
+    fn account(&self, login: &str) -> Option<store::accounts::Account> {
+        store::accounts::by_login_id(&mut conn(&self.db.pool()), login).unwrap()
+    }
+
+    fn roles(&self, login: &str) -> Vec<String> {
+        let pool = self.db.pool();
+        let c = &mut *conn(&pool);
+        let a = store::accounts::by_login_id(c, login).unwrap().unwrap();
+        let mut r: Vec<String> = store::accounts::grants_in_force(c, &a.id, i64::MAX / 4).unwrap().into_iter().map(|g| g.role_id).collect();
+        r.sort();
+        r
+    }
+
+    fn audit_count(&self) -> i64 {
+        count(&mut conn(&self.db.pool()), "SELECT COUNT(*) AS n FROM audit_events")
+    }
+}
+
+fn people() -> Vec<Fixture> {
+    let mut head = Fixture::new("100004", "zeimu");
+    head.head = true;
+    let mut fixed = Fixture::new("100005", "kikaku");
+    fixed.employment = "会計年度任用".into();
+    fixed.end_date = Some("20990331".into());
+    let mut dual = Fixture::new("100006", "somu");
+    dual.concurrent = vec!["shimin".into()];
+    vec![Fixture::new("100001", "shimin"), Fixture::new("100002", "shimin"), Fixture::new("100003", "zeimu"), head, fixed, dual]
+}
+
+both_backends! {
+    async fn r_lc_01_joiners_movers_and_leavers_from_ldap(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("アカウント作成") && out.contains("新規採用"), "{out}");
+        assert_eq!(hr.roles("100001"), ["bunsho.user", "groupware.user", "juki.clerk"]);
+        assert_eq!(hr.roles("100004"), ["bunsho.approver", "bunsho.user", "groupware.user", "zeimu.clerk"], "所属長 rule");
+        assert_eq!(hr.roles("100006"), ["bunsho.user", "groupware.user", "juki.clerk"], "兼務 in shimin");
+        assert!(hr.account("100001").unwrap().must_change_password, "R-AU-06");
+
+        // The same directory again changes nothing.
+        let before = hr.audit_count();
+        let (code, out, _) = hr.sync(&[]);
+        assert_eq!(code, 0);
+        assert!(out.contains(": applied — 0 件の操作"), "{out}");
+        assert_eq!(hr.audit_count(), before + 2, "only policy.loaded and sync.applied are recorded");
+
+        // 異動, 休職, 退職 by status, retirement by deletion, and a leaver moved under ou=retired.
+        let dn = |en: &str| people().into_iter().find(|p| p.employee_number == en).unwrap();
+        hr.ldap.set(&dn("100001").dn(), "departmentNumber", &["zeimu"]).await;
+        hr.ldap.set(&dn("100002").dn(), "description", &["休職"]).await;
+        hr.ldap.set(&dn("100003").dn(), "description", &["退職"]).await;
+        hr.ldap.delete(&dn("100005").dn()).await;
+        hr.ldap.move_to_retired(&dn("100006")).await;
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("異動（shimin → zeimu）") && out.contains("休職") && out.contains("退職") && out.contains("人事情報から削除"), "{out}");
+        assert_eq!(hr.roles("100001"), ["bunsho.user", "groupware.user", "zeimu.clerk"]);
+        assert_eq!(hr.account("100002").unwrap().status, "suspended");
+        assert_eq!(hr.roles("100002"), ["bunsho.user", "groupware.user", "juki.clerk"], "grants wait for the return");
+        for gone in ["100003", "100005", "100006"] {
+            let a = hr.account(gone).unwrap();
+            assert_eq!(a.status, "disabled", "{gone}");
+            assert!(a.deletion_due_at.is_some());
+            assert!(hr.roles(gone).is_empty(), "{gone}");
+        }
+
+        // 復職 and 再採用: the same accounts come back; the rehired one gets no old grants.
+        hr.ldap.set(&dn("100002").dn(), "description", &["在職"]).await;
+        hr.ldap.add(&Fixture::new("100005", "somu")).await;
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("復職") && out.contains("再採用"), "{out}");
+        assert_eq!(hr.account("100002").unwrap().status, "active");
+        assert_eq!(hr.account("100005").unwrap().status, "active");
+        assert_eq!(hr.roles("100005"), ["bunsho.user", "groupware.user"]);
+
+        // Every change is on the audit chain, which verifies.
+        let v = store::audit::verify(&mut conn(&hr.db.pool()), 1000).unwrap();
+        assert_eq!(v.first_break, None);
+        assert!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'account.disabled'") >= 3);
+    }
+}
+
+both_backends! {
+    async fn r_lc_01_removals_over_the_limit_are_held_until_another_person_approves(db: TestDb) {
+        let hr = Hr::new(db, &people(), (1, 100.0)).await;
+        assert_eq!(hr.sync(&[]).0, 0);
+        for p in &people()[..2] {
+            hr.ldap.delete(&p.dn()).await;
+        }
+        let before = hr.audit_count();
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 3, "held: {out}{err}");
+        assert!(out.contains("保留") && out.contains("max_removals"), "{out}");
+        assert_eq!(hr.account("100001").unwrap().status, "active", "nothing applied while held");
+        let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
+        assert_eq!(hr.audit_count(), before + 2, "policy.loaded and sync.held");
+
+        let (code, out, _) = hr.sync(&["--show", &run, "--format", "json"]);
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["plan"]["removals"], 2);
+
+        // R-AC-02: the person who ran it cannot approve it.
+        let (code, _, err) = hr.sync(&["--approve", &run]);
+        assert_eq!(code, 1);
+        assert!(err.contains("R-AC-02"), "{err}");
+        assert_eq!(hr.account("100001").unwrap().status, "active");
+
+        let (code, out, err) = hr.sync(&["--approve", &run, "--as", "security-officer-2"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(hr.account("100001").unwrap().status, "disabled");
+        assert_eq!(hr.account("100002").unwrap().status, "disabled");
+        let (code, _, _) = hr.sync(&["--approve", &run, "--as", "security-officer-2"]);
+        assert_eq!(code, 1, "a run is applied once");
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.approved' AND actor = 'operator:security-officer-2'"), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lc_01_a_held_run_can_be_discarded() {
+    let hr = Hr::new(TestDb::sqlite(), &people(), (0, 100.0)).await;
+    assert_eq!(hr.sync(&[]).0, 0);
+    hr.ldap.delete(&people()[0].dn()).await;
+    let (code, _, err) = hr.sync(&[]);
+    assert_eq!(code, 3);
+    let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
+    assert_eq!(hr.sync(&["--discard", &run, "--as", "someone"]).0, 0);
+    assert_eq!(hr.sync(&["--approve", &run, "--as", "someone-else"]).0, 1, "a discarded run cannot be applied");
+    assert_eq!(hr.account("100001").unwrap().status, "active");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lc_01_an_empty_directory_removes_nobody() {
+    let hr = Hr::new(TestDb::sqlite(), &people(), (100, 100.0)).await;
+    assert_eq!(hr.sync(&[]).0, 0);
+    for p in people() {
+        hr.ldap.delete(&p.dn()).await;
+    }
+    let (code, out, _) = hr.sync(&[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("no people"), "{out}");
+    assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM accounts WHERE status = 'active'"), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lc_14_malformed_entries_are_skipped_reported_and_never_deprovisioned() {
+    let mut bad_date = Fixture::new("100007", "shimin");
+    bad_date.end_date = Some("2027-13-01".into());
+    let mut unknown_dept = Fixture::new("100008", "himitsu");
+    unknown_dept.name = "東雲 不明".into();
+    let mut all = people();
+    all.extend([bad_date, unknown_dept]);
+    let hr = Hr::new(TestDb::sqlite(), &all, (20, 100.0)).await;
+    let (code, out, err) = hr.sync(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("スキップ") && out.contains("employeeNumber=100007") && out.contains("shinonomeEndDate"), "{out}");
+    assert!(out.contains("department `himitsu` is not a known department"), "{out}");
+    assert!(hr.account("100007").is_none() && hr.account("100008").is_none());
+    assert!(hr.account("100001").is_some());
+    // A known person whose entry turns malformed is not treated as gone.
+    hr.ldap.set(&people()[0].dn(), "shinonomeEndDate", &["yesterday"]).await;
+    let (code, out, _) = hr.sync(&[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("削除せず") && out.contains("100001"), "{out}");
+    assert_eq!(hr.account("100001").unwrap().status, "active");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lc_01_a_directory_that_is_down_or_cuts_the_read_short_changes_nothing() {
+    let mut hr = Hr::new(TestDb::sqlite(), &people(), (100, 100.0)).await;
+    assert_eq!(hr.sync(&[]).0, 0);
+    let before = hr.audit_count();
+    hr.ldap.stop();
+    let (code, _, err) = hr.sync(&[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot connect to the directory") && err.contains("nothing was changed"), "{err}");
+    assert_eq!(hr.audit_count(), before);
+    assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM accounts WHERE status = 'active'"), 6);
+    hr.ldap.restart();
+    assert_eq!(hr.sync(&[]).0, 0, "back to normal once the directory is up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lc_01_a_search_cut_short_by_a_size_limit_changes_nothing() {
+    let ldap = Slapd::start_with("sizelimit 3");
+    ldap.load(DEPARTMENTS, &people()).await;
+    let hr = Hr { db: TestDb::sqlite(), ldap, policy: policy_with_limits(100, 100.0) };
+    let (code, _, err) = hr.sync(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("failed or was cut short"), "{err}");
+    assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM accounts"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_bind_password_is_a_clear_error_without_the_secret() {
+    let hr = Hr::new(TestDb::sqlite(), &people(), (20, 100.0)).await;
+    let pw = hr.ldap.dir.path().join("wrong.pw");
+    std::fs::write(&pw, "not-the-password-xyzzy").unwrap();
+    let mut c = hr.cmd(&[]);
+    c.env("TOBIRA__DIRECTORY__PASSWORD_FILE", &pw);
+    let (code, out, err) = output(c);
+    assert_eq!(code, 2);
+    assert!(err.contains("refused the bind as cn=tobira-reader"), "{err}");
+    assert!(!err.contains("xyzzy") && !out.contains("xyzzy"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lc_01_dry_run_changes_nothing() {
+    let hr = Hr::new(TestDb::sqlite(), &people(), (20, 100.0)).await;
+    let (code, out, _) = hr.sync(&["--dry-run", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["status"], "dry-run");
+    assert!(v["plan"]["steps"].as_array().unwrap().len() >= 12);
+    assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM accounts"), 0);
+}

@@ -1,0 +1,224 @@
+//! A real OpenLDAP slapd for tests: a temporary directory, a free port, the syncprov overlay, the
+//! city's auxiliary schema, a read-only account for tobira, and made-up people (R-LC-18: no real
+//! personal data).
+
+#![allow(dead_code)]
+
+use ldap3::{LdapConnAsync, Mod};
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SUFFIX: &str = "dc=shinonome,dc=lg,dc=jp";
+pub const ADMIN_DN: &str = "cn=admin,dc=shinonome,dc=lg,dc=jp";
+const ADMIN_PW: &str = "admin-secret-for-tests";
+pub const READER_DN: &str = "cn=tobira-reader,dc=shinonome,dc=lg,dc=jp";
+pub const READER_PW: &str = "reader-secret-for-tests";
+
+const SCHEMA: &str = r#"
+attributetype ( 1.3.6.1.4.1.99999.1.1 NAME 'shinonomeStartDate' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.99999.1.2 NAME 'shinonomeEndDate' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.99999.1.3 NAME 'shinonomeHeadOfSection' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.99999.1.4 NAME 'shinonomeSecondedTo' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.99999.1.5 NAME 'shinonomeContract' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.99999.2.1 NAME 'shinonomePerson' SUP top AUXILIARY
+  MAY ( shinonomeStartDate $ shinonomeEndDate $ shinonomeHeadOfSection $ shinonomeSecondedTo $ shinonomeContract ) )
+"#;
+
+pub struct Slapd {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    port: u16,
+    extra_config: String,
+}
+
+/// One made-up person.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub employee_number: String,
+    pub name: String,
+    pub kana: String,
+    pub department: String,
+    pub concurrent: Vec<String>,
+    pub employment: String,
+    pub status: String,
+    pub end_date: Option<String>,
+    pub head: bool,
+}
+
+impl Fixture {
+    pub fn new(en: &str, department: &str) -> Fixture {
+        Fixture {
+            employee_number: en.into(),
+            name: format!("東雲 職員{en}"),
+            kana: format!("シノノメ ショクイン{en}"),
+            department: department.into(),
+            concurrent: vec![],
+            employment: "正規".into(),
+            status: "在職".into(),
+            end_date: None,
+            head: false,
+        }
+    }
+
+    pub fn dn(&self) -> String {
+        format!("employeeNumber={},ou=people,{SUFFIX}", self.employee_number)
+    }
+
+    fn attrs(&self) -> Vec<(String, HashSet<String>)> {
+        let one = |k: &str, v: &str| (k.to_string(), HashSet::from([v.to_string()]));
+        let mut a = vec![
+            ("objectClass".to_string(), HashSet::from(["inetOrgPerson".to_string(), "shinonomePerson".to_string()])),
+            one("employeeNumber", &self.employee_number),
+            one("cn", &self.name),
+            one("sn", &format!("Shokuin{}", self.employee_number)),
+            one("displayName", &self.kana),
+            one("departmentNumber", &self.department),
+            one("employeeType", &self.employment),
+            one("description", &self.status),
+            one("shinonomeStartDate", "20200401"),
+        ];
+        if !self.concurrent.is_empty() {
+            a.push(("businessCategory".into(), self.concurrent.iter().cloned().collect()));
+        }
+        if let Some(d) = &self.end_date {
+            a.push(one("shinonomeEndDate", d));
+        }
+        if self.head {
+            a.push(one("shinonomeHeadOfSection", "TRUE"));
+        }
+        a
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Slapd {
+    /// Starts slapd; `extra_config` is added to the global section (e.g. a size limit).
+    pub fn start_with(extra_config: &str) -> Slapd {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra_config.into() };
+        let p = s.dir.path();
+        std::fs::create_dir_all(p.join("db")).unwrap();
+        std::fs::write(p.join("shinonome.schema"), SCHEMA).unwrap();
+        let conf = format!(
+            "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\ninclude /etc/ldap/schema/inetorgperson.schema\ninclude {d}/shinonome.schema\n\
+             modulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload syncprov\npidfile {d}/slapd.pid\nargsfile {d}/slapd.args\n{extra}\n\
+             database mdb\nmaxsize 1073741824\nsuffix \"{SUFFIX}\"\nrootdn \"{ADMIN_DN}\"\nrootpw {ADMIN_PW}\ndirectory {d}/db\n\
+             index objectClass eq\nindex entryUUID eq\noverlay syncprov\n",
+            d = p.display(),
+            extra = s.extra_config
+        );
+        std::fs::write(p.join("slapd.conf"), conf).unwrap();
+        s.spawn();
+        s
+    }
+
+    pub fn start() -> Slapd {
+        Self::start_with("")
+    }
+
+    fn spawn(&mut self) {
+        let slapd = ["/usr/sbin/slapd", "/usr/lib/slapd"].into_iter().find(|p| std::path::Path::new(p).exists()).expect("slapd is installed (scripts/test.sh installs it)");
+        let child = Command::new(slapd)
+            .args(["-f", &self.dir.path().join("slapd.conf").display().to_string(), "-h", &format!("ldap://127.0.0.1:{}/", self.port), "-d", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start slapd");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops slapd (the directory goes down).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port with the same data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    async fn admin(&self) -> ldap3::Ldap {
+        let (conn, mut ldap) = LdapConnAsync::new(&self.url).await.unwrap();
+        ldap3::drive!(conn);
+        ldap.simple_bind(ADMIN_DN, ADMIN_PW).await.unwrap().success().unwrap();
+        ldap
+    }
+
+    /// The tree, the reader account, departments and `people`.
+    pub async fn load(&self, departments: &[(&str, &str, Option<&str>)], people: &[Fixture]) {
+        let mut l = self.admin().await;
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<HashSet<String>>();
+        l.add(SUFFIX, vec![("objectClass".to_string(), set(&["dcObject", "organization"])), ("dc".into(), set(&["shinonome"])), ("o".into(), set(&["東雲市"]))]).await.unwrap().success().unwrap();
+        l.add(READER_DN, vec![("objectClass".to_string(), set(&["person"])), ("cn".into(), set(&["tobira-reader"])), ("sn".into(), set(&["reader"])), ("userPassword".into(), set(&[READER_PW]))]).await.unwrap().success().unwrap();
+        for ou in ["people", "departments", "retired"] {
+            l.add(&format!("ou={ou},{SUFFIX}"), vec![("objectClass".to_string(), set(&["organizationalUnit"])), ("ou".into(), set(&[ou]))]).await.unwrap().success().unwrap();
+        }
+        for (code, name, parent) in departments {
+            let mut attrs = vec![("objectClass".to_string(), set(&["organizationalUnit"])), ("ou".into(), set(&[code])), ("description".into(), set(&[name]))];
+            if let Some(p) = parent {
+                attrs.push(("businessCategory".into(), set(&[p])));
+            }
+            l.add(&format!("ou={code},ou=departments,{SUFFIX}"), attrs).await.unwrap().success().unwrap();
+        }
+        for p in people {
+            self.add_with(&mut l, p).await;
+        }
+    }
+
+    async fn add_with(&self, l: &mut ldap3::Ldap, p: &Fixture) {
+        l.add(&p.dn(), p.attrs()).await.unwrap().success().unwrap();
+    }
+
+    pub async fn add(&self, p: &Fixture) {
+        let mut l = self.admin().await;
+        self.add_with(&mut l, p).await;
+    }
+
+    /// Replaces one attribute's values (empty = delete the attribute).
+    pub async fn set(&self, dn: &str, attr: &str, values: &[&str]) {
+        let mut l = self.admin().await;
+        let vals: HashSet<String> = values.iter().map(|s| s.to_string()).collect();
+        l.modify(dn, vec![Mod::Replace(attr.to_string(), vals)]).await.unwrap().success().unwrap();
+    }
+
+    pub async fn delete(&self, dn: &str) {
+        let mut l = self.admin().await;
+        l.delete(dn).await.unwrap().success().unwrap();
+    }
+
+    /// Moves an entry under `ou=retired` (how some directories mark leavers).
+    pub async fn move_to_retired(&self, p: &Fixture) {
+        let mut l = self.admin().await;
+        l.modifydn(&p.dn(), &format!("employeeNumber={}", p.employee_number), true, Some(&format!("ou=retired,{SUFFIX}"))).await.unwrap().success().unwrap();
+    }
+
+    /// A file holding the reader's password, for TOBIRA__DIRECTORY__PASSWORD_FILE.
+    pub fn password_file(&self) -> PathBuf {
+        let f = self.dir.path().join("reader.pw");
+        std::fs::write(&f, format!("{READER_PW}\n")).unwrap();
+        f
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
