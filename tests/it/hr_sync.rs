@@ -267,3 +267,48 @@ async fn r_lc_01_dry_run_changes_nothing() {
     assert!(v["plan"]["steps"].as_array().unwrap().len() >= 12);
     assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM accounts"), 0);
 }
+
+both_backends! {
+    async fn r_lc_01_a_crash_between_batches_converges_on_the_next_run(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        // Another directory with the same people, applied without interruption, is the reference.
+        let reference = Hr::new(TestDb::sqlite(), &people(), (20, 100.0)).await;
+        // Read and plan the first sync, then apply only a prefix of it, as a crash after the first
+        // committed batch would leave the database.
+        let policy = tobira::app::policy::read_dir(hr.policy.path()).unwrap();
+        let mut cfg = hr.db.config();
+        cfg.directory.url = hr.ldap.url.clone();
+        cfg.directory.bind_dn = READER_DN.into();
+        cfg.directory.password = crate::slapd::READER_PW.into();
+        let raw = tobira::directory::ldap::read_all(&cfg.directory, policy.directory.as_ref().unwrap()).await.unwrap();
+        let pool = hr.db.pool();
+        let c = &mut *conn(&pool);
+        tobira::app::policy::record(c, &policy, 1).unwrap();
+        let checked = tobira::app::sync::check(&raw, &policy).unwrap();
+        let plan = tobira::app::sync::plan_full(c, &policy, &checked.snapshot, 1, None).unwrap();
+        let prefix = plan.steps.len() / 2;
+        assert!(prefix > 2);
+        store::write_tx(c, |c| -> Result<(), store::StoreError> {
+            for step in &plan.steps[..prefix] {
+                if let Some(e) = store::hr_sync::apply_step(c, step, "crashed-run", 1, "system:hr-sync")? {
+                    store::audit::append(c, 1, vec![e])?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        // The next run completes the work; the one after does nothing.
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(reference.sync(&[]).0, 0);
+        for p in people() {
+            let en = p.employee_number.as_str();
+            assert_eq!(hr.roles(en), reference.roles(en), "{en}");
+            assert_eq!(hr.account(en).unwrap().status, "active");
+        }
+        let (code, out, _) = hr.sync(&[]);
+        assert_eq!(code, 0);
+        assert!(out.contains(": applied — 0 件の操作"), "{out}");
+        assert_eq!(store::audit::verify(c, 1000).unwrap().first_break, None);
+    }
+}
