@@ -93,11 +93,12 @@ fn apply(conn: &mut DbConnection, content: &RunContent, run_id: &str, now: i64, 
         let events = hr_sync::save_departments(c, &depts, now, actor)?;
         Ok(store::audit::append(c, now, events)?.len())
     })?;
+    let mut cache = hr_sync::ApplyCache::with_departments(depts.iter().map(|d| d.code.clone()));
     for batch in content.plan.steps.chunks(BATCH) {
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
             let mut events = Vec::with_capacity(batch.len());
             for step in batch {
-                events.extend(hr_sync::apply_step(c, step, run_id, now, actor)?);
+                events.extend(hr_sync::apply_step(c, &mut cache, step, run_id, now, actor)?);
             }
             Ok(store::audit::append(c, now, events)?.len())
         })?;

@@ -155,15 +155,41 @@ pub fn save_departments(conn: &mut DbConnection, depts: &[HrDepartment], now: i6
     Ok(events)
 }
 
-fn ensure_department(conn: &mut DbConnection, code: &str, name: Option<&str>, now: i64) -> Result<(), StoreError> {
+/// What one run has already written, so each step does not ask the database again. Valid for one
+/// run: a failed batch ends the run.
+#[derive(Debug, Default)]
+pub struct ApplyCache {
+    departments: BTreeSet<String>,
+    person_ids: BTreeMap<String, String>,
+}
+
+impl ApplyCache {
+    /// Departments known to exist (e.g. just saved).
+    pub fn with_departments(codes: impl IntoIterator<Item = String>) -> ApplyCache {
+        ApplyCache { departments: codes.into_iter().collect(), person_ids: BTreeMap::new() }
+    }
+}
+
+fn ensure_department(conn: &mut DbConnection, cache: &mut ApplyCache, code: &str, name: Option<&str>, now: i64) -> Result<(), StoreError> {
+    if cache.departments.contains(code) {
+        return Ok(());
+    }
     if org::department(conn, code)?.is_none() {
         org::upsert_department(conn, &Department { code: code.into(), name: name.unwrap_or(code).into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
     }
+    cache.departments.insert(code.into());
     Ok(())
 }
 
-fn person_id(conn: &mut DbConnection, employee_number: &str) -> Result<Option<String>, StoreError> {
-    Ok(people::table.filter(people::employee_number.eq(employee_number)).select(people::id).first(conn).optional()?)
+fn person_id(conn: &mut DbConnection, cache: &mut ApplyCache, employee_number: &str) -> Result<Option<String>, StoreError> {
+    if let Some(id) = cache.person_ids.get(employee_number) {
+        return Ok(Some(id.clone()));
+    }
+    let id: Option<String> = people::table.filter(people::employee_number.eq(employee_number)).select(people::id).first(conn).optional()?;
+    if let Some(id) = &id {
+        cache.person_ids.insert(employee_number.into(), id.clone());
+    }
+    Ok(id)
 }
 
 fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<usize, StoreError> {
@@ -173,7 +199,7 @@ fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i6
 }
 
 /// Applies one step; returns its audit event, or `None` when there was nothing left to do.
-pub fn apply_step(conn: &mut DbConnection, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
+pub fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
     let reason = format!("{HR_REASON_PREFIX}{}", step.reason.code());
     let details = |extra: serde_json::Value| {
         let mut d = json!({ "run": run_id, "reason": step.reason.code(), "reason_ja": step.reason.ja() });
@@ -184,18 +210,27 @@ pub fn apply_step(conn: &mut DbConnection, step: &Step, run_id: &str, now: i64, 
     };
     let event = match &step.action {
         Action::SavePerson { person } => {
-            ensure_department(conn, &person.department_code, person.department_name.as_deref(), now)?;
+            ensure_department(conn, cache, &person.department_code, person.department_name.as_deref(), now)?;
             for c in &person.concurrent {
-                ensure_department(conn, c, None, now)?;
+                ensure_department(conn, cache, c, None, now)?;
             }
-            let id = person_id(conn, &person.employee_number)?.unwrap_or_else(super::new_id);
-            org::upsert_person(conn, &person_row(id.clone(), person, now))?;
-            org::set_memberships(conn, &id, &person.department_code, &person.concurrent)?;
+            match person_id(conn, cache, &person.employee_number)? {
+                Some(id) => {
+                    org::upsert_person(conn, &person_row(id.clone(), person, now))?;
+                    org::set_memberships(conn, &id, &person.department_code, &person.concurrent)?;
+                }
+                None => {
+                    let id = super::new_id();
+                    org::insert_person(conn, &person_row(id.clone(), person, now))?;
+                    org::add_memberships(conn, &id, &person.department_code, &person.concurrent)?;
+                    cache.person_ids.insert(person.employee_number.clone(), id);
+                }
+            }
             AuditEvent::new(actor, "person.saved", format!("person:{}", person.employee_number))
                 .with_details(details(json!({ "department": person.department_code, "concurrent": person.concurrent, "status": person.status.as_str(), "employment_type": person.employment_type.as_str() })))
         }
         Action::CreateAccount { employee_number, login_id, grants: roles } => {
-            let pid = person_id(conn, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
+            let pid = person_id(conn, cache, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
             let mut a = Account::new(super::new_id(), login_id.clone(), Some(pid), now);
             a.is_vendor = false;
             a.must_change_password = true;

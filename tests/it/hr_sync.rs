@@ -288,9 +288,10 @@ both_backends! {
         let plan = tobira::app::sync::plan_full(c, &policy, &checked.snapshot, 1, None).unwrap();
         let prefix = plan.steps.len() / 2;
         assert!(prefix > 2);
+        let mut cache = store::hr_sync::ApplyCache::default();
         store::write_tx(c, |c| -> Result<(), store::StoreError> {
             for step in &plan.steps[..prefix] {
-                if let Some(e) = store::hr_sync::apply_step(c, step, "crashed-run", 1, "system:hr-sync")? {
+                if let Some(e) = store::hr_sync::apply_step(c, &mut cache, step, "crashed-run", 1, "system:hr-sync")? {
                     store::audit::append(c, 1, vec![e])?;
                 }
             }
