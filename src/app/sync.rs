@@ -96,10 +96,7 @@ fn apply(conn: &mut DbConnection, content: &RunContent, run_id: &str, now: i64, 
     let mut cache = hr_sync::ApplyCache::with_departments(depts.iter().map(|d| d.code.clone()));
     for batch in content.plan.steps.chunks(BATCH) {
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
-            let mut events = Vec::with_capacity(batch.len());
-            for step in batch {
-                events.extend(hr_sync::apply_step(c, &mut cache, step, run_id, now, actor)?);
-            }
+            let events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
             Ok(store::audit::append(c, now, events)?.len())
         })?;
     }

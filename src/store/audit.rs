@@ -13,9 +13,6 @@ use tobira_domain::audit::{seal, AuditEvent, AuditRecord, ChainBreak, ChainHead,
 /// Key of the PostgreSQL advisory lock that serialises appends ("tobira audit").
 const AUDIT_LOCK_KEY: i64 = 0x746f_6269_7261_4155;
 
-/// Rows per INSERT: 11 parameters each stays far below SQLite's and PostgreSQL's parameter limits.
-const INSERT_CHUNK: usize = 500;
-
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::audit_events)]
 struct Row {
@@ -99,14 +96,7 @@ pub fn append(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>
     let head = head(conn)?;
     let (records, _) = seal(&head, occurred_at, events);
     let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
-    // The multi-backend has no batch insert, so multi-row INSERTs go through the backend's own
-    // connection; the transaction state lives there, so they stay inside the caller's transaction.
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        match conn {
-            DbConnection::Pg(c) => diesel::insert_into(a::audit_events).values(chunk).execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(a::audit_events).values(chunk).execute(c)?,
-        };
-    }
+    super::insert_chunks!(conn, a::audit_events, rows);
     Ok(records)
 }
 

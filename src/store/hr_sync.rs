@@ -160,14 +160,60 @@ pub fn save_departments(conn: &mut DbConnection, depts: &[HrDepartment], now: i6
 #[derive(Debug, Default)]
 pub struct ApplyCache {
     departments: BTreeSet<String>,
-    person_ids: BTreeMap<String, String>,
+    /// Every stored person's id by employee number, loaded once per run.
+    person_ids: Option<BTreeMap<String, String>>,
 }
 
 impl ApplyCache {
     /// Departments known to exist (e.g. just saved).
     pub fn with_departments(codes: impl IntoIterator<Item = String>) -> ApplyCache {
-        ApplyCache { departments: codes.into_iter().collect(), person_ids: BTreeMap::new() }
+        ApplyCache { departments: codes.into_iter().collect(), person_ids: None }
     }
+
+    fn person_ids(&mut self, conn: &mut DbConnection) -> Result<&mut BTreeMap<String, String>, StoreError> {
+        if self.person_ids.is_none() {
+            let rows: Vec<(String, String)> = people::table.select((people::employee_number, people::id)).load(conn)?;
+            self.person_ids = Some(rows.into_iter().collect());
+        }
+        Ok(self.person_ids.as_mut().expect("loaded"))
+    }
+}
+
+/// New rows queued by [`apply_step`] and written together by [`flush`], in foreign-key order.
+#[derive(Debug, Default)]
+pub struct Pending {
+    people: Vec<Person>,
+    memberships: Vec<MembershipRow>,
+    accounts: Vec<Account>,
+    grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = person_departments)]
+struct MembershipRow {
+    person_id: String,
+    department_code: String,
+    membership: String,
+}
+
+/// Writes the queued rows. Call before the transaction commits.
+pub fn flush(conn: &mut DbConnection, p: &mut Pending) -> Result<(), StoreError> {
+    super::insert_chunks!(conn, people::table, std::mem::take(&mut p.people));
+    super::insert_chunks!(conn, person_departments::table, std::mem::take(&mut p.memberships));
+    super::insert_chunks!(conn, acc::table, std::mem::take(&mut p.accounts));
+    super::insert_chunks!(conn, grants::table, std::mem::take(&mut p.grants));
+    Ok(())
+}
+
+/// Applies `steps` and flushes; returns their audit events.
+pub fn apply_steps(conn: &mut DbConnection, cache: &mut ApplyCache, steps: &[Step], run_id: &str, now: i64, actor: &str) -> Result<Vec<AuditEvent>, StoreError> {
+    let mut pending = Pending::default();
+    let mut events = Vec::with_capacity(steps.len());
+    for step in steps {
+        events.extend(apply_step(conn, cache, &mut pending, step, run_id, now, actor)?);
+    }
+    flush(conn, &mut pending)?;
+    Ok(events)
 }
 
 fn ensure_department(conn: &mut DbConnection, cache: &mut ApplyCache, code: &str, name: Option<&str>, now: i64) -> Result<(), StoreError> {
@@ -182,14 +228,7 @@ fn ensure_department(conn: &mut DbConnection, cache: &mut ApplyCache, code: &str
 }
 
 fn person_id(conn: &mut DbConnection, cache: &mut ApplyCache, employee_number: &str) -> Result<Option<String>, StoreError> {
-    if let Some(id) = cache.person_ids.get(employee_number) {
-        return Ok(Some(id.clone()));
-    }
-    let id: Option<String> = people::table.filter(people::employee_number.eq(employee_number)).select(people::id).first(conn).optional()?;
-    if let Some(id) = &id {
-        cache.person_ids.insert(employee_number.into(), id.clone());
-    }
-    Ok(id)
+    Ok(cache.person_ids(conn)?.get(employee_number).cloned())
 }
 
 fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<usize, StoreError> {
@@ -198,8 +237,9 @@ fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i6
         .execute(conn)?)
 }
 
-/// Applies one step; returns its audit event, or `None` when there was nothing left to do.
-pub fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
+/// Applies one step; new rows go to `pending` (see [`flush`]). Returns the step's audit event, or
+/// `None` when there was nothing left to do.
+fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pending, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
     let reason = format!("{HR_REASON_PREFIX}{}", step.reason.code());
     let details = |extra: serde_json::Value| {
         let mut d = json!({ "run": run_id, "reason": step.reason.code(), "reason_ja": step.reason.ja() });
@@ -221,9 +261,12 @@ pub fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, step: &Step, 
                 }
                 None => {
                     let id = super::new_id();
-                    org::insert_person(conn, &person_row(id.clone(), person, now))?;
-                    org::add_memberships(conn, &id, &person.department_code, &person.concurrent)?;
-                    cache.person_ids.insert(person.employee_number.clone(), id);
+                    pending.people.push(person_row(id.clone(), person, now));
+                    let others = person.concurrent.iter().filter(|c| **c != person.department_code).map(|c| (c, Membership::Concurrent));
+                    for (code, kind) in std::iter::once((&person.department_code, Membership::Primary)).chain(others) {
+                        pending.memberships.push(MembershipRow { person_id: id.clone(), department_code: code.clone(), membership: kind.as_str().into() });
+                    }
+                    cache.person_ids(conn)?.insert(person.employee_number.clone(), id);
                 }
             }
             AuditEvent::new(actor, "person.saved", format!("person:{}", person.employee_number))
@@ -232,15 +275,14 @@ pub fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, step: &Step, 
         Action::CreateAccount { employee_number, login_id, grants: roles } => {
             let pid = person_id(conn, cache, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
             let mut a = Account::new(super::new_id(), login_id.clone(), Some(pid), now);
-            a.is_vendor = false;
             a.must_change_password = true;
-            accounts::insert(conn, &a)?;
             for (role, until) in roles {
                 let mut g = Grant::new(&a.id, role, GrantSource::Birthright, now);
                 g.valid_until = *until;
                 g.reason = Some(reason.clone());
-                accounts::insert_grant(conn, &g)?;
+                pending.grants.push(g);
             }
+            pending.accounts.push(a);
             AuditEvent::new(actor, "account.created", format!("account:{login_id}")).with_details(details(json!({ "employee_number": employee_number, "roles": roles.iter().map(|r| &r.0).collect::<Vec<_>>() })))
         }
         Action::Reenable { account_id, login_id, .. } => {

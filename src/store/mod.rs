@@ -8,6 +8,21 @@
 //! - SQLite connections run in WAL mode with foreign keys on and a busy timeout;
 //! - migrations are embedded in the binary and identical in name for both backends.
 
+/// Multi-row INSERTs of `rows` in chunks of 500 (at most 17 parameters a row stays below SQLite's and
+/// PostgreSQL's parameter limits). The multi-backend connection has no batch insert, so this goes
+/// through the backend's own connection, inside the caller's transaction (whose state lives there).
+macro_rules! insert_chunks {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(500) {
+            match $conn {
+                $crate::store::DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+                $crate::store::DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            };
+        }
+    };
+}
+pub(crate) use insert_chunks;
+
 pub mod accounts;
 pub mod audit;
 pub mod hr_sync;

@@ -63,12 +63,6 @@ pub fn upsert_person(conn: &mut DbConnection, p: &Person) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Inserts a person known to be new.
-pub fn insert_person(conn: &mut DbConnection, p: &Person) -> Result<(), StoreError> {
-    diesel::insert_into(people::table).values(p).execute(conn)?;
-    Ok(())
-}
-
 pub fn person_by_employee_number(conn: &mut DbConnection, employee_number: &str) -> Result<Option<Person>, StoreError> {
     Ok(people::table.filter(people::employee_number.eq(employee_number)).select(Person::as_select()).first(conn).optional()?)
 }
@@ -76,11 +70,6 @@ pub fn person_by_employee_number(conn: &mut DbConnection, employee_number: &str)
 /// Replaces the person's memberships: one primary department and any concurrent posts (兼務).
 pub fn set_memberships(conn: &mut DbConnection, person_id: &str, primary: &str, concurrent: &[String]) -> Result<(), StoreError> {
     diesel::delete(person_departments::table.filter(person_departments::person_id.eq(person_id))).execute(conn)?;
-    add_memberships(conn, person_id, primary, concurrent)
-}
-
-/// Adds memberships to a person who has none yet.
-pub fn add_memberships(conn: &mut DbConnection, person_id: &str, primary: &str, concurrent: &[String]) -> Result<(), StoreError> {
     let others = concurrent.iter().map(|c| (c.as_str(), Membership::Concurrent)).filter(|(c, _)| *c != primary);
     for (code, kind) in std::iter::once((primary, Membership::Primary)).chain(others) {
         diesel::insert_into(person_departments::table)

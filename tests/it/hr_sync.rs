@@ -290,11 +290,8 @@ both_backends! {
         assert!(prefix > 2);
         let mut cache = store::hr_sync::ApplyCache::default();
         store::write_tx(c, |c| -> Result<(), store::StoreError> {
-            for step in &plan.steps[..prefix] {
-                if let Some(e) = store::hr_sync::apply_step(c, &mut cache, step, "crashed-run", 1, "system:hr-sync")? {
-                    store::audit::append(c, 1, vec![e])?;
-                }
-            }
+            let events = store::hr_sync::apply_steps(c, &mut cache, &plan.steps[..prefix], "crashed-run", 1, "system:hr-sync")?;
+            store::audit::append(c, 1, events)?;
             Ok(())
         })
         .unwrap();
