@@ -87,9 +87,9 @@ fi
 
 measure() { # label, command...
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { echo "$label failed: $(tail -3 "$work/err")"; }
-  read -r wall rss <"$work/time"
-  printf '%-28s wall %6.2f s   peak RSS %6.1f MB   %s\n' "$label" "$wall" "$(echo "$rss/1024" | bc -l)" "$(head -1 "$work/out" | cut -c1-90)"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { echo "$label failed: $(tail -3 "$work/err")"; }
+  read -r wall rss user sys <"$work/time"
+  printf '%-28s wall %6.2f s   cpu %6.2f s   peak RSS %6.1f MB\n' "$label" "$wall" "$(echo "$user+$sys" | bc -l)" "$(echo "$rss/1024" | bc -l)"
 }
 
 echo "backend $backend, $n people"
