@@ -111,8 +111,21 @@ fn summary(p: &Plan) -> serde_json::Value {
     json!({ "steps": counts, "removals": p.removals, "active_accounts": p.active_accounts, "problems": p.problems.len(), "not_removed": p.not_removed.len() })
 }
 
+/// One sync as asked for.
+#[derive(Debug, Clone)]
+pub struct SyncRequest<'a> {
+    /// Where the entries came from (the directory URL), for the record.
+    pub source: &'a str,
+    /// Who ran it; a held run must be approved by someone else.
+    pub requested_by: &'a str,
+    pub now: i64,
+    pub dry_run: bool,
+    pub bulk: Option<&'a BulkWindow>,
+}
+
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
-pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, source: &str, requested_by: &str, now: i64, dry_run: bool, bulk: Option<&BulkWindow>) -> Result<SyncOutcome, AppError> {
+pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
+    let SyncRequest { source, requested_by, now, dry_run, bulk } = *req;
     let Checked { departments, snapshot, department_problems } = check(raw, policy)?;
     let mut plan = plan_full(conn, policy, &snapshot, now, bulk)?;
     plan.problems.extend(department_problems);
