@@ -120,14 +120,14 @@ pub struct SyncRequest<'a> {
     pub requested_by: &'a str,
     pub now: i64,
     pub dry_run: bool,
-    pub bulk: Option<&'a BulkWindow>,
 }
 
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
 pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
-    let SyncRequest { source, requested_by, now, dry_run, bulk } = *req;
+    let SyncRequest { source, requested_by, now, dry_run } = *req;
     let Checked { departments, snapshot, department_problems } = check(raw, policy)?;
-    let mut plan = plan_full(conn, policy, &snapshot, now, bulk)?;
+    let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
+    let mut plan = plan_full(conn, policy, &snapshot, now, window.as_ref())?;
     plan.problems.extend(department_problems);
     let run_id = store::new_id();
     if dry_run {

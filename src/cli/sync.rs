@@ -139,7 +139,7 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let raw = rt.block_on(tobira::directory::ldap::read_all(&config.directory, &mapping)).context("reading the HR directory; nothing was changed")?;
     tobira::app::policy::record(&mut conn, &policy, now)?;
-    let req = sync::SyncRequest { source: &config.directory.url, requested_by: &by, now, dry_run: args.dry_run, bulk: None };
+    let req = sync::SyncRequest { source: &config.directory.url, requested_by: &by, now, dry_run: args.dry_run };
     let SyncOutcome { run_id, status, plan } = sync::run(&mut conn, &policy, &raw, &req)?;
     print_plan(&run_id, status_name(status), &plan, args.format);
     Ok(match status {

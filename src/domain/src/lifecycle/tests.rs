@@ -326,3 +326,12 @@ fn r_lc_09_login_ids_never_collide() {
     assert_eq!(login_id_for("100001", "{employee_number}", &taken), "100001-3");
     assert_eq!(login_id_for("100009", "s{employee_number}", &taken), "s100009");
 }
+
+#[test]
+fn r_lc_01_bulk_windows_come_from_the_policy_by_date() {
+    let p = policy();
+    assert_eq!(p.sync.window_on(date!(2027 - 03 - 29)), Some(BulkWindow { max_removals: 400 }));
+    assert_eq!(p.sync.window_on(date!(2027 - 04 - 02)), Some(BulkWindow { max_removals: 400 }));
+    assert_eq!(p.sync.window_on(date!(2027 - 04 - 03)), None);
+    assert_eq!(p.sync.window_on(TODAY), None);
+}

@@ -133,11 +133,41 @@ pub struct SyncRules {
     pub retention_days: u32,
     /// The login ID of a new staff account: `{employee_number}` or a prefix such as `s{employee_number}`.
     pub login_id_pattern: String,
+    /// Pre-approved windows (e.g. the April 1 reshuffle, 定期異動) with their own removal limit.
+    pub bulk_windows: Vec<BulkWindowRule>,
+}
+
+/// A pre-approved bulk window, inclusive dates in JST.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkWindowRule {
+    /// `YYYY-MM-DD`
+    pub from: Spanned<String>,
+    /// `YYYY-MM-DD`
+    pub until: Spanned<String>,
+    pub max_removals: u32,
+    /// Who approved the window in advance (R-AC-02: recorded, and not the operator who runs the sync).
+    pub approved_by: String,
+}
+
+impl SyncRules {
+    /// The bulk window that covers `today`, if any.
+    pub fn window_on(&self, today: time::Date) -> Option<crate::lifecycle::BulkWindow> {
+        let iso = crate::policy::directory::DateFormat::Iso;
+        self.bulk_windows
+            .iter()
+            .filter(|w| {
+                let (f, u) = (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
+                f.is_some_and(|f| f <= today) && u.is_some_and(|u| today <= u)
+            })
+            .map(|w| crate::lifecycle::BulkWindow { max_removals: w.max_removals as usize })
+            .max_by_key(|w| w.max_removals)
+    }
 }
 
 impl Default for SyncRules {
     fn default() -> Self {
         // Small by default: a larger removal is exactly what a broken feed looks like.
-        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into() }
+        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new() }
     }
 }

@@ -276,6 +276,21 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if !s.login_id_pattern.contains("{employee_number}") {
             c.at(*file, 0..0, "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)");
         }
+        let iso = crate::policy::directory::DateFormat::Iso;
+        for w in &s.bulk_windows {
+            let (from, until) = (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
+            for (d, parsed) in [(&w.from, from), (&w.until, until)] {
+                if parsed.is_none() {
+                    c.at(*file, d.span(), format!("sync.bulk_windows: `{}` is not a date (YYYY-MM-DD)", d.get_ref()));
+                }
+            }
+            if from.zip(until).is_some_and(|(f, u)| u < f) {
+                c.at(*file, w.until.span(), "sync.bulk_windows: until is before from");
+            }
+            if w.approved_by.trim().is_empty() {
+                c.at(*file, w.from.span(), "sync.bulk_windows: a window names who approved it in advance (approved_by)");
+            }
+        }
     }
 
     if !c.errors.is_empty() {
