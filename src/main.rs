@@ -1,4 +1,4 @@
-//! The `tobira` command: serve, migrate, policy check, audit verify, sync, admin bootstrap.
+//! The `tobira` command: serve, migrate, policy check, audit verify, sync, contract, admin bootstrap.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -40,6 +40,11 @@ enum Command {
     },
     /// Sync people and accounts from the HR directory (full read); plans over the removal limits are held.
     Sync(cli::sync::SyncArgs),
+    /// Vendor contracts: suspend or resume every account under one (R-LC-13).
+    Contract {
+        #[command(subcommand)]
+        command: ContractCommand,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -57,6 +62,25 @@ enum PolicyCommand {
 enum AuditCommand {
     /// Walk the hash chain; exit 1 and name the first bad record if it was modified, deleted or reordered.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum ContractCommand {
+    /// Suspend every active account under CONTRACT at once and end their sessions.
+    Suspend {
+        contract: String,
+        #[arg(long)]
+        reason: String,
+        /// Who is acting (default: the operating-system user).
+        #[arg(long = "as", value_name = "NAME")]
+        operator: Option<String>,
+    },
+    /// Re-enable the accounts a contract suspension stopped.
+    Resume {
+        contract: String,
+        #[arg(long = "as", value_name = "NAME")]
+        operator: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,6 +119,7 @@ fn main() -> ExitCode {
         Command::Admin { command: AdminCommand::Bootstrap { login_id } } => bootstrap(&config, login_id),
         Command::Serve => serve(config),
         Command::Sync(args) => cli::sync::run(&config, args),
+        Command::Contract { command } => contract(&config, command),
     };
     match result {
         Ok(code) => code,
@@ -165,6 +190,28 @@ fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
     }));
     store::write_tx(&mut conn, |c| store::audit::append(c, SystemClock.now_ms(), vec![event]))?;
     Ok(code)
+}
+
+fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCode> {
+    let mut conn = startup::connection(config)?;
+    store::migrate(&mut conn)?;
+    let now = SystemClock.now_ms();
+    let result = match &command {
+        ContractCommand::Suspend { contract, reason, operator } => tobira::app::contract::suspend(&mut conn, contract, reason, &cli::operator_name(operator.as_deref()), now),
+        ContractCommand::Resume { contract, operator } => tobira::app::contract::resume(&mut conn, contract, &cli::operator_name(operator.as_deref()), now),
+    };
+    match result {
+        Ok(logins) => {
+            let verb = if matches!(command, ContractCommand::Suspend { .. }) { "停止 / suspended" } else { "再開 / resumed" };
+            println!("{verb}: {} 件 — {}", logins.len(), logins.join(", "));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(tobira::app::AppError::Invalid(m)) => {
+            eprintln!("tobira: contract: {m}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn bootstrap(config: &Config, login_id: Option<String>) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 pub mod audit_log;
 pub mod bootstrap;
 pub mod clock;
+pub mod contract;
 pub mod keys;
 pub mod policy;
 pub mod registry;

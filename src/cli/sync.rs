@@ -38,21 +38,10 @@ pub struct SyncArgs {
     operator: Option<String>,
 }
 
-fn operator(args: &SyncArgs) -> String {
-    args.operator
-        .clone()
-        .or_else(|| std::env::var("SUDO_USER").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| format!("operator:{}", s.trim()))
-        .unwrap_or_else(|| "operator:unknown".into())
-}
-
 fn describe(a: &Action) -> (&'static str, &str, String) {
     match a {
         Action::SavePerson { person } => ("人事情報の保存", &person.employee_number, format!("{} {} / {}", person.name_kanji, person.department_code, person.status.as_str())),
-        Action::CreateAccount { employee_number, login_id, grants } => ("アカウント作成", employee_number, format!("{login_id} ({})", grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", "))),
+        Action::CreateAccount { employee_number, login_id, grants, .. } => ("アカウント作成", employee_number, format!("{login_id} ({})", grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", "))),
         Action::Reenable { employee_number, login_id, .. } => ("アカウント再開", employee_number, login_id.clone()),
         Action::Suspend { employee_number, login_id, .. } => ("アカウント停止", employee_number, login_id.clone()),
         Action::Disable { employee_number, login_id, .. } => ("アカウント無効化", employee_number, login_id.clone()),
@@ -103,7 +92,7 @@ fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
 
 /// Exit codes: 0 done (or nothing to do), 3 held for approval, 1 refused, 2 error (nothing changed).
 pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let by = operator(&args);
+    let by = super::operator_name(args.operator.as_deref());
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;

@@ -272,10 +272,11 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
             AuditEvent::new(actor, "person.saved", format!("person:{}", person.employee_number))
                 .with_details(details(json!({ "department": person.department_code, "concurrent": person.concurrent, "status": person.status.as_str(), "employment_type": person.employment_type.as_str() })))
         }
-        Action::CreateAccount { employee_number, login_id, grants: roles } => {
+        Action::CreateAccount { employee_number, login_id, grants: roles, external } => {
             let pid = person_id(conn, cache, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
             let mut a = Account::new(super::new_id(), login_id.clone(), Some(pid), now);
             a.must_change_password = true;
+            a.is_vendor = *external;
             for (role, until) in roles {
                 let mut g = Grant::new(&a.id, role, GrantSource::Birthright, now);
                 g.valid_until = *until;
@@ -283,7 +284,7 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
                 pending.grants.push(g);
             }
             pending.accounts.push(a);
-            AuditEvent::new(actor, "account.created", format!("account:{login_id}")).with_details(details(json!({ "employee_number": employee_number, "roles": roles.iter().map(|r| &r.0).collect::<Vec<_>>() })))
+            AuditEvent::new(actor, "account.created", format!("account:{login_id}")).with_details(details(json!({ "employee_number": employee_number, "vendor": external, "roles": roles.iter().map(|r| &r.0).collect::<Vec<_>>() })))
         }
         Action::Reenable { account_id, login_id, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Active, &reason, now)?;

@@ -310,3 +310,50 @@ both_backends! {
         assert_eq!(store::audit::verify(c, 1000).unwrap().first_break, None);
     }
 }
+
+fn vendor(en: &str, contract: &str) -> Fixture {
+    let mut v = Fixture::new(en, "kikaku");
+    v.employment = "委託".into();
+    v.contract = Some(contract.into());
+    v
+}
+
+both_backends! {
+    async fn r_lc_13_a_contract_is_suspended_at_once_and_the_sync_does_not_undo_it(db: TestDb) {
+        let mut all = people();
+        all.extend([vendor("V00001", "C-2026-017"), vendor("V00002", "C-2026-017"), vendor("V00003", "C-2026-099")]);
+        let hr = Hr::new(db, &all, (20, 100.0)).await;
+        assert_eq!(hr.sync(&[]).0, 0);
+        let v1 = hr.account("V00001").unwrap();
+        assert!(v1.is_vendor, "R-LC-12: vendor accounts are flagged");
+        assert!(hr.roles("V00001").is_empty(), "the staff birthright rules do not cover vendors");
+
+        let contract = |args: &[&str]| {
+            let mut c = tobira(&hr.db);
+            c.arg("contract").args(args);
+            output(c)
+        };
+        let (code, _, err) = contract(&["suspend", "C-2026-017", "--reason", ""]);
+        assert_eq!(code, 1, "a reason is required: {err}");
+        let (code, out, err) = contract(&["suspend", "C-2026-017", "--reason", "委託先での情報漏えい事案", "--as", "cso"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("2 件"), "{out}");
+        assert_eq!(hr.account("V00001").unwrap().status, "suspended");
+        assert_eq!(hr.account("V00002").unwrap().status, "suspended");
+        assert_eq!(hr.account("V00003").unwrap().status, "active", "another contract is untouched");
+        assert_eq!(hr.account("100001").unwrap().status, "active");
+
+        // HR still lists them as active: the sync must not lift the suspension.
+        let (code, out, _) = hr.sync(&[]);
+        assert_eq!(code, 0);
+        assert!(out.contains(": applied — 0 件の操作"), "{out}");
+        assert_eq!(hr.account("V00001").unwrap().status, "suspended");
+
+        let (code, out, err) = contract(&["resume", "C-2026-017", "--as", "cso"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(hr.account("V00002").unwrap().status, "active");
+        assert_eq!(contract(&["resume", "C-2026-017"]).0, 1, "nothing left to resume");
+        assert_eq!(contract(&["suspend", "C-0000-000", "--reason", "x"]).0, 1, "unknown contract");
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('contract.suspended', 'contract.resumed') AND actor = 'operator:cso'"), 2);
+    }
+}

@@ -47,6 +47,7 @@ pub struct Fixture {
     pub status: String,
     pub end_date: Option<String>,
     pub head: bool,
+    pub contract: Option<String>,
 }
 
 impl Fixture {
@@ -61,6 +62,7 @@ impl Fixture {
             status: "在職".into(),
             end_date: None,
             head: false,
+            contract: None,
         }
     }
 
@@ -89,6 +91,9 @@ impl Fixture {
         }
         if self.head {
             a.push(one("shinonomeHeadOfSection", "TRUE"));
+        }
+        if let Some(c) = &self.contract {
+            a.push(one("shinonomeContract", c));
         }
         a
     }

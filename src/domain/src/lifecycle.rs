@@ -106,7 +106,8 @@ impl Reason {
 pub enum Action {
     /// Store the person's HR data as now read.
     SavePerson { person: Box<HrPerson> },
-    CreateAccount { employee_number: String, login_id: String, grants: Vec<(String, Option<i64>)> },
+    /// `external`: a vendor, agency worker or designated manager (R-LC-12), flagged on the account.
+    CreateAccount { employee_number: String, login_id: String, grants: Vec<(String, Option<i64>)>, external: bool },
     Reenable { employee_number: String, account_id: String, login_id: String },
     /// Suspend (leave): sessions end, grants stay for the return.
     Suspend { employee_number: String, account_id: String, login_id: String },
@@ -300,7 +301,7 @@ pub fn plan(snapshot: &Snapshot, known: &[Known], taken_login_ids: &BTreeSet<Str
                 let login_id = login_id_for(en, &policy.sync.login_id_pattern, &taken);
                 taken.insert(login_id.clone());
                 let grants = birthright(p, policy, status).into_iter().collect();
-                pl.push(Action::CreateAccount { employee_number: en.into(), login_id, grants }, Reason::Joined);
+                pl.push(Action::CreateAccount { employee_number: en.into(), login_id, grants, external: p.employment_type.is_external() }, Reason::Joined);
             }
             None => {}
             Some(acc) => match (status, acc.status) {

@@ -77,7 +77,7 @@ fn apply(known: &mut Vec<Known>, p: &Plan) {
                 Some(k) => k.person = (**person).clone(),
                 None => known.push(Known { person: (**person).clone(), account: None, grants: vec![] }),
             },
-            Action::CreateAccount { employee_number, login_id, grants } => {
+            Action::CreateAccount { employee_number, login_id, grants, .. } => {
                 let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
                 k.account = Some(AccountView { id: format!("a-{employee_number}"), login_id: login_id.clone(), status: AccountStatus::Active, status_reason: None });
                 k.grants = grants.iter().map(|(r, u)| GrantView { id: id(), role_id: r.clone(), source: GrantSource::Birthright, valid_until: *u }).collect();

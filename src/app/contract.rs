@@ -1,0 +1,76 @@
+//! Vendor contracts (R-LC-07, R-LC-12, R-LC-13): every account under a contract can be suspended at
+//! once, e.g. after an incident in outsourced work (委託事業の一時中断), and resumed together.
+//!
+//! Invariant: a contract suspension carries its own status reason (`contract:`), which the HR sync
+//! never reverses; only `resume` does, and only for the accounts that suspension stopped.
+
+use super::AppError;
+use crate::store::schema::{accounts, people, sessions};
+use crate::store::{self, DbConnection};
+use diesel::prelude::*;
+use serde_json::json;
+use tobira_domain::audit::AuditEvent;
+use tobira_domain::rbac::AccountStatus;
+
+const PREFIX: &str = "contract:";
+
+fn reason_for(contract: &str) -> String {
+    format!("{PREFIX}{contract}")
+}
+
+/// Accounts of people under `contract` in `status`: (account id, login id).
+fn accounts_of(conn: &mut DbConnection, contract: &str, status: AccountStatus) -> Result<Vec<(String, String)>, AppError> {
+    Ok(accounts::table
+        .inner_join(people::table.on(accounts::person_id.eq(people::id.nullable())))
+        .filter(people::contract_id.eq(contract))
+        .filter(accounts::status.eq(status.as_str()))
+        .select((accounts::id, accounts::login_id))
+        .load(conn)?)
+}
+
+/// Suspends every active account under `contract`, ends their sessions; returns the login IDs.
+pub fn suspend(conn: &mut DbConnection, contract: &str, why: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
+    if why.trim().is_empty() {
+        return Err(AppError::Invalid("a contract suspension needs a reason (--reason)".into()));
+    }
+    store::write_tx(conn, |c| {
+        let targets = accounts_of(c, contract, AccountStatus::Active)?;
+        if targets.is_empty() {
+            return Err(AppError::Invalid(format!("no active account is under contract {contract}")));
+        }
+        let reason = reason_for(contract);
+        let mut events = Vec::new();
+        for (id, login) in &targets {
+            store::accounts::set_status(c, id, AccountStatus::Suspended, &reason, now)?;
+            let ended = diesel::update(sessions::table.filter(sessions::account_id.eq(id)).filter(sessions::revoked_at.is_null()))
+                .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(&reason)))
+                .execute(c)?;
+            events.push(AuditEvent::new(by, "account.suspended", format!("account:{login}")).with_details(json!({ "contract": contract, "why": why, "sessions_ended": ended })));
+        }
+        events.push(AuditEvent::new(by, "contract.suspended", format!("contract:{contract}")).with_details(json!({ "why": why, "accounts": targets.len() })));
+        store::audit::append(c, now, events)?;
+        Ok(targets.into_iter().map(|t| t.1).collect())
+    })
+}
+
+/// Re-enables the accounts that [`suspend`] stopped for `contract`; returns the login IDs.
+pub fn resume(conn: &mut DbConnection, contract: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
+    store::write_tx(conn, |c| {
+        let reason = reason_for(contract);
+        let targets: Vec<(String, String)> = accounts_of(c, contract, AccountStatus::Suspended)?
+            .into_iter()
+            .filter(|(id, _)| store::accounts::by_id(c, id).ok().flatten().is_some_and(|a| a.status_reason.as_deref() == Some(reason.as_str())))
+            .collect();
+        if targets.is_empty() {
+            return Err(AppError::Invalid(format!("no account is suspended under contract {contract}")));
+        }
+        let mut events = Vec::new();
+        for (id, login) in &targets {
+            store::accounts::set_status(c, id, AccountStatus::Active, &format!("{reason}:resumed"), now)?;
+            events.push(AuditEvent::new(by, "account.reenabled", format!("account:{login}")).with_details(json!({ "contract": contract })));
+        }
+        events.push(AuditEvent::new(by, "contract.resumed", format!("contract:{contract}")).with_details(json!({ "accounts": targets.len() })));
+        store::audit::append(c, now, events)?;
+        Ok(targets.into_iter().map(|t| t.1).collect())
+    })
+}
