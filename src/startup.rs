@@ -57,6 +57,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     app: App,
     audit_task: tokio::task::JoinHandle<()>,
+    jobs: Vec<tokio::task::JoinHandle<()>>,
     pub master_key_created: bool,
 }
 
@@ -104,7 +105,8 @@ impl Application {
         if config.http.workers > 0 {
             server = server.workers(config.http.workers);
         }
-        Ok(Application { port, server: server.run(), app, audit_task, master_key_created: origin == Origin::Created })
+        let jobs = app::scheduler::spawn_sync(app.clone()).into_iter().collect();
+        Ok(Application { port, server: server.run(), app, audit_task, jobs, master_key_created: origin == Origin::Created })
     }
 
     pub fn port(&self) -> u16 {
@@ -117,8 +119,12 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), then flushes the audit queue.
     pub async fn run(self) -> std::io::Result<()> {
-        let Application { server, app, audit_task, .. } = self;
+        let Application { server, app, audit_task, jobs, .. } = self;
         let res = server.await;
+        for j in jobs {
+            j.abort();
+            let _ = j.await;
+        }
         drop(app);
         if tokio::time::timeout(Duration::from_secs(10), audit_task).await.is_err() {
             tracing::warn!("audit appender did not drain within 10 s");

@@ -8,6 +8,7 @@ pub mod contract;
 pub mod keys;
 pub mod policy;
 pub mod registry;
+pub mod scheduler;
 pub mod sync;
 
 use crate::config::Config;

@@ -27,6 +27,7 @@ pub mod accounts;
 pub mod audit;
 pub mod hr_sync;
 pub mod keys;
+pub mod leases;
 pub mod org;
 pub mod registry;
 pub mod schema;

@@ -126,6 +126,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     password_credentials (account_id) {
         account_id -> Text,
         hash -> Text,
@@ -220,5 +228,5 @@ diesel::joinable!(sessions -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
-    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs,
+    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases,
 );

@@ -357,3 +357,39 @@ both_backends! {
         assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('contract.suspended', 'contract.resumed') AND actor = 'operator:cso'"), 2);
     }
 }
+
+/// Polls `f` every 100 ms for up to 30 s (no timing is asserted; the wait only bounds a hang).
+async fn eventually(mut f: impl FnMut() -> bool) -> bool {
+    for _ in 0..300 {
+        if f() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+both_backends! {
+    async fn r_lc_03_serve_syncs_on_schedule_and_a_deleted_entry_ends_sessions(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        let dir = hr.policy.path();
+        let text = std::fs::read_to_string(dir.join("directory.toml")).unwrap().replace("every_seconds = 900", "every_seconds = 1");
+        std::fs::write(dir.join("directory.toml"), text).unwrap();
+        let mut config = hr.db.config();
+        config.policy_dir = dir.display().to_string();
+        config.directory.url = hr.ldap.url.clone();
+        config.directory.bind_dn = READER_DN.into();
+        config.directory.password = crate::slapd::READER_PW.into();
+        let app = tobira::startup::Application::build(config, std::sync::Arc::new(tobira::app::clock::SystemClock)).await.unwrap();
+        let server = tokio::spawn(app.run());
+        assert!(eventually(|| hr.account("100001").is_some()).await, "the scheduled sync created the accounts");
+
+        // A session of 100002, then the entry is deleted from the directory.
+        let a = hr.account("100002").unwrap();
+        hr.db.raw(&format!("INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at) VALUES ('s-test', '{}', 1, 1, 9999999999999)", a.id));
+        hr.ldap.delete(&people()[1].dn()).await;
+        assert!(eventually(|| hr.account("100002").is_some_and(|a| a.status == "disabled")).await, "the next run disables the leaver");
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM sessions WHERE id = 's-test' AND revoked_at IS NOT NULL"), 1, "R-LC-03: the session ended");
+        server.abort();
+    }
+}

@@ -185,3 +185,19 @@ both_backends! {
         assert!(store::migrate(&mut conn(&pool)).unwrap().is_empty(), "a second run applies nothing");
     }
 }
+
+both_backends! {
+    fn job_leases_let_one_node_run_a_job_at_a_time(db: TestDb) {
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        let take = |c: &mut tobira::store::DbConnection, who: &str, now: i64| store::write_tx(c, |c| store::leases::try_acquire(c, "hr-sync", who, now, 1_000)).unwrap();
+        assert!(take(c, "node-a", 0));
+        assert!(!take(c, "node-b", 500), "held by node-a until 1000");
+        assert!(take(c, "node-a", 900), "the holder renews (until 1900)");
+        assert!(!take(c, "node-b", 1_500));
+        assert!(take(c, "node-b", 1_900), "an expired lease can be taken over");
+        assert!(!take(c, "node-a", 2_000));
+        store::leases::release(c, "hr-sync", "node-b").unwrap();
+        assert!(take(c, "node-a", 2_000));
+    }
+}

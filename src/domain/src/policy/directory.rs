@@ -135,6 +135,8 @@ pub struct SyncRules {
     pub login_id_pattern: String,
     /// Pre-approved windows (e.g. the April 1 reshuffle, 定期異動) with their own removal limit.
     pub bulk_windows: Vec<BulkWindowRule>,
+    /// `tobira serve` runs a full sync this often, in seconds (0 = only by hand with `tobira sync`).
+    pub every_seconds: u32,
 }
 
 /// A pre-approved bulk window, inclusive dates in JST.
@@ -168,6 +170,6 @@ impl SyncRules {
 impl Default for SyncRules {
     fn default() -> Self {
         // Small by default: a larger removal is exactly what a broken feed looks like.
-        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new() }
+        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900 }
     }
 }

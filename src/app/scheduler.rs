@@ -1,0 +1,56 @@
+//! Jobs `tobira serve` runs on the policy's schedule. Each run first takes the job's lease, so with
+//! several nodes on one database a job runs once per period.
+//!
+//! The HR sync job: a full read of the directory and the same plan, hold and apply as `tobira sync`
+//! (a held plan waits for `tobira sync --approve`).
+
+use super::sync::{self, RunStatus, SyncRequest};
+use super::App;
+use crate::store;
+use std::time::Duration;
+
+pub const SYNC_JOB: &str = "hr-sync";
+pub const SYNC_ACTOR: &str = "system:hr-sync-schedule";
+
+/// One scheduled sync attempt; `Ok(None)` when another node holds the lease.
+pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super::AppError> {
+    let period_ms = app.policy.sync.every_seconds as i64 * 1000;
+    let (now, node_owned) = (app.clock.now_ms(), node.to_string());
+    // The lease outlives the period a little, so a slow run is not started twice.
+    let held = app.db(move |c| Ok(store::write_tx(c, |c| store::leases::try_acquire(c, SYNC_JOB, &node_owned, now, period_ms + 60_000))?)).await?;
+    if !held {
+        return Ok(None);
+    }
+    let mapping = app.policy.directory.clone().ok_or_else(|| super::AppError::Invalid("the policy has no [directory] mapping".into()))?;
+    let raw = crate::directory::ldap::read_all(&app.config.directory, &mapping).await.map_err(|e| super::AppError::Invalid(format!("{e}; nothing was changed")))?;
+    let (policy, source) = (app.policy.clone(), app.config.directory.url.clone());
+    let status = app
+        .db(move |c| {
+            let req = SyncRequest { source: &source, requested_by: SYNC_ACTOR, now, dry_run: false };
+            Ok(sync::run(c, &policy, &raw, &req)?.status)
+        })
+        .await?;
+    Ok(Some(status))
+}
+
+/// Runs the sync every `sync.every_seconds` until the task is aborted.
+pub fn spawn_sync(app: App) -> Option<tokio::task::JoinHandle<()>> {
+    let every = app.policy.sync.every_seconds;
+    if every == 0 || app.config.directory.url.is_empty() || app.policy.directory.is_none() {
+        return None;
+    }
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every as u64));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match sync_once(&app, &node).await {
+                Ok(Some(RunStatus::Held)) => tracing::warn!(job = SYNC_JOB, "HR sync plan held for approval; see `tobira sync --show`"),
+                Ok(Some(status)) => tracing::info!(job = SYNC_JOB, ?status, "HR sync done"),
+                Ok(None) => tracing::debug!(job = SYNC_JOB, "another node holds the lease"),
+                Err(e) => tracing::error!(job = SYNC_JOB, error = %e, "HR sync failed"),
+            }
+        }
+    }))
+}
