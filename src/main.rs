@@ -244,11 +244,12 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (data_dir, db, policy_dir) = (config.data_dir.clone(), store::redact_url(&config.database.url), config.policy_dir.clone());
         let public_url = config.http.public_url.clone();
+        let bind_host = config.http.bind.rsplit_once(':').map(|(h, _)| h.to_string()).unwrap_or_else(|| config.http.bind.clone());
         let app = startup::Application::build(config, clock).await?;
         if app.master_key_created {
             eprintln!("tobira: created a new master key in {data_dir}; back it up: without it the signing keys and secrets cannot be opened");
         }
-        eprintln!("tobira: serving on http://127.0.0.1:{} (public URL {public_url})", app.port());
+        eprintln!("tobira: serving on http://{bind_host}:{} (public URL {public_url})", app.port());
         eprintln!("tobira: data in {data_dir} (database {db}); policy from {policy_dir}");
         app.run().await?;
         eprintln!("tobira: stopped");
