@@ -54,8 +54,16 @@ pub struct HttpConfig {
 pub struct LogConfig {
     /// A tracing filter, e.g. `info` or `tobira=debug,info`.
     pub level: String,
-    /// `json` (one object per line) or `text`.
-    pub format: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One JSON object per line, for log shippers.
+    Json,
+    /// Human-readable lines.
+    Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,7 +142,7 @@ impl Default for Config {
                 workers: 0,
                 shutdown_timeout_seconds: 10,
             },
-            log: LogConfig { level: "info".into(), format: "json".into() },
+            log: LogConfig { level: "info".into(), format: LogFormat::Json },
             audit: AuditConfig { batch_max: 512, export_file: String::new(), syslog_socket: String::new() },
             crypto: CryptoConfig { master_key_file: String::new() },
             directory: DirectoryConfig {
@@ -342,6 +350,13 @@ mod tests {
         assert_eq!(example, Config::default(), "deploy/tobira.example.toml lists every key with its default");
         let prod = Config::load(Some(&dir.join("tobira.production.toml")), env(&[])).unwrap();
         assert!(prod.database.url.starts_with("postgres://"));
+    }
+
+    #[test]
+    fn enumerated_values_are_checked() {
+        let e = Config::load(None, env(&[("TOBIRA__LOG__FORMAT", "jsn")])).unwrap_err();
+        assert!(e.to_string().contains("log.format"), "{e}");
+        assert_eq!(Config::load(None, env(&[("TOBIRA__LOG__FORMAT", "text")])).unwrap().log.format, LogFormat::Text);
     }
 
     #[test]

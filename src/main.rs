@@ -96,7 +96,7 @@ enum AdminCommand {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if config.log.format == "text" {
+    if config.log.format == tobira::config::LogFormat::Text {
         builder.init();
     } else {
         builder.json().flatten_event(true).with_current_span(false).init();

@@ -41,8 +41,8 @@ impl MasterKey {
                 Ok((MasterKey::from_bytes(&arr), Origin::Existing))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+                if let Some(dir) = path.parent() {
+                    super::create_private_dir(dir).map_err(|e| err(e.to_string()))?;
                 }
                 let mut bytes = [0u8; 32];
                 random_bytes(&mut bytes)?;
@@ -103,6 +103,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700, "a directory tobira creates is private");
         }
     }
 

@@ -24,3 +24,16 @@ pub enum CryptoError {
 pub fn random_bytes(buf: &mut [u8]) -> Result<(), CryptoError> {
     aws_lc_rs::rand::fill(buf).map_err(|_| CryptoError::Random)
 }
+
+/// Creates `dir` and its missing parents readable by the owner only (0700 on Unix): it will hold the
+/// database with password hashes, or key material (R-AU-09). An existing directory is left as it is.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}

@@ -161,8 +161,8 @@ impl Manager {
                 if path.is_empty() {
                     return Err(StoreError::Connect("sqlite:// URL has no file path".into()));
                 }
-                if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    crate::crypto::create_private_dir(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
                 }
                 let mut first = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(e.to_string()))?;
                 first
