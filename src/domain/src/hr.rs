@@ -227,20 +227,9 @@ pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTre
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{load, SourceFile};
 
     fn mapping() -> DirectoryMapping {
-        let f = |n: &str, t: &str| SourceFile { name: n.into(), text: t.into() };
-        load(&[
-            f("municipality.toml", include_str!("../../../policies/municipality.toml")),
-            f("systems.toml", include_str!("../../../policies/systems.toml")),
-            f("roles.toml", include_str!("../../../policies/roles.toml")),
-            f("officers.toml", include_str!("../../../policies/officers.toml")),
-            f("directory.toml", include_str!("../../../policies/directory.toml")),
-        ])
-        .unwrap()
-        .directory
-        .unwrap()
+        crate::test_support::example_policy().directory.unwrap()
     }
 
     fn entry(extra: &[(&str, &[&str])]) -> RawEntry {

@@ -12,5 +12,7 @@ pub mod lifecycle;
 pub mod org;
 pub mod policy;
 pub mod rbac;
+#[cfg(test)]
+mod test_support;
 pub mod time_util;
 pub mod zone;

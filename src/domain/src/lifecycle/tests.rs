@@ -2,24 +2,13 @@
 
 use super::*;
 use crate::org::EmploymentType;
-use crate::policy::{load, SourceFile};
 use time::macros::date;
 
 const TODAY: Date = date!(2026 - 04 - 01);
 const NOW: i64 = 1_775_001_600_000; // 2026-04-01T00:00:00Z
 
 fn policy() -> Policy {
-    let f = |n: &str, t: &str| SourceFile { name: n.into(), text: t.into() };
-    load(&[
-        f("municipality.toml", include_str!("../../../../policies/municipality.toml")),
-        f("systems.toml", include_str!("../../../../policies/systems.toml")),
-        f("roles.toml", include_str!("../../../../policies/roles.toml")),
-        f("officers.toml", include_str!("../../../../policies/officers.toml")),
-        f("authentication.toml", include_str!("../../../../policies/authentication.toml")),
-        f("review.toml", include_str!("../../../../policies/review.toml")),
-        f("directory.toml", include_str!("../../../../policies/directory.toml")),
-    ])
-    .unwrap()
+    crate::test_support::example_policy()
 }
 
 fn person(en: &str, dept: &str) -> HrPerson {

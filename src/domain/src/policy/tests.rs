@@ -2,22 +2,8 @@
 
 use super::*;
 
-macro_rules! example {
-    ($name:literal) => {
-        SourceFile { name: concat!("policies/", $name).into(), text: include_str!(concat!("../../../../policies/", $name)).into() }
-    };
-}
-
 fn example() -> Vec<SourceFile> {
-    vec![
-        example!("municipality.toml"),
-        example!("systems.toml"),
-        example!("roles.toml"),
-        example!("officers.toml"),
-        example!("authentication.toml"),
-        example!("review.toml"),
-        example!("directory.toml"),
-    ]
+    crate::test_support::example_files()
 }
 
 /// The example with `from` replaced by `to` in file `file` (the replacement must happen).
