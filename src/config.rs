@@ -106,6 +106,8 @@ pub struct DirectoryConfig {
     /// The bind password; give it as `password_file` (or TOBIRA__DIRECTORY__PASSWORD_FILE).
     pub password: String,
     pub starttls: bool,
+    /// PEM file of the CA(s) that sign the directory's certificate; "" = the system's trust store.
+    pub ca_file: String,
     /// Limit for connecting and for every operation.
     pub timeout_seconds: u64,
     /// Entries per page of a paged search.
@@ -119,6 +121,7 @@ impl std::fmt::Debug for DirectoryConfig {
             .field("bind_dn", &self.bind_dn)
             .field("password", &if self.password.is_empty() { "" } else { "***" })
             .field("starttls", &self.starttls)
+            .field("ca_file", &self.ca_file)
             .field("timeout_seconds", &self.timeout_seconds)
             .field("page_size", &self.page_size)
             .finish()
@@ -150,6 +153,7 @@ impl Default for Config {
                 bind_dn: String::new(),
                 password: String::new(),
                 starttls: false,
+                ca_file: String::new(),
                 timeout_seconds: 30,
                 page_size: 500,
             },

@@ -50,13 +50,34 @@ async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, page_size: u32, base:
     Ok(out)
 }
 
+/// A TLS client configuration trusting only the CAs in `ca_file` (ring provider, chosen explicitly).
+fn tls_config(ca_file: &str) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca_file).map_err(|e| format!("CA file {ca_file}: {e}"))? {
+        roots.add(cert.map_err(|e| format!("CA file {ca_file}: {e}"))?).map_err(|e| format!("CA file {ca_file}: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("CA file {ca_file} holds no certificate"));
+    }
+    let cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(cfg))
+}
+
 /// Reads departments (when the mapping has them) and people in full.
 pub async fn read_all(cfg: &DirectoryConfig, m: &DirectoryMapping) -> Result<RawDirectory, DirectoryError> {
     if cfg.url.is_empty() {
         return Err(DirectoryError::NotConfigured);
     }
     let timeout = Duration::from_secs(cfg.timeout_seconds.max(1));
-    let settings = LdapConnSettings::new().set_conn_timeout(timeout).set_starttls(cfg.starttls);
+    let mut settings = LdapConnSettings::new().set_conn_timeout(timeout).set_starttls(cfg.starttls);
+    if !cfg.ca_file.is_empty() {
+        settings = settings.set_config(tls_config(&cfg.ca_file).map_err(|reason| DirectoryError::Connect { url: cfg.url.clone(), reason })?);
+    }
     let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &cfg.url).await.map_err(|e| DirectoryError::Connect { url: cfg.url.clone(), reason: e.to_string() })?;
     ldap3::drive!(conn);
     ldap.with_timeout(timeout)

@@ -393,3 +393,34 @@ both_backends! {
         server.abort();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_is_read_over_starttls_or_ldaps_with_the_citys_ca() {
+    let ldap = Slapd::start_tls();
+    ldap.load(DEPARTMENTS, &people()).await;
+    let (ldaps, ca) = ldap.ldaps.clone().unwrap();
+    let other_ca = {
+        let other = Slapd::start_tls();
+        let p = ldap.dir.path().join("other-ca.pem");
+        std::fs::copy(other.ldaps.as_ref().unwrap().1.clone(), &p).unwrap();
+        p
+    };
+    let hr = Hr { db: TestDb::sqlite(), ldap, policy: policy_with_limits(20, 100.0) };
+    let run = |url: &str, starttls: bool, ca: &std::path::Path| {
+        let mut c = hr.cmd(&["--dry-run"]);
+        c.env("TOBIRA__DIRECTORY__URL", url).env("TOBIRA__DIRECTORY__STARTTLS", starttls.to_string()).env("TOBIRA__DIRECTORY__CA_FILE", ca);
+        output(c)
+    };
+    let (code, out, err) = run(&hr.ldap.url, true, &ca);
+    assert_eq!(code, 0, "StartTLS: {out}{err}");
+    assert!(out.contains("アカウント作成"), "{out}");
+    let (code, out, err) = run(&ldaps, false, &ca);
+    assert_eq!(code, 0, "ldaps: {out}{err}");
+    // A certificate from a CA the city does not trust is refused, and nothing changes.
+    let (code, _, err) = run(&ldaps, false, &other_ca);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot connect to the directory"), "{err}");
+    let (code, _, err) = run(&hr.ldap.url, true, &hr.ldap.dir.path().join("absent.pem"));
+    assert_eq!(code, 2);
+    assert!(err.contains("CA file"), "{err}");
+}

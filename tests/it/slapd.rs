@@ -33,6 +33,23 @@ pub struct Slapd {
     child: Option<Child>,
     port: u16,
     extra_config: String,
+    /// With TLS: the ldaps:// URL and the test CA's certificate.
+    pub ldaps: Option<(String, PathBuf)>,
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let ok = Command::new("openssl").current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl").success();
+    assert!(ok, "openssl {args:?}");
+}
+
+/// A throw-away CA and a server certificate for 127.0.0.1, in `dir`; returns the extra slapd config.
+fn make_certificates(dir: &std::path::Path) -> String {
+    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=tobira test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").unwrap();
+    openssl(dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
+    let d = dir.display();
+    format!("TLSCACertificateFile {d}/ca.pem\nTLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key\n")
 }
 
 /// One made-up person.
@@ -108,8 +125,26 @@ impl Slapd {
     pub fn start_with(extra_config: &str) -> Slapd {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra_config.into() };
-        let p = s.dir.path();
+        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra_config.into(), ldaps: None };
+        s.write_config();
+        s.spawn();
+        s
+    }
+
+    /// Starts slapd with TLS: StartTLS on `url`, and an ldaps:// port.
+    pub fn start_tls() -> Slapd {
+        let dir = tempfile::tempdir().unwrap();
+        let (port, tls_port) = (free_port(), free_port());
+        let extra = make_certificates(dir.path());
+        let ca = dir.path().join("ca.pem");
+        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra, ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)) };
+        s.write_config();
+        s.spawn();
+        s
+    }
+
+    fn write_config(&mut self) {
+        let p = self.dir.path();
         std::fs::create_dir_all(p.join("db")).unwrap();
         std::fs::write(p.join("shinonome.schema"), SCHEMA).unwrap();
         let conf = format!(
@@ -118,11 +153,9 @@ impl Slapd {
              database mdb\nmaxsize 1073741824\nsuffix \"{SUFFIX}\"\nrootdn \"{ADMIN_DN}\"\nrootpw {ADMIN_PW}\ndirectory {d}/db\n\
              index objectClass eq\nindex entryUUID eq\noverlay syncprov\n",
             d = p.display(),
-            extra = s.extra_config
+            extra = self.extra_config
         );
         std::fs::write(p.join("slapd.conf"), conf).unwrap();
-        s.spawn();
-        s
     }
 
     pub fn start() -> Slapd {
@@ -131,8 +164,12 @@ impl Slapd {
 
     fn spawn(&mut self) {
         let slapd = ["/usr/sbin/slapd", "/usr/lib/slapd"].into_iter().find(|p| std::path::Path::new(p).exists()).expect("slapd is installed (scripts/test.sh installs it)");
+        let mut urls = format!("ldap://127.0.0.1:{}/", self.port);
+        if let Some((ldaps, _)) = &self.ldaps {
+            urls.push_str(&format!(" {ldaps}/"));
+        }
         let child = Command::new(slapd)
-            .args(["-f", &self.dir.path().join("slapd.conf").display().to_string(), "-h", &format!("ldap://127.0.0.1:{}/", self.port), "-d", "0"])
+            .args(["-f", &self.dir.path().join("slapd.conf").display().to_string(), "-h", &urls, "-d", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
