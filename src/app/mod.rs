@@ -28,6 +28,8 @@ pub enum AppError {
     AuditUnavailable(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("HR directory: {0}")]
+    Directory(String),
     #[error("{0}")]
     Invalid(String),
     #[error("background task failed: {0}")]

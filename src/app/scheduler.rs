@@ -1,8 +1,8 @@
 //! Jobs `tobira serve` runs on the policy's schedule. Each run first takes the job's lease, so with
 //! several nodes on one database a job runs once per period.
 //!
-//! The HR sync job: a full read of the directory and the same plan, hold and apply as `tobira sync`
-//! (a held plan waits for `tobira sync --approve`).
+//! The HR sync job: an incremental read of changed entries, or a full read when one is due, and the
+//! same plan, hold and apply as `tobira sync` (a held plan waits for `tobira sync --approve`).
 
 use super::sync::{self, RunStatus, SyncRequest};
 use super::App;
@@ -21,8 +21,9 @@ pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super
     if !held {
         return Ok(None);
     }
-    let mapping = app.policy.directory.clone().ok_or_else(|| super::AppError::Invalid("the policy has no [directory] mapping".into()))?;
-    let raw = crate::directory::ldap::read_all(&app.config.directory, &mapping).await.map_err(|e| super::AppError::Invalid(format!("{e}; nothing was changed")))?;
+    let policy = app.policy.clone();
+    let mode = app.db(move |c| sync::mode_for(c, &policy, now, false)).await?;
+    let raw = sync::read(&app.config.directory, &app.policy, &mode).await?;
     let (policy, source) = (app.policy.clone(), app.config.directory.url.clone());
     let status = app
         .db(move |c| {

@@ -21,6 +21,40 @@ use tobira_domain::time_util::{from_millis, JST};
 
 pub const ACTOR: &str = "system:hr-sync";
 
+/// `sync_state` names: the newest modifyTimestamp applied, and when the last full read was applied.
+pub const HIGH_WATER: &str = "hr-sync.high-water";
+pub const LAST_FULL: &str = "hr-sync.last-full-at";
+
+/// How the next run reads the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadMode {
+    Full,
+    /// Entries changed since this high-water mark.
+    Since(String),
+}
+
+/// Full when asked, when nothing has been read yet, or when the last full read is older than
+/// `sync.full_every_seconds`; otherwise incremental from the stored high-water mark.
+pub fn mode_for(conn: &mut DbConnection, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
+    let high_water = hr_sync::state(conn, HIGH_WATER)?;
+    let last_full: Option<i64> = hr_sync::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
+    let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
+    Ok(match high_water {
+        Some(hw) if !force_full && !full_due => ReadMode::Since(hw),
+        _ => ReadMode::Full,
+    })
+}
+
+/// Reads the directory as `mode` says.
+pub async fn read(cfg: &crate::config::DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {
+    let mapping = policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))?;
+    let r = match mode {
+        ReadMode::Full => crate::directory::ldap::read_all(cfg, mapping).await,
+        ReadMode::Since(hw) => crate::directory::ldap::read_changed(cfg, mapping, hw).await,
+    };
+    r.map_err(|e| AppError::Directory(format!("{e}; nothing was changed")))
+}
+
 /// Steps per transaction when applying.
 const BATCH: usize = 500;
 
@@ -76,7 +110,7 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
             Err(p) => problems.push(p),
         }
     }
-    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: true }, department_problems })
+    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete }, department_problems })
 }
 
 /// Plans a full sync against the database at `now`.
@@ -156,7 +190,15 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
     }
     apply(conn, &content, &run_id, now, ACTOR)?;
     store::write_tx(conn, |c| -> Result<(), AppError> {
-        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "summary": summary(&content.plan), "source": source, "problems": problems }));
+        // The next incremental read starts where this one ended; only once everything is applied.
+        if let Some(hw) = &raw.high_water {
+            hr_sync::set_state(c, HIGH_WATER, hw, now)?;
+        }
+        if raw.complete {
+            hr_sync::set_state(c, LAST_FULL, &now.to_string(), now)?;
+        }
+        let mode = if raw.complete { "full" } else { "incremental" };
+        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "mode": mode, "summary": summary(&content.plan), "source": source, "problems": problems }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })?;

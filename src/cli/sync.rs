@@ -1,7 +1,6 @@
 //! `tobira sync`: run the HR sync, or show, approve or discard a held run. Plans print in Japanese
 //! (a table) or as JSON.
 
-use anyhow::Context;
 use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::sync::{self, RunStatus, SyncOutcome};
@@ -22,6 +21,10 @@ pub struct SyncArgs {
     /// Print the plan without changing anything.
     #[arg(long)]
     dry_run: bool,
+    /// Read every entry (the only read that sees deletions); default: changed entries since the
+    /// last run, or a full read when none has been done or one is due.
+    #[arg(long)]
+    full: bool,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Show a held run.
@@ -124,9 +127,12 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
             Err(e) => refusal(e),
         };
     }
-    let mapping = policy.directory.clone().context("the policy has no [directory] mapping")?;
+    let mode = sync::mode_for(&mut conn, &policy, now, args.full)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let raw = rt.block_on(tobira::directory::ldap::read_all(&config.directory, &mapping)).context("reading the HR directory; nothing was changed")?;
+    let raw = rt.block_on(sync::read(&config.directory, &policy, &mode))?;
+    if let sync::ReadMode::Since(hw) = &mode {
+        eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)");
+    }
     tobira::app::policy::record(&mut conn, &policy, now)?;
     let req = sync::SyncRequest { source: &config.directory.url, requested_by: &by, now, dry_run: args.dry_run };
     let SyncOutcome { run_id, status, plan } = sync::run(&mut conn, &policy, &raw, &req)?;

@@ -68,8 +68,27 @@ fn tls_config(ca_file: &str) -> Result<std::sync::Arc<rustls::ClientConfig>, Str
     Ok(std::sync::Arc::new(cfg))
 }
 
+/// The operational attribute an incremental read starts from.
+const MODIFY_TIMESTAMP: &str = "modifyTimestamp";
+
+/// A generalized time an LDAP filter may carry: digits, optionally fraction, then `Z`.
+fn valid_generalized_time(t: &str) -> bool {
+    t.len() >= 15 && t.ends_with('Z') && t[..t.len() - 1].bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
 /// Reads departments (when the mapping has them) and people in full.
 pub async fn read_all(cfg: &DirectoryConfig, m: &DirectoryMapping) -> Result<RawDirectory, DirectoryError> {
+    read(cfg, m, None).await
+}
+
+/// Reads departments, and people changed at or after `since` (an earlier read's high-water mark; the
+/// boundary second is read again, which the idempotent plan absorbs). Deletions are not visible to
+/// such a read: only a full read removes people.
+pub async fn read_changed(cfg: &DirectoryConfig, m: &DirectoryMapping, since: &str) -> Result<RawDirectory, DirectoryError> {
+    read(cfg, m, Some(since)).await
+}
+
+async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, since: Option<&str>) -> Result<RawDirectory, DirectoryError> {
     if cfg.url.is_empty() {
         return Err(DirectoryError::NotConfigured);
     }
@@ -90,7 +109,16 @@ pub async fn read_all(cfg: &DirectoryConfig, m: &DirectoryMapping) -> Result<Raw
         let attrs = [Some(d.code.clone()), Some(d.name.clone()), d.parent_code.clone()].into_iter().flatten().collect();
         dir.departments = search(&mut ldap, timeout, cfg.page_size, &d.base_dn, &d.filter, attrs).await?;
     }
-    dir.people = search(&mut ldap, timeout, cfg.page_size, &m.base_dn, &m.filter, person_attributes(m)).await?;
+    let filter = match since {
+        Some(t) if valid_generalized_time(t) => format!("(&{}({MODIFY_TIMESTAMP}>={t}))", m.filter),
+        Some(t) => return Err(DirectoryError::Search { base: m.base_dn.clone(), reason: format!("`{t}` is not a generalized time") }),
+        None => m.filter.clone(),
+    };
+    let mut attrs = person_attributes(m);
+    attrs.push(MODIFY_TIMESTAMP.into());
+    dir.people = search(&mut ldap, timeout, cfg.page_size, &m.base_dn, &filter, attrs).await?;
     let _ = ldap.unbind().await;
+    dir.complete = since.is_none();
+    dir.high_water = dir.people.iter().filter_map(|e| e.attrs.get(&MODIFY_TIMESTAMP.to_lowercase())).flatten().filter(|t| valid_generalized_time(t)).max().cloned();
     Ok(dir)
 }

@@ -15,9 +15,14 @@ pub enum DirectoryError {
     Search { base: String, reason: String },
 }
 
-/// Everything one full read returned.
+/// Everything one read returned.
 #[derive(Debug, Default)]
 pub struct RawDirectory {
     pub departments: Vec<tobira_domain::hr::RawEntry>,
     pub people: Vec<tobira_domain::hr::RawEntry>,
+    /// True when every person was read; an incremental read lists only changed entries.
+    pub complete: bool,
+    /// The newest `modifyTimestamp` among the people read (LDAP generalized time), the next
+    /// incremental read's starting point.
+    pub high_water: Option<String>,
 }

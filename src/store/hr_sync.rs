@@ -6,7 +6,7 @@
 
 use super::accounts::{self, Account, Grant};
 use super::org::{self, Department, Person};
-use super::schema::{accounts as acc, grants, people, person_departments, sessions, sync_runs};
+use super::schema::{accounts as acc, grants, people, person_departments, sessions, sync_runs, sync_state};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use serde_json::json;
@@ -357,4 +357,18 @@ pub fn decide_run(conn: &mut DbConnection, id: &str, status: &str, by: &str, now
         .set((sync_runs::status.eq(status), sync_runs::decided_by.eq(by), sync_runs::decided_at.eq(now)))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// A stored job value (e.g. the high-water mark), if any.
+pub fn state(conn: &mut DbConnection, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(sync_state::table.find(name).select(sync_state::value).first(conn).optional()?)
+}
+
+/// Stores a job value.
+pub fn set_state(conn: &mut DbConnection, name: &str, value: &str, now: i64) -> Result<(), StoreError> {
+    let n = diesel::update(sync_state::table.find(name)).set((sync_state::value.eq(value), sync_state::updated_at.eq(now))).execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(sync_state::table).values((sync_state::name.eq(name), sync_state::value.eq(value), sync_state::updated_at.eq(now))).execute(conn)?;
+    }
+    Ok(())
 }

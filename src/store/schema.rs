@@ -126,6 +126,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_state (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     job_leases (name) {
         name -> Text,
         holder -> Text,
@@ -228,5 +236,5 @@ diesel::joinable!(sessions -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
-    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases,
+    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
 );

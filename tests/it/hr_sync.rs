@@ -103,7 +103,7 @@ both_backends! {
         hr.ldap.set(&dn("100003").dn(), "description", &["退職"]).await;
         hr.ldap.delete(&dn("100005").dn()).await;
         hr.ldap.move_to_retired(&dn("100006")).await;
-        let (code, out, err) = hr.sync(&[]);
+        let (code, out, err) = hr.sync(&["--full"]);
         assert_eq!(code, 0, "{out}{err}");
         assert!(out.contains("異動（shimin → zeimu）") && out.contains("休職") && out.contains("退職") && out.contains("人事情報から削除"), "{out}");
         assert_eq!(hr.roles("100001"), ["bunsho.user", "groupware.user", "zeimu.clerk"]);
@@ -141,7 +141,7 @@ both_backends! {
             hr.ldap.delete(&p.dn()).await;
         }
         let before = hr.audit_count();
-        let (code, out, err) = hr.sync(&[]);
+        let (code, out, err) = hr.sync(&["--full"]);
         assert_eq!(code, 3, "held: {out}{err}");
         assert!(out.contains("保留") && out.contains("max_removals"), "{out}");
         assert_eq!(hr.account("100001").unwrap().status, "active", "nothing applied while held");
@@ -174,7 +174,7 @@ async fn r_lc_01_a_held_run_can_be_discarded() {
     let hr = Hr::new(TestDb::sqlite(), &people(), (0, 100.0)).await;
     assert_eq!(hr.sync(&[]).0, 0);
     hr.ldap.delete(&people()[0].dn()).await;
-    let (code, _, err) = hr.sync(&[]);
+    let (code, _, err) = hr.sync(&["--full"]);
     assert_eq!(code, 3);
     let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
     assert_eq!(hr.sync(&["--discard", &run, "--as", "someone"]).0, 0);
@@ -189,7 +189,7 @@ async fn r_lc_01_an_empty_directory_removes_nobody() {
     for p in people() {
         hr.ldap.delete(&p.dn()).await;
     }
-    let (code, out, _) = hr.sync(&[]);
+    let (code, out, _) = hr.sync(&["--full"]);
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("no people"), "{out}");
     assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM accounts WHERE status = 'active'"), 6);
@@ -212,7 +212,7 @@ async fn r_lc_14_malformed_entries_are_skipped_reported_and_never_deprovisioned(
     assert!(hr.account("100001").is_some());
     // A known person whose entry turns malformed is not treated as gone.
     hr.ldap.set(&people()[0].dn(), "shinonomeEndDate", &["yesterday"]).await;
-    let (code, out, _) = hr.sync(&[]);
+    let (code, out, _) = hr.sync(&["--full"]);
     assert_eq!(code, 0);
     assert!(out.contains("削除せず") && out.contains("100001"), "{out}");
     assert_eq!(hr.account("100001").unwrap().status, "active");
@@ -373,7 +373,7 @@ both_backends! {
     async fn r_lc_03_serve_syncs_on_schedule_and_a_deleted_entry_ends_sessions(db: TestDb) {
         let hr = Hr::new(db, &people(), (20, 100.0)).await;
         let dir = hr.policy.path();
-        let text = std::fs::read_to_string(dir.join("directory.toml")).unwrap().replace("every_seconds = 900", "every_seconds = 1");
+        let text = std::fs::read_to_string(dir.join("directory.toml")).unwrap().replace("every_seconds = 900", "every_seconds = 1").replace("full_every_seconds = 86400", "full_every_seconds = 0");
         std::fs::write(dir.join("directory.toml"), text).unwrap();
         let mut config = hr.db.config();
         config.policy_dir = dir.display().to_string();
@@ -423,4 +423,29 @@ async fn the_directory_is_read_over_starttls_or_ldaps_with_the_citys_ca() {
     let (code, _, err) = run(&hr.ldap.url, true, &hr.ldap.dir.path().join("absent.pem"));
     assert_eq!(code, 2);
     assert!(err.contains("CA file"), "{err}");
+}
+
+both_backends! {
+    async fn r_lc_03_incremental_reads_apply_changes_and_full_reads_see_deletions(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        let (code, _, err) = hr.sync(&[]);
+        assert_eq!(code, 0);
+        assert!(!err.contains("incremental"), "the first run reads in full: {err}");
+        // Entries change a second later than the high-water mark (modifyTimestamp has whole seconds).
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        hr.ldap.set(&people()[0].dn(), "departmentNumber", &["zeimu"]).await;
+        hr.ldap.delete(&people()[1].dn()).await;
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(err.contains("incremental read of entries changed since"), "{err}");
+        assert!(out.contains("異動（shimin → zeimu）"), "{out}");
+        assert_eq!(hr.roles("100001"), ["bunsho.user", "groupware.user", "zeimu.clerk"]);
+        assert_eq!(hr.account("100002").unwrap().status, "active", "an incremental read cannot see a deletion");
+        let (code, out, _) = hr.sync(&["--full"]);
+        assert_eq!(code, 0);
+        assert!(out.contains("人事情報から削除"), "{out}");
+        assert_eq!(hr.account("100002").unwrap().status, "disabled");
+        let details = count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.applied' AND details LIKE '%\"mode\":\"incremental\"%'");
+        assert_eq!(details, 1);
+    }
 }

@@ -135,8 +135,11 @@ pub struct SyncRules {
     pub login_id_pattern: String,
     /// Pre-approved windows (e.g. the April 1 reshuffle, 定期異動) with their own removal limit.
     pub bulk_windows: Vec<BulkWindowRule>,
-    /// `tobira serve` runs a full sync this often, in seconds (0 = only by hand with `tobira sync`).
+    /// `tobira serve` runs a sync this often, in seconds (0 = only by hand with `tobira sync`): an
+    /// incremental read of changed entries, or a full read when one is due.
     pub every_seconds: u32,
+    /// A full read (the only kind that sees deletions) at least this often, in seconds; 0 = every run.
+    pub full_every_seconds: u32,
 }
 
 /// A pre-approved bulk window, inclusive dates in JST.
@@ -170,6 +173,6 @@ impl SyncRules {
 impl Default for SyncRules {
     fn default() -> Self {
         // Small by default: a larger removal is exactly what a broken feed looks like.
-        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900 }
+        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900, full_every_seconds: 86_400 }
     }
 }
