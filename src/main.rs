@@ -71,16 +71,9 @@ enum ContractCommand {
         contract: String,
         #[arg(long)]
         reason: String,
-        /// Who is acting (default: the operating-system user).
-        #[arg(long = "as", value_name = "NAME")]
-        operator: Option<String>,
     },
     /// Re-enable the accounts a contract suspension stopped.
-    Resume {
-        contract: String,
-        #[arg(long = "as", value_name = "NAME")]
-        operator: Option<String>,
-    },
+    Resume { contract: String },
 }
 
 #[derive(Subcommand)]
@@ -197,8 +190,8 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
     store::migrate(&mut conn)?;
     let now = SystemClock.now_ms();
     let result = match &command {
-        ContractCommand::Suspend { contract, reason, operator } => tobira::app::contract::suspend(&mut conn, contract, reason, &cli::operator_name(operator.as_deref()), now),
-        ContractCommand::Resume { contract, operator } => tobira::app::contract::resume(&mut conn, contract, &cli::operator_name(operator.as_deref()), now),
+        ContractCommand::Suspend { contract, reason } => tobira::app::contract::suspend(&mut conn, contract, reason, &cli::operator_name(), now),
+        ContractCommand::Resume { contract } => tobira::app::contract::resume(&mut conn, contract, &cli::operator_name(), now),
     };
     match result {
         Ok(logins) => {

@@ -36,9 +36,6 @@ pub struct SyncArgs {
     /// Discard a held run.
     #[arg(long, value_name = "RUN", conflicts_with = "dry_run")]
     discard: Option<String>,
-    /// Who is acting (default: the operating-system user).
-    #[arg(long = "as", value_name = "NAME")]
-    operator: Option<String>,
 }
 
 fn describe(a: &Action) -> (&'static str, &str, String) {
@@ -95,7 +92,7 @@ fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
 
 /// Exit codes: 0 done (or nothing to do), 3 held for approval, 1 refused, 2 error (nothing changed).
 pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let by = super::operator_name(args.operator.as_deref());
+    let by = super::operator_name();
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;

@@ -39,7 +39,7 @@ impl Hr {
             .env("TOBIRA__DIRECTORY__BIND_DN", READER_DN)
             .env("TOBIRA__DIRECTORY__PASSWORD_FILE", self.ldap.password_file())
             .env("TOBIRA__DIRECTORY__TIMEOUT_SECONDS", "5")
-            .env("USER", "hr-operator")
+            .env("SUDO_USER", "hr-operator")
             .arg("sync")
             .args(args);
         c
@@ -153,17 +153,23 @@ both_backends! {
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         assert_eq!(v["plan"]["removals"], 2);
 
-        // R-AC-02: the person who ran it cannot approve it.
+        // R-AC-02: the person who ran it cannot approve it, and cannot name someone else (no --as).
         let (code, _, err) = hr.sync(&["--approve", &run]);
         assert_eq!(code, 1);
         assert!(err.contains("R-AC-02"), "{err}");
+        assert_eq!(hr.sync(&["--approve", &run, "--as", "someone-else"]).0, 2, "no way to claim another name");
         assert_eq!(hr.account("100001").unwrap().status, "active");
 
-        let (code, out, err) = hr.sync(&["--approve", &run, "--as", "security-officer-2"]);
+        let as_second = |args: &[&str]| {
+            let mut c = hr.cmd(args);
+            c.env("SUDO_USER", "security-officer-2");
+            output(c)
+        };
+        let (code, out, err) = as_second(&["--approve", &run]);
         assert_eq!(code, 0, "{out}{err}");
         assert_eq!(hr.account("100001").unwrap().status, "disabled");
         assert_eq!(hr.account("100002").unwrap().status, "disabled");
-        let (code, _, _) = hr.sync(&["--approve", &run, "--as", "security-officer-2"]);
+        let (code, _, _) = as_second(&["--approve", &run]);
         assert_eq!(code, 1, "a run is applied once");
         assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.approved' AND actor = 'operator:security-officer-2'"), 1);
     }
@@ -177,8 +183,10 @@ async fn r_lc_01_a_held_run_can_be_discarded() {
     let (code, _, err) = hr.sync(&["--full"]);
     assert_eq!(code, 3);
     let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
-    assert_eq!(hr.sync(&["--discard", &run, "--as", "someone"]).0, 0);
-    assert_eq!(hr.sync(&["--approve", &run, "--as", "someone-else"]).0, 1, "a discarded run cannot be applied");
+    assert_eq!(hr.sync(&["--discard", &run]).0, 0);
+    let mut c = hr.cmd(&["--approve", &run]);
+    c.env("SUDO_USER", "someone-else");
+    assert_eq!(output(c).0, 1, "a discarded run cannot be applied");
     assert_eq!(hr.account("100001").unwrap().status, "active");
 }
 
@@ -330,12 +338,12 @@ both_backends! {
 
         let contract = |args: &[&str]| {
             let mut c = tobira(&hr.db);
-            c.arg("contract").args(args);
+            c.env("SUDO_USER", "cso").arg("contract").args(args);
             output(c)
         };
         let (code, _, err) = contract(&["suspend", "C-2026-017", "--reason", ""]);
         assert_eq!(code, 1, "a reason is required: {err}");
-        let (code, out, err) = contract(&["suspend", "C-2026-017", "--reason", "委託先での情報漏えい事案", "--as", "cso"]);
+        let (code, out, err) = contract(&["suspend", "C-2026-017", "--reason", "委託先での情報漏えい事案"]);
         assert_eq!(code, 0, "{out}{err}");
         assert!(out.contains("2 件"), "{out}");
         assert_eq!(hr.account("V00001").unwrap().status, "suspended");
@@ -349,7 +357,7 @@ both_backends! {
         assert!(out.contains(": applied — 0 件の操作"), "{out}");
         assert_eq!(hr.account("V00001").unwrap().status, "suspended");
 
-        let (code, out, err) = contract(&["resume", "C-2026-017", "--as", "cso"]);
+        let (code, out, err) = contract(&["resume", "C-2026-017"]);
         assert_eq!(code, 0, "{out}{err}");
         assert_eq!(hr.account("V00002").unwrap().status, "active");
         assert_eq!(contract(&["resume", "C-2026-017"]).0, 1, "nothing left to resume");
