@@ -1,7 +1,7 @@
-//! Authentication vocabulary: the three factor kinds the policies count (R-AU-02).
+//! Authentication rules: the three factor kinds the policies count (R-AU-02), password rules,
+//! lockout and throttling, session limits and what a system requires of a session.
 //!
-//! The rules that use them (passwords, lockout, sessions) arrive with the sign-in work; this module
-//! holds only what the policy model already needs.
+//! Everything here is pure: time comes in as UTC milliseconds, nothing is read or written.
 
 use serde::{Deserialize, Serialize};
 
