@@ -41,8 +41,12 @@ pub struct DatabaseConfig {
 pub struct HttpConfig {
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
-    /// The URL people and business systems use; `https://` turns on HSTS and Secure-only cookies.
+    /// The URL people and business systems use; its host is the WebAuthn RP ID (a name, not an IP
+    /// address); `https://` turns on HSTS.
     pub public_url: String,
+    /// Reverse proxies (CIDR blocks) whose `X-Forwarded-For` is believed for the client address; the
+    /// address decides the network and so the zones a request may reach (R-ZN-09). Empty: the peer.
+    pub trusted_proxies: Vec<String>,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
     /// Seconds in-flight requests get to finish after SIGTERM.
@@ -141,7 +145,8 @@ impl Default for Config {
             },
             http: HttpConfig {
                 bind: "127.0.0.1:8080".into(),
-                public_url: "http://127.0.0.1:8080".into(),
+                public_url: "http://localhost:8080".into(),
+                trusted_proxies: Vec::new(),
                 workers: 0,
                 shutdown_timeout_seconds: 10,
             },

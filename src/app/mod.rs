@@ -9,6 +9,7 @@ pub mod keys;
 pub mod policy;
 pub mod registry;
 pub mod scheduler;
+pub mod signin;
 pub mod sync;
 
 use crate::config::Config;
@@ -32,6 +33,8 @@ pub enum AppError {
     Directory(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -57,6 +60,8 @@ pub struct App {
     pub audit: audit_log::AuditLog,
     pub clock: Arc<dyn clock::Clock>,
     pub master_key: Arc<MasterKey>,
+    /// The WebAuthn relying party (RP ID and origin from `http.public_url`).
+    pub webauthn: Arc<webauthn_rs::Webauthn>,
 }
 
 impl App {

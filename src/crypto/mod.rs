@@ -1,10 +1,13 @@
-//! Cryptography adapters: the master key and encryption at rest, signing keys, password hashing.
+//! Cryptography adapters: the master key and encryption at rest, signing keys, password hashing,
+//! TOTP and WebAuthn.
 //!
 //! Invariant: secrets (keys, passwords, hashes) never appear in `Debug` output, logs or errors.
 
 pub mod master_key;
 pub mod password;
 pub mod signing;
+pub mod totp;
+pub mod webauthn;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {

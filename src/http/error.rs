@@ -13,6 +13,11 @@ pub enum ApiError {
     BadRequest(String),
     #[error("not found")]
     NotFound,
+    /// No session, or not enough of one.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("service unavailable: {0}")]
@@ -27,6 +32,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(m) => ApiError::BadRequest(m),
             AppError::Conflict(m) => ApiError::Conflict(m),
+            AppError::NotFound(_) => ApiError::NotFound,
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -37,6 +43,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -47,6 +55,8 @@ impl ResponseError for ApiError {
         let body = match self {
             ApiError::BadRequest(m) => json!({ "error": "bad_request", "message": "リクエストが正しくありません。", "message_en": m }),
             ApiError::NotFound => json!({ "error": "not_found", "message": "ページが見つかりません。", "message_en": "Not found." }),
+            ApiError::Unauthorized(m) => json!({ "error": "unauthorized", "message": "サインインが必要です。", "message_en": m }),
+            ApiError::Forbidden(m) => json!({ "error": "forbidden", "message": "この操作は許可されていません。", "message_en": m }),
             ApiError::Conflict(m) => json!({ "error": "conflict", "message": "現在の状態では実行できません。", "message_en": m }),
             ApiError::Unavailable(m) => json!({ "error": "unavailable", "message": "一時的に利用できません。", "message_en": m }),
             ApiError::Internal(cause) => {

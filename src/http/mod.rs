@@ -6,6 +6,8 @@
 
 pub mod error;
 pub mod health;
+pub mod officer;
+pub mod pages;
 pub mod request;
 
 use actix_web::middleware::DefaultHeaders;
@@ -15,6 +17,8 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .configure(pages::routes)
+        .configure(officer::routes)
         .default_service(web::to(error::not_found));
 }
 
@@ -26,7 +30,7 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
-        .add(("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"))
+        .add(("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"))
         .add(("Cache-Control", "no-store"));
     if https {
         h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))

@@ -118,6 +118,19 @@ pub fn by_action(conn: &mut DbConnection, action: &str, limit: i64) -> Result<Ve
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
+/// The records about `target` of the given actions, newest first, with `seq > after`.
+pub fn by_target(conn: &mut DbConnection, target: &str, actions: &[&str], after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> = a::audit_events
+        .filter(a::target.eq(target))
+        .filter(a::action.eq_any(actions))
+        .filter(a::seq.gt(after))
+        .order(a::seq.desc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Row::into_record).collect())
+}
+
 /// The result of walking the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {

@@ -44,6 +44,8 @@ fn person_row(id: String, p: &HrPerson, now: i64) -> Person {
         mail: p.mail.clone(),
         updated_at: now,
         department_name: p.department_name.clone(),
+        birth_date: None,
+        phone: None,
     }
 }
 

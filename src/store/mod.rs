@@ -25,12 +25,15 @@ pub(crate) use insert_chunks;
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod hr_sync;
 pub mod keys;
 pub mod leases;
 pub mod org;
 pub mod registry;
 pub mod schema;
+pub mod sessions;
+pub mod throttle;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;

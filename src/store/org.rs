@@ -39,6 +39,10 @@ pub struct Person {
     pub mail: Option<String>,
     pub updated_at: i64,
     pub department_name: Option<String>,
+    /// `YYYY-MM-DD`, when HR provides it; only used to refuse passwords built from it (R-AU-05).
+    pub birth_date: Option<String>,
+    /// Phone numbers separated by `,`, when HR provides them (R-AU-05).
+    pub phone: Option<String>,
 }
 
 /// Inserts or updates a department by code.

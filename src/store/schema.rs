@@ -30,6 +30,8 @@ diesel::table! {
         mail -> Nullable<Text>,
         updated_at -> BigInt,
         department_name -> Nullable<Text>,
+        birth_date -> Nullable<Text>,
+        phone -> Nullable<Text>,
     }
 }
 
@@ -180,6 +182,7 @@ diesel::table! {
         aaguid -> Nullable<Text>,
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
+        credential_id -> Nullable<Text>,
     }
 }
 
@@ -234,7 +237,37 @@ diesel::joinable!(grants -> roles (role_id));
 diesel::joinable!(password_credentials -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
 
+diesel::table! {
+    account_lockouts (account_id) {
+        account_id -> Text,
+        failures -> Integer,
+        locked_at -> Nullable<BigInt>,
+        locked_until -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    source_throttles (source) {
+        source -> Text,
+        window_start -> BigInt,
+        failures -> Integer,
+    }
+}
+
+diesel::table! {
+    auth_challenges (id) {
+        id -> Text,
+        account_id -> Nullable<Text>,
+        kind -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
+    account_lockouts, source_throttles, auth_challenges,
 );

@@ -11,5 +11,7 @@ mod hr_sync;
 mod layout;
 mod policy_check;
 mod serve;
+mod signin;
 mod slapd;
 mod store;
+mod web;

@@ -28,6 +28,8 @@ fn person(id: &str, number: &str) -> Person {
         mail: None,
         updated_at: 1,
         department_name: None,
+        birth_date: Some("1990-04-15".into()),
+        phone: Some("0123-45-6789".into()),
     }
 }
 

@@ -56,6 +56,7 @@ struct PolicyFile {
     password: Option<PasswordRules>,
     lockout: Option<LockoutRules>,
     session: Option<SessionRules>,
+    signin: Option<SigninRules>,
     privileged: Option<PrivilegedRules>,
     review: Option<ReviewRules>,
     audit: Option<AuditRules>,
@@ -82,6 +83,7 @@ pub struct Policy {
     pub password: PasswordRules,
     pub lockout: LockoutRules,
     pub session: SessionRules,
+    pub signin: SigninRules,
     pub privileged: PrivilegedRules,
     pub review: ReviewRules,
     pub audit: AuditRules,
@@ -161,6 +163,7 @@ struct Merged {
     password: Option<(usize, PasswordRules)>,
     lockout: Option<(usize, LockoutRules)>,
     session: Option<(usize, SessionRules)>,
+    signin: Option<(usize, SigninRules)>,
     privileged: Option<(usize, PrivilegedRules)>,
     review: Option<(usize, ReviewRules)>,
     audit: Option<(usize, AuditRules)>,
@@ -190,6 +193,7 @@ impl Merged {
         single(&mut self.password, pf.password, idx, "password", f, errors);
         single(&mut self.lockout, pf.lockout, idx, "lockout", f, errors);
         single(&mut self.session, pf.session, idx, "session", f, errors);
+        single(&mut self.signin, pf.signin, idx, "signin", f, errors);
         single(&mut self.privileged, pf.privileged, idx, "privileged", f, errors);
         single(&mut self.review, pf.review, idx, "review", f, errors);
         single(&mut self.audit, pf.audit, idx, "audit", f, errors);

@@ -249,3 +249,41 @@ impl Default for AuditRules {
         AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse }
     }
 }
+
+/// The sign-in screens and second factors (R-AU-02, R-AU-11, R-AU-12).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigninRules {
+    /// The message every sign-in page shows (R-AU-11), Japanese and English.
+    pub banner: String,
+    pub banner_en: String,
+    /// TOTP codes of this many 30-second steps before and after now are accepted (clock drift).
+    pub totp_skew_steps: u8,
+    /// Authenticator models (AAGUID) allowed to register; empty allows any.
+    pub allowed_aaguids: Vec<String>,
+    /// Models whose user verification is biometric: they prove 存在 (presence); others prove a PIN (知識).
+    pub biometric_aaguids: Vec<String>,
+    /// Seconds a WebAuthn ceremony or a half-finished sign-in stays valid.
+    pub challenge_seconds: u32,
+    /// Whether a person with no second factor yet may enrol one from a password-only session
+    /// (their first sign-in); otherwise an officer must issue it.
+    pub first_factor_self_enrollment: bool,
+    /// How many recent sign-ins the account page lists.
+    pub recent_sign_ins_shown: u32,
+}
+
+impl Default for SigninRules {
+    fn default() -> Self {
+        // ±1 step is RFC 6238's recommended tolerance; five minutes is enough to touch a key.
+        SigninRules {
+            banner: "このシステムは許可された職員のみが利用できます。利用は記録され、監査の対象となります。".into(),
+            banner_en: "Authorised staff only. Use of this system is recorded and audited.".into(),
+            totp_skew_steps: 1,
+            allowed_aaguids: Vec::new(),
+            biometric_aaguids: Vec::new(),
+            challenge_seconds: 300,
+            first_factor_self_enrollment: true,
+            recent_sign_ins_shown: 10,
+        }
+    }
+}

@@ -258,6 +258,20 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         c.at(se_file, session.privileged.absolute_minutes.span(), "session.privileged.absolute_minutes exceeds staff's; privileged sessions are shorter (R-PR-07)");
     }
 
+    if let Some((file, si)) = &m.signin {
+        if si.totp_skew_steps > 2 {
+            c.at(*file, 0..0, format!("signin.totp_skew_steps = {} accepts codes {} seconds away from now; at most 2", si.totp_skew_steps, u32::from(si.totp_skew_steps) * 30));
+        }
+        if si.challenge_seconds == 0 || si.challenge_seconds > 900 {
+            c.at(*file, 0..0, "signin.challenge_seconds must be between 1 and 900");
+        }
+        for a in si.allowed_aaguids.iter().chain(&si.biometric_aaguids) {
+            if !crate::authn::is_aaguid(a) {
+                c.at(*file, 0..0, format!("signin: `{a}` is not an AAGUID (8-4-4-4-12 hex digits)"));
+            }
+        }
+    }
+
     if let Some((file, d)) = &m.directory {
         for (hr_value, status) in &d.status_values {
             if PersonStatus::parse(status.get_ref()).is_none() {
@@ -311,6 +325,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         password,
         lockout,
         session,
+        signin: m.signin.map(|s| s.1).unwrap_or_default(),
         privileged: m.privileged.map(|p| p.1).unwrap_or_default(),
         review: m.review.map(|r| r.1).unwrap_or_default(),
         audit: m.audit.map(|a| a.1).unwrap_or_default(),

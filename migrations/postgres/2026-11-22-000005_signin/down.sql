@@ -1,0 +1,10 @@
+DROP INDEX audit_events_target;
+ALTER TABLE people DROP COLUMN phone;
+ALTER TABLE people DROP COLUMN birth_date;
+DROP INDEX totp_credentials_account;
+DROP INDEX webauthn_credentials_account;
+DROP INDEX webauthn_credentials_credential_id;
+ALTER TABLE webauthn_credentials DROP COLUMN credential_id;
+DROP TABLE auth_challenges;
+DROP TABLE source_throttles;
+DROP TABLE account_lockouts;

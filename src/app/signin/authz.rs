@@ -1,0 +1,72 @@
+//! The one authorization function every page and API handler goes through: a route states what it
+//! needs, and [`authorize`] says yes or why not, so no route can forget a check.
+//!
+//! tobira's own pages are a system of the register like any other (its zone and classification
+//! decide the factor kinds and networks they need). Until that is met a session may only step up,
+//! change a due password, or, when the person has no second factor yet and the policy allows it,
+//! enrol their first one.
+
+use super::session::Current;
+use tobira_domain::authn::access::{self, Decision};
+use tobira_domain::policy::{OfficerFunction, Policy};
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any live session (sign-out, step-up, forced password change).
+    SignedIn,
+    /// Enrolling a first second factor, or anything a full session may do with factors.
+    Enrolment,
+    /// tobira's own requirement met (self-service).
+    Full,
+    /// Full, and a security officer or the 統括情報セキュリティ責任者.
+    Officer,
+}
+
+/// Why not, and so where the person is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    SignIn,
+    ChangePassword,
+    StepUp { have: u8, need: u8 },
+    /// No second factor yet: enrol one (or ask an officer when self-enrolment is off).
+    Enrol,
+    Network { network: Option<String> },
+    Forbidden,
+}
+
+fn is_officer(policy: &Policy, cur: &Current) -> bool {
+    [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer]
+        .into_iter()
+        .filter_map(|f| policy.officer_role(f))
+        .any(|r| cur.roles.iter().any(|h| h == r))
+}
+
+pub fn authorize<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> Result<&'c Current, Denied> {
+    let cur = cur.ok_or(Denied::SignIn)?;
+    if need == Need::SignedIn {
+        return Ok(cur);
+    }
+    if cur.password_due {
+        return Err(Denied::ChangePassword);
+    }
+    let Some(system) = policy.service_system() else { return Err(Denied::Forbidden) };
+    let network = cur.network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id));
+    match access::decide(policy, system, &cur.kinds, network) {
+        Decision::Allowed => {}
+        Decision::NetworkRefused { network } => return Err(Denied::Network { network }),
+        Decision::NotApproved => return Err(Denied::Forbidden),
+        Decision::StepUp { have, need: n } => {
+            let may_enrol = !cur.has_second_factor && policy.signin.first_factor_self_enrollment;
+            return match need {
+                Need::Enrolment if may_enrol => Ok(cur),
+                _ if cur.has_second_factor => Err(Denied::StepUp { have, need: n }),
+                _ => Err(Denied::Enrol),
+            };
+        }
+    }
+    if need == Need::Officer && !is_officer(policy, cur) {
+        return Err(Denied::Forbidden);
+    }
+    Ok(cur)
+}

@@ -1,0 +1,172 @@
+//! What a security officer may do about a person's sign-in (R-AU-12, R-AU-15, R-AU-19, R-AC-03,
+//! R-AC-08): see locked accounts and unlock them, reset a password to a temporary one, revoke a
+//! credential, end sessions, suspend an account with a reason and reinstate it.
+//!
+//! Invariants: every action names its officer in the audit log, in the same transaction as the
+//! change; a reset password is shown once to the officer and stored only as its hash (no one can
+//! read a password, R-AU-15); suspension ends every session at once and emits a notification event
+//! for the CISO and the person's 情報セキュリティ管理者 (R-AC-03).
+
+use super::session::{self, Current};
+use super::{factors, target, Origin};
+use crate::app::{App, AppError};
+use crate::crypto::password as pw;
+use crate::store::{self, accounts::Account, DbConnection};
+use serde_json::json;
+use tobira_domain::audit::Outcome;
+use tobira_domain::authn::password as rules;
+use tobira_domain::rbac::AccountStatus;
+
+/// Length of a reset (temporary) password: 20 characters ≈ 116 bits.
+const TEMPORARY_LEN: usize = 20;
+
+fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
+    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::NotFound(format!("account {login_id}")))
+}
+
+/// A locked account as the officer's list shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LockedAccount {
+    pub login_id: String,
+    pub failures: u32,
+    pub locked_at: Option<i64>,
+    /// `None`: until an officer unlocks it.
+    pub locked_until: Option<i64>,
+}
+
+pub async fn locked(app: &App) -> Result<Vec<LockedAccount>, AppError> {
+    let now = app.clock.now_ms();
+    app.db(move |c| {
+        let mut out = Vec::new();
+        for (id, s) in store::throttle::locked_accounts(c, now)? {
+            if let Some(a) = store::accounts::by_id(c, &id)? {
+                out.push(LockedAccount { login_id: a.login_id, failures: s.failures, locked_at: s.locked_at, locked_until: s.locked_until });
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Runs `f` on the named account in one transaction with the officer's event appended.
+async fn act<T: Send + 'static>(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    action: &'static str,
+    origin: &Origin,
+    f: impl FnOnce(&mut DbConnection, &Account, i64) -> Result<(T, serde_json::Value), AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let (login, actor, origin, now) = (login_id.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        store::write_tx(c, |c| {
+            let a = account(c, &login)?;
+            let (out, details) = f(c, &a, now)?;
+            let e = origin.event(actor, action, target(&a.login_id)).with_details(details);
+            store::audit::append(c, now, vec![e])?;
+            Ok(out)
+        })
+    })
+    .await
+}
+
+pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
+    act(app, officer, login_id, "account.unlocked", origin, |c, a, now| {
+        let state = store::throttle::lock_state(c, &a.id)?;
+        let was_locked = state.locked(now).is_some();
+        store::throttle::put_lock_state(c, &a.id, &Default::default(), now)?;
+        Ok((was_locked, json!({ "was_locked": was_locked, "failures": state.failures })))
+    })
+    .await
+}
+
+/// Sets a temporary password (must be changed at next sign-in, R-AU-06), unlocks the account and
+/// ends its sessions. Returns the temporary password, to be handed over once.
+pub async fn reset_password(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<String, AppError> {
+    let temporary = pw::temporary(TEMPORARY_LEN)?;
+    let hash = pw::hash(&temporary, &app.policy.password.hashing)?;
+    let policy = app.policy.clone();
+    let actor = officer.account.login_id.clone();
+    let o = origin.clone();
+    act(app, officer, login_id, "password.reset", origin, move |c, a, now| {
+        // A temporary password expires like any other, so an unused one cannot linger.
+        let rule = super::password::rule_for(&policy, a);
+        store::accounts::set_password(c, &a.id, &hash, true, now, rules::expires_at(rule, now))?;
+        store::throttle::put_lock_state(c, &a.id, &Default::default(), now)?;
+        let ended = session::end_sessions(c, a, &actor, "password_reset", None, &o, now)?;
+        Ok(((), json!({ "temporary_password": "issued", "must_change_password": true, "sessions_ended": ended })))
+    })
+    .await?;
+    Ok(temporary)
+}
+
+/// Revokes one credential (a lost card or key, R-AU-12); the sessions that used it end at once.
+pub async fn revoke_credential(app: &App, officer: &Current, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+    let (login, cred, reason, actor, origin, now) =
+        (login_id.to_string(), credential_id.to_string(), reason.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        store::write_tx(c, |c| {
+            let a = account(c, &login)?;
+            factors::revoke(c, &a, &cred, &actor, &reason, &origin, now)?.ok_or_else(|| AppError::NotFound(format!("credential {cred} of {login}")))
+        })
+    })
+    .await
+}
+
+/// Ends every session of an account (R-AC-08).
+pub async fn end_sessions(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+    let (login, reason, actor, origin, now) = (login_id.to_string(), reason.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        store::write_tx(c, |c| {
+            let a = account(c, &login)?;
+            session::end_sessions(c, &a, &actor, &reason, None, &origin, now)
+        })
+    })
+    .await
+}
+
+/// Suspends an account for a reason (R-AC-03): sessions end at once, and a notification event goes
+/// to the CISO and the person's 情報セキュリティ管理者.
+pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+    let reason = reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(AppError::Invalid("a suspension states its reason (R-AC-03)".into()));
+    }
+    let (actor, o) = (officer.account.login_id.clone(), origin.clone());
+    act(app, officer, login_id, "account.suspended", origin, move |c, a, now| {
+        if a.status() != Some(AccountStatus::Active) {
+            return Err(AppError::Conflict(format!("account {} is {}, not active", a.login_id, a.status)));
+        }
+        store::accounts::set_status(c, &a.id, AccountStatus::Suspended, &format!("officer: {reason}"), now)?;
+        let ended = session::end_sessions(c, a, &actor, "account_suspended", None, &o, now)?;
+        let notify = o
+            .event(actor.clone(), "notification.account_suspended", target(&a.login_id))
+            .with_outcome(Outcome::Success)
+            .with_details(json!({ "to": ["ciso", "security_manager_of_section"], "reason": reason, "by": actor }));
+        store::audit::append(c, now, vec![notify])?;
+        Ok((ended, json!({ "reason": reason, "sessions_ended": ended })))
+    })
+    .await
+}
+
+/// Lifts an officer's suspension (not one from HR or a contract: those are the sync's).
+pub async fn reinstate(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<(), AppError> {
+    act(app, officer, login_id, "account.reinstated", origin, |c, a, now| {
+        if a.status() != Some(AccountStatus::Suspended) || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: ")) {
+            return Err(AppError::Conflict(format!("account {} is not suspended by an officer", a.login_id)));
+        }
+        store::accounts::set_status(c, &a.id, AccountStatus::Active, "officer: reinstated", now)?;
+        Ok(((), json!({ "previous_reason": a.status_reason })))
+    })
+    .await
+}
+
+/// An account's credentials, for the officer's view.
+pub async fn credentials(app: &App, login_id: &str) -> Result<Vec<factors::Listed>, AppError> {
+    let login = login_id.to_string();
+    app.db(move |c| {
+        let a = account(c, &login)?;
+        factors::list(c, &a.id)
+    })
+    .await
+}

@@ -1,0 +1,177 @@
+//! Passwords: sign-in with one (R-AU-01), changing it against the policy's rules and history
+//! (R-AU-05, R-AU-07), and the forced change of temporary or expired ones (R-AU-06).
+//!
+//! Invariant: argon2 runs on blocking threads; an unknown login ID costs one dummy verify, like a
+//! wrong password, so timing does not tell who exists.
+
+use super::attempts;
+use super::session::{self, Current};
+use super::{target, Origin, SigninError};
+use crate::app::{App, AppError};
+use crate::crypto::password as pw;
+use crate::store::{self, accounts::Account, schema::people, DbConnection};
+use diesel::prelude::*;
+use serde_json::json;
+use std::sync::OnceLock;
+use tobira_domain::authn::password::{self as rules, PasswordProblem, PersonalData};
+use tobira_domain::authn::{kinds_for, Method, ProvedFactor};
+use tobira_domain::policy::{PasswordRule, Policy};
+
+/// A hash with the policy's cost that no password matches, verified when the login ID is unknown.
+fn dummy_hash(policy: &Policy) -> Result<&'static str, AppError> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DUMMY.get() {
+        return Ok(h);
+    }
+    let h = pw::hash("tobira-dummy-password-for-timing", &policy.password.hashing)?;
+    Ok(DUMMY.get_or_init(|| h))
+}
+
+async fn verify(phc: String, candidate: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || pw::verify(&candidate, &phc)).await.map_err(|e| AppError::Task(e.to_string()))
+}
+
+/// Signs in with login ID and password. Returns the session cookie value.
+pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin) -> Result<String, SigninError> {
+    attempts::throttle(app, origin).await?;
+    let login = login_id.trim().to_string();
+    let found = {
+        let login = login.clone();
+        app.db(move |c| {
+            let Some(a) = store::accounts::by_login_id(c, &login)? else { return Ok(None) };
+            let hash = store::accounts::password(c, &a.id)?.map(|(h, _)| h);
+            Ok(Some((a, hash)))
+        })
+        .await?
+    };
+    let Some((account, Some(hash))) = found else {
+        verify(dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
+        attempts::source_failed(app, origin).await?;
+        super::record_failure(app, origin, None, "password", "wrong").await?;
+        return Err(SigninError::Invalid);
+    };
+    let claim = attempts::claim(app, &account, origin, "password").await?;
+    let ok = verify(hash, password.to_string()).await?;
+    attempts::settle(app, &account, origin, "password", claim, ok).await?;
+    if !ok {
+        return Err(SigninError::Invalid);
+    }
+    let now = app.clock.now_ms();
+    if let Err(e) = session::usable(&account, now) {
+        super::record_failure(app, origin, Some(&account.login_id), "password", "account_unavailable").await?;
+        return Err(e);
+    }
+    let factor = ProvedFactor { method: Method::Password, credential: None, kinds: kinds_for(Method::Password, None, &[]), at: now };
+    let (policy, origin) = (app.policy.clone(), origin.clone());
+    let (token, _) = app.db(move |c| store::write_tx(c, |c| session::create(c, &policy, &account, vec![factor], &origin, now))).await?;
+    Ok(token)
+}
+
+/// Why a new password was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("the current password is wrong")]
+    WrongCurrent,
+    #[error("the two new passwords differ")]
+    Mismatch,
+    #[error("the new password breaks the rules")]
+    Rules(Vec<PasswordProblem>),
+    #[error(transparent)]
+    Signin(#[from] SigninError),
+}
+
+impl From<AppError> for ChangeError {
+    fn from(e: AppError) -> Self {
+        ChangeError::Signin(SigninError::App(e))
+    }
+}
+
+/// The rule for an account: privileged IDs have their own (R-PR-05).
+pub fn rule_for<'p>(policy: &'p Policy, account: &Account) -> &'p PasswordRule {
+    if account.is_privileged { &policy.password.privileged } else { &policy.password.staff }
+}
+
+/// What tobira knows about the account's person, for refusing passwords built from it (R-AU-05).
+pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<PersonalData, AppError> {
+    let mut data = PersonalData { login_id: account.login_id.clone(), ..Default::default() };
+    if let Some(pid) = &account.person_id {
+        let row: Option<(String, String, String, Option<String>, Option<String>, Option<String>)> = people::table
+            .find(pid)
+            .select((people::employee_number, people::name_kanji, people::name_kana, people::name_romaji, people::birth_date, people::phone))
+            .first(c)
+            .optional()?;
+        if let Some((number, kanji, kana, romaji, birth, phone)) = row {
+            data.employee_number = Some(number);
+            data.names = [Some(kanji), Some(kana), romaji].into_iter().flatten().collect();
+            data.birth_date = birth.and_then(|b| tobira_domain::hr::parse_date(&b, tobira_domain::policy::directory::DateFormat::Iso));
+            data.phones = phone.map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        }
+    }
+    Ok(data)
+}
+
+/// Checks `new` against the rules and the account's history (R-AU-05, R-AU-07); hashes it when
+/// it passes. Runs on a blocking thread.
+fn checked_hash(c: &mut DbConnection, policy: &Policy, account: &Account, new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
+    let rule = rule_for(policy, account);
+    let personal = personal_data(c, account)?;
+    let mut problems = rules::check(new, rule, &policy.password.blocklist, &personal);
+    if problems.is_empty() {
+        let mut previous = store::accounts::password_history(c, &account.id, i64::from(rule.history))?;
+        if let Some((current, _)) = store::accounts::password(c, &account.id)? {
+            previous.push(current);
+        }
+        if previous.iter().any(|h| pw::verify(new, h)) {
+            problems.push(PasswordProblem::Reused);
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    Ok(Ok(pw::hash(new, &policy.password.hashing)?))
+}
+
+/// Changes the signed-in person's password: the current one (counted against lockout), the new one
+/// twice, the rules and the history. Clears a forced change.
+pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: &str, origin: &Origin) -> Result<(), ChangeError> {
+    if new != repeat {
+        return Err(ChangeError::Mismatch);
+    }
+    let account = cur.account.clone();
+    let hash = {
+        let id = account.id.clone();
+        app.db(move |c| Ok(store::accounts::password(c, &id)?.map(|(h, _)| h))).await?
+    };
+    let claim = attempts::claim(app, &account, origin, "password_change").await?;
+    let ok = match hash {
+        Some(h) => verify(h, current.to_string()).await?,
+        None => false,
+    };
+    attempts::settle(app, &account, origin, "password_change", claim, ok).await?;
+    if !ok {
+        return Err(ChangeError::WrongCurrent);
+    }
+    let (policy, now, new, origin, session_id) = (app.policy.clone(), app.clock.now_ms(), new.to_string(), origin.clone(), cur.session.id.clone());
+    let outcome = app
+        .db(move |c| {
+            let hash = match checked_hash(c, &policy, &account, &new)? {
+                Ok(h) => h,
+                Err(problems) => return Ok(Err(problems)),
+            };
+            let expires = rules::expires_at(rule_for(&policy, &account), now);
+            store::write_tx(c, |c| -> Result<(), AppError> {
+                store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
+                // Other sessions may have been opened with the old password: they end (R-AU-07).
+                let others: Vec<String> = store::sessions::open_of_account(c, &account.id, now)?.into_iter().map(|s| s.id).filter(|id| *id != session_id).collect();
+                for id in &others {
+                    store::sessions::revoke(c, id, "password_changed", now)?;
+                }
+                let e = origin.event(account.login_id.clone(), "password.changed", target(&account.login_id)).with_details(json!({ "expires_at": expires, "other_sessions_ended": others.len() }));
+                store::audit::append(c, now, vec![e])?;
+                Ok(())
+            })?;
+            Ok(Ok(()))
+        })
+        .await?;
+    outcome.map_err(ChangeError::Rules)
+}

@@ -1,0 +1,95 @@
+//! The security officer's API (JSON, same session cookie as the pages, CSRF token in the
+//! `X-CSRF-Token` header): locked accounts and unlocking, password resets, revoking a credential,
+//! ending sessions, suspending and reinstating (R-AU-12, R-AU-19, R-AC-03, R-AC-08).
+//!
+//! Invariant: every route goes through [`officer`], which asks the one authorization function for
+//! `Need::Officer`; an ordinary session gets 403, none gets 401.
+
+use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::{officer as ops, session::Current};
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::pages::{self, check_csrf, origin};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/officer")
+            .route("/lockouts", web::get().to(lockouts))
+            .route("/accounts/{login}/unlock", web::post().to(unlock))
+            .route("/accounts/{login}/password-reset", web::post().to(reset))
+            .route("/accounts/{login}/credentials", web::get().to(credentials))
+            .route("/accounts/{login}/credentials/{id}/revoke", web::post().to(revoke))
+            .route("/accounts/{login}/sessions/end", web::post().to(end_sessions))
+            .route("/accounts/{login}/suspend", web::post().to(suspend))
+            .route("/accounts/{login}/reinstate", web::post().to(reinstate)),
+    );
+}
+
+async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current, ApiError> {
+    if mutating {
+        check_csrf(req, None)?;
+    }
+    let cur = pages::current(req, app).await?;
+    match authz::authorize(&app.policy, cur.as_ref(), Need::Officer) {
+        Ok(_) => Ok(cur.expect("authorized means signed in")),
+        Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
+        Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed ({d:?})"))),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn lockouts(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    officer(&req, &app, false).await?;
+    Ok(HttpResponse::Ok().json(json!({ "locked": ops::locked(&app).await? })))
+}
+
+async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let was_locked = ops::unlock(&app, &cur, &login, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "was_locked": was_locked })))
+}
+
+async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let temporary = ops::reset_password(&app, &cur, &login, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "temporary_password": temporary, "must_change_password": true })))
+}
+
+async fn credentials(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    officer(&req, &app, false).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "credentials": ops::credentials(&app, &login).await? })))
+}
+
+async fn revoke(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let reason = body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "reported_lost".into());
+    let ended = ops::revoke_credential(&app, &cur, &path.0, &path.1, &reason, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": path.0, "credential": path.1, "sessions_ended": ended })))
+}
+
+async fn end_sessions(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let reason = body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "ended_by_officer".into());
+    let ended = ops::end_sessions(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "sessions_ended": ended })))
+}
+
+async fn suspend(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<Reason>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let ended = ops::suspend(&app, &cur, &login, &body.reason, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "suspended", "sessions_ended": ended })))
+}
+
+async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    ops::reinstate(&app, &cur, &login, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "active" })))
+}

@@ -1,0 +1,266 @@
+//! Server-rendered pages for staff: sign-in, step two and step-up, forced and voluntary password
+//! changes, enrolment of second factors, and the account page. Japanese first (`?lang=en` switches,
+//! remembered in a cookie). Templates live in `templates/` beside these handlers; the only script is
+//! `/static/tobira.js` for the WebAuthn ceremony (the CSP forbids inline code).
+//!
+//! Invariants: every POST carries the CSRF token of its double-submit cookie (SameSite=Strict); the
+//! session cookie is HttpOnly, Secure and SameSite=Lax and holds a random value whose digest is the
+//! session id; every handler asks [`guard`], which calls the one authorization function.
+
+pub mod account;
+pub mod factors;
+pub mod password;
+pub mod signin;
+pub mod text;
+
+use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::session::{self, Current};
+use crate::app::signin::{Origin, SigninError};
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::request::RequestId;
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+use std::net::IpAddr;
+use text::{Text, EN, JA};
+use tobira_domain::zone::Cidr;
+
+pub const SESSION_COOKIE: &str = "tobira_session";
+pub const CSRF_COOKIE: &str = "tobira_csrf";
+const LANG_COOKIE: &str = "tobira_lang";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(account::home))
+        .route("/signin", web::get().to(signin::page))
+        .route("/signin", web::post().to(signin::submit))
+        .route("/signin/passkey/options", web::post().to(signin::passkey_options))
+        .route("/signin/passkey", web::post().to(signin::passkey_finish))
+        .route("/signin/second", web::get().to(signin::second_page))
+        .route("/signin/second/totp", web::post().to(signin::second_totp))
+        .route("/signin/second/key/options", web::post().to(signin::second_key_options))
+        .route("/signin/second/key", web::post().to(signin::second_key_finish))
+        .route("/signout", web::post().to(signin::sign_out))
+        .route("/account", web::get().to(account::page))
+        .route("/account/sessions/end", web::post().to(account::end_session))
+        .route("/account/password", web::get().to(password::page))
+        .route("/account/password", web::post().to(password::submit))
+        .route("/account/enrol", web::get().to(factors::enrol_page))
+        .route("/account/totp", web::get().to(factors::totp_page))
+        .route("/account/totp", web::post().to(factors::totp_submit))
+        .route("/account/keys/options", web::post().to(factors::key_options))
+        .route("/account/keys", web::post().to(factors::key_finish))
+        .route("/account/credentials/remove", web::post().to(factors::remove))
+        .route("/static/tobira.js", web::get().to(script))
+        .route("/static/tobira.css", web::get().to(style));
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/javascript; charset=utf-8").body(include_str!("../static/tobira.js"))
+}
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/css; charset=utf-8").body(include_str!("../static/tobira.css"))
+}
+
+/// What every page template gets: the words, the CSRF token and the municipality's name.
+pub struct Ctx {
+    pub t: &'static Text,
+    pub csrf: String,
+    pub municipality: String,
+    /// The CSRF cookie to set when the browser has none yet.
+    new_csrf: Option<String>,
+}
+
+impl Ctx {
+    pub fn new(req: &HttpRequest, app: &App) -> Result<Ctx, ApiError> {
+        let t = lang(req);
+        let municipality = if t.lang == "ja" { app.policy.municipality.name.clone() } else { app.policy.municipality.name_en.clone() };
+        let (csrf, new_csrf) = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32) {
+            Some(v) => (v, None),
+            None => {
+                let (v, _) = crate::app::signin::new_token().map_err(ApiError::from)?;
+                (v.clone(), Some(v))
+            }
+        };
+        Ok(Ctx { t, csrf, municipality, new_csrf })
+    }
+
+    /// A rendered page with the CSRF (and language) cookies it needs.
+    pub fn render(&self, req: &HttpRequest, page: &impl Template) -> Result<HttpResponse, ApiError> {
+        let html = page.render().map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+        let mut res = HttpResponse::Ok();
+        res.content_type("text/html; charset=utf-8");
+        if let Some(v) = &self.new_csrf {
+            res.cookie(cookie(CSRF_COOKIE, v.clone(), SameSite::Strict));
+        }
+        if let Some(l) = query_lang(req) {
+            res.cookie(Cookie::build(LANG_COOKIE, l).path("/").same_site(SameSite::Lax).max_age(CookieDuration::days(365)).finish());
+        }
+        Ok(res.body(html))
+    }
+
+    pub fn when(&self, ms: i64) -> String {
+        tobira_domain::time_util::jst_display(ms)
+    }
+}
+
+fn query_lang(req: &HttpRequest) -> Option<&'static str> {
+    req.query_string().split('&').find_map(|kv| match kv {
+        "lang=en" => Some("en"),
+        "lang=ja" => Some("ja"),
+        _ => None,
+    })
+}
+
+/// Japanese unless `?lang=en` or the language cookie says English.
+pub fn lang(req: &HttpRequest) -> &'static Text {
+    let chosen = query_lang(req).map(str::to_string).or_else(|| req.cookie(LANG_COOKIE).map(|c| c.value().to_string()));
+    if chosen.as_deref() == Some("en") { &EN } else { &JA }
+}
+
+fn cookie(name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    Cookie::build(name, value).path("/").http_only(true).secure(true).same_site(same_site).finish()
+}
+
+/// The session cookie for a new session (no Max-Age: it ends with the browser; the server enforces
+/// the policy's time-outs).
+pub fn session_cookie(token: String) -> Cookie<'static> {
+    cookie(SESSION_COOKIE, token, SameSite::Lax)
+}
+
+/// A cookie that removes the session cookie.
+pub fn cleared_session_cookie() -> Cookie<'static> {
+    let mut c = cookie(SESSION_COOKIE, String::new(), SameSite::Lax);
+    c.make_removal();
+    c
+}
+
+/// Whether `submitted` equals the CSRF cookie (constant-time comparison).
+pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
+    let Some(c) = req.cookie(CSRF_COOKIE) else { return false };
+    let (a, b) = (c.value().as_bytes(), submitted.as_bytes());
+    a.len() >= 32 && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Refuses a POST without the right CSRF token (from the form field or the `X-CSRF-Token` header).
+pub fn check_csrf(req: &HttpRequest, form_token: Option<&str>) -> Result<(), ApiError> {
+    let header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+    if form_token.or(header).is_some_and(|t| csrf_ok(req, t)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("the form has expired or did not come from this site (CSRF); reload the page".into()))
+    }
+}
+
+/// The client address: the TCP peer, or the last address a trusted proxy added to
+/// `X-Forwarded-For` (R-ZN-09 decisions depend on it, so untrusted headers are ignored).
+pub fn client_ip(req: &HttpRequest, app: &App) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip())?;
+    let trusted = |ip: IpAddr| app.config.http.trusted_proxies.iter().any(|c| Cidr::parse(c).is_ok_and(|c| c.contains(ip)));
+    if !trusted(peer) {
+        return Some(peer);
+    }
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Walk from the right: the first address not of a trusted proxy is the client.
+    let mut hops = forwarded.split(',').rev().filter_map(|s| s.trim().parse::<IpAddr>().ok());
+    let mut last = peer;
+    for ip in hops.by_ref() {
+        last = ip;
+        if !trusted(ip) {
+            break;
+        }
+    }
+    Some(last)
+}
+
+pub fn origin(req: &HttpRequest, app: &App) -> Origin {
+    Origin {
+        ip: client_ip(req, app),
+        user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+    }
+}
+
+/// The live session of the request, if any.
+pub async fn current(req: &HttpRequest, app: &App) -> Result<Option<Current>, ApiError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
+    Ok(session::current(app, &token, &origin(req, app)).await?)
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// The session if it may do what the route needs; otherwise the response that sends the person to
+/// the right place (sign-in, password change, step-up, enrolment) or explains the refusal.
+pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Current, HttpResponse>, ApiError> {
+    let cur = current(req, app).await?;
+    match authz::authorize(&app.policy, cur.as_ref(), need) {
+        Ok(_) => Ok(Ok(cur.expect("authorized means signed in"))),
+        Err(Denied::SignIn) => Ok(Err(redirect("/signin"))),
+        Err(Denied::ChangePassword) => Ok(Err(redirect("/account/password"))),
+        Err(Denied::StepUp { .. }) => Ok(Err(redirect("/signin/second"))),
+        Err(Denied::Enrol) => Ok(Err(redirect("/account/enrol"))),
+        Err(Denied::Network { .. }) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.network_title, t.network_lead))?)),
+        Err(Denied::Forbidden) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden))?)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    c: &'a Ctx,
+    title: &'a str,
+    body: &'a str,
+}
+
+/// A page with one message and a status code.
+pub fn message(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, pick: impl Fn(&Text) -> (&'static str, &'static str)) -> Result<HttpResponse, ApiError> {
+    let c = Ctx::new(req, app)?;
+    let (title, body) = pick(c.t);
+    let mut res = c.render(req, &MessagePage { c: &c, title, body })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// A ceremony's answer from the page script: the handle of the server-side state and the browser's
+/// credential (and, for a registration, the name the person gave the key).
+#[derive(serde::Deserialize)]
+pub struct Answer<T> {
+    pub handle: String,
+    pub credential: T,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// A refused ceremony step as JSON for the page script.
+pub fn ceremony_error(req: &HttpRequest, e: SigninError) -> Result<HttpResponse, ApiError> {
+    let status = match e {
+        SigninError::Locked { .. } => actix_web::http::StatusCode::FORBIDDEN,
+        _ => actix_web::http::StatusCode::UNAUTHORIZED,
+    };
+    let message = signin_message(lang(req), e)?;
+    Ok(HttpResponse::build(status).json(serde_json::json!({ "error": "refused", "message": message })))
+}
+
+/// The sentence a page shows for a failed sign-in step.
+pub fn signin_message(t: &Text, e: SigninError) -> Result<String, ApiError> {
+    Ok(match e {
+        SigninError::Invalid => t.invalid.into(),
+        SigninError::Locked { until: Some(u) } => format!("{} {}: {}", t.locked, t.locked_until, tobira_domain::time_util::jst_display(u)),
+        SigninError::Locked { until: None } => t.locked.into(),
+        SigninError::Unavailable(_) => t.unavailable.into(),
+        SigninError::FactorRefused => t.factor_refused.into(),
+        SigninError::Expired => t.expired_request.into(),
+        SigninError::App(e) => return Err(e.into()),
+    })
+}

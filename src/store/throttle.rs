@@ -1,0 +1,105 @@
+//! Lockout and throttling state (R-AU-11, R-AU-19) and short-lived ceremony state.
+//!
+//! Invariant: callers read and write lockout rows inside one `write_tx`, so concurrent attempts on
+//! one account are serialised (SQLite's write lock; PostgreSQL's row lock via `SELECT … FOR UPDATE`).
+
+use super::schema::{account_lockouts, auth_challenges, source_throttles};
+use super::{DbConnection, StoreError};
+use diesel::prelude::*;
+use tobira_domain::authn::lockout::{LockState, SourceState};
+
+/// The account's lockout state, locking its row for the rest of the transaction on PostgreSQL.
+pub fn lock_state(conn: &mut DbConnection, account_id: &str) -> Result<LockState, StoreError> {
+    let q = account_lockouts::table
+        .find(account_id)
+        .select((account_lockouts::failures, account_lockouts::locked_at, account_lockouts::locked_until));
+    let row: Option<(i32, Option<i64>, Option<i64>)> = match conn {
+        DbConnection::Pg(c) => q.for_update().first(c).optional()?,
+        DbConnection::Sqlite(c) => q.first(c).optional()?,
+    };
+    Ok(row.map_or_else(LockState::default, |(f, locked_at, locked_until)| LockState { failures: f.max(0) as u32, locked_at, locked_until }))
+}
+
+pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, s: &LockState, now: i64) -> Result<(), StoreError> {
+    let failures = i32::try_from(s.failures).unwrap_or(i32::MAX);
+    let n = diesel::update(account_lockouts::table.find(account_id))
+        .set((
+            account_lockouts::failures.eq(failures),
+            account_lockouts::locked_at.eq(s.locked_at),
+            account_lockouts::locked_until.eq(s.locked_until),
+            account_lockouts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(account_lockouts::table)
+            .values((
+                account_lockouts::account_id.eq(account_id),
+                account_lockouts::failures.eq(failures),
+                account_lockouts::locked_at.eq(s.locked_at),
+                account_lockouts::locked_until.eq(s.locked_until),
+                account_lockouts::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Accounts locked at `now`: (account id, state).
+pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String, LockState)>, StoreError> {
+    let rows: Vec<(String, i32, Option<i64>, Option<i64>)> = account_lockouts::table
+        .filter(account_lockouts::locked_at.is_not_null())
+        .filter(account_lockouts::locked_until.is_null().or(account_lockouts::locked_until.gt(now)))
+        .select((account_lockouts::account_id, account_lockouts::failures, account_lockouts::locked_at, account_lockouts::locked_until))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, f, a, u)| (id, LockState { failures: f.max(0) as u32, locked_at: a, locked_until: u })).collect())
+}
+
+pub fn source_state(conn: &mut DbConnection, source: &str) -> Result<SourceState, StoreError> {
+    let row: Option<(i64, i32)> = source_throttles::table
+        .find(source)
+        .select((source_throttles::window_start, source_throttles::failures))
+        .first(conn)
+        .optional()?;
+    Ok(row.map_or_else(SourceState::default, |(w, f)| SourceState { window_start: w, failures: f.max(0) as u32 }))
+}
+
+pub fn put_source_state(conn: &mut DbConnection, source: &str, s: &SourceState) -> Result<(), StoreError> {
+    let failures = i32::try_from(s.failures).unwrap_or(i32::MAX);
+    let n = diesel::update(source_throttles::table.find(source))
+        .set((source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures)))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(source_throttles::table)
+            .values((source_throttles::source.eq(source), source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores ceremony state under `id` (a digest of the browser's handle).
+pub fn put_challenge(conn: &mut DbConnection, id: &str, account_id: Option<&str>, kind: &str, state: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
+    diesel::delete(auth_challenges::table.filter(auth_challenges::expires_at.le(now))).execute(conn)?;
+    diesel::insert_into(auth_challenges::table)
+        .values((
+            auth_challenges::id.eq(id),
+            auth_challenges::account_id.eq(account_id),
+            auth_challenges::kind.eq(kind),
+            auth_challenges::state.eq(state),
+            auth_challenges::created_at.eq(now),
+            auth_challenges::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes (reads and deletes) live ceremony state of `kind`: each challenge answers once.
+pub fn take_challenge(conn: &mut DbConnection, id: &str, kind: &str, now: i64) -> Result<Option<(Option<String>, String)>, StoreError> {
+    let row: Option<(Option<String>, String, i64)> = auth_challenges::table
+        .find(id)
+        .filter(auth_challenges::kind.eq(kind))
+        .select((auth_challenges::account_id, auth_challenges::state, auth_challenges::expires_at))
+        .first(conn)
+        .optional()?;
+    let n = diesel::delete(auth_challenges::table.find(id)).execute(conn)?;
+    Ok(row.filter(|(_, _, exp)| *exp > now && n == 1).map(|(a, s, _)| (a, s)))
+}
