@@ -4,7 +4,7 @@
 set -euo pipefail
 need=(pkg-config libsqlite3-dev libpq-dev)
 if [ "${1:-build}" = test ]; then
-  need+=(postgresql-client slapd openssl)
+  need+=(postgresql-client slapd openssl chromium)
 fi
 missing=()
 for p in "${need[@]}"; do
