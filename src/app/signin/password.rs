@@ -95,7 +95,8 @@ pub fn rule_for<'p>(policy: &'p Policy, account: &Account) -> &'p PasswordRule {
 pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<PersonalData, AppError> {
     let mut data = PersonalData { login_id: account.login_id.clone(), ..Default::default() };
     if let Some(pid) = &account.person_id {
-        let row: Option<(String, String, String, Option<String>, Option<String>, Option<String>)> = people::table
+        type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
+        let row: Option<Row> = people::table
             .find(pid)
             .select((people::employee_number, people::name_kanji, people::name_kana, people::name_romaji, people::birth_date, people::phone))
             .first(c)

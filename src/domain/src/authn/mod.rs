@@ -154,7 +154,7 @@ mod tests {
         let otp = f(Method::Totp, vec![FactorKind::Possession]);
         assert_eq!(kinds_of(std::slice::from_ref(&pwd)).len(), 1);
         assert_eq!(kinds_of(&[pwd.clone(), otp.clone()]).len(), 2);
-        assert_eq!(amr(&[pwd.clone()]), vec!["pwd"]);
+        assert_eq!(amr(std::slice::from_ref(&pwd)), vec!["pwd"]);
         assert_eq!(amr(&[pwd, otp]), vec!["mfa", "otp", "pwd"]);
         let key = f(Method::Webauthn, vec![FactorKind::Possession, FactorKind::Presence]);
         assert_eq!(amr(&[key]), vec!["fpt", "hwk", "mfa"]);

@@ -50,6 +50,7 @@ pub enum PasswordProblem {
 }
 
 impl PasswordProblem {
+    /// Japanese message for the page, e.g. "12文字以上にしてください。"
     pub fn ja(&self) -> String {
         match self {
             PasswordProblem::TooShort { min } => format!("{min}文字以上にしてください。"),
@@ -67,6 +68,7 @@ impl PasswordProblem {
         }
     }
 
+    /// English message.
     pub fn en(&self) -> String {
         match self {
             PasswordProblem::TooShort { min } => format!("Use at least {min} characters."),
@@ -125,14 +127,19 @@ fn trivial_run(s: &str) -> bool {
     RUNS.iter().any(|r| r.contains(s) || r.chars().rev().collect::<String>().contains(s))
 }
 
+/// Listed (shipped or policy list), listed once leading/trailing digits and punctuation are
+/// stripped (base of at least 4 characters), containing a policy entry (of at least 4 ASCII or 2
+/// other characters, so a stray letter never blocks everything), or a trivial run.
 fn is_common(folded: &str, extra: &[String]) -> bool {
-    let extra: Vec<String> = extra.iter().map(|e| fold(e)).filter(|e| !e.is_empty()).collect();
+    let extra: Vec<String> = extra.iter().map(|e| fold(e).trim().to_string()).filter(|e| !e.is_empty()).collect();
     let base = folded.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ');
+    let base_counts = base.chars().count() >= 4 && base != folded;
     let listed = |w: &str| shipped().contains(w) || extra.iter().any(|e| e == w);
     listed(folded)
-        || (base.chars().count() >= 4 && listed(base))
+        || (base_counts && listed(base))
         || extra.iter().any(|e| e.chars().count() >= if e.is_ascii() { 4 } else { 2 } && folded.contains(e.as_str()))
         || trivial_run(folded)
+        || (base_counts && trivial_run(base))
 }
 
 fn digits(s: &str) -> String {
@@ -150,12 +157,14 @@ fn birth_forms(d: time::Date) -> Vec<String> {
         format!("{y:04}/{m:02}/{dd:02}"),
         format!("{y:04}.{m:02}.{dd:02}"),
     ];
-    // Japanese eras: letter, two-digit era year, MMDD (e.g. 昭和63年4月15日 → s630415, and 630415).
-    let eras = [('r', 2019, 5, 1), ('h', 1989, 1, 8), ('s', 1926, 12, 25)];
-    if let Some((letter, start, ..)) = eras.iter().find(|(_, sy, sm, sd)| (y, m, dd) >= (*sy, *sm, *sd)) {
+    // Japanese eras: letter, two-digit era year, MMDD (e.g. 昭和63年4月15日 → s630415, and 630415),
+    // and the written form itself.
+    let eras = [('r', "令和", 2019, 5, 1), ('h', "平成", 1989, 1, 8), ('s', "昭和", 1926, 12, 25)];
+    if let Some((letter, name, start, ..)) = eras.iter().find(|(_, _, sy, sm, sd)| (y, m, dd) >= (*sy, *sm, *sd)) {
         let era_year = y - start + 1;
         v.push(format!("{letter}{era_year:02}{m:02}{dd:02}"));
         v.push(format!("{era_year:02}{m:02}{dd:02}"));
+        v.push(format!("{name}{era_year}年{m}月{dd}日"));
     }
     v
 }
@@ -180,9 +189,11 @@ fn personal(folded: &str, p: &PersonalData) -> Vec<PersonalField> {
             candidates.extend(romaji::variants(part));
         }
         candidates.iter().any(|c| {
+            // "shin'ichi" from HR still matches "shinichi" in the password.
+            let c: String = c.chars().filter(|c| c.is_alphanumeric()).collect();
             let n = c.chars().count();
             let ascii = c.is_ascii();
-            ((ascii && n >= 3) || (!ascii && n >= 2)) && (folded.contains(c.as_str()) || squeezed.contains(c.as_str()))
+            ((ascii && n >= 3) || (!ascii && n >= 2)) && squeezed.contains(c.as_str())
         })
     });
     if name_hit {
@@ -204,10 +215,11 @@ fn personal(folded: &str, p: &PersonalData) -> Vec<PersonalField> {
     found
 }
 
-/// Every problem of `candidate` under `rule`; empty means acceptable.
+/// Every problem of `candidate` under `rule`, each kind once; empty means acceptable. Length is
+/// counted in Unicode scalar values (characters), so Japanese passphrases count per character.
 pub fn check(candidate: &str, rule: &PasswordRule, extra_blocklist: &[String], personal_data: &PersonalData) -> Vec<PasswordProblem> {
     let mut problems = Vec::new();
-    let len = candidate.chars().count() as u32;
+    let len = u32::try_from(candidate.chars().count()).unwrap_or(u32::MAX);
     let (min, max) = (*rule.min_length.get_ref(), *rule.max_length.get_ref());
     if len < min {
         problems.push(PasswordProblem::TooShort { min });
