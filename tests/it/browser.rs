@@ -89,12 +89,17 @@ impl Browser {
     }
 
     /// Evaluates `js` (awaiting a promise) and returns its value; panics if it throws.
+    /// A page that is navigating has no execution context for a moment; such a call is retried.
     pub fn eval(&mut self, js: &str) -> Value {
-        let r = self.send("Runtime.evaluate", json!({ "expression": js, "returnByValue": true, "awaitPromise": true }));
-        if let Some(ex) = r.get("exceptionDetails") {
-            panic!("script failed: {js}\n{ex}");
+        for attempt in 0..20 {
+            let r = self.send("Runtime.evaluate", json!({ "expression": js, "returnByValue": true, "awaitPromise": true }));
+            match r.get("exceptionDetails") {
+                None => return r["result"]["value"].clone(),
+                Some(ex) if attempt < 19 && ex.to_string().contains("context") => std::thread::sleep(Duration::from_millis(100)),
+                Some(ex) => panic!("script failed: {js}\n{ex}"),
+            }
         }
-        r["result"]["value"].clone()
+        unreachable!()
     }
 
     pub fn goto(&mut self, url: &str) {

@@ -47,7 +47,7 @@ async fn r_au_02_passkey_enrolment_and_sign_in_in_a_real_browser() {
         // Enrol a passkey: registration needs user verification.
         b.fill("#key-name", "職員証");
         b.click("#key-register", false);
-        b.wait_for("location.pathname === '/account'");
+        b.wait_for("location.pathname === '/account' && document.readyState === 'complete' && document.getElementById('systems')");
         assert_eq!(b.credentials(&key).len(), 1, "a resident credential was created");
         assert_eq!(decision(&mut b, "juki"), "allowed", "password + key: two kinds for the My Number system");
         assert!(b.text().contains("職員証"));
@@ -61,7 +61,7 @@ async fn r_au_02_passkey_enrolment_and_sign_in_in_a_real_browser() {
         assert_eq!(b.path(), "/signin", "without user verification the key is refused");
         b.set_user_verified(&key, true);
         b.click("#passkey-signin", false);
-        b.wait_for("location.pathname === '/account'");
+        b.wait_for("location.pathname === '/account' && document.readyState === 'complete' && document.getElementById('systems')");
         assert_eq!(decision(&mut b, "juki"), "allowed");
         let text = b.text();
         assert!(text.contains("前回のサインイン") && text.contains("JST"), "previous sign-in shown in JST: {text}");

@@ -132,7 +132,7 @@ fn trivial_run(s: &str) -> bool {
 /// other characters, so a stray letter never blocks everything), or a trivial run.
 fn is_common(folded: &str, extra: &[String]) -> bool {
     let extra: Vec<String> = extra.iter().map(|e| fold(e).trim().to_string()).filter(|e| !e.is_empty()).collect();
-    let base = folded.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ');
+    let base = folded.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c.is_whitespace());
     let base_counts = base.chars().count() >= 4 && base != folded;
     let listed = |w: &str| shipped().contains(w) || extra.iter().any(|e| e == w);
     listed(folded)

@@ -156,6 +156,7 @@ mod tests {
         assert_eq!(to_romaji("ホッカイドウ").as_deref(), Some("hokkaidou"));
         assert_eq!(to_romaji("いっしき").as_deref(), Some("isshiki"));
         assert_eq!(to_romaji("あっ").as_deref(), Some("a"), "a trailing っ adds nothing");
+        assert_eq!(to_romaji("あっお").as_deref(), Some("ao"), "nor does one before a vowel");
     }
 
     #[test]
