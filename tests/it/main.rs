@@ -7,6 +7,7 @@ mod audit_log;
 mod audit_verify;
 mod bootstrap;
 mod browser;
+mod browser_selftest;
 mod cli;
 mod hr_sync;
 mod layout;
