@@ -17,14 +17,11 @@ use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, 
 
 const TOTP_PURPOSE: &str = "totp-secret";
 
-fn challenge_expiry(app: &App, now: i64) -> i64 {
-    now + i64::from(app.policy.signin.challenge_seconds) * 1_000
-}
-
-async fn put_challenge(app: &App, account_id: Option<String>, kind: &'static str, state: String) -> Result<String, AppError> {
+/// Stores ceremony state for the policy's `challenge_seconds`; returns the handle the browser holds.
+pub(crate) async fn put_challenge(app: &App, account_id: Option<String>, kind: &'static str, state: String) -> Result<String, AppError> {
     let (handle, id) = new_token()?;
     let now = app.clock.now_ms();
-    let exp = challenge_expiry(app, now);
+    let exp = now + i64::from(app.policy.signin.challenge_seconds) * 1_000;
     app.db(move |c| Ok(store::throttle::put_challenge(c, &id, account_id.as_deref(), kind, &state, now, exp)?)).await?;
     Ok(handle)
 }

@@ -4,9 +4,9 @@
 //! Invariant: the browser learns nothing about which accounts exist: the options name no account,
 //! and every refusal looks the same.
 
-use super::factors::take_challenge;
+use super::factors::{put_challenge, take_challenge};
 use super::session;
-use super::{new_token, Origin, SigninError};
+use super::{Origin, SigninError};
 use crate::app::{App, AppError};
 use crate::crypto::webauthn as wa;
 use crate::store::{self, credentials};
@@ -16,11 +16,8 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, Passkey, PublicKeyCredent
 /// Options for a discoverable sign-in and the handle of its server-side state.
 pub async fn start(app: &App) -> Result<(String, serde_json::Value), AppError> {
     let (options, state) = wa::start_signin(&app.webauthn)?;
-    let (handle, id) = new_token()?;
     let state = serde_json::to_string(&state).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let now = app.clock.now_ms();
-    let exp = now + i64::from(app.policy.signin.challenge_seconds) * 1_000;
-    app.db(move |c| Ok(store::throttle::put_challenge(c, &id, None, "webauthn_signin", &state, now, exp)?)).await?;
+    let handle = put_challenge(app, None, "webauthn_signin", state).await?;
     Ok((handle, serde_json::to_value(options).map_err(|e| AppError::Invalid(e.to_string()))?))
 }
 

@@ -111,20 +111,13 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
     Ok(data)
 }
 
-/// Checks `new` against the rules and the account's history (R-AU-05, R-AU-07); hashes it when
-/// it passes. Runs on a blocking thread.
-fn checked_hash(c: &mut DbConnection, policy: &Policy, account: &Account, new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
-    let rule = rule_for(policy, account);
-    let personal = personal_data(c, account)?;
-    let mut problems = rules::check(new, rule, &policy.password.blocklist, &personal);
-    if problems.is_empty() {
-        let mut previous = store::accounts::password_history(c, &account.id, i64::from(rule.history))?;
-        if let Some((current, _)) = store::accounts::password(c, &account.id)? {
-            previous.push(current);
-        }
-        if previous.iter().any(|h| pw::verify(new, h)) {
-            problems.push(PasswordProblem::Reused);
-        }
+/// Checks `new` against the rules and the stored hashes of the current and previous passwords
+/// (R-AU-05, R-AU-07); hashes it when it passes. Slow (argon2): run it on a blocking thread, not
+/// while holding a database connection.
+fn checked_hash(policy: &Policy, account: &Account, personal: &PersonalData, previous: &[String], new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
+    let mut problems = rules::check(new, rule_for(policy, account), &policy.password.blocklist, personal);
+    if problems.is_empty() && previous.iter().any(|h| pw::verify(new, h)) {
+        problems.push(PasswordProblem::Reused);
     }
     if !problems.is_empty() {
         return Ok(Err(problems));
@@ -153,26 +146,37 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
         return Err(ChangeError::WrongCurrent);
     }
     let (policy, now, new, origin, session_id) = (app.policy.clone(), app.clock.now_ms(), new.to_string(), origin.clone(), cur.session.id.clone());
-    let outcome = app
-        .db(move |c| {
-            let hash = match checked_hash(c, &policy, &account, &new)? {
-                Ok(h) => h,
-                Err(problems) => return Ok(Err(problems)),
-            };
-            let expires = rules::expires_at(rule_for(&policy, &account), now);
-            store::write_tx(c, |c| -> Result<(), AppError> {
-                store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
-                // Other sessions may have been opened with the old password: they end (R-AU-07).
-                let others: Vec<String> = store::sessions::open_of_account(c, &account.id, now)?.into_iter().map(|s| s.id).filter(|id| *id != session_id).collect();
-                for id in &others {
-                    store::sessions::revoke(c, id, "password_changed", now)?;
-                }
-                let e = origin.event(account.login_id.clone(), "password.changed", target(&account.login_id)).with_details(json!({ "expires_at": expires, "other_sessions_ended": others.len() }));
-                store::audit::append(c, now, vec![e])?;
-                Ok(())
-            })?;
-            Ok(Ok(()))
+    let (personal, previous) = {
+        let (account, depth) = (account.clone(), i64::from(rule_for(&policy, &account).history));
+        app.db(move |c| {
+            let mut previous = store::accounts::password_history(c, &account.id, depth)?;
+            previous.extend(store::accounts::password(c, &account.id)?.map(|(h, _)| h));
+            Ok((personal_data(c, &account)?, previous))
         })
-        .await?;
-    outcome.map_err(ChangeError::Rules)
+        .await?
+    };
+    let checked = {
+        let (policy, account) = (policy.clone(), account.clone());
+        tokio::task::spawn_blocking(move || checked_hash(&policy, &account, &personal, &previous, &new)).await.map_err(|e| AppError::Task(e.to_string()))??
+    };
+    let hash = match checked {
+        Ok(h) => h,
+        Err(problems) => return Err(ChangeError::Rules(problems)),
+    };
+    app.db(move |c| {
+        let expires = rules::expires_at(rule_for(&policy, &account), now);
+        store::write_tx(c, |c| -> Result<(), AppError> {
+            store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
+            // Other sessions may have been opened with the old password: they end (R-AU-07).
+            let others: Vec<String> = store::sessions::open_of_account(c, &account.id, now)?.into_iter().map(|s| s.id).filter(|id| *id != session_id).collect();
+            for id in &others {
+                store::sessions::revoke(c, id, "password_changed", now)?;
+            }
+            let e = origin.event(account.login_id.clone(), "password.changed", target(&account.login_id)).with_details(json!({ "expires_at": expires, "other_sessions_ended": others.len() }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! and removing second factors. Removal ends the sessions that used the factor (R-AU-12).
 
 use super::{ceremony_error, check_csrf, guard, origin, redirect, signin_message, Answer, Ctx};
-use crate::app::signin::authz::Need;
+use crate::app::signin::authz::{self, Need};
 use crate::app::signin::factors;
 use crate::app::App;
 use crate::http::error::ApiError;
@@ -20,20 +20,14 @@ struct EnrolPage<'a> {
 }
 
 pub async fn enrol_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let cur = current_for_enrolment(&req, &app).await?;
-    let allowed = cur.is_ok();
-    if let Err(r) = cur {
-        // Anyone signed in but not allowed to enrol sees why, not a redirect loop.
-        if super::current(&req, &app).await?.is_none() {
-            return Ok(r);
-        }
+    let cur = super::current(&req, &app).await?;
+    if cur.is_none() {
+        return Ok(redirect("/signin"));
     }
+    // Anyone signed in but not allowed to enrol sees why, not a redirect loop.
+    let allowed = authz::authorize(&app.policy, cur.as_ref(), Need::Enrolment).is_ok();
     let c = Ctx::new(&req, &app)?;
     c.render(&req, &EnrolPage { c: &c, allowed })
-}
-
-async fn current_for_enrolment(req: &HttpRequest, app: &App) -> Result<Result<crate::app::signin::session::Current, HttpResponse>, ApiError> {
-    guard(req, app, Need::Enrolment).await
 }
 
 #[derive(Template)]
