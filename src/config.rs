@@ -23,6 +23,16 @@ pub struct Config {
     pub audit: AuditConfig,
     pub crypto: CryptoConfig,
     pub directory: DirectoryConfig,
+    pub oidc: OidcConfig,
+}
+
+/// The token service's operation (token lifetimes and clients are policy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Seconds between reloads of the signing keys from the database, so a rotation made by
+    /// `tobira keys rotate` (or on another node) takes effect.
+    pub key_reload_seconds: u64,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -162,6 +172,7 @@ impl Default for Config {
                 timeout_seconds: 30,
                 page_size: 500,
             },
+            oidc: OidcConfig { key_reload_seconds: 60 },
         }
     }
 }

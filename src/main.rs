@@ -45,6 +45,16 @@ enum Command {
         #[command(subcommand)]
         command: ContractCommand,
     },
+    /// OpenID Connect clients of the business systems.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -74,6 +84,18 @@ enum ContractCommand {
     },
     /// Re-enable the accounts a contract suspension stopped.
     Resume { contract: String },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Generate a new secret for CLIENT (from the policy's [[clients]]) and print it once; the old one stops working.
+    Secret { client: String },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key per algorithm; the old ones stop signing and stay published until their tokens expire.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -113,6 +135,8 @@ fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Sync(args) => cli::sync::run(&config, args),
         Command::Contract { command } => contract(&config, command),
+        Command::Client { command: ClientCommand::Secret { client } } => client_secret(&config, &client),
+        Command::Keys { command: KeysCommand::Rotate } => keys_rotate(&config),
     };
     match result {
         Ok(code) => code,
@@ -205,6 +229,38 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn client_secret(config: &Config, client: &str) -> anyhow::Result<ExitCode> {
+    let policy = startup::policy(config)?;
+    let mut conn = startup::connection(config)?;
+    store::migrate(&mut conn)?;
+    match tobira::app::oidc::new_client_secret(&mut conn, &policy, client, &cli::operator_name(), SystemClock.now_ms()) {
+        Ok(secret) => {
+            println!("{secret}");
+            eprintln!("client secret for {client}: shown once above; tobira keeps only its digest / この値は一度だけ表示されます");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(tobira::app::AppError::NotFound(m) | tobira::app::AppError::Invalid(m)) => {
+            eprintln!("tobira: client: {m}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn keys_rotate(config: &Config) -> anyhow::Result<ExitCode> {
+    let path = config.master_key_path();
+    if !path.exists() {
+        anyhow::bail!("no master key at {}: run `tobira serve` once first (or point crypto.master_key_file at the nodes' key)", path.display());
+    }
+    let (master, _) = tobira::crypto::master_key::MasterKey::load_or_create(&path)?;
+    let mut conn = startup::connection(config)?;
+    store::migrate(&mut conn)?;
+    let kids = tobira::app::oidc::keys::rotate(&mut conn, &master, &cli::operator_name(), SystemClock.now_ms())?;
+    println!("new signing keys: {}", kids.join(", "));
+    println!("serving nodes pick them up within oidc.key_reload_seconds; the old keys stay published until their tokens expire");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bootstrap(config: &Config, login_id: Option<String>) -> anyhow::Result<ExitCode> {

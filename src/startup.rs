@@ -68,7 +68,7 @@ impl Application {
         let (master_key, origin) = MasterKey::load_or_create(&config.master_key_path())?;
         let master_key = Arc::new(master_key);
         let exporter = Arc::new(Exporter::open(&config.audit.export_file, &config.audit.syslog_socket).context("audit export destination")?);
-        let (pool, startup_records) = {
+        let (pool, startup_records, keys) = {
             let (config, policy, master_key, clock, exporter) = (config.clone(), policy.clone(), master_key.clone(), clock.clone(), exporter.clone());
             tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let (pool, applied) = migrated_pool(&config)?;
@@ -80,14 +80,16 @@ impl Application {
                 let (_, key_records) = app::keys::ensure(&mut conn, &master_key, clock.now_ms())?;
                 records.extend(key_records);
                 exporter.export(&records);
-                Ok((pool, records.len()))
+                let keys = app::oidc::keys::load(&mut conn, &policy, &master_key, clock.now_ms())?;
+                drop(conn);
+                Ok((pool, records.len(), keys))
             })
             .await??
         };
         tracing::info!(digest = %policy.digest, municipality = %policy.municipality.name, audit_records = startup_records, "policy loaded and recorded");
         let (audit, audit_task) = AuditLog::start(pool.clone(), clock.clone(), exporter, config.audit.batch_max);
         let webauthn = Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
-        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn };
+        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, keys: Arc::new(keys) };
 
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -106,7 +108,8 @@ impl Application {
         if config.http.workers > 0 {
             server = server.workers(config.http.workers);
         }
-        let jobs = app::scheduler::spawn_sync(app.clone()).into_iter().collect();
+        let mut jobs: Vec<_> = app::scheduler::spawn_sync(app.clone()).into_iter().collect();
+        jobs.push(app::scheduler::spawn_key_reload(app.clone()));
         Ok(Application { port, server: server.run(), app, audit_task, jobs, master_key_created: origin == Origin::Created })
     }
 

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod contract;
 pub mod keys;
+pub mod oidc;
 pub mod policy;
 pub mod registry;
 pub mod scheduler;
@@ -62,6 +63,8 @@ pub struct App {
     pub master_key: Arc<MasterKey>,
     /// The WebAuthn relying party (RP ID and origin from `http.public_url`).
     pub webauthn: Arc<webauthn_rs::Webauthn>,
+    /// Token signing keys (the newest of each algorithm signs; retired ones stay published).
+    pub keys: Arc<crate::crypto::jwt::KeyRing>,
 }
 
 impl App {
@@ -74,6 +77,22 @@ impl App {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))?
+    }
+
+    /// [`App::db`] for use cases with their own error type.
+    pub async fn db_with<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<AppError> + Send + 'static,
+        F: FnOnce(&mut crate::store::DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(AppError::from)?;
             f(&mut conn)
         })
         .await

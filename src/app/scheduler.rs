@@ -55,3 +55,19 @@ pub fn spawn_sync(app: App) -> Option<tokio::task::JoinHandle<()>> {
         }
     }))
 }
+
+/// Reloads the signing keys every `oidc.key_reload_seconds` (every node: each signs with its own ring).
+pub fn spawn_key_reload(app: App) -> tokio::task::JoinHandle<()> {
+    let every = app.config.oidc.key_reload_seconds.max(1);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = super::oidc::keys::reload(&app).await {
+                tracing::error!(error = %e, "reloading the signing keys failed; the previous keys stay in use");
+            }
+        }
+    })
+}

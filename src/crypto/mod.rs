@@ -3,6 +3,7 @@
 //!
 //! Invariant: secrets (keys, passwords, hashes) never appear in `Debug` output, logs or errors.
 
+pub mod jwt;
 pub mod master_key;
 pub mod password;
 pub mod signing;

@@ -24,3 +24,9 @@ pub fn insert(conn: &mut DbConnection, k: &KeyRow) -> Result<(), StoreError> {
     diesel::insert_into(signing_keys::table).values(k).execute(conn)?;
     Ok(())
 }
+
+/// Marks a key retired: it signs no more.
+pub fn retire(conn: &mut DbConnection, kid: &str, now: i64) -> Result<(), StoreError> {
+    diesel::update(signing_keys::table.find(kid).filter(signing_keys::retired_at.is_null())).set(signing_keys::retired_at.eq(now)).execute(conn)?;
+    Ok(())
+}

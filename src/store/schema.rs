@@ -266,8 +266,77 @@ diesel::table! {
     }
 }
 
+
+diesel::table! {
+    client_secrets (client_id) {
+        client_id -> Text,
+        digest -> Text,
+        created_at -> BigInt,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    auth_codes (id) {
+        id -> Text,
+        client_id -> Text,
+        account_id -> Text,
+        session_id -> Text,
+        redirect_uri -> Text,
+        code_challenge -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        auth_time -> BigInt,
+        factors -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        family_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    token_families (id) {
+        id -> Text,
+        client_id -> Text,
+        account_id -> Text,
+        session_id -> Text,
+        scope -> Text,
+        auth_time -> BigInt,
+        factors -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+        logout_sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        client_id -> Text,
+        expires_at -> BigInt,
+        revoked_at -> BigInt,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> token_families (family_id));
+diesel::joinable!(token_families -> accounts (account_id));
+diesel::joinable!(token_families -> sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
-    account_lockouts, source_throttles, auth_challenges,
+    account_lockouts, source_throttles, auth_challenges, client_secrets, auth_codes, token_families, refresh_tokens, revoked_tokens,
 );

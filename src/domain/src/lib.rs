@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authn;
 pub mod hr;
 pub mod lifecycle;
+pub mod oidc;
 pub mod org;
 pub mod policy;
 pub mod rbac;

@@ -18,6 +18,7 @@ pub fn example_files() -> Vec<SourceFile> {
         example!("authentication.toml"),
         example!("review.toml"),
         example!("directory.toml"),
+        example!("clients.toml"),
     ]
 }
 

@@ -60,3 +60,8 @@ mod tests {
         assert_eq!(jst_display(ms), "2026-11-22 14:06 JST");
     }
 }
+
+/// Compares two byte strings in time that depends only on their lengths (for secrets and digests).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

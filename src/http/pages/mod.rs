@@ -189,6 +189,31 @@ pub async fn current(req: &HttpRequest, app: &App) -> Result<Option<Current>, Ap
     Ok(session::current(app, &token, &origin(req, app)).await?)
 }
 
+/// The waiting authorization request a sign-in page continues (`?continue=HANDLE`), if the handle
+/// is well-formed: the query suffix to carry on the page's forms, and where to go once done.
+pub struct Continue {
+    pub query: String,
+    pub next: Option<String>,
+}
+
+pub fn continuation(req: &HttpRequest) -> Continue {
+    let handle = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "continue")
+        .map(|(_, v)| v.into_owned())
+        .filter(|h| h.len() == 43 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    match handle {
+        Some(h) => Continue { query: format!("?continue={h}"), next: Some(format!("/oauth/authorize/resume?h={h}")) },
+        None => Continue { query: String::new(), next: None },
+    }
+}
+
+impl Continue {
+    /// Where to go after the page's step: the waiting request, or `otherwise`.
+    pub fn or<'a>(&'a self, otherwise: &'a str) -> &'a str {
+        self.next.as_deref().unwrap_or(otherwise)
+    }
+}
+
 pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
 }
@@ -214,6 +239,14 @@ struct MessagePage<'a> {
     c: &'a Ctx,
     title: &'a str,
     body: &'a str,
+}
+
+/// A page with one message of its own and a status code.
+pub fn message_text(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, title: &str, body: &str) -> Result<HttpResponse, ApiError> {
+    let c = Ctx::new(req, app)?;
+    let mut res = c.render(req, &MessagePage { c: &c, title, body })?;
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 /// A page with one message and a status code.

@@ -14,6 +14,7 @@ use serde::Deserialize;
 #[template(path = "password.html")]
 struct PasswordPage<'a> {
     c: &'a Ctx,
+    cont: &'a str,
     forced: bool,
     done: bool,
     problems: Vec<String>,
@@ -24,7 +25,8 @@ struct PasswordPage<'a> {
 fn render(req: &HttpRequest, app: &App, cur: &crate::app::signin::session::Current, problems: Vec<String>, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let rule = password::rule_for(&app.policy, &cur.account);
-    let page = PasswordPage { c: &c, forced: cur.password_due, done: false, problems, min: *rule.min_length.get_ref(), max: *rule.max_length.get_ref() };
+    let cont = super::continuation(req);
+    let page = PasswordPage { c: &c, cont: &cont.query, forced: cur.password_due, done: false, problems, min: *rule.min_length.get_ref(), max: *rule.max_length.get_ref() };
     let mut res = c.render(req, &page)?;
     *res.status_mut() = status;
     Ok(res)
@@ -55,7 +57,7 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, form: web::Form<Chang
     };
     let t = super::lang(&req);
     let problems = match password::change(&app, &cur, &form.current, &form.new, &form.repeat, &origin(&req, &app)).await {
-        Ok(()) => return Ok(redirect("/account?done=password")),
+        Ok(()) => return Ok(redirect(super::continuation(&req).or("/account?done=password"))),
         Err(ChangeError::WrongCurrent) => vec![t.wrong_current.to_string()],
         Err(ChangeError::Mismatch) => vec![t.mismatch.to_string()],
         Err(ChangeError::Rules(p)) => p.iter().map(|p| if t.lang == "ja" { p.ja() } else { p.en() }).collect(),

@@ -16,6 +16,7 @@ use webauthn_rs::prelude::PublicKeyCredential;
 #[template(path = "signin.html")]
 struct SigninPage<'a> {
     c: &'a Ctx,
+    cont: &'a str,
     banner: &'a str,
     error: Option<String>,
 }
@@ -23,7 +24,8 @@ struct SigninPage<'a> {
 fn render_signin(req: &HttpRequest, app: &App, error: Option<String>, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let banner = if c.t.lang == "ja" { &app.policy.signin.banner } else { &app.policy.signin.banner_en };
-    let mut res = c.render(req, &SigninPage { c: &c, banner, error })?;
+    let cont = super::continuation(req);
+    let mut res = c.render(req, &SigninPage { c: &c, cont: &cont.query, banner, error })?;
     *res.status_mut() = status;
     Ok(res)
 }
@@ -43,7 +45,7 @@ pub struct SigninForm {
 pub async fn submit(req: HttpRequest, app: web::Data<App>, form: web::Form<SigninForm>) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     match password::sign_in(&app, &form.login_id, &form.password, &origin(&req, &app)).await {
-        Ok(token) => Ok(HttpResponse::SeeOther().cookie(session_cookie(token)).insert_header(("Location", "/account")).finish()),
+        Ok(token) => Ok(HttpResponse::SeeOther().cookie(session_cookie(token)).insert_header(("Location", super::continuation(&req).or("/account"))).finish()),
         Err(e) => {
             let status = match e {
                 SigninError::Locked { .. } => actix_web::http::StatusCode::FORBIDDEN,
@@ -64,7 +66,7 @@ pub async fn passkey_options(req: HttpRequest, app: web::Data<App>) -> Result<Ht
 pub async fn passkey_finish(req: HttpRequest, app: web::Data<App>, body: web::Json<Answer<PublicKeyCredential>>) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, None)?;
     match passkey::finish(&app, &body.handle, &body.credential, &origin(&req, &app)).await {
-        Ok(token) => Ok(HttpResponse::Ok().cookie(session_cookie(token)).json(json!({ "next": "/account" }))),
+        Ok(token) => Ok(HttpResponse::Ok().cookie(session_cookie(token)).json(json!({ "next": super::continuation(&req).or("/account") }))),
         Err(e) => ceremony_error(&req, e),
     }
 }
@@ -73,6 +75,7 @@ pub async fn passkey_finish(req: HttpRequest, app: web::Data<App>, body: web::Js
 #[template(path = "second.html")]
 struct SecondPage<'a> {
     c: &'a Ctx,
+    cont: &'a str,
     need: u8,
     has_totp: bool,
     has_key: bool,
@@ -84,8 +87,10 @@ async fn render_second(req: &HttpRequest, app: &App, cur: &crate::app::signin::s
     let id = cur.account.id.clone();
     let listed = app.db(move |conn| factors::list(conn, &id)).await?;
     let need = app.policy.service_system().map_or(1, |s| app.policy.required_factor_kinds(s));
+    let cont = super::continuation(req);
     let page = SecondPage {
         c: &c,
+        cont: &cont.query,
         need,
         has_totp: listed.iter().any(|l| l.kind == "totp"),
         has_key: listed.iter().any(|l| l.kind == "webauthn"),
@@ -116,7 +121,7 @@ pub async fn second_totp(req: HttpRequest, app: web::Data<App>, form: web::Form<
         Err(r) => return Ok(r),
     };
     match factors::verify_totp(&app, &cur, &form.code, &origin(&req, &app)).await {
-        Ok(()) => Ok(redirect("/account")),
+        Ok(()) => Ok(redirect(super::continuation(&req).or("/account"))),
         Err(e) => {
             let message = signin_message(super::lang(&req), e)?;
             let mut res = render_second(&req, &app, &cur, Some(message)).await?;
@@ -145,7 +150,7 @@ pub async fn second_key_finish(req: HttpRequest, app: web::Data<App>, body: web:
         Err(_) => return Err(ApiError::Unauthorized("sign in first".into())),
     };
     match factors::finish_key_stepup(&app, &cur, &body.handle, &body.credential, &origin(&req, &app)).await {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({ "next": "/account" }))),
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({ "next": super::continuation(&req).or("/account") }))),
         Err(e) => ceremony_error(&req, e),
     }
 }

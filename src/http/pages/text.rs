@@ -88,4 +88,8 @@ texts! {
     network_lead: "接続元のネットワークでは、このシステムを利用できません（テレワーク・無線LAN等の制限）。" / "This system cannot be used from the network you are on (telework or wireless restrictions).",
     back: "戻る" / "Back",
     error_title: "エラー" / "Error",
+    logout_title: "サインアウトの確認" / "Sign out?",
+    logout_lead: "業務システムからサインアウトが求められました。サインアウトしますか。" / "A business system asked to sign you out. Sign out now?",
+    signed_out: "サインアウトしました。" / "You are signed out.",
+    authorize_title: "業務システムへのサインインを続けられません" / "The sign-in to the business system cannot continue",
 }

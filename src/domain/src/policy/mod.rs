@@ -11,13 +11,16 @@
 //! resolves; a My Number zone requires two factor kinds and no system lowers that (R-AU-02); privileged
 //! rules are at least as strict as staff ones (R-PR-05, R-PR-07); privileged roles are never birthright.
 
+pub mod clients;
 mod error;
 pub mod directory;
 pub mod model;
 pub mod settings;
+mod clients_validate;
 mod validate;
 
 pub use error::{line_of, PolicyError, PolicyErrors};
+pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
 pub use model::*;
 pub use settings::*;
 
@@ -51,6 +54,9 @@ struct PolicyFile {
     roles: Vec<Role>,
     #[serde(default)]
     birthright: Vec<BirthrightRule>,
+    #[serde(default)]
+    clients: Vec<Client>,
+    oidc: Option<OidcRules>,
     officers: Option<BTreeMap<OfficerFunction, Officer>>,
     approvals: Option<Approvals>,
     password: Option<PasswordRules>,
@@ -78,6 +84,9 @@ pub struct Policy {
     pub systems: Vec<System>,
     pub roles: Vec<Role>,
     pub birthright: Vec<BirthrightRule>,
+    /// OAuth / OpenID Connect clients of the systems (R-AC-05, R-AC-10).
+    pub clients: Vec<Client>,
+    pub oidc: OidcRules,
     pub officers: BTreeMap<OfficerFunction, Officer>,
     pub approvals: Approvals,
     pub password: PasswordRules,
@@ -158,6 +167,8 @@ struct Merged {
     systems: Vec<System>,
     roles: Vec<Role>,
     birthright: Vec<BirthrightRule>,
+    clients: Vec<Client>,
+    oidc: Option<(usize, OidcRules)>,
     officers: Option<(usize, BTreeMap<OfficerFunction, Officer>)>,
     approvals: Option<(usize, Approvals)>,
     password: Option<(usize, PasswordRules)>,
@@ -199,6 +210,7 @@ impl Merged {
         single(&mut self.audit, pf.audit, idx, "audit", f, errors);
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
         single(&mut self.sync, pf.sync, idx, "sync", f, errors);
+        single(&mut self.oidc, pf.oidc, idx, "oidc", f, errors);
         if let Some((_, c)) = self.classification.as_mut().filter(|(i, _)| *i == idx) {
             c.levels.iter_mut().for_each(|l| l.file = idx);
         }
@@ -207,6 +219,7 @@ impl Merged {
         self.systems.extend(pf.systems.into_iter().map(|mut s| { s.file = idx; s }));
         self.roles.extend(pf.roles.into_iter().map(|mut r| { r.file = idx; r }));
         self.birthright.extend(pf.birthright.into_iter().map(|mut b| { b.file = idx; b }));
+        self.clients.extend(pf.clients.into_iter().map(|mut c| { c.file = idx; c }));
     }
 }
 
@@ -226,6 +239,17 @@ impl Policy {
 
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id.get_ref() == id)
+    }
+
+    pub fn client(&self, id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.id.get_ref() == id)
+    }
+
+    /// The longest lifetime of any token tobira signs, in minutes: a retired signing key stays
+    /// published at least this long.
+    pub fn longest_token_minutes(&self) -> u32 {
+        let o = &self.oidc;
+        self.clients.iter().map(|c| c.access_minutes(o)).chain([o.access_token_minutes, o.id_token_minutes]).max().unwrap_or(o.id_token_minutes)
     }
 
     pub fn zone(&self, id: &str) -> Option<&Zone> {

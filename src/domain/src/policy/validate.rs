@@ -6,14 +6,14 @@ use crate::org::PersonStatus;
 use crate::zone::{Cidr, ZoneKind};
 use std::collections::{BTreeSet, HashMap};
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     files: &'a [SourceFile],
     errors: Vec<PolicyError>,
 }
 
 impl Ctx<'_> {
     /// An error at the start of `span` in file `file`; a default (0..0) span has no line.
-    fn at(&mut self, file: usize, span: std::ops::Range<usize>, message: impl Into<String>) {
+    pub(super) fn at(&mut self, file: usize, span: std::ops::Range<usize>, message: impl Into<String>) {
         let f = &self.files[file];
         let line = (span != (0..0)).then(|| line_of(&f.text, span.start));
         self.errors.push(PolicyError { file: f.name.clone(), line, message: message.into() });
@@ -24,7 +24,7 @@ impl Ctx<'_> {
     }
 
     /// Reports ids that occur twice among `items`.
-    fn unique<'i>(&mut self, kind: &str, items: impl Iterator<Item = (usize, &'i Id)>) -> BTreeSet<String> {
+    pub(super) fn unique<'i>(&mut self, kind: &str, items: impl Iterator<Item = (usize, &'i Id)>) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
         for (file, id) in items {
             if id.get_ref().trim().is_empty() {
@@ -307,6 +307,8 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
 
+    super::clients_validate::check(&mut c, &m, &systems, &networks);
+
     if !c.errors.is_empty() {
         return Err(PolicyErrors(c.errors));
     }
@@ -320,6 +322,8 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         systems: m.systems,
         roles: m.roles,
         birthright: m.birthright,
+        clients: m.clients,
+        oidc: m.oidc.map(|o| o.1).unwrap_or_default(),
         officers: m.officers.expect("checked above").1,
         approvals,
         password,

@@ -1,0 +1,73 @@
+//! Minting the tokens of a token response for a person (code and refresh grants share it): the
+//! RFC 9068 access token, the ID token, and the claims the system may see.
+
+use super::{issuer, public_sid, OidcError};
+use crate::app::App;
+use crate::crypto::signing::Alg;
+use crate::store::{self, oidc::Family, DbConnection};
+use serde::Serialize;
+use tobira_domain::authn::ProvedFactor;
+use tobira_domain::oidc::claims::{self, AccessFor, Authentication, Stamp, Subject};
+use tobira_domain::policy::{Client, SigningAlg};
+
+/// The body of a successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    pub scope: String,
+}
+
+pub fn alg(a: SigningAlg) -> Alg {
+    match a {
+        SigningAlg::ES256 => Alg::Es256,
+        SigningAlg::EdDSA => Alg::EdDsa,
+        SigningAlg::RS256 => Alg::Rs256,
+    }
+}
+
+/// What a person's token response is made from, read in the grant's transaction.
+pub struct PersonFacts {
+    pub subject: Subject,
+    pub roles: Vec<String>,
+}
+
+/// Reads the person behind `family` and the roles the client's system may see now.
+pub fn facts(c: &mut DbConnection, app: &App, client: &Client, family: &Family, now: i64) -> Result<PersonFacts, OidcError> {
+    let subject = store::oidc::subject(c, &family.account_id)?.ok_or_else(|| super::err(tobira_domain::oidc::ErrorCode::InvalidGrant, "the account no longer exists"))?;
+    let held: Vec<String> = store::accounts::grants_in_force(c, &family.account_id, now)?.into_iter().map(|g| g.role_id).collect();
+    Ok(PersonFacts { roles: claims::visible_roles(&app.policy, client, &held), subject })
+}
+
+/// Signs the access token and, when the scope has `openid`, the ID token.
+pub fn mint(app: &App, client: &Client, family: &Family, facts: &PersonFacts, nonce: Option<&str>, refresh_token: Option<String>, now: i64) -> Result<TokenResponse, OidcError> {
+    let scope: Vec<String> = family.scope.split(' ').filter(|s| !s.is_empty()).map(String::from).collect();
+    let factors: Vec<ProvedFactor> = serde_json::from_str(&family.factors).unwrap_or_default();
+    let auth = Authentication::of(&factors, family.auth_time);
+    let iss = issuer(app);
+    let access_s = i64::from(client.access_minutes(&app.policy.oidc)) * 60;
+    let (jti, _) = super::new_secret()?;
+    let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: access_s, jti: &jti };
+    let at = claims::access_token(stamp, AccessFor {
+        system: client.system.get_ref(),
+        client_id: client.id.get_ref(),
+        scope: &scope,
+        person: Some((&family.account_id, &facts.roles, &auth, &family.id)),
+    });
+    let access_token = app.keys.sign(alg(*client.access_token_alg.get_ref()), "at+jwt", &at)?;
+    let id_token = if scope.iter().any(|s| s == "openid") {
+        let (jti, _) = super::new_secret()?;
+        let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: i64::from(app.policy.oidc.id_token_minutes) * 60, jti: &jti };
+        let person = claims::person_claims(&facts.subject, &scope, &facts.roles);
+        let id = claims::id_token(stamp, client.id.get_ref(), person, &auth, nonce, &public_sid(&family.session_id));
+        Some(app.keys.sign(alg(client.id_token_alg), "JWT", &id)?)
+    } else {
+        None
+    };
+    Ok(TokenResponse { access_token, token_type: "Bearer", expires_in: access_s, refresh_token, id_token, scope: family.scope.clone() })
+}

@@ -1,0 +1,176 @@
+//! The OpenID Connect provider's use cases: authorization, one file per grant, userinfo,
+//! introspection, revocation, logout, client secrets and signing-key rotation.
+//!
+//! Invariants: every issuance and every refusal is audited, and no token leaves before its audit
+//! record is committed (issuances that change state commit it in their own transaction; the others
+//! through the group-commit appender); a client is known only from the policy and proves itself
+//! with the digest of its generated secret; errors carry the specifications' codes and never
+//! internal text.
+
+pub mod authorize;
+pub mod client_credentials;
+pub mod code;
+pub mod introspect;
+pub mod issue;
+pub mod keys;
+pub mod logout;
+pub mod refresh;
+pub mod revoke;
+pub mod userinfo;
+
+use super::signin::Origin;
+use super::{App, AppError};
+use crate::store;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::authn::access;
+use tobira_domain::oidc::{ErrorCode, OAuthError};
+use tobira_domain::policy::{Client, ClientAuth};
+use tobira_domain::rbac::AccountStatus;
+use tobira_domain::time_util::constant_time_eq;
+
+/// A refusal in the specification's terms, or a failure of tobira itself.
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<diesel::result::Error> for OidcError {
+    fn from(e: diesel::result::Error) -> Self {
+        OidcError::App(e.into())
+    }
+}
+
+impl From<crate::store::StoreError> for OidcError {
+    fn from(e: crate::store::StoreError) -> Self {
+        OidcError::App(e.into())
+    }
+}
+
+impl From<crate::crypto::CryptoError> for OidcError {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        OidcError::App(e.into())
+    }
+}
+
+pub fn err(code: ErrorCode, description: impl Into<String>) -> OidcError {
+    OidcError::OAuth(OAuthError::new(code, description))
+}
+
+/// The issuer: the public URL without a trailing slash.
+pub fn issuer(app: &App) -> String {
+    app.config.http.public_url.trim_end_matches('/').to_string()
+}
+
+/// The `sid` relying parties see for a session: derived from the session id, which itself is the
+/// digest of the cookie, so it can be given out.
+pub fn public_sid(session_id: &str) -> String {
+    hex::encode(&Sha256::digest(format!("tobira-sid:{session_id}").as_bytes())[..16])
+}
+
+/// What a client presented to prove who it is.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub client_id: Option<String>,
+    pub secret: Option<String>,
+    /// The method the credentials came by.
+    pub method: Option<ClientAuth>,
+}
+
+/// The digest a client secret is stored under.
+pub fn secret_digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Authenticates a client at the token, introspection or revocation endpoint: a known client of an
+/// approved system, by its registered method, with the secret whose digest is stored, from a
+/// network it may call from. Refusals are audited.
+pub async fn authenticate<'p>(app: &'p App, creds: &Credentials, origin: &Origin) -> Result<&'p Client, OidcError> {
+    let refuse = |why: &str| err(ErrorCode::InvalidClient, why);
+    let Some(id) = creds.client_id.as_deref() else { return Err(refuse("client authentication is required")) };
+    let Some(client) = app.policy.client(id) else {
+        audit_refusal(app, origin, "client:(unknown)", "client.auth_failed", ErrorCode::InvalidClient, "unknown client").await?;
+        return Err(refuse("client authentication failed"));
+    };
+    let fail = |why: &'static str| async move {
+        audit_refusal(app, origin, &format!("client:{id}"), "client.auth_failed", ErrorCode::InvalidClient, why).await?;
+        Err::<&Client, OidcError>(refuse("client authentication failed"))
+    };
+    if creds.method != Some(client.auth_method) {
+        return fail("wrong authentication method").await;
+    }
+    let Some(secret) = creds.secret.clone() else { return fail("no secret").await };
+    let cid = id.to_string();
+    let stored = app.db(move |c| Ok(store::oidc::secret_digest(c, &cid)?)).await?;
+    if !stored.is_some_and(|d| constant_time_eq(d.as_bytes(), secret_digest(&secret).as_bytes())) {
+        return fail("wrong secret").await;
+    }
+    if !client.networks.is_empty() {
+        let net = origin.ip.and_then(|ip| access::network_of(&app.policy, ip)).map(|n| n.id.get_ref().as_str());
+        if !client.networks.iter().any(|n| Some(n.get_ref().as_str()) == net) {
+            return fail("calls from a network the client may not use").await;
+        }
+    }
+    Ok(client)
+}
+
+/// Whether the client's system may connect now (R-AC-10).
+pub fn system_approved(app: &App, client: &Client) -> bool {
+    app.policy.system(client.system.get_ref()).is_some_and(|s| s.approval.status == tobira_domain::policy::ApprovalStatus::Approved)
+}
+
+/// Records a refusal through the group-commit appender.
+pub async fn audit_refusal(app: &App, origin: &Origin, target: &str, action: &str, code: ErrorCode, why: &str) -> Result<(), AppError> {
+    app.audit
+        .record(origin.event("oidc", action, target).with_outcome(Outcome::Denied).with_details(json!({ "error": code.as_str(), "reason": why })))
+        .await?;
+    Ok(())
+}
+
+/// An event about a token for `client`.
+pub fn token_event(origin: &Origin, client: &Client, action: &str, details: serde_json::Value) -> AuditEvent {
+    origin.event(format!("client:{}", client.id.get_ref()), action, format!("client:{}", client.id.get_ref())).with_details(details)
+}
+
+/// Why a person's tokens stop: the account cannot sign in now, or its session ended.
+pub fn person_standing(s: &store::oidc::Standing, now: i64) -> Result<(), &'static str> {
+    if s.family_revoked.is_some() {
+        return Err("revoked");
+    }
+    if s.family_expires_at <= now {
+        return Err("expired");
+    }
+    if AccountStatus::parse(&s.account_status) != Some(AccountStatus::Active) || s.account_expires_at.is_some_and(|e| e <= now) {
+        return Err("account_unavailable");
+    }
+    if s.session_revoked.is_some() || s.session_expires_at <= now {
+        return Err("session_ended");
+    }
+    Ok(())
+}
+
+/// A new random value (code, refresh token, jti) and its digest.
+pub fn new_secret() -> Result<(String, String), AppError> {
+    super::signin::new_token()
+}
+
+/// Generates a new secret for a client of the policy (high-entropy, shown once), stores its digest
+/// and records who did it. The previous secret stops working at once.
+pub fn new_client_secret(conn: &mut store::DbConnection, policy: &tobira_domain::policy::Policy, client_id: &str, actor: &str, now: i64) -> Result<String, AppError> {
+    let client = policy.client(client_id).ok_or_else(|| AppError::NotFound(format!("client `{client_id}` is not in the policy")))?;
+    if client.auth_method == ClientAuth::PrivateKeyJwt {
+        return Err(AppError::Invalid(format!("client `{client_id}` authenticates with its own key (private_key_jwt) and has no secret")));
+    }
+    let (secret, _) = new_secret()?;
+    store::write_tx(conn, |c| {
+        store::oidc::set_secret(c, client_id, &secret_digest(&secret), actor, now)?;
+        let e = AuditEvent::new(actor, "client.secret_generated", format!("client:{client_id}")).with_details(json!({ "system": client.system.get_ref() }));
+        store::audit::append(c, now, vec![e])?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(secret)
+}

@@ -1,0 +1,75 @@
+//! The `refresh_token` grant with rotation: each refresh token is good once and is replaced; a
+//! second use revokes the whole family (every token from that sign-in). A refresh answers for the
+//! account and the session as they are now, so a retired or suspended person's refresh fails at
+//! once (R-LC-03), and counts as activity of the session.
+
+use super::issue::{self, TokenResponse};
+use super::{err, person_standing, token_event, OidcError};
+use crate::app::signin::{token_digest, Origin};
+use crate::app::App;
+use crate::store;
+use serde_json::json;
+use tobira_domain::audit::Outcome;
+use tobira_domain::oidc::refresh::{self as rotation, Presented, RefreshCheck};
+use tobira_domain::oidc::ErrorCode;
+use tobira_domain::policy::{Client, GrantType};
+
+pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&str>, origin: &Origin) -> Result<TokenResponse, OidcError> {
+    if !client.allows(GrantType::RefreshToken) {
+        return Err(err(ErrorCode::UnauthorizedClient, "this client may not use refresh_token"));
+    }
+    let (app2, client, origin) = (app.clone(), client.clone(), origin.clone());
+    let (id, now, scope) = (token_digest(token), app.clock.now_ms(), scope.map(str::to_string));
+    app.db_with(move |c| {
+        let app = &app2;
+        let refuse = |c: &mut store::DbConnection, why: &str, family: Option<&str>, revoke: bool| -> Result<OidcError, OidcError> {
+            store::write_tx(c, |c| -> Result<(), OidcError> {
+                let revoked = match family {
+                    Some(f) if revoke => store::oidc::revoke_family(c, f, "refresh_reused", now)?,
+                    _ => false,
+                };
+                let action = if revoke { "token.refresh_reused" } else { "token.refused" };
+                let e = token_event(&origin, &client, action, json!({ "grant": "refresh_token", "error": "invalid_grant", "reason": why, "family": family, "family_revoked": revoked })).with_outcome(Outcome::Denied);
+                store::audit::append(c, now, vec![e])?;
+                Ok(())
+            })?;
+            Ok(err(ErrorCode::InvalidGrant, "the refresh token is not valid"))
+        };
+        let Some((expires_at, used_at, family)) = store::oidc::refresh(c, &id)? else { return Err(refuse(c, "unknown refresh token", None, false)?) };
+        let presented = Presented { token_client: &family.client_id, presenting_client: client.id.get_ref(), used_at, family_revoked: family.revoked_at.is_some(), expires_at };
+        match rotation::check(presented, now) {
+            RefreshCheck::Rotate => {}
+            RefreshCheck::Reused => return Err(refuse(c, "used before: the family is revoked", Some(&family.id), true)?),
+            other => return Err(refuse(c, &format!("{other:?}").to_lowercase(), Some(&family.id), false)?),
+        }
+        let standing = store::oidc::standing(c, &family.id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the refresh token is not valid"))?;
+        if let Err(why) = person_standing(&standing, now) {
+            return Err(refuse(c, why, Some(&family.id), false)?);
+        }
+        if let Some(s) = &scope {
+            let granted: Vec<&str> = family.scope.split(' ').collect();
+            if s.split(' ').filter(|x| !x.is_empty()).any(|x| !granted.contains(&x)) {
+                return Err(err(ErrorCode::InvalidScope, "a refresh cannot widen the scope"));
+            }
+        }
+        let (new_token, new_id) = super::new_secret()?;
+        let facts = issue::facts(c, app, &client, &family, now)?;
+        let response = issue::mint(app, &client, &family, &facts, None, Some(new_token), now)?;
+        let reused = store::write_tx(c, |c| -> Result<bool, OidcError> {
+            if !store::oidc::use_refresh(c, &id, now)? {
+                return Ok(true);
+            }
+            store::oidc::insert_refresh(c, &new_id, &family.id, now, family.expires_at)?;
+            store::sessions::touch(c, &family.session_id, now)?;
+            let e = token_event(&origin, &client, "token.issued", json!({ "grant": "refresh_token", "account": facts.subject.login_id, "family": family.id, "roles": facts.roles }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(false)
+        })?;
+        if reused {
+            // Two redemptions raced: the loser is a second use.
+            return Err(refuse(c, "used before: the family is revoked", Some(&family.id), true)?);
+        }
+        Ok(response)
+    })
+    .await
+}
