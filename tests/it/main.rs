@@ -11,6 +11,8 @@ mod browser_selftest;
 mod cli;
 mod hr_sync;
 mod layout;
+mod oidc;
+mod oidc_rp;
 mod policy_check;
 mod serve;
 mod signin;

@@ -3,21 +3,9 @@
 //! and the network rules — on SQLite and PostgreSQL.
 
 use crate::support::both_backends;
-use crate::web::{self, base32_decode, totp_code, Client, Server};
+use crate::web::{self, enrol_totp, totp_code};
 
 const PASSWORD: &str = "ume-boshi to ryokucha 3ji";
-
-/// Signs `login` in with a password and enrols a TOTP through the pages; returns the secret.
-async fn enrol_totp(s: &Server, c: &Client) -> Vec<u8> {
-    let page = c.get("/account/totp").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let secret = base32_decode(&page.by_id("totp-secret").expect("the key is shown"));
-    let handle = page.input("handle").unwrap();
-    let code = totp_code(&secret, (s.clock_ms() / 1000) as u64);
-    let done = c.post("/account/totp", &[("handle", &handle), ("code", &code), ("name", "スマホ")]).await;
-    assert_eq!(done.status, 303, "{}", done.body);
-    secret
-}
 
 both_backends! {
     async fn r_au_11_sign_in_page_shows_the_banner_and_refuses_forms_without_csrf(db: TestDb) {

@@ -29,10 +29,17 @@ impl Drop for Server {
 
 /// Starts tobira on `db` with a fixed clock; `tune` adjusts the configuration first.
 pub async fn start(db: &TestDb, tune: impl FnOnce(&mut Config)) -> Server {
+    start_with(db, crate::support::fixed_clock(), |c| {
+        c.http.public_url = "http://localhost:8080".into();
+        tune(c)
+    })
+    .await
+}
+
+/// Starts tobira on `db` with `clock`; `tune` adjusts the configuration first.
+pub async fn start_with(db: &TestDb, clock: Arc<FixedClock>, tune: impl FnOnce(&mut Config)) -> Server {
     let mut config = db.config();
-    config.http.public_url = "http://localhost:8080".into();
     tune(&mut config);
-    let clock = crate::support::fixed_clock();
     let app = Application::build(config, clock.clone()).await.unwrap();
     let base = format!("http://localhost:{}", app.port());
     let handle = app.app().clone();
@@ -204,6 +211,18 @@ impl Client {
         self.get("/signin").await;
         self.post("/signin", &[("login_id", login), ("password", password)]).await
     }
+}
+
+/// Signs `login` in with a password and enrols a TOTP through the pages; returns the secret.
+pub async fn enrol_totp(s: &Server, c: &Client) -> Vec<u8> {
+    let page = c.get("/account/totp").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let secret = base32_decode(&page.by_id("totp-secret").expect("the key is shown"));
+    let handle = page.input("handle").unwrap();
+    let code = totp_code(&secret, (s.clock_ms() / 1000) as u64);
+    let done = c.post("/account/totp", &[("handle", &handle), ("code", &code), ("name", "スマホ")]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    secret
 }
 
 /// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) computed without totp-rs.

@@ -7,7 +7,6 @@ use super::{err, issuer, system_approved, token_event, OidcError};
 use crate::app::signin::Origin;
 use crate::app::App;
 use serde_json::json;
-use tobira_domain::audit::Outcome;
 use tobira_domain::oidc::claims::{self, AccessFor, Stamp};
 use tobira_domain::oidc::{parse_scope, ErrorCode};
 use tobira_domain::policy::{Client, GrantType};
@@ -25,10 +24,6 @@ pub async fn issue(app: &App, client: &Client, scope: Option<&str>, origin: &Ori
             Err(e) => Some(e.into()),
         }
     };
-    if let Some(OidcError::OAuth(e)) = &refusal {
-        let ev = token_event(origin, client, "token.refused", json!({ "grant": "client_credentials", "error": e.code.as_str(), "reason": e.description })).with_outcome(Outcome::Denied);
-        app.audit.record(ev).await?;
-    }
     if let Some(r) = refusal {
         return Err(r);
     }

@@ -27,17 +27,10 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
     let id = token_digest(&req.code);
     app.db_with(move |c| {
         let app = &app2;
-        let refuse = |c: &mut crate::store::DbConnection, why: &str| -> Result<(), OidcError> {
-            let e = token_event(&origin, &client, "token.refused", json!({ "grant": "authorization_code", "error": "invalid_grant", "reason": why })).with_outcome(Outcome::Denied);
-            store::write_tx(c, |c| store::audit::append(c, now, vec![e]).map(|_| ()))?;
-            Ok(())
-        };
         let Some(code) = store::oidc::code(c, &id)? else {
-            refuse(c, "unknown code")?;
             return Err(err(ErrorCode::InvalidGrant, "the code is not valid"));
         };
         if code.client_id != *client.id.get_ref() {
-            refuse(c, "code of another client")?;
             return Err(err(ErrorCode::InvalidGrant, "the code was issued to another client"));
         }
         if code.used_at.is_some() {
@@ -54,22 +47,18 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
             return Err(err(ErrorCode::InvalidGrant, "the code was used already"));
         }
         if code.expires_at <= now {
-            refuse(c, "expired")?;
             return Err(err(ErrorCode::InvalidGrant, "the code has expired"));
         }
         if req.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
-            refuse(c, "redirect_uri differs")?;
             return Err(err(ErrorCode::InvalidGrant, "redirect_uri does not match the authorization request"));
         }
         if !req.code_verifier.as_deref().is_some_and(|v| pkce::verify(v, &code.code_challenge)) {
-            refuse(c, "PKCE verifier")?;
             return Err(err(ErrorCode::InvalidGrant, "code_verifier does not match the code_challenge"));
         }
         let account = store::accounts::by_id(c, &code.account_id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the code is not valid"))?;
         let sess = store::sessions::by_id(c, &code.session_id)?.filter(|s| s.revoked_at.is_none() && s.expires_at > now);
         let usable = session::usable(&account, now).is_ok();
         let Some(sess) = sess.filter(|_| usable) else {
-            refuse(c, "account or session no longer good")?;
             return Err(err(ErrorCode::InvalidGrant, "the sign-in behind the code has ended"));
         };
         let refresh_until = (now + i64::from(client.refresh_minutes(&app.policy.oidc)) * 60_000).min(sess.expires_at);

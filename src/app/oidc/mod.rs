@@ -16,6 +16,7 @@ pub mod keys;
 pub mod logout;
 pub mod refresh;
 pub mod revoke;
+pub mod token;
 pub mod userinfo;
 
 use super::signin::Origin;

@@ -22,29 +22,27 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
     let (id, now, scope) = (token_digest(token), app.clock.now_ms(), scope.map(str::to_string));
     app.db_with(move |c| {
         let app = &app2;
-        let refuse = |c: &mut store::DbConnection, why: &str, family: Option<&str>, revoke: bool| -> Result<OidcError, OidcError> {
+        let invalid = |why: &str| err(ErrorCode::InvalidGrant, format!("the refresh token is not valid ({why})"));
+        // A second use: the whole family is revoked, and that is a security event of its own.
+        let reused = |c: &mut store::DbConnection, family: &str| -> Result<OidcError, OidcError> {
             store::write_tx(c, |c| -> Result<(), OidcError> {
-                let revoked = match family {
-                    Some(f) if revoke => store::oidc::revoke_family(c, f, "refresh_reused", now)?,
-                    _ => false,
-                };
-                let action = if revoke { "token.refresh_reused" } else { "token.refused" };
-                let e = token_event(&origin, &client, action, json!({ "grant": "refresh_token", "error": "invalid_grant", "reason": why, "family": family, "family_revoked": revoked })).with_outcome(Outcome::Denied);
+                let revoked = store::oidc::revoke_family(c, family, "refresh_reused", now)?;
+                let e = token_event(&origin, &client, "token.refresh_reused", json!({ "family": family, "family_revoked": revoked })).with_outcome(Outcome::Denied);
                 store::audit::append(c, now, vec![e])?;
                 Ok(())
             })?;
-            Ok(err(ErrorCode::InvalidGrant, "the refresh token is not valid"))
+            Ok(invalid("used before; every token of its sign-in is revoked"))
         };
-        let Some((expires_at, used_at, family)) = store::oidc::refresh(c, &id)? else { return Err(refuse(c, "unknown refresh token", None, false)?) };
+        let Some((expires_at, used_at, family)) = store::oidc::refresh(c, &id)? else { return Err(invalid("unknown")) };
         let presented = Presented { token_client: &family.client_id, presenting_client: client.id.get_ref(), used_at, family_revoked: family.revoked_at.is_some(), expires_at };
         match rotation::check(presented, now) {
             RefreshCheck::Rotate => {}
-            RefreshCheck::Reused => return Err(refuse(c, "used before: the family is revoked", Some(&family.id), true)?),
-            other => return Err(refuse(c, &format!("{other:?}").to_lowercase(), Some(&family.id), false)?),
+            RefreshCheck::Reused => return Err(reused(c, &family.id)?),
+            other => return Err(invalid(&format!("{other:?}").to_lowercase())),
         }
         let standing = store::oidc::standing(c, &family.id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the refresh token is not valid"))?;
         if let Err(why) = person_standing(&standing, now) {
-            return Err(refuse(c, why, Some(&family.id), false)?);
+            return Err(invalid(why));
         }
         if let Some(s) = &scope {
             let granted: Vec<&str> = family.scope.split(' ').collect();
@@ -55,7 +53,7 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
         let (new_token, new_id) = super::new_secret()?;
         let facts = issue::facts(c, app, &client, &family, now)?;
         let response = issue::mint(app, &client, &family, &facts, None, Some(new_token), now)?;
-        let reused = store::write_tx(c, |c| -> Result<bool, OidcError> {
+        let raced = store::write_tx(c, |c| -> Result<bool, OidcError> {
             if !store::oidc::use_refresh(c, &id, now)? {
                 return Ok(true);
             }
@@ -65,9 +63,9 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
             store::audit::append(c, now, vec![e])?;
             Ok(false)
         })?;
-        if reused {
+        if raced {
             // Two redemptions raced: the loser is a second use.
-            return Err(refuse(c, "used before: the family is revoked", Some(&family.id), true)?);
+            return Err(reused(c, &family.id)?);
         }
         Ok(response)
     })
