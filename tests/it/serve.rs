@@ -59,7 +59,7 @@ both_backends! {
         let (_, app) = start(db.config()).await;
         drop(app);
         let first = kids(&db);
-        assert_eq!(first.len(), 2, "one ES256 and one EdDSA key");
+        assert_eq!(first.len(), 3, "one ES256, one EdDSA and one RS256 key");
         let (_, app) = start(db.config()).await;
         drop(app);
         assert_eq!(kids(&db), first, "a restart generates nothing");
