@@ -33,6 +33,12 @@ pub struct OidcConfig {
     /// Seconds between reloads of the signing keys from the database, so a rotation made by
     /// `tobira keys rotate` (or on another node) takes effect.
     pub key_reload_seconds: u64,
+    /// Seconds between runs of the back-channel logout delivery (a session ended → the systems told).
+    pub backchannel_every_seconds: u64,
+    /// Limit for one back-channel logout request to a business system.
+    pub backchannel_timeout_seconds: u64,
+    /// PEM file of the CA(s) that sign the business systems' certificates ("" = the system's trust store).
+    pub backchannel_ca_file: String,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -172,7 +178,7 @@ impl Default for Config {
                 timeout_seconds: 30,
                 page_size: 500,
             },
-            oidc: OidcConfig { key_reload_seconds: 60 },
+            oidc: OidcConfig { key_reload_seconds: 60, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
         }
     }
 }

@@ -71,3 +71,20 @@ pub fn spawn_key_reload(app: App) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+/// Delivers back-channel logouts every `oidc.backchannel_every_seconds` (one node per round, by lease).
+pub fn spawn_backchannel_logout(app: App) -> Result<tokio::task::JoinHandle<()>, super::AppError> {
+    let http = super::oidc::backchannel::http_client(&app)?;
+    let every = app.config.oidc.backchannel_every_seconds.max(1);
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    Ok(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = super::oidc::backchannel::run_once(&app, &http, &node).await {
+                tracing::error!(job = super::oidc::backchannel::JOB, error = %e, "back-channel logout round failed");
+            }
+        }
+    }))
+}

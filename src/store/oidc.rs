@@ -5,7 +5,7 @@
 //! and a refresh token are marked used by a conditional UPDATE, so two racing redemptions cannot both
 //! succeed; families are revoked, never deleted.
 
-use super::schema::{accounts, auth_codes, client_secrets, people, person_departments, departments, refresh_tokens, revoked_tokens, sessions, token_families};
+use super::schema::{accounts, auth_codes, client_assertions, client_secrets, people, person_departments, departments, refresh_tokens, revoked_tokens, sessions, token_families};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -20,6 +20,18 @@ pub fn set_secret(conn: &mut DbConnection, client_id: &str, digest: &str, by: &s
         .values((client_secrets::client_id.eq(client_id), client_secrets::digest.eq(digest), client_secrets::created_at.eq(now), client_secrets::created_by.eq(by)))
         .execute(conn)?;
     Ok(())
+}
+
+/// Records a client assertion's id; false when it was used before (a replay). Expired ids go.
+pub fn use_assertion(conn: &mut DbConnection, jti: &str, client_id: &str, expires_at: i64, now: i64) -> Result<bool, StoreError> {
+    diesel::delete(client_assertions::table.filter(client_assertions::expires_at.le(now))).execute(conn)?;
+    if client_assertions::table.find(jti).count().get_result::<i64>(conn)? > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(client_assertions::table)
+        .values((client_assertions::jti.eq(jti), client_assertions::client_id.eq(client_id), client_assertions::expires_at.eq(expires_at)))
+        .execute(conn)?;
+    Ok(true)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -190,4 +202,34 @@ pub fn subject(conn: &mut DbConnection, account_id: &str) -> Result<Option<tobir
         department_name: department.map(|d| d.1),
         mail,
     }))
+}
+
+/// Families of `clients` whose sign-in has ended (the family revoked, the session ended or past its
+/// end, the account no longer active) and whose system has not been told yet, oldest first.
+pub fn logout_due(conn: &mut DbConnection, clients: &[String], now: i64, limit: i64) -> Result<Vec<Family>, StoreError> {
+    if clients.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(token_families::table
+        .inner_join(sessions::table)
+        .inner_join(accounts::table)
+        .filter(token_families::client_id.eq_any(clients))
+        .filter(token_families::logout_sent_at.is_null())
+        .filter(
+            token_families::revoked_at
+                .is_not_null()
+                .or(sessions::revoked_at.is_not_null())
+                .or(sessions::expires_at.le(now))
+                .or(accounts::status.ne(tobira_domain::rbac::AccountStatus::Active.as_str())),
+        )
+        .order(token_families::created_at.asc())
+        .limit(limit)
+        .select(Family::as_select())
+        .load(conn)?)
+}
+
+/// Records that the system was told (or that telling it was given up).
+pub fn mark_logout_sent(conn: &mut DbConnection, ids: &[String], now: i64) -> Result<(), StoreError> {
+    diesel::update(token_families::table.filter(token_families::id.eq_any(ids))).set(token_families::logout_sent_at.eq(now)).execute(conn)?;
+    Ok(())
 }

@@ -277,6 +277,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_assertions (jti) {
+        jti -> Text,
+        client_id -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
     auth_codes (id) {
         id -> Text,
         client_id -> Text,
@@ -338,5 +346,5 @@ diesel::joinable!(token_families -> sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
-    account_lockouts, source_throttles, auth_challenges, client_secrets, auth_codes, token_families, refresh_tokens, revoked_tokens,
+    account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, auth_codes, token_families, refresh_tokens, revoked_tokens,
 );

@@ -301,3 +301,93 @@ both_backends! {
         assert_eq!(op.s.audit_count("auth.sign_out", None).await, 1);
     }
 }
+
+both_backends! {
+    async fn r_lc_03_systems_are_told_when_a_sign_in_ends(db: TestDb) {
+        let op = oidc_rp::start_tuned(&db, |c| c.oidc.backchannel_every_seconds = 1).await;
+        let (rp, _) = op.rp("t-bunsho", CB).await;
+        let leaver = op.person("bcl-nanako", "100701", &["bunsho.user"]).await;
+        let p = request(&rp, &["openid"], &[]);
+        let b = browse(&op, &op.s.client(), &p, "bcl-nanako", None).await;
+        let (tokens, _) = redeem(&op, &rp, p, &b).await;
+        let sid = payload(&tokens.id_token().unwrap().to_string())["sid"].as_str().unwrap().to_string();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert!(op.logouts.lock().unwrap().is_empty(), "nothing is sent while the sign-in lasts");
+        // The HR sync disables a leaver: the system hears of it within a round or two.
+        op.set_status(&leaver, AccountStatus::Disabled).await;
+        let body = wait_for_logout(&op, 1).await;
+        let token = param(&format!("http://x/?{body}"), "logout_token").expect("a logout_token form field");
+        let (header, claims) = op.s.app.keys.verify(&token).expect("signed by tobira");
+        assert_eq!(header["typ"], "logout+jwt");
+        assert_eq!((claims["aud"].as_str(), claims["sub"].as_str(), claims["sid"].as_str()), (Some("t-bunsho"), Some(leaver.as_str()), Some(sid.as_str())));
+        assert!(claims["events"].get("http://schemas.openid.net/event/backchannel-logout").is_some());
+        assert!(claims.get("nonce").is_none(), "a logout token never carries a nonce");
+        // Told once, not every round.
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        assert_eq!(op.logouts.lock().unwrap().len(), 1);
+        assert_eq!(op.s.audit_count("oidc.backchannel_logout", None).await, 1);
+
+        // A sign-out is told the same way.
+        op.person("bcl-hachiro", "100702", &["bunsho.user"]).await;
+        let c = op.s.client();
+        let p = request(&rp, &["openid"], &[]);
+        let b = browse(&op, &c, &p, "bcl-hachiro", None).await;
+        redeem(&op, &rp, p, &b).await;
+        c.get("/account").await;
+        assert_eq!(c.post("/signout", &[]).await.status, 303);
+        wait_for_logout(&op, 2).await;
+    }
+}
+
+/// Waits (at most 10 s) until the test system has received `n` back-channel logouts; the last body.
+async fn wait_for_logout(op: &Op, n: usize) -> String {
+    for _ in 0..100 {
+        if let Some(b) = op.logouts.lock().unwrap().get(n - 1) {
+            return b.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no back-channel logout #{n} within 10 s")
+}
+
+both_backends! {
+    async fn private_key_jwt_assertions_are_checked_and_good_once(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        let token_url = format!("{}/oauth/token", op.issuer);
+        let now = op.s.clock_ms() / 1000;
+        let send = |a: String, extra: Vec<(&'static str, String)>| {
+            let (op, url) = (&op, token_url.clone());
+            async move {
+                let mut form = vec![("grant_type", "client_credentials".to_string()), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()), ("client_assertion", a)];
+                form.extend(extra);
+                let res = op.http.post(url).form(&form).send().await.unwrap();
+                let status = res.status().as_u16();
+                (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+            }
+        };
+        let good = oidc_rp::assertion(&op.job_key, "t-keyjob", &token_url, now + 60, "jti-1");
+        let (status, body) = send(good.clone(), vec![]).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(payload(body["access_token"].as_str().unwrap())["sub"], "client:t-keyjob");
+        assert_eq!(send(good, vec![]).await.1["error"], "invalid_client", "an assertion is good once");
+        // The issuer as audience is accepted too (OIDC Core §9).
+        assert_eq!(send(oidc_rp::assertion(&op.job_key, "t-keyjob", &op.issuer, now + 60, "jti-2"), vec![]).await.0, 200);
+        let refused = [
+            oidc_rp::assertion(&op.job_key, "t-keyjob", "https://elsewhere.example/token", now + 60, "jti-3"),
+            oidc_rp::assertion(&op.job_key, "t-keyjob", &token_url, now - 5, "jti-4"),
+            oidc_rp::assertion(&op.job_key, "t-keyjob", &token_url, now + 3600, "jti-5"),
+            oidc_rp::assertion(&oidc_rp::new_ec_key(), "t-keyjob", &token_url, now + 60, "jti-6"),
+            oidc_rp::assertion(&op.job_key, "t-batch", &token_url, now + 60, "jti-7"),
+        ];
+        for (i, a) in refused.into_iter().enumerate() {
+            let (status, body) = send(a, vec![]).await;
+            assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "case {i}");
+        }
+        let both = oidc_rp::assertion(&op.job_key, "t-keyjob", &token_url, now + 60, "jti-8");
+        assert_eq!(send(both, vec![("client_secret", "x".into())]).await.1["error"], "invalid_request");
+        assert!(op.s.audit_count("client.auth_failed", None).await >= 6);
+        let policy = op.s.app.policy.clone();
+        let secret = op.s.app.db(move |c| Ok(tobira::app::oidc::new_client_secret(c, &policy, "t-keyjob", "operator:test", 0).is_err())).await.unwrap();
+        assert!(secret, "a key client has no secret to generate");
+    }
+}

@@ -9,7 +9,8 @@ use crate::support::TestDb;
 use crate::web::{self, totp_code, Client, Server};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreTokenResponse};
 use openidconnect::{AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse};
-use std::sync::Arc;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use std::sync::{Arc, Mutex};
 use tobira::app::clock::FixedClock;
 use tobira::store::{self, accounts::Grant, org::{Department, Person}};
 use tobira_domain::rbac::GrantSource;
@@ -27,6 +28,7 @@ name = "test: document management"
 grants = ["authorization_code", "refresh_token"]
 redirect_uris = ["http://localhost:9/cb"]
 post_logout_redirect_uris = ["http://localhost:9/bye"]
+backchannel_logout_uri = "http://127.0.0.1:{BCL}/backchannel"
 access_token_alg = "EdDSA"
 
 [[clients]]
@@ -43,6 +45,15 @@ system = "zeimu"
 name = "test: tax batch"
 grants = ["client_credentials"]
 owner = "900021"
+
+[[clients]]
+id = "t-keyjob"
+system = "zeimu"
+name = "test: a batch job with its own key"
+auth_method = "private_key_jwt"
+grants = ["client_credentials"]
+owner = "900021"
+jwks = { keys = [ { kty = "EC", crv = "P-256", kid = "job-1", alg = "ES256", use = "sig", x = "{JWK_X}", y = "{JWK_Y}" } ] }
 
 [[clients]]
 id = "t-bunsho-batch"
@@ -62,19 +73,61 @@ owner = "900031"
 
 pub struct Op {
     pub s: Server,
+    /// Bodies of the back-channel logout requests the test system received.
+    pub logouts: Arc<Mutex<Vec<String>>>,
+    /// The private key of the `private_key_jwt` test client.
+    pub job_key: Arc<EcdsaKeyPair>,
     pub issuer: String,
     pub http: openidconnect::reqwest::Client,
     _policy: tempfile::TempDir,
 }
 
+/// A business system's back-channel logout endpoint: a plain HTTP listener that keeps each request
+/// body and answers 200.
+fn catcher() -> (u16, Arc<Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies: Arc<Mutex<Vec<String>>> = Default::default();
+    let keep = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let body = loop {
+                let Ok(n) = s.read(&mut chunk) else { break None };
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text[..end].lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))).unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Some(String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string());
+                    }
+                }
+            };
+            if let Some(b) = body {
+                keep.lock().unwrap().push(b);
+            }
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (port, bodies)
+}
+
 /// The test's copy of the example policy with the test clients.
-fn policy_dir() -> tempfile::TempDir {
+fn policy_dir(backchannel_port: u16, job_key: &EcdsaKeyPair) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(crate::support::repo_path("policies")).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
     }
-    std::fs::write(dir.path().join("test-clients.toml"), TEST_CLIENTS).unwrap();
+    let public = job_key.public_key().as_ref();
+    let clients = TEST_CLIENTS.replace("{BCL}", &backchannel_port.to_string()).replace("{JWK_X}", &b64(&public[1..33])).replace("{JWK_Y}", &b64(&public[33..]));
+    std::fs::write(dir.path().join("test-clients.toml"), clients).unwrap();
     dir
 }
 
@@ -85,7 +138,9 @@ pub async fn start(db: &TestDb) -> Op {
 
 /// [`start`], with `tune` adjusting the configuration first.
 pub async fn start_tuned(db: &TestDb, tune: impl FnOnce(&mut tobira::config::Config)) -> Op {
-    let policy = policy_dir();
+    let (bcl, logouts) = catcher();
+    let job_key = Arc::new(new_ec_key());
+    let policy = policy_dir(bcl, &job_key);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let clock = Arc::new(FixedClock::new(now));
@@ -98,7 +153,7 @@ pub async fn start_tuned(db: &TestDb, tune: impl FnOnce(&mut tobira::config::Con
     })
     .await;
     let http = openidconnect::reqwest::ClientBuilder::new().redirect(openidconnect::reqwest::redirect::Policy::none()).build().unwrap();
-    Op { issuer: s.base.clone(), s, http, _policy: policy }
+    Op { issuer: s.base.clone(), s, http, logouts, job_key, _policy: policy }
 }
 
 pub type Rp = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
@@ -263,4 +318,24 @@ pub fn payload(jwt: &str) -> serde_json::Value {
 
 pub fn access(tokens: &CoreTokenResponse) -> String {
     tokens.access_token().secret().clone()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn new_ec_key() -> EcdsaKeyPair {
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref()).unwrap()
+}
+
+/// A client assertion (RFC 7523) signed ES256 with `key`, as a batch job would make it.
+pub fn assertion(key: &EcdsaKeyPair, client: &str, aud: &str, exp: i64, jti: &str) -> String {
+    let header = serde_json::json!({ "alg": "ES256", "kid": "job-1", "typ": "JWT" });
+    let claims = serde_json::json!({ "iss": client, "sub": client, "aud": aud, "exp": exp, "iat": exp - 60, "jti": jti });
+    let signing = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let sig = key.sign(&aws_lc_rs::rand::SystemRandom::new(), signing.as_bytes()).unwrap();
+    format!("{signing}.{}", b64(sig.as_ref()))
 }

@@ -10,6 +10,13 @@ CREATE TABLE client_secrets (
     created_by TEXT NOT NULL
 );
 
+-- The ids (jti) of client assertions already used (private_key_jwt): each is good once (RFC 7523).
+CREATE TABLE client_assertions (
+    jti        TEXT PRIMARY KEY,
+    client_id  TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
 -- Authorization codes: good once, for one client, redirect URI and PKCE challenge.
 CREATE TABLE auth_codes (
     id             TEXT PRIMARY KEY,

@@ -7,7 +7,9 @@
 //! with the digest of its generated secret; errors carry the specifications' codes and never
 //! internal text.
 
+pub mod assertion;
 pub mod authorize;
+pub mod backchannel;
 pub mod client_credentials;
 pub mod code;
 pub mod introspect;
@@ -78,6 +80,8 @@ pub fn public_sid(session_id: &str) -> String {
 pub struct Credentials {
     pub client_id: Option<String>,
     pub secret: Option<String>,
+    /// A signed client assertion (`private_key_jwt`).
+    pub assertion: Option<String>,
     /// The method the credentials came by.
     pub method: Option<ClientAuth>,
 }
@@ -104,11 +108,23 @@ pub async fn authenticate<'p>(app: &'p App, creds: &Credentials, origin: &Origin
     if creds.method != Some(client.auth_method) {
         return fail("wrong authentication method").await;
     }
-    let Some(secret) = creds.secret.clone() else { return fail("no secret").await };
     let cid = id.to_string();
-    let stored = app.db(move |c| Ok(store::oidc::secret_digest(c, &cid)?)).await?;
-    if !stored.is_some_and(|d| constant_time_eq(d.as_bytes(), secret_digest(&secret).as_bytes())) {
-        return fail("wrong secret").await;
+    if client.auth_method == ClientAuth::PrivateKeyJwt {
+        let now = app.clock.now_ms();
+        let checked = creds.assertion.as_deref().ok_or("no assertion").and_then(|a| assertion::verify(app, client, a, now));
+        let (jti, exp) = match checked {
+            Ok(v) => v,
+            Err(why) => return fail(why).await,
+        };
+        if !app.db(move |c| Ok(store::write_tx(c, |c| store::oidc::use_assertion(c, &jti, &cid, exp, now))?)).await? {
+            return fail("the assertion was used before (replay)").await;
+        }
+    } else {
+        let Some(secret) = creds.secret.clone() else { return fail("no secret").await };
+        let stored = app.db(move |c| Ok(store::oidc::secret_digest(c, &cid)?)).await?;
+        if !stored.is_some_and(|d| constant_time_eq(d.as_bytes(), secret_digest(&secret).as_bytes())) {
+            return fail("wrong secret").await;
+        }
     }
     if !client.networks.is_empty() {
         let net = origin.ip.and_then(|ip| access::network_of(&app.policy, ip)).map(|n| n.id.get_ref().as_str());

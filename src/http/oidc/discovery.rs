@@ -6,6 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 use tobira_domain::oidc::{acr_values_supported, SCOPES};
 
+const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "private_key_jwt"];
+const ASSERTION_ALGS: [&str; 4] = ["ES256", "EdDSA", "RS256", "PS256"];
+
 pub async fn configuration(app: web::Data<App>) -> HttpResponse {
     let iss = issuer(&app);
     let url = |p: &str| format!("{iss}{p}");
@@ -23,9 +26,14 @@ pub async fn configuration(app: web::Data<App>) -> HttpResponse {
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256", "EdDSA", "RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": SCOPES,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "sid", "name", "name#ja-Kana-JP", "name#ja-Hani-JP", "preferred_username", "employee_number", "department", "email", "email_verified", "roles"],

@@ -11,7 +11,7 @@ mod discovery;
 mod endpoints;
 mod token;
 
-use crate::app::oidc::{Credentials, OidcError};
+use crate::app::oidc::{assertion, Credentials, OidcError};
 use crate::http::error::ApiError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -92,11 +92,26 @@ pub fn credentials(req: &HttpRequest, form: &HashMap<String, String>) -> Result<
             if form.get("client_id").is_some_and(|f| *f != id) {
                 return Err(OAuthError::new(ErrorCode::InvalidRequest, "client_id differs from the authenticated client"));
             }
-            Ok(Credentials { client_id: Some(id), secret: Some(pct_decode(secret)), method: Some(ClientAuth::ClientSecretBasic) })
+            Ok(Credentials { client_id: Some(id), secret: Some(pct_decode(secret)), assertion: None, method: Some(ClientAuth::ClientSecretBasic) })
+        }
+        None if form.contains_key("client_assertion") => {
+            if form.contains_key("client_secret") {
+                return Err(OAuthError::new(ErrorCode::InvalidRequest, "use one client authentication method"));
+            }
+            if form.get("client_assertion_type").map(String::as_str) != Some(assertion::ASSERTION_TYPE) {
+                return Err(OAuthError::new(ErrorCode::InvalidRequest, "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
+            }
+            let assertion = form.get("client_assertion").cloned().unwrap_or_default();
+            let claimed = assertion::claimed_client(&assertion);
+            if form.get("client_id").is_some_and(|f| Some(f) != claimed.as_ref()) {
+                return Err(OAuthError::new(ErrorCode::InvalidRequest, "client_id differs from the assertion's issuer"));
+            }
+            Ok(Credentials { client_id: claimed, secret: None, assertion: Some(assertion), method: Some(ClientAuth::PrivateKeyJwt) })
         }
         None => Ok(Credentials {
             client_id: form.get("client_id").cloned(),
             secret: form.get("client_secret").cloned(),
+            assertion: None,
             method: form.contains_key("client_secret").then_some(ClientAuth::ClientSecretPost),
         }),
     }
