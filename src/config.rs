@@ -33,6 +33,9 @@ pub struct OidcConfig {
     /// Seconds between reloads of the signing keys from the database, so a rotation made by
     /// `tobira keys rotate` (or on another node) takes effect.
     pub key_reload_seconds: u64,
+    /// Seconds a node remembers a client's secret digest (0 = read it for every request). A new
+    /// secret works at once; a replaced one may keep working this long.
+    pub client_cache_seconds: u64,
     /// Seconds between runs of the back-channel logout delivery (a session ended → the systems told).
     pub backchannel_every_seconds: u64,
     /// Limit for one back-channel logout request to a business system.
@@ -178,7 +181,7 @@ impl Default for Config {
                 timeout_seconds: 30,
                 page_size: 500,
             },
-            oidc: OidcConfig { key_reload_seconds: 60, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
+            oidc: OidcConfig { key_reload_seconds: 60, client_cache_seconds: 5, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
         }
     }
 }

@@ -65,6 +65,10 @@ pub struct App {
     pub webauthn: Arc<webauthn_rs::Webauthn>,
     /// Token signing keys (the newest of each algorithm signs; retired ones stay published).
     pub keys: Arc<crate::crypto::jwt::KeyRing>,
+    /// Client secret digests, remembered for `oidc.client_cache_seconds`.
+    pub secrets: Arc<oidc::secrets::SecretCache>,
+    /// Batched checks of presented tokens' standing (revocation, account, session).
+    pub standing: oidc::standing::StandingChecker,
 }
 
 impl App {

@@ -17,6 +17,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair, UnparsedPublicKey};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use serde_json::{json, Value};
+use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -57,7 +58,14 @@ pub enum JwtError {
 
 pub struct KeyRing {
     ring: RwLock<Ring>,
+    /// Tokens whose signature verified, by SHA-256 of the token: a signature never stops verifying
+    /// under a key that is still published, so checking it again is wasted work (introspection
+    /// sees the same token many times). Emptied when the keys change, and when it is full.
+    verified: RwLock<HashMap<[u8; 32], Arc<(Value, Value)>>>,
 }
+
+/// Most verified tokens remembered before the cache starts afresh.
+const VERIFIED_MAX: usize = 65_536;
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,7 +129,7 @@ impl KeyRing {
     /// A ring from the stored keys: the newest unretired key of each algorithm signs; keys retired
     /// less than `publish_after_retire_ms` ago stay published.
     pub fn load(rows: &[KeyRow], master: &MasterKey, now: i64, publish_after_retire_ms: i64) -> Result<KeyRing, CryptoError> {
-        let ring = KeyRing { ring: RwLock::new(Ring::default()) };
+        let ring = KeyRing { ring: RwLock::new(Ring::default()), verified: RwLock::new(HashMap::new()) };
         ring.reload(rows, master, now, publish_after_retire_ms)?;
         Ok(ring)
     }
@@ -147,6 +155,7 @@ impl KeyRing {
         }
         next.jwks = Arc::new(json!({ "keys": keys }).to_string());
         *self.ring.write().expect("key ring lock") = next;
+        self.verified.write().expect("verified cache lock").clear();
         Ok(())
     }
 
@@ -178,6 +187,20 @@ impl KeyRing {
     /// Verifies a token signed by one of the published keys; returns its header and claims. Claims
     /// (expiry, audience) are the caller's to check.
     pub fn verify(&self, token: &str) -> Result<(Value, Value), JwtError> {
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        if let Some(hit) = self.verified.read().expect("verified cache lock").get(&digest) {
+            return Ok((hit.0.clone(), hit.1.clone()));
+        }
+        let (header, claims) = self.verify_signature(token)?;
+        let mut cache = self.verified.write().expect("verified cache lock");
+        if cache.len() >= VERIFIED_MAX {
+            cache.clear();
+        }
+        cache.insert(digest, Arc::new((header.clone(), claims.clone())));
+        Ok((header, claims))
+    }
+
+    fn verify_signature(&self, token: &str) -> Result<(Value, Value), JwtError> {
         let mut parts = token.splitn(3, '.');
         let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else { return Err(JwtError::Malformed) };
         if token.len() > 16 * 1024 || s.contains('.') {

@@ -145,10 +145,6 @@ pub fn revoke_access_token(conn: &mut DbConnection, jti: &str, client_id: &str, 
     Ok(())
 }
 
-pub fn access_token_revoked(conn: &mut DbConnection, jti: &str) -> Result<bool, StoreError> {
-    Ok(revoked_tokens::table.find(jti).count().get_result::<i64>(conn)? > 0)
-}
-
 /// What introspection needs about a person's token, in one query: the family's revocation, the
 /// account's status and expiry, and the session's end.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -159,6 +155,28 @@ pub struct Standing {
     pub account_expires_at: Option<i64>,
     pub session_revoked: Option<i64>,
     pub session_expires_at: i64,
+}
+
+/// Which of `jtis` are revoked (one query for a batch of introspections).
+pub fn revoked_among(conn: &mut DbConnection, jtis: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+    if jtis.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(revoked_tokens::table.filter(revoked_tokens::jti.eq_any(jtis)).select(revoked_tokens::jti).load::<String>(conn)?.into_iter().collect())
+}
+
+/// [`standing`] for a batch of families, by family id.
+pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::collections::HashMap<String, Standing>, StoreError> {
+    if families.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(String, Standing)> = token_families::table
+        .inner_join(accounts::table)
+        .inner_join(sessions::table)
+        .filter(token_families::id.eq_any(families))
+        .select((token_families::id, (token_families::revoked_at, token_families::expires_at, accounts::status, accounts::expires_at, sessions::revoked_at, sessions::expires_at)))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 pub fn standing(conn: &mut DbConnection, family_id: &str) -> Result<Option<Standing>, StoreError> {

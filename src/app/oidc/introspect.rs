@@ -6,6 +6,7 @@
 //! the answer is `{"active": false}`, as for a token that does not exist.
 
 use super::{issuer, person_standing, OidcError};
+use super::standing::{Question, Standing};
 use crate::app::signin::token_digest;
 use crate::app::{App, AppError};
 use crate::store;
@@ -34,21 +35,11 @@ pub async fn check_access_token(app: &App, token: &str) -> Result<Result<Value, 
     }
     let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default().to_string();
     let family = claims.get("fam").and_then(Value::as_str).map(str::to_string);
-    let verdict = app
-        .db(move |c| {
-            if store::oidc::access_token_revoked(c, &jti)? {
-                return Ok(Some(Inactive::Revoked));
-            }
-            let Some(f) = family else { return Ok(None) };
-            Ok(match store::oidc::standing(c, &f)? {
-                None => Some(Inactive::Invalid),
-                Some(s) => person_standing(&s, now).err().map(|_| Inactive::PersonGone),
-            })
-        })
-        .await?;
-    Ok(match verdict {
-        Some(v) => Err(v),
-        None => Ok(claims),
+    Ok(match app.standing.check(Question { jti, family }).await? {
+        Standing::Good => Ok(claims),
+        Standing::Revoked => Err(Inactive::Revoked),
+        Standing::Unknown => Err(Inactive::Invalid),
+        Standing::PersonGone => Err(Inactive::PersonGone),
     })
 }
 

@@ -18,6 +18,8 @@ pub mod keys;
 pub mod logout;
 pub mod refresh;
 pub mod revoke;
+pub mod secrets;
+pub mod standing;
 pub mod token;
 pub mod userinfo;
 
@@ -31,7 +33,6 @@ use tobira_domain::authn::access;
 use tobira_domain::oidc::{ErrorCode, OAuthError};
 use tobira_domain::policy::{Client, ClientAuth};
 use tobira_domain::rbac::AccountStatus;
-use tobira_domain::time_util::constant_time_eq;
 
 /// A refusal in the specification's terms, or a failure of tobira itself.
 #[derive(Debug, thiserror::Error)]
@@ -120,9 +121,8 @@ pub async fn authenticate<'p>(app: &'p App, creds: &Credentials, origin: &Origin
             return fail("the assertion was used before (replay)").await;
         }
     } else {
-        let Some(secret) = creds.secret.clone() else { return fail("no secret").await };
-        let stored = app.db(move |c| Ok(store::oidc::secret_digest(c, &cid)?)).await?;
-        if !stored.is_some_and(|d| constant_time_eq(d.as_bytes(), secret_digest(&secret).as_bytes())) {
+        let Some(secret) = creds.secret.as_deref() else { return fail("no secret").await };
+        if !secrets::check(app, &cid, secret).await? {
             return fail("wrong secret").await;
         }
     }
