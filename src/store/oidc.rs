@@ -5,7 +5,7 @@
 //! and a refresh token are marked used by a conditional UPDATE, so two racing redemptions cannot both
 //! succeed; families are revoked, never deleted.
 
-use super::schema::{accounts, auth_codes, client_assertions, client_secrets, people, person_departments, departments, refresh_tokens, revoked_tokens, sessions, token_families};
+use super::schema::{account_lockouts, accounts, auth_codes, client_assertions, client_secrets, people, person_departments, departments, refresh_tokens, revoked_tokens, sessions, token_families};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -155,6 +155,37 @@ pub struct Standing {
     pub account_expires_at: Option<i64>,
     pub session_revoked: Option<i64>,
     pub session_expires_at: i64,
+    pub locked_at: Option<i64>,
+    pub locked_until: Option<i64>,
+}
+
+impl Standing {
+    /// Whether the account is locked at `now` (R-AU-11): a locked account gets no tokens.
+    pub fn locked(&self, now: i64) -> bool {
+        self.locked_at.is_some() && self.locked_until.is_none_or(|u| u > now)
+    }
+}
+
+/// Whether the account is locked at `now` (read without taking the row lock).
+pub fn locked_now(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<bool, StoreError> {
+    let row: Option<(Option<i64>, Option<i64>)> =
+        account_lockouts::table.find(account_id).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
+    Ok(row.is_some_and(|(at, until)| at.is_some() && until.is_none_or(|u| u > now)))
+}
+
+/// The columns of a [`Standing`].
+#[diesel::dsl::auto_type]
+fn standing_columns() -> _ {
+    (
+        token_families::revoked_at,
+        token_families::expires_at,
+        accounts::status,
+        accounts::expires_at,
+        sessions::revoked_at,
+        sessions::expires_at,
+        account_lockouts::locked_at.nullable(),
+        account_lockouts::locked_until.nullable(),
+    )
 }
 
 /// Which of `jtis` are revoked (one query for a batch of introspections).
@@ -171,20 +202,20 @@ pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::co
         return Ok(Default::default());
     }
     let rows: Vec<(String, Standing)> = token_families::table
-        .inner_join(accounts::table)
+        .inner_join(accounts::table.left_join(account_lockouts::table))
         .inner_join(sessions::table)
         .filter(token_families::id.eq_any(families))
-        .select((token_families::id, (token_families::revoked_at, token_families::expires_at, accounts::status, accounts::expires_at, sessions::revoked_at, sessions::expires_at)))
+        .select((token_families::id, standing_columns()))
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
 
 pub fn standing(conn: &mut DbConnection, family_id: &str) -> Result<Option<Standing>, StoreError> {
     Ok(token_families::table
-        .inner_join(accounts::table)
+        .inner_join(accounts::table.left_join(account_lockouts::table))
         .inner_join(sessions::table)
         .filter(token_families::id.eq(family_id))
-        .select((token_families::revoked_at, token_families::expires_at, accounts::status, accounts::expires_at, sessions::revoked_at, sessions::expires_at))
+        .select(standing_columns())
         .first(conn)
         .optional()?)
 }

@@ -340,6 +340,7 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> token_families (family_id));
+diesel::joinable!(account_lockouts -> accounts (account_id));
 diesel::joinable!(token_families -> accounts (account_id));
 diesel::joinable!(token_families -> sessions (session_id));
 

@@ -391,3 +391,26 @@ both_backends! {
         assert!(secret, "a key client has no secret to generate");
     }
 }
+
+both_backends! {
+    async fn r_au_11_a_locked_account_gets_no_tokens(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        let (rp, secret) = op.rp("t-bunsho", CB).await;
+        let account = op.person("lock-kuro", "100801", &["bunsho.user"]).await;
+        let c = op.s.client();
+        let p = request(&rp, &["openid"], &[]);
+        let b = browse(&op, &c, &p, "lock-kuro", None).await;
+        let (tokens, _) = redeem(&op, &rp, p, &b).await;
+        assert_eq!(op.introspect("t-bunsho", &secret, &access(&tokens)).await["active"], true);
+        // Someone guessing the password locks the account: its live session's tokens stop too.
+        let (id, now) = (account.clone(), op.s.clock_ms());
+        op.s.app
+            .db(move |c| Ok(tobira::store::throttle::put_lock_state(c, &id, &tobira_domain::authn::lockout::LockState { failures: 10, locked_at: Some(now), locked_until: None }, now)?))
+            .await
+            .unwrap();
+        assert_eq!(op.introspect("t-bunsho", &secret, &access(&tokens)).await["active"], false);
+        assert_eq!(refresh(&op, "t-bunsho", &secret, tokens.refresh_token().unwrap().secret()).await.1["error"], "invalid_grant");
+        let again = browse(&op, &c, &request(&rp, &["openid"], &[]), "lock-kuro", None).await;
+        assert_eq!(param(&again, "error").as_deref(), Some("access_denied"), "no new code for the live session: {again}");
+    }
+}

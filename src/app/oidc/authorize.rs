@@ -130,12 +130,23 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
             let ev = origin.event(cur.account.login_id.clone(), "oidc.code_issued", target(&cur.account.login_id)).with_details(json!({
                 "client": req.client_id, "scope": row.scope, "kinds": cur.kinds.len(), "network": cur.network,
             }));
-            app.db(move |c| store::write_tx(c, |c| {
-                store::oidc::insert_code(c, &row)?;
-                store::audit::append(c, now, vec![ev])?;
-                Ok(())
-            }))
-            .await?;
+            let issued = app
+                .db(move |c| {
+                    store::write_tx(c, |c| {
+                        if store::oidc::locked_now(c, &row.account_id, now)? {
+                            return Ok(false);
+                        }
+                        store::oidc::insert_code(c, &row)?;
+                        store::audit::append(c, now, vec![ev])?;
+                        Ok(true)
+                    })
+                })
+                .await?;
+            if !issued {
+                let e = OAuthError::new(tobira_domain::oidc::ErrorCode::AccessDenied, "the account is locked (R-AU-11)");
+                refused(app, origin, &req.client_id, Some(&cur.account.login_id), &e).await?;
+                return Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)));
+            }
             let mut params = vec![("code", code.as_str())];
             if let Some(s) = req.state.as_deref() {
                 params.push(("state", s));

@@ -57,7 +57,7 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
         }
         let account = store::accounts::by_id(c, &code.account_id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the code is not valid"))?;
         let sess = store::sessions::by_id(c, &code.session_id)?.filter(|s| s.revoked_at.is_none() && s.expires_at > now);
-        let usable = session::usable(&account, now).is_ok();
+        let usable = session::usable(&account, now).is_ok() && !store::oidc::locked_now(c, &account.id, now)?;
         let Some(sess) = sess.filter(|_| usable) else {
             return Err(err(ErrorCode::InvalidGrant, "the sign-in behind the code has ended"));
         };

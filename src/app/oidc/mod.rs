@@ -164,6 +164,9 @@ pub fn person_standing(s: &store::oidc::Standing, now: i64) -> Result<(), &'stat
     if AccountStatus::parse(&s.account_status) != Some(AccountStatus::Active) || s.account_expires_at.is_some_and(|e| e <= now) {
         return Err("account_unavailable");
     }
+    if s.locked(now) {
+        return Err("account_locked");
+    }
     if s.session_revoked.is_some() || s.session_expires_at <= now {
         return Err("session_ended");
     }
