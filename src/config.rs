@@ -106,6 +106,15 @@ pub struct CryptoConfig {
     /// The 32-byte master key that encrypts signing keys and secrets at rest; "" = `DATA_DIR/master.key`,
     /// created on first start. Nodes sharing one PostgreSQL database need the same key.
     pub master_key_file: String,
+    /// Password hashes (argon2id) computed at once; 0 = one per CPU core.
+    pub argon2_concurrency: usize,
+}
+
+impl CryptoConfig {
+    /// The number of argon2 computations allowed at once.
+    pub fn argon2_slots(&self) -> usize {
+        if self.argon2_concurrency > 0 { self.argon2_concurrency } else { std::thread::available_parallelism().map_or(2, |n| n.get()) }
+    }
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -171,7 +180,7 @@ impl Default for Config {
             },
             log: LogConfig { level: "info".into(), format: LogFormat::Json },
             audit: AuditConfig { batch_max: 512, export_file: String::new(), syslog_socket: String::new() },
-            crypto: CryptoConfig { master_key_file: String::new() },
+            crypto: CryptoConfig { master_key_file: String::new(), argon2_concurrency: 0 },
             directory: DirectoryConfig {
                 url: String::new(),
                 bind_dn: String::new(),

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod bootstrap;
 pub mod clock;
 pub mod contract;
+pub mod hashing;
 pub mod keys;
 pub mod oidc;
 pub mod policy;
@@ -69,6 +70,8 @@ pub struct App {
     pub secrets: Arc<oidc::secrets::SecretCache>,
     /// Batched checks of presented tokens' standing (revocation, account, session).
     pub standing: oidc::standing::StandingChecker,
+    /// The threads that do argon2 work (`crypto.argon2_concurrency`).
+    pub argon2: Arc<hashing::HashPool>,
 }
 
 impl App {

@@ -22,8 +22,23 @@ pub async fn throttle(app: &App, origin: &Origin) -> Result<(), AppError> {
     let Some(ip) = origin.ip_text() else { return Ok(()) };
     let (rule, now) = (app.policy.lockout.per_source.clone(), app.clock.now_ms());
     let delay = app.db(move |c| Ok(store::throttle::source_state(c, &ip)?.delay_ms(&rule, now))).await?;
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(u64::from(delay))).await;
+    wait(delay).await;
+    Ok(())
+}
+
+/// Sleeps a throttling delay (milliseconds).
+pub async fn wait(delay_ms: u32) {
+    if delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(u64::from(delay_ms))).await;
+    }
+}
+
+/// Settles a successful attempt inside the caller's write transaction (the one that opens the
+/// session): the failure count goes back to zero.
+pub fn settle_success_in(c: &mut store::DbConnection, account_id: &str, now: i64) -> Result<(), AppError> {
+    let state = store::throttle::lock_state(c, account_id)?;
+    if state != Default::default() {
+        store::throttle::put_lock_state(c, account_id, &state.settle(true), now)?;
     }
     Ok(())
 }

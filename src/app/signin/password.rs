@@ -27,43 +27,65 @@ fn dummy_hash(policy: &Policy) -> Result<&'static str, AppError> {
     Ok(DUMMY.get_or_init(|| h))
 }
 
-async fn verify(phc: String, candidate: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || pw::verify(&candidate, &phc)).await.map_err(|e| AppError::Task(e.to_string()))
+/// Runs argon2 work on the hashing pool (`app::hashing`).
+async fn argon2<T: Send + 'static>(app: &App, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    app.argon2.run(f).await
+}
+
+async fn verify(app: &App, phc: String, candidate: String) -> Result<bool, AppError> {
+    argon2(app, move || pw::verify(&candidate, &phc)).await
 }
 
 /// Signs in with login ID and password. Returns the session cookie value.
 pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin) -> Result<String, SigninError> {
-    attempts::throttle(app, origin).await?;
     let login = login_id.trim().to_string();
-    let found = {
-        let login = login.clone();
+    // One read for the source's throttle delay and the account (a sign-in is a handful of database
+    // round trips around one argon2 verify; each one counts at 2 cores).
+    let (delay, found) = {
+        let (login, ip, rule, now) = (login.clone(), origin.ip_text(), app.policy.lockout.per_source.clone(), app.clock.now_ms());
         app.db(move |c| {
-            let Some(a) = store::accounts::by_login_id(c, &login)? else { return Ok(None) };
+            let delay = match &ip {
+                Some(ip) => store::throttle::source_state(c, ip)?.delay_ms(&rule, now),
+                None => 0,
+            };
+            let Some(a) = store::accounts::by_login_id(c, &login)? else { return Ok((delay, None)) };
             let hash = store::accounts::password(c, &a.id)?.map(|(h, _)| h);
-            Ok(Some((a, hash)))
+            Ok((delay, Some((a, hash))))
         })
         .await?
     };
+    attempts::wait(delay).await;
     let Some((account, Some(hash))) = found else {
-        verify(dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
+        verify(app, dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
         attempts::source_failed(app, origin).await?;
         super::record_failure(app, origin, None, "password", "wrong").await?;
         return Err(SigninError::Invalid);
     };
     let claim = attempts::claim(app, &account, origin, "password").await?;
-    let ok = verify(hash, password.to_string()).await?;
-    attempts::settle(app, &account, origin, "password", claim, ok).await?;
+    let ok = verify(app, hash, password.to_string()).await?;
+    let now = app.clock.now_ms();
+    let usable = session::usable(&account, now);
+    if !ok || usable.is_err() {
+        attempts::settle(app, &account, origin, "password", claim, ok).await?;
+    }
     if !ok {
         return Err(SigninError::Invalid);
     }
-    let now = app.clock.now_ms();
-    if let Err(e) = session::usable(&account, now) {
+    if let Err(e) = usable {
         super::record_failure(app, origin, Some(&account.login_id), "password", "account_unavailable").await?;
         return Err(e);
     }
     let factor = ProvedFactor { method: Method::Password, credential: None, kinds: kinds_for(Method::Password, None, &[]), at: now };
     let (policy, origin) = (app.policy.clone(), origin.clone());
-    let (token, _) = app.db(move |c| store::write_tx(c, |c| session::create(c, &policy, &account, vec![factor], &origin, now))).await?;
+    // The success settles the claim in the session's own transaction: one write fewer per sign-in.
+    let (token, _) = app
+        .db(move |c| {
+            store::write_tx(c, |c| {
+                attempts::settle_success_in(c, &account.id, now)?;
+                session::create(c, &policy, &account, vec![factor], &origin, now)
+            })
+        })
+        .await?;
     Ok(token)
 }
 
@@ -138,7 +160,7 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
     };
     let claim = attempts::claim(app, &account, origin, "password_change").await?;
     let ok = match hash {
-        Some(h) => verify(h, current.to_string()).await?,
+        Some(h) => verify(app, h, current.to_string()).await?,
         None => false,
     };
     attempts::settle(app, &account, origin, "password_change", claim, ok).await?;
@@ -157,7 +179,7 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
     };
     let checked = {
         let (policy, account) = (policy.clone(), account.clone());
-        tokio::task::spawn_blocking(move || checked_hash(&policy, &account, &personal, &previous, &new)).await.map_err(|e| AppError::Task(e.to_string()))??
+        argon2(app, move || checked_hash(&policy, &account, &personal, &previous, &new)).await??
     };
     let hash = match checked {
         Ok(h) => h,
