@@ -33,7 +33,7 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
         check_csrf(req, None)?;
     }
     let cur = pages::current(req, app).await?;
-    match authz::authorize(&app.policy, cur.as_ref(), Need::Officer) {
+    match authz::authorize(&app.policy, cur.as_ref(), Need::Officer, app.clock.now_ms()) {
         Ok(_) => Ok(cur.expect("authorized means signed in")),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
         Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed ({d:?})"))),

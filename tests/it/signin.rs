@@ -275,3 +275,38 @@ both_backends! {
         assert_eq!(d.get("/account").await.location.as_deref(), Some("/account/enrol"), "the header was ignored: loopback is the office network");
     }
 }
+
+both_backends! {
+    async fn r_au_12_changing_factors_needs_a_recent_proof(db: TestDb) {
+        let s = web::start(&db, |_| {}).await;
+        s.account("shiro", PASSWORD, false, false).await;
+        let c = s.client();
+        assert_eq!(c.sign_in("shiro", PASSWORD).await.status, 303);
+        let secret = enrol_totp(&s, &c).await;
+        assert_eq!(c.get("/account/totp").await.status, 200, "just proved: a second factor may be added");
+        // Later in the same session (still inside its idle time-out) nothing was proved recently.
+        let window = i64::from(s.app.policy.signin.reauth_minutes);
+        s.advance_minutes(window + 1);
+        assert_eq!(c.get("/account").await.status, 200, "the session itself is fine");
+        assert_eq!(c.get("/account/enrol").await.location.as_deref(), Some("/signin/second?then=enrol"));
+        assert_eq!(c.get("/account/totp").await.location.as_deref(), Some("/signin/second?then=enrol"));
+        let ask = c.get("/signin/second?then=enrol").await;
+        assert!(ask.by_id("need").unwrap().contains("もう一度本人確認"), "{}", ask.body);
+        let totp_id = s.app.db(|conn| { let id = account_id(conn, "shiro"); Ok(tobira::store::credentials::totps_of(conn, &id)?[0].id.clone()) }).await.unwrap();
+        let removed = c.post("/account/credentials/remove", &[("id", &totp_id)]).await;
+        assert_eq!(removed.location.as_deref(), Some("/signin/second?then=account"), "removal is refused too");
+        assert_eq!(s.app.db(|conn| { let id = account_id(conn, "shiro"); Ok(tobira::store::credentials::second_factor_count(conn, &id)?) }).await.unwrap(), 1);
+        // Proving the TOTP again opens the way back to the enrolment page.
+        let code = totp_code(&secret, (s.clock_ms() / 1000) as u64);
+        let back = c.post("/signin/second/totp?then=enrol", &[("code", &code)]).await;
+        assert_eq!(back.location.as_deref(), Some("/account/enrol"));
+        assert_eq!(c.get("/account/totp").await.status, 200);
+        // Only the listed pages can be returned to.
+        assert_eq!(c.get("/signin/second?then=https://evil.example/").await.status, 200);
+        assert!(!c.get("/signin/second?then=https://evil.example/").await.body.contains("evil.example"));
+    }
+}
+
+fn account_id(conn: &mut tobira::store::DbConnection, login: &str) -> String {
+    tobira::store::accounts::by_login_id(conn, login).unwrap().unwrap().id
+}

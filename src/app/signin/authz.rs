@@ -17,6 +17,9 @@ pub enum Need {
     SignedIn,
     /// Enrolling a first second factor, or anything a full session may do with factors.
     Enrolment,
+    /// Changing factors (enrol, remove): `Enrolment`, with a factor proved within
+    /// `signin.reauth_minutes`.
+    FactorChange,
     /// tobira's own requirement met (self-service).
     Full,
     /// Full, and a security officer or the 統括情報セキュリティ責任者.
@@ -29,6 +32,8 @@ pub enum Denied {
     SignIn,
     ChangePassword,
     StepUp { have: u8, need: u8 },
+    /// The session proved nothing recently enough for a factor change: prove a factor again.
+    Reauthenticate,
     /// No second factor yet: enrol one (or ask an officer when self-enrolment is off).
     Enrol,
     Network { network: Option<String> },
@@ -42,7 +47,22 @@ fn is_officer(policy: &Policy, cur: &Current) -> bool {
         .any(|r| cur.roles.iter().any(|h| h == r))
 }
 
-pub fn authorize<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> Result<&'c Current, Denied> {
+/// Whether the session proved a factor within the policy's re-authentication window.
+fn recent(policy: &Policy, cur: &Current, now: i64) -> bool {
+    let window = i64::from(policy.signin.reauth_minutes) * 60_000;
+    cur.factors.iter().map(|f| f.at).max().is_some_and(|at| now - at <= window)
+}
+
+pub fn authorize<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need, now: i64) -> Result<&'c Current, Denied> {
+    let cur = authorize_now(policy, cur, need)?;
+    if need == Need::FactorChange && !recent(policy, cur, now) {
+        // With a second factor the person proves one again; with none, they sign in again.
+        return Err(if cur.has_second_factor { Denied::Reauthenticate } else { Denied::SignIn });
+    }
+    Ok(cur)
+}
+
+fn authorize_now<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> Result<&'c Current, Denied> {
     let cur = cur.ok_or(Denied::SignIn)?;
     if need == Need::SignedIn {
         return Ok(cur);
@@ -59,7 +79,7 @@ pub fn authorize<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> R
         Decision::StepUp { have, need: n } => {
             let may_enrol = !cur.has_second_factor && policy.signin.first_factor_self_enrollment;
             return match need {
-                Need::Enrolment if may_enrol => Ok(cur),
+                Need::Enrolment | Need::FactorChange if may_enrol => Ok(cur),
                 _ if cur.has_second_factor => Err(Denied::StepUp { have, need: n }),
                 _ => Err(Denied::Enrol),
             };

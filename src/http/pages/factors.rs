@@ -24,8 +24,14 @@ pub async fn enrol_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     if cur.is_none() {
         return Ok(redirect("/signin"));
     }
-    // Anyone signed in but not allowed to enrol sees why, not a redirect loop.
-    let allowed = authz::authorize(&app.policy, cur.as_ref(), Need::Enrolment).is_ok();
+    // Anyone signed in but not allowed to enrol sees why, not a redirect loop; a session that
+    // proved nothing recently is asked to first.
+    let allowed = match authz::authorize(&app.policy, cur.as_ref(), Need::FactorChange, app.clock.now_ms()) {
+        Ok(_) => true,
+        Err(authz::Denied::Reauthenticate) => return Ok(redirect("/signin/second?then=enrol")),
+        Err(authz::Denied::SignIn) if cur.as_ref().is_some_and(|c| !c.has_second_factor) => return Ok(redirect("/signin")),
+        Err(_) => false,
+    };
     let c = Ctx::new(&req, &app)?;
     c.render(&req, &EnrolPage { c: &c, allowed })
 }
@@ -47,7 +53,7 @@ async fn render_totp(req: &HttpRequest, app: &App, cur: &crate::app::signin::ses
 }
 
 pub async fn totp_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Enrolment).await? {
+    let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
@@ -66,7 +72,7 @@ pub struct TotpForm {
 
 pub async fn totp_submit(req: HttpRequest, app: web::Data<App>, form: web::Form<TotpForm>) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
-    let cur = match guard(&req, &app, Need::Enrolment).await? {
+    let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
@@ -84,7 +90,7 @@ pub async fn totp_submit(req: HttpRequest, app: web::Data<App>, form: web::Form<
 
 pub async fn key_options(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, None)?;
-    let cur = match guard(&req, &app, Need::Enrolment).await? {
+    let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
         Err(_) => return Err(ApiError::Unauthorized("sign in (and verify) first".into())),
     };
@@ -94,7 +100,7 @@ pub async fn key_options(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
 
 pub async fn key_finish(req: HttpRequest, app: web::Data<App>, body: web::Json<Answer<RegisterPublicKeyCredential>>) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, None)?;
-    let cur = match guard(&req, &app, Need::Enrolment).await? {
+    let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
         Err(_) => return Err(ApiError::Unauthorized("sign in (and verify) first".into())),
     };
@@ -113,7 +119,7 @@ pub struct RemoveForm {
 
 pub async fn remove(req: HttpRequest, app: web::Data<App>, form: web::Form<RemoveForm>) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
-    let cur = match guard(&req, &app, Need::Full).await? {
+    let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
         Err(r) => return Ok(r),
     };

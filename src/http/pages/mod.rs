@@ -201,9 +201,16 @@ pub fn continuation(req: &HttpRequest) -> Continue {
         .find(|(k, _)| k == "continue")
         .map(|(_, v)| v.into_owned())
         .filter(|h| h.len() == 43 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-    match handle {
-        Some(h) => Continue { query: format!("?continue={h}"), next: Some(format!("/oauth/authorize/resume?h={h}")) },
-        None => Continue { query: String::new(), next: None },
+    // A re-authentication returns to the page that asked for it (a fixed list, never a URL).
+    let then = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "then").and_then(|(_, v)| match v.as_ref() {
+        "enrol" => Some(("enrol", "/account/enrol")),
+        "account" => Some(("account", "/account")),
+        _ => None,
+    });
+    match (handle, then) {
+        (Some(h), _) => Continue { query: format!("?continue={h}"), next: Some(format!("/oauth/authorize/resume?h={h}")) },
+        (None, Some((name, path))) => Continue { query: format!("?then={name}"), next: Some(path.to_string()) },
+        (None, None) => Continue { query: String::new(), next: None },
     }
 }
 
@@ -222,11 +229,12 @@ pub fn redirect(to: &str) -> HttpResponse {
 /// the right place (sign-in, password change, step-up, enrolment) or explains the refusal.
 pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Current, HttpResponse>, ApiError> {
     let cur = current(req, app).await?;
-    match authz::authorize(&app.policy, cur.as_ref(), need) {
+    match authz::authorize(&app.policy, cur.as_ref(), need, app.clock.now_ms()) {
         Ok(_) => Ok(Ok(cur.expect("authorized means signed in"))),
         Err(Denied::SignIn) => Ok(Err(redirect("/signin"))),
         Err(Denied::ChangePassword) => Ok(Err(redirect("/account/password"))),
         Err(Denied::StepUp { .. }) => Ok(Err(redirect("/signin/second"))),
+        Err(Denied::Reauthenticate) => Ok(Err(redirect(if req.path().starts_with("/account/credentials") { "/signin/second?then=account" } else { "/signin/second?then=enrol" }))),
         Err(Denied::Enrol) => Ok(Err(redirect("/account/enrol"))),
         Err(Denied::Network { .. }) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.network_title, t.network_lead))?)),
         Err(Denied::Forbidden) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden))?)),

@@ -76,6 +76,7 @@ pub async fn passkey_finish(req: HttpRequest, app: web::Data<App>, body: web::Js
 struct SecondPage<'a> {
     c: &'a Ctx,
     cont: &'a str,
+    reauth: bool,
     need: u8,
     has_totp: bool,
     has_key: bool,
@@ -91,6 +92,7 @@ async fn render_second(req: &HttpRequest, app: &App, cur: &crate::app::signin::s
     let page = SecondPage {
         c: &c,
         cont: &cont.query,
+        reauth: cont.query.starts_with("?then="),
         need,
         has_totp: listed.iter().any(|l| l.kind == "totp"),
         has_key: listed.iter().any(|l| l.kind == "webauthn"),

@@ -30,6 +30,7 @@ texts! {
     step_up_title: "追加の認証" / "Additional verification",
     step_up_lead: "この操作には、種類の異なる認証要素がもう一つ必要です（知識・所持・存在のうち" / "This needs another factor of a different kind (of knowledge, possession and presence, at least",
     step_up_lead_end: "種類以上）。" / ").",
+    reauth_lead: "認証要素を登録・削除する前に、もう一度本人確認をしてください。" / "Before adding or removing a factor, please confirm it is you once more.",
     totp_code: "確認コード（6桁）" / "Verification code (6 digits)",
     verify: "確認" / "Verify",
     use_key: "セキュリティキー／パスキーを使う" / "Use a security key or passkey",

@@ -270,6 +270,9 @@ pub struct SigninRules {
     pub first_factor_self_enrollment: bool,
     /// How many recent sign-ins the account page lists.
     pub recent_sign_ins_shown: u32,
+    /// Enrolling or removing a factor needs a factor proved within this many minutes
+    /// (re-authentication, R-AU-12): a session left open cannot be used to swap the person's keys.
+    pub reauth_minutes: u32,
 }
 
 impl Default for SigninRules {
@@ -284,6 +287,7 @@ impl Default for SigninRules {
             challenge_seconds: 300,
             first_factor_self_enrollment: true,
             recent_sign_ins_shown: 10,
+            reauth_minutes: 5,
         }
     }
 }

@@ -262,6 +262,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if si.totp_skew_steps > 2 {
             c.at(*file, 0..0, format!("signin.totp_skew_steps = {} accepts codes {} seconds away from now; at most 2", si.totp_skew_steps, u32::from(si.totp_skew_steps) * 30));
         }
+        if si.reauth_minutes == 0 || si.reauth_minutes > 60 {
+            c.at(*file, 0..0, "signin.reauth_minutes must be between 1 and 60");
+        }
         if si.challenge_seconds == 0 || si.challenge_seconds > 900 {
             c.at(*file, 0..0, "signin.challenge_seconds must be between 1 and 900");
         }
