@@ -24,7 +24,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts/{login}/credentials/{id}/revoke", web::post().to(revoke))
             .route("/accounts/{login}/sessions/end", web::post().to(end_sessions))
             .route("/accounts/{login}/suspend", web::post().to(suspend))
-            .route("/accounts/{login}/reinstate", web::post().to(reinstate)),
+            .route("/accounts/{login}/reinstate", web::post().to(reinstate))
+            .route("/accounts/{login}/remote-access", web::post().to(remote_access))
+            .route("/accounts/{login}/remote-access/revoke", web::post().to(remote_access_revoke)),
     );
 }
 
@@ -92,4 +94,28 @@ async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<Strin
     let cur = officer(&req, &app, true).await?;
     ops::reinstate(&app, &cur, &login, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "active" })))
+}
+
+#[derive(Deserialize)]
+pub struct RemoteAccess {
+    /// Employee number of the approver (the head of the person's section, or whom the policy names).
+    approved_by: String,
+    /// Last day of the grant, `YYYY-MM-DD` (JST): it ends at the end of that day.
+    until: String,
+    reason: String,
+}
+
+/// Records a telework / remote-access grant (R-ZN-11).
+async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<RemoteAccess>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let day = tobira_domain::hr::parse_date(&body.until, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest("until must be a date, YYYY-MM-DD".into()))?;
+    let until = tobira_domain::time_util::end_of_jst_day(day);
+    let id = crate::app::signin::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grant": id, "valid_until": until })))
+}
+
+async fn remote_access_revoke(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let n = crate::app::signin::remote_access::revoke(&app, &cur, &login, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grants_revoked": n })))
 }

@@ -32,6 +32,7 @@ pub mod leases;
 pub mod oidc;
 pub mod org;
 pub mod registry;
+pub mod remote_access;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

@@ -67,6 +67,10 @@ pub fn upsert_person(conn: &mut DbConnection, p: &Person) -> Result<(), StoreErr
     Ok(())
 }
 
+pub fn person_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<Person>, StoreError> {
+    Ok(people::table.find(id).select(Person::as_select()).first(conn).optional()?)
+}
+
 pub fn person_by_employee_number(conn: &mut DbConnection, employee_number: &str) -> Result<Option<Person>, StoreError> {
     Ok(people::table.filter(people::employee_number.eq(employee_number)).select(Person::as_select()).first(conn).optional()?)
 }

@@ -277,6 +277,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    remote_access_grants (id) {
+        id -> Text,
+        account_id -> Text,
+        approved_by -> Text,
+        recorded_by -> Text,
+        reason -> Text,
+        valid_from -> BigInt,
+        valid_until -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     client_assertions (jti) {
         jti -> Text,
         client_id -> Text,
@@ -347,5 +360,5 @@ diesel::joinable!(token_families -> sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
-    account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, auth_codes, token_families, refresh_tokens, revoked_tokens,
+    account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, auth_codes, token_families, refresh_tokens, revoked_tokens,
 );

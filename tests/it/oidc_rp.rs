@@ -19,6 +19,7 @@ pub const PASSWORD: &str = "kaki-no-tane to ocha 7ji";
 pub const CB: &str = "http://localhost:9/cb";
 pub const JUKI_CB: &str = "http://localhost:9/juki";
 pub const BYE: &str = "http://localhost:9/bye";
+pub const GW_CB: &str = "http://localhost:9/gw";
 
 const TEST_CLIENTS: &str = r#"
 [[clients]]
@@ -38,6 +39,13 @@ name = "test: resident registry"
 grants = ["authorization_code", "refresh_token"]
 redirect_uris = ["http://localhost:9/juki"]
 id_token_alg = "RS256"
+
+[[clients]]
+id = "t-groupware"
+system = "groupware"
+name = "test: groupware"
+grants = ["authorization_code"]
+redirect_uris = ["http://localhost:9/gw"]
 
 [[clients]]
 id = "t-batch"
@@ -176,6 +184,11 @@ impl Op {
 
     /// A person with an account, a department (市民課) and grants of `roles`; returns the account id.
     pub async fn person(&self, login: &str, number: &str, roles: &[&str]) -> String {
+        self.person_as(login, number, roles, false).await
+    }
+
+    /// [`Op::person`], optionally the head of section (所属長) of 市民課.
+    pub async fn person_as(&self, login: &str, number: &str, roles: &[&str], head: bool) -> String {
         let id = self.s.account(login, PASSWORD, false, false).await;
         let (acc, number, roles, now) = (id.clone(), number.to_string(), roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(), self.s.clock_ms());
         self.s
@@ -193,7 +206,7 @@ impl Op {
                     post_title: Some("主事".into()),
                     employment_type: "regular".into(),
                     status: "active".into(),
-                    is_head_of_section: false,
+                    is_head_of_section: head,
                     start_date: None,
                     end_date: None,
                     secondment_target: None,

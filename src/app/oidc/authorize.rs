@@ -93,9 +93,8 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
     let now = app.clock.now_ms();
     let (view, decision) = match cur {
         Some(c) => {
-            let network = c.network.as_deref().and_then(|id| app.policy.networks.iter().find(|n| n.id.get_ref() == id));
             let view = SessionView { auth_time: c.session.created_at, kinds: c.kinds.len(), password_due: c.password_due, has_second_factor: c.has_second_factor };
-            (Some(view), access::decide(&app.policy, system, &c.kinds, network))
+            (Some(view), access::decide(&app.policy, system, &c.kinds, c.whence(&app.policy)))
         }
         None => (None, Decision::Allowed),
     };

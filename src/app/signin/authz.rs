@@ -71,8 +71,7 @@ fn authorize_now<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> R
         return Err(Denied::ChangePassword);
     }
     let Some(system) = policy.service_system() else { return Err(Denied::Forbidden) };
-    let network = cur.network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id));
-    match access::decide(policy, system, &cur.kinds, network) {
+    match access::decide(policy, system, &cur.kinds, cur.whence(policy)) {
         Decision::Allowed => {}
         Decision::NetworkRefused { network } => return Err(Denied::Network { network }),
         Decision::NotApproved => return Err(Denied::Forbidden),

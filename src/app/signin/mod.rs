@@ -11,6 +11,7 @@ pub mod factors;
 pub mod officer;
 pub mod password;
 pub mod passkey;
+pub mod remote_access;
 pub mod session;
 
 use super::{App, AppError};

@@ -49,7 +49,7 @@ pub async fn locked(app: &App) -> Result<Vec<LockedAccount>, AppError> {
 }
 
 /// Runs `f` on the named account in one transaction with the officer's event appended.
-async fn act<T: Send + 'static>(
+pub(super) async fn act<T: Send + 'static>(
     app: &App,
     officer: &Current,
     login_id: &str,

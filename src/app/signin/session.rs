@@ -29,6 +29,15 @@ pub struct Current {
     pub roles: Vec<String>,
     /// The policy network the request came from, if any (R-ZN-09).
     pub network: Option<String>,
+    /// The person holds a telework / remote-access grant in force (R-ZN-11).
+    pub remote_access: bool,
+}
+
+impl Current {
+    /// Where the request comes from, as access decisions need it.
+    pub fn whence<'p>(&self, policy: &'p Policy) -> access::Whence<'p> {
+        access::Whence { network: self.network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)), remote_permitted: self.remote_access }
+    }
 }
 
 /// Whether the account may have a session now.
@@ -107,7 +116,8 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         let password_due = account.must_change_password || password_expired(c, &account.id, now)?;
         let has_second_factor = store::credentials::second_factor_count(c, &account.id)? > 0;
         let roles = store::accounts::grants_in_force(c, &account.id, now)?.into_iter().map(|g| g.role_id).collect();
-        Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network }))
+        let remote_access = store::remote_access::in_force(c, &account.id, now)?;
+        Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network, remote_access }))
     })
     .await
 }

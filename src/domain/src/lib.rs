@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod org;
 pub mod policy;
 pub mod rbac;
+pub mod remote_access;
 #[cfg(test)]
 mod test_support;
 pub mod time_util;

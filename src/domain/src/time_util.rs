@@ -61,6 +61,11 @@ mod tests {
     }
 }
 
+/// The end of a calendar day in Japan (the next day's 00:00 JST), as UTC milliseconds.
+pub fn end_of_jst_day(d: time::Date) -> i64 {
+    (d.midnight().assume_offset(JST).unix_timestamp() + 86_400) * 1000
+}
+
 /// Compares two byte strings in time that depends only on their lengths (for secrets and digests).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

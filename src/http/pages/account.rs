@@ -65,12 +65,11 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let id = cur.account.id.clone();
     let listed = app.db(move |conn| factors::list(conn, &id)).await?;
     let policy = &app.policy;
-    let network = cur.network.as_deref().and_then(|n| policy.networks.iter().find(|x| x.id.get_ref() == n));
     let systems = policy
         .systems
         .iter()
         .map(|s| {
-            let (decision, status) = match access::decide(policy, s, &cur.kinds, network) {
+            let (decision, status) = match access::decide(policy, s, &cur.kinds, cur.whence(policy)) {
                 Decision::Allowed => ("allowed", t.allowed),
                 Decision::StepUp { .. } => ("step_up", t.needs_step_up),
                 Decision::NetworkRefused { .. } => ("network_refused", t.network_refused),

@@ -30,15 +30,16 @@ pub fn network_of(policy: &Policy, ip: IpAddr) -> Option<&Network> {
 }
 
 /// Whether a request from `network` may reach `system` (zone's network list, classification's
-/// remote-access and wireless rules).
-pub fn network_allowed(policy: &Policy, system: &System, network: Option<&Network>) -> bool {
+/// remote-access and wireless rules); a remote network also needs the person's own telework grant
+/// (`remote_permitted`, R-ZN-11).
+pub fn network_allowed(policy: &Policy, system: &System, network: Option<&Network>, remote_permitted: bool) -> bool {
     let Some(net) = network else { return false };
     let zone_ok = policy
         .zone(system.zone.get_ref())
         .is_some_and(|z| z.networks.is_empty() || z.networks.iter().any(|n| n.get_ref() == net.id.get_ref()));
     let level = policy.level(system.classification.get_ref());
     let level_ok = match net.kind {
-        NetworkKind::Remote => level.is_none_or(|l| l.remote_access),
+        NetworkKind::Remote => remote_permitted && level.is_none_or(|l| l.remote_access),
         NetworkKind::Wireless => level.is_none_or(|l| l.wireless),
         NetworkKind::Public => false,
         NetworkKind::Office | NetworkKind::Satellite => true,
@@ -46,12 +47,21 @@ pub fn network_allowed(policy: &Policy, system: &System, network: Option<&Networ
     zone_ok && level_ok
 }
 
-/// The decision for a session that proved `kinds`, coming from `network`, asking for `system`.
-pub fn decide(policy: &Policy, system: &System, kinds: &[FactorKind], network: Option<&Network>) -> Decision {
+/// Where a request comes from: the policy's network, and whether the person holds a remote-access
+/// grant in force (R-ZN-11).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Whence<'p> {
+    pub network: Option<&'p Network>,
+    pub remote_permitted: bool,
+}
+
+/// The decision for a session that proved `kinds`, coming from `whence`, asking for `system`.
+pub fn decide(policy: &Policy, system: &System, kinds: &[FactorKind], whence: Whence) -> Decision {
+    let Whence { network, remote_permitted } = whence;
     if system.approval.status != ApprovalStatus::Approved {
         return Decision::NotApproved;
     }
-    if !network_allowed(policy, system, network) {
+    if !network_allowed(policy, system, network, remote_permitted) {
         return Decision::NetworkRefused { network: network.map(|n| n.id.get_ref().clone()) };
     }
     let need = policy.required_factor_kinds(system);
@@ -68,6 +78,25 @@ mod tests {
     use super::*;
     use crate::test_support::example_policy;
 
+    /// From `network`, with a telework grant.
+    fn w(network: Option<&Network>) -> Whence<'_> {
+        Whence { network, remote_permitted: true }
+    }
+
+    #[test]
+    fn r_zn_11_remote_networks_need_the_persons_grant() {
+        let p = example_policy();
+        let groupware = p.system("groupware").unwrap();
+        let telework = network_of(&p, ip("10.40.3.3"));
+        let kinds = [FactorKind::Knowledge, FactorKind::Possession];
+        assert_eq!(decide(&p, groupware, &kinds, w(telework)), Decision::Allowed);
+        let without = Whence { network: telework, remote_permitted: false };
+        assert_eq!(decide(&p, groupware, &kinds, without), Decision::NetworkRefused { network: Some("telework".into()) });
+        // The grant is about remote networks only.
+        let office = Whence { network: network_of(&p, ip("10.10.1.5")), remote_permitted: false };
+        assert_eq!(decide(&p, groupware, &kinds, office), Decision::Allowed);
+    }
+
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
@@ -77,10 +106,10 @@ mod tests {
         let p = example_policy();
         let juki = p.system("juki").unwrap();
         let office = network_of(&p, ip("10.10.1.5"));
-        assert_eq!(decide(&p, juki, &[FactorKind::Knowledge], office), Decision::StepUp { have: 1, need: 2 });
-        assert_eq!(decide(&p, juki, &[FactorKind::Knowledge, FactorKind::Possession], office), Decision::Allowed);
+        assert_eq!(decide(&p, juki, &[FactorKind::Knowledge], w(office)), Decision::StepUp { have: 1, need: 2 });
+        assert_eq!(decide(&p, juki, &[FactorKind::Knowledge, FactorKind::Possession], w(office)), Decision::Allowed);
         let bunsho = p.system("bunsho").unwrap();
-        assert_eq!(decide(&p, bunsho, &[FactorKind::Knowledge], office), Decision::Allowed);
+        assert_eq!(decide(&p, bunsho, &[FactorKind::Knowledge], w(office)), Decision::Allowed);
     }
 
     #[test]
@@ -90,10 +119,10 @@ mod tests {
         let both = [FactorKind::Knowledge, FactorKind::Possession];
         let telework = network_of(&p, ip("10.40.3.3"));
         assert_eq!(telework.unwrap().id.get_ref(), "telework");
-        assert_eq!(decide(&p, juki, &both, telework), Decision::NetworkRefused { network: Some("telework".into()) });
-        assert_eq!(decide(&p, juki, &both, network_of(&p, ip("203.0.113.9"))), Decision::NetworkRefused { network: None });
+        assert_eq!(decide(&p, juki, &both, w(telework)), Decision::NetworkRefused { network: Some("telework".into()) });
+        assert_eq!(decide(&p, juki, &both, w(network_of(&p, ip("203.0.113.9")))), Decision::NetworkRefused { network: None });
         // The groupware (internet zone, 機密性2) is fine from telework.
-        assert_eq!(decide(&p, p.system("groupware").unwrap(), &both, telework), Decision::Allowed);
+        assert_eq!(decide(&p, p.system("groupware").unwrap(), &both, w(telework)), Decision::Allowed);
     }
 
     #[test]
@@ -102,7 +131,7 @@ mod tests {
         let wireless = network_of(&p, ip("10.20.0.7"));
         let both = [FactorKind::Knowledge, FactorKind::Possession];
         // tobira itself: LGWAN zone allows the wireless network, but its 3B classification does not.
-        assert!(matches!(decide(&p, p.system("tobira").unwrap(), &both, wireless), Decision::NetworkRefused { .. }));
-        assert_eq!(decide(&p, p.system("bunsho").unwrap(), &both, wireless), Decision::Allowed);
+        assert!(matches!(decide(&p, p.system("tobira").unwrap(), &both, w(wireless)), Decision::NetworkRefused { .. }));
+        assert_eq!(decide(&p, p.system("bunsho").unwrap(), &both, w(wireless)), Decision::Allowed);
     }
 }

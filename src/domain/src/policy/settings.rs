@@ -273,6 +273,8 @@ pub struct SigninRules {
     /// Enrolling or removing a factor needs a factor proved within this many minutes
     /// (re-authentication, R-AU-12): a session left open cannot be used to swap the person's keys.
     pub reauth_minutes: u32,
+    /// The longest a telework / remote-access grant may run (R-ZN-11), in days.
+    pub remote_access_max_days: u32,
 }
 
 impl Default for SigninRules {
@@ -288,6 +290,8 @@ impl Default for SigninRules {
             first_factor_self_enrollment: true,
             recent_sign_ins_shown: 10,
             reauth_minutes: 5,
+            // Half a year: long enough for a childcare arrangement, short enough to be looked at again.
+            remote_access_max_days: 183,
         }
     }
 }
