@@ -8,6 +8,7 @@
 use super::schema::{account_lockouts, accounts, auth_codes, client_assertions, client_secrets, people, person_departments, departments, refresh_tokens, revoked_tokens, sessions, token_families};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
+use tobira_domain::authn::lockout::LockState;
 
 pub fn secret_digest(conn: &mut DbConnection, client_id: &str) -> Result<Option<String>, StoreError> {
     Ok(client_secrets::table.find(client_id).select(client_secrets::digest).first(conn).optional()?)
@@ -162,7 +163,7 @@ pub struct Standing {
 impl Standing {
     /// Whether the account is locked at `now` (R-AU-11): a locked account gets no tokens.
     pub fn locked(&self, now: i64) -> bool {
-        self.locked_at.is_some() && self.locked_until.is_none_or(|u| u > now)
+        LockState { failures: 0, locked_at: self.locked_at, locked_until: self.locked_until }.locked(now).is_some()
     }
 }
 
@@ -170,7 +171,7 @@ impl Standing {
 pub fn locked_now(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<bool, StoreError> {
     let row: Option<(Option<i64>, Option<i64>)> =
         account_lockouts::table.find(account_id).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
-    Ok(row.is_some_and(|(at, until)| at.is_some() && until.is_none_or(|u| u > now)))
+    Ok(row.is_some_and(|(locked_at, locked_until)| LockState { failures: 0, locked_at, locked_until }.locked(now).is_some()))
 }
 
 /// The columns of a [`Standing`].
@@ -211,13 +212,7 @@ pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::co
 }
 
 pub fn standing(conn: &mut DbConnection, family_id: &str) -> Result<Option<Standing>, StoreError> {
-    Ok(token_families::table
-        .inner_join(accounts::table.left_join(account_lockouts::table))
-        .inner_join(sessions::table)
-        .filter(token_families::id.eq(family_id))
-        .select(standing_columns())
-        .first(conn)
-        .optional()?)
+    Ok(standings(conn, &[family_id.to_string()])?.remove(family_id))
 }
 
 /// The person behind an account as tokens describe them: names, employee number, main department

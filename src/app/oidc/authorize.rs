@@ -109,7 +109,7 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
         }
         Door::Issue => {
             let cur = cur.expect("issue needs a session").clone();
-            let (code, id) = super::new_secret()?;
+            let (code, id) = crate::app::signin::new_token()?;
             let row = AuthCode {
                 id,
                 client_id: req.client_id.clone(),

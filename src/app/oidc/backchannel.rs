@@ -38,7 +38,7 @@ pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
 /// The logout token for `family`'s sign-in, for its client (OIDC Back-Channel Logout §2.4).
 fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError> {
     let client = app.policy.client(&family.client_id).ok_or_else(|| AppError::Invalid("the client left the policy".into()))?;
-    let (jti, _) = super::new_secret()?;
+    let (jti, _) = crate::app::signin::new_token()?;
     let claims = json!({
         "iss": issuer(app), "aud": family.client_id, "iat": now / 1000, "exp": now / 1000 + 120, "jti": jti,
         "sub": family.account_id, "sid": public_sid(&family.session_id), "events": { EVENT: {} },

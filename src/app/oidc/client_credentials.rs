@@ -30,7 +30,7 @@ pub async fn issue(app: &App, client: &Client, scope: Option<&str>, origin: &Ori
     let now = app.clock.now_ms();
     let iss = issuer(app);
     let lifetime_s = i64::from(client.access_minutes(&app.policy.oidc)) * 60;
-    let (jti, _) = super::new_secret()?;
+    let (jti, _) = crate::app::signin::new_token()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s, jti: &jti };
     let at = claims::access_token(stamp, AccessFor { system: client.system.get_ref(), client_id: client.id.get_ref(), scope: &[], person: None });
     let access_token = app.keys.sign(alg(*client.access_token_alg.get_ref()), "at+jwt", &at)?;

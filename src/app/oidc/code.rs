@@ -76,7 +76,7 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
             revoked_reason: None,
             logout_sent_at: None,
         };
-        let refresh = if client.allows(GrantType::RefreshToken) { Some(super::new_secret()?) } else { None };
+        let refresh = if client.allows(GrantType::RefreshToken) { Some(crate::app::signin::new_token()?) } else { None };
         let facts = issue::facts(c, app, &client, &family, now)?;
         let response = issue::mint(app, &client, &family, &facts, code.nonce.as_deref(), refresh.as_ref().map(|r| r.0.clone()), now)?;
         store::write_tx(c, |c| -> Result<(), OidcError> {

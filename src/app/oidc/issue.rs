@@ -51,7 +51,7 @@ pub fn mint(app: &App, client: &Client, family: &Family, facts: &PersonFacts, no
     let auth = Authentication::of(&factors, family.auth_time);
     let iss = issuer(app);
     let access_s = i64::from(client.access_minutes(&app.policy.oidc)) * 60;
-    let (jti, _) = super::new_secret()?;
+    let (jti, _) = crate::app::signin::new_token()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: access_s, jti: &jti };
     let at = claims::access_token(stamp, AccessFor {
         system: client.system.get_ref(),
@@ -61,7 +61,7 @@ pub fn mint(app: &App, client: &Client, family: &Family, facts: &PersonFacts, no
     });
     let access_token = app.keys.sign(alg(*client.access_token_alg.get_ref()), "at+jwt", &at)?;
     let id_token = if scope.iter().any(|s| s == "openid") {
-        let (jti, _) = super::new_secret()?;
+        let (jti, _) = crate::app::signin::new_token()?;
         let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: i64::from(app.policy.oidc.id_token_minutes) * 60, jti: &jti };
         let person = claims::person_claims(&facts.subject, &scope, &facts.roles);
         let id = claims::id_token(stamp, client.id.get_ref(), person, &auth, nonce, &public_sid(&family.session_id));

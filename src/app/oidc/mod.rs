@@ -23,7 +23,7 @@ pub mod standing;
 pub mod token;
 pub mod userinfo;
 
-use super::signin::Origin;
+use super::signin::{new_token, token_digest, Origin};
 use super::{App, AppError};
 use crate::store;
 use serde_json::json;
@@ -85,11 +85,6 @@ pub struct Credentials {
     pub assertion: Option<String>,
     /// The method the credentials came by.
     pub method: Option<ClientAuth>,
-}
-
-/// The digest a client secret is stored under.
-pub fn secret_digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// Authenticates a client at the token, introspection or revocation endpoint: a known client of an
@@ -173,11 +168,6 @@ pub fn person_standing(s: &store::oidc::Standing, now: i64) -> Result<(), &'stat
     Ok(())
 }
 
-/// A new random value (code, refresh token, jti) and its digest.
-pub fn new_secret() -> Result<(String, String), AppError> {
-    super::signin::new_token()
-}
-
 /// Generates a new secret for a client of the policy (high-entropy, shown once), stores its digest
 /// and records who did it. The previous secret stops working at once.
 pub fn new_client_secret(conn: &mut store::DbConnection, policy: &tobira_domain::policy::Policy, client_id: &str, actor: &str, now: i64) -> Result<String, AppError> {
@@ -185,9 +175,9 @@ pub fn new_client_secret(conn: &mut store::DbConnection, policy: &tobira_domain:
     if client.auth_method == ClientAuth::PrivateKeyJwt {
         return Err(AppError::Invalid(format!("client `{client_id}` authenticates with its own key (private_key_jwt) and has no secret")));
     }
-    let (secret, _) = new_secret()?;
+    let (secret, _) = new_token()?;
     store::write_tx(conn, |c| {
-        store::oidc::set_secret(c, client_id, &secret_digest(&secret), actor, now)?;
+        store::oidc::set_secret(c, client_id, &token_digest(&secret), actor, now)?;
         let e = AuditEvent::new(actor, "client.secret_generated", format!("client:{client_id}")).with_details(json!({ "system": client.system.get_ref() }));
         store::audit::append(c, now, vec![e])?;
         Ok::<_, AppError>(())

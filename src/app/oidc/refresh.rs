@@ -50,7 +50,7 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
                 return Err(err(ErrorCode::InvalidScope, "a refresh cannot widen the scope"));
             }
         }
-        let (new_token, new_id) = super::new_secret()?;
+        let (new_token, new_id) = crate::app::signin::new_token()?;
         let facts = issue::facts(c, app, &client, &family, now)?;
         let response = issue::mint(app, &client, &family, &facts, None, Some(new_token), now)?;
         let raced = store::write_tx(c, |c| -> Result<bool, OidcError> {

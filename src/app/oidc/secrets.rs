@@ -3,7 +3,7 @@
 //! request. A new secret works at once (a mismatch reads the database again); a replaced one may
 //! keep working on a node for at most that many seconds.
 
-use super::secret_digest;
+use crate::app::signin::token_digest;
 use crate::app::{App, AppError};
 use crate::store;
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ impl SecretCache {
 
 /// Whether `secret` is the client's current secret.
 pub async fn check(app: &App, client_id: &str, secret: &str) -> Result<bool, AppError> {
-    let presented = secret_digest(secret);
+    let presented = token_digest(secret);
     let ttl = Duration::from_secs(app.config.oidc.client_cache_seconds);
     if let Some(d) = app.secrets.cached(client_id, ttl) {
         if constant_time_eq(d.as_bytes(), presented.as_bytes()) {

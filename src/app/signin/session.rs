@@ -116,7 +116,9 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         let password_due = account.must_change_password || password_expired(c, &account.id, now)?;
         let has_second_factor = store::credentials::second_factor_count(c, &account.id)? > 0;
         let roles = store::accounts::grants_in_force(c, &account.id, now)?.into_iter().map(|g| g.role_id).collect();
-        let remote_access = store::remote_access::in_force(c, &account.id, now)?;
+        // Only a remote network asks for the telework grant: no query for office requests.
+        let remote = network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)).is_some_and(|n| n.kind == tobira_domain::zone::NetworkKind::Remote);
+        let remote_access = remote && store::remote_access::in_force(c, &account.id, now)?;
         Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network, remote_access }))
     })
     .await

@@ -141,7 +141,7 @@ pub fn cleared_session_cookie() -> Cookie<'static> {
 pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
     let Some(c) = req.cookie(CSRF_COOKIE) else { return false };
     let (a, b) = (c.value().as_bytes(), submitted.as_bytes());
-    a.len() >= 32 && a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() >= 32 && tobira_domain::time_util::constant_time_eq(a, b)
 }
 
 /// Refuses a POST without the right CSRF token (from the form field or the `X-CSRF-Token` header).
