@@ -5,6 +5,7 @@
 //! - functions are synchronous and take `now` (and any randomness) as parameters;
 //! - every limit and scale comes from [`policy::Policy`], never from a constant in code.
 
+pub mod approval;
 pub mod audit;
 pub mod authn;
 pub mod hr;
@@ -12,6 +13,7 @@ pub mod lifecycle;
 pub mod oidc;
 pub mod org;
 pub mod policy;
+pub mod privileged;
 pub mod rbac;
 pub mod remote_access;
 #[cfg(test)]

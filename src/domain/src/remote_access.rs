@@ -4,16 +4,9 @@
 //! `signin.remote_access_max_days`. Without a grant in force a remote network reaches nothing,
 //! whatever the zone and classification would allow.
 
-use crate::policy::{Approver, OfficerFunction, Policy};
-
-/// What is known of the person who approves.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ApproverFacts {
-    pub employee_number: String,
-    pub is_head_of_section: bool,
-    pub departments: Vec<String>,
-    pub functions: Vec<OfficerFunction>,
-}
+pub use crate::approval::ApproverFacts;
+use crate::approval::{self, Concerning};
+use crate::policy::Policy;
 
 /// A grant asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +30,6 @@ pub enum Refusal {
     BadPeriod(u32),
 }
 
-fn entitled(a: &Approver, req: &Request) -> bool {
-    match a {
-        Approver::HeadOfSection => req.approver.is_head_of_section && req.approver.departments.iter().any(|d| req.person_departments.contains(d)),
-        Approver::SystemOwner => false,
-        other => other.officer().is_some_and(|f| req.approver.functions.contains(&f)),
-    }
-}
-
 pub fn check(policy: &Policy, req: &Request, now: i64) -> Result<(), Refusal> {
     if req.reason.trim().is_empty() {
         return Err(Refusal::NoReason);
@@ -56,12 +41,7 @@ pub fn check(policy: &Policy, req: &Request, now: i64) -> Result<(), Refusal> {
     if req.person_employee_number == Some(req.approver.employee_number.as_str()) {
         return Err(Refusal::SelfApproval);
     }
-    let allowed = &policy.approvals.remote_access;
-    if !allowed.iter().any(|a| entitled(a.get_ref(), req)) {
-        let names: Vec<String> = allowed.iter().map(|a| format!("{:?}", a.get_ref())).collect();
-        return Err(Refusal::NotEntitled(names.join(", ")));
-    }
-    Ok(())
+    approval::check(policy, &policy.approvals.remote_access, req.approver, Concerning { departments: req.person_departments, system: None }).map_err(Refusal::NotEntitled)
 }
 
 #[cfg(test)]
@@ -72,7 +52,7 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     fn head(dept: &str) -> ApproverFacts {
-        ApproverFacts { employee_number: "200001".into(), is_head_of_section: true, departments: vec![dept.into()], functions: vec![] }
+        ApproverFacts { employee_number: "200001".into(), is_head_of_section: true, departments: vec![dept.into()], ..Default::default() }
     }
 
     #[test]

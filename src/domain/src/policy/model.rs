@@ -156,10 +156,41 @@ pub struct Role {
     pub name: String,
     #[serde(default)]
     pub privileged: bool,
+    /// How a privileged role comes into force (R-PR-02); ignored for ordinary roles.
+    #[serde(default = "default_activation")]
+    pub activation: Spanned<Activation>,
     #[serde(default)]
     pub description: String,
     #[serde(skip)]
     pub file: usize,
+}
+
+fn default_activation() -> Spanned<Activation> {
+    Spanned::new(0..0, Activation::Approval)
+}
+
+/// How a privileged role comes into force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// A holder asks for a time-limited elevation and someone the policy names approves it.
+    #[default]
+    Approval,
+    /// A holder activates it alone for a limited time; each activation is reviewed afterwards.
+    SelfReview,
+    /// An officer function held by appointment (tobira's own officer roles only): a standing grant,
+    /// under the privileged account's stricter sign-in, lockout and session rules.
+    Appointment,
+}
+
+impl Activation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Activation::Approval => "approval",
+            Activation::SelfReview => "self_review",
+            Activation::Appointment => "appointment",
+        }
+    }
 }
 
 /// Roles everyone matching the conditions gets from HR data alone. Empty conditions match everyone.

@@ -159,6 +159,20 @@ pub struct PrivilegedRules {
     pub forbidden_names: Vec<String>,
     /// Whether vendors may change privileged IDs under supervision with a staff approver (R-PR-04).
     pub vendors_may_change_under_supervision: bool,
+    /// An elevation is asked for in a session that proved two factor kinds within this many minutes.
+    pub elevation_reauth_minutes: u32,
+    /// A request nobody decided on lapses after this many minutes.
+    pub request_lapse_minutes: u32,
+    /// Whether a ticket number (change or incident record) is required with each request.
+    pub require_ticket: bool,
+    /// Whether break-glass activation (no approver, always reported) is possible at all.
+    pub break_glass: bool,
+    /// Longest break-glass activation, in minutes.
+    pub break_glass_max_minutes: u32,
+    /// Longest period of a delegate (代行者) nomination, in days (R-PR-03).
+    pub max_delegation_days: u32,
+    /// Longest life of a development ID, in days (R-LC-06).
+    pub max_development_days: u32,
 }
 
 impl Default for PrivilegedRules {
@@ -175,6 +189,13 @@ impl Default for PrivilegedRules {
             .map(String::from)
             .collect(),
             vendors_may_change_under_supervision: false,
+            elevation_reauth_minutes: 10,
+            request_lapse_minutes: 240,
+            require_ticket: true,
+            break_glass: true,
+            break_glass_max_minutes: 60,
+            max_delegation_days: 31,
+            max_development_days: 183,
         }
     }
 }

@@ -190,6 +190,26 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
 
+    // Activation of privileged roles (R-PR-02): by appointment only for tobira's officer functions.
+    let officer_roles: BTreeSet<&str> = m.officers.iter().flat_map(|(_, o)| o.values()).map(|o| o.role.get_ref().as_str()).collect();
+    for r in m.roles.iter().filter(|r| *r.activation.get_ref() != Activation::Approval) {
+        if !r.privileged {
+            c.at(r.file, r.activation.span(), format!("role `{}` is not privileged; activation applies to privileged roles only", r.id.get_ref()));
+        } else if *r.activation.get_ref() == Activation::Appointment && !officer_roles.contains(r.id.get_ref().as_str()) {
+            c.at(r.file, r.activation.span(), format!("role `{}`: only officer roles are held by appointment; other privileged roles come by elevation (R-PR-02)", r.id.get_ref()));
+        }
+    }
+    if let Some((file, p)) = &m.privileged {
+        for (key, v) in [("max_elevation_minutes", p.max_elevation_minutes), ("elevation_reauth_minutes", p.elevation_reauth_minutes), ("request_lapse_minutes", p.request_lapse_minutes), ("max_delegation_days", p.max_delegation_days), ("max_development_days", p.max_development_days), ("max_holders_per_system", p.max_holders_per_system)] {
+            if v == 0 {
+                c.at(*file, 0..0, format!("privileged.{key} must be at least 1"));
+            }
+        }
+        if p.break_glass && (p.break_glass_max_minutes == 0 || p.break_glass_max_minutes > p.max_elevation_minutes) {
+            c.at(*file, 0..0, "privileged.break_glass_max_minutes must be at least 1 and at most max_elevation_minutes");
+        }
+    }
+
     // Approvals (R-AC-02, R-RV-09).
     let approvals = m.approvals.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
     if let Some((file, a)) = &m.approvals {
