@@ -24,6 +24,16 @@ pub struct Config {
     pub crypto: CryptoConfig,
     pub directory: DirectoryConfig,
     pub oidc: OidcConfig,
+    pub jobs: JobsConfig,
+}
+
+/// Background jobs every node runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Seconds between rounds that end elevations past their end time and lapse undecided requests.
+    /// Sessions and tokens end with the elevation anyway; this records the end and revokes the grant.
+    pub privileged_sweep_seconds: u64,
 }
 
 /// The token service's operation (token lifetimes and clients are policy).
@@ -191,6 +201,7 @@ impl Default for Config {
                 page_size: 500,
             },
             oidc: OidcConfig { key_reload_seconds: 60, client_cache_seconds: 5, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
+            jobs: JobsConfig { privileged_sweep_seconds: 15 },
         }
     }
 }

@@ -55,10 +55,25 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Reports for officers and auditors.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Privileged IDs: holders per system and cap, elevations with approvals, delegates, last use.
+    Privileged {
+        /// Print the report as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -137,6 +152,7 @@ fn main() -> ExitCode {
         Command::Contract { command } => contract(&config, command),
         Command::Client { command: ClientCommand::Secret { client } } => client_secret(&config, &client),
         Command::Keys { command: KeysCommand::Rotate } => keys_rotate(&config),
+        Command::Report { command: ReportCommand::Privileged { json } } => report_privileged(&config, json),
     };
     match result {
         Ok(code) => code,
@@ -247,6 +263,19 @@ fn client_secret(config: &Config, client: &str) -> anyhow::Result<ExitCode> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn report_privileged(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let policy = startup::policy(config)?;
+    let mut conn = startup::connection(config)?;
+    store::migrate(&mut conn)?;
+    let report = tobira::app::privileged::report::build(&mut conn, &policy)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", cli::report::privileged_text(&report));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn keys_rotate(config: &Config) -> anyhow::Result<ExitCode> {

@@ -16,7 +16,7 @@ use tobira_domain::rbac::GrantSource;
 pub const ACTOR: &str = "system:bootstrap";
 
 /// Length of the temporary password: 20 characters of a 57-letter alphabet ≈ 116 bits.
-const TEMP_PASSWORD_LEN: usize = 20;
+pub const TEMP_PASSWORD_LEN: usize = 20;
 
 #[derive(Debug)]
 pub struct Bootstrapped {

@@ -1,6 +1,7 @@
 //! Use cases. Each loads what it needs, asks the domain, then writes the new state and its audit
 //! events in one database transaction (`store::write_tx`). Blocking work runs on blocking threads.
 
+pub mod approvers;
 pub mod audit_log;
 pub mod bootstrap;
 pub mod clock;
@@ -9,6 +10,7 @@ pub mod hashing;
 pub mod keys;
 pub mod oidc;
 pub mod policy;
+pub mod privileged;
 pub mod registry;
 pub mod scheduler;
 pub mod signin;
@@ -35,6 +37,9 @@ pub enum AppError {
     Directory(String),
     #[error("{0}")]
     Invalid(String),
+    /// A rule forbids the action; the refusal was recorded.
+    #[error("{0}")]
+    Refused(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("background task failed: {0}")]

@@ -88,3 +88,23 @@ pub fn spawn_backchannel_logout(app: App) -> Result<tokio::task::JoinHandle<()>,
         }
     }))
 }
+
+/// Ends elevations past their end time and lapses undecided requests every
+/// `jobs.privileged_sweep_seconds`, on every node: each change is conditional on the row's status,
+/// so two nodes never record one end twice.
+pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
+    let every = app.config.jobs.privileged_sweep_seconds.max(1);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = app.clock.now_ms();
+            match app.db(move |c| super::privileged::elevation::sweep(c, now)).await {
+                Ok((0, 0)) => {}
+                Ok((lapsed, expired)) => tracing::info!(job = "privileged-sweep", lapsed, expired, "elevations swept"),
+                Err(e) => tracing::error!(job = "privileged-sweep", error = %e, "privileged sweep failed"),
+            }
+        }
+    })
+}

@@ -1,5 +1,6 @@
 //! Command handlers of the `tobira` binary that are more than a few lines.
 
+pub mod report;
 pub mod sync;
 
 /// The acting operator, as `operator:NAME`: the operating-system account of the real user id (from

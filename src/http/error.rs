@@ -31,6 +31,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Invalid(m) => ApiError::BadRequest(m),
+            AppError::Refused(m) => ApiError::Forbidden(m),
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::NotFound(_) => ApiError::NotFound,
             other => ApiError::Internal(other.to_string()),

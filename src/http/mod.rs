@@ -7,6 +7,7 @@
 pub mod error;
 pub mod health;
 pub mod officer;
+pub mod privileged;
 pub mod oidc;
 pub mod pages;
 pub mod request;
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .configure(pages::routes)
         .configure(officer::routes)
+        .configure(privileged::routes)
         .configure(oidc::routes)
         .default_service(web::to(error::not_found));
 }

@@ -59,9 +59,18 @@ async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>)
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "was_locked": was_locked })))
 }
 
-async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[derive(Deserialize, Default)]
+pub struct Reset {
+    /// Employee number of the staff member supervising a vendor's change of a privileged ID, where
+    /// the policy allows that at all (R-PR-04).
+    #[serde(default)]
+    supervised_by: Option<String>,
+}
+
+async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reset>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let temporary = ops::reset_password(&app, &cur, &login, &origin(&req, &app)).await?;
+    let supervisor = body.and_then(|b| b.into_inner().supervised_by);
+    let temporary = ops::reset_password(&app, &cur, &login, supervisor.as_deref(), &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "temporary_password": temporary, "must_change_password": true })))
 }
 

@@ -30,6 +30,7 @@ pub mod hr_sync;
 pub mod keys;
 pub mod leases;
 pub mod oidc;
+pub mod privileged;
 pub mod org;
 pub mod registry;
 pub mod remote_access;

@@ -290,6 +290,74 @@ diesel::table! {
 }
 
 diesel::table! {
+    privileged_eligibility (id) {
+        id -> Text,
+        account_id -> Text,
+        role_id -> Text,
+        system_id -> Text,
+        granted_by -> Text,
+        reason -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    elevations (id) {
+        id -> Text,
+        account_id -> Text,
+        role_id -> Text,
+        system_id -> Text,
+        minutes -> Integer,
+        reason -> Text,
+        ticket -> Text,
+        break_glass -> Bool,
+        review_required -> Bool,
+        status -> Text,
+        requested_at -> BigInt,
+        lapses_at -> BigInt,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        starts_at -> Nullable<BigInt>,
+        ends_at -> Nullable<BigInt>,
+        grant_id -> Nullable<Text>,
+        ended_reason -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    delegations (id) {
+        id -> Text,
+        principal -> Text,
+        delegate_employee_number -> Text,
+        nominated_by -> Text,
+        reason -> Text,
+        valid_from -> BigInt,
+        valid_until -> BigInt,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        recipient -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     client_assertions (jti) {
         jti -> Text,
         client_id -> Text,
@@ -355,10 +423,13 @@ diesel::table! {
 diesel::joinable!(refresh_tokens -> token_families (family_id));
 diesel::joinable!(account_lockouts -> accounts (account_id));
 diesel::joinable!(token_families -> accounts (account_id));
+diesel::joinable!(privileged_eligibility -> accounts (account_id));
+diesel::joinable!(elevations -> accounts (account_id));
 diesel::joinable!(token_families -> sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
     account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, auth_codes, token_families, refresh_tokens, revoked_tokens,
+    privileged_eligibility, elevations, delegations, notifications,
 );

@@ -75,3 +75,23 @@ pub fn revoke_all_of_account(conn: &mut DbConnection, account_id: &str, reason: 
     }
     Ok(ids)
 }
+
+/// Makes the account's unrevoked sessions end no later than `until` (an elevation's end, R-PR-07).
+pub fn clip(conn: &mut DbConnection, account_id: &str, until: i64) -> Result<usize, StoreError> {
+    Ok(diesel::update(sessions::table.filter(sessions::account_id.eq(account_id)).filter(sessions::revoked_at.is_null()).filter(sessions::expires_at.gt(until)))
+        .set(sessions::expires_at.eq(until))
+        .execute(conn)?)
+}
+
+/// Sessions of the account that overlapped `[from, to]`, oldest first: the record of a privileged
+/// working period (R-PR-08).
+pub fn overlapping(conn: &mut DbConnection, account_id: &str, from: i64, to: i64) -> Result<Vec<Session>, StoreError> {
+    Ok(sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .filter(sessions::created_at.le(to))
+        .filter(sessions::expires_at.ge(from))
+        .filter(sessions::revoked_at.is_null().or(sessions::revoked_at.ge(from)))
+        .order(sessions::created_at)
+        .select(Session::as_select())
+        .load(conn)?)
+}

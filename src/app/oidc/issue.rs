@@ -35,13 +35,20 @@ pub fn alg(a: SigningAlg) -> Alg {
 pub struct PersonFacts {
     pub subject: Subject,
     pub roles: Vec<String>,
+    /// The earliest end among the time-limited grants behind `roles` (an elevation's end).
+    pub roles_until: Option<i64>,
 }
 
 /// Reads the person behind `family` and the roles the client's system may see now.
 pub fn facts(c: &mut DbConnection, app: &App, client: &Client, family: &Family, now: i64) -> Result<PersonFacts, OidcError> {
     let subject = store::oidc::subject(c, &family.account_id)?.ok_or_else(|| super::err(tobira_domain::oidc::ErrorCode::InvalidGrant, "the account no longer exists"))?;
-    let held: Vec<String> = store::accounts::grants_in_force(c, &family.account_id, now)?.into_iter().map(|g| g.role_id).collect();
-    Ok(PersonFacts { roles: claims::visible_roles(&app.policy, client, &held), subject })
+    let grants = store::accounts::grants_in_force(c, &family.account_id, now)?;
+    let held: Vec<String> = grants.iter().map(|g| g.role_id.clone()).collect();
+    let roles = claims::visible_roles(&app.policy, client, &held);
+    // A role lasts as long as its longest-lasting grant (`None`: no end); the token as its shortest role.
+    let role_end = |r: &String| grants.iter().filter(|g| g.role_id == *r).map(|g| g.valid_until.unwrap_or(i64::MAX)).max();
+    let roles_until = roles.iter().filter_map(role_end).min().filter(|u| *u != i64::MAX);
+    Ok(PersonFacts { roles, subject, roles_until })
 }
 
 /// Signs the access token and, when the scope has `openid`, the ID token.
@@ -50,7 +57,8 @@ pub fn mint(app: &App, client: &Client, family: &Family, facts: &PersonFacts, no
     let factors: Vec<ProvedFactor> = serde_json::from_str(&family.factors).unwrap_or_default();
     let auth = Authentication::of(&factors, family.auth_time);
     let iss = issuer(app);
-    let access_s = i64::from(client.access_minutes(&app.policy.oidc)) * 60;
+    // A token carrying an elevated role ends with the elevation (R-PR-07).
+    let access_s = facts.roles_until.map_or(i64::MAX, |u| (u - now) / 1000).min(i64::from(client.access_minutes(&app.policy.oidc)) * 60).max(1);
     let (jti, _) = crate::app::signin::new_token()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: access_s, jti: &jti };
     let at = claims::access_token(stamp, AccessFor {

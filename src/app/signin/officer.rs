@@ -82,7 +82,9 @@ pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origi
 
 /// Sets a temporary password (must be changed at next sign-in, R-AU-06), unlocks the account and
 /// ends its sessions. Returns the temporary password, to be handed over once.
-pub async fn reset_password(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<String, AppError> {
+pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&str>, origin: &Origin) -> Result<String, AppError> {
+    let target = { let l = login_id.to_string(); app.db(move |c| account(c, &l)).await? };
+    let supervised = crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin).await?;
     let temporary = pw::temporary(TEMPORARY_LEN)?;
     let hash = pw::hash(&temporary, &app.policy.password.hashing)?;
     let policy = app.policy.clone();
@@ -91,10 +93,12 @@ pub async fn reset_password(app: &App, officer: &Current, login_id: &str, origin
     act(app, officer, login_id, "password.reset", origin, move |c, a, now| {
         // A temporary password expires like any other, so an unused one cannot linger.
         let rule = super::password::rule_for(&policy, a);
-        store::accounts::set_password(c, &a.id, &hash, true, now, rules::expires_at(rule, now))?;
+        // A vendor's privileged ID keeps the password staff set: its holder may not change it (R-PR-04).
+        let temporary = !(a.is_privileged && a.is_vendor);
+        store::accounts::set_password(c, &a.id, &hash, temporary, now, rules::expires_at(rule, now))?;
         store::throttle::put_lock_state(c, &a.id, &Default::default(), now)?;
         let ended = session::end_sessions(c, a, &actor, "password_reset", None, &o, now)?;
-        Ok(((), json!({ "temporary_password": "issued", "must_change_password": true, "sessions_ended": ended })))
+        Ok(((), json!({ "temporary_password": "issued", "must_change_password": temporary, "sessions_ended": ended, "supervised_by": supervised })))
     })
     .await?;
     Ok(temporary)

@@ -154,6 +154,8 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
         return Err(ChangeError::Mismatch);
     }
     let account = cur.account.clone();
+    // A vendor's own privileged ID too: its password is a staff member's to set (R-PR-04).
+    crate::app::privileged::accounts::vendor_guard(app, cur, &account, "password.change", None, origin).await?;
     let hash = {
         let id = account.id.clone();
         app.db(move |c| Ok(store::accounts::password(c, &id)?.map(|(h, _)| h))).await?

@@ -97,7 +97,9 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         }
         let Some(account) = store::accounts::by_id(c, &s.account_id)? else { return Ok(None) };
         let rule = limits::rule(&policy.session, s.privileged);
-        let ended = limits::check(rule, s.created_at, s.last_seen_at, now).err().map(|e| e.as_str()).or_else(|| usable(&account, now).err().map(|_| "account_unavailable"));
+        // A session clipped to an elevation's end (R-PR-07) ends then, whatever its own limits say.
+        let clipped = (s.expires_at <= now && s.expires_at < limits::absolute_end(rule, s.created_at)).then_some("elevation_ended");
+        let ended = clipped.or_else(|| limits::check(rule, s.created_at, s.last_seen_at, now).err().map(|e| e.as_str())).or_else(|| usable(&account, now).err().map(|_| "account_unavailable"));
         if let Some(reason) = ended {
             store::write_tx(c, |c| -> Result<(), AppError> {
                 if store::sessions::revoke(c, &s.id, reason, now)? {

@@ -1,8 +1,9 @@
 //! What tokens say about a person: ID token, access token (RFC 9068) and userinfo claims.
 //!
-//! Invariants: a system sees only roles of its own that its client may see, never privileged ones
-//! (privileged roles reach tokens only through a time-limited elevation, which tobira does not issue
-//! yet); a claim appears only under the scope that asks for it.
+//! Invariants: a system sees only roles of its own that its client may see; a privileged role is among
+//! the roles held only while an elevation is in force (the store's grants say so), and a token that
+//! carries one ends no later than that elevation; a claim appears only under the scope that asks for
+//! it.
 
 use crate::authn::{self, ProvedFactor};
 use crate::policy::{Client, Policy};
@@ -28,7 +29,7 @@ pub fn visible_roles(policy: &Policy, client: &Client, held: &[String]) -> Vec<S
         .iter()
         .filter(|id| {
             policy.role(id).is_some_and(|r| {
-                r.system.get_ref() == client.system.get_ref() && !r.privileged && (client.roles.is_empty() || client.roles.iter().any(|c| c.get_ref() == *id))
+                r.system.get_ref() == client.system.get_ref() && (client.roles.is_empty() || client.roles.iter().any(|c| c.get_ref() == *id))
             })
         })
         .cloned()
@@ -172,14 +173,15 @@ mod tests {
     }
 
     #[test]
-    fn r_ac_01_a_system_sees_only_its_own_unprivileged_roles() {
+    fn r_ac_01_a_system_sees_only_its_own_roles_and_those_its_client_may_see() {
         let p = example_policy();
-        let held: Vec<String> = ["juki.clerk", "juki.admin", "bunsho.user", "zeimu.clerk"].map(String::from).to_vec();
+        // juki.admin is held here because an elevation is in force (the store's grants decide that).
+        let held: Vec<String> = ["juki.clerk", "juki.admin", "bunsho.user", "zeimu.clerk", "zeimu.admin"].map(String::from).to_vec();
         let juki = juki_client(&p);
-        assert_eq!(visible_roles(&p, &juki, &held), vec!["juki.clerk"], "not juki.admin (privileged), not other systems' roles");
+        assert_eq!(visible_roles(&p, &juki, &held), vec!["juki.admin", "juki.clerk"], "not other systems' roles");
         let mut narrowed = juki.clone();
-        narrowed.roles = vec![toml::Spanned::new(0..0, "juki.admin".into())];
-        assert!(visible_roles(&p, &narrowed, &held).is_empty());
+        narrowed.roles = vec![toml::Spanned::new(0..0, "juki.clerk".into())];
+        assert_eq!(visible_roles(&p, &narrowed, &held), vec!["juki.clerk"]);
     }
 
     fn juki_client(p: &Policy) -> Client {

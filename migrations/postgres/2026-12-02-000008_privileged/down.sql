@@ -1,0 +1,4 @@
+DROP TABLE notifications;
+DROP TABLE delegations;
+DROP TABLE elevations;
+DROP TABLE privileged_eligibility;

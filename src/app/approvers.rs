@@ -1,0 +1,104 @@
+//! What tobira knows of a person who approves, nominates or grants: officer functions held through
+//! any of their accounts, 所属長 where, vendor or staff, and authority held through delegations in
+//! force (R-PR-03, R-AC-09). The domain's `approval` module decides with these facts.
+
+use super::AppError;
+use crate::store::{self, accounts::Account, schema::accounts, DbConnection};
+use diesel::prelude::*;
+use tobira_domain::approval::{ApproverFacts, Principal};
+use tobira_domain::policy::{OfficerFunction, Policy};
+
+/// A delegation's principal as stored (`officer:<function>` / `system_owner:<system>`).
+pub fn principal_key(p: &Principal) -> String {
+    match p {
+        Principal::Officer(f) => format!("officer:{}", f.as_str()),
+        Principal::SystemOwner(s) => format!("system_owner:{s}"),
+    }
+}
+
+pub fn parse_principal(policy: &Policy, key: &str) -> Option<Principal> {
+    match key.split_once(':')? {
+        ("officer", f) => policy.officers.keys().find(|o| o.as_str() == f).map(|o| Principal::Officer(*o)),
+        ("system_owner", s) => policy.system(s).map(|_| Principal::SystemOwner(s.to_string())),
+        _ => None,
+    }
+}
+
+fn functions_of(c: &mut DbConnection, policy: &Policy, account_ids: &[String], now: i64) -> Result<Vec<OfficerFunction>, AppError> {
+    let mut functions = Vec::new();
+    for id in account_ids {
+        for g in store::accounts::grants_in_force(c, id, now)? {
+            functions.extend(policy.officers.iter().filter(|(_, o)| *o.role.get_ref() == g.role_id).map(|(f, _)| *f));
+        }
+    }
+    functions.sort();
+    functions.dedup();
+    Ok(functions)
+}
+
+/// The facts of the person with `employee_number`.
+pub fn of_person(c: &mut DbConnection, policy: &Policy, employee_number: &str, now: i64) -> Result<ApproverFacts, AppError> {
+    let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
+        return Err(AppError::Invalid(format!("no person with employee number {employee_number}")));
+    };
+    let accts: Vec<(String, bool)> = accounts::table.filter(accounts::person_id.eq(&person.id)).select((accounts::id, accounts::is_vendor)).load(c)?;
+    let ids: Vec<String> = accts.iter().map(|(id, _)| id.clone()).collect();
+    let acting_for = store::privileged::delegations_in_force(c, &person.employee_number, now)?.iter().filter_map(|d| parse_principal(policy, &d.principal)).collect();
+    Ok(ApproverFacts {
+        employee_number: person.employee_number.clone(),
+        is_head_of_section: person.is_head_of_section,
+        departments: store::org::memberships(c, &person.id)?.into_iter().map(|(code, _)| code).collect(),
+        functions: functions_of(c, policy, &ids, now)?,
+        is_vendor: person.employment_type == "vendor" || accts.iter().any(|(_, v)| *v),
+        acting_for,
+    })
+}
+
+/// The facts of whoever signed in with `account`; an account with no person (the bootstrap
+/// officer) stands for itself, under a key no employee number can equal.
+pub fn of_account(c: &mut DbConnection, policy: &Policy, account: &Account, now: i64) -> Result<ApproverFacts, AppError> {
+    if let Some(number) = store::privileged::employee_number_of(c, &account.id)? {
+        return of_person(c, policy, &number, now);
+    }
+    Ok(ApproverFacts {
+        employee_number: format!("account:{}", account.id),
+        functions: functions_of(c, policy, std::slice::from_ref(&account.id), now)?,
+        is_vendor: account.is_vendor,
+        ..Default::default()
+    })
+}
+
+/// Who holds any of `functions` now: employee numbers, or `account:<login>` for an account with no
+/// person (the bootstrap officer).
+pub fn holders_of(c: &mut DbConnection, policy: &Policy, functions: &[OfficerFunction], now: i64) -> Result<Vec<String>, AppError> {
+    use crate::store::schema::grants;
+    let roles: Vec<&str> = functions.iter().filter_map(|f| policy.officer_role(*f)).collect();
+    let rows: Vec<(String, String, Option<String>)> = grants::table
+        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
+        .filter(grants::role_id.eq_any(&roles))
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::valid_from.le(now))
+        .filter(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
+        .filter(accounts::status.eq("active"))
+        .select((accounts::id, accounts::login_id, accounts::person_id))
+        .load(c)?;
+    let mut out = Vec::new();
+    for (id, login, person) in rows {
+        out.push(match person {
+            Some(_) => store::privileged::employee_number_of(c, &id)?.unwrap_or(format!("account:{login}")),
+            None => format!("account:{login}"),
+        });
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Queues one notification per recipient (the outbox a mailer delivers from).
+pub fn notify(c: &mut DbConnection, to: &[String], kind: &str, subject: &str, body: &str, now: i64) -> Result<(), AppError> {
+    let rows: Vec<store::privileged::Notification> = to
+        .iter()
+        .map(|r| store::privileged::Notification { id: store::new_id(), recipient: r.clone(), kind: kind.into(), subject: subject.into(), body: body.into(), created_at: now, sent_at: None })
+        .collect();
+    Ok(store::privileged::notify(c, &rows)?)
+}

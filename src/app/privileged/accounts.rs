@@ -1,0 +1,94 @@
+//! The separate privileged account of a person (R-PR-01, R-PR-06): `<prefix><staff login>`, linked to
+//! the same person, never a default or generic name, with a temporary password shown once. Made by
+//! a security officer; a vendor makes none (R-PR-04).
+
+use super::{account_target, refused};
+use crate::app::signin::{password::rule_for, session::Current, Origin};
+use crate::app::{approvers, bootstrap::TEMP_PASSWORD_LEN, App, AppError};
+use crate::crypto::password as pw;
+use crate::store::{self, accounts::Account, schema::accounts as a};
+use diesel::prelude::*;
+use serde_json::json;
+use tobira_domain::authn::password as rules;
+
+/// The new account's login ID and temporary password.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Created {
+    pub login_id: String,
+    pub temporary_password: String,
+}
+
+/// Creates the privileged account of the person with `employee_number`.
+pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Origin) -> Result<Created, AppError> {
+    let temporary = pw::temporary(TEMP_PASSWORD_LEN)?;
+    let (t, cost) = (temporary.clone(), app.policy.password.hashing.clone());
+    let hash = app.argon2.run(move || pw::hash(&t, &cost)).await??;
+    let (policy, number, cur, origin, now) = (app.policy.clone(), employee_number.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let login = app
+        .db(move |c| {
+            let actor = approvers::of_account(c, &policy, &cur.account, now)?;
+            let person = store::org::person_by_employee_number(c, &number)?.ok_or_else(|| AppError::NotFound(format!("person {number}")))?;
+            if actor.is_vendor {
+                return Err(refused(c, &cur, "privileged.account_refused", &format!("person:{number}"), "a vendor creates no privileged ID (R-PR-04)".into(), json!({}), &origin, now));
+            }
+            let staff: Vec<Account> = a::table.filter(a::person_id.eq(&person.id)).select(Account::as_select()).load(c)?;
+            if staff.iter().any(|x| x.is_privileged && x.status() == Some(tobira_domain::rbac::AccountStatus::Active)) {
+                return Err(AppError::Conflict(format!("person {number} already has a privileged account")));
+            }
+            let base = staff.iter().find(|x| !x.is_privileged && !x.is_shared).ok_or_else(|| AppError::Invalid(format!("person {number} has no staff account to link to")))?;
+            let login = format!("{}{}", policy.privileged.account_prefix, base.login_id);
+            if policy.privileged.is_forbidden_name(&login) {
+                return Err(AppError::Invalid(format!("`{login}` is a default or generic name (R-PR-06)")));
+            }
+            if store::accounts::by_login_id(c, &login)?.is_some() {
+                return Err(AppError::Conflict(format!("login ID `{login}` is taken")));
+            }
+            store::write_tx(c, |c| {
+                let mut acct = Account::new(store::new_id(), login.clone(), Some(person.id.clone()), now);
+                acct.is_privileged = true;
+                acct.is_vendor = base.is_vendor || person.employment_type == "vendor";
+                store::accounts::insert(c, &acct)?;
+                // A vendor may not change a privileged ID's password (R-PR-04): theirs is not temporary.
+                let temporary = !acct.is_vendor;
+                store::accounts::set_password(c, &acct.id, &hash, temporary, now, rules::expires_at(rule_for(&policy, &acct), now))?;
+                let e = origin.event(cur.account.login_id.clone(), "account.created", account_target(&login)).with_details(json!({
+                    "privileged": true, "linked_to": base.login_id, "employee_number": number, "vendor": acct.is_vendor, "temporary_password": "issued", "must_change_password": temporary,
+                }));
+                store::audit::append(c, now, vec![e])?;
+                Ok::<_, AppError>(login)
+            })
+        })
+        .await?;
+    Ok(Created { login_id: login, temporary_password: temporary })
+}
+
+/// R-PR-04: whether the signed-in person may change the privileged ID `target` (its password, its
+/// credentials). Staff may. A vendor may not, unless the policy allows it under supervision and a
+/// staff member (`supervisor`, an employee number: not a vendor, not the vendor themselves) is named;
+/// then the supervisor is returned for the audit record. A refusal is recorded.
+pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &str, supervisor: Option<&str>, origin: &Origin) -> Result<Option<String>, AppError> {
+    if !target.is_privileged {
+        return Ok(None);
+    }
+    let (policy, cur, target, action, supervisor, origin, now) =
+        (app.policy.clone(), cur.clone(), target.clone(), action.to_string(), supervisor.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let actor = approvers::of_account(c, &policy, &cur.account, now)?;
+        if !actor.is_vendor {
+            return Ok(None);
+        }
+        let why = if !policy.privileged.vendors_may_change_under_supervision {
+            "a vendor does not change privileged IDs or their passwords (R-PR-04); a staff member does it".to_string()
+        } else {
+            match &supervisor {
+                None => "under this policy a vendor changes a privileged ID only with a staff supervisor named (R-PR-04)".into(),
+                Some(s) => match approvers::of_person(c, &policy, s, now) {
+                    Ok(f) if !f.is_vendor && f.employee_number != actor.employee_number => return Ok(Some(f.employee_number)),
+                    _ => format!("{s} cannot supervise: the supervisor is a staff member other than the vendor (R-PR-04)"),
+                },
+            }
+        };
+        Err(refused(c, &cur, &format!("{action}_refused"), &account_target(&target.login_id), why, json!({ "vendor": true, "supervisor": supervisor }), &origin, now))
+    })
+    .await
+}

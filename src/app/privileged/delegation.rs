@@ -1,0 +1,94 @@
+//! Delegates (代行者, R-PR-03): the holder of an officer function or a system's owner nominates a
+//! delegate for a period; the CISO (as `[approvals] delegate` says) approves; on approval every
+//! officer and system owner is notified; the delegate acts with the principal's authority until the
+//! period ends, checked at each use (`approvers::of_person` reads delegations in force at `now`).
+
+use super::refused;
+use crate::app::signin::{session::Current, Origin};
+use crate::app::{approvers, App, AppError};
+use crate::store::{self, privileged::Delegation};
+use serde_json::json;
+use tobira_domain::policy::OfficerFunction;
+use tobira_domain::time_util::jst_display;
+use tobira_domain::privileged::delegation::{self as rules, Nomination};
+
+/// A nomination as asked for.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Nominate {
+    /// `officer:<function>` or `system_owner:<system id>`.
+    pub principal: String,
+    pub delegate: String,
+    /// UTC milliseconds.
+    pub from: i64,
+    pub until: i64,
+    pub reason: String,
+}
+
+fn target(d: &Delegation) -> String {
+    format!("delegation:{}", d.principal)
+}
+
+pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) -> Result<Delegation, AppError> {
+    let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let principal = approvers::parse_principal(&policy, &n.principal).ok_or_else(|| AppError::Invalid(format!("unknown principal `{}`", n.principal)))?;
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        let delegate = approvers::of_person(c, &policy, n.delegate.trim(), now)?;
+        let nom = Nomination { principal: &principal, delegate_employee_number: &delegate.employee_number, delegate_is_vendor: delegate.is_vendor, from: n.from, until: n.until, reason: &n.reason };
+        if let Err(e) = rules::nominate(&policy, &me, &nom, now) {
+            return Err(refused(c, &cur, "privileged.delegation_refused", &format!("delegation:{}", n.principal), e.to_string(), json!({ "delegate": delegate.employee_number }), &origin, now));
+        }
+        let d = Delegation {
+            id: store::new_id(), principal: approvers::principal_key(&principal), delegate_employee_number: delegate.employee_number.clone(),
+            nominated_by: me.employee_number.clone(), reason: n.reason.trim().into(), valid_from: n.from, valid_until: n.until,
+            status: "nominated".into(), decided_by: None, decided_at: None, created_at: now,
+        };
+        store::write_tx(c, |c| {
+            store::privileged::insert_delegation(c, &d)?;
+            let e = origin.event(cur.account.login_id.clone(), "privileged.delegate_nominated", target(&d))
+                .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "from": d.valid_from, "until": d.valid_until, "reason": d.reason }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(d)
+        })
+    })
+    .await
+}
+
+/// Approves or refuses a nomination; an approval notifies every officer and system owner.
+pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Delegation, AppError> {
+    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let mut d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "nominated").ok_or_else(|| AppError::NotFound(format!("nomination {id}")))?;
+        let principal = approvers::parse_principal(&policy, &d.principal).ok_or_else(|| AppError::Invalid("the nomination's principal is no longer in the policy".into()))?;
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        let nom = Nomination { principal: &principal, delegate_employee_number: &d.delegate_employee_number, delegate_is_vendor: false, from: d.valid_from, until: d.valid_until, reason: &d.reason };
+        if let Err(e) = rules::approve(&policy, &nom, &d.nominated_by, &me) {
+            return Err(refused(c, &cur, "privileged.delegation_decision_refused", &target(&d), e.to_string(), json!({ "delegation": id }), &origin, now));
+        }
+        store::write_tx(c, |c| {
+            let to = if approve { "approved" } else { "refused" };
+            if !store::privileged::decide_delegation(c, &id, to, &cur.account.login_id, now)? {
+                return Err(AppError::Conflict("the nomination was decided meanwhile".into()));
+            }
+            d.status = to.into();
+            d.decided_by = Some(cur.account.login_id.clone());
+            d.decided_at = Some(now);
+            let mut notified = Vec::new();
+            if approve {
+                let all = [OfficerFunction::Ciso, OfficerFunction::DeputyCiso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer];
+                notified = approvers::holders_of(c, &policy, &all, now)?;
+                notified.extend(policy.systems.iter().map(|s| s.owner.employee_number.clone()));
+                notified.sort();
+                notified.dedup();
+                let subject = format!("代行者の承認: {}", d.principal);
+                let body = format!("{} の代行者として職員番号 {} が承認されました（{} から {} まで）。理由: {}", d.principal, d.delegate_employee_number, jst_display(d.valid_from), jst_display(d.valid_until), d.reason);
+                approvers::notify(c, &notified, "privileged.delegate_approved", &subject, &body, now)?;
+            }
+            let e = origin.event(cur.account.login_id.clone(), if approve { "privileged.delegate_approved" } else { "privileged.delegate_refused" }, target(&d))
+                .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "notified": notified }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(d)
+        })
+    })
+    .await
+}

@@ -1,0 +1,255 @@
+//! Elevations (R-PR-02, R-PR-07, R-PR-08): asked for by an eligible privileged account with fresh
+//! multi-factor proof; approved by someone the policy names (never the asker), or started at once
+//! for self-review roles and break-glass. An active elevation is a grant with an end time: tokens for
+//! the system carry the role until then, the account's sessions are clipped to end with it, and at
+//! the end the grant goes, the sessions are revoked and the working period is recorded with the
+//! sessions it covered.
+
+use super::{account_target, refused, role_target};
+use crate::app::signin::{session::Current, Origin};
+use crate::app::{approvers, App, AppError};
+use crate::store::{self, accounts::Grant, privileged::{status, Elevation}, DbConnection};
+use serde_json::json;
+use tobira_domain::authn::ProvedFactor;
+use tobira_domain::policy::OfficerFunction;
+use tobira_domain::privileged::elevation::{self as rules, Ask, Asker, Outcome, Pending};
+use tobira_domain::rbac::GrantSource;
+
+/// What a holder asks for.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Request {
+    pub role: String,
+    pub minutes: u32,
+    pub reason: String,
+    #[serde(default)]
+    pub ticket: String,
+    #[serde(default)]
+    pub break_glass: bool,
+}
+
+/// Asks for an elevation in the current session.
+pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) -> Result<Elevation, AppError> {
+    let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let role = policy.role(&req.role).ok_or_else(|| AppError::NotFound(format!("role {}", req.role)))?;
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        let number = store::privileged::employee_number_of(c, &cur.account.id)?;
+        let eligible = store::privileged::is_eligible(c, &cur.account.id, &req.role)?;
+        let factors: Vec<ProvedFactor> = cur.factors.clone();
+        let asker = Asker { employee_number: number.as_deref(), account_is_privileged: cur.account.is_privileged, is_vendor: me.is_vendor, eligible, factors: &factors };
+        let ask = Ask { minutes: req.minutes, reason: &req.reason, ticket: &req.ticket, break_glass: req.break_glass };
+        let outcome = match rules::ask(&policy, role, &asker, &ask, now) {
+            Ok(o) => o,
+            Err(e) => return Err(refused(c, &cur, "privileged.elevation_refused", &role_target(&req.role), e.to_string(), json!({ "minutes": req.minutes, "break_glass": req.break_glass, "vendor": me.is_vendor }), &origin, now)),
+        };
+        let mut el = Elevation {
+            id: store::new_id(), account_id: cur.account.id.clone(), role_id: req.role.clone(), system_id: role.system.get_ref().clone(),
+            minutes: req.minutes as i32, reason: req.reason.trim().into(), ticket: req.ticket.trim().into(), break_glass: req.break_glass,
+            review_required: false, status: status::PENDING.into(), requested_at: now, lapses_at: now, decided_by: None, decided_at: None,
+            decision_note: None, starts_at: None, ends_at: None, grant_id: None, ended_reason: None, reviewed_by: None, reviewed_at: None,
+        };
+        store::write_tx(c, |c| {
+            let mut events = vec![origin.event(cur.account.login_id.clone(), "privileged.elevation_requested", role_target(&el.role_id)).with_details(json!({
+                "elevation": el.id, "account": cur.account.login_id, "minutes": el.minutes, "reason": el.reason, "ticket": el.ticket, "break_glass": el.break_glass, "vendor": me.is_vendor,
+            }))];
+            match outcome {
+                Outcome::Pending { lapses_at } => {
+                    el.lapses_at = lapses_at;
+                    store::privileged::insert_elevation(c, &el)?;
+                }
+                Outcome::Active { until, review } => {
+                    el.review_required = review;
+                    store::privileged::insert_elevation(c, &el)?;
+                    events.extend(activate(c, &mut el, &cur.account.login_id, until, &origin, now)?);
+                    if el.break_glass {
+                        events.push(break_glass_report(c, &policy, &el, &cur.account.login_id, &origin, now)?);
+                    }
+                }
+            }
+            store::audit::append(c, now, events)?;
+            Ok(el)
+        })
+    })
+    .await
+}
+
+/// Puts a pending (or just inserted) elevation in force until `until`.
+fn activate(c: &mut DbConnection, el: &mut Elevation, actor: &str, until: i64, origin: &Origin, now: i64) -> Result<Vec<tobira_domain::audit::AuditEvent>, AppError> {
+    let mut g = Grant::new(&el.account_id, &el.role_id, GrantSource::Elevation, now);
+    g.valid_until = Some(until);
+    g.reason = Some(format!("{} ({})", el.reason, el.ticket));
+    g.requested_by = Some(el.account_id.clone());
+    g.approved_by = el.decided_by.clone();
+    store::accounts::insert_grant(c, &g)?;
+    let from = el.status.clone();
+    el.status = status::ACTIVE.into();
+    el.starts_at = Some(now);
+    el.ends_at = Some(until);
+    el.grant_id = Some(g.id.clone());
+    if !store::privileged::update_elevation(c, el, &from)? {
+        return Err(AppError::Conflict("the request was decided meanwhile".into()));
+    }
+    let clipped = store::sessions::clip(c, &el.account_id, until)?;
+    Ok(vec![origin.event(actor.to_string(), "privileged.elevation_started", role_target(&el.role_id)).with_details(json!({
+        "elevation": el.id, "grant": g.id, "until": until, "approved_by": el.decided_by, "review_required": el.review_required, "sessions_clipped": clipped,
+    }))])
+}
+
+/// The report of a break-glass activation: an audit event and a notification to each officer.
+fn break_glass_report(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &Elevation, login: &str, origin: &Origin, now: i64) -> Result<tobira_domain::audit::AuditEvent, AppError> {
+    let to = approvers::holders_of(c, policy, &[OfficerFunction::Ciso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer], now)?;
+    let subject = format!("【緊急】特権の緊急利用: {login} / {}", el.role_id);
+    let body = format!("{login} が {} を緊急利用（break-glass）で有効にしました。理由: {} / チケット: {} / {} 分。事後確認が必要です。", el.role_id, el.reason, el.ticket, el.minutes);
+    approvers::notify(c, &to, "privileged.break_glass", &subject, &body, now)?;
+    Ok(origin.event(login.to_string(), "privileged.break_glass", role_target(&el.role_id)).with_details(json!({ "elevation": el.id, "notified": to })))
+}
+
+/// Approves or denies a pending elevation.
+pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Elevation, AppError> {
+    let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::PENDING).ok_or_else(|| AppError::NotFound(format!("pending elevation {id}")))?;
+        let approver = approvers::of_account(c, &policy, &cur.account, now)?;
+        let requester = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::NotFound("requesting account".into()))?;
+        let number = store::privileged::employee_number_of(c, &requester.id)?;
+        let requester_is_vendor = approvers::of_account(c, &policy, &requester, now)?.is_vendor;
+        let pending = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
+        // Denying needs the same authority as approving.
+        let until = match rules::approve(&policy, &pending, &approver, now) {
+            Ok(u) => u,
+            Err(e) => return Err(refused(c, &cur, "privileged.decision_refused", &role_target(&el.role_id), e.to_string(), json!({ "elevation": id, "approve": approve }), &origin, now)),
+        };
+        store::write_tx(c, |c| {
+            el.decided_by = Some(cur.account.login_id.clone());
+            el.decided_at = Some(now);
+            el.decision_note = Some(note.clone()).filter(|n| !n.is_empty());
+            let mut events = vec![origin.event(cur.account.login_id.clone(), if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" }, account_target(&requester.login_id))
+                .with_details(json!({ "elevation": el.id, "role": el.role_id, "note": el.decision_note }))];
+            if approve {
+                events.extend(activate(c, &mut el, &cur.account.login_id, until, &origin, now)?);
+            } else {
+                el.status = status::DENIED.into();
+                if !store::privileged::update_elevation(c, &el, status::PENDING)? {
+                    return Err(AppError::Conflict("the request was decided meanwhile".into()));
+                }
+            }
+            store::audit::append(c, now, events)?;
+            Ok(el)
+        })
+    })
+    .await
+}
+
+/// Ends one active elevation: by its holder, or by a security officer (`officer`).
+pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<Elevation, AppError> {
+    let (id, cur, origin, now) = (id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| AppError::NotFound(format!("active elevation {id}")))?;
+        if el.account_id != cur.account.id && !officer {
+            return Err(AppError::Refused("only its holder or a security officer ends an elevation".into()));
+        }
+        store::write_tx(c, |c| {
+            let (el, events) = finish(c, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
+            store::audit::append(c, now, events)?;
+            Ok(el)
+        })
+    })
+    .await
+}
+
+/// Ends an active elevation: the grant goes, the account's sessions end, and the working period is
+/// recorded with the sessions it covered (R-PR-08).
+fn finish(c: &mut DbConnection, mut el: Elevation, to: &str, reason: &str, actor: &str, origin: &Origin, now: i64) -> Result<(Elevation, Vec<tobira_domain::audit::AuditEvent>), AppError> {
+    let end = el.ends_at.unwrap_or(now).min(now);
+    if let Some(g) = &el.grant_id {
+        store::accounts::revoke_grant(c, g, reason, now)?;
+    }
+    el.status = to.into();
+    el.ends_at = Some(end);
+    el.ended_reason = Some(reason.into());
+    if !store::privileged::update_elevation(c, &el, status::ACTIVE)? {
+        return Err(AppError::Conflict("the elevation ended meanwhile".into()));
+    }
+    let start = el.starts_at.unwrap_or(end);
+    let sessions = store::sessions::overlapping(c, &el.account_id, start, end)?;
+    let mut ended = Vec::new();
+    for s in sessions.iter().filter(|s| s.revoked_at.is_none()) {
+        // Clipped sessions are already unusable; revoking records it and stops their tokens' refresh.
+        if store::sessions::revoke(c, &s.id, "elevation_ended", now)? {
+            ended.push(s.id[..16].to_string());
+        }
+    }
+    let covered: Vec<serde_json::Value> =
+        sessions.iter().map(|s| json!({ "session": &s.id[..16], "from": s.created_at, "last_seen": s.last_seen_at, "source_ip": s.source_ip })).collect();
+    let login = store::accounts::by_id(c, &el.account_id)?.map(|a| a.login_id).unwrap_or_default();
+    let event = origin.event(actor.to_string(), "privileged.elevation_ended", role_target(&el.role_id)).with_details(json!({
+        "elevation": el.id, "account": login, "from": start, "until": end, "reason": reason, "sessions": covered, "sessions_ended": ended,
+    }));
+    Ok((el, vec![event]))
+}
+
+/// Ends the account's active elevations (of one role, or all); how many.
+pub fn end_active_of(c: &mut DbConnection, account_id: &str, role: Option<&str>, actor: &str, reason: &str, origin: &Origin, now: i64) -> Result<usize, AppError> {
+    let active: Vec<Elevation> = store::privileged::elevations_of(c, account_id)?.into_iter().filter(|e| e.status == status::ACTIVE && role.is_none_or(|r| e.role_id == r)).collect();
+    let n = active.len();
+    for el in active {
+        let (_, events) = finish(c, el, status::ENDED, reason, actor, origin, now)?;
+        store::audit::append(c, now, events)?;
+    }
+    Ok(n)
+}
+
+pub const SWEEP_ACTOR: &str = "system:privileged-sweep";
+
+/// Lapses undecided requests and ends elevations past their end time; (lapsed, expired).
+pub fn sweep(c: &mut DbConnection, now: i64) -> Result<(usize, usize), AppError> {
+    let origin = Origin::default();
+    let mut lapsed = 0;
+    for mut el in store::privileged::elevations_with(c, status::PENDING)?.into_iter().filter(|e| e.lapses_at <= now) {
+        store::write_tx(c, |c| {
+            el.status = status::LAPSED.into();
+            if store::privileged::update_elevation(c, &el, status::PENDING)? {
+                lapsed += 1;
+                let e = origin.event(SWEEP_ACTOR, "privileged.elevation_lapsed", role_target(&el.role_id)).with_details(json!({ "elevation": el.id }));
+                store::audit::append(c, now, vec![e])?;
+            }
+            Ok::<_, AppError>(())
+        })?;
+    }
+    let mut expired = 0;
+    for el in store::privileged::elevations_with(c, status::ACTIVE)?.into_iter().filter(|e| e.ends_at.is_some_and(|t| t <= now)) {
+        let done = store::write_tx(c, |c| {
+            let (_, events) = finish(c, el, status::EXPIRED, "expired", SWEEP_ACTOR, &origin, now)?;
+            store::audit::append(c, now, events)?;
+            Ok::<_, AppError>(())
+        });
+        match done {
+            Ok(()) => expired += 1,
+            // Another node or the holder ended it first.
+            Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((lapsed, expired))
+}
+
+/// What a signed-in person sees: their own elevations, and the pending ones they may decide.
+pub async fn visible(app: &App, cur: &Current) -> Result<(Vec<Elevation>, Vec<Elevation>), AppError> {
+    let (policy, cur, now) = (app.policy.clone(), cur.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let mine = store::privileged::elevations_of(c, &cur.account.id)?;
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        let mut decidable = Vec::new();
+        for el in store::privileged::elevations_with(c, status::PENDING)? {
+            let Some(requester) = store::accounts::by_id(c, &el.account_id)? else { continue };
+            let number = store::privileged::employee_number_of(c, &requester.id)?;
+            let vendor = approvers::of_account(c, &policy, &requester, now)?.is_vendor;
+            let p = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
+            if rules::approve(&policy, &p, &me, now).is_ok() {
+                decidable.push(el);
+            }
+        }
+        Ok((mine, decidable))
+    })
+    .await
+}

@@ -1,0 +1,74 @@
+//! Naming a system's privileged holders (R-PR-01, R-PR-09): the owner (or their approved delegate)
+//! names operators, the 統括情報セキュリティ責任者 names the owner, within the system's cap. Refusals
+//! are recorded (R-PR-04).
+
+use super::{account_target, refused, role_target};
+use crate::app::signin::{session::Current, Origin};
+use crate::app::{approvers, App, AppError};
+use crate::store::{self, privileged::Eligibility};
+use serde_json::json;
+use tobira_domain::privileged::eligibility::{self as rules, Candidate};
+use tobira_domain::rbac::AccountStatus;
+
+/// Makes the privileged account `login` eligible for `role`; returns the eligibility's id.
+pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &str, origin: &Origin) -> Result<String, AppError> {
+    let (policy, login, role_id, reason, cur, origin, now) = (app.policy.clone(), login.to_string(), role.to_string(), reason.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let role = policy.role(&role_id).ok_or_else(|| AppError::NotFound(format!("role {role_id}")))?;
+        let system = role.system.get_ref().clone();
+        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::NotFound(format!("account {login}")))?;
+        let granter = approvers::of_account(c, &policy, &cur.account, now)?;
+        let number = store::privileged::employee_number_of(c, &target.id)?;
+        store::write_tx(c, |c| {
+            if store::privileged::is_eligible(c, &target.id, &role_id)? {
+                return Err(AppError::Conflict(format!("{login} is already eligible for {role_id}")));
+            }
+            let me = target.person_id.clone().unwrap_or_else(|| target.id.clone());
+            let others = store::privileged::holders(c, &system)?.into_iter().filter(|h| *h != me).count();
+            let who = Candidate {
+                employee_number: number.as_deref(),
+                account_is_privileged: target.is_privileged,
+                account_is_active: target.status() == Some(AccountStatus::Active),
+                other_holders: others,
+            };
+            rules::check(&policy, role, &granter, &who, &reason).map_err(|e| AppError::Refused(e.to_string()))?;
+            let row = Eligibility {
+                id: store::new_id(), account_id: target.id.clone(), role_id: role_id.clone(), system_id: system.clone(),
+                granted_by: cur.account.login_id.clone(), reason: reason.clone(), created_at: now, revoked_at: None, revoked_by: None,
+            };
+            store::privileged::insert_eligibility(c, &row)?;
+            let e = origin.event(cur.account.login_id.clone(), "privileged.eligibility_granted", account_target(&login))
+                .with_details(json!({ "eligibility": row.id, "role": role_id, "system": system, "reason": reason, "holders_after": others + 1 }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(row.id)
+        })
+        .map_err(|e| match e {
+            AppError::Refused(why) => refused(c, &cur, "privileged.eligibility_refused", &role_target(&role_id), why, json!({ "account": login }), &origin, now),
+            other => other,
+        })
+    })
+    .await
+}
+
+/// Ends an eligibility (the owner, their delegate, or a security officer); active elevations of
+/// that role end with it.
+pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<usize, AppError> {
+    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| AppError::NotFound(format!("eligibility {id}")))?;
+        let actor = approvers::of_account(c, &policy, &cur.account, now)?;
+        if actor.is_vendor || !(officer || actor.owns(&policy, &row.system_id)) {
+            return Err(refused(c, &cur, "privileged.eligibility_revoke_refused", &role_target(&row.role_id), "only the system's owner or a security officer ends an eligibility".into(), json!({ "eligibility": id }), &origin, now));
+        }
+        store::write_tx(c, |c| {
+            if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {
+                return Err(AppError::Conflict("already revoked".into()));
+            }
+            let ended = super::elevation::end_active_of(c, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
+            let e = origin.event(cur.account.login_id.clone(), "privileged.eligibility_revoked", role_target(&row.role_id)).with_details(json!({ "eligibility": id, "elevations_ended": ended }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(ended)
+        })
+    })
+    .await
+}

@@ -1,0 +1,158 @@
+//! The privileged-ID API (JSON, session cookie, CSRF token in `X-CSRF-Token`): privileged accounts
+//! (security officers), eligibility (system owners), elevations (holders ask, approvers decide),
+//! delegates (principals nominate, the CISO approves) and the report (R-PR-01…R-PR-09).
+//!
+//! Invariant: every route signs the caller in through [`caller`], which asks the one authorization
+//! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
+
+use crate::app::privileged::{accounts, delegation, elevation, eligibility, report};
+use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::session::Current;
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::pages::{self, check_csrf, origin};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use tobira_domain::time_util::end_of_jst_day;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/privileged")
+            .route("/accounts", web::post().to(create_account))
+            .route("/eligibility", web::post().to(grant))
+            .route("/eligibility/{id}/revoke", web::post().to(revoke))
+            .route("/elevations", web::get().to(list))
+            .route("/elevations", web::post().to(ask))
+            .route("/elevations/{id}/approve", web::post().to(approve))
+            .route("/elevations/{id}/deny", web::post().to(deny))
+            .route("/elevations/{id}/end", web::post().to(end))
+            .route("/delegations", web::post().to(nominate))
+            .route("/delegations/{id}/approve", web::post().to(approve_delegate))
+            .route("/delegations/{id}/refuse", web::post().to(refuse_delegate))
+            .route("/report", web::get().to(show_report)),
+    );
+}
+
+/// The caller's session, authorized for `need`; and whether it is a security officer's.
+async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: bool) -> Result<(Current, bool), ApiError> {
+    if mutating {
+        check_csrf(req, None)?;
+    }
+    let cur = pages::current(req, app).await?;
+    let now = app.clock.now_ms();
+    match authz::authorize(&app.policy, cur.as_ref(), need, now) {
+        Ok(_) => {}
+        Err(Denied::SignIn) => return Err(ApiError::Unauthorized("sign in first".into())),
+        Err(d) => return Err(ApiError::Forbidden(format!("this needs a session with the required factors ({d:?})"))),
+    }
+    let cur = cur.expect("authorized means signed in");
+    let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
+    Ok((cur, officer))
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    employee_number: String,
+}
+
+async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::Json<NewAccount>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
+    let made = accounts::create(&app, &cur, &body.employee_number, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+#[derive(Deserialize)]
+pub struct Grant {
+    account: String,
+    role: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn grant(req: HttpRequest, app: web::Data<App>, body: web::Json<Grant>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    let id = eligibility::grant(&app, &cur, &body.account, &body.role, &body.reason, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Created().json(json!({ "eligibility": id, "account": body.account, "role": body.role })))
+}
+
+async fn revoke(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (cur, officer) = caller(&req, &app, Need::Full, true).await?;
+    let ended = eligibility::revoke(&app, &cur, &id, officer, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "eligibility": *id, "revoked": true, "elevations_ended": ended })))
+}
+
+async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, false).await?;
+    let (mine, to_decide) = elevation::visible(&app, &cur).await?;
+    Ok(HttpResponse::Ok().json(json!({ "mine": mine, "to_decide": to_decide })))
+}
+
+async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<elevation::Request>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    let el = elevation::request(&app, &cur, body.into_inner(), &origin(&req, &app)).await?;
+    Ok(HttpResponse::Created().json(el))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Note {
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>, yes: bool) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
+    Ok(HttpResponse::Ok().json(elevation::decide(&app, &cur, &id, yes, &note, &origin(&req, &app)).await?))
+}
+
+async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+    decide(req, app, id, body, true).await
+}
+
+async fn deny(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+    decide(req, app, id, body, false).await
+}
+
+async fn end(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (cur, officer) = caller(&req, &app, Need::Full, true).await?;
+    Ok(HttpResponse::Ok().json(elevation::end(&app, &cur, &id, officer, &origin(&req, &app)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Nominate {
+    principal: String,
+    delegate: String,
+    /// First and last day, `YYYY-MM-DD` (JST): from the start of the first to the end of the last.
+    from: String,
+    until: String,
+    reason: String,
+}
+
+fn day(s: &str, what: &str) -> Result<time::Date, ApiError> {
+    tobira_domain::hr::parse_date(s, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest(format!("{what} must be a date, YYYY-MM-DD")))
+}
+
+async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Json<Nominate>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    let from = day(&body.from, "from")?.previous_day().map(end_of_jst_day).ok_or_else(|| ApiError::BadRequest("from is out of range".into()))?;
+    let until = end_of_jst_day(day(&body.until, "until")?);
+    let n = delegation::Nominate { principal: body.principal.clone(), delegate: body.delegate.clone(), from, until, reason: body.reason.clone() };
+    Ok(HttpResponse::Created().json(delegation::nominate(&app, &cur, n, &origin(&req, &app)).await?))
+}
+
+async fn approve_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    Ok(HttpResponse::Ok().json(delegation::decide(&app, &cur, &id, true, &origin(&req, &app)).await?))
+}
+
+async fn refuse_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    Ok(HttpResponse::Ok().json(delegation::decide(&app, &cur, &id, false, &origin(&req, &app)).await?))
+}
+
+async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    caller(&req, &app, Need::Officer, false).await?;
+    let policy = app.policy.clone();
+    Ok(HttpResponse::Ok().json(app.db(move |c| report::build(c, &policy)).await?))
+}

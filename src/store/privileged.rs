@@ -1,0 +1,220 @@
+//! Privileged IDs: eligibility, elevations, delegations and the notification outbox (R-PR-01…R-PR-09).
+//! Rows are revoked or moved to a final status, never deleted, so the report can show every step.
+
+use super::schema::{accounts, delegations as d, elevations as e, notifications as n, people, privileged_eligibility as pe};
+use super::{DbConnection, StoreError};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = pe)]
+pub struct Eligibility {
+    pub id: String,
+    pub account_id: String,
+    pub role_id: String,
+    pub system_id: String,
+    pub granted_by: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+}
+
+pub fn insert_eligibility(c: &mut DbConnection, r: &Eligibility) -> Result<(), StoreError> {
+    diesel::insert_into(pe::table).values(r).execute(c)?;
+    Ok(())
+}
+
+/// Whether the account is eligible for the role now.
+pub fn is_eligible(c: &mut DbConnection, account_id: &str, role_id: &str) -> Result<bool, StoreError> {
+    let n: i64 = pe::table.filter(pe::account_id.eq(account_id)).filter(pe::role_id.eq(role_id)).filter(pe::revoked_at.is_null()).count().get_result(c)?;
+    Ok(n > 0)
+}
+
+/// Distinct people (by person, else by account) eligible for a privileged role of the system,
+/// counting active accounts only; the holder count the cap is about (R-PR-01).
+pub fn holders(c: &mut DbConnection, system_id: &str) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, Option<String>)> = pe::table
+        .inner_join(accounts::table)
+        .filter(pe::system_id.eq(system_id))
+        .filter(pe::revoked_at.is_null())
+        .filter(accounts::status.eq("active"))
+        .select((accounts::id, accounts::person_id))
+        .load(c)?;
+    let mut who: Vec<String> = rows.into_iter().map(|(a, p)| p.unwrap_or(a)).collect();
+    who.sort();
+    who.dedup();
+    Ok(who)
+}
+
+pub fn eligibility_by_id(c: &mut DbConnection, id: &str) -> Result<Option<Eligibility>, StoreError> {
+    Ok(pe::table.find(id).select(Eligibility::as_select()).first(c).optional()?)
+}
+
+pub fn revoke_eligibility(c: &mut DbConnection, id: &str, by: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(diesel::update(pe::table.find(id).filter(pe::revoked_at.is_null())).set((pe::revoked_at.eq(now), pe::revoked_by.eq(by))).execute(c)? == 1)
+}
+
+pub fn all_eligibility(c: &mut DbConnection) -> Result<Vec<Eligibility>, StoreError> {
+    Ok(pe::table.order((pe::system_id, pe::created_at)).select(Eligibility::as_select()).load(c)?)
+}
+
+/// The status of an elevation.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const ACTIVE: &str = "active";
+    pub const DENIED: &str = "denied";
+    pub const LAPSED: &str = "lapsed";
+    /// Ran to its end time.
+    pub const EXPIRED: &str = "expired";
+    /// Ended early by the holder or an officer.
+    pub const ENDED: &str = "ended";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = e)]
+pub struct Elevation {
+    pub id: String,
+    pub account_id: String,
+    pub role_id: String,
+    pub system_id: String,
+    pub minutes: i32,
+    pub reason: String,
+    pub ticket: String,
+    pub break_glass: bool,
+    pub review_required: bool,
+    pub status: String,
+    pub requested_at: i64,
+    pub lapses_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub grant_id: Option<String>,
+    pub ended_reason: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<i64>,
+}
+
+pub fn insert_elevation(c: &mut DbConnection, r: &Elevation) -> Result<(), StoreError> {
+    diesel::insert_into(e::table).values(r).execute(c)?;
+    Ok(())
+}
+
+pub fn elevation(c: &mut DbConnection, id: &str) -> Result<Option<Elevation>, StoreError> {
+    Ok(e::table.find(id).select(Elevation::as_select()).first(c).optional()?)
+}
+
+/// Writes back a changed elevation, only if it still has status `from` (no lost race).
+pub fn update_elevation(c: &mut DbConnection, r: &Elevation, from: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(e::table.find(&r.id).filter(e::status.eq(from)))
+        .set((
+            e::status.eq(&r.status),
+            e::decided_by.eq(&r.decided_by),
+            e::decided_at.eq(r.decided_at),
+            e::decision_note.eq(&r.decision_note),
+            e::starts_at.eq(r.starts_at),
+            e::ends_at.eq(r.ends_at),
+            e::grant_id.eq(&r.grant_id),
+            e::ended_reason.eq(&r.ended_reason),
+            e::reviewed_by.eq(&r.reviewed_by),
+            e::reviewed_at.eq(r.reviewed_at),
+        ))
+        .execute(c)?;
+    Ok(n == 1)
+}
+
+/// Elevations with `status`, oldest first.
+pub fn elevations_with(c: &mut DbConnection, status: &str) -> Result<Vec<Elevation>, StoreError> {
+    Ok(e::table.filter(e::status.eq(status)).order(e::requested_at).select(Elevation::as_select()).load(c)?)
+}
+
+pub fn elevations_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Elevation>, StoreError> {
+    Ok(e::table.filter(e::account_id.eq(account_id)).order(e::requested_at.desc()).select(Elevation::as_select()).load(c)?)
+}
+
+pub fn all_elevations(c: &mut DbConnection) -> Result<Vec<Elevation>, StoreError> {
+    Ok(e::table.order(e::requested_at).select(Elevation::as_select()).load(c)?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = d)]
+pub struct Delegation {
+    pub id: String,
+    /// `officer:<function>` or `system_owner:<system id>`.
+    pub principal: String,
+    pub delegate_employee_number: String,
+    pub nominated_by: String,
+    pub reason: String,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    /// `nominated`, `approved`, `refused` or `revoked`.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+}
+
+pub fn insert_delegation(c: &mut DbConnection, r: &Delegation) -> Result<(), StoreError> {
+    diesel::insert_into(d::table).values(r).execute(c)?;
+    Ok(())
+}
+
+pub fn delegation(c: &mut DbConnection, id: &str) -> Result<Option<Delegation>, StoreError> {
+    Ok(d::table.find(id).select(Delegation::as_select()).first(c).optional()?)
+}
+
+/// Records the decision on a nomination still `nominated`.
+pub fn decide_delegation(c: &mut DbConnection, id: &str, status: &str, by: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(diesel::update(d::table.find(id).filter(d::status.eq("nominated"))).set((d::status.eq(status), d::decided_by.eq(by), d::decided_at.eq(now))).execute(c)? == 1)
+}
+
+/// Approved delegations of a person in force at `now`.
+pub fn delegations_in_force(c: &mut DbConnection, employee_number: &str, now: i64) -> Result<Vec<Delegation>, StoreError> {
+    Ok(d::table
+        .filter(d::delegate_employee_number.eq(employee_number))
+        .filter(d::status.eq("approved"))
+        .filter(d::valid_from.le(now))
+        .filter(d::valid_until.gt(now))
+        .select(Delegation::as_select())
+        .load(c)?)
+}
+
+pub fn all_delegations(c: &mut DbConnection) -> Result<Vec<Delegation>, StoreError> {
+    Ok(d::table.order(d::created_at).select(Delegation::as_select()).load(c)?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = n)]
+pub struct Notification {
+    pub id: String,
+    /// Employee number of the person to tell.
+    pub recipient: String,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+pub fn notify(c: &mut DbConnection, rows: &[Notification]) -> Result<(), StoreError> {
+    // MultiConnection has no batch insert; a handful of rows per approval.
+    for r in rows {
+        diesel::insert_into(n::table).values(r).execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn notifications_to(c: &mut DbConnection, recipient: &str) -> Result<Vec<Notification>, StoreError> {
+    Ok(n::table.filter(n::recipient.eq(recipient)).order(n::created_at).select(Notification::as_select()).load(c)?)
+}
+
+/// The employee number behind an account, if it is linked to a person.
+pub fn employee_number_of(c: &mut DbConnection, account_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(accounts::table
+        .inner_join(people::table)
+        .filter(accounts::id.eq(account_id))
+        .select(people::employee_number)
+        .first(c)
+        .optional()?)
+}
