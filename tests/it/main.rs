@@ -14,6 +14,7 @@ mod layout;
 mod oidc;
 mod oidc_rp;
 mod policy_check;
+mod privileged;
 mod serve;
 mod signin;
 mod signin_browser;

@@ -12,8 +12,7 @@ use openidconnect::{AuthorizationCode, ClientId, ClientSecret, CsrfToken, Endpoi
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use std::sync::{Arc, Mutex};
 use tobira::app::clock::FixedClock;
-use tobira::store::{self, accounts::Grant, org::{Department, Person}};
-use tobira_domain::rbac::GrantSource;
+use tobira::store;
 
 pub const PASSWORD: &str = "kaki-no-tane to ocha 7ji";
 pub const CB: &str = "http://localhost:9/cb";
@@ -189,47 +188,7 @@ impl Op {
 
     /// [`Op::person`], optionally the head of section (所属長) of 市民課.
     pub async fn person_as(&self, login: &str, number: &str, roles: &[&str], head: bool) -> String {
-        let id = self.s.account(login, PASSWORD, false, false).await;
-        let (acc, number, roles, now) = (id.clone(), number.to_string(), roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(), self.s.clock_ms());
-        self.s
-            .app
-            .db(move |c| {
-                store::org::upsert_department(c, &Department { code: "shimin".into(), name: "市民課".into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
-                let pid = store::new_id();
-                store::org::upsert_person(c, &Person {
-                    id: pid.clone(),
-                    employee_number: number,
-                    directory_key: None,
-                    name_kanji: "東雲 太郎".into(),
-                    name_kana: "シノノメ タロウ".into(),
-                    name_romaji: None,
-                    post_title: Some("主事".into()),
-                    employment_type: "regular".into(),
-                    status: "active".into(),
-                    is_head_of_section: head,
-                    start_date: None,
-                    end_date: None,
-                    secondment_target: None,
-                    contract_id: None,
-                    mail: Some("taro@city.shinonome.lg.jp".into()),
-                    updated_at: now,
-                    department_name: Some("市民課".into()),
-                    birth_date: None,
-                    phone: None,
-                })?;
-                store::org::set_memberships(c, &pid, "shimin", &[])?;
-                diesel::RunQueryDsl::execute(
-                    diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &acc)).set(diesel::ExpressionMethods::eq(store::schema::accounts::person_id, &pid)),
-                    c,
-                )?;
-                for r in roles {
-                    store::accounts::insert_grant(c, &Grant::new(&acc, &r, GrantSource::Birthright, now))?;
-                }
-                Ok(())
-            })
-            .await
-            .unwrap();
-        id
+        self.s.person(login, number, "regular", head, roles).await
     }
 
     /// Sets an account's status directly, as the HR sync or an officer would.

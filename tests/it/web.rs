@@ -11,7 +11,7 @@ use tobira::app::clock::FixedClock;
 use tobira::app::App;
 use tobira::config::Config;
 use tobira::startup::Application;
-use tobira::store::{self, accounts::Account, accounts::Grant};
+use tobira::store::{self, accounts::Account, accounts::Grant, org::{Department, Person}};
 use tobira_domain::rbac::GrantSource;
 
 pub struct Server {
@@ -68,6 +68,54 @@ impl Server {
             })
             .await
             .unwrap()
+    }
+
+    /// A person of 市民課 with an account `login` (password [`crate::oidc_rp::PASSWORD`]), employment
+    /// type `kind`, optionally its head of section, holding `roles` as birthright. Returns the
+    /// account id.
+    pub async fn person(&self, login: &str, number: &str, kind: &str, head: bool, roles: &[&str]) -> String {
+        let id = self.account(login, crate::oidc_rp::PASSWORD, false, false).await;
+        let (acc, number, kind, roles, now) = (id.clone(), number.to_string(), kind.to_string(), roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(), self.clock_ms());
+        self.app
+            .db(move |c| {
+                store::org::upsert_department(c, &Department { code: "shimin".into(), name: "市民課".into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+                let pid = store::new_id();
+                store::org::upsert_person(c, &Person {
+                    id: pid.clone(),
+                    employee_number: number,
+                    directory_key: None,
+                    name_kanji: "東雲 太郎".into(),
+                    name_kana: "シノノメ タロウ".into(),
+                    name_romaji: None,
+                    post_title: Some("主事".into()),
+                    employment_type: kind.clone(),
+                    status: "active".into(),
+                    is_head_of_section: head,
+                    start_date: None,
+                    end_date: None,
+                    secondment_target: None,
+                    contract_id: None,
+                    mail: Some("taro@city.shinonome.lg.jp".into()),
+                    updated_at: now,
+                    department_name: Some("市民課".into()),
+                    birth_date: None,
+                    phone: None,
+                })?;
+                store::org::set_memberships(c, &pid, "shimin", &[])?;
+                let vendor = kind == "vendor";
+                diesel::RunQueryDsl::execute(
+                    diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &acc))
+                        .set((diesel::ExpressionMethods::eq(store::schema::accounts::person_id, &pid), diesel::ExpressionMethods::eq(store::schema::accounts::is_vendor, vendor))),
+                    c,
+                )?;
+                for r in roles {
+                    store::accounts::insert_grant(c, &Grant::new(&acc, &r, GrantSource::Birthright, now))?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        id
     }
 
     pub fn clock_ms(&self) -> i64 {

@@ -39,10 +39,18 @@ pub struct PersonFacts {
     pub roles_until: Option<i64>,
 }
 
+/// The grants in force whose roles count for tokens (privileged ones only through an elevation).
+pub fn token_grants(c: &mut DbConnection, app: &App, account_id: &str, now: i64) -> Result<Vec<store::accounts::Grant>, store::StoreError> {
+    Ok(store::accounts::grants_in_force(c, account_id, now)?
+        .into_iter()
+        .filter(|g| !claims::token_roles(&app.policy, &[(g.role_id.as_str(), g.source.as_str())]).is_empty())
+        .collect())
+}
+
 /// Reads the person behind `family` and the roles the client's system may see now.
 pub fn facts(c: &mut DbConnection, app: &App, client: &Client, family: &Family, now: i64) -> Result<PersonFacts, OidcError> {
     let subject = store::oidc::subject(c, &family.account_id)?.ok_or_else(|| super::err(tobira_domain::oidc::ErrorCode::InvalidGrant, "the account no longer exists"))?;
-    let grants = store::accounts::grants_in_force(c, &family.account_id, now)?;
+    let grants = token_grants(c, app, &family.account_id, now)?;
     let held: Vec<String> = grants.iter().map(|g| g.role_id.clone()).collect();
     let roles = claims::visible_roles(&app.policy, client, &held);
     // A role lasts as long as its longest-lasting grant (`None`: no end); the token as its shortest role.

@@ -28,7 +28,7 @@ pub async fn userinfo(app: &App, token: &str) -> Result<Result<Value, Inactive>,
     let found = app
         .db(move |c| {
             let Some(subject) = store::oidc::subject(c, &sub)? else { return Ok(None) };
-            let held: Vec<String> = store::accounts::grants_in_force(c, &sub, now)?.into_iter().map(|g| g.role_id).collect();
+            let held: Vec<String> = super::issue::token_grants(c, &app2, &sub, now)?.into_iter().map(|g| g.role_id).collect();
             Ok(Some((subject, claims::visible_roles(&app2.policy, &client, &held))))
         })
         .await?;

@@ -60,7 +60,7 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
                 Outcome::Active { until, review } => {
                     el.review_required = review;
                     store::privileged::insert_elevation(c, &el)?;
-                    events.extend(activate(c, &mut el, &cur.account.login_id, until, &origin, now)?);
+                    events.extend(activate(c, &mut el, &cur.account.login_id, None, until, &origin, now)?);
                     if el.break_glass {
                         events.push(break_glass_report(c, &policy, &el, &cur.account.login_id, &origin, now)?);
                     }
@@ -74,12 +74,13 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
 }
 
 /// Puts a pending (or just inserted) elevation in force until `until`.
-fn activate(c: &mut DbConnection, el: &mut Elevation, actor: &str, until: i64, origin: &Origin, now: i64) -> Result<Vec<tobira_domain::audit::AuditEvent>, AppError> {
+/// `approver` is the approving account's id (none for self-review and break-glass).
+fn activate(c: &mut DbConnection, el: &mut Elevation, actor: &str, approver: Option<&str>, until: i64, origin: &Origin, now: i64) -> Result<Vec<tobira_domain::audit::AuditEvent>, AppError> {
     let mut g = Grant::new(&el.account_id, &el.role_id, GrantSource::Elevation, now);
     g.valid_until = Some(until);
     g.reason = Some(format!("{} ({})", el.reason, el.ticket));
     g.requested_by = Some(el.account_id.clone());
-    g.approved_by = el.decided_by.clone();
+    g.approved_by = approver.map(String::from);
     store::accounts::insert_grant(c, &g)?;
     let from = el.status.clone();
     el.status = status::ACTIVE.into();
@@ -126,7 +127,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
             let mut events = vec![origin.event(cur.account.login_id.clone(), if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" }, account_target(&requester.login_id))
                 .with_details(json!({ "elevation": el.id, "role": el.role_id, "note": el.decision_note }))];
             if approve {
-                events.extend(activate(c, &mut el, &cur.account.login_id, until, &origin, now)?);
+                events.extend(activate(c, &mut el, &cur.account.login_id, Some(&cur.account.id), until, &origin, now)?);
             } else {
                 el.status = status::DENIED.into();
                 if !store::privileged::update_elevation(c, &el, status::PENDING)? {

@@ -20,9 +20,6 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
         let granter = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &target.id)?;
         store::write_tx(c, |c| {
-            if store::privileged::is_eligible(c, &target.id, &role_id)? {
-                return Err(AppError::Conflict(format!("{login} is already eligible for {role_id}")));
-            }
             let me = target.person_id.clone().unwrap_or_else(|| target.id.clone());
             let others = store::privileged::holders(c, &system)?.into_iter().filter(|h| *h != me).count();
             let who = Candidate {
@@ -32,6 +29,9 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
                 other_holders: others,
             };
             rules::check(&policy, role, &granter, &who, &reason).map_err(|e| AppError::Refused(e.to_string()))?;
+            if store::privileged::is_eligible(c, &target.id, &role_id)? {
+                return Err(AppError::Conflict(format!("{login} is already eligible for {role_id}")));
+            }
             let row = Eligibility {
                 id: store::new_id(), account_id: target.id.clone(), role_id: role_id.clone(), system_id: system.clone(),
                 granted_by: cur.account.login_id.clone(), reason: reason.clone(), created_at: now, revoked_at: None, revoked_by: None,

@@ -23,6 +23,17 @@ pub struct Subject {
     pub mail: Option<String>,
 }
 
+/// The roles that count for tokens among grants in force, given as (role, grant source): a
+/// privileged role counts only through an elevation (R-PR-02), so a standing grant of one, however
+/// it got into the store, never reaches a business system.
+pub fn token_roles(policy: &Policy, grants: &[(&str, &str)]) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|(role, source)| policy.role(role).is_some_and(|r| !r.privileged || *source == crate::rbac::GrantSource::Elevation.as_str()))
+        .map(|(role, _)| role.to_string())
+        .collect()
+}
+
 /// The roles of `held` that `client`'s system may see.
 pub fn visible_roles(policy: &Policy, client: &Client, held: &[String]) -> Vec<String> {
     let mut out: Vec<String> = held
@@ -182,6 +193,13 @@ mod tests {
         let mut narrowed = juki.clone();
         narrowed.roles = vec![toml::Spanned::new(0..0, "juki.clerk".into())];
         assert_eq!(visible_roles(&p, &narrowed, &held), vec!["juki.clerk"]);
+    }
+
+    #[test]
+    fn r_pr_02_privileged_roles_count_for_tokens_only_through_an_elevation() {
+        let p = example_policy();
+        let grants = [("juki.clerk", "birthright"), ("juki.admin", "request"), ("zeimu.admin", "elevation"), ("nonexistent", "birthright")];
+        assert_eq!(token_roles(&p, &grants), vec!["juki.clerk", "zeimu.admin"]);
     }
 
     fn juki_client(p: &Policy) -> Client {
