@@ -32,14 +32,20 @@ fn generated_login_id(policy: &Policy) -> Result<String, AppError> {
     Ok(format!("{}so-{:04}", policy.privileged.account_prefix, u16::from_le_bytes(b) % 10_000))
 }
 
+/// Login IDs tobira creates itself: 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'.
+pub fn check_login_id(l: &str) -> Result<(), AppError> {
+    if l.is_empty() || l.len() > 64 || !l.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(AppError::Invalid("a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'".into()));
+    }
+    Ok(())
+}
+
 pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<String>) -> Result<Bootstrapped, AppError> {
     let role = policy.officer_role(OfficerFunction::SecurityOfficer).expect("validated policies define the security officer").to_string();
     let login_id = match login_id {
         Some(l) => {
             let l = l.trim().to_string();
-            if l.is_empty() || l.len() > 64 || !l.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                return Err(AppError::Invalid("a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'".into()));
-            }
+            check_login_id(&l)?;
             if policy.privileged.is_forbidden_name(&l) {
                 return Err(AppError::Invalid(format!("`{l}` is a default or generic name; privileged IDs must not use one (R-PR-06)")));
             }

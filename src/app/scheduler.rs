@@ -89,7 +89,8 @@ pub fn spawn_backchannel_logout(app: App) -> Result<tokio::task::JoinHandle<()>,
     }))
 }
 
-/// Ends elevations past their end time and lapses undecided requests every
+/// Ends elevations past their end time, lapses undecided requests and disables development IDs
+/// past their end every
 /// `jobs.privileged_sweep_seconds`, on every node: each change is conditional on the row's status,
 /// so two nodes never record one end twice.
 pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
@@ -101,8 +102,8 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             let now = app.clock.now_ms();
             match app.db(move |c| super::privileged::elevation::sweep(c, now)).await {
-                Ok((0, 0)) => {}
-                Ok((lapsed, expired)) => tracing::info!(job = "privileged-sweep", lapsed, expired, "elevations swept"),
+                Ok(s) if s == Default::default() => {}
+                Ok(s) => tracing::info!(job = "privileged-sweep", lapsed = s.lapsed, expired = s.expired, development = s.development, "privileged sweep"),
                 Err(e) => tracing::error!(job = "privileged-sweep", error = %e, "privileged sweep failed"),
             }
         }

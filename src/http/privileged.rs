@@ -5,7 +5,7 @@
 //! Invariant: every route signs the caller in through [`caller`], which asks the one authorization
 //! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
 
-use crate::app::privileged::{accounts, delegation, elevation, eligibility, report};
+use crate::app::privileged::{accounts, delegation, development, elevation, eligibility, report};
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/privileged")
             .route("/accounts", web::post().to(create_account))
+            .route("/development-accounts", web::post().to(create_development))
             .route("/eligibility", web::post().to(grant))
             .route("/eligibility/{id}/revoke", web::post().to(revoke))
             .route("/elevations", web::get().to(list))
@@ -60,6 +61,22 @@ async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::Json<N
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let made = accounts::create(&app, &cur, &body.employee_number, &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(made))
+}
+
+#[derive(Deserialize)]
+pub struct NewDevelopment {
+    #[serde(flatten)]
+    id: development::NewDevelopmentId,
+    /// Last day, `YYYY-MM-DD` (JST).
+    until: String,
+}
+
+async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Json<NewDevelopment>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
+    let NewDevelopment { id, until } = body.into_inner();
+    let (login, until) = (id.login_id.clone(), end_of_jst_day(day(&until, "until")?));
+    let temporary = development::create(&app, &cur, id, until, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Created().json(json!({ "login_id": login, "temporary_password": temporary, "valid_until": until })))
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,7 @@
 //! Privileged IDs: eligibility, elevations, delegations and the notification outbox (R-PR-01…R-PR-09).
 //! Rows are revoked or moved to a final status, never deleted, so the report can show every step.
 
-use super::schema::{accounts, delegations as d, elevations as e, notifications as n, people, privileged_eligibility as pe};
+use super::schema::{accounts, delegations as d, development_ids as dev, elevations as e, notifications as n, people, privileged_eligibility as pe};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -217,4 +217,32 @@ pub fn employee_number_of(c: &mut DbConnection, account_id: &str) -> Result<Opti
         .select(people::employee_number)
         .first(c)
         .optional()?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = dev)]
+pub struct DevelopmentId {
+    pub account_id: String,
+    /// Employee number of the responsible staff member (開発責任者).
+    pub responsible: String,
+    /// The worker's name and organisation.
+    pub worker: String,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+pub fn insert_development_id(c: &mut DbConnection, r: &DevelopmentId) -> Result<(), StoreError> {
+    diesel::insert_into(dev::table).values(r).execute(c)?;
+    Ok(())
+}
+
+/// Active development accounts whose end has come.
+pub fn development_ids_due(c: &mut DbConnection, now: i64) -> Result<Vec<super::accounts::Account>, StoreError> {
+    Ok(accounts::table
+        .filter(accounts::is_development.eq(true))
+        .filter(accounts::status.eq("active"))
+        .filter(accounts::expires_at.le(now))
+        .select(super::accounts::Account::as_select())
+        .load(c)?)
 }

@@ -358,6 +358,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    development_ids (account_id) {
+        account_id -> Text,
+        responsible -> Text,
+        worker -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     client_assertions (jti) {
         jti -> Text,
         client_id -> Text,
@@ -431,5 +442,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
     account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, auth_codes, token_families, refresh_tokens, revoked_tokens,
-    privileged_eligibility, elevations, delegations, notifications,
+    privileged_eligibility, elevations, delegations, notifications, development_ids,
 );

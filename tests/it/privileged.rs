@@ -109,11 +109,11 @@ both_backends! {
         assert_eq!(op.s.audit_count("auth.session_ended", Some("elevation_ended")).await, 1);
         let now = op.s.clock_ms();
         let swept = op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, now)).await.unwrap();
-        assert_eq!(swept, (0, 1));
+        assert_eq!((swept.lapsed, swept.expired), (0, 1));
         assert_eq!(op.s.audit_count("privileged.elevation_ended", Some("expired")).await, 1);
         assert_eq!(juki_token(&op, "p-sato", &totp).await["roles"], json!([]));
         let now = op.s.clock_ms();
-        assert_eq!(op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, now)).await.unwrap(), (0, 0), "a second sweep finds nothing");
+        assert_eq!(op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, now)).await.unwrap(), Default::default(), "a second sweep finds nothing");
 
         // The report names who asked, who approved, and how it ended.
         let so = officer(&op, "p-so-0102").await;
@@ -222,5 +222,28 @@ both_backends! {
         let (status, body) = deputy.post_json("/api/privileged/eligibility", json!({ "account": two, "role": "juki.admin", "reason": "x" })).await;
         assert_eq!(status, 403, "{body}");
         assert!(body.to_string().contains("owner"), "{body}");
+    }
+}
+
+both_backends! {
+    async fn r_lc_06_a_development_id_names_its_people_and_is_disabled_when_its_end_date_passes(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        let so = officer(&op, "p-so-0401").await;
+        op.s.person("juki-kacho", "900011", "regular", true, &[]).await;
+        let day = |ms: i64| tobira_domain::time_util::jst_display(ms)[..10].replace('/', "-");
+        let body = |until: String| json!({ "login_id": "dev-juki-01", "responsible": "900011", "worker": "東雲システム 開発太郎", "reason": "住基 改修", "until": until });
+        let (status, err) = so.post_json("/api/privileged/development-accounts", body(day(op.s.clock_ms() + 400 * 24 * 60 * MIN))).await;
+        assert_eq!(status, 400, "beyond privileged.max_development_days: {err}");
+        let (status, made) = so.post_json("/api/privileged/development-accounts", body(day(op.s.clock_ms() + 24 * 60 * MIN))).await;
+        assert_eq!(status, 201, "{made}");
+        let temporary = made["temporary_password"].as_str().unwrap().to_string();
+        assert_eq!(op.s.client().sign_in("dev-juki-01", &temporary).await.status, 303);
+
+        op.s.advance_minutes(3 * 24 * 60);
+        let now = op.s.clock_ms();
+        let swept = op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, now)).await.unwrap();
+        assert_eq!(swept.development, 1);
+        assert_eq!(op.s.audit_count("account.disabled", Some("development_ended")).await, 1);
+        assert_eq!(op.s.client().sign_in("dev-juki-01", &temporary).await.status, 401, "disabled");
     }
 }

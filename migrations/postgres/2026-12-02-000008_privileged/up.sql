@@ -65,3 +65,13 @@ CREATE TABLE notifications (
     sent_at    BIGINT
 );
 CREATE INDEX notifications_unsent ON notifications (sent_at);
+
+-- Development IDs (R-LC-06): who is responsible, who works under it, until when.
+CREATE TABLE development_ids (
+    account_id  TEXT PRIMARY KEY REFERENCES accounts (id),
+    responsible TEXT NOT NULL,
+    worker      TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+);

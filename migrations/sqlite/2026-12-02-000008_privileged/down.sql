@@ -1,3 +1,4 @@
+DROP TABLE development_ids;
 DROP TABLE notifications;
 DROP TABLE delegations;
 DROP TABLE elevations;

@@ -202,8 +202,18 @@ pub fn end_active_of(c: &mut DbConnection, account_id: &str, role: Option<&str>,
 
 pub const SWEEP_ACTOR: &str = "system:privileged-sweep";
 
-/// Lapses undecided requests and ends elevations past their end time; (lapsed, expired).
-pub fn sweep(c: &mut DbConnection, now: i64) -> Result<(usize, usize), AppError> {
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Swept {
+    pub lapsed: usize,
+    pub expired: usize,
+    /// Development IDs disabled at their end date (R-LC-06).
+    pub development: usize,
+}
+
+/// Lapses undecided requests, ends elevations past their end time and disables development IDs
+/// past theirs.
+pub fn sweep(c: &mut DbConnection, now: i64) -> Result<Swept, AppError> {
     let origin = Origin::default();
     let mut lapsed = 0;
     for mut el in store::privileged::elevations_with(c, status::PENDING)?.into_iter().filter(|e| e.lapses_at <= now) {
@@ -231,7 +241,8 @@ pub fn sweep(c: &mut DbConnection, now: i64) -> Result<(usize, usize), AppError>
             Err(e) => return Err(e),
         }
     }
-    Ok((lapsed, expired))
+    let development = super::development::disable_due(c, SWEEP_ACTOR, now)?;
+    Ok(Swept { lapsed, expired, development })
 }
 
 /// What a signed-in person sees: their own elevations, and the pending ones they may decide.

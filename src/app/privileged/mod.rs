@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod delegation;
+pub mod development;
 pub mod elevation;
 pub mod eligibility;
 pub mod report;

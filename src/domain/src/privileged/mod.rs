@@ -7,6 +7,7 @@
 //! nominates or grants nothing privileged (R-PR-04).
 
 pub mod delegation;
+pub mod development;
 pub mod eligibility;
 pub mod elevation;
 
