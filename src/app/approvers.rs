@@ -41,7 +41,8 @@ pub fn of_person(c: &mut DbConnection, policy: &Policy, employee_number: &str, n
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
         return Err(AppError::Invalid(format!("no person with employee number {employee_number}")));
     };
-    let accts: Vec<(String, bool)> = accounts::table.filter(accounts::person_id.eq(&person.id)).select((accounts::id, accounts::is_vendor)).load(c)?;
+    // Authority comes through accounts that may be used now: a suspended officer account confers none.
+    let accts: Vec<(String, bool)> = accounts::table.filter(accounts::person_id.eq(&person.id)).filter(accounts::status.eq("active")).select((accounts::id, accounts::is_vendor)).load(c)?;
     let ids: Vec<String> = accts.iter().map(|(id, _)| id.clone()).collect();
     let acting_for = store::privileged::delegations_in_force(c, &person.employee_number, now)?.iter().filter_map(|d| parse_principal(policy, &d.principal)).collect();
     Ok(ApproverFacts {

@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/elevations/{id}/approve", web::post().to(approve))
             .route("/elevations/{id}/deny", web::post().to(deny))
             .route("/elevations/{id}/end", web::post().to(end))
+            .route("/elevations/{id}/review", web::post().to(review))
             .route("/delegations", web::post().to(nominate))
             .route("/delegations/{id}/approve", web::post().to(approve_delegate))
             .route("/delegations/{id}/refuse", web::post().to(refuse_delegate))
@@ -129,6 +130,12 @@ async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
 
 async fn deny(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide(req, app, id, body, false).await
+}
+
+async fn review(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
+    Ok(HttpResponse::Ok().json(elevation::review(&app, &cur, &id, &note, &origin(&req, &app)).await?))
 }
 
 async fn end(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {

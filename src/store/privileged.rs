@@ -129,6 +129,12 @@ pub fn elevations_with(c: &mut DbConnection, status: &str) -> Result<Vec<Elevati
     Ok(e::table.filter(e::status.eq(status)).order(e::requested_at).select(Elevation::as_select()).load(c)?)
 }
 
+/// The earliest end among the account's active elevations, if any.
+pub fn active_until(c: &mut DbConnection, account_id: &str, now: i64) -> Result<Option<i64>, StoreError> {
+    let ends: Vec<Option<i64>> = e::table.filter(e::account_id.eq(account_id)).filter(e::status.eq(status::ACTIVE)).filter(e::ends_at.gt(now)).select(e::ends_at).load(c)?;
+    Ok(ends.into_iter().flatten().min())
+}
+
 pub fn elevations_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Elevation>, StoreError> {
     Ok(e::table.filter(e::account_id.eq(account_id)).order(e::requested_at.desc()).select(Elevation::as_select()).load(c)?)
 }

@@ -164,15 +164,25 @@ both_backends! {
         assert_eq!(status, 403, "{body}");
 
         // Break-glass: at once, for a short time, always reported to the officers.
-        let (p, _) = change_temporary(&op, &one, &temp_one).await;
+        let (p, p_totp) = change_temporary(&op, &one, &temp_one).await;
         let (status, el) = p.post_json("/api/privileged/elevations", json!({ "role": "juki.admin", "minutes": 20, "reason": "窓口停止", "ticket": "INC-9", "break_glass": true })).await;
         assert_eq!(status, 201, "{el}");
         assert_eq!((el["status"].as_str(), el["review_required"].as_bool()), (Some("active"), Some(true)));
         assert_eq!(op.s.audit_count("privileged.break_glass", Some("p-so-0201")).await, 1, "the officer is told");
         let sent = op.s.app.db(|c| Ok(tobira::store::privileged::notifications_to(c, "account:p-so-0201")?)).await.unwrap();
         assert_eq!(sent.iter().filter(|n| n.kind == "privileged.break_glass").count(), 1);
-        let (status, ended) = p.post_json(&format!("/api/privileged/elevations/{}/end", el["id"].as_str().unwrap()), json!({})).await;
+        let id = el["id"].as_str().unwrap().to_string();
+        let (status, ended) = p.post_json(&format!("/api/privileged/elevations/{id}/end"), json!({})).await;
         assert_eq!((status, ended["status"].as_str()), (200, Some("ended")));
+        // Reviewed afterwards by someone who could have approved it, never by its holder.
+        assert_eq!(p.get("/account").await.location.as_deref(), Some("/signin"), "ending the elevation ended the privileged session");
+        let p = op.s.client();
+        assert_eq!(p.sign_in(&one, PASSWORD).await.status, 303);
+        p.post("/signin/second/totp", &[("code", &crate::web::totp_code(&p_totp, (op.s.clock_ms() / 1000) as u64))]).await;
+        let (status, body) = p.post_json(&format!("/api/privileged/elevations/{id}/review"), json!({ "note": "自分で" })).await;
+        assert_eq!(status, 403, "{body}");
+        let (status, reviewed) = owner.post_json(&format!("/api/privileged/elevations/{id}/review"), json!({ "note": "妥当" })).await;
+        assert_eq!((status, reviewed["reviewed_by"].as_str()), (200, Some("juki-kacho")), "{reviewed}");
     }
 }
 
@@ -245,5 +255,25 @@ both_backends! {
         assert_eq!(swept.development, 1);
         assert_eq!(op.s.audit_count("account.disabled", Some("development_ended")).await, 1);
         assert_eq!(op.s.client().sign_in("dev-juki-01", &temporary).await.status, 401, "disabled");
+    }
+}
+
+both_backends! {
+    async fn r_pr_05_a_shared_privileged_ids_password_changes_after_each_use(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        let id = op.s.account("p-juki-batch", PASSWORD, false, true).await;
+        op.s.app.db(move |c| {
+            use diesel::prelude::*;
+            use tobira::store::schema::accounts as a;
+            diesel::update(a::table.find(&id)).set(a::is_shared.eq(true)).execute(c)?;
+            Ok(())
+        }).await.unwrap();
+        let c = op.s.client();
+        assert_eq!(c.sign_in("p-juki-batch", PASSWORD).await.status, 303);
+        c.get("/account").await;
+        let out = c.post("/signout", &[]).await;
+        assert!(out.status == 303 || out.status == 200, "{}", out.status);
+        assert_eq!(op.s.audit_count("password.rotated_after_use", None).await, 1);
+        assert_eq!(op.s.client().sign_in("p-juki-batch", PASSWORD).await.status, 401, "the used password no longer works");
     }
 }

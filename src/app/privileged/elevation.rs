@@ -42,6 +42,10 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
             Ok(o) => o,
             Err(e) => return Err(refused(c, &cur, "privileged.elevation_refused", &role_target(&req.role), e.to_string(), json!({ "minutes": req.minutes, "break_glass": req.break_glass, "vendor": me.is_vendor }), &origin, now)),
         };
+        // One request or elevation of a role at a time: no chaining past the longest duration.
+        if store::privileged::elevations_of(c, &cur.account.id)?.iter().any(|e| e.role_id == req.role && (e.status == status::PENDING || e.status == status::ACTIVE)) {
+            return Err(AppError::Conflict(format!("an elevation of {} is already pending or active", req.role)));
+        }
         let mut el = Elevation {
             id: store::new_id(), account_id: cur.account.id.clone(), role_id: req.role.clone(), system_id: role.system.get_ref().clone(),
             minutes: req.minutes as i32, reason: req.reason.trim().into(), ticket: req.ticket.trim().into(), break_glass: req.break_glass,
@@ -111,9 +115,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
     app.db(move |c| {
         let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::PENDING).ok_or_else(|| AppError::NotFound(format!("pending elevation {id}")))?;
         let approver = approvers::of_account(c, &policy, &cur.account, now)?;
-        let requester = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::NotFound("requesting account".into()))?;
-        let number = store::privileged::employee_number_of(c, &requester.id)?;
-        let requester_is_vendor = approvers::of_account(c, &policy, &requester, now)?.is_vendor;
+        let (requester, number, requester_is_vendor) = requester(c, &policy, &el, now)?;
         let pending = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
         // Denying needs the same authority as approving.
         let until = match rules::approve(&policy, &pending, &approver, now) {
@@ -121,6 +123,11 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
             Err(e) => return Err(refused(c, &cur, "privileged.decision_refused", &role_target(&el.role_id), e.to_string(), json!({ "elevation": id, "approve": approve }), &origin, now)),
         };
         store::write_tx(c, |c| {
+            // Still eligible, active and privileged now, not just when it asked.
+            let fit = requester.status() == Some(tobira_domain::rbac::AccountStatus::Active) && requester.is_privileged && store::privileged::is_eligible(c, &requester.id, &el.role_id)?;
+            if approve && !fit {
+                return Err(AppError::Conflict("the account is no longer eligible for this role".into()));
+            }
             el.decided_by = Some(cur.account.login_id.clone());
             el.decided_at = Some(now);
             el.decision_note = Some(note.clone()).filter(|n| !n.is_empty());
@@ -141,13 +148,48 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
     .await
 }
 
+/// The account that asked for `el`, its employee number, and whether it is a vendor's.
+fn requester(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &Elevation, now: i64) -> Result<(store::accounts::Account, Option<String>, bool), AppError> {
+    let account = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::NotFound("requesting account".into()))?;
+    let number = store::privileged::employee_number_of(c, &account.id)?;
+    let vendor = approvers::of_account(c, policy, &account, now)?.is_vendor;
+    Ok((account, number, vendor))
+}
+
+/// Records the after-the-fact review of a self-review or break-glass elevation, by someone who could
+/// have approved it (never its holder).
+pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Origin) -> Result<Elevation, AppError> {
+    let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.review_required && e.reviewed_at.is_none()).ok_or_else(|| AppError::NotFound(format!("elevation {id} awaiting review")))?;
+        let (_, number, vendor) = requester(c, &policy, &el, now)?;
+        let p = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        if let Err(e) = rules::review(&policy, &p, &me) {
+            return Err(refused(c, &cur, "privileged.review_refused", &role_target(&el.role_id), e.to_string(), json!({ "elevation": id }), &origin, now));
+        }
+        store::write_tx(c, |c| {
+            let status = el.status.clone();
+            el.reviewed_by = Some(cur.account.login_id.clone());
+            el.reviewed_at = Some(now);
+            if !store::privileged::update_elevation(c, &el, &status)? {
+                return Err(AppError::Conflict("the elevation changed meanwhile; review it again".into()));
+            }
+            let e = origin.event(cur.account.login_id.clone(), "privileged.elevation_reviewed", role_target(&el.role_id)).with_details(json!({ "elevation": el.id, "break_glass": el.break_glass, "note": note }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(el)
+        })
+    })
+    .await
+}
+
 /// Ends one active elevation: by its holder, or by a security officer (`officer`).
 pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<Elevation, AppError> {
     let (id, cur, origin, now) = (id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| AppError::NotFound(format!("active elevation {id}")))?;
         if el.account_id != cur.account.id && !officer {
-            return Err(AppError::Refused("only its holder or a security officer ends an elevation".into()));
+            return Err(refused(c, &cur, "privileged.end_refused", &role_target(&el.role_id), "only its holder or a security officer ends an elevation".into(), json!({ "elevation": id }), &origin, now));
         }
         store::write_tx(c, |c| {
             let (el, events) = finish(c, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
@@ -253,9 +295,7 @@ pub async fn visible(app: &App, cur: &Current) -> Result<(Vec<Elevation>, Vec<El
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let mut decidable = Vec::new();
         for el in store::privileged::elevations_with(c, status::PENDING)? {
-            let Some(requester) = store::accounts::by_id(c, &el.account_id)? else { continue };
-            let number = store::privileged::employee_number_of(c, &requester.id)?;
-            let vendor = approvers::of_account(c, &policy, &requester, now)?.is_vendor;
+            let Ok((_, number, vendor)) = requester(c, &policy, &el, now) else { continue };
             let p = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
             if rules::approve(&policy, &p, &me, now).is_ok() {
                 decidable.push(el);

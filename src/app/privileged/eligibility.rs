@@ -65,6 +65,11 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
                 return Err(AppError::Conflict("already revoked".into()));
             }
             let ended = super::elevation::end_active_of(c, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
+            for mut el in store::privileged::elevations_of(c, &row.account_id)?.into_iter().filter(|e| e.role_id == row.role_id && e.status == store::privileged::status::PENDING) {
+                el.status = store::privileged::status::DENIED.into();
+                el.decision_note = Some("eligibility_revoked".into());
+                store::privileged::update_elevation(c, &el, store::privileged::status::PENDING)?;
+            }
             let e = origin.event(cur.account.login_id.clone(), "privileged.eligibility_revoked", role_target(&row.role_id)).with_details(json!({ "eligibility": id, "elevations_ended": ended }));
             store::audit::append(c, now, vec![e])?;
             Ok(ended)

@@ -65,7 +65,8 @@ pub fn create(conn: &mut DbConnection, policy: &Policy, account: &Account, facto
         account_id: account.id.clone(),
         created_at: now,
         last_seen_at: now,
-        expires_at: limits::absolute_end(rule, now),
+        // A session begun during an elevation ends with it (R-PR-07).
+        expires_at: store::privileged::active_until(conn, &account.id, now)?.map_or(limits::absolute_end(rule, now), |u| u.min(limits::absolute_end(rule, now))),
         factors: serde_json::to_string(&factors).map_err(|e| AppError::Invalid(e.to_string()))?,
         privileged: account.is_privileged,
         source_ip: origin.ip_text(),
@@ -145,13 +146,26 @@ pub fn add_factor(c: &mut DbConnection, cur: &Current, factor: ProvedFactor, now
 
 /// Signs out: ends the session and records the time (R-AU-13).
 pub async fn sign_out(app: &App, cur: &Current, origin: &Origin) -> Result<(), AppError> {
+    // A shared privileged ID's password changes after each use (R-PR-05): to one nobody has seen,
+    // so the next use starts with an officer's reset.
+    let rotated = if cur.account.is_shared && cur.account.is_privileged {
+        let fresh = crate::crypto::password::temporary(crate::app::bootstrap::TEMP_PASSWORD_LEN)?;
+        let cost = app.policy.password.hashing.clone();
+        Some(app.argon2.run(move || crate::crypto::password::hash(&fresh, &cost)).await??)
+    } else {
+        None
+    };
     let (cur, origin, now) = (cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
             if store::sessions::revoke(c, &cur.session.id, "sign_out", now)? {
                 diesel::update(accounts::table.find(&cur.account.id)).set(accounts::last_logout_at.eq(now)).execute(c)?;
-                let e = origin.event(cur.account.login_id.clone(), "auth.sign_out", target(&cur.account.login_id)).with_details(json!({ "session": &cur.session.id[..16] }));
-                store::audit::append(c, now, vec![e])?;
+                let mut events = vec![origin.event(cur.account.login_id.clone(), "auth.sign_out", target(&cur.account.login_id)).with_details(json!({ "session": &cur.session.id[..16] }))];
+                if let Some(hash) = &rotated {
+                    store::accounts::set_password(c, &cur.account.id, hash, true, now, Some(now))?;
+                    events.push(origin.event("system", "password.rotated_after_use", target(&cur.account.login_id)).with_details(json!({ "shared": true, "privileged": true })));
+                }
+                store::audit::append(c, now, events)?;
             }
             Ok(())
         })

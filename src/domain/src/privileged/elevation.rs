@@ -135,6 +135,17 @@ pub fn approve(policy: &Policy, req: &Pending, approver: &ApproverFacts, now: i6
     if now >= req.lapses_at {
         return Err(Refusal::NotPending);
     }
+    check_approver(policy, req, approver)?;
+    Ok(now + i64::from(req.minutes) * 60_000)
+}
+
+/// Checks the after-the-fact review of a self-review or break-glass elevation: by someone who could
+/// have approved it.
+pub fn review(policy: &Policy, req: &Pending, reviewer: &ApproverFacts) -> Result<(), Refusal> {
+    check_approver(policy, req, reviewer)
+}
+
+fn check_approver(policy: &Policy, req: &Pending, approver: &ApproverFacts) -> Result<(), Refusal> {
     if approver.is_vendor {
         return Err(Refusal::VendorApprover);
     }
@@ -142,6 +153,15 @@ pub fn approve(policy: &Policy, req: &Pending, approver: &ApproverFacts, now: i6
         return Err(Refusal::SelfApproval);
     }
     let about = Concerning { departments: &[], system: Some(req.system) };
+    // Acting for the owner does not extend to the owner's own request (R-AC-02 by proxy).
+    let owner_asks = policy.system(req.system).is_some_and(|s| req.requester_employee_number == Some(s.owner.employee_number.as_str()));
+    let stripped;
+    let approver = if owner_asks {
+        stripped = ApproverFacts { acting_for: approver.acting_for.iter().filter(|p| **p != crate::approval::Principal::SystemOwner(req.system.to_string())).cloned().collect(), ..approver.clone() };
+        &stripped
+    } else {
+        approver
+    };
     if req.requester_is_vendor {
         // Remote maintenance by a vendor: the system's owner (or their delegate) decides (R-PR-08).
         if !approval::entitled(policy, Approver::SystemOwner, approver, about) {
@@ -150,7 +170,7 @@ pub fn approve(policy: &Policy, req: &Pending, approver: &ApproverFacts, now: i6
     } else {
         approval::check(policy, &policy.approvals.elevation, approver, about).map_err(Refusal::NotEntitled)?;
     }
-    Ok(now + i64::from(req.minutes) * 60_000)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -260,5 +280,9 @@ mod tests {
         let vendor = ApproverFacts { is_vendor: true, ..person("900021") };
         assert_eq!(approve(&p, &req, &vendor, NOW), Err(Refusal::VendorApprover));
         assert_eq!(approve(&p, &req, &cso, NOW + MIN), Err(Refusal::NotPending), "lapsed");
+        assert_eq!(review(&p, &req, &cso), Ok(()), "a review comes after the fact");
+        assert_eq!(review(&p, &req, &person("900011")), Err(Refusal::SelfApproval));
+        let owners_delegate = ApproverFacts { acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())], ..person("300010") };
+        assert!(matches!(approve(&p, &req, &owners_delegate, NOW), Err(Refusal::NotEntitled(_))), "the owner's delegate does not approve the owner's own request");
     }
 }
