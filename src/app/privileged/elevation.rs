@@ -216,7 +216,12 @@ fn finish(c: &mut DbConnection, mut el: Elevation, to: &str, reason: &str, actor
     let start = el.starts_at.unwrap_or(end);
     let sessions = store::sessions::overlapping(c, &el.account_id, start, end)?;
     let mut ended = Vec::new();
-    for s in sessions.iter().filter(|s| s.revoked_at.is_none()) {
+    // While another elevation of the account runs, its sessions live on, clipped to that one's end.
+    let other = store::privileged::active_until(c, &el.account_id, now)?;
+    if let Some(until) = other {
+        store::sessions::clip(c, &el.account_id, until)?;
+    }
+    for s in sessions.iter().filter(|s| s.revoked_at.is_none() && other.is_none()) {
         // Clipped sessions are already unusable; revoking records it and stops their tokens' refresh.
         if store::sessions::revoke(c, &s.id, "elevation_ended", now)? {
             ended.push(s.id[..16].to_string());
