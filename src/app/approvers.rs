@@ -69,6 +69,18 @@ pub fn of_account(c: &mut DbConnection, policy: &Policy, account: &Account, now:
     })
 }
 
+/// The facts behind a recorded key: an employee number, or `account:<id>` for an account with no
+/// person (as [`of_account`] names it).
+pub fn of_key(c: &mut DbConnection, policy: &Policy, key: &str, now: i64) -> Result<ApproverFacts, AppError> {
+    match key.strip_prefix("account:") {
+        Some(id) => {
+            let a = store::accounts::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("account {id}")))?;
+            of_account(c, policy, &a, now)
+        }
+        None => of_person(c, policy, key, now),
+    }
+}
+
 /// Who holds any of `functions` now: employee numbers, or `account:<login>` for an account with no
 /// person (the bootstrap officer).
 pub fn holders_of(c: &mut DbConnection, policy: &Policy, functions: &[OfficerFunction], now: i64) -> Result<Vec<String>, AppError> {

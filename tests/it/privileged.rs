@@ -46,6 +46,15 @@ async fn change_temporary(op: &Op, login: &str, temporary: &str) -> (Client, Vec
     (c, totp)
 }
 
+/// A running tobira with a security officer `so_login` and juki's owner (900011), both signed in.
+async fn with_owner(db: &crate::support::TestDb, so_login: &str) -> (Op, Client, Client) {
+    let op = oidc_rp::start(db).await;
+    let so = officer(&op, so_login).await;
+    op.s.person("juki-kacho", "900011", "regular", true, &[]).await;
+    let (owner, _) = signed_in(&op, "juki-kacho", PASSWORD).await;
+    (op, so, owner)
+}
+
 /// The access-token claims a t-juki sign-in of `login` gets now.
 async fn juki_token(op: &Op, login: &str, totp: &[u8]) -> serde_json::Value {
     op.s.clock.advance(time::Duration::seconds(30)); // a fresh TOTP step: a used code is refused
@@ -58,10 +67,7 @@ async fn juki_token(op: &Op, login: &str, totp: &[u8]) -> serde_json::Value {
 
 both_backends! {
     async fn r_pr_02_an_approved_elevation_puts_the_role_in_tokens_until_it_ends_with_the_session(db: TestDb) {
-        let op = oidc_rp::start(&db).await;
-        let so = officer(&op, "p-so-0101").await;
-        op.s.person("juki-kacho", "900011", "regular", true, &[]).await;
-        let (owner, _) = signed_in(&op, "juki-kacho", PASSWORD).await;
+        let (op, so, owner) = with_owner(&db, "p-so-0101").await;
         op.s.person("sato", "300001", "regular", false, &["juki.clerk"]).await;
         let (staff, _) = signed_in(&op, "sato", PASSWORD).await;
 
@@ -128,10 +134,7 @@ both_backends! {
 
 both_backends! {
     async fn r_pr_01_the_cap_refuses_the_next_holder_and_r_pr_04_vendors_are_refused_and_audited(db: TestDb) {
-        let op = oidc_rp::start(&db).await;
-        let so = officer(&op, "p-so-0201").await;
-        op.s.person("juki-kacho", "900011", "regular", true, &[]).await;
-        let (owner, _) = signed_in(&op, "juki-kacho", PASSWORD).await;
+        let (op, so, owner) = with_owner(&db, "p-so-0201").await;
         op.s.person("sato", "300001", "regular", false, &[]).await;
         op.s.person("suzuki", "300002", "regular", false, &[]).await;
         op.s.person("v-hoshu", "800001", "vendor", false, &[]).await;
@@ -188,10 +191,7 @@ both_backends! {
 
 both_backends! {
     async fn r_pr_03_a_delegate_approved_by_the_ciso_acts_for_the_owner_until_the_period_ends(db: TestDb) {
-        let op = oidc_rp::start(&db).await;
-        let so = officer(&op, "p-so-0301").await;
-        op.s.person("juki-kacho", "900011", "regular", true, &[]).await;
-        let (owner, _) = signed_in(&op, "juki-kacho", PASSWORD).await;
+        let (op, so, owner) = with_owner(&db, "p-so-0301").await;
         op.s.person("ciso", "100000", "regular", false, &["tobira.ciso"]).await;
         let (ciso, _) = signed_in(&op, "ciso", PASSWORD).await;
         op.s.person("kakari", "300005", "regular", false, &[]).await;

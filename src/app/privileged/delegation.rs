@@ -63,16 +63,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let nom = Nomination { principal: &principal, delegate_employee_number: &d.delegate_employee_number, delegate_is_vendor: false, from: d.valid_from, until: d.valid_until, reason: &d.reason };
         // The nominator must still hold what they delegate, and the period must not be over.
-        let still = match d.nominated_by.strip_prefix("account:") {
-            // An account with no person (the bootstrap officer) nominated: its functions are its grants.
-            Some(id) => match store::accounts::by_id(c, id)? {
-                Some(a) => approvers::of_account(c, &policy, &a, now),
-                None => Ok(Default::default()),
-            },
-            None => approvers::of_person(c, &policy, &d.nominated_by, now),
-        }
-        .map(|nominator| rules::nominate(&policy, &nominator, &nom, now))
-        .unwrap_or(Err(rules::Refusal::NotPrincipal));
+        let still = approvers::of_key(c, &policy, &d.nominated_by, now).map(|nominator| rules::nominate(&policy, &nominator, &nom, now)).unwrap_or(Err(rules::Refusal::NotPrincipal));
         if let Err(e) = still.and_then(|_| rules::approve(&policy, &nom, &d.nominated_by, &me)) {
             return Err(refused(c, &cur, "privileged.delegation_decision_refused", &target(&d), e.to_string(), json!({ "delegation": id }), &origin, now));
         }

@@ -116,9 +116,8 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
         let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::PENDING).ok_or_else(|| AppError::NotFound(format!("pending elevation {id}")))?;
         let approver = approvers::of_account(c, &policy, &cur.account, now)?;
         let (requester, number, requester_is_vendor) = requester(c, &policy, &el, now)?;
-        let pending = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
         // Denying needs the same authority as approving.
-        let until = match rules::approve(&policy, &pending, &approver, now) {
+        let until = match rules::approve(&policy, &pending(&el, &number, requester_is_vendor), &approver, now) {
             Ok(u) => u,
             Err(e) => return Err(refused(c, &cur, "privileged.decision_refused", &role_target(&el.role_id), e.to_string(), json!({ "elevation": id, "approve": approve }), &origin, now)),
         };
@@ -148,6 +147,11 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
     .await
 }
 
+/// `el` as the domain's approval and review checks see it.
+fn pending<'a>(el: &'a Elevation, number: &'a Option<String>, vendor: bool) -> Pending<'a> {
+    Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at }
+}
+
 /// The account that asked for `el`, its employee number, and whether it is a vendor's.
 fn requester(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &Elevation, now: i64) -> Result<(store::accounts::Account, Option<String>, bool), AppError> {
     let account = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::NotFound("requesting account".into()))?;
@@ -163,9 +167,8 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
     app.db(move |c| {
         let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.review_required && e.reviewed_at.is_none()).ok_or_else(|| AppError::NotFound(format!("elevation {id} awaiting review")))?;
         let (_, number, vendor) = requester(c, &policy, &el, now)?;
-        let p = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
-        if let Err(e) = rules::review(&policy, &p, &me) {
+        if let Err(e) = rules::review(&policy, &pending(&el, &number, vendor), &me) {
             return Err(refused(c, &cur, "privileged.review_refused", &role_target(&el.role_id), e.to_string(), json!({ "elevation": id }), &origin, now));
         }
         store::write_tx(c, |c| {
@@ -301,8 +304,7 @@ pub async fn visible(app: &App, cur: &Current) -> Result<(Vec<Elevation>, Vec<El
         let mut decidable = Vec::new();
         for el in store::privileged::elevations_with(c, status::PENDING)? {
             let Ok((_, number, vendor)) = requester(c, &policy, &el, now) else { continue };
-            let p = Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at };
-            if rules::approve(&policy, &p, &me, now).is_ok() {
+            if rules::approve(&policy, &pending(&el, &number, vendor), &me, now).is_ok() {
                 decidable.push(el);
             }
         }
