@@ -102,7 +102,7 @@ both_backends! {
         // Only attempts whose password was actually checked are recorded as "wrong".
         let checked = s.audit_count("auth.sign_in_failed", Some("\"wrong")).await;
         assert_eq!(checked, limit, "exactly the limit's worth of password checks");
-        assert_eq!(statuses.iter().filter(|st| **st == 403).count(), 100 - limit, "the rest are refused as locked");
+        assert_eq!(statuses.iter().filter(|st| **st == 403).count(), 100 - limit, "the rest are refused as locked: {statuses:?}");
         assert_eq!(s.audit_count("account.locked", None).await, 1);
         // Locked: even the right password is refused without being checked.
         assert_eq!(s.client().sign_in("jiro", PASSWORD).await.status, 403);
