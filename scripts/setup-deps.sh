@@ -4,7 +4,7 @@
 set -euo pipefail
 need=(pkg-config libsqlite3-dev libpq-dev)
 if [ "${1:-build}" = test ]; then
-  need+=(postgresql-client slapd openssl chromium)
+  need+=(postgresql-client slapd openssl chromium python3-aiosmtpd)
 fi
 missing=()
 for p in "${need[@]}"; do
