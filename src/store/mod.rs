@@ -34,6 +34,7 @@ pub mod privileged;
 pub mod org;
 pub mod registry;
 pub mod remote_access;
+pub mod review;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

@@ -438,9 +438,93 @@ diesel::joinable!(privileged_eligibility -> accounts (account_id));
 diesel::joinable!(elevations -> accounts (account_id));
 diesel::joinable!(token_families -> sessions (session_id));
 
+diesel::table! {
+    dormant_notices (account_id) {
+        account_id -> Text,
+        noticed_at -> BigInt,
+        suspend_at -> BigInt,
+        idle_days -> BigInt,
+        settled_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    review_campaigns (id) {
+        id -> Text,
+        scope_kind -> Text,
+        scope_key -> Text,
+        title -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        deadline -> BigInt,
+        status -> Text,
+        closed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    review_items (id) {
+        id -> Text,
+        campaign_id -> Text,
+        grant_id -> Text,
+        account_id -> Text,
+        login_id -> Text,
+        employee_number -> Nullable<Text>,
+        role_id -> Text,
+        system_id -> Text,
+        source -> Text,
+        grant_reason -> Nullable<Text>,
+        reviewers -> Text,
+        escalated_until -> Nullable<BigInt>,
+        reminded_at -> Nullable<BigInt>,
+        decision -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        comment -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    exceptions (id) {
+        id -> Text,
+        rule -> Text,
+        subjects -> Text,
+        reason -> Text,
+        valid_until -> BigInt,
+        status -> Text,
+        emergency -> Bool,
+        requested_by -> Text,
+        requester_number -> Nullable<Text>,
+        requested_at -> BigInt,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        reviewed_at -> Nullable<BigInt>,
+        expired_noted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    findings (key) {
+        key -> Text,
+        kind -> Text,
+        subject -> Text,
+        at -> BigInt,
+        events -> BigInt,
+        evidence -> Text,
+        detail -> Text,
+        found_at -> BigInt,
+    }
+}
+
+diesel::joinable!(review_items -> review_campaigns (campaign_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
     account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, auth_codes, token_families, refresh_tokens, revoked_tokens,
     privileged_eligibility, elevations, delegations, notifications, development_ids,
+    dormant_notices, review_campaigns, review_items, exceptions, findings,
 );

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod privileged;
 pub mod rbac;
 pub mod remote_access;
+pub mod review;
 #[cfg(test)]
 mod test_support;
 pub mod time_util;

@@ -110,6 +110,9 @@ impl Default for Approvals {
             elevation: one(Approver::SystemOwner),
             sync_hold: one(Approver::SecurityOfficer),
             remote_access: one(Approver::HeadOfSection),
+            recertification: model::default_recertification(),
+            review_escalation: model::default_escalation(),
+            dormant_restore: model::default_dormant_restore(),
         }
     }
 }

@@ -296,10 +296,31 @@ pub struct Approvals {
     pub sync_hold: Vec<Spanned<Approver>>,
     /// Remote access / telework grants (R-ZN-11).
     pub remote_access: Vec<Spanned<Approver>>,
+    /// Recertification of a grant (R-RV-05): the reviewers a campaign item is assigned to.
+    #[serde(default = "default_recertification")]
+    pub recertification: Vec<Spanned<Approver>>,
+    /// Who decides the items a campaign escalates at its deadline.
+    #[serde(default = "default_escalation")]
+    pub review_escalation: Vec<Spanned<Approver>>,
+    /// Restoring an account suspended as dormant (R-RV-03).
+    #[serde(default = "default_dormant_restore")]
+    pub dormant_restore: Vec<Spanned<Approver>>,
+}
+
+pub(crate) fn default_recertification() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::HeadOfSection), Spanned::new(0..0, Approver::SystemOwner)]
+}
+
+pub(crate) fn default_escalation() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::SecurityOfficer)]
+}
+
+pub(crate) fn default_dormant_restore() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::HeadOfSection), Spanned::new(0..0, Approver::SecurityOfficer)]
 }
 
 impl Approvals {
-    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 6] {
+    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 9] {
         [
             ("exception", &self.exception),
             ("delegate", &self.delegate),
@@ -307,6 +328,9 @@ impl Approvals {
             ("elevation", &self.elevation),
             ("sync_hold", &self.sync_hold),
             ("remote_access", &self.remote_access),
+            ("recertification", &self.recertification),
+            ("review_escalation", &self.review_escalation),
+            ("dormant_restore", &self.dormant_restore),
         ]
     }
 }

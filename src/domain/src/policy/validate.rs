@@ -210,6 +210,36 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
 
+    // Periodic review (R-RV-03, R-RV-05, R-AC-04, R-LG-03).
+    if let Some((file, r)) = &m.review {
+        let d = &r.dormant_days;
+        for (key, v) in [
+            ("dormant_days.staff", d.staff), ("dormant_days.privileged", d.privileged), ("dormant_days.vendor", d.vendor), ("dormant_days.shared", d.shared),
+            ("dormant_days.development", d.development), ("dormant_days.never_used", d.never_used), ("campaign_days", r.campaign_days), ("escalation_days", r.escalation_days),
+            ("exception_review_months", r.exception_review_months), ("exception_max_days", r.exception_max_days), ("findings.failed_burst_count", r.findings.failed_burst_count),
+            ("findings.failed_burst_minutes", r.findings.failed_burst_minutes),
+        ] {
+            if v == 0 {
+                c.at(*file, 0..0, format!("review.{key} must be at least 1"));
+            }
+        }
+        if d.privileged > d.staff {
+            c.at(*file, 0..0, "review.dormant_days.privileged exceeds staff's; privileged IDs are reviewed sooner (R-PR-05)");
+        }
+        if r.reminder_days >= r.campaign_days {
+            c.at(*file, 0..0, "review.reminder_days must be fewer than campaign_days");
+        }
+        let [from, to] = r.findings.working_hours;
+        if from >= to || to > 24 {
+            c.at(*file, 0..0, "review.findings.working_hours must be [first, last) with 0 ≤ first < last ≤ 24");
+        }
+        for s in &r.campaign_sources {
+            if !["birthright", "request", "delegate", "bootstrap"].contains(&s.as_str()) {
+                c.at(*file, 0..0, format!("review.campaign_sources: unknown grant source `{s}` (birthright, request, delegate, bootstrap)"));
+            }
+        }
+    }
+
     // Approvals (R-AC-02, R-RV-09).
     let approvals = m.approvals.as_ref().map(|(_, a)| a.clone()).unwrap_or_default();
     if let Some((file, a)) = &m.approvals {

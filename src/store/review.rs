@@ -1,0 +1,276 @@
+//! Periodic review rows: dormant notices, campaigns and their items, the exceptions register and
+//! log findings (R-RV-03, R-RV-05, R-AC-04, R-LG-03).
+//!
+//! Invariant: an item's decision and an exception's decision are written only while still open
+//! (conditional updates), so two reviewers or two nodes never decide one thing twice.
+
+use super::schema::{accounts, dormant_notices as dn, exceptions as ex, findings as fi, review_campaigns as rc, review_items as ri};
+use super::{DbConnection, StoreError};
+use diesel::prelude::*;
+
+/// An account as the dormant review reads it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct AccountUse {
+    pub id: String,
+    pub login_id: String,
+    pub person_id: Option<String>,
+    pub is_privileged: bool,
+    pub is_shared: bool,
+    pub is_vendor: bool,
+    pub is_development: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+/// Every active account.
+pub fn active_accounts(c: &mut DbConnection) -> Result<Vec<AccountUse>, StoreError> {
+    Ok(accounts::table.filter(accounts::status.eq("active")).select(AccountUse::as_select()).order(accounts::login_id).load(c)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dn)]
+pub struct DormantNotice {
+    pub account_id: String,
+    pub noticed_at: i64,
+    pub suspend_at: i64,
+    pub idle_days: i64,
+    pub settled_at: Option<i64>,
+    pub outcome: Option<String>,
+}
+
+pub fn notices(c: &mut DbConnection) -> Result<Vec<DormantNotice>, StoreError> {
+    Ok(dn::table.select(DormantNotice::as_select()).load(c)?)
+}
+
+pub fn insert_notice(c: &mut DbConnection, n: &DormantNotice) -> Result<(), StoreError> {
+    diesel::insert_into(dn::table).values(n).execute(c)?;
+    Ok(())
+}
+
+/// Marks an open notice settled (`suspended`); false when there is none open.
+pub fn settle_notice(c: &mut DbConnection, account_id: &str, outcome: &str, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(dn::table.find(account_id).filter(dn::settled_at.is_null())).set((dn::settled_at.eq(now), dn::outcome.eq(outcome))).execute(c)?;
+    Ok(n == 1)
+}
+
+/// Removes a notice (the holder came back, or the account was restored); a later dormancy starts anew.
+pub fn clear_notice(c: &mut DbConnection, account_id: &str) -> Result<bool, StoreError> {
+    Ok(diesel::delete(dn::table.find(account_id)).execute(c)? == 1)
+}
+
+pub fn notice(c: &mut DbConnection, account_id: &str) -> Result<Option<DormantNotice>, StoreError> {
+    Ok(dn::table.find(account_id).select(DormantNotice::as_select()).first(c).optional()?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = rc)]
+pub struct Campaign {
+    pub id: String,
+    pub scope_kind: String,
+    pub scope_key: String,
+    pub title: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub deadline: i64,
+    pub status: String,
+    pub closed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = ri)]
+pub struct Item {
+    pub id: String,
+    pub campaign_id: String,
+    pub grant_id: String,
+    pub account_id: String,
+    pub login_id: String,
+    pub employee_number: Option<String>,
+    pub role_id: String,
+    pub system_id: String,
+    pub source: String,
+    pub grant_reason: Option<String>,
+    /// Comma-separated approver names (`head_of_section,system_owner`).
+    pub reviewers: String,
+    pub escalated_until: Option<i64>,
+    pub reminded_at: Option<i64>,
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub comment: Option<String>,
+    pub outcome: Option<String>,
+}
+
+pub fn insert_campaign(c: &mut DbConnection, k: &Campaign, items: &[Item]) -> Result<(), StoreError> {
+    diesel::insert_into(rc::table).values(k).execute(c)?;
+    insert_chunks!(c, ri::table, items);
+    Ok(())
+}
+
+pub fn campaign(c: &mut DbConnection, id: &str) -> Result<Option<Campaign>, StoreError> {
+    Ok(rc::table.find(id).select(Campaign::as_select()).first(c).optional()?)
+}
+
+pub fn campaigns(c: &mut DbConnection) -> Result<Vec<Campaign>, StoreError> {
+    Ok(rc::table.select(Campaign::as_select()).order(rc::created_at.desc()).load(c)?)
+}
+
+pub fn open_campaigns(c: &mut DbConnection) -> Result<Vec<Campaign>, StoreError> {
+    Ok(rc::table.filter(rc::status.eq("open")).select(Campaign::as_select()).order(rc::created_at).load(c)?)
+}
+
+/// When the newest campaign of a scope began.
+pub fn last_started(c: &mut DbConnection, kind: &str, key: &str) -> Result<Option<i64>, StoreError> {
+    Ok(rc::table.filter(rc::scope_kind.eq(kind)).filter(rc::scope_key.eq(key)).select(diesel::dsl::max(rc::created_at)).first(c)?)
+}
+
+/// Whether an open campaign of the scope exists.
+pub fn open_of_scope(c: &mut DbConnection, kind: &str, key: &str) -> Result<bool, StoreError> {
+    let n: i64 = rc::table.filter(rc::scope_kind.eq(kind)).filter(rc::scope_key.eq(key)).filter(rc::status.eq("open")).count().get_result(c)?;
+    Ok(n > 0)
+}
+
+pub fn close_campaign(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(diesel::update(rc::table.find(id).filter(rc::status.eq("open"))).set((rc::status.eq("closed"), rc::closed_at.eq(now))).execute(c)? == 1)
+}
+
+pub fn items(c: &mut DbConnection, campaign_id: &str) -> Result<Vec<Item>, StoreError> {
+    Ok(ri::table.filter(ri::campaign_id.eq(campaign_id)).select(Item::as_select()).order((ri::login_id, ri::role_id)).load(c)?)
+}
+
+pub fn item(c: &mut DbConnection, id: &str) -> Result<Option<Item>, StoreError> {
+    Ok(ri::table.find(id).select(Item::as_select()).first(c).optional()?)
+}
+
+/// Undecided items of open campaigns, optionally only those of `systems` or of `people`.
+pub fn open_items(c: &mut DbConnection, systems: Option<&[String]>, people: Option<&[String]>) -> Result<Vec<(Item, i64)>, StoreError> {
+    let mut q = ri::table.inner_join(rc::table).filter(rc::status.eq("open")).filter(ri::decision.is_null()).select((Item::as_select(), rc::deadline)).into_boxed();
+    match (systems, people) {
+        (Some(s), Some(p)) => q = q.filter(ri::system_id.eq_any(s.to_vec()).or(ri::employee_number.eq_any(p.to_vec()))),
+        (Some(s), None) => q = q.filter(ri::system_id.eq_any(s.to_vec())),
+        (None, Some(p)) => q = q.filter(ri::employee_number.eq_any(p.to_vec())),
+        (None, None) => {}
+    }
+    Ok(q.order((ri::system_id, ri::login_id, ri::role_id)).load(c)?)
+}
+
+/// Records a decision on an undecided item; false when it was already decided.
+pub fn decide(c: &mut DbConnection, id: &str, decision: &str, by: &str, comment: &str, outcome: &str, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(ri::table.find(id).filter(ri::decision.is_null()))
+        .set((ri::decision.eq(decision), ri::decided_by.eq(by), ri::decided_at.eq(now), ri::comment.eq(comment), ri::outcome.eq(outcome)))
+        .execute(c)?;
+    Ok(n == 1)
+}
+
+pub fn escalate(c: &mut DbConnection, id: &str, until: i64) -> Result<(), StoreError> {
+    diesel::update(ri::table.find(id).filter(ri::decision.is_null())).set(ri::escalated_until.eq(until)).execute(c)?;
+    Ok(())
+}
+
+pub fn mark_reminded(c: &mut DbConnection, ids: &[String], now: i64) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        diesel::update(ri::table.filter(ri::id.eq_any(chunk))).set(ri::reminded_at.eq(now)).execute(c)?;
+    }
+    Ok(())
+}
+
+/// Per campaign: item counts by (decision, outcome), and how many undecided items are escalated.
+pub fn progress(c: &mut DbConnection, campaign_id: &str) -> Result<(Vec<(Option<String>, Option<String>, i64)>, i64), StoreError> {
+    use diesel::dsl::count_star;
+    let by: Vec<(Option<String>, Option<String>, i64)> =
+        ri::table.filter(ri::campaign_id.eq(campaign_id)).group_by((ri::decision, ri::outcome)).select((ri::decision, ri::outcome, count_star())).load(c)?;
+    let escalated: i64 = ri::table.filter(ri::campaign_id.eq(campaign_id)).filter(ri::decision.is_null()).filter(ri::escalated_until.is_not_null()).count().get_result(c)?;
+    Ok((by, escalated))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = ex)]
+pub struct Exception {
+    pub id: String,
+    pub rule: String,
+    /// JSON array of `person:…`, `account:…`, `system:…`.
+    pub subjects: String,
+    pub reason: String,
+    pub valid_until: i64,
+    pub status: String,
+    pub emergency: bool,
+    pub requested_by: String,
+    pub requester_number: Option<String>,
+    pub requested_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub expired_noted_at: Option<i64>,
+}
+
+pub fn insert_exception(c: &mut DbConnection, e: &Exception) -> Result<(), StoreError> {
+    diesel::insert_into(ex::table).values(e).execute(c)?;
+    Ok(())
+}
+
+pub fn exception(c: &mut DbConnection, id: &str) -> Result<Option<Exception>, StoreError> {
+    Ok(ex::table.find(id).select(Exception::as_select()).first(c).optional()?)
+}
+
+pub fn exceptions(c: &mut DbConnection) -> Result<Vec<Exception>, StoreError> {
+    Ok(ex::table.select(Exception::as_select()).order(ex::requested_at.desc()).load(c)?)
+}
+
+/// Moves an exception from `from` to `to` with its decider; false when it was not in `from`.
+pub fn decide_exception(c: &mut DbConnection, id: &str, from: &[&str], to: &str, by: &str, note: &str, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(ex::table.find(id).filter(ex::status.eq_any(from)))
+        .set((ex::status.eq(to), ex::decided_by.eq(by), ex::decided_at.eq(now), ex::decision_note.eq(note)))
+        .execute(c)?;
+    Ok(n == 1)
+}
+
+pub fn exception_reviewed(c: &mut DbConnection, id: &str, now: i64) -> Result<(), StoreError> {
+    diesel::update(ex::table.find(id)).set(ex::reviewed_at.eq(now)).execute(c)?;
+    Ok(())
+}
+
+/// Marks an exception's expiry as recorded; false when it already was.
+pub fn note_expired(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(diesel::update(ex::table.find(id).filter(ex::expired_noted_at.is_null())).set(ex::expired_noted_at.eq(now)).execute(c)? == 1)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = fi)]
+pub struct FindingRow {
+    pub key: String,
+    pub kind: String,
+    pub subject: String,
+    pub at: i64,
+    pub events: i64,
+    pub evidence: String,
+    pub detail: String,
+    pub found_at: i64,
+}
+
+/// Stores the findings not stored before; returns those that were new.
+pub fn insert_findings(c: &mut DbConnection, rows: Vec<FindingRow>) -> Result<Vec<FindingRow>, StoreError> {
+    let mut fresh = Vec::new();
+    for chunk in rows.chunks(500) {
+        let keys: Vec<&str> = chunk.iter().map(|r| r.key.as_str()).collect();
+        let known: Vec<String> = fi::table.filter(fi::key.eq_any(&keys)).select(fi::key).load(c)?;
+        fresh.extend(chunk.iter().filter(|r| !known.contains(&r.key)).cloned());
+    }
+    fresh.sort_by(|a, b| a.key.cmp(&b.key));
+    fresh.dedup_by(|a, b| a.key == b.key);
+    insert_chunks!(c, fi::table, &fresh);
+    Ok(fresh)
+}
+
+pub fn findings(c: &mut DbConnection, since: i64) -> Result<Vec<FindingRow>, StoreError> {
+    Ok(fi::table.filter(fi::at.ge(since)).select(FindingRow::as_select()).order(fi::at.desc()).load(c)?)
+}
+
+pub fn count_findings(c: &mut DbConnection) -> Result<i64, StoreError> {
+    Ok(fi::table.count().get_result(c)?)
+}
+
+/// Items past their campaign's deadline and still undecided (for the metrics and the officers' page).
+pub fn overdue_items(c: &mut DbConnection, now: i64) -> Result<i64, StoreError> {
+    Ok(ri::table.inner_join(rc::table).filter(rc::status.eq("open")).filter(ri::decision.is_null()).filter(rc::deadline.le(now)).count().get_result(c)?)
+}
