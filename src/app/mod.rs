@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod policy;
 pub mod privileged;
 pub mod registry;
+pub mod review;
 pub mod scheduler;
 pub mod signin;
 pub mod sync;

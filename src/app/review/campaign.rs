@@ -1,0 +1,425 @@
+//! Recertification campaigns as the service runs them (R-RV-05, R-LC-05, R-RV-08): creation from
+//! the grants in scope, each reviewer's inbox, decisions (one or many), and what the deadline does.
+//! A removal revokes the grant and the account's token families at the system's clients in the
+//! same transaction, so tokens and pages reflect it at once.
+
+use super::{departments_of, heads_of, ACTOR};
+use crate::app::approvers;
+use crate::app::signin::{target, Origin};
+use crate::app::AppError;
+use crate::store::review::{Campaign, Item};
+use crate::store::{self, schema, DbConnection};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use tobira_domain::approval::ApproverFacts;
+use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::policy::{Approver, OfficerFunction, Policy};
+use tobira_domain::review::campaign::{self as rules, AtDeadline, Decision, GrantFacts, Scope};
+
+fn approver_name(a: Approver) -> &'static str {
+    match a {
+        Approver::HeadOfSection => "head_of_section",
+        Approver::SystemOwner => "system_owner",
+        Approver::Ciso => "ciso",
+        Approver::DeputyCiso => "deputy_ciso",
+        Approver::ChiefSecurityOfficer => "chief_security_officer",
+        Approver::SecurityOfficer => "security_officer",
+        Approver::Auditor => "auditor",
+    }
+}
+
+fn parse_approvers(s: &str) -> Vec<Approver> {
+    s.split(',')
+        .filter_map(|n| {
+            Some(match n {
+                "head_of_section" => Approver::HeadOfSection,
+                "system_owner" => Approver::SystemOwner,
+                "ciso" => Approver::Ciso,
+                "deputy_ciso" => Approver::DeputyCiso,
+                "chief_security_officer" => Approver::ChiefSecurityOfficer,
+                "security_officer" => Approver::SecurityOfficer,
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+type GrantRow = (String, String, String, String, Option<String>, String, bool, Option<String>);
+
+/// The grants in force in `scope`: (grant, account, login, role, reason, source, privileged, employee number).
+fn grants_in_scope(c: &mut DbConnection, policy: &Policy, scope: &Scope, now: i64) -> Result<Vec<(GrantRow, String)>, AppError> {
+    use schema::{accounts, grants, people, person_departments as pd, roles};
+    let mut q = grants::table
+        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
+        .inner_join(roles::table.on(roles::id.eq(grants::role_id)))
+        .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::valid_from.le(now))
+        .filter(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
+        .filter(accounts::status.eq_any(["active", "suspended"]))
+        .filter(grants::source.eq_any(&policy.review.campaign_sources))
+        .select((grants::id, accounts::id, accounts::login_id, grants::role_id, grants::reason, grants::source, roles::privileged, people::employee_number.nullable(), roles::system_id))
+        .into_boxed();
+    match scope {
+        Scope::System(s) => q = q.filter(roles::system_id.eq(s.clone())),
+        Scope::Department(d) => {
+            let members = pd::table.filter(pd::department_code.eq(d.clone())).select(pd::person_id);
+            q = q.filter(accounts::person_id.eq_any(members.load::<String>(c)?));
+        }
+        Scope::Transfer(en) => q = q.filter(people::employee_number.eq(en.clone())),
+        Scope::City => {}
+    }
+    let rows: Vec<(String, String, String, String, Option<String>, String, bool, Option<String>, String)> = q.load(c)?;
+    Ok(rows.into_iter().filter(|r| rules::in_scope(&policy.review, &r.5)).map(|r| ((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7), r.8)).collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub id: String,
+    pub items: usize,
+    pub deadline: i64,
+}
+
+/// Creates a campaign of `scope` with an item per grant in it; refuses a second open one of the same scope.
+pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, origin: Option<&Origin>, now: i64) -> Result<Created, AppError> {
+    if let Scope::System(s) = scope {
+        if policy.system(s).is_none() {
+            return Err(AppError::Invalid(format!("no system `{s}` in the register")));
+        }
+    }
+    store::write_tx(c, |c| {
+        if store::review::open_of_scope(c, scope.kind(), scope.key())? {
+            return Err(AppError::Conflict(format!("a campaign of {} is still open", scope.label_ja())));
+        }
+        let id = store::new_id();
+        let deadline = rules::deadline(&policy.review, now);
+        let items: Vec<Item> = grants_in_scope(c, policy, scope, now)?
+            .into_iter()
+            .map(|((grant, account, login, role, reason, source, privileged, en), system)| {
+                let facts = GrantFacts { source: &source, system: &system, privileged, employee_number: en.as_deref() };
+                let reviewers = rules::reviewers(policy, scope, &facts).into_iter().map(approver_name).collect::<Vec<_>>().join(",");
+                Item {
+                    id: store::new_id(), campaign_id: id.clone(), grant_id: grant, account_id: account, login_id: login, employee_number: en, role_id: role, system_id: system,
+                    source, grant_reason: reason, reviewers, escalated_until: None, reminded_at: None, decision: None, decided_by: None, decided_at: None, comment: None, outcome: None,
+                }
+            })
+            .collect();
+        let k = Campaign { id: id.clone(), scope_kind: scope.kind().into(), scope_key: scope.key().into(), title: scope.label_ja(), created_by: by.into(), created_at: now, deadline, status: "open".into(), closed_at: None };
+        store::review::insert_campaign(c, &k, &items)?;
+        let e = match origin {
+            Some(o) => o.event(by, "review.campaign_created", format!("campaign:{id}")),
+            None => AuditEvent::new(by, "review.campaign_created", format!("campaign:{id}")),
+        };
+        store::audit::append(c, now, vec![e.with_details(json!({ "scope": scope.kind(), "key": scope.key(), "items": items.len(), "deadline": deadline }))])?;
+        Ok(Created { id, items: items.len(), deadline })
+    })
+}
+
+/// Revokes the grant of an item and the account's token families at the system's clients.
+fn remove_grant(c: &mut DbConnection, policy: &Policy, item: &Item, reason: &str, now: i64) -> Result<(bool, usize), AppError> {
+    use schema::token_families as tf;
+    let revoked = store::accounts::revoke_grant(c, &item.grant_id, reason, now)?;
+    let clients: Vec<String> = policy.clients.iter().filter(|k| k.system.get_ref() == &item.system_id).map(|k| k.id.get_ref().to_string()).collect();
+    let families = diesel::update(tf::table.filter(tf::account_id.eq(&item.account_id)).filter(tf::client_id.eq_any(&clients)).filter(tf::revoked_at.is_null()))
+        .set((tf::revoked_at.eq(now), tf::revoked_reason.eq(reason)))
+        .execute(c)?;
+    Ok((revoked, families))
+}
+
+/// A decision's result per item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decided {
+    pub item: String,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+/// Decides items (one or many) with one comment; each is checked on its own and every refusal is
+/// audited. Decided items and their removals commit together.
+pub fn decide(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, ids: &[String], decision: Decision, comment: &str, origin: &Origin, now: i64) -> Result<Vec<Decided>, AppError> {
+    store::write_tx(c, |c| {
+        let mut out = Vec::new();
+        let mut events = Vec::new();
+        for id in ids {
+            let Some(item) = store::review::item(c, id)? else {
+                out.push(Decided { item: id.clone(), ok: false, error: Some("no such item".into()) });
+                continue;
+            };
+            let open = store::review::campaign(c, &item.campaign_id)?.is_some_and(|k| k.status == "open");
+            let departments = match &item.employee_number {
+                Some(en) => departments_of(c, en)?,
+                None => Vec::new(),
+            };
+            let reviewers = parse_approvers(&item.reviewers);
+            let check = rules::Item {
+                reviewers: &reviewers, escalated: item.escalated_until.is_some(), decided: item.decision.is_some(), campaign_open: open,
+                employee_number: item.employee_number.as_deref(), departments: &departments, system: &item.system_id,
+            };
+            let tgt = target(&item.login_id);
+            let details = json!({ "item": item.id, "campaign": item.campaign_id, "role": item.role_id, "decision": decision.as_str() });
+            if let Err(why) = rules::may_decide(policy, &check, facts, decision, comment) {
+                let mut d = details;
+                d["refused"] = json!(why.to_string());
+                events.push(origin.event(actor, "review.item_decided", tgt).with_outcome(Outcome::Denied).with_details(d));
+                out.push(Decided { item: id.clone(), ok: false, error: Some(why.to_string()) });
+                continue;
+            }
+            let outcome = match decision {
+                Decision::Keep => {
+                    diesel::update(schema::grants::table.find(&item.grant_id)).set(schema::grants::review_flag.eq(None::<String>)).execute(c)?;
+                    "kept"
+                }
+                Decision::Remove => "removed",
+            };
+            if !store::review::decide(c, id, decision.as_str(), actor, comment, outcome, now)? {
+                out.push(Decided { item: id.clone(), ok: false, error: Some("already decided".into()) });
+                continue;
+            }
+            let mut d = details;
+            d["comment"] = json!(comment);
+            if decision == Decision::Remove {
+                let (revoked, families) = remove_grant(c, policy, &item, "review.removed", now)?;
+                d["grant_revoked"] = json!(revoked);
+                d["token_families_revoked"] = json!(families);
+            }
+            events.push(origin.event(actor, "review.item_decided", tgt).with_details(d));
+            out.push(Decided { item: id.clone(), ok: true, error: None });
+        }
+        store::audit::append(c, now, events)?;
+        Ok(out)
+    })
+}
+
+/// One line of a reviewer's inbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxRow {
+    pub item: String,
+    pub campaign: String,
+    pub campaign_title: String,
+    pub deadline: i64,
+    pub login: String,
+    pub employee_number: Option<String>,
+    pub name: Option<String>,
+    pub role: String,
+    pub role_name: String,
+    pub system: String,
+    pub system_name: String,
+    pub source: String,
+    pub reason: Option<String>,
+    pub last_sign_in: Option<i64>,
+    pub escalated: bool,
+}
+
+/// The undecided items `facts` may decide now.
+pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Result<Vec<InboxRow>, AppError> {
+    use schema::{accounts, people, person_departments as pd};
+    let owned: Vec<String> = policy.systems.iter().map(|s| s.id.get_ref().to_string()).filter(|s| facts.owns(policy, s)).collect();
+    let members: Vec<String> = if facts.is_head_of_section {
+        pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.departments)).select(people::employee_number).load(c)?
+    } else {
+        Vec::new()
+    };
+    let escalation = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::Ciso].iter().any(|f| facts.holds(*f));
+    let rows = if escalation { store::review::open_items(c, None, None)? } else { store::review::open_items(c, Some(&owned), Some(&members))? };
+    let mut depts: HashMap<String, Vec<String>> = HashMap::new();
+    let numbers: HashSet<String> = rows.iter().filter_map(|(i, _)| i.employee_number.clone()).collect();
+    for chunk in numbers.into_iter().collect::<Vec<_>>().chunks(500) {
+        let pairs: Vec<(String, String)> = pd::table.inner_join(people::table).filter(people::employee_number.eq_any(chunk)).select((people::employee_number, pd::department_code)).load(c)?;
+        for (en, d) in pairs {
+            depts.entry(en).or_default().push(d);
+        }
+    }
+    let mut out = Vec::new();
+    let titles: HashMap<String, String> = store::review::open_campaigns(c)?.into_iter().map(|k| (k.id, k.title)).collect();
+    for (item, deadline) in rows {
+        let reviewers = parse_approvers(&item.reviewers);
+        let none = Vec::new();
+        let check = rules::Item {
+            reviewers: &reviewers, escalated: item.escalated_until.is_some(), decided: false, campaign_open: true, employee_number: item.employee_number.as_deref(),
+            departments: item.employee_number.as_ref().and_then(|en| depts.get(en)).unwrap_or(&none), system: &item.system_id,
+        };
+        if rules::may_decide(policy, &check, facts, Decision::Keep, "").is_err() {
+            continue;
+        }
+        let (name, last): (Option<String>, Option<i64>) = accounts::table
+            .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
+            .filter(accounts::id.eq(&item.account_id))
+            .select((people::name_kanji.nullable(), accounts::last_login_at))
+            .first(c)?;
+        let role_name = policy.roles.iter().find(|r| r.id.get_ref() == &item.role_id).map(|r| r.name.clone()).unwrap_or_default();
+        let system_name = policy.system(&item.system_id).map(|s| s.name.clone()).unwrap_or_default();
+        out.push(InboxRow {
+            item: item.id, campaign_title: titles.get(&item.campaign_id).cloned().unwrap_or_default(), campaign: item.campaign_id, deadline, login: item.login_id,
+            employee_number: item.employee_number, name, role: item.role_id, role_name, system: item.system_id, system_name, source: item.source, reason: item.grant_reason,
+            last_sign_in: last, escalated: item.escalated_until.is_some(),
+        });
+    }
+    Ok(out)
+}
+
+/// Who is reminded of an item: the people behind its reviewers (or the escalation officers).
+fn reviewer_people(c: &mut DbConnection, policy: &Policy, item: &Item, now: i64) -> Result<Vec<String>, AppError> {
+    if item.escalated_until.is_some() {
+        let fs: Vec<OfficerFunction> = policy.approvals.review_escalation.iter().filter_map(|a| a.get_ref().officer()).collect();
+        return approvers::holders_of(c, policy, &fs, now);
+    }
+    let mut to = Vec::new();
+    for a in parse_approvers(&item.reviewers) {
+        match a {
+            Approver::HeadOfSection => {
+                if let Some(en) = &item.employee_number {
+                    to.extend(heads_of(c, en)?);
+                }
+            }
+            Approver::SystemOwner => to.extend(policy.system(&item.system_id).map(|s| s.owner.employee_number.clone())),
+            other => to.extend(approvers::holders_of(c, policy, &other.officer().into_iter().collect::<Vec<_>>(), now)?),
+        }
+    }
+    Ok(to)
+}
+
+/// What a deadline pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Deadlines {
+    pub reminded: usize,
+    pub escalated: usize,
+    pub removed: usize,
+    pub closed: usize,
+}
+
+/// Reminders, escalations and removals due at `now`, and the closing of finished campaigns.
+pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i64) -> Result<Deadlines, AppError> {
+    store::write_tx(c, |c| {
+        let mut out = Deadlines::default();
+        let mut events = Vec::new();
+        for k in store::review::open_campaigns(c)? {
+            let mut remind: HashMap<String, usize> = HashMap::new();
+            let mut reminded_ids = Vec::new();
+            let (mut escalated, mut removed) = (0, 0);
+            let items = store::review::items(c, &k.id)?;
+            let open: Vec<&Item> = items.iter().filter(|i| i.decision.is_none()).collect();
+            for item in &open {
+                match rules::at_deadline(&policy.review, k.deadline, item.escalated_until, item.reminded_at.is_some(), now) {
+                    AtDeadline::Wait => {}
+                    AtDeadline::Remind => {
+                        for p in reviewer_people(c, policy, item, now)? {
+                            *remind.entry(p).or_default() += 1;
+                        }
+                        reminded_ids.push(item.id.clone());
+                    }
+                    AtDeadline::Escalate { until } => {
+                        store::review::escalate(c, &item.id, until)?;
+                        let mut esc = (*item).clone();
+                        esc.escalated_until = Some(until);
+                        for p in reviewer_people(c, policy, &esc, now)? {
+                            *remind.entry(p).or_default() += 1;
+                        }
+                        escalated += 1;
+                    }
+                    AtDeadline::Remove => {
+                        if store::review::decide(c, &item.id, "remove", ACTOR, "期限までに回答なし / undecided at the deadline", "removed_at_deadline", now)? {
+                            remove_grant(c, policy, item, "review.removed_at_deadline", now)?;
+                            removed += 1;
+                        }
+                    }
+                }
+            }
+            store::review::mark_reminded(c, &reminded_ids, now)?;
+            for (person, n) in &remind {
+                let subject = format!("【権限棚卸し】{} 件の確認をお願いします / {} review items await you", n, n);
+                let body = format!("{}\n回答期限 / deadline: {}\n{}/review", k.title, tobira_domain::time_util::jst_display(k.deadline), public_url.trim_end_matches('/'));
+                approvers::notify(c, std::slice::from_ref(person), "review.reminder", &subject, &body, now)?;
+            }
+            let tgt = format!("campaign:{}", k.id);
+            if !remind.is_empty() || escalated > 0 || removed > 0 {
+                events.push(AuditEvent::new(ACTOR, "review.deadline_pass", tgt.clone()).with_details(json!({ "reminded_people": remind.len(), "reminded_items": reminded_ids.len(), "escalated": escalated, "removed": removed })));
+            }
+            out.reminded += reminded_ids.len();
+            out.escalated += escalated;
+            out.removed += removed;
+            let still_open = open.len() - removed;
+            if still_open == 0 && store::review::close_campaign(c, &k.id, now)? {
+                events.push(AuditEvent::new(ACTOR, "review.campaign_closed", tgt).with_details(json!({ "items": items.len() })));
+                out.closed += 1;
+            }
+        }
+        store::audit::append(c, now, events)?;
+        Ok(out)
+    })
+}
+
+/// A campaign's progress for the officers' page and the reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub campaign: Campaign,
+    pub items: i64,
+    pub kept: i64,
+    pub removed: i64,
+    pub removed_at_deadline: i64,
+    pub open: i64,
+    pub escalated: i64,
+    pub overdue: bool,
+}
+
+pub fn progress(c: &mut DbConnection, k: Campaign, now: i64) -> Result<Progress, AppError> {
+    let (by, escalated) = store::review::progress(c, &k.id)?;
+    let n = |f: &dyn Fn(&Option<String>, &Option<String>) -> bool| by.iter().filter(|(d, o, _)| f(d, o)).map(|r| r.2).sum::<i64>();
+    let open = n(&|d, _| d.is_none());
+    Ok(Progress {
+        items: n(&|_, _| true),
+        kept: n(&|_, o| o.as_deref() == Some("kept")),
+        removed: n(&|_, o| o.as_deref() == Some("removed")),
+        removed_at_deadline: n(&|_, o| o.as_deref() == Some("removed_at_deadline")),
+        overdue: open > 0 && now >= k.deadline,
+        open,
+        escalated,
+        campaign: k,
+    })
+}
+
+/// Micro-reviews after transfers (R-LC-05): a `transfer` campaign for each person with grants the
+/// HR sync flagged for review and no open campaign of theirs.
+pub fn transfer_reviews(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
+    use schema::{accounts, grants, people};
+    if !policy.review.transfer_review {
+        return Ok(0);
+    }
+    let mut numbers: Vec<String> = grants::table
+        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
+        .inner_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
+        .filter(grants::review_flag.is_not_null())
+        .filter(grants::revoked_at.is_null())
+        .select(people::employee_number)
+        .load(c)?;
+    numbers.sort();
+    numbers.dedup();
+    let mut made = 0;
+    for en in numbers {
+        let scope = Scope::Transfer(en);
+        if !store::review::open_of_scope(c, scope.kind(), scope.key())? && create(c, policy, &scope, ACTOR, None, now)?.items > 0 {
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
+/// The scheduled campaigns due now (R-RV-05): one per system on `recertification_months`.
+pub fn scheduled(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
+    let mut last = HashMap::new();
+    for s in &policy.systems {
+        let id = s.id.get_ref().to_string();
+        last.insert(id.clone(), store::review::last_started(c, "system", &id)?);
+    }
+    let due: Vec<String> = rules::systems_due(policy, |s| last.get(s).copied().flatten(), now).into_iter().map(String::from).collect();
+    let mut made = 0;
+    for s in due {
+        let scope = Scope::System(s);
+        if !store::review::open_of_scope(c, scope.kind(), scope.key())? {
+            create(c, policy, &scope, ACTOR, None, now)?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}

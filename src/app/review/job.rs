@@ -1,0 +1,104 @@
+//! One review run (`tobira review run`, and every `review.every_minutes` inside `serve` under the
+//! `review` lease, so several nodes run it once): the dormant sweep, the HR cross-check against the
+//! directory, scheduled and transfer campaigns, deadlines, exception expiry and the log analysis.
+//! A step that fails is reported and the others still run; nothing half-done is committed.
+
+use super::{campaign, dormant, exceptions, findings};
+use crate::app::{sync, App, AppError};
+use crate::store;
+use serde::Serialize;
+use std::collections::HashSet;
+
+pub const JOB: &str = "review";
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RunReport {
+    pub dormant: dormant::Sweep,
+    /// Whether the HR directory was read for the cross-check.
+    pub directory_checked: bool,
+    pub hr_findings: usize,
+    pub campaigns_started: usize,
+    pub transfer_reviews: usize,
+    pub deadlines: campaign::Deadlines,
+    pub exceptions_expired: usize,
+    pub log_findings: usize,
+    /// Steps that failed, with their error (no secrets: errors name the step and the cause).
+    pub errors: Vec<String>,
+}
+
+/// The employee numbers in the HR directory now, when one is configured and answers completely.
+async fn directory_numbers(app: &App) -> Result<Option<HashSet<String>>, AppError> {
+    if app.config.directory.url.is_empty() || app.policy.directory.is_none() {
+        return Ok(None);
+    }
+    let raw = sync::read(&app.config.directory, &app.policy, &sync::ReadMode::Full).await?;
+    let checked = sync::check(&raw, &app.policy)?;
+    if !checked.snapshot.complete {
+        return Err(AppError::Directory("the read was cut short; the cross-check needs a complete read".into()));
+    }
+    let mut numbers: HashSet<String> = checked.snapshot.people.into_iter().map(|p| p.employee_number).collect();
+    numbers.extend(checked.snapshot.problems.into_iter().filter_map(|p| p.employee_number));
+    Ok(Some(numbers))
+}
+
+/// Runs every step once. `node` names the lease holder; `None` from a node that lacks the lease.
+pub async fn run(app: &App, node: &str) -> Result<Option<RunReport>, AppError> {
+    let period = i64::from(app.policy.review.every_minutes.max(1)) * 60_000;
+    let (now, holder) = (app.clock.now_ms(), node.to_string());
+    if !app.db(move |c| Ok(store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &holder, now, period))?)).await? {
+        return Ok(None);
+    }
+    let mut report = RunReport::default();
+    let policy = app.policy.clone();
+    macro_rules! step {
+        ($name:literal, $e:expr) => {
+            match $e {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tracing::error!(job = JOB, step = $name, error = %e, "review step failed");
+                    report.errors.push(format!("{}: {}", $name, e));
+                    None
+                }
+            }
+        };
+    }
+    let p = policy.clone();
+    if let Some(s) = step!("dormant", app.db(move |c| dormant::sweep(c, &p, now)).await) {
+        report.dormant = s;
+    }
+    let numbers = step!("directory", directory_numbers(app).await).flatten();
+    report.directory_checked = numbers.is_some();
+    let (p, today) = (policy.clone(), jst_day(now));
+    if let Some((n, records)) = step!("hr_cross_check", app.db(move |c| findings::hr_cross_check(c, &p, numbers.as_ref(), &today, now)).await) {
+        report.hr_findings = n;
+        app.audit.exporter().export(&records);
+    }
+    let p = policy.clone();
+    if let Some(n) = step!("scheduled_campaigns", app.db(move |c| campaign::scheduled(c, &p, now)).await) {
+        report.campaigns_started = n;
+    }
+    let p = policy.clone();
+    if let Some(n) = step!("transfer_reviews", app.db(move |c| campaign::transfer_reviews(c, &p, now)).await) {
+        report.transfer_reviews = n;
+    }
+    let (p, url) = (policy.clone(), app.config.http.public_url.clone());
+    if let Some(d) = step!("deadlines", app.db(move |c| campaign::deadlines(c, &p, &url, now)).await) {
+        report.deadlines = d;
+    }
+    let p = policy.clone();
+    if let Some(n) = step!("exceptions", app.db(move |c| exceptions::expire(c, &p, now)).await) {
+        report.exceptions_expired = n;
+    }
+    let p = policy.clone();
+    if let Some((n, records)) = step!("log_analysis", app.db(move |c| findings::analyse(c, &p, now)).await) {
+        report.log_findings = n;
+        app.audit.exporter().export(&records);
+    }
+    Ok(Some(report))
+}
+
+/// `YYYYMMDD` of `now` in JST.
+pub fn jst_day(now: i64) -> String {
+    let t = tobira_domain::time_util::from_millis(now).to_offset(time::macros::offset!(+9));
+    format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
+}

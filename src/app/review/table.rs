@@ -1,0 +1,115 @@
+//! One shape for every review report — a title, columns with Japanese and English headings, and
+//! rows — rendered as text for the terminal, JSON, or CSV that Excel opens with Japanese intact
+//! (UTF-8 with a byte-order mark, CRLF line ends, RFC 4180 quoting).
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub report: &'static str,
+    pub title: String,
+    /// (key, heading) pairs, in order.
+    pub columns: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<Map<String, Value>>,
+    /// Figures about the whole report (counts, the audit chain's verification …).
+    pub summary: Map<String, Value>,
+}
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a.iter().map(|x| cell(Some(x))).collect::<Vec<_>>().join("; "),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl Table {
+    pub fn new(report: &'static str, title: impl Into<String>, columns: Vec<(&'static str, &'static str)>) -> Table {
+        Table { report, title: title.into(), columns, rows: Vec::new(), summary: Map::new() }
+    }
+
+    pub fn push(&mut self, row: Value) {
+        if let Value::Object(m) = row {
+            self.rows.push(m);
+        }
+    }
+
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("\u{feff}");
+        let head: Vec<String> = self.columns.iter().map(|(_, h)| csv_field(h)).collect();
+        out.push_str(&head.join(","));
+        out.push_str("\r\n");
+        for r in &self.rows {
+            let line: Vec<String> = self.columns.iter().map(|(k, _)| csv_field(&cell(r.get(*k)))).collect();
+            out.push_str(&line.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.title);
+        for (k, v) in &self.summary {
+            let _ = writeln!(out, "  {k}: {}", cell(Some(v)));
+        }
+        let cells: Vec<Vec<String>> = self.rows.iter().map(|r| self.columns.iter().map(|(k, _)| cell(r.get(*k))).collect()).collect();
+        let width = |i: usize, h: &str| cells.iter().map(|r| r[i].chars().count()).chain([h.chars().count()]).max().unwrap_or(0).min(48);
+        let widths: Vec<usize> = self.columns.iter().enumerate().map(|(i, (_, h))| width(i, h)).collect();
+        let pad = |s: &str, w: usize| {
+            let t: String = s.chars().take(w).collect();
+            format!("{t}{}", " ".repeat(w.saturating_sub(t.chars().count())))
+        };
+        let _ = writeln!(out, "{}", self.columns.iter().zip(&widths).map(|((_, h), w)| pad(h, *w)).collect::<Vec<_>>().join("  "));
+        for r in &cells {
+            let _ = writeln!(out, "{}", r.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect::<Vec<_>>().join("  "));
+        }
+        let _ = writeln!(out, "({} 件 / rows)", self.rows.len());
+        out
+    }
+}
+
+/// The formats a report is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn render(self, t: &Table) -> String {
+        match self {
+            Format::Table => t.to_text(),
+            Format::Json => serde_json::to_string_pretty(t).unwrap_or_default(),
+            Format::Csv => t.to_csv(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn r_rv_06_csv_opens_in_excel_with_japanese_intact() {
+        let mut t = Table::new("x", "報告", vec![("name", "氏名 / name"), ("note", "備考")]);
+        t.push(json!({ "name": "山田 太郎", "note": "a,\"b\"\nc" }));
+        let csv = t.to_csv();
+        assert!(csv.starts_with('\u{feff}'), "a byte-order mark for Excel");
+        assert_eq!(csv, "\u{feff}氏名 / name,備考\r\n山田 太郎,\"a,\"\"b\"\"\nc\"\r\n");
+    }
+}
