@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Periodic review: a run by hand, campaigns, the evidence bundle.
+    Review {
+        #[command(subcommand)]
+        command: cli::review::ReviewCommand,
+    },
     /// Reports for officers and auditors.
     Report {
         #[command(subcommand)]
@@ -75,6 +80,18 @@ enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Dormant IDs per kind and threshold, with notices (R-RV-03).
+    Dormant(cli::review::ReportArgs),
+    /// Every grant in force with its source, approver and last use.
+    Grants(cli::review::ReportArgs),
+    /// The exceptions register (R-AC-04).
+    Exceptions(cli::review::ReportArgs),
+    /// Findings of the log analysis and the HR cross-check (R-LG-03).
+    Findings(cli::review::ReportArgs),
+    /// Recertification campaigns and their progress (R-RV-05).
+    Campaigns(cli::review::ReportArgs),
+    /// Every requirement with its status, settings, tests and evidence (R-RV-07).
+    Compliance(cli::review::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -153,6 +170,20 @@ fn main() -> ExitCode {
         Command::Client { command: ClientCommand::Secret { client } } => client_secret(&config, &client),
         Command::Keys { command: KeysCommand::Rotate } => keys_rotate(&config),
         Command::Report { command: ReportCommand::Privileged { json } } => report_privileged(&config, json),
+        Command::Report { command } => {
+            use cli::review::Which;
+            let (which, args) = match command {
+                ReportCommand::Dormant(a) => (Which::Dormant, a),
+                ReportCommand::Grants(a) => (Which::Grants, a),
+                ReportCommand::Exceptions(a) => (Which::Exceptions, a),
+                ReportCommand::Findings(a) => (Which::Findings, a),
+                ReportCommand::Campaigns(a) => (Which::Campaigns, a),
+                ReportCommand::Compliance(a) => (Which::Compliance, a),
+                ReportCommand::Privileged { .. } => unreachable!("matched above"),
+            };
+            cli::review::report(&config, which, args)
+        }
+        Command::Review { command } => cli::review::run(&config, command),
     };
     match result {
         Ok(code) => code,

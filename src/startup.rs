@@ -112,6 +112,7 @@ impl Application {
         let mut jobs: Vec<_> = app::scheduler::spawn_sync(app.clone()).into_iter().collect();
         jobs.push(app::scheduler::spawn_key_reload(app.clone()));
         jobs.push(app::scheduler::spawn_privileged_sweep(app.clone()));
+        jobs.extend(app::scheduler::spawn_review(app.clone()));
         jobs.push(app::scheduler::spawn_backchannel_logout(app.clone())?);
         Ok(Application { port, server: server.run(), app, audit_task, jobs, master_key_created: origin == Origin::Created })
     }

@@ -50,6 +50,10 @@ impl AuditLog {
     pub fn exporter(&self) -> &Exporter {
         &self.exporter
     }
+
+    pub fn exporter_arc(&self) -> Arc<Exporter> {
+        self.exporter.clone()
+    }
 }
 
 async fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) {

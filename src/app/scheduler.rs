@@ -109,3 +109,25 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+/// Runs the periodic review every `review.every_minutes` (one node per period, by lease).
+pub fn spawn_review(app: App) -> Option<tokio::task::JoinHandle<()>> {
+    let every = app.policy.review.every_minutes;
+    if every == 0 {
+        return None;
+    }
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(u64::from(every) * 60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let ctx = super::review::job::Ctx::of(&app);
+        loop {
+            tick.tick().await;
+            match super::review::job::run(&ctx, &node, app.clock.now_ms()).await {
+                Ok(Some(r)) => tracing::info!(job = super::review::job::JOB, report = ?r, "review run done"),
+                Ok(None) => tracing::debug!(job = super::review::job::JOB, "another node holds the lease"),
+                Err(e) => tracing::error!(job = super::review::job::JOB, error = %e, "review run failed"),
+            }
+        }
+    }))
+}

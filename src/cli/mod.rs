@@ -1,6 +1,7 @@
 //! Command handlers of the `tobira` binary that are more than a few lines.
 
 pub mod report;
+pub mod review;
 pub mod sync;
 
 /// The acting operator, as `operator:NAME`: the operating-system account of the real user id (from

@@ -4,10 +4,38 @@
 //! A step that fails is reported and the others still run; nothing half-done is committed.
 
 use super::{campaign, dormant, exceptions, findings};
+use crate::app::audit_log::Exporter;
 use crate::app::{sync, App, AppError};
-use crate::store;
+use crate::config::Config;
+use crate::store::{self, DbConnection, DbPool};
 use serde::Serialize;
 use std::collections::HashSet;
+use std::sync::Arc;
+use tobira_domain::policy::Policy;
+
+/// What a run needs: `serve` hands over its [`App`]'s parts, `tobira review run` its own.
+#[derive(Clone)]
+pub struct Ctx {
+    pub pool: DbPool,
+    pub policy: Arc<Policy>,
+    pub config: Arc<Config>,
+    pub exporter: Arc<Exporter>,
+}
+
+impl Ctx {
+    pub fn of(app: &App) -> Ctx {
+        Ctx { pool: app.pool.clone(), policy: app.policy.clone(), config: app.config.clone(), exporter: app.audit.exporter_arc() }
+    }
+
+    async fn db<T: Send + 'static>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await.map_err(|e| AppError::Task(e.to_string()))?
+    }
+}
 
 pub const JOB: &str = "review";
 
@@ -27,7 +55,7 @@ pub struct RunReport {
 }
 
 /// The employee numbers in the HR directory now, when one is configured and answers completely.
-async fn directory_numbers(app: &App) -> Result<Option<HashSet<String>>, AppError> {
+async fn directory_numbers(app: &Ctx) -> Result<Option<HashSet<String>>, AppError> {
     if app.config.directory.url.is_empty() || app.policy.directory.is_none() {
         return Ok(None);
     }
@@ -42,9 +70,9 @@ async fn directory_numbers(app: &App) -> Result<Option<HashSet<String>>, AppErro
 }
 
 /// Runs every step once. `node` names the lease holder; `None` from a node that lacks the lease.
-pub async fn run(app: &App, node: &str) -> Result<Option<RunReport>, AppError> {
+pub async fn run(app: &Ctx, node: &str, now: i64) -> Result<Option<RunReport>, AppError> {
     let period = i64::from(app.policy.review.every_minutes.max(1)) * 60_000;
-    let (now, holder) = (app.clock.now_ms(), node.to_string());
+    let holder = node.to_string();
     if !app.db(move |c| Ok(store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &holder, now, period))?)).await? {
         return Ok(None);
     }
@@ -71,7 +99,7 @@ pub async fn run(app: &App, node: &str) -> Result<Option<RunReport>, AppError> {
     let (p, today) = (policy.clone(), jst_day(now));
     if let Some((n, records)) = step!("hr_cross_check", app.db(move |c| findings::hr_cross_check(c, &p, numbers.as_ref(), &today, now)).await) {
         report.hr_findings = n;
-        app.audit.exporter().export(&records);
+        app.exporter.export(&records);
     }
     let p = policy.clone();
     if let Some(n) = step!("scheduled_campaigns", app.db(move |c| campaign::scheduled(c, &p, now)).await) {
@@ -92,7 +120,7 @@ pub async fn run(app: &App, node: &str) -> Result<Option<RunReport>, AppError> {
     let p = policy.clone();
     if let Some((n, records)) = step!("log_analysis", app.db(move |c| findings::analyse(c, &p, now)).await) {
         report.log_findings = n;
-        app.audit.exporter().export(&records);
+        app.exporter.export(&records);
     }
     Ok(Some(report))
 }
