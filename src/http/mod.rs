@@ -11,6 +11,7 @@ pub mod privileged;
 pub mod oidc;
 pub mod pages;
 pub mod request;
+pub mod review;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(pages::routes)
         .configure(officer::routes)
         .configure(privileged::routes)
+        .configure(review::routes)
         .configure(oidc::routes)
         .default_service(web::to(error::not_found));
 }

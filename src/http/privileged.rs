@@ -37,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The caller's session, authorized for `need`; and whether it is a security officer's.
-async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: bool) -> Result<(Current, bool), ApiError> {
+pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: bool) -> Result<(Current, bool), ApiError> {
     if mutating {
         check_csrf(req, None)?;
     }

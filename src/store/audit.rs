@@ -155,3 +155,18 @@ pub fn verify(conn: &mut DbConnection, page_size: i64) -> Result<Verification, S
     }
     Ok(Verification { checked: v.checked(), head: v.head().clone(), first_break: None })
 }
+
+/// A person's usage: records whose actor is the login or whose target is the account, in
+/// `[from, to)`, newest first (R-LG-11; the caller checks who may search and audits the search).
+pub fn usage_of(conn: &mut DbConnection, login: &str, from: i64, to: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let target = format!("account:{login}");
+    let rows: Vec<Row> = a::audit_events
+        .filter(a::actor.eq(login).or(a::target.eq(&target)))
+        .filter(a::occurred_at.ge(from))
+        .filter(a::occurred_at.lt(to))
+        .order(a::seq.desc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Row::into_record).collect())
+}

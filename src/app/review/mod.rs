@@ -8,6 +8,7 @@ pub mod dormant;
 pub mod exceptions;
 pub mod findings;
 pub mod job;
+pub mod readers;
 pub mod reports;
 pub mod table;
 

@@ -113,6 +113,7 @@ impl Default for Approvals {
             recertification: model::default_recertification(),
             review_escalation: model::default_escalation(),
             dormant_restore: model::default_dormant_restore(),
+            audit_search: model::default_audit_search(),
         }
     }
 }

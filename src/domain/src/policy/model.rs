@@ -305,6 +305,13 @@ pub struct Approvals {
     /// Restoring an account suspended as dormant (R-RV-03).
     #[serde(default = "default_dormant_restore")]
     pub dormant_restore: Vec<Spanned<Approver>>,
+    /// Searching a person's usage in the audit log (R-LG-11); the CISO names others by delegation.
+    #[serde(default = "default_audit_search")]
+    pub audit_search: Vec<Spanned<Approver>>,
+}
+
+pub(crate) fn default_audit_search() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::Ciso), Spanned::new(0..0, Approver::ChiefSecurityOfficer)]
 }
 
 pub(crate) fn default_recertification() -> Vec<Spanned<Approver>> {
@@ -320,7 +327,7 @@ pub(crate) fn default_dormant_restore() -> Vec<Spanned<Approver>> {
 }
 
 impl Approvals {
-    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 9] {
+    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 10] {
         [
             ("exception", &self.exception),
             ("delegate", &self.delegate),
@@ -331,6 +338,7 @@ impl Approvals {
             ("recertification", &self.recertification),
             ("review_escalation", &self.review_escalation),
             ("dormant_restore", &self.dormant_restore),
+            ("audit_search", &self.audit_search),
         ]
     }
 }
