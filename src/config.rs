@@ -25,6 +25,60 @@ pub struct Config {
     pub directory: DirectoryConfig,
     pub oidc: OidcConfig,
     pub jobs: JobsConfig,
+    pub smtp: SmtpConfig,
+}
+
+/// Mail delivery of the notification outbox (approvals, break-glass reports) over SMTP.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The mail server ("" = mail delivery off: notifications stay queued).
+    pub host: String,
+    pub port: u16,
+    /// The sender, `tobira@city.example.lg.jp` or `東雲市 情報政策課 <tobira@…>`.
+    pub from: String,
+    pub tls: SmtpTls,
+    /// PEM file of the CA(s) that sign the mail server's certificate; "" = the system's trust store.
+    pub ca_file: String,
+    /// Sign in to the server as this user ("" = no authentication); only over TLS.
+    pub username: String,
+    /// Its password; give it as `password_file` (or TOBIRA__SMTP__PASSWORD_FILE).
+    pub password: String,
+    /// Limit for connecting and for every SMTP command.
+    pub timeout_seconds: u64,
+    /// Seconds between delivery rounds; a failed message waits this long, doubling per try (at most an hour).
+    pub every_seconds: u64,
+    /// Tries before a notification is marked undeliverable.
+    pub max_attempts: u32,
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same host or a closed segment only).
+    None,
+    /// STARTTLS, required: a server that does not offer it is not sent to.
+    Starttls,
+    /// TLS from the first byte (submissions port 465).
+    Implicit,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("tls", &self.tls)
+            .field("ca_file", &self.ca_file)
+            .field("username", &self.username)
+            .field("password", &if self.password.is_empty() { "" } else { "***" })
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("every_seconds", &self.every_seconds)
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
 }
 
 /// Background jobs every node runs.
@@ -202,6 +256,18 @@ impl Default for Config {
             },
             oidc: OidcConfig { key_reload_seconds: 60, client_cache_seconds: 5, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
             jobs: JobsConfig { privileged_sweep_seconds: 15 },
+            smtp: SmtpConfig {
+                host: String::new(),
+                port: 25,
+                from: String::new(),
+                tls: SmtpTls::Starttls,
+                ca_file: String::new(),
+                username: String::new(),
+                password: String::new(),
+                timeout_seconds: 10,
+                every_seconds: 30,
+                max_attempts: 12,
+            },
         }
     }
 }
@@ -413,8 +479,21 @@ mod tests {
         let mut c = Config::default();
         c.database.url = "postgres://tobira:hunter2@db/tobira".into();
         c.directory.password = "ldap-secret".into();
+        c.smtp.password = "smtp-secret".into();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("ldap-secret"), "{shown}");
+        assert!(!shown.contains("hunter2") && !shown.contains("ldap-secret") && !shown.contains("smtp-secret"), "{shown}");
+    }
+
+    #[test]
+    fn smtp_is_off_by_default_and_its_password_comes_from_a_file() {
+        assert!(Config::default().smtp.host.is_empty());
+        let mut secret = tempfile::NamedTempFile::new().unwrap();
+        writeln!(secret, "mail-pass").unwrap();
+        let p = secret.path().to_str().unwrap();
+        let c = Config::load(None, env(&[("TOBIRA__SMTP__HOST", "mail.city.lg.jp"), ("TOBIRA__SMTP__TLS", "none"), ("TOBIRA__SMTP__PASSWORD_FILE", p)])).unwrap();
+        assert_eq!((c.smtp.host.as_str(), c.smtp.tls, c.smtp.password.as_str()), ("mail.city.lg.jp", SmtpTls::None, "mail-pass"));
+        let e = Config::load(None, env(&[("TOBIRA__SMTP__TLS", "ssl")])).unwrap_err();
+        assert!(e.to_string().contains("smtp.tls"), "{e}");
     }
 
     #[test]

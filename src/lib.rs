@@ -8,5 +8,6 @@ pub mod config;
 pub mod crypto;
 pub mod directory;
 pub mod http;
+pub mod mail;
 pub mod startup;
 pub mod store;

@@ -114,6 +114,7 @@ impl Application {
         jobs.push(app::scheduler::spawn_privileged_sweep(app.clone()));
         jobs.extend(app::scheduler::spawn_review(app.clone()));
         jobs.push(app::scheduler::spawn_backchannel_logout(app.clone())?);
+        jobs.extend(app::scheduler::spawn_mail_delivery(app.clone())?);
         Ok(Application { port, server: server.run(), app, audit_task, jobs, master_key_created: origin == Origin::Created })
     }
 

@@ -121,6 +121,8 @@ pub fn spawn_review(app: App) -> Option<tokio::task::JoinHandle<()>> {
         let mut tick = tokio::time::interval(Duration::from_secs(u64::from(every) * 60));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let ctx = super::review::job::Ctx::of(&app);
+        // The first run one period after start, so a restart does not run it again at once.
+        tick.tick().await;
         loop {
             tick.tick().await;
             match super::review::job::run(&ctx, &node, app.clock.now_ms()).await {
@@ -130,4 +132,29 @@ pub fn spawn_review(app: App) -> Option<tokio::task::JoinHandle<()>> {
             }
         }
     }))
+}
+
+/// Delivers the notification outbox by mail every `smtp.every_seconds` (one node per round, by
+/// lease), the first round one period after start; `None` when `smtp.host` is empty (mail off).
+pub fn spawn_mail_delivery(app: App) -> Result<Option<tokio::task::JoinHandle<()>>, super::AppError> {
+    if app.config.smtp.host.is_empty() {
+        return Ok(None);
+    }
+    let mailer = crate::mail::Mailer::new(&app.config.smtp).map_err(|e| super::AppError::Invalid(e.to_string()))?;
+    let every = app.config.smtp.every_seconds.max(1);
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    Ok(Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match super::mail_delivery::run_once(&app, &mailer, &node).await {
+                Ok(Some(r)) if r == Default::default() => {}
+                Ok(Some(r)) => tracing::info!(job = super::mail_delivery::JOB, sent = r.sent, deferred = r.deferred, undeliverable = r.undeliverable, "mail delivery round"),
+                Ok(None) => tracing::debug!(job = super::mail_delivery::JOB, "another node holds the lease"),
+                Err(e) => tracing::error!(job = super::mail_delivery::JOB, error = %e, "mail delivery round failed"),
+            }
+        }
+    })))
 }

@@ -29,6 +29,7 @@ pub mod credentials;
 pub mod hr_sync;
 pub mod keys;
 pub mod leases;
+pub mod notifications;
 pub mod oidc;
 pub mod privileged;
 pub mod org;

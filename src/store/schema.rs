@@ -354,6 +354,10 @@ diesel::table! {
         body -> Text,
         created_at -> BigInt,
         sent_at -> Nullable<BigInt>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<BigInt>,
+        undeliverable_at -> Nullable<BigInt>,
     }
 }
 

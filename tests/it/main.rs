@@ -11,6 +11,7 @@ mod browser_selftest;
 mod cli;
 mod hr_sync;
 mod layout;
+mod mail;
 mod oidc;
 mod oidc_rp;
 mod policy_check;

@@ -1,0 +1,171 @@
+//! Mail delivery of the notification outbox: the officers and owners told of a delegate's approval
+//! (R-PR-03), of a break-glass elevation, and whatever else `approvers::notify` queues.
+//!
+//! A round takes the lease `mail-delivery` (one node sends; it renews the lease after every
+//! message and stops when another node has taken it), loads the due notifications, looks up each
+//! recipient's address (`people.mail` by employee number), sends, and records the outcome at once,
+//! so a crash re-sends at most the message in flight. A recipient without an address is marked
+//! undeliverable and the others still go; a failed send counts an attempt and waits
+//! `smtp.every_seconds`, doubling per try up to an hour, until `smtp.max_attempts`; an unreachable
+//! server ends the round (the rest wait for the next one). Each round that sent or gave up
+//! something is one audit event, with ids, kinds and recipients: never a body or a credential.
+
+use super::{App, AppError};
+use crate::mail::{MailError, Mailer};
+use crate::store::{self, notifications::Outgoing};
+use serde_json::{json, Value};
+use std::time::{Duration, SystemTime};
+use tobira_domain::audit::{AuditEvent, Outcome};
+
+pub const JOB: &str = "mail-delivery";
+pub const ACTOR: &str = "system:mail-delivery";
+/// Most notifications one round takes.
+const BATCH: i64 = 100;
+const MAX_DELAY_MS: i64 = 3_600_000;
+/// Longest `last_error` kept.
+const MAX_ERROR: usize = 500;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    /// Failed tries that will be retried.
+    pub deferred: usize,
+    /// Given up: no address, or out of attempts.
+    pub undeliverable: usize,
+}
+
+/// The wait after the `attempts`-th failed try.
+pub fn retry_delay_ms(every_seconds: u64, attempts: i32) -> i64 {
+    let base = (every_seconds.max(1) as i64).saturating_mul(1000);
+    let doublings = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    base.saturating_mul(1_i64 << doublings).min(MAX_DELAY_MS)
+}
+
+/// One delivery round; `Ok(None)` when another node holds the lease.
+pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<Round>, AppError> {
+    let cfg = app.config.smtp.clone();
+    let ttl = (cfg.every_seconds as i64 * 2 + cfg.timeout_seconds as i64 * 3) * 1000 + 60_000;
+    let (now, holder) = (app.clock.now_ms(), node.to_string());
+    let due = app
+        .db(move |c| {
+            if !store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &holder, now, ttl))? {
+                return Ok(None);
+            }
+            let mut due = Vec::new();
+            for n in store::notifications::due(c, now, BATCH)? {
+                let address = store::notifications::address_of(c, &n.recipient)?;
+                due.push((n, address));
+            }
+            Ok(Some(due))
+        })
+        .await?;
+    let Some(due) = due else { return Ok(None) };
+    let (mut round, mut sent, mut failed) = (Round::default(), Vec::new(), Vec::new());
+    for (n, address) in due {
+        let now = app.clock.now_ms();
+        let result = match &address {
+            None => Err(MailError::Address("the recipient has no mail address".into())),
+            Some(a) => match mailer.message(&n.id, a, &n.subject, &n.body, SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64)) {
+                Ok(m) => mailer.send(m).await,
+                Err(e) => Err(e),
+            },
+        };
+        let unreachable = matches!(result, Err(MailError::Unreachable(_)));
+        let outcome = match result {
+            Ok(()) => Delivered::Sent,
+            // No address, or one that is not an address: no try can succeed.
+            Err(e @ MailError::Address(_)) => Delivered::NoAddress(e.to_string()),
+            Err(e) if n.attempts + 1 >= cfg.max_attempts as i32 => Delivered::Exhausted(e.to_string()),
+            Err(e) => Delivered::Later(e.to_string(), now + retry_delay_ms(cfg.every_seconds, n.attempts + 1)),
+        };
+        match &outcome {
+            Delivered::Sent => {
+                round.sent += 1;
+                sent.push(json!({ "id": n.id, "kind": n.kind, "recipient": n.recipient }));
+            }
+            Delivered::Later(reason, _) => {
+                round.deferred += 1;
+                tracing::warn!(job = JOB, notification = %n.id, attempts = n.attempts + 1, error = %reason, "mail not delivered; retrying later");
+                failed.push(json!({ "id": n.id, "kind": n.kind, "recipient": n.recipient, "attempts": n.attempts + 1, "error": truncate(reason), "undeliverable": false }));
+            }
+            Delivered::NoAddress(reason) | Delivered::Exhausted(reason) => {
+                round.undeliverable += 1;
+                let attempts = n.attempts + i32::from(matches!(outcome, Delivered::Exhausted(_)));
+                tracing::warn!(job = JOB, notification = %n.id, attempts, error = %reason, "mail undeliverable; given up");
+                failed.push(json!({ "id": n.id, "kind": n.kind, "recipient": n.recipient, "attempts": attempts, "error": truncate(reason), "undeliverable": true }));
+            }
+        }
+        if !record(app, &n, outcome, node, ttl).await? {
+            tracing::warn!(job = JOB, "another node took the mail-delivery lease; ending this round");
+            break;
+        }
+        if unreachable {
+            break;
+        }
+    }
+    if round != Round::default() {
+        let event = AuditEvent::new(ACTOR, "notification.mail_round", "notifications")
+            .with_outcome(if failed.is_empty() { Outcome::Success } else { Outcome::Failure })
+            .with_details(json!({ "sent": Value::Array(sent), "failed": Value::Array(failed) }));
+        app.audit.record(event).await?;
+    }
+    Ok(Some(round))
+}
+
+enum Delivered {
+    Sent,
+    /// Failed; try again at the time given.
+    Later(String, i64),
+    /// Given up without a try: no address to send to.
+    NoAddress(String),
+    /// Failed, and that was the last attempt.
+    Exhausted(String),
+}
+
+/// Records one outcome and renews the lease in one transaction; false when the lease is lost.
+async fn record(app: &App, n: &Outgoing, outcome: Delivered, node: &str, ttl: i64) -> Result<bool, AppError> {
+    let (id, node, now) = (n.id.clone(), node.to_string(), app.clock.now_ms());
+    app.db(move |c| {
+        store::write_tx(c, |c| {
+            match outcome {
+                Delivered::Sent => {
+                    store::notifications::mark_sent(c, &id, now)?;
+                }
+                Delivered::Later(reason, at) => store::notifications::record_failure(c, &id, &truncate(&reason), now, Some(at))?,
+                Delivered::NoAddress(reason) => store::notifications::mark_undeliverable(c, &id, &truncate(&reason), now)?,
+                Delivered::Exhausted(reason) => store::notifications::record_failure(c, &id, &truncate(&reason), now, None)?,
+            }
+            Ok(store::leases::try_acquire(c, JOB, &node, now, ttl)?)
+        })
+    })
+    .await
+}
+
+fn truncate(s: &str) -> String {
+    match s.char_indices().nth(MAX_ERROR) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_each_time_up_to_an_hour() {
+        assert_eq!(retry_delay_ms(30, 1), 30_000);
+        assert_eq!(retry_delay_ms(30, 2), 60_000);
+        assert_eq!(retry_delay_ms(30, 4), 240_000);
+        assert_eq!(retry_delay_ms(30, 9), 3_600_000);
+        assert_eq!(retry_delay_ms(30, 1000), 3_600_000);
+    }
+
+    #[test]
+    fn long_errors_are_cut_on_a_character() {
+        let long = "拒否".repeat(400);
+        let cut = truncate(&long);
+        assert_eq!(cut.chars().count(), MAX_ERROR + 1);
+    }
+}
