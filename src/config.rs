@@ -130,6 +130,8 @@ pub struct HttpConfig {
     /// Reverse proxies (CIDR blocks) whose `X-Forwarded-For` is believed for the client address; the
     /// address decides the network and so the zones a request may reach (R-ZN-09). Empty: the peer.
     pub trusted_proxies: Vec<String>,
+    /// Networks (CIDR blocks) whose TCP peers may read `/metrics` (R-LG-08); empty: nobody.
+    pub metrics_from: Vec<String>,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
     /// Seconds in-flight requests get to finish after SIGTERM.
@@ -239,6 +241,7 @@ impl Default for Config {
                 bind: "127.0.0.1:8080".into(),
                 public_url: "http://localhost:8080".into(),
                 trusted_proxies: Vec::new(),
+                metrics_from: vec!["127.0.0.0/8".into(), "::1/128".into()],
                 workers: 0,
                 shutdown_timeout_seconds: 10,
             },

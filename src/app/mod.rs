@@ -8,6 +8,7 @@ pub mod clock;
 pub mod contract;
 pub mod hashing;
 pub mod keys;
+pub mod metrics;
 pub mod mail_delivery;
 pub mod oidc;
 pub mod policy;

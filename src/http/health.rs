@@ -1,5 +1,6 @@
 //! Liveness and readiness. `/readyz` answers 200 only when the database answers and a policy is
-//! loaded; it never shows database text.
+//! loaded; it never shows database text. `/metrics` serves the Prometheus figures to the networks
+//! of `http.metrics_from`.
 
 use super::error::ApiError;
 use crate::app::App;
@@ -23,4 +24,17 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
             Err(ApiError::Unavailable("database unreachable".into()))
         }
     }
+}
+
+/// `/metrics` in the Prometheus text format, for peers in `http.metrics_from` only (the TCP peer,
+/// never a forwarded address); others get 404 as if it did not exist (R-LG-08).
+pub async fn metrics(req: actix_web::HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let allowed = peer.is_some_and(|ip| app.config.http.metrics_from.iter().any(|c| tobira_domain::zone::Cidr::parse(c).is_ok_and(|c| c.contains(ip))));
+    if !allowed {
+        return Err(ApiError::NotFound);
+    }
+    let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
+    let text = app.db(move |c| crate::app::metrics::render(c, failures, now)).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }

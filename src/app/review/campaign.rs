@@ -423,3 +423,34 @@ pub fn scheduled(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usiz
     }
     Ok(made)
 }
+
+/// The people with undecided items in open campaigns: (employee number or `account:…`, name, open
+/// items, whether any of them is past its deadline), most open items first.
+pub fn pending_reviewers(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<(String, String, usize, bool)>, AppError> {
+    let mut by: HashMap<String, (usize, bool)> = HashMap::new();
+    let mut cache: HashMap<(String, Option<String>, String, bool), Vec<String>> = HashMap::new();
+    for (item, deadline) in store::review::open_items(c, None, None)? {
+        let key = (item.reviewers.clone(), item.employee_number.clone(), item.system_id.clone(), item.escalated_until.is_some());
+        let people = match cache.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let p = reviewer_people(c, policy, &item, now)?;
+                cache.insert(key, p.clone());
+                p
+            }
+        };
+        let late = now >= item.escalated_until.unwrap_or(deadline);
+        for p in people {
+            let e = by.entry(p).or_default();
+            e.0 += 1;
+            e.1 |= late;
+        }
+    }
+    let mut out = Vec::new();
+    for (who, (n, late)) in by {
+        let name = store::org::person_by_employee_number(c, &who)?.map(|p| p.name_kanji).unwrap_or_default();
+        out.push((who, name, n, late));
+    }
+    out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    Ok(out)
+}

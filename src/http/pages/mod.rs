@@ -10,6 +10,7 @@
 pub mod account;
 pub mod factors;
 pub mod password;
+pub mod review;
 pub mod signin;
 pub mod text;
 
@@ -52,6 +53,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/keys/options", web::post().to(factors::key_options))
         .route("/account/keys", web::post().to(factors::key_finish))
         .route("/account/credentials/remove", web::post().to(factors::remove))
+        .route("/review", web::get().to(review::inbox))
+        .route("/review/decide", web::post().to(review::submit))
+        .route("/review/campaigns", web::get().to(review::campaigns))
+        .route("/review/campaigns", web::post().to(review::start))
         .route("/static/tobira.js", web::get().to(script))
         .route("/static/tobira.css", web::get().to(style));
 }

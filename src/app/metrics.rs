@@ -1,0 +1,44 @@
+//! Figures for `/metrics` (R-LG-08), in the Prometheus text format: sign-ins and failures, lockouts,
+//! tokens issued, sync runs and held plans, review items overdue, findings, notifications waiting,
+//! audit export failures and the audit chain's last verification. Counts come from the shared
+//! database, so every node reports the same figures; they carry no personal data.
+
+use super::AppError;
+use crate::store::{self, schema, DbConnection};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use std::fmt::Write;
+
+fn action_count(c: &mut DbConnection, actions: &[&str]) -> Result<i64, AppError> {
+    use schema::audit_events as a;
+    Ok(a::table.filter(a::action.eq_any(actions)).count().get_result(c)?)
+}
+
+/// The metrics text; `export_failures` is this node's count of failed audit exports.
+pub fn render(c: &mut DbConnection, export_failures: u64, now: i64) -> Result<String, AppError> {
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, lines: Vec<(String, i64)>| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, v) in lines {
+            let _ = writeln!(out, "{name}{labels} {v}");
+        }
+    };
+    let one = |v: i64| vec![(String::new(), v)];
+    metric("tobira_sign_ins_total", "counter", "Successful sign-ins.", one(action_count(c, &["auth.sign_in"])?));
+    metric("tobira_sign_in_failures_total", "counter", "Failed sign-ins and failed second factors.", one(action_count(c, &["auth.sign_in_failed", "auth.factor_failed"])?));
+    metric("tobira_lockouts_total", "counter", "Accounts locked after too many failures.", one(action_count(c, &["account.locked"])?));
+    metric("tobira_tokens_issued_total", "counter", "Tokens issued to business systems.", one(action_count(c, &["token.issued"])?));
+    let runs: Vec<(String, i64)> = schema::sync_runs::table.group_by(schema::sync_runs::status).select((schema::sync_runs::status, count_star())).load(c)?;
+    let held = runs.iter().filter(|r| r.0 == "held").map(|r| r.1).sum();
+    metric("tobira_sync_runs_total", "counter", "HR sync runs by status.", runs.into_iter().map(|(s, n)| (format!("{{status=\"{s}\"}}"), n)).collect());
+    metric("tobira_sync_plans_held", "gauge", "HR sync plans waiting for approval.", one(held));
+    metric("tobira_review_items_overdue", "gauge", "Review items past their campaign's deadline.", one(store::review::overdue_items(c, now)?));
+    metric("tobira_findings_total", "counter", "Findings of the log analysis and the HR cross-check.", one(store::review::count_findings(c)?));
+    let waiting: i64 = schema::notifications::table.filter(schema::notifications::sent_at.is_null()).filter(schema::notifications::undeliverable_at.is_null()).count().get_result(c)?;
+    metric("tobira_notifications_waiting", "gauge", "Notifications not yet delivered.", one(waiting));
+    metric("tobira_audit_export_failures_total", "counter", "Audit records this node failed to export.", one(export_failures as i64));
+    let verified = store::audit::last_of_action(c, "audit.verified")?;
+    metric("tobira_audit_chain_verified_timestamp_seconds", "gauge", "When the audit chain was last verified (0: never).", one(verified.as_ref().map_or(0, |v| v.occurred_at / 1000)));
+    metric("tobira_audit_chain_intact", "gauge", "1 when the last verification found the chain intact.", one(i64::from(verified.is_some_and(|v| v.event.outcome == tobira_domain::audit::Outcome::Success))));
+    Ok(out)
+}

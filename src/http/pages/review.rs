@@ -1,0 +1,200 @@
+//! `/review`: the reviewer's inbox in Japanese (person, role, system, last use, why the grant
+//! exists, deadline), decided one or many at a time; `/review/campaigns`: campaign progress and the
+//! reviewers with open items, for officers and the auditor, with a form to start a campaign
+//! (security officers only) (R-RV-05, R-RV-09).
+
+use super::{check_csrf, guard, redirect, Ctx};
+use crate::app::review::campaign::{self, InboxRow};
+use crate::app::review::readers::{self, Reader};
+use crate::app::signin::authz::{self, Need};
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::http::review::{decide_items, facts, Decide};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use tobira_domain::review::campaign::Scope;
+
+pub struct Row {
+    pub item: String,
+    pub login: String,
+    pub employee_number: Option<String>,
+    pub name: String,
+    pub system_name: String,
+    pub role: String,
+    pub role_name: String,
+    pub source: &'static str,
+    pub reason: Option<String>,
+    pub last_used: String,
+    pub deadline: String,
+    pub escalated: bool,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage<'a> {
+    c: &'a Ctx,
+    notice: Option<String>,
+    rows: Vec<Row>,
+}
+
+fn source_label(ja: bool, s: &str) -> &'static str {
+    match (s, ja) {
+        ("request", true) => "申請・承認",
+        ("request", false) => "requested and approved",
+        ("birthright", true) => "人事情報（所属・職）",
+        ("birthright", false) => "HR record (department, post)",
+        ("delegate", true) => "代行者",
+        ("delegate", false) => "delegate",
+        ("bootstrap", true) => "初期設定",
+        ("bootstrap", false) => "bootstrap",
+        (_, true) => "その他",
+        _ => "other",
+    }
+}
+
+fn row(c: &Ctx, r: InboxRow) -> Row {
+    let ja = c.t.lang == "ja";
+    Row {
+        source: source_label(ja, &r.source), last_used: r.last_sign_in.map_or_else(|| "—".into(), |t| c.when(t)), deadline: c.when(r.deadline),
+        item: r.item, login: r.login, employee_number: r.employee_number, name: r.name.unwrap_or_default(), system_name: r.system_name, role: r.role,
+        role_name: r.role_name, reason: r.reason, escalated: r.escalated,
+    }
+}
+
+pub async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    if let Err(r) = guard(&req, &app, Need::Full).await? {
+        return Ok(r);
+    }
+    let (_, facts) = facts(&req, &app, false).await?;
+    let policy = app.policy.clone();
+    let rows = app.db(move |c| campaign::inbox(c, &policy, &facts)).await?;
+    let c = Ctx::new(&req, &app)?;
+    let notice = notice(&req, &c);
+    let rows = rows.into_iter().map(|r| row(&c, r)).collect();
+    c.render(&req, &ReviewPage { c: &c, notice, rows })
+}
+
+fn notice(req: &HttpRequest, c: &Ctx) -> Option<String> {
+    let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let mut parts = Vec::new();
+    if let Some(n) = get("decided") {
+        parts.push(format!("{n} {}", c.t.decided_n));
+    }
+    if let Some(n) = get("refused").filter(|n| n != "0") {
+        parts.push(format!("{n} {}: {}", c.t.refused_n, get("why").unwrap_or_default()));
+    }
+    if let Some(n) = get("started") {
+        parts.push(format!("{} ({n})", c.t.start));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+fn form(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field(f: &[(String, String)], k: &str) -> String {
+    f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let f = form(&body);
+    check_csrf(&req, Some(&field(&f, "csrf")))?;
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (_, facts) = facts(&req, &app, false).await?;
+    let items: Vec<String> = f.iter().filter(|(k, _)| k == "item").map(|(_, v)| v.clone()).collect();
+    if items.is_empty() {
+        return Ok(redirect("/review?decided=0"));
+    }
+    let out = decide_items(&req, &app, cur, facts, Decide { items, decision: field(&f, "decision"), comment: field(&f, "comment") }).await?;
+    let ok = out.iter().filter(|d| d.ok).count();
+    let why = out.iter().find_map(|d| d.error.clone()).unwrap_or_default();
+    let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("decided", &ok.to_string()).append_pair("refused", &(out.len() - ok).to_string()).append_pair("why", &why).finish();
+    Ok(redirect(&format!("/review?{q}")))
+}
+
+pub struct CampaignRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub deadline: String,
+    pub items: i64,
+    pub kept: i64,
+    pub removed: i64,
+    pub open: i64,
+    pub escalated: i64,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage<'a> {
+    c: &'a Ctx,
+    notice: Option<String>,
+    campaigns: Vec<CampaignRow>,
+    reviewers: Vec<(String, String, usize, bool)>,
+    officer: bool,
+    systems: Vec<(String, String)>,
+}
+
+pub async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (_, facts) = facts(&req, &app, false).await?;
+    let (policy, now) = (app.policy.clone(), app.clock.now_ms());
+    let data = app
+        .db(move |c| {
+            if readers::reader(c, &facts)? != Some(Reader::All) {
+                return Ok(None);
+            }
+            let mut rows = Vec::new();
+            for k in crate::store::review::campaigns(c)? {
+                rows.push(campaign::progress(c, k, now)?);
+            }
+            Ok(Some((rows, campaign::pending_reviewers(c, &policy, now)?)))
+        })
+        .await?;
+    let Some((rows, reviewers)) = data else {
+        return super::message(&req, &app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden));
+    };
+    let c = Ctx::new(&req, &app)?;
+    let campaigns = rows
+        .into_iter()
+        .map(|p| CampaignRow {
+            deadline: c.when(p.campaign.deadline), id: p.campaign.id, title: p.campaign.title, status: p.campaign.status, items: p.items, kept: p.kept,
+            removed: p.removed + p.removed_at_deadline, open: p.open, escalated: p.escalated, overdue: p.overdue,
+        })
+        .collect();
+    let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
+    let systems = app.policy.systems.iter().map(|s| (s.id.get_ref().clone(), s.name.clone())).collect();
+    let notice = notice(&req, &c);
+    c.render(&req, &CampaignsPage { c: &c, notice, campaigns, reviewers, officer, systems })
+}
+
+pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let f = form(&body);
+    check_csrf(&req, Some(&field(&f, "csrf")))?;
+    let cur = match guard(&req, &app, Need::Officer).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (system, department) = (field(&f, "system"), field(&f, "department"));
+    let scope = if !system.trim().is_empty() {
+        Scope::System(system.trim().into())
+    } else if !department.trim().is_empty() {
+        Scope::Department(department.trim().into())
+    } else if field(&f, "city") == "1" {
+        Scope::City
+    } else {
+        return Err(ApiError::BadRequest("choose a system, a department or city-wide".into()));
+    };
+    let (policy, o, now) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms());
+    let made = app.db(move |c| campaign::create(c, &policy, &scope, &cur.account.login_id, Some(&o), now)).await?;
+    Ok(redirect(&format!("/review/campaigns?started={}", made.items)))
+}
