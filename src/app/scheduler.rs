@@ -125,7 +125,7 @@ pub fn spawn_review(app: App) -> Option<tokio::task::JoinHandle<()>> {
         tick.tick().await;
         loop {
             tick.tick().await;
-            match super::review::job::run(&ctx, &node, app.clock.now_ms()).await {
+            match super::review::job::run(&ctx, &node, app.clock.now_ms(), true).await {
                 Ok(Some(r)) => tracing::info!(job = super::review::job::JOB, report = ?r, "review run done"),
                 Ok(None) => tracing::debug!(job = super::review::job::JOB, "another node holds the lease"),
                 Err(e) => tracing::error!(job = super::review::job::JOB, error = %e, "review run failed"),

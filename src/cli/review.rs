@@ -99,7 +99,7 @@ pub fn run(config: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> 
             let exporter = Arc::new(Exporter::open(&config.audit.export_file, &config.audit.syslog_socket).context("audit export destination")?);
             let ctx = job::Ctx { pool, policy, config: Arc::new(config.clone()), exporter };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            match rt.block_on(job::run(&ctx, &super::operator_name(), now))? {
+            match rt.block_on(job::run(&ctx, &super::operator_name(), now, false))? {
                 None => {
                     eprintln!("tobira: another node is running the review now (lease `{}`); try again later", job::JOB);
                     Ok(ExitCode::from(3))

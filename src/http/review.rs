@@ -199,7 +199,7 @@ async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, d
 async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     caller(&req, &app, Need::Officer, true).await?;
     let ctx = job::Ctx::of(&app);
-    match job::run(&ctx, &format!("http-{}", store::new_id()), app.clock.now_ms()).await? {
+    match job::run(&ctx, &format!("http-{}", store::new_id()), app.clock.now_ms(), false).await? {
         Some(r) => Ok(HttpResponse::Ok().json(r)),
         None => Err(ApiError::Conflict("a review run is in progress on another node".into())),
     }

@@ -33,15 +33,20 @@ impl Hr {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.command();
+        c.arg("sync").args(args);
+        c
+    }
+
+    /// `tobira` with this test's policy and directory.
+    fn command(&self) -> Command {
         let mut c = tobira(&self.db);
         c.env("TOBIRA__POLICY_DIR", self.policy.path())
             .env("TOBIRA__DIRECTORY__URL", &self.ldap.url)
             .env("TOBIRA__DIRECTORY__BIND_DN", READER_DN)
             .env("TOBIRA__DIRECTORY__PASSWORD_FILE", self.ldap.password_file())
             .env("TOBIRA__DIRECTORY__TIMEOUT_SECONDS", "5")
-            .env("SUDO_USER", "hr-operator")
-            .arg("sync")
-            .args(args);
+            .env("SUDO_USER", "hr-operator");
         c
     }
 
@@ -455,5 +460,46 @@ both_backends! {
         assert_eq!(hr.account("100002").unwrap().status, "disabled");
         let details = count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.applied' AND details LIKE '%\"mode\":\"incremental\"%'");
         assert_eq!(details, 1);
+    }
+}
+
+both_backends! {
+    async fn r_lc_04_an_account_whose_person_left_the_directory_is_found_by_the_review_run(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        assert_eq!(hr.sync(&[]).0, 0);
+        // 100002 leaves the directory; no sync runs (say it is held), so the account is still active.
+        hr.ldap.delete(&people()[1].dn()).await;
+        let mut run = hr.command();
+        run.args(["review", "run"]);
+        let (code, out, err) = output(run);
+        assert_eq!(code, 0, "{out}{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(report["directory_checked"], true, "{out}");
+        assert_eq!(report["hr_findings"], 1, "exactly the missing person: {out}");
+        assert_eq!(hr.account("100002").unwrap().status, "active", "a finding changes nothing by itself");
+
+        let mut csv = hr.command();
+        csv.args(["report", "findings", "--format", "csv"]);
+        let (code, out, _) = output(csv);
+        assert_eq!(code, 0);
+        assert!(out.starts_with('\u{feff}'), "CSV for Excel");
+        let rows: Vec<&str> = out.lines().filter(|l| l.contains("orphan_not_in_directory")).collect();
+        assert_eq!(rows.len(), 1, "{out}");
+        assert!(rows[0].contains("account:100002") && rows[0].contains("職員番号 100002"), "{out}");
+
+        // A second run records nothing twice; with the directory down the run says so and still does the rest.
+        let mut again = hr.command();
+        again.args(["review", "run"]);
+        let (code, out, _) = output(again);
+        assert_eq!(code, 0);
+        assert!(out.contains("\"hr_findings\": 0"), "{out}");
+        let mut down = hr.command();
+        down.env("TOBIRA__DIRECTORY__URL", "ldap://127.0.0.1:1").args(["review", "run"]);
+        let (code, out, err) = output(down);
+        assert_eq!(code, 1, "a failed step is an error exit: {out}{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(report["directory_checked"], false);
+        assert!(report["errors"][0].as_str().unwrap().starts_with("directory:"), "{out}");
+        assert!(!out.contains(&std::fs::read_to_string(hr.ldap.password_file()).unwrap().trim().to_string()), "no secret in the report");
     }
 }

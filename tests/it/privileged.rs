@@ -12,7 +12,7 @@ use serde_json::json;
 const MIN: i64 = 60_000;
 
 /// A signed-in client of `login` with a TOTP enrolled (the API needs two factor kinds); the secret.
-async fn signed_in(op: &Op, login: &str, password: &str) -> (Client, Vec<u8>) {
+pub(crate) async fn signed_in(op: &Op, login: &str, password: &str) -> (Client, Vec<u8>) {
     let c = op.s.client();
     assert_eq!(c.sign_in(login, password).await.status, 303, "{login} signs in");
     let totp = enrol_totp(&op.s, &c).await;
@@ -21,7 +21,7 @@ async fn signed_in(op: &Op, login: &str, password: &str) -> (Client, Vec<u8>) {
 }
 
 /// A security officer's client.
-async fn officer(op: &Op, login: &str) -> Client {
+pub(crate) async fn officer(op: &Op, login: &str) -> Client {
     op.s.account(login, PASSWORD, false, true).await;
     signed_in(op, login, PASSWORD).await.0
 }

@@ -106,7 +106,11 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
                 }
             })
             .collect();
-        let k = Campaign { id: id.clone(), scope_kind: scope.kind().into(), scope_key: scope.key().into(), title: scope.label_ja(), created_by: by.into(), created_at: now, deadline, status: "open".into(), closed_at: None };
+        let title = match scope {
+            Scope::System(s) => policy.system(s).map_or_else(|| scope.label_ja(), |sys| format!("{} の権限棚卸し", sys.name)),
+            _ => scope.label_ja(),
+        };
+        let k = Campaign { id: id.clone(), scope_kind: scope.kind().into(), scope_key: scope.key().into(), title, created_by: by.into(), created_at: now, deadline, status: "open".into(), closed_at: None };
         store::review::insert_campaign(c, &k, &items)?;
         let e = match origin {
             Some(o) => o.event(by, "review.campaign_created", format!("campaign:{id}")),
@@ -134,6 +138,8 @@ pub struct Decided {
     pub item: String,
     pub ok: bool,
     pub error: Option<String>,
+    /// The same reason in Japanese, for the pages.
+    pub error_ja: Option<String>,
 }
 
 /// Decides items (one or many) with one comment; each is checked on its own and every refusal is
@@ -144,7 +150,7 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, acto
         let mut events = Vec::new();
         for id in ids {
             let Some(item) = store::review::item(c, id)? else {
-                out.push(Decided { item: id.clone(), ok: false, error: Some("no such item".into()) });
+                out.push(Decided { item: id.clone(), ok: false, error: Some("no such item".into()), error_ja: Some("該当する項目がありません".into()) });
                 continue;
             };
             let open = store::review::campaign(c, &item.campaign_id)?.is_some_and(|k| k.status == "open");
@@ -163,19 +169,20 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, acto
                 let mut d = details;
                 d["refused"] = json!(why.to_string());
                 events.push(origin.event(actor, "review.item_decided", tgt).with_outcome(Outcome::Denied).with_details(d));
-                out.push(Decided { item: id.clone(), ok: false, error: Some(why.to_string()) });
+                out.push(Decided { item: id.clone(), ok: false, error: Some(why.to_string()), error_ja: Some(why.label_ja()) });
                 continue;
             }
             let outcome = match decision {
-                Decision::Keep => {
-                    diesel::update(schema::grants::table.find(&item.grant_id)).set(schema::grants::review_flag.eq(None::<String>)).execute(c)?;
-                    "kept"
-                }
+                Decision::Keep => "kept",
                 Decision::Remove => "removed",
             };
             if !store::review::decide(c, id, decision.as_str(), actor, comment, outcome, now)? {
-                out.push(Decided { item: id.clone(), ok: false, error: Some("already decided".into()) });
+                out.push(Decided { item: id.clone(), ok: false, error: Some(rules::Refusal::Decided.to_string()), error_ja: Some(rules::Refusal::Decided.label_ja()) });
                 continue;
+            }
+            if decision == Decision::Keep {
+                // The transfer's flag is settled by the decision.
+                diesel::update(schema::grants::table.find(&item.grant_id)).set(schema::grants::review_flag.eq(None::<String>)).execute(c)?;
             }
             let mut d = details;
             d["comment"] = json!(comment);
@@ -185,7 +192,7 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, acto
                 d["token_families_revoked"] = json!(families);
             }
             events.push(origin.event(actor, "review.item_decided", tgt).with_details(d));
-            out.push(Decided { item: id.clone(), ok: true, error: None });
+            out.push(Decided { item: id.clone(), ok: true, error: None, error_ja: None });
         }
         store::audit::append(c, now, events)?;
         Ok(out)
@@ -277,6 +284,9 @@ fn reviewer_people(c: &mut DbConnection, policy: &Policy, item: &Item, now: i64)
             other => to.extend(approvers::holders_of(c, policy, &other.officer().into_iter().collect::<Vec<_>>(), now)?),
         }
     }
+    // A 所属長 who also owns the system is one reviewer.
+    to.sort();
+    to.dedup();
     Ok(to)
 }
 

@@ -19,13 +19,16 @@ const CURSOR: &str = "review.findings_seq";
 /// Records read per run at most (the next run goes on from there).
 const MAX_RECORDS: i64 = 200_000;
 
-fn row(f: &Finding, now: i64) -> FindingRow {
-    FindingRow { key: f.key(), kind: f.kind.into(), subject: f.subject.clone(), at: f.at, events: f.events as i64, evidence: serde_json::to_string(&f.evidence).unwrap_or_default(), detail: f.detail.clone(), found_at: now }
+/// A stored finding. An HR cross-check finding stands for a state, not an event: its key is the kind
+/// and the account alone, so it is recorded once however often the check runs.
+fn row(f: &Finding, now: i64, hr: bool) -> FindingRow {
+    let key = if hr { format!("{}|{}|hr", f.kind, f.subject) } else { f.key() };
+    FindingRow { key, kind: f.kind.into(), subject: f.subject.clone(), at: f.at, events: f.events as i64, evidence: serde_json::to_string(&f.evidence).unwrap_or_default(), detail: f.detail.clone(), found_at: now }
 }
 
 /// Stores new findings with their audit records; returns (new findings, the records to export).
-fn record(c: &mut DbConnection, policy: &Policy, found: Vec<Finding>, now: i64) -> Result<(usize, Vec<AuditRecord>), AppError> {
-    let fresh = store::review::insert_findings(c, found.iter().map(|f| row(f, now)).collect())?;
+fn record(c: &mut DbConnection, policy: &Policy, found: Vec<Finding>, now: i64, hr: bool) -> Result<(usize, Vec<AuditRecord>), AppError> {
+    let fresh = store::review::insert_findings(c, found.iter().map(|f| row(f, now, hr)).collect())?;
     if fresh.is_empty() {
         return Ok((0, Vec::new()));
     }
@@ -52,7 +55,7 @@ pub fn analyse(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<(usize
         let left = left_at(c)?;
         let found = findings::analyse(policy, &records, |t| left.get(t).copied());
         store::hr_sync::set_state(c, CURSOR, &last.to_string(), now)?;
-        record(c, policy, found, now)
+        record(c, policy, found, now, false)
     })
 }
 
@@ -75,7 +78,7 @@ pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Optio
         .into_iter()
         .collect();
     let mut found = Vec::new();
-    let mk = |kind: &'static str, login: &str, detail: String| Finding { kind, subject: crate::app::signin::target(login), at: 0, events: 1, evidence: Vec::new(), detail };
+    let mk = |kind: &'static str, login: &str, detail: String| Finding { kind, subject: crate::app::signin::target(login), at: now, events: 1, evidence: Vec::new(), detail };
     for (login, privileged, shared, development, en, status, end_date, employment) in rows {
         match en {
             None if !(privileged || shared || development || bootstrap.contains(&login)) => found.push(mk("orphan_no_person", &login, "人事情報に対応する職員がいないID / account with no HR person".into())),
@@ -94,5 +97,5 @@ pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Optio
             }
         }
     }
-    store::write_tx(c, |c| record(c, policy, found, now))
+    store::write_tx(c, |c| record(c, policy, found, now, true))
 }

@@ -38,6 +38,10 @@ impl Ctx {
 }
 
 pub const JOB: &str = "review";
+/// The lease that lets one scheduled run through per `review.every_minutes` across the nodes.
+const SCHEDULE: &str = "review-schedule";
+/// How long a run may hold the run lease before another may take it over (a node that died).
+const RUN_LEASE_MS: i64 = 30 * 60_000;
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct RunReport {
@@ -69,13 +73,32 @@ async fn directory_numbers(app: &Ctx) -> Result<Option<HashSet<String>>, AppErro
     Ok(Some(numbers))
 }
 
-/// Runs every step once. `node` names the lease holder; `None` from a node that lacks the lease.
-pub async fn run(app: &Ctx, node: &str, now: i64) -> Result<Option<RunReport>, AppError> {
+/// Runs every step once. A scheduled run first takes the period's lease (one per period across the
+/// nodes); every run takes the run lease `review` for its duration, so two never overlap. `None`
+/// when another node holds either.
+pub async fn run(app: &Ctx, node: &str, now: i64, scheduled: bool) -> Result<Option<RunReport>, AppError> {
     let period = i64::from(app.policy.review.every_minutes.max(1)) * 60_000;
     let holder = node.to_string();
-    if !app.db(move |c| Ok(store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &holder, now, period))?)).await? {
+    let got = app
+        .db(move |c| {
+            Ok(store::write_tx(c, |c| {
+                if scheduled && !store::leases::try_acquire(c, SCHEDULE, &holder, now, period)? {
+                    return Ok(false);
+                }
+                store::leases::try_acquire(c, JOB, &holder, now, RUN_LEASE_MS)
+            })?)
+        })
+        .await?;
+    if !got {
         return Ok(None);
     }
+    let report = steps(app, now).await;
+    let holder = node.to_string();
+    app.db(move |c| Ok(store::write_tx(c, |c| store::leases::release(c, JOB, &holder))?)).await?;
+    Ok(Some(report))
+}
+
+async fn steps(app: &Ctx, now: i64) -> RunReport {
     let mut report = RunReport::default();
     let policy = app.policy.clone();
     macro_rules! step {
@@ -122,7 +145,7 @@ pub async fn run(app: &Ctx, node: &str, now: i64) -> Result<Option<RunReport>, A
         report.log_findings = n;
         app.exporter.export(&records);
     }
-    Ok(Some(report))
+    report
 }
 
 /// `YYYYMMDD` of `now` in JST.

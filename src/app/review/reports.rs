@@ -120,7 +120,7 @@ pub fn findings(c: &mut DbConnection, since: i64) -> Result<Table, AppError> {
     ]);
     for f in store::review::findings(c, since)? {
         t.push(json!({
-            "kind": f.kind, "subject": f.subject, "at": if f.at == 0 { Value::Null } else { when(Some(f.at)) }, "events": f.events, "detail": f.detail,
+            "kind": f.kind, "subject": f.subject, "at": when(Some(f.at)), "events": f.events, "detail": f.detail,
             "found_at": when(Some(f.found_at)), "evidence": serde_json::from_str::<Value>(&f.evidence).unwrap_or(Value::Null),
         }));
     }

@@ -112,7 +112,8 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     }
     let out = decide_items(&req, &app, cur, facts, Decide { items, decision: field(&f, "decision"), comment: field(&f, "comment") }).await?;
     let ok = out.iter().filter(|d| d.ok).count();
-    let why = out.iter().find_map(|d| d.error.clone()).unwrap_or_default();
+    let ja = super::lang(&req).lang == "ja";
+    let why = out.iter().find_map(|d| if ja { d.error_ja.clone() } else { d.error.clone() }).unwrap_or_default();
     let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("decided", &ok.to_string()).append_pair("refused", &(out.len() - ok).to_string()).append_pair("why", &why).finish();
     Ok(redirect(&format!("/review?{q}")))
 }

@@ -141,6 +141,18 @@ pub enum Refusal {
     NoComment,
 }
 
+impl Refusal {
+    pub fn label_ja(&self) -> String {
+        match self {
+            Refusal::OwnAccess => "ご自身の権限は確認できません（R-AC-02）".into(),
+            Refusal::NotReviewer(who) => format!("この項目の確認者ではありません（確認者: {who}）"),
+            Refusal::Decided => "この項目は回答済みです".into(),
+            Refusal::Closed => "この棚卸しは終了しています".into(),
+            Refusal::NoComment => "削除にはコメント（理由）が必要です".into(),
+        }
+    }
+}
+
 /// An item as a decision needs it.
 #[derive(Debug, Clone)]
 pub struct Item<'a> {
