@@ -300,7 +300,7 @@ fn report_privileged(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
-    let report = tobira::app::privileged::report::build(&mut conn, &policy)?;
+    let report = tobira::app::privileged::report::build(&mut conn, &policy, SystemClock.now_ms())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -24,8 +24,9 @@ pub fn privileged_text(r: &Value) -> String {
         for h in holders {
             let _ = writeln!(
                 out,
-                "  {}  {}  付与 granted {} by {}  最終サインイン last sign-in {}  最終昇格 last elevation {}{}",
+                "  {}  {}  付与 granted {} by {}  最終サインイン last sign-in {}  最終昇格 last elevation {}{}{}",
                 s(&h["account"]), s(&h["role"]), s(&h["since"]), s(&h["granted_by"]), s(&h["last_sign_in"]), s(&h["last_elevation"]),
+                if h["unused"] == Value::Bool(true) { "  [未使用 unused]" } else { "" },
                 if h["revoked"].is_null() { String::new() } else { format!("  取消 revoked {}", s(&h["revoked"])) }
             );
         }

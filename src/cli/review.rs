@@ -149,7 +149,7 @@ fn evidence(config: &Config, policy: &Policy, out: &PathBuf, days: u32, now: i64
         write(format!("{name}.csv"), t.to_csv().as_bytes())?;
         write(format!("{name}.json"), serde_json::to_string_pretty(&t)?.as_bytes())?;
     }
-    let privileged = tobira::app::privileged::report::build(&mut conn, policy)?;
+    let privileged = tobira::app::privileged::report::build(&mut conn, policy, now)?;
     write("privileged.json".into(), serde_json::to_string_pretty(&privileged)?.as_bytes())?;
     let v = store::audit::verify(&mut conn, 1_000)?;
     let proof = serde_json::json!({

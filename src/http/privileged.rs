@@ -175,8 +175,17 @@ async fn refuse_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<St
     Ok(HttpResponse::Ok().json(delegation::decide(&app, &cur, &id, false, &origin(&req, &app)).await?))
 }
 
+/// The privileged report, for officers and the auditor (R-RV-04, R-RV-09).
 async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    caller(&req, &app, Need::Officer, false).await?;
-    let policy = app.policy.clone();
-    Ok(HttpResponse::Ok().json(app.db(move |c| report::build(c, &policy)).await?))
+    let (_, facts) = crate::http::review::facts(&req, &app, false).await?;
+    let (policy, now) = (app.policy.clone(), app.clock.now_ms());
+    let report = app
+        .db(move |c| {
+            if crate::app::review::readers::reader(c, &facts)? != Some(crate::app::review::readers::Reader::All) {
+                return Ok(None);
+            }
+            report::build(c, &policy, now).map(Some)
+        })
+        .await?;
+    report.map(|r| HttpResponse::Ok().json(r)).ok_or_else(|| ApiError::Forbidden("the privileged report is for officers and auditors".into()))
 }

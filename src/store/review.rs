@@ -101,10 +101,65 @@ pub struct Item {
     pub outcome: Option<String>,
 }
 
-pub fn insert_campaign(c: &mut DbConnection, k: &Campaign, items: &[Item]) -> Result<(), StoreError> {
+/// Which grants a new campaign turns into items.
+#[derive(Debug, Clone)]
+pub struct ItemSource<'a> {
+    pub now: i64,
+    /// Grant sources in scope (validated names: birthright, request, delegate, bootstrap).
+    pub sources: &'a [String],
+    /// `system`, `department`, `transfer` (an employee number) or `city`, and its key.
+    pub scope: (&'a str, &'a str),
+    /// The reviewers (comma-separated) of an item by (holder has a person, role is privileged).
+    pub reviewers: [(bool, bool, String); 4],
+}
+
+/// Inserts a campaign and its items in one `INSERT … SELECT` over the grants in force (the database
+/// does the join; nothing crosses the connection per item); returns the number of items.
+pub fn insert_campaign(c: &mut DbConnection, k: &Campaign, from: &ItemSource) -> Result<usize, StoreError> {
+    use diesel::sql_types::{BigInt, Text};
     diesel::insert_into(rc::table).values(k).execute(c)?;
-    insert_chunks!(c, ri::table, items);
-    Ok(())
+    let sources: Vec<String> = from.sources.iter().filter(|s| s.chars().all(|ch| ch.is_ascii_lowercase())).map(|s| format!("'{s}'")).collect();
+    let sources = if sources.is_empty() { "''".to_string() } else { sources.join(",") };
+    let pick = |person: bool, privileged: bool| from.reviewers.iter().find(|r| r.0 == person && r.1 == privileged).map(|r| r.2.clone()).unwrap_or_default();
+    let scope = match from.scope.0 {
+        "system" => "AND r.system_id = {key}",
+        "department" => "AND a.person_id IN (SELECT person_id FROM person_departments WHERE department_code = {key})",
+        "transfer" => "AND p.employee_number = {key}",
+        _ => "AND {key} = {key}",
+    };
+    let sql = |id: &str, ph: [&str; 7]| {
+        format!(
+            "INSERT INTO review_items (id, campaign_id, grant_id, account_id, login_id, employee_number, role_id, system_id, source, grant_reason, reviewers) \
+             SELECT {id}, {c}, g.id, a.id, a.login_id, p.employee_number, g.role_id, r.system_id, g.source, g.reason, \
+             CASE WHEN p.employee_number IS NULL THEN (CASE WHEN r.privileged THEN {np1} ELSE {np0} END) ELSE (CASE WHEN r.privileged THEN {p1} ELSE {p0} END) END \
+             FROM grants g JOIN accounts a ON a.id = g.account_id JOIN roles r ON r.id = g.role_id LEFT JOIN people p ON p.id = a.person_id \
+             WHERE g.revoked_at IS NULL AND g.valid_from <= {now} AND (g.valid_until IS NULL OR g.valid_until > {now}) \
+             AND a.status IN ('active', 'suspended') AND g.source IN ({sources}) AND g.source <> 'elevation' {scope}",
+            c = ph[0], np1 = ph[1], np0 = ph[2], p1 = ph[3], p0 = ph[4], now = ph[5], scope = scope.replace("{key}", ph[6]),
+        )
+    };
+    macro_rules! run {
+        ($conn:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(&k.id)
+                .bind::<Text, _>(pick(false, true))
+                .bind::<Text, _>(pick(false, false))
+                .bind::<Text, _>(pick(true, true))
+                .bind::<Text, _>(pick(true, false))
+                .bind::<BigInt, _>(from.now)
+                .bind::<Text, _>(from.scope.1)
+                .execute($conn)?
+        };
+    }
+    Ok(match c {
+        // Item ids are the campaign's (time-ordered) id and a row number, so the primary key grows
+        // in order instead of at random places.
+        DbConnection::Pg(pg) => run!(pg, sql("$1 || '-' || lpad((row_number() OVER ())::text, 7, '0')", ["$1", "$2", "$3", "$4", "$5", "$6", "$7"])),
+        DbConnection::Sqlite(lite) => {
+            // SQLite numbers `?NNN` parameters, so each may be used more than once.
+            run!(lite, sql("?1 || '-' || printf('%07d', row_number() OVER ())", ["?1", "?2", "?3", "?4", "?5", "?6", "?7"]))
+        }
+    })
 }
 
 pub fn campaign(c: &mut DbConnection, id: &str) -> Result<Option<Campaign>, StoreError> {

@@ -413,3 +413,44 @@ fn r_rv_07_the_compliance_report_names_every_requirement() {
     assert!(out.starts_with("\u{feff}要件 / requirement,"), "UTF-8 with BOM for Excel");
     assert_eq!(out.matches("\r\n").count(), expected.len() + 1);
 }
+
+both_backends! {
+    async fn r_rv_08_a_departments_self_inspection_covers_its_people_only_r_rv_04_unused_privileges_are_flagged(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        let so = officer(&op, "p-so-0805").await;
+        op.s.person("kansa", "100100", "regular", false, &["tobira.auditor"]).await;
+        let (auditor, _) = signed_in(&op, "kansa", PASSWORD).await;
+        let here = op.s.person("500060", "500060", "regular", false, &[]).await;
+        requested(&op, &here, "juki.clerk").await;
+        let there = op.s.person("700060", "700060", "regular", false, &[]).await;
+        requested(&op, &there, "zeimu.clerk").await;
+        let p_id = op.s.account("p-500060", PASSWORD, false, true).await;
+        let now = op.s.clock_ms();
+        op.s.app
+            .db(move |c| {
+                store::org::upsert_department(c, &store::org::Department { code: "zeimu".into(), name: "税務課".into(), name_kana: None, parent_code: None, body: None, updated_at: 0 })?;
+                let pid: String = schema::people::table.filter(schema::people::employee_number.eq("700060")).select(schema::people::id).first(c)?;
+                store::org::set_memberships(c, &pid, "zeimu", &[])?;
+                let e = store::privileged::Eligibility { id: store::new_id(), account_id: p_id, role_id: "juki.admin".into(), system_id: "juki".into(), granted_by: "900011".into(), reason: "保守".into(), created_at: now, revoked_at: None, revoked_by: None };
+                store::privileged::insert_eligibility(c, &e)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+
+        let (code, made) = so.post_json("/api/review/campaigns", json!({ "kind": "department", "key": "zeimu" })).await;
+        assert_eq!((code, made["items"].as_i64()), (201, Some(1)), "税務課's people only: {made}");
+        let logins: Vec<String> = op.s.app.db(|c| Ok(schema::review_items::table.select(schema::review_items::login_id).load(c)?)).await.unwrap();
+        assert_eq!(logins, ["700060"]);
+        let (_, campaigns) = auditor.get_json("/api/review/campaigns").await;
+        assert!(campaigns["rows"][0]["title"].as_str().unwrap().contains("税務課 の自己点検"), "{campaigns}");
+
+        // The privileged report, read by the auditor, flags eligibility never used by an elevation.
+        let (code, report) = auditor.get_json("/api/privileged/report").await;
+        assert_eq!(code, 200, "{report}");
+        let juki = report["systems"].as_array().unwrap().iter().find(|s| s["system"] == "juki").unwrap().clone();
+        assert_eq!(juki["eligibility"][0]["unused"], true, "{juki}");
+        let (staff, _) = signed_in(&op, "500060", PASSWORD).await;
+        assert_eq!(staff.get_json("/api/privileged/report").await.0, 403);
+    }
+}

@@ -43,7 +43,6 @@ CREATE TABLE review_items (
     outcome          TEXT
 );
 CREATE INDEX review_items_campaign ON review_items (campaign_id, decision);
-CREATE INDEX review_items_open ON review_items (decision, campaign_id);
 
 CREATE TABLE exceptions (
     id                TEXT PRIMARY KEY,

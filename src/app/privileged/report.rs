@@ -5,30 +5,42 @@
 use crate::app::AppError;
 use crate::store::{self, DbConnection};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use tobira_domain::policy::Policy;
 use tobira_domain::privileged::holder_cap;
 use tobira_domain::time_util::jst_display;
 
-fn login_of(c: &mut DbConnection, id: &str) -> Result<(String, Option<i64>), AppError> {
-    Ok(store::accounts::by_id(c, id)?.map(|a| (a.login_id, a.last_login_at)).unwrap_or_else(|| (id.to_string(), None)))
+/// Login and last sign-in of an account, read once per report.
+fn login_of(c: &mut DbConnection, seen: &mut HashMap<String, (String, Option<i64>)>, id: &str) -> Result<(String, Option<i64>), AppError> {
+    if let Some(v) = seen.get(id) {
+        return Ok(v.clone());
+    }
+    let v = store::accounts::by_id(c, id)?.map(|a| (a.login_id, a.last_login_at)).unwrap_or_else(|| (id.to_string(), None));
+    seen.insert(id.to_string(), v.clone());
+    Ok(v)
 }
 
 fn when(ms: Option<i64>) -> Value {
     ms.map(|t| json!(jst_display(t))).unwrap_or(Value::Null)
 }
 
-pub fn build(c: &mut DbConnection, policy: &Policy) -> Result<Value, AppError> {
+/// `now` decides which standing eligibility is flagged unused: not elevated within
+/// `review.dormant_days.privileged` days (R-RV-04).
+pub fn build(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Value, AppError> {
+    let unused_after = i64::from(policy.review.dormant_days.privileged) * tobira_domain::review::DAY_MS;
     let eligibility = store::privileged::all_eligibility(c)?;
     let elevations = store::privileged::all_elevations(c)?;
+    let mut seen = HashMap::new();
     let mut systems = Vec::new();
     for s in &policy.systems {
         let mut holders = Vec::new();
         for e in eligibility.iter().filter(|e| e.system_id == *s.id.get_ref()) {
-            let (login, last) = login_of(c, &e.account_id)?;
+            let (login, last) = login_of(c, &mut seen, &e.account_id)?;
             let last_elevation = elevations.iter().filter(|x| x.account_id == e.account_id && x.role_id == e.role_id).filter_map(|x| x.starts_at).max();
             holders.push(json!({
                 "account": login, "role": e.role_id, "granted_by": e.granted_by, "since": when(Some(e.created_at)),
                 "revoked": when(e.revoked_at), "last_sign_in": when(last), "last_elevation": when(last_elevation),
+                "unused": e.revoked_at.is_none() && last_elevation.is_none_or(|t| now - t >= unused_after),
             }));
         }
         let current = store::privileged::holders(c, s.id.get_ref())?.len();
@@ -36,7 +48,7 @@ pub fn build(c: &mut DbConnection, policy: &Policy) -> Result<Value, AppError> {
     }
     let mut els = Vec::new();
     for e in &elevations {
-        let (login, _) = login_of(c, &e.account_id)?;
+        let (login, _) = login_of(c, &mut seen, &e.account_id)?;
         els.push(json!({
             "id": e.id, "account": login, "role": e.role_id, "status": e.status, "minutes": e.minutes, "reason": e.reason, "ticket": e.ticket,
             "break_glass": e.break_glass, "review_required": e.review_required && e.reviewed_at.is_none(),

@@ -46,35 +46,6 @@ fn parse_approvers(s: &str) -> Vec<Approver> {
         .collect()
 }
 
-type GrantRow = (String, String, String, String, Option<String>, String, bool, Option<String>);
-
-/// The grants in force in `scope`: (grant, account, login, role, reason, source, privileged, employee number).
-fn grants_in_scope(c: &mut DbConnection, policy: &Policy, scope: &Scope, now: i64) -> Result<Vec<(GrantRow, String)>, AppError> {
-    use schema::{accounts, grants, people, person_departments as pd, roles};
-    let mut q = grants::table
-        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
-        .inner_join(roles::table.on(roles::id.eq(grants::role_id)))
-        .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
-        .filter(grants::revoked_at.is_null())
-        .filter(grants::valid_from.le(now))
-        .filter(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
-        .filter(accounts::status.eq_any(["active", "suspended"]))
-        .filter(grants::source.eq_any(&policy.review.campaign_sources))
-        .select((grants::id, accounts::id, accounts::login_id, grants::role_id, grants::reason, grants::source, roles::privileged, people::employee_number.nullable(), roles::system_id))
-        .into_boxed();
-    match scope {
-        Scope::System(s) => q = q.filter(roles::system_id.eq(s.clone())),
-        Scope::Department(d) => {
-            let members = pd::table.filter(pd::department_code.eq(d.clone())).select(pd::person_id);
-            q = q.filter(accounts::person_id.eq_any(members.load::<String>(c)?));
-        }
-        Scope::Transfer(en) => q = q.filter(people::employee_number.eq(en.clone())),
-        Scope::City => {}
-    }
-    let rows: Vec<(String, String, String, String, Option<String>, String, bool, Option<String>, String)> = q.load(c)?;
-    Ok(rows.into_iter().filter(|r| rules::in_scope(&policy.review, &r.5)).map(|r| ((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7), r.8)).collect())
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Created {
     pub id: String,
@@ -95,29 +66,25 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
         }
         let id = store::new_id();
         let deadline = rules::deadline(&policy.review, now);
-        let items: Vec<Item> = grants_in_scope(c, policy, scope, now)?
-            .into_iter()
-            .map(|((grant, account, login, role, reason, source, privileged, en), system)| {
-                let facts = GrantFacts { source: &source, system: &system, privileged, employee_number: en.as_deref() };
-                let reviewers = rules::reviewers(policy, scope, &facts).into_iter().map(approver_name).collect::<Vec<_>>().join(",");
-                Item {
-                    id: store::new_id(), campaign_id: id.clone(), grant_id: grant, account_id: account, login_id: login, employee_number: en, role_id: role, system_id: system,
-                    source, grant_reason: reason, reviewers, escalated_until: None, reminded_at: None, decision: None, decided_by: None, decided_at: None, comment: None, outcome: None,
-                }
-            })
-            .collect();
+        let reviewers = [(false, false), (false, true), (true, false), (true, true)].map(|(person, privileged)| {
+            let facts = GrantFacts { source: "", system: "", privileged, employee_number: person.then_some("") };
+            (person, privileged, rules::reviewers(policy, scope, &facts).into_iter().map(approver_name).collect::<Vec<_>>().join(","))
+        });
+        let sources: Vec<String> = policy.review.campaign_sources.iter().filter(|s| rules::in_scope(&policy.review, s)).cloned().collect();
         let title = match scope {
             Scope::System(s) => policy.system(s).map_or_else(|| scope.label_ja(), |sys| format!("{} の権限棚卸し", sys.name)),
+            Scope::Department(d) => store::org::department(c, d)?.map_or_else(|| scope.label_ja(), |dept| format!("{} の自己点検", dept.name)),
             _ => scope.label_ja(),
         };
         let k = Campaign { id: id.clone(), scope_kind: scope.kind().into(), scope_key: scope.key().into(), title, created_by: by.into(), created_at: now, deadline, status: "open".into(), closed_at: None };
-        store::review::insert_campaign(c, &k, &items)?;
+        let from = store::review::ItemSource { now, sources: &sources, scope: (scope.kind(), scope.key()), reviewers };
+        let items = store::review::insert_campaign(c, &k, &from)?;
         let e = match origin {
             Some(o) => o.event(by, "review.campaign_created", format!("campaign:{id}")),
             None => AuditEvent::new(by, "review.campaign_created", format!("campaign:{id}")),
         };
-        store::audit::append(c, now, vec![e.with_details(json!({ "scope": scope.kind(), "key": scope.key(), "items": items.len(), "deadline": deadline }))])?;
-        Ok(Created { id, items: items.len(), deadline })
+        store::audit::append(c, now, vec![e.with_details(json!({ "scope": scope.kind(), "key": scope.key(), "items": items, "deadline": deadline }))])?;
+        Ok(Created { id, items, deadline })
     })
 }
 
