@@ -8,7 +8,7 @@
 use crate::app::approvers;
 use crate::app::review::readers::{self, Reader};
 use crate::app::review::table::{Format, Table};
-use crate::app::review::{campaign, dormant, exceptions, job, reports};
+use crate::app::review::{campaign, dormant, exceptions, job, reports, Actor};
 use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::App;
@@ -78,7 +78,7 @@ pub(crate) async fn decide_items(req: &HttpRequest, app: &App, cur: Current, fac
         return Err(ApiError::BadRequest("name 1 to 1000 items".into()));
     }
     let (policy, o, now) = (app.policy.clone(), origin(req, app), app.clock.now_ms());
-    Ok(app.db(move |c| campaign::decide(c, &policy, &facts, &cur.account.login_id, &d.items, decision, d.comment.trim(), &o, now)).await?)
+    Ok(app.db(move |c| campaign::decide(c, &policy, &Actor { facts: &facts, login: &cur.account.login_id, origin: &o }, &d.items, decision, d.comment.trim(), now)).await?)
 }
 
 async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
@@ -137,7 +137,7 @@ async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
     let note = body.map(|b| b.into_inner().note).unwrap_or_default();
     let (policy, o, now) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms());
-    let standing = app.db(move |c| exceptions::decide(c, &policy, &facts, &cur.account.login_id, &id, verdict, note.trim(), &o, now)).await?;
+    let standing = app.db(move |c| exceptions::decide(c, &policy, &Actor { facts: &facts, login: &cur.account.login_id, origin: &o }, &id, verdict, note.trim(), now)).await?;
     Ok(HttpResponse::Ok().json(json!({ "standing": standing })))
 }
 

@@ -229,10 +229,13 @@ pub fn mark_reminded(c: &mut DbConnection, ids: &[String], now: i64) -> Result<(
     Ok(())
 }
 
+/// Items counted by (decision, outcome).
+pub type Counts = Vec<(Option<String>, Option<String>, i64)>;
+
 /// Per campaign: item counts by (decision, outcome), and how many undecided items are escalated.
-pub fn progress(c: &mut DbConnection, campaign_id: &str) -> Result<(Vec<(Option<String>, Option<String>, i64)>, i64), StoreError> {
+pub fn progress(c: &mut DbConnection, campaign_id: &str) -> Result<(Counts, i64), StoreError> {
     use diesel::dsl::count_star;
-    let by: Vec<(Option<String>, Option<String>, i64)> =
+    let by: Counts =
         ri::table.filter(ri::campaign_id.eq(campaign_id)).group_by((ri::decision, ri::outcome)).select((ri::decision, ri::outcome, count_star())).load(c)?;
     let escalated: i64 = ri::table.filter(ri::campaign_id.eq(campaign_id)).filter(ri::decision.is_null()).filter(ri::escalated_until.is_not_null()).count().get_result(c)?;
     Ok((by, escalated))

@@ -111,7 +111,8 @@ pub struct Decided {
 
 /// Decides items (one or many) with one comment; each is checked on its own and every refusal is
 /// audited. Decided items and their removals commit together.
-pub fn decide(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, ids: &[String], decision: Decision, comment: &str, origin: &Origin, now: i64) -> Result<Vec<Decided>, AppError> {
+pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, ids: &[String], decision: Decision, comment: &str, now: i64) -> Result<Vec<Decided>, AppError> {
+    let (facts, actor, origin) = (who.facts, who.login, who.origin);
     store::write_tx(c, |c| {
         let mut out = Vec::new();
         let mut events = Vec::new();

@@ -77,7 +77,8 @@ pub enum Verdict {
     Reviewed,
 }
 
-pub fn decide(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, id: &str, verdict: Verdict, note: &str, origin: &Origin, now: i64) -> Result<Standing, AppError> {
+pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &str, verdict: Verdict, note: &str, now: i64) -> Result<Standing, AppError> {
+    let (facts, actor, origin) = (who.facts, who.login, who.origin);
     let e = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
     let entitled = policy.approvals.exception.iter().any(|a| approval::entitled(policy, *a.get_ref(), facts, Concerning::default()));
     let own = e.requester_number.as_deref() == Some(facts.employee_number.as_str());

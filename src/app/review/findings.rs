@@ -65,7 +65,8 @@ pub fn analyse(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<(usize
 /// development or bootstrap accounts.
 pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Option<&HashSet<String>>, today: &str, now: i64) -> Result<(usize, Vec<AuditRecord>), AppError> {
     use schema::{accounts, grants, people};
-    let rows: Vec<(String, bool, bool, bool, Option<String>, Option<String>, Option<String>, Option<String>)> = accounts::table
+    type Row = (String, bool, bool, bool, Option<String>, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = accounts::table
         .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
         .filter(accounts::status.eq("active"))
         .select((accounts::login_id, accounts::is_privileged, accounts::is_shared, accounts::is_development, people::employee_number.nullable(), people::status.nullable(), people::end_date.nullable(), people::employment_type.nullable()))

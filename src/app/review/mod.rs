@@ -16,6 +16,14 @@ use super::AppError;
 use crate::store::{self, schema, DbConnection};
 use diesel::prelude::*;
 
+/// Who acts in a review decision: their approver facts, the audit actor and where the request came
+/// from.
+pub struct Actor<'a> {
+    pub facts: &'a tobira_domain::approval::ApproverFacts,
+    pub login: &'a str,
+    pub origin: &'a crate::app::signin::Origin,
+}
+
 /// The actor of the scheduled review runs.
 pub const ACTOR: &str = "system:review";
 

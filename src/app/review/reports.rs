@@ -19,8 +19,11 @@ fn when(ms: Option<i64>) -> Value {
     ms.map(|t| json!(jst_display(t))).unwrap_or(Value::Null)
 }
 
-/// person id → (employee number, name, primary department).
-fn people(c: &mut DbConnection) -> Result<HashMap<String, (String, String, Option<String>)>, AppError> {
+/// Employee number, name and department of a person.
+type PersonFacts = (String, String, Option<String>);
+
+/// person id → its facts.
+fn people(c: &mut DbConnection) -> Result<HashMap<String, PersonFacts>, AppError> {
     use schema::people as p;
     let rows: Vec<(String, String, String, Option<String>)> = p::table.select((p::id, p::employee_number, p::name_kanji, p::department_name)).load(c)?;
     Ok(rows.into_iter().map(|(id, en, name, d)| (id, (en, name, d))).collect())
@@ -73,7 +76,8 @@ pub fn grants(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, 
         ("role", "ロール / role"), ("source", "根拠 / source"), ("since", "付与日 / since"), ("until", "期限 / until"), ("approved_by", "承認者 / approved by"),
         ("last_sign_in", "最終サインイン / last sign-in"), ("review_flag", "要確認 / flagged"), ("exceptions", "例外措置 / exceptions"),
     ]);
-    let rows: Vec<(String, Option<String>, Option<i64>, String, String, String, i64, Option<i64>, Option<String>, Option<String>)> = g::table
+    type Row = (String, Option<String>, Option<i64>, String, String, String, i64, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<Row> = g::table
         .inner_join(accounts::table.on(accounts::id.eq(g::account_id)))
         .inner_join(roles::table.on(roles::id.eq(g::role_id)))
         .filter(g::revoked_at.is_null())

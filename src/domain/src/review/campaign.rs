@@ -222,7 +222,7 @@ pub fn at_deadline(rules: &ReviewRules, deadline: i64, escalated_until: Option<i
 
 /// The systems whose scheduled campaign is due: none for `recertification_months = 0`; otherwise
 /// each system whose last campaign began that many months (of 30 days) ago, or never.
-pub fn systems_due<'a>(policy: &'a Policy, last_started: impl Fn(&str) -> Option<i64>, now: i64) -> Vec<&'a str> {
+pub fn systems_due(policy: &Policy, last_started: impl Fn(&str) -> Option<i64>, now: i64) -> Vec<&str> {
     let months = policy.review.recertification_months;
     if months == 0 {
         return Vec::new();
