@@ -5,7 +5,10 @@
 //!
 //! PostgreSQL comes from TOBIRA_TEST_PG_URL (a scratch database is created and dropped).
 
-use diesel::prelude::*;
+#[path = "support/scratch.rs"]
+mod scratch;
+
+use scratch::Scratch;
 use std::sync::Arc;
 use std::time::Instant;
 use tobira::app::audit_log::{AuditLog, Exporter};
@@ -26,21 +29,8 @@ fn main() {
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20_000);
     let conc: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut pg: Option<(String, String)> = None;
-    let url = match backend.as_str() {
-        "sqlite" => format!("sqlite://{}", dir.path().join("bench.db").display()),
-        "postgres" => {
-            let admin = std::env::var("TOBIRA_TEST_PG_URL").expect("TOBIRA_TEST_PG_URL");
-            let name = format!("tobira_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut c = diesel::pg::PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).unwrap();
-            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-            pg = Some((admin, name));
-            url
-        }
-        other => panic!("unknown backend {other}"),
-    };
+    let scratch = Scratch::new(&backend);
+    let url = scratch.url.clone();
     let pool = store::connect(&url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap();
     store::migrate(&mut pool.get().unwrap()).unwrap();
 
@@ -89,8 +79,5 @@ fn main() {
     assert_eq!((v.checked as usize, v.first_break), (n, None), "chain intact after the run");
     println!("{backend} {mode}: {n} events, {conc} concurrent callers: {secs:.3} s, {:.0} events/s", n as f64 / secs);
     drop(pool);
-    if let Some((admin, name)) = pg {
-        let mut c = diesel::pg::PgConnection::establish(&admin).unwrap();
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).unwrap();
-    }
+    scratch.drop_database();
 }

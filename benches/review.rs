@@ -10,7 +10,11 @@
 //! comes from TOBIRA_TEST_PG_URL (a scratch database is created and dropped). Prints one line per
 //! run and the medians.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use diesel::prelude::*;
+use scratch::Scratch;
 use std::time::Instant;
 use tobira::app::review::{campaign, reports};
 use tobira::store::{self, PoolOptions};
@@ -110,21 +114,8 @@ fn main() {
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
     let all = args.get(3).is_some_and(|a| a == "all");
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut pg: Option<(String, String)> = None;
-    let url = match backend.as_str() {
-        "sqlite" => format!("sqlite://{}", dir.path().join("bench.db").display()),
-        "postgres" => {
-            let admin = std::env::var("TOBIRA_TEST_PG_URL").expect("TOBIRA_TEST_PG_URL");
-            let name = format!("tobira_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut c = diesel::pg::PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).unwrap();
-            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-            pg = Some((admin, name));
-            url
-        }
-        other => panic!("unknown backend {other}"),
-    };
+    let scratch = Scratch::new(&backend);
+    let url = scratch.url.clone();
     let pdir = policy_dir(all);
     let policy = tobira::app::policy::read_dir(pdir.path()).unwrap_or_else(|e| panic!("{e}"));
     let pool = store::connect(&url, &PoolOptions { max_size: 4, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap();
@@ -162,8 +153,7 @@ fn main() {
     println!("{backend} medians of {runs}: dormant report {:.3} s, privileged report {:.3} s, city-wide campaign {:.3} s", median(&mut dormant), median(&mut privileged), median(&mut create));
     drop(c);
     drop(pool);
-    if let Some((admin, name)) = pg.filter(|_| std::env::var_os("TOBIRA_BENCH_KEEP").is_none()) {
-        let mut c = diesel::pg::PgConnection::establish(&admin).unwrap();
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).unwrap();
+    if std::env::var_os("TOBIRA_BENCH_KEEP").is_none() {
+        scratch.drop_database();
     }
 }

@@ -20,14 +20,14 @@ const BODY: &str = "住民記録システムの特権ID p-sato が緊急使用�
 const KACHO_MAIL: &str = "juki-kacho@city.shinonome.lg.jp";
 
 /// A running aiosmtpd that stores what it receives; killed when dropped.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
 }
 
 impl Sink {
-    fn start() -> Sink {
+    pub(crate) fn start() -> Sink {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         Sink::start_on(port, tempfile::tempdir().unwrap())
     }
@@ -62,14 +62,14 @@ impl Sink {
     }
 
     /// Every message received so far, in order.
-    fn messages(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
         let mut names: Vec<_> = std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
         names.sort();
         names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
     }
 
     /// Waits up to `secs` for at least `n` messages.
-    async fn wait_for(&self, n: usize, secs: u64) -> Vec<serde_json::Value> {
+    pub(crate) async fn wait_for(&self, n: usize, secs: u64) -> Vec<serde_json::Value> {
         for _ in 0..secs * 10 {
             let got = self.messages();
             if got.len() >= n {

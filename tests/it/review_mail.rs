@@ -5,12 +5,9 @@
 //! address, whose Japanese subject reads 「権限棚卸し」 and whose body links to `/review`; the
 //! notifications are marked sent, and later passes remind nobody twice.
 
-use crate::support::{both_backends, repo_path};
+use crate::mail::Sink;
+use crate::support::both_backends;
 use crate::web::{self, Server};
-use std::io::BufRead;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 use tobira::app::mail_delivery;
 use tobira::app::review::campaign;
 use tobira::config::SmtpTls;
@@ -24,58 +21,6 @@ const HEAD_MAIL: &str = "shimin-kacho@city.shinonome.lg.jp";
 const OWNER_MAIL: &str = "juki-owner@city.shinonome.lg.jp";
 const PUBLIC_URL: &str = "http://localhost:8080";
 
-/// A running aiosmtpd storing what it receives as JSON files; killed when dropped. (The same sink
-/// as `mail.rs`, whose helper is private to it.)
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start() -> Sink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = tempfile::tempdir().unwrap();
-        let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
-        let mut child = Command::new(python)
-            .arg(repo_path("tests/support/smtp_sink.py"))
-            .arg(dir.path())
-            .arg(port.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (apt-get install python3-aiosmtpd)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP sink did not start (is python3-aiosmtpd installed?)");
-        Sink { child, port, dir }
-    }
-
-    /// Every message received so far, in order.
-    fn messages(&self) -> Vec<serde_json::Value> {
-        let mut names: Vec<_> = std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
-        names.sort();
-        names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
-    }
-
-    /// Waits (bounded) for at least `n` messages: the sink writes each file after its SMTP reply.
-    async fn wait_for(&self, n: usize) -> Vec<serde_json::Value> {
-        for _ in 0..50 {
-            let got = self.messages();
-            if got.len() >= n {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        self.messages()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Sets the mail address of the person `number` (`Server::person` gives everybody the same one).
 async fn set_mail(s: &Server, number: &str, mail: &str) {
@@ -176,7 +121,7 @@ both_backends! {
 
         // One delivery round to the real SMTP server.
         assert_eq!(round(&s).await, mail_delivery::Round { sent: 2, deferred: 0, undeliverable: 0 });
-        let got = sink.wait_for(2).await;
+        let got = sink.wait_for(2, 10).await;
         assert_eq!(got.len(), 2, "{got:?}");
         let mut rcpts: Vec<String> = got.iter().map(|m| m["rcpt_tos"][0].as_str().unwrap().to_string()).collect();
         rcpts.sort();
