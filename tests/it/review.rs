@@ -302,6 +302,13 @@ both_backends! {
             let (code, body) = auditor.get_json(&format!("/api/review/reports/{r}")).await;
             assert_eq!(code, 200, "{r}: {body}");
         }
+        // The same reports in the console, as a page with the CSV download.
+        let page = auditor.get("/review/reports/compliance").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("R-RV-07") && page.body.contains("/api/review/reports/compliance?format=csv"), "{}", page.body);
+        assert_eq!(head.get("/review/reports/compliance").await.status, 403, "not for a 所属長");
+        let mine = head.get("/review/reports/grants").await;
+        assert!(mine.status == 200 && mine.body.contains("500030") && !mine.body.contains("700001"), "their own section only");
         // … and changes nothing.
         let any: String = op.s.app.db(|c| Ok(schema::review_items::table.select(schema::review_items::id).first(c)?)).await.unwrap();
         assert_eq!(auditor.post_json("/api/review/decisions", json!({ "items": [any], "decision": "keep" })).await.0, 403);

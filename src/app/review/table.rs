@@ -58,13 +58,23 @@ impl Table {
         out
     }
 
+    /// The cells as text, row by row, in column order (for the pages).
+    pub fn cells(&self) -> Vec<Vec<String>> {
+        self.rows.iter().map(|r| self.columns.iter().map(|(k, _)| cell(r.get(*k))).collect()).collect()
+    }
+
+    /// The summary as (name, text) pairs.
+    pub fn summary_text(&self) -> Vec<(String, String)> {
+        self.summary.iter().map(|(k, v)| (k.clone(), cell(Some(v)))).collect()
+    }
+
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.title);
-        for (k, v) in &self.summary {
-            let _ = writeln!(out, "  {k}: {}", cell(Some(v)));
+        for (k, v) in self.summary_text() {
+            let _ = writeln!(out, "  {k}: {v}");
         }
-        let cells: Vec<Vec<String>> = self.rows.iter().map(|r| self.columns.iter().map(|(k, _)| cell(r.get(*k))).collect()).collect();
+        let cells = self.cells();
         let width = |i: usize, h: &str| cells.iter().map(|r| r[i].chars().count()).chain([h.chars().count()]).max().unwrap_or(0).min(48);
         let widths: Vec<usize> = self.columns.iter().enumerate().map(|(i, (_, h))| width(i, h)).collect();
         let pad = |s: &str, w: usize| {

@@ -57,6 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/review/decide", web::post().to(review::submit))
         .route("/review/campaigns", web::get().to(review::campaigns))
         .route("/review/campaigns", web::post().to(review::start))
+        .route("/review/reports", web::get().to(review::reports))
+        .route("/review/reports/{name}", web::get().to(review::reports))
         .route("/static/tobira.js", web::get().to(script))
         .route("/static/tobira.css", web::get().to(style));
 }

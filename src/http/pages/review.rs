@@ -1,11 +1,12 @@
 //! `/review`: the reviewer's inbox in Japanese (person, role, system, last use, why the grant
 //! exists, deadline), decided one or many at a time; `/review/campaigns`: campaign progress and the
 //! reviewers with open items, for officers and the auditor, with a form to start a campaign
-//! (security officers only) (R-RV-05, R-RV-09).
+//! (security officers only); `/review/reports`: the reports in the console (R-RV-05, R-RV-06, R-RV-09).
 
 use super::{check_csrf, guard, redirect, Ctx};
 use crate::app::review::campaign::{self, InboxRow};
 use crate::app::review::readers::{self, Reader};
+use crate::app::review::table::Table;
 use crate::app::signin::authz::{self, Need};
 use crate::app::App;
 use crate::http::error::ApiError;
@@ -198,4 +199,47 @@ pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
     let (policy, o, now) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms());
     let made = app.db(move |c| campaign::create(c, &policy, &scope, &cur.account.login_id, Some(&o), now)).await?;
     Ok(redirect(&format!("/review/campaigns?started={}", made.items)))
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage<'a> {
+    c: &'a Ctx,
+    reports: Vec<(&'static str, &'static str)>,
+    current: String,
+    table: Option<Table>,
+    headings: Vec<&'static str>,
+    summary: Vec<(String, String)>,
+    rows: Vec<Vec<String>>,
+}
+
+/// `/review/reports` and `/review/reports/{name}`: the review reports in the console, as a table with
+/// a CSV download, cut to what the reader may see (R-RV-06).
+pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Path<String>>) -> Result<HttpResponse, ApiError> {
+    if let Err(r) = guard(&req, &app, Need::Full).await? {
+        return Ok(r);
+    }
+    let c = Ctx::new(&req, &app)?;
+    let t = c.t;
+    let reports = vec![
+        ("dormant", t.report_dormant), ("grants", t.report_grants), ("exceptions", t.report_exceptions),
+        ("findings", t.report_findings), ("campaigns", t.report_campaigns), ("compliance", t.report_compliance),
+    ];
+    let current = name.map(|n| n.into_inner()).unwrap_or_default();
+    let table = if current.is_empty() {
+        None
+    } else if !reports.iter().any(|r| r.0 == current) {
+        return Err(ApiError::NotFound);
+    } else {
+        match crate::http::review::readable(&req, &app, &current, 30).await {
+            Ok(t) => Some(t),
+            Err(ApiError::Forbidden(_)) => return super::message(&req, &app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden)),
+            Err(e) => return Err(e),
+        }
+    };
+    let (headings, summary, rows) = match &table {
+        Some(tb) => (tb.columns.iter().map(|(_, h)| *h).collect(), tb.summary_text(), tb.cells()),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    c.render(&req, &ReportsPage { c: &c, reports, current, table, headings, summary, rows })
 }

@@ -119,4 +119,12 @@ texts! {
     scope_department: "所属（自己点検）" / "Department (self-inspection)",
     scope_city: "全庁" / "City-wide",
     start: "開始" / "Start",
+    reports_title: "報告" / "Reports",
+    report_dormant: "休眠ID" / "Dormant IDs",
+    report_grants: "権限付与一覧" / "Grants in force",
+    report_exceptions: "例外措置台帳" / "Exceptions register",
+    report_findings: "ログ分析・突合の検知" / "Findings",
+    report_campaigns: "権限棚卸しの進捗" / "Review campaigns",
+    report_compliance: "準拠状況" / "Compliance",
+    download_csv: "CSVでダウンロード（Excel対応）" / "Download CSV (opens in Excel)",
 }
