@@ -26,11 +26,14 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
+/// One CSV field. A text that Excel would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) is
+/// prefixed with `'`, so a name or a comment never runs as one (CSV injection).
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -121,5 +124,15 @@ mod tests {
         let csv = t.to_csv();
         assert!(csv.starts_with('\u{feff}'), "a byte-order mark for Excel");
         assert_eq!(csv, "\u{feff}氏名 / name,備考\r\n山田 太郎,\"a,\"\"b\"\"\nc\"\r\n");
+    }
+
+    #[test]
+    fn r_rv_06_a_cell_never_runs_as_a_formula_in_excel() {
+        let mut t = Table::new("x", "報告", vec![("note", "備考")]);
+        for v in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "普通の理由"] {
+            t.push(json!({ "note": v }));
+        }
+        let lines: Vec<&str> = t.to_csv().lines().skip(1).collect();
+        assert_eq!(lines, ["\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2+3", "'@SUM(A1)", "普通の理由"]);
     }
 }

@@ -139,7 +139,12 @@ pub enum Refusal {
     Closed,
     #[error("a comment is required to remove a grant")]
     NoComment,
+    #[error("the comment is longer than {0} characters")]
+    CommentTooLong(usize),
 }
+
+/// The longest comment a decision keeps.
+pub const MAX_COMMENT: usize = 1000;
 
 impl Refusal {
     pub fn label_ja(&self) -> String {
@@ -149,6 +154,7 @@ impl Refusal {
             Refusal::Decided => "この項目は回答済みです".into(),
             Refusal::Closed => "この棚卸しは終了しています".into(),
             Refusal::NoComment => "削除にはコメント（理由）が必要です".into(),
+            Refusal::CommentTooLong(n) => format!("コメントは {n} 文字以内にしてください"),
         }
     }
 }
@@ -179,6 +185,9 @@ pub fn may_decide(policy: &Policy, item: &Item, facts: &ApproverFacts, decision:
     }
     if decision == Decision::Remove && comment.trim().is_empty() {
         return Err(Refusal::NoComment);
+    }
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(Refusal::CommentTooLong(MAX_COMMENT));
     }
     let about = Concerning { departments: item.departments, system: Some(item.system) };
     let allowed: Vec<Approver> = if item.escalated { policy.approvals.review_escalation.iter().map(|a| *a.get_ref()).collect() } else { item.reviewers.to_vec() };

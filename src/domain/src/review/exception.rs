@@ -31,11 +31,19 @@ pub enum Invalid {
     NoSubject,
     #[error("subject `{0}` is not person:…, account:… or system:…")]
     Subject(String),
+    #[error("name at most {0} subjects; a wider exception is a policy change")]
+    TooManySubjects(usize),
     #[error("a reason is required")]
     NoReason,
+    #[error("the reason is longer than {0} characters")]
+    ReasonTooLong(usize),
     #[error("the end date must be after today and at most {0} days away (review.exception_max_days)")]
     Period(u32),
 }
+
+/// The longest reason a request keeps, and the most subjects it names.
+pub const MAX_REASON: usize = 2000;
+pub const MAX_SUBJECTS: usize = 500;
 
 /// Whether `rule` looks like a requirement ID.
 pub fn is_requirement_id(rule: &str) -> bool {
@@ -64,6 +72,12 @@ pub fn check(rules: &ReviewRules, r: &Request, known: impl Fn(&str) -> bool, now
     }
     if r.reason.trim().is_empty() {
         return Err(Invalid::NoReason);
+    }
+    if r.reason.chars().count() > MAX_REASON {
+        return Err(Invalid::ReasonTooLong(MAX_REASON));
+    }
+    if r.subjects.len() > MAX_SUBJECTS {
+        return Err(Invalid::TooManySubjects(MAX_SUBJECTS));
     }
     if r.valid_until <= now || r.valid_until - now > i64::from(rules.exception_max_days) * DAY_MS {
         return Err(Invalid::Period(rules.exception_max_days));
@@ -150,6 +164,8 @@ mod tests {
         assert_eq!(check(&rules, &req("R-AU-02", &[], NOW + DAY_MS), known, NOW), Err(Invalid::NoSubject));
         assert_eq!(check(&rules, &req("R-AU-02", &["juki".to_string()], NOW + DAY_MS), known, NOW), Err(Invalid::Subject("juki".into())));
         assert_eq!(check(&rules, &Request { reason: " ", ..req("R-AU-02", &subj, NOW + DAY_MS) }, known, NOW), Err(Invalid::NoReason));
+        let long = "理".repeat(MAX_REASON + 1);
+        assert_eq!(check(&rules, &Request { reason: &long, ..req("R-AU-02", &subj, NOW + DAY_MS) }, known, NOW), Err(Invalid::ReasonTooLong(MAX_REASON)));
         assert_eq!(check(&rules, &req("R-AU-02", &subj, NOW), known, NOW), Err(Invalid::Period(365)));
         assert_eq!(check(&rules, &req("R-AU-02", &subj, NOW + 366 * DAY_MS), known, NOW), Err(Invalid::Period(365)));
     }

@@ -53,6 +53,7 @@ fn r_rv_05_the_system_owner_decides_items_of_their_system_only() {
     let other = ApproverFacts { employee_number: "900021".into(), ..Default::default() };
     assert!(matches!(may_decide(&p, &item(&r, &d), &other, Decision::Remove, "不要"), Err(Refusal::NotReviewer(_))));
     assert_eq!(may_decide(&p, &item(&r, &d), &owner, Decision::Remove, "  "), Err(Refusal::NoComment), "a removal says why");
+    assert_eq!(may_decide(&p, &item(&r, &d), &owner, Decision::Keep, &"x".repeat(MAX_COMMENT + 1)), Err(Refusal::CommentTooLong(MAX_COMMENT)));
     let decided = Item { decided: true, ..item(&r, &d) };
     assert_eq!(may_decide(&p, &decided, &owner, Decision::Keep, ""), Err(Refusal::Decided));
     let closed = Item { campaign_open: false, ..item(&r, &d) };
