@@ -32,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/delegations", web::post().to(nominate))
             .route("/delegations/{id}/approve", web::post().to(approve_delegate))
             .route("/delegations/{id}/refuse", web::post().to(refuse_delegate))
+            .route("/delegations/{id}/end", web::post().to(end_delegate))
             .route("/report", web::get().to(show_report)),
     );
 }
@@ -173,6 +174,11 @@ async fn approve_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<S
 async fn refuse_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(delegation::decide(&app, &cur, &id, false, &origin(&req, &app)).await?))
+}
+
+async fn end_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (cur, _) = caller(&req, &app, Need::Full, true).await?;
+    Ok(HttpResponse::Ok().json(delegation::end(&app, &cur, &id, &origin(&req, &app)).await?))
 }
 
 /// The privileged report, for officers and the auditor (R-RV-04, R-RV-09).

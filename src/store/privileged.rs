@@ -31,19 +31,30 @@ pub fn is_eligible(c: &mut DbConnection, account_id: &str, role_id: &str) -> Res
 }
 
 /// Distinct people (by person, else by account) eligible for a privileged role of the system,
-/// counting active accounts only; the holder count the cap is about (R-PR-01).
+/// counting active and suspended accounts (a suspended holder who is reinstated holds again); the
+/// holder count the cap is about (R-PR-01).
 pub fn holders(c: &mut DbConnection, system_id: &str) -> Result<Vec<String>, StoreError> {
     let rows: Vec<(String, Option<String>)> = pe::table
         .inner_join(accounts::table)
         .filter(pe::system_id.eq(system_id))
         .filter(pe::revoked_at.is_null())
-        .filter(accounts::status.eq("active"))
+        .filter(accounts::status.eq_any(["active", "suspended"]))
         .select((accounts::id, accounts::person_id))
         .load(c)?;
     let mut who: Vec<String> = rows.into_iter().map(|(a, p)| p.unwrap_or(a)).collect();
     who.sort();
     who.dedup();
     Ok(who)
+}
+
+/// Serialises changes to one system's holders until the transaction ends: two officers naming
+/// holders at once cannot both pass the cap. SQLite's write transactions are serial already; on
+/// PostgreSQL this takes a transaction-scoped advisory lock keyed by the system.
+pub fn lock_holders(c: &mut DbConnection, system_id: &str) -> Result<(), StoreError> {
+    if let DbConnection::Pg(_) = c {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('tobira.privileged.' || $1))").bind::<diesel::sql_types::Text, _>(system_id).execute(c)?;
+    }
+    Ok(())
 }
 
 pub fn eligibility_by_id(c: &mut DbConnection, id: &str) -> Result<Option<Eligibility>, StoreError> {
@@ -124,6 +135,11 @@ pub fn update_elevation(c: &mut DbConnection, r: &Elevation, from: &str) -> Resu
     Ok(n == 1)
 }
 
+/// The ids of the elevations behind these grants.
+pub fn elevations_of_grants(c: &mut DbConnection, grants: &[String]) -> Result<Vec<String>, StoreError> {
+    Ok(e::table.filter(e::grant_id.eq_any(grants)).select(e::id).load(c)?)
+}
+
 /// Elevations with `status`, oldest first.
 pub fn elevations_with(c: &mut DbConnection, status: &str) -> Result<Vec<Elevation>, StoreError> {
     Ok(e::table.filter(e::status.eq(status)).order(e::requested_at).select(Elevation::as_select()).load(c)?)
@@ -173,6 +189,11 @@ pub fn delegation(c: &mut DbConnection, id: &str) -> Result<Option<Delegation>, 
 /// Records the decision on a nomination still `nominated`.
 pub fn decide_delegation(c: &mut DbConnection, id: &str, status: &str, by: &str, now: i64) -> Result<bool, StoreError> {
     Ok(diesel::update(d::table.find(id).filter(d::status.eq("nominated"))).set((d::status.eq(status), d::decided_by.eq(by), d::decided_at.eq(now))).execute(c)? == 1)
+}
+
+/// Ends an approved delegation early: its period now ends at `now`; false when it was not approved.
+pub fn end_delegation(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(diesel::update(d::table.find(id).filter(d::status.eq("approved"))).set((d::status.eq("ended"), d::valid_until.eq(now))).execute(c)? == 1)
 }
 
 /// Approved delegations of a person in force at `now`.

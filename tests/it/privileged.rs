@@ -107,6 +107,7 @@ both_backends! {
         let at = juki_token(&op, "p-sato", &totp).await;
         assert_eq!(at["roles"], json!(["juki.admin"]));
         assert!(at["exp"].as_i64().unwrap() * 1000 <= started + 30 * MIN, "{at}");
+        assert_eq!(op.s.audit_count("token.issued", Some(&id)).await, 1, "the token's audit record names the elevation");
         assert_eq!(p.get("/account").await.status, 200);
 
         // At its end the privileged session ends and new tokens lose the role.
@@ -162,9 +163,25 @@ both_backends! {
         assert_eq!(refused.status, 403, "{}", refused.body);
         assert_eq!(op.s.audit_count("password.change_refused", Some("R-PR-04")).await, 1);
         assert_eq!(v.get("/account").await.status, 200, "the old password still stands: nothing changed");
-        // Nor may a vendor grant privileged roles, even as a security officer.
+        // Nor may a vendor grant privileged roles, or unlock or revoke a privileged ID's credentials,
+        // even as a security officer.
+        let vendor_login = vendor.clone();
+        op.s.app
+            .db(move |c| {
+                let a = tobira::store::accounts::by_login_id(c, &vendor_login)?.unwrap();
+                let g = tobira::store::accounts::Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, 0);
+                Ok(tobira::store::accounts::insert_grant(c, &g)?)
+            })
+            .await
+            .unwrap();
         let (status, body) = v.post_json("/api/privileged/eligibility", json!({ "account": one, "role": "juki.admin", "reason": "x" })).await;
         assert_eq!(status, 403, "{body}");
+        let (status, body) = v.post_json(&format!("/api/officer/accounts/{one}/unlock"), json!({})).await;
+        assert_eq!(status, 403, "{body}");
+        let (status, body) = v.post_json(&format!("/api/officer/accounts/{one}/credentials/any/revoke"), json!({ "reason": "x" })).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(op.s.audit_count("account.unlock_refused", Some("vendor")).await, 1);
+        assert_eq!(op.s.audit_count("credential.revoke_refused", Some("vendor")).await, 1);
 
         // Break-glass: at once, for a short time, always reported to the officers.
         let (p, p_totp) = change_temporary(&op, &one, &temp_one).await;
@@ -275,5 +292,31 @@ both_backends! {
         assert!(out.status == 303 || out.status == 200, "{}", out.status);
         assert_eq!(op.s.audit_count("password.rotated_after_use", None).await, 1);
         assert_eq!(op.s.client().sign_in("p-juki-batch", PASSWORD).await.status, 401, "the used password no longer works");
+    }
+}
+
+both_backends! {
+    async fn r_pr_03_a_delegation_ended_early_by_the_ciso_stops_the_delegates_authority_at_once(db: TestDb) {
+        let (op, so, owner) = with_owner(&db, "p-so-0302").await;
+        op.s.person("ciso", "100000", "regular", false, &["tobira.ciso"]).await;
+        let (ciso, _) = signed_in(&op, "ciso", PASSWORD).await;
+        op.s.person("kakari", "300005", "regular", false, &[]).await;
+        let (deputy, _) = signed_in(&op, "kakari", PASSWORD).await;
+        op.s.person("sato", "300001", "regular", false, &[]).await;
+        let (one, _) = privileged_account(&so, "300001").await;
+        let today = tobira_domain::time_util::jst_display(op.s.clock_ms())[..10].replace('/', "-");
+        let (_, d) = owner.post_json("/api/privileged/delegations", json!({ "principal": "system_owner:juki", "delegate": "300005", "from": today, "until": today, "reason": "課長 出張" })).await;
+        let id = d["id"].as_str().unwrap().to_string();
+        assert_eq!(ciso.post_json(&format!("/api/privileged/delegations/{id}/approve"), json!({})).await.0, 200);
+
+        // The owner is back early: not the delegate, but the CISO (or the owner) ends it.
+        assert_eq!(deputy.post_json(&format!("/api/privileged/delegations/{id}/end"), json!({})).await.0, 403);
+        let (status, ended) = ciso.post_json(&format!("/api/privileged/delegations/{id}/end"), json!({})).await;
+        assert_eq!((status, ended["status"].as_str()), (200, Some("ended")), "{ended}");
+        let (status, body) = deputy.post_json("/api/privileged/eligibility", json!({ "account": one, "role": "juki.admin", "reason": "x" })).await;
+        assert_eq!(status, 403, "no longer the owner's delegate: {body}");
+        assert_eq!(ciso.post_json(&format!("/api/privileged/delegations/{id}/end"), json!({})).await.0, 404, "ended once");
+        assert_eq!(op.s.audit_count("privileged.delegate_ended", None).await, 1);
+        assert_eq!(op.s.audit_count("privileged.delegation_end_refused", None).await, 1);
     }
 }

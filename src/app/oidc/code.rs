@@ -89,7 +89,7 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
             }
             let e = token_event(&origin, &client, "token.issued", json!({
                 "grant": "authorization_code", "account": account.login_id, "family": family.id, "scope": family.scope,
-                "refresh": refresh.is_some(), "roles": facts.roles,
+                "refresh": refresh.is_some(), "roles": facts.roles, "elevations": facts.elevations,
             }));
             store::audit::append(c, now, vec![e])?;
             Ok(())

@@ -37,6 +37,9 @@ pub struct PersonFacts {
     pub roles: Vec<String>,
     /// The earliest end among the time-limited grants behind `roles` (an elevation's end).
     pub roles_until: Option<i64>,
+    /// The elevations whose grants put privileged roles among `roles`, for the audit record of the
+    /// token (every privileged action traces back to its elevation, R-PR-02).
+    pub elevations: Vec<String>,
 }
 
 /// The grants in force whose roles count for tokens (privileged ones only through an elevation).
@@ -56,7 +59,9 @@ pub fn facts(c: &mut DbConnection, app: &App, client: &Client, family: &Family, 
     // A role lasts as long as its longest-lasting grant (`None`: no end); the token as its shortest role.
     let role_end = |r: &String| grants.iter().filter(|g| g.role_id == *r).map(|g| g.valid_until.unwrap_or(i64::MAX)).max();
     let roles_until = roles.iter().filter_map(role_end).min().filter(|u| *u != i64::MAX);
-    Ok(PersonFacts { roles, subject, roles_until })
+    let elevated: Vec<String> = grants.iter().filter(|g| g.source == "elevation" && roles.contains(&g.role_id)).map(|g| g.id.clone()).collect();
+    let elevations = if elevated.is_empty() { Vec::new() } else { store::privileged::elevations_of_grants(c, &elevated)? };
+    Ok(PersonFacts { roles, subject, roles_until, elevations })
 }
 
 /// Signs the access token and, when the scope has `openid`, the ID token.

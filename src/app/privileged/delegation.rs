@@ -94,3 +94,27 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
     })
     .await
 }
+
+/// Ends an approved delegation before its last day: by its approvers (`approvals.delegate`, the
+/// CISO) or by the nominator; the delegate's authority ends at once, since it is read at each use.
+pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<Delegation, AppError> {
+    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "approved").ok_or_else(|| AppError::NotFound(format!("approved delegation {id}")))?;
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        let approver = policy.approvals.delegate.iter().any(|a| tobira_domain::approval::entitled(&policy, *a.get_ref(), &me, Default::default()));
+        if !(approver || me.employee_number == d.nominated_by) {
+            let why = "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate".to_string();
+            return Err(refused(c, &cur, "privileged.delegation_end_refused", &target(&d), why, json!({ "delegation": id }), &origin, now));
+        }
+        store::write_tx(c, |c| {
+            if !store::privileged::end_delegation(c, &id, now)? {
+                return Err(AppError::Conflict("the delegation changed meanwhile".into()));
+            }
+            let e = origin.event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d)).with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }));
+            store::audit::append(c, now, vec![e])?;
+            Ok(store::privileged::delegation(c, &id)?.expect("just ended"))
+        })
+    })
+    .await
+}

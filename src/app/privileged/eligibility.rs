@@ -20,6 +20,7 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
         let granter = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &target.id)?;
         store::write_tx(c, |c| {
+            store::privileged::lock_holders(c, &system)?;
             let me = target.person_id.clone().unwrap_or_else(|| target.id.clone());
             let others = store::privileged::holders(c, &system)?.into_iter().filter(|h| *h != me).count();
             let who = Candidate {

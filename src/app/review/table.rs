@@ -132,7 +132,8 @@ mod tests {
         for v in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "普通の理由"] {
             t.push(json!({ "note": v }));
         }
-        let lines: Vec<&str> = t.to_csv().lines().skip(1).collect();
+        let csv = t.to_csv();
+        let lines: Vec<&str> = csv.lines().skip(1).collect();
         assert_eq!(lines, ["\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2+3", "'@SUM(A1)", "普通の理由"]);
     }
 }

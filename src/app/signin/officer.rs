@@ -70,7 +70,18 @@ pub(super) async fn act<T: Send + 'static>(
     .await
 }
 
+/// The named account, after the vendor guard: a vendor changes no privileged ID's lock or
+/// credentials (R-PR-04).
+async fn guarded(app: &App, officer: &Current, login_id: &str, action: &str, origin: &Origin) -> Result<(), AppError> {
+    let target = {
+        let l = login_id.to_string();
+        app.db(move |c| account(c, &l)).await?
+    };
+    crate::app::privileged::accounts::vendor_guard(app, officer, &target, action, None, origin).await.map(|_| ())
+}
+
 pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
+    guarded(app, officer, login_id, "account.unlock", origin).await?;
     act(app, officer, login_id, "account.unlocked", origin, |c, a, now| {
         let state = store::throttle::lock_state(c, &a.id)?;
         let was_locked = state.locked(now).is_some();
@@ -106,6 +117,7 @@ pub async fn reset_password(app: &App, officer: &Current, login_id: &str, superv
 
 /// Revokes one credential (a lost card or key, R-AU-12); the sessions that used it end at once.
 pub async fn revoke_credential(app: &App, officer: &Current, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+    guarded(app, officer, login_id, "credential.revoke", origin).await?;
     let (login, cred, reason, actor, origin, now) =
         (login_id.to_string(), credential_id.to_string(), reason.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
@@ -136,7 +148,7 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
     if reason.is_empty() {
         return Err(AppError::Invalid("a suspension states its reason (R-AC-03)".into()));
     }
-    let (actor, o) = (officer.account.login_id.clone(), origin.clone());
+    let (actor, o, policy) = (officer.account.login_id.clone(), origin.clone(), app.policy.clone());
     act(app, officer, login_id, "account.suspended", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Active) {
             return Err(AppError::Conflict(format!("account {} is {}, not active", a.login_id, a.status)));
@@ -148,7 +160,17 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
             .with_outcome(Outcome::Success)
             .with_details(json!({ "to": ["ciso", "security_manager_of_section"], "reason": reason, "by": actor }));
         store::audit::append(c, now, vec![notify])?;
-        Ok((ended, json!({ "reason": reason, "sessions_ended": ended })))
+        // The CISO and the person's 所属長 are told (by mail when [smtp] is set).
+        let mut to = crate::app::approvers::holders_of(c, &policy, &[tobira_domain::policy::OfficerFunction::Ciso], now)?;
+        if let Some(en) = store::privileged::employee_number_of(c, &a.id)? {
+            to.extend(crate::app::review::heads_of(c, &en)?);
+        }
+        let subject = format!("【利用停止】{} の利用を停止しました / account suspended", a.login_id);
+        let body = format!("ID: {}
+理由 / reason: {reason}
+実施者 / by: {actor}", a.login_id);
+        crate::app::approvers::notify(c, &to, "account.suspended", &subject, &body, now)?;
+        Ok((ended, json!({ "reason": reason, "sessions_ended": ended, "notified": to.len() })))
     })
     .await
 }
