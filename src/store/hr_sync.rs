@@ -239,6 +239,45 @@ fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i6
         .execute(conn)?)
 }
 
+/// The status reason of a privileged account stopped with its person's staff account.
+const LINKED_REASON_PREFIX: &str = "hr-linked:";
+
+/// The person's other accounts that are privileged IDs (`p-…`), which follow the staff account: a
+/// leaver's are disabled with their eligibility and grants revoked, a person on leave's suspended
+/// and, on return, re-enabled (R-LC-03, R-PR-01). Returns their logins.
+fn follow_linked(conn: &mut DbConnection, account_id: &str, to: AccountStatus, reason: &str, delete_after: Option<i64>, now: i64) -> Result<Vec<String>, StoreError> {
+    let Some(person) = acc::table.find(account_id).select(acc::person_id).first::<Option<String>>(conn).optional()?.flatten() else { return Ok(Vec::new()) };
+    let linked: Vec<Account> = acc::table.filter(acc::person_id.eq(&person)).filter(acc::id.ne(account_id)).filter(acc::is_privileged.eq(true)).select(Account::as_select()).load(conn)?;
+    let linked_reason = format!("{LINKED_REASON_PREFIX}{reason}");
+    let mut changed = Vec::new();
+    for a in linked {
+        let applies = match to {
+            AccountStatus::Disabled => matches!(a.status(), Some(AccountStatus::Active | AccountStatus::Suspended)),
+            AccountStatus::Suspended => a.status() == Some(AccountStatus::Active),
+            // Only what the sync itself suspended comes back; an officer's suspension stays.
+            AccountStatus::Active => a.status() == Some(AccountStatus::Suspended) && a.status_reason.as_deref().is_some_and(|r| r.starts_with(LINKED_REASON_PREFIX)),
+            AccountStatus::Deleted => false,
+        };
+        if !applies {
+            continue;
+        }
+        accounts::set_status(conn, &a.id, to, &linked_reason, now)?;
+        if to != AccountStatus::Active {
+            end_sessions(conn, &a.id, &linked_reason, now)?;
+        }
+        if to == AccountStatus::Disabled {
+            diesel::update(acc::table.find(&a.id)).set(acc::deletion_due_at.eq(delete_after)).execute(conn)?;
+            diesel::update(grants::table.filter(grants::account_id.eq(&a.id)).filter(grants::revoked_at.is_null()))
+                .set((grants::revoked_at.eq(now), grants::revoked_reason.eq(&linked_reason)))
+                .execute(conn)?;
+            use super::schema::privileged_eligibility as pe;
+            diesel::update(pe::table.filter(pe::account_id.eq(&a.id)).filter(pe::revoked_at.is_null())).set((pe::revoked_at.eq(now), pe::revoked_by.eq("system:hr-sync"))).execute(conn)?;
+        }
+        changed.push(a.login_id);
+    }
+    Ok(changed)
+}
+
 /// Applies one step; new rows go to `pending` (see [`flush`]). Returns the step's audit event, or
 /// `None` when there was nothing left to do.
 fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pending, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
@@ -291,18 +330,21 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
         Action::Reenable { account_id, login_id, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Active, &reason, now)?;
             diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(None::<i64>)).execute(conn)?;
-            AuditEvent::new(actor, "account.reenabled", format!("account:{login_id}")).with_details(details(json!({})))
+            let linked = follow_linked(conn, account_id, AccountStatus::Active, &reason, None, now)?;
+            AuditEvent::new(actor, "account.reenabled", format!("account:{login_id}")).with_details(details(json!({ "linked_privileged": linked })))
         }
         Action::Suspend { account_id, login_id, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Suspended, &reason, now)?;
             let ended = end_sessions(conn, account_id, &reason, now)?;
-            AuditEvent::new(actor, "account.suspended", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended })))
+            let linked = follow_linked(conn, account_id, AccountStatus::Suspended, &reason, None, now)?;
+            AuditEvent::new(actor, "account.suspended", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended, "linked_privileged": linked })))
         }
         Action::Disable { account_id, login_id, delete_after, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Disabled, &reason, now)?;
             diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(Some(*delete_after))).execute(conn)?;
             let ended = end_sessions(conn, account_id, &reason, now)?;
-            AuditEvent::new(actor, "account.disabled", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended, "deletion_due_at": delete_after })))
+            let linked = follow_linked(conn, account_id, AccountStatus::Disabled, &reason, Some(*delete_after), now)?;
+            AuditEvent::new(actor, "account.disabled", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended, "deletion_due_at": delete_after, "linked_privileged": linked })))
         }
         Action::Grant { account_id, role_id, valid_until, employee_number } => {
             let mut g = Grant::new(account_id, role_id, GrantSource::Birthright, now);

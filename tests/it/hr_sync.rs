@@ -503,3 +503,39 @@ both_backends! {
         assert!(!out.contains(&std::fs::read_to_string(hr.ldap.password_file()).unwrap().trim().to_string()), "no secret in the report");
     }
 }
+
+both_backends! {
+    async fn r_lc_03_a_persons_privileged_id_follows_their_staff_account_on_leave_return_and_retirement(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        assert_eq!(hr.sync(&[]).0, 0);
+        let pool = hr.db.pool();
+        for en in ["100002", "100003"] {
+            let c = &mut *conn(&pool);
+            let staff = store::accounts::by_login_id(c, en).unwrap().unwrap();
+            let mut p = store::accounts::Account::new(store::new_id(), format!("p-{en}"), staff.person_id.clone(), 0);
+            p.is_privileged = true;
+            store::accounts::insert(c, &p).unwrap();
+            let e = store::privileged::Eligibility { id: store::new_id(), account_id: p.id.clone(), role_id: "juki.admin".into(), system_id: "juki".into(), granted_by: "900011".into(), reason: "保守".into(), created_at: 0, revoked_at: None, revoked_by: None };
+            store::privileged::insert_eligibility(c, &e).unwrap();
+        }
+        let dn = |en: &str| people().into_iter().find(|p| p.employee_number == en).unwrap().dn();
+        hr.ldap.set(&dn("100002"), "description", &["休職"]).await;
+        hr.ldap.set(&dn("100003"), "description", &["退職"]).await;
+        let (code, out, err) = hr.sync(&["--full"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(hr.account("p-100002").unwrap().status, "suspended", "on leave with the staff account");
+        let gone = hr.account("p-100003").unwrap();
+        assert_eq!(gone.status, "disabled", "a leaver's privileged ID goes at once");
+        assert!(gone.deletion_due_at.is_some());
+        assert!(!store::privileged::is_eligible(&mut conn(&pool), &gone.id, "juki.admin").unwrap(), "and its eligibility is revoked");
+        assert_eq!(count(&mut conn(&pool), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'account.disabled' AND details LIKE '%p-100003%'"), 1, "on the audit record");
+
+        // Back from leave: the privileged ID returns with the staff account; the leaver's does not.
+        hr.ldap.set(&dn("100002"), "description", &["在職"]).await;
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(hr.account("p-100002").unwrap().status, "active");
+        assert!(store::privileged::is_eligible(&mut conn(&pool), &hr.account("p-100002").unwrap().id, "juki.admin").unwrap(), "eligibility waited for the return");
+        assert_eq!(hr.account("p-100003").unwrap().status, "disabled");
+    }
+}

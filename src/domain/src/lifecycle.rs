@@ -199,8 +199,9 @@ pub fn birthright(p: &HrPerson, policy: &Policy, status: PersonStatus) -> BTreeM
 }
 
 /// The first millisecond after `d` (UTC).
+/// The end of an HR date: the end of that day in Japan.
 fn end_of_day_ms(d: Date) -> i64 {
-    (d.midnight().assume_utc().unix_timestamp() + 86_400) * 1000
+    crate::time_util::end_of_jst_day(d)
 }
 
 /// The login ID for a new account: the policy's pattern, then `-2`, `-3` … until it is free.

@@ -278,6 +278,7 @@ fn r_lc_01_secondment_suspends_home_roles_and_limits_host_roles() {
     assert!(!k.grants.iter().any(|g| g.role_id == "juki.clerk"), "home department's roles are suspended");
     let host = k.grants.iter().find(|g| g.role_id == "zeimu.clerk").unwrap();
     assert_eq!(host.valid_until, Some(end_of_day_ms(date!(2027 - 03 - 31))), "host roles end with the secondment");
+    assert_eq!(end_of_day_ms(date!(2027 - 03 - 31)), 1_806_505_200_000, "at 2027-04-01 00:00 JST, not at midnight UTC");
 }
 
 #[test]
