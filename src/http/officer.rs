@@ -61,16 +61,16 @@ async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>)
 
 #[derive(Deserialize, Default)]
 pub struct Reset {
-    /// Employee number of the staff member supervising a vendor's change of a privileged ID, where
-    /// the policy allows that at all (R-PR-04).
+    /// The staff member supervising a vendor's change of a privileged ID, where the policy allows that
+    /// at all (R-PR-04): their employee number and a one-time code from their own authenticator.
     #[serde(default)]
-    supervised_by: Option<String>,
+    supervision: Option<crate::app::privileged::accounts::Supervision>,
 }
 
 async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reset>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let supervisor = body.and_then(|b| b.into_inner().supervised_by);
-    let temporary = ops::reset_password(&app, &cur, &login, supervisor.as_deref(), &origin(&req, &app)).await?;
+    let supervision = body.and_then(|b| b.into_inner().supervision);
+    let temporary = ops::reset_password(&app, &cur, &login, supervision.as_ref(), &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "temporary_password": temporary, "must_change_password": true })))
 }
 

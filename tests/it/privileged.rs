@@ -320,3 +320,52 @@ both_backends! {
         assert_eq!(op.s.audit_count("privileged.delegation_end_refused", None).await, 1);
     }
 }
+
+both_backends! {
+    async fn r_pr_04_under_supervision_a_vendors_change_needs_the_supervisors_own_code(db: TestDb) {
+        let op = oidc_rp::start_tuned(&db, |c| {
+            let p = std::path::Path::new(&c.policy_dir).join("authentication.toml");
+            let text = std::fs::read_to_string(&p).unwrap().replace("vendors_may_change_under_supervision = false", "vendors_may_change_under_supervision = true");
+            std::fs::write(&p, text).unwrap();
+        })
+        .await;
+        let so = officer(&op, "p-so-0401").await;
+        op.s.person("sato", "300001", "regular", false, &[]).await;
+        op.s.person("v-hoshu", "800001", "vendor", false, &[]).await;
+        op.s.person("kakari", "300005", "regular", false, &[]).await;
+        let (_, supervisor_totp) = signed_in(&op, "kakari", PASSWORD).await;
+        let (target, _) = privileged_account(&so, "300001").await;
+        let (vendor, vendor_pw) = privileged_account(&so, "800001").await;
+        let vendor_login = vendor.clone();
+        op.s.app
+            .db(move |c| {
+                let a = tobira::store::accounts::by_login_id(c, &vendor_login)?.unwrap();
+                let g = tobira::store::accounts::Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, 0);
+                Ok(tobira::store::accounts::insert_grant(c, &g)?)
+            })
+            .await
+            .unwrap();
+        let v = op.s.client();
+        assert_eq!(v.sign_in(&vendor, &vendor_pw).await.status, 303);
+        enrol_totp(&op.s, &v).await;
+        op.s.clock.advance(time::Duration::seconds(30));
+
+        let reset = format!("/api/officer/accounts/{target}/password-reset");
+        let code_now = || crate::web::totp_code(&supervisor_totp, (op.s.clock_ms() / 1000) as u64);
+        for (body, why) in [
+            (json!({}), "no supervisor"),
+            (json!({ "supervision": { "employee_number": "800001", "code": code_now() } }), "the vendor supervising themselves"),
+            (json!({ "supervision": { "employee_number": "300005", "code": "000000" } }), "a wrong code"),
+            (json!({ "supervision": { "employee_number": "300005" } }), "no code: naming a supervisor is not enough"),
+        ] {
+            let (status, r) = v.post_json(&reset, body).await;
+            assert_eq!(status, 403, "{why}: {r}");
+        }
+        let (status, r) = v.post_json(&reset, json!({ "supervision": { "employee_number": "300005", "code": code_now() } })).await;
+        assert_eq!(status, 200, "the supervisor confirmed with their own code: {r}");
+        assert_eq!(op.s.audit_count("password.reset", Some("\"supervised_by\":\"300005\"")).await, 1);
+        let (status, _) = v.post_json(&reset, json!({ "supervision": { "employee_number": "300005", "code": code_now() } })).await;
+        assert_eq!(status, 403, "a code is used once");
+        assert_eq!(op.s.audit_count("password.reset_refused", Some("vendor")).await, 5, "every refusal is on record");
+    }
+}

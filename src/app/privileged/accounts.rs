@@ -64,31 +64,62 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
 
 /// R-PR-04: whether the signed-in person may change the privileged ID `target` (its password, its
 /// credentials). Staff may. A vendor may not, unless the policy allows it under supervision and a
-/// staff member (`supervisor`, an employee number: not a vendor, not the vendor themselves) is named;
-/// then the supervisor is returned for the audit record. A refusal is recorded.
-pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &str, supervisor: Option<&str>, origin: &Origin) -> Result<Option<String>, AppError> {
+/// staff member (not a vendor, not the vendor themselves) confirms it there and then with a one-time
+/// code from their own authenticator; the supervisor is then returned for the audit record. Every
+/// refusal is recorded.
+pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &str, supervision: Option<&Supervision>, origin: &Origin) -> Result<Option<String>, AppError> {
     if !target.is_privileged {
         return Ok(None);
     }
-    let (policy, cur, target, action, supervisor, origin, now) =
-        (app.policy.clone(), cur.clone(), target.clone(), action.to_string(), supervisor.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()), origin.clone(), app.clock.now_ms());
-    app.db(move |c| {
-        let actor = approvers::of_account(c, &policy, &cur.account, now)?;
-        if !actor.is_vendor {
-            return Ok(None);
-        }
-        let why = if !policy.privileged.vendors_may_change_under_supervision {
-            "a vendor does not change privileged IDs or their passwords (R-PR-04); a staff member does it".to_string()
-        } else {
-            match &supervisor {
-                None => "under this policy a vendor changes a privileged ID only with a staff supervisor named (R-PR-04)".into(),
-                Some(s) => match approvers::of_person(c, &policy, s, now) {
-                    Ok(f) if !f.is_vendor && f.employee_number != actor.employee_number => return Ok(Some(f.employee_number)),
-                    _ => format!("{s} cannot supervise: the supervisor is a staff member other than the vendor (R-PR-04)"),
-                },
+    let (policy, cur2, target2, action2, named, origin2, now) =
+        (app.policy.clone(), cur.clone(), target.clone(), action.to_string(), supervision.map(|s| s.employee_number.trim().to_string()).filter(|s| !s.is_empty()), origin.clone(), app.clock.now_ms());
+    // Who must confirm: nobody (not a vendor), or the named staff supervisor's own account.
+    let needed: Option<(String, Account)> = app
+        .db(move |c| {
+            let actor = approvers::of_account(c, &policy, &cur2.account, now)?;
+            if !actor.is_vendor {
+                return Ok(None);
             }
-        };
+            let why = if !policy.privileged.vendors_may_change_under_supervision {
+                "a vendor does not change privileged IDs or their passwords (R-PR-04); a staff member does it".to_string()
+            } else {
+                match &named {
+                    None => "under this policy a vendor changes a privileged ID only with a staff supervisor who confirms it (R-PR-04)".into(),
+                    Some(s) => match (approvers::of_person(c, &policy, s, now), staff_account_of(c, s)?) {
+                        (Ok(f), Some(acc)) if !f.is_vendor && f.employee_number != actor.employee_number => return Ok(Some((f.employee_number, acc))),
+                        _ => format!("{s} cannot supervise: the supervisor is a staff member other than the vendor (R-PR-04)"),
+                    },
+                }
+            };
+            Err(refused(c, &cur2, &format!("{action2}_refused"), &account_target(&target2.login_id), why, json!({ "vendor": true, "supervisor": named }), &origin2, now))
+        })
+        .await?;
+    let Some((supervisor, account)) = needed else { return Ok(None) };
+    // The supervisor confirms in person with their own second factor (TOTP), under their lockout.
+    let code = supervision.map(|s| s.code.trim().to_string()).unwrap_or_default();
+    let confirmed = !code.is_empty() && crate::app::signin::factors::check_totp(app, &account, &code, origin).await.ok().flatten().is_some();
+    if confirmed {
+        return Ok(Some(supervisor));
+    }
+    let (cur, target, action, origin, now) = (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let why = "the supervisor's code was not accepted; the supervisor confirms with their own one-time code (R-PR-04)".to_string();
         Err(refused(c, &cur, &format!("{action}_refused"), &account_target(&target.login_id), why, json!({ "vendor": true, "supervisor": supervisor }), &origin, now))
     })
     .await
+}
+
+/// A staff supervisor's confirmation of a vendor's change: their employee number and a one-time
+/// code from their own authenticator.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Supervision {
+    pub employee_number: String,
+    #[serde(default)]
+    pub code: String,
+}
+
+/// The person's active staff account (not a privileged or shared one).
+fn staff_account_of(c: &mut crate::store::DbConnection, employee_number: &str) -> Result<Option<Account>, AppError> {
+    let Some(p) = store::org::person_by_employee_number(c, employee_number)? else { return Ok(None) };
+    Ok(a::table.filter(a::person_id.eq(&p.id)).filter(a::is_privileged.eq(false)).filter(a::is_shared.eq(false)).filter(a::status.eq("active")).select(Account::as_select()).first(c).optional()?)
 }

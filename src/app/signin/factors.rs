@@ -50,9 +50,10 @@ async fn prove(app: &App, cur: &Current, factor: ProvedFactor, event: AuditEvent
 }
 
 /// Step two or step-up with a TOTP code: counted against lockout like a password guess.
-pub async fn verify_totp(app: &App, cur: &Current, code: &str, origin: &Origin) -> Result<(), SigninError> {
-    let account = cur.account.clone();
-    let claim = attempts::claim(app, &account, origin, "totp").await?;
+/// Checks `code` against the account's TOTP credentials under its lockout (a claim before the
+/// check, R-AU-11) and uses up the code's time step; the credential that matched.
+pub async fn check_totp(app: &App, account: &store::accounts::Account, code: &str, origin: &Origin) -> Result<Option<String>, SigninError> {
+    let claim = attempts::claim(app, account, origin, "totp").await?;
     let (id, key, skew, unix) = (account.id.clone(), app.master_key.clone(), app.policy.signin.totp_skew_steps, (app.clock.now_ms() / 1000).max(0) as u64);
     let code = code.to_string();
     let matched = app
@@ -67,7 +68,13 @@ pub async fn verify_totp(app: &App, cur: &Current, code: &str, origin: &Origin) 
             Ok(None)
         })
         .await?;
-    attempts::settle(app, &account, origin, "totp", claim, matched.is_some()).await?;
+    attempts::settle(app, account, origin, "totp", claim, matched.is_some()).await?;
+    Ok(matched)
+}
+
+pub async fn verify_totp(app: &App, cur: &Current, code: &str, origin: &Origin) -> Result<(), SigninError> {
+    let account = cur.account.clone();
+    let matched = check_totp(app, &account, code, origin).await?;
     let Some(cred) = matched else { return Err(SigninError::FactorRefused) };
     let now = app.clock.now_ms();
     let factor = ProvedFactor { method: Method::Totp, credential: Some(cred.clone()), kinds: kinds_for(Method::Totp, None, &[]), at: now };

@@ -93,7 +93,7 @@ pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origi
 
 /// Sets a temporary password (must be changed at next sign-in, R-AU-06), unlocks the account and
 /// ends its sessions. Returns the temporary password, to be handed over once.
-pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&str>, origin: &Origin) -> Result<String, AppError> {
+pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&crate::app::privileged::accounts::Supervision>, origin: &Origin) -> Result<String, AppError> {
     let target = { let l = login_id.to_string(); app.db(move |c| account(c, &l)).await? };
     let supervised = crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin).await?;
     let temporary = pw::temporary(TEMPORARY_LEN)?;
