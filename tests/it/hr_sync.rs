@@ -476,6 +476,7 @@ both_backends! {
         let report: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(report["directory_checked"], true, "{out}");
         assert_eq!(report["hr_findings"], 1, "exactly the missing person: {out}");
+        assert_eq!(report["self_inspections"], 4, "R-RV-08: each department's self-inspection for the fiscal year: {out}");
         assert_eq!(hr.account("100002").unwrap().status, "active", "a finding changes nothing by itself");
 
         let mut csv = hr.command();
@@ -492,7 +493,7 @@ both_backends! {
         again.args(["review", "run"]);
         let (code, out, _) = output(again);
         assert_eq!(code, 0);
-        assert!(out.contains("\"hr_findings\": 0"), "{out}");
+        assert!(out.contains("\"hr_findings\": 0") && out.contains("\"self_inspections\": 0"), "once a fiscal year: {out}");
         let mut down = hr.command();
         down.env("TOBIRA__DIRECTORY__URL", "ldap://127.0.0.1:1").args(["review", "run"]);
         let (code, out, err) = output(down);

@@ -432,3 +432,25 @@ pub fn pending_reviewers(c: &mut DbConnection, policy: &Policy, now: i64) -> Res
     out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     Ok(out)
 }
+
+/// Each department's self-inspection for the fiscal year, when it has not begun (R-RV-08): one
+/// `department` campaign per department with people.
+pub fn self_inspections(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
+    use schema::person_departments as pd;
+    let mut departments: Vec<String> = pd::table.select(pd::department_code).distinct().load(c)?;
+    departments.sort();
+    let mut last = HashMap::new();
+    for d in &departments {
+        last.insert(d.clone(), store::review::last_started(c, "department", d)?);
+    }
+    let due: Vec<String> = rules::departments_due(&policy.review, &departments, |d| last.get(d).copied().flatten(), now).into_iter().map(String::from).collect();
+    let mut made = 0;
+    for d in due {
+        let scope = Scope::Department(d);
+        if !store::review::open_of_scope(c, scope.kind(), scope.key())? {
+            create(c, policy, &scope, ACTOR, None, now)?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}

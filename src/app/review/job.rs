@@ -51,6 +51,7 @@ pub struct RunReport {
     pub hr_findings: usize,
     pub campaigns_started: usize,
     pub transfer_reviews: usize,
+    pub self_inspections: usize,
     pub deadlines: campaign::Deadlines,
     pub exceptions_expired: usize,
     pub log_findings: usize,
@@ -131,6 +132,10 @@ async fn steps(app: &Ctx, now: i64) -> RunReport {
     let p = policy.clone();
     if let Some(n) = step!("transfer_reviews", app.db(move |c| campaign::transfer_reviews(c, &p, now)).await) {
         report.transfer_reviews = n;
+    }
+    let p = policy.clone();
+    if let Some(n) = step!("self_inspections", app.db(move |c| campaign::self_inspections(c, &p, now)).await) {
+        report.self_inspections = n;
     }
     let (p, url) = (policy.clone(), app.config.http.public_url.clone());
     if let Some(d) = step!("deadlines", app.db(move |c| campaign::deadlines(c, &p, &url, now)).await) {

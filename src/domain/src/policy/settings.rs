@@ -290,6 +290,9 @@ pub struct ReviewRules {
     pub escalation_days: u32,
     /// A micro-review for the new 所属長 after each transfer (異動) (R-LC-05).
     pub transfer_review: bool,
+    /// The month (1–12) each fiscal year (年度) begins; every department's self-inspection
+    /// (自己点検) campaign starts with it (R-RV-08). 0 = started by hand only.
+    pub self_inspection_month: u8,
     /// Grant sources a campaign reviews. Birthright grants follow the HR record and `roles.toml`;
     /// listing `birthright` here makes them reviewable (a removal then holds until the rule changes).
     pub campaign_sources: Vec<String>,
@@ -315,6 +318,7 @@ impl Default for ReviewRules {
             deadline_action: DeadlineAction::Escalate,
             escalation_days: 7,
             transfer_review: true,
+            self_inspection_month: 4,
             campaign_sources: vec!["request".into(), "delegate".into(), "bootstrap".into()],
             exception_review_months: 3,
             exception_max_days: 365,

@@ -229,6 +229,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if r.reminder_days >= r.campaign_days {
             c.at(*file, 0..0, "review.reminder_days must be fewer than campaign_days");
         }
+        if r.self_inspection_month > 12 {
+            c.at(*file, 0..0, "review.self_inspection_month must be 1–12 (the month the fiscal year begins), or 0 for by hand only");
+        }
         let [from, to] = r.findings.working_hours;
         if from >= to || to > 24 {
             c.at(*file, 0..0, "review.findings.working_hours must be [first, last) with 0 ≤ first < last ≤ 24");

@@ -240,5 +240,25 @@ pub fn systems_due(policy: &Policy, last_started: impl Fn(&str) -> Option<i64>, 
     policy.systems.iter().map(|s| s.id.get_ref().as_str()).filter(|s| last_started(s).is_none_or(|t| now - t >= every)).collect()
 }
 
+/// When the fiscal year (年度) containing `now` began, in JST, for a year beginning in `month`.
+pub fn fiscal_year_start(month: u8, now: i64) -> i64 {
+    let local = crate::time_util::from_millis(now).to_offset(time::macros::offset!(+9));
+    let month = time::Month::try_from(month.clamp(1, 12)).expect("clamped to 1–12");
+    let year = if u8::from(local.month()) >= u8::from(month) { local.year() } else { local.year() - 1 };
+    let first = time::Date::from_calendar_date(year, month, 1).expect("the first of a month exists");
+    first.midnight().assume_offset(time::macros::offset!(+9)).unix_timestamp() * 1000
+}
+
+/// The departments whose self-inspection for the current fiscal year has not begun (R-RV-08): none
+/// for `self_inspection_month = 0`; otherwise each department whose last self-inspection campaign
+/// began before this fiscal year did.
+pub fn departments_due<'a>(rules: &ReviewRules, departments: &'a [String], last_started: impl Fn(&str) -> Option<i64>, now: i64) -> Vec<&'a str> {
+    if rules.self_inspection_month == 0 {
+        return Vec::new();
+    }
+    let start = fiscal_year_start(rules.self_inspection_month, now);
+    departments.iter().map(String::as_str).filter(|d| last_started(d).is_none_or(|t| t < start)).collect()
+}
+
 #[cfg(test)]
 mod tests;

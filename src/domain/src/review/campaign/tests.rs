@@ -111,3 +111,22 @@ fn scopes_round_trip() {
         assert_eq!(Scope::parse(s.kind(), s.key()), Some(s));
     }
 }
+
+#[test]
+fn r_rv_08_each_departments_self_inspection_starts_with_the_fiscal_year() {
+    let mut rules = ReviewRules::default();
+    // 2027-01-13 10:00 JST lies in 令和8年度, which began on 2026-04-01 00:00 JST.
+    let jan = 1_799_802_000_000;
+    let april_first_2026 = 1_774_969_200_000; // 2026-04-01 00:00 JST
+    assert_eq!(fiscal_year_start(4, jan), april_first_2026);
+    assert_eq!(fiscal_year_start(4, april_first_2026), april_first_2026, "the first moment belongs to the new year");
+    assert!(fiscal_year_start(4, april_first_2026 - 1) < april_first_2026, "the last moment of March to the old one");
+    assert_eq!(crate::time_util::jst_display(fiscal_year_start(4, jan)), "2026-04-01 00:00 JST");
+    let depts = vec!["zeimu".to_string(), "shimin".to_string()];
+    let start = fiscal_year_start(4, jan);
+    let due = departments_due(&rules, &depts, |d| (d == "zeimu").then_some(start + 1), jan);
+    assert_eq!(due, ["shimin"], "zeimu's already ran this fiscal year");
+    assert_eq!(departments_due(&rules, &depts, |_| Some(start - 1), jan), ["zeimu", "shimin"], "last fiscal year's do not count");
+    rules.self_inspection_month = 0;
+    assert!(departments_due(&rules, &depts, |_| None, jan).is_empty(), "by hand only");
+}
