@@ -1,7 +1,8 @@
-//! One review run (`tobira review run`, and every `review.every_minutes` inside `serve` under the
-//! `review` lease, so several nodes run it once): the dormant sweep, the HR cross-check against the
-//! directory, scheduled and transfer campaigns, deadlines, exception expiry and the log analysis.
-//! A step that fails is reported and the others still run; nothing half-done is committed.
+//! One review run (`tobira review run`, and every `review.every_minutes` inside `serve`, once per
+//! period across the nodes and never two at a time, by leases): the dormant sweep, the HR
+//! cross-check against the directory, scheduled, self-inspection and transfer campaigns, deadlines,
+//! exception expiry and the log analysis. A step that fails is reported and the others still run;
+//! each step commits whole or not at all.
 
 use super::{campaign, dormant, exceptions, findings};
 use crate::app::audit_log::Exporter;
@@ -33,7 +34,8 @@ impl Ctx {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
-        .await.map_err(|e| AppError::Task(e.to_string()))?
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))?
     }
 }
 
