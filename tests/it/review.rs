@@ -461,3 +461,33 @@ both_backends! {
         assert_eq!(staff.get_json("/api/privileged/report").await.0, 403);
     }
 }
+
+both_backends! {
+    async fn r_ac_04_an_exception_is_requested_and_approved_on_the_pages(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        op.s.person("ciso", "100000", "regular", false, &["tobira.ciso"]).await;
+        let (ciso, _) = signed_in(&op, "ciso", PASSWORD).await;
+        op.s.person("500070", "500070", "regular", false, &[]).await;
+        let (staff, _) = signed_in(&op, "500070", PASSWORD).await;
+
+        let page = staff.get("/review/exceptions").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("id=\"request-exception\"") && !page.body.contains("id=\"exceptions\""), "staff may ask, not read the register");
+        let bad = staff.post("/review/exceptions", &[("rule", "R-ZZ-99"), ("subjects", "system:juki"), ("reason", "x"), ("until", &today_plus(&op, 3))]).await;
+        assert_eq!(bad.status, 303);
+        assert!(staff.get(bad.location.as_deref().unwrap()).await.body.contains("R-ZZ-99"), "the refusal says why");
+        let done = staff.post("/review/exceptions", &[("rule", "R-AU-02"), ("subjects", "system:juki\nperson:500070"), ("reason", "窓口端末の更新が年度末まで"), ("until", &today_plus(&op, 3))]).await;
+        assert_eq!(done.status, 303);
+
+        let register = ciso.get("/review/exceptions").await;
+        assert!(register.body.contains("data-standing=\"requested\""), "{}", register.body);
+        let id = register.body.split("data-exception=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let decided = ciso.post("/review/exceptions/decide", &[("id", &id), ("verdict", "approve")]).await;
+        assert_eq!(decided.status, 303);
+        assert!(ciso.get("/review/exceptions").await.body.contains("data-standing=\"in_force\""));
+        let own = staff.post("/review/exceptions/decide", &[("id", &id), ("verdict", "end")]).await;
+        let shown = staff.get(own.location.as_deref().unwrap_or("/review/exceptions")).await;
+        assert!(shown.body.contains("R-AC-02"), "the requester never decides their own: {}", shown.body);
+        assert_eq!(op.s.audit_count("review.exception_decided", Some("refused")).await, 1);
+    }
+}

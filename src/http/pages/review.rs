@@ -243,3 +243,86 @@ pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Pa
     };
     c.render(&req, &ReportsPage { c: &c, reports, current, table, headings, summary, rows })
 }
+
+#[derive(Template)]
+#[template(path = "exceptions.html")]
+struct ExceptionsPage<'a> {
+    c: &'a Ctx,
+    notice: Option<String>,
+    /// (id, standing, cells) when the reader may see the register.
+    register: Option<Vec<(String, String, Vec<String>)>>,
+    headings: Vec<&'static str>,
+    approver: bool,
+}
+
+/// `/review/exceptions`: the register (for its readers) with the approvers' buttons, and the
+/// request form for anyone signed in (R-AC-04).
+pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    if let Err(r) = guard(&req, &app, Need::Full).await? {
+        return Ok(r);
+    }
+    let (_, facts) = facts(&req, &app, false).await?;
+    let policy = app.policy.clone();
+    let approver = policy.approvals.exception.iter().any(|a| tobira_domain::approval::entitled(&policy, *a.get_ref(), &facts, Default::default()));
+    let table = crate::http::review::readable(&req, &app, "exceptions", 30).await.ok();
+    let c = Ctx::new(&req, &app)?;
+    let headings = table.as_ref().map(|t| t.columns.iter().map(|(_, h)| *h).collect()).unwrap_or_default();
+    let register = table.map(|t| {
+        let cells = t.cells();
+        t.rows.iter().zip(cells).map(|(r, cells)| (r["id"].as_str().unwrap_or_default().to_string(), r["standing"].as_str().unwrap_or_default().to_string(), cells)).collect()
+    });
+    let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    let notice = q.iter().find(|(k, _)| k == "notice").map(|(_, v)| v.clone());
+    c.render(&req, &ExceptionsPage { c: &c, notice, register, headings, approver })
+}
+
+fn back_to_exceptions(text: &str) -> HttpResponse {
+    redirect(&format!("/review/exceptions?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("notice", text).finish()))
+}
+
+pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let f = form(&body);
+    check_csrf(&req, Some(&field(&f, "csrf")))?;
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (_, facts) = facts(&req, &app, false).await?;
+    let Ok(day) = time::Date::parse(field(&f, "until").trim(), time::macros::format_description!("[year]-[month]-[day]")) else {
+        return Ok(back_to_exceptions("期限の日付を YYYY-MM-DD で入力してください / the last day must be YYYY-MM-DD"));
+    };
+    let new = crate::app::review::exceptions::NewException {
+        rule: field(&f, "rule"),
+        subjects: field(&f, "subjects").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
+        reason: field(&f, "reason"),
+        valid_until: tobira_domain::time_util::end_of_jst_day(day),
+        emergency: field(&f, "emergency") == "1",
+    };
+    let (policy, o, now) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms());
+    match app.db(move |c| crate::app::review::exceptions::request(c, &policy, &facts, &cur.account.login_id, &new, &o, now)).await {
+        Ok(id) => Ok(back_to_exceptions(&format!("申請しました / requested: {id}"))),
+        Err(crate::app::AppError::Invalid(why)) => Ok(back_to_exceptions(&why)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn decide_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let f = form(&body);
+    check_csrf(&req, Some(&field(&f, "csrf")))?;
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (_, facts) = facts(&req, &app, false).await?;
+    let verdict: crate::app::review::exceptions::Verdict = serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| ApiError::BadRequest("unknown verdict".into()))?;
+    let (policy, o, now, id) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms(), field(&f, "id"));
+    let who = move |c: &mut crate::store::DbConnection| {
+        let actor = crate::app::review::Actor { facts: &facts, login: &cur.account.login_id, origin: &o };
+        crate::app::review::exceptions::decide(c, &policy, &actor, &id, verdict, "", now)
+    };
+    match app.db(who).await {
+        Ok(s) => Ok(back_to_exceptions(&format!("{} → {}", field(&f, "id"), s.as_str()))),
+        Err(crate::app::AppError::Refused(why) | crate::app::AppError::Conflict(why)) => Ok(back_to_exceptions(&why)),
+        Err(e) => Err(e.into()),
+    }
+}
