@@ -61,6 +61,21 @@ impl From<diesel::r2d2::PoolError> for AppError {
     }
 }
 
+/// Runs blocking database work on a blocking thread with a connection from `pool`.
+pub async fn on_pool<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::store::DbConnection) -> Result<T, AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Task(e.to_string()))?
+}
+
 /// Everything a request or job needs, cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -89,13 +104,7 @@ impl App {
         T: Send + 'static,
         F: FnOnce(&mut crate::store::DbConnection) -> Result<T, AppError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::Task(e.to_string()))?
+        on_pool(&self.pool, f).await
     }
 
     /// [`App::db`] for use cases with their own error type.

@@ -26,6 +26,20 @@ pub(crate) async fn officer(op: &Op, login: &str) -> Client {
     signed_in(op, login, PASSWORD).await.0
 }
 
+/// Gives `login` the security officer's role (a vendor's account here: the role alone must not let it
+/// change privileged IDs).
+async fn make_security_officer(op: &Op, login: &str) {
+    let login = login.to_string();
+    op.s.app
+        .db(move |c| {
+            let a = tobira::store::accounts::by_login_id(c, &login)?.unwrap();
+            let g = tobira::store::accounts::Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, 0);
+            Ok(tobira::store::accounts::insert_grant(c, &g)?)
+        })
+        .await
+        .unwrap();
+}
+
 /// The privileged account of `number`, made by `officer`: its login and temporary password.
 async fn privileged_account(officer: &Client, number: &str) -> (String, String) {
     let (status, made) = officer.post_json("/api/privileged/accounts", json!({ "employee_number": number })).await;
@@ -165,15 +179,7 @@ both_backends! {
         assert_eq!(v.get("/account").await.status, 200, "the old password still stands: nothing changed");
         // Nor may a vendor grant privileged roles, or unlock or revoke a privileged ID's credentials,
         // even as a security officer.
-        let vendor_login = vendor.clone();
-        op.s.app
-            .db(move |c| {
-                let a = tobira::store::accounts::by_login_id(c, &vendor_login)?.unwrap();
-                let g = tobira::store::accounts::Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, 0);
-                Ok(tobira::store::accounts::insert_grant(c, &g)?)
-            })
-            .await
-            .unwrap();
+        make_security_officer(&op, &vendor).await;
         let (status, body) = v.post_json("/api/privileged/eligibility", json!({ "account": one, "role": "juki.admin", "reason": "x" })).await;
         assert_eq!(status, 403, "{body}");
         let (status, body) = v.post_json(&format!("/api/officer/accounts/{one}/unlock"), json!({})).await;
@@ -336,15 +342,7 @@ both_backends! {
         let (_, supervisor_totp) = signed_in(&op, "kakari", PASSWORD).await;
         let (target, _) = privileged_account(&so, "300001").await;
         let (vendor, vendor_pw) = privileged_account(&so, "800001").await;
-        let vendor_login = vendor.clone();
-        op.s.app
-            .db(move |c| {
-                let a = tobira::store::accounts::by_login_id(c, &vendor_login)?.unwrap();
-                let g = tobira::store::accounts::Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, 0);
-                Ok(tobira::store::accounts::insert_grant(c, &g)?)
-            })
-            .await
-            .unwrap();
+        make_security_officer(&op, &vendor).await;
         let v = op.s.client();
         assert_eq!(v.sign_in(&vendor, &vendor_pw).await.status, 303);
         enrol_totp(&op.s, &v).await;

@@ -29,13 +29,7 @@ impl Ctx {
     }
 
     async fn db<T: Send + 'static>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::Task(e.to_string()))?
+        crate::app::on_pool(&self.pool, f).await
     }
 }
 

@@ -13,6 +13,8 @@ use crate::http::error::ApiError;
 use crate::http::review::{decide_items, facts, Decide};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use crate::app::signin::session::Current;
+use tobira_domain::approval::ApproverFacts;
 use tobira_domain::review::campaign::Scope;
 
 pub struct Row {
@@ -95,18 +97,28 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
+/// A posted form: its fields, after the CSRF check, with the caller authorized for `need` and their
+/// approver facts; or the response that sends them elsewhere.
+async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, ApproverFacts), HttpResponse>, ApiError> {
+    let f = form(body);
+    check_csrf(req, Some(&field(&f, "csrf")))?;
+    let cur = match guard(req, app, need).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(Err(r)),
+    };
+    let (_, facts) = facts(req, app, false).await?;
+    Ok(Ok((f, cur, facts)))
+}
+
 fn field(f: &[(String, String)], k: &str) -> String {
     f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let f = form(&body);
-    check_csrf(&req, Some(&field(&f, "csrf")))?;
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (f, cur, facts) = match posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let (_, facts) = facts(&req, &app, false).await?;
     let items: Vec<String> = f.iter().filter(|(k, _)| k == "item").map(|(_, v)| v.clone()).collect();
     if items.is_empty() {
         return Ok(redirect("/review?decided=0"));
@@ -180,10 +192,8 @@ pub async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResp
 }
 
 pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let f = form(&body);
-    check_csrf(&req, Some(&field(&f, "csrf")))?;
-    let cur = match guard(&req, &app, Need::Officer).await? {
-        Ok(c) => c,
+    let (f, cur, _) = match posted(&req, &app, &body, Need::Officer).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let (system, department) = (field(&f, "system"), field(&f, "department"));
@@ -281,13 +291,10 @@ fn back_to_exceptions(text: &str) -> HttpResponse {
 }
 
 pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let f = form(&body);
-    check_csrf(&req, Some(&field(&f, "csrf")))?;
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (f, cur, facts) = match posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let (_, facts) = facts(&req, &app, false).await?;
     let Ok(day) = time::Date::parse(field(&f, "until").trim(), time::macros::format_description!("[year]-[month]-[day]")) else {
         return Ok(back_to_exceptions("期限の日付を YYYY-MM-DD で入力してください / the last day must be YYYY-MM-DD"));
     };
@@ -307,13 +314,10 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
 }
 
 pub async fn decide_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let f = form(&body);
-    check_csrf(&req, Some(&field(&f, "csrf")))?;
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (f, cur, facts) = match posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let (_, facts) = facts(&req, &app, false).await?;
     let verdict: crate::app::review::exceptions::Verdict = serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| ApiError::BadRequest("unknown verdict".into()))?;
     let (policy, o, now, id) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms(), field(&f, "id"));
     let who = move |c: &mut crate::store::DbConnection| {
