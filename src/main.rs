@@ -92,6 +92,8 @@ enum ReportCommand {
     Campaigns(cli::review::ReportArgs),
     /// Every requirement with its status, settings, tests and evidence (R-RV-07).
     Compliance(cli::review::ReportArgs),
+    /// Vendor accounts and their activity per contract (R-RV-10).
+    Vendors(cli::review::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -179,6 +181,7 @@ fn main() -> ExitCode {
                 ReportCommand::Findings(a) => (Which::Findings, a),
                 ReportCommand::Campaigns(a) => (Which::Campaigns, a),
                 ReportCommand::Compliance(a) => (Which::Compliance, a),
+                ReportCommand::Vendors(a) => (Which::Vendors, a),
                 ReportCommand::Privileged { .. } => unreachable!("matched above"),
             };
             cli::review::report(&config, which, args)

@@ -67,6 +67,7 @@ pub enum Which {
     Findings,
     Campaigns,
     Compliance,
+    Vendors,
 }
 
 pub fn build(c: &mut DbConnection, policy: &Policy, which: Which, days: u32, now: i64) -> anyhow::Result<Table> {
@@ -78,6 +79,7 @@ pub fn build(c: &mut DbConnection, policy: &Policy, which: Which, days: u32, now
         Which::Findings => reports::findings(c, since)?,
         Which::Campaigns => reports::campaigns(c, now)?,
         Which::Compliance => reports::compliance(c, policy, since, now)?,
+        Which::Vendors => reports::vendors(c, since, now)?,
     })
 }
 
@@ -144,7 +146,7 @@ fn evidence(config: &Config, policy: &Policy, out: &PathBuf, days: u32, now: i64
         manifest.push_str(&format!("{}  {name}\n", hex::encode(Sha256::digest(body))));
         Ok(())
     };
-    for (name, which) in [("dormant", Which::Dormant), ("grants", Which::Grants), ("exceptions", Which::Exceptions), ("findings", Which::Findings), ("campaigns", Which::Campaigns), ("compliance", Which::Compliance)] {
+    for (name, which) in [("dormant", Which::Dormant), ("grants", Which::Grants), ("exceptions", Which::Exceptions), ("findings", Which::Findings), ("campaigns", Which::Campaigns), ("compliance", Which::Compliance), ("vendors", Which::Vendors)] {
         let t = build(&mut conn, policy, which, days, now)?;
         write(format!("{name}.csv"), t.to_csv().as_bytes())?;
         write(format!("{name}.json"), serde_json::to_string_pretty(&t)?.as_bytes())?;

@@ -175,6 +175,7 @@ pub(crate) async fn readable(req: &HttpRequest, app: &App, name: &str, days: u32
                 "exceptions" => reports::exceptions_report(c, &policy, now)?,
                 "findings" => reports::findings(c, since)?,
                 "campaigns" => reports::campaigns(c, now)?,
+                "vendors" => reports::vendors(c, since, now)?,
                 "compliance" => reports::compliance(c, &policy, since, now)?,
                 other => return Err(crate::app::AppError::NotFound(format!("report {other}"))),
             };

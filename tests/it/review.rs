@@ -491,3 +491,32 @@ both_backends! {
         assert_eq!(op.s.audit_count("review.exception_decided", Some("refused")).await, 1);
     }
 }
+
+both_backends! {
+    async fn r_rv_10_vendor_accounts_and_their_activity_are_reported_per_contract(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        op.s.person("kansa", "100100", "regular", false, &["tobira.auditor"]).await;
+        let (auditor, _) = signed_in(&op, "kansa", PASSWORD).await;
+        op.s.person("shimin-kacho", "500000", "regular", true, &[]).await;
+        let (head, _) = signed_in(&op, "shimin-kacho", PASSWORD).await;
+        op.s.person("v-800010", "800010", "vendor", false, &[]).await;
+        op.s.person("500080", "500080", "regular", false, &[]).await;
+        op.s.app
+            .db(|c| Ok(diesel::update(schema::people::table.filter(schema::people::employee_number.eq("800010"))).set((schema::people::contract_id.eq("C-2026-017"), schema::people::end_date.eq("2027-03-31"))).execute(c)?))
+            .await
+            .unwrap();
+        assert_eq!(op.s.client().sign_in("v-800010", PASSWORD).await.status, 303);
+        op.s.client().sign_in("v-800010", "wrong").await;
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await; // the group commit lands
+
+        let (code, report) = auditor.get_json("/api/review/reports/vendors").await;
+        assert_eq!(code, 200, "{report}");
+        let rows = report["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "vendors only: {report}");
+        let r = &rows[0];
+        assert_eq!((r["contract"].as_str(), r["login"].as_str(), r["end_date"].as_str()), (Some("C-2026-017"), Some("v-800010"), Some("2027-03-31")), "{r}");
+        assert_eq!((r["sign_ins"].as_i64(), r["failures"].as_i64()), (Some(1), Some(1)), "{r}");
+        assert_eq!(report["summary"]["accounts_per_contract"]["C-2026-017"], 1);
+        assert_eq!(head.get_json("/api/review/reports/vendors").await.0, 403, "not for a 所属長");
+    }
+}

@@ -206,3 +206,40 @@ pub fn compliance(c: &mut DbConnection, policy: &Policy, since: i64, now: i64) -
     );
     Ok(t)
 }
+
+/// Vendors per contract (R-RV-10, R-LC-07): each vendor account with its contract, end date,
+/// status, last sign-in, grants in force, and in the period its sign-ins, failures and elevations.
+pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppError> {
+    use diesel::dsl::count_star;
+    use schema::{accounts, audit_events as ae, elevations, grants as g, people};
+    let mut t = Table::new("vendors", "委託事業者の利用状況（契約別） / Vendors per contract", vec![
+        ("contract", "契約 / contract"), ("login", "ID"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("end_date", "契約期間終了 / ends"),
+        ("status", "状態 / status"), ("privileged", "特権ID / privileged"), ("last_sign_in", "最終サインイン / last sign-in"), ("grants", "付与 / grants"),
+        ("sign_ins", "期間内サインイン / sign-ins"), ("failures", "期間内失敗 / failures"), ("elevations", "期間内昇格 / elevations"),
+    ]);
+    type Row = (String, String, String, bool, Option<i64>, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = accounts::table
+        .inner_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
+        .filter(accounts::is_vendor.eq(true).or(people::employment_type.eq("vendor")))
+        .select((accounts::id, accounts::login_id, accounts::status, accounts::is_privileged, accounts::last_login_at, people::employee_number, people::name_kanji, people::contract_id, people::end_date))
+        .order((people::contract_id, accounts::login_id))
+        .load(c)?;
+    let mut by_contract: HashMap<String, usize> = HashMap::new();
+    for (id, login, status, privileged, last, en, name, contract, end) in rows {
+        let target = crate::app::signin::target(&login);
+        let count = |c: &mut DbConnection, action: &str| -> Result<i64, AppError> {
+            Ok(ae::table.filter(ae::target.eq(&target)).filter(ae::action.eq(action)).filter(ae::occurred_at.ge(since)).select(count_star()).first(c)?)
+        };
+        let (sign_ins, failures) = (count(c, "auth.sign_in")?, count(c, "auth.sign_in_failed")?);
+        let grants: i64 = g::table.filter(g::account_id.eq(&id)).filter(g::revoked_at.is_null()).filter(g::valid_until.is_null().or(g::valid_until.gt(now))).count().get_result(c)?;
+        let elevated: i64 = elevations::table.filter(elevations::account_id.eq(&id)).filter(elevations::requested_at.ge(since)).count().get_result(c)?;
+        let contract = contract.unwrap_or_else(|| "（契約未登録 / none）".into());
+        *by_contract.entry(contract.clone()).or_default() += 1;
+        t.push(json!({
+            "contract": contract, "login": login, "employee_number": en, "name": name, "end_date": end, "status": status, "privileged": privileged,
+            "last_sign_in": when(last), "grants": grants, "sign_ins": sign_ins, "failures": failures, "elevations": elevated,
+        }));
+    }
+    t.summary.insert("accounts_per_contract".into(), json!(by_contract));
+    Ok(t)
+}

@@ -126,6 +126,7 @@ texts! {
     report_findings: "ログ分析・突合の検知" / "Findings",
     report_campaigns: "権限棚卸しの進捗" / "Review campaigns",
     report_compliance: "準拠状況" / "Compliance",
+    report_vendors: "委託事業者（契約別）" / "Vendors per contract",
     download_csv: "CSVでダウンロード（Excel対応）" / "Download CSV (opens in Excel)",
     exceptions_title: "例外措置" / "Exceptions",
     exception_request: "例外措置の申請" / "Request an exception",
