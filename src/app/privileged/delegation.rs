@@ -102,7 +102,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
     app.db(move |c| {
         let d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "approved").ok_or_else(|| AppError::NotFound(format!("approved delegation {id}")))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
-        let approver = policy.approvals.delegate.iter().any(|a| tobira_domain::approval::entitled(&policy, *a.get_ref(), &me, Default::default()));
+        let approver = tobira_domain::approval::check(&policy, &policy.approvals.delegate, &me, Default::default()).is_ok();
         if !(approver || me.employee_number == d.nominated_by) {
             let why = "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate".to_string();
             return Err(refused(c, &cur, "privileged.delegation_end_refused", &target(&d), why, json!({ "delegation": id }), &origin, now));

@@ -4,11 +4,11 @@
 
 use crate::app::AppError;
 use crate::store::{self, DbConnection};
+use crate::app::review::table::when;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tobira_domain::policy::Policy;
 use tobira_domain::privileged::holder_cap;
-use tobira_domain::time_util::jst_display;
 
 /// Login and last sign-in of an account, read once per report.
 fn login_of(c: &mut DbConnection, seen: &mut HashMap<String, (String, Option<i64>)>, id: &str) -> Result<(String, Option<i64>), AppError> {
@@ -20,9 +20,6 @@ fn login_of(c: &mut DbConnection, seen: &mut HashMap<String, (String, Option<i64
     Ok(v)
 }
 
-fn when(ms: Option<i64>) -> Value {
-    ms.map(|t| json!(jst_display(t))).unwrap_or(Value::Null)
-}
 
 /// `now` decides which standing eligibility is flagged unused: not elevated within
 /// `review.dormant_days.privileged` days (R-RV-04).

@@ -18,32 +18,9 @@ use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::policy::{Approver, OfficerFunction, Policy};
 use tobira_domain::review::campaign::{self as rules, AtDeadline, Decision, GrantFacts, Scope};
 
-fn approver_name(a: Approver) -> &'static str {
-    match a {
-        Approver::HeadOfSection => "head_of_section",
-        Approver::SystemOwner => "system_owner",
-        Approver::Ciso => "ciso",
-        Approver::DeputyCiso => "deputy_ciso",
-        Approver::ChiefSecurityOfficer => "chief_security_officer",
-        Approver::SecurityOfficer => "security_officer",
-        Approver::Auditor => "auditor",
-    }
-}
-
+/// An item's reviewers as stored (`head_of_section,system_owner`).
 fn parse_approvers(s: &str) -> Vec<Approver> {
-    s.split(',')
-        .filter_map(|n| {
-            Some(match n {
-                "head_of_section" => Approver::HeadOfSection,
-                "system_owner" => Approver::SystemOwner,
-                "ciso" => Approver::Ciso,
-                "deputy_ciso" => Approver::DeputyCiso,
-                "chief_security_officer" => Approver::ChiefSecurityOfficer,
-                "security_officer" => Approver::SecurityOfficer,
-                _ => return None,
-            })
-        })
-        .collect()
+    s.split(',').filter_map(Approver::parse).filter(|a| *a != Approver::Auditor).collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +45,7 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
         let deadline = rules::deadline(&policy.review, now);
         let reviewers = [(false, false), (false, true), (true, false), (true, true)].map(|(person, privileged)| {
             let facts = GrantFacts { source: "", system: "", privileged, employee_number: person.then_some("") };
-            (person, privileged, rules::reviewers(policy, scope, &facts).into_iter().map(approver_name).collect::<Vec<_>>().join(","))
+            (person, privileged, rules::reviewers(policy, scope, &facts).into_iter().map(Approver::as_str).collect::<Vec<_>>().join(","))
         });
         let sources: Vec<String> = policy.review.campaign_sources.iter().filter(|s| rules::in_scope(&policy.review, s)).cloned().collect();
         let title = match scope {
@@ -208,6 +185,16 @@ pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Re
     }
     let mut out = Vec::new();
     let titles: HashMap<String, String> = store::review::open_campaigns(c)?.into_iter().map(|k| (k.id, k.title)).collect();
+    let ids: HashSet<String> = rows.iter().map(|(i, _)| i.account_id.clone()).collect();
+    let mut holders: HashMap<String, (Option<String>, Option<i64>)> = HashMap::new();
+    for chunk in ids.into_iter().collect::<Vec<_>>().chunks(500) {
+        let found: Vec<(String, Option<String>, Option<i64>)> = accounts::table
+            .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
+            .filter(accounts::id.eq_any(chunk))
+            .select((accounts::id, people::name_kanji.nullable(), accounts::last_login_at))
+            .load(c)?;
+        holders.extend(found.into_iter().map(|(id, name, last)| (id, (name, last))));
+    }
     for (item, deadline) in rows {
         let reviewers = parse_approvers(&item.reviewers);
         let none = Vec::new();
@@ -218,11 +205,7 @@ pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Re
         if rules::may_decide(policy, &check, facts, Decision::Keep, "").is_err() {
             continue;
         }
-        let (name, last): (Option<String>, Option<i64>) = accounts::table
-            .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
-            .filter(accounts::id.eq(&item.account_id))
-            .select((people::name_kanji.nullable(), accounts::last_login_at))
-            .first(c)?;
+        let (name, last) = holders.get(&item.account_id).cloned().unwrap_or_default();
         let role_name = policy.roles.iter().find(|r| r.id.get_ref() == &item.role_id).map(|r| r.name.clone()).unwrap_or_default();
         let system_name = policy.system(&item.system_id).map(|s| s.name.clone()).unwrap_or_default();
         out.push(InboxRow {
@@ -232,6 +215,23 @@ pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Re
         });
     }
     Ok(out)
+}
+
+/// The people behind items' reviewers, each combination looked up once (a campaign's items share
+/// few: the holder's departments, the system, escalated or not).
+#[derive(Default)]
+struct ReviewerPeople(HashMap<(String, Option<String>, String, bool), Vec<String>>);
+
+impl ReviewerPeople {
+    fn of(&mut self, c: &mut DbConnection, policy: &Policy, item: &Item, now: i64) -> Result<Vec<String>, AppError> {
+        let key = (item.reviewers.clone(), item.employee_number.clone(), item.system_id.clone(), item.escalated_until.is_some());
+        if let Some(p) = self.0.get(&key) {
+            return Ok(p.clone());
+        }
+        let p = reviewer_people(c, policy, item, now)?;
+        self.0.insert(key, p.clone());
+        Ok(p)
+    }
 }
 
 /// Who is reminded of an item: the people behind its reviewers (or the escalation officers).
@@ -272,6 +272,7 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
     store::write_tx(c, |c| {
         let mut out = Deadlines::default();
         let mut events = Vec::new();
+        let mut people = ReviewerPeople::default();
         for k in store::review::open_campaigns(c)? {
             let mut remind: HashMap<String, usize> = HashMap::new();
             let mut reminded_ids = Vec::new();
@@ -282,7 +283,7 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
                 match rules::at_deadline(&policy.review, k.deadline, item.escalated_until, item.reminded_at.is_some(), now) {
                     AtDeadline::Wait => {}
                     AtDeadline::Remind => {
-                        for p in reviewer_people(c, policy, item, now)? {
+                        for p in people.of(c, policy, item, now)? {
                             *remind.entry(p).or_default() += 1;
                         }
                         reminded_ids.push(item.id.clone());
@@ -291,7 +292,7 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
                         store::review::escalate(c, &item.id, until)?;
                         let mut esc = (*item).clone();
                         esc.escalated_until = Some(until);
-                        for p in reviewer_people(c, policy, &esc, now)? {
+                        for p in people.of(c, policy, &esc, now)? {
                             *remind.entry(p).or_default() += 1;
                         }
                         escalated += 1;
@@ -406,17 +407,9 @@ pub fn scheduled(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usiz
 /// items, whether any of them is past its deadline), most open items first.
 pub fn pending_reviewers(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<(String, String, usize, bool)>, AppError> {
     let mut by: HashMap<String, (usize, bool)> = HashMap::new();
-    let mut cache: HashMap<(String, Option<String>, String, bool), Vec<String>> = HashMap::new();
+    let mut reviewers = ReviewerPeople::default();
     for (item, deadline) in store::review::open_items(c, None, None)? {
-        let key = (item.reviewers.clone(), item.employee_number.clone(), item.system_id.clone(), item.escalated_until.is_some());
-        let people = match cache.get(&key) {
-            Some(p) => p.clone(),
-            None => {
-                let p = reviewer_people(c, policy, &item, now)?;
-                cache.insert(key, p.clone());
-                p
-            }
-        };
+        let people = reviewers.of(c, policy, &item, now)?;
         let late = now >= item.escalated_until.unwrap_or(deadline);
         for p in people {
             let e = by.entry(p).or_default();

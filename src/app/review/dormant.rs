@@ -3,7 +3,7 @@
 //! `review.dormant_action`); a suspension for dormancy is lifted by `approvals.dormant_restore`,
 //! which starts a fresh notice period so the holder has time to sign in.
 
-use super::{heads_of, number_of, ACTOR};
+use super::{heads_of, ACTOR};
 use crate::app::approvers;
 use crate::app::signin::{target, Origin};
 use crate::app::AppError;
@@ -50,7 +50,7 @@ pub fn sweep(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Sweep, A
                     store::review::clear_notice(c, &a.id)?;
                     store::review::insert_notice(c, &DormantNotice { account_id: a.id.clone(), noticed_at: now, suspend_at, idle_days: idle, settled_at: None, outcome: None })?;
                     let mut to: Vec<String> = Vec::new();
-                    if let Some(en) = number_of(c, &a.id)? {
+                    if let Some(en) = store::privileged::employee_number_of(c, &a.id)? {
                         to.extend(heads_of(c, &en)?);
                         to.push(en);
                     }
@@ -92,13 +92,13 @@ pub fn restore(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
     if a.status != AccountStatus::Suspended.as_str() || a.status_reason.as_deref() != Some(REASON) {
         return Err(AppError::Conflict(format!("{login} is not suspended for dormancy")));
     }
-    let number = number_of(c, &a.id)?;
+    let number = store::privileged::employee_number_of(c, &a.id)?;
     let departments = match &number {
         Some(en) => super::departments_of(c, en)?,
         None => Vec::new(),
     };
     let own = number.as_deref() == Some(facts.employee_number.as_str());
-    let entitled = policy.approvals.dormant_restore.iter().any(|ap| approval::entitled(policy, *ap.get_ref(), facts, Concerning { departments: &departments, system: None }));
+    let entitled = approval::check(policy, &policy.approvals.dormant_restore, facts, Concerning { departments: &departments, system: None }).is_ok();
     if own || !entitled {
         let why = if own { "nobody restores their own account (R-AC-02)".to_string() } else { "restoring a dormant account needs its 所属長 or a security officer".to_string() };
         let e = origin.event(actor, "review.dormant_restored", target(login)).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));

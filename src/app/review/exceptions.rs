@@ -33,14 +33,7 @@ fn approver_people(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Ve
 }
 
 fn standing_of(e: &Exception, now: i64) -> Standing {
-    let status: &'static str = match e.status.as_str() {
-        "requested" => "requested",
-        "emergency" => "emergency",
-        "refused" => "refused",
-        "ended" => "ended",
-        _ => "approved",
-    };
-    rules::standing(State { status, valid_until: e.valid_until }, now)
+    rules::standing(State { status: &e.status, valid_until: e.valid_until }, now)
 }
 
 /// Records a request (or an emergency exception, in force at once) and tells the approvers.
@@ -80,7 +73,7 @@ pub enum Verdict {
 pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &str, verdict: Verdict, note: &str, now: i64) -> Result<Standing, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
     let e = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
-    let entitled = policy.approvals.exception.iter().any(|a| approval::entitled(policy, *a.get_ref(), facts, Concerning::default()));
+    let entitled = approval::check(policy, &policy.approvals.exception, facts, Concerning::default()).is_ok();
     let own = e.requester_number.as_deref() == Some(facts.employee_number.as_str());
     let action = "review.exception_decided";
     if !entitled || own {

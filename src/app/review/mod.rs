@@ -52,8 +52,3 @@ pub fn departments_of(c: &mut DbConnection, employee_number: &str) -> Result<Vec
         None => Vec::new(),
     })
 }
-
-/// The employee number behind an account, if it has a person.
-pub fn number_of(c: &mut DbConnection, account_id: &str) -> Result<Option<String>, AppError> {
-    Ok(store::privileged::employee_number_of(c, account_id)?)
-}

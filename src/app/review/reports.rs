@@ -8,6 +8,7 @@ use super::{campaign, dormant::use_of};
 use crate::app::AppError;
 use crate::store::{self, schema, DbConnection};
 use diesel::prelude::*;
+use crate::app::review::table::when;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tobira_domain::catalogue;
@@ -15,9 +16,6 @@ use tobira_domain::policy::Policy;
 use tobira_domain::review::dormant;
 use tobira_domain::time_util::jst_display;
 
-fn when(ms: Option<i64>) -> Value {
-    ms.map(|t| json!(jst_display(t))).unwrap_or(Value::Null)
-}
 
 /// Employee number, name and department of a person.
 type PersonFacts = (String, String, Option<String>);

@@ -17,6 +17,11 @@ pub struct Table {
     pub summary: Map<String, Value>,
 }
 
+/// A time as report rows show it: JST, or null when there is none.
+pub fn when(ms: Option<i64>) -> Value {
+    ms.map(|t| Value::String(tobira_domain::time_util::jst_display(t))).unwrap_or(Value::Null)
+}
+
 fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),

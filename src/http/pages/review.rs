@@ -273,7 +273,7 @@ pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     }
     let (_, facts) = facts(&req, &app, false).await?;
     let policy = app.policy.clone();
-    let approver = policy.approvals.exception.iter().any(|a| tobira_domain::approval::entitled(&policy, *a.get_ref(), &facts, Default::default()));
+    let approver = tobira_domain::approval::check(&policy, &policy.approvals.exception, &facts, Default::default()).is_ok();
     let table = crate::http::review::readable(&req, &app, "exceptions", 30).await.ok();
     let c = Ctx::new(&req, &app)?;
     let headings = table.as_ref().map(|t| t.columns.iter().map(|(_, h)| *h).collect()).unwrap_or_default();

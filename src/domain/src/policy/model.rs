@@ -268,6 +268,25 @@ pub enum Approver {
 }
 
 impl Approver {
+    /// The name the policy files use (serde's snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approver::Ciso => "ciso",
+            Approver::DeputyCiso => "deputy_ciso",
+            Approver::ChiefSecurityOfficer => "chief_security_officer",
+            Approver::SecurityOfficer => "security_officer",
+            Approver::Auditor => "auditor",
+            Approver::HeadOfSection => "head_of_section",
+            Approver::SystemOwner => "system_owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Approver> {
+        [Approver::Ciso, Approver::DeputyCiso, Approver::ChiefSecurityOfficer, Approver::SecurityOfficer, Approver::Auditor, Approver::HeadOfSection, Approver::SystemOwner]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
     pub fn officer(self) -> Option<OfficerFunction> {
         match self {
             Approver::Ciso => Some(OfficerFunction::Ciso),

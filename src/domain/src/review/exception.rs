@@ -119,13 +119,13 @@ impl Standing {
 
 /// The stored state of an exception.
 #[derive(Debug, Clone, Copy)]
-pub struct State {
+pub struct State<'a> {
     /// `requested`, `approved`, `emergency`, `refused` or `ended`.
-    pub status: &'static str,
+    pub status: &'a str,
     pub valid_until: i64,
 }
 
-pub fn standing(s: State, now: i64) -> Standing {
+pub fn standing(s: State<'_>, now: i64) -> Standing {
     match s.status {
         "refused" => Standing::Refused,
         "ended" => Standing::Ended,
