@@ -7,6 +7,7 @@
 //! leaves a state from which the next run converges, because the plan is a diff.
 
 use super::AppError;
+pub use crate::directory::ReadMode;
 use crate::directory::RawDirectory;
 use crate::store::hr_sync::{self, SyncRun};
 use crate::store::{self, DbConnection};
@@ -21,36 +22,29 @@ use tobira_domain::time_util::{from_millis, JST};
 
 pub const ACTOR: &str = "system:hr-sync";
 
-/// `sync_state` names: the newest modifyTimestamp applied, and when the last full read was applied.
+/// `sync_state` names: the newest modifyTimestamp (or uSNChanged) applied, the content-sync cookie
+/// of the last applied run (hex), and when the last full read was applied.
 pub const HIGH_WATER: &str = "hr-sync.high-water";
+pub const COOKIE: &str = "hr-sync.cookie";
 pub const LAST_FULL: &str = "hr-sync.last-full-at";
 
-/// How the next run reads the directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadMode {
-    Full,
-    /// Entries changed since this high-water mark.
-    Since(String),
-}
-
 /// Full when asked, when nothing has been read yet, or when the last full read is older than
-/// `sync.full_every_seconds`; otherwise incremental from the stored high-water mark.
+/// `sync.full_every_seconds`; otherwise the changes since the stored marks.
 pub fn mode_for(conn: &mut DbConnection, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
     let high_water = hr_sync::state(conn, HIGH_WATER)?;
+    let cookie = hr_sync::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
     let last_full: Option<i64> = hr_sync::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
     let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
-    Ok(match high_water {
-        Some(hw) if !force_full && !full_due => ReadMode::Since(hw),
-        _ => ReadMode::Full,
-    })
+    Ok(if force_full || full_due || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
 }
 
-/// Reads the directory as `mode` says.
+/// Reads the directory (or the HR system's CSV export) as `mode` says.
 pub async fn read(cfg: &crate::config::DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {
+    use tobira_domain::policy::directory::DirectoryKind;
     let mapping = policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))?;
-    let r = match mode {
-        ReadMode::Full => crate::directory::ldap::read_all(cfg, mapping).await,
-        ReadMode::Since(hw) => crate::directory::ldap::read_changed(cfg, mapping, hw).await,
+    let r = match mapping.kind {
+        DirectoryKind::Csv => crate::directory::csv::read(&cfg.url, mapping),
+        DirectoryKind::Ldap | DirectoryKind::ActiveDirectory => crate::directory::ldap::read(cfg, mapping, mode).await,
     };
     r.map_err(|e| AppError::Directory(format!("{e}; nothing was changed")))
 }
@@ -104,13 +98,14 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
     }
     let known: Option<BTreeSet<String>> = mapping.departments.as_ref().map(|_| departments.iter().map(|d| d.code.clone()).collect());
     let mut people = Vec::new();
+    problems.extend(raw.unreadable.iter().cloned());
     for e in &raw.people {
         match read_person(e, mapping, known.as_ref()) {
             Ok(p) => people.push(p),
             Err(p) => problems.push(p),
         }
     }
-    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete }, department_problems })
+    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, department_problems })
 }
 
 /// Plans a full sync against the database at `now`.
@@ -194,11 +189,14 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
         if let Some(hw) = &raw.high_water {
             hr_sync::set_state(c, HIGH_WATER, hw, now)?;
         }
+        if let Some(cookie) = &raw.cookie {
+            hr_sync::set_state(c, COOKIE, &hex::encode(cookie), now)?;
+        }
         if raw.complete {
             hr_sync::set_state(c, LAST_FULL, &now.to_string(), now)?;
         }
         let mode = if raw.complete { "full" } else { "incremental" };
-        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "mode": mode, "summary": summary(&content.plan), "source": source, "problems": problems }));
+        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "mode": mode, "method": raw.method, "summary": summary(&content.plan), "source": source, "problems": problems }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })?;

@@ -127,8 +127,10 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let mode = sync::mode_for(&mut conn, &policy, now, args.full)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let raw = rt.block_on(sync::read(&config.directory, &policy, &mode))?;
-    if let sync::ReadMode::Since(hw) = &mode {
-        eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)");
+    match (&mode, raw.method) {
+        (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => eprintln!("tobira: content sync (RFC 4533) of the changes and deletions since the last run"),
+        (sync::ReadMode::Changes { high_water: Some(hw), .. }, _) if !raw.complete => eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)"),
+        _ => {}
     }
     tobira::app::policy::record(&mut conn, &policy, now)?;
     let req = sync::SyncRequest { source: &config.directory.url, requested_by: &by, now, dry_run: args.dry_run };

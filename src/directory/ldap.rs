@@ -2,13 +2,14 @@
 //! time-out on the connection and on every operation. A search that ends in anything but success is an
 //! error (never a short list), so a cut-short read can never look like people leaving.
 
-use super::{DirectoryError, RawDirectory};
+use super::content_sync::{self, SyncFailure};
+use super::{DirectoryError, RawDirectory, ReadMethod, ReadMode};
 use crate::config::DirectoryConfig;
 use ldap3::adapters::{EntriesOnly, PagedResults};
 use ldap3::{LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use std::time::Duration;
 use tobira_domain::hr::RawEntry;
-use tobira_domain::policy::directory::DirectoryMapping;
+use tobira_domain::policy::directory::{DirectoryKind, DirectoryMapping, IncrementalMethod};
 
 /// The attributes of a person the mapping names.
 fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
@@ -29,7 +30,38 @@ fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
     v
 }
 
-async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, page_size: u32, base: &str, filter: &str, attrs: Vec<String>) -> Result<Vec<RawEntry>, DirectoryError> {
+/// An entry as the mapping reads it. A binary value of the stable key (Active Directory's
+/// objectGUID) becomes its GUID text; any other binary attribute is marked, so reading it as text is a
+/// problem of the entry rather than a silently missing value.
+fn to_raw(e: SearchEntry, m: &DirectoryMapping) -> RawEntry {
+    let mut raw = RawEntry::new(e.dn, e.attrs);
+    let key = m.attributes.stable_key.as_deref().map(str::to_lowercase);
+    for (name, values) in e.bin_attrs {
+        let name = name.to_lowercase();
+        let guid: Option<Vec<String>> = (key.as_deref() == Some(name.as_str())).then(|| values.iter().map(|v| guid_text(v, m.kind)).collect()).flatten();
+        match guid {
+            Some(g) => {
+                raw.attrs.insert(name, g);
+            }
+            None => {
+                raw.binary.insert(name);
+            }
+        }
+    }
+    raw
+}
+
+/// A 16-octet GUID as text: Active Directory stores the first three fields little-endian.
+fn guid_text(b: &[u8], kind: DirectoryKind) -> Option<String> {
+    let b: [u8; 16] = b.try_into().ok()?;
+    let u = match kind {
+        DirectoryKind::ActiveDirectory => uuid::Uuid::from_bytes_le(b),
+        _ => uuid::Uuid::from_bytes(b),
+    };
+    Some(u.hyphenated().to_string())
+}
+
+async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, page_size: u32, base: &str, filter: &str, attrs: Vec<String>) -> Result<Vec<SearchEntry>, DirectoryError> {
     let fail = |reason: String| DirectoryError::Search { base: base.into(), reason };
     let adapters: Vec<Box<dyn ldap3::adapters::Adapter<_, _>>> = vec![Box::new(EntriesOnly::new()), Box::new(PagedResults::new(page_size.max(1) as i32))];
     let mut stream = ldap.with_timeout(timeout).streaming_search_with(adapters, base, Scope::Subtree, filter, attrs).await.map_err(|e| fail(e.to_string()))?;
@@ -39,7 +71,7 @@ async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, page_size: u32, base:
             Ok(Some(re)) => {
                 // ldap3's entry parser expects well-formed BER; a malformed entry is a failed read.
                 let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| SearchEntry::construct(re))).map_err(|_| fail("a malformed entry in the result".into()))?;
-                out.push(RawEntry::new(e.dn, e.attrs));
+                out.push(e);
             }
             Ok(None) => break,
             Err(e) => return Err(fail(e.to_string())),
@@ -68,7 +100,7 @@ fn tls_config(ca_file: &str) -> Result<std::sync::Arc<rustls::ClientConfig>, Str
     Ok(std::sync::Arc::new(cfg))
 }
 
-/// The operational attribute an incremental read starts from.
+/// The operational attribute a `modifyTimestamp` read starts from.
 const MODIFY_TIMESTAMP: &str = "modifyTimestamp";
 
 /// A generalized time an LDAP filter may carry: digits, optionally fraction, then `Z`.
@@ -76,19 +108,35 @@ fn valid_generalized_time(t: &str) -> bool {
     t.len() >= 15 && t.ends_with('Z') && t[..t.len() - 1].bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
-/// Reads departments (when the mapping has them) and people in full.
-pub async fn read_all(cfg: &DirectoryConfig, m: &DirectoryMapping) -> Result<RawDirectory, DirectoryError> {
-    read(cfg, m, None).await
+/// Whether the root DSE lists the content-sync control (OpenLDAP with syncprov does).
+async fn offers_content_sync(ldap: &mut ldap3::Ldap, timeout: Duration) -> Result<bool, DirectoryError> {
+    let fail = |reason: String| DirectoryError::Search { base: "the root DSE".into(), reason };
+    let (entries, _) = ldap.with_timeout(timeout).search("", Scope::Base, "(objectClass=*)", vec!["supportedControl"]).await.map_err(|e| fail(e.to_string()))?.success().map_err(|e| fail(e.to_string()))?;
+    Ok(entries.into_iter().any(|re| {
+        let e = SearchEntry::construct(re);
+        e.attrs.iter().any(|(k, v)| k.eq_ignore_ascii_case("supportedControl") && v.iter().any(|o| o == content_sync::CONTROL_OID))
+    }))
 }
 
-/// Reads departments, and people changed at or after `since` (an earlier read's high-water mark; the
-/// boundary second is read again, which the idempotent plan absorbs). Deletions are not visible to
-/// such a read: only a full read removes people.
-pub async fn read_changed(cfg: &DirectoryConfig, m: &DirectoryMapping, since: &str) -> Result<RawDirectory, DirectoryError> {
-    read(cfg, m, Some(since)).await
+/// The method this directory is read by, the policy's `incremental` resolved.
+async fn method_for(ldap: &mut ldap3::Ldap, timeout: Duration, m: &DirectoryMapping) -> Result<ReadMethod, DirectoryError> {
+    Ok(match (m.incremental, m.kind) {
+        (IncrementalMethod::ContentSync, _) => ReadMethod::ContentSync,
+        (IncrementalMethod::ModifyTimestamp, _) => ReadMethod::ModifyTimestamp,
+        (IncrementalMethod::UsnChanged, _) | (IncrementalMethod::Auto, DirectoryKind::ActiveDirectory) => ReadMethod::UsnChanged,
+        (IncrementalMethod::Auto, _) if m.attributes.stable_key.is_some() && offers_content_sync(ldap, timeout).await? => ReadMethod::ContentSync,
+        (IncrementalMethod::Auto, _) => ReadMethod::ModifyTimestamp,
+    })
 }
 
-async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, since: Option<&str>) -> Result<RawDirectory, DirectoryError> {
+/// The highest `uSNChanged` among `entries`, as text.
+fn highest_usn(entries: &[RawEntry], attr: &str) -> Option<String> {
+    entries.iter().filter_map(|e| e.attrs.get(&attr.to_lowercase())).flatten().filter_map(|v| v.parse::<u64>().ok()).max().map(|n| n.to_string())
+}
+
+/// Reads departments (when the mapping has them) and people, in full or since the last run as
+/// `mode` says. A method without its mark (no cookie, no high-water mark yet) reads in full.
+pub async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, mode: &ReadMode) -> Result<RawDirectory, DirectoryError> {
     if cfg.url.is_empty() {
         return Err(DirectoryError::NotConfigured);
     }
@@ -107,18 +155,58 @@ async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, since: Option<&str>) 
     let mut dir = RawDirectory::default();
     if let Some(d) = &m.departments {
         let attrs = [Some(d.code.clone()), Some(d.name.clone()), d.parent_code.clone()].into_iter().flatten().collect();
-        dir.departments = search(&mut ldap, timeout, cfg.page_size, &d.base_dn, &d.filter, attrs).await?;
+        dir.departments = search(&mut ldap, timeout, cfg.page_size, &d.base_dn, &d.filter, attrs).await?.into_iter().map(|e| to_raw(e, m)).collect();
     }
-    let filter = match since {
-        Some(t) if valid_generalized_time(t) => format!("(&{}({MODIFY_TIMESTAMP}>={t}))", m.filter),
-        Some(t) => return Err(DirectoryError::Search { base: m.base_dn.clone(), reason: format!("`{t}` is not a generalized time") }),
-        None => m.filter.clone(),
+    let method = method_for(&mut ldap, timeout, m).await?;
+    let (high_water, cookie) = match mode {
+        ReadMode::Full => (None, None),
+        ReadMode::Changes { high_water, cookie } => (high_water.clone(), cookie.clone()),
     };
     let mut attrs = person_attributes(m);
-    attrs.push(MODIFY_TIMESTAMP.into());
-    dir.people = search(&mut ldap, timeout, cfg.page_size, &m.base_dn, &filter, attrs).await?;
+    match method {
+        ReadMethod::ContentSync => {
+            let (read, used_cookie) = match content_sync::search(&mut ldap, timeout, &m.base_dn, &m.filter, attrs.clone(), cookie.clone()).await {
+                // The server cannot continue from the cookie (e.g. its database was reloaded): read in full.
+                Err(SyncFailure::RefreshRequired) if cookie.is_some() => (content_sync::search(&mut ldap, timeout, &m.base_dn, &m.filter, attrs, None).await, false),
+                other => (other, cookie.is_some()),
+            };
+            let read = read.map_err(|f| match f {
+                SyncFailure::Failed(e) => e,
+                SyncFailure::RefreshRequired => DirectoryError::Search { base: m.base_dn.clone(), reason: "the server asks for a full refresh of a content sync without a cookie".into() },
+            })?;
+            dir.complete = !used_cookie;
+            dir.people = read.entries.into_iter().map(|e| to_raw(e, m)).collect();
+            dir.cookie = read.cookie;
+            dir.gone_keys = read.gone;
+            dir.present_keys = read.present;
+        }
+        ReadMethod::UsnChanged | ReadMethod::ModifyTimestamp | ReadMethod::Search => {
+            let usn = method == ReadMethod::UsnChanged;
+            let mark_attr = if usn { m.attributes.usn_changed.clone().unwrap_or_else(|| "uSNChanged".into()) } else { MODIFY_TIMESTAMP.into() };
+            let filter = match &high_water {
+                None => m.filter.clone(),
+                Some(n) if usn => {
+                    let n: u64 = n.parse().map_err(|_| DirectoryError::Search { base: m.base_dn.clone(), reason: format!("`{n}` is not a uSNChanged value") })?;
+                    format!("(&{}({mark_attr}>={}))", m.filter, n + 1)
+                }
+                Some(t) if valid_generalized_time(t) => format!("(&{}({mark_attr}>={t}))", m.filter),
+                Some(t) => return Err(DirectoryError::Search { base: m.base_dn.clone(), reason: format!("`{t}` is not a generalized time") }),
+            };
+            attrs.push(mark_attr.clone());
+            dir.people = search(&mut ldap, timeout, cfg.page_size, &m.base_dn, &filter, attrs).await?.into_iter().map(|e| to_raw(e, m)).collect();
+            dir.complete = high_water.is_none();
+            dir.high_water = if usn {
+                highest_usn(&dir.people, &mark_attr)
+            } else {
+                dir.people.iter().filter_map(|e| e.attrs.get(&MODIFY_TIMESTAMP.to_lowercase())).flatten().filter(|t| valid_generalized_time(t)).max().cloned()
+            };
+            // An incremental read that found nothing keeps the mark it started from.
+            if dir.high_water.is_none() {
+                dir.high_water = high_water;
+            }
+        }
+    }
+    dir.method = if dir.complete && method != ReadMethod::ContentSync { ReadMethod::Search } else { method };
     let _ = ldap.unbind().await;
-    dir.complete = since.is_none();
-    dir.high_water = dir.people.iter().filter_map(|e| e.attrs.get(&MODIFY_TIMESTAMP.to_lowercase())).flatten().filter(|t| valid_generalized_time(t)).max().cloned();
     Ok(dir)
 }

@@ -33,6 +33,8 @@ pub struct Slapd {
     child: Option<Child>,
     port: u16,
     extra_config: String,
+    /// Lines after `overlay syncprov` (e.g. its session log).
+    overlay_config: String,
     /// With TLS: the ldaps:// URL and the test CA's certificate.
     pub ldaps: Option<(String, PathBuf)>,
 }
@@ -125,7 +127,7 @@ impl Slapd {
     pub fn start_with(extra_config: &str) -> Slapd {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra_config.into(), ldaps: None };
+        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra_config.into(), overlay_config: String::new(), ldaps: None };
         s.write_config();
         s.spawn();
         s
@@ -137,7 +139,7 @@ impl Slapd {
         let (port, tls_port) = (free_port(), free_port());
         let extra = make_certificates(dir.path());
         let ca = dir.path().join("ca.pem");
-        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra, ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)) };
+        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra, overlay_config: String::new(), ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)) };
         s.write_config();
         s.spawn();
         s
@@ -151,15 +153,27 @@ impl Slapd {
             "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\ninclude /etc/ldap/schema/inetorgperson.schema\ninclude {d}/shinonome.schema\n\
              modulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload syncprov\npidfile {d}/slapd.pid\nargsfile {d}/slapd.args\n{extra}\n\
              database mdb\nmaxsize 1073741824\nsuffix \"{SUFFIX}\"\nrootdn \"{ADMIN_DN}\"\nrootpw {ADMIN_PW}\ndirectory {d}/db\n\
-             index objectClass eq\nindex entryUUID eq\noverlay syncprov\n",
+             index objectClass eq\nindex entryUUID eq\noverlay syncprov\n{overlay}\n",
             d = p.display(),
-            extra = self.extra_config
+            extra = self.extra_config,
+            overlay = self.overlay_config
         );
         std::fs::write(p.join("slapd.conf"), conf).unwrap();
     }
 
     pub fn start() -> Slapd {
         Self::start_with("")
+    }
+
+    /// Starts slapd whose syncprov keeps a session log, so a content sync lists deletions
+    /// (refreshDeletes) instead of naming every present entry.
+    pub fn start_with_session_log() -> Slapd {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: String::new(), overlay_config: "syncprov-sessionlog 1000".into(), ldaps: None };
+        s.write_config();
+        s.spawn();
+        s
     }
 
     fn spawn(&mut self) {

@@ -14,11 +14,14 @@ use time::Date;
 pub struct RawEntry {
     pub dn: String,
     pub attrs: BTreeMap<String, Vec<String>>,
+    /// Attributes (lower-cased) whose values came as binary, not text: read as text they are a
+    /// problem of the entry, never silently empty.
+    pub binary: BTreeSet<String>,
 }
 
 impl RawEntry {
     pub fn new(dn: impl Into<String>, attrs: impl IntoIterator<Item = (String, Vec<String>)>) -> RawEntry {
-        RawEntry { dn: dn.into(), attrs: attrs.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect() }
+        RawEntry { dn: dn.into(), attrs: attrs.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(), binary: BTreeSet::new() }
     }
 
     fn values(&self, attr: &str) -> &[String] {
@@ -73,6 +76,9 @@ pub struct HrPerson {
     pub mail: Option<String>,
 }
 
+/// Active Directory's ACCOUNTDISABLE bit of `userAccountControl`.
+const ACCOUNT_DISABLED: i64 = 0x2;
+
 /// Longest text value accepted (a name, a title, a code).
 const MAX_VALUE_CHARS: usize = 256;
 
@@ -99,6 +105,7 @@ impl Reader<'_> {
     /// At most one value, trimmed, checked; `None` when absent or empty.
     fn optional(&self, attr: Option<&str>) -> Result<Option<String>, EntryProblem> {
         let Some(attr) = attr else { return Ok(None) };
+        self.text_only(attr)?;
         match self.e.values(attr) {
             [] => Ok(None),
             [v] => {
@@ -113,8 +120,16 @@ impl Reader<'_> {
         self.optional(Some(attr))?.ok_or_else(|| self.problem(attr, "is missing"))
     }
 
+    fn text_only(&self, attr: &str) -> Result<(), EntryProblem> {
+        if self.e.binary.contains(&attr.to_lowercase()) {
+            return Err(self.problem(attr, "holds binary data where text is expected"));
+        }
+        Ok(())
+    }
+
     fn all(&self, attr: Option<&str>) -> Result<Vec<String>, EntryProblem> {
         let Some(attr) = attr else { return Ok(Vec::new()) };
+        self.text_only(attr)?;
         let mut out = Vec::new();
         for v in self.e.values(attr) {
             self.check_text(attr, v)?;
@@ -175,7 +190,7 @@ pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTre
         .get(&employment_raw)
         .ok_or_else(|| r.problem(&a.employment_type, format!("`{employment_raw}` is not an employment type of the mapping")))?
         .get_ref();
-    let status = match r.optional(a.status.as_deref())? {
+    let mut status = match r.optional(a.status.as_deref())? {
         None => PersonStatus::Active,
         Some(v) => m
             .status_values
@@ -183,6 +198,14 @@ pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTre
             .and_then(|s| PersonStatus::parse(s.get_ref()))
             .ok_or_else(|| r.problem(a.status.as_deref().unwrap_or_default(), format!("`{v}` is not a status value of the mapping")))?,
     };
+    if let Some(attr) = a.account_control.as_deref() {
+        if let Some(v) = r.optional(Some(attr))? {
+            let flags: i64 = v.parse().map_err(|_| r.problem(attr, format!("`{v}` is not a number")))?;
+            if flags & ACCOUNT_DISABLED != 0 && matches!(status, PersonStatus::Active | PersonStatus::Seconded) {
+                status = PersonStatus::parse(m.disabled_status.get_ref()).unwrap_or(PersonStatus::OnLeave);
+            }
+        }
+    }
     let department_code = r.required(&a.department_code)?;
     let mut concurrent = r.all(a.concurrent_departments.as_deref())?;
     concurrent.retain(|c| c != &department_code);
@@ -255,7 +278,7 @@ mod tests {
                 attrs.insert(k.to_lowercase(), v.iter().map(|s| s.to_string()).collect());
             }
         }
-        RawEntry { dn: "uid=h.shinonome,ou=people,dc=shinonome,dc=lg,dc=jp".into(), attrs }
+        RawEntry { dn: "uid=h.shinonome,ou=people,dc=shinonome,dc=lg,dc=jp".into(), attrs, binary: BTreeSet::new() }
     }
 
     fn known() -> BTreeSet<String> {
@@ -292,6 +315,27 @@ mod tests {
         assert!(problem(&[("employeeNumber", &["10 0001"])]).reason.contains("not an employee number"));
         // Once the employee number is read, problems carry it: that person is never treated as gone.
         assert_eq!(problem(&[("shinonomeEndDate", &["x"])]).employee_number.as_deref(), Some("100001"));
+    }
+
+    #[test]
+    fn r_lc_14_binary_values_where_text_is_expected_are_a_problem() {
+        let mut e = entry(&[]);
+        e.binary.insert("cn".into());
+        let p = read_person(&e, &mapping(), Some(&known())).unwrap_err();
+        assert_eq!((p.attribute.as_str(), p.reason.as_str()), ("cn", "holds binary data where text is expected"));
+    }
+
+    #[test]
+    fn r_lc_03_an_active_directory_account_disabled_there_is_not_active_here() {
+        let mut m = mapping();
+        m.attributes.account_control = Some("userAccountControl".into());
+        let read = |uac: &str, m: &DirectoryMapping| read_person(&entry(&[("userAccountControl", &[uac])]), m, Some(&known()));
+        assert_eq!(read("512", &m).unwrap().status, PersonStatus::Active, "NORMAL_ACCOUNT");
+        assert_eq!(read("514", &m).unwrap().status, PersonStatus::OnLeave, "ACCOUNTDISABLE, the default disabled_status");
+        assert_eq!(read("66050", &m).unwrap().status, PersonStatus::OnLeave, "ACCOUNTDISABLE with DONT_EXPIRE_PASSWORD");
+        m.disabled_status = toml::Spanned::new(0..0, "left".into());
+        assert_eq!(read("514", &m).unwrap().status, PersonStatus::Left);
+        assert!(read("disabled", &m).unwrap_err().reason.contains("not a number"));
     }
 
     #[test]

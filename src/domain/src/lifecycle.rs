@@ -20,8 +20,35 @@ use time::Date;
 pub struct Snapshot {
     pub people: Vec<HrPerson>,
     pub problems: Vec<EntryProblem>,
-    /// True for a full read (everyone present is listed); only then can absence mean "gone".
+    /// True for a full read (everyone present is listed); then absence means "gone".
     pub complete: bool,
+    /// Directory keys (entryUUID) the directory reported deleted or moved out of scope since the
+    /// last read (RFC 4533 content sync): those people are gone even though the read is partial.
+    pub gone_keys: BTreeSet<String>,
+    /// Content sync's present phase: the key of every entry still in scope. A person tobira knows
+    /// whose key is neither here nor among `people` is gone.
+    pub present_keys: Option<BTreeSet<String>>,
+}
+
+impl Snapshot {
+    /// Whether the read speaks for everyone in scope (a full read, or a present phase).
+    fn speaks_for_everyone(&self) -> bool {
+        self.complete || self.present_keys.is_some()
+    }
+
+    /// A read that speaks for everyone and names nobody: what a broken feed looks like.
+    fn names_nobody(&self) -> bool {
+        self.speaks_for_everyone() && self.people.is_empty() && self.present_keys.as_ref().is_none_or(BTreeSet::is_empty)
+    }
+
+    /// Whether the read says this known person is no longer in the directory.
+    fn says_gone(&self, k: &Known) -> bool {
+        if self.complete {
+            return true;
+        }
+        let Some(key) = k.person.directory_key.as_deref() else { return false };
+        self.gone_keys.contains(key) || self.present_keys.as_ref().is_some_and(|p| !p.contains(key))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,11 +359,8 @@ pub fn plan(snapshot: &Snapshot, known: &[Known], taken_login_ids: &BTreeSet<Str
     for k in known {
         let en = k.person.employee_number.as_str();
         let Some(acc) = k.account.as_ref().filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::Suspended)) else { continue };
-        if seen.contains(en) {
-            continue;
-        }
-        if !snapshot.complete {
-            continue; // an incremental read does not list everyone
+        if seen.contains(en) || !snapshot.says_gone(k) {
+            continue; // present, or a partial read that says nothing of them
         }
         if problem_numbers.contains(en) {
             not_removed.push(format!("{en}: entry skipped as malformed, not treated as gone"));
@@ -350,7 +374,7 @@ pub fn plan(snapshot: &Snapshot, known: &[Known], taken_login_ids: &BTreeSet<Str
     let removals = pl.steps.iter().filter(|s| s.action.is_removal()).count();
     let active_accounts = known.iter().filter(|k| k.account.as_ref().is_some_and(|a| a.status == AccountStatus::Active)).count();
     let rules = &policy.sync;
-    let hold = if snapshot.complete && snapshot.people.is_empty() && !known.is_empty() {
+    let hold = if snapshot.names_nobody() && !known.is_empty() {
         Some("the directory returned no people; nobody is removed on an empty read".to_string())
     } else if let Some(w) = bulk {
         (removals > w.max_removals).then(|| format!("{removals} removals exceed the bulk window's limit of {}", w.max_removals))

@@ -34,7 +34,7 @@ fn person(en: &str, dept: &str) -> HrPerson {
 }
 
 fn full(people: Vec<HrPerson>) -> Snapshot {
-    Snapshot { people, problems: vec![], complete: true }
+    Snapshot { people, complete: true, ..Default::default() }
 }
 
 /// The example policy with the percentage limit off, for small populations (one leaver of two is 50 %).
@@ -184,10 +184,52 @@ fn r_lc_03_retirement_disables_and_revokes_everything() {
 fn r_lc_03_an_entry_gone_from_a_full_read_is_a_leaver_but_not_from_an_incremental_one() {
     let mut known = vec![];
     converge(&mut known, &full(vec![person("100001", "shimin"), person("100002", "zeimu")]));
-    let incremental = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![], complete: false };
+    let incremental = Snapshot { people: vec![person("100002", "zeimu")], ..Default::default() };
     assert!(run(&incremental, &known).steps.is_empty());
     let p = converge(&mut known, &full(vec![person("100002", "zeimu")]));
     assert!(kinds(&p).contains(&("disable", "entry_gone")));
+}
+
+fn keyed(en: &str, dept: &str) -> HrPerson {
+    HrPerson { directory_key: Some(format!("uuid-{en}")), ..person(en, dept) }
+}
+
+fn keys(ks: &[&str]) -> BTreeSet<String> {
+    ks.iter().map(|k| format!("uuid-{k}")).collect()
+}
+
+#[test]
+fn r_lc_03_content_sync_deletions_and_the_present_phase_make_leavers_from_a_partial_read() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![keyed("100001", "shimin"), keyed("100002", "zeimu"), keyed("100003", "zeimu"), person("100004", "zeimu")]));
+    // refreshDeletes: the server names what was deleted; nobody else is judged.
+    let deletes = Snapshot { people: vec![], gone_keys: keys(&["100001"]), ..Default::default() };
+    let p = run(&deletes, &known);
+    assert_eq!(p.removals, 1);
+    assert!(p.steps.iter().any(|s| matches!(&s.action, Action::Disable { employee_number, .. } if employee_number == "100001") && s.reason == Reason::EntryGone));
+    // Present phase: the changed entry plus the present ones; 100003 was reported by neither. The
+    // person without a directory key (100004) cannot be judged by a partial read and stays.
+    let present = Snapshot { people: vec![keyed("100002", "shimin")], present_keys: Some(keys(&["100001", "100002"])), ..Default::default() };
+    let p = run(&present, &known);
+    let disabled: Vec<&str> = p.steps.iter().filter_map(|s| match &s.action { Action::Disable { employee_number, .. } => Some(employee_number.as_str()), _ => None }).collect();
+    assert_eq!(disabled, ["100003"]);
+    assert!(kinds(&p).contains(&("save_person", "transferred")), "the changed entry is applied too");
+    // A deleted entry that was read as malformed in the same pass is not gone.
+    let problem = EntryProblem { dn: "uid=x".into(), employee_number: Some("100001".into()), attribute: "cn".into(), reason: "bad".into() };
+    let s = Snapshot { gone_keys: keys(&["100001"]), problems: vec![problem], ..Default::default() };
+    assert_eq!(run(&s, &known).removals, 0);
+}
+
+#[test]
+fn r_lc_01_a_present_phase_that_names_nobody_is_held() {
+    let mut known = vec![];
+    converge(&mut known, &full(vec![keyed("100001", "shimin"), keyed("100002", "zeimu")]));
+    let empty = Snapshot { present_keys: Some(BTreeSet::new()), ..Default::default() };
+    let p = run(&empty, &known);
+    assert!(p.hold.as_deref().is_some_and(|h| h.contains("no people")), "{:?}", p.hold);
+    // An incremental read with no changes is not "nobody": nothing to do, nothing held.
+    let p = run(&Snapshot::default(), &known);
+    assert!(p.hold.is_none() && p.steps.is_empty());
 }
 
 #[test]
@@ -195,12 +237,12 @@ fn r_lc_14_a_skipped_entry_never_turns_into_deprovisioning() {
     let mut known = vec![];
     converge(&mut known, &full(vec![person("100001", "shimin"), person("100002", "zeimu")]));
     let problem = |en: Option<&str>| EntryProblem { dn: "uid=x".into(), employee_number: en.map(String::from), attribute: "shinonomeEndDate".into(), reason: "bad date".into() };
-    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(Some("100001"))], complete: true };
+    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(Some("100001"))], complete: true, ..Default::default() };
     let p = run(&s, &known);
     assert_eq!(p.removals, 0);
     assert_eq!(p.not_removed.len(), 1);
     // Without a readable employee number nobody absent can be ruled out: no one is treated as gone.
-    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(None)], complete: true };
+    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(None)], complete: true, ..Default::default() };
     assert_eq!(run(&s, &known).removals, 0);
 }
 

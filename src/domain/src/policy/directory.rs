@@ -55,6 +55,13 @@ pub struct AttributeMap {
     pub contract_id: Option<String>,
     #[serde(default)]
     pub mail: Option<String>,
+    /// Active Directory's `userAccountControl`: its 0x2 bit (ACCOUNTDISABLE) makes the person
+    /// `disabled_status`.
+    #[serde(default)]
+    pub account_control: Option<String>,
+    /// Active Directory's `uSNChanged`, the increments' high-water mark.
+    #[serde(default)]
+    pub usn_changed: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,6 +91,62 @@ pub struct DirectoryMapping {
     /// Values of the head-of-section attribute that mean 所属長.
     #[serde(default = "default_true_values")]
     pub true_values: Vec<String>,
+    /// How a run between full reads finds what changed.
+    #[serde(default)]
+    pub incremental: IncrementalMethod,
+    /// Active Directory: the status a person takes while their AD account is disabled (the 0x2 bit
+    /// of `userAccountControl`): `on_leave` (suspended, grants kept) or `left`.
+    #[serde(default = "default_disabled_status")]
+    pub disabled_status: Spanned<String>,
+    /// A CSV export: how the file is read.
+    #[serde(default)]
+    pub csv: CsvFormat,
+}
+
+/// How an incremental read finds the entries changed since the last run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncrementalMethod {
+    /// RFC 4533 content sync where the directory offers it (OpenLDAP syncprov) and `stable_key` is
+    /// mapped; otherwise `modifyTimestamp`; `uSNChanged` for Active Directory.
+    #[default]
+    Auto,
+    /// RFC 4533 refreshOnly with a stored cookie: sees deletions without a full read.
+    ContentSync,
+    /// Entries whose `modifyTimestamp` is at or after the last run's newest; deletions wait for
+    /// the next full read.
+    ModifyTimestamp,
+    /// Active Directory: entries whose `uSNChanged` is above the last run's highest.
+    UsnChanged,
+}
+
+/// The layout of an HR system's CSV export.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsvFormat {
+    /// `utf-8` (a BOM is allowed) or `shift_jis` (Windows-31J, as many HR systems export).
+    pub encoding: CsvEncoding,
+    /// Separates the values of a multi-valued column (concurrent posts).
+    pub multi_value_separator: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvEncoding {
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    ShiftJis,
+}
+
+impl Default for CsvFormat {
+    fn default() -> Self {
+        CsvFormat { encoding: CsvEncoding::Utf8, multi_value_separator: ";".into() }
+    }
+}
+
+fn default_disabled_status() -> Spanned<String> {
+    Spanned::new(0..0, "on_leave".into())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -337,6 +337,27 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if d.employment_types.is_empty() {
             c.at(*file, 0..0, "directory.employment_types maps no HR value to a type (R-LC-10)");
         }
+        if !matches!(d.disabled_status.get_ref().as_str(), "on_leave" | "left") {
+            c.at(*file, d.disabled_status.span(), format!("directory.disabled_status = `{}` must be on_leave or left", d.disabled_status.get_ref()));
+        }
+        use crate::policy::directory::{DirectoryKind as K, IncrementalMethod as I};
+        match (d.incremental, d.kind) {
+            (I::ContentSync, K::Ldap) if d.attributes.stable_key.is_none() => {
+                c.at(*file, 0..0, "directory.incremental = content_sync needs attributes.stable_key = \"entryUUID\": deletions are reported by entryUUID")
+            }
+            (I::ContentSync | I::ModifyTimestamp, K::ActiveDirectory) => c.at(*file, 0..0, "directory.incremental: Active Directory is read by uSNChanged (usn_changed or auto)"),
+            (I::UsnChanged, K::Ldap) => c.at(*file, 0..0, "directory.incremental = usn_changed is for kind = \"active_directory\""),
+            _ => {}
+        }
+        if d.kind == K::ActiveDirectory && d.attributes.account_control.is_none() {
+            c.at(*file, 0..0, "directory.attributes.account_control (userAccountControl) is needed for Active Directory: a disabled AD account must not stay active here");
+        }
+        if d.kind == K::ActiveDirectory && d.attributes.usn_changed.is_none() {
+            c.at(*file, 0..0, "directory.attributes.usn_changed (uSNChanged) is needed for Active Directory's incremental reads");
+        }
+        if d.csv.multi_value_separator.is_empty() || d.csv.multi_value_separator.contains(['"', '\n', '\r', ',']) {
+            c.at(*file, 0..0, "directory.csv.multi_value_separator must be a non-empty string without quotes, commas or line breaks");
+        }
     }
 
     if let Some((file, s)) = &m.sync {
