@@ -210,3 +210,25 @@ pub async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, mode: &ReadMode) 
     let _ = ldap.unbind().await;
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_in_active_directory_byte_order_and_uuids_in_rfc_4122_order() {
+        // objectGUID {00112233-4455-6677-8899-aabbccddeeff} as AD stores it: the first three fields little-endian.
+        let ad = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
+        assert_eq!(guid_text(&ad, DirectoryKind::ActiveDirectory).as_deref(), Some("00112233-4455-6677-8899-aabbccddeeff"));
+        let rfc: Vec<u8> = (0..16).map(|i| i * 0x11).collect();
+        assert_eq!(guid_text(&rfc, DirectoryKind::Ldap).as_deref(), Some("00112233-4455-6677-8899-aabbccddeeff"));
+        assert_eq!(content_sync::uuid_text(&rfc).as_deref(), Some("00112233-4455-6677-8899-aabbccddeeff"), "the entryUUID of a Sync State control reads as the attribute does");
+        assert_eq!(guid_text(&ad[..15], DirectoryKind::ActiveDirectory), None);
+    }
+
+    #[test]
+    fn the_highest_usn_is_compared_as_a_number() {
+        let e = |v: &str| RawEntry::new("cn=x", [("uSNChanged".to_string(), vec![v.to_string()])]);
+        assert_eq!(highest_usn(&[e("998"), e("1002"), e("not a number")], "uSNChanged").as_deref(), Some("1002"));
+    }
+}

@@ -266,3 +266,21 @@ fn omitted_numeric_sections_take_safe_defaults() {
     assert!(*p.password.staff.max_length.get_ref() >= 64);
     assert_eq!(p.audit.on_failure, AuditFailureAction::Refuse);
 }
+
+#[test]
+fn the_directory_read_method_must_fit_the_directory() {
+    let msgs = |files: &[SourceFile]| errors(files).into_iter().map(|e| e.message).collect::<Vec<_>>().join("\n");
+    let no_key = edited("directory.toml", "stable_key = \"entryUUID\"\n", "");
+    let with_cs = no_key.iter().cloned().map(|mut f| {
+        if f.name.ends_with("directory.toml") {
+            f.text = f.text.replacen("incremental = \"auto\"", "incremental = \"content_sync\"", 1);
+        }
+        f
+    });
+    assert!(msgs(&with_cs.collect::<Vec<_>>()).contains("content_sync needs attributes.stable_key"));
+    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"usn_changed\"")).contains("usn_changed is for kind"));
+    let ad = msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"active_directory\""));
+    assert!(ad.contains("account_control") && ad.contains("usn_changed"), "{ad}");
+    assert!(msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"csv\"")).contains("a CSV source has none"));
+    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"auto\"\ndisabled_status = \"gone\"")).contains("must be on_leave or left"));
+}

@@ -349,6 +349,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             (I::UsnChanged, K::Ldap) => c.at(*file, 0..0, "directory.incremental = usn_changed is for kind = \"active_directory\""),
             _ => {}
         }
+        if d.kind == K::Csv && d.departments.is_some() {
+            c.at(*file, 0..0, "directory.departments are directory entries; a CSV source has none (departments come from the people's rows)");
+        }
         if d.kind == K::ActiveDirectory && d.attributes.account_control.is_none() {
             c.at(*file, 0..0, "directory.attributes.account_control (userAccountControl) is needed for Active Directory: a disabled AD account must not stay active here");
         }
