@@ -210,6 +210,9 @@ pub struct DirectoryConfig {
     pub timeout_seconds: u64,
     /// Entries per page of a paged search.
     pub page_size: u32,
+    /// The contract register (a CSV file, `file:///…` or a path) when the policy maps one
+    /// (`[directory.contracts]`); "" = none.
+    pub contracts_file: String,
 }
 
 impl std::fmt::Debug for DirectoryConfig {
@@ -222,6 +225,7 @@ impl std::fmt::Debug for DirectoryConfig {
             .field("ca_file", &self.ca_file)
             .field("timeout_seconds", &self.timeout_seconds)
             .field("page_size", &self.page_size)
+            .field("contracts_file", &self.contracts_file)
             .finish()
     }
 }
@@ -256,6 +260,7 @@ impl Default for Config {
                 ca_file: String::new(),
                 timeout_seconds: 30,
                 page_size: 500,
+                contracts_file: String::new(),
             },
             oidc: OidcConfig { key_reload_seconds: 60, client_cache_seconds: 5, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
             jobs: JobsConfig { privileged_sweep_seconds: 15 },

@@ -21,8 +21,8 @@ pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super
     if !held {
         return Ok(None);
     }
-    let policy = app.policy.clone();
-    let mode = app.db(move |c| sync::mode_for(c, &policy, now, false)).await?;
+    let (policy, cfg) = (app.policy.clone(), app.config.directory.clone());
+    let mode = app.db(move |c| sync::mode_for(c, &cfg, &policy, now, false)).await?;
     let raw = sync::read(&app.config.directory, &app.policy, &mode).await?;
     let (policy, source) = (app.policy.clone(), app.config.directory.url.clone());
     let status = app

@@ -14,9 +14,12 @@ use crate::store::{self, DbConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeSet;
+use crate::config::DirectoryConfig;
 use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::contracts::Register;
 use tobira_domain::hr::{read_department, read_person, EntryProblem, HrDepartment};
 use tobira_domain::lifecycle::{plan, BulkWindow, Plan, Snapshot};
+use tobira_domain::policy::directory::{ContractRegisterMapping, DirectoryMapping};
 use tobira_domain::policy::Policy;
 use tobira_domain::time_util::{from_millis, JST};
 
@@ -27,26 +30,57 @@ pub const ACTOR: &str = "system:hr-sync";
 pub const HIGH_WATER: &str = "hr-sync.high-water";
 pub const COOKIE: &str = "hr-sync.cookie";
 pub const LAST_FULL: &str = "hr-sync.last-full-at";
+/// The SHA-256 of the contract register as of the last applied full read.
+pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
-/// Full when asked, when nothing has been read yet, or when the last full read is older than
-/// `sync.full_every_seconds`; otherwise the changes since the stored marks.
-pub fn mode_for(conn: &mut DbConnection, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
+fn mapping(policy: &Policy) -> Result<&DirectoryMapping, AppError> {
+    policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))
+}
+
+fn unread(e: crate::directory::DirectoryError) -> AppError {
+    AppError::Directory(format!("{e}; nothing was changed"))
+}
+
+/// The contract register's file, when the policy maps one: an error when it is not configured.
+fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
+    let Some(m) = mapping(policy)?.contracts.as_ref() else { return Ok(None) };
+    if cfg.contracts_file.is_empty() {
+        return Err(AppError::Invalid("the policy maps a contract register ([directory.contracts]) but directory.contracts_file is not set; nothing was changed".into()));
+    }
+    Ok(Some((cfg.contracts_file.as_str(), m)))
+}
+
+/// Full when asked, when nothing has been read yet, when the last full read is older than
+/// `sync.full_every_seconds`, or when the contract register changed since the last full read (a
+/// contract's new end date concerns people whose entries did not change); otherwise the changes
+/// since the stored marks.
+pub fn mode_for(conn: &mut DbConnection, cfg: &DirectoryConfig, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
     let high_water = hr_sync::state(conn, HIGH_WATER)?;
     let cookie = hr_sync::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
     let last_full: Option<i64> = hr_sync::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
     let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
-    Ok(if force_full || full_due || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
+    let register_changed = match register_file(cfg, policy)? {
+        Some((file, _)) => hr_sync::state(conn, CONTRACTS_DIGEST)? != Some(crate::directory::csv::register_digest(file).map_err(unread)?),
+        None => false,
+    };
+    Ok(if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
 }
 
-/// Reads the directory (or the HR system's CSV export) as `mode` says.
-pub async fn read(cfg: &crate::config::DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {
+/// Reads the directory (or the HR system's CSV export) as `mode` says, and the contract register
+/// when the policy maps one.
+pub async fn read(cfg: &DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {
     use tobira_domain::policy::directory::DirectoryKind;
-    let mapping = policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))?;
-    let r = match mapping.kind {
+    let mapping = mapping(policy)?;
+    let register = register_file(cfg, policy)?;
+    let mut raw = match mapping.kind {
         DirectoryKind::Csv => crate::directory::csv::read(&cfg.url, mapping),
         DirectoryKind::Ldap | DirectoryKind::ActiveDirectory => crate::directory::ldap::read(cfg, mapping, mode).await,
-    };
-    r.map_err(|e| AppError::Directory(format!("{e}; nothing was changed")))
+    }
+    .map_err(unread)?;
+    if let Some((file, m)) = register {
+        raw.contracts = Some(crate::directory::csv::read_register(file, m).map_err(unread)?);
+    }
+    Ok(raw)
 }
 
 /// Steps per transaction when applying.
@@ -74,38 +108,61 @@ pub struct SyncOutcome {
     pub plan: Plan,
 }
 
-/// A read, checked: departments, the people snapshot, and the department entries that were skipped.
+/// A read, checked: departments, the people snapshot, and the department entries and contract
+/// register rows that were skipped.
 pub struct Checked {
     pub departments: Vec<HrDepartment>,
     pub snapshot: Snapshot,
-    pub department_problems: Vec<EntryProblem>,
+    pub other_problems: Vec<EntryProblem>,
 }
 
 /// Checks every entry through the policy's mapping; problems are kept, never applied. Only person
-/// entries go into the snapshot's problems: a bad department entry cannot stand for a person.
+/// entries go into the snapshot's problems: a bad department entry or contract row cannot stand for
+/// a person. A person bound to a contract ends with it (R-LC-12); one whose contract cannot be
+/// relied on is a problem of their entry.
 pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
-    let mapping = policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))?;
+    let mapping = mapping(policy)?;
     let mut problems: Vec<EntryProblem> = Vec::new();
-    let mut department_problems = Vec::new();
+    let mut other_problems = Vec::new();
     let mut departments = Vec::new();
     if let Some(dm) = &mapping.departments {
         for e in &raw.departments {
             match read_department(e, dm) {
                 Ok(d) => departments.push(d),
-                Err(p) => department_problems.push(p),
+                Err(p) => other_problems.push(p),
             }
         }
     }
+    let register = match (&mapping.contracts, &raw.contracts) {
+        (Some(m), Some(file)) => {
+            let (register, row_problems) = Register::read(&file.rows, m);
+            other_problems.extend(file.unreadable.iter().cloned().chain(row_problems));
+            Some((register, m))
+        }
+        (Some(_), None) => return Err(AppError::Invalid("the policy maps a contract register but none was read; nothing was changed".into())),
+        (None, _) => None,
+    };
     let known: Option<BTreeSet<String>> = mapping.departments.as_ref().map(|_| departments.iter().map(|d| d.code.clone()).collect());
     let mut people = Vec::new();
     problems.extend(raw.unreadable.iter().cloned());
     for e in &raw.people {
-        match read_person(e, mapping, known.as_ref()) {
-            Ok(p) => people.push(p),
-            Err(p) => problems.push(p),
+        let mut p = match read_person(e, mapping, known.as_ref()) {
+            Ok(p) => p,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        if let Some((register, m)) = &register {
+            if let Err(reason) = register.bind(&mut p, m) {
+                let attribute = mapping.attributes.contract_id.clone().unwrap_or_default();
+                problems.push(EntryProblem { dn: e.dn.clone(), employee_number: Some(p.employee_number), attribute, reason });
+                continue;
+            }
         }
+        people.push(p);
     }
-    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, department_problems })
+    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
 }
 
 /// Plans a full sync against the database at `now`.
@@ -154,10 +211,10 @@ pub struct SyncRequest<'a> {
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
 pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
     let SyncRequest { source, requested_by, now, dry_run } = *req;
-    let Checked { departments, snapshot, department_problems } = check(raw, policy)?;
+    let Checked { departments, snapshot, other_problems } = check(raw, policy)?;
     let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
     let mut plan = plan_full(conn, policy, &snapshot, now, window.as_ref())?;
-    plan.problems.extend(department_problems);
+    plan.problems.extend(other_problems);
     let run_id = store::new_id();
     if dry_run {
         return Ok(SyncOutcome { run_id, status: RunStatus::DryRun, plan });
@@ -194,6 +251,10 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
         }
         if raw.complete {
             hr_sync::set_state(c, LAST_FULL, &now.to_string(), now)?;
+            // Only a full read has bound everyone to the register as read.
+            if let Some(r) = &raw.contracts {
+                hr_sync::set_state(c, CONTRACTS_DIGEST, &r.digest, now)?;
+            }
         }
         let mode = if raw.complete { "full" } else { "incremental" };
         let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "mode": mode, "method": raw.method, "summary": summary(&content.plan), "source": source, "problems": problems }));

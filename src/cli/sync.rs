@@ -124,7 +124,7 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
             Err(e) => refusal(e),
         };
     }
-    let mode = sync::mode_for(&mut conn, &policy, now, args.full)?;
+    let mode = sync::mode_for(&mut conn, &config.directory, &policy, now, args.full)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let raw = rt.block_on(sync::read(&config.directory, &policy, &mode))?;
     match (&mode, raw.method) {

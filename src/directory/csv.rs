@@ -1,6 +1,6 @@
-//! A CSV export from the HR system as a source (`kind = "csv"`): the header row names the columns,
-//! which the mapping's attribute names refer to, and each further row is one person. A file is always
-//! a full read.
+//! CSV files: an export from the HR system as a source (`kind = "csv"`), and the contract register
+//! (R-LC-12). The header row names the columns, which the mapping's attribute names refer to, and
+//! each further row is one person (or contract). An export is always a full read.
 //!
 //! Invariants: a file that cannot be read or decoded, or that ends inside a quoted field (a cut-short
 //! export), is an error and changes nothing; a row whose field count differs from the header's is
@@ -9,7 +9,7 @@
 use super::{DirectoryError, RawDirectory, ReadMethod};
 use std::collections::BTreeMap;
 use tobira_domain::hr::{EntryProblem, RawEntry};
-use tobira_domain::policy::directory::{CsvEncoding, DirectoryMapping};
+use tobira_domain::policy::directory::{ContractRegisterMapping, CsvEncoding, DirectoryMapping};
 
 /// The file a `directory.url` names: `file:///path`, `file:/path` or a plain path.
 pub fn path_of(url: &str) -> &str {
@@ -87,26 +87,23 @@ fn records(text: &str) -> Result<Vec<Record>, usize> {
     Ok(out)
 }
 
-/// The column that lists several values (concurrent posts) is split by the mapping's separator.
-fn multi_valued(m: &DirectoryMapping) -> Option<String> {
-    m.attributes.concurrent_departments.as_ref().map(|c| c.to_lowercase())
-}
-
-/// Parses an export already in memory; `name` is how problems and errors refer to it.
-pub fn parse(name: &str, bytes: &[u8], m: &DirectoryMapping) -> Result<RawDirectory, DirectoryError> {
+/// The rows of a CSV file: each a [`RawEntry`] named `name:line`, with its header's column names
+/// (lower-cased) as attributes; `multi` is a column whose cells list several values, and their
+/// separator. Rows with the wrong field count are returned apart, as problems.
+fn table(name: &str, bytes: &[u8], encoding: CsvEncoding, multi: Option<(&str, &str)>) -> Result<(Vec<RawEntry>, Vec<EntryProblem>), DirectoryError> {
     let fail = |reason: String| DirectoryError::File { path: name.into(), reason };
-    let text = decode(bytes, m.csv.encoding).ok_or_else(|| fail(format!("it is not valid {}", if m.csv.encoding == CsvEncoding::Utf8 { "UTF-8" } else { "Shift_JIS" })))?;
+    let text = decode(bytes, encoding).ok_or_else(|| fail(format!("it is not valid {}", if encoding == CsvEncoding::Utf8 { "UTF-8" } else { "Shift_JIS" })))?;
     let mut rows = records(&text).map_err(|line| fail(format!("a quoted field opened on line {line} never closes (a cut-short export?)")))?.into_iter();
     let header: Vec<String> = rows.next().map(|(_, h)| h.into_iter().map(|c| c.trim().to_lowercase()).collect()).unwrap_or_default();
     if header.is_empty() && bytes.iter().any(|b| !b.is_ascii_whitespace()) {
         return Err(fail("it has no header row".into()));
     }
-    let multi = multi_valued(m);
-    let mut dir = RawDirectory { complete: true, method: ReadMethod::Search, ..Default::default() };
+    let multi = multi.map(|(col, sep)| (col.to_lowercase(), sep));
+    let (mut entries, mut unreadable) = (Vec::new(), Vec::new());
     for (line, fields) in rows {
         let dn = format!("{name}:{line}");
         if fields.len() != header.len() {
-            dir.unreadable.push(EntryProblem { dn, employee_number: None, attribute: "(row)".into(), reason: format!("has {} fields where the header has {}", fields.len(), header.len()) });
+            unreadable.push(EntryProblem { dn, employee_number: None, attribute: "(row)".into(), reason: format!("has {} fields where the header has {}", fields.len(), header.len()) });
             continue;
         }
         let mut attrs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -114,12 +111,52 @@ pub fn parse(name: &str, bytes: &[u8], m: &DirectoryMapping) -> Result<RawDirect
             if value.trim().is_empty() {
                 continue;
             }
-            let values = if multi.as_deref() == Some(col.as_str()) { value.split(m.csv.multi_value_separator.as_str()).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect() } else { vec![value] };
+            let values = match &multi {
+                Some((m, sep)) if m == col => value.split(sep).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect(),
+                _ => vec![value],
+            };
             attrs.insert(col.clone(), values);
         }
-        dir.people.push(RawEntry::new(dn, attrs));
+        entries.push(RawEntry::new(dn, attrs));
     }
-    Ok(dir)
+    Ok((entries, unreadable))
+}
+
+/// Parses an export already in memory; `name` is how problems and errors refer to it.
+pub fn parse(name: &str, bytes: &[u8], m: &DirectoryMapping) -> Result<RawDirectory, DirectoryError> {
+    let multi = m.attributes.concurrent_departments.as_deref().map(|c| (c, m.csv.multi_value_separator.as_str()));
+    let (people, unreadable) = table(name, bytes, m.csv.encoding, multi)?;
+    Ok(RawDirectory { complete: true, method: ReadMethod::Search, people, unreadable, ..Default::default() })
+}
+
+/// A contract register as read: its rows, the rows that could not be read, and the SHA-256 of the
+/// file (a changed register makes the next sync read everyone).
+#[derive(Debug, Default)]
+pub struct RegisterFile {
+    pub rows: Vec<RawEntry>,
+    pub unreadable: Vec<EntryProblem>,
+    pub digest: String,
+}
+
+fn read_file(path: &str) -> Result<Vec<u8>, DirectoryError> {
+    std::fs::read(path).map_err(|e| DirectoryError::File { path: path.into(), reason: e.to_string() })
+}
+
+fn digest(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}
+
+/// The SHA-256 of the register at `url`, hex.
+pub fn register_digest(url: &str) -> Result<String, DirectoryError> {
+    Ok(digest(&read_file(path_of(url))?))
+}
+
+/// Reads the contract register at `url` (R-LC-12).
+pub fn read_register(url: &str, m: &ContractRegisterMapping) -> Result<RegisterFile, DirectoryError> {
+    let path = path_of(url);
+    let bytes = read_file(path)?;
+    let (rows, unreadable) = table(path, &bytes, m.encoding, None)?;
+    Ok(RegisterFile { rows, unreadable, digest: digest(&bytes) })
 }
 
 /// Reads the export `directory.url` names.
@@ -128,8 +165,7 @@ pub fn read(url: &str, m: &DirectoryMapping) -> Result<RawDirectory, DirectoryEr
         return Err(DirectoryError::NotConfigured);
     }
     let path = path_of(url);
-    let bytes = std::fs::read(path).map_err(|e| DirectoryError::File { path: path.into(), reason: e.to_string() })?;
-    parse(path, &bytes, m)
+    parse(path, &read_file(path)?, m)
 }
 
 #[cfg(test)]

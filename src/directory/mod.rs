@@ -66,4 +66,6 @@ pub struct RawDirectory {
     pub present_keys: Option<BTreeSet<String>>,
     /// Records the source could not make into an entry (a CSV row with the wrong field count).
     pub unreadable: Vec<tobira_domain::hr::EntryProblem>,
+    /// The contract register read with the directory, when the policy maps one.
+    pub contracts: Option<csv::RegisterFile>,
 }

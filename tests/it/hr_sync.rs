@@ -669,3 +669,79 @@ async fn r_lc_10_a_csv_export_is_a_source_and_a_broken_row_removes_nobody() {
     assert!(out.contains("人事情報から削除"), "{out}");
     assert_eq!(hr.account("300002").unwrap().status, "disabled");
 }
+
+/// A JST date `days` from today, as the register writes it.
+fn jst_date(days: i64) -> String {
+    let d = (time::OffsetDateTime::now_utc().to_offset(tobira_domain::time_util::JST) + time::Duration::days(days)).date();
+    format!("{}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+both_backends! {
+    async fn r_lc_12_a_contract_register_binds_vendors_and_its_end_dates_end_their_access(db: TestDb) {
+        let vendor = |en: &str, contract: Option<&str>| {
+            let mut f = Fixture::new(en, "kikaku");
+            f.employment = "委託".into();
+            f.contract = contract.map(String::from);
+            f
+        };
+        let people = [Fixture::new("400001", "somu"), vendor("400002", Some("R8-001")), vendor("400003", Some("R8-001-A")), vendor("400004", Some("R9-999")), vendor("400005", None)];
+        let hr = Hr::new(db, &people, (20, 100.0)).await;
+        hr.edit_policy("directory.toml", &[("[directory.attributes]", "[directory.contracts]\nnumber = \"契約番号\"\nvendor = \"事業者\"\nstart_date = \"開始日\"\nend_date = \"終了日\"\nparent = \"元契約\"\n\n[directory.attributes]")]);
+        let register = hr.policy.path().join("contracts.csv");
+        let write = |main_end: &str| {
+            let rows = format!("契約番号,事業者,開始日,終了日,元契約\r\nR8-001,株式会社しののめ情報,2026-04-01,{main_end},\r\nR8-001-A,有限会社再委託,2026-04-01,2099-03-31,R8-001\r\n");
+            std::fs::write(&register, rows).unwrap();
+        };
+        let sync = |args: &[&str]| {
+            let mut c = hr.cmd(args);
+            c.env("TOBIRA__DIRECTORY__CONTRACTS_FILE", &register);
+            output(c)
+        };
+        // Without the register's file the sync refuses to run: a vendor's end could be missed.
+        let (code, _, err) = output(hr.cmd(&[]));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("directory.contracts_file is not set") && err.contains("nothing was changed"), "{err}");
+
+        let main_end = jst_date(120);
+        write(&main_end);
+        let (code, out, err) = sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(out.matches("アカウント作成").count(), 3, "staff, a vendor and a sub-contractor's worker: {out}");
+        assert!(out.contains("contract R9-999 is not in the contract register"), "{out}");
+        assert!(out.contains("a vendor must name a contract of the contract register"), "{out}");
+        assert!(hr.account("400004").is_none() && hr.account("400005").is_none(), "no account without a contract in the register");
+        let end = |en: &str| store::org::person_by_employee_number(&mut conn(&hr.db.pool()), en).unwrap().unwrap().end_date;
+        assert_eq!(end("400002").as_deref(), Some(main_end.as_str()), "the contract's end is the person's");
+        assert_eq!(end("400003").as_deref(), Some(main_end.as_str()), "a sub-contract ends with its parent");
+        assert_eq!(end("400001"), None);
+
+        // The contract ends early (e.g. cancelled): the changed register alone makes the next run
+        // read everyone, and both workers under it lose access; staff are untouched.
+        write(&jst_date(-1));
+        let (code, out, err) = sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(!err.contains("content sync") && !err.contains("incremental read"), "a changed register is read with everyone: {err}");
+        assert_eq!(out.lines().filter(|l| l.contains("アカウント無効化") && l.contains("任期・契約満了")).count(), 2, "{out}");
+        assert_eq!(hr.account("400002").unwrap().status, "disabled");
+        assert_eq!(hr.account("400003").unwrap().status, "disabled");
+        assert_eq!(hr.account("400001").unwrap().status, "active");
+        // The same register again: an incremental run with nothing to do.
+        let (code, out, err) = sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(err.contains("content sync"), "{err}");
+        assert!(out.contains(": applied — 0 件の操作"), "{out}");
+
+        // A register that cannot be read changes nothing; a broken row is reported, and the people
+        // under its contract are skipped, not removed.
+        std::fs::write(&register, "契約番号,事業者,開始日,終了日\r\nR8-001,\"株式会社").unwrap();
+        let (code, _, err) = sync(&[]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("never closes") && err.contains("nothing was changed"), "{err}");
+        std::fs::write(&register, "契約番号,事業者,開始日,終了日,元契約\r\nR8-001,株式会社しののめ情報,2026-04-01,2099-02-30,\r\n").unwrap();
+        let (code, out, err) = sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("contracts.csv:2: 終了日: `2099-02-30` is not a valid date"), "{out}");
+        assert!(out.contains("400002") && out.contains("contract R8-001 cannot be read from the contract register"), "{out}");
+        assert_eq!(hr.account("400001").unwrap().status, "active");
+    }
+}

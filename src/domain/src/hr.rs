@@ -82,13 +82,14 @@ const ACCOUNT_DISABLED: i64 = 0x2;
 /// Longest text value accepted (a name, a title, a code).
 const MAX_VALUE_CHARS: usize = 256;
 
-struct Reader<'a> {
-    e: &'a RawEntry,
-    employee_number: Option<String>,
+/// Reads an entry's attributes with the checks every value passes (R-LC-14).
+pub(crate) struct Reader<'a> {
+    pub(crate) e: &'a RawEntry,
+    pub(crate) employee_number: Option<String>,
 }
 
 impl Reader<'_> {
-    fn problem(&self, attribute: &str, reason: impl Into<String>) -> EntryProblem {
+    pub(crate) fn problem(&self, attribute: &str, reason: impl Into<String>) -> EntryProblem {
         EntryProblem { dn: self.e.dn.clone(), employee_number: self.employee_number.clone(), attribute: attribute.into(), reason: reason.into() }
     }
 
@@ -103,7 +104,7 @@ impl Reader<'_> {
     }
 
     /// At most one value, trimmed, checked; `None` when absent or empty.
-    fn optional(&self, attr: Option<&str>) -> Result<Option<String>, EntryProblem> {
+    pub(crate) fn optional(&self, attr: Option<&str>) -> Result<Option<String>, EntryProblem> {
         let Some(attr) = attr else { return Ok(None) };
         self.text_only(attr)?;
         match self.e.values(attr) {
@@ -116,7 +117,7 @@ impl Reader<'_> {
         }
     }
 
-    fn required(&self, attr: &str) -> Result<String, EntryProblem> {
+    pub(crate) fn required(&self, attr: &str) -> Result<String, EntryProblem> {
         self.optional(Some(attr))?.ok_or_else(|| self.problem(attr, "is missing"))
     }
 
@@ -141,7 +142,7 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    fn date(&self, attr: Option<&str>, format: DateFormat) -> Result<Option<Date>, EntryProblem> {
+    pub(crate) fn date(&self, attr: Option<&str>, format: DateFormat) -> Result<Option<Date>, EntryProblem> {
         let Some(v) = self.optional(attr)? else { return Ok(None) };
         parse_date(&v, format).map(Some).ok_or_else(|| self.problem(attr.unwrap_or_default(), format!("`{v}` is not a valid date")))
     }

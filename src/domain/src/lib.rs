@@ -9,6 +9,7 @@ pub mod approval;
 pub mod audit;
 pub mod authn;
 pub mod catalogue;
+pub mod contracts;
 pub mod hr;
 pub mod lifecycle;
 pub mod oidc;

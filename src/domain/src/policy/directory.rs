@@ -101,6 +101,39 @@ pub struct DirectoryMapping {
     /// A CSV export: how the file is read.
     #[serde(default)]
     pub csv: CsvFormat,
+    /// A register of vendor contracts (a CSV file, `directory.contracts_file` in the configuration):
+    /// when set, each contracted person is bound to a contract of it and ends with it.
+    #[serde(default)]
+    pub contracts: Option<ContractRegisterMapping>,
+}
+
+/// The columns of a contract register (R-LC-12, R-LC-13): one row per contract, with its number,
+/// vendor and period. A person whose HR entry names a contract ends when the contract does (or
+/// when its parent does: 再委託, a sub-contract, ends with the contract above it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractRegisterMapping {
+    /// Column of the contract number, which the people's `contract_id` attribute names.
+    pub number: String,
+    pub vendor: String,
+    #[serde(default)]
+    pub start_date: Option<String>,
+    pub end_date: String,
+    /// Column of the parent contract's number, for a sub-contract (再委託).
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default = "default_date_format")]
+    pub date_format: DateFormat,
+    #[serde(default)]
+    pub encoding: CsvEncoding,
+    /// Employment types that must name a contract of the register; a person of these types
+    /// without one is skipped as a problem (R-LC-14), never provisioned.
+    #[serde(default = "default_contracted")]
+    pub required_for: Vec<EmploymentType>,
+}
+
+fn default_contracted() -> Vec<EmploymentType> {
+    vec![EmploymentType::Vendor, EmploymentType::Agency, EmploymentType::DesignatedManager]
 }
 
 /// How an incremental read finds the entries changed since the last run.

@@ -283,4 +283,10 @@ fn the_directory_read_method_must_fit_the_directory() {
     assert!(ad.contains("account_control") && ad.contains("usn_changed"), "{ad}");
     assert!(msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"csv\"")).contains("a CSV source has none"));
     assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"auto\"\ndisabled_status = \"gone\"")).contains("must be on_leave or left"));
+    let register = "[directory.contracts]\nnumber = \"契約番号\"\nvendor = \"事業者\"\nend_date = \"\"\n\n[directory.attributes]";
+    let reg = msgs(&edited("directory.toml", "contract_id = \"shinonomeContract\"\n", "").into_iter().map(|mut f| {
+        f.text = f.text.replacen("[directory.attributes]", register, 1);
+        f
+    }).collect::<Vec<_>>());
+    assert!(reg.contains("directory.contracts needs directory.attributes.contract_id") && reg.contains("every column name must be non-empty"), "{reg}");
 }

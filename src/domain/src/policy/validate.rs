@@ -361,6 +361,15 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if d.csv.multi_value_separator.is_empty() || d.csv.multi_value_separator.contains(['"', '\n', '\r', ',']) {
             c.at(*file, 0..0, "directory.csv.multi_value_separator must be a non-empty string without quotes, commas or line breaks");
         }
+        if let Some(reg) = &d.contracts {
+            if d.attributes.contract_id.is_none() {
+                c.at(*file, 0..0, "directory.contracts needs directory.attributes.contract_id: people are bound to a contract by the number their entry names");
+            }
+            let columns = [Some(&reg.number), Some(&reg.vendor), Some(&reg.end_date), reg.start_date.as_ref(), reg.parent.as_ref()];
+            if columns.iter().flatten().any(|col| col.trim().is_empty()) {
+                c.at(*file, 0..0, "directory.contracts: every column name must be non-empty");
+            }
+        }
     }
 
     if let Some((file, s)) = &m.sync {
