@@ -19,7 +19,10 @@ fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
         .flatten()
         .cloned()
         .chain(
-            [&a.stable_key, &a.name_romaji, &a.department_name, &a.concurrent_departments, &a.post, &a.status, &a.start_date, &a.end_date, &a.head_of_section, &a.secondment_target, &a.contract_id, &a.mail]
+            [
+                &a.stable_key, &a.name_romaji, &a.department_name, &a.concurrent_departments, &a.post, &a.status, &a.start_date, &a.end_date, &a.head_of_section, &a.secondment_target,
+                &a.contract_id, &a.mail, &a.account_control,
+            ]
                 .into_iter()
                 .flatten()
                 .cloned(),
@@ -33,9 +36,17 @@ fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
 /// An entry as the mapping reads it. A binary value of the stable key (Active Directory's
 /// objectGUID) becomes its GUID text; any other binary attribute is marked, so reading it as text is a
 /// problem of the entry rather than a silently missing value.
-fn to_raw(e: SearchEntry, m: &DirectoryMapping) -> RawEntry {
-    let mut raw = RawEntry::new(e.dn, e.attrs);
+fn to_raw(mut e: SearchEntry, m: &DirectoryMapping) -> RawEntry {
     let key = m.attributes.stable_key.as_deref().map(str::to_lowercase);
+    // ldap3 files a value under text when its octets happen to be UTF-8: an objectGUID of 16 such
+    // octets is still a GUID.
+    if m.kind == DirectoryKind::ActiveDirectory {
+        if let Some(name) = e.attrs.keys().find(|k| Some(k.to_lowercase()) == key).cloned() {
+            let values = e.attrs.remove(&name).unwrap_or_default();
+            e.bin_attrs.insert(name, values.into_iter().map(String::into_bytes).collect());
+        }
+    }
+    let mut raw = RawEntry::new(e.dn, e.attrs);
     for (name, values) in e.bin_attrs {
         let name = name.to_lowercase();
         let guid: Option<Vec<String>> = (key.as_deref() == Some(name.as_str())).then(|| values.iter().map(|v| guid_text(v, m.kind)).collect()).flatten();

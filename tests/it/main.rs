@@ -10,6 +10,7 @@ mod browser;
 mod browser_selftest;
 mod cli;
 mod hr_sync;
+mod hr_sync_ad;
 mod layout;
 mod mail;
 mod oidc;

@@ -1,6 +1,8 @@
 //! A real OpenLDAP slapd for tests: a temporary directory, a free port, the syncprov overlay, the
 //! city's auxiliary schema, a read-only account for tobira, and made-up people (R-LC-18: no real
-//! personal data).
+//! personal data). Active Directory's objectGUID (octets), uSNChanged and userAccountControl are
+//! defined with AD's OIDs and syntaxes, so an AD-shaped directory can be served too (AD itself does
+//! not run here; its server sets uSNChanged, a test sets it by hand).
 
 #![allow(dead_code)]
 
@@ -25,6 +27,10 @@ attributetype ( 1.3.6.1.4.1.99999.1.4 NAME 'shinonomeSecondedTo' EQUALITY caseIg
 attributetype ( 1.3.6.1.4.1.99999.1.5 NAME 'shinonomeContract' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 objectclass ( 1.3.6.1.4.1.99999.2.1 NAME 'shinonomePerson' SUP top AUXILIARY
   MAY ( shinonomeStartDate $ shinonomeEndDate $ shinonomeHeadOfSection $ shinonomeSecondedTo $ shinonomeContract ) )
+attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID' EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.2.120 NAME 'uSNChanged' EQUALITY integerMatch ORDERING integerOrderingMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.99999.2.2 NAME 'adLikeUser' SUP top AUXILIARY MAY ( objectGUID $ uSNChanged $ userAccountControl ) )
 "#;
 
 pub struct Slapd {
@@ -67,6 +73,16 @@ pub struct Fixture {
     pub end_date: Option<String>,
     pub head: bool,
     pub contract: Option<String>,
+    /// Active Directory's attributes, for an AD-shaped directory.
+    pub ad: Option<AdUser>,
+}
+
+/// What Active Directory adds to a user: objectGUID in AD's byte order, uSNChanged, userAccountControl.
+#[derive(Clone, Debug)]
+pub struct AdUser {
+    pub guid: [u8; 16],
+    pub usn: u64,
+    pub account_control: u32,
 }
 
 impl Fixture {
@@ -82,6 +98,7 @@ impl Fixture {
             end_date: None,
             head: false,
             contract: None,
+            ad: None,
         }
     }
 
@@ -89,10 +106,14 @@ impl Fixture {
         format!("employeeNumber={},ou=people,{SUFFIX}", self.employee_number)
     }
 
-    fn attrs(&self) -> Vec<(String, HashSet<String>)> {
+    fn attrs(&self) -> Vec<(Vec<u8>, HashSet<Vec<u8>>)> {
         let one = |k: &str, v: &str| (k.to_string(), HashSet::from([v.to_string()]));
+        let mut classes = HashSet::from(["inetOrgPerson".to_string(), "shinonomePerson".to_string()]);
+        if self.ad.is_some() {
+            classes.insert("adLikeUser".into());
+        }
         let mut a = vec![
-            ("objectClass".to_string(), HashSet::from(["inetOrgPerson".to_string(), "shinonomePerson".to_string()])),
+            ("objectClass".to_string(), classes),
             one("employeeNumber", &self.employee_number),
             one("cn", &self.name),
             one("sn", &format!("Shokuin{}", self.employee_number)),
@@ -114,7 +135,15 @@ impl Fixture {
         if let Some(c) = &self.contract {
             a.push(one("shinonomeContract", c));
         }
-        a
+        if let Some(ad) = &self.ad {
+            a.push(one("uSNChanged", &ad.usn.to_string()));
+            a.push(one("userAccountControl", &ad.account_control.to_string()));
+        }
+        let mut bytes: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = a.into_iter().map(|(k, v)| (k.into_bytes(), v.into_iter().map(String::into_bytes).collect())).collect();
+        if let Some(ad) = &self.ad {
+            bytes.push((b"objectGUID".to_vec(), HashSet::from([ad.guid.to_vec()])));
+        }
+        bytes
     }
 }
 
