@@ -8,13 +8,22 @@ use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use tobira_domain::authn::lockout::{LockState, SourceState};
 
-/// The account's lockout state, locking its row for the rest of the transaction on PostgreSQL.
+/// The account's lockout state, locking its row for the rest of the transaction on PostgreSQL. There
+/// the row is first made if missing: `FOR UPDATE` locks no row that does not exist, and two first
+/// attempts at once would both read "none" and race to insert (one failing on the key).
 pub fn lock_state(conn: &mut DbConnection, account_id: &str) -> Result<LockState, StoreError> {
     let q = account_lockouts::table
         .find(account_id)
         .select((account_lockouts::failures, account_lockouts::locked_at, account_lockouts::locked_until));
     let row: Option<(i32, Option<i64>, Option<i64>)> = match conn {
-        DbConnection::Pg(c) => q.for_update().first(c).optional()?,
+        DbConnection::Pg(c) => {
+            // A concurrent insert of the same key waits for the first to commit, then does nothing.
+            diesel::insert_into(account_lockouts::table)
+                .values((account_lockouts::account_id.eq(account_id), account_lockouts::failures.eq(0), account_lockouts::updated_at.eq(0)))
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            q.for_update().first(c).optional()?
+        }
         DbConnection::Sqlite(c) => q.first(c).optional()?,
     };
     Ok(row.map_or_else(LockState::default, |(f, locked_at, locked_until)| LockState { failures: f.max(0) as u32, locked_at, locked_until }))

@@ -203,3 +203,32 @@ both_backends! {
         assert!(take(c, "node-a", 2_000));
     }
 }
+
+both_backends! {
+    async fn r_au_11_two_first_failures_at_once_both_count(db: TestDb) {
+        // The account has no lockout row yet: on PostgreSQL `FOR UPDATE` alone would lock nothing,
+        // and the second attempt would read "no failures" and then fail on the key.
+        use tobira_domain::authn::lockout::LockState;
+        let pool = db.pool();
+        store::accounts::insert(&mut conn(&pool), &Account::new("a1".into(), "jiro".into(), None, 1)).unwrap();
+        let fail_once = |pool: tobira::store::DbPool, hold_ms: u64| {
+            std::thread::spawn(move || {
+                let c = &mut *conn(&pool);
+                store::write_tx(c, |c| -> Result<(), store::StoreError> {
+                    let s = store::throttle::lock_state(c, "a1")?;
+                    store::throttle::put_lock_state(c, "a1", &LockState { failures: s.failures + 1, ..s }, 1)?;
+                    std::thread::sleep(std::time::Duration::from_millis(hold_ms));
+                    Ok(())
+                })
+            })
+        };
+        let first = fail_once(pool.clone(), 400);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let second = fail_once(pool.clone(), 0);
+        first.join().unwrap().unwrap();
+        second.join().unwrap().expect("the second attempt waits for the first, then counts on top of it");
+        let c = &mut *conn(&pool);
+        let s = store::write_tx(c, |c| store::throttle::lock_state(c, "a1")).unwrap();
+        assert_eq!(s.failures, 2);
+    }
+}
