@@ -63,12 +63,30 @@ pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String,
     Ok(rows.into_iter().map(|(id, f, a, u)| (id, LockState { failures: f.max(0) as u32, locked_at: a, locked_until: u })).collect())
 }
 
+/// A source address's failures, to read its delay.
 pub fn source_state(conn: &mut DbConnection, source: &str) -> Result<SourceState, StoreError> {
     let row: Option<(i64, i32)> = source_throttles::table
         .find(source)
         .select((source_throttles::window_start, source_throttles::failures))
         .first(conn)
         .optional()?;
+    Ok(row.map_or_else(SourceState::default, |(w, f)| SourceState { window_start: w, failures: f.max(0) as u32 }))
+}
+
+/// A source address's failures, to count one more inside a write transaction: on PostgreSQL its row
+/// is made if missing and locked, as [`lock_state`] does, so failures at once are all counted.
+pub fn lock_source_state(conn: &mut DbConnection, source: &str) -> Result<SourceState, StoreError> {
+    let q = source_throttles::table.find(source).select((source_throttles::window_start, source_throttles::failures));
+    let row: Option<(i64, i32)> = match conn {
+        DbConnection::Pg(c) => {
+            diesel::insert_into(source_throttles::table)
+                .values((source_throttles::source.eq(source), source_throttles::window_start.eq(0), source_throttles::failures.eq(0)))
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            q.for_update().first(c).optional()?
+        }
+        DbConnection::Sqlite(c) => q.first(c).optional()?,
+    };
     Ok(row.map_or_else(SourceState::default, |(w, f)| SourceState { window_start: w, failures: f.max(0) as u32 }))
 }
 

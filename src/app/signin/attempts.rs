@@ -92,7 +92,7 @@ pub async fn settle(app: &App, account: &Account, origin: &Origin, method: &str,
                 return Ok(());
             }
             if let Some(ip) = origin2.ip_text() {
-                let s = store::throttle::source_state(c, &ip)?.fail(&throttle_rule, now);
+                let s = store::throttle::lock_source_state(c, &ip)?.fail(&throttle_rule, now);
                 store::throttle::put_source_state(c, &ip, &s)?;
             }
             if claim.locks {
@@ -118,7 +118,7 @@ pub async fn source_failed(app: &App, origin: &Origin) -> Result<(), AppError> {
     let (rule, now) = (app.policy.lockout.per_source.clone(), app.clock.now_ms());
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
-            let s = store::throttle::source_state(c, &ip)?.fail(&rule, now);
+            let s = store::throttle::lock_source_state(c, &ip)?.fail(&rule, now);
             Ok(store::throttle::put_source_state(c, &ip, &s)?)
         })
     })
