@@ -18,7 +18,7 @@ use crate::config::DirectoryConfig;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::contracts::Register;
 use tobira_domain::hr::{read_department, read_person, EntryProblem, HrDepartment};
-use tobira_domain::lifecycle::{plan, BulkWindow, Plan, Snapshot};
+use tobira_domain::lifecycle::{plan, BulkWindow, Holdings, Plan, Snapshot};
 use tobira_domain::policy::directory::{ContractRegisterMapping, DirectoryMapping};
 use tobira_domain::policy::Policy;
 use tobira_domain::time_util::{from_millis, JST};
@@ -165,12 +165,20 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
     Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
 }
 
-/// Plans a full sync against the database at `now`.
+/// Beyond this many people named by a partial read, everyone is loaded in one pass instead.
+const SCOPED_LOAD_MAX: usize = 5_000;
+
+/// Plans `snapshot` against the database at `now`. A read that speaks for everyone is planned
+/// against everyone tobira holds; a partial one only against the people it names or reports gone
+/// (nobody else can change), so an increment costs what it read, not the size of the city.
 pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, now: i64, bulk: Option<&BulkWindow>) -> Result<Plan, AppError> {
-    let known = hr_sync::load_known(conn, now)?;
+    let scope = hr_sync::Scope { employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(), directory_keys: snapshot.gone_keys.clone() };
+    let partial = !snapshot.speaks_for_everyone() && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
+    let known = hr_sync::load_known(conn, now, partial.then_some(&scope))?;
     let taken = hr_sync::login_ids(conn)?;
+    let held = if partial { Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_sync::active_staff_accounts(conn)? } } else { Holdings::all(&known, &taken) };
     let today = from_millis(now).to_offset(JST).date();
-    Ok(plan(snapshot, &known, &taken, policy, today, now, bulk))
+    Ok(plan(snapshot, &held, policy, today, now, bulk))
 }
 
 fn apply(conn: &mut DbConnection, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {

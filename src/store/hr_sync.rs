@@ -75,25 +75,74 @@ fn hr_person(row: &Person, memberships: &[(String, String)]) -> Option<HrPerson>
     })
 }
 
-/// Everyone tobira holds from HR, with their account and grants in force at `now`.
-pub fn load_known(conn: &mut DbConnection, now: i64) -> Result<Vec<Known>, StoreError> {
-    let rows: Vec<Person> = people::table.select(Person::as_select()).load(conn)?;
+/// Whom a plan concerns when the read does not speak for everyone: the people it names and the
+/// directory keys it reports gone.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub employee_numbers: BTreeSet<String>,
+    pub directory_keys: BTreeSet<String>,
+}
+
+/// Values per `IN (…)` list, well under either backend's limit on bound parameters.
+const IN_LIST: usize = 500;
+
+/// Runs `q` on `values` in `IN`-list sized chunks and joins the results.
+fn in_chunks<T>(values: &[String], mut q: impl FnMut(&[String]) -> Result<Vec<T>, StoreError>) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(IN_LIST) {
+        out.extend(q(chunk)?);
+    }
+    Ok(out)
+}
+
+/// The people tobira holds from HR (everyone, or those of `scope`), with their account and grants in
+/// force at `now`.
+pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> Result<Vec<Known>, StoreError> {
+    let rows: Vec<Person> = match scope {
+        None => people::table.select(Person::as_select()).load(conn)?,
+        Some(s) => {
+            let numbers: Vec<String> = s.employee_numbers.iter().cloned().collect();
+            let keys: Vec<String> = s.directory_keys.iter().cloned().collect();
+            let mut rows = in_chunks(&numbers, |c| Ok(people::table.filter(people::employee_number.eq_any(c)).select(Person::as_select()).load(conn)?))?;
+            rows.extend(in_chunks(&keys, |c| Ok(people::table.filter(people::directory_key.eq_any(c)).select(Person::as_select()).load(conn)?))?);
+            let mut seen = BTreeSet::new();
+            rows.retain(|p| seen.insert(p.id.clone()));
+            rows
+        }
+    };
+    let person_ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let membership_rows: Vec<(String, String, String)> = match scope {
+        None => person_departments::table.select((person_departments::person_id, person_departments::department_code, person_departments::membership)).load(conn)?,
+        Some(_) => in_chunks(&person_ids, |c| {
+            Ok(person_departments::table
+                .filter(person_departments::person_id.eq_any(c))
+                .select((person_departments::person_id, person_departments::department_code, person_departments::membership))
+                .load(conn)?)
+        })?,
+    };
     let mut members: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for (pid, code, m) in person_departments::table.select((person_departments::person_id, person_departments::department_code, person_departments::membership)).load::<(String, String, String)>(conn)? {
+    for (pid, code, m) in membership_rows {
         members.entry(pid).or_default().push((code, m));
     }
-    let accounts: Vec<Account> = acc::table.filter(acc::person_id.is_not_null()).select(Account::as_select()).load(conn)?;
+    let staff = acc::is_privileged.eq(false).and(acc::is_shared.eq(false));
+    let accounts: Vec<Account> = match scope {
+        None => acc::table.filter(acc::person_id.is_not_null()).filter(staff).select(Account::as_select()).load(conn)?,
+        Some(_) => in_chunks(&person_ids, |c| Ok(acc::table.filter(acc::person_id.eq_any(c)).filter(staff).select(Account::as_select()).load(conn)?))?,
+    };
+    let in_force = grants::revoked_at.is_null().and(grants::valid_until.is_null().or(grants::valid_until.gt(now)));
+    let held: Vec<Grant> = match scope {
+        None => grants::table.filter(in_force).select(Grant::as_select()).load(conn)?,
+        Some(_) => {
+            let account_ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
+            in_chunks(&account_ids, |c| Ok(grants::table.filter(grants::account_id.eq_any(c)).filter(in_force).select(Grant::as_select()).load(conn)?))?
+        }
+    };
     let mut by_person: BTreeMap<String, Account> = BTreeMap::new();
-    for a in accounts.into_iter().filter(|a| !a.is_privileged && !a.is_shared) {
+    for a in accounts {
         by_person.insert(a.person_id.clone().expect("filtered"), a);
     }
     let mut grants_by_account: BTreeMap<String, Vec<GrantView>> = BTreeMap::new();
-    let in_force: Vec<Grant> = grants::table
-        .filter(grants::revoked_at.is_null())
-        .filter(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
-        .select(Grant::as_select())
-        .load(conn)?;
-    for g in in_force {
+    for g in held {
         let source = match g.source.as_str() {
             "birthright" => GrantSource::Birthright,
             "request" => GrantSource::Request,
@@ -114,6 +163,18 @@ pub fn load_known(conn: &mut DbConnection, now: i64) -> Result<Vec<Known>, Store
         });
     }
     Ok(out)
+}
+
+/// Active staff accounts of people (not privileged or shared IDs): the base of the removal percentage.
+pub fn active_staff_accounts(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    let n: i64 = acc::table
+        .filter(acc::person_id.is_not_null())
+        .filter(acc::is_privileged.eq(false))
+        .filter(acc::is_shared.eq(false))
+        .filter(acc::status.eq(AccountStatus::Active.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n as usize)
 }
 
 /// Every login ID in use.

@@ -745,3 +745,28 @@ both_backends! {
         assert_eq!(hr.account("400001").unwrap().status, "active");
     }
 }
+
+both_backends! {
+    async fn r_lc_03_an_increment_is_held_by_the_percentage_of_every_active_account(db: TestDb) {
+        // An increment plans only the people it names, but the removal percentage is still taken
+        // of every active account: one deletion of six is 16.7%, under a 40% limit.
+        let ldap = Slapd::start_with_session_log();
+        ldap.load(DEPARTMENTS, &people()).await;
+        let hr = Hr { db, ldap, policy: policy_with_limits(20, 40.0) };
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        hr.ldap.delete(&people()[1].dn()).await;
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(err.contains("content sync"), "{err}");
+        assert_eq!(hr.account("100002").unwrap().status, "disabled");
+        // Three more deletions at once are 3 of 5 active accounts: 60%, held.
+        for p in &people()[2..5] {
+            hr.ldap.delete(&p.dn()).await;
+        }
+        let (code, out, err) = hr.sync(&[]);
+        assert_eq!(code, 3, "{out}{err}");
+        assert!(err.contains("60.0% of 5 active accounts"), "{err}");
+        assert_eq!(hr.account("100003").unwrap().status, "active");
+    }
+}

@@ -31,8 +31,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Whether the read speaks for everyone in scope (a full read, or a present phase).
-    fn speaks_for_everyone(&self) -> bool {
+    /// Whether the read speaks for everyone in scope (a full read, or a present phase): then the
+    /// plan needs everyone tobira holds, otherwise only the people the read names or reports gone.
+    pub fn speaks_for_everyone(&self) -> bool {
         self.complete || self.present_keys.is_some()
     }
 
@@ -73,6 +74,26 @@ pub struct Known {
     pub person: HrPerson,
     pub account: Option<AccountView>,
     pub grants: Vec<GrantView>,
+}
+
+/// What tobira holds, as a plan needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Holdings<'a> {
+    /// The people concerned: everyone when the read speaks for everyone; otherwise at least those
+    /// the read names or reports gone (the others cannot change).
+    pub known: &'a [Known],
+    /// Every login ID in use.
+    pub taken_login_ids: &'a BTreeSet<String>,
+    /// Active accounts of people in all, the base of `sync.max_removal_percent`.
+    pub active_accounts: usize,
+}
+
+impl<'a> Holdings<'a> {
+    /// Holdings where `known` is everyone.
+    pub fn all(known: &'a [Known], taken_login_ids: &'a BTreeSet<String>) -> Holdings<'a> {
+        let active_accounts = known.iter().filter(|k| k.account.as_ref().is_some_and(|a| a.status == AccountStatus::Active)).count();
+        Holdings { known, taken_login_ids, active_accounts }
+    }
 }
 
 /// Status reasons the sync writes start with this, so it only ever reverses its own actions.
@@ -290,8 +311,9 @@ impl Planner<'_> {
     }
 }
 
-/// Diffs `snapshot` against `known` at `today`/`now`. `taken_login_ids` holds every login ID in use.
-pub fn plan(snapshot: &Snapshot, known: &[Known], taken_login_ids: &BTreeSet<String>, policy: &Policy, today: Date, now: i64, bulk: Option<&BulkWindow>) -> Plan {
+/// Diffs `snapshot` against what tobira holds at `today`/`now`.
+pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, now: i64, bulk: Option<&BulkWindow>) -> Plan {
+    let Holdings { known, taken_login_ids, active_accounts } = *held;
     let mut pl = Planner { policy, now, steps: Vec::new() };
     let by_number: BTreeMap<&str, &Known> = known.iter().map(|k| (k.person.employee_number.as_str(), k)).collect();
     let mut taken = taken_login_ids.clone();
@@ -372,7 +394,6 @@ pub fn plan(snapshot: &Snapshot, known: &[Known], taken_login_ids: &BTreeSet<Str
     }
 
     let removals = pl.steps.iter().filter(|s| s.action.is_removal()).count();
-    let active_accounts = known.iter().filter(|k| k.account.as_ref().is_some_and(|a| a.status == AccountStatus::Active)).count();
     let rules = &policy.sync;
     let hold = if snapshot.names_nobody() && !known.is_empty() {
         Some("the directory returned no people; nobody is removed on an empty read".to_string())

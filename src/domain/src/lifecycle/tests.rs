@@ -46,7 +46,7 @@ fn lenient() -> Policy {
 
 fn run_with(s: &Snapshot, known: &[Known], policy: &Policy) -> Plan {
     let taken = known.iter().filter_map(|k| k.account.as_ref().map(|a| a.login_id.clone())).collect();
-    plan(s, known, &taken, policy, TODAY, NOW, None)
+    plan(s, &Holdings::all(known, &taken), policy, TODAY, NOW, None)
 }
 
 fn run(s: &Snapshot, known: &[Known]) -> Plan {
@@ -159,11 +159,11 @@ fn r_lc_01_transfer_grace_days_let_old_roles_run_out() {
     let mut known = vec![];
     converge(&mut known, &full(vec![person("100001", "shimin")]));
     let taken = BTreeSet::new();
-    let p = plan(&full(vec![person("100001", "zeimu")]), &known, &taken, &pol, TODAY, NOW, None);
+    let p = plan(&full(vec![person("100001", "zeimu")]), &Holdings::all(&known, &taken), &pol, TODAY, NOW, None);
     let revoke_at = p.steps.iter().find_map(|s| match &s.action { Action::Revoke { role_id, at, .. } if role_id == "juki.clerk" => Some(*at), _ => None }).unwrap();
     assert_eq!(revoke_at, NOW + 7 * DAY_MS);
     apply(&mut known, &p);
-    let again = plan(&full(vec![person("100001", "zeimu")]), &known, &taken, &pol, TODAY, NOW, None);
+    let again = plan(&full(vec![person("100001", "zeimu")]), &Holdings::all(&known, &taken), &pol, TODAY, NOW, None);
     assert!(again.steps.is_empty(), "{:?}", kinds(&again));
 }
 
@@ -295,7 +295,7 @@ fn r_lc_07_fixed_term_end_date_is_honoured_when_hr_forgets() {
     assert!(!kinds(&p).iter().any(|(k, _)| *k == "create_account"), "no account for a contract already over");
     fixed.end_date = Some(date!(2026 - 04 - 30));
     converge(&mut known, &full(vec![fixed.clone()]));
-    let later = plan(&full(vec![fixed]), &known, &BTreeSet::new(), &lenient(), date!(2026 - 05 - 01), NOW, None);
+    let later = plan(&full(vec![fixed]), &Holdings::all(&known, &BTreeSet::new()), &lenient(), date!(2026 - 05 - 01), NOW, None);
     assert!(later.steps.iter().any(|s| matches!(s.action, Action::Disable { .. }) && matches!(s.reason, Reason::ContractEnded { .. })));
 }
 
@@ -341,7 +341,7 @@ fn r_lc_01_removals_over_the_threshold_are_held() {
     // A pre-approved bulk window has its own limit.
     let taken = BTreeSet::new();
     let w = BulkWindow { max_removals: 30 };
-    assert!(plan(&full(people[21..].to_vec()), &known, &taken, &strict, TODAY, NOW, Some(&w)).hold.is_none());
+    assert!(plan(&full(people[21..].to_vec()), &Holdings::all(&known, &taken), &strict, TODAY, NOW, Some(&w)).hold.is_none());
 }
 
 #[test]
