@@ -2,7 +2,8 @@
 # HR sync at city scale: N synthetic people (default 20,000) in a real slapd, loaded with slapadd.
 # Prints wall time, CPU and peak RSS of: a bare paged read (ldapsearch), the initial load, a no-change
 # reconcile (full read, and incremental), and 100 changes (hires, transfers, retirements) read
-# incrementally.
+# incrementally; then, with `tobira serve` syncing every 2 seconds, the time from an entry's deletion
+# in LDAP to that person's session being revoked, for 5 deletions.
 #
 #   benches/hr_sync.sh [sqlite|postgres] [N]
 #
@@ -14,7 +15,7 @@ backend=${1:-sqlite}
 n=${2:-20000}
 bin=${TOBIRA_BIN:-${CARGO_TARGET_DIR:-target}/release/tobira}
 work=$(mktemp -d)
-trap 'kill $(cat "$work/slapd.pid" 2>/dev/null) 2>/dev/null; [ -n "${pgdb:-}" ] && psql -q "$TOBIRA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)"; rm -rf "$work"' EXIT
+trap 'kill ${serve_pid:-} $(cat "$work/slapd.pid" 2>/dev/null) 2>/dev/null; [ -n "${pgdb:-}" ] && psql -q "$TOBIRA_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)"; rm -rf "$work"' EXIT
 suffix="dc=shinonome,dc=lg,dc=jp"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
@@ -45,6 +46,7 @@ directory $work/db
 index objectClass eq
 index entryUUID eq
 overlay syncprov
+syncprov-sessionlog 10000
 CONF
 
 # Synthetic people (R-LC-18): 40 departments, 20,000 people, a few fixed-term and heads of section.
@@ -92,6 +94,7 @@ measure() { # label, command...
   read -r wall rss user sys <"$work/time"
   local read=""
   grep -q "incremental read" "$work/err" && read="(read: incremental)"
+  grep -q "content sync" "$work/err" && read="(read: content sync)"
   printf '%-28s wall %6.2f s   cpu %6.2f s   peak RSS %6.1f MB %s\n' "$label" "$wall" "$(echo "$user+$sys" | bc -l)" "$(echo "$rss/1024" | bc -l)" "$read"
 }
 
@@ -119,3 +122,35 @@ PY
 ldapmodify -x -H "ldap://127.0.0.1:$port" -D "cn=admin,$suffix" -w admin -f "$work/changes.ldif" >/dev/null
 measure "100 changes, incremental" "$bin" sync
 measure "no-change, full read again" "$bin" sync --full
+
+# Deletion to revocation: `tobira serve` syncs every 2 seconds (content sync sees a deletion without a
+# full read); each of 5 people gets a session, their entry is deleted, and the session table is polled
+# every 20 ms until it is revoked.
+sql() {
+  if [ "$backend" = postgres ]; then psql -qtA "$TOBIRA__DATABASE__URL" -c "$1"
+  else python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=5); r = c.execute(sys.argv[2]).fetchall(); c.commit()
+print("\n".join("|".join(map(str, x)) for x in r))' "$work/data/tobira.db" "$1"; fi
+}
+sed -i 's/^every_seconds = [0-9]*/every_seconds = 2/' "$work/policies/directory.toml"
+victims=$(seq 200300 200304)
+sql "INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at, factors, privileged) SELECT 'bench-' || login_id, id, 0, 0, 9000000000000000, '[]', false FROM accounts WHERE login_id IN ($(echo $victims | tr ' ' ','))" >/dev/null
+applied() { sql "SELECT COUNT(*) FROM audit_events WHERE action = 'sync.applied'"; }
+before=$(applied)
+TOBIRA__HTTP__BIND=127.0.0.1:0 "$bin" serve >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 300); do [ "$(applied)" -gt "$before" ] && break; sleep 0.1; done
+latencies=()
+for en in $victims; do
+  sleep 1.3   # a different phase of the 2-second schedule each time
+  t0=$(date +%s%N)
+  ldapdelete -x -H "ldap://127.0.0.1:$port" -D "cn=admin,$suffix" -w admin "employeeNumber=$en,ou=people,$suffix"
+  until [ -n "$(sql "SELECT revoked_at FROM sessions WHERE id = 'bench-$en' AND revoked_at IS NOT NULL")" ]; do
+    sleep 0.02
+    [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 30 ] || { echo "deletion of $en not revoked in 30 s"; break; }
+  done
+  latencies+=($(( ($(date +%s%N) - t0) / 1000000 )))
+done
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+sorted=$(printf '%s\n' "${latencies[@]}" | sort -n)
+printf 'deletion -> session revoked (serve, every 2 s): %s ms; median %s ms, max %s ms\n' "${latencies[*]}" "$(echo "$sorted" | sed -n 3p)" "$(echo "$sorted" | tail -1)"
