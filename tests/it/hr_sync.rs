@@ -19,27 +19,27 @@ fn policy_with_limits(max_removals: u32, max_percent: f64) -> tempfile::TempDir 
     dir
 }
 
-struct Hr {
-    db: TestDb,
-    ldap: Slapd,
-    policy: tempfile::TempDir,
+pub(crate) struct Hr {
+    pub(crate) db: TestDb,
+    pub(crate) ldap: Slapd,
+    pub(crate) policy: tempfile::TempDir,
 }
 
 impl Hr {
-    async fn new(db: TestDb, people: &[Fixture], limits: (u32, f64)) -> Hr {
+    pub(crate) async fn new(db: TestDb, people: &[Fixture], limits: (u32, f64)) -> Hr {
         let ldap = Slapd::start();
         ldap.load(DEPARTMENTS, people).await;
         Hr { db, ldap, policy: policy_with_limits(limits.0, limits.1) }
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.command();
         c.arg("sync").args(args);
         c
     }
 
     /// `tobira` with this test's policy and directory.
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut c = tobira(&self.db);
         c.env("TOBIRA__POLICY_DIR", self.policy.path())
             .env("TOBIRA__DIRECTORY__URL", &self.ldap.url)
@@ -51,7 +51,7 @@ impl Hr {
     }
 
     /// Replaces text in one of this test's policy files.
-    fn edit_policy(&self, file: &str, edits: &[(&str, &str)]) {
+    pub(crate) fn edit_policy(&self, file: &str, edits: &[(&str, &str)]) {
         let p = self.policy.path().join(file);
         let mut text = std::fs::read_to_string(&p).unwrap();
         for (from, to) in edits {
@@ -61,15 +61,15 @@ impl Hr {
         std::fs::write(p, text).unwrap();
     }
 
-    fn sync(&self, args: &[&str]) -> (i32, String, String) {
+    pub(crate) fn sync(&self, args: &[&str]) -> (i32, String, String) {
         output(self.cmd(args))
     }
 
-    fn account(&self, login: &str) -> Option<store::accounts::Account> {
+    pub(crate) fn account(&self, login: &str) -> Option<store::accounts::Account> {
         store::accounts::by_login_id(&mut conn(&self.db.pool()), login).unwrap()
     }
 
-    fn roles(&self, login: &str) -> Vec<String> {
+    pub(crate) fn roles(&self, login: &str) -> Vec<String> {
         let pool = self.db.pool();
         let c = &mut *conn(&pool);
         let a = store::accounts::by_login_id(c, login).unwrap().unwrap();
@@ -78,12 +78,12 @@ impl Hr {
         r
     }
 
-    fn audit_count(&self) -> i64 {
+    pub(crate) fn audit_count(&self) -> i64 {
         count(&mut conn(&self.db.pool()), "SELECT COUNT(*) AS n FROM audit_events")
     }
 }
 
-fn people() -> Vec<Fixture> {
+pub(crate) fn people() -> Vec<Fixture> {
     let mut head = Fixture::new("100004", "zeimu");
     head.head = true;
     let mut fixed = Fixture::new("100005", "kikaku");
