@@ -178,14 +178,15 @@ both_backends! {
     async fn r_au_08_a_shared_ids_password_falls_due_when_a_user_transfers(db: TestDb) {
         let hr = Hr::new(db, &people(), (20, 100.0)).await;
         assert_eq!(hr.sync(&[]).0, 0);
-        {
-            let pool = hr.db.pool();
-            let c = &mut *conn(&pool);
-            let mut a = store::accounts::Account::new(store::new_id(), "madoguchi-01".into(), None, 0);
-            a.is_shared = true;
-            store::accounts::insert(c, &a).unwrap();
-            store::accounts::set_password(c, &a.id, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo", false, 0, None).unwrap();
-        }
+        // tobira serves with a clock a minute ahead of the `tobira sync` runs.
+        let clock = std::sync::Arc::new(tobira::app::clock::FixedClock::new(time::OffsetDateTime::now_utc() + time::Duration::minutes(1)));
+        let s = web::start_with(&hr.db, clock, |c| c.http.public_url = "http://localhost:8080".into()).await;
+        let shared = s.account("madoguchi-01", PASSWORD, false, false).await;
+        hr.db.raw(&format!("UPDATE accounts SET is_shared = TRUE WHERE id = '{shared}'"));
+        let before = s.client();
+        assert_eq!(before.sign_in("madoguchi-01", PASSWORD).await.status, 303);
+        let home = before.get("/account").await;
+        assert_eq!(home.location.as_deref(), Some("/account/enrol"), "no password change is due yet, only the second factor to enrol");
         for user in ["100001", "100002"] {
             let (code, out, err) = shared_id_cmd(&hr, &["add", "madoguchi-01", "--person", user, "--permitted-by", "100004"]);
             assert_eq!(code, 0, "{out}{err}");
@@ -217,6 +218,9 @@ both_backends! {
         assert!(!out.contains("100001") && out.contains("100002"), "{out}");
         assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'shared_id.password_change_due' AND details LIKE '%transferred%' AND details LIKE '%100001%'"), 1);
         assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM notifications WHERE recipient = '100004' AND kind = 'shared_id.password_change_due'"), 1);
+        let counter = s.client();
+        assert_eq!(counter.sign_in("madoguchi-01", PASSWORD).await.status, 303);
+        assert_eq!(counter.get("/account").await.location.as_deref(), Some("/account/password"), "the next sign-in must change the password first");
 
         // A rerun does nothing.
         let (code, out, _) = hr.sync(&["--full"]);
