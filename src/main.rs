@@ -1,4 +1,5 @@
-//! The `tobira` command: serve, migrate, policy check, audit verify, sync, contract, admin bootstrap.
+//! The `tobira` command: serve, migrate, policy check, audit verify, sync, contract, returns, shared-id,
+//! admin bootstrap.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,6 +55,16 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Authenticators listed for return on transfer or retirement, and their record (R-LC-15, R-AU-12).
+    Returns {
+        #[command(subcommand)]
+        command: cli::returns::ReturnsCommand,
+    },
+    /// The users of shared IDs and who permitted them (R-AU-08).
+    SharedId {
+        #[command(subcommand)]
+        command: cli::shared_id::SharedIdCommand,
     },
     /// Periodic review: a run by hand, campaigns, the evidence bundle.
     Review {
@@ -187,6 +198,8 @@ fn main() -> ExitCode {
             cli::review::report(&config, which, args)
         }
         Command::Review { command } => cli::review::run(&config, command),
+        Command::Returns { command } => cli::returns::run(&config, command),
+        Command::SharedId { command } => cli::shared_id::run(&config, command),
     };
     match result {
         Ok(code) => code,

@@ -14,8 +14,10 @@ pub mod oidc;
 pub mod policy;
 pub mod privileged;
 pub mod registry;
+pub mod returns;
 pub mod review;
 pub mod scheduler;
+pub mod shared_ids;
 pub mod signin;
 pub mod sync;
 

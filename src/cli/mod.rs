@@ -1,7 +1,9 @@
 //! Command handlers of the `tobira` binary that are more than a few lines.
 
 pub mod report;
+pub mod returns;
 pub mod review;
+pub mod shared_id;
 pub mod sync;
 
 /// The acting operator, as `operator:NAME`: the operating-system account of the real user id (from

@@ -48,6 +48,8 @@ fn describe(a: &Action) -> (&'static str, &str, String) {
         Action::Grant { employee_number, role_id, .. } => ("権限付与", employee_number, role_id.clone()),
         Action::Revoke { employee_number, role_id, .. } => ("権限削除", employee_number, role_id.clone()),
         Action::FlagForReview { employee_number, role_id, .. } => ("所属長の確認へ", employee_number, role_id.clone()),
+        Action::ListForReturn { employee_number, login_id, authenticator, label, .. } => ("認証媒体の返却", employee_number, format!("{label} ({}, {login_id})", authenticator.ja())),
+        Action::SharedPasswordDue { employee_number, login_id, permitted_by, .. } => ("共用IDのPW変更", employee_number, format!("{login_id}（許可 {permitted_by} へ通知）")),
     }
 }
 

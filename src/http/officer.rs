@@ -1,6 +1,7 @@
 //! The security officer's API (JSON, same session cookie as the pages, CSRF token in the
 //! `X-CSRF-Token` header): locked accounts and unlocking, password resets, revoking a credential,
-//! ending sessions, suspending and reinstating (R-AU-12, R-AU-19, R-AC-03, R-AC-08).
+//! ending sessions, suspending and reinstating (R-AU-12, R-AU-19, R-AC-03, R-AC-08); authenticators
+//! listed for return and their record (R-LC-15, R-AU-12); the users of shared IDs (R-AU-08).
 //!
 //! Invariant: every route goes through [`officer`], which asks the one authorization function for
 //! `Need::Officer`; an ordinary session gets 403, none gets 401.
@@ -13,6 +14,7 @@ use crate::http::pages::{self, check_csrf, origin};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
+use tobira_domain::lifecycle::handback::ReturnStatus;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -26,7 +28,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts/{login}/suspend", web::post().to(suspend))
             .route("/accounts/{login}/reinstate", web::post().to(reinstate))
             .route("/accounts/{login}/remote-access", web::post().to(remote_access))
-            .route("/accounts/{login}/remote-access/revoke", web::post().to(remote_access_revoke)),
+            .route("/accounts/{login}/remote-access/revoke", web::post().to(remote_access_revoke))
+            .route("/returns", web::get().to(returns))
+            .route("/returns/{id}", web::post().to(record_return))
+            .route("/shared-ids/{login}/users", web::get().to(shared_users))
+            .route("/shared-ids/{login}/users", web::post().to(shared_add))
+            .route("/shared-ids/{login}/users/{employee_number}/remove", web::post().to(shared_remove)),
     );
 }
 
@@ -127,4 +134,71 @@ async fn remote_access_revoke(req: HttpRequest, app: web::Data<App>, login: web:
     let cur = officer(&req, &app, true).await?;
     let n = crate::app::signin::remote_access::revoke(&app, &cur, &login, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grants_revoked": n })))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReturnsQuery {
+    /// `due`, `returned`, `destroyed` or `lost`; every return when absent.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+fn return_status(s: &str) -> Result<ReturnStatus, ApiError> {
+    ReturnStatus::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`: due, returned, destroyed or lost")))
+}
+
+/// Authenticators listed for return (R-LC-15).
+async fn returns(req: HttpRequest, app: web::Data<App>, q: web::Query<ReturnsQuery>) -> Result<HttpResponse, ApiError> {
+    officer(&req, &app, false).await?;
+    let status = q.status.as_deref().map(return_status).transpose()?;
+    let list = app.db(move |c| crate::app::returns::list(c, status)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "returns": list })))
+}
+
+#[derive(Deserialize)]
+pub struct RecordReturn {
+    /// `returned`, `destroyed` or `lost`.
+    action: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Records a listed authenticator as returned, destroyed or lost (R-AU-12); its credential is revoked.
+async fn record_return(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Json<RecordReturn>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let to = return_status(&body.action)?;
+    let (id, note, actor, o, now) = (id.into_inner(), body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app), app.clock.now_ms());
+    let r = app.db(move |c| crate::app::returns::record(c, &id, to, note.as_deref(), &actor, &o, now)).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+async fn shared_users(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    officer(&req, &app, false).await?;
+    let l = login.clone();
+    let users = app.db(move |c| crate::app::shared_ids::list(c, &l)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "users": users })))
+}
+
+#[derive(Deserialize)]
+pub struct SharedAdd {
+    employee_number: String,
+    /// Employee number of the 情報システム管理者 who permitted the use.
+    permitted_by: String,
+}
+
+async fn shared_add(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<SharedAdd>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let (l, b, actor, o, now) = (login.clone(), body.into_inner(), cur.account.login_id.clone(), origin(&req, &app), app.clock.now_ms());
+    let en = b.employee_number.clone();
+    app.db(move |c| crate::app::shared_ids::add(c, &l, &b.employee_number, &b.permitted_by, &actor, &o, now)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "added": en })))
+}
+
+async fn shared_remove(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let (login, en) = path.into_inner();
+    let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
+    let (l, e, actor, o, now) = (login.clone(), en.clone(), cur.account.login_id.clone(), origin(&req, &app), app.clock.now_ms());
+    app.db(move |c| crate::app::shared_ids::remove(c, &l, &e, &reason, &actor, &o, now)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": login, "removed": en })))
 }

@@ -6,13 +6,14 @@
 
 use super::accounts::{self, Account, Grant};
 use super::org::{self, Department, Person};
-use super::schema::{accounts as acc, grants, people, person_departments, sessions, sync_runs, sync_state};
+use super::schema::{accounts as acc, grants, password_credentials, people, person_departments, sessions, sync_runs, sync_state, webauthn_credentials};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::hr::{HrDepartment, HrPerson};
+use tobira_domain::lifecycle::handback::{AuthenticatorKind, AuthenticatorView, SharedUse};
 use tobira_domain::lifecycle::{AccountView, Action, GrantView, Known, Step, HR_REASON_PREFIX};
 use tobira_domain::org::{EmploymentType, Membership, PersonStatus};
 use tobira_domain::rbac::{AccountStatus, GrantSource};
@@ -95,8 +96,45 @@ fn in_chunks<T>(values: &[String], mut q: impl FnMut(&[String]) -> Result<Vec<T>
     Ok(out)
 }
 
+/// The kind of a stored WebAuthn credential, from the transports and backup-eligible flag that
+/// webauthn-rs keeps in the passkey (`cred.transports`, `cred.backup_eligible`).
+pub fn authenticator_kind(credential_json: &str) -> AuthenticatorKind {
+    let v: serde_json::Value = serde_json::from_str(credential_json).unwrap_or_default();
+    let transports: Vec<String> = v.pointer("/cred/transports").and_then(|t| t.as_array()).map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect()).unwrap_or_default();
+    let backup_eligible = v.pointer("/cred/backup_eligible").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    AuthenticatorKind::classify(&transports, backup_eligible)
+}
+
+/// The WebAuthn credentials on every account of a person, and the shared IDs each person uses, by
+/// person id.
+type HandBack = (BTreeMap<String, Vec<AuthenticatorView>>, BTreeMap<String, Vec<SharedUse>>);
+
+/// `person_ids`: only these people's (`None`: everyone's).
+fn hand_back(conn: &mut DbConnection, person_ids: Option<&[String]>) -> Result<HandBack, StoreError> {
+    let due: BTreeSet<String> = super::returns::due_credentials(conn)?.into_iter().collect();
+    let credentials = webauthn_credentials::table
+        .inner_join(acc::table.on(acc::id.eq(webauthn_credentials::account_id)))
+        .filter(acc::person_id.is_not_null())
+        .order(webauthn_credentials::created_at.asc())
+        .select((acc::person_id, webauthn_credentials::id, acc::id, acc::login_id, webauthn_credentials::name, webauthn_credentials::credential_json));
+    let rows: Vec<(Option<String>, String, String, String, String, String)> = match person_ids {
+        None => credentials.load(conn)?,
+        Some(ids) => in_chunks(ids, |c| Ok(credentials.filter(acc::person_id.eq_any(c)).load(conn)?))?,
+    };
+    let mut keys: BTreeMap<String, Vec<AuthenticatorView>> = BTreeMap::new();
+    for (person, id, account_id, login_id, label, json) in rows {
+        let listed = due.contains(&id);
+        keys.entry(person.expect("filtered")).or_default().push(AuthenticatorView { kind: authenticator_kind(&json), credential_id: id, account_id, login_id, label, listed });
+    }
+    let mut shared: BTreeMap<String, Vec<SharedUse>> = BTreeMap::new();
+    for (person, account_id, login_id, permitted_by) in super::shared_ids::current_uses(conn)? {
+        shared.entry(person).or_default().push(SharedUse { account_id, login_id, permitted_by });
+    }
+    Ok((keys, shared))
+}
+
 /// The people tobira holds from HR (everyone, or those of `scope`), with their account and grants in
-/// force at `now`.
+/// force at `now`, the WebAuthn credentials on their accounts and the shared IDs they use.
 pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> Result<Vec<Known>, StoreError> {
     let rows: Vec<Person> = match scope {
         None => people::table.select(Person::as_select()).load(conn)?,
@@ -152,6 +190,7 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
         };
         grants_by_account.entry(g.account_id.clone()).or_default().push(GrantView { id: g.id, role_id: g.role_id, source, valid_until: g.valid_until });
     }
+    let (mut keys, mut shared) = hand_back(conn, scope.map(|_| person_ids.as_slice()))?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let Some(person) = hr_person(row, members.get(&row.id).map(Vec::as_slice).unwrap_or(&[])) else { continue };
@@ -160,6 +199,8 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
             person,
             account: account.map(|a| AccountView { id: a.id.clone(), login_id: a.login_id.clone(), status: a.status().unwrap_or(AccountStatus::Disabled), status_reason: a.status_reason.clone() }),
             grants: account.and_then(|a| grants_by_account.remove(&a.id)).unwrap_or_default(),
+            authenticators: keys.remove(&row.id).unwrap_or_default(),
+            shared_ids: shared.remove(&row.id).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -428,6 +469,49 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
         Action::FlagForReview { grant_id, role_id, employee_number } => {
             diesel::update(grants::table.find(grant_id)).set(grants::review_flag.eq(Some(reason.clone()))).execute(conn)?;
             AuditEvent::new(actor, "grant.flagged_for_review", format!("person:{employee_number}")).with_details(details(json!({ "role": role_id, "grant_id": grant_id })))
+        }
+        Action::ListForReturn { employee_number, account_id, login_id, credential_id, authenticator, label } => {
+            let exists: i64 = webauthn_credentials::table.find(credential_id).count().get_result(conn)?;
+            if exists == 0 || super::returns::is_due(conn, credential_id)? {
+                return Ok(None); // removed meanwhile, or listed already
+            }
+            let row = super::returns::AuthenticatorReturn {
+                id: super::new_id(),
+                account_id: account_id.clone(),
+                employee_number: employee_number.clone(),
+                credential_id: Some(credential_id.clone()),
+                kind: authenticator.as_str().into(),
+                label: label.clone(),
+                listed_at: now,
+                listed_reason: step.reason.code().into(),
+                sync_run_id: run_id.into(),
+                status: "due".into(),
+                recorded_by: None,
+                recorded_at: None,
+                note: None,
+            };
+            super::returns::insert(conn, &row)?;
+            AuditEvent::new(actor, "authenticator.return_due", format!("account:{login_id}"))
+                .with_details(details(json!({ "return": row.id, "employee_number": employee_number, "credential": credential_id, "kind": row.kind, "label": label })))
+        }
+        Action::SharedPasswordDue { employee_number, account_id, login_id, .. } => {
+            let Some(pid) = person_id(conn, cache, employee_number)? else { return Ok(None) };
+            let Some(permitted_by) = super::shared_ids::remove(conn, account_id, &pid, actor, &reason, now)? else { return Ok(None) };
+            // As R-AU-07's expiry: the next sign-in must change the password first.
+            let expired = diesel::update(password_credentials::table.find(account_id).filter(password_credentials::expires_at.is_null().or(password_credentials::expires_at.gt(now))))
+                .set(password_credentials::expires_at.eq(Some(now)))
+                .execute(conn)?
+                == 1;
+            let subject = format!("【共用ID】{login_id} のパスワード変更が必要です / shared ID password change due");
+            let body = format!(
+                "共用ID {login_id} の利用者（職員番号 {employee_number}）が{}のため利用者から外れました。次回サインイン時にパスワードの変更が必要です。\nA user of the shared ID {login_id} ({employee_number}) moved on ({}); its password must be changed at the next sign-in.",
+                step.reason.ja(),
+                step.reason.code()
+            );
+            let note = super::privileged::Notification { id: super::new_id(), recipient: permitted_by.clone(), kind: "shared_id.password_change_due".into(), subject, body, created_at: now, sent_at: None };
+            super::privileged::notify(conn, std::slice::from_ref(&note))?;
+            AuditEvent::new(actor, "shared_id.password_change_due", format!("account:{login_id}"))
+                .with_details(details(json!({ "employee_number": employee_number, "permitted_by": permitted_by, "password_expired": expired, "notified": [permitted_by] })))
         }
     };
     Ok(Some(event))

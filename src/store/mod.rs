@@ -35,9 +35,11 @@ pub mod privileged;
 pub mod org;
 pub mod registry;
 pub mod remote_access;
+pub mod returns;
 pub mod review;
 pub mod schema;
 pub mod sessions;
+pub mod shared_ids;
 pub mod throttle;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -525,10 +525,46 @@ diesel::table! {
 
 diesel::joinable!(review_items -> review_campaigns (campaign_id));
 
+diesel::table! {
+    authenticator_returns (id) {
+        id -> Text,
+        account_id -> Text,
+        employee_number -> Text,
+        credential_id -> Nullable<Text>,
+        kind -> Text,
+        label -> Text,
+        listed_at -> BigInt,
+        listed_reason -> Text,
+        sync_run_id -> Text,
+        status -> Text,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    shared_id_users (id) {
+        id -> Text,
+        shared_account_id -> Text,
+        person_id -> Text,
+        permitted_by -> Text,
+        added_by -> Text,
+        added_at -> BigInt,
+        removed_at -> Nullable<BigInt>,
+        removed_by -> Nullable<Text>,
+        removed_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(authenticator_returns -> accounts (account_id));
+diesel::joinable!(shared_id_users -> accounts (shared_account_id));
+diesel::joinable!(shared_id_users -> people (person_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
     account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, auth_codes, token_families, refresh_tokens, revoked_tokens,
     privileged_eligibility, elevations, delegations, notifications, development_ids,
-    dormant_notices, review_campaigns, review_items, exceptions, findings,
+    dormant_notices, review_campaigns, review_items, exceptions, findings, authenticator_returns, shared_id_users,
 );

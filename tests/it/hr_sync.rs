@@ -83,7 +83,7 @@ impl Hr {
     }
 }
 
-fn people() -> Vec<Fixture> {
+pub(crate) fn people() -> Vec<Fixture> {
     let mut head = Fixture::new("100004", "zeimu");
     head.head = true;
     let mut fixed = Fixture::new("100005", "kikaku");

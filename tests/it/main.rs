@@ -19,6 +19,7 @@ mod policy_check;
 mod privileged;
 mod review;
 mod review_browser;
+mod returns;
 mod review_mail;
 mod serve;
 mod signin;

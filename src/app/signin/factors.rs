@@ -285,17 +285,20 @@ pub fn list(c: &mut DbConnection, account_id: &str) -> Result<Vec<Listed>, AppEr
     Ok(out)
 }
 
-/// Removes a credential of `account` (by its owner or an officer) and ends every session that used
-/// it, at once (R-AU-12). Call inside `write_tx`. Returns how many sessions ended, or `None` when the
-/// account has no such credential.
-pub fn revoke(c: &mut DbConnection, account: &store::accounts::Account, credential_id: &str, actor: &str, reason: &str, origin: &Origin, now: i64) -> Result<Option<usize>, AppError> {
+/// Removes a credential of `account` (by its owner or an officer) and, with `end_sessions`, ends
+/// every session that used it, at once (R-AU-12; a card handed back in person needs no more than the
+/// removal). Call inside `write_tx`. Returns how many sessions ended, or `None` when the account has
+/// no such credential.
+#[allow(clippy::too_many_arguments)]
+pub fn revoke(c: &mut DbConnection, account: &store::accounts::Account, credential_id: &str, actor: &str, reason: &str, end_sessions: bool, origin: &Origin, now: i64) -> Result<Option<usize>, AppError> {
     let removed = match credentials::delete_totp(c, &account.id, credential_id)? {
         Some(t) => Some(("totp", t.name)),
         None => credentials::delete_webauthn(c, &account.id, credential_id)?.map(|w| ("webauthn", w.name)),
     };
     let Some((kind, name)) = removed else { return Ok(None) };
     let mut ended = Vec::new();
-    for s in store::sessions::open_of_account(c, &account.id, now)? {
+    let open = if end_sessions { store::sessions::open_of_account(c, &account.id, now)? } else { Vec::new() };
+    for s in open {
         let factors: Vec<ProvedFactor> = serde_json::from_str(&s.factors).unwrap_or_default();
         if factors.iter().any(|f| f.credential.as_deref() == Some(credential_id)) && store::sessions::revoke(c, &s.id, "credential_revoked", now)? {
             ended.push(s.id[..16].to_string());

@@ -123,7 +123,7 @@ pub async fn revoke_credential(app: &App, officer: &Current, login_id: &str, cre
     app.db(move |c| {
         store::write_tx(c, |c| {
             let a = account(c, &login)?;
-            factors::revoke(c, &a, &cred, &actor, &reason, &origin, now)?.ok_or_else(|| AppError::NotFound(format!("credential {cred} of {login}")))
+            factors::revoke(c, &a, &cred, &actor, &reason, true, &origin, now)?.ok_or_else(|| AppError::NotFound(format!("credential {cred} of {login}")))
         })
     })
     .await

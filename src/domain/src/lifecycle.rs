@@ -6,7 +6,9 @@
 //!   turns into deprovisioning (R-LC-14);
 //! - an empty snapshot, or one whose removals exceed the policy's thresholds, is held, not applied;
 //! - the sync only undoes what the sync did: an account an officer suspended stays suspended;
-//! - planning the result of applying a plan yields nothing (idempotency).
+//! - planning the result of applying a plan yields nothing (idempotency);
+//! - what a person hands back (authenticators to return, shared IDs whose password falls due) is
+//!   planned before the step that records the change, so a run cut short plans it again.
 
 use crate::hr::{EntryProblem, HrPerson};
 use crate::org::PersonStatus;
@@ -14,6 +16,9 @@ use crate::policy::{BirthrightRule, Policy};
 use crate::rbac::{AccountStatus, GrantSource};
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
+
+pub mod handback;
+use handback::{AuthenticatorKind, AuthenticatorView, SharedUse};
 
 /// What the directory said in one read.
 #[derive(Debug, Clone, Default)]
@@ -68,12 +73,15 @@ pub struct GrantView {
     pub valid_until: Option<i64>,
 }
 
-/// What tobira holds about one person: the HR data as last stored, the account and its grants in force.
+/// What tobira holds about one person: the HR data as last stored, the account and its grants in
+/// force, the WebAuthn credentials on any of their accounts, and the shared IDs they use.
 #[derive(Debug, Clone)]
 pub struct Known {
     pub person: HrPerson,
     pub account: Option<AccountView>,
     pub grants: Vec<GrantView>,
+    pub authenticators: Vec<AuthenticatorView>,
+    pub shared_ids: Vec<SharedUse>,
 }
 
 /// What tobira holds, as a plan needs it.
@@ -166,6 +174,10 @@ pub enum Action {
     Revoke { employee_number: String, account_id: String, grant_id: String, role_id: String, at: i64 },
     /// A requested grant of a mover, for the new head of section to review.
     FlagForReview { employee_number: String, grant_id: String, role_id: String },
+    /// A physical authenticator of a mover or leaver, listed for return (R-LC-15); not a removal.
+    ListForReturn { employee_number: String, account_id: String, login_id: String, credential_id: String, authenticator: AuthenticatorKind, label: String },
+    /// A shared ID the person used: its password falls due and they leave its users (R-AU-08).
+    SharedPasswordDue { employee_number: String, account_id: String, login_id: String, permitted_by: String },
 }
 
 impl Action {
@@ -179,6 +191,8 @@ impl Action {
             Action::Grant { .. } => "grant",
             Action::Revoke { .. } => "revoke",
             Action::FlagForReview { .. } => "flag_for_review",
+            Action::ListForReturn { .. } => "list_for_return",
+            Action::SharedPasswordDue { .. } => "shared_password_due",
         }
     }
 
@@ -273,10 +287,28 @@ impl Planner<'_> {
         self.steps.push(Step { action, reason });
     }
 
-    fn disable(&mut self, en: &str, acc: &AccountView, grants: &[GrantView], reason: Reason) {
+    /// What `k` hands back: with `authenticators`, every returnable one not yet listed; always, every
+    /// shared ID they use.
+    fn hand_back(&mut self, k: &Known, reason: &Reason, authenticators: bool) {
+        let en = &k.person.employee_number;
+        if authenticators {
+            for a in k.authenticators.iter().filter(|a| a.kind.is_returnable() && !a.listed) {
+                let action = Action::ListForReturn { employee_number: en.clone(), account_id: a.account_id.clone(), login_id: a.login_id.clone(), credential_id: a.credential_id.clone(), authenticator: a.kind, label: a.label.clone() };
+                self.push(action, reason.clone());
+            }
+        }
+        for s in &k.shared_ids {
+            self.push(Action::SharedPasswordDue { employee_number: en.clone(), account_id: s.account_id.clone(), login_id: s.login_id.clone(), permitted_by: s.permitted_by.clone() }, reason.clone());
+        }
+    }
+
+    /// A leaver: what they hand back first, then the account is disabled and every grant revoked.
+    fn disable(&mut self, k: &Known, acc: &AccountView, reason: Reason) {
+        let en = k.person.employee_number.as_str();
+        self.hand_back(k, &reason, true);
         let delete_after = self.now + self.policy.sync.retention_days as i64 * DAY_MS;
         self.push(Action::Disable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone(), delete_after }, reason.clone());
-        for g in grants {
+        for g in &k.grants {
             self.push(Action::Revoke { employee_number: en.into(), account_id: acc.id.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone(), at: self.now }, reason.clone());
         }
     }
@@ -333,9 +365,6 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
             Some(k) if k.person.department_code != p.department_code => Reason::Transferred { from: k.person.department_code.clone(), to: p.department_code.clone() },
             Some(_) => Reason::Changed,
         };
-        if k.is_none_or(|k| k.person != *p) {
-            pl.push(Action::SavePerson { person: Box::new(p.clone()) }, change_reason.clone());
-        }
         let reason = match (status, &ended) {
             (_, Some(r)) => r.clone(),
             (PersonStatus::Left, None) => Reason::Retired,
@@ -343,6 +372,19 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
             (PersonStatus::Seconded, None) => Reason::Seconded { to: p.secondment_target.clone().unwrap_or_default() },
             (PersonStatus::Active, None) => change_reason.clone(),
         };
+        // 異動・出向 return the authenticators and, with 休職, end the use of shared IDs (a leaver's
+        // are handed back when the account is disabled). Before the save: a cut-short run sees the
+        // change again.
+        if let Some(k) = k.filter(|_| status != PersonStatus::Left) {
+            let seconded = status == PersonStatus::Seconded && k.person.status != PersonStatus::Seconded;
+            let on_leave = status == PersonStatus::OnLeave && k.person.status != PersonStatus::OnLeave;
+            if transferred || seconded || on_leave {
+                pl.hand_back(k, &reason, transferred || seconded);
+            }
+        }
+        if k.is_none_or(|k| k.person != *p) {
+            pl.push(Action::SavePerson { person: Box::new(p.clone()) }, change_reason.clone());
+        }
         let account = k.and_then(|k| k.account.as_ref());
         let grants: &[GrantView] = k.map(|k| k.grants.as_slice()).unwrap_or(&[]);
         let works = matches!(status, PersonStatus::Active | PersonStatus::Seconded) && !not_started;
@@ -355,7 +397,7 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
             }
             None => {}
             Some(acc) => match (status, acc.status) {
-                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(en, acc, grants, reason),
+                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(k.expect("an account means a known person"), acc, reason),
                 (PersonStatus::OnLeave, AccountStatus::Active) => {
                     pl.push(Action::Suspend { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::OnLeave)
                 }
@@ -389,7 +431,7 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
         } else if unidentified_problems > 0 {
             not_removed.push(format!("{en}: absent, but {unidentified_problems} entries without a readable employee number were skipped; not treated as gone"));
         } else {
-            pl.disable(en, acc, &k.grants, Reason::EntryGone);
+            pl.disable(k, acc, Reason::EntryGone);
         }
     }
 

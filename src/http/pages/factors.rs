@@ -125,7 +125,7 @@ pub async fn remove(req: HttpRequest, app: web::Data<App>, form: web::Form<Remov
     };
     let (account, id, o, now) = (cur.account.clone(), form.id.clone(), origin(&req, &app), app.clock.now_ms());
     let actor = account.login_id.clone();
-    let ended = app.db(move |c| crate::store::write_tx(c, |c| factors::revoke(c, &account, &id, &actor, "removed_by_owner", &o, now))).await?;
+    let ended = app.db(move |c| crate::store::write_tx(c, |c| factors::revoke(c, &account, &id, &actor, "removed_by_owner", true, &o, now))).await?;
     match ended {
         None => Err(ApiError::NotFound),
         // Removing the factor this session stood on ends it: back to sign-in.

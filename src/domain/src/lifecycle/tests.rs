@@ -64,7 +64,7 @@ fn apply(known: &mut Vec<Known>, p: &Plan) {
         match &s.action {
             Action::SavePerson { person } => match known.iter_mut().find(|k| k.person.employee_number == person.employee_number) {
                 Some(k) => k.person = (**person).clone(),
-                None => known.push(Known { person: (**person).clone(), account: None, grants: vec![] }),
+                None => known.push(Known { person: (**person).clone(), account: None, grants: vec![], authenticators: vec![], shared_ids: vec![] }),
             },
             Action::CreateAccount { employee_number, login_id, grants, .. } => {
                 let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
@@ -93,6 +93,13 @@ fn apply(known: &mut Vec<Known>, p: &Plan) {
                 }
             }
             Action::FlagForReview { .. } => {}
+            Action::ListForReturn { employee_number, credential_id, .. } => {
+                let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
+                k.authenticators.iter_mut().filter(|a| &a.credential_id == credential_id).for_each(|a| a.listed = true);
+            }
+            Action::SharedPasswordDue { employee_number, account_id, .. } => {
+                known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap().shared_ids.retain(|s| &s.account_id != account_id);
+            }
         }
     }
 }
@@ -366,4 +373,72 @@ fn r_lc_01_bulk_windows_come_from_the_policy_by_date() {
     assert_eq!(p.sync.window_on(date!(2027 - 04 - 02)), Some(BulkWindow { max_removals: 400 }));
     assert_eq!(p.sync.window_on(date!(2027 - 04 - 03)), None);
     assert_eq!(p.sync.window_on(TODAY), None);
+}
+
+/// `known` after a first sync of `people`, with a USB key, a platform passkey and a synced passkey
+/// on `en`'s account and `en` a user of the shared ID `madoguchi-01`.
+fn with_keys_and_shared_id(people: &[HrPerson], en: &str) -> Vec<Known> {
+    let mut known = Vec::new();
+    converge(&mut known, &full(people.to_vec()));
+    let k = known.iter_mut().find(|k| k.person.employee_number == en).unwrap();
+    let acc = k.account.clone().unwrap();
+    let key = |id: &str, kind: AuthenticatorKind| AuthenticatorView { credential_id: id.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone(), kind, label: id.into(), listed: false };
+    k.authenticators = vec![key("usb-key", AuthenticatorKind::SecurityKey), key("hello", AuthenticatorKind::Platform), key("icloud", AuthenticatorKind::SyncedPasskey)];
+    k.shared_ids = vec![SharedUse { account_id: "shared-1".into(), login_id: "madoguchi-01".into(), permitted_by: "900001".into() }];
+    known
+}
+
+fn listed(p: &Plan) -> Vec<(&str, &'static str)> {
+    p.steps.iter().filter_map(|s| match &s.action { Action::ListForReturn { credential_id, .. } => Some((credential_id.as_str(), s.reason.code())), _ => None }).collect()
+}
+
+fn shared_due(p: &Plan) -> Vec<(&str, &'static str)> {
+    p.steps.iter().filter_map(|s| match &s.action { Action::SharedPasswordDue { login_id, .. } => Some((login_id.as_str(), s.reason.code())), _ => None }).collect()
+}
+
+#[test]
+fn r_lc_15_a_transfer_lists_the_physical_keys_for_return_before_saving_the_move() {
+    let mut known = with_keys_and_shared_id(&[person("1", "shimin"), person("2", "shimin")], "1");
+    let p = converge(&mut known, &full(vec![person("1", "zeimu"), person("2", "shimin")]));
+    assert_eq!(listed(&p), [("usb-key", "transferred")], "a platform or synced passkey stays; only what can be handed over is listed");
+    assert_eq!(shared_due(&p), [("madoguchi-01", "transferred")]);
+    assert_eq!(&kinds(&p)[..3], [("list_for_return", "transferred"), ("shared_password_due", "transferred"), ("save_person", "transferred")]);
+    assert_eq!(p.removals, 0, "neither counts as a removal");
+}
+
+#[test]
+fn r_lc_15_a_leaver_hands_back_keys_and_shared_ids_and_a_rerun_lists_nothing_twice() {
+    let mut known = with_keys_and_shared_id(&[person("1", "shimin"), person("2", "shimin")], "1");
+    let mut gone = person("1", "shimin");
+    gone.status = PersonStatus::Left;
+    let p = converge(&mut known, &full(vec![gone.clone(), person("2", "shimin")]));
+    assert_eq!(listed(&p), [("usb-key", "retired")]);
+    assert_eq!(shared_due(&p), [("madoguchi-01", "retired")]);
+    // A run cut short after the listing but before the disable plans the rest, not the listing again.
+    let mut known = with_keys_and_shared_id(&[person("1", "shimin"), person("2", "shimin")], "1");
+    known[0].authenticators[0].listed = true;
+    let p = run(&full(vec![gone, person("2", "shimin")]), &known);
+    assert!(listed(&p).is_empty() && p.steps.iter().any(|s| s.action.kind() == "disable"), "{:?}", kinds(&p));
+}
+
+#[test]
+fn r_au_08_leave_and_secondment_end_the_use_of_shared_ids_but_a_plain_change_does_not() {
+    let mut known = with_keys_and_shared_id(&[person("1", "shimin"), person("2", "shimin")], "1");
+    let mut renamed = person("1", "shimin");
+    renamed.post = Some("主任".into());
+    let p = converge(&mut known, &full(vec![renamed.clone(), person("2", "shimin")]));
+    assert!(shared_due(&p).is_empty() && listed(&p).is_empty(), "{:?}", kinds(&p));
+    let mut leave = renamed.clone();
+    leave.status = PersonStatus::OnLeave;
+    let p = converge(&mut known, &full(vec![leave, person("2", "shimin")]));
+    assert_eq!(shared_due(&p), [("madoguchi-01", "on_leave")]);
+    assert!(listed(&p).is_empty(), "a person on leave keeps their key");
+
+    let mut known = with_keys_and_shared_id(&[person("1", "shimin"), person("2", "shimin")], "1");
+    let mut seconded = person("1", "shimin");
+    seconded.status = PersonStatus::Seconded;
+    seconded.secondment_target = Some("kikaku".into());
+    let p = converge(&mut known, &full(vec![seconded, person("2", "shimin")]));
+    assert_eq!(listed(&p), [("usb-key", "seconded")]);
+    assert_eq!(shared_due(&p), [("madoguchi-01", "seconded")]);
 }

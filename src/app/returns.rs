@@ -1,0 +1,60 @@
+//! Authenticators handed back (R-LC-15, R-AU-12): the HR sync lists a mover's or leaver's security
+//! keys and cards for return; an officer records each as returned, destroyed or lost.
+//!
+//! Invariants: recording ends the credential's use at once, through the same revocation as a lost
+//! credential (`signin::factors::revoke`), and a loss also ends the sessions that used it; a return
+//! is recorded once per state change (`ReturnStatus::may_become`), with its audit event in the same
+//! transaction.
+
+use super::signin::{factors, Origin};
+use super::AppError;
+use crate::store::returns::{self as rows, AuthenticatorReturn};
+use crate::store::{self, DbConnection};
+use serde_json::json;
+use tobira_domain::lifecycle::handback::ReturnStatus;
+
+/// Returns in `status` (every one when `None`), oldest first.
+pub fn list(c: &mut DbConnection, status: Option<ReturnStatus>) -> Result<Vec<AuthenticatorReturn>, AppError> {
+    Ok(rows::list(c, status.map(ReturnStatus::as_str))?)
+}
+
+/// What recording did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recorded {
+    pub record: AuthenticatorReturn,
+    /// The credential was still registered and is now revoked.
+    pub credential_revoked: bool,
+    pub sessions_ended: usize,
+}
+
+/// Records return `id` as `to` (returned, destroyed or lost) with an optional note.
+pub fn record(c: &mut DbConnection, id: &str, to: ReturnStatus, note: Option<&str>, actor: &str, origin: &Origin, now: i64) -> Result<Recorded, AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(500).collect::<String>());
+    store::write_tx(c, |c| {
+        let r = rows::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("authenticator return {id}")))?;
+        let from = ReturnStatus::parse(&r.status).ok_or_else(|| AppError::Invalid(format!("authenticator return {id} has an unknown status {}", r.status)))?;
+        from.may_become(to).map_err(|why| AppError::Conflict(format!("authenticator return {id} ({}): {why}", r.label)))?;
+        if !rows::record(c, id, from.as_str(), to.as_str(), actor, note.as_deref(), now)? {
+            return Err(AppError::Conflict(format!("authenticator return {id} was recorded meanwhile")));
+        }
+        let mut revoked = None;
+        if let (Some(cred), Some(account)) = (r.credential_id.as_deref(), store::accounts::by_id(c, &r.account_id)?) {
+            let reason = format!("authenticator_{}", to.as_str());
+            revoked = factors::revoke(c, &account, cred, actor, &reason, to == ReturnStatus::Lost, origin, now)?;
+        }
+        let e = origin.event(actor, "authenticator.return_recorded", format!("authenticator_return:{id}")).with_details(json!({
+            "employee_number": r.employee_number,
+            "credential": r.credential_id,
+            "kind": r.kind,
+            "label": r.label,
+            "from": from.as_str(),
+            "action": to.as_str(),
+            "note": note,
+            "credential_revoked": revoked.is_some(),
+            "sessions_ended": revoked.unwrap_or(0),
+        }));
+        store::audit::append(c, now, vec![e])?;
+        let record = rows::by_id(c, id)?.expect("just recorded");
+        Ok(Recorded { record, credential_revoked: revoked.is_some(), sessions_ended: revoked.unwrap_or(0) })
+    })
+}

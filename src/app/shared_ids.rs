@@ -1,0 +1,72 @@
+//! The users of each shared ID (共用ID, e.g. a counter terminal's login) and who permitted them
+//! (R-AU-08; Iizuka: sharing only with the 情報システム管理者's permission). The HR sync makes a
+//! shared ID's password due when one of its users transfers, goes on leave or leaves.
+//!
+//! Invariants: only a shared account has users; every addition names who permitted it; each change
+//! is written with its audit event in one transaction.
+
+use super::signin::Origin;
+use super::AppError;
+use crate::store::shared_ids::{self as users, Listed, SharedIdUser};
+use crate::store::{self, accounts::Account, org::Person, DbConnection};
+use serde_json::json;
+
+fn shared(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
+    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::NotFound(format!("account {login_id}")))?;
+    if !a.is_shared {
+        return Err(AppError::Invalid(format!("account {login_id} is not a shared ID; only a shared ID has registered users / 共用IDではありません")));
+    }
+    Ok(a)
+}
+
+fn person(c: &mut DbConnection, employee_number: &str, what: &str) -> Result<Person, AppError> {
+    store::org::person_by_employee_number(c, employee_number.trim())?.ok_or_else(|| AppError::Invalid(format!("{what}: no person with employee number {employee_number}")))
+}
+
+/// The current users of shared ID `login_id`.
+pub fn list(c: &mut DbConnection, login_id: &str) -> Result<Vec<Listed>, AppError> {
+    let a = shared(c, login_id)?;
+    Ok(users::users_of(c, &a.id)?)
+}
+
+/// Registers `employee_number` as a user of shared ID `login_id`, permitted by `permitted_by`.
+pub fn add(c: &mut DbConnection, login_id: &str, employee_number: &str, permitted_by: &str, actor: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
+    store::write_tx(c, |c| {
+        let a = shared(c, login_id)?;
+        let p = person(c, employee_number, "user")?;
+        let by = person(c, permitted_by, "permitted_by (the 情報システム管理者 who permitted the use)")?;
+        if users::is_user(c, &a.id, &p.id)? {
+            return Err(AppError::Conflict(format!("{} is already a user of shared ID {login_id}", p.employee_number)));
+        }
+        let row = SharedIdUser {
+            id: store::new_id(),
+            shared_account_id: a.id.clone(),
+            person_id: p.id.clone(),
+            permitted_by: by.employee_number.clone(),
+            added_by: actor.into(),
+            added_at: now,
+            removed_at: None,
+            removed_by: None,
+            removed_reason: None,
+        };
+        users::insert(c, &row)?;
+        let e = origin.event(actor, "shared_id.user_added", format!("account:{login_id}")).with_details(json!({ "employee_number": p.employee_number, "permitted_by": by.employee_number }));
+        store::audit::append(c, now, vec![e])?;
+        Ok(())
+    })
+}
+
+/// Ends `employee_number`'s use of shared ID `login_id`.
+pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reason: &str, actor: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
+    let reason = if reason.trim().is_empty() { "removed_by_officer" } else { reason.trim() };
+    store::write_tx(c, |c| {
+        let a = shared(c, login_id)?;
+        let p = person(c, employee_number, "user")?;
+        let Some(permitted_by) = users::remove(c, &a.id, &p.id, actor, reason, now)? else {
+            return Err(AppError::NotFound(format!("{} as a user of shared ID {login_id}", p.employee_number)));
+        };
+        let e = origin.event(actor, "shared_id.user_removed", format!("account:{login_id}")).with_details(json!({ "employee_number": p.employee_number, "permitted_by": permitted_by, "reason": reason }));
+        store::audit::append(c, now, vec![e])?;
+        Ok(())
+    })
+}
