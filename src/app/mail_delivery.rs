@@ -9,6 +9,11 @@
 //! `smtp.every_seconds`, doubling per try up to an hour, until `smtp.max_attempts`; an unreachable
 //! server ends the round (the rest wait for the next one). Each round that sent or gave up
 //! something is one audit event, with ids, kinds and recipients: never a body or a credential.
+//!
+//! An enrollment link's mail (R-AU-06) is stored with a placeholder naming the link: the round
+//! opens the link's sealed token at send time, puts the URL in the message it sends (never in the
+//! stored body), and erases the sealed token once the mail is sent or given up; a link used,
+//! revoked or expired meanwhile is not sent at all.
 
 use super::{App, AppError};
 use crate::mail::{MailError, Mailer};
@@ -16,6 +21,7 @@ use crate::store::{self, notifications::Outgoing};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
 use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::authn::enrollment;
 
 pub const JOB: &str = "mail-delivery";
 pub const ACTOR: &str = "system:mail-delivery";
@@ -49,7 +55,15 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
     let (now, holder) = (app.clock.now_ms(), node.to_string());
     let due = app
         .db(move |c| {
-            if !store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &holder, now, ttl))? {
+            let held = store::write_tx(c, |c| -> Result<bool, AppError> {
+                let held = store::leases::try_acquire(c, JOB, &holder, now, ttl)?;
+                if held {
+                    // Links that expired unsent keep no token.
+                    store::enrollment::erase_expired(c, now)?;
+                }
+                Ok(held)
+            })?;
+            if !held {
                 return Ok(None);
             }
             let mut due = Vec::new();
@@ -64,20 +78,28 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
     let (mut round, mut sent, mut failed) = (Round::default(), Vec::new(), Vec::new());
     for (n, address) in due {
         let now = app.clock.now_ms();
-        let result = match &address {
-            None => Err(MailError::Address("the recipient has no mail address".into())),
-            Some(a) => match mailer.message(&n.id, a, &n.subject, &n.body, SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64)) {
+        let link = link_of(&n);
+        let body = match (&link, &address) {
+            (Some(id), Some(_)) => body_with_link(app, &n, id, now).await?,
+            _ => Ok(n.body.clone()),
+        };
+        // `None`: the link closed or its token is gone, so nothing is left to send.
+        let result = match (&address, &body) {
+            (None, _) => Some(Err(MailError::Address("the recipient has no mail address".into()))),
+            (Some(_), Err(_)) => None,
+            (Some(a), Ok(body)) => Some(match mailer.message(&n.id, a, &n.subject, body, SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64)) {
                 Ok(m) => mailer.send(m).await,
                 Err(e) => Err(e),
-            },
+            }),
         };
-        let unreachable = matches!(result, Err(MailError::Unreachable(_)));
+        let unreachable = matches!(result, Some(Err(MailError::Unreachable(_))));
         let outcome = match result {
-            Ok(()) => Delivered::Sent,
+            None => Delivered::NoAddress(body.err().unwrap_or_default()),
+            Some(Ok(())) => Delivered::Sent,
             // No address, or one that is not an address: no try can succeed.
-            Err(e @ MailError::Address(_)) => Delivered::NoAddress(e.to_string()),
-            Err(e) if n.attempts + 1 >= cfg.max_attempts as i32 => Delivered::Exhausted(e.to_string()),
-            Err(e) => Delivered::Later(e.to_string(), now + retry_delay_ms(cfg.every_seconds, n.attempts + 1)),
+            Some(Err(e @ MailError::Address(_))) => Delivered::NoAddress(e.to_string()),
+            Some(Err(e)) if n.attempts + 1 >= cfg.max_attempts as i32 => Delivered::Exhausted(e.to_string()),
+            Some(Err(e)) => Delivered::Later(e.to_string(), now + retry_delay_ms(cfg.every_seconds, n.attempts + 1)),
         };
         match &outcome {
             Delivered::Sent => {
@@ -96,7 +118,7 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
                 failed.push(json!({ "id": n.id, "kind": n.kind, "recipient": n.recipient, "attempts": attempts, "error": truncate(reason), "undeliverable": true }));
             }
         }
-        if !record(app, &n, outcome, node, ttl).await? {
+        if !record(app, &n, outcome, link, node, ttl).await? {
             tracing::warn!(job = JOB, "another node took the mail-delivery lease; ending this round");
             break;
         }
@@ -113,21 +135,39 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
     Ok(Some(round))
 }
 
+/// The enrollment link a queued mail carries, by the placeholder in its stored body.
+fn link_of(n: &Outgoing) -> Option<String> {
+    (n.kind == crate::app::enrollment::KIND).then(|| enrollment::placeholder_id(&n.body).map(str::to_string)).flatten()
+}
+
+/// The body to send: the placeholder replaced by the link's URL, opened from its sealed token now;
+/// `Err` with the reason when there is nothing to send (the link closed or its token is gone).
+async fn body_with_link(app: &App, n: &Outgoing, link_id: &str, now: i64) -> Result<Result<String, String>, AppError> {
+    let (master, id) = (app.master_key.clone(), link_id.to_string());
+    let token = app.db(move |c| crate::app::enrollment::token_for_mail(c, &master, &id, now)).await?;
+    Ok(token.map(|t| enrollment::expand(&n.body, link_id, &enrollment::url(&app.config.http.public_url, &t))))
+}
+
 enum Delivered {
     Sent,
     /// Failed; try again at the time given.
     Later(String, i64),
-    /// Given up without a try: no address to send to.
+    /// Given up without a try: no address to send to, or (an enrollment link) nothing left to send.
     NoAddress(String),
     /// Failed, and that was the last attempt.
     Exhausted(String),
 }
 
-/// Records one outcome and renews the lease in one transaction; false when the lease is lost.
-async fn record(app: &App, n: &Outgoing, outcome: Delivered, node: &str, ttl: i64) -> Result<bool, AppError> {
+/// Records one outcome and renews the lease in one transaction; false when the lease is lost. A
+/// mail that carried (or would have carried) an enrollment link and is now sent or given up
+/// erases the link's sealed token in the same transaction.
+async fn record(app: &App, n: &Outgoing, outcome: Delivered, link: Option<String>, node: &str, ttl: i64) -> Result<bool, AppError> {
     let (id, node, now) = (n.id.clone(), node.to_string(), app.clock.now_ms());
     app.db(move |c| {
         store::write_tx(c, |c| {
+            if let Some(link) = link.as_deref().filter(|_| !matches!(outcome, Delivered::Later(..))) {
+                store::enrollment::erase_sealed(c, link)?;
+            }
             match outcome {
                 Delivered::Sent => {
                     store::notifications::mark_sent(c, &id, now)?;

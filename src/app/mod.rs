@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod bootstrap;
 pub mod clock;
 pub mod contract;
+pub mod enrollment;
 pub mod hashing;
 pub mod keys;
 pub mod metrics;

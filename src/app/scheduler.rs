@@ -24,10 +24,10 @@ pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super
     let (policy, cfg) = (app.policy.clone(), app.config.directory.clone());
     let mode = app.db(move |c| sync::mode_for(c, &cfg, &policy, now, false)).await?;
     let raw = sync::read(&app.config.directory, &app.policy, &mode).await?;
-    let (policy, source) = (app.policy.clone(), app.config.directory.url.clone());
+    let (policy, source, master) = (app.policy.clone(), app.config.directory.url.clone(), app.master_key.clone());
     let status = app
         .db(move |c| {
-            let req = SyncRequest { source: &source, requested_by: SYNC_ACTOR, now, dry_run: false };
+            let req = SyncRequest { source: &source, requested_by: SYNC_ACTOR, now, dry_run: false, master_key: &master };
             Ok(sync::run(c, &policy, &raw, &req)?.status)
         })
         .await?;

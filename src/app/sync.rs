@@ -8,6 +8,7 @@
 
 use super::AppError;
 pub use crate::directory::ReadMode;
+use crate::crypto::master_key::MasterKey;
 use crate::directory::RawDirectory;
 use crate::store::hr_sync::{self, SyncRun};
 use crate::store::{self, DbConnection};
@@ -18,7 +19,7 @@ use crate::config::DirectoryConfig;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::contracts::Register;
 use tobira_domain::hr::{read_department, read_person, EntryProblem, HrDepartment};
-use tobira_domain::lifecycle::{plan, BulkWindow, Holdings, Plan, Snapshot};
+use tobira_domain::lifecycle::{plan, Action, BulkWindow, Holdings, Plan, Snapshot};
 use tobira_domain::policy::directory::{ContractRegisterMapping, DirectoryMapping};
 use tobira_domain::policy::Policy;
 use tobira_domain::time_util::{from_millis, JST};
@@ -181,7 +182,12 @@ pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, 
     Ok(plan(snapshot, &held, policy, today, now, bulk))
 }
 
-fn apply(conn: &mut DbConnection, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
+/// The login IDs of the accounts a batch creates: the joiners who get an enrollment link (R-AU-06).
+fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
+    batch.iter().filter_map(|s| match &s.action { Action::CreateAccount { login_id, .. } => Some(login_id.clone()), _ => None }).collect()
+}
+
+fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
     let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
     let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
         let events = hr_sync::save_departments(c, &depts, now, actor)?;
@@ -190,7 +196,8 @@ fn apply(conn: &mut DbConnection, content: &RunContent, run_id: &str, now: i64, 
     let mut cache = hr_sync::ApplyCache::with_departments(depts.iter().map(|d| d.code.clone()));
     for batch in content.plan.steps.chunks(BATCH) {
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
-            let events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
+            let mut events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
+            events.extend(crate::app::enrollment::issue_for_joiners(c, keys.master_key, keys.policy, &joiners(batch), actor, now)?);
             Ok(store::audit::append(c, now, events)?.len())
         })?;
     }
@@ -205,6 +212,14 @@ fn summary(p: &Plan) -> serde_json::Value {
     json!({ "steps": counts, "removals": p.removals, "active_accounts": p.active_accounts, "problems": p.problems.len(), "not_removed": p.not_removed.len() })
 }
 
+/// What applying needs besides the plan: the policy (the enrollment link's lifetime and mail) and
+/// the master key that seals a joiner's link until its mail is sent.
+#[derive(Clone, Copy)]
+pub struct Keys<'a> {
+    pub policy: &'a Policy,
+    pub master_key: &'a MasterKey,
+}
+
 /// One sync as asked for.
 #[derive(Debug, Clone)]
 pub struct SyncRequest<'a> {
@@ -214,11 +229,13 @@ pub struct SyncRequest<'a> {
     pub requested_by: &'a str,
     pub now: i64,
     pub dry_run: bool,
+    /// Seals the joiners' enrollment links (R-AU-06).
+    pub master_key: &'a MasterKey,
 }
 
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
 pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
-    let SyncRequest { source, requested_by, now, dry_run } = *req;
+    let SyncRequest { source, requested_by, now, dry_run, master_key } = *req;
     let Checked { departments, snapshot, other_problems } = check(raw, policy)?;
     let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
     let mut plan = plan_full(conn, policy, &snapshot, now, window.as_ref())?;
@@ -248,7 +265,7 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
         })?;
         return Ok(SyncOutcome { run_id, status: RunStatus::Held, plan: content.plan });
     }
-    apply(conn, &content, &run_id, now, ACTOR)?;
+    apply(conn, &Keys { policy, master_key }, &content, &run_id, now, ACTOR)?;
     store::write_tx(conn, |c| -> Result<(), AppError> {
         // The next incremental read starts where this one ended; only once everything is applied.
         if let Some(hw) = &raw.high_water {
@@ -280,7 +297,7 @@ pub fn held(conn: &mut DbConnection, run_id: &str) -> Result<(SyncRun, RunConten
 }
 
 /// Applies a held run. Refused when `by` is the person who ran it (R-AC-02), or it is not held.
-pub fn approve(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Result<Plan, AppError> {
+pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &str, now: i64) -> Result<Plan, AppError> {
     let (r, content) = held(conn, run_id)?;
     if r.status != "held" {
         return Err(AppError::Conflict(format!("sync run {run_id} is {}, not held", r.status)));
@@ -296,7 +313,7 @@ pub fn approve(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Res
     if !store::write_tx(conn, |c| hr_sync::decide_run(c, run_id, "applied", by, now))? {
         return Err(AppError::Conflict(format!("sync run {run_id} was decided meanwhile")));
     }
-    apply(conn, &content, run_id, now, ACTOR)?;
+    apply(conn, keys, &content, run_id, now, ACTOR)?;
     store::write_tx(conn, |c| -> Result<(), AppError> {
         let e = AuditEvent::new(by, "sync.approved", format!("sync:{run_id}")).with_details(json!({ "requested_by": r.requested_by, "summary": summary(&content.plan) }));
         store::audit::append(c, now, vec![e])?;

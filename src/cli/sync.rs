@@ -92,6 +92,16 @@ fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The master key that seals joiners' enrollment links (R-AU-06); created like `tobira serve` does
+/// when this is the first command run.
+fn master_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::MasterKey> {
+    let (key, origin) = tobira::crypto::master_key::MasterKey::load_or_create(&config.master_key_path())?;
+    if origin == tobira::crypto::master_key::Origin::Created {
+        eprintln!("tobira: created a new master key in {}; back it up: without it the signing keys and secrets cannot be opened", config.data_dir);
+    }
+    Ok(key)
+}
+
 /// Exit codes: 0 done (or nothing to do), 3 held for approval, 1 refused, 2 error (nothing changed).
 pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let by = super::operator_name();
@@ -109,7 +119,8 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
         };
     }
     if let Some(id) = &args.approve {
-        return match sync::approve(&mut conn, id, &by, now) {
+        let master_key = master_key(config)?;
+        return match sync::approve(&mut conn, &sync::Keys { policy: &policy, master_key: &master_key }, id, &by, now) {
             Ok(plan) => {
                 print_plan(id, "approved and applied", &plan, args.format);
                 Ok(ExitCode::SUCCESS)
@@ -135,7 +146,8 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
         _ => {}
     }
     tobira::app::policy::record(&mut conn, &policy, now)?;
-    let req = sync::SyncRequest { source: &config.directory.url, requested_by: &by, now, dry_run: args.dry_run };
+    let master_key = master_key(config)?;
+    let req = sync::SyncRequest { source: &config.directory.url, requested_by: &by, now, dry_run: args.dry_run, master_key: &master_key };
     let SyncOutcome { run_id, status, plan } = sync::run(&mut conn, &policy, &raw, &req)?;
     print_plan(&run_id, status_name(status), &plan, args.format);
     Ok(match status {

@@ -1,7 +1,8 @@
 //! The security officer's API (JSON, same session cookie as the pages, CSRF token in the
-//! `X-CSRF-Token` header): locked accounts and unlocking, password resets, revoking a credential,
-//! ending sessions, suspending and reinstating (R-AU-12, R-AU-19, R-AC-03, R-AC-08); authenticators
-//! listed for return and their record (R-LC-15, R-AU-12); the users of shared IDs (R-AU-08).
+//! `X-CSRF-Token` header): locked accounts and unlocking, password resets, enrollment links,
+//! revoking a credential, ending sessions, suspending and reinstating (R-AU-06, R-AU-12, R-AU-19,
+//! R-AC-03, R-AC-08); authenticators listed for return and their record (R-LC-15, R-AU-12); the
+//! users of shared IDs (R-AU-08).
 //!
 //! Invariant: every route goes through [`officer`], which asks the one authorization function for
 //! `Need::Officer`; an ordinary session gets 403, none gets 401.
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/lockouts", web::get().to(lockouts))
             .route("/accounts/{login}/unlock", web::post().to(unlock))
             .route("/accounts/{login}/password-reset", web::post().to(reset))
+            .route("/accounts/{login}/enrollment-link", web::post().to(enrollment_link))
             .route("/accounts/{login}/credentials", web::get().to(credentials))
             .route("/accounts/{login}/credentials/{id}/revoke", web::post().to(revoke))
             .route("/accounts/{login}/sessions/end", web::post().to(end_sessions))
@@ -79,6 +81,14 @@ async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, 
     let supervision = body.and_then(|b| b.into_inner().supervision);
     let temporary = ops::reset_password(&app, &cur, &login, supervision.as_ref(), &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "temporary_password": temporary, "must_change_password": true })))
+}
+
+/// A new enrollment link (R-AU-06); the URL is in the answer once, for hand-over when the person
+/// has no mail address.
+async fn enrollment_link(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = officer(&req, &app, true).await?;
+    let r = ops::enrollment_link(&app, &cur, &login, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "url": r.url, "expires_at": r.expires_at, "mailed": r.mailed, "revoked_previous": r.revoked_previous })))
 }
 
 async fn credentials(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -26,6 +26,7 @@ pub(crate) use insert_chunks;
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod enrollment;
 pub mod hr_sync;
 pub mod keys;
 pub mod leases;

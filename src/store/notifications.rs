@@ -28,6 +28,12 @@ pub struct Outgoing {
     pub undeliverable_at: Option<i64>,
 }
 
+/// Queues many notifications at once, in chunks (the HR sync's joiners: thousands in one run).
+pub fn queue(c: &mut DbConnection, rows: Vec<super::privileged::Notification>) -> Result<(), StoreError> {
+    super::insert_chunks!(c, n::table, rows);
+    Ok(())
+}
+
 /// Unsent notifications due for a try at `now`, oldest first, at most `limit`.
 pub fn due(c: &mut DbConnection, now: i64, limit: i64) -> Result<Vec<Outgoing>, StoreError> {
     Ok(n::table

@@ -290,6 +290,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    enrollment_links (id) {
+        id -> Text,
+        account_id -> Text,
+        token_hash -> Text,
+        token_sealed -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        issued_by -> Text,
+    }
+}
+
+diesel::table! {
     privileged_eligibility (id) {
         id -> Text,
         account_id -> Text,
@@ -438,6 +452,7 @@ diesel::table! {
 diesel::joinable!(refresh_tokens -> token_families (family_id));
 diesel::joinable!(account_lockouts -> accounts (account_id));
 diesel::joinable!(token_families -> accounts (account_id));
+diesel::joinable!(enrollment_links -> accounts (account_id));
 diesel::joinable!(privileged_eligibility -> accounts (account_id));
 diesel::joinable!(elevations -> accounts (account_id));
 diesel::joinable!(token_families -> sessions (session_id));
@@ -564,7 +579,7 @@ diesel::joinable!(shared_id_users -> people (person_id));
 diesel::allow_tables_to_appear_in_same_query!(
     departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
-    account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, auth_codes, token_families, refresh_tokens, revoked_tokens,
+    account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, enrollment_links, auth_codes, token_families, refresh_tokens, revoked_tokens,
     privileged_eligibility, elevations, delegations, notifications, development_ids,
     dormant_notices, review_campaigns, review_items, exceptions, findings, authenticator_returns, shared_id_users,
 );

@@ -9,6 +9,7 @@ mod bootstrap;
 mod browser;
 mod browser_selftest;
 mod cli;
+mod enrollment;
 mod hr_sync;
 mod hr_sync_ad;
 mod layout;

@@ -115,6 +115,15 @@ pub async fn reset_password(app: &App, officer: &Current, login_id: &str, superv
     Ok(temporary)
 }
 
+/// Issues a new enrollment link for the account (R-AU-06): older open links are revoked, the mail
+/// is queued when the person has an address, and the URL is returned once for hand-over. The
+/// audit event names the link, never its token.
+pub async fn enrollment_link(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
+    guarded(app, officer, login_id, "enrollment.issue", origin).await?;
+    let (master, policy, public_url, actor) = (app.master_key.clone(), app.policy.clone(), app.config.http.public_url.clone(), officer.account.login_id.clone());
+    act(app, officer, login_id, "enrollment.issued", origin, move |c, a, now| crate::app::enrollment::reissue_in(c, &master, &policy, &public_url, a, &actor, now)).await
+}
+
 /// Revokes one credential (a lost card or key, R-AU-12); the sessions that used it end at once.
 pub async fn revoke_credential(app: &App, officer: &Current, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
     guarded(app, officer, login_id, "credential.revoke", origin).await?;

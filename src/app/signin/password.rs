@@ -28,7 +28,7 @@ fn dummy_hash(policy: &Policy) -> Result<&'static str, AppError> {
 }
 
 /// Runs argon2 work on the hashing pool (`app::hashing`).
-async fn argon2<T: Send + 'static>(app: &App, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+pub(crate) async fn argon2<T: Send + 'static>(app: &App, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
     app.argon2.run(f).await
 }
 
@@ -136,7 +136,7 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
 /// Checks `new` against the rules and the stored hashes of the current and previous passwords
 /// (R-AU-05, R-AU-07); hashes it when it passes. Slow (argon2): run it on a blocking thread, not
 /// while holding a database connection.
-fn checked_hash(policy: &Policy, account: &Account, personal: &PersonalData, previous: &[String], new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
+pub(crate) fn checked_hash(policy: &Policy, account: &Account, personal: &PersonalData, previous: &[String], new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
     let mut problems = rules::check(new, rule_for(policy, account), &policy.password.blocklist, personal);
     if problems.is_empty() && previous.iter().any(|h| pw::verify(new, h)) {
         problems.push(PasswordProblem::Reused);

@@ -1,13 +1,15 @@
-//! Server-rendered pages for staff: sign-in, step two and step-up, forced and voluntary password
-//! changes, enrolment of second factors, and the account page. Japanese first (`?lang=en` switches,
-//! remembered in a cookie). Templates live in `templates/` beside these handlers; the only script is
-//! `/static/tobira.js` for the WebAuthn ceremony (the CSP forbids inline code).
+//! Server-rendered pages for staff: sign-in, step two and step-up, a joiner's enrollment link,
+//! forced and voluntary password changes, enrolment of second factors, and the account page.
+//! Japanese first (`?lang=en` switches, remembered in a cookie). Templates live in `templates/`
+//! beside these handlers; the only script is `/static/tobira.js` for the WebAuthn ceremony (the CSP
+//! forbids inline code).
 //!
 //! Invariants: every POST carries the CSRF token of its double-submit cookie (SameSite=Strict); the
 //! session cookie is HttpOnly, Secure and SameSite=Lax and holds a random value whose digest is the
 //! session id; every handler asks [`guard`], which calls the one authorization function.
 
 pub mod account;
+pub mod enroll;
 pub mod factors;
 pub mod password;
 pub mod review;
@@ -43,6 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/signin/second/key/options", web::post().to(signin::second_key_options))
         .route("/signin/second/key", web::post().to(signin::second_key_finish))
         .route("/signout", web::post().to(signin::sign_out))
+        .route("/enroll", web::get().to(enroll::page))
+        .route("/enroll", web::post().to(enroll::submit))
         .route("/account", web::get().to(account::page))
         .route("/account/sessions/end", web::post().to(account::end_session))
         .route("/account/password", web::get().to(password::page))

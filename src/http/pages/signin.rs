@@ -19,13 +19,16 @@ struct SigninPage<'a> {
     cont: &'a str,
     banner: &'a str,
     error: Option<String>,
+    /// After an enrollment link set the password (R-AU-06).
+    enrolled: bool,
 }
 
 fn render_signin(req: &HttpRequest, app: &App, error: Option<String>, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let banner = if c.t.lang == "ja" { &app.policy.signin.banner } else { &app.policy.signin.banner_en };
     let cont = super::continuation(req);
-    let mut res = c.render(req, &SigninPage { c: &c, cont: &cont.query, banner, error })?;
+    let enrolled = req.query_string().split('&').any(|kv| kv == "enrolled=1");
+    let mut res = c.render(req, &SigninPage { c: &c, cont: &cont.query, banner, error, enrolled })?;
     *res.status_mut() = status;
     Ok(res)
 }

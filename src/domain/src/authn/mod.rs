@@ -4,6 +4,7 @@
 //! Everything here is pure: time comes in as UTC milliseconds, nothing is read or written.
 
 pub mod access;
+pub mod enrollment;
 pub mod lockout;
 pub mod password;
 pub mod romaji;

@@ -376,6 +376,8 @@ pub struct SigninRules {
     pub reauth_minutes: u32,
     /// The longest a telework / remote-access grant may run (R-ZN-11), in days.
     pub remote_access_max_days: u32,
+    /// How long a joiner's enrollment link (choose your first password, R-AU-06) stays usable, in hours.
+    pub enrollment_link_hours: u32,
 }
 
 impl Default for SigninRules {
@@ -393,6 +395,8 @@ impl Default for SigninRules {
             reauth_minutes: 5,
             // Half a year: long enough for a childcare arrangement, short enough to be looked at again.
             remote_access_max_days: 183,
+            // Three days: a joiner who starts on a Friday can still use Monday's mail.
+            enrollment_link_hours: 72,
         }
     }
 }

@@ -290,3 +290,15 @@ fn the_directory_read_method_must_fit_the_directory() {
     }).collect::<Vec<_>>());
     assert!(reg.contains("directory.contracts needs directory.attributes.contract_id") && reg.contains("every column name must be non-empty"), "{reg}");
 }
+
+#[test]
+fn r_au_06_enrollment_link_lifetime_is_bounded() {
+    let p = load(&example()).unwrap();
+    assert_eq!(p.signin.enrollment_link_hours, 72);
+    for bad in ["0", "721"] {
+        let errs = errors(&edited("authentication.toml", "enrollment_link_hours = 72", &format!("enrollment_link_hours = {bad}")));
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(errs[0].message.contains("signin.enrollment_link_hours") && errs[0].message.contains("between 1 and 720"), "{}", errs[0]);
+    }
+    assert_eq!(load(&edited("authentication.toml", "enrollment_link_hours = 72", "enrollment_link_hours = 720")).unwrap().signin.enrollment_link_hours, 720);
+}

@@ -321,6 +321,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if si.challenge_seconds == 0 || si.challenge_seconds > 900 {
             c.at(*file, 0..0, "signin.challenge_seconds must be between 1 and 900");
         }
+        if !(1..=720).contains(&si.enrollment_link_hours) {
+            c.at(*file, 0..0, format!("signin.enrollment_link_hours = {} must be between 1 and 720 (30 days): an enrollment link sets a password (R-AU-06)", si.enrollment_link_hours));
+        }
         for a in si.allowed_aaguids.iter().chain(&si.biometric_aaguids) {
             if !crate::authn::is_aaguid(a) {
                 c.at(*file, 0..0, format!("signin: `{a}` is not an AAGUID (8-4-4-4-12 hex digits)"));
