@@ -10,7 +10,7 @@
 //! unknown, used, revoked or expired token and an account that cannot sign in all get the same
 //! refusal.
 
-use super::signin::password::{argon2, checked_hash, personal_data, rule_for};
+use super::signin::password::{checked_new, rule_for};
 use super::signin::{new_token, session, target, token_digest, Origin};
 use super::{App, AppError};
 use crate::crypto::master_key::MasterKey;
@@ -253,21 +253,8 @@ pub async fn complete(app: &App, token: &str, new: &str, repeat: &str, origin: &
     if new != repeat {
         return Err(EnrollError::Mismatch);
     }
+    let hash = checked_new(app, &account, new).await?.map_err(EnrollError::Rules)?;
     let policy = app.policy.clone();
-    let (personal, previous) = {
-        let (account, depth) = (account.clone(), i64::from(rule_for(&policy, &account).history));
-        app.db(move |c| {
-            let mut previous = store::accounts::password_history(c, &account.id, depth)?;
-            previous.extend(store::accounts::password(c, &account.id)?.map(|(h, _)| h));
-            Ok((personal_data(c, &account)?, previous))
-        })
-        .await?
-    };
-    let checked = {
-        let (policy, account, new) = (policy.clone(), account.clone(), new.to_string());
-        argon2(app, move || checked_hash(&policy, &account, &personal, &previous, &new)).await??
-    };
-    let hash = checked.map_err(EnrollError::Rules)?;
     let (origin, now) = (origin.clone(), app.clock.now_ms());
     let login = account.login_id.clone();
     app.db_with(move |c| {

@@ -136,6 +136,23 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
 /// Checks `new` against the rules and the stored hashes of the current and previous passwords
 /// (R-AU-05, R-AU-07); hashes it when it passes. Slow (argon2): run it on a blocking thread, not
 /// while holding a database connection.
+/// `new` checked against the rules, the person's own data and the password history (the current
+/// password included), then hashed; or the problems found.
+pub(crate) async fn checked_new(app: &App, account: &Account, new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
+    let policy = app.policy.clone();
+    let (personal, previous) = {
+        let (account, depth) = (account.clone(), i64::from(rule_for(&policy, account).history));
+        app.db(move |c| {
+            let mut previous = store::accounts::password_history(c, &account.id, depth)?;
+            previous.extend(store::accounts::password(c, &account.id)?.map(|(h, _)| h));
+            Ok((personal_data(c, &account)?, previous))
+        })
+        .await?
+    };
+    let (account, new) = (account.clone(), new.to_string());
+    argon2(app, move || checked_hash(&policy, &account, &personal, &previous, &new)).await?
+}
+
 pub(crate) fn checked_hash(policy: &Policy, account: &Account, personal: &PersonalData, previous: &[String], new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
     let mut problems = rules::check(new, rule_for(policy, account), &policy.password.blocklist, personal);
     if problems.is_empty() && previous.iter().any(|h| pw::verify(new, h)) {
@@ -170,20 +187,7 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
         return Err(ChangeError::WrongCurrent);
     }
     let (policy, now, new, origin, session_id) = (app.policy.clone(), app.clock.now_ms(), new.to_string(), origin.clone(), cur.session.id.clone());
-    let (personal, previous) = {
-        let (account, depth) = (account.clone(), i64::from(rule_for(&policy, &account).history));
-        app.db(move |c| {
-            let mut previous = store::accounts::password_history(c, &account.id, depth)?;
-            previous.extend(store::accounts::password(c, &account.id)?.map(|(h, _)| h));
-            Ok((personal_data(c, &account)?, previous))
-        })
-        .await?
-    };
-    let checked = {
-        let (policy, account) = (policy.clone(), account.clone());
-        argon2(app, move || checked_hash(&policy, &account, &personal, &previous, &new)).await??
-    };
-    let hash = match checked {
+    let hash = match checked_new(app, &account, &new).await? {
         Ok(h) => h,
         Err(problems) => return Err(ChangeError::Rules(problems)),
     };
