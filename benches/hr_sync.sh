@@ -134,15 +134,17 @@ print("\n".join("|".join(map(str, x)) for x in r))' "$work/data/tobira.db" "$1";
 }
 sed -i 's/^every_seconds = [0-9]*/every_seconds = 2/' "$work/policies/directory.toml"
 victims=$(seq 200300 200304)
-sql "INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at, factors, privileged) SELECT 'bench-' || login_id, id, 0, 0, 9000000000000000, '[]', false FROM accounts WHERE login_id IN ($(echo $victims | tr ' ' ','))" >/dev/null
+sql "INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at, factors, privileged) SELECT 'bench-' || login_id, id, 0, 0, 9000000000000000, '[]', false FROM accounts WHERE login_id IN ($(printf "'%s'," $victims | sed 's/,$//'))" >/dev/null
 applied() { sql "SELECT COUNT(*) FROM audit_events WHERE action = 'sync.applied'"; }
 before=$(applied)
 TOBIRA__HTTP__BIND=127.0.0.1:0 "$bin" serve >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 300); do [ "$(applied)" -gt "$before" ] && break; sleep 0.1; done
 latencies=()
+pauses=(0.5 1.2 0.9 1.7 0.2)   # each deletion at another phase of the 2-second schedule
+i=0
 for en in $victims; do
-  sleep 1.3   # a different phase of the 2-second schedule each time
+  sleep "${pauses[$i]}"; i=$((i + 1))
   t0=$(date +%s%N)
   ldapdelete -x -H "ldap://127.0.0.1:$port" -D "cn=admin,$suffix" -w admin "employeeNumber=$en,ou=people,$suffix"
   until [ -n "$(sql "SELECT revoked_at FROM sessions WHERE id = 'bench-$en' AND revoked_at IS NOT NULL")" ]; do
