@@ -129,6 +129,13 @@ enum ContractCommand {
     },
     /// Re-enable the accounts a contract suspension stopped.
     Resume { contract: String },
+    /// Record that the information handed to the vendor was returned or erased at the contract's end.
+    ConfirmReturn {
+        contract: String,
+        /// What was returned or erased, and how it was confirmed.
+        #[arg(long)]
+        note: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -276,17 +283,18 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
     let now = SystemClock.now_ms();
+    let by = cli::operator_name();
     let result = match &command {
-        ContractCommand::Suspend { contract, reason } => tobira::app::contract::suspend(&mut conn, contract, reason, &cli::operator_name(), now),
-        ContractCommand::Resume { contract } => tobira::app::contract::resume(&mut conn, contract, &cli::operator_name(), now),
+        ContractCommand::Suspend { contract, reason } => tobira::app::contract::suspend(&mut conn, contract, reason, &by, now).map(|l| ("停止 / suspended", l)),
+        ContractCommand::Resume { contract } => tobira::app::contract::resume(&mut conn, contract, &by, now).map(|l| ("再開 / resumed", l)),
+        ContractCommand::ConfirmReturn { contract, note } => tobira::app::contract::confirm_return(&mut conn, contract, note, &by, now).map(|()| ("情報の返却・消去を確認 / return of information confirmed", vec![contract.clone()])),
     };
     match result {
-        Ok(logins) => {
-            let verb = if matches!(command, ContractCommand::Suspend { .. }) { "停止 / suspended" } else { "再開 / resumed" };
-            println!("{verb}: {} 件 — {}", logins.len(), logins.join(", "));
+        Ok((verb, names)) => {
+            println!("{verb}: {} 件 — {}", names.len(), names.join(", "));
             Ok(ExitCode::SUCCESS)
         }
-        Err(tobira::app::AppError::Invalid(m)) => {
+        Err(tobira::app::AppError::Invalid(m) | tobira::app::AppError::Conflict(m)) => {
             eprintln!("tobira: contract: {m}");
             Ok(ExitCode::from(1))
         }

@@ -1,5 +1,6 @@
 //! Vendor contracts (R-LC-07, R-LC-12, R-LC-13): every account under a contract can be suspended at
-//! once, e.g. after an incident in outsourced work (委託事業の一時中断), and resumed together.
+//! once, e.g. after an incident in outsourced work (委託事業の一時中断), and resumed together; at a
+//! contract's end the return or erasure of the information handed over is confirmed and recorded.
 //!
 //! Invariant: a contract suspension carries its own status reason (`contract:`), which the HR sync
 //! never reverses; only `resume` does, and only for the accounts that suspension stopped.
@@ -72,5 +73,24 @@ pub fn resume(conn: &mut DbConnection, contract: &str, by: &str, now: i64) -> Re
         events.push(AuditEvent::new(by, "contract.resumed", format!("contract:{contract}")).with_details(json!({ "accounts": targets.len() })));
         store::audit::append(c, now, events)?;
         Ok(targets.into_iter().map(|t| t.1).collect())
+    })
+}
+
+/// Records that the information handed to the vendor under `contract` was returned or erased at its
+/// end (R-LC-13, Iizuka 9.1(4)), with what was done (`note`). Once per contract.
+pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &str, now: i64) -> Result<(), AppError> {
+    if note.trim().is_empty() {
+        return Err(AppError::Invalid("say what was returned or erased, and how it was confirmed (--note)".into()));
+    }
+    store::write_tx(conn, |c| {
+        let Some(row) = store::contracts::by_number(c, contract)? else {
+            return Err(AppError::Invalid(format!("contract {contract} is not in the contract register as last read by the HR sync")));
+        };
+        if !store::contracts::confirm_return(c, contract, by, note.trim(), now)? {
+            return Err(AppError::Conflict(format!("the return of contract {contract}'s information was already confirmed by {}", row.return_confirmed_by.unwrap_or_default())));
+        }
+        let e = AuditEvent::new(by, "contract.return_confirmed", format!("contract:{contract}")).with_details(json!({ "vendor": row.vendor, "end": row.end_date, "note": note.trim() }));
+        store::audit::append(c, now, vec![e])?;
+        Ok(())
     })
 }

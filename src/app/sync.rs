@@ -17,7 +17,7 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use crate::config::DirectoryConfig;
 use tobira_domain::audit::{AuditEvent, Outcome};
-use tobira_domain::contracts::Register;
+use tobira_domain::contracts::{Contract, Register};
 use tobira_domain::hr::{read_department, read_person, EntryProblem, HrDepartment};
 use tobira_domain::lifecycle::{plan, Action, BulkWindow, Holdings, Plan, Snapshot};
 use tobira_domain::policy::directory::{ContractRegisterMapping, DirectoryMapping};
@@ -92,6 +92,9 @@ const BATCH: usize = 500;
 pub struct RunContent {
     pub plan: Plan,
     pub departments: Vec<(String, String, Option<String>)>,
+    /// The contract register's contracts as read, stored with the run (R-LC-12).
+    #[serde(default)]
+    pub contracts: Vec<Contract>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -113,6 +116,8 @@ pub struct SyncOutcome {
 /// register rows that were skipped.
 pub struct Checked {
     pub departments: Vec<HrDepartment>,
+    /// The contract register's contracts that can be relied on.
+    pub contracts: Vec<Contract>,
     pub snapshot: Snapshot,
     pub other_problems: Vec<EntryProblem>,
 }
@@ -163,7 +168,8 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
         }
         people.push(p);
     }
-    Ok(Checked { departments, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
+    let contracts = register.map(|(r, _)| r.contracts().cloned().collect()).unwrap_or_default();
+    Ok(Checked { departments, contracts, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
 }
 
 /// Beyond this many people named by a partial read, everyone is loaded in one pass instead.
@@ -190,7 +196,8 @@ fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
 fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
     let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
     let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
-        let events = hr_sync::save_departments(c, &depts, now, actor)?;
+        let mut events = hr_sync::save_departments(c, &depts, now, actor)?;
+        events.extend(store::contracts::save(c, &content.contracts, now, actor)?);
         Ok(store::audit::append(c, now, events)?.len())
     })?;
     let mut cache = hr_sync::ApplyCache::with_departments(depts.iter().map(|d| d.code.clone()));
@@ -236,7 +243,7 @@ pub struct SyncRequest<'a> {
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
 pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
     let SyncRequest { source, requested_by, now, dry_run, master_key } = *req;
-    let Checked { departments, snapshot, other_problems } = check(raw, policy)?;
+    let Checked { departments, contracts, snapshot, other_problems } = check(raw, policy)?;
     let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
     let mut plan = plan_full(conn, policy, &snapshot, now, window.as_ref())?;
     plan.problems.extend(other_problems);
@@ -244,7 +251,7 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
     if dry_run {
         return Ok(SyncOutcome { run_id, status: RunStatus::DryRun, plan });
     }
-    let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), plan };
+    let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts, plan };
     let problems: Vec<String> = content.plan.problems.iter().map(|p| p.to_string()).collect();
     if let Some(reason) = content.plan.hold.clone() {
         store::write_tx(conn, |c| -> Result<(), AppError> {

@@ -25,6 +25,7 @@ pub(crate) use insert_chunks;
 
 pub mod accounts;
 pub mod audit;
+pub mod contracts;
 pub mod credentials;
 pub mod enrollment;
 pub mod hr_sync;

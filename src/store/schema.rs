@@ -576,8 +576,22 @@ diesel::joinable!(authenticator_returns -> accounts (account_id));
 diesel::joinable!(shared_id_users -> accounts (shared_account_id));
 diesel::joinable!(shared_id_users -> people (person_id));
 
+diesel::table! {
+    contracts (number) {
+        number -> Text,
+        vendor -> Text,
+        start_date -> Nullable<Text>,
+        end_date -> Text,
+        parent -> Nullable<Text>,
+        updated_at -> BigInt,
+        return_confirmed_at -> Nullable<BigInt>,
+        return_confirmed_by -> Nullable<Text>,
+        return_note -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
-    departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
+    contracts, departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
     password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
     account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, enrollment_links, auth_codes, token_families, refresh_tokens, revoked_tokens,
     privileged_eligibility, elevations, delegations, notifications, development_ids,

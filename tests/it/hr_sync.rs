@@ -677,7 +677,7 @@ fn jst_date(days: i64) -> String {
 }
 
 both_backends! {
-    async fn r_lc_12_a_contract_register_binds_vendors_and_its_end_dates_end_their_access(db: TestDb) {
+    async fn r_lc_13_a_contract_register_binds_vendors_ends_them_with_the_contract_and_records_the_return(db: TestDb) {
         let vendor = |en: &str, contract: Option<&str>| {
             let mut f = Fixture::new(en, "kikaku");
             f.employment = "委託".into();
@@ -730,6 +730,30 @@ both_backends! {
         assert_eq!(code, 0, "{out}{err}");
         assert!(err.contains("content sync"), "{err}");
         assert!(out.contains(": applied — 0 件の操作"), "{out}");
+
+        // R-LC-13: the vendors report names the vendor and, once the contract has ended, asks for
+        // the confirmation that the information handed over was returned or erased.
+        let run = |args: &[&str]| {
+            let mut c = hr.command();
+            c.args(args);
+            output(c)
+        };
+        let (code, out, err) = run(&["report", "vendors", "--format", "json"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("株式会社しののめ情報") && out.contains("未確認 / not confirmed"), "{out}");
+        let note = "貸与資料の返却と作業端末のデータ消去を確認（消去証明書を受領）";
+        let (code, out, err) = run(&["contract", "confirm-return", "R8-001", "--note", note]);
+        assert_eq!(code, 0, "{out}{err}");
+        let (code, _, err) = run(&["contract", "confirm-return", "R8-001", "--note", "again"]);
+        assert_eq!(code, 1);
+        assert!(err.contains("already confirmed by operator:hr-operator"), "{err}");
+        let (code, _, err) = run(&["contract", "confirm-return", "R9-999", "--note", note]);
+        assert_eq!(code, 1);
+        assert!(err.contains("not in the contract register"), "{err}");
+        let (_, out, _) = run(&["report", "vendors", "--format", "json"]);
+        assert!(out.contains("hr-operator") && !out.contains("未確認"), "{out}");
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'contract.return_confirmed'"), 1);
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'contract.saved' AND target = 'contract:R8-001'"), 2, "saved, then its new end date");
 
         // A register that cannot be read changes nothing; a broken row is reported, and the people
         // under its contract are skipped, not removed.

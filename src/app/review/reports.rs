@@ -211,7 +211,8 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
     use diesel::dsl::count_star;
     use schema::{accounts, audit_events as ae, elevations, grants as g, people};
     let mut t = Table::new("vendors", "委託事業者の利用状況（契約別） / Vendors per contract", vec![
-        ("contract", "契約 / contract"), ("login", "ID"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("end_date", "契約期間終了 / ends"),
+        ("contract", "契約 / contract"), ("vendor", "事業者 / vendor"), ("login", "ID"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("end_date", "契約期間終了 / ends"),
+        ("information_returned", "情報の返却・消去 / information returned"),
         ("status", "状態 / status"), ("privileged", "特権ID / privileged"), ("last_sign_in", "最終サインイン / last sign-in"), ("grants", "付与 / grants"),
         ("sign_ins", "期間内サインイン / sign-ins"), ("failures", "期間内失敗 / failures"), ("elevations", "期間内昇格 / elevations"),
     ]);
@@ -222,8 +223,18 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
         .select((accounts::id, accounts::login_id, accounts::status, accounts::is_privileged, accounts::last_login_at, people::employee_number, people::name_kanji, people::contract_id, people::end_date))
         .order((people::contract_id, accounts::login_id))
         .load(c)?;
+    let register: HashMap<String, store::contracts::ContractRow> = store::contracts::all(c)?.into_iter().map(|r| (r.number.clone(), r)).collect();
+    let today = tobira_domain::time_util::from_millis(now).to_offset(tobira_domain::time_util::JST).date();
+    let ended = |r: &store::contracts::ContractRow| tobira_domain::hr::parse_date(&r.end_date, tobira_domain::policy::directory::DateFormat::Iso).is_some_and(|end| end < today);
     let mut by_contract: HashMap<String, usize> = HashMap::new();
     for (id, login, status, privileged, last, en, name, contract, end) in rows {
+        let listed = contract.as_ref().and_then(|n| register.get(n));
+        // R-LC-13: once a contract has ended, the return or erasure of its information is confirmed.
+        let returned = match listed {
+            Some(r) if r.return_confirmed_at.is_some() => json!(format!("{} {}", when(r.return_confirmed_at), r.return_confirmed_by.as_deref().unwrap_or_default())),
+            Some(r) if ended(r) => json!("未確認 / not confirmed"),
+            _ => Value::Null,
+        };
         let target = crate::app::signin::target(&login);
         let count = |c: &mut DbConnection, action: &str| -> Result<i64, AppError> {
             Ok(ae::table.filter(ae::target.eq(&target)).filter(ae::action.eq(action)).filter(ae::occurred_at.ge(since)).select(count_star()).first(c)?)
@@ -234,10 +245,13 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
         let contract = contract.unwrap_or_else(|| "（契約未登録 / none）".into());
         *by_contract.entry(contract.clone()).or_default() += 1;
         t.push(json!({
-            "contract": contract, "login": login, "employee_number": en, "name": name, "end_date": end, "status": status, "privileged": privileged,
+            "contract": contract, "vendor": listed.map(|r| r.vendor.clone()), "login": login, "employee_number": en, "name": name, "end_date": end,
+            "information_returned": returned, "status": status, "privileged": privileged,
             "last_sign_in": when(last), "grants": grants, "sign_ins": sign_ins, "failures": failures, "elevations": elevated,
         }));
     }
     t.summary.insert("accounts_per_contract".into(), json!(by_contract));
+    let unconfirmed: Vec<&str> = register.values().filter(|r| ended(r) && r.return_confirmed_at.is_none()).map(|r| r.number.as_str()).collect();
+    t.summary.insert("ended_contracts_without_return_confirmed".into(), json!(unconfirmed));
     Ok(t)
 }

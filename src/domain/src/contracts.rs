@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
 /// One contract as the register states it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contract {
     pub number: String,
     pub vendor: String,
@@ -77,6 +77,11 @@ impl Register {
 
     pub fn get(&self, number: &str) -> Option<&Contract> {
         self.contracts.get(number)
+    }
+
+    /// The contracts that can be relied on, by number.
+    pub fn contracts(&self) -> impl Iterator<Item = &Contract> {
+        self.contracts.values()
     }
 
     pub fn len(&self) -> usize {
