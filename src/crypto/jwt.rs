@@ -56,12 +56,15 @@ pub enum JwtError {
     BadSignature,
 }
 
+/// A verified token's header and claims.
+type Verified = Arc<(Value, Value)>;
+
 pub struct KeyRing {
     ring: RwLock<Ring>,
     /// Tokens whose signature verified, by SHA-256 of the token: a signature never stops verifying
     /// under a key that is still published, so checking it again is wasted work (introspection
     /// sees the same token many times). Emptied when the keys change, and when it is full.
-    verified: RwLock<HashMap<[u8; 32], Arc<(Value, Value)>>>,
+    verified: RwLock<HashMap<[u8; 32], Verified>>,
 }
 
 /// Most verified tokens remembered before the cache starts afresh.

@@ -46,6 +46,16 @@ pub fn jst_display(ms: i64) -> String {
     )
 }
 
+/// The end of a calendar day in Japan (the next day's 00:00 JST), as UTC milliseconds.
+pub fn end_of_jst_day(d: time::Date) -> i64 {
+    (d.midnight().assume_offset(JST).unix_timestamp() + 86_400) * 1000
+}
+
+/// Compares two byte strings in time that depends only on their lengths (for secrets and digests).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,14 +69,4 @@ mod tests {
         assert_eq!(rfc3339_utc(ms), "2026-11-22T05:06:07.089Z");
         assert_eq!(jst_display(ms), "2026-11-22 14:06 JST");
     }
-}
-
-/// The end of a calendar day in Japan (the next day's 00:00 JST), as UTC milliseconds.
-pub fn end_of_jst_day(d: time::Date) -> i64 {
-    (d.midnight().assume_offset(JST).unix_timestamp() + 86_400) * 1000
-}
-
-/// Compares two byte strings in time that depends only on their lengths (for secrets and digests).
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
