@@ -7,15 +7,56 @@ use super::AppError;
 use crate::store::{self, schema, DbConnection};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Mutex;
 
-fn action_count(c: &mut DbConnection, actions: &[&str]) -> Result<i64, AppError> {
-    use schema::audit_events as a;
-    Ok(a::table.filter(a::action.eq_any(actions)).count().get_result(c)?)
+/// The audit actions the counters count.
+const COUNTED: &[&str] = &["auth.sign_in", "auth.sign_in_failed", "auth.factor_failed", "account.locked", "token.issued"];
+
+/// The counted actions' totals, brought up to date from the audit records appended since the last
+/// scrape: the audit table only grows, so a scrape reads what is new, not years of sign-ins.
+#[derive(Debug, Default)]
+pub struct ActionCounts {
+    /// The last audit record counted.
+    through: i64,
+    counts: HashMap<String, i64>,
 }
 
-/// The metrics text; `export_failures` is this node's count of failed audit exports.
-pub fn render(c: &mut DbConnection, export_failures: u64, now: i64) -> Result<String, AppError> {
+impl ActionCounts {
+    fn refresh(&mut self, c: &mut DbConnection) -> Result<(), AppError> {
+        use schema::audit_events as a;
+        // The newest record first: what is appended meanwhile waits for the next scrape.
+        let newest: Option<i64> = a::table.select(diesel::dsl::max(a::seq)).first(c)?;
+        let Some(newest) = newest.filter(|n| *n > self.through) else { return Ok(()) };
+        let rows: Vec<(String, i64)> = a::table
+            .filter(a::action.eq_any(COUNTED))
+            .filter(a::seq.gt(self.through))
+            .filter(a::seq.le(newest))
+            .group_by(a::action)
+            .select((a::action, count_star()))
+            .load(c)?;
+        for (action, n) in rows {
+            *self.counts.entry(action).or_default() += n;
+        }
+        self.through = newest;
+        Ok(())
+    }
+
+    fn of(&self, actions: &[&str]) -> i64 {
+        actions.iter().map(|a| self.counts.get(*a).copied().unwrap_or(0)).sum()
+    }
+}
+
+/// The metrics text; `export_failures` is this node's count of failed audit exports; `counts` is
+/// this node's running tally of the counted audit actions.
+pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failures: u64, now: i64) -> Result<String, AppError> {
+    let tally = {
+        let mut t = counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        t.refresh(c)?;
+        let of = |a: &[&str]| t.of(a);
+        [of(&["auth.sign_in"]), of(&["auth.sign_in_failed", "auth.factor_failed"]), of(&["account.locked"]), of(&["token.issued"])]
+    };
     let mut out = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, lines: Vec<(String, i64)>| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -24,10 +65,10 @@ pub fn render(c: &mut DbConnection, export_failures: u64, now: i64) -> Result<St
         }
     };
     let one = |v: i64| vec![(String::new(), v)];
-    metric("tobira_sign_ins_total", "counter", "Successful sign-ins.", one(action_count(c, &["auth.sign_in"])?));
-    metric("tobira_sign_in_failures_total", "counter", "Failed sign-ins and failed second factors.", one(action_count(c, &["auth.sign_in_failed", "auth.factor_failed"])?));
-    metric("tobira_lockouts_total", "counter", "Accounts locked after too many failures.", one(action_count(c, &["account.locked"])?));
-    metric("tobira_tokens_issued_total", "counter", "Tokens issued to business systems.", one(action_count(c, &["token.issued"])?));
+    metric("tobira_sign_ins_total", "counter", "Successful sign-ins.", one(tally[0]));
+    metric("tobira_sign_in_failures_total", "counter", "Failed sign-ins and failed second factors.", one(tally[1]));
+    metric("tobira_lockouts_total", "counter", "Accounts locked after too many failures.", one(tally[2]));
+    metric("tobira_tokens_issued_total", "counter", "Tokens issued to business systems.", one(tally[3]));
     let runs: Vec<(String, i64)> = schema::sync_runs::table.group_by(schema::sync_runs::status).select((schema::sync_runs::status, count_star())).load(c)?;
     let held = runs.iter().filter(|r| r.0 == "held").map(|r| r.1).sum();
     metric("tobira_sync_runs_total", "counter", "HR sync runs by status.", runs.into_iter().map(|(s, n)| (format!("{{status=\"{s}\"}}"), n)).collect());

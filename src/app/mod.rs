@@ -98,6 +98,8 @@ pub struct App {
     pub standing: oidc::standing::StandingChecker,
     /// The threads that do argon2 work (`crypto.argon2_concurrency`).
     pub argon2: Arc<hashing::HashPool>,
+    /// `/metrics`' running tally of audited sign-ins, failures, lockouts and tokens.
+    pub action_counts: Arc<std::sync::Mutex<metrics::ActionCounts>>,
 }
 
 impl App {

@@ -35,6 +35,7 @@ pub async fn metrics(req: actix_web::HttpRequest, app: web::Data<App>) -> Result
         return Err(ApiError::NotFound);
     }
     let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
-    let text = app.db(move |c| crate::app::metrics::render(c, failures, now)).await?;
+    let counts = app.action_counts.clone();
+    let text = app.db(move |c| crate::app::metrics::render(c, &counts, failures, now)).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }

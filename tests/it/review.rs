@@ -390,6 +390,11 @@ both_backends! {
         for line in ["tobira_sign_ins_total 1", "tobira_sign_in_failures_total 1", "# TYPE tobira_review_items_overdue gauge", "tobira_audit_chain_intact 0"] {
             assert!(body.lines().any(|l| l == line || l.starts_with(line)), "{line} in\n{body}");
         }
+        // The counters go on from the last scrape's tally: a later sign-in adds one.
+        assert_eq!(op.s.client().sign_in("500050", PASSWORD).await.status, 303);
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let body = reqwest::get(format!("{}/metrics", op.s.base)).await.unwrap().text().await.unwrap();
+        assert!(body.lines().any(|l| l == "tobira_sign_ins_total 2") && body.lines().any(|l| l == "tobira_sign_in_failures_total 1"), "{body}");
         let closed = oidc_rp::start_tuned(&db, |c| c.http.metrics_from = Vec::new()).await;
         assert_eq!(reqwest::get(format!("{}/metrics", closed.s.base)).await.unwrap().status(), 404, "empty metrics_from: nobody");
     }
