@@ -18,6 +18,21 @@ pub fn list(c: &mut DbConnection, status: Option<ReturnStatus>) -> Result<Vec<Au
     Ok(rows::list(c, status.map(ReturnStatus::as_str))?)
 }
 
+/// A return as the officer's page shows it: the record, its account's login ID and the holder's
+/// name (when still on record).
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub record: AuthenticatorReturn,
+    pub login_id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Returns in any of `statuses` with who held them, oldest listed first.
+pub fn shown(c: &mut DbConnection, statuses: &[ReturnStatus]) -> Result<Vec<Shown>, AppError> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    Ok(rows::list_with_holder(c, &statuses)?.into_iter().map(|(record, login_id, name)| Shown { record, login_id, name }).collect())
+}
+
 /// What recording did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Recorded {

@@ -29,6 +29,15 @@ pub fn list(c: &mut DbConnection, login_id: &str) -> Result<Vec<Listed>, AppErro
     Ok(users::users_of(c, &a.id)?)
 }
 
+/// Every shared ID with its current users, by login ID.
+pub fn overview(c: &mut DbConnection) -> Result<Vec<(String, Vec<Listed>)>, AppError> {
+    let mut out = Vec::new();
+    for (id, login_id) in users::shared_accounts(c)? {
+        out.push((login_id, users::users_of(c, &id)?));
+    }
+    Ok(out)
+}
+
 /// Registers `employee_number` as a user of shared ID `login_id`, permitted by `permitted_by`.
 pub fn add(c: &mut DbConnection, login_id: &str, employee_number: &str, permitted_by: &str, actor: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
     store::write_tx(c, |c| {

@@ -4,7 +4,7 @@
 //! Invariant: a record moves a return only from the state it was read in ([`record`] is one
 //! conditional UPDATE), so two officers recording at once cannot both succeed.
 
-use super::schema::authenticator_returns as r;
+use super::schema::{accounts, authenticator_returns as r, people};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -54,6 +54,21 @@ pub fn list(c: &mut DbConnection, status: Option<&str>) -> Result<Vec<Authentica
         q = q.filter(r::status.eq(s.to_string()));
     }
     Ok(q.load(c)?)
+}
+
+/// A return with its account's login ID and its holder's name.
+pub type Held = (AuthenticatorReturn, Option<String>, Option<String>);
+
+/// Returns in any of `statuses`, oldest listed first, each with its account's login ID and the
+/// holder's name (either may be gone: a leaver's account is deleted in time).
+pub fn list_with_holder(c: &mut DbConnection, statuses: &[&str]) -> Result<Vec<Held>, StoreError> {
+    Ok(r::table
+        .left_join(accounts::table)
+        .left_join(people::table.on(people::employee_number.eq(r::employee_number)))
+        .filter(r::status.eq_any(statuses))
+        .order((r::listed_at.asc(), r::id.asc()))
+        .select((AuthenticatorReturn::as_select(), accounts::login_id.nullable(), people::name_kanji.nullable()))
+        .load(c)?)
 }
 
 /// Moves return `id` from `from` to `to`; false when it was no longer in `from`.

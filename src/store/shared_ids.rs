@@ -54,6 +54,11 @@ pub fn users_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Listed>, S
     Ok(rows.into_iter().map(|(employee_number, name, permitted_by, added_by, added_at)| Listed { employee_number, name, permitted_by, added_by, added_at }).collect())
 }
 
+/// Every shared ID (an account with `is_shared`): (account id, login ID), by login ID.
+pub fn shared_accounts(c: &mut DbConnection) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(accounts::table.filter(accounts::is_shared.eq(true)).order(accounts::login_id.asc()).select((accounts::id, accounts::login_id)).load(c)?)
+}
+
 /// Every current use of a shared ID: (person id, shared account id, its login ID, permitted by).
 pub fn current_uses(c: &mut DbConnection) -> Result<Vec<(String, String, String, String)>, StoreError> {
     Ok(u::table

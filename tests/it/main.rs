@@ -14,6 +14,7 @@ mod hr_sync;
 mod hr_sync_ad;
 mod layout;
 mod mail;
+mod officer_browser;
 mod oidc;
 mod oidc_rp;
 mod policy_check;

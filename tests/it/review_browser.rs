@@ -22,7 +22,7 @@ const SUZUKI_BOX: &str = r#"input[id="item-suzuki-juki.clerk"]"#;
 
 /// A client of `login` signed in with a password and a TOTP enrolled over HTTP (a full session);
 /// the TOTP secret. The clock moves to the next 30 s step so the enrolment's code is not replayed.
-async fn signed_in(s: &Server, login: &str) -> (Client, Vec<u8>) {
+pub(crate) async fn signed_in(s: &Server, login: &str) -> (Client, Vec<u8>) {
     let c = s.client();
     assert_eq!(c.sign_in(login, PASSWORD).await.status, 303, "{login} signs in");
     let secret = enrol_totp(s, &c).await;

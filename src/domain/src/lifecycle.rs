@@ -140,6 +140,24 @@ impl Reason {
         }
     }
 
+    /// A short label of a stored [`Reason::code`] (without the details the code drops), Japanese
+    /// and English; `None` for an unknown code.
+    pub fn label_of_code(code: &str) -> Option<(&'static str, &'static str)> {
+        Some(match code {
+            "joined" => ("新規採用", "joined"),
+            "transferred" => ("異動", "transferred"),
+            "changed" => ("人事情報の変更", "HR data changed"),
+            "on_leave" => ("休職", "on leave"),
+            "returned" => ("復職", "returned from leave"),
+            "seconded" => ("出向", "seconded"),
+            "retired" => ("退職", "retired"),
+            "contract_ended" => ("任期・契約満了", "contract ended"),
+            "entry_gone" => ("人事情報から削除", "removed from the HR directory"),
+            "rehired" => ("再採用", "rehired"),
+            _ => return None,
+        })
+    }
+
     /// For people: Japanese.
     pub fn ja(&self) -> String {
         match self {

@@ -3,7 +3,7 @@
 //! open sessions (end any of them) and recent sign-ins.
 
 use super::{check_csrf, guard, origin, redirect, Ctx};
-use crate::app::signin::authz::Need;
+use crate::app::signin::authz::{self, Need};
 use crate::app::signin::{factors, session};
 use crate::app::App;
 use crate::http::error::ApiError;
@@ -48,6 +48,8 @@ struct AccountPage<'a> {
     factors: Vec<FactorRow>,
     sessions: Vec<SessionRow>,
     recent: Vec<(String, String, String)>,
+    /// A security officer: the officer's console links are shown.
+    officer: bool,
 }
 
 pub async fn home() -> HttpResponse {
@@ -82,6 +84,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         .collect();
     let when = |ms: Option<i64>| ms.map_or_else(|| t.none_yet.to_string(), |m| c.when(m));
     let detail = |r: &tobira_domain::audit::AuditRecord, key: &str| r.event.details.get(key).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
+    let officer = authz::authorize(policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
     let page = AccountPage {
         c: &c,
         login_id: &cur.account.login_id,
@@ -100,6 +103,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
             .map(|s| SessionRow { id: s.id[..16].to_string(), started: c.when(s.created_at), source: s.source_ip.clone().unwrap_or_default(), current: s.id == cur.session.id })
             .collect(),
         recent: history.recent.iter().map(|r| (c.when(r.occurred_at), detail(r, "methods"), r.event.source_ip.clone().unwrap_or_default())).collect(),
+        officer,
     };
     c.render(&req, &page)
 }

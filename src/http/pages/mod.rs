@@ -1,5 +1,6 @@
 //! Server-rendered pages for staff: sign-in, step two and step-up, a joiner's enrollment link,
-//! forced and voluntary password changes, enrolment of second factors, and the account page.
+//! forced and voluntary password changes, enrolment of second factors, the account page, and the
+//! security officer's pages (authenticator returns, shared-ID users).
 //! Japanese first (`?lang=en` switches, remembered in a cookie). Templates live in `templates/`
 //! beside these handlers; the only script is `/static/tobira.js` for the WebAuthn ceremony (the CSP
 //! forbids inline code).
@@ -11,6 +12,7 @@
 pub mod account;
 pub mod enroll;
 pub mod factors;
+pub mod officer;
 pub mod password;
 pub mod review;
 pub mod signin;
@@ -67,7 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/review/reports", web::get().to(review::reports))
         .route("/review/reports/{name}", web::get().to(review::reports))
         .route("/static/tobira.js", web::get().to(script))
-        .route("/static/tobira.css", web::get().to(style));
+        .route("/static/tobira.css", web::get().to(style))
+        .configure(officer::routes);
 }
 
 async fn script() -> HttpResponse {

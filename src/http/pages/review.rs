@@ -93,7 +93,7 @@ fn notice(req: &HttpRequest, c: &Ctx) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-fn form(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
@@ -110,7 +110,7 @@ async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result
     Ok(Ok((f, cur, facts)))
 }
 
-fn field(f: &[(String, String)], k: &str) -> String {
+pub(super) fn field(f: &[(String, String)], k: &str) -> String {
     f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 

@@ -60,6 +60,21 @@ impl AuthenticatorKind {
         }
     }
 
+    pub fn parse(s: &str) -> Option<AuthenticatorKind> {
+        use AuthenticatorKind::*;
+        [SecurityKey, Unrecorded, Platform, Phone, SyncedPasskey].into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            AuthenticatorKind::SecurityKey => "security key or IC card",
+            AuthenticatorKind::Unrecorded => "authenticator (kind not recorded)",
+            AuthenticatorKind::Platform => "built-in authenticator",
+            AuthenticatorKind::Phone => "phone",
+            AuthenticatorKind::SyncedPasskey => "synced passkey",
+        }
+    }
+
     pub fn ja(self) -> &'static str {
         match self {
             AuthenticatorKind::SecurityKey => "セキュリティキー・ICカード",
@@ -126,6 +141,15 @@ impl ReturnStatus {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            ReturnStatus::Due => "due",
+            ReturnStatus::Returned => "returned",
+            ReturnStatus::Destroyed => "destroyed",
+            ReturnStatus::Lost => "lost",
+        }
+    }
+
     /// Whether a return in this state may be recorded as `to`; the refusal says why not.
     pub fn may_become(self, to: ReturnStatus) -> Result<(), String> {
         match (self, to) {
@@ -157,6 +181,10 @@ mod tests {
             .map(|k| k.is_returnable())
             .collect();
         assert_eq!(listed, [true, true, false, false, false]);
+        for k in [AuthenticatorKind::SecurityKey, AuthenticatorKind::Unrecorded, AuthenticatorKind::Platform, AuthenticatorKind::Phone, AuthenticatorKind::SyncedPasskey] {
+            assert_eq!(AuthenticatorKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(AuthenticatorKind::parse("yubikey"), None);
     }
 
     #[test]

@@ -442,3 +442,18 @@ fn r_au_08_leave_and_secondment_end_the_use_of_shared_ids_but_a_plain_change_doe
     assert_eq!(listed(&p), [("usb-key", "seconded")]);
     assert_eq!(shared_due(&p), [("madoguchi-01", "seconded")]);
 }
+
+#[test]
+fn r_lc_15_every_reason_code_has_a_label_for_the_returns_page() {
+    let on = time::macros::date!(2026 - 03 - 31);
+    let all = [
+        Reason::Joined, Reason::Transferred { from: "shimin".into(), to: "zeimu".into() }, Reason::Changed, Reason::OnLeave, Reason::Returned,
+        Reason::Seconded { to: "県".into() }, Reason::Retired, Reason::ContractEnded { on }, Reason::EntryGone, Reason::Rehired,
+    ];
+    for r in all {
+        let (ja, en) = Reason::label_of_code(r.code()).unwrap_or_else(|| panic!("{} has no label", r.code()));
+        assert!(r.ja().starts_with(ja) && !en.is_empty(), "{ja} / {en} for {r:?}");
+    }
+    assert_eq!(Reason::label_of_code("transferred"), Some(("異動", "transferred")));
+    assert_eq!(Reason::label_of_code("unknown"), None);
+}

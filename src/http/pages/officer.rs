@@ -1,0 +1,241 @@
+//! The security officer's console pages: `/officer/returns`, the authenticators listed for return
+//! with a form to record each as returned, destroyed or lost, and the record of what was handed
+//! back (a returned one may then be recorded as destroyed) (R-LC-15, R-AU-12); `/officer/shared-ids`,
+//! each shared ID's users and who permitted them, with forms to add and remove a user (R-AU-08).
+//!
+//! Invariants: security officers only (`Need::Officer`, as the officer API); every change goes
+//! through the same application function as the API (`app::returns`, `app::shared_ids`) and comes
+//! back to its page with a notice (post/redirect/get); a refusal shows the application's message.
+
+use super::review::{field, form};
+use super::{check_csrf, guard, redirect, Ctx};
+use crate::app::signin::authz::Need;
+use crate::app::signin::session::Current;
+use crate::app::{returns, shared_ids, App, AppError};
+use crate::http::error::ApiError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use tobira_domain::lifecycle::handback::{AuthenticatorKind, ReturnStatus};
+use tobira_domain::lifecycle::Reason;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/officer/returns", web::get().to(returns_page))
+        .route("/officer/returns", web::post().to(record))
+        .route("/officer/shared-ids", web::get().to(shared_page))
+        .route("/officer/shared-ids/users", web::post().to(add_user))
+        .route("/officer/shared-ids/users/remove", web::post().to(remove_user));
+}
+
+/// A posted form: its fields, after the CSRF check, with the caller a security officer; or the
+/// response that sends them elsewhere (or refuses).
+async fn posted(req: &HttpRequest, app: &App, body: &[u8]) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
+    let f = form(body);
+    check_csrf(req, Some(&field(&f, "csrf")))?;
+    Ok(guard(req, app, Need::Officer).await?.map(|cur| (f, cur)))
+}
+
+/// Back to `path` with a notice, or an error when `ok` is false.
+fn back(path: &str, ok: bool, text: &str) -> HttpResponse {
+    let q = url::form_urlencoded::Serializer::new(String::new()).append_pair(if ok { "notice" } else { "error" }, text).finish();
+    redirect(&format!("{path}?{q}"))
+}
+
+/// The notice and the error a redirect carried.
+fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
+    let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+    (get("notice"), get("error"))
+}
+
+/// The refusals an officer can correct (a second record, an unknown person…) as their message; any
+/// other failure stays an error.
+fn refusal(e: AppError) -> Result<String, ApiError> {
+    match e {
+        AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) => Ok(m),
+        AppError::NotFound(m) => Ok(format!("見つかりません / not found: {m}")),
+        e => Err(e.into()),
+    }
+}
+
+pub struct DueRow {
+    pub id: String,
+    pub employee_number: String,
+    pub name: String,
+    pub login: String,
+    pub kind: &'static str,
+    pub label: String,
+    pub why: String,
+    pub listed_at: String,
+}
+
+pub struct RecordRow {
+    pub id: String,
+    pub employee_number: String,
+    pub name: String,
+    pub login: String,
+    pub kind: &'static str,
+    pub label: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "officer_returns.html")]
+struct ReturnsPage<'a> {
+    c: &'a Ctx,
+    notice: Option<String>,
+    error: Option<String>,
+    due: Vec<DueRow>,
+    records: Vec<RecordRow>,
+}
+
+/// The kind's label; a kind this version does not know is shown as not recorded.
+fn kind_label(ja: bool, kind: &str) -> &'static str {
+    let k = AuthenticatorKind::parse(kind).unwrap_or(AuthenticatorKind::Unrecorded);
+    if ja { k.ja() } else { k.en() }
+}
+
+fn status_label(ja: bool, s: ReturnStatus) -> &'static str {
+    if ja { s.ja() } else { s.en() }
+}
+
+/// `/officer/returns`: what is due for return, then what was recorded, newest first.
+pub async fn returns_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    if let Err(r) = guard(&req, &app, Need::Officer).await? {
+        return Ok(r);
+    }
+    let shown = app.db(|c| returns::shown(c, &[ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost])).await?;
+    let c = Ctx::new(&req, &app)?;
+    let ja = c.t.lang == "ja";
+    let (mut due, mut records) = (Vec::new(), Vec::new());
+    for s in shown {
+        let r = s.record;
+        let (name, login, kind) = (s.name.unwrap_or_else(|| "—".into()), s.login_id.unwrap_or_else(|| "—".into()), kind_label(ja, &r.kind));
+        match ReturnStatus::parse(&r.status) {
+            Some(ReturnStatus::Due) => {
+                let why = Reason::label_of_code(&r.listed_reason).map_or_else(|| r.listed_reason.clone(), |(j, e)| if ja { j } else { e }.to_string());
+                due.push(DueRow { listed_at: c.when(r.listed_at), id: r.id, employee_number: r.employee_number, name, login, kind, label: r.label, why });
+            }
+            Some(st) => records.push((
+                r.recorded_at.unwrap_or(0),
+                RecordRow {
+                    status: st.as_str(),
+                    status_label: status_label(ja, st),
+                    recorded_by: r.recorded_by.unwrap_or_default(),
+                    recorded_at: r.recorded_at.map_or_else(|| "—".into(), |t| c.when(t)),
+                    note: r.note.unwrap_or_default(),
+                    id: r.id,
+                    employee_number: r.employee_number,
+                    name,
+                    login,
+                    kind,
+                    label: r.label,
+                },
+            )),
+            None => {}
+        }
+    }
+    records.sort_by_key(|r| std::cmp::Reverse(r.0));
+    let records = records.into_iter().map(|(_, r)| r).collect();
+    let (notice, error) = outcome(&req);
+    c.render(&req, &ReturnsPage { c: &c, notice, error, due, records })
+}
+
+/// Records a listed authenticator (`id`) as `action` with an optional `note`, through the same
+/// function as the officer API; its credential is revoked there.
+pub async fn record(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match posted(&req, &app, &body).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let t = super::lang(&req);
+    let action = field(&f, "action");
+    let Some(to) = ReturnStatus::parse(&action) else {
+        return Ok(back("/officer/returns", false, &format!("処置を選んでください / choose returned, destroyed or lost (`{action}`)")));
+    };
+    let (id, note, actor, o, now) = (field(&f, "id"), field(&f, "note"), cur.account.login_id.clone(), super::origin(&req, &app), app.clock.now_ms());
+    match app.db(move |c| returns::record(c, &id, to, Some(&note), &actor, &o, now)).await {
+        Ok(r) => {
+            let revoked = if r.credential_revoked { format!("（{}）", t.credential_revoked) } else { String::new() };
+            let st = status_label(t.lang == "ja", to);
+            Ok(back("/officer/returns", true, &format!("{}: {} — {st}{revoked}", t.recorded_notice, r.record.label)))
+        }
+        Err(e) => Ok(back("/officer/returns", false, &refusal(e)?)),
+    }
+}
+
+pub struct SharedRow {
+    pub login: String,
+    pub users: Vec<UserRow>,
+}
+
+pub struct UserRow {
+    pub employee_number: String,
+    pub name: String,
+    pub permitted_by: String,
+    pub added_by: String,
+    pub added_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "officer_shared.html")]
+struct SharedPage<'a> {
+    c: &'a Ctx,
+    notice: Option<String>,
+    error: Option<String>,
+    shared: Vec<SharedRow>,
+}
+
+/// `/officer/shared-ids`: every shared ID and its current users, with who permitted each.
+pub async fn shared_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    if let Err(r) = guard(&req, &app, Need::Officer).await? {
+        return Ok(r);
+    }
+    let all = app.db(shared_ids::overview).await?;
+    let c = Ctx::new(&req, &app)?;
+    let shared = all
+        .into_iter()
+        .map(|(login, users)| SharedRow {
+            login,
+            users: users
+                .into_iter()
+                .map(|u| UserRow { added_at: c.when(u.added_at), employee_number: u.employee_number, name: u.name, permitted_by: u.permitted_by, added_by: u.added_by })
+                .collect(),
+        })
+        .collect();
+    let (notice, error) = outcome(&req);
+    c.render(&req, &SharedPage { c: &c, notice, error, shared })
+}
+
+/// Registers a user of a shared ID with who permitted it (the same function as the API).
+pub async fn add_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match posted(&req, &app, &body).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let t = super::lang(&req);
+    let (login, en, by) = (field(&f, "login"), field(&f, "employee_number").trim().to_string(), field(&f, "permitted_by").trim().to_string());
+    let (l, e, actor, o, now) = (login.clone(), en.clone(), cur.account.login_id.clone(), super::origin(&req, &app), app.clock.now_ms());
+    match app.db(move |c| shared_ids::add(c, &l, &e, &by, &actor, &o, now)).await {
+        Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_added))),
+        Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
+    }
+}
+
+/// Ends a user's use of a shared ID (the same function as the API).
+pub async fn remove_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match posted(&req, &app, &body).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let t = super::lang(&req);
+    let (login, en, reason) = (field(&f, "login"), field(&f, "employee_number"), field(&f, "reason"));
+    let (l, e, actor, o, now) = (login.clone(), en.clone(), cur.account.login_id.clone(), super::origin(&req, &app), app.clock.now_ms());
+    match app.db(move |c| shared_ids::remove(c, &l, &e, &reason, &actor, &o, now)).await {
+        Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_removed))),
+        Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
+    }
+}
