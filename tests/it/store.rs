@@ -232,3 +232,39 @@ both_backends! {
         assert_eq!(s.failures, 2);
     }
 }
+
+both_backends! {
+    async fn r_pr_01_naming_holders_at_once_is_serialised_per_system(db: TestDb) {
+        // One officer names a holder and has not committed yet; a second one counting the system's
+        // holders waits for the first and counts their holder too, so both cannot pass the cap.
+        use tobira::store::privileged::{self as pr, Eligibility};
+        let pool = db.pool();
+        {
+            let c = &mut *conn(&pool);
+            register(c);
+            store::accounts::insert(c, &Account::new("p1".into(), "p-juki-01".into(), None, 1)).unwrap();
+        }
+        let first = {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let c = &mut *conn(&pool);
+                store::write_tx(c, |c| -> Result<(), store::StoreError> {
+                    pr::lock_holders(c, "juki")?;
+                    let row = Eligibility { id: "e1".into(), account_id: "p1".into(), role_id: "juki.admin".into(), system_id: "juki".into(), granted_by: "p-so-01".into(), reason: "保守".into(), created_at: 1, revoked_at: None, revoked_by: None };
+                    pr::insert_eligibility(c, &row)?;
+                    std::thread::sleep(std::time::Duration::from_millis(400));
+                    Ok(())
+                })
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let c = &mut *conn(&pool);
+        let seen = store::write_tx(c, |c| -> Result<usize, store::StoreError> {
+            pr::lock_holders(c, "juki")?;
+            Ok(pr::holders(c, "juki")?.len())
+        })
+        .unwrap();
+        first.join().unwrap().unwrap();
+        assert_eq!(seen, 1, "the second count waits for the first officer's holder");
+    }
+}
