@@ -95,6 +95,8 @@ enum ReportCommand {
     Dormant(cli::review::ReportArgs),
     /// Every grant in force with its source, approver and last use.
     Grants(cli::review::ReportArgs),
+    /// Passwords past their age, still temporary, or stored below the hashing cost (R-AU-16).
+    Passwords(cli::review::ReportArgs),
     /// The exceptions register (R-AC-04).
     Exceptions(cli::review::ReportArgs),
     /// Findings of the log analysis and the HR cross-check (R-LG-03).
@@ -191,15 +193,15 @@ fn main() -> ExitCode {
         Command::Keys { command: KeysCommand::Rotate } => keys_rotate(&config),
         Command::Report { command: ReportCommand::Privileged { json } } => report_privileged(&config, json),
         Command::Report { command } => {
-            use cli::review::Which;
             let (which, args) = match command {
-                ReportCommand::Dormant(a) => (Which::Dormant, a),
-                ReportCommand::Grants(a) => (Which::Grants, a),
-                ReportCommand::Exceptions(a) => (Which::Exceptions, a),
-                ReportCommand::Findings(a) => (Which::Findings, a),
-                ReportCommand::Campaigns(a) => (Which::Campaigns, a),
-                ReportCommand::Compliance(a) => (Which::Compliance, a),
-                ReportCommand::Vendors(a) => (Which::Vendors, a),
+                ReportCommand::Dormant(a) => ("dormant", a),
+                ReportCommand::Grants(a) => ("grants", a),
+                ReportCommand::Passwords(a) => ("passwords", a),
+                ReportCommand::Exceptions(a) => ("exceptions", a),
+                ReportCommand::Findings(a) => ("findings", a),
+                ReportCommand::Campaigns(a) => ("campaigns", a),
+                ReportCommand::Compliance(a) => ("compliance", a),
+                ReportCommand::Vendors(a) => ("vendors", a),
                 ReportCommand::Privileged { .. } => unreachable!("matched above"),
             };
             cli::review::report(&config, which, args)

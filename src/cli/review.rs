@@ -58,36 +58,17 @@ pub struct ReportArgs {
     pub days: u32,
 }
 
-/// Which review report.
-#[derive(Clone, Copy)]
-pub enum Which {
-    Dormant,
-    Grants,
-    Exceptions,
-    Findings,
-    Campaigns,
-    Compliance,
-    Vendors,
-}
-
-pub fn build(c: &mut DbConnection, policy: &Policy, which: Which, days: u32, now: i64) -> anyhow::Result<Table> {
+/// The review report `name` (one of `reports::NAMES`) over the last `days`.
+pub fn build(c: &mut DbConnection, policy: &Policy, name: &str, days: u32, now: i64) -> anyhow::Result<Table> {
     let since = now - i64::from(days) * DAY_MS;
-    Ok(match which {
-        Which::Dormant => reports::dormant(c, policy, now)?,
-        Which::Grants => reports::grants(c, policy, now)?,
-        Which::Exceptions => reports::exceptions_report(c, policy, now)?,
-        Which::Findings => reports::findings(c, since)?,
-        Which::Campaigns => reports::campaigns(c, now)?,
-        Which::Compliance => reports::compliance(c, policy, since, now)?,
-        Which::Vendors => reports::vendors(c, since, now)?,
-    })
+    reports::by_name(c, policy, name, since, now)?.ok_or_else(|| anyhow::anyhow!("no report {name}"))
 }
 
-pub fn report(config: &Config, which: Which, args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn report(config: &Config, name: &str, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
-    let t = build(&mut conn, &policy, which, args.days, SystemClock.now_ms())?;
+    let t = build(&mut conn, &policy, name, args.days, SystemClock.now_ms())?;
     print!("{}", args.format.render(&t));
     Ok(ExitCode::SUCCESS)
 }
@@ -146,8 +127,8 @@ fn evidence(config: &Config, policy: &Policy, out: &PathBuf, days: u32, now: i64
         manifest.push_str(&format!("{}  {name}\n", hex::encode(Sha256::digest(body))));
         Ok(())
     };
-    for (name, which) in [("dormant", Which::Dormant), ("grants", Which::Grants), ("exceptions", Which::Exceptions), ("findings", Which::Findings), ("campaigns", Which::Campaigns), ("compliance", Which::Compliance), ("vendors", Which::Vendors)] {
-        let t = build(&mut conn, policy, which, days, now)?;
+    for name in reports::NAMES {
+        let t = build(&mut conn, policy, name, days, now)?;
         write(format!("{name}.csv"), t.to_csv().as_bytes())?;
         write(format!("{name}.json"), serde_json::to_string_pretty(&t)?.as_bytes())?;
     }

@@ -169,16 +169,7 @@ pub(crate) async fn readable(req: &HttpRequest, app: &App, name: &str, days: u32
             if matches!(r, Reader::Section(_)) && !readers::about_people(&name) {
                 return Ok(None);
             }
-            let t = match name.as_str() {
-                "dormant" => reports::dormant(c, &policy, now)?,
-                "grants" => reports::grants(c, &policy, now)?,
-                "exceptions" => reports::exceptions_report(c, &policy, now)?,
-                "findings" => reports::findings(c, since)?,
-                "campaigns" => reports::campaigns(c, now)?,
-                "vendors" => reports::vendors(c, since, now)?,
-                "compliance" => reports::compliance(c, &policy, since, now)?,
-                other => return Err(crate::app::AppError::NotFound(format!("report {other}"))),
-            };
+            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| crate::app::AppError::NotFound(format!("report {name}")))?;
             Ok(readers::cut(&r, t))
         })
         .await?;

@@ -525,3 +525,43 @@ both_backends! {
         assert_eq!(head.get_json("/api/review/reports/vendors").await.0, 403, "not for a 所属長");
     }
 }
+
+both_backends! {
+    async fn r_au_16_passwords_overdue_temporary_or_below_the_cost_are_reported(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        op.s.person("kansa", "100100", "regular", false, &["tobira.auditor"]).await;
+        let (auditor, _) = signed_in(&op, "kansa", PASSWORD).await;
+        op.s.person("shimin-kacho", "500000", "regular", true, &[]).await;
+        let (head, _) = signed_in(&op, "shimin-kacho", PASSWORD).await;
+        op.s.person("500081", "500081", "regular", false, &[]).await;
+        op.s.person("500082", "500082", "regular", false, &[]).await;
+        op.s.person("500083", "500083", "regular", false, &[]).await;
+        let now = op.s.clock_ms();
+        let weak = tobira::crypto::password::hash(PASSWORD, &tobira_domain::policy::HashingRule { memory_kib: 8, iterations: 1, parallelism: 1 }).unwrap();
+        op.s.app
+            .db(move |c| {
+                let id = |c: &mut tobira::store::DbConnection, login: &str| tobira::store::accounts::by_login_id(c, login).unwrap().unwrap().id;
+                let (expired, temporary, weakly) = (id(c, "500081"), id(c, "500082"), id(c, "500083"));
+                let pc = schema::password_credentials::table;
+                diesel::update(pc.find(&expired)).set(schema::password_credentials::expires_at.eq(Some(now - 1000))).execute(c)?;
+                diesel::update(pc.find(&temporary)).set(schema::password_credentials::is_temporary.eq(true)).execute(c)?;
+                diesel::update(pc.find(&weakly)).set(schema::password_credentials::hash.eq(weak)).execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let (code, report) = auditor.get_json("/api/review/reports/passwords").await;
+        assert_eq!(code, 200, "{report}");
+        let issue = |login: &str| report["rows"].as_array().unwrap().iter().filter(|r| r["login"] == login).map(|r| r["issue"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(issue("500081"), ["有効期限切れ / expired"]);
+        assert_eq!(issue("500082"), ["仮パスワードのまま / still temporary"]);
+        assert_eq!(issue("500083"), ["保存強度が現行設定未満 / stored below the current cost"]);
+        assert!(issue("kansa").is_empty() && issue("shimin-kacho").is_empty(), "in date, chosen, at the current cost: {report}");
+        assert_eq!(report["summary"]["by_issue"]["expired"], 1);
+        // A 所属長 sees their own section's people only (all of 市民課 here), without the summary.
+        let (code, mine) = head.get_json("/api/review/reports/passwords").await;
+        assert_eq!(code, 200, "{mine}");
+        assert_eq!(mine["rows"].as_array().unwrap().len(), 3, "{mine}");
+        assert_eq!(mine["summary"]["section_only"], true);
+    }
+}

@@ -36,7 +36,7 @@ pub fn reader(c: &mut DbConnection, facts: &ApproverFacts) -> Result<Option<Read
 
 /// Whether the report names people (a 所属長 may read those, cut to their section).
 pub fn about_people(report: &str) -> bool {
-    matches!(report, "dormant" | "grants")
+    matches!(report, "dormant" | "grants" | "passwords")
 }
 
 /// `t` as `r` may see it; `None` when the report is not for them.

@@ -232,7 +232,7 @@ pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Pa
     let c = Ctx::new(&req, &app)?;
     let t = c.t;
     let reports = vec![
-        ("dormant", t.report_dormant), ("grants", t.report_grants), ("exceptions", t.report_exceptions),
+        ("dormant", t.report_dormant), ("grants", t.report_grants), ("passwords", t.report_passwords), ("exceptions", t.report_exceptions),
         ("findings", t.report_findings), ("campaigns", t.report_campaigns), ("compliance", t.report_compliance), ("vendors", t.report_vendors),
     ];
     let current = name.map(|n| n.into_inner()).unwrap_or_default();

@@ -129,6 +129,7 @@ texts! {
     reports_title: "報告" / "Reports",
     report_dormant: "休眠ID" / "Dormant IDs",
     report_grants: "権限付与一覧" / "Grants in force",
+    report_passwords: "期限切れ・仮パスワード等" / "Passwords overdue or below the rules",
     report_exceptions: "例外措置台帳" / "Exceptions register",
     report_findings: "ログ分析・突合の検知" / "Findings",
     report_campaigns: "権限棚卸しの進捗" / "Review campaigns",

@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod dormant;
 pub mod exception;
 pub mod findings;
+pub mod passwords;
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
