@@ -77,6 +77,10 @@ impl Application {
                 }
                 let mut conn = pool.get()?;
                 let mut records = app::policy::record(&mut conn, &policy, clock.now_ms())?;
+                let node = std::env::var("HOSTNAME").unwrap_or_else(|_| "this node".into());
+                if let (_, Some(skewed)) = app::clock_check::check(&mut conn, &policy, &node, app::clock_check::host_now_ms)? {
+                    records.extend(crate::store::write_tx(&mut conn, |c| crate::store::audit::append(c, clock.now_ms(), vec![skewed]))?);
+                }
                 let (_, key_records) = app::keys::ensure(&mut conn, &master_key, clock.now_ms())?;
                 records.extend(key_records);
                 exporter.export(&records);

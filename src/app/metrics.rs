@@ -1,6 +1,6 @@
 //! Figures for `/metrics` (R-LG-08), in the Prometheus text format: sign-ins and failures, lockouts,
 //! tokens issued, sync runs and held plans, review items overdue, findings, notifications waiting,
-//! audit export failures and the audit chain's last verification. Counts come from the shared
+//! audit export failures, the audit chain's last verification and this node's clock skew. Counts come from the shared
 //! database, so every node reports the same figures; they carry no personal data.
 
 use super::AppError;
@@ -78,6 +78,9 @@ pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failure
     let waiting: i64 = schema::notifications::table.filter(schema::notifications::sent_at.is_null()).filter(schema::notifications::undeliverable_at.is_null()).count().get_result(c)?;
     metric("tobira_notifications_waiting", "gauge", "Notifications not yet delivered.", one(waiting));
     metric("tobira_audit_export_failures_total", "counter", "Audit records this node failed to export.", one(export_failures as i64));
+    if let Some(skew) = super::clock_check::skew_ms(c, super::clock_check::host_now_ms)? {
+        metric("tobira_clock_skew_milliseconds", "gauge", "This node's clock minus the database server's (R-LG-04).", one(skew));
+    }
     let verified = store::audit::last_of_action(c, "audit.verified")?;
     metric("tobira_audit_chain_verified_timestamp_seconds", "gauge", "When the audit chain was last verified (0: never).", one(verified.as_ref().map_or(0, |v| v.occurred_at / 1000)));
     metric("tobira_audit_chain_intact", "gauge", "1 when the last verification found the chain intact.", one(i64::from(verified.is_some_and(|v| v.event.outcome == tobira_domain::audit::Outcome::Success))));

@@ -5,6 +5,7 @@ pub mod approvers;
 pub mod audit_log;
 pub mod bootstrap;
 pub mod clock;
+pub mod clock_check;
 pub mod contract;
 pub mod enrollment;
 pub mod hashing;

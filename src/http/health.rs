@@ -12,12 +12,18 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let db = app.db(|c| Ok(crate::store::ping(c)?)).await;
+    let db = app.db(|c| {
+        crate::store::ping(c)?;
+        crate::app::clock_check::skew_ms(c, crate::app::clock_check::host_now_ms)
+    })
+    .await;
     match db {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({
+        Ok(skew) => Ok(HttpResponse::Ok().json(json!({
             "status": "ready",
             "database": "ok",
             "policy_digest": app.policy.digest,
+            "clock_skew_ms": skew,
+            "clock_in_step": skew.map(|s| s.abs() <= i64::from(app.policy.audit.max_clock_skew_ms)),
         }))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: database unreachable");

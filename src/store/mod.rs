@@ -238,6 +238,21 @@ where
     }
 }
 
+/// The database server's clock, in UTC milliseconds: PostgreSQL's `clock_timestamp()`; `None` on
+/// SQLite, which runs in this process and has no clock of its own.
+pub fn database_clock_ms(conn: &mut DbConnection) -> Result<Option<i64>, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        ms: i64,
+    }
+    use diesel::RunQueryDsl;
+    Ok(match conn {
+        DbConnection::Pg(c) => Some(diesel::sql_query("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms").get_result::<Now>(c)?.ms),
+        DbConnection::Sqlite(_) => None,
+    })
+}
+
 /// A cheap query that proves the database answers.
 pub fn ping(conn: &mut DbConnection) -> Result<(), StoreError> {
     use diesel::RunQueryDsl;

@@ -565,3 +565,32 @@ both_backends! {
         assert_eq!(mine["summary"]["section_only"], true);
     }
 }
+
+both_backends! {
+    async fn r_lg_04_the_nodes_clock_is_compared_with_the_database_servers(db: TestDb) {
+        use tobira::app::clock_check::{check, host_now_ms};
+        let pg = db.url.starts_with("postgres");
+        let op = oidc_rp::start(&db).await;
+        let policy = op.s.app.policy.clone();
+        let (in_step, ahead) = op
+            .s
+            .app
+            .db(move |c| Ok((check(c, &policy, "node-a", host_now_ms)?, check(c, &policy, "node-b", || host_now_ms() + 5_000)?)))
+            .await
+            .unwrap();
+        if pg {
+            let (skew, event) = in_step;
+            assert!(skew.unwrap().abs() <= 1_000 && event.is_none(), "the same host's clock is in step: {skew:?}");
+            let (skew, event) = ahead;
+            assert!((4_000..=6_000).contains(&skew.unwrap()), "{skew:?}");
+            let e = event.expect("a skew beyond audit.max_clock_skew_ms is an audit event");
+            assert_eq!((e.action.as_str(), e.target.as_str(), e.outcome), ("clock.skew_exceeded", "node:node-b", tobira_domain::audit::Outcome::Failure));
+        } else {
+            assert_eq!((in_step.0, ahead.0), (None, None), "SQLite has no clock of its own to compare with");
+        }
+        let ready: Value = reqwest::get(format!("{}/readyz", op.s.base)).await.unwrap().json().await.unwrap();
+        assert_eq!(ready["clock_in_step"], if pg { Value::Bool(true) } else { Value::Null }, "{ready}");
+        let metrics = reqwest::get(format!("{}/metrics", op.s.base)).await.unwrap().text().await.unwrap();
+        assert_eq!(metrics.contains("\ntobira_clock_skew_milliseconds "), pg, "{metrics}");
+    }
+}

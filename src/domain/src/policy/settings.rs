@@ -342,12 +342,15 @@ pub struct AuditRules {
     /// How long access records are kept (R-LG-01), in days.
     pub retention_days: u32,
     pub on_failure: AuditFailureAction,
+    /// Most a node's clock may differ from the database server's, in milliseconds, before it is
+    /// reported (R-LG-04): records from nodes whose clocks disagree cannot be put in order.
+    pub max_clock_skew_ms: u32,
 }
 
 impl Default for AuditRules {
     fn default() -> Self {
         // Five years: longer than any statutory limitation period an investigation would need.
-        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse }
+        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000 }
     }
 }
 

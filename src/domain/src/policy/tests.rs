@@ -302,3 +302,11 @@ fn r_au_06_enrollment_link_lifetime_is_bounded() {
     }
     assert_eq!(load(&edited("authentication.toml", "enrollment_link_hours = 72", "enrollment_link_hours = 720")).unwrap().signin.enrollment_link_hours, 720);
 }
+
+#[test]
+fn r_lg_04_the_clock_skew_limit_is_bounded() {
+    let msgs = |files: &[SourceFile]| errors(files).into_iter().map(|e| e.message).collect::<Vec<_>>().join("\n");
+    assert!(msgs(&edited("review.toml", "max_clock_skew_ms = 1000", "max_clock_skew_ms = 0")).contains("audit.max_clock_skew_ms must be between 1 and 600000"));
+    let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.audit.max_clock_skew_ms, 1000);
+}

@@ -399,6 +399,12 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
 
+    if let Some((file, a)) = &m.audit {
+        if !(1..=600_000).contains(&a.max_clock_skew_ms) {
+            c.at(*file, 0..0, "audit.max_clock_skew_ms must be between 1 and 600000 (R-LG-04)");
+        }
+    }
+
     super::clients_validate::check(&mut c, &m, &systems, &networks);
 
     if !c.errors.is_empty() {
