@@ -52,7 +52,7 @@ pub fn retry_delay_ms(every_seconds: u64, attempts: i32) -> i64 {
 pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<Round>, AppError> {
     let cfg = app.config.smtp.clone();
     let ttl = (cfg.every_seconds as i64 * 2 + cfg.timeout_seconds as i64 * 3) * 1000 + 60_000;
-    let (now, holder) = (app.clock.now_ms(), node.to_string());
+    let (now, holder, policy) = (app.clock.now_ms(), node.to_string(), app.policy.clone());
     let due = app
         .db(move |c| {
             let held = store::write_tx(c, |c| -> Result<bool, AppError> {
@@ -67,8 +67,9 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
                 return Ok(None);
             }
             let mut due = Vec::new();
+            let exceptions = crate::app::review::exceptions::rows(c, &policy, now)?;
             for n in store::notifications::due(c, now, BATCH)? {
-                let address = store::notifications::address_of(c, &n.recipient)?;
+                let address = store::notifications::address_of(c, &n.recipient)?.map(|a| allowed(&policy, &exceptions, &n.recipient, a));
                 due.push((n, address));
             }
             Ok(Some(due))
@@ -80,14 +81,15 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
         let now = app.clock.now_ms();
         let link = link_of(&n);
         let body = match (&link, &address) {
-            (Some(id), Some(_)) => body_with_link(app, &n, id, now).await?,
+            (Some(id), Some(Ok(_))) => body_with_link(app, &n, id, now).await?,
             _ => Ok(n.body.clone()),
         };
         // `None`: the link closed or its token is gone, so nothing is left to send.
         let result = match (&address, &body) {
             (None, _) => Some(Err(MailError::Address("the recipient has no mail address".into()))),
-            (Some(_), Err(_)) => None,
-            (Some(a), Ok(body)) => Some(match mailer.message(&n.id, a, &n.subject, body, SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64)) {
+            (Some(Err(why)), _) => Some(Err(MailError::Address(why.clone()))),
+            (Some(Ok(_)), Err(_)) => None,
+            (Some(Ok(a)), Ok(body)) => Some(match mailer.message(&n.id, a, &n.subject, body, SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64)) {
                 Ok(m) => mailer.send(m).await,
                 Err(e) => Err(e),
             }),
@@ -133,6 +135,17 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
         app.audit.record(event).await?;
     }
     Ok(Some(round))
+}
+
+/// The recipient's address, or why it is not used: an address outside the municipality's mail
+/// domains needs an exception in force for R-LC-17 naming the person (the CISO's permission).
+fn allowed(policy: &tobira_domain::policy::Policy, exceptions: &[crate::app::review::exceptions::Row], recipient: &str, address: String) -> Result<String, String> {
+    let permitted = || crate::app::review::exceptions::in_force_for(exceptions, &[format!("person:{recipient}")]).iter().any(|e| e.starts_with("R-LC-17 "));
+    if policy.municipality.mail_allowed(&address) || permitted() {
+        Ok(address)
+    } else {
+        Err("the address is outside the municipality's mail domains and no exception permits it (R-LC-17)".into())
+    }
 }
 
 /// The enrollment link a queued mail carries, by the placeholder in its stored body.

@@ -252,3 +252,36 @@ async fn r_pr_03_serve_delivers_the_outbox_on_its_own_schedule() {
     }
     assert!(state(&s, &ids[0]).await.sent_at.is_some());
 }
+
+both_backends! {
+    async fn r_lc_17_mail_goes_only_to_the_municipalitys_domains_unless_an_exception_permits(db: TestDb) {
+        let sink = Sink::start();
+        let s = start(&db, sink.port, 3600, 3).await;
+        person_with_mail(&s, "kacho", "900011", Some(KACHO_MAIL)).await;
+        person_with_mail(&s, "ku", "300011", Some("suzuki@ku.city.shinonome.lg.jp")).await;
+        person_with_mail(&s, "outside", "300012", Some("someone@example.com")).await;
+        person_with_mail(&s, "permitted", "300013", Some("vendor-staff@example.net")).await;
+        let now = s.clock_ms();
+        s.app
+            .db(move |c| {
+                let e = store::review::Exception {
+                    id: "ex-mail-1".into(), rule: "R-LC-17".into(), subjects: r#"["person:300013"]"#.into(), reason: "委託先常駐者の連絡先（CISO許可）".into(),
+                    valid_until: now + 86_400_000, status: "approved".into(), emergency: false, requested_by: "p-so-0001".into(), requester_number: None,
+                    requested_at: now, decided_by: Some("ciso".into()), decided_at: Some(now), decision_note: None, reviewed_at: None, expired_noted_at: None,
+                };
+                Ok(store::review::insert_exception(c, &e)?)
+            })
+            .await
+            .unwrap();
+        let ids = queue(&s, &["900011", "300011", "300012", "300013"]).await;
+        assert_eq!(round(&s).await, mail_delivery::Round { sent: 3, deferred: 0, undeliverable: 1 });
+        let got = sink.wait_for(3, 5).await;
+        let mut to: Vec<String> = got.iter().map(|m| m["rcpt_tos"][0].as_str().unwrap().to_string()).collect();
+        to.sort();
+        let mut want = vec![KACHO_MAIL.to_string(), "suzuki@ku.city.shinonome.lg.jp".into(), "vendor-staff@example.net".into()];
+        want.sort();
+        assert_eq!(to, want, "the municipality's domain, a subdomain, and an address an exception permits");
+        let refused = state(&s, &ids[2]).await;
+        assert!(refused.undeliverable_at.is_some() && refused.last_error.as_deref().unwrap().contains("outside the municipality's mail domains"), "{refused:?}");
+    }
+}

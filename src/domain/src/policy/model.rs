@@ -25,6 +25,19 @@ pub struct Municipality {
     pub mail_domains: Vec<String>,
 }
 
+impl Municipality {
+    /// Whether `address` is on one of the municipality's mail domains (or a subdomain of one); any
+    /// address when none are set.
+    pub fn mail_allowed(&self, address: &str) -> bool {
+        if self.mail_domains.is_empty() {
+            return true;
+        }
+        let Some((_, domain)) = address.trim().rsplit_once('@') else { return false };
+        let domain = domain.to_ascii_lowercase();
+        self.mail_domains.iter().map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()).any(|d| domain == d || domain.ends_with(&format!(".{d}")))
+    }
+}
+
 /// The municipality's own classification scale (R-ZN-02), highest level first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -310,3 +310,15 @@ fn r_lg_04_the_clock_skew_limit_is_bounded() {
     let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.audit.max_clock_skew_ms, 1000);
 }
+
+#[test]
+fn r_lc_17_staff_mail_is_on_the_municipalitys_domains() {
+    let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
+    let m = &p.municipality;
+    assert!(m.mail_allowed("sato@city.shinonome.lg.jp") && m.mail_allowed("Sato@CITY.Shinonome.LG.JP "));
+    assert!(m.mail_allowed("suzuki@ku.city.shinonome.lg.jp"), "a subdomain");
+    assert!(!m.mail_allowed("sato@evilcity.shinonome.lg.jp"), "a look-alike is not a subdomain");
+    assert!(!m.mail_allowed("sato@gmail.com") && !m.mail_allowed("not an address"));
+    let open = crate::policy::Municipality { name: "架空市".into(), name_en: String::new(), mail_domains: vec![] };
+    assert!(open.mail_allowed("anyone@example.com"), "no domains set: not checked");
+}
