@@ -204,6 +204,7 @@ texts! {
     el_lapses_at: "期限" / "Lapses at",
     el_decided_by: "判断者" / "Decided by",
     el_end_now: "今すぐ終了" / "End now",
+    el_end_hint: "昇格が終了すると、この特権IDのセッションも終了します（再度サインインしてください）。" / "When an elevation ends, this privileged ID's sessions end with it (sign in again).",
     el_to_decide: "判断を待つ申請" / "Requests waiting for your decision",
     el_to_decide_empty: "判断を待つ申請はありません。" / "No request waits for your decision.",
     el_requester: "申請者" / "Asked by",
