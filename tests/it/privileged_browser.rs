@@ -6,7 +6,8 @@
 //! and ends it now, which ends the privileged session with it (R-PR-08). Over HTTP on both backends:
 //! a request beyond the policy's limit is refused with the app's message, the owner denies a request
 //! with a reason, the holder sees it denied with that reason, a second decision is refused, and a
-//! person with nothing to do with elevations gets no link and a page saying so.
+//! person with nothing to do with elevations gets no link and a page saying so; a break-glass
+//! elevation waits for its review afterwards, which its holder may not record and the owner does.
 
 use crate::browser::{Browser, Page};
 use crate::oidc_rp::{self, Op, PASSWORD};
@@ -217,5 +218,35 @@ both_backends! {
         assert!(e.contains("pending elevation"), "{e}");
         assert_eq!(op.s.audit_count("privileged.elevation_denied", Some("チケット不備")).await, 1);
         assert_eq!(op.s.audit_count("privileged.decision_refused", Some(&id)).await, 1, "staff's attempt is evidence too");
+    }
+}
+
+both_backends! {
+    async fn r_pr_02_a_break_glass_elevation_is_reviewed_afterwards_on_the_elevations_page(db: TestDb) {
+        let (op, owner, _, holder, _) = holder_and_owner(&db, "p-so-0403").await;
+        let (n, e) = after(&holder, holder.post(PAGE, &[("role", "juki.admin"), ("minutes", "20"), ("reason", "窓口停止"), ("ticket", "INC-9"), ("break_glass", "on")]).await).await;
+        assert!(n.contains("昇格が有効になりました") && e.is_empty(), "break-glass starts at once: {n} {e}");
+        let (_, listed) = holder.get_json("/api/privileged/elevations").await;
+        let id = listed["mine"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!((listed["mine"][0]["status"].as_str(), listed["mine"][0]["review_required"].as_bool()), (Some("active"), Some(true)));
+        let page = holder.get(PAGE).await;
+        assert!(page.body.contains(&format!("data-elevation=\"{id}\" data-status=\"active\"")) && page.body.contains("事後確認待ち") && page.body.contains("end-submit"), "{}", page.body);
+        assert!(!page.body.contains("id=\"to-review\""), "the holder does not review their own");
+
+        // R-AC-02: the holder's own review is refused with the app's message.
+        let (_, e) = after(&holder, holder.post("/privileged/elevations/review", &[("id", &id), ("note", "自分で")]).await).await;
+        assert!(e.contains("nobody approves their own elevation (R-AC-02)"), "{e}");
+
+        // The owner finds it waiting for review and records it.
+        let page = owner.get(PAGE).await;
+        assert!(page.body.contains("id=\"to-review\"") && page.body.contains(&format!("<tr data-elevation=\"{id}\" data-status=\"active\">")), "{}", page.body);
+        let (n, e) = after(&owner, owner.post("/privileged/elevations/review", &[("id", &id), ("note", "障害票を確認")]).await).await;
+        assert!(n.contains("事後確認を記録しました") && e.is_empty(), "{n} {e}");
+        assert!(!owner.get(PAGE).await.body.contains("id=\"to-review\""), "reviewed once");
+        let (_, e) = after(&owner, owner.post("/privileged/elevations/review", &[("id", &id)]).await).await;
+        assert!(e.contains("awaiting review"), "{e}");
+        assert!(holder.get(PAGE).await.body.contains("事後確認済み"));
+        assert_eq!(op.s.audit_count("privileged.elevation_reviewed", Some("障害票を確認")).await, 1);
+        assert_eq!(op.s.audit_count("privileged.review_refused", Some("R-AC-02")).await, 1);
     }
 }
