@@ -57,6 +57,11 @@ pub fn lock_holders(c: &mut DbConnection, system_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
+/// The account's eligibilities in force, oldest first.
+pub fn eligibility_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Eligibility>, StoreError> {
+    Ok(pe::table.filter(pe::account_id.eq(account_id)).filter(pe::revoked_at.is_null()).order(pe::created_at).select(Eligibility::as_select()).load(c)?)
+}
+
 pub fn eligibility_by_id(c: &mut DbConnection, id: &str) -> Result<Option<Eligibility>, StoreError> {
     Ok(pe::table.find(id).select(Eligibility::as_select()).first(c).optional()?)
 }

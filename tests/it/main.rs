@@ -19,6 +19,7 @@ mod oidc;
 mod oidc_rp;
 mod policy_check;
 mod privileged;
+mod privileged_browser;
 mod review;
 mod review_browser;
 mod returns;

@@ -41,14 +41,14 @@ async fn make_security_officer(op: &Op, login: &str) {
 }
 
 /// The privileged account of `number`, made by `officer`: its login and temporary password.
-async fn privileged_account(officer: &Client, number: &str) -> (String, String) {
+pub(crate) async fn privileged_account(officer: &Client, number: &str) -> (String, String) {
     let (status, made) = officer.post_json("/api/privileged/accounts", json!({ "employee_number": number })).await;
     assert_eq!(status, 201, "{made}");
     (made["login_id"].as_str().unwrap().to_string(), made["temporary_password"].as_str().unwrap().to_string())
 }
 
 /// Signs in with the temporary password, changes it to [`PASSWORD`] and enrols a TOTP.
-async fn change_temporary(op: &Op, login: &str, temporary: &str) -> (Client, Vec<u8>) {
+pub(crate) async fn change_temporary(op: &Op, login: &str, temporary: &str) -> (Client, Vec<u8>) {
     let c = op.s.client();
     assert_eq!(c.sign_in(login, temporary).await.status, 303);
     assert_eq!(c.get("/account").await.location.as_deref(), Some("/account/password"), "a temporary password is changed first");

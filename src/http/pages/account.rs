@@ -1,6 +1,6 @@
 //! `/account`: the signed-in person's page: previous sign-in and sign-out and failed attempts since
 //! (R-AU-11), which business systems this session may use from here (R-AU-02, R-ZN-03), factors,
-//! open sessions (end any of them) and recent sign-ins.
+//! open sessions (end any of them) and recent sign-ins; links to the consoles the person may use.
 
 use super::{check_csrf, guard, origin, redirect, Ctx};
 use crate::app::signin::authz::{self, Need};
@@ -50,6 +50,8 @@ struct AccountPage<'a> {
     recent: Vec<(String, String, String)>,
     /// A security officer: the officer's console links are shown.
     officer: bool,
+    /// Eligible for a privileged role, holding elevations, or deciding them: the elevations link.
+    elevations: bool,
 }
 
 pub async fn home() -> HttpResponse {
@@ -85,6 +87,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let when = |ms: Option<i64>| ms.map_or_else(|| t.none_yet.to_string(), |m| c.when(m));
     let detail = |r: &tobira_domain::audit::AuditRecord, key: &str| r.event.details.get(key).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
     let officer = authz::authorize(policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
+    let elevations = crate::app::privileged::elevation::console(&app, &cur).await?.concerns();
     let page = AccountPage {
         c: &c,
         login_id: &cur.account.login_id,
@@ -104,6 +107,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
             .collect(),
         recent: history.recent.iter().map(|r| (c.when(r.occurred_at), detail(r, "methods"), r.event.source_ip.clone().unwrap_or_default())).collect(),
         officer,
+        elevations,
     };
     c.render(&req, &page)
 }

@@ -35,13 +35,13 @@ async fn posted(req: &HttpRequest, app: &App, body: &[u8]) -> Result<Result<(Vec
 }
 
 /// Back to `path` with a notice, or an error when `ok` is false.
-fn back(path: &str, ok: bool, text: &str) -> HttpResponse {
+pub(super) fn back(path: &str, ok: bool, text: &str) -> HttpResponse {
     let q = url::form_urlencoded::Serializer::new(String::new()).append_pair(if ok { "notice" } else { "error" }, text).finish();
     redirect(&format!("{path}?{q}"))
 }
 
 /// The notice and the error a redirect carried.
-fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
+pub(super) fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
     let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
     (get("notice"), get("error"))
@@ -49,7 +49,7 @@ fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
 
 /// The refusals an officer can correct (a second record, an unknown person…) as their message; any
 /// other failure stays an error.
-fn refusal(e: AppError) -> Result<String, ApiError> {
+pub(super) fn refusal(e: AppError) -> Result<String, ApiError> {
     match e {
         AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) => Ok(m),
         AppError::NotFound(m) => Ok(format!("見つかりません / not found: {m}")),

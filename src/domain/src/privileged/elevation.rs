@@ -173,6 +173,16 @@ fn check_approver(policy: &Policy, req: &Pending, approver: &ApproverFacts) -> R
     Ok(())
 }
 
+/// Whether `approver` could decide some system's elevations: the console shows such a person the
+/// requests waiting for them (each one is still checked by [`approve`]).
+pub fn approves_any(policy: &Policy, approver: &ApproverFacts) -> bool {
+    !approver.is_vendor
+        && policy.systems.iter().any(|s| {
+            let about = Concerning { departments: &[], system: Some(s.id.get_ref()) };
+            approver.owns(policy, s.id.get_ref()) || approval::check(policy, &policy.approvals.elevation, approver, about).is_ok()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +294,15 @@ mod tests {
         assert_eq!(review(&p, &req, &person("900011")), Err(Refusal::SelfApproval));
         let owners_delegate = ApproverFacts { acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())], ..person("300010") };
         assert!(matches!(approve(&p, &req, &owners_delegate, NOW), Err(Refusal::NotEntitled(_))), "the owner's delegate does not approve the owner's own request");
+    }
+
+    #[test]
+    fn r_pr_02_the_console_shows_the_queue_to_owners_and_named_officers_only() {
+        let p = example_policy();
+        assert!(approves_any(&p, &person("900011")), "juki's owner");
+        assert!(approves_any(&p, &ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") }));
+        assert!(approves_any(&p, &ApproverFacts { acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())], ..person("300010") }), "the owner's delegate");
+        assert!(!approves_any(&p, &person("123456")), "staff");
+        assert!(!approves_any(&p, &ApproverFacts { is_vendor: true, ..person("900011") }), "never a vendor");
     }
 }
