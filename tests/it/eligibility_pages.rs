@@ -5,12 +5,15 @@
 //! why, and revokes it with its button. The next holder over juki's cap of 2 is refused with the
 //! app's message, as are a staff account (not a privileged ID) and a vendor; someone who owns no
 //! system gets no link, a page saying so, and the app's refusals when posting anyway; without the
-//! CSRF token nothing happens.
+//! CSRF token nothing happens. In real headless Chromium: the owner signs in (password, TOTP),
+//! follows the link, names p-sato with the form, sees the row in JST and revokes it with its button.
 
+use crate::browser::Browser;
 use crate::oidc_rp::{self, PASSWORD};
 use crate::privileged::{officer, privileged_account, signed_in};
-use crate::support::both_backends;
-use crate::web::Client;
+use crate::privileged_browser::browser_sign_in;
+use crate::support::{both_backends, TestDb};
+use crate::web::{totp_code, Client};
 
 const PAGE: &str = "/privileged/eligibility";
 
@@ -141,4 +144,52 @@ both_backends! {
         assert_eq!(op.s.audit_count("privileged.eligibility_refused", Some("R-PR-09")).await, 1);
         assert_eq!(op.s.audit_count("privileged.eligibility_revoke_refused", Some(&first)).await, 1);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_pr_01_an_owner_names_and_revokes_a_holder_on_the_eligibility_page_in_a_browser() {
+    let db = TestDb::sqlite();
+    let op = oidc_rp::start(&db).await;
+    let so = officer(&op, "p-so-0503").await;
+    op.s.person("juki-kacho", "900011", "regular", true, &[]).await;
+    op.s.person("sato", "300001", "regular", false, &[]).await;
+    let (_, owner_totp) = signed_in(&op, "juki-kacho", PASSWORD).await;
+    privileged_account(&so, "300001").await;
+    let code = totp_code(&owner_totp, (op.s.clock_ms() / 1000) as u64);
+    let (base, rt, app) = (op.s.base.clone(), tokio::runtime::Handle::current(), op.s.app.clone());
+    tokio::task::spawn_blocking(move || {
+        let b = Browser::start();
+        let p = b.new_page();
+        browser_sign_in(&p, &base, "juki-kacho", &code);
+        p.goto(&format!("{base}/account"));
+        p.submit_and_wait("#eligibility-link");
+        assert_eq!(p.path(), PAGE);
+        let text = p.text();
+        for shown in ["特権IDの指名", "住基", "保持者はいません。"] {
+            assert!(text.contains(shown), "{shown} on the page: {text}");
+        }
+        let form = "#system-juki form.grant";
+        p.fill(&format!("{form} .grant-account"), "p-sato");
+        p.fill(&format!("{form} .grant-reason"), "運用担当");
+        p.submit_and_wait(&format!("{form} .grant-submit"));
+        assert_eq!(p.path(), PAGE, "back on the page (PRG)");
+        let notice = p.eval("(document.getElementById('notice') || {}).innerText || ''").as_str().unwrap().to_string();
+        assert!(notice.contains("指名しました"), "{notice}");
+        let row = p.eval("(document.querySelector('#system-juki tr[data-account=\"p-sato\"]') || {}).innerText || ''").as_str().unwrap().to_string();
+        assert!(row.contains("東雲 太郎") && row.contains("juki-kacho") && row.contains("JST") && row.contains("運用担当"), "{row}");
+        assert_eq!(rt.block_on(eligible(&app, "p-sato")), vec!["juki.admin".to_string()]);
+
+        p.submit_and_wait("#system-juki tr[data-account=\"p-sato\"] .revoke-submit");
+        assert_eq!(p.path(), PAGE);
+        assert!(p.text().contains("指名を解除しました") && p.text().contains("保持者はいません。"), "{}", p.text());
+        assert!(rt.block_on(eligible(&app, "p-sato")).is_empty());
+
+        // English second.
+        p.goto(&format!("{base}{PAGE}?lang=en"));
+        assert!(p.text().contains("Privileged holders") && p.text().contains("Nobody holds a privileged role of this system."), "{}", p.text());
+    })
+    .await
+    .unwrap();
+    assert_eq!(op.s.audit_count("privileged.eligibility_granted", Some("運用担当")).await, 1);
+    assert_eq!(op.s.audit_count("privileged.eligibility_revoked", None).await, 1);
 }
