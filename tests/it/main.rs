@@ -9,6 +9,7 @@ mod bootstrap;
 mod browser;
 mod browser_selftest;
 mod cli;
+mod eligibility_pages;
 mod enrollment;
 mod hr_sync;
 mod hr_sync_ad;

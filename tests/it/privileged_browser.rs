@@ -53,7 +53,7 @@ fn by_id(p: &Page, id: &str) -> String {
 }
 
 /// Signs `login` in on `p` with the password and then the TOTP `code`.
-fn browser_sign_in(p: &Page, base: &str, login: &str, code: &str) {
+pub(crate) fn browser_sign_in(p: &Page, base: &str, login: &str, code: &str) {
     p.goto(&format!("{base}/signin"));
     p.fill("#login_id", login);
     p.fill("#password", PASSWORD);

@@ -7,8 +7,70 @@ use crate::app::signin::{session::Current, Origin};
 use crate::app::{approvers, App, AppError};
 use crate::store::{self, privileged::Eligibility};
 use serde_json::json;
+use tobira_domain::policy::{Activation, OfficerFunction, Policy, System};
 use tobira_domain::privileged::eligibility::{self as rules, Candidate};
+use tobira_domain::privileged::{holder_cap, ApproverFacts};
 use tobira_domain::rbac::AccountStatus;
+
+/// A holder as the console shows them: the eligibility, its account's login and the person's name.
+pub struct Holder {
+    pub eligibility: Eligibility,
+    pub login: String,
+    pub person: Option<String>,
+}
+
+/// A system whose holders the signed-in person manages (names or revokes): its cap, how many
+/// distinct people hold it now (the count the cap is about), the roles one may be named for, and
+/// the holders in force.
+pub struct Managed {
+    pub system_id: String,
+    pub cap: u32,
+    pub people: usize,
+    pub roles: Vec<String>,
+    pub holders: Vec<Holder>,
+}
+
+/// The privileged roles of `system` one is named for (not those in force by appointment).
+fn nameable_roles(policy: &Policy, system: &str) -> Vec<String> {
+    policy.roles.iter().filter(|r| r.system.get_ref() == system && r.privileged && *r.activation.get_ref() != Activation::Appointment).map(|r| r.id.get_ref().clone()).collect()
+}
+
+/// Whether `me` manages `system`'s holders: its owner (or their delegate) names and revokes, the
+/// 統括情報セキュリティ責任者 names the owner, a security officer revokes; a vendor never (R-PR-04).
+fn manages(policy: &Policy, me: &ApproverFacts, officer: bool, system: &System) -> bool {
+    !me.is_vendor && (officer || me.holds(OfficerFunction::ChiefSecurityOfficer) || me.owns(policy, system.id.get_ref()))
+}
+
+/// The systems with privileged roles whose holders `cur` manages, each with its holders in force;
+/// empty for everyone else (the account page links the console only then).
+pub async fn console(app: &App, cur: &Current, officer: bool) -> Result<Vec<Managed>, AppError> {
+    let (policy, cur, now) = (app.policy.clone(), cur.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        let me = approvers::of_account(c, &policy, &cur.account, now)?;
+        let all = store::privileged::all_eligibility(c)?;
+        let mut out = Vec::new();
+        for system in policy.systems.iter().filter(|s| manages(&policy, &me, officer, s)) {
+            let id = system.id.get_ref().clone();
+            let roles = nameable_roles(&policy, &id);
+            if roles.is_empty() {
+                continue;
+            }
+            let mut holders = Vec::new();
+            for e in all.iter().filter(|e| e.system_id == id && e.revoked_at.is_none()) {
+                let account = store::accounts::by_id(c, &e.account_id)?;
+                let person = match account.as_ref().and_then(|a| a.person_id.clone()) {
+                    Some(p) => store::org::person_by_id(c, &p)?.map(|p| p.name_kanji),
+                    None => None,
+                };
+                holders.push(Holder { login: account.map_or_else(|| e.account_id.clone(), |a| a.login_id), person, eligibility: e.clone() });
+            }
+            let people = store::privileged::holders(c, &id)?.len();
+            out.push(Managed { cap: holder_cap(&policy, system), system_id: id, people, roles, holders });
+        }
+        Ok(out)
+    })
+    .await
+}
 
 /// Makes the privileged account `login` eligible for `role`; returns the eligibility's id.
 pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &str, origin: &Origin) -> Result<String, AppError> {

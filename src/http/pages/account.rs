@@ -52,6 +52,8 @@ struct AccountPage<'a> {
     officer: bool,
     /// Eligible for a privileged role, holding elevations, or deciding them: the elevations link.
     elevations: bool,
+    /// Manages a system's privileged holders (owner, CISO, security officer): the eligibility link.
+    eligibility: bool,
 }
 
 pub async fn home() -> HttpResponse {
@@ -88,6 +90,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let detail = |r: &tobira_domain::audit::AuditRecord, key: &str| r.event.details.get(key).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
     let officer = authz::authorize(policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
     let elevations = crate::app::privileged::elevation::console(&app, &cur).await?.concerns();
+    let eligibility = !crate::app::privileged::eligibility::console(&app, &cur, officer).await?.is_empty();
     let page = AccountPage {
         c: &c,
         login_id: &cur.account.login_id,
@@ -108,6 +111,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         recent: history.recent.iter().map(|r| (c.when(r.occurred_at), detail(r, "methods"), r.event.source_ip.clone().unwrap_or_default())).collect(),
         officer,
         elevations,
+        eligibility,
     };
     c.render(&req, &page)
 }

@@ -1,7 +1,7 @@
 //! Server-rendered pages for staff: sign-in, step two and step-up, a joiner's enrollment link,
 //! forced and voluntary password changes, enrolment of second factors, the account page, the
 //! security officer's pages (authenticator returns, shared-ID users) and the privileged elevations
-//! console.
+//! and eligibility consoles.
 //! Japanese first (`?lang=en` switches, remembered in a cookie). Templates live in `templates/`
 //! beside these handlers; the only script is `/static/tobira.js` for the WebAuthn ceremony (the CSP
 //! forbids inline code).
@@ -15,6 +15,7 @@ pub mod enroll;
 pub mod factors;
 pub mod officer;
 pub mod password;
+pub mod eligibility;
 pub mod privileged;
 pub mod review;
 pub mod signin;
@@ -73,7 +74,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/tobira.js", web::get().to(script))
         .route("/static/tobira.css", web::get().to(style))
         .configure(officer::routes)
-        .configure(privileged::routes);
+        .configure(privileged::routes)
+        .configure(eligibility::routes);
 }
 
 async fn script() -> HttpResponse {
