@@ -11,8 +11,8 @@
 //! (post/redirect/get), a refusal with the application's message.
 
 use super::officer::{back, outcome, refusal};
-use super::review::{field, form};
-use super::{check_csrf, guard, Ctx};
+use super::review::field;
+use super::{guard, Ctx};
 use crate::app::privileged::eligibility::{self, Managed};
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
@@ -30,14 +30,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Whether `cur` is a security officer's session (who may revoke any eligibility, as the API lets).
 pub(super) fn is_officer(app: &App, cur: &Current) -> bool {
     authz::authorize(&app.policy, Some(cur), Need::Officer, app.clock.now_ms()).is_ok()
-}
-
-/// A posted form: its fields, after the CSRF check, with a full session; or the response that
-/// sends the person elsewhere.
-async fn posted(req: &HttpRequest, app: &App, body: &[u8]) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
-    let f = form(body);
-    check_csrf(req, Some(&field(&f, "csrf")))?;
-    Ok(guard(req, app, Need::Full).await?.map(|cur| (f, cur)))
 }
 
 pub struct HolderRow {
@@ -108,7 +100,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
 
 /// Names a holder (the same function as `POST /api/privileged/eligibility`).
 pub async fn grant(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -123,7 +115,7 @@ pub async fn grant(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
 /// Ends an eligibility (the same function as `POST /api/privileged/eligibility/{id}/revoke`); the
 /// holder's active elevations of that role end with it.
 pub async fn revoke(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

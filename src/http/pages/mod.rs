@@ -263,6 +263,14 @@ pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Cu
     }
 }
 
+/// A posted form's fields, once its CSRF token checks and the session may do what the route
+/// needs; or the response that sends the person elsewhere (or refuses).
+pub(super) async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
+    let f = review::form(body);
+    check_csrf(req, Some(&review::field(&f, "csrf")))?;
+    Ok(guard(req, app, need).await?.map(|cur| (f, cur)))
+}
+
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {

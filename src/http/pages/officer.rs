@@ -7,10 +7,9 @@
 //! through the same application function as the API (`app::returns`, `app::shared_ids`) and comes
 //! back to its page with a notice (post/redirect/get); a refusal shows the application's message.
 
-use super::review::{field, form};
-use super::{check_csrf, guard, redirect, Ctx};
+use super::review::field;
+use super::{guard, redirect, Ctx};
 use crate::app::signin::authz::Need;
-use crate::app::signin::session::Current;
 use crate::app::{returns, shared_ids, App, AppError};
 use crate::http::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,14 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/officer/shared-ids", web::get().to(shared_page))
         .route("/officer/shared-ids/users", web::post().to(add_user))
         .route("/officer/shared-ids/users/remove", web::post().to(remove_user));
-}
-
-/// A posted form: its fields, after the CSRF check, with the caller a security officer; or the
-/// response that sends them elsewhere (or refuses).
-async fn posted(req: &HttpRequest, app: &App, body: &[u8]) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
-    let f = form(body);
-    check_csrf(req, Some(&field(&f, "csrf")))?;
-    Ok(guard(req, app, Need::Officer).await?.map(|cur| (f, cur)))
 }
 
 /// Back to `path` with a notice, or an error when `ok` is false.
@@ -147,7 +138,7 @@ pub async fn returns_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpR
 /// Records a listed authenticator (`id`) as `action` with an optional `note`, through the same
 /// function as the officer API; its credential is revoked there.
 pub async fn record(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -212,7 +203,7 @@ pub async fn shared_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
 
 /// Registers a user of a shared ID with who permitted it (the same function as the API).
 pub async fn add_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -227,7 +218,7 @@ pub async fn add_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
 
 /// Ends a user's use of a shared ID (the same function as the API).
 pub async fn remove_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

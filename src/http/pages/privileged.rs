@@ -10,11 +10,10 @@
 //! the page with a notice (post/redirect/get), a refusal with the application's message.
 
 use super::officer::{back, outcome, refusal};
-use super::review::{field, form};
-use super::{check_csrf, guard, Ctx};
+use super::review::field;
+use super::{guard, Ctx};
 use crate::app::privileged::elevation::{self, Asked, Request};
-use crate::app::signin::authz::{self, Need};
-use crate::app::signin::session::Current;
+use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::store::privileged::{status, Elevation};
@@ -29,14 +28,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/privileged/elevations/decide", web::post().to(decide))
         .route("/privileged/elevations/end", web::post().to(end))
         .route("/privileged/elevations/review", web::post().to(review));
-}
-
-/// A posted form: its fields, after the CSRF check, with a full session; or the response that
-/// sends the person elsewhere.
-async fn posted(req: &HttpRequest, app: &App, body: &[u8]) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
-    let f = form(body);
-    check_csrf(req, Some(&field(&f, "csrf")))?;
-    Ok(guard(req, app, Need::Full).await?.map(|cur| (f, cur)))
 }
 
 pub struct RoleRow {
@@ -171,7 +162,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
 
 /// Asks for an elevation (the same function as `POST /api/privileged/elevations`).
 pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -191,7 +182,7 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
 
 /// Approves or denies a pending request (`decision` = `approve` | `deny`), with a note.
 pub async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -209,13 +200,12 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
 
 /// Ends an active elevation now: its holder, or a security officer (as the API decides).
 pub async fn end(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let t = super::lang(&req);
-    let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
-    match elevation::end(&app, &cur, &field(&f, "id"), officer, &super::origin(&req, &app)).await {
+    match elevation::end(&app, &cur, &field(&f, "id"), super::eligibility::is_officer(&app, &cur), &super::origin(&req, &app)).await {
         Ok(el) => Ok(back(PAGE, true, &format!("{}: {}", t.el_ended_notice, el.role_id))),
         Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
     }
@@ -223,7 +213,7 @@ pub async fn end(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
 
 /// Records the after-the-fact review of a self-review or break-glass elevation.
 pub async fn review(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match posted(&req, &app, &body).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

@@ -3,7 +3,7 @@
 //! reviewers with open items, for officers and the auditor, with a form to start a campaign
 //! (security officers only); `/review/reports`: the reports in the console (R-RV-05, R-RV-06, R-RV-09).
 
-use super::{check_csrf, guard, redirect, Ctx};
+use super::{guard, redirect, Ctx};
 use crate::app::review::campaign::{self, InboxRow};
 use crate::app::review::readers::{self, Reader};
 use crate::app::review::table::Table;
@@ -97,13 +97,10 @@ pub(super) fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// A posted form: its fields, after the CSRF check, with the caller authorized for `need` and their
-/// approver facts; or the response that sends them elsewhere.
+/// A posted form ([`super::posted`]) with the caller's approver facts.
 async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, ApproverFacts), HttpResponse>, ApiError> {
-    let f = form(body);
-    check_csrf(req, Some(&field(&f, "csrf")))?;
-    let cur = match guard(req, app, need).await? {
-        Ok(c) => c,
+    let (f, cur) = match super::posted(req, app, body, need).await? {
+        Ok(v) => v,
         Err(r) => return Ok(Err(r)),
     };
     let (_, facts) = facts(req, app, false).await?;
