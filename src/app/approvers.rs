@@ -113,5 +113,5 @@ pub fn notify(c: &mut DbConnection, to: &[String], kind: &str, subject: &str, bo
         .iter()
         .map(|r| store::privileged::Notification { id: store::new_id(), recipient: r.clone(), kind: kind.into(), subject: subject.into(), body: body.into(), created_at: now, sent_at: None })
         .collect();
-    Ok(store::privileged::notify(c, &rows)?)
+    Ok(store::notifications::queue(c, rows)?)
 }

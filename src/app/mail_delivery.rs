@@ -67,9 +67,18 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
                 return Ok(None);
             }
             let mut due = Vec::new();
-            let exceptions = crate::app::review::exceptions::rows(c, &policy, now)?;
+            // The exceptions register is read only when an address is outside the domains.
+            let mut exceptions = None;
             for n in store::notifications::due(c, now, BATCH)? {
-                let address = store::notifications::address_of(c, &n.recipient)?.map(|a| allowed(&policy, &exceptions, &n.recipient, a));
+                let address = match store::notifications::address_of(c, &n.recipient)? {
+                    Some(a) if !policy.municipality.mail_allowed(&a) => {
+                        if exceptions.is_none() {
+                            exceptions = Some(crate::app::review::exceptions::rows(c, &policy, now)?);
+                        }
+                        Some(permitted(exceptions.as_deref().unwrap_or_default(), &n.recipient, a))
+                    }
+                    other => other.map(Ok),
+                };
                 due.push((n, address));
             }
             Ok(Some(due))
@@ -137,11 +146,10 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
     Ok(Some(round))
 }
 
-/// The recipient's address, or why it is not used: an address outside the municipality's mail
-/// domains needs an exception in force for R-LC-17 naming the person (the CISO's permission).
-fn allowed(policy: &tobira_domain::policy::Policy, exceptions: &[crate::app::review::exceptions::Row], recipient: &str, address: String) -> Result<String, String> {
-    let permitted = || crate::app::review::exceptions::in_force_for(exceptions, &[format!("person:{recipient}")]).iter().any(|e| e.starts_with("R-LC-17 "));
-    if policy.municipality.mail_allowed(&address) || permitted() {
+/// An address outside the municipality's mail domains, or why it is not used: it needs an exception
+/// in force for R-LC-17 naming the person (the CISO's permission).
+fn permitted(exceptions: &[crate::app::review::exceptions::Row], recipient: &str, address: String) -> Result<String, String> {
+    if crate::app::review::exceptions::permits(exceptions, "R-LC-17", &format!("person:{recipient}")) {
         Ok(address)
     } else {
         Err("the address is outside the municipality's mail domains and no exception permits it (R-LC-17)".into())

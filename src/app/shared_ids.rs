@@ -5,7 +5,7 @@
 //! Invariants: only a shared account has users; every addition names who permitted it; each change
 //! is written with its audit event in one transaction.
 
-use super::signin::Origin;
+use super::signin::{target, Origin};
 use super::AppError;
 use crate::store::shared_ids::{self as users, Listed, SharedIdUser};
 use crate::store::{self, accounts::Account, org::Person, DbConnection};
@@ -59,7 +59,7 @@ pub fn add(c: &mut DbConnection, login_id: &str, employee_number: &str, permitte
             removed_reason: None,
         };
         users::insert(c, &row)?;
-        let e = origin.event(actor, "shared_id.user_added", format!("account:{login_id}")).with_details(json!({ "employee_number": p.employee_number, "permitted_by": by.employee_number }));
+        let e = origin.event(actor, "shared_id.user_added", target(login_id)).with_details(json!({ "employee_number": p.employee_number, "permitted_by": by.employee_number }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })
@@ -74,7 +74,7 @@ pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reaso
         let Some(permitted_by) = users::remove(c, &a.id, &p.id, actor, reason, now)? else {
             return Err(AppError::NotFound(format!("{} as a user of shared ID {login_id}", p.employee_number)));
         };
-        let e = origin.event(actor, "shared_id.user_removed", format!("account:{login_id}")).with_details(json!({ "employee_number": p.employee_number, "permitted_by": permitted_by, "reason": reason }));
+        let e = origin.event(actor, "shared_id.user_removed", target(login_id)).with_details(json!({ "employee_number": p.employee_number, "permitted_by": permitted_by, "reason": reason }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })

@@ -40,11 +40,6 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> Result<Option<EnrollmentLink>
     Ok(l::table.find(id).select(EnrollmentLink::as_select()).first(conn).optional()?)
 }
 
-/// The links of an account, oldest first.
-pub fn of_account(conn: &mut DbConnection, account_id: &str) -> Result<Vec<EnrollmentLink>, StoreError> {
-    Ok(l::table.filter(l::account_id.eq(account_id)).order((l::created_at, l::id)).select(EnrollmentLink::as_select()).load(conn)?)
-}
-
 /// Revokes the account's links that are neither used nor revoked (expired ones included, so none
 /// keeps a sealed token); how many.
 pub fn revoke_open(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<usize, StoreError> {

@@ -509,7 +509,7 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
                 step.reason.code()
             );
             let note = super::privileged::Notification { id: super::new_id(), recipient: permitted_by.clone(), kind: "shared_id.password_change_due".into(), subject, body, created_at: now, sent_at: None };
-            super::privileged::notify(conn, std::slice::from_ref(&note))?;
+            super::notifications::queue(conn, vec![note])?;
             AuditEvent::new(actor, "shared_id.password_change_due", format!("account:{login_id}"))
                 .with_details(details(json!({ "employee_number": employee_number, "permitted_by": permitted_by, "password_expired": expired, "notified": [permitted_by] })))
         }

@@ -160,6 +160,11 @@ pub fn elevations_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Eleva
     Ok(e::table.filter(e::account_id.eq(account_id)).order(e::requested_at.desc()).select(Elevation::as_select()).load(c)?)
 }
 
+/// Elevations that need a review after the fact (self-review, break-glass) and have none yet, oldest first.
+pub fn unreviewed_elevations(c: &mut DbConnection) -> Result<Vec<Elevation>, StoreError> {
+    Ok(e::table.filter(e::review_required.eq(true)).filter(e::reviewed_at.is_null()).order(e::requested_at).select(Elevation::as_select()).load(c)?)
+}
+
 pub fn all_elevations(c: &mut DbConnection) -> Result<Vec<Elevation>, StoreError> {
     Ok(e::table.order(e::requested_at).select(Elevation::as_select()).load(c)?)
 }
@@ -227,14 +232,6 @@ pub struct Notification {
     pub body: String,
     pub created_at: i64,
     pub sent_at: Option<i64>,
-}
-
-pub fn notify(c: &mut DbConnection, rows: &[Notification]) -> Result<(), StoreError> {
-    // MultiConnection has no batch insert; a handful of rows per approval.
-    for r in rows {
-        diesel::insert_into(n::table).values(r).execute(c)?;
-    }
-    Ok(())
 }
 
 pub fn notifications_to(c: &mut DbConnection, recipient: &str) -> Result<Vec<Notification>, StoreError> {

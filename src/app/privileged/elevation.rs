@@ -342,7 +342,7 @@ pub async fn console(app: &App, cur: &Current) -> Result<Console, AppError> {
             }
         }
         let mut to_review = Vec::new();
-        for el in store::privileged::all_elevations(c)?.into_iter().filter(|e| e.review_required && e.reviewed_at.is_none()) {
+        for el in store::privileged::unreviewed_elevations(c)? {
             let Ok((account, number, vendor)) = requester(c, &policy, &el, now) else { continue };
             if rules::review(&policy, &pending(&el, &number, vendor), &me).is_ok() {
                 to_review.push(Asked { requester: account.login_id, elevation: el });

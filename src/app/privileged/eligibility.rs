@@ -7,7 +7,7 @@ use crate::app::signin::{session::Current, Origin};
 use crate::app::{approvers, App, AppError};
 use crate::store::{self, privileged::Eligibility};
 use serde_json::json;
-use tobira_domain::policy::{Activation, OfficerFunction, Policy, System};
+use tobira_domain::policy::{OfficerFunction, Policy, System};
 use tobira_domain::privileged::eligibility::{self as rules, Candidate};
 use tobira_domain::privileged::{holder_cap, ApproverFacts};
 use tobira_domain::rbac::AccountStatus;
@@ -32,7 +32,7 @@ pub struct Managed {
 
 /// The privileged roles of `system` one is named for (not those in force by appointment).
 fn nameable_roles(policy: &Policy, system: &str) -> Vec<String> {
-    policy.roles.iter().filter(|r| r.system.get_ref() == system && r.privileged && *r.activation.get_ref() != Activation::Appointment).map(|r| r.id.get_ref().clone()).collect()
+    policy.roles.iter().filter(|r| r.system.get_ref() == system && rules::is_nameable(r)).map(|r| r.id.get_ref().clone()).collect()
 }
 
 /// Whether `me` manages `system`'s holders: its owner (or their delegate) names and revokes, the

@@ -124,9 +124,18 @@ pub fn rows(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<Row>,
         .collect())
 }
 
+fn in_force_naming<'a>(rows: &'a [Row], subjects: &'a [String]) -> impl Iterator<Item = &'a Row> {
+    rows.iter().filter(|r| r.standing.in_force() && r.subjects_list.iter().any(|s| subjects.contains(s)))
+}
+
 /// The exceptions in force that name any of `subjects` (for the reports they affect).
 pub fn in_force_for(rows: &[Row], subjects: &[String]) -> Vec<String> {
-    rows.iter().filter(|r| r.standing.in_force() && r.subjects_list.iter().any(|s| subjects.contains(s))).map(|r| format!("{} ({})", r.exception.rule, r.exception.id)).collect()
+    in_force_naming(rows, subjects).map(|r| format!("{} ({})", r.exception.rule, r.exception.id)).collect()
+}
+
+/// Whether an exception in force to `rule` names `subject`.
+pub fn permits(rows: &[Row], rule: &str, subject: &str) -> bool {
+    in_force_naming(rows, &[subject.to_string()]).any(|r| r.exception.rule == rule)
 }
 
 /// Records the expiry of exceptions whose end passed (once each) and tells the approvers.

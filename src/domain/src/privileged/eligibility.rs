@@ -38,9 +38,14 @@ pub enum Refusal {
     NoReason,
 }
 
+/// Whether holders are named for `role`: a privileged role, not one held by appointment.
+pub fn is_nameable(role: &Role) -> bool {
+    role.privileged && *role.activation.get_ref() != Activation::Appointment
+}
+
 /// Whether `granter` may make `who` eligible for `role`.
 pub fn check(policy: &Policy, role: &Role, granter: &ApproverFacts, who: &Candidate, reason: &str) -> Result<(), Refusal> {
-    let system = policy.system(role.system.get_ref()).filter(|_| role.privileged && *role.activation.get_ref() != Activation::Appointment);
+    let system = policy.system(role.system.get_ref()).filter(|_| is_nameable(role));
     let Some(system) = system else { return Err(Refusal::NotElevatable(role.id.get_ref().clone())) };
     if reason.trim().is_empty() {
         return Err(Refusal::NoReason);
