@@ -237,6 +237,13 @@ impl Page {
         found.unwrap_or_else(|| panic!("no {method} event within {timeout:?}"))
     }
 
+    /// Every event `method` on this page received so far (and any still arriving within 200 ms),
+    /// removed from the buffer.
+    pub fn take_events(&self, method: &str) -> Vec<Value> {
+        let mut conn = lock(&self.conn);
+        std::iter::from_fn(|| conn.take_event(Some(&self.session), method, Instant::now() + Duration::from_millis(200))).collect()
+    }
+
     /// Evaluates `js`, awaiting a promise; `Err` with the exception (or protocol error) text.
     pub fn try_eval(&self, js: &str) -> Result<Value, String> {
         let params = json!({ "expression": js, "returnByValue": true, "awaitPromise": true, "userGesture": true });

@@ -29,5 +29,7 @@ mod serve;
 mod signin;
 mod signin_browser;
 mod slapd;
+mod sso;
+mod sso_browser;
 mod store;
 mod web;

@@ -55,13 +55,13 @@ both_backends! {
         assert_eq!(op.s.audit_count("token.issued", Some("authorization_code")).await, 1);
         assert_eq!(op.s.audit_count("oidc.code_issued", Some("t-juki")).await, 1);
 
-        // A person with a password only is refused, not silently let in (R-AU-02).
+        // A person with a password only is not let in: they are sent to enrol a second factor first
+        // (the policy allows it), and the request waits for them (R-AU-02).
         op.person("juki-hanako", "100102", &["juki.clerk"]).await;
         let pending = request(&rp, &[], &[]);
-        let refused = browse(&op, &op.s.client(), &pending, "juki-hanako", None).await;
-        assert_eq!(param(&refused, "error").as_deref(), Some("unmet_authentication_requirements"), "{refused}");
-        assert_eq!(param(&refused, "state").as_deref(), Some(pending.state.secret().as_str()));
-        assert_eq!(op.s.audit_count("oidc.authorize_refused", Some("unmet_authentication_requirements")).await, 1);
+        let enrol = browse(&op, &op.s.client(), &pending, "juki-hanako", None).await;
+        assert!(enrol.starts_with("/account/enrol?continue="), "{enrol}");
+        assert_eq!(op.s.audit_count("oidc.code_issued", Some("juki-hanako")).await, 0);
     }
 }
 
@@ -290,7 +290,7 @@ both_backends! {
         assert_eq!(bad.status, 400, "an unregistered post_logout_redirect_uri is refused");
         let confirm = c.get("/oauth/logout").await;
         assert_eq!(confirm.status, 200, "without a hint the person is asked");
-        assert!(confirm.body.contains("action=\"/signout\""));
+        assert!(confirm.body.contains("action=\"/oauth/logout\""), "the confirmation carries the request on");
         let out = c.get(&format!("/oauth/logout?id_token_hint={hint}&post_logout_redirect_uri={BYE}&state=bye-1")).await;
         let loc = out.location.expect("back to the system");
         assert!(loc.starts_with(BYE) && param(&loc, "state").as_deref() == Some("bye-1"), "{loc}");

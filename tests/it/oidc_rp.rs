@@ -125,8 +125,8 @@ fn catcher() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, bodies)
 }
 
-/// The test's copy of the example policy with the test clients.
-fn policy_dir(backchannel_port: u16, job_key: &EcdsaKeyPair) -> tempfile::TempDir {
+/// The test's copy of the example policy with the test clients (and `extra` clients).
+fn policy_dir(backchannel_port: u16, job_key: &EcdsaKeyPair, extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(crate::support::repo_path("policies")).unwrap() {
         let e = e.unwrap();
@@ -134,7 +134,7 @@ fn policy_dir(backchannel_port: u16, job_key: &EcdsaKeyPair) -> tempfile::TempDi
     }
     let public = job_key.public_key().as_ref();
     let clients = TEST_CLIENTS.replace("{BCL}", &backchannel_port.to_string()).replace("{JWK_X}", &b64(&public[1..33])).replace("{JWK_Y}", &b64(&public[33..]));
-    std::fs::write(dir.path().join("test-clients.toml"), clients).unwrap();
+    std::fs::write(dir.path().join("test-clients.toml"), format!("{clients}\n{extra}")).unwrap();
     dir
 }
 
@@ -145,9 +145,16 @@ pub async fn start(db: &TestDb) -> Op {
 
 /// [`start`], with `tune` adjusting the configuration first.
 pub async fn start_tuned(db: &TestDb, tune: impl FnOnce(&mut tobira::config::Config)) -> Op {
+    start_custom(db, "", |_| {}, tune).await
+}
+
+/// [`start`], with `extra` clients registered, `edit` changing the policy directory's files and
+/// `tune` the configuration.
+pub async fn start_custom(db: &TestDb, extra: &str, edit: impl FnOnce(&std::path::Path), tune: impl FnOnce(&mut tobira::config::Config)) -> Op {
     let (bcl, logouts) = catcher();
     let job_key = Arc::new(new_ec_key());
-    let policy = policy_dir(bcl, &job_key);
+    let policy = policy_dir(bcl, &job_key, extra);
+    edit(policy.path());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     let clock = Arc::new(FixedClock::new(now));
@@ -243,12 +250,14 @@ pub fn param(url: &str, k: &str) -> Option<String> {
 }
 
 /// The browser's way from the authorization request to the redirect back to the system, signing in
-/// with a password and, when asked, a TOTP code. Returns the final redirect URL.
+/// with a password and, when asked, a TOTP code. Returns the final redirect URL, or the path of the
+/// enrolment page when the person must enrol a second factor first.
 pub async fn browse(op: &Op, c: &Client, pending: &Pending, login: &str, totp: Option<&[u8]>) -> String {
     let mut at = c.get(&local(&pending.url, &op.issuer)).await;
     for _ in 0..8 {
-        let Some(loc) = at.location.clone() else { panic!("expected a redirect, got {}: {}", at.status, at.body) };
-        if !loc.starts_with('/') {
+        let Some(loc) = at.onward() else { panic!("expected a redirect, got {}: {}", at.status, at.body) };
+        // Back at the business system, or at a page where the person has to do more.
+        if !loc.starts_with('/') || loc.starts_with("/account/enrol") {
             return loc;
         }
         at = if loc.starts_with("/signin?") {

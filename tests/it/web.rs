@@ -164,6 +164,18 @@ pub struct Page {
 }
 
 impl Page {
+    /// Where the browser goes next: the `Location` of a redirect, or the target of the
+    /// `<meta http-equiv="refresh">` page that leads back to a business system after a form.
+    pub fn onward(&self) -> Option<String> {
+        if self.location.is_some() {
+            return self.location.clone();
+        }
+        let marker = "<meta http-equiv=\"refresh\" content=\"0;url=";
+        let at = self.body.find(marker)? + marker.len();
+        let raw = self.body[at..].split('"').next()?;
+        Some(raw.replace("&#x2f;", "/").replace("&#x3d;", "=").replace("&#38;", "&").replace("&amp;", "&"))
+    }
+
     /// The value of `<input name="{name}" value="…">` in the body.
     pub fn input(&self, name: &str) -> Option<String> {
         let marker = format!("name=\"{name}\" value=\"");

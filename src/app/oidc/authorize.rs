@@ -7,7 +7,7 @@
 //! pages with a handle.
 
 use super::{issuer, OidcError};
-use crate::app::signin::factors::{put_challenge, take_challenge};
+use crate::app::signin::factors::{put_challenge_for, take_challenge};
 use crate::app::signin::session::Current;
 use crate::app::signin::{target, Origin};
 use crate::app::{App, AppError};
@@ -15,7 +15,7 @@ use crate::store::{self, oidc::AuthCode};
 use serde_json::json;
 use tobira_domain::audit::Outcome;
 use tobira_domain::authn::access::{self, Decision};
-use tobira_domain::oidc::authorize::{self as rules, AuthorizeError, AuthorizeRequest, Door, RawAuthorize, SessionView};
+use tobira_domain::oidc::authorize::{self as rules, AuthorizeError, AuthorizeRequest, Door, PageError, RawAuthorize, SessionView};
 use tobira_domain::oidc::OAuthError;
 
 const KIND: &str = "authorize";
@@ -26,11 +26,16 @@ pub enum Next {
     /// To the client's redirect URI, with a code or an error.
     Redirect(String),
     /// A page for the person: the request cannot go back to any client.
-    Page(String),
+    Page(PageError),
+    /// A page that says why the request cannot go on, with the way back to the client (its
+    /// redirect URI with the error) for the person to follow.
+    Explain { why: PageError, back: String },
     /// The person acts first; the request waits under the handle.
     SignIn(String),
     StepUp(String),
     ChangePassword(String),
+    /// Enrol a first second factor.
+    Enrol(String),
 }
 
 /// `redirect_uri` with `params` added to its query, and `iss` (RFC 9207).
@@ -81,28 +86,44 @@ pub async fn resume(app: &App, handle: &str, cur: Option<&Current>, origin: &Ori
     let state = match take_challenge(app, handle, KIND, None).await {
         Ok(s) => s,
         Err(crate::app::signin::SigninError::App(e)) => return Err(e),
-        Err(_) => return Ok(Next::Page("the sign-in request has expired; start again from the business system".into())),
+        Err(_) => return Ok(Next::Page(PageError::Expired)),
     };
     let req: AuthorizeRequest = serde_json::from_str(&state).map_err(|e| AppError::Invalid(format!("stored authorization request: {e}")))?;
     decide(app, req, cur, origin).await
 }
 
 async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin: &Origin) -> Result<Next, AppError> {
-    let client = app.policy.client(&req.client_id).ok_or_else(|| AppError::Invalid("the client left the policy".into()))?;
-    let system = app.policy.system(client.system.get_ref()).ok_or_else(|| AppError::Invalid("the client's system left the register".into()))?;
+    let Some((_, system)) = app.policy.client(&req.client_id).and_then(|c| Some((c, app.policy.system(c.system.get_ref())?))) else {
+        return Ok(Next::Page(PageError::ClientGone));
+    };
     let now = app.clock.now_ms();
     let (view, decision) = match cur {
         Some(c) => {
-            let view = SessionView { auth_time: c.session.created_at, kinds: c.kinds.len(), password_due: c.password_due, has_second_factor: c.has_second_factor };
+            let view = SessionView {
+                auth_time: c.session.created_at,
+                kinds: c.kinds.len(),
+                password_due: c.password_due,
+                has_second_factor: c.has_second_factor,
+                may_enrol: app.policy.signin.first_factor_self_enrollment,
+            };
             (Some(view), access::decide(&app.policy, system, &c.kinds, c.whence(&app.policy)))
         }
         None => (None, Decision::Allowed),
     };
-    let wait = |req: &AuthorizeRequest| serde_json::to_string(req).map_err(|e| AppError::Invalid(e.to_string()));
+    // The request waits for the person under a handle, for the policy's `oidc.login_minutes`.
+    let wait = async |req: &AuthorizeRequest| {
+        let state = serde_json::to_string(req).map_err(|e| AppError::Invalid(e.to_string()))?;
+        put_challenge_for(app, None, KIND, state, app.policy.oidc.login_minutes.saturating_mul(60)).await
+    };
     match rules::door(&req, view, &decision, now) {
-        Door::SignIn => Ok(Next::SignIn(put_challenge(app, None, KIND, wait(&req)?).await?)),
-        Door::StepUp => Ok(Next::StepUp(put_challenge(app, None, KIND, wait(&req)?).await?)),
-        Door::ChangePassword => Ok(Next::ChangePassword(put_challenge(app, None, KIND, wait(&req)?).await?)),
+        Door::SignIn => Ok(Next::SignIn(wait(&req).await?)),
+        Door::StepUp => Ok(Next::StepUp(wait(&req).await?)),
+        Door::ChangePassword => Ok(Next::ChangePassword(wait(&req).await?)),
+        Door::Enrol => Ok(Next::Enrol(wait(&req).await?)),
+        Door::NoSecondFactor { need, error } => {
+            refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &error).await?;
+            Ok(Next::Explain { why: PageError::NoSecondFactor { need }, back: error_redirect(app, &req.redirect_uri, req.state.as_deref(), &error) })
+        }
         Door::Refuse(e) => {
             refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &e).await?;
             Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)))
@@ -127,7 +148,7 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
                 family_id: None,
             };
             let ev = origin.event(cur.account.login_id.clone(), "oidc.code_issued", target(&cur.account.login_id)).with_details(json!({
-                "client": req.client_id, "scope": row.scope, "kinds": cur.kinds.len(), "network": cur.network,
+                "client": req.client_id, "scope": row.scope, "ignored_scopes": req.ignored_scopes, "kinds": cur.kinds.len(), "network": cur.network,
             }));
             let issued = app
                 .db(move |c| {

@@ -86,7 +86,8 @@ pub fn mint(app: &App, client: &Client, family: &Family, facts: &PersonFacts, no
         let id_s = facts.roles_until.map_or(i64::MAX, |u| (u - now) / 1000).min(i64::from(app.policy.oidc.id_token_minutes) * 60).max(1);
         let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: id_s, jti: &jti };
         let person = claims::person_claims(&facts.subject, &scope, &facts.roles);
-        let id = claims::id_token(stamp, client.id.get_ref(), person, &auth, nonce, &public_sid(&family.session_id));
+        let at_hash = claims::at_hash(client.id_token_alg, &access_token);
+        let id = claims::id_token(stamp, client.id.get_ref(), person, &auth, nonce, &public_sid(&family.session_id), Some(&at_hash));
         Some(app.keys.sign(alg(client.id_token_alg), "JWT", &id)?)
     } else {
         None

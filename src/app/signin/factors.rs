@@ -19,9 +19,14 @@ const TOTP_PURPOSE: &str = "totp-secret";
 
 /// Stores ceremony state for the policy's `challenge_seconds`; returns the handle the browser holds.
 pub(crate) async fn put_challenge(app: &App, account_id: Option<String>, kind: &'static str, state: String) -> Result<String, AppError> {
+    put_challenge_for(app, account_id, kind, state, app.policy.signin.challenge_seconds).await
+}
+
+/// [`put_challenge`] for `seconds`.
+pub(crate) async fn put_challenge_for(app: &App, account_id: Option<String>, kind: &'static str, state: String, seconds: u32) -> Result<String, AppError> {
     let (handle, id) = new_token()?;
     let now = app.clock.now_ms();
-    let exp = now + i64::from(app.policy.signin.challenge_seconds) * 1_000;
+    let exp = now + i64::from(seconds) * 1_000;
     app.db(move |c| Ok(store::throttle::put_challenge(c, &id, account_id.as_deref(), kind, &state, now, exp)?)).await?;
     Ok(handle)
 }

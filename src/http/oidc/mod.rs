@@ -30,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/oauth/userinfo", web::post().to(endpoints::userinfo))
         .route("/oauth/introspect", web::post().to(endpoints::introspect))
         .route("/oauth/revoke", web::post().to(endpoints::revoke))
-        .route("/oauth/logout", web::get().to(authorize::logout));
+        .route("/oauth/logout", web::get().to(authorize::logout))
+        .route("/oauth/logout", web::post().to(authorize::logout_confirmed));
 }
 
 /// The status an error code is answered with at the token-type endpoints.

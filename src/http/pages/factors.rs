@@ -16,6 +16,8 @@ use webauthn_rs::prelude::RegisterPublicKeyCredential;
 #[template(path = "enrol.html")]
 struct EnrolPage<'a> {
     c: &'a Ctx,
+    /// The waiting request of a business system, carried on to the enrolment forms.
+    cont: &'a str,
     allowed: bool,
 }
 
@@ -33,13 +35,15 @@ pub async fn enrol_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
         Err(_) => false,
     };
     let c = Ctx::new(&req, &app)?;
-    c.render(&req, &EnrolPage { c: &c, allowed })
+    let cont = super::continuation(&req);
+    c.render(&req, &EnrolPage { c: &c, cont: &cont.query, allowed })
 }
 
 #[derive(Template)]
 #[template(path = "totp.html")]
 struct TotpPage<'a> {
     c: &'a Ctx,
+    cont: &'a str,
     qr_svg: String,
     secret: String,
     handle: String,
@@ -49,7 +53,8 @@ struct TotpPage<'a> {
 async fn render_totp(req: &HttpRequest, app: &App, cur: &crate::app::signin::session::Current, error: Option<String>) -> Result<HttpResponse, ApiError> {
     let e = factors::start_totp(app, cur).await?;
     let c = Ctx::new(req, app)?;
-    c.render(req, &TotpPage { c: &c, qr_svg: e.qr_svg, secret: e.secret_base32, handle: e.handle, error })
+    let cont = super::continuation(req);
+    c.render(req, &TotpPage { c: &c, cont: &cont.query, qr_svg: e.qr_svg, secret: e.secret_base32, handle: e.handle, error })
 }
 
 pub async fn totp_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
@@ -77,7 +82,7 @@ pub async fn totp_submit(req: HttpRequest, app: web::Data<App>, form: web::Form<
         Err(r) => return Ok(r),
     };
     match factors::finish_totp(&app, &cur, &form.handle, &form.code, &form.name, &origin(&req, &app)).await {
-        Ok(()) => Ok(redirect("/account")),
+        Ok(()) => Ok(redirect(super::continuation(&req).or("/account"))),
         Err(e) => {
             // A new secret is issued with the error: the old one was taken.
             let message = signin_message(super::lang(&req), e)?;
@@ -105,7 +110,7 @@ pub async fn key_finish(req: HttpRequest, app: web::Data<App>, body: web::Json<A
         Err(_) => return Err(ApiError::Unauthorized("sign in (and verify) first".into())),
     };
     match factors::finish_key_registration(&app, &cur, &body.handle, &body.credential, &body.name, &origin(&req, &app)).await {
-        Ok(()) => Ok(HttpResponse::Ok().json(json!({ "next": "/account" }))),
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({ "next": super::continuation(&req).or("/account") }))),
         Err(e) => ceremony_error(&req, e),
     }
 }

@@ -277,12 +277,19 @@ struct MessagePage<'a> {
     c: &'a Ctx,
     title: &'a str,
     body: &'a str,
+    /// A way back to the business system (its redirect URI with the error), if there is one.
+    back: Option<&'a str>,
 }
 
 /// A page with one message of its own and a status code.
 pub fn message_text(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, title: &str, body: &str) -> Result<HttpResponse, ApiError> {
+    message_back(req, app, status, title, body, None)
+}
+
+/// [`message_text`], with a link back to the business system.
+pub fn message_back(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, title: &str, body: &str, back: Option<&str>) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
-    let mut res = c.render(req, &MessagePage { c: &c, title, body })?;
+    let mut res = c.render(req, &MessagePage { c: &c, title, body, back })?;
     *res.status_mut() = status;
     Ok(res)
 }
@@ -291,7 +298,7 @@ pub fn message_text(req: &HttpRequest, app: &App, status: actix_web::http::Statu
 pub fn message(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, pick: impl Fn(&Text) -> (&'static str, &'static str)) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let (title, body) = pick(c.t);
-    let mut res = c.render(req, &MessagePage { c: &c, title, body })?;
+    let mut res = c.render(req, &MessagePage { c: &c, title, body, back: None })?;
     *res.status_mut() = status;
     Ok(res)
 }

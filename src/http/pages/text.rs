@@ -100,6 +100,18 @@ texts! {
     logout_lead: "業務システムからサインアウトが求められました。サインアウトしますか。" / "A business system asked to sign you out. Sign out now?",
     signed_out: "サインアウトしました。" / "You are signed out.",
     authorize_title: "業務システムへのサインインを続けられません" / "The sign-in to the business system cannot continue",
+    page_unknown_client: "この業務システムは統合ID管理に登録されていません（client_id が不明です）。業務システムの管理者に連絡してください。" / "This business system is not registered with the identity service (unknown client_id). Please contact its administrator.",
+    page_redirect_uri: "業務システムの戻り先（redirect_uri）が指定されていないか登録と一致しないため、安全のためここで止めました。業務システムの管理者に連絡してください。" / "The business system's return address (redirect_uri) is missing or not registered, so the sign-in stopped here for your safety. Please contact its administrator.",
+    page_unreadable: "要求を読み取れませんでした。業務システムからもう一度やり直してください。" / "The request cannot be read. Please start again from the business system.",
+    page_expired: "サインインの要求の有効期限が切れたか、すでに使われました。業務システムからもう一度やり直してください。" / "The sign-in request has expired or was used already. Please start again from the business system.",
+    page_client_gone: "この業務システムは現在の設定では利用できません。業務システムからもう一度やり直すか、情報政策課に連絡してください。" / "This business system cannot be used under the current settings. Start again from it, or contact the information policy section.",
+    page_no_second_factor: "この業務システムには、種類の異なる認証要素（知識・所持・存在）が {need} 種類必要です。あなたには二要素目（セキュリティキー・パスキー・認証アプリ）がまだ登録されていません。情報政策課（セキュリティ担当）に登録を依頼してください。" / "This business system needs {need} different kinds of factor (knowledge, possession, presence). You have no second factor (security key, passkey or authenticator app) yet. Please ask the security officer to issue one.",
+    page_logout_mismatch: "サインアウトの要求が正しくありません（client_id と id_token_hint が別の業務システムを指しています）。" / "The sign-out request is not valid (client_id and id_token_hint name different business systems).",
+    page_logout_uri: "サインアウト後の戻り先（post_logout_redirect_uri）がこの業務システムに登録されていません。" / "The address to return to after signing out (post_logout_redirect_uri) is not registered for this business system.",
+    back_to_system: "業務システムに戻る" / "Back to the business system",
+    to_system_title: "業務システムに戻ります" / "Returning to the business system",
+    to_system_lead: "自動的に移動しない場合は、次のリンクを選んでください。" / "If nothing happens, follow this link.",
+    to_system_link: "業務システムへ進む" / "Continue to the business system",
     review_title: "権限の確認（棚卸し）" / "Access review",
     review_lead: "あなたが確認する権限の一覧です。必要な権限は「継続」、不要な権限は理由を添えて「削除」を選んでください。ご自身の権限は確認できません。" / "These are the grants you review. Keep what is needed; remove what is not, with a reason. You never review your own access.",
     review_empty: "確認待ちの項目はありません。" / "Nothing waits for your review.",
@@ -246,4 +258,22 @@ texts! {
     eg_granted: "指名しました" / "Named",
     eg_revoked: "指名を解除しました" / "Revoked",
     eg_elevations_ended: "終了した昇格" / "elevations ended",
+}
+
+impl Text {
+    /// The sentence for a request that stops at a page of tobira's instead of going back to the
+    /// business system.
+    pub fn page_error(&self, e: tobira_domain::oidc::authorize::PageError) -> String {
+        use tobira_domain::oidc::authorize::PageError as E;
+        match e {
+            E::UnknownClient => self.page_unknown_client.into(),
+            E::RedirectUri => self.page_redirect_uri.into(),
+            E::Unreadable => self.page_unreadable.into(),
+            E::Expired => self.page_expired.into(),
+            E::ClientGone => self.page_client_gone.into(),
+            E::NoSecondFactor { need } => self.page_no_second_factor.replace("{need}", &need.to_string()),
+            E::LogoutClientMismatch => self.page_logout_mismatch.into(),
+            E::LogoutUriNotRegistered => self.page_logout_uri.into(),
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! request with `prompt=none` never shows a page; the system's zone and classification decide the
 //! factor kinds (R-AU-02) and networks (R-ZN-03), `acr_values` can only raise them.
 
-use super::{kinds_of_acr, parse_scope, pkce, ErrorCode, OAuthError};
+use super::{kinds_of_acr, parse_scope, pkce, ErrorCode, OAuthError, OFFLINE_ACCESS};
 use crate::authn::access::Decision;
 use crate::policy::{Client, GrantType};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub struct AuthorizeRequest {
     pub client_id: String,
     pub redirect_uri: String,
     pub scope: Vec<String>,
+    /// Scope values asked for and not granted (unknown ones, OIDC Core §3.1.2.1, and
+    /// `offline_access` for a client without the refresh grant): recorded, never an error.
+    #[serde(default)]
+    pub ignored_scopes: Vec<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: String,
@@ -48,11 +52,34 @@ pub struct AuthorizeRequest {
     pub requested_at: i64,
 }
 
+/// Why the person is shown a page of tobira's instead of going back to the business system. The
+/// pages say each in Japanese and English (`http::pages::text`); nothing here is shown raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageError {
+    /// `client_id` names no registered client.
+    UnknownClient,
+    /// `redirect_uri` is missing or not registered, exactly, for the client.
+    RedirectUri,
+    /// The query cannot be read at all.
+    Unreadable,
+    /// The waiting request is gone: too old, used, or never made.
+    Expired,
+    /// The client or its system left the policy while the request waited.
+    ClientGone,
+    /// The system needs `need` factor kinds, the person has no second factor, and may not enrol one
+    /// themselves (`signin.first_factor_self_enrollment = false`).
+    NoSecondFactor { need: u8 },
+    /// Logout: `client_id` and the `id_token_hint` name different clients.
+    LogoutClientMismatch,
+    /// Logout: `post_logout_redirect_uri` is not registered for the client.
+    LogoutUriNotRegistered,
+}
+
 /// Why a request fails: before the redirect URI is trusted the person is told on a page; after, the
 /// client hears it at its redirect URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeError {
-    Page(String),
+    Page(PageError),
     Redirect { redirect_uri: String, state: Option<String>, error: OAuthError },
 }
 
@@ -67,9 +94,9 @@ fn bounded(name: &str, v: &Option<String>) -> Result<(), OAuthError> {
 
 /// Checks a request against the client's registration.
 pub fn validate(raw: &RawAuthorize, client: Option<&Client>, now: i64) -> Result<AuthorizeRequest, AuthorizeError> {
-    let Some(client) = client else { return Err(AuthorizeError::Page("unknown client_id".into())) };
+    let Some(client) = client else { return Err(AuthorizeError::Page(PageError::UnknownClient)) };
     let Some(redirect_uri) = raw.redirect_uri.clone().filter(|r| client.redirect_allowed(r)) else {
-        return Err(AuthorizeError::Page("redirect_uri is missing or not registered for this client".into()));
+        return Err(AuthorizeError::Page(PageError::RedirectUri));
     };
     let fail = |error: OAuthError| AuthorizeError::Redirect { redirect_uri: redirect_uri.clone(), state: raw.state.clone().filter(|s| s.len() <= MAX_PARAM), error };
     for (n, v) in [("state", &raw.state), ("nonce", &raw.nonce), ("scope", &raw.scope), ("acr_values", &raw.acr_values), ("prompt", &raw.prompt)] {
@@ -89,7 +116,11 @@ pub fn validate(raw: &RawAuthorize, client: Option<&Client>, now: i64) -> Result
     if raw.response_mode.as_deref().is_some_and(|m| m != "query") {
         return Err(fail(OAuthError::new(ErrorCode::InvalidRequest, "only response_mode=query is supported")));
     }
-    let scope = parse_scope(raw.scope.as_deref().unwrap_or("")).map_err(fail)?;
+    let mut scope = parse_scope(raw.scope.as_deref().unwrap_or(""));
+    if !client.allows(GrantType::RefreshToken) && scope.granted.iter().any(|s| s == OFFLINE_ACCESS) {
+        scope.granted.retain(|s| s != OFFLINE_ACCESS);
+        scope.ignored.push(OFFLINE_ACCESS.into());
+    }
     let code_challenge = pkce::check_challenge(raw.code_challenge.as_deref(), raw.code_challenge_method.as_deref()).map_err(fail)?;
     let prompts: Vec<&str> = raw.prompt.as_deref().unwrap_or("").split(' ').filter(|p| !p.is_empty()).collect();
     if let Some(p) = prompts.iter().find(|p| !["none", "login", "consent", "select_account"].contains(p)) {
@@ -107,7 +138,8 @@ pub fn validate(raw: &RawAuthorize, client: Option<&Client>, now: i64) -> Result
     Ok(AuthorizeRequest {
         client_id: client.id.get_ref().clone(),
         redirect_uri: redirect_uri.clone(),
-        scope,
+        scope: scope.granted,
+        ignored_scopes: scope.ignored,
         state: raw.state.clone(),
         nonce: raw.nonce.clone().filter(|n| !n.is_empty()),
         code_challenge,
@@ -127,6 +159,9 @@ pub struct SessionView {
     pub kinds: usize,
     pub password_due: bool,
     pub has_second_factor: bool,
+    /// Whether the person may enrol a first second factor themselves
+    /// (`signin.first_factor_self_enrollment`).
+    pub may_enrol: bool,
 }
 
 /// The outcome at the door.
@@ -136,6 +171,10 @@ pub enum Door {
     SignIn,
     ChangePassword,
     StepUp,
+    /// No second factor yet, and the person may enrol one: enrolment, then back to the request.
+    Enrol,
+    /// No second factor, no self-enrolment: the person is told why (and may go back to the client).
+    NoSecondFactor { need: u8, error: OAuthError },
     Refuse(OAuthError),
 }
 
@@ -144,10 +183,13 @@ pub enum Door {
 pub fn door(req: &AuthorizeRequest, session: Option<SessionView>, access: &Decision, now: i64) -> Door {
     let interact = |d: Door, code: ErrorCode, why: &str| if req.prompt_none { Door::Refuse(OAuthError::new(code, why)) } else { d };
     let Some(s) = session else { return interact(Door::SignIn, ErrorCode::LoginRequired, "no sign-in session") };
-    if req.prompt_login && s.auth_time < req.requested_at {
+    // A sign-in made after the request arrived satisfies both `prompt=login` and `max_age` (even
+    // `max_age=0`, which would otherwise never be met once any time has passed).
+    let fresh = s.auth_time >= req.requested_at;
+    if req.prompt_login && !fresh {
         return Door::SignIn;
     }
-    if req.max_age.is_some_and(|m| now - s.auth_time > m.saturating_mul(1000)) {
+    if !fresh && req.max_age.is_some_and(|m| now - s.auth_time > m.saturating_mul(1000)) {
         return interact(Door::SignIn, ErrorCode::LoginRequired, "the sign-in is older than max_age");
     }
     if s.password_due {
@@ -169,8 +211,10 @@ pub fn door(req: &AuthorizeRequest, session: Option<SessionView>, access: &Decis
     }
     if s.has_second_factor {
         Door::StepUp
+    } else if s.may_enrol {
+        Door::Enrol
     } else {
-        Door::Refuse(OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, format!("the system needs {need} factor kinds and the person has no second factor")))
+        Door::NoSecondFactor { need, error: OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, format!("the system needs {need} factor kinds and the person has no second factor")) }
     }
 }
 

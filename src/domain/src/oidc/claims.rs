@@ -118,9 +118,21 @@ fn base(stamp: Stamp, aud: &str) -> Map<String, Value> {
     m
 }
 
+/// `at_hash` (OIDC Core §3.1.3.6): the left half of the access token's hash under the hash of the ID
+/// token's algorithm (SHA-256 for ES256 and RS256, SHA-512 for EdDSA with Ed25519), base64url.
+pub fn at_hash(id_token_alg: crate::policy::SigningAlg, access_token: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256, Sha512};
+    let digest = match id_token_alg {
+        crate::policy::SigningAlg::EdDSA => Sha512::digest(access_token.as_bytes()).to_vec(),
+        crate::policy::SigningAlg::ES256 | crate::policy::SigningAlg::RS256 => Sha256::digest(access_token.as_bytes()).to_vec(),
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
+}
+
 /// An ID token's claims (OIDC Core §2): the person's claims plus `auth_time`, `acr`, `amr`, `nonce`,
-/// `sid`, with `aud` the client.
-pub fn id_token(stamp: Stamp, client_id: &str, person: Map<String, Value>, auth: &Authentication, nonce: Option<&str>, sid: &str) -> Value {
+/// `sid`, and `at_hash` when it comes with an access token, with `aud` the client.
+pub fn id_token(stamp: Stamp, client_id: &str, person: Map<String, Value>, auth: &Authentication, nonce: Option<&str>, sid: &str, at_hash: Option<&str>) -> Value {
     let mut m = base(stamp, client_id);
     m.extend(person);
     m.insert("auth_time".into(), json!(auth.auth_time_ms / 1000));
@@ -130,6 +142,9 @@ pub fn id_token(stamp: Stamp, client_id: &str, person: Map<String, Value>, auth:
     m.insert("sid".into(), json!(sid));
     if let Some(n) = nonce {
         m.insert("nonce".into(), json!(n));
+    }
+    if let Some(h) = at_hash {
+        m.insert("at_hash".into(), json!(h));
     }
     Value::Object(m)
 }
@@ -230,7 +245,7 @@ mod tests {
         assert_eq!(auth.acr, "urn:tobira:acr:kinds:2");
         assert_eq!(auth.amr, vec!["mfa", "otp", "pwd"]);
         let stamp = Stamp { issuer: "https://id.example", now_s: 1_700_000_100, lifetime_s: 600, jti: "j1" };
-        let id = id_token(stamp, "juki-web", person_claims(&subject(), &["openid".into()], &[]), &auth, Some("n-0"), "sid-1");
+        let id = id_token(stamp, "juki-web", person_claims(&subject(), &["openid".into()], &[]), &auth, Some("n-0"), "sid-1", Some("h"));
         assert_eq!((id["aud"].as_str(), id["auth_time"].as_i64(), id["exp"].as_i64()), (Some("juki-web"), Some(1_700_000_000), Some(1_700_000_700)));
         assert_eq!(id["nonce"], "n-0");
         let roles = vec!["juki.clerk".to_string()];
@@ -239,5 +254,15 @@ mod tests {
         let cc = access_token(stamp, AccessFor { system: "zeimu", client_id: "batch", scope: &[], person: None });
         assert_eq!(cc["sub"], "client:batch");
         assert!(cc.get("roles").is_none());
+    }
+
+    #[test]
+    fn r_au_02_at_hash_follows_the_id_token_algorithm() {
+        use crate::policy::SigningAlg;
+        // OIDC Core §3.1.3.6 with the access token of RFC 7515's example: the left 128 bits of
+        // SHA-256, base64url (the value computed independently with Python's hashlib).
+        assert_eq!(at_hash(SigningAlg::ES256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(at_hash(SigningAlg::RS256, "a"), at_hash(SigningAlg::ES256, "a"));
+        assert_eq!(at_hash(SigningAlg::EdDSA, "a"), "H0D8ktokFpR1CXnubPWC8tXX0o4YM13gWrxU0FYOD1M", "half of SHA-512 for EdDSA");
     }
 }

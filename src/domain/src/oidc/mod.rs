@@ -86,21 +86,46 @@ pub fn acr_values_supported() -> Vec<String> {
     (1..=crate::authn::FACTOR_KIND_COUNT as usize).map(acr).collect()
 }
 
-/// Scopes tobira understands.
-pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "roles"];
+/// Scopes tobira understands. `offline_access` (OIDC Core §11) asks for a refresh token: a
+/// registered client's `refresh_token` grant is the city's consent to it, so it is granted to such a
+/// client (and dropped for others), and the refresh token still ends with the sign-in session.
+pub const SCOPES: [&str; 5] = ["openid", "profile", "email", "roles", "offline_access"];
 
-/// Splits a `scope` parameter; unknown scopes are an error (RFC 6749 §3.3).
-pub fn parse_scope(s: &str) -> Result<Vec<String>, OAuthError> {
-    let mut out: Vec<String> = Vec::new();
+/// The scope that asks for a refresh token.
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// How many ignored scope values are kept for the audit record, and how much of each.
+const IGNORED_KEPT: usize = 10;
+const IGNORED_CHARS: usize = 40;
+
+/// A `scope` parameter split into what tobira understands and what it ignores.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The understood values, once each, in the order asked.
+    pub granted: Vec<String>,
+    /// Values tobira does not offer (OIDC Core §3.1.2.1: they are ignored), cut short for the
+    /// audit record.
+    pub ignored: Vec<String>,
+}
+
+/// Splits a `scope` parameter. Unknown values are ignored, not refused, as OIDC Core §3.1.2.1 says
+/// (stock client libraries ask for scopes such as `offline_access` or their own); the caller
+/// records them.
+pub fn parse_scope(s: &str) -> Scope {
+    let mut out = Scope::default();
     for p in s.split(' ').filter(|p| !p.is_empty()) {
-        if !SCOPES.contains(&p) {
-            return Err(OAuthError::new(ErrorCode::InvalidScope, format!("scope `{}` is not offered", p.chars().take(40).collect::<String>())));
-        }
-        if !out.iter().any(|o| o == p) {
-            out.push(p.to_string());
+        if SCOPES.contains(&p) {
+            if !out.granted.iter().any(|o| o == p) {
+                out.granted.push(p.to_string());
+            }
+        } else if out.ignored.len() < IGNORED_KEPT {
+            let shown: String = p.chars().take(IGNORED_CHARS).collect();
+            if !out.ignored.contains(&shown) {
+                out.ignored.push(shown);
+            }
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -118,9 +143,14 @@ mod tests {
     }
 
     #[test]
-    fn scopes_are_checked_and_deduplicated() {
-        assert_eq!(parse_scope("openid  profile openid").unwrap(), vec!["openid", "profile"]);
-        assert_eq!(parse_scope("openid admin").unwrap_err().code, ErrorCode::InvalidScope);
-        assert!(parse_scope("").unwrap().is_empty());
+    fn r_au_02_unknown_scopes_are_ignored_and_offline_access_is_understood() {
+        assert_eq!(parse_scope("openid  profile openid").granted, vec!["openid", "profile"]);
+        let s = parse_scope("openid profile email offline_access admin urn:x:y admin");
+        assert_eq!(s.granted, vec!["openid", "profile", "email", "offline_access"]);
+        assert_eq!(s.ignored, vec!["admin", "urn:x:y"], "each ignored value once, for the audit record");
+        assert_eq!(parse_scope(&"x".repeat(500)).ignored, vec!["x".repeat(40)], "kept short");
+        let many: Vec<String> = (0..50).map(|i| format!("s{i}")).collect();
+        assert_eq!(parse_scope(&many.join(" ")).ignored.len(), 10, "and few");
+        assert_eq!(parse_scope(""), Scope::default());
     }
 }

@@ -152,6 +152,9 @@ pub struct OidcRules {
     pub id_token_minutes: u32,
     /// A refresh token family lives at most this long, and never beyond its sign-in session.
     pub refresh_token_minutes: u32,
+    /// A business system's sign-in request waits this long for the person to sign in, change a
+    /// password or enrol a second factor before it must be started again.
+    pub login_minutes: u32,
 }
 
 impl Default for OidcRules {
@@ -159,6 +162,7 @@ impl Default for OidcRules {
         // One minute is RFC 6749's recommended ceiling for codes; ten-minute access tokens keep a
         // revoked person's window short even for systems that never introspect; refresh tokens end
         // with the working day's session at the latest.
-        OidcRules { code_seconds: 60, access_token_minutes: 10, id_token_minutes: 10, refresh_token_minutes: 600 }
+        // Thirty minutes to sign in (a first sign-in may change a password and set up an app).
+        OidcRules { code_seconds: 60, access_token_minutes: 10, id_token_minutes: 10, refresh_token_minutes: 600, login_minutes: 30 }
     }
 }

@@ -86,6 +86,9 @@ pub(super) fn check(c: &mut Ctx, m: &Merged, systems: &BTreeSet<String>, network
         if o.code_seconds == 0 || o.code_seconds > 600 {
             c.at(*file, 0..0, "oidc.code_seconds must be between 1 and 600 (RFC 6749 recommends at most 60)");
         }
+        if o.login_minutes == 0 || o.login_minutes > 240 {
+            c.at(*file, 0..0, "oidc.login_minutes must be between 1 and 240");
+        }
         for (what, v) in [("access_token_minutes", o.access_token_minutes), ("id_token_minutes", o.id_token_minutes), ("refresh_token_minutes", o.refresh_token_minutes)] {
             if v == 0 {
                 c.at(*file, 0..0, format!("oidc.{what} must be at least 1"));
