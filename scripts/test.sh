@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh test
+scripts/setup-rp.sh
 if [ -z "${TOBIRA_TEST_PG_URL:-}" ]; then
   if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     export TOBIRA_TEST_PG_URL="postgres://postgres@127.0.0.1:5432/test"

@@ -31,5 +31,6 @@ mod signin_browser;
 mod slapd;
 mod sso;
 mod sso_browser;
+mod sso_mfa_browser;
 mod store;
 mod web;

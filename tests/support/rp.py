@@ -19,12 +19,15 @@ Routes:
 """
 
 import json
+import warnings
 import os
 import secrets
 import sys
 import threading
 
 import requests
+warnings.filterwarnings("ignore")  # Authlib announces its move to joserfc; the tests read their own output
+
 from authlib.integrations.flask_client import OAuth
 from authlib.jose import JsonWebKey, jwt
 from flask import Flask, abort, redirect, request, session

@@ -24,14 +24,14 @@ struct EnrolPage<'a> {
 pub async fn enrol_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let cur = super::current(&req, &app).await?;
     if cur.is_none() {
-        return Ok(redirect("/signin"));
+        return Ok(redirect(&super::keep_waiting(&req, "/signin")));
     }
     // Anyone signed in but not allowed to enrol sees why, not a redirect loop; a session that
     // proved nothing recently is asked to first.
     let allowed = match authz::authorize(&app.policy, cur.as_ref(), Need::FactorChange, app.clock.now_ms()) {
         Ok(_) => true,
         Err(authz::Denied::Reauthenticate) => return Ok(redirect("/signin/second?then=enrol")),
-        Err(authz::Denied::SignIn) if cur.as_ref().is_some_and(|c| !c.has_second_factor) => return Ok(redirect("/signin")),
+        Err(authz::Denied::SignIn) if cur.as_ref().is_some_and(|c| !c.has_second_factor) => return Ok(redirect(&super::keep_waiting(&req, "/signin"))),
         Err(_) => false,
     };
     let c = Ctx::new(&req, &app)?;

@@ -247,17 +247,24 @@ pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
 }
 
+/// `path` with the business system's waiting request of this page, if it has one: a session that
+/// timed out (or must first change its password, step up or enrol) does not lose the request.
+pub fn keep_waiting(req: &HttpRequest, path: &str) -> String {
+    let cont = continuation(req);
+    if cont.query.starts_with("?continue=") { format!("{path}{}", cont.query) } else { path.to_string() }
+}
+
 /// The session if it may do what the route needs; otherwise the response that sends the person to
 /// the right place (sign-in, password change, step-up, enrolment) or explains the refusal.
 pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Current, HttpResponse>, ApiError> {
     let cur = current(req, app).await?;
     match authz::authorize(&app.policy, cur.as_ref(), need, app.clock.now_ms()) {
         Ok(_) => Ok(Ok(cur.expect("authorized means signed in"))),
-        Err(Denied::SignIn) => Ok(Err(redirect("/signin"))),
-        Err(Denied::ChangePassword) => Ok(Err(redirect("/account/password"))),
-        Err(Denied::StepUp { .. }) => Ok(Err(redirect("/signin/second"))),
+        Err(Denied::SignIn) => Ok(Err(redirect(&keep_waiting(req, "/signin")))),
+        Err(Denied::ChangePassword) => Ok(Err(redirect(&keep_waiting(req, "/account/password")))),
+        Err(Denied::StepUp { .. }) => Ok(Err(redirect(&keep_waiting(req, "/signin/second")))),
         Err(Denied::Reauthenticate) => Ok(Err(redirect(if req.path().starts_with("/account/credentials") { "/signin/second?then=account" } else { "/signin/second?then=enrol" }))),
-        Err(Denied::Enrol) => Ok(Err(redirect("/account/enrol"))),
+        Err(Denied::Enrol) => Ok(Err(redirect(&keep_waiting(req, "/account/enrol")))),
         Err(Denied::Network { .. }) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.network_title, t.network_lead))?)),
         Err(Denied::Forbidden) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden))?)),
     }

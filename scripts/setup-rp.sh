@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The relying party of the single sign-on browser tests (tests/support/rp.py) is a Flask app with
+# Authlib's stock OpenID Connect client, in its own virtual environment: TOBIRA_TEST_RP_VENV, by
+# default ~/.cache/tobira-rp-venv. Made once; skipped when it already has what it needs.
+set -euo pipefail
+venv="${TOBIRA_TEST_RP_VENV:-$HOME/.cache/tobira-rp-venv}"
+if "$venv/bin/python" -c "import authlib, flask, requests" 2>/dev/null; then
+  exit 0
+fi
+echo "making the relying party's Python environment in $venv" >&2
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check "authlib>=1.9,<2" "flask>=3.1,<4" "requests>=2.32,<3"
