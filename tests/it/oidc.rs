@@ -166,6 +166,9 @@ both_backends! {
         for bad in ["/oauth/authorize?client_id=nobody&redirect_uri=http://localhost:9/cb&response_type=code", "/oauth/authorize?client_id=t-bunsho&redirect_uri=https://evil.example/cb&response_type=code"] {
             let page = c.get(bad).await;
             assert_eq!((page.status, page.location.is_none()), (400, true), "{bad}");
+            assert!(page.body.contains("登録されていません") || page.body.contains("登録と一致しない"), "the page says why in Japanese: {}", page.body);
+            let en = op.s.client().get(&format!("{bad}&lang=en")).await;
+            assert!(en.body.contains("not registered"), "and in English: {}", en.body);
         }
         // After it: the error goes back with the state.
         let no_pkce = c.get("/oauth/authorize?client_id=t-bunsho&redirect_uri=http://localhost:9/cb&response_type=code&scope=openid&state=s1").await;
