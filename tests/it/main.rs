@@ -28,6 +28,7 @@ mod review_mail;
 mod serve;
 mod signin;
 mod signin_browser;
+mod signin_records;
 mod slapd;
 mod sso;
 mod sso_browser;

@@ -46,6 +46,20 @@ fn r_au_02_my_number_system_with_one_factor_fails_with_file_and_line() {
 }
 
 #[test]
+fn r_zn_01_a_system_in_no_known_zone_fails_with_file_and_line() {
+    let dir = broken("systems.toml", "zone = \"mynumber\"", "zone = \"mynumbr\"");
+    let (code, _, err) = check(dir.path());
+    assert_eq!(code, 1);
+    let line = line_of(dir.path(), "systems.toml", "zone = \"mynumbr\"");
+    assert!(err.contains(&format!("systems.toml:{line}: ")) && err.contains("zone `mynumbr`"), "{err}");
+    // A system without any zone is refused as well.
+    let dir = broken("systems.toml", "zone = \"mynumber\"\n", "");
+    let (code, _, err) = check(dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("zone"), "{err}");
+}
+
+#[test]
 fn unknown_key_fails_with_file_and_line() {
     let dir = broken("review.toml", "campaign_days = 14", "campaign_days = 14\ncampain_days = 3");
     let (code, _, err) = check(dir.path());

@@ -93,7 +93,7 @@ pub async fn resume(app: &App, handle: &str, cur: Option<&Current>, origin: &Ori
 }
 
 async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin: &Origin) -> Result<Next, AppError> {
-    let Some((_, system)) = app.policy.client(&req.client_id).and_then(|c| Some((c, app.policy.system(c.system.get_ref())?))) else {
+    let Some(system) = app.policy.client(&req.client_id).and_then(|c| app.policy.system(c.system.get_ref())) else {
         return Ok(Next::Page(PageError::ClientGone));
     };
     let now = app.clock.now_ms();
