@@ -42,6 +42,7 @@ pub mod review;
 pub mod schema;
 pub mod sessions;
 pub mod shared_ids;
+pub mod sync_holds;
 pub mod throttle;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -170,24 +170,22 @@ both_backends! {
         assert_eq!(v["plan"]["removals"], 2);
 
         // R-AC-02: the person who ran it cannot approve it, and cannot name someone else (no --as).
-        let (code, _, err) = hr.sync(&["--approve", &run]);
+        let runner = crate::hr_sync_hold::approver(&hr, "hr-operator", true);
+        let (code, _, err) = crate::hr_sync_hold::approve(&hr, &run, "hr-operator", &crate::hr_sync_hold::code_now(&runner));
         assert_eq!(code, 1);
         assert!(err.contains("R-AC-02"), "{err}");
         assert_eq!(hr.sync(&["--approve", &run, "--as", "someone-else"]).0, 2, "no way to claim another name");
         assert_eq!(hr.account("100001").unwrap().status, "active");
 
-        let as_second = |args: &[&str]| {
-            let mut c = hr.cmd(args);
-            c.env("SUDO_USER", "security-officer-2");
-            output(c)
-        };
-        let (code, out, err) = as_second(&["--approve", &run]);
+        let second = crate::hr_sync_hold::approver(&hr, "security-officer-2", true);
+        let (code, out, err) = crate::hr_sync_hold::approve(&hr, &run, "security-officer-2", &crate::hr_sync_hold::code_now(&second));
         assert_eq!(code, 0, "{out}{err}");
         assert_eq!(hr.account("100001").unwrap().status, "disabled");
         assert_eq!(hr.account("100002").unwrap().status, "disabled");
-        let (code, _, _) = as_second(&["--approve", &run]);
+        let third = crate::hr_sync_hold::approver(&hr, "security-officer-3", true);
+        let (code, _, _) = crate::hr_sync_hold::approve(&hr, &run, "security-officer-3", &crate::hr_sync_hold::code_now(&third));
         assert_eq!(code, 1, "a run is applied once");
-        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.approved' AND actor = 'operator:security-officer-2'"), 1);
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.approved' AND actor = 'security-officer-2'"), 1);
     }
 }
 
@@ -200,9 +198,8 @@ async fn r_lc_01_a_held_run_can_be_discarded() {
     assert_eq!(code, 3);
     let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
     assert_eq!(hr.sync(&["--discard", &run]).0, 0);
-    let mut c = hr.cmd(&["--approve", &run]);
-    c.env("SUDO_USER", "someone-else");
-    assert_eq!(output(c).0, 1, "a discarded run cannot be applied");
+    let other = crate::hr_sync_hold::approver(&hr, "someone-else", true);
+    assert_eq!(crate::hr_sync_hold::approve(&hr, &run, "someone-else", &crate::hr_sync_hold::code_now(&other)).0, 1, "a discarded run cannot be applied");
     assert_eq!(hr.account("100001").unwrap().status, "active");
 }
 

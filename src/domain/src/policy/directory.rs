@@ -236,6 +236,9 @@ pub struct SyncRules {
     pub every_seconds: u32,
     /// A full read (the only kind that sees deletions) at least this often, in seconds; 0 = every run.
     pub full_every_seconds: u32,
+    /// A held plan older than this, in minutes since it was last planned, cannot be approved: its
+    /// picture of the directory is too old (a re-run while held plans it afresh).
+    pub hold_max_age_minutes: u32,
 }
 
 /// A pre-approved bulk window, inclusive dates in JST.
@@ -269,6 +272,6 @@ impl SyncRules {
 impl Default for SyncRules {
     fn default() -> Self {
         // Small by default: a larger removal is exactly what a broken feed looks like.
-        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900, full_every_seconds: 86_400 }
+        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900, full_every_seconds: 86_400, hold_max_age_minutes: 240 }
     }
 }

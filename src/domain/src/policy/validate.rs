@@ -379,6 +379,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if !(0.0..=100.0).contains(&s.max_removal_percent) {
             c.at(*file, 0..0, "sync.max_removal_percent must be between 0 and 100");
         }
+        if !(1..=10_080).contains(&s.hold_max_age_minutes) {
+            c.at(*file, 0..0, "sync.hold_max_age_minutes must be between 1 and 10080 (a week)");
+        }
         if !s.login_id_pattern.contains("{employee_number}") {
             c.at(*file, 0..0, "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)");
         }
