@@ -14,6 +14,7 @@ mod enrollment;
 mod hr_sync;
 mod hr_sync_ad;
 mod hr_sync_hold;
+mod hr_sync_pages;
 mod layout;
 mod mail;
 mod officer_browser;
