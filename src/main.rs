@@ -39,7 +39,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Sync people and accounts from the HR directory (full read); plans over the removal limits are held.
+    /// Sync people and accounts from the HR directory: the changes since the last run (a full read with
+    /// --full or when one is due); plans over the removal limits are held for approval.
     Sync(cli::sync::SyncArgs),
     /// Vendor contracts: suspend or resume every account under one (R-LC-13).
     Contract {

@@ -162,7 +162,10 @@ pub async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, mode: &ReadMode) 
         .simple_bind(&cfg.bind_dn, &cfg.password)
         .await
         .and_then(|r| r.success())
-        .map_err(|e| DirectoryError::Bind { bind_dn: cfg.bind_dn.clone(), reason: e.to_string() })?;
+        .map_err(|e| match e {
+            ldap3::LdapError::Timeout { .. } => DirectoryError::Timeout { url: cfg.url.clone(), during: "bind", seconds: timeout.as_secs() },
+            e => DirectoryError::Bind { bind_dn: cfg.bind_dn.clone(), reason: e.to_string() },
+        })?;
     let mut dir = RawDirectory::default();
     if let Some(d) = &m.departments {
         let attrs = [Some(d.code.clone()), Some(d.name.clone()), d.parent_code.clone()].into_iter().flatten().collect();

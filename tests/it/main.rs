@@ -13,6 +13,7 @@ mod eligibility_pages;
 mod enrollment;
 mod hr_sync;
 mod hr_sync_ad;
+mod hr_sync_edges;
 mod hr_sync_hold;
 mod hr_sync_pages;
 mod layout;

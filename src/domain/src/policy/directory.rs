@@ -64,6 +64,33 @@ pub struct AttributeMap {
     pub usn_changed: Option<String>,
 }
 
+impl AttributeMap {
+    /// The fields mapped to an empty (or blank) attribute name: such a mapping would skip every
+    /// entry, so `policy check` refuses it.
+    pub fn empty_names(&self) -> Vec<&'static str> {
+        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("name_kana", &self.name_kana), ("department_code", &self.department_code), ("employment_type", &self.employment_type)];
+        let optional = [
+            ("stable_key", &self.stable_key),
+            ("name_romaji", &self.name_romaji),
+            ("department_name", &self.department_name),
+            ("concurrent_departments", &self.concurrent_departments),
+            ("post", &self.post),
+            ("status", &self.status),
+            ("start_date", &self.start_date),
+            ("end_date", &self.end_date),
+            ("head_of_section", &self.head_of_section),
+            ("secondment_target", &self.secondment_target),
+            ("contract_id", &self.contract_id),
+            ("mail", &self.mail),
+            ("account_control", &self.account_control),
+            ("usn_changed", &self.usn_changed),
+        ];
+        let blank_required = required.into_iter().filter(|(_, v)| v.trim().is_empty()).map(|(k, _)| k);
+        let blank_optional = optional.into_iter().filter(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty())).map(|(k, _)| k);
+        blank_required.chain(blank_optional).collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryMapping {

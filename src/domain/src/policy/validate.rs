@@ -337,6 +337,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
                 c.at(*file, status.span(), format!("directory.status_values.{hr_value} = `{}` is not one of active, on_leave, seconded, left", status.get_ref()));
             }
         }
+        for field in d.attributes.empty_names() {
+            c.at(*file, 0..0, format!("directory.attributes.{field} is empty: name the directory's attribute, or leave the line out when it has none (an empty name skips every entry, R-LC-14)"));
+        }
         if d.employment_types.is_empty() {
             c.at(*file, 0..0, "directory.employment_types maps no HR value to a type (R-LC-10)");
         }
