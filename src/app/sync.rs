@@ -31,6 +31,8 @@ pub const ACTOR: &str = "system:hr-sync";
 pub const HIGH_WATER: &str = "hr-sync.high-water";
 pub const COOKIE: &str = "hr-sync.cookie";
 pub const LAST_FULL: &str = "hr-sync.last-full-at";
+/// How many entries the last run (applied or held) skipped as malformed: `/metrics`' gauge.
+pub const LAST_SKIPPED: &str = "hr-sync.last-skipped";
 /// The SHA-256 of the contract register as of the last applied full read.
 pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
@@ -404,6 +406,8 @@ pub fn run(
         .iter()
         .map(|p| p.to_string())
         .collect();
+    let skipped = content.plan.problems.len().to_string();
+    store::write_tx(conn, |c| hr_sync::set_state(c, LAST_SKIPPED, &skipped, now))?;
     if content.plan.hold.is_some() {
         // One hold waits at a time: a re-run while it waits re-plans it in place.
         let (run_id, content) =

@@ -192,10 +192,14 @@ fn master_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::Mas
     Ok(key)
 }
 
-/// Exit codes: 0 done (or nothing to do), 3 held for approval, 1 refused, 2 error (nothing changed).
+/// Exit codes: 0 done (or nothing to do), 4 done but entries were skipped as malformed (R-LC-14),
+/// 3 held for approval, 1 refused, 2 error (nothing changed).
 pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let by = super::operator_name();
     let policy = startup::policy(config)?;
+    if args.dry_run {
+        return dry_run(config, &policy, &args);
+    }
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
     let now = SystemClock.now_ms();
@@ -220,11 +224,68 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
             Err(e) => refusal(e),
         };
     }
-    let mode = sync::mode_for(&mut conn, &config.directory, &policy, now, args.full)?;
+    let master_key = master_key(config)?;
+    execute(config, &policy, &mut conn, &args, &by, now, &master_key)
+}
+
+/// Where the master key is missing, a dry run uses a key of its own that is never written: it
+/// applies nothing, so nothing is sealed.
+fn dry_run_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::MasterKey> {
+    if std::path::Path::new(&config.master_key_path()).exists() {
+        return master_key(config);
+    }
+    let mut bytes = [0u8; 32];
+    tobira::crypto::random_bytes(&mut bytes)?;
+    Ok(tobira::crypto::master_key::MasterKey::from_bytes(&bytes))
+}
+
+/// `--dry-run`: plans and prints, and writes nothing: on a fresh install (no database file, or a
+/// database without tobira's schema) it plans against an empty database in memory and creates
+/// neither the database nor the master key; the policy is not recorded.
+fn dry_run(
+    config: &Config,
+    policy: &tobira_domain::policy::Policy,
+    args: &SyncArgs,
+) -> anyhow::Result<ExitCode> {
+    let no_file =
+        store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists());
+    let mut conn = if no_file {
+        store::in_memory()?
+    } else {
+        let mut c = startup::connection(config)?;
+        if store::is_set_up(&mut c)? {
+            c
+        } else {
+            store::in_memory()?
+        }
+    };
+    let key = dry_run_key(config)?;
+    execute(
+        config,
+        policy,
+        &mut conn,
+        args,
+        &super::operator_name(),
+        SystemClock.now_ms(),
+        &key,
+    )
+}
+
+/// Reads, checks, plans, and applies or holds (or, dry, only prints); the exit code.
+fn execute(
+    config: &Config,
+    policy: &tobira_domain::policy::Policy,
+    conn: &mut store::DbConnection,
+    args: &SyncArgs,
+    by: &str,
+    now: i64,
+    master_key: &tobira::crypto::master_key::MasterKey,
+) -> anyhow::Result<ExitCode> {
+    let mode = sync::mode_for(conn, &config.directory, policy, now, args.full)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let raw = rt.block_on(sync::read(&config.directory, &policy, &mode))?;
+    let raw = rt.block_on(sync::read(&config.directory, policy, &mode))?;
     match (&mode, raw.method) {
         (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => eprintln!(
             "tobira: content sync (RFC 4533) of the changes and deletions since the last run"
@@ -240,25 +301,37 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
         ),
         _ => {}
     }
-    tobira::app::policy::record(&mut conn, &policy, now)?;
-    let master_key = master_key(config)?;
+    if !args.dry_run {
+        tobira::app::policy::record(conn, policy, now)?;
+    }
     let req = sync::SyncRequest {
         source: &config.directory.url,
-        requested_by: &by,
+        requested_by: by,
         now,
         dry_run: args.dry_run,
-        master_key: &master_key,
+        master_key,
     };
     let SyncOutcome {
         run_id,
         status,
         plan,
-    } = sync::run(&mut conn, &policy, &raw, &req)?;
+    } = sync::run(conn, policy, &raw, &req)?;
     print_plan(&run_id, status_name(status), &plan, args.format);
     Ok(match status {
         RunStatus::Held => {
             eprintln!("tobira: sync held: {}. Show with `tobira sync --show {run_id}`; a person named by [approvals] sync_hold, not who ran it, approves it on the page /sync/holds or with `tobira sync --approve {run_id} --login LOGIN --code CODE`.", plan.hold.as_deref().unwrap_or_default());
             ExitCode::from(3)
+        }
+        _ if !plan.problems.is_empty() => {
+            // One line, for cron mail and log monitoring.
+            eprintln!(
+                "tobira: sync {}: {} steps, {} entries skipped as malformed (top reasons: {}); exit 4",
+                status_name(status),
+                plan.steps.len(),
+                plan.problems.len(),
+                tobira_domain::lifecycle::hold::top_reasons(&plan.problems, 3)
+            );
+            ExitCode::from(4)
         }
         _ => ExitCode::SUCCESS,
     })
