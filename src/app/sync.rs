@@ -189,10 +189,9 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
         }
         (None, _) => None,
     };
-    let known: Option<BTreeSet<String>> = mapping
-        .departments
-        .as_ref()
-        .map(|_| departments.iter().map(|d| d.code.clone()).collect());
+    // The policy's static table adds its departments (a directory without department entries).
+    departments.extend(mapping.department_table.iter().filter(|t| !departments.iter().any(|d| d.code == t.code)).map(|t| HrDepartment { code: t.code.clone(), name: t.name.clone(), parent_code: t.parent.clone() }).collect::<Vec<_>>());
+    let known: Option<BTreeSet<String>> = (!mapping.has_no_departments()).then(|| departments.iter().map(|d| d.code.clone()).collect());
     let mut people = Vec::new();
     problems.extend(raw.unreadable.iter().cloned());
     for e in &raw.people {
@@ -203,6 +202,8 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
                 continue;
             }
         };
+        // 所属長 by the table's head post, where the directory names no head of section.
+        p.head_of_section |= mapping.head_by_post(&p.department_code, p.post.as_deref());
         if let Some((register, m)) = &register {
             if let Err(reason) = register.bind(&mut p, m) {
                 let attribute = mapping.attributes.contract_id.clone().unwrap_or_default();

@@ -28,7 +28,9 @@ pub struct AttributeMap {
     pub stable_key: Option<String>,
     pub employee_number: String,
     pub name_kanji: String,
-    pub name_kana: String,
+    /// The reading of the name (フリガナ); optional: leave it out when the directory has none.
+    #[serde(default)]
+    pub name_kana: Option<String>,
     #[serde(default)]
     pub name_romaji: Option<String>,
     pub department_code: String,
@@ -68,9 +70,10 @@ impl AttributeMap {
     /// The fields mapped to an empty (or blank) attribute name: such a mapping would skip every
     /// entry, so `policy check` refuses it.
     pub fn empty_names(&self) -> Vec<&'static str> {
-        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("name_kana", &self.name_kana), ("department_code", &self.department_code), ("employment_type", &self.employment_type)];
+        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("department_code", &self.department_code), ("employment_type", &self.employment_type)];
         let optional = [
             ("stable_key", &self.stable_key),
+            ("name_kana", &self.name_kana),
             ("name_romaji", &self.name_romaji),
             ("department_name", &self.department_name),
             ("concurrent_departments", &self.concurrent_departments),
@@ -115,6 +118,10 @@ pub struct DirectoryMapping {
     /// Department entries; when set, a person in an unknown department is skipped (R-LC-14).
     #[serde(default)]
     pub departments: Option<DepartmentMapping>,
+    /// A static department table, for a directory without department entries (or beside them):
+    /// people are checked against its codes as against department entries.
+    #[serde(default)]
+    pub department_table: Vec<DepartmentRow>,
     /// Values of the head-of-section attribute that mean 所属長.
     #[serde(default = "default_true_values")]
     pub true_values: Vec<String>,
@@ -236,6 +243,34 @@ pub struct DepartmentMapping {
     pub name: String,
     #[serde(default)]
     pub parent_code: Option<String>,
+}
+
+/// One department of the policy's static table (`[[directory.department_table]]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The post title of the department's head (所属長): a person of this department with this post
+    /// is its head when the directory has no head-of-section attribute.
+    #[serde(default)]
+    pub head_post: Option<String>,
+}
+
+impl DirectoryMapping {
+    /// Whether neither department entries nor a department table are configured: then any
+    /// department code a person's entry names is accepted.
+    pub fn has_no_departments(&self) -> bool {
+        self.departments.is_none() && self.department_table.is_empty()
+    }
+
+    /// Whether a person with `post` in `department` is its head by the department table's
+    /// `head_post` (only when the directory has no head-of-section attribute).
+    pub fn head_by_post(&self, department: &str, post: Option<&str>) -> bool {
+        self.attributes.head_of_section.is_none() && post.is_some_and(|post| self.department_table.iter().any(|d| d.code == department && d.head_post.as_deref() == Some(post)))
+    }
 }
 
 fn default_department_filter() -> String {

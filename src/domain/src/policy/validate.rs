@@ -337,6 +337,12 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
                 c.at(*file, status.span(), format!("directory.status_values.{hr_value} = `{}` is not one of active, on_leave, seconded, left", status.get_ref()));
             }
         }
+        let mut codes = std::collections::BTreeSet::new();
+        for row in &d.department_table {
+            if row.code.trim().is_empty() || row.name.trim().is_empty() || !codes.insert(row.code.as_str()) {
+                c.at(*file, 0..0, format!("directory.department_table: `{}` needs a code of its own and a name", row.code));
+            }
+        }
         for field in d.attributes.empty_names() {
             c.at(*file, 0..0, format!("directory.attributes.{field} is empty: name the directory's attribute, or leave the line out when it has none (an empty name skips every entry, R-LC-14)"));
         }
