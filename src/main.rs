@@ -39,7 +39,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Sync people and accounts from the HR directory (full read); plans over the removal limits are held.
+    /// Sync people and accounts from the HR directory: the changes since the last run (a full read with
+    /// --full or when one is due); plans over the removal limits are held for approval.
     Sync(cli::sync::SyncArgs),
     /// Vendor contracts: suspend or resume every account under one (R-LC-13).
     Contract {
@@ -219,6 +220,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// The department codes the last sync stored, when the configured database exists and is set up
+/// (never created by a check).
+fn directory_departments(config: &Config) -> Option<std::collections::BTreeSet<String>> {
+    if store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists()) {
+        return None;
+    }
+    let mut c = startup::connection(config).ok()?;
+    if !store::is_set_up(&mut c).ok()? {
+        return None;
+    }
+    store::org::department_codes(&mut c).ok().filter(|d| !d.is_empty())
+}
+
 fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
     let dir = dir.unwrap_or_else(|| PathBuf::from(&config.policy_dir));
     match tobira::app::policy::read_dir(&dir) {
@@ -233,6 +247,10 @@ fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
                 p.classification.levels.len(),
                 p.digest
             );
+            let known = directory_departments(config);
+            for w in tobira_domain::policy::warnings::warnings(&p, known.as_ref()) {
+                eprintln!("warning: {w}");
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

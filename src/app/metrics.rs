@@ -73,6 +73,8 @@ pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failure
     let held = runs.iter().filter(|r| r.0 == "held").map(|r| r.1).sum();
     metric("tobira_sync_runs_total", "counter", "HR sync runs by status.", runs.into_iter().map(|(s, n)| (format!("{{status=\"{s}\"}}"), n)).collect());
     metric("tobira_sync_plans_held", "gauge", "HR sync plans waiting for approval.", one(held));
+    let skipped = store::hr_sync::state(c, super::sync::LAST_SKIPPED)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    metric("tobira_sync_entries_skipped", "gauge", "Entries the last HR sync run skipped as malformed (R-LC-14).", one(skipped));
     metric("tobira_review_items_overdue", "gauge", "Review items past their campaign's deadline.", one(store::review::overdue_items(c, now)?));
     metric("tobira_findings_total", "counter", "Findings of the log analysis and the HR cross-check.", one(store::review::count_findings(c)?));
     let waiting: i64 = schema::notifications::table.filter(schema::notifications::sent_at.is_null()).filter(schema::notifications::undeliverable_at.is_null()).count().get_result(c)?;

@@ -22,6 +22,8 @@ pub mod scheduler;
 pub mod shared_ids;
 pub mod signin;
 pub mod sync;
+pub mod sync_approval;
+pub mod sync_hold;
 
 use crate::config::Config;
 use crate::crypto::master_key::MasterKey;

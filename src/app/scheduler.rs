@@ -2,7 +2,8 @@
 //! several nodes on one database a job runs once per period.
 //!
 //! The HR sync job: an incremental read of changed entries, or a full read when one is due, and the
-//! same plan, hold and apply as `tobira sync` (a held plan waits for `tobira sync --approve`).
+//! same plan, hold and apply as `tobira sync` (a held plan waits for an approver on `/sync/holds` or
+//! `tobira sync --approve`).
 
 use super::sync::{self, RunStatus, SyncRequest};
 use super::App;

@@ -7,16 +7,16 @@
 //! leaves a state from which the next run converges, because the plan is a diff.
 
 use super::AppError;
-pub use crate::directory::ReadMode;
+use crate::config::DirectoryConfig;
 use crate::crypto::master_key::MasterKey;
 use crate::directory::RawDirectory;
-use crate::store::hr_sync::{self, SyncRun};
+pub use crate::directory::ReadMode;
+use crate::store::hr_sync;
 use crate::store::{self, DbConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeSet;
-use crate::config::DirectoryConfig;
-use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::audit::AuditEvent;
 use tobira_domain::contracts::{Contract, Register};
 use tobira_domain::hr::{read_department, read_person, EntryProblem, HrDepartment};
 use tobira_domain::lifecycle::{plan, Action, BulkWindow, Holdings, Plan, Snapshot};
@@ -31,11 +31,16 @@ pub const ACTOR: &str = "system:hr-sync";
 pub const HIGH_WATER: &str = "hr-sync.high-water";
 pub const COOKIE: &str = "hr-sync.cookie";
 pub const LAST_FULL: &str = "hr-sync.last-full-at";
+/// How many entries the last run (applied or held) skipped as malformed: `/metrics`' gauge.
+pub const LAST_SKIPPED: &str = "hr-sync.last-skipped";
 /// The SHA-256 of the contract register as of the last applied full read.
 pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
 fn mapping(policy: &Policy) -> Result<&DirectoryMapping, AppError> {
-    policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))
+    policy
+        .directory
+        .as_ref()
+        .ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))
 }
 
 fn unread(e: crate::directory::DirectoryError) -> AppError {
@@ -43,8 +48,13 @@ fn unread(e: crate::directory::DirectoryError) -> AppError {
 }
 
 /// The contract register's file, when the policy maps one: an error when it is not configured.
-fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
-    let Some(m) = mapping(policy)?.contracts.as_ref() else { return Ok(None) };
+fn register_file<'a>(
+    cfg: &'a DirectoryConfig,
+    policy: &'a Policy,
+) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
+    let Some(m) = mapping(policy)?.contracts.as_ref() else {
+        return Ok(None);
+    };
     if cfg.contracts_file.is_empty() {
         return Err(AppError::Invalid("the policy maps a contract register ([directory.contracts]) but directory.contracts_file is not set; nothing was changed".into()));
     }
@@ -55,27 +65,50 @@ fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Opt
 /// `sync.full_every_seconds`, or when the contract register changed since the last full read (a
 /// contract's new end date concerns people whose entries did not change); otherwise the changes
 /// since the stored marks.
-pub fn mode_for(conn: &mut DbConnection, cfg: &DirectoryConfig, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
+pub fn mode_for(
+    conn: &mut DbConnection,
+    cfg: &DirectoryConfig,
+    policy: &Policy,
+    now: i64,
+    force_full: bool,
+) -> Result<ReadMode, AppError> {
     let high_water = hr_sync::state(conn, HIGH_WATER)?;
     let cookie = hr_sync::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
     let last_full: Option<i64> = hr_sync::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
-    let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
+    let full_due =
+        last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
     let register_changed = match register_file(cfg, policy)? {
-        Some((file, _)) => hr_sync::state(conn, CONTRACTS_DIGEST)? != Some(crate::directory::csv::register_digest(file).map_err(unread)?),
+        Some((file, _)) => {
+            hr_sync::state(conn, CONTRACTS_DIGEST)?
+                != Some(crate::directory::csv::register_digest(file).map_err(unread)?)
+        }
         None => false,
     };
-    Ok(if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
+    Ok(
+        if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none())
+        {
+            ReadMode::Full
+        } else {
+            ReadMode::Changes { high_water, cookie }
+        },
+    )
 }
 
 /// Reads the directory (or the HR system's CSV export) as `mode` says, and the contract register
 /// when the policy maps one.
-pub async fn read(cfg: &DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {
+pub async fn read(
+    cfg: &DirectoryConfig,
+    policy: &Policy,
+    mode: &ReadMode,
+) -> Result<RawDirectory, AppError> {
     use tobira_domain::policy::directory::DirectoryKind;
     let mapping = mapping(policy)?;
     let register = register_file(cfg, policy)?;
     let mut raw = match mapping.kind {
         DirectoryKind::Csv => crate::directory::csv::read(&cfg.url, mapping),
-        DirectoryKind::Ldap | DirectoryKind::ActiveDirectory => crate::directory::ldap::read(cfg, mapping, mode).await,
+        DirectoryKind::Ldap | DirectoryKind::ActiveDirectory => {
+            crate::directory::ldap::read(cfg, mapping, mode).await
+        }
     }
     .map_err(unread)?;
     if let Some((file, m)) = register {
@@ -95,6 +128,10 @@ pub struct RunContent {
     /// The contract register's contracts as read, stored with the run (R-LC-12).
     #[serde(default)]
     pub contracts: Vec<Contract>,
+    /// A held plan's record: the directory state it was planned against, the people it touches,
+    /// who ran it (`None` for an applied run).
+    #[serde(default)]
+    pub hold: Option<super::sync_hold::HoldRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,10 +182,16 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
             other_problems.extend(file.unreadable.iter().cloned().chain(row_problems));
             Some((register, m))
         }
-        (Some(_), None) => return Err(AppError::Invalid("the policy maps a contract register but none was read; nothing was changed".into())),
+        (Some(_), None) => {
+            return Err(AppError::Invalid(
+                "the policy maps a contract register but none was read; nothing was changed".into(),
+            ))
+        }
         (None, _) => None,
     };
-    let known: Option<BTreeSet<String>> = mapping.departments.as_ref().map(|_| departments.iter().map(|d| d.code.clone()).collect());
+    // The policy's static table adds its departments (a directory without department entries).
+    departments.extend(mapping.department_table.iter().filter(|t| !departments.iter().any(|d| d.code == t.code)).map(|t| HrDepartment { code: t.code.clone(), name: t.name.clone(), parent_code: t.parent.clone() }).collect::<Vec<_>>());
+    let known: Option<BTreeSet<String>> = (!mapping.has_no_departments()).then(|| departments.iter().map(|d| d.code.clone()).collect());
     let mut people = Vec::new();
     problems.extend(raw.unreadable.iter().cloned());
     for e in &raw.people {
@@ -159,17 +202,37 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
                 continue;
             }
         };
+        // 所属長 by the table's head post, where the directory names no head of section.
+        p.head_of_section |= mapping.head_by_post(&p.department_code, p.post.as_deref());
         if let Some((register, m)) = &register {
             if let Err(reason) = register.bind(&mut p, m) {
                 let attribute = mapping.attributes.contract_id.clone().unwrap_or_default();
-                problems.push(EntryProblem { dn: e.dn.clone(), employee_number: Some(p.employee_number), attribute, reason });
+                problems.push(EntryProblem {
+                    dn: e.dn.clone(),
+                    employee_number: Some(p.employee_number),
+                    attribute,
+                    reason,
+                });
                 continue;
             }
         }
         people.push(p);
     }
-    let contracts = register.map(|(r, _)| r.contracts().cloned().collect()).unwrap_or_default();
-    Ok(Checked { departments, contracts, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
+    let contracts = register
+        .map(|(r, _)| r.contracts().cloned().collect())
+        .unwrap_or_default();
+    Ok(Checked {
+        departments,
+        contracts,
+        snapshot: Snapshot {
+            people,
+            problems,
+            complete: raw.complete,
+            gone_keys: raw.gone_keys.clone(),
+            present_keys: raw.present_keys.clone(),
+        },
+        other_problems,
+    })
 }
 
 /// Beyond this many people named by a partial read, everyone is loaded in one pass instead.
@@ -178,23 +241,66 @@ const SCOPED_LOAD_MAX: usize = 5_000;
 /// Plans `snapshot` against the database at `now`. A read that speaks for everyone is planned
 /// against everyone tobira holds; a partial one only against the people it names or reports gone
 /// (nobody else can change), so an increment costs what it read, not the size of the city.
-pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, now: i64, bulk: Option<&BulkWindow>) -> Result<Plan, AppError> {
-    let scope = hr_sync::Scope { employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(), directory_keys: snapshot.gone_keys.clone() };
-    let partial = !snapshot.speaks_for_everyone() && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
+pub fn plan_full(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    snapshot: &Snapshot,
+    now: i64,
+    bulk: Option<&BulkWindow>,
+) -> Result<Plan, AppError> {
+    let scope = hr_sync::Scope {
+        employee_numbers: snapshot
+            .people
+            .iter()
+            .map(|p| p.employee_number.clone())
+            .collect(),
+        directory_keys: snapshot.gone_keys.clone(),
+    };
+    let partial = !snapshot.speaks_for_everyone()
+        && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
     let known = hr_sync::load_known(conn, now, partial.then_some(&scope))?;
     let taken = hr_sync::login_ids(conn)?;
-    let held = if partial { Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_sync::active_staff_accounts(conn)? } } else { Holdings::all(&known, &taken) };
+    let held = if partial {
+        Holdings {
+            known: &known,
+            taken_login_ids: &taken,
+            active_accounts: hr_sync::active_staff_accounts(conn)?,
+        }
+    } else {
+        Holdings::all(&known, &taken)
+    };
     let today = from_millis(now).to_offset(JST).date();
     Ok(plan(snapshot, &held, policy, today, now, bulk))
 }
 
 /// The login IDs of the accounts a batch creates: the joiners who get an enrollment link (R-AU-06).
 fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
-    batch.iter().filter_map(|s| match &s.action { Action::CreateAccount { login_id, .. } => Some(login_id.clone()), _ => None }).collect()
+    batch
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::CreateAccount { login_id, .. } => Some(login_id.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
-fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
-    let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
+pub(crate) fn apply(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    content: &RunContent,
+    run_id: &str,
+    now: i64,
+    actor: &str,
+) -> Result<usize, AppError> {
+    let depts: Vec<HrDepartment> = content
+        .departments
+        .iter()
+        .map(|(c, n, p)| HrDepartment {
+            code: c.clone(),
+            name: n.clone(),
+            parent_code: p.clone(),
+        })
+        .collect();
     let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
         let mut events = hr_sync::save_departments(c, &depts, now, actor)?;
         events.extend(store::contracts::save(c, &content.contracts, now, actor)?);
@@ -204,14 +310,21 @@ fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &st
     for batch in content.plan.steps.chunks(BATCH) {
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
             let mut events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
-            events.extend(crate::app::enrollment::issue_for_joiners(c, keys.master_key, keys.policy, &joiners(batch), actor, now)?);
+            events.extend(crate::app::enrollment::issue_for_joiners(
+                c,
+                keys.master_key,
+                keys.policy,
+                &joiners(batch),
+                actor,
+                now,
+            )?);
             Ok(store::audit::append(c, now, events)?.len())
         })?;
     }
     Ok(written)
 }
 
-fn summary(p: &Plan) -> serde_json::Value {
+pub(crate) fn summary(p: &Plan) -> serde_json::Value {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for s in &p.steps {
         *counts.entry(s.action.kind()).or_default() += 1;
@@ -241,38 +354,79 @@ pub struct SyncRequest<'a> {
 }
 
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
-pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
-    let SyncRequest { source, requested_by, now, dry_run, master_key } = *req;
-    let Checked { departments, contracts, snapshot, other_problems } = check(raw, policy)?;
-    let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
+pub fn run(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    raw: &RawDirectory,
+    req: &SyncRequest,
+) -> Result<SyncOutcome, AppError> {
+    let SyncRequest {
+        source,
+        requested_by,
+        now,
+        dry_run,
+        master_key,
+    } = *req;
+    let Checked {
+        departments,
+        contracts,
+        snapshot,
+        other_problems,
+    } = check(raw, policy)?;
+    let window = policy
+        .sync
+        .window_on(from_millis(now).to_offset(JST).date());
     let mut plan = plan_full(conn, policy, &snapshot, now, window.as_ref())?;
     plan.problems.extend(other_problems);
     let run_id = store::new_id();
     if dry_run {
-        return Ok(SyncOutcome { run_id, status: RunStatus::DryRun, plan });
+        return Ok(SyncOutcome {
+            run_id,
+            status: RunStatus::DryRun,
+            plan,
+        });
     }
-    let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts, plan };
-    let problems: Vec<String> = content.plan.problems.iter().map(|p| p.to_string()).collect();
-    if let Some(reason) = content.plan.hold.clone() {
-        store::write_tx(conn, |c| -> Result<(), AppError> {
-            hr_sync::insert_run(c, &SyncRun {
-                id: run_id.clone(),
-                created_at: now,
-                source: source.into(),
-                status: "held".into(),
-                hold_reason: Some(reason.clone()),
-                requested_by: requested_by.into(),
-                decided_by: None,
-                decided_at: None,
-                plan_json: serde_json::to_string(&content).expect("plans serialise"),
-            })?;
-            let e = AuditEvent::new(requested_by, "sync.held", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "reason": reason, "summary": summary(&content.plan), "source": source, "problems": problems }));
-            store::audit::append(c, now, vec![e])?;
-            Ok(())
-        })?;
-        return Ok(SyncOutcome { run_id, status: RunStatus::Held, plan: content.plan });
+    let read: BTreeSet<String> = snapshot
+        .people
+        .iter()
+        .map(|p| p.employee_number.clone())
+        .collect();
+    let speaks_for_everyone = snapshot.speaks_for_everyone();
+    let content = RunContent {
+        departments: departments
+            .into_iter()
+            .map(|d| (d.code, d.name, d.parent_code))
+            .collect(),
+        contracts,
+        plan,
+        hold: None,
+    };
+    let problems: Vec<String> = content
+        .plan
+        .problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    let skipped = content.plan.problems.len().to_string();
+    store::write_tx(conn, |c| hr_sync::set_state(c, LAST_SKIPPED, &skipped, now))?;
+    if content.plan.hold.is_some() {
+        // One hold waits at a time: a re-run while it waits re-plans it in place.
+        let (run_id, content) =
+            super::sync_hold::hold(conn, content, raw, source, requested_by, now)?;
+        return Ok(SyncOutcome {
+            run_id,
+            status: RunStatus::Held,
+            plan: content.plan,
+        });
     }
-    apply(conn, &Keys { policy, master_key }, &content, &run_id, now, ACTOR)?;
+    apply(
+        conn,
+        &Keys { policy, master_key },
+        &content,
+        &run_id,
+        now,
+        ACTOR,
+    )?;
     store::write_tx(conn, |c| -> Result<(), AppError> {
         // The next incremental read starts where this one ended; only once everything is applied.
         if let Some(hw) = &raw.high_water {
@@ -291,51 +445,13 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
         let mode = if raw.complete { "full" } else { "incremental" };
         let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "mode": mode, "method": raw.method, "summary": summary(&content.plan), "source": source, "problems": problems }));
         store::audit::append(c, now, vec![e])?;
+        // A hold planned against an older state of the people this run read is superseded.
+        super::sync_hold::expire_superseded(c, speaks_for_everyone, &read, &run_id, now)?;
         Ok(())
     })?;
-    Ok(SyncOutcome { run_id, status: RunStatus::Applied, plan: content.plan })
-}
-
-/// A held run, for `--show`.
-pub fn held(conn: &mut DbConnection, run_id: &str) -> Result<(SyncRun, RunContent), AppError> {
-    let r = hr_sync::run(conn, run_id)?.ok_or_else(|| AppError::Invalid(format!("no sync run {run_id}")))?;
-    let content: RunContent = serde_json::from_str(&r.plan_json).map_err(|e| AppError::Invalid(format!("sync run {run_id} cannot be read: {e}")))?;
-    Ok((r, content))
-}
-
-/// Applies a held run. Refused when `by` is the person who ran it (R-AC-02), or it is not held.
-pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &str, now: i64) -> Result<Plan, AppError> {
-    let (r, content) = held(conn, run_id)?;
-    if r.status != "held" {
-        return Err(AppError::Conflict(format!("sync run {run_id} is {}, not held", r.status)));
-    }
-    if r.requested_by == by {
-        store::write_tx(conn, |c| -> Result<(), AppError> {
-            let e = AuditEvent::new(by, "sync.approve", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "why": "the approver ran the sync (R-AC-02)" }));
-            store::audit::append(c, now, vec![e])?;
-            Ok(())
-        })?;
-        return Err(AppError::Conflict(format!("{by} ran sync {run_id} and cannot also approve it; another person must (R-AC-02)")));
-    }
-    if !store::write_tx(conn, |c| hr_sync::decide_run(c, run_id, "applied", by, now))? {
-        return Err(AppError::Conflict(format!("sync run {run_id} was decided meanwhile")));
-    }
-    apply(conn, keys, &content, run_id, now, ACTOR)?;
-    store::write_tx(conn, |c| -> Result<(), AppError> {
-        let e = AuditEvent::new(by, "sync.approved", format!("sync:{run_id}")).with_details(json!({ "requested_by": r.requested_by, "summary": summary(&content.plan) }));
-        store::audit::append(c, now, vec![e])?;
-        Ok(())
-    })?;
-    Ok(content.plan)
-}
-
-/// Discards a held run.
-pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Result<(), AppError> {
-    store::write_tx(conn, |c| -> Result<(), AppError> {
-        if !hr_sync::decide_run(c, run_id, "discarded", by, now)? {
-            return Err(AppError::Conflict(format!("sync run {run_id} is not held")));
-        }
-        store::audit::append(c, now, vec![AuditEvent::new(by, "sync.discarded", format!("sync:{run_id}"))])?;
-        Ok(())
+    Ok(SyncOutcome {
+        run_id,
+        status: RunStatus::Applied,
+        plan: content.plan,
     })
 }

@@ -11,10 +11,16 @@ use std::time::Duration;
 use tobira_domain::hr::RawEntry;
 use tobira_domain::policy::directory::{DirectoryKind, DirectoryMapping, IncrementalMethod};
 
+/// Whether two DNs name the same entry (case and spaces after commas aside).
+fn same_dn(a: &str, b: &str) -> bool {
+    let norm = |d: &str| d.split(',').map(|p| p.trim().to_lowercase()).collect::<Vec<_>>();
+    norm(a) == norm(b)
+}
+
 /// The attributes of a person the mapping names.
 fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
     let a = &m.attributes;
-    let mut v: Vec<String> = [Some(&a.employee_number), Some(&a.name_kanji), Some(&a.name_kana), Some(&a.department_code), Some(&a.employment_type)]
+    let mut v: Vec<String> = [Some(&a.employee_number), Some(&a.name_kanji), a.name_kana.as_ref(), Some(&a.department_code), Some(&a.employment_type)]
         .into_iter()
         .flatten()
         .cloned()
@@ -162,11 +168,16 @@ pub async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, mode: &ReadMode) 
         .simple_bind(&cfg.bind_dn, &cfg.password)
         .await
         .and_then(|r| r.success())
-        .map_err(|e| DirectoryError::Bind { bind_dn: cfg.bind_dn.clone(), reason: e.to_string() })?;
+        .map_err(|e| match e {
+            ldap3::LdapError::Timeout { .. } => DirectoryError::Timeout { url: cfg.url.clone(), during: "bind", seconds: timeout.as_secs() },
+            e => DirectoryError::Bind { bind_dn: cfg.bind_dn.clone(), reason: e.to_string() },
+        })?;
     let mut dir = RawDirectory::default();
     if let Some(d) = &m.departments {
         let attrs = [Some(d.code.clone()), Some(d.name.clone()), d.parent_code.clone()].into_iter().flatten().collect();
-        dir.departments = search(&mut ldap, timeout, cfg.page_size, &d.base_dn, &d.filter, attrs).await?.into_iter().map(|e| to_raw(e, m)).collect();
+        // The container itself (the base DN) is no department, whatever the filter matches.
+        let entries = search(&mut ldap, timeout, cfg.page_size, &d.base_dn, &d.filter, attrs).await?;
+        dir.departments = entries.into_iter().filter(|e| !same_dn(&e.dn, &d.base_dn)).map(|e| to_raw(e, m)).collect();
     }
     let method = method_for(&mut ldap, timeout, m).await?;
     let (high_water, cookie) = match mode {

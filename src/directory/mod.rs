@@ -15,6 +15,10 @@ pub enum DirectoryError {
     Connect { url: String, reason: String },
     #[error("the directory refused the bind as {bind_dn}: {reason}")]
     Bind { bind_dn: String, reason: String },
+    /// The directory accepted the connection but did not answer in time (a hung server), which is
+    /// not a refusal: the credentials were never judged.
+    #[error("the directory {url} did not answer the {during} within {seconds} s (directory.timeout_seconds); it may be hung or overloaded")]
+    Timeout { url: String, during: &'static str, seconds: u64 },
     #[error("search under {base} failed or was cut short: {reason}")]
     Search { base: String, reason: String },
     #[error("the HR export {path} cannot be read: {reason}")]

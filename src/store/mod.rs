@@ -42,6 +42,7 @@ pub mod review;
 pub mod schema;
 pub mod sessions;
 pub mod shared_ids;
+pub mod sync_holds;
 pub mod throttle;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -201,6 +202,28 @@ pub fn connect(url: &str, opts: &PoolOptions) -> Result<DbPool, StoreError> {
 /// One connection without a pool, for one-shot commands (no background threads left at exit).
 pub fn connect_one(url: &str, opts: &PoolOptions) -> Result<DbConnection, StoreError> {
     Manager::new(url, opts)?.connect().map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
+}
+
+/// A migrated SQLite database in memory, gone when the connection closes: what a dry run on a
+/// fresh install plans against, so it creates no file (a fresh install holds nobody).
+pub fn in_memory() -> Result<DbConnection, StoreError> {
+    let mut c = DbConnection::Sqlite(SqliteConnection::establish(":memory:").map_err(|e| StoreError::Connect(e.to_string()))?);
+    migrate(&mut c)?;
+    Ok(c)
+}
+
+/// Whether tobira's schema exists in this database (any migration applied).
+pub fn is_set_up(conn: &mut DbConnection) -> Result<bool, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = match conn {
+        DbConnection::Sqlite(_) => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+        DbConnection::Pg(_) => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = '__diesel_schema_migrations'",
+    };
+    Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(sql), conn)?.n > 0)
 }
 
 /// Runs the pending migrations of the connection's backend; returns their names.

@@ -54,6 +54,11 @@ pub fn upsert_department(conn: &mut DbConnection, d: &Department) -> Result<(), 
     Ok(())
 }
 
+/// Every department code stored (as the HR sync last saved them).
+pub fn department_codes(conn: &mut DbConnection) -> Result<std::collections::BTreeSet<String>, StoreError> {
+    Ok(departments::table.select(departments::code).load::<String>(conn)?.into_iter().collect())
+}
+
 pub fn department(conn: &mut DbConnection, code: &str) -> Result<Option<Department>, StoreError> {
     Ok(departments::table.find(code).select(Department::as_select()).first(conn).optional()?)
 }

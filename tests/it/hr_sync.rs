@@ -170,24 +170,22 @@ both_backends! {
         assert_eq!(v["plan"]["removals"], 2);
 
         // R-AC-02: the person who ran it cannot approve it, and cannot name someone else (no --as).
-        let (code, _, err) = hr.sync(&["--approve", &run]);
+        let runner = crate::hr_sync_hold::approver(&hr, "hr-operator", true);
+        let (code, _, err) = crate::hr_sync_hold::approve(&hr, &run, "hr-operator", &crate::hr_sync_hold::code_now(&runner));
         assert_eq!(code, 1);
         assert!(err.contains("R-AC-02"), "{err}");
         assert_eq!(hr.sync(&["--approve", &run, "--as", "someone-else"]).0, 2, "no way to claim another name");
         assert_eq!(hr.account("100001").unwrap().status, "active");
 
-        let as_second = |args: &[&str]| {
-            let mut c = hr.cmd(args);
-            c.env("SUDO_USER", "security-officer-2");
-            output(c)
-        };
-        let (code, out, err) = as_second(&["--approve", &run]);
+        let second = crate::hr_sync_hold::approver(&hr, "security-officer-2", true);
+        let (code, out, err) = crate::hr_sync_hold::approve(&hr, &run, "security-officer-2", &crate::hr_sync_hold::code_now(&second));
         assert_eq!(code, 0, "{out}{err}");
         assert_eq!(hr.account("100001").unwrap().status, "disabled");
         assert_eq!(hr.account("100002").unwrap().status, "disabled");
-        let (code, _, _) = as_second(&["--approve", &run]);
+        let third = crate::hr_sync_hold::approver(&hr, "security-officer-3", true);
+        let (code, _, _) = crate::hr_sync_hold::approve(&hr, &run, "security-officer-3", &crate::hr_sync_hold::code_now(&third));
         assert_eq!(code, 1, "a run is applied once");
-        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.approved' AND actor = 'operator:security-officer-2'"), 1);
+        assert_eq!(count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.approved' AND actor = 'security-officer-2'"), 1);
     }
 }
 
@@ -200,9 +198,8 @@ async fn r_lc_01_a_held_run_can_be_discarded() {
     assert_eq!(code, 3);
     let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
     assert_eq!(hr.sync(&["--discard", &run]).0, 0);
-    let mut c = hr.cmd(&["--approve", &run]);
-    c.env("SUDO_USER", "someone-else");
-    assert_eq!(output(c).0, 1, "a discarded run cannot be applied");
+    let other = crate::hr_sync_hold::approver(&hr, "someone-else", true);
+    assert_eq!(crate::hr_sync_hold::approve(&hr, &run, "someone-else", &crate::hr_sync_hold::code_now(&other)).0, 1, "a discarded run cannot be applied");
     assert_eq!(hr.account("100001").unwrap().status, "active");
 }
 
@@ -229,15 +226,19 @@ async fn r_lc_14_malformed_entries_are_skipped_reported_and_never_deprovisioned(
     all.extend([bad_date, unknown_dept]);
     let hr = Hr::new(TestDb::sqlite(), &all, (20, 100.0)).await;
     let (code, out, err) = hr.sync(&[]);
-    assert_eq!(code, 0, "{out}{err}");
+    // Applied, but with entries skipped: a distinct exit code and the counts on one line.
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(err.lines().any(|l| l.contains("sync applied:") && l.contains("2 entries skipped as malformed (top reasons:") && l.contains("exit 4")), "{err}");
     assert!(out.contains("スキップ") && out.contains("employeeNumber=100007") && out.contains("shinonomeEndDate"), "{out}");
+    let metrics = tobira::app::metrics::render(&mut conn(&hr.db.pool()), &Default::default(), 0, 0).unwrap();
+    assert!(metrics.contains("\ntobira_sync_entries_skipped 2\n"), "{metrics}");
     assert!(out.contains("department `himitsu` is not a known department"), "{out}");
     assert!(hr.account("100007").is_none() && hr.account("100008").is_none());
     assert!(hr.account("100001").is_some());
     // A known person whose entry turns malformed is not treated as gone.
     hr.ldap.set(&people()[0].dn(), "shinonomeEndDate", &["yesterday"]).await;
     let (code, out, _) = hr.sync(&["--full"]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 4);
     assert!(out.contains("削除せず") && out.contains("100001"), "{out}");
     assert_eq!(hr.account("100001").unwrap().status, "active");
 }
@@ -655,7 +656,7 @@ async fn r_lc_10_a_csv_export_is_a_source_and_a_broken_row_removes_nobody() {
     // 300002 is gone from the export, and one row is broken: nobody is removed while a row cannot be read.
     write(&[row("300001", "shimin", ""), "300003,東雲,broken\r\n".to_string()]);
     let (code, out, err) = sync(&[]);
-    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(code, 4, "applied with a row skipped: exit 4; {out}{err}");
     assert!(out.contains("hr-export.csv:3: (row): has 3 fields where the header has 8"), "{out}");
     assert_eq!(hr.account("300002").unwrap().status, "active");
     // A cut-short file (a quote that never closes) is an error: nothing changes.
@@ -705,7 +706,7 @@ both_backends! {
         let main_end = jst_date(120);
         write(&main_end);
         let (code, out, err) = sync(&[]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, if out.contains("スキップ") { 4 } else { 0 }, "exit 4 exactly when entries were skipped: {out}{err}");
         assert_eq!(out.matches("アカウント作成").count(), 3, "staff, a vendor and a sub-contractor's worker: {out}");
         assert!(out.contains("contract R9-999 is not in the contract register"), "{out}");
         assert!(out.contains("a vendor must name a contract of the contract register"), "{out}");
@@ -719,7 +720,7 @@ both_backends! {
         // read everyone, and both workers under it lose access; staff are untouched.
         write(&jst_date(-1));
         let (code, out, err) = sync(&[]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, if out.contains("スキップ") { 4 } else { 0 }, "exit 4 exactly when entries were skipped: {out}{err}");
         assert!(!err.contains("content sync") && !err.contains("incremental read"), "a changed register is read with everyone: {err}");
         assert_eq!(out.lines().filter(|l| l.contains("アカウント無効化") && l.contains("任期・契約満了")).count(), 2, "{out}");
         assert_eq!(hr.account("400002").unwrap().status, "disabled");
@@ -727,7 +728,7 @@ both_backends! {
         assert_eq!(hr.account("400001").unwrap().status, "active");
         // The same register again: an incremental run with nothing to do.
         let (code, out, err) = sync(&[]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, if out.contains("スキップ") { 4 } else { 0 }, "exit 4 exactly when entries were skipped: {out}{err}");
         assert!(err.contains("content sync"), "{err}");
         assert!(out.contains(": applied — 0 件の操作"), "{out}");
 
@@ -739,11 +740,11 @@ both_backends! {
             output(c)
         };
         let (code, out, err) = run(&["report", "vendors", "--format", "json"]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, if out.contains("スキップ") { 4 } else { 0 }, "exit 4 exactly when entries were skipped: {out}{err}");
         assert!(out.contains("株式会社しののめ情報") && out.contains("未確認 / not confirmed"), "{out}");
         let note = "貸与資料の返却と作業端末のデータ消去を確認（消去証明書を受領）";
         let (code, out, err) = run(&["contract", "confirm-return", "R8-001", "--note", note]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, if out.contains("スキップ") { 4 } else { 0 }, "exit 4 exactly when entries were skipped: {out}{err}");
         let (code, _, err) = run(&["contract", "confirm-return", "R8-001", "--note", "again"]);
         assert_eq!(code, 1);
         assert!(err.contains("already confirmed by operator:hr-operator"), "{err}");
@@ -763,7 +764,7 @@ both_backends! {
         assert!(err.contains("never closes") && err.contains("nothing was changed"), "{err}");
         std::fs::write(&register, "契約番号,事業者,開始日,終了日,元契約\r\nR8-001,株式会社しののめ情報,2026-04-01,2099-02-30,\r\n").unwrap();
         let (code, out, err) = sync(&[]);
-        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(code, if out.contains("スキップ") { 4 } else { 0 }, "exit 4 exactly when entries were skipped: {out}{err}");
         assert!(out.contains("contracts.csv:2: 終了日: `2099-02-30` is not a valid date"), "{out}");
         assert!(out.contains("400002") && out.contains("contract R8-001 cannot be read from the contract register"), "{out}");
         assert_eq!(hr.account("400001").unwrap().status, "active");

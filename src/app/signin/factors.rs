@@ -15,7 +15,7 @@ use tobira_domain::audit::AuditEvent;
 use tobira_domain::authn::{kinds_for, Method, ProvedFactor};
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid};
 
-const TOTP_PURPOSE: &str = "totp-secret";
+pub(crate) const TOTP_PURPOSE: &str = "totp-secret";
 
 /// Stores ceremony state for the policy's `challenge_seconds`; returns the handle the browser holds.
 pub(crate) async fn put_challenge(app: &App, account_id: Option<String>, kind: &'static str, state: String) -> Result<String, AppError> {

@@ -230,7 +230,7 @@ pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTre
     Ok(HrPerson {
         directory_key: r.optional(a.stable_key.as_deref())?,
         name_kanji: r.required(&a.name_kanji)?,
-        name_kana: r.required(&a.name_kana)?,
+        name_kana: r.optional(a.name_kana.as_deref())?.unwrap_or_default(),
         name_romaji: r.optional(a.name_romaji.as_deref())?,
         department_name: r.optional(a.department_name.as_deref())?,
         post: r.optional(a.post.as_deref())?,

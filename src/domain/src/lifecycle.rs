@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
 pub mod handback;
+pub mod hold;
 use handback::{AuthenticatorKind, AuthenticatorView, SharedUse};
 
 /// What the directory said in one read.
@@ -454,17 +455,11 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
     }
 
     let removals = pl.steps.iter().filter(|s| s.action.is_removal()).count();
-    let rules = &policy.sync;
+    let exceeded = hold::limits_exceeded(removals, active_accounts, &policy.sync, bulk);
     let hold = if snapshot.names_nobody() && !known.is_empty() {
-        Some("the directory returned no people; nobody is removed on an empty read".to_string())
-    } else if let Some(w) = bulk {
-        (removals > w.max_removals).then(|| format!("{removals} removals exceed the bulk window's limit of {}", w.max_removals))
-    } else if removals > rules.max_removals as usize {
-        Some(format!("{removals} removals exceed sync.max_removals = {}", rules.max_removals))
-    } else if active_accounts > 0 && removals as f64 * 100.0 / active_accounts as f64 > rules.max_removal_percent {
-        Some(format!("{removals} removals are {:.1}% of {active_accounts} active accounts, above sync.max_removal_percent = {}", removals as f64 * 100.0 / active_accounts as f64, rules.max_removal_percent))
+        Some(hold::empty_read(&snapshot.problems))
     } else {
-        None
+        (!exceeded.is_empty()).then(|| exceeded.join("; "))
     };
     Plan { steps: pl.steps, removals, active_accounts, hold, not_removed, problems: snapshot.problems.clone() }
 }

@@ -19,6 +19,7 @@ pub mod eligibility;
 pub mod privileged;
 pub mod review;
 pub mod signin;
+pub mod sync_holds;
 pub mod text;
 
 use crate::app::signin::authz::{self, Denied, Need};
@@ -75,7 +76,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/tobira.css", web::get().to(style))
         .configure(officer::routes)
         .configure(privileged::routes)
-        .configure(eligibility::routes);
+        .configure(eligibility::routes)
+        .configure(sync_holds::routes);
 }
 
 async fn script() -> HttpResponse {

@@ -28,7 +28,9 @@ pub struct AttributeMap {
     pub stable_key: Option<String>,
     pub employee_number: String,
     pub name_kanji: String,
-    pub name_kana: String,
+    /// The reading of the name (フリガナ); optional: leave it out when the directory has none.
+    #[serde(default)]
+    pub name_kana: Option<String>,
     #[serde(default)]
     pub name_romaji: Option<String>,
     pub department_code: String,
@@ -64,6 +66,34 @@ pub struct AttributeMap {
     pub usn_changed: Option<String>,
 }
 
+impl AttributeMap {
+    /// The fields mapped to an empty (or blank) attribute name: such a mapping would skip every
+    /// entry, so `policy check` refuses it.
+    pub fn empty_names(&self) -> Vec<&'static str> {
+        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("department_code", &self.department_code), ("employment_type", &self.employment_type)];
+        let optional = [
+            ("stable_key", &self.stable_key),
+            ("name_kana", &self.name_kana),
+            ("name_romaji", &self.name_romaji),
+            ("department_name", &self.department_name),
+            ("concurrent_departments", &self.concurrent_departments),
+            ("post", &self.post),
+            ("status", &self.status),
+            ("start_date", &self.start_date),
+            ("end_date", &self.end_date),
+            ("head_of_section", &self.head_of_section),
+            ("secondment_target", &self.secondment_target),
+            ("contract_id", &self.contract_id),
+            ("mail", &self.mail),
+            ("account_control", &self.account_control),
+            ("usn_changed", &self.usn_changed),
+        ];
+        let blank_required = required.into_iter().filter(|(_, v)| v.trim().is_empty()).map(|(k, _)| k);
+        let blank_optional = optional.into_iter().filter(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty())).map(|(k, _)| k);
+        blank_required.chain(blank_optional).collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryMapping {
@@ -88,6 +118,10 @@ pub struct DirectoryMapping {
     /// Department entries; when set, a person in an unknown department is skipped (R-LC-14).
     #[serde(default)]
     pub departments: Option<DepartmentMapping>,
+    /// A static department table, for a directory without department entries (or beside them):
+    /// people are checked against its codes as against department entries.
+    #[serde(default)]
+    pub department_table: Vec<DepartmentRow>,
     /// Values of the head-of-section attribute that mean 所属長.
     #[serde(default = "default_true_values")]
     pub true_values: Vec<String>,
@@ -211,6 +245,34 @@ pub struct DepartmentMapping {
     pub parent_code: Option<String>,
 }
 
+/// One department of the policy's static table (`[[directory.department_table]]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The post title of the department's head (所属長): a person of this department with this post
+    /// is its head when the directory has no head-of-section attribute.
+    #[serde(default)]
+    pub head_post: Option<String>,
+}
+
+impl DirectoryMapping {
+    /// Whether neither department entries nor a department table are configured: then any
+    /// department code a person's entry names is accepted.
+    pub fn has_no_departments(&self) -> bool {
+        self.departments.is_none() && self.department_table.is_empty()
+    }
+
+    /// Whether a person with `post` in `department` is its head by the department table's
+    /// `head_post` (only when the directory has no head-of-section attribute).
+    pub fn head_by_post(&self, department: &str, post: Option<&str>) -> bool {
+        self.attributes.head_of_section.is_none() && post.is_some_and(|post| self.department_table.iter().any(|d| d.code == department && d.head_post.as_deref() == Some(post)))
+    }
+}
+
 fn default_department_filter() -> String {
     "(objectClass=organizationalUnit)".into()
 }
@@ -236,6 +298,9 @@ pub struct SyncRules {
     pub every_seconds: u32,
     /// A full read (the only kind that sees deletions) at least this often, in seconds; 0 = every run.
     pub full_every_seconds: u32,
+    /// A held plan older than this, in minutes since it was last planned, cannot be approved: its
+    /// picture of the directory is too old (a re-run while held plans it afresh).
+    pub hold_max_age_minutes: u32,
 }
 
 /// A pre-approved bulk window, inclusive dates in JST.
@@ -269,6 +334,6 @@ impl SyncRules {
 impl Default for SyncRules {
     fn default() -> Self {
         // Small by default: a larger removal is exactly what a broken feed looks like.
-        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900, full_every_seconds: 86_400 }
+        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900, full_every_seconds: 86_400, hold_max_age_minutes: 240 }
     }
 }

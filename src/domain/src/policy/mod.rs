@@ -18,6 +18,7 @@ pub mod model;
 pub mod settings;
 mod clients_validate;
 mod validate;
+pub mod warnings;
 
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};

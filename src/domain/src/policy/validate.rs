@@ -337,6 +337,15 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
                 c.at(*file, status.span(), format!("directory.status_values.{hr_value} = `{}` is not one of active, on_leave, seconded, left", status.get_ref()));
             }
         }
+        let mut codes = std::collections::BTreeSet::new();
+        for row in &d.department_table {
+            if row.code.trim().is_empty() || row.name.trim().is_empty() || !codes.insert(row.code.as_str()) {
+                c.at(*file, 0..0, format!("directory.department_table: `{}` needs a code of its own and a name", row.code));
+            }
+        }
+        for field in d.attributes.empty_names() {
+            c.at(*file, 0..0, format!("directory.attributes.{field} is empty: name the directory's attribute, or leave the line out when it has none (an empty name skips every entry, R-LC-14)"));
+        }
         if d.employment_types.is_empty() {
             c.at(*file, 0..0, "directory.employment_types maps no HR value to a type (R-LC-10)");
         }
@@ -378,6 +387,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     if let Some((file, s)) = &m.sync {
         if !(0.0..=100.0).contains(&s.max_removal_percent) {
             c.at(*file, 0..0, "sync.max_removal_percent must be between 0 and 100");
+        }
+        if !(1..=10_080).contains(&s.hold_max_age_minutes) {
+            c.at(*file, 0..0, "sync.hold_max_age_minutes must be between 1 and 10080 (a week)");
         }
         if !s.login_id_pattern.contains("{employee_number}") {
             c.at(*file, 0..0, "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)");
