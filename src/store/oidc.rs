@@ -156,6 +156,10 @@ pub struct Standing {
     pub account_expires_at: Option<i64>,
     pub session_revoked: Option<i64>,
     pub session_expires_at: i64,
+    /// The session's sign-in, last activity and kind, for its idle time-out (R-AU-11, R-PR-07).
+    pub session_created_at: i64,
+    pub session_last_seen_at: i64,
+    pub session_privileged: bool,
     pub locked_at: Option<i64>,
     pub locked_until: Option<i64>,
 }
@@ -184,6 +188,9 @@ fn standing_columns() -> _ {
         accounts::expires_at,
         sessions::revoked_at,
         sessions::expires_at,
+        sessions::created_at,
+        sessions::last_seen_at,
+        sessions::privileged,
         account_lockouts::locked_at.nullable(),
         account_lockouts::locked_until.nullable(),
     )
@@ -209,6 +216,41 @@ pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::co
         .select((token_families::id, standing_columns()))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+/// The [`Standing`] of a sign-in session before any family exists (the code exchange): the family
+/// fields say "not revoked, no end".
+pub fn session_standing(conn: &mut DbConnection, session_id: &str) -> Result<Option<Standing>, StoreError> {
+    type Row = (Option<i64>, i64, i64, i64, bool, String, Option<i64>, Option<i64>, Option<i64>);
+    let row: Option<Row> = sessions::table
+        .inner_join(accounts::table.left_join(account_lockouts::table))
+        .filter(sessions::id.eq(session_id))
+        .select((
+            sessions::revoked_at,
+            sessions::expires_at,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::privileged,
+            accounts::status,
+            accounts::expires_at,
+            account_lockouts::locked_at.nullable(),
+            account_lockouts::locked_until.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(session_revoked, session_expires_at, session_created_at, session_last_seen_at, session_privileged, account_status, account_expires_at, locked_at, locked_until)| Standing {
+        family_revoked: None,
+        family_expires_at: i64::MAX,
+        account_status,
+        account_expires_at,
+        session_revoked,
+        session_expires_at,
+        session_created_at,
+        session_last_seen_at,
+        session_privileged,
+        locked_at,
+        locked_until,
+    }))
 }
 
 pub fn standing(conn: &mut DbConnection, family_id: &str) -> Result<Option<Standing>, StoreError> {

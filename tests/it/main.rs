@@ -13,6 +13,7 @@ mod eligibility_pages;
 mod enrollment;
 mod hr_sync;
 mod hr_sync_ad;
+mod idle_tokens;
 mod layout;
 mod mail;
 mod officer_browser;
