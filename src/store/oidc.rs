@@ -167,15 +167,22 @@ pub struct Standing {
 impl Standing {
     /// Whether the account is locked at `now` (R-AU-11): a locked account gets no tokens.
     pub fn locked(&self, now: i64) -> bool {
-        LockState { failures: 0, locked_at: self.locked_at, locked_until: self.locked_until }.locked(now).is_some()
+        LockState { locked_at: self.locked_at, locked_until: self.locked_until, ..Default::default() }.locked(now).is_some()
     }
 }
 
-/// Whether the account is locked at `now` (read without taking the row lock).
+/// Whether the account is locked from every network at `now` (read without taking the row lock).
+/// A lock of one network's guesses does not stop tokens: what was guessed there is not what the
+/// live session proved.
 pub fn locked_now(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<bool, StoreError> {
-    let row: Option<(Option<i64>, Option<i64>)> =
-        account_lockouts::table.find(account_id).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
-    Ok(row.is_some_and(|(locked_at, locked_until)| LockState { failures: 0, locked_at, locked_until }.locked(now).is_some()))
+    Ok(super::throttle::global_lock(conn, account_id, now)?.is_some())
+}
+
+/// The accounts joined with their lock from every network (the `*` scope), if any.
+#[diesel::dsl::auto_type]
+fn accounts_with_global_lock() -> _ {
+    let global: &'static str = tobira_domain::authn::lockout::GLOBAL_SCOPE;
+    accounts::table.left_join(account_lockouts::table.on(account_lockouts::account_id.eq(accounts::id).and(account_lockouts::scope.eq(global))))
 }
 
 /// The columns of a [`Standing`].
@@ -210,7 +217,7 @@ pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::co
         return Ok(Default::default());
     }
     let rows: Vec<(String, Standing)> = token_families::table
-        .inner_join(accounts::table.left_join(account_lockouts::table))
+        .inner_join(accounts_with_global_lock())
         .inner_join(sessions::table)
         .filter(token_families::id.eq_any(families))
         .select((token_families::id, standing_columns()))
@@ -223,7 +230,7 @@ pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::co
 pub fn session_standing(conn: &mut DbConnection, session_id: &str) -> Result<Option<Standing>, StoreError> {
     type Row = (Option<i64>, i64, i64, i64, bool, String, Option<i64>, Option<i64>, Option<i64>);
     let row: Option<Row> = sessions::table
-        .inner_join(accounts::table.left_join(account_lockouts::table))
+        .inner_join(accounts_with_global_lock())
         .filter(sessions::id.eq(session_id))
         .select((
             sessions::revoked_at,
