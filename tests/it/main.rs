@@ -15,6 +15,7 @@ mod hr_sync;
 mod hr_sync_ad;
 mod idle_tokens;
 mod layout;
+mod lockout;
 mod mail;
 mod officer_browser;
 mod oidc;
