@@ -12,6 +12,7 @@ mod cli;
 mod eligibility_pages;
 mod enrollment;
 mod hr_sync;
+mod hardening;
 mod hr_sync_ad;
 mod idle_tokens;
 mod layout;

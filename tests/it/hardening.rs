@@ -1,0 +1,47 @@
+//! Smaller protections of issue 18 (item 7): the HR directory is not read in clear unless the
+//! operator says so, and the evidence bundle is private.
+
+use crate::hr_sync::{people, Hr};
+use crate::support::{both_backends, output, tobira};
+
+both_backends! {
+    async fn r_au_09_plain_ldap_without_starttls_is_refused_unless_allowed(db: TestDb) {
+        let hr = Hr::new(db, &people(), (20, 100.0)).await;
+        // The bind password would cross the network in clear: refused before connecting.
+        let mut plain = hr.cmd(&["--dry-run"]);
+        plain.env("TOBIRA__DIRECTORY__ALLOW_PLAINTEXT", "false");
+        let (code, out, err) = output(plain);
+        assert_ne!(code, 0, "{out}{err}");
+        assert!(err.contains("in clear") && err.contains("directory.allow_plaintext"), "{err}");
+        assert!(!err.contains(crate::slapd::READER_PW), "no secret in the message");
+        // The operator's explicit choice (a directory on this host) is honoured.
+        let (code, out, err) = output(hr.cmd(&["--dry-run"]));
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn r_au_09_the_evidence_bundle_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = crate::support::TestDb::sqlite();
+    let out = db.dir.path().join("evidence-2026");
+    // A file left from an earlier, careless copy is made private too.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(out.join("dormant.csv"), "old").unwrap();
+    std::fs::set_permissions(out.join("dormant.csv"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let fresh = db.dir.path().join("bundle/new");
+    for dir in [&out, &fresh] {
+        let mut c = tobira(&db);
+        c.args(["review", "evidence", "--out", &dir.display().to_string()]);
+        let (code, stdout, err) = output(c);
+        assert_eq!(code, 0, "{stdout}{err}");
+        assert_eq!(std::fs::metadata(dir).unwrap().permissions().mode() & 0o777, 0o700, "{}", dir.display());
+        let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(files.len() > 5);
+        for f in files {
+            assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+        }
+    }
+}
