@@ -45,3 +45,38 @@ fn r_au_09_the_evidence_bundle_is_private() {
         }
     }
 }
+
+both_backends! {
+    async fn r_ac_10_refresh_and_code_exchange_stop_when_the_approval_is_withdrawn(db: TestDb) {
+        use crate::oidc_rp::{self, browse, param, redeem, request, CB};
+        use openidconnect::OAuth2TokenResponse;
+        let op = oidc_rp::start(&db).await;
+        let (rp, secret) = op.rp("t-bunsho", CB).await;
+        op.person("appr-goro", "101901", &["bunsho.user"]).await;
+        let p = request(&rp, &["openid"], &[]);
+        let b = browse(&op, &op.s.client(), &p, "appr-goro", None).await;
+        let (tokens, _) = redeem(&op, &rp, p, &b).await;
+        let refresh = tokens.refresh_token().unwrap().secret().clone();
+        // A second code, issued while the system was approved, not yet redeemed.
+        let pending = request(&rp, &["openid"], &[]);
+        let back = browse(&op, &op.s.client(), &pending, "appr-goro", None).await;
+        let code = param(&back, "code").unwrap();
+        drop(op);
+        // The CISO withdraws the system's approval; the policy is reloaded (a restart).
+        let op = oidc_rp::start_tuned(&db, |c| {
+            let path = std::path::Path::new(&c.policy_dir).join("systems.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let approved = "approval = { status = \"approved\", approved_by = \"CISO（副市長）\", approved_on = \"2026-04-01\" }";
+            let i = text.find("id = \"bunsho\"").unwrap();
+            let j = i + text[i..].find(approved).unwrap();
+            std::fs::write(&path, format!("{}approval = {{ status = \"pending\" }}{}", &text[..j], &text[j + approved.len()..])).unwrap();
+        })
+        .await;
+        let (status, body) = op.post_basic("/oauth/token", "t-bunsho", &secret, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("unauthorized_client")), "{body}");
+        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CB), ("code_verifier", pending.verifier.secret().as_str())];
+        let (status, body) = op.post_basic("/oauth/token", "t-bunsho", &secret, &form).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("unauthorized_client")), "{body}");
+        assert_eq!(op.s.audit_count("token.refused", Some("R-AC-10")).await, 2);
+    }
+}

@@ -4,7 +4,7 @@
 //! session's idle time-out included (`person_standing`, R-AU-11).
 
 use super::issue::{self, TokenResponse};
-use super::{end_timed_out, err, is_time_out, person_standing, token_event, OidcError};
+use super::{end_timed_out, err, is_time_out, person_standing, token_event, unapproved_refused, OidcError};
 use crate::app::signin::{token_digest, Origin};
 use crate::app::App;
 use crate::store::{self, oidc::Family};
@@ -23,6 +23,7 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
     if !client.allows(GrantType::AuthorizationCode) {
         return Err(err(ErrorCode::UnauthorizedClient, "this client may not use authorization_code"));
     }
+    unapproved_refused(app, client)?;
     let (app2, client, origin) = (app.clone(), client.clone(), origin.clone());
     let now = app.clock.now_ms();
     let id = token_digest(&req.code);

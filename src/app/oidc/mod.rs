@@ -135,6 +135,16 @@ pub fn system_approved(app: &App, client: &Client) -> bool {
     app.policy.system(client.system.get_ref()).is_some_and(|s| s.approval.status == tobira_domain::policy::ApprovalStatus::Approved)
 }
 
+/// Refuses a grant for a client whose system's approval has been withdrawn since the tokens or the
+/// code were issued (R-AC-10): a code or refresh token outlives no approval. (The token endpoint
+/// audits the refusal, as every other.)
+pub fn unapproved_refused(app: &App, client: &Client) -> Result<(), OidcError> {
+    if system_approved(app, client) {
+        return Ok(());
+    }
+    Err(err(ErrorCode::UnauthorizedClient, "the client's system is not approved to connect (R-AC-10)"))
+}
+
 /// Records a refusal through the group-commit appender.
 pub async fn audit_refusal(app: &App, origin: &Origin, target: &str, action: &str, code: ErrorCode, why: &str) -> Result<(), AppError> {
     app.audit

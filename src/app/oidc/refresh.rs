@@ -5,7 +5,7 @@
 //! window: past it the session has ended and the refresh is refused (R-AU-11, R-PR-07).
 
 use super::issue::{self, TokenResponse};
-use super::{end_timed_out, err, is_time_out, person_standing, token_event, OidcError};
+use super::{end_timed_out, err, is_time_out, person_standing, token_event, unapproved_refused, OidcError};
 use crate::app::signin::{token_digest, Origin};
 use crate::app::App;
 use crate::store;
@@ -19,6 +19,7 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
     if !client.allows(GrantType::RefreshToken) {
         return Err(err(ErrorCode::UnauthorizedClient, "this client may not use refresh_token"));
     }
+    unapproved_refused(app, client)?;
     let (app2, client, origin) = (app.clone(), client.clone(), origin.clone());
     let (id, now, scope) = (token_digest(token), app.clock.now_ms(), scope.map(str::to_string));
     app.db_with(move |c| {
