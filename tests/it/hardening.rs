@@ -80,3 +80,31 @@ both_backends! {
         assert_eq!(op.s.audit_count("token.refused", Some("R-AC-10")).await, 2);
     }
 }
+
+both_backends! {
+    async fn r_pr_07_one_elevation_of_a_role_at_a_time_even_when_asked_at_once(db: TestDb) {
+        use crate::privileged::{change_temporary, privileged_account, signed_in, with_owner};
+        use serde_json::json;
+        let (op, so, owner) = with_owner(&db, "p-so-0181").await;
+        op.s.person("sato", "300001", "regular", false, &["juki.clerk"]).await;
+        signed_in(&op, "sato", crate::oidc_rp::PASSWORD).await;
+        let (login, temporary) = privileged_account(&so, "300001").await;
+        let (p, _) = change_temporary(&op, &login, &temporary).await;
+        let (status, body) = owner.post_json("/api/privileged/eligibility", json!({ "account": login, "role": "juki.admin", "reason": "運用担当" })).await;
+        assert_eq!(status, 201, "{body}");
+        // Eight requests at once for the same role: one is recorded, the others are refused.
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let p = p.clone();
+                tokio::spawn(async move { p.post_json("/api/privileged/elevations", json!({ "role": "juki.admin", "minutes": 30, "reason": "障害対応", "ticket": format!("INC-{i}") })).await.0 })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
+        assert_eq!(op.s.audit_count("privileged.elevation_requested", None).await, 1);
+    }
+}
