@@ -108,3 +108,33 @@ both_backends! {
         assert_eq!(op.s.audit_count("privileged.elevation_requested", None).await, 1);
     }
 }
+
+both_backends! {
+    async fn r_pr_04_a_delegate_who_became_a_vendor_since_the_nomination_is_not_approved(db: TestDb) {
+        use crate::privileged::{signed_in, with_owner};
+        use serde_json::json;
+        let (op, _so, owner) = with_owner(&db, "p-so-0184").await;
+        op.s.person("ciso", "100000", "regular", false, &["tobira.ciso"]).await;
+        let (ciso, _) = signed_in(&op, "ciso", crate::oidc_rp::PASSWORD).await;
+        op.s.person("kakari", "300005", "regular", false, &[]).await;
+        let today = tobira_domain::time_util::jst_display(op.s.clock_ms())[..10].replace('/', "-");
+        let nominate = json!({ "principal": "system_owner:juki", "delegate": "300005", "from": today, "until": today, "reason": "課長 出張" });
+        let (status, d) = owner.post_json("/api/privileged/delegations", nominate).await;
+        assert_eq!(status, 201, "{d}");
+        let id = d["id"].as_str().unwrap().to_string();
+        // Before the CISO decides, the HR feed makes the delegate a vendor's worker.
+        op.s.app
+            .db(|c| {
+                use diesel::prelude::*;
+                use tobira::store::schema::people as p;
+                diesel::update(p::table.filter(p::employee_number.eq("300005"))).set(p::employment_type.eq("vendor")).execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let (status, body) = ciso.post_json(&format!("/api/privileged/delegations/{id}/approve"), json!({})).await;
+        assert_eq!(status, 403, "a vendor is no delegate (R-PR-04): {body}");
+        assert_eq!(op.s.audit_count("privileged.delegation_decision_refused", Some(&id)).await, 1);
+        assert_eq!(op.s.audit_count("privileged.delegate_approved", None).await, 0);
+    }
+}
