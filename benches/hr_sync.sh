@@ -73,7 +73,7 @@ slapadd -q -f "$work/slapd.conf" -l "$work/people.ldif"
 /usr/sbin/slapd -f "$work/slapd.conf" -h "ldap://127.0.0.1:$port/"
 for _ in $(seq 50); do ldapsearch -x -H "ldap://127.0.0.1:$port" -b "" -s base >/dev/null 2>&1 && break; sleep 0.1; done
 
-export TOBIRA__DIRECTORY__URL="ldap://127.0.0.1:$port" TOBIRA__DIRECTORY__BIND_DN="cn=reader,$suffix" TOBIRA__DIRECTORY__PASSWORD=reader
+export TOBIRA__DIRECTORY__ALLOW_PLAINTEXT=true TOBIRA__DIRECTORY__URL="ldap://127.0.0.1:$port" TOBIRA__DIRECTORY__BIND_DN="cn=reader,$suffix" TOBIRA__DIRECTORY__PASSWORD=reader
 export TOBIRA__DATA_DIR="$work/data" TOBIRA__LOG__LEVEL=warn
 # The example policy with limits that let 100 changes through.
 mkdir -p "$work/policies" && cp policies/*.toml "$work/policies/"

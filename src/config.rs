@@ -204,6 +204,10 @@ pub struct DirectoryConfig {
     /// The bind password; give it as `password_file` (or TOBIRA__DIRECTORY__PASSWORD_FILE).
     pub password: String,
     pub starttls: bool,
+    /// Allow `ldap://` without StartTLS (bind password and HR data in clear): only for a directory
+    /// on the same host or a test. Default false: such a URL is refused.
+    #[serde(default)]
+    pub allow_plaintext: bool,
     /// PEM file of the CA(s) that sign the directory's certificate; "" = the system's trust store.
     pub ca_file: String,
     /// Limit for connecting and for every operation.
@@ -222,6 +226,7 @@ impl std::fmt::Debug for DirectoryConfig {
             .field("bind_dn", &self.bind_dn)
             .field("password", &if self.password.is_empty() { "" } else { "***" })
             .field("starttls", &self.starttls)
+            .field("allow_plaintext", &self.allow_plaintext)
             .field("ca_file", &self.ca_file)
             .field("timeout_seconds", &self.timeout_seconds)
             .field("page_size", &self.page_size)
@@ -257,6 +262,7 @@ impl Default for Config {
                 bind_dn: String::new(),
                 password: String::new(),
                 starttls: false,
+                allow_plaintext: false,
                 ca_file: String::new(),
                 timeout_seconds: 30,
                 page_size: 500,

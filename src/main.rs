@@ -1,5 +1,5 @@
 //! The `tobira` command: serve, migrate, policy check, audit verify, sync, contract, returns, shared-id,
-//! admin bootstrap.
+//! admin bootstrap, unlock and recover.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ enum Command {
     /// Administration.
     Admin {
         #[command(subcommand)]
-        command: AdminCommand,
+        command: cli::admin::AdminCommand,
     },
 }
 
@@ -153,16 +153,6 @@ enum KeysCommand {
     Rotate,
 }
 
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Create the first security-officer account and print its temporary password once.
-    Bootstrap {
-        /// Login ID (default: generated from the policy's privileged prefix).
-        #[arg(long)]
-        login_id: Option<String>,
-    },
-}
-
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -186,7 +176,7 @@ fn main() -> ExitCode {
         Command::Policy { command: PolicyCommand::Check { dir } } => return policy_check(&config, dir),
         Command::Audit { command: AuditCommand::Verify } => audit_verify(&config),
         Command::Migrate => migrate(&config),
-        Command::Admin { command: AdminCommand::Bootstrap { login_id } } => bootstrap(&config, login_id),
+        Command::Admin { command } => cli::admin::run(&config, command),
         Command::Serve => serve(config),
         Command::Sync(args) => cli::sync::run(&config, args),
         Command::Contract { command } => contract(&config, command),
@@ -365,29 +355,6 @@ fn keys_rotate(config: &Config) -> anyhow::Result<ExitCode> {
     println!("new signing keys: {}", kids.join(", "));
     println!("serving nodes pick them up within oidc.key_reload_seconds; the old keys stay published until their tokens expire");
     Ok(ExitCode::SUCCESS)
-}
-
-fn bootstrap(config: &Config, login_id: Option<String>) -> anyhow::Result<ExitCode> {
-    let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
-    let now = SystemClock.now_ms();
-    tobira::app::policy::record(&mut conn, &policy, now)?;
-    match tobira::app::bootstrap::run(&mut conn, &policy, now, login_id) {
-        Ok(b) => {
-            println!("セキュリティ担当アカウントを作成しました / Security officer account created");
-            println!("  login ID:           {}", b.login_id);
-            println!("  temporary password: {}", b.temporary_password);
-            println!("この仮パスワードは一度だけ表示されます。初回サインイン時に変更が必要です。");
-            println!("This temporary password is shown only once and must be changed at first sign-in.");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(tobira::app::AppError::Conflict(m)) => {
-            eprintln!("tobira: bootstrap refused: {m}");
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 fn serve(config: Config) -> anyhow::Result<ExitCode> {

@@ -92,7 +92,7 @@ impl Application {
         };
         tracing::info!(digest = %policy.digest, municipality = %policy.municipality.name, audit_records = startup_records, "policy loaded and recorded");
         let (audit, audit_task) = AuditLog::start(pool.clone(), clock.clone(), exporter, config.audit.batch_max);
-        let standing = app::oidc::standing::StandingChecker::start(pool.clone(), clock.clone(), config.audit.batch_max);
+        let standing = app::oidc::standing::StandingChecker::start(pool.clone(), clock.clone(), policy.clone(), config.audit.batch_max);
         let webauthn = Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
         let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, keys: Arc::new(keys), secrets: Default::default(), standing, argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())), action_counts: Default::default() };
 

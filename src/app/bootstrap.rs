@@ -25,12 +25,19 @@ pub struct Bootstrapped {
     pub records: Vec<AuditRecord>,
 }
 
-/// A login id for the bootstrap account: the policy's privileged prefix, `so-` and four random digits.
+/// A login id for the bootstrap account: the policy's privileged prefix, `so-` and ten random
+/// characters of a 32-letter alphabet (50 bits), so nobody can guess the only officer's ID and lock it
+/// out before anyone has signed in (R-AU-19).
 fn generated_login_id(policy: &Policy) -> Result<String, AppError> {
-    let mut b = [0u8; 2];
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut b = [0u8; GENERATED_SUFFIX_LEN];
     crate::crypto::random_bytes(&mut b)?;
-    Ok(format!("{}so-{:04}", policy.privileged.account_prefix, u16::from_le_bytes(b) % 10_000))
+    let suffix: String = b.iter().map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char).collect();
+    Ok(format!("{}so-{suffix}", policy.privileged.account_prefix))
 }
+
+/// Length of the random part of a generated bootstrap login ID.
+pub const GENERATED_SUFFIX_LEN: usize = 10;
 
 /// Login IDs tobira creates itself: 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'.
 pub fn check_login_id(l: &str) -> Result<(), AppError> {

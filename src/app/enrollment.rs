@@ -268,7 +268,7 @@ pub async fn complete(app: &App, token: &str, new: &str, repeat: &str, origin: &
             store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
             let revoked = store::enrollment::revoke_open(c, &account.id, now)?;
             let ended = session::end_sessions(c, &account, &account.login_id, "password_changed", None, &origin, now)?;
-            store::throttle::put_lock_state(c, &account.id, &Default::default(), now)?;
+            store::throttle::clear_locks(c, &account.id, now)?;
             let e = origin
                 .event(account.login_id.clone(), "enrollment.completed", target(&account.login_id))
                 .with_details(json!({ "link": link.id, "issued_by": link.issued_by, "password_expires_at": expires, "other_links_revoked": revoked, "sessions_ended": ended }));

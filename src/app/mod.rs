@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod mail_delivery;
 pub mod oidc;
 pub mod policy;
+pub mod recovery;
 pub mod privileged;
 pub mod registry;
 pub mod returns;

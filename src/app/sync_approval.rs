@@ -43,9 +43,15 @@ pub fn by_code(
         ));
     };
     let rule = super::signin::attempts::rule(policy, &account);
+    // Codes typed at the server's console count in a lockout scope of their own (and any lock in
+    // force everywhere refuses them).
+    let scope = tobira_domain::authn::lockout::scope_for(policy, Some("console"));
     let (skew, unix) = (policy.signin.totp_skew_steps, (now / 1000).max(0) as u64);
     let outcome = store::write_tx(c, |c| -> Result<Result<bool, ()>, AppError> {
-        let state = store::throttle::lock_state(c, &account.id)?;
+        if store::throttle::global_lock(c, &account.id, now)?.is_some() {
+            return Ok(Err(()));
+        }
+        let state = store::throttle::lock_state(c, &account.id, &scope)?;
         let Ok(claimed) = state.claim(&rule, now) else {
             return Ok(Err(()));
         };
@@ -59,7 +65,7 @@ pub fn by_code(
                 break;
             }
         }
-        store::throttle::put_lock_state(c, &account.id, &claimed.settle(matched), now)?;
+        store::throttle::put_lock_state(c, &account.id, &scope, &claimed.settle(&rule, matched, now), now)?;
         Ok(Ok(matched))
     })?;
     match outcome {

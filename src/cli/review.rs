@@ -117,13 +117,29 @@ pub fn run(config: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> 
     }
 }
 
+/// Writes `body` to `path` readable by the owner only (0600 on Unix), also when the file existed.
+fn private_write(path: &std::path::Path, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        }
+    }
+    opts.open(path)?.write_all(body)
+}
+
 fn evidence(config: &Config, policy: &Policy, out: &PathBuf, days: u32, now: i64) -> anyhow::Result<ExitCode> {
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    // The bundle names people and their access: a private directory (0700) and files (0600).
+    tobira::crypto::create_private_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut manifest = String::new();
     let mut write = |name: String, body: &[u8]| -> anyhow::Result<()> {
-        std::fs::write(out.join(&name), body).with_context(|| format!("cannot write {name}"))?;
+        private_write(&out.join(&name), body).with_context(|| format!("cannot write {name}"))?;
         manifest.push_str(&format!("{}  {name}\n", hex::encode(Sha256::digest(body))));
         Ok(())
     };
@@ -140,7 +156,7 @@ fn evidence(config: &Config, policy: &Policy, out: &PathBuf, days: u32, now: i64
         "intact": v.first_break.is_none(), "first_break": v.first_break.as_ref().map(|b| b.to_string()), "policy_digest": policy.digest,
     });
     write("audit-chain.json".into(), serde_json::to_string_pretty(&proof)?.as_bytes())?;
-    std::fs::write(out.join("MANIFEST.sha256"), &manifest)?;
+    private_write(&out.join("MANIFEST.sha256"), manifest.as_bytes())?;
     println!("evidence bundle in {} (audit chain {})", out.display(), if v.first_break.is_none() { "intact" } else { "BROKEN" });
     Ok(if v.first_break.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -36,6 +36,15 @@ impl MasterKey {
         let err = |reason: String| CryptoError::MasterKey { path: path.display().to_string(), reason };
         match std::fs::read_to_string(path) {
             Ok(text) => {
+                // A key others can read is a key others may have: refuse it until it is private (R-AU-09).
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = std::fs::metadata(path).map_err(|e| err(e.to_string()))?.permissions().mode() & 0o777;
+                    if mode & 0o077 != 0 {
+                        return Err(err(format!("is readable by group or others (mode {mode:04o}); make it private with chmod 600")));
+                    }
+                }
                 let bytes = hex::decode(text.trim()).map_err(|_| err("is not 64 hexadecimal characters".into()))?;
                 let arr: [u8; 32] = bytes.try_into().map_err(|_| err("must hold exactly 32 bytes (64 hex characters)".into()))?;
                 Ok((MasterKey::from_bytes(&arr), Origin::Existing))
@@ -121,11 +130,29 @@ mod tests {
         assert_ne!(k.seal("x", b"same").unwrap(), k.seal("x", b"same").unwrap(), "fresh nonce each time");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn r_au_09_a_key_readable_by_group_or_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        MasterKey::load_or_create(&path).unwrap();
+        for mode in [0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let e = MasterKey::load_or_create(&path).unwrap_err().to_string();
+            assert!(e.contains("group or others") && !e.contains(&std::fs::read_to_string(&path).unwrap().trim().to_string()), "{mode:o}: {e}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(MasterKey::load_or_create(&path).is_ok(), "owner-only is fine");
+    }
+
     #[test]
     fn a_damaged_key_file_is_an_error_not_a_new_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("master.key");
         std::fs::write(&path, "abcd\n").unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let e = MasterKey::load_or_create(&path).unwrap_err();
         assert!(e.to_string().contains("32 bytes"), "{e}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "abcd\n");

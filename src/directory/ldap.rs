@@ -157,6 +157,10 @@ pub async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, mode: &ReadMode) 
     if cfg.url.is_empty() {
         return Err(DirectoryError::NotConfigured);
     }
+    // The bind password and the HR data do not travel in clear unless the operator says so.
+    if cfg.url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("ldap://")) && !cfg.starttls && !cfg.allow_plaintext {
+        return Err(DirectoryError::Plaintext { url: cfg.url.clone() });
+    }
     let timeout = Duration::from_secs(cfg.timeout_seconds.max(1));
     let mut settings = LdapConnSettings::new().set_conn_timeout(timeout).set_starttls(cfg.starttls);
     if !cfg.ca_file.is_empty() {

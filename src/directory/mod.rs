@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 pub enum DirectoryError {
     #[error("no HR directory is configured (directory.url)")]
     NotConfigured,
+    #[error("the directory {url} would be read in clear: use ldaps://, set directory.starttls, or (a directory on this host only) directory.allow_plaintext")]
+    Plaintext { url: String },
     #[error("cannot connect to the directory {url}: {reason}")]
     Connect { url: String, reason: String },
     #[error("the directory refused the bind as {bind_dn}: {reason}")]

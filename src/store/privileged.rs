@@ -57,6 +57,19 @@ pub fn lock_holders(c: &mut DbConnection, system_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Serialises requests for one account's elevations of one role until the transaction ends, so "one
+/// request or elevation of a role at a time" holds when two are asked at once (SQLite's write
+/// transactions are serial already; on PostgreSQL an advisory lock keyed by account and role).
+pub fn lock_elevations_of(c: &mut DbConnection, account_id: &str, role_id: &str) -> Result<(), StoreError> {
+    if let DbConnection::Pg(_) = c {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('tobira.elevation.' || $1 || '/' || $2))")
+            .bind::<diesel::sql_types::Text, _>(account_id)
+            .bind::<diesel::sql_types::Text, _>(role_id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// The account's eligibilities in force, oldest first.
 pub fn eligibility_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Eligibility>, StoreError> {
     Ok(pe::table.filter(pe::account_id.eq(account_id)).filter(pe::revoked_at.is_null()).order(pe::created_at).select(Eligibility::as_select()).load(c)?)

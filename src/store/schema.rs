@@ -238,9 +238,12 @@ diesel::joinable!(password_credentials -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
 
 diesel::table! {
-    account_lockouts (account_id) {
+    account_lockouts (account_id, scope) {
         account_id -> Text,
+        scope -> Text,
         failures -> Integer,
+        pending -> Integer,
+        pending_at -> Nullable<BigInt>,
         locked_at -> Nullable<BigInt>,
         locked_until -> Nullable<BigInt>,
         updated_at -> BigInt,

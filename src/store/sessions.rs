@@ -67,6 +67,20 @@ pub fn open_of_account(conn: &mut DbConnection, account_id: &str, now: i64) -> R
         .load(conn)?)
 }
 
+/// Open sessions of one kind (privileged or not) whose last activity is at or before `cutoff` (past
+/// their idle limit), oldest first.
+pub fn idle_since(conn: &mut DbConnection, privileged: bool, cutoff: i64, now: i64, limit: i64) -> Result<Vec<Session>, StoreError> {
+    Ok(sessions::table
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::privileged.eq(privileged))
+        .filter(sessions::last_seen_at.le(cutoff))
+        .order(sessions::last_seen_at.asc())
+        .limit(limit)
+        .select(Session::as_select())
+        .load(conn)?)
+}
+
 /// Ends every open session of an account; returns their ids.
 pub fn revoke_all_of_account(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<Vec<String>, StoreError> {
     let ids: Vec<String> = open_of_account(conn, account_id, now)?.into_iter().map(|s| s.id).collect();

@@ -1,4 +1,5 @@
-//! Lockout and throttling state (R-AU-11, R-AU-19) and short-lived ceremony state.
+//! Lockout and throttling state (R-AU-11, R-AU-19) and short-lived ceremony state. Locks are kept
+//! per (account, scope): the policy network of the attempts, `-` outside every network, `*` everywhere.
 //!
 //! Invariant: callers read and write lockout rows inside one `write_tx`, so concurrent attempts on
 //! one account are serialised (SQLite's write lock; PostgreSQL's row lock via `SELECT … FOR UPDATE`).
@@ -6,34 +7,62 @@
 use super::schema::{account_lockouts, auth_challenges, source_throttles};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
-use tobira_domain::authn::lockout::{LockState, SourceState};
+use tobira_domain::authn::lockout::{LockState, SourceState, GLOBAL_SCOPE};
 
-/// The account's lockout state, locking its row for the rest of the transaction on PostgreSQL. There
-/// the row is first made if missing: `FOR UPDATE` locks no row that does not exist, and two first
-/// attempts at once would both read "none" and race to insert (one failing on the key).
-pub fn lock_state(conn: &mut DbConnection, account_id: &str) -> Result<LockState, StoreError> {
-    let q = account_lockouts::table
-        .find(account_id)
-        .select((account_lockouts::failures, account_lockouts::locked_at, account_lockouts::locked_until));
-    let row: Option<(i32, Option<i64>, Option<i64>)> = match conn {
+type LockRow = (i32, i32, Option<i64>, Option<i64>, Option<i64>);
+
+fn state_of((failures, pending, pending_at, locked_at, locked_until): LockRow) -> LockState {
+    LockState { failures: failures.max(0) as u32, pending: pending.max(0) as u32, pending_at, locked_at, locked_until }
+}
+
+/// The account's lockout state in `scope`, locking its row for the rest of the transaction on
+/// PostgreSQL. There the row is first made if missing: `FOR UPDATE` locks no row that does not
+/// exist, and two first attempts at once would both read "none" and race to insert (one failing on
+/// the key).
+pub fn lock_state(conn: &mut DbConnection, account_id: &str, scope: &str) -> Result<LockState, StoreError> {
+    let q = account_lockouts::table.find((account_id, scope)).select((
+        account_lockouts::failures,
+        account_lockouts::pending,
+        account_lockouts::pending_at,
+        account_lockouts::locked_at,
+        account_lockouts::locked_until,
+    ));
+    let row: Option<LockRow> = match conn {
         DbConnection::Pg(c) => {
             // A concurrent insert of the same key waits for the first to commit, then does nothing.
             diesel::insert_into(account_lockouts::table)
-                .values((account_lockouts::account_id.eq(account_id), account_lockouts::failures.eq(0), account_lockouts::updated_at.eq(0)))
+                .values((account_lockouts::account_id.eq(account_id), account_lockouts::scope.eq(scope), account_lockouts::failures.eq(0), account_lockouts::updated_at.eq(0)))
                 .on_conflict_do_nothing()
                 .execute(c)?;
             q.for_update().first(c).optional()?
         }
         DbConnection::Sqlite(c) => q.first(c).optional()?,
     };
-    Ok(row.map_or_else(LockState::default, |(f, locked_at, locked_until)| LockState { failures: f.max(0) as u32, locked_at, locked_until }))
+    Ok(row.map_or_else(LockState::default, state_of))
 }
 
-pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, s: &LockState, now: i64) -> Result<(), StoreError> {
+/// The lock in force on the account from every network (the `*` scope), read without a row lock.
+pub fn global_lock(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<Option<tobira_domain::authn::lockout::Locked>, StoreError> {
+    let row: Option<(Option<i64>, Option<i64>)> =
+        account_lockouts::table.find((account_id, GLOBAL_SCOPE)).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
+    Ok(row.and_then(|(locked_at, locked_until)| LockState { locked_at, locked_until, ..Default::default() }.locked(now)))
+}
+
+/// Whether the account is locked in `scope` at `now` (read without a row lock).
+pub fn locked_in(conn: &mut DbConnection, account_id: &str, scope: &str, now: i64) -> Result<bool, StoreError> {
+    let row: Option<(Option<i64>, Option<i64>)> =
+        account_lockouts::table.find((account_id, scope)).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
+    Ok(row.is_some_and(|(locked_at, locked_until)| LockState { locked_at, locked_until, ..Default::default() }.locked(now).is_some()))
+}
+
+pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, scope: &str, s: &LockState, now: i64) -> Result<(), StoreError> {
     let failures = i32::try_from(s.failures).unwrap_or(i32::MAX);
-    let n = diesel::update(account_lockouts::table.find(account_id))
+    let pending = i32::try_from(s.pending).unwrap_or(i32::MAX);
+    let n = diesel::update(account_lockouts::table.find((account_id, scope)))
         .set((
             account_lockouts::failures.eq(failures),
+            account_lockouts::pending.eq(pending),
+            account_lockouts::pending_at.eq(s.pending_at),
             account_lockouts::locked_at.eq(s.locked_at),
             account_lockouts::locked_until.eq(s.locked_until),
             account_lockouts::updated_at.eq(now),
@@ -43,7 +72,10 @@ pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, s: &LockState, 
         diesel::insert_into(account_lockouts::table)
             .values((
                 account_lockouts::account_id.eq(account_id),
+                account_lockouts::scope.eq(scope),
                 account_lockouts::failures.eq(failures),
+                account_lockouts::pending.eq(pending),
+                account_lockouts::pending_at.eq(s.pending_at),
                 account_lockouts::locked_at.eq(s.locked_at),
                 account_lockouts::locked_until.eq(s.locked_until),
                 account_lockouts::updated_at.eq(now),
@@ -53,14 +85,33 @@ pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, s: &LockState, 
     Ok(())
 }
 
-/// Accounts locked at `now`: (account id, state).
-pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String, LockState)>, StoreError> {
-    let rows: Vec<(String, i32, Option<i64>, Option<i64>)> = account_lockouts::table
+/// Lifts every lock and count of the account, in every scope (an unlock, a reset, a new password
+/// through an enrolment link); returns the scopes that were locked at `now`.
+pub fn clear_locks(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, Option<i64>, Option<i64>)> = account_lockouts::table
+        .filter(account_lockouts::account_id.eq(account_id))
+        .select((account_lockouts::scope, account_lockouts::locked_at, account_lockouts::locked_until))
+        .load(conn)?;
+    diesel::delete(account_lockouts::table.filter(account_lockouts::account_id.eq(account_id))).execute(conn)?;
+    Ok(rows.into_iter().filter(|(_, a, u)| LockState { locked_at: *a, locked_until: *u, ..Default::default() }.locked(now).is_some()).map(|(s, _, _)| s).collect())
+}
+
+/// Locks in force at `now`: (account id, scope, state).
+pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String, String, LockState)>, StoreError> {
+    let rows: Vec<(String, String, i32, i32, Option<i64>, Option<i64>, Option<i64>)> = account_lockouts::table
         .filter(account_lockouts::locked_at.is_not_null())
         .filter(account_lockouts::locked_until.is_null().or(account_lockouts::locked_until.gt(now)))
-        .select((account_lockouts::account_id, account_lockouts::failures, account_lockouts::locked_at, account_lockouts::locked_until))
+        .select((
+            account_lockouts::account_id,
+            account_lockouts::scope,
+            account_lockouts::failures,
+            account_lockouts::pending,
+            account_lockouts::pending_at,
+            account_lockouts::locked_at,
+            account_lockouts::locked_until,
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(id, f, a, u)| (id, LockState { failures: f.max(0) as u32, locked_at: a, locked_until: u })).collect())
+    Ok(rows.into_iter().map(|(id, scope, f, p, pa, a, u)| (id, scope, state_of((f, p, pa, a, u)))).collect())
 }
 
 /// A source address's failures, to read its delay.

@@ -94,6 +94,7 @@ both_backends! {
         let mut sync = tobira(&db);
         sync.arg("sync")
             .env("TOBIRA__DIRECTORY__URL", &ldap.url)
+            .env("TOBIRA__DIRECTORY__ALLOW_PLAINTEXT", "true")
             .env("TOBIRA__DIRECTORY__BIND_DN", READER_DN)
             .env("TOBIRA__DIRECTORY__PASSWORD_FILE", ldap.password_file())
             .env("SUDO_USER", "hr-operator");

@@ -43,6 +43,7 @@ impl Hr {
         let mut c = tobira(&self.db);
         c.env("TOBIRA__POLICY_DIR", self.policy.path())
             .env("TOBIRA__DIRECTORY__URL", &self.ldap.url)
+            .env("TOBIRA__DIRECTORY__ALLOW_PLAINTEXT", "true")
             .env("TOBIRA__DIRECTORY__BIND_DN", READER_DN)
             .env("TOBIRA__DIRECTORY__PASSWORD_FILE", self.ldap.password_file())
             .env("TOBIRA__DIRECTORY__TIMEOUT_SECONDS", "5")
@@ -303,6 +304,7 @@ both_backends! {
         let policy = tobira::app::policy::read_dir(hr.policy.path()).unwrap();
         let mut cfg = hr.db.config();
         cfg.directory.url = hr.ldap.url.clone();
+        cfg.directory.allow_plaintext = true;
         cfg.directory.bind_dn = READER_DN.into();
         cfg.directory.password = crate::slapd::READER_PW.into();
         let raw = tobira::directory::ldap::read(&cfg.directory, policy.directory.as_ref().unwrap(), &tobira::directory::ReadMode::Full).await.unwrap();
@@ -402,6 +404,7 @@ both_backends! {
         let mut config = hr.db.config();
         config.policy_dir = dir.display().to_string();
         config.directory.url = hr.ldap.url.clone();
+        config.directory.allow_plaintext = true;
         config.directory.bind_dn = READER_DN.into();
         config.directory.password = crate::slapd::READER_PW.into();
         let app = tobira::startup::Application::build(config, std::sync::Arc::new(tobira::app::clock::SystemClock)).await.unwrap();

@@ -405,10 +405,10 @@ both_backends! {
         let b = browse(&op, &c, &p, "lock-kuro", None).await;
         let (tokens, _) = redeem(&op, &rp, p, &b).await;
         assert_eq!(op.introspect("t-bunsho", &secret, &access(&tokens)).await["active"], true);
-        // Someone guessing the password locks the account: its live session's tokens stop too.
+        // A lock that applies everywhere (`lockout.scope = "global"`) stops the live session's tokens too.
         let (id, now) = (account.clone(), op.s.clock_ms());
         op.s.app
-            .db(move |c| Ok(tobira::store::throttle::put_lock_state(c, &id, &tobira_domain::authn::lockout::LockState { failures: 10, locked_at: Some(now), locked_until: None }, now)?))
+            .db(move |c| Ok(tobira::store::throttle::put_lock_state(c, &id, tobira_domain::authn::lockout::GLOBAL_SCOPE, &tobira_domain::authn::lockout::LockState { failures: 10, locked_at: Some(now), ..Default::default() }, now)?))
             .await
             .unwrap();
         assert_eq!(op.introspect("t-bunsho", &secret, &access(&tokens)).await["active"], false);

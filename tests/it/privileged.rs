@@ -61,7 +61,7 @@ pub(crate) async fn change_temporary(op: &Op, login: &str, temporary: &str) -> (
 }
 
 /// A running tobira with a security officer `so_login` and juki's owner (900011), both signed in.
-async fn with_owner(db: &crate::support::TestDb, so_login: &str) -> (Op, Client, Client) {
+pub(crate) async fn with_owner(db: &crate::support::TestDb, so_login: &str) -> (Op, Client, Client) {
     let op = oidc_rp::start(db).await;
     let so = officer(&op, so_login).await;
     op.s.person("juki-kacho", "900011", "regular", true, &[]).await;

@@ -102,10 +102,11 @@ both_backends! {
         // Only attempts whose password was actually checked are recorded as "wrong".
         let checked = s.audit_count("auth.sign_in_failed", Some("\"wrong")).await;
         assert_eq!(checked, limit, "exactly the limit's worth of password checks");
-        assert_eq!(statuses.iter().filter(|st| **st == 403).count(), 100 - limit, "the rest are refused as locked: {statuses:?}");
+        assert!(statuses.iter().all(|st| *st == 401), "all answered as a wrong password, locked or not (R-AU-19): {statuses:?}");
+        assert_eq!(s.audit_count("auth.sign_in_failed", Some("\"locked")).await, 100 - limit, "the audit log keeps the truth");
         assert_eq!(s.audit_count("account.locked", None).await, 1);
-        // Locked: even the right password is refused without being checked.
-        assert_eq!(s.client().sign_in("jiro", PASSWORD).await.status, 403);
+        // Locked: even the right password is refused without being checked, answered as wrong.
+        assert_eq!(s.client().sign_in("jiro", PASSWORD).await.status, 401);
         // The lock lasts the policy's minutes, then the account opens again.
         s.advance_minutes(i64::from(s.app.policy.lockout.staff.lock_minutes));
         assert_eq!(s.client().sign_in("jiro", PASSWORD).await.status, 303);

@@ -2,7 +2,7 @@
 //! without typing it (R-AU-10), and the times of sign-in and sign-out are recorded and shown to the
 //! person (R-AU-13).
 
-use crate::support::{both_backends, TestDb};
+use crate::support::both_backends;
 use crate::web;
 
 const PASSWORD: &str = "mikan to genmaicha 5ji";

@@ -215,8 +215,8 @@ both_backends! {
             std::thread::spawn(move || {
                 let c = &mut *conn(&pool);
                 store::write_tx(c, |c| -> Result<(), store::StoreError> {
-                    let s = store::throttle::lock_state(c, "a1")?;
-                    store::throttle::put_lock_state(c, "a1", &LockState { failures: s.failures + 1, ..s }, 1)?;
+                    let s = store::throttle::lock_state(c, "a1", "-")?;
+                    store::throttle::put_lock_state(c, "a1", "-", &LockState { failures: s.failures + 1, ..s }, 1)?;
                     std::thread::sleep(std::time::Duration::from_millis(hold_ms));
                     Ok(())
                 })
@@ -228,7 +228,7 @@ both_backends! {
         first.join().unwrap().unwrap();
         second.join().unwrap().expect("the second attempt waits for the first, then counts on top of it");
         let c = &mut *conn(&pool);
-        let s = store::write_tx(c, |c| store::throttle::lock_state(c, "a1")).unwrap();
+        let s = store::write_tx(c, |c| store::throttle::lock_state(c, "a1", "-")).unwrap();
         assert_eq!(s.failures, 2);
     }
 }

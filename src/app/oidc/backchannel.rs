@@ -3,7 +3,8 @@
 //! it is sent a signed logout token, so its own session ends too (R-LC-03).
 //!
 //! One job finds the ended sign-ins from the database, whatever ended them, so no path that ends a
-//! session can forget to notify. With several nodes a lease lets one node deliver per round. A
+//! session can forget to notify; it first ends the sessions left idle past their limit, which no
+//! request would otherwise notice. With several nodes a lease lets one node deliver per round. A
 //! system that cannot be reached is retried every round until its tokens would have expired anyway;
 //! every delivery and every abandonment is audited.
 
@@ -15,6 +16,8 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tobira_domain::audit::{AuditEvent, Outcome};
+use tobira_domain::authn::session as limits;
+use tobira_domain::policy::Policy;
 
 pub const JOB: &str = "oidc-backchannel-logout";
 const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -46,18 +49,36 @@ fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError
     Ok(app.keys.sign(alg(client.id_token_alg), "logout+jwt", &claims)?)
 }
 
+/// Ends the sessions nobody has used within their idle limit (R-AU-11, R-PR-07), so a sign-in left
+/// idle is reported like one signed out, without waiting for someone to present its cookie or
+/// tokens. At most 500 per kind and round; the next round takes the rest.
+pub fn end_idle_sessions(c: &mut store::DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
+    let (mut ended, origin) = (0, crate::app::signin::Origin::default());
+    for privileged in [false, true] {
+        let rule = limits::rule(&policy.session, privileged);
+        let cutoff = now - i64::from(*rule.idle_minutes.get_ref()) * 60_000;
+        for s in store::sessions::idle_since(c, privileged, cutoff, now, 500)? {
+            if store::write_tx(c, |c| super::end_timed_out(c, &s.id, &s.account_id, limits::Expiry::Idle.as_str(), &origin, now))? {
+                ended += 1;
+            }
+        }
+    }
+    Ok(ended)
+}
+
 /// One delivery round; returns how many systems were told.
 pub async fn run_once(app: &App, http: &reqwest::Client, node: &str) -> Result<usize, AppError> {
     let with_uri: Vec<String> = app.policy.clients.iter().filter(|c| c.backchannel_logout_uri.is_some()).map(|c| c.id.get_ref().clone()).collect();
     if with_uri.is_empty() {
         return Ok(0);
     }
-    let (now, node, every) = (app.clock.now_ms(), node.to_string(), app.config.oidc.backchannel_every_seconds as i64 * 1000);
+    let (now, node, every, policy) = (app.clock.now_ms(), node.to_string(), app.config.oidc.backchannel_every_seconds as i64 * 1000, app.policy.clone());
     let due = app
         .db(move |c| {
             if !store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &node, now, every * 5 + 30_000))? {
                 return Ok(Vec::new());
             }
+            end_idle_sessions(c, &policy, now)?;
             Ok(store::oidc::logout_due(c, &with_uri, now, 200)?)
         })
         .await?;

@@ -1,10 +1,11 @@
 //! The `authorization_code` grant: a code is good once, for the client it was issued to, with the
 //! same redirect URI and the PKCE verifier of its challenge. A second use revokes everything issued
-//! from the first (RFC 6749 §4.1.2). The account and the session must still be good now.
+//! from the first (RFC 6749 §4.1.2). The account and the session must still be good now, the
+//! session's idle time-out included (`person_standing`, R-AU-11).
 
 use super::issue::{self, TokenResponse};
-use super::{err, token_event, OidcError};
-use crate::app::signin::{session, token_digest, Origin};
+use super::{end_timed_out, err, is_time_out, person_standing, token_event, unapproved_refused, OidcError};
+use crate::app::signin::{token_digest, Origin};
 use crate::app::App;
 use crate::store::{self, oidc::Family};
 use serde_json::json;
@@ -22,6 +23,7 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
     if !client.allows(GrantType::AuthorizationCode) {
         return Err(err(ErrorCode::UnauthorizedClient, "this client may not use authorization_code"));
     }
+    unapproved_refused(app, client)?;
     let (app2, client, origin) = (app.clone(), client.clone(), origin.clone());
     let now = app.clock.now_ms();
     let id = token_digest(&req.code);
@@ -56,11 +58,14 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
             return Err(err(ErrorCode::InvalidGrant, "code_verifier does not match the code_challenge"));
         }
         let account = store::accounts::by_id(c, &code.account_id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the code is not valid"))?;
-        let sess = store::sessions::by_id(c, &code.session_id)?.filter(|s| s.revoked_at.is_none() && s.expires_at > now);
-        let usable = session::usable(&account, now).is_ok() && !store::oidc::locked_now(c, &account.id, now)?;
-        let Some(sess) = sess.filter(|_| usable) else {
+        let sess = store::sessions::by_id(c, &code.session_id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the code is not valid"))?;
+        let standing = store::oidc::session_standing(c, &sess.id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the code is not valid"))?;
+        if let Err(why) = person_standing(&app.policy, &standing, now) {
+            if is_time_out(why) {
+                store::write_tx(c, |c| end_timed_out(c, &sess.id, &account.id, why, &origin, now))?;
+            }
             return Err(err(ErrorCode::InvalidGrant, "the sign-in behind the code has ended"));
-        };
+        }
         let refresh_until = (now + i64::from(client.refresh_minutes(&app.policy.oidc)) * 60_000).min(sess.expires_at);
         let family = Family {
             id: store::new_id(),

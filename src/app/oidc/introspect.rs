@@ -65,7 +65,7 @@ pub async fn introspect(app: &App, caller: &Client, token: &str) -> Result<Value
         }
         return Ok(out);
     }
-    let (id, now, caller_id) = (token_digest(token), app.clock.now_ms(), caller.id.get_ref().clone());
+    let (id, now, caller_id, policy) = (token_digest(token), app.clock.now_ms(), caller.id.get_ref().clone(), app.policy.clone());
     let answer = app
         .db(move |c| {
             let Some((expires_at, used_at, family)) = store::oidc::refresh(c, &id)? else { return Ok(None) };
@@ -73,7 +73,7 @@ pub async fn introspect(app: &App, caller: &Client, token: &str) -> Result<Value
             if rotation::check(presented, now) != RefreshCheck::Rotate {
                 return Ok(None);
             }
-            let good = store::oidc::standing(c, &family.id)?.is_some_and(|s| person_standing(&s, now).is_ok());
+            let good = store::oidc::standing(c, &family.id)?.is_some_and(|s| person_standing(&policy, &s, now).is_ok());
             Ok(good.then(|| json!({ "active": true, "token_type": "refresh_token", "client_id": family.client_id, "sub": family.account_id, "scope": family.scope, "exp": expires_at / 1000 })))
         })
         .await?;

@@ -29,9 +29,9 @@ use crate::store;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tobira_domain::audit::{AuditEvent, Outcome};
-use tobira_domain::authn::access;
+use tobira_domain::authn::{access, session as limits};
 use tobira_domain::oidc::{ErrorCode, OAuthError};
-use tobira_domain::policy::{Client, ClientAuth};
+use tobira_domain::policy::{Client, ClientAuth, Policy};
 use tobira_domain::rbac::AccountStatus;
 
 /// A refusal in the specification's terms, or a failure of tobira itself.
@@ -135,6 +135,16 @@ pub fn system_approved(app: &App, client: &Client) -> bool {
     app.policy.system(client.system.get_ref()).is_some_and(|s| s.approval.status == tobira_domain::policy::ApprovalStatus::Approved)
 }
 
+/// Refuses a grant for a client whose system's approval has been withdrawn since the tokens or the
+/// code were issued (R-AC-10): a code or refresh token outlives no approval. (The token endpoint
+/// audits the refusal, as every other.)
+pub fn unapproved_refused(app: &App, client: &Client) -> Result<(), OidcError> {
+    if system_approved(app, client) {
+        return Ok(());
+    }
+    Err(err(ErrorCode::UnauthorizedClient, "the client's system is not approved to connect (R-AC-10)"))
+}
+
 /// Records a refusal through the group-commit appender.
 pub async fn audit_refusal(app: &App, origin: &Origin, target: &str, action: &str, code: ErrorCode, why: &str) -> Result<(), AppError> {
     app.audit
@@ -148,8 +158,15 @@ pub fn token_event(origin: &Origin, client: &Client, action: &str, details: serd
     origin.event(format!("client:{}", client.id.get_ref()), action, format!("client:{}", client.id.get_ref())).with_details(details)
 }
 
-/// Why a person's tokens stop: the account cannot sign in now, or its session ended.
-pub fn person_standing(s: &store::oidc::Standing, now: i64) -> Result<(), &'static str> {
+/// Why a person's tokens stop: the account cannot sign in now, or its session ended — revoked, past
+/// its absolute end, or idle (R-AU-11, R-PR-07). This is the one place that decides it, for the code
+/// exchange, refresh, introspection and userinfo alike.
+///
+/// Idle, for a session a relying party keeps using: a refresh (or code exchange) counts as activity
+/// only while the session is still within its idle window; once the window has passed the session is
+/// dead and nothing revives it — the caller ends it ([`end_timed_out`]), which the back-channel
+/// logout then reports to the systems.
+pub fn person_standing(policy: &Policy, s: &store::oidc::Standing, now: i64) -> Result<(), &'static str> {
     if s.family_revoked.is_some() {
         return Err("revoked");
     }
@@ -165,7 +182,27 @@ pub fn person_standing(s: &store::oidc::Standing, now: i64) -> Result<(), &'stat
     if s.session_revoked.is_some() || s.session_expires_at <= now {
         return Err("session_ended");
     }
-    Ok(())
+    let rule = limits::rule(&policy.session, s.session_privileged);
+    limits::check(rule, s.session_created_at, s.session_last_seen_at, now).map_err(limits::Expiry::as_str)
+}
+
+/// Whether a refusal of [`person_standing`] is a time-out, which the caller records by ending the session.
+pub fn is_time_out(why: &str) -> bool {
+    why == limits::Expiry::Idle.as_str() || why == limits::Expiry::Absolute.as_str()
+}
+
+/// Ends a session found past its idle or absolute limit (call inside `write_tx`), so its families
+/// are reported by the back-channel logout and its browser cookie opens nothing. False when it had
+/// ended already.
+pub fn end_timed_out(c: &mut store::DbConnection, session_id: &str, account_id: &str, reason: &str, origin: &Origin, now: i64) -> Result<bool, AppError> {
+    if !store::sessions::revoke(c, session_id, reason, now)? {
+        return Ok(false);
+    }
+    let login = store::accounts::by_id(c, account_id)?.map_or_else(|| account_id.to_string(), |a| a.login_id);
+    let short = &session_id[..16.min(session_id.len())];
+    let e = origin.event("system", "auth.session_ended", super::signin::target(&login)).with_details(json!({ "session": short, "reason": reason }));
+    store::audit::append(c, now, vec![e])?;
+    Ok(true)
 }
 
 /// Generates a new secret for a client of the policy (high-entropy, shown once), stores its digest

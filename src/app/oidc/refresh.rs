@@ -1,10 +1,11 @@
 //! The `refresh_token` grant with rotation: each refresh token is good once and is replaced; a
 //! second use revokes the whole family (every token from that sign-in). A refresh answers for the
 //! account and the session as they are now, so a retired or suspended person's refresh fails at
-//! once (R-LC-03), and counts as activity of the session.
+//! once (R-LC-03), and counts as activity of the session only while the session is within its idle
+//! window: past it the session has ended and the refresh is refused (R-AU-11, R-PR-07).
 
 use super::issue::{self, TokenResponse};
-use super::{err, person_standing, token_event, OidcError};
+use super::{end_timed_out, err, is_time_out, person_standing, token_event, unapproved_refused, OidcError};
 use crate::app::signin::{token_digest, Origin};
 use crate::app::App;
 use crate::store;
@@ -18,6 +19,7 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
     if !client.allows(GrantType::RefreshToken) {
         return Err(err(ErrorCode::UnauthorizedClient, "this client may not use refresh_token"));
     }
+    unapproved_refused(app, client)?;
     let (app2, client, origin) = (app.clone(), client.clone(), origin.clone());
     let (id, now, scope) = (token_digest(token), app.clock.now_ms(), scope.map(str::to_string));
     app.db_with(move |c| {
@@ -41,7 +43,12 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
             other => return Err(invalid(&format!("{other:?}").to_lowercase())),
         }
         let standing = store::oidc::standing(c, &family.id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the refresh token is not valid"))?;
-        if let Err(why) = person_standing(&standing, now) {
+        if let Err(why) = person_standing(&app.policy, &standing, now) {
+            if is_time_out(why) {
+                // Past the idle window the session is dead: ended here, told to the systems by the
+                // back-channel logout, and its cookie opens nothing any more (R-AU-11, R-PR-07).
+                store::write_tx(c, |c| end_timed_out(c, &family.session_id, &family.account_id, why, &origin, now))?;
+            }
             return Err(invalid(why));
         }
         if let Some(s) = &scope {

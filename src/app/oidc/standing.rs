@@ -1,6 +1,6 @@
 //! The standing of presented access tokens, checked in batches: every introspection and userinfo
 //! call asks whether its token was revoked and, for a person's token, whether the account and the
-//! session are still good now (R-LC-03). One task gathers the questions of concurrent requests and
+//! session are still good now (R-LC-03), the session's idle time-out included (R-AU-11). One task gathers the questions of concurrent requests and
 //! answers them with one query per kind, the way the audit appender batches commits; each caller
 //! gets the answer as of that query, never a remembered one.
 
@@ -9,6 +9,7 @@ use crate::app::clock::Clock;
 use crate::app::AppError;
 use crate::store::{self, DbPool};
 use std::sync::Arc;
+use tobira_domain::policy::Policy;
 use tokio::sync::{mpsc, oneshot};
 
 /// What to check about one token.
@@ -39,9 +40,9 @@ pub struct StandingChecker {
 
 impl StandingChecker {
     /// Starts the checking task; it ends when every checker clone is dropped.
-    pub fn start(pool: DbPool, clock: Arc<dyn Clock>, batch_max: usize) -> StandingChecker {
+    pub fn start(pool: DbPool, clock: Arc<dyn Clock>, policy: Arc<Policy>, batch_max: usize) -> StandingChecker {
         let (tx, rx) = mpsc::channel(16_384);
-        tokio::spawn(run(rx, pool, clock, batch_max.max(1)));
+        tokio::spawn(run(rx, pool, clock, policy, batch_max.max(1)));
         StandingChecker { tx }
     }
 
@@ -52,11 +53,11 @@ impl StandingChecker {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Waiter>, pool: DbPool, clock: Arc<dyn Clock>, batch_max: usize) {
+async fn run(mut rx: mpsc::Receiver<Waiter>, pool: DbPool, clock: Arc<dyn Clock>, policy: Arc<Policy>, batch_max: usize) {
     let mut batch = Vec::with_capacity(batch_max);
     while rx.recv_many(&mut batch, batch_max).await > 0 {
         let (questions, waiters): (Vec<Question>, Vec<_>) = batch.drain(..).unzip();
-        let (pool, clock) = (pool.clone(), clock.clone());
+        let (pool, clock, policy) = (pool.clone(), clock.clone(), policy.clone());
         let answers = tokio::task::spawn_blocking(move || -> Result<Vec<Standing>, String> {
             let mut c = pool.get().map_err(|e| e.to_string())?;
             let jtis: Vec<String> = questions.iter().map(|q| q.jti.clone()).collect();
@@ -74,7 +75,7 @@ async fn run(mut rx: mpsc::Receiver<Waiter>, pool: DbPool, clock: Arc<dyn Clock>
                         None => Standing::Good,
                         Some(f) => match standings.get(f) {
                             None => Standing::Unknown,
-                            Some(s) if person_standing(s, now).is_err() => Standing::PersonGone,
+                            Some(s) if person_standing(&policy, s, now).is_err() => Standing::PersonGone,
                             Some(_) => Standing::Good,
                         },
                     }

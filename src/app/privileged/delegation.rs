@@ -61,7 +61,9 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
         let mut d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "nominated").ok_or_else(|| AppError::NotFound(format!("nomination {id}")))?;
         let principal = approvers::parse_principal(&policy, &d.principal).ok_or_else(|| AppError::Invalid("the nomination's principal is no longer in the policy".into()))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
-        let nom = Nomination { principal: &principal, delegate_employee_number: &d.delegate_employee_number, delegate_is_vendor: false, from: d.valid_from, until: d.valid_until, reason: &d.reason };
+        // The delegate as they are now: one who has become a vendor since the nomination is refused (R-PR-04).
+        let delegate_is_vendor = approvers::of_person(c, &policy, &d.delegate_employee_number, now)?.is_vendor;
+        let nom = Nomination { principal: &principal, delegate_employee_number: &d.delegate_employee_number, delegate_is_vendor, from: d.valid_from, until: d.valid_until, reason: &d.reason };
         // The nominator must still hold what they delegate, and the period must not be over.
         let still = approvers::of_key(c, &policy, &d.nominated_by, now).map(|nominator| rules::nominate(&policy, &nominator, &nom, now)).unwrap_or(Err(rules::Refusal::NotPrincipal));
         if let Err(e) = still.and_then(|_| rules::approve(&policy, &nom, &d.nominated_by, &me)) {

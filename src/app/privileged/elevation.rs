@@ -42,10 +42,6 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
             Ok(o) => o,
             Err(e) => return Err(refused(c, &cur, "privileged.elevation_refused", &role_target(&req.role), e.to_string(), json!({ "minutes": req.minutes, "break_glass": req.break_glass, "vendor": me.is_vendor }), &origin, now)),
         };
-        // One request or elevation of a role at a time: no chaining past the longest duration.
-        if store::privileged::elevations_of(c, &cur.account.id)?.iter().any(|e| e.role_id == req.role && (e.status == status::PENDING || e.status == status::ACTIVE)) {
-            return Err(AppError::Conflict(format!("an elevation of {} is already pending or active", req.role)));
-        }
         let mut el = Elevation {
             id: store::new_id(), account_id: cur.account.id.clone(), role_id: req.role.clone(), system_id: role.system.get_ref().clone(),
             minutes: req.minutes as i32, reason: req.reason.trim().into(), ticket: req.ticket.trim().into(), break_glass: req.break_glass,
@@ -53,6 +49,12 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
             decision_note: None, starts_at: None, ends_at: None, grant_id: None, ended_reason: None, reviewed_by: None, reviewed_at: None,
         };
         store::write_tx(c, |c| {
+            // One request or elevation of a role at a time (no chaining past the longest duration),
+            // checked inside the transaction that inserts it, so two asked at once cannot both pass.
+            store::privileged::lock_elevations_of(c, &cur.account.id, &req.role)?;
+            if store::privileged::elevations_of(c, &cur.account.id)?.iter().any(|e| e.role_id == req.role && (e.status == status::PENDING || e.status == status::ACTIVE)) {
+                return Err(AppError::Conflict(format!("an elevation of {} is already pending or active", req.role)));
+            }
             let mut events = vec![origin.event(cur.account.login_id.clone(), "privileged.elevation_requested", role_target(&el.role_id)).with_details(json!({
                 "elevation": el.id, "account": cur.account.login_id, "minutes": el.minutes, "reason": el.reason, "ticket": el.ticket, "break_glass": el.break_glass, "vendor": me.is_vendor,
             }))];

@@ -28,6 +28,8 @@ fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LockedAccount {
     pub login_id: String,
+    /// Where the lock applies: a policy network, `-` outside every network, `*` everywhere.
+    pub scope: String,
     pub failures: u32,
     pub locked_at: Option<i64>,
     /// `None`: until an officer unlocks it.
@@ -38,9 +40,9 @@ pub async fn locked(app: &App) -> Result<Vec<LockedAccount>, AppError> {
     let now = app.clock.now_ms();
     app.db(move |c| {
         let mut out = Vec::new();
-        for (id, s) in store::throttle::locked_accounts(c, now)? {
+        for (id, scope, s) in store::throttle::locked_accounts(c, now)? {
             if let Some(a) = store::accounts::by_id(c, &id)? {
-                out.push(LockedAccount { login_id: a.login_id, failures: s.failures, locked_at: s.locked_at, locked_until: s.locked_until });
+                out.push(LockedAccount { login_id: a.login_id, scope, failures: s.failures, locked_at: s.locked_at, locked_until: s.locked_until });
             }
         }
         Ok(out)
@@ -83,10 +85,8 @@ async fn guarded(app: &App, officer: &Current, login_id: &str, action: &str, ori
 pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
     guarded(app, officer, login_id, "account.unlock", origin).await?;
     act(app, officer, login_id, "account.unlocked", origin, |c, a, now| {
-        let state = store::throttle::lock_state(c, &a.id)?;
-        let was_locked = state.locked(now).is_some();
-        store::throttle::put_lock_state(c, &a.id, &Default::default(), now)?;
-        Ok((was_locked, json!({ "was_locked": was_locked, "failures": state.failures })))
+        let scopes = store::throttle::clear_locks(c, &a.id, now)?;
+        Ok((!scopes.is_empty(), json!({ "was_locked": !scopes.is_empty(), "scopes": scopes })))
     })
     .await
 }
@@ -107,7 +107,7 @@ pub async fn reset_password(app: &App, officer: &Current, login_id: &str, superv
         // A vendor's privileged ID keeps the password staff set: its holder may not change it (R-PR-04).
         let temporary = !(a.is_privileged && a.is_vendor);
         store::accounts::set_password(c, &a.id, &hash, temporary, now, rules::expires_at(rule, now))?;
-        store::throttle::put_lock_state(c, &a.id, &Default::default(), now)?;
+        store::throttle::clear_locks(c, &a.id, now)?;
         let ended = session::end_sessions(c, a, &actor, "password_reset", None, &o, now)?;
         Ok(((), json!({ "temporary_password": "issued", "must_change_password": temporary, "sessions_ended": ended, "supervised_by": supervised })))
     })

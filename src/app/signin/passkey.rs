@@ -2,7 +2,8 @@
 //! verification a second kind (R-AU-02), so one ceremony can meet a two-kind requirement.
 //!
 //! Invariant: the browser learns nothing about which accounts exist: the options name no account,
-//! and every refusal looks the same.
+//! and every refusal looks the same (a suspended or locked account too). A password lock does not
+//! refuse a key with user verification unless `lockout.webauthn_ignores_password_lock = false`.
 
 use super::factors::{put_challenge, take_challenge};
 use super::session;
@@ -54,9 +55,19 @@ pub async fn finish(app: &App, handle: &str, answer: &PublicKeyCredential, origi
         }
     };
     let now = app.clock.now_ms();
-    if let Err(e) = session::usable(&account, now) {
+    if session::usable(&account, now).is_err() {
         super::record_failure(app, origin, Some(&account.login_id), "webauthn", "account_unavailable").await?;
-        return Err(e);
+        return Err(SigninError::FactorRefused);
+    }
+    // A password lock stops what was guessed; a key with user verification is not that, unless the
+    // policy says otherwise (`lockout.webauthn_ignores_password_lock`).
+    if !app.policy.lockout.webauthn_ignores_password_lock {
+        let (id, scope) = (account.id.clone(), super::attempts::scope(&app.policy, origin));
+        let locked = app.db(move |c| Ok(store::throttle::global_lock(c, &id, now)?.is_some() || store::throttle::locked_in(c, &id, &scope, now)?)).await?;
+        if locked {
+            super::record_failure(app, origin, Some(&account.login_id), "webauthn", "locked").await?;
+            return Err(SigninError::FactorRefused);
+        }
     }
     let mut key = key;
     key.update_credential(&result);

@@ -1,8 +1,9 @@
 //! Passwords: sign-in with one (R-AU-01), changing it against the policy's rules and history
 //! (R-AU-05, R-AU-07), and the forced change of temporary or expired ones (R-AU-06).
 //!
-//! Invariant: argon2 runs on blocking threads; an unknown login ID costs one dummy verify, like a
-//! wrong password, so timing does not tell who exists.
+//! Invariant: argon2 runs on blocking threads; an unknown login ID, a locked account and one that
+//! may not sign in cost one verify and are answered like a wrong password, so neither the answer
+//! nor its timing tells who exists or is locked (R-AU-19).
 
 use super::attempts;
 use super::session::{self, Current};
@@ -61,19 +62,29 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
         super::record_failure(app, origin, None, "password", "wrong").await?;
         return Err(SigninError::Invalid);
     };
-    let claim = attempts::claim(app, &account, origin, "password").await?;
+    // A locked, suspended or disabled account is answered exactly as a wrong password, after the
+    // same argon2 work: the page is no oracle of which IDs exist or are locked (R-AU-19); the audit
+    // log records the truth ("locked", "account_unavailable").
+    let claim = match attempts::claim(app, &account, origin, "password").await {
+        Ok(c) => c,
+        Err(SigninError::Locked { .. }) => {
+            verify(app, dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
+            return Err(SigninError::Invalid);
+        }
+        Err(e) => return Err(e),
+    };
     let ok = verify(app, hash, password.to_string()).await?;
     let now = app.clock.now_ms();
     let usable = session::usable(&account, now);
     if !ok || usable.is_err() {
-        attempts::settle(app, &account, origin, "password", claim, ok).await?;
+        attempts::settle(app, &account, origin, "password", claim.clone(), ok).await?;
     }
     if !ok {
         return Err(SigninError::Invalid);
     }
-    if let Err(e) = usable {
+    if usable.is_err() {
         super::record_failure(app, origin, Some(&account.login_id), "password", "account_unavailable").await?;
-        return Err(e);
+        return Err(SigninError::Invalid);
     }
     let factor = ProvedFactor { method: Method::Password, credential: None, kinds: kinds_for(Method::Password, None, &[]), at: now };
     let (policy, origin) = (app.policy.clone(), origin.clone());
@@ -81,7 +92,7 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
     let (token, _) = app
         .db(move |c| {
             store::write_tx(c, |c| {
-                attempts::settle_success_in(c, &account.id, now)?;
+                attempts::settle_success_in(c, &account.id, &claim, now)?;
                 session::create(c, &policy, &account, vec![factor], &origin, now)
             })
         })

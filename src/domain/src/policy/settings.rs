@@ -100,22 +100,40 @@ pub struct SourceThrottle {
     pub delay_ms: u32,
 }
 
+/// Where a lock applies (R-AU-11, R-AU-19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockScope {
+    /// Failures count and lock per policy network (and "outside every network"): guessing from the
+    /// internet side does not lock the account for the office.
+    Network,
+    /// One lock for the account from everywhere.
+    Global,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LockoutRules {
     pub staff: LockoutRule,
     pub privileged: LockoutRule,
     pub per_source: SourceThrottle,
+    pub scope: LockScope,
+    /// A WebAuthn sign-in with user verification is not refused by a password lock: a phishing-
+    /// resistant factor is not what was guessed.
+    pub webauthn_ignores_password_lock: bool,
 }
 
 impl Default for LockoutRules {
     fn default() -> Self {
         // Ten tries tolerate typing mistakes; privileged IDs get five and stay locked until an
-        // officer looks (R-PR-05).
+        // officer looks (R-PR-05), in the network they were guessed from.
         LockoutRules {
             staff: LockoutRule { max_failures: Spanned::new(0..0, 10), lock_minutes: 15 },
             privileged: LockoutRule { max_failures: Spanned::new(0..0, 5), lock_minutes: 0 },
             per_source: SourceThrottle { max_failures: 20, window_seconds: 300, delay_ms: 1_000 },
+            // Per network, so a flood from outside cannot lock the office out (R-AU-19).
+            scope: LockScope::Network,
+            webauthn_ignores_password_lock: true,
         }
     }
 }
