@@ -75,6 +75,9 @@ pub struct HoldRow {
     pub held_since: String,
     pub planned_at: String,
     pub ran_by: String,
+    /// The directory state it was planned against: the read method, whether it read everyone, the
+    /// high-water mark.
+    pub basis: String,
     pub limits: Vec<String>,
     pub counts: Vec<(String, usize)>,
     pub people: Vec<(String, String)>,
@@ -96,6 +99,16 @@ fn row(c: &Ctx, v: HeldView) -> HoldRow {
         held_since: c.when(v.first_held_at),
         planned_at: c.when(v.run.created_at),
         ran_by: v.ran_by.join(", "),
+        basis: format!(
+            "{}{}{}",
+            v.basis.method,
+            if v.basis.complete { " (full)" } else { "" },
+            v.basis
+                .high_water
+                .as_deref()
+                .map(|h| format!(", high-water {h}"))
+                .unwrap_or_default()
+        ),
         limits: v
             .run
             .hold_reason
