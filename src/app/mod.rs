@@ -24,6 +24,7 @@ pub mod shared_ids;
 pub mod signin;
 pub mod sync;
 pub mod sync_approval;
+pub mod sync_check;
 pub mod sync_hold;
 
 use crate::config::Config;

@@ -118,6 +118,8 @@ pub struct HeldView {
     pub plan: Plan,
     pub ran_by: Vec<String>,
     pub first_held_at: i64,
+    /// The directory state it was planned against.
+    pub basis: super::sync_hold::Basis,
     /// What a fresh read says now; `Err` with why when the directory could not be read.
     pub since: Result<Recheck, String>,
 }
@@ -175,6 +177,7 @@ pub async fn console(app: &App, cur: &Current) -> Result<(bool, Vec<HeldView>), 
             .await?;
         let record = content.hold.clone().unwrap_or_default();
         views.push(HeldView {
+            basis: record.basis.clone(),
             ran_by: if record.ran_by.is_empty() {
                 vec![run.requested_by.clone()]
             } else {

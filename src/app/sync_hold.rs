@@ -49,7 +49,11 @@ pub struct HoldRecord {
 
 fn basis(raw: &RawDirectory) -> Basis {
     Basis {
-        method: format!("{:?}", raw.method).to_lowercase(),
+        // The reader's own name of its method, as the `sync.applied` event records it.
+        method: serde_json::to_value(raw.method)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         complete: raw.complete,
         high_water: raw.high_water.clone(),
         cookie: raw.cookie.as_ref().map(hex::encode),

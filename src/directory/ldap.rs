@@ -20,7 +20,7 @@ fn same_dn(a: &str, b: &str) -> bool {
 /// The attributes of a person the mapping names.
 fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
     let a = &m.attributes;
-    let mut v: Vec<String> = [Some(&a.employee_number), Some(&a.name_kanji), a.name_kana.as_ref(), Some(&a.department_code), Some(&a.employment_type)]
+    let mut v: Vec<String> = [Some(&a.employee_number), Some(&a.name_kanji), a.name_kana.as_ref(), Some(&a.department_code), a.employment_type.as_ref()]
         .into_iter()
         .flatten()
         .cloned()

@@ -106,7 +106,14 @@ async fn r_lc_14_a_directory_without_kana_or_department_entries_maps_with_the_po
         output(c)
     };
     // No kana attribute, no department entries, no table: accepted, with a warning.
-    let text = without_department_entries(&hr).replace("name_kana = \"displayName\"\n", "");
+    // No kana and no employment-type attribute either: everyone is the policy's default type.
+    let text = without_department_entries(&hr)
+        .replace("name_kana = \"displayName\"\n", "")
+        .replace("employment_type = \"employeeType\"\n", "")
+        .replace(
+            "kind = \"ldap\"\n",
+            "kind = \"ldap\"\ndefault_employment_type = \"regular\"\n",
+        );
     std::fs::write(hr.policy.path().join("directory.toml"), &text).unwrap();
     let (code, out, err) = check();
     assert_eq!(code, 0, "{out}{err}");
@@ -146,6 +153,10 @@ async fn r_lc_14_a_directory_without_kana_or_department_entries_maps_with_the_po
         .unwrap()
         .unwrap();
     assert_eq!(p.name_kana, "", "no kana attribute: none stored");
+    assert_eq!(
+        p.employment_type, "regular",
+        "directory.default_employment_type"
+    );
     assert!(
         p.is_head_of_section,
         "課長 of shimin by the table's head_post"

@@ -83,6 +83,8 @@ both_backends! {
         for shown in [run.as_str(), "sync.max_removals = 1", "アカウント無効化", "権限削除", "data-person=\"100002\"", "data-person=\"100003\"", "operator:hr-operator", "JST"] {
             assert!(body.contains(shown), "{shown}: {body}");
         }
+        let basis = body.split("class=\"basis\">").nth(1).unwrap().split("</dd>").next().unwrap();
+        assert!(basis.contains("(full)"), "the directory state it was planned against: {basis}");
         let since = body.split("class=\"back-in-hr\"").nth(1).expect("the restored person is shown").split("</ul>").next().unwrap();
         assert!(since.contains("data-person=\"100001\"") && !since.contains("100002"), "{since}");
 

@@ -185,12 +185,14 @@ pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTre
         return Err(r.problem(&a.employee_number, format!("`{employee_number}` is not an employee number (letters, digits, '-' or '_', at most 32)")));
     }
     r.employee_number = Some(employee_number.clone());
-    let employment_raw = r.required(&a.employment_type)?;
-    let employment_type = *m
-        .employment_types
-        .get(&employment_raw)
-        .ok_or_else(|| r.problem(&a.employment_type, format!("`{employment_raw}` is not an employment type of the mapping")))?
-        .get_ref();
+    let employment_type = match (a.employment_type.as_deref(), &m.default_employment_type) {
+        (Some(attr), _) => {
+            let employment_raw = r.required(attr)?;
+            *m.employment_types.get(&employment_raw).ok_or_else(|| r.problem(attr, format!("`{employment_raw}` is not an employment type of the mapping")))?.get_ref()
+        }
+        (None, Some(default)) => *default.get_ref(),
+        (None, None) => return Err(r.problem("employment_type", "no employment-type attribute is mapped and directory.default_employment_type is not set")),
+    };
     let mut status = match r.optional(a.status.as_deref())? {
         None => PersonStatus::Active,
         Some(v) => m

@@ -1,7 +1,7 @@
 //! Server-rendered pages for staff: sign-in, step two and step-up, a joiner's enrollment link,
 //! forced and voluntary password changes, enrolment of second factors, the account page, the
 //! security officer's pages (authenticator returns, shared-ID users) and the privileged elevations
-//! and eligibility consoles.
+//! and eligibility consoles, and the held HR-sync plans console (`/sync/holds`).
 //! Japanese first (`?lang=en` switches, remembered in a cookie). Templates live in `templates/`
 //! beside these handlers; the only script is `/static/tobira.js` for the WebAuthn ceremony (the CSP
 //! forbids inline code).

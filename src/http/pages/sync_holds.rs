@@ -75,12 +75,22 @@ pub struct HoldRow {
     pub held_since: String,
     pub planned_at: String,
     pub ran_by: String,
+    /// The directory state it was planned against: the read method, whether it read everyone, the
+    /// high-water mark.
+    pub basis: String,
     pub limits: Vec<String>,
     pub counts: Vec<(String, usize)>,
     pub people: Vec<(String, String)>,
-    /// The difference since the hold: (still holds, no longer holds, new) counts and the people who
-    /// no longer go; or why it could not be worked out.
-    pub since: Result<(usize, Vec<(String, String)>, usize), String>,
+    /// The difference since the hold, or why it could not be worked out.
+    pub since: Result<Since, String>,
+}
+
+/// A held plan against a fresh read: steps that still hold, the people who no longer go (with
+/// what would have happened to them), and steps new since the hold.
+pub struct Since {
+    pub still: usize,
+    pub dropped: Vec<(String, String)>,
+    pub new: usize,
 }
 
 fn row(c: &Ctx, v: HeldView) -> HoldRow {
@@ -89,6 +99,16 @@ fn row(c: &Ctx, v: HeldView) -> HoldRow {
         held_since: c.when(v.first_held_at),
         planned_at: c.when(v.run.created_at),
         ran_by: v.ran_by.join(", "),
+        basis: format!(
+            "{}{}{}",
+            v.basis.method,
+            if v.basis.complete { " (full)" } else { "" },
+            v.basis
+                .high_water
+                .as_deref()
+                .map(|h| format!(", high-water {h}"))
+                .unwrap_or_default()
+        ),
         limits: v
             .run
             .hold_reason
@@ -99,9 +119,11 @@ fn row(c: &Ctx, v: HeldView) -> HoldRow {
             .collect(),
         counts: counts(&v.plan.steps, ja),
         people: people(&v.plan.steps, ja),
-        since: v
-            .since
-            .map(|r| (r.apply.len(), people(&r.dropped, ja), r.new.len())),
+        since: v.since.map(|r| Since {
+            still: r.apply.len(),
+            dropped: people(&r.dropped, ja),
+            new: r.new.len(),
+        }),
         id: v.run.id,
     }
 }

@@ -266,6 +266,7 @@ texts! {
     sh_held_since: "保留開始" / "Held since",
     sh_planned_at: "計画日時" / "Planned at",
     sh_ran_by: "実行者" / "Ran by",
+    sh_basis: "計画時の人事情報の読み方" / "Planned against (read)",
     sh_limits: "超えた上限" / "Limits exceeded",
     sh_counts: "操作の種類ごとの件数" / "Steps per kind",
     sh_people: "対象者" / "People",

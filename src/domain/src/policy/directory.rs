@@ -41,7 +41,9 @@ pub struct AttributeMap {
     pub concurrent_departments: Option<String>,
     #[serde(default)]
     pub post: Option<String>,
-    pub employment_type: String,
+    /// Optional: without it, everyone is `directory.default_employment_type`.
+    #[serde(default)]
+    pub employment_type: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
@@ -70,10 +72,11 @@ impl AttributeMap {
     /// The fields mapped to an empty (or blank) attribute name: such a mapping would skip every
     /// entry, so `policy check` refuses it.
     pub fn empty_names(&self) -> Vec<&'static str> {
-        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("department_code", &self.department_code), ("employment_type", &self.employment_type)];
+        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("department_code", &self.department_code)];
         let optional = [
             ("stable_key", &self.stable_key),
             ("name_kana", &self.name_kana),
+            ("employment_type", &self.employment_type),
             ("name_romaji", &self.name_romaji),
             ("department_name", &self.department_name),
             ("concurrent_departments", &self.concurrent_departments),
@@ -105,7 +108,12 @@ pub struct DirectoryMapping {
     pub filter: String,
     pub attributes: AttributeMap,
     /// HR's employment-type values → tobira's types.
+    #[serde(default)]
     pub employment_types: BTreeMap<String, Spanned<EmploymentType>>,
+    /// The type of everyone when the directory has no employment-type attribute (a directory of
+    /// one kind of staff only; R-LC-10).
+    #[serde(default)]
+    pub default_employment_type: Option<Spanned<EmploymentType>>,
     /// HR's status values → `active`, `on_leave`, `seconded`, `left`.
     #[serde(default)]
     pub status_values: BTreeMap<String, Spanned<String>>,

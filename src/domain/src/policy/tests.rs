@@ -641,3 +641,16 @@ fn r_lc_14_an_empty_attribute_name_is_refused_by_policy_check() {
         .message
         .contains("directory.attributes.mail is empty"));
 }
+
+#[test]
+fn r_lc_10_without_an_employment_type_attribute_a_default_type_is_required() {
+    let files = edited("directory.toml", "employment_type = \"employeeType\"\n", "");
+    let errs = errors(&files);
+    assert!(errs.len() == 1 && errs[0].message.contains("set directory.default_employment_type"), "{errs:#?}");
+    let files = edited("directory.toml", "employment_type = \"employeeType\"\n", "");
+    let mut files = files;
+    let f = files.iter_mut().find(|f| f.name.ends_with("directory.toml")).unwrap();
+    f.text = f.text.replacen("kind = \"ldap\"\n", "kind = \"ldap\"\ndefault_employment_type = \"regular\"\n", 1);
+    let p = load(&files).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(p.directory.unwrap().attributes.employment_type.is_none());
+}

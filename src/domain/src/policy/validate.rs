@@ -346,7 +346,10 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         for field in d.attributes.empty_names() {
             c.at(*file, 0..0, format!("directory.attributes.{field} is empty: name the directory's attribute, or leave the line out when it has none (an empty name skips every entry, R-LC-14)"));
         }
-        if d.employment_types.is_empty() {
+        if d.attributes.employment_type.is_none() && d.default_employment_type.is_none() {
+            c.at(*file, 0..0, "directory.attributes.employment_type is not mapped: set directory.default_employment_type, the type of everyone (R-LC-10)");
+        }
+        if d.attributes.employment_type.is_some() && d.employment_types.is_empty() {
             c.at(*file, 0..0, "directory.employment_types maps no HR value to a type (R-LC-10)");
         }
         if !matches!(d.disabled_status.get_ref().as_str(), "on_leave" | "left") {
