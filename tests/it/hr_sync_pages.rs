@@ -56,6 +56,8 @@ both_backends! {
             c.directory.bind_dn = READER_DN.into();
             c.directory.password = pw_file;
             c.directory.timeout_seconds = 5;
+            // The test directory listens on loopback without TLS.
+            c.directory.allow_plaintext = true;
         })
         .await;
         let officer = signed_in(&s, "so-page", true).await;
