@@ -105,6 +105,7 @@ impl Default for Approvals {
         let one = |a| vec![Spanned::new(0..0, a)];
         Approvals {
             exception: one(Approver::Ciso),
+            exception_emergency: model::default_exception_emergency(),
             delegate: one(Approver::Ciso),
             system_connection: one(Approver::Ciso),
             elevation: one(Approver::SystemOwner),

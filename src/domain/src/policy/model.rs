@@ -318,6 +318,10 @@ impl Approver {
 pub struct Approvals {
     /// 例外措置 (R-AC-04).
     pub exception: Vec<Spanned<Approver>>,
+    /// Who may put an exception in force at once, as an emergency (緊急時の例外措置, R-AC-04):
+    /// the CISO or their deputy by default.
+    #[serde(default = "default_exception_emergency")]
+    pub exception_emergency: Vec<Spanned<Approver>>,
     /// 代行者 (R-PR-03).
     pub delegate: Vec<Spanned<Approver>>,
     /// Connecting a business system (R-AC-10).
@@ -342,6 +346,10 @@ pub struct Approvals {
     pub audit_search: Vec<Spanned<Approver>>,
 }
 
+pub(crate) fn default_exception_emergency() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::Ciso), Spanned::new(0..0, Approver::DeputyCiso)]
+}
+
 pub(crate) fn default_audit_search() -> Vec<Spanned<Approver>> {
     vec![Spanned::new(0..0, Approver::Ciso), Spanned::new(0..0, Approver::ChiefSecurityOfficer)]
 }
@@ -359,9 +367,10 @@ pub(crate) fn default_dormant_restore() -> Vec<Spanned<Approver>> {
 }
 
 impl Approvals {
-    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 10] {
+    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 11] {
         [
             ("exception", &self.exception),
+            ("exception_emergency", &self.exception_emergency),
             ("delegate", &self.delegate),
             ("system_connection", &self.system_connection),
             ("elevation", &self.elevation),
