@@ -2,8 +2,10 @@
 //! events in one database transaction (`store::write_tx`). Blocking work runs on blocking threads.
 
 pub mod approvers;
+pub mod audit_checkpoint;
 pub mod audit_log;
 pub mod bootstrap;
+pub mod checkpoint_job;
 pub mod clock;
 pub mod clock_check;
 pub mod contract;

@@ -1,5 +1,6 @@
 //! Command handlers of the `tobira` binary that are more than a few lines.
 
+pub mod audit;
 pub mod report;
 pub mod returns;
 pub mod review;

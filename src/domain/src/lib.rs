@@ -7,6 +7,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod authn;
 pub mod catalogue;
 pub mod contracts;

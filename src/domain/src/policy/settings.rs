@@ -345,12 +345,15 @@ pub struct AuditRules {
     /// Most a node's clock may differ from the database server's, in milliseconds, before it is
     /// reported (R-LG-04): records from nodes whose clocks disagree cannot be put in order.
     pub max_clock_skew_ms: u32,
+    /// Seconds between checkpoints of the audit chain's head (R-LG-02): the head is sealed with a MAC
+    /// and written outside the database this often, and at shutdown.
+    pub checkpoint_seconds: u32,
 }
 
 impl Default for AuditRules {
     fn default() -> Self {
         // Five years: longer than any statutory limitation period an investigation would need.
-        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000 }
+        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000, checkpoint_seconds: 300 }
     }
 }
 
