@@ -51,6 +51,10 @@ pub enum AppError {
     Refused(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The action was recorded as request `{0}` and takes effect when a second person approves
+    /// (R-AC-02); nothing changed yet.
+    #[error("request {0} awaits a second person's approval")]
+    AwaitingApproval(String),
     #[error("background task failed: {0}")]
     Task(String),
 }

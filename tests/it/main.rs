@@ -11,6 +11,7 @@ mod browser_selftest;
 mod cli;
 mod eligibility_pages;
 mod enrollment;
+mod four_eyes;
 mod hr_sync;
 mod hr_sync_ad;
 mod layout;

@@ -11,6 +11,7 @@ pub mod audit_checkpoint;
 pub mod authn;
 pub mod catalogue;
 pub mod contracts;
+pub mod four_eyes;
 pub mod hr;
 pub mod lifecycle;
 pub mod oidc;

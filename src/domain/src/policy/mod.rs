@@ -115,6 +115,7 @@ impl Default for Approvals {
             review_escalation: model::default_escalation(),
             dormant_restore: model::default_dormant_restore(),
             audit_search: model::default_audit_search(),
+            officer_action: model::default_officer_action(),
         }
     }
 }
