@@ -5,7 +5,7 @@
 
 use crate::oidc_rp::{self, Op, PASSWORD};
 use crate::privileged::{officer, signed_in};
-use crate::support::{both_backends, TestDb};
+use crate::support::both_backends;
 use serde_json::json;
 
 async fn notified(op: &Op, who: &str, kind: &str) -> usize {

@@ -9,8 +9,8 @@
 //! read a password, R-AU-15); suspension ends every session at once and emits a notification event
 //! for the CISO and the person's 情報セキュリティ管理者 (R-AC-03).
 
-use super::session::{self, Current};
 use super::four_eyes;
+use super::session::{self, Current};
 use super::{factors, target, Origin};
 use crate::app::{App, AppError};
 use crate::crypto::password as pw;
