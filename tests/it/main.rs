@@ -4,6 +4,7 @@
 mod support;
 
 mod audit_log;
+mod authority;
 mod audit_verify;
 mod bootstrap;
 mod browser;

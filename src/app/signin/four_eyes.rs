@@ -31,6 +31,14 @@ fn ever_had_credential(c: &mut DbConnection, a: &Account) -> Result<bool, AppErr
     Ok(own + history > 0 || !store::audit::by_target(c, &target(&a.login_id), &["credential.revoked"], 0, 1)?.is_empty())
 }
 
+/// The target's facts across all the person's accounts: an officer's staff account is theirs too.
+fn person_wide(c: &mut DbConnection, policy: &Policy, a: &Account, now: i64) -> Result<tobira_domain::approval::ApproverFacts, AppError> {
+    match store::privileged::employee_number_of(c, &a.id)? {
+        Some(n) => approvers::of_person(c, policy, &n, now),
+        None => approvers::of_account(c, policy, a, now),
+    }
+}
+
 fn who_to_tell(c: &mut DbConnection, policy: &Policy, target_key: &str, extra: &[OfficerFunction], now: i64) -> Result<Vec<String>, AppError> {
     let mut to = approvers::holders_of(c, policy, &[OfficerFunction::Ciso], now)?;
     to.extend(approvers::holders_of(c, policy, extra, now)?);
@@ -46,7 +54,7 @@ pub async fn gate(app: &App, officer: &Current, login_id: &str, kind: Kind, deta
     let (policy, requester, login, o, now) = (app.policy.clone(), officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::NotFound(format!("account {login}")))?;
-        let facts = approvers::of_account(c, &policy, &a, now)?;
+        let facts = person_wide(c, &policy, &a, now)?;
         let ever = ever_had_credential(c, &a)?;
         let t = Target { is_privileged: a.is_privileged, functions: &facts.functions, person_key: &facts.employee_number, ever_had_credential: ever };
         if !rule::needs_second_person(&t) {
@@ -115,7 +123,7 @@ pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, orig
         .db(move |c| {
             let r = requests::by_id(c, &rid)?.ok_or_else(|| AppError::NotFound(format!("request {rid}")))?;
             let a = store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| AppError::NotFound(format!("account {}", r.account_id)))?;
-            let target_key = approvers::of_account(c, &policy, &a, now)?.employee_number;
+            let target_key = person_wide(c, &policy, &a, now)?.employee_number;
             let facts = approvers::of_account(c, &policy, &who, now)?;
             let action = if approve { "officer.action_approved" } else { "officer.action_refused" };
             if let Err(why) = rule::may_decide(&policy, &facts, Open { status: &r.status, requester_key: &r.requester_key, target_key: &target_key }) {
