@@ -95,7 +95,9 @@ impl Application {
         let (audit, audit_task) = AuditLog::start(pool.clone(), clock.clone(), exporter, config.audit.batch_max);
         let standing = app::oidc::standing::StandingChecker::start(pool.clone(), clock.clone(), config.audit.batch_max);
         let webauthn = Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
-        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, keys: Arc::new(keys), secrets: Default::default(), standing, argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())), action_counts: Default::default() };
+        let roots = &policy.signin.attestation_roots;
+        let attestation_roots = Arc::new(if roots.is_empty() { None } else { Some(crate::crypto::webauthn::load_roots(&Path::new(&config.policy_dir).join(roots))?) });
+        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, attestation_roots, keys: Arc::new(keys), secrets: Default::default(), standing, argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())), action_counts: Default::default() };
 
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
         let port = listener.local_addr()?.port();

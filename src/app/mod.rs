@@ -97,6 +97,8 @@ pub struct App {
     pub master_key: Arc<MasterKey>,
     /// The WebAuthn relying party (RP ID and origin from `http.public_url`).
     pub webauthn: Arc<webauthn_rs::Webauthn>,
+    /// The attestation roots of `signin.attestation_roots` (none: no key is attested).
+    pub attestation_roots: Arc<Option<webauthn_rs::prelude::AttestationCaList>>,
     /// Token signing keys (the newest of each algorithm signs; retired ones stay published).
     pub keys: Arc<crate::crypto::jwt::KeyRing>,
     /// Client secret digests, remembered for `oidc.client_cache_seconds`.

@@ -183,6 +183,7 @@ diesel::table! {
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
         credential_id -> Nullable<Text>,
+        attested -> Bool,
     }
 }
 

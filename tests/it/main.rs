@@ -5,6 +5,7 @@ mod support;
 
 mod audit_log;
 mod authority;
+mod attestation_browser;
 mod audit_verify;
 mod bootstrap;
 mod browser;

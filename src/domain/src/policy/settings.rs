@@ -369,7 +369,12 @@ pub struct SigninRules {
     /// Authenticator models (AAGUID) allowed to register; empty allows any.
     pub allowed_aaguids: Vec<String>,
     /// Models whose user verification is biometric: they prove 存在 (presence); others prove a PIN (知識).
+    /// Only a key whose attestation verified against `attestation_roots` is taken at its model's word.
     pub biometric_aaguids: Vec<String>,
+    /// PEM file of the attestation root certificates the city trusts (a file in the policy directory,
+    /// read locally, R-ZN-04); "" = none: no key's model is verified, so none proves 存在 and
+    /// `allowed_aaguids` admits none.
+    pub attestation_roots: String,
     /// Seconds a WebAuthn ceremony or a half-finished sign-in stays valid.
     pub challenge_seconds: u32,
     /// Whether a person with no second factor yet may enrol one from a password-only session
@@ -395,6 +400,7 @@ impl Default for SigninRules {
             totp_skew_steps: 1,
             allowed_aaguids: Vec::new(),
             biometric_aaguids: Vec::new(),
+            attestation_roots: String::new(),
             challenge_seconds: 300,
             first_factor_self_enrollment: true,
             recent_sign_ins_shown: 10,
