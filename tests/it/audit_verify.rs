@@ -123,7 +123,7 @@ both_backends! {
         let pool = db.pool();
         for i in 0..6 {
             let e = AuditEvent::new("mallory", "test.event", format!("target:{i}"));
-            store::write_tx(&mut *conn(&pool), |c| store::audit::append(c, 1_000 + i, vec![e])).unwrap();
+            store::write_tx(&mut conn(&pool), |c| store::audit::append(c, 1_000 + i, vec![e])).unwrap();
         }
         let (code, out) = verify(&db);
         assert_eq!(code, 1, "{out}");
