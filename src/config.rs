@@ -164,6 +164,9 @@ pub struct AuditConfig {
     pub export_file: String,
     /// Also send every record to this syslog socket, e.g. `/dev/log` ("" = off).
     pub syslog_socket: String,
+    /// The append-only file of audit checkpoints (R-LG-02); "" = beside the SQLite database
+    /// (`<database>.audit-checkpoints`), or `DATA_DIR/audit-checkpoints` on PostgreSQL.
+    pub checkpoint_file: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,7 +258,7 @@ impl Default for Config {
                 shutdown_timeout_seconds: 10,
             },
             log: LogConfig { level: "info".into(), format: LogFormat::Json },
-            audit: AuditConfig { batch_max: 512, export_file: String::new(), syslog_socket: String::new() },
+            audit: AuditConfig { batch_max: 512, export_file: String::new(), syslog_socket: String::new(), checkpoint_file: String::new() },
             crypto: CryptoConfig { master_key_file: String::new(), argon2_concurrency: 0 },
             directory: DirectoryConfig {
                 url: String::new(),
@@ -326,6 +329,17 @@ impl Config {
     }
 
     /// The master key's path: the configured file or `DATA_DIR/master.key`.
+    /// Where audit checkpoints are appended (see [`AuditConfig::checkpoint_file`]).
+    pub fn checkpoint_path(&self) -> PathBuf {
+        if !self.audit.checkpoint_file.is_empty() {
+            return PathBuf::from(&self.audit.checkpoint_file);
+        }
+        match self.database.url.strip_prefix("sqlite://") {
+            Some(db) => PathBuf::from(format!("{db}.audit-checkpoints")),
+            None => Path::new(&self.data_dir).join("audit-checkpoints"),
+        }
+    }
+
     pub fn master_key_path(&self) -> PathBuf {
         if self.crypto.master_key_file.is_empty() {
             Path::new(&self.data_dir).join("master.key")

@@ -9,7 +9,6 @@ use tobira::app::clock::{Clock, SystemClock};
 use tobira::config::Config;
 use tobira::startup;
 use tobira::store;
-use tobira_domain::audit::AuditEvent;
 
 mod cli;
 
@@ -118,8 +117,11 @@ enum PolicyCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first bad record if it was modified, deleted or reordered.
+    /// Walk the hash chain and compare it with the latest checkpoints; exit 1 and name the first bad
+    /// record (modified, deleted, reordered), a truncation, a recomputed chain or a gap.
     Verify,
+    /// Seal the chain's head now as a checkpoint (`serve` does it every audit.checkpoint_seconds).
+    Checkpoint,
 }
 
 #[derive(Subcommand)]
@@ -174,7 +176,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Policy { command: PolicyCommand::Check { dir } } => return policy_check(&config, dir),
-        Command::Audit { command: AuditCommand::Verify } => audit_verify(&config),
+        Command::Audit { command: AuditCommand::Verify } => cli::audit::verify(&config),
+        Command::Audit { command: AuditCommand::Checkpoint } => cli::audit::checkpoint(&config),
         Command::Migrate => migrate(&config),
         Command::Admin { command } => cli::admin::run(&config, command),
         Command::Serve => serve(config),
@@ -263,30 +266,6 @@ fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::connection(config)?;
-    let v = store::audit::verify(&mut conn, 1_000)?;
-    let (outcome, code) = match &v.first_break {
-        None => {
-            println!("audit chain intact: {} records; head #{} {}", v.checked, v.head.seq, v.head.hash);
-            (tobira_domain::audit::Outcome::Success, ExitCode::SUCCESS)
-        }
-        Some(b) => {
-            println!("audit chain BROKEN at record #{}: {b}", b.first_bad_seq());
-            println!("{} records verified before the break; last intact record #{} {}", v.checked, v.head.seq, v.head.hash);
-            (tobira_domain::audit::Outcome::Failure, ExitCode::from(1))
-        }
-    };
-    // The verification itself goes on record, so reports can show when the chain was last checked.
-    let event = AuditEvent::new("system:cli", "audit.verified", "audit_events").with_outcome(outcome).with_details(serde_json::json!({
-        "checked": v.checked,
-        "first_bad_seq": v.first_break.as_ref().map(|b| b.first_bad_seq()),
-        "break": v.first_break.as_ref().map(|b| b.to_string()),
-    }));
-    store::write_tx(&mut conn, |c| store::audit::append(c, SystemClock.now_ms(), vec![event]))?;
-    Ok(code)
 }
 
 fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCode> {

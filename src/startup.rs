@@ -2,7 +2,7 @@
 //! register and policy digest on record, signing keys, the audit appender and the HTTP server. No
 //! globals; tests build as many instances as they like, on port 0.
 
-use crate::app::audit_log::{AuditLog, Exporter};
+use crate::app::audit_log::AuditLog;
 use crate::app::clock::Clock;
 use crate::app::{self, App};
 use crate::config::Config;
@@ -58,6 +58,7 @@ pub struct Application {
     app: App,
     audit_task: tokio::task::JoinHandle<()>,
     jobs: Vec<tokio::task::JoinHandle<()>>,
+    checkpoints: app::checkpoint_job::Handle,
     pub master_key_created: bool,
 }
 
@@ -67,7 +68,7 @@ impl Application {
         let policy = Arc::new(policy(&config)?);
         let (master_key, origin) = MasterKey::load_or_create(&config.master_key_path())?;
         let master_key = Arc::new(master_key);
-        let exporter = Arc::new(Exporter::open(&config.audit.export_file, &config.audit.syslog_socket).context("audit export destination")?);
+        let exporter = Arc::new(app::audit_checkpoint::open_exporter(&config).context("audit export destination")?);
         let (pool, startup_records, keys) = {
             let (config, policy, master_key, clock, exporter) = (config.clone(), policy.clone(), master_key.clone(), clock.clone(), exporter.clone());
             tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -83,7 +84,7 @@ impl Application {
                 }
                 let (_, key_records) = app::keys::ensure(&mut conn, &master_key, clock.now_ms())?;
                 records.extend(key_records);
-                exporter.export(&records);
+                exporter.catch_up(&mut conn)?;
                 let keys = app::oidc::keys::load(&mut conn, &policy, &master_key, clock.now_ms())?;
                 drop(conn);
                 Ok((pool, records.len(), keys))
@@ -94,7 +95,9 @@ impl Application {
         let (audit, audit_task) = AuditLog::start(pool.clone(), clock.clone(), exporter, config.audit.batch_max);
         let standing = app::oidc::standing::StandingChecker::start(pool.clone(), clock.clone(), policy.clone(), config.audit.batch_max);
         let webauthn = Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
-        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, keys: Arc::new(keys), secrets: Default::default(), standing, argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())), action_counts: Default::default() };
+        let roots = &policy.signin.attestation_roots;
+        let attestation_roots = Arc::new(if roots.is_empty() { None } else { Some(crate::crypto::webauthn::load_roots(&Path::new(&config.policy_dir).join(roots))?) });
+        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, attestation_roots, keys: Arc::new(keys), secrets: Default::default(), standing, argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())), action_counts: Default::default() };
 
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -119,7 +122,8 @@ impl Application {
         jobs.extend(app::scheduler::spawn_review(app.clone()));
         jobs.push(app::scheduler::spawn_backchannel_logout(app.clone())?);
         jobs.extend(app::scheduler::spawn_mail_delivery(app.clone())?);
-        Ok(Application { port, server: server.run(), app, audit_task, jobs, master_key_created: origin == Origin::Created })
+        let checkpoints = app::checkpoint_job::spawn(app.clone());
+        Ok(Application { port, server: server.run(), app, audit_task, jobs, checkpoints, master_key_created: origin == Origin::Created })
     }
 
     pub fn port(&self) -> u16 {
@@ -130,18 +134,21 @@ impl Application {
         &self.app
     }
 
-    /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), then flushes the audit queue.
+    /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), then flushes the audit queue
+    /// and seals a last checkpoint of the audit chain (R-LG-02).
     pub async fn run(self) -> std::io::Result<()> {
-        let Application { server, app, audit_task, jobs, .. } = self;
+        let Application { server, app, audit_task, jobs, checkpoints, .. } = self;
         let res = server.await;
         for j in jobs {
             j.abort();
             let _ = j.await;
         }
+        let sealer = checkpoints.stop(&app).await;
         drop(app);
         if tokio::time::timeout(Duration::from_secs(10), audit_task).await.is_err() {
             tracing::warn!("audit appender did not drain within 10 s");
         }
+        sealer.seal_now().await;
         res
     }
 }

@@ -1,6 +1,8 @@
 //! What tobira knows of a person who approves, nominates or grants: officer functions held through
-//! any of their accounts, 所属長 where, vendor or staff, and authority held through delegations in
-//! force (R-PR-03, R-AC-09). The domain's `approval` module decides with these facts.
+//! the account acting (a function on a person's privileged ID is exercised only from that account,
+//! R-PR-01), 所属長 where HR makes them head (their primary post's department, not a concurrent
+//! post), vendor or staff, and authority held through delegations in force (R-PR-03, R-AC-09). The
+//! domain's `approval` module decides with these facts.
 
 use super::AppError;
 use crate::store::{self, accounts::Account, schema::accounts, DbConnection};
@@ -36,30 +38,38 @@ fn functions_of(c: &mut DbConnection, policy: &Policy, account_ids: &[String], n
     Ok(functions)
 }
 
-/// The facts of the person with `employee_number`.
+/// The facts of the person with `employee_number`, with the officer functions of all their active
+/// accounts (for a person named in a request, not signed in; one signed in is [`of_account`]).
 pub fn of_person(c: &mut DbConnection, policy: &Policy, employee_number: &str, now: i64) -> Result<ApproverFacts, AppError> {
+    facts(c, policy, employee_number, None, now)
+}
+
+fn facts(c: &mut DbConnection, policy: &Policy, employee_number: &str, acting: Option<&str>, now: i64) -> Result<ApproverFacts, AppError> {
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
         return Err(AppError::Invalid(format!("no person with employee number {employee_number}")));
     };
     // Authority comes through accounts that may be used now: a suspended officer account confers none.
     let accts: Vec<(String, bool)> = accounts::table.filter(accounts::person_id.eq(&person.id)).filter(accounts::status.eq("active")).select((accounts::id, accounts::is_vendor)).load(c)?;
-    let ids: Vec<String> = accts.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<String> = accts.iter().map(|(id, _)| id.clone()).filter(|id| acting.is_none_or(|a| a == id)).collect();
     let acting_for = store::privileged::delegations_in_force(c, &person.employee_number, now)?.iter().filter_map(|d| parse_principal(policy, &d.principal)).collect();
+    let primary = tobira_domain::org::Membership::Primary.as_str();
+    let headed = if person.is_head_of_section { store::org::memberships(c, &person.id)?.into_iter().filter(|(_, m)| m == primary).map(|(code, _)| code).collect() } else { Vec::new() };
     Ok(ApproverFacts {
         employee_number: person.employee_number.clone(),
-        is_head_of_section: person.is_head_of_section,
-        departments: store::org::memberships(c, &person.id)?.into_iter().map(|(code, _)| code).collect(),
+        headed,
         functions: functions_of(c, policy, &ids, now)?,
         is_vendor: person.employment_type == "vendor" || accts.iter().any(|(_, v)| *v),
         acting_for,
     })
 }
 
-/// The facts of whoever signed in with `account`; an account with no person (the bootstrap
-/// officer) stands for itself, under a key no employee number can equal.
+/// The facts of whoever signed in with `account`: officer functions only from this account, so a
+/// function held by a person's privileged ID is not exercised from their staff session (R-PR-01).
+/// An account with no person (the bootstrap officer) stands for itself, under a key no employee
+/// number can equal.
 pub fn of_account(c: &mut DbConnection, policy: &Policy, account: &Account, now: i64) -> Result<ApproverFacts, AppError> {
     if let Some(number) = store::privileged::employee_number_of(c, &account.id)? {
-        return of_person(c, policy, &number, now);
+        return facts(c, policy, &number, Some(&account.id), now);
     }
     Ok(ApproverFacts {
         employee_number: format!("account:{}", account.id),

@@ -3,13 +3,14 @@
 //! commit) and answers each caller only once its event is committed. Events that describe a state
 //! change do not come here: they are appended in the change's own transaction.
 //!
-//! Every committed record is then exported (JSON lines to a file, and/or syslog) when configured, so
-//! a copy lives outside the database (R-LG-02). Export failures are counted and logged (R-LG-07);
-//! the database record stands.
+//! Every record, whichever transaction committed it, is then exported (JSON lines to a file, and/or
+//! syslog) when configured, so a copy lives outside the database (R-LG-02): the exporter keeps a
+//! cursor and sends everything after it, after each group commit and on the checkpoint job's tick.
+//! Export failures are counted and logged (R-LG-07); the database record stands.
 
 use super::clock::Clock;
 use super::AppError;
-use crate::store::{self, DbPool};
+use crate::store::{self, DbConnection, DbPool, StoreError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,7 +66,9 @@ async fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let now = clock.now_ms();
             let records = store::write_tx(&mut conn, |c| store::audit::append(c, now, events)).map_err(|e| e.to_string())?;
-            exporter.export(&records);
+            if let Err(e) = exporter.catch_up(&mut conn) {
+                tracing::error!(error = %e, "audit export could not read the new records; the next round retries");
+            }
             Ok(records)
         })
         .await
@@ -92,11 +95,13 @@ pub struct Exporter {
     syslog: Option<(PathBuf, std::os::unix::net::UnixDatagram)>,
     hostname: String,
     failures: AtomicU64,
+    /// The last record sent to the sinks.
+    cursor: Mutex<i64>,
 }
 
 impl Exporter {
     pub fn none() -> Exporter {
-        Exporter { file: None, syslog: None, hostname: "-".into(), failures: AtomicU64::new(0) }
+        Exporter { file: None, syslog: None, hostname: "-".into(), failures: AtomicU64::new(0), cursor: Mutex::new(0) }
     }
 
     /// Opens the configured destinations; empty strings mean off.
@@ -113,6 +118,33 @@ impl Exporter {
         Ok(e)
     }
 
+    /// Whether any sink is configured.
+    pub fn has_sinks(&self) -> bool {
+        self.file.is_some() || self.syslog.is_some()
+    }
+
+    /// Continues the export after record `seq` (what the sinks already hold).
+    pub fn resume_after(&self, seq: i64) {
+        *self.cursor.lock().unwrap_or_else(|p| p.into_inner()) = seq;
+    }
+
+    /// Sends every committed record after the cursor to the sinks, in order, and moves the cursor.
+    pub fn catch_up(&self, c: &mut DbConnection) -> Result<usize, StoreError> {
+        if !self.has_sinks() {
+            return Ok(0);
+        }
+        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        let mut n = 0;
+        loop {
+            let page = store::audit::page(c, *cursor, 1_000)?;
+            let Some(last) = page.last() else { break };
+            *cursor = last.seq;
+            n += page.len();
+            self.export(&page);
+        }
+        Ok(n)
+    }
+
     /// Exports had to be skipped this many times since start.
     pub fn failures(&self) -> u64 {
         self.failures.load(Ordering::Relaxed)
@@ -123,16 +155,20 @@ impl Exporter {
             return;
         }
         for r in records {
-            let line = serde_json::to_string(r).expect("records serialise");
-            if let Some((path, f)) = &self.file {
-                let res = f.lock().map_err(|_| std::io::Error::other("poisoned")).and_then(|mut f| writeln!(f, "{line}"));
-                self.note(res, path);
-            }
-            if let Some((path, sock)) = &self.syslog {
-                // RFC 5424: facility authpriv (10), severity informational (6) → PRI 86.
-                let msg = format!("<86>1 {} {} tobira - audit - {}", rfc3339_utc(r.occurred_at), self.hostname, line);
-                self.note(sock.send_to(msg.as_bytes(), path).map(|_| ()), path);
-            }
+            self.export_line(&serde_json::to_string(r).expect("records serialise"), r.occurred_at);
+        }
+    }
+
+    /// Sends one JSON line (a record or a checkpoint) of time `at` to every sink.
+    pub fn export_line(&self, line: &str, at: i64) {
+        if let Some((path, f)) = &self.file {
+            let res = f.lock().map_err(|_| std::io::Error::other("poisoned")).and_then(|mut f| writeln!(f, "{line}"));
+            self.note(res, path);
+        }
+        if let Some((path, sock)) = &self.syslog {
+            // RFC 5424: facility authpriv (10), severity informational (6) → PRI 86.
+            let msg = format!("<86>1 {} {} tobira - audit - {}", rfc3339_utc(at), self.hostname, line);
+            self.note(sock.send_to(msg.as_bytes(), path).map(|_| ()), path);
         }
     }
 

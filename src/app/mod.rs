@@ -2,8 +2,10 @@
 //! events in one database transaction (`store::write_tx`). Blocking work runs on blocking threads.
 
 pub mod approvers;
+pub mod audit_checkpoint;
 pub mod audit_log;
 pub mod bootstrap;
+pub mod checkpoint_job;
 pub mod clock;
 pub mod clock_check;
 pub mod contract;
@@ -53,6 +55,10 @@ pub enum AppError {
     Refused(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The action was recorded as request `{0}` and takes effect when a second person approves
+    /// (R-AC-02); nothing changed yet.
+    #[error("request {0} awaits a second person's approval")]
+    AwaitingApproval(String),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -95,6 +101,8 @@ pub struct App {
     pub master_key: Arc<MasterKey>,
     /// The WebAuthn relying party (RP ID and origin from `http.public_url`).
     pub webauthn: Arc<webauthn_rs::Webauthn>,
+    /// The attestation roots of `signin.attestation_roots` (none: no key is attested).
+    pub attestation_roots: Arc<Option<webauthn_rs::prelude::AttestationCaList>>,
     /// Token signing keys (the newest of each algorithm signs; retired ones stay published).
     pub keys: Arc<crate::crypto::jwt::KeyRing>,
     /// Client secret digests, remembered for `oidc.client_cache_seconds`.

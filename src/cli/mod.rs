@@ -1,6 +1,7 @@
 //! Command handlers of the `tobira` binary that are more than a few lines.
 
 pub mod admin;
+pub mod audit;
 pub mod report;
 pub mod returns;
 pub mod review;

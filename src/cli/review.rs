@@ -9,7 +9,6 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tobira::app::audit_log::Exporter;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::review::table::{Format, Table};
 use tobira::app::review::{campaign, job, reports};
@@ -79,7 +78,7 @@ pub fn run(config: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> 
     match command {
         ReviewCommand::Run => {
             let (pool, _) = startup::migrated_pool(config)?;
-            let exporter = Arc::new(Exporter::open(&config.audit.export_file, &config.audit.syslog_socket).context("audit export destination")?);
+            let exporter = Arc::new(tobira::app::audit_checkpoint::open_exporter(config).context("audit export destination")?);
             let ctx = job::Ctx { pool, policy, config: Arc::new(config.clone()), exporter };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             match rt.block_on(job::run(&ctx, &super::operator_name(), now, false))? {

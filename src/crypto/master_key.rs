@@ -1,16 +1,20 @@
 //! The master key: 32 random bytes in a file (hex, mode 0600), created on first start and never
 //! regenerated, since everything sealed under it would be lost. It seals data at rest with
 //! AES-256-GCM; each sealed value names its purpose as associated data, so a value sealed for one
-//! purpose cannot be passed off as another.
+//! purpose cannot be passed off as another. It also derives MAC keys per purpose (HMAC-SHA256 of the
+//! purpose under the master key), so a MAC made for one purpose proves nothing for another.
 
 use super::{random_bytes, CryptoError};
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use aws_lc_rs::hmac;
 use base64::{engine::general_purpose::STANDARD_NO_PAD as B64, Engine};
 use std::io::Write;
 use std::path::Path;
 
 pub struct MasterKey {
     key: LessSafeKey,
+    /// The root of derived MAC keys.
+    mac_root: hmac::Key,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -28,7 +32,7 @@ pub enum Origin {
 
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> MasterKey {
-        MasterKey { key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")) }
+        MasterKey { key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")), mac_root: hmac::Key::new(hmac::HMAC_SHA256, bytes) }
     }
 
     /// Reads the key at `path`, or creates it (with its directory) when the file does not exist.
@@ -65,6 +69,21 @@ impl MasterKey {
             }
             Err(e) => Err(err(e.to_string())),
         }
+    }
+
+    fn mac_key(&self, purpose: &str) -> hmac::Key {
+        let derived = hmac::sign(&self.mac_root, format!("tobira mac key: {purpose}").as_bytes());
+        hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
+    }
+
+    /// Hex HMAC-SHA256 of `data` under the key derived for `purpose`.
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> String {
+        hex::encode(hmac::sign(&self.mac_key(purpose), data).as_ref())
+    }
+
+    /// Whether `mac_hex` is [`MasterKey::mac`] of `data` for `purpose` (compared in constant time).
+    pub fn verify_mac(&self, purpose: &str, data: &[u8], mac_hex: &str) -> bool {
+        hex::decode(mac_hex).is_ok_and(|tag| hmac::verify(&self.mac_key(purpose), data, &tag).is_ok())
     }
 
     /// Encrypts `plain` for `purpose`: base64 of nonce ‖ ciphertext ‖ tag.
@@ -114,6 +133,17 @@ mod tests {
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
             assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700, "a directory tobira creates is private");
         }
+    }
+
+    #[test]
+    fn r_lg_02_macs_bind_purpose_key_and_data() {
+        let k = MasterKey::from_bytes(&[7; 32]);
+        let m = k.mac("audit-checkpoint", b"head");
+        assert!(k.verify_mac("audit-checkpoint", b"head", &m));
+        assert!(!k.verify_mac("audit-checkpoint", b"head2", &m));
+        assert!(!k.verify_mac("other", b"head", &m));
+        assert!(!MasterKey::from_bytes(&[8; 32]).verify_mac("audit-checkpoint", b"head", &m));
+        assert!(!k.verify_mac("audit-checkpoint", b"head", "zz"));
     }
 
     #[test]

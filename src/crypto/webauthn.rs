@@ -1,6 +1,10 @@
 //! WebAuthn with webauthn-rs: security keys and passkeys, user verification always required
 //! (R-AU-02). Ceremony state is returned to the caller to keep server-side (never in a cookie).
 //!
+//! A key's model (AAGUID) is taken at its word only when its attestation chains to a root of the
+//! city's `signin.attestation_roots` (webauthn-rs's `AttestationCaList`, read from a local file:
+//! no outbound calls, R-ZN-04); otherwise it is registered as unattested.
+//!
 //! Sign-in with a passkey is discoverable (the browser offers the person's keys, tobira learns who it
 //! is from the key), so the page reveals nothing about which login IDs exist; a step-up lists the
 //! signed-in person's own keys.
@@ -36,28 +40,61 @@ pub fn start_registration(
     login_id: &str,
     display_name: &str,
     exclude: Vec<CredentialID>,
+    attest: bool,
 ) -> Result<(CreationChallengeResponse, PasskeyRegistration), CryptoError> {
     let exclude = (!exclude.is_empty()).then_some(exclude);
     let (mut ccr, state) = rp.start_passkey_registration(user, login_id, display_name, exclude).map_err(|e| err("registration", e))?;
     if let Some(sel) = ccr.public_key.authenticator_selection.as_mut() {
         sel.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Preferred);
     }
+    if attest {
+        // Ask for the authenticator's own attestation, to check against the city's roots.
+        ccr.public_key.attestation = Some(webauthn_rs_proto::AttestationConveyancePreference::Direct);
+    }
     Ok((ccr, state))
 }
 
-/// A registered key and the authenticator model it reported (AAGUID), if any.
+/// Reads the attestation roots (PEM certificates) the city ships with its policy.
+pub fn load_roots(path: &std::path::Path) -> Result<AttestationCaList, CryptoError> {
+    let bad = |why: String| CryptoError::Key(format!("signin.attestation_roots {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let mut list = AttestationCaList::default();
+    for block in text.split_inclusive("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
+        let one = AttestationCaList::try_from(block.trim().as_bytes()).map_err(|e| bad(format!("{e:?}")))?;
+        list.union(&one);
+    }
+    if list.is_empty() {
+        return Err(bad("no certificate in the file".into()));
+    }
+    Ok(list)
+}
+
+/// A registered key, the authenticator model it reported (AAGUID), if any, and whether its
+/// attestation was verified against the roots.
 pub struct Registered {
     pub passkey: Passkey,
     pub credential_id: String,
     pub aaguid: Option<String>,
+    pub attested: bool,
 }
 
-/// Checks the browser's answer to [`start_registration`].
-pub fn finish_registration(rp: &Webauthn, answer: &RegisterPublicKeyCredential, state: &PasskeyRegistration) -> Result<Registered, CryptoError> {
+/// Checks the browser's answer to [`start_registration`]; with `roots`, also whether the key's
+/// attestation chains to one of them (the same answer and challenge, checked as an attested
+/// registration by webauthn-rs).
+pub fn finish_registration(rp: &Webauthn, answer: &RegisterPublicKeyCredential, state: &PasskeyRegistration, roots: Option<&AttestationCaList>) -> Result<Registered, CryptoError> {
     let passkey = rp.finish_passkey_registration(answer, state).map_err(|e| err("registration", e))?;
     let credential_id = credential_id_text(passkey.cred_id());
     let aaguid = aaguid_of(answer.response.attestation_object.as_ref());
-    Ok(Registered { passkey, credential_id, aaguid })
+    let attested = roots.is_some_and(|r| attestation_verifies(rp, answer, state, r));
+    Ok(Registered { passkey, credential_id, aaguid, attested })
+}
+
+fn attestation_verifies(rp: &Webauthn, answer: &RegisterPublicKeyCredential, state: &PasskeyRegistration, roots: &AttestationCaList) -> bool {
+    // The registration state is the same ceremony; only the CA list differs.
+    let Ok(mut v) = serde_json::to_value(state) else { return false };
+    let Ok(ca_list) = serde_json::to_value(roots) else { return false };
+    v["ca_list"] = ca_list;
+    serde_json::from_value::<AttestedPasskeyRegistration>(v).is_ok_and(|attested| rp.finish_attested_passkey_registration(answer, &attested).is_ok())
 }
 
 /// The text form (base64url) tobira stores and looks credentials up by.

@@ -22,6 +22,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Recorded as a request that takes effect when a second person approves (R-AC-02).
+    #[error("awaiting approval: {0}")]
+    Accepted(String),
     /// The cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -34,6 +37,7 @@ impl From<AppError> for ApiError {
             AppError::Refused(m) => ApiError::Forbidden(m),
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::NotFound(_) => ApiError::NotFound,
+            AppError::AwaitingApproval(id) => ApiError::Accepted(id),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -48,6 +52,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Accepted(_) => StatusCode::ACCEPTED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +65,12 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(m) => json!({ "error": "forbidden", "message": "この操作は許可されていません。", "message_en": m }),
             ApiError::Conflict(m) => json!({ "error": "conflict", "message": "現在の状態では実行できません。", "message_en": m }),
             ApiError::Unavailable(m) => json!({ "error": "unavailable", "message": "一時的に利用できません。", "message_en": m }),
+            ApiError::Accepted(id) => json!({
+                "status": "awaiting_approval",
+                "request": id,
+                "message": "申請を記録しました。別の担当者の承認後に実行されます。",
+                "message_en": "Recorded as a request: it takes effect when a second person approves.",
+            }),
             ApiError::Internal(cause) => {
                 let error_id = uuid::Uuid::new_v4().to_string();
                 tracing::error!(error_id = %error_id, cause = %cause, "internal error");

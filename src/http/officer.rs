@@ -4,11 +4,15 @@
 //! R-AC-03, R-AC-08); authenticators listed for return and their record (R-LC-15, R-AU-12); the
 //! users of shared IDs (R-AU-08).
 //!
+//! Officer actions on officers, the CISO, auditors and privileged IDs answer 202 with a request
+//! that a second person approves at `/api/officer/requests/{id}/approve` (R-AC-02).
+//!
 //! Invariant: every route goes through [`officer`], which asks the one authorization function for
-//! `Need::Officer`; an ordinary session gets 403, none gets 401.
+//! `Need::Officer` (an ordinary session gets 403, none gets 401); deciding a request needs a full
+//! session and the four-eyes rule's consent.
 
 use crate::app::signin::authz::{self, Denied, Need};
-use crate::app::signin::{officer as ops, session::Current};
+use crate::app::signin::{four_eyes, officer as ops, session::Current};
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::pages::{self, check_csrf, origin};
@@ -21,6 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/officer")
             .route("/lockouts", web::get().to(lockouts))
+            .route("/requests", web::get().to(requests))
+            .route("/requests/{id}/{verdict}", web::post().to(decide_request))
             .route("/accounts/{login}/unlock", web::post().to(unlock))
             .route("/accounts/{login}/password-reset", web::post().to(reset))
             .route("/accounts/{login}/enrollment-link", web::post().to(enrollment_link))
@@ -49,6 +55,35 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
         Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed ({d:?})"))),
     }
+}
+
+/// A full session of anyone: whether they may decide is the four-eyes rule's to say (the CISO
+/// decides without being a security officer).
+async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
+    check_csrf(req, None)?;
+    let cur = pages::current(req, app).await?;
+    match authz::authorize(&app.policy, cur.as_ref(), Need::Full, app.clock.now_ms()) {
+        Ok(_) => Ok(cur.expect("authorized means signed in")),
+        Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
+        Err(d) => Err(ApiError::Forbidden(format!("a session with the required factors is needed ({d:?})"))),
+    }
+}
+
+/// Officer actions on powerful accounts waiting for a second person (R-AC-02).
+async fn requests(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    officer(&req, &app, false).await?;
+    Ok(HttpResponse::Ok().json(json!({ "requests": four_eyes::open(&app).await? })))
+}
+
+/// `approve` (the action takes effect, its result is in the answer) or `refuse`.
+async fn decide_request(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let cur = signed_in(&req, &app).await?;
+    let approve = match path.1.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(ApiError::BadRequest("approve or refuse".into())),
+    };
+    Ok(HttpResponse::Ok().json(four_eyes::decide(&app, &cur, &path.0, approve, &origin(&req, &app)).await?))
 }
 
 #[derive(Deserialize, Default)]

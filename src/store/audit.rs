@@ -106,6 +106,16 @@ pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Audit
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
+/// The stored hash of each of `seqs` that exists.
+pub fn hashes_at(conn: &mut DbConnection, seqs: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in seqs.chunks(500) {
+        let rows: Vec<(i64, String)> = a::audit_events.filter(a::seq.eq_any(chunk)).select((a::seq, a::hash)).load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// The newest record of `action`, if any.
 pub fn last_of_action(conn: &mut DbConnection, action: &str) -> Result<Option<AuditRecord>, StoreError> {
     let row: Option<Row> = a::audit_events.filter(a::action.eq(action)).order(a::seq.desc()).select(Row::as_select()).first(conn).optional()?;

@@ -31,6 +31,16 @@ pub struct Webauthn {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub credential_id: Option<String>,
+    /// The attestation chained to a root of `signin.attestation_roots` at registration.
+    pub attested: bool,
+}
+
+impl Webauthn {
+    /// The AAGUID, only when the attestation that named it was verified (a "none" attestation
+    /// names whatever the authenticator likes).
+    pub fn attested_aaguid(&self) -> Option<&str> {
+        self.aaguid.as_deref().filter(|_| self.attested)
+    }
 }
 
 pub fn insert_totp(conn: &mut DbConnection, t: &Totp) -> Result<(), StoreError> {

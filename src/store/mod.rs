@@ -32,6 +32,7 @@ pub mod hr_sync;
 pub mod keys;
 pub mod leases;
 pub mod notifications;
+pub mod officer_requests;
 pub mod oidc;
 pub mod privileged;
 pub mod org;

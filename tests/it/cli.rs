@@ -1,6 +1,7 @@
 //! The `tobira` command as an operator meets it: configuration errors, migrate, serve and SIGTERM.
 
-use crate::support::{output, tobira, TestDb};
+use crate::support::{conn, output, tobira, TestDb};
+use tobira::store;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
@@ -95,4 +96,28 @@ fn serve_on_defaults_prints_where_it_runs_and_stops_gracefully_on_sigterm() {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "{exit:?} {rest:?}");
     assert!(rest.iter().any(|l| l == "tobira: stopped"), "{rest:?}");
+}
+
+/// R-LG-02: `serve` seals the audit chain's head at shutdown (and every `audit.checkpoint_seconds`),
+/// beside the SQLite database on defaults, and `audit verify` then checks against it.
+#[test]
+fn r_lg_02_serve_seals_a_checkpoint_at_shutdown_beside_the_database() {
+    let db = TestDb::sqlite();
+    let mut c = tobira(&db);
+    c.arg("serve").stderr(Stdio::piped()).stdout(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    while !lines.next().expect("serve printed its address").unwrap().starts_with("tobira: serving on") {}
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let _: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(child.wait().unwrap().success());
+    let file = std::path::PathBuf::from(format!("{}.audit-checkpoints", db.url.strip_prefix("sqlite://").unwrap()));
+    let text = std::fs::read_to_string(&file).expect("a checkpoint file beside the database");
+    let head = store::audit::head(&mut conn(&db.pool())).unwrap();
+    assert!(text.lines().last().unwrap().contains(&format!("\"seq\":{},\"hash\":\"{}\"", head.seq, head.hash)), "{text}");
+    let mut v = tobira(&db);
+    v.args(["audit", "verify"]);
+    let (code, out, _) = output(v);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("latest checkpoint: record #{}", head.seq)), "{out}");
 }

@@ -4,6 +4,8 @@
 mod support;
 
 mod audit_log;
+mod authority;
+mod attestation_browser;
 mod audit_verify;
 mod bootstrap;
 mod browser;
@@ -11,6 +13,7 @@ mod browser_selftest;
 mod cli;
 mod eligibility_pages;
 mod enrollment;
+mod four_eyes;
 mod hr_sync;
 mod hardening;
 mod hr_sync_ad;

@@ -35,6 +35,7 @@ async fn listed_key(s: &Server, account: &str, employee_number: &str, label: &st
                 created_at: now - 86_400_000,
                 last_used_at: None,
                 credential_id: Some(format!("cid-{cred}")),
+                attested: false,
             })?;
             let id = store::new_id();
             store::returns::insert(c, &AuthenticatorReturn {

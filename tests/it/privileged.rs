@@ -360,7 +360,9 @@ both_backends! {
             assert_eq!(status, 403, "{why}: {r}");
         }
         let (status, r) = v.post_json(&reset, json!({ "supervision": { "employee_number": "300005", "code": code_now() } })).await;
-        assert_eq!(status, 200, "the supervisor confirmed with their own code: {r}");
+        assert_eq!(status, 202, "the supervisor confirmed with their own code; a privileged ID's reset then waits for a second officer (R-AC-02): {r}");
+        let (status, done) = so.post_json(&format!("/api/officer/requests/{}/approve", r["request"].as_str().unwrap()), json!({})).await;
+        assert_eq!(status, 200, "{done}");
         assert_eq!(op.s.audit_count("password.reset", Some("\"supervised_by\":\"300005\"")).await, 1);
         let (status, _) = v.post_json(&reset, json!({ "supervision": { "employee_number": "300005", "code": code_now() } })).await;
         assert_eq!(status, 403, "a code is used once");

@@ -26,6 +26,7 @@ fn key(hr: &Hr, login: &str, name: &str, transports: &[&str], backup_eligible: b
         created_at: 0,
         last_used_at: None,
         credential_id: Some(format!("cid-{id}")),
+        attested: false,
     })
     .unwrap();
     id

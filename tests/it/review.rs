@@ -249,8 +249,10 @@ both_backends! {
         assert_eq!(au02["exceptions"].as_array().unwrap().len(), 1, "{au02}");
 
         op.s.advance_minutes(1);
-        // An emergency exception runs at once and is reported to the CISO.
-        let (code, em) = staff.post_json("/api/review/exceptions", ask("R-AU-07", json!(["person:500020"]), today_plus(&op, 1), true)).await;
+        // An emergency exception, declared by the CISO's deputy, runs at once and is reported to the CISO.
+        op.s.person("fuku-ciso", "100001", "regular", false, &["tobira.deputy_ciso"]).await;
+        let (deputy, _) = signed_in(&op, "fuku-ciso", PASSWORD).await;
+        let (code, em) = deputy.post_json("/api/review/exceptions", ask("R-AU-07", json!(["person:500020"]), today_plus(&op, 1), true)).await;
         assert_eq!(code, 201, "{em}");
         assert_eq!(notified(&op, "100000", "review.exception_emergency").await, 1);
         let (_, register) = ciso.get_json("/api/review/reports/exceptions").await;
@@ -268,6 +270,48 @@ both_backends! {
         assert!(register.rows.iter().all(|r| r["standing"] == "expired"), "{:?}", register.rows);
         assert_eq!(register.summary["in_force"], 0);
         assert_eq!(op.s.audit_count("review.exception_expired", None).await, 2);
+    }
+}
+
+both_backends! {
+    async fn r_ac_04_only_the_ciso_or_deputy_declares_an_emergency_and_r_lc_17_never_is_one(db: TestDb) {
+        let op = oidc_rp::start(&db).await;
+        op.s.person("ciso", "100000", "regular", false, &["tobira.ciso"]).await;
+        let (ciso, _) = signed_in(&op, "ciso", PASSWORD).await;
+        op.s.person("500021", "500021", "regular", false, &[]).await;
+        let (staff, _) = signed_in(&op, "500021", PASSWORD).await;
+        let ask = |rule: &str, emergency: bool| json!({ "rule": rule, "subjects": ["person:500021"], "reason": "私用アドレスへの転送", "until": today_plus(&op, 5), "emergency": emergency });
+        let in_force = || async {
+            let (_, register) = ciso.get_json("/api/review/reports/exceptions").await;
+            register["summary"]["in_force"].as_i64().unwrap_or(-1)
+        };
+
+        // The attacker's try: a member of staff declares an R-LC-17 emergency (API) …
+        let (code, body) = staff.post_json("/api/review/exceptions", ask("R-LC-17", true)).await;
+        assert_eq!(code, 400, "R-LC-17 is never an emergency: {body}");
+        let (code, body) = staff.post_json("/api/review/exceptions", ask("R-AU-07", true)).await;
+        assert_eq!(code, 403, "staff may not declare an emergency: {body}");
+        // … and on the page, where the form has no emergency box for them.
+        assert!(!staff.get("/review/exceptions").await.body.contains("id=\"emergency\""));
+        let tried = staff.post("/review/exceptions", &[("rule", "R-AU-07"), ("subjects", "person:500021"), ("reason", "窓口端末の更新"), ("until", &today_plus(&op, 3)), ("emergency", "1")]).await;
+        assert_eq!(tried.status, 303);
+        assert!(staff.get(tried.location.as_deref().unwrap()).await.body.contains("exception_emergency"), "the refusal says who may");
+        assert_eq!(in_force().await, 0, "nothing is in force");
+        assert_eq!(notified(&op, "100000", "review.exception_emergency").await, 0);
+        assert_eq!(op.s.audit_count("review.exception_emergency", Some("refused")).await, 2, "each try is on record");
+
+        // Even the CISO's emergency cannot set R-LC-17 aside; an ordinary request for it waits for approval.
+        assert_eq!(ciso.post_json("/api/review/exceptions", ask("R-LC-17", true)).await.0, 400);
+        let (code, _) = staff.post_json("/api/review/exceptions", ask("R-LC-17", false)).await;
+        assert_eq!(code, 201);
+        assert_eq!(in_force().await, 0);
+
+        // The CISO declares one; it is in force at once and records who declared it.
+        assert!(ciso.get("/review/exceptions").await.body.contains("id=\"emergency\""));
+        let (code, made) = ciso.post_json("/api/review/exceptions", ask("R-AU-07", true)).await;
+        assert_eq!(code, 201, "{made}");
+        assert_eq!(in_force().await, 1);
+        assert_eq!(op.s.audit_count("review.exception_emergency", Some("\"declared_by\":\"100000\"")).await, 1);
     }
 }
 

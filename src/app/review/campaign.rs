@@ -168,8 +168,8 @@ pub struct InboxRow {
 pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Result<Vec<InboxRow>, AppError> {
     use schema::{accounts, people, person_departments as pd};
     let owned: Vec<String> = policy.systems.iter().map(|s| s.id.get_ref().to_string()).filter(|s| facts.owns(policy, s)).collect();
-    let members: Vec<String> = if facts.is_head_of_section {
-        pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.departments)).select(people::employee_number).load(c)?
+    let members: Vec<String> = if !facts.headed.is_empty() {
+        pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)?
     } else {
         Vec::new()
     };

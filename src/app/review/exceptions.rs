@@ -36,10 +36,18 @@ fn standing_of(e: &Exception, now: i64) -> Standing {
     rules::standing(State { status: &e.status, valid_until: e.valid_until }, now)
 }
 
-/// Records a request (or an emergency exception, in force at once) and tells the approvers.
+/// Records a request (or an emergency exception, in force at once) and tells the approvers. An
+/// emergency is declared only by `approvals.exception_emergency`; anyone else's try is refused and
+/// recorded.
 pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, r: &NewException, origin: &Origin, now: i64) -> Result<String, AppError> {
-    let req = Request { rule: &r.rule, subjects: &r.subjects, reason: &r.reason, valid_until: r.valid_until };
+    let req = Request { rule: &r.rule, subjects: &r.subjects, reason: &r.reason, valid_until: r.valid_until, emergency: r.emergency };
     rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now).map_err(|e| AppError::Invalid(e.to_string()))?;
+    if r.emergency && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err() {
+        let why = "an emergency exception is declared only by the approvers of [approvals] exception_emergency (the CISO or their deputy); ask for approval instead";
+        let ev = origin.event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim())).with_outcome(Outcome::Denied).with_details(json!({ "refused": why, "subjects": r.subjects }));
+        store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
+        return Err(AppError::Refused(why.into()));
+    }
     store::write_tx(c, |c| {
         let id = store::new_id();
         let status = if r.emergency { "emergency" } else { "requested" };
@@ -53,7 +61,8 @@ pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
         let (subject, kind) = if r.emergency { ("【例外措置・緊急】事後の承認が必要です / emergency exception recorded", "review.exception_emergency") } else { ("【例外措置】承認の依頼 / exception request", "review.exception_requested") };
         let body = format!("規則 / rule: {}\n対象 / subjects: {}\n理由 / reason: {}\n期限 / until: {}\n申請者 / by: {}", e.rule, r.subjects.join(", "), e.reason, tobira_domain::time_util::jst_display(e.valid_until), actor);
         approvers::notify(c, &to, kind, subject, &body, now)?;
-        let ev = origin.event(actor, kind, format!("exception:{id}")).with_details(json!({ "rule": e.rule, "subjects": r.subjects, "valid_until": e.valid_until, "emergency": r.emergency, "notified": to.len() }));
+        let declared_by = r.emergency.then(|| facts.employee_number.clone());
+        let ev = origin.event(actor, kind, format!("exception:{id}")).with_details(json!({ "rule": e.rule, "subjects": r.subjects, "valid_until": e.valid_until, "emergency": r.emergency, "declared_by": declared_by, "notified": to.len() }));
         store::audit::append(c, now, vec![ev])?;
         Ok(id)
     })

@@ -117,9 +117,8 @@ async fn steps(app: &Ctx, now: i64) -> RunReport {
     let numbers = step!("directory", directory_numbers(app).await).flatten();
     report.directory_checked = numbers.is_some();
     let (p, today) = (policy.clone(), jst_day(now));
-    if let Some((n, records)) = step!("hr_cross_check", app.db(move |c| findings::hr_cross_check(c, &p, numbers.as_ref(), &today, now)).await) {
+    if let Some((n, _)) = step!("hr_cross_check", app.db(move |c| findings::hr_cross_check(c, &p, numbers.as_ref(), &today, now)).await) {
         report.hr_findings = n;
-        app.exporter.export(&records);
     }
     let p = policy.clone();
     if let Some(n) = step!("scheduled_campaigns", app.db(move |c| campaign::scheduled(c, &p, now)).await) {
@@ -142,10 +141,12 @@ async fn steps(app: &Ctx, now: i64) -> RunReport {
         report.exceptions_expired = n;
     }
     let p = policy.clone();
-    if let Some((n, records)) = step!("log_analysis", app.db(move |c| findings::analyse(c, &p, now)).await) {
+    if let Some((n, _)) = step!("log_analysis", app.db(move |c| findings::analyse(c, &p, now)).await) {
         report.log_findings = n;
-        app.exporter.export(&records);
     }
+    // Every record of the run (and any before it) goes to the sinks.
+    let ex = app.exporter.clone();
+    step!("audit_export", app.db(move |c| Ok(ex.catch_up(c)?)).await);
     report
 }
 

@@ -27,7 +27,8 @@ pub struct Actor<'a> {
 /// The actor of the scheduled review runs.
 pub const ACTOR: &str = "system:review";
 
-/// The employee numbers of the 所属長 of a person's departments (not the person themself).
+/// The employee numbers of the 所属長 of a person's departments (not the person themself): people HR
+/// flags head whose primary post is in one of those departments (a concurrent post heads nothing).
 pub fn heads_of(c: &mut DbConnection, employee_number: &str) -> Result<Vec<String>, AppError> {
     use schema::{people, person_departments as pd};
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else { return Ok(Vec::new()) };
@@ -35,6 +36,7 @@ pub fn heads_of(c: &mut DbConnection, employee_number: &str) -> Result<Vec<Strin
     let mut heads: Vec<String> = pd::table
         .inner_join(people::table)
         .filter(pd::department_code.eq_any(&depts))
+        .filter(pd::membership.eq(tobira_domain::org::Membership::Primary.as_str()))
         .filter(people::is_head_of_section.eq(true))
         .filter(people::status.ne("left"))
         .filter(people::employee_number.ne(employee_number))

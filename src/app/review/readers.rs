@@ -27,8 +27,8 @@ pub fn reader(c: &mut DbConnection, facts: &ApproverFacts) -> Result<Option<Read
     if officer.iter().any(|f| facts.holds(*f)) {
         return Ok(Some(Reader::All));
     }
-    if facts.is_head_of_section {
-        let members: Vec<String> = pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.departments)).select(people::employee_number).load(c)?;
+    if !facts.headed.is_empty() {
+        let members: Vec<String> = pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)?;
         return Ok(Some(Reader::Section(members)));
     }
     Ok(None)

@@ -163,7 +163,7 @@ pub async fn start_key_registration(app: &App, cur: &Current) -> Result<(String,
         app.db(move |c| Ok(passkeys(c, &id)?.into_iter().map(|(_, p)| p.cred_id().clone()).collect::<Vec<_>>())).await?
     };
     let display = cur.account.login_id.clone();
-    let (options, state) = wa::start_registration(&app.webauthn, user_handle(&id)?, &login, &display, existing)?;
+    let (options, state) = wa::start_registration(&app.webauthn, user_handle(&id)?, &login, &display, existing, app.attestation_roots.is_some())?;
     let handle = put_challenge(app, Some(id), "webauthn_register", to_json(&state)?).await?;
     Ok((handle, serde_json::to_value(options).map_err(|e| AppError::Invalid(e.to_string()))?))
 }
@@ -171,9 +171,10 @@ pub async fn start_key_registration(app: &App, cur: &Current) -> Result<(String,
 /// Registers the key; refused when the policy allows only listed models (AAGUID) and this is not one.
 pub async fn finish_key_registration(app: &App, cur: &Current, handle: &str, answer: &RegisterPublicKeyCredential, name: &str, origin: &Origin) -> Result<(), SigninError> {
     let state: PasskeyRegistration = serde_json::from_str(&take_challenge(app, handle, "webauthn_register", Some(&cur.account.id)).await?).map_err(|_| SigninError::Expired)?;
-    let reg = wa::finish_registration(&app.webauthn, answer, &state).map_err(|_| SigninError::FactorRefused)?;
+    let reg = wa::finish_registration(&app.webauthn, answer, &state, app.attestation_roots.as_ref().as_ref()).map_err(|_| SigninError::FactorRefused)?;
+    let attested_aaguid = reg.aaguid.as_deref().filter(|_| reg.attested);
     let allowed = &app.policy.signin.allowed_aaguids;
-    if !allowed.is_empty() && !reg.aaguid.as_deref().is_some_and(|a| allowed.iter().any(|x| x.eq_ignore_ascii_case(a))) {
+    if !allowed.is_empty() && !attested_aaguid.is_some_and(|a| allowed.iter().any(|x| x.eq_ignore_ascii_case(a))) {
         super::record_failure(app, origin, Some(&cur.account.login_id), "webauthn_register", "model_not_allowed").await?;
         return Err(SigninError::FactorRefused);
     }
@@ -187,11 +188,12 @@ pub async fn finish_key_registration(app: &App, cur: &Current, handle: &str, ans
         created_at: now,
         last_used_at: Some(now),
         credential_id: Some(reg.credential_id.clone()),
+        attested: reg.attested,
     };
-    let kinds = kinds_for(Method::Webauthn, reg.aaguid.as_deref(), &app.policy.signin.biometric_aaguids);
+    let kinds = kinds_for(Method::Webauthn, row.attested_aaguid(), &app.policy.signin.biometric_aaguids);
     let factor = ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds: kinds.clone(), at: now };
     let ev = session::account_event(origin, &cur.account.login_id, "credential.added", &cur.account)
-        .with_details(json!({ "type": "webauthn", "credential": row.id, "name": row.name, "aaguid": reg.aaguid, "kinds": kinds }));
+        .with_details(json!({ "type": "webauthn", "credential": row.id, "name": row.name, "aaguid": reg.aaguid, "attested": reg.attested, "kinds": kinds }));
     let cur2 = cur.clone();
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
@@ -244,7 +246,7 @@ pub async fn finish_key_stepup(app: &App, cur: &Current, handle: &str, answer: &
         })
         .await?;
     let Some(row) = used else { return Err(SigninError::FactorRefused) };
-    let kinds = kinds_for(Method::Webauthn, row.aaguid.as_deref(), &bio);
+    let kinds = kinds_for(Method::Webauthn, row.attested_aaguid(), &bio);
     let factor = ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds, at: now };
     let ev = session::account_event(origin, &cur.account.login_id, "auth.step_up", &cur.account).with_details(json!({ "method": "webauthn", "credential": row.id }));
     prove(app, cur, factor, ev).await?;

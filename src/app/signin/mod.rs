@@ -8,6 +8,7 @@
 pub mod attempts;
 pub mod authz;
 pub mod factors;
+pub mod four_eyes;
 pub mod officer;
 pub mod password;
 pub mod passkey;

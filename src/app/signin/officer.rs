@@ -3,10 +3,13 @@
 //! credential, end sessions, suspend an account with a reason and reinstate it.
 //!
 //! Invariants: every action names its officer in the audit log, in the same transaction as the
-//! change; a reset password is shown once to the officer and stored only as its hash (no one can
+//! change; a reset, enrolment link, revocation, unlock or reinstatement whose target is an officer,
+//! the CISO, an auditor or a privileged ID only records a request until a second person approves
+//! ([`super::four_eyes`]); a reset password is shown once to the officer and stored only as its hash (no one can
 //! read a password, R-AU-15); suspension ends every session at once and emits a notification event
 //! for the CISO and the person's 情報セキュリティ管理者 (R-AC-03).
 
+use super::four_eyes;
 use super::session::{self, Current};
 use super::{factors, target, Origin};
 use crate::app::{App, AppError};
@@ -15,6 +18,7 @@ use crate::store::{self, accounts::Account, DbConnection};
 use serde_json::json;
 use tobira_domain::audit::Outcome;
 use tobira_domain::authn::password as rules;
+use tobira_domain::four_eyes::Kind;
 use tobira_domain::rbac::AccountStatus;
 
 /// Length of a reset (temporary) password: 20 characters ≈ 116 bits.
@@ -59,7 +63,19 @@ pub(super) async fn act<T: Send + 'static>(
     origin: &Origin,
     f: impl FnOnce(&mut DbConnection, &Account, i64) -> Result<(T, serde_json::Value), AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let (login, actor, origin, now) = (login_id.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
+    act_as(app, &officer.account.login_id, login_id, action, origin, f).await
+}
+
+/// [`act`] on behalf of `actor` (a login: the officer, or the second person who approved).
+async fn act_as<T: Send + 'static>(
+    app: &App,
+    actor: &str,
+    login_id: &str,
+    action: &'static str,
+    origin: &Origin,
+    f: impl FnOnce(&mut DbConnection, &Account, i64) -> Result<(T, serde_json::Value), AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let (login, actor, origin, now) = (login_id.to_string(), actor.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         store::write_tx(c, |c| {
             let a = account(c, &login)?;
@@ -84,7 +100,12 @@ async fn guarded(app: &App, officer: &Current, login_id: &str, action: &str, ori
 
 pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
     guarded(app, officer, login_id, "account.unlock", origin).await?;
-    act(app, officer, login_id, "account.unlocked", origin, |c, a, now| {
+    four_eyes::gate(app, officer, login_id, Kind::Unlock, json!({}), origin).await?;
+    unlock_now(app, &officer.account.login_id, login_id, origin).await
+}
+
+pub(super) async fn unlock_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
+    act_as(app, actor, login_id, "account.unlocked", origin, |c, a, now| {
         let scopes = store::throttle::clear_locks(c, &a.id, now)?;
         Ok((!scopes.is_empty(), json!({ "was_locked": !scopes.is_empty(), "scopes": scopes })))
     })
@@ -96,12 +117,16 @@ pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origi
 pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&crate::app::privileged::accounts::Supervision>, origin: &Origin) -> Result<String, AppError> {
     let target = { let l = login_id.to_string(); app.db(move |c| account(c, &l)).await? };
     let supervised = crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin).await?;
+    four_eyes::gate(app, officer, login_id, Kind::PasswordReset, json!({ "supervised_by": supervised }), origin).await?;
+    reset_now(app, &officer.account.login_id, login_id, supervised, origin).await
+}
+
+pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised: Option<String>, origin: &Origin) -> Result<String, AppError> {
     let temporary = pw::temporary(TEMPORARY_LEN)?;
     let hash = pw::hash(&temporary, &app.policy.password.hashing)?;
     let policy = app.policy.clone();
-    let actor = officer.account.login_id.clone();
-    let o = origin.clone();
-    act(app, officer, login_id, "password.reset", origin, move |c, a, now| {
+    let (actor, o) = (actor.to_string(), origin.clone());
+    act_as(app, &actor.clone(), login_id, "password.reset", origin, move |c, a, now| {
         // A temporary password expires like any other, so an unused one cannot linger.
         let rule = super::password::rule_for(&policy, a);
         // A vendor's privileged ID keeps the password staff set: its holder may not change it (R-PR-04).
@@ -120,15 +145,24 @@ pub async fn reset_password(app: &App, officer: &Current, login_id: &str, superv
 /// audit event names the link, never its token.
 pub async fn enrollment_link(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
     guarded(app, officer, login_id, "enrollment.issue", origin).await?;
-    let (master, policy, public_url, actor) = (app.master_key.clone(), app.policy.clone(), app.config.http.public_url.clone(), officer.account.login_id.clone());
-    act(app, officer, login_id, "enrollment.issued", origin, move |c, a, now| crate::app::enrollment::reissue_in(c, &master, &policy, &public_url, a, &actor, now)).await
+    four_eyes::gate(app, officer, login_id, Kind::EnrollmentLink, json!({}), origin).await?;
+    enrollment_link_now(app, &officer.account.login_id, login_id, origin).await
+}
+
+pub(super) async fn enrollment_link_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
+    let (master, policy, public_url, actor) = (app.master_key.clone(), app.policy.clone(), app.config.http.public_url.clone(), actor.to_string());
+    act_as(app, &actor.clone(), login_id, "enrollment.issued", origin, move |c, a, now| crate::app::enrollment::reissue_in(c, &master, &policy, &public_url, a, &actor, now)).await
 }
 
 /// Revokes one credential (a lost card or key, R-AU-12); the sessions that used it end at once.
 pub async fn revoke_credential(app: &App, officer: &Current, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
     guarded(app, officer, login_id, "credential.revoke", origin).await?;
-    let (login, cred, reason, actor, origin, now) =
-        (login_id.to_string(), credential_id.to_string(), reason.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
+    four_eyes::gate(app, officer, login_id, Kind::CredentialRevoke, json!({ "credential": credential_id, "reason": reason }), origin).await?;
+    revoke_now(app, &officer.account.login_id, login_id, credential_id, reason, origin).await
+}
+
+pub(super) async fn revoke_now(app: &App, actor: &str, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+    let (login, cred, reason, actor, origin, now) = (login_id.to_string(), credential_id.to_string(), reason.to_string(), actor.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         store::write_tx(c, |c| {
             let a = account(c, &login)?;
@@ -186,7 +220,12 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
 
 /// Lifts an officer's suspension (not one from HR or a contract: those are the sync's).
 pub async fn reinstate(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<(), AppError> {
-    act(app, officer, login_id, "account.reinstated", origin, |c, a, now| {
+    four_eyes::gate(app, officer, login_id, Kind::Reinstate, json!({}), origin).await?;
+    reinstate_now(app, &officer.account.login_id, login_id, origin).await
+}
+
+pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<(), AppError> {
+    act_as(app, actor, login_id, "account.reinstated", origin, |c, a, now| {
         if a.status() != Some(AccountStatus::Suspended) || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: ")) {
             return Err(AppError::Conflict(format!("account {} is not suspended by an officer", a.login_id)));
         }

@@ -72,7 +72,7 @@ pub async fn finish(app: &App, handle: &str, answer: &PublicKeyCredential, origi
     let mut key = key;
     key.update_credential(&result);
     let key_json = serde_json::to_string(&key).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let kinds = kinds_for(Method::Webauthn, row.aaguid.as_deref(), &app.policy.signin.biometric_aaguids);
+    let kinds = kinds_for(Method::Webauthn, row.attested_aaguid(), &app.policy.signin.biometric_aaguids);
     let factor = ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds, at: now };
     let (policy, origin) = (app.policy.clone(), origin.clone());
     let (token, _) = app

@@ -2,7 +2,9 @@
 //! when they hold a function the policy names for that kind of request, are the 所属長 or system
 //! owner it names, or act for one of those through a delegation in force (R-PR-03, R-AC-09).
 //! Nobody approves their own request (R-AC-02); that comparison is on the person, so a person's
-//! privileged account and staff account count as one.
+//! privileged account and staff account count as one. Authority, on the other hand, is not pooled:
+//! officer functions come from the account signed in (R-PR-01), and a 所属長's authority covers only
+//! the department HR makes them head of, not a concurrent post (兼務).
 
 use crate::policy::{Approver, OfficerFunction, Policy};
 
@@ -18,9 +20,10 @@ pub enum Principal {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ApproverFacts {
     pub employee_number: String,
-    pub is_head_of_section: bool,
-    pub departments: Vec<String>,
-    /// Officer functions the person's accounts hold now.
+    /// The departments the person heads (所属長) according to HR: the department of their primary
+    /// post when HR flags them head; never a concurrent post's (兼務).
+    pub headed: Vec<String>,
+    /// Officer functions the account acting holds now (not the person's other accounts, R-PR-01).
     pub functions: Vec<OfficerFunction>,
     /// The person is a vendor's worker.
     pub is_vendor: bool,
@@ -51,7 +54,7 @@ impl ApproverFacts {
 /// Whether `facts` is `approver` for a request concerning `about`.
 pub fn entitled(policy: &Policy, approver: Approver, facts: &ApproverFacts, about: Concerning) -> bool {
     match approver {
-        Approver::HeadOfSection => facts.is_head_of_section && facts.departments.iter().any(|d| about.departments.contains(d)),
+        Approver::HeadOfSection => facts.headed.iter().any(|d| about.departments.contains(d)),
         Approver::SystemOwner => about.system.is_some_and(|s| facts.owns(policy, s)),
         other => other.officer().is_some_and(|f| facts.holds(f)),
     }

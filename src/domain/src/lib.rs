@@ -7,9 +7,11 @@
 
 pub mod approval;
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod authn;
 pub mod catalogue;
 pub mod contracts;
+pub mod four_eyes;
 pub mod hr;
 pub mod lifecycle;
 pub mod oidc;

@@ -52,7 +52,7 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     fn head(dept: &str) -> ApproverFacts {
-        ApproverFacts { employee_number: "200001".into(), is_head_of_section: true, departments: vec![dept.into()], ..Default::default() }
+        ApproverFacts { employee_number: "200001".into(), headed: vec![dept.into()], ..Default::default() }
     }
 
     #[test]
@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(check(&p, &req(&approver, 30 * DAY, "在宅勤務（育児）"), 0), Ok(()));
         let other_head = head("zeimu");
         assert!(matches!(check(&p, &req(&other_head, 30 * DAY, "x"), 0), Err(Refusal::NotEntitled(_))), "another section's head");
-        let not_head = ApproverFacts { is_head_of_section: false, ..head("shimin") };
+        let not_head = ApproverFacts { headed: vec![], ..head("shimin") };
         assert!(matches!(check(&p, &req(&not_head, 30 * DAY, "x"), 0), Err(Refusal::NotEntitled(_))));
         assert_eq!(check(&p, &req(&approver, 30 * DAY, " "), 0), Err(Refusal::NoReason));
         let max = i64::from(p.signin.remote_access_max_days);

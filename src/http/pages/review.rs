@@ -260,6 +260,8 @@ struct ExceptionsPage<'a> {
     register: Option<Vec<(String, String, Vec<String>)>>,
     headings: Vec<&'static str>,
     approver: bool,
+    /// The reader may declare an emergency (`approvals.exception_emergency`).
+    emergency: bool,
 }
 
 /// `/review/exceptions`: the register (for its readers) with the approvers' buttons, and the
@@ -271,6 +273,7 @@ pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     let (_, facts) = facts(&req, &app, false).await?;
     let policy = app.policy.clone();
     let approver = tobira_domain::approval::check(&policy, &policy.approvals.exception, &facts, Default::default()).is_ok();
+    let emergency = tobira_domain::approval::check(&policy, &policy.approvals.exception_emergency, &facts, Default::default()).is_ok();
     let table = crate::http::review::readable(&req, &app, "exceptions", 30).await.ok();
     let c = Ctx::new(&req, &app)?;
     let headings = table.as_ref().map(|t| t.columns.iter().map(|(_, h)| *h).collect()).unwrap_or_default();
@@ -280,7 +283,7 @@ pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     });
     let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
     let notice = q.iter().find(|(k, _)| k == "notice").map(|(_, v)| v.clone());
-    c.render(&req, &ExceptionsPage { c: &c, notice, register, headings, approver })
+    c.render(&req, &ExceptionsPage { c: &c, notice, register, headings, approver, emergency })
 }
 
 fn back_to_exceptions(text: &str) -> HttpResponse {
@@ -305,7 +308,7 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
     let (policy, o, now) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms());
     match app.db(move |c| crate::app::review::exceptions::request(c, &policy, &facts, &cur.account.login_id, &new, &o, now)).await {
         Ok(id) => Ok(back_to_exceptions(&format!("申請しました / requested: {id}"))),
-        Err(crate::app::AppError::Invalid(why)) => Ok(back_to_exceptions(&why)),
+        Err(crate::app::AppError::Invalid(why) | crate::app::AppError::Refused(why)) => Ok(back_to_exceptions(&why)),
         Err(e) => Err(e.into()),
     }
 }

@@ -91,13 +91,15 @@ pub fn kinds_of(factors: &[ProvedFactor]) -> Vec<FactorKind> {
 
 /// The kinds one factor proves. A password is knowledge; a TOTP code is possession; a WebAuthn
 /// credential is possession and, because user verification is required, a second kind: presence
-/// when the policy lists the authenticator model as biometric, knowledge (its PIN) otherwise.
-pub fn kinds_for(method: Method, aaguid: Option<&str>, biometric_aaguids: &[String]) -> Vec<FactorKind> {
+/// when the policy lists the authenticator model as biometric, knowledge (its PIN) otherwise. The
+/// model counts only as `attested_aaguid`: the AAGUID of an attestation verified against the city's
+/// roots at registration; an unattested key names a model nobody vouched for, so it stays 所持 + 知識.
+pub fn kinds_for(method: Method, attested_aaguid: Option<&str>, biometric_aaguids: &[String]) -> Vec<FactorKind> {
     match method {
         Method::Password => vec![FactorKind::Knowledge],
         Method::Totp => vec![FactorKind::Possession],
         Method::Webauthn => {
-            let biometric = aaguid.is_some_and(|a| biometric_aaguids.iter().any(|b| b.eq_ignore_ascii_case(a)));
+            let biometric = attested_aaguid.is_some_and(|a| biometric_aaguids.iter().any(|b| b.eq_ignore_ascii_case(a)));
             vec![FactorKind::Possession, if biometric { FactorKind::Presence } else { FactorKind::Knowledge }]
         }
     }

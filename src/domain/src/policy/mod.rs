@@ -106,6 +106,7 @@ impl Default for Approvals {
         let one = |a| vec![Spanned::new(0..0, a)];
         Approvals {
             exception: one(Approver::Ciso),
+            exception_emergency: model::default_exception_emergency(),
             delegate: one(Approver::Ciso),
             system_connection: one(Approver::Ciso),
             elevation: one(Approver::SystemOwner),
@@ -115,6 +116,7 @@ impl Default for Approvals {
             review_escalation: model::default_escalation(),
             dormant_restore: model::default_dormant_restore(),
             audit_search: model::default_audit_search(),
+            officer_action: model::default_officer_action(),
         }
     }
 }

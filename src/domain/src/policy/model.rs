@@ -318,6 +318,10 @@ impl Approver {
 pub struct Approvals {
     /// 例外措置 (R-AC-04).
     pub exception: Vec<Spanned<Approver>>,
+    /// Who may put an exception in force at once, as an emergency (緊急時の例外措置, R-AC-04):
+    /// the CISO or their deputy by default.
+    #[serde(default = "default_exception_emergency")]
+    pub exception_emergency: Vec<Spanned<Approver>>,
     /// 代行者 (R-PR-03).
     pub delegate: Vec<Spanned<Approver>>,
     /// Connecting a business system (R-AC-10).
@@ -340,6 +344,18 @@ pub struct Approvals {
     /// Searching a person's usage in the audit log (R-LG-11); the CISO names others by delegation.
     #[serde(default = "default_audit_search")]
     pub audit_search: Vec<Spanned<Approver>>,
+    /// The second person for an officer's action on an officer, the CISO, an auditor or a privileged
+    /// ID (password reset, enrolment link, credential revocation, unlock, reinstatement; R-AC-02).
+    #[serde(default = "default_officer_action")]
+    pub officer_action: Vec<Spanned<Approver>>,
+}
+
+pub(crate) fn default_officer_action() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::SecurityOfficer), Spanned::new(0..0, Approver::ChiefSecurityOfficer), Spanned::new(0..0, Approver::Ciso)]
+}
+
+pub(crate) fn default_exception_emergency() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::Ciso), Spanned::new(0..0, Approver::DeputyCiso)]
 }
 
 pub(crate) fn default_audit_search() -> Vec<Spanned<Approver>> {
@@ -359,9 +375,10 @@ pub(crate) fn default_dormant_restore() -> Vec<Spanned<Approver>> {
 }
 
 impl Approvals {
-    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 10] {
+    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 12] {
         [
             ("exception", &self.exception),
+            ("exception_emergency", &self.exception_emergency),
             ("delegate", &self.delegate),
             ("system_connection", &self.system_connection),
             ("elevation", &self.elevation),
@@ -371,6 +388,7 @@ impl Approvals {
             ("review_escalation", &self.review_escalation),
             ("dormant_restore", &self.dormant_restore),
             ("audit_search", &self.audit_search),
+            ("officer_action", &self.officer_action),
         ]
     }
 }

@@ -363,12 +363,15 @@ pub struct AuditRules {
     /// Most a node's clock may differ from the database server's, in milliseconds, before it is
     /// reported (R-LG-04): records from nodes whose clocks disagree cannot be put in order.
     pub max_clock_skew_ms: u32,
+    /// Seconds between checkpoints of the audit chain's head (R-LG-02): the head is sealed with a MAC
+    /// and written outside the database this often, and at shutdown.
+    pub checkpoint_seconds: u32,
 }
 
 impl Default for AuditRules {
     fn default() -> Self {
         // Five years: longer than any statutory limitation period an investigation would need.
-        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000 }
+        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000, checkpoint_seconds: 300 }
     }
 }
 
@@ -384,7 +387,12 @@ pub struct SigninRules {
     /// Authenticator models (AAGUID) allowed to register; empty allows any.
     pub allowed_aaguids: Vec<String>,
     /// Models whose user verification is biometric: they prove 存在 (presence); others prove a PIN (知識).
+    /// Only a key whose attestation verified against `attestation_roots` is taken at its model's word.
     pub biometric_aaguids: Vec<String>,
+    /// PEM file of the attestation root certificates the city trusts (a file in the policy directory,
+    /// read locally, R-ZN-04); "" = none: no key's model is verified, so none proves 存在 and
+    /// `allowed_aaguids` admits none.
+    pub attestation_roots: String,
     /// Seconds a WebAuthn ceremony or a half-finished sign-in stays valid.
     pub challenge_seconds: u32,
     /// Whether a person with no second factor yet may enrol one from a password-only session
@@ -410,6 +418,7 @@ impl Default for SigninRules {
             totp_skew_steps: 1,
             allowed_aaguids: Vec::new(),
             biometric_aaguids: Vec::new(),
+            attestation_roots: String::new(),
             challenge_seconds: 300,
             first_factor_self_enrollment: true,
             recent_sign_ins_shown: 10,

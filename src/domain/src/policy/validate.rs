@@ -418,6 +418,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         if !(1..=600_000).contains(&a.max_clock_skew_ms) {
             c.at(*file, 0..0, "audit.max_clock_skew_ms must be between 1 and 600000 (R-LG-04)");
         }
+        if !(10..=86_400).contains(&a.checkpoint_seconds) {
+            c.at(*file, 0..0, "audit.checkpoint_seconds must be between 10 and 86400 (R-LG-02)");
+        }
     }
 
     super::clients_validate::check(&mut c, &m, &systems, &networks);

@@ -5,7 +5,9 @@
 //! every `review.exception_review_months` while it runs.
 //!
 //! Invariants: nobody approves their own request (R-AC-02); no exception runs past
-//! `review.exception_max_days`; a refused or ended exception is never in force again.
+//! `review.exception_max_days`; a refused or ended exception is never in force again; an emergency
+//! is declared only by `approvals.exception_emergency` (the CISO or their deputy), and never for the
+//! rules of [`NEVER_EMERGENCY`].
 
 use super::DAY_MS;
 use crate::policy::settings::ReviewRules;
@@ -19,7 +21,13 @@ pub struct Request<'a> {
     pub subjects: &'a [String],
     pub reason: &'a str,
     pub valid_until: i64,
+    /// In force at once, confirmed by the approvers afterwards.
+    pub emergency: bool,
 }
+
+/// Rules no emergency sets aside: R-LC-17 (a staff address outside the city's domains) needs the
+/// CISO's permission before it is used (Sendai (7)1(7)), so it always waits for approval.
+pub const NEVER_EMERGENCY: &[&str] = &["R-LC-17"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Invalid {
@@ -39,6 +47,8 @@ pub enum Invalid {
     ReasonTooLong(usize),
     #[error("the end date must be after today and at most {0} days away (review.exception_max_days)")]
     Period(u32),
+    #[error("an exception to {0} is never an emergency: it needs the CISO's permission first")]
+    NeverEmergency(String),
 }
 
 /// The longest reason a request keeps, and the most subjects it names.
@@ -81,6 +91,9 @@ pub fn check(rules: &ReviewRules, r: &Request, known: impl Fn(&str) -> bool, now
     }
     if r.valid_until <= now || r.valid_until - now > i64::from(rules.exception_max_days) * DAY_MS {
         return Err(Invalid::Period(rules.exception_max_days));
+    }
+    if r.emergency && NEVER_EMERGENCY.contains(&rule) {
+        return Err(Invalid::NeverEmergency(rule.into()));
     }
     Ok(())
 }
@@ -149,7 +162,19 @@ mod tests {
     const NOW: i64 = 1_800_000_000_000;
 
     fn req<'a>(rule: &'a str, subjects: &'a [String], until: i64) -> Request<'a> {
-        Request { rule, subjects, reason: "窓口端末の更新が年度末まで", valid_until: until }
+        Request { rule, subjects, reason: "窓口端末の更新が年度末まで", valid_until: until, emergency: false }
+    }
+
+    #[test]
+    fn r_ac_04_r_lc_17_exceptions_are_never_emergency() {
+        let rules = ReviewRules::default();
+        let subj = vec!["person:500020".to_string()];
+        let known = |id: &str| id == "R-LC-17" || id == "R-AU-07";
+        let em = |rule| Request { emergency: true, ..req(rule, &subj, NOW + DAY_MS) };
+        assert_eq!(check(&rules, &em("R-LC-17"), known, NOW), Err(Invalid::NeverEmergency("R-LC-17".into())));
+        assert_eq!(check(&rules, &em(" R-LC-17 "), known, NOW), Err(Invalid::NeverEmergency("R-LC-17".into())), "spaces do not hide the rule");
+        assert_eq!(check(&rules, &req("R-LC-17", &subj, NOW + DAY_MS), known, NOW), Ok(()), "asked for approval, it may be requested");
+        assert_eq!(check(&rules, &em("R-AU-07"), known, NOW), Ok(()));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::test_support::example_policy;
 const NOW: i64 = 1_800_000_000_000;
 
 fn head_of(dept: &str, en: &str) -> ApproverFacts {
-    ApproverFacts { employee_number: en.into(), is_head_of_section: true, departments: vec![dept.into()], ..Default::default() }
+    ApproverFacts { employee_number: en.into(), headed: vec![dept.into()], ..Default::default() }
 }
 
 fn item<'a>(reviewers: &'a [Approver], departments: &'a [String]) -> Item<'a> {
