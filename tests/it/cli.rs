@@ -1,10 +1,10 @@
 //! The `tobira` command as an operator meets it: configuration errors, migrate, serve and SIGTERM.
 
 use crate::support::{conn, output, tobira, TestDb};
-use tobira::store;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
+use tobira::store;
 
 #[test]
 fn unknown_configuration_key_is_named_and_fatal() {
