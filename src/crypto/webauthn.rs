@@ -192,6 +192,27 @@ mod tests {
     }
 
     #[test]
+    fn r_au_02_roots_load_from_pem_and_registration_asks_for_attestation_only_with_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("none.pem");
+        std::fs::write(&empty, "no certificate here").unwrap();
+        assert!(load_roots(&empty).unwrap_err().to_string().contains("no certificate"));
+        let rp = relying_party("http://localhost:8080", "t").unwrap();
+        let (ccr, _) = start_registration(&rp, Uuid::new_v4(), "ichiro", "ichiro", vec![], false).unwrap();
+        assert!(!matches!(ccr.public_key.attestation, Some(webauthn_rs_proto::AttestationConveyancePreference::Direct)));
+        let (ccr, state) = start_registration(&rp, Uuid::new_v4(), "ichiro", "ichiro", vec![], true).unwrap();
+        assert!(matches!(ccr.public_key.attestation, Some(webauthn_rs_proto::AttestationConveyancePreference::Direct)));
+        // The same ceremony's state, checked as an attested registration against the roots.
+        let system_root = std::path::Path::new("/etc/ssl/certs/ISRG_Root_X1.pem");
+        if system_root.exists() {
+            let roots = load_roots(system_root).unwrap();
+            let mut v = serde_json::to_value(&state).unwrap();
+            v["ca_list"] = serde_json::to_value(&roots).unwrap();
+            assert!(serde_json::from_value::<AttestedPasskeyRegistration>(v).is_ok());
+        }
+    }
+
+    #[test]
     fn relying_party_needs_a_host_name() {
         assert!(relying_party("http://localhost:8080", "t").is_ok());
         assert!(relying_party("https://id.city.example.lg.jp", "t").is_ok());

@@ -20,13 +20,12 @@ fn policy_dir(roots: Option<&str>) -> tempfile::TempDir {
         let p = e.unwrap().path();
         std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
     }
-    let mut signin = format!("[signin]\nbiometric_aaguids = [\"{VIRTUAL_AAGUID}\"]\n");
+    let auth = dir.path().join("authentication.toml");
+    let mut text = std::fs::read_to_string(&auth).unwrap().replace("biometric_aaguids = []", &format!("biometric_aaguids = [\"{VIRTUAL_AAGUID}\"]"));
     if let Some(pem) = roots {
         std::fs::copy(pem, dir.path().join("attestation-roots.pem")).unwrap();
-        signin.push_str("attestation_roots = \"attestation-roots.pem\"\n");
+        text = text.replace("attestation_roots = \"\"", "attestation_roots = \"attestation-roots.pem\"");
     }
-    let auth = dir.path().join("authentication.toml");
-    let text = std::fs::read_to_string(&auth).unwrap().replace("[signin]\n", &signin);
     std::fs::write(&auth, text).unwrap();
     dir
 }

@@ -1,10 +1,10 @@
 //! The `tobira` command as an operator meets it: configuration errors, migrate, serve and SIGTERM.
 
 use crate::support::{conn, output, tobira, TestDb};
-use tobira::store;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
+use tobira::store;
 
 #[test]
 fn unknown_configuration_key_is_named_and_fatal() {
@@ -107,7 +107,17 @@ fn r_lg_02_serve_seals_a_checkpoint_at_shutdown_beside_the_database() {
     c.arg("serve").stderr(Stdio::piped()).stdout(Stdio::null());
     let mut child = c.spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    while !lines.next().expect("serve printed its address").unwrap().starts_with("tobira: serving on") {}
+    let port: u16 = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.strip_prefix("tobira: serving on http://127.0.0.1:") {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    // Serving (its signal handlers in place) before the signal comes.
+    assert!(get(port, "/healthz").starts_with("HTTP/1.1 200"));
+    // A record after the first checkpoint: only the seal at shutdown covers it (checkpoint_seconds is 300).
+    let e = tobira_domain::audit::AuditEvent::new("alice", "test.event", "t");
+    store::write_tx(&mut conn(&db.pool()), |c| store::audit::append(c, 1_000, vec![e])).unwrap();
     std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let _: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(child.wait().unwrap().success());
