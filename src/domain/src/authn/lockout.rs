@@ -145,6 +145,15 @@ impl SourceState {
         }
     }
 
+    /// Whether this source has failed `cap_failures` times in the current window: its attempts are
+    /// refused until the window ends; the seconds until then.
+    pub fn capped(&self, rule: &SourceThrottle, now: i64) -> Option<u64> {
+        (rule.cap_failures > 0 && self.in_window(rule, now) && self.failures >= rule.cap_failures).then(|| {
+            let end = self.window_start + i64::from(rule.window_seconds) * 1_000;
+            u64::try_from((end - now + 999) / 1_000).unwrap_or(1).max(1)
+        })
+    }
+
     /// The state after one more failure at `now`.
     pub fn fail(self, rule: &SourceThrottle, now: i64) -> SourceState {
         if self.in_window(rule, now) {
@@ -270,7 +279,7 @@ mod tests {
 
     #[test]
     fn r_au_19_source_is_slowed_after_its_failures_within_the_window() {
-        let t = SourceThrottle { max_failures: 3, window_seconds: 60, delay_ms: 500 };
+        let t = SourceThrottle { max_failures: 3, window_seconds: 60, delay_ms: 500, cap_failures: 5 };
         let mut s = SourceState::default();
         for i in 0..3 {
             assert_eq!(s.delay_ms(&t, 1_000 + i), 0);
@@ -280,5 +289,18 @@ mod tests {
         // A new window forgets the old failures.
         assert_eq!(s.delay_ms(&t, 1_000 + 60_000), 0);
         assert_eq!(s.fail(&t, 1_000 + 60_000).failures, 1);
+    }
+
+    #[test]
+    fn r_au_19_source_is_refused_after_its_cap_until_the_window_ends() {
+        let t = SourceThrottle { max_failures: 3, window_seconds: 60, delay_ms: 500, cap_failures: 5 };
+        let mut s = SourceState::default();
+        for i in 0..5 {
+            assert_eq!(s.capped(&t, 100_000 + i), None);
+            s = s.fail(&t, 100_000 + i);
+        }
+        assert_eq!(s.capped(&t, 130_000), Some(30));
+        assert_eq!(s.capped(&t, 160_000), None, "a new window");
+        assert_eq!(s.capped(&SourceThrottle { cap_failures: 0, ..t }, 130_000), None, "0 = no cap");
     }
 }
