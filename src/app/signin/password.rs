@@ -85,7 +85,14 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
         }
         Err(e) => return Err(e),
     };
-    let ok = verify_signin(app, hash, password.to_string()).await?;
+    let ok = match verify_signin(app, hash, password.to_string()).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked (the queue was full): the attempt gives its place back and counts nothing.
+            attempts::release(app, &account, claim).await?;
+            return Err(e.into());
+        }
+    };
     let now = app.clock.now_ms();
     let usable = session::usable(&account, now);
     if !ok || usable.is_err() {

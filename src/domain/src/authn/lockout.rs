@@ -122,6 +122,13 @@ impl LockState {
         next
     }
 
+    /// Gives a claimed attempt's place back without a verdict (nothing was checked: the server was
+    /// too busy to check it).
+    pub fn release(self, now: i64) -> LockState {
+        let pending = self.pending_now(now).saturating_sub(1);
+        LockState { pending, pending_at: (pending > 0).then_some(self.pending_at).flatten(), ..self }
+    }
+
     /// Whether settling this failure is the one that locked the account (for the audit event).
     pub fn just_locked(&self, now: i64) -> bool {
         self.locked_at == Some(now)
@@ -267,6 +274,16 @@ mod tests {
             s = s.claim(&r, 3).expect("a place is free again");
         }
         assert_eq!((s.pending, s.failures, s.locked(3)), (3, 0, None));
+    }
+
+    #[test]
+    fn r_au_19_a_released_claim_frees_its_place_and_counts_nothing() {
+        let r = rule(1, 15);
+        let s = LockState::default().claim(&r, 0).unwrap();
+        assert_eq!(s.claim(&r, 0), Err(Refusal::Busy));
+        let s = s.release(1);
+        assert_eq!((s.failures, s.pending, s.locked(1)), (0, 0, None));
+        assert!(s.claim(&r, 1).is_ok());
     }
 
     #[test]
