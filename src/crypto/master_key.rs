@@ -11,6 +11,8 @@ use std::path::Path;
 
 pub struct MasterKey {
     key: LessSafeKey,
+    /// A MAC key derived from the master key (CSRF tokens bound to a session).
+    mac: aws_lc_rs::hmac::Key,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -28,7 +30,8 @@ pub enum Origin {
 
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> MasterKey {
-        MasterKey { key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")) }
+        let derived = aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, bytes), b"tobira mac key v1");
+        MasterKey { key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")), mac: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, derived.as_ref()) }
     }
 
     /// Reads the key at `path`, or creates it (with its directory) when the file does not exist.
@@ -68,6 +71,12 @@ impl MasterKey {
     }
 
     /// Encrypts `plain` for `purpose`: base64 of nonce ‖ ciphertext ‖ tag.
+    /// A MAC of `data` for `purpose` (base64url), the same on every node that shares the key.
+    pub fn mac(&self, purpose: &str, data: &str) -> String {
+        let tag = aws_lc_rs::hmac::sign(&self.mac, format!("{purpose}\u{0}{data}").as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag.as_ref())
+    }
+
     pub fn seal(&self, purpose: &str, plain: &[u8]) -> Result<String, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         random_bytes(&mut nonce)?;

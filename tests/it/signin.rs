@@ -21,7 +21,7 @@ both_backends! {
         // Without the CSRF token the form is refused and nobody is signed in.
         let forged = c.post_raw("/signin", &[("login_id", "taro"), ("password", PASSWORD)]).await;
         assert_eq!(forged.status, 403);
-        assert!(!c.cookies.lock().unwrap().contains_key("tobira_session"));
+        assert!(!c.cookies.lock().unwrap().contains_key(tobira::http::pages::SESSION_COOKIE));
     }
 }
 
@@ -41,7 +41,7 @@ both_backends! {
 
         let ok = c.sign_in("taro", PASSWORD).await;
         assert_eq!(ok.status, 303);
-        let cookie = ok.set_cookies.iter().find(|c| c.starts_with("tobira_session=")).expect("session cookie");
+        let cookie = ok.set_cookies.iter().find(|c| c.starts_with(&format!("{}=", tobira::http::pages::SESSION_COOKIE))).expect("session cookie");
         for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
             assert!(cookie.contains(flag), "{flag} in {cookie}");
         }

@@ -41,7 +41,7 @@ async fn r_au_02_passkey_enrolment_and_sign_in_in_a_real_browser() {
         // No second factor yet: self-service is closed until one is enrolled (tobira is 3B).
         assert_eq!(b.path(), "/account/enrol");
         let cookies = b.cookies();
-        let session = cookies.iter().find(|c| c["name"] == "tobira_session").expect("session cookie");
+        let session = cookies.iter().find(|c| c["name"] == tobira::http::pages::SESSION_COOKIE).expect("session cookie");
         assert_eq!((session["httpOnly"].as_bool(), session["secure"].as_bool(), session["sameSite"].as_str()), (Some(true), Some(true), Some("Lax")));
 
         // Enrol a passkey: registration needs user verification.
