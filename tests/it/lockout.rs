@@ -137,7 +137,7 @@ both_backends! {
         for i in 0..10 {
             attacker.sign_in(&login, &format!("guess-{i}")).await;
         }
-        let (id, now, app) = (tobira::store::accounts::by_login_id(&mut *crate::support::conn(&db.pool()), &login).unwrap().unwrap().id, s.clock_ms(), s.app.clone());
+        let (id, now, app) = (tobira::store::accounts::by_login_id(&mut crate::support::conn(&db.pool()), &login).unwrap().unwrap().id, s.clock_ms(), s.app.clone());
         let global = tobira_domain::authn::lockout::LockState { failures: 5, locked_at: Some(now), ..Default::default() };
         app.db(move |c| Ok(tobira::store::throttle::put_lock_state(c, &id, tobira_domain::authn::lockout::GLOBAL_SCOPE, &global, now)?)).await.unwrap();
         // ... the server's console gets the officer back in, with a reason, attributed and audited.
