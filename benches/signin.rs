@@ -90,14 +90,14 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
                 let page = http.get(format!("{base}/signin")).send().await.unwrap();
-                let csrf = page.headers().get_all("set-cookie").iter().find_map(|v| v.to_str().ok()?.strip_prefix("tobira_csrf=")?.split(';').next().map(str::to_string)).unwrap();
+                let csrf = page.headers().get_all("set-cookie").iter().find_map(|v| v.to_str().ok()?.strip_prefix("__Host-tobira_csrf=")?.split(';').next().map(str::to_string)).unwrap();
                 let mut n = 0usize;
                 while Instant::now() < until {
                     let login = format!("bench{:04}", (w * 4 + n % 4));
                     n += 1;
                     let res = http
                         .post(format!("{base}/signin"))
-                        .header("cookie", format!("tobira_csrf={csrf}"))
+                        .header("cookie", format!("__Host-tobira_csrf={csrf}"))
                         .form(&[("csrf", csrf.as_str()), ("login_id", login.as_str()), ("password", PASSWORD)])
                         .send()
                         .await

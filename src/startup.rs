@@ -108,6 +108,7 @@ impl Application {
                 .app_data(data.clone())
                 .wrap(Compress::default())
                 .wrap(crate::http::security_headers(https))
+                .wrap(from_fn(crate::http::csrf::bind_new_session))
                 .wrap(from_fn(crate::http::request::context))
                 .configure(crate::http::routes)
         })

@@ -6,6 +6,7 @@
 
 use super::AppError;
 use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
@@ -13,7 +14,12 @@ type Job = Box<dyn FnOnce() + Send>;
 
 pub struct HashPool {
     tx: mpsc::Sender<Job>,
+    /// Jobs queued or running.
+    queued: Arc<AtomicUsize>,
 }
+
+/// Seconds a client refused by a full queue is told to wait.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
 
 impl std::fmt::Debug for HashPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,24 +45,75 @@ impl HashPool {
                 })
                 .expect("spawn an argon2 worker thread");
         }
-        HashPool { tx }
+        HashPool { tx, queued: Arc::new(AtomicUsize::new(0)) }
+    }
+
+    /// [`HashPool::run`] for work nobody has authenticated yet (a sign-in): refused with
+    /// `AppError::Busy` when `max` jobs are queued or running already, so a flood pins at most
+    /// that much memory and delay.
+    pub async fn run_bounded<T: Send + 'static>(&self, max: usize, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        if self.queued.load(Ordering::Acquire) >= max.max(1) {
+            return Err(AppError::Busy { retry_after: RETRY_AFTER_SECONDS });
+        }
+        self.run(f).await
     }
 
     /// Runs `f` on one of the pool's threads and waits for it without blocking the async workers.
     pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         let (done, wait) = oneshot::channel();
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        let guard = Queued(self.queued.clone());
         self.tx
             .send(Box::new(move || {
-                let _ = done.send(f());
+                let _guard = guard;
+                // The client went away (its request was dropped): its work is not done.
+                if !done.is_closed() {
+                    let _ = done.send(f());
+                }
             }))
             .map_err(|_| AppError::Task("the argon2 workers have stopped".into()))?;
         wait.await.map_err(|_| AppError::Task("an argon2 worker stopped".into()))
     }
 }
 
+/// Counts a job as queued until it has run (or was dropped unrun).
+struct Queued(Arc<AtomicUsize>);
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn r_au_19_a_full_queue_refuses_and_work_for_a_gone_client_is_dropped() {
+        let pool = Arc::new(HashPool::new(1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let ran = Arc::new(AtomicUsize::new(0));
+        // The one worker is busy; one more job waits.
+        let p = pool.clone();
+        let blocker = tokio::spawn(async move { p.run(move || hold.recv().unwrap()).await });
+        let r2 = ran.clone();
+        let waiting = pool.run_bounded(2, move || r2.fetch_add(1, Ordering::SeqCst));
+        while pool.queued.load(Ordering::SeqCst) < 1 {
+            tokio::task::yield_now().await;
+        }
+        // Poll the waiting job once so it is queued, then drop it: its client has gone.
+        let mut waiting = Box::pin(waiting);
+        assert!(futures_util::FutureExt::now_or_never(waiting.as_mut()).is_none());
+        assert_eq!(pool.queued.load(Ordering::SeqCst), 2);
+        assert!(matches!(pool.run_bounded(2, || ()).await, Err(AppError::Busy { .. })), "a full queue answers busy");
+        drop(waiting);
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        // The dropped job was skipped, and the queue has room again.
+        assert_eq!(pool.run_bounded(2, || 7).await.unwrap(), 7);
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "nobody waited for it, so it did not run");
+    }
 
     #[tokio::test]
     async fn runs_jobs_on_its_own_threads() {

@@ -61,6 +61,12 @@ pub enum AppError {
     AwaitingApproval(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// Too much work is waiting (the argon2 queue is full): try again after the seconds given.
+    #[error("busy; try again in {retry_after} s")]
+    Busy { retry_after: u64 },
+    /// This source has failed too often: refused until its window ends (R-AU-19).
+    #[error("too many failed attempts from this address; try again in {retry_after} s")]
+    TooMany { retry_after: u64 },
 }
 
 impl From<diesel::result::Error> for AppError {

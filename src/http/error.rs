@@ -25,6 +25,12 @@ pub enum ApiError {
     /// Recorded as a request that takes effect when a second person approves (R-AC-02).
     #[error("awaiting approval: {0}")]
     Accepted(String),
+    /// The argon2 queue is full: `503` with `Retry-After` (seconds).
+    #[error("busy")]
+    Busy(u64),
+    /// Too many failures from this address: `429` with `Retry-After` (seconds).
+    #[error("too many attempts")]
+    TooMany(u64),
     /// The cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -38,6 +44,8 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::NotFound(_) => ApiError::NotFound,
             AppError::AwaitingApproval(id) => ApiError::Accepted(id),
+            AppError::Busy { retry_after } => ApiError::Busy(retry_after),
+            AppError::TooMany { retry_after } => ApiError::TooMany(retry_after),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -51,8 +59,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Accepted(_) => StatusCode::ACCEPTED,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +80,8 @@ impl ResponseError for ApiError {
                 "message": "申請を記録しました。別の担当者の承認後に実行されます。",
                 "message_en": "Recorded as a request: it takes effect when a second person approves.",
             }),
+            ApiError::Busy(_) => json!({ "error": "busy", "message": "混み合っています。しばらくしてからもう一度お試しください。", "message_en": "Busy; please try again shortly." }),
+            ApiError::TooMany(_) => json!({ "error": "too_many_attempts", "message": "この端末からの失敗が多すぎます。しばらくしてからお試しください。", "message_en": "Too many failed attempts from this address; try again later." }),
             ApiError::Internal(cause) => {
                 let error_id = uuid::Uuid::new_v4().to_string();
                 tracing::error!(error_id = %error_id, cause = %cause, "internal error");
@@ -82,7 +93,11 @@ impl ResponseError for ApiError {
                 })
             }
         };
-        HttpResponse::build(self.status_code()).json(body)
+        let mut res = HttpResponse::build(self.status_code());
+        if let ApiError::Busy(s) | ApiError::TooMany(s) = self {
+            res.insert_header(("Retry-After", s.to_string()));
+        }
+        res.json(body)
     }
 }
 
@@ -114,5 +129,13 @@ mod tests {
     async fn domain_refusals_keep_their_message() {
         let res = ApiError::from(AppError::Conflict("already exists".into())).error_response();
         assert_eq!(res.status(), StatusCode::CONFLICT);
+    }
+
+    #[actix_web::test]
+    async fn r_au_19_busy_and_capped_say_when_to_come_back() {
+        let busy = ApiError::from(AppError::Busy { retry_after: 2 }).error_response();
+        assert_eq!((busy.status(), busy.headers().get("retry-after").and_then(|v| v.to_str().ok())), (StatusCode::SERVICE_UNAVAILABLE, Some("2")));
+        let capped = ApiError::from(AppError::TooMany { retry_after: 240 }).error_response();
+        assert_eq!((capped.status(), capped.headers().get("retry-after").and_then(|v| v.to_str().ok())), (StatusCode::TOO_MANY_REQUESTS, Some("240")));
     }
 }

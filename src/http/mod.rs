@@ -4,6 +4,7 @@
 //! failures into [`error::ApiError`] and nothing else renders errors; the server calls nothing outside
 //! its own zone at run time (R-ZN-04).
 
+pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod officer;

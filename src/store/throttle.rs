@@ -98,7 +98,8 @@ pub fn clear_locks(conn: &mut DbConnection, account_id: &str, now: i64) -> Resul
 
 /// Locks in force at `now`: (account id, scope, state).
 pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String, String, LockState)>, StoreError> {
-    let rows: Vec<(String, String, i32, i32, Option<i64>, Option<i64>, Option<i64>)> = account_lockouts::table
+    type Row = (String, String, i32, i32, Option<i64>, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = account_lockouts::table
         .filter(account_lockouts::locked_at.is_not_null())
         .filter(account_lockouts::locked_until.is_null().or(account_lockouts::locked_until.gt(now)))
         .select((

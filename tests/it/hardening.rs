@@ -138,3 +138,36 @@ both_backends! {
         assert_eq!(op.s.audit_count("privileged.delegate_approved", None).await, 0);
     }
 }
+
+both_backends! {
+    async fn r_au_11_a_csrf_token_is_bound_to_the_session_and_cookies_are_host_only(db: TestDb) {
+        use tobira::http::pages::{CSRF_COOKIE, SESSION_COOKIE};
+        let s = crate::web::start(&db, |_| {}).await;
+        s.account("tani-yu", "ume-boshi to ryokucha 3ji", false, false).await;
+        s.account("kubo-an", "ume-boshi to ryokucha 3ji", false, false).await;
+        let c = s.client();
+        c.get("/signin").await;
+        let before = c.csrf();
+        let signed_in = c.post("/signin", &[("login_id", "tani-yu"), ("password", "ume-boshi to ryokucha 3ji")]).await;
+        assert_eq!(signed_in.status, 303);
+        // __Host- cookies: Secure, Path=/, no Domain, so no other host can plant or overwrite them.
+        for name in [SESSION_COOKIE, CSRF_COOKIE] {
+            assert!(name.starts_with("__Host-"));
+            let set = signed_in.set_cookies.iter().find(|h| h.starts_with(&format!("{name}="))).unwrap_or_else(|| panic!("{name} set at sign-in: {:?}", signed_in.set_cookies));
+            assert!(set.contains("Secure") && set.contains("Path=/") && !set.to_ascii_lowercase().contains("domain="), "{set}");
+        }
+        // A token from before the sign-in (one an attacker could have planted or read) is refused ...
+        assert_ne!(c.csrf(), before, "the sign-in binds a new token to the session");
+        assert_eq!(c.post_raw("/signout", &[("csrf", &before)]).await.status, 403);
+        // ... and so is another session's token.
+        let other = s.client();
+        other.sign_in("kubo-an", "ume-boshi to ryokucha 3ji").await;
+        assert_eq!(c.post_raw("/signout", &[("csrf", &other.csrf())]).await.status, 403);
+        assert_eq!(c.get("/account/enrol").await.status, 200, "still signed in");
+        // The session's own token, as its pages carry it, works.
+        let page = c.get("/account/enrol").await;
+        let token = page.input("csrf").expect("the page's form carries the token");
+        assert_eq!(token, c.csrf());
+        assert_eq!(c.post_raw("/signout", &[("csrf", &token)]).await.status, 303);
+    }
+}

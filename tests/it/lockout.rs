@@ -137,7 +137,7 @@ both_backends! {
         for i in 0..10 {
             attacker.sign_in(&login, &format!("guess-{i}")).await;
         }
-        let (id, now, app) = (tobira::store::accounts::by_login_id(&mut *crate::support::conn(&db.pool()), &login).unwrap().unwrap().id, s.clock_ms(), s.app.clone());
+        let (id, now, app) = (tobira::store::accounts::by_login_id(&mut crate::support::conn(&db.pool()), &login).unwrap().unwrap().id, s.clock_ms(), s.app.clone());
         let global = tobira_domain::authn::lockout::LockState { failures: 5, locked_at: Some(now), ..Default::default() };
         app.db(move |c| Ok(tobira::store::throttle::put_lock_state(c, &id, tobira_domain::authn::lockout::GLOBAL_SCOPE, &global, now)?)).await.unwrap();
         // ... the server's console gets the officer back in, with a reason, attributed and audited.
@@ -180,5 +180,74 @@ both_backends! {
         recover.args(["admin", "recover", "--login-id", "p-so-oda", "--reason", "forgot the password"]);
         let (code, _, err) = output(recover);
         assert_eq!(code, 1, "{err}");
+    }
+}
+
+/// [`server`] with a copy of the example policy edited by `edits` (file, from, to).
+async fn server_with_policy(db: &TestDb, edits: &[(&str, &str, &str)], tune: impl FnOnce(&mut tobira::config::Config)) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(crate::support::repo_path("policies")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    for (file, from, to) in edits {
+        let p = dir.path().join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file} has `{from}`");
+        std::fs::write(&p, text.replace(from, to)).unwrap();
+    }
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let policy_dir = dir.path().display().to_string();
+    let s = web::start_with(db, Arc::new(FixedClock::new(now)), |c| {
+        c.http.public_url = "http://localhost:8080".into();
+        c.http.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.policy_dir = policy_dir;
+        tune(c);
+    })
+    .await;
+    (s, dir)
+}
+
+both_backends! {
+    async fn r_au_19_failed_sign_ins_from_one_address_are_capped(db: TestDb) {
+        let edits = [("authentication.toml", "max_failures = 20\nwindow_seconds = 300\ndelay_ms = 1000\ncap_failures = 100", "max_failures = 3\nwindow_seconds = 300\ndelay_ms = 1\ncap_failures = 6")];
+        let (s, _policy) = server_with_policy(&db, &edits, |_| {}).await;
+        s.account("abe-sora", PASSWORD, false, false).await;
+        let attacker = from(&s, Some("203.0.113.50"));
+        for i in 0..6 {
+            assert_eq!(attacker.sign_in(&format!("guess-{i}"), "password-spray-2026").await.status, 401);
+        }
+        // Past the cap the address is refused outright, whatever it sends ...
+        let refused = attacker.sign_in("abe-sora", PASSWORD).await;
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert!(refused.body.contains("too_many_attempts"), "{}", refused.body);
+        // ... and nobody else is.
+        assert_eq!(from(&s, Some("203.0.113.51")).sign_in("abe-sora", PASSWORD).await.status, 303);
+    }
+}
+
+both_backends! {
+    async fn r_au_19_a_full_argon2_queue_answers_503_not_a_pile_up(db: TestDb) {
+        let edits = [("authentication.toml", "hashing_queue_max = 64", "hashing_queue_max = 1")];
+        let (s, _policy) = server_with_policy(&db, &edits, |c| c.crypto.argon2_concurrency = 1).await;
+        s.account("ota-nagi", PASSWORD, false, false).await;
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let c = from(&s, Some(&format!("198.18.0.{}", i + 1)));
+                tokio::spawn(async move { c.sign_in("ota-nagi", &format!("wrong-{i}")).await })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            let page = t.await.unwrap();
+            if page.status == 503 {
+                assert!(page.body.contains("\"busy\""), "{}", page.body);
+            }
+            statuses.push(page.status);
+        }
+        assert!(statuses.iter().all(|s| *s == 401 || *s == 503), "{statuses:?}");
+        assert!(statuses.contains(&503), "the queue is bounded: {statuses:?}");
+        // When the flood is over, sign-in works again.
+        assert_eq!(from(&s, None).sign_in("ota-nagi", PASSWORD).await.status, 303);
     }
 }

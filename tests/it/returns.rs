@@ -127,7 +127,9 @@ both_backends! {
             let c = &mut *conn(&pool);
             let a = store::accounts::by_login_id(c, "100001").unwrap().unwrap();
             let factors = vec![tobira_domain::authn::ProvedFactor { method: tobira_domain::authn::Method::Webauthn, credential: Some(card.clone()), kinds: vec![], at: 0 }];
-            let s = store::sessions::Session { id: store::new_id(), account_id: a.id, created_at: 0, last_seen_at: 0, expires_at: i64::MAX / 4, factors: serde_json::to_string(&factors).unwrap(), privileged: false, source_ip: None, user_agent: None, revoked_at: None, revoked_reason: None };
+            // Live at the server's clock: a session idle past its limit is ended by the back-channel job.
+            let now = crate::support::now_ms(&crate::support::fixed_clock());
+            let s = store::sessions::Session { id: store::new_id(), account_id: a.id, created_at: now, last_seen_at: now, expires_at: i64::MAX / 4, factors: serde_json::to_string(&factors).unwrap(), privileged: false, source_ip: None, user_agent: None, revoked_at: None, revoked_reason: None };
             store::sessions::insert(c, &s).unwrap();
             s.id
         };

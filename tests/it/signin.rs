@@ -21,7 +21,7 @@ both_backends! {
         // Without the CSRF token the form is refused and nobody is signed in.
         let forged = c.post_raw("/signin", &[("login_id", "taro"), ("password", PASSWORD)]).await;
         assert_eq!(forged.status, 403);
-        assert!(!c.cookies.lock().unwrap().contains_key("tobira_session"));
+        assert!(!c.cookies.lock().unwrap().contains_key(tobira::http::pages::SESSION_COOKIE));
     }
 }
 
@@ -41,7 +41,7 @@ both_backends! {
 
         let ok = c.sign_in("taro", PASSWORD).await;
         assert_eq!(ok.status, 303);
-        let cookie = ok.set_cookies.iter().find(|c| c.starts_with("tobira_session=")).expect("session cookie");
+        let cookie = ok.set_cookies.iter().find(|c| c.starts_with(&format!("{}=", tobira::http::pages::SESSION_COOKIE))).expect("session cookie");
         for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
             assert!(cookie.contains(flag), "{flag} in {cookie}");
         }
@@ -102,7 +102,9 @@ both_backends! {
         // Only attempts whose password was actually checked are recorded as "wrong".
         let checked = s.audit_count("auth.sign_in_failed", Some("\"wrong")).await;
         assert_eq!(checked, limit, "exactly the limit's worth of password checks");
-        assert!(statuses.iter().all(|st| *st == 401), "all answered as a wrong password, locked or not (R-AU-19): {statuses:?}");
+        // Locked or not, each is answered as a wrong password; some may find the argon2 queue full
+        // (503 for anyone, whatever the account), never "locked" (R-AU-19).
+        assert!(statuses.iter().all(|st| *st == 401 || *st == 503), "{statuses:?}");
         assert_eq!(s.audit_count("auth.sign_in_failed", Some("\"locked")).await, 100 - limit, "the audit log keeps the truth");
         assert_eq!(s.audit_count("account.locked", None).await, 1);
         // Locked: even the right password is refused without being checked, answered as wrong.

@@ -236,7 +236,7 @@ impl Client {
     }
 
     pub fn csrf(&self) -> String {
-        self.cookies.lock().unwrap().get("tobira_csrf").cloned().unwrap_or_default()
+        self.cookies.lock().unwrap().get(tobira::http::pages::CSRF_COOKIE).cloned().unwrap_or_default()
     }
 
     /// A form POST with the CSRF token added.

@@ -137,6 +137,18 @@ pub async fn settle(app: &App, account: &Account, origin: &Origin, method: &str,
     Ok(())
 }
 
+/// Gives a claim's place back when its secret could not be checked (the argon2 queue was full).
+pub async fn release(app: &App, account: &Account, claim: Claim) -> Result<(), AppError> {
+    let (id, now) = (account.id.clone(), app.clock.now_ms());
+    app.db(move |c| {
+        store::write_tx(c, |c| -> Result<(), AppError> {
+            let next = store::throttle::lock_state(c, &id, &claim.scope)?.release(now);
+            Ok(store::throttle::put_lock_state(c, &id, &claim.scope, &next, now)?)
+        })
+    })
+    .await
+}
+
 /// Records a failure from a source for an unknown login ID (no account to lock).
 pub async fn source_failed(app: &App, origin: &Origin) -> Result<(), AppError> {
     let Some(ip) = origin.ip_text() else { return Ok(()) };

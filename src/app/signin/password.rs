@@ -37,6 +37,13 @@ async fn verify(app: &App, phc: String, candidate: String) -> Result<bool, AppEr
     argon2(app, move || pw::verify(&candidate, &phc)).await
 }
 
+/// [`verify`] for a sign-in (no session yet): through the bounded queue, so a flood is answered
+/// `503` instead of piling up (`signin.hashing_queue_max`, R-AU-19).
+async fn verify_signin(app: &App, phc: String, candidate: String) -> Result<bool, AppError> {
+    let max = app.policy.signin.hashing_queue_max as usize;
+    app.argon2.run_bounded(max, move || pw::verify(&candidate, &phc)).await
+}
+
 /// Signs in with login ID and password. Returns the session cookie value.
 pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin) -> Result<String, SigninError> {
     let login = login_id.trim().to_string();
@@ -45,10 +52,15 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
     let (delay, found) = {
         let (login, ip, rule, now) = (login.clone(), origin.ip_text(), app.policy.lockout.per_source.clone(), app.clock.now_ms());
         app.db(move |c| {
-            let delay = match &ip {
-                Some(ip) => store::throttle::source_state(c, ip)?.delay_ms(&rule, now),
-                None => 0,
+            let source = match &ip {
+                Some(ip) => store::throttle::source_state(c, ip)?,
+                None => Default::default(),
             };
+            // An address past its cap of failures is refused outright until its window ends.
+            if let Some(retry_after) = source.capped(&rule, now) {
+                return Err(AppError::TooMany { retry_after });
+            }
+            let delay = source.delay_ms(&rule, now);
             let Some(a) = store::accounts::by_login_id(c, &login)? else { return Ok((delay, None)) };
             let hash = store::accounts::password(c, &a.id)?.map(|(h, _)| h);
             Ok((delay, Some((a, hash))))
@@ -57,7 +69,7 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
     };
     attempts::wait(delay).await;
     let Some((account, Some(hash))) = found else {
-        verify(app, dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
+        verify_signin(app, dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
         attempts::source_failed(app, origin).await?;
         super::record_failure(app, origin, None, "password", "wrong").await?;
         return Err(SigninError::Invalid);
@@ -68,12 +80,19 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
     let claim = match attempts::claim(app, &account, origin, "password").await {
         Ok(c) => c,
         Err(SigninError::Locked { .. }) => {
-            verify(app, dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
+            verify_signin(app, dummy_hash(&app.policy)?.to_string(), password.to_string()).await?;
             return Err(SigninError::Invalid);
         }
         Err(e) => return Err(e),
     };
-    let ok = verify(app, hash, password.to_string()).await?;
+    let ok = match verify_signin(app, hash, password.to_string()).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked (the queue was full): the attempt gives its place back and counts nothing.
+            attempts::release(app, &account, claim).await?;
+            return Err(e.into());
+        }
+    };
     let now = app.clock.now_ms();
     let usable = session::usable(&account, now);
     if !ok || usable.is_err() {

@@ -36,8 +36,10 @@ use std::net::IpAddr;
 use text::{Text, EN, JA};
 use tobira_domain::zone::Cidr;
 
-pub const SESSION_COOKIE: &str = "tobira_session";
-pub const CSRF_COOKIE: &str = "tobira_csrf";
+/// The cookie names, in one place (the browser tests read them). `__Host-`: set only with `Secure`,
+/// `Path=/` and no `Domain`, so no other host (a sibling subdomain) can plant or overwrite them.
+pub const SESSION_COOKIE: &str = "__Host-tobira_session";
+pub const CSRF_COOKIE: &str = "__Host-tobira_csrf";
 const LANG_COOKIE: &str = "tobira_lang";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -101,8 +103,11 @@ impl Ctx {
     pub fn new(req: &HttpRequest, app: &App) -> Result<Ctx, ApiError> {
         let t = lang(req);
         let municipality = if t.lang == "ja" { app.policy.municipality.name.clone() } else { app.policy.municipality.name_en.clone() };
-        let (csrf, new_csrf) = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32) {
-            Some(v) => (v, None),
+        // Bound to the session when there is one; the cookie follows, so it always holds the token.
+        let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
+        let (csrf, new_csrf) = match crate::http::csrf::expected(req) {
+            Some(v) if cookie.as_deref() == Some(v.as_str()) => (v, None),
+            Some(v) => (v.clone(), Some(v)),
             None => {
                 let (v, _) = crate::app::signin::new_token().map_err(ApiError::from)?;
                 (v.clone(), Some(v))
@@ -117,7 +122,7 @@ impl Ctx {
         let mut res = HttpResponse::Ok();
         res.content_type("text/html; charset=utf-8");
         if let Some(v) = &self.new_csrf {
-            res.cookie(cookie(CSRF_COOKIE, v.clone(), SameSite::Strict));
+            res.cookie(crate::http::csrf::cookie(v.clone()));
         }
         if let Some(l) = query_lang(req) {
             res.cookie(Cookie::build(LANG_COOKIE, l).path("/").same_site(SameSite::Lax).max_age(CookieDuration::days(365)).finish());
@@ -161,11 +166,11 @@ pub fn cleared_session_cookie() -> Cookie<'static> {
     c
 }
 
-/// Whether `submitted` equals the CSRF cookie (constant-time comparison).
+/// Whether `submitted` is this request's CSRF token: the one bound to its session, or before
+/// sign-in the CSRF cookie's nonce (constant-time comparison).
 pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
-    let Some(c) = req.cookie(CSRF_COOKIE) else { return false };
-    let (a, b) = (c.value().as_bytes(), submitted.as_bytes());
-    a.len() >= 32 && tobira_domain::time_util::constant_time_eq(a, b)
+    let Some(expected) = crate::http::csrf::expected(req) else { return false };
+    tobira_domain::time_util::constant_time_eq(expected.as_bytes(), submitted.as_bytes())
 }
 
 /// Refuses a POST without the right CSRF token (from the form field or the `X-CSRF-Token` header).

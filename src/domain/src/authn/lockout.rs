@@ -122,6 +122,13 @@ impl LockState {
         next
     }
 
+    /// Gives a claimed attempt's place back without a verdict (nothing was checked: the server was
+    /// too busy to check it).
+    pub fn release(self, now: i64) -> LockState {
+        let pending = self.pending_now(now).saturating_sub(1);
+        LockState { pending, pending_at: (pending > 0).then_some(self.pending_at).flatten(), ..self }
+    }
+
     /// Whether settling this failure is the one that locked the account (for the audit event).
     pub fn just_locked(&self, now: i64) -> bool {
         self.locked_at == Some(now)
@@ -143,6 +150,15 @@ impl SourceState {
         } else {
             0
         }
+    }
+
+    /// Whether this source has failed `cap_failures` times in the current window: its attempts are
+    /// refused until the window ends; the seconds until then.
+    pub fn capped(&self, rule: &SourceThrottle, now: i64) -> Option<u64> {
+        (rule.cap_failures > 0 && self.in_window(rule, now) && self.failures >= rule.cap_failures).then(|| {
+            let end = self.window_start + i64::from(rule.window_seconds) * 1_000;
+            u64::try_from((end - now + 999) / 1_000).unwrap_or(1).max(1)
+        })
     }
 
     /// The state after one more failure at `now`.
@@ -261,6 +277,16 @@ mod tests {
     }
 
     #[test]
+    fn r_au_19_a_released_claim_frees_its_place_and_counts_nothing() {
+        let r = rule(1, 15);
+        let s = LockState::default().claim(&r, 0).unwrap();
+        assert_eq!(s.claim(&r, 0), Err(Refusal::Busy));
+        let s = s.release(1);
+        assert_eq!((s.failures, s.pending, s.locked(1)), (0, 0, None));
+        assert!(s.claim(&r, 1).is_ok());
+    }
+
+    #[test]
     fn r_au_19_claims_never_settled_stop_holding_places() {
         let r = rule(2, 15);
         let s = LockState::default().claim(&r, 0).unwrap().claim(&r, 0).unwrap();
@@ -270,7 +296,7 @@ mod tests {
 
     #[test]
     fn r_au_19_source_is_slowed_after_its_failures_within_the_window() {
-        let t = SourceThrottle { max_failures: 3, window_seconds: 60, delay_ms: 500 };
+        let t = SourceThrottle { max_failures: 3, window_seconds: 60, delay_ms: 500, cap_failures: 5 };
         let mut s = SourceState::default();
         for i in 0..3 {
             assert_eq!(s.delay_ms(&t, 1_000 + i), 0);
@@ -280,5 +306,18 @@ mod tests {
         // A new window forgets the old failures.
         assert_eq!(s.delay_ms(&t, 1_000 + 60_000), 0);
         assert_eq!(s.fail(&t, 1_000 + 60_000).failures, 1);
+    }
+
+    #[test]
+    fn r_au_19_source_is_refused_after_its_cap_until_the_window_ends() {
+        let t = SourceThrottle { max_failures: 3, window_seconds: 60, delay_ms: 500, cap_failures: 5 };
+        let mut s = SourceState::default();
+        for i in 0..5 {
+            assert_eq!(s.capped(&t, 100_000 + i), None);
+            s = s.fail(&t, 100_000 + i);
+        }
+        assert_eq!(s.capped(&t, 130_000), Some(30));
+        assert_eq!(s.capped(&t, 160_000), None, "a new window");
+        assert_eq!(s.capped(&SourceThrottle { cap_failures: 0, ..t }, 130_000), None, "0 = no cap");
     }
 }

@@ -98,6 +98,14 @@ pub struct SourceThrottle {
     pub window_seconds: u32,
     /// Delay added to each further attempt from that address.
     pub delay_ms: u32,
+    /// Failures from one address within the window after which its sign-in attempts are refused
+    /// outright (429 with `Retry-After`) until the window ends; 0 = no cap.
+    #[serde(default = "default_cap_failures")]
+    pub cap_failures: u32,
+}
+
+fn default_cap_failures() -> u32 {
+    100
 }
 
 /// Where a lock applies (R-AU-11, R-AU-19).
@@ -130,7 +138,8 @@ impl Default for LockoutRules {
         LockoutRules {
             staff: LockoutRule { max_failures: Spanned::new(0..0, 10), lock_minutes: 15 },
             privileged: LockoutRule { max_failures: Spanned::new(0..0, 5), lock_minutes: 0 },
-            per_source: SourceThrottle { max_failures: 20, window_seconds: 300, delay_ms: 1_000 },
+            // Slowed after 20 failures in 5 minutes, refused after 100 (a city's NAT shares addresses).
+            per_source: SourceThrottle { max_failures: 20, window_seconds: 300, delay_ms: 1_000, cap_failures: 100 },
             // Per network, so a flood from outside cannot lock the office out (R-AU-19).
             scope: LockScope::Network,
             webauthn_ignores_password_lock: true,
@@ -407,6 +416,9 @@ pub struct SigninRules {
     pub remote_access_max_days: u32,
     /// How long a joiner's enrollment link (choose your first password, R-AU-06) stays usable, in hours.
     pub enrollment_link_hours: u32,
+    /// Sign-ins without a session that may wait for the argon2 workers at once; more are answered
+    /// `503` with `Retry-After` (R-AU-19: a flood costs memory and time only up to this bound).
+    pub hashing_queue_max: u32,
 }
 
 impl Default for SigninRules {
@@ -427,6 +439,8 @@ impl Default for SigninRules {
             remote_access_max_days: 183,
             // Three days: a joiner who starts on a Friday can still use Monday's mail.
             enrollment_link_hours: 72,
+            // A few seconds of argon2 work at 2 cores: beyond it a client is better told to come back.
+            hashing_queue_max: 64,
         }
     }
 }

@@ -291,6 +291,13 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             c.at(lo_file, r.max_failures.span(), format!("lockout.{who}.max_failures must be at least 1 (R-AU-11)"));
         }
     }
+    let ps = &lockout.per_source;
+    if ps.cap_failures != 0 && ps.cap_failures < ps.max_failures {
+        c.at(lo_file, 0..0, format!("lockout.per_source.cap_failures ({}) is below max_failures ({}): an address is slowed before it is refused (R-AU-19)", ps.cap_failures, ps.max_failures));
+    }
+    if ps.window_seconds < 1 {
+        c.at(lo_file, 0..0, "lockout.per_source.window_seconds must be at least 1");
+    }
     if lockout.privileged.max_failures.get_ref() > lockout.staff.max_failures.get_ref() {
         c.at(lo_file, lockout.privileged.max_failures.span(), "lockout.privileged.max_failures exceeds staff's; privileged IDs get fewer attempts (R-PR-05)");
     }
@@ -320,6 +327,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
         if si.challenge_seconds == 0 || si.challenge_seconds > 900 {
             c.at(*file, 0..0, "signin.challenge_seconds must be between 1 and 900");
+        }
+        if si.hashing_queue_max < 1 {
+            c.at(*file, 0..0, "signin.hashing_queue_max must be at least 1 (R-AU-19)");
         }
         if !(1..=720).contains(&si.enrollment_link_hours) {
             c.at(*file, 0..0, format!("signin.enrollment_link_hours = {} must be between 1 and 720 (30 days): an enrollment link sets a password (R-AU-06)", si.enrollment_link_hours));
