@@ -143,7 +143,13 @@ fn main() {
         let made = campaign::create(&mut c, &policy, &Scope::City, "bench", None, now + run as i64).unwrap();
         let tc = t.elapsed().as_secs_f64();
         store::review::close_campaign(&mut c, &made.id, now).unwrap();
-        println!("run {run}: dormant {} rows {td:.3} s; privileged {} elevations {tp:.3} s; city-wide campaign {} items {tc:.3} s{}", d.rows.len(), p["elevations"].as_array().map_or(0, |s| s.len()), made.items, if run == 0 { " (warm-up)" } else { "" });
+        println!(
+            "run {run}: dormant {} rows {td:.3} s; privileged {} elevations {tp:.3} s; city-wide campaign {} items {tc:.3} s{}",
+            d.rows.len(),
+            p["elevations"].as_array().map_or(0, |s| s.len()),
+            made.items,
+            if run == 0 { " (warm-up)" } else { "" }
+        );
         if run > 0 {
             dormant.push(td);
             privileged.push(tp);

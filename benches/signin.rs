@@ -20,10 +20,7 @@ use tobira_domain::authn::{FactorKind, Method, ProvedFactor};
 const PASSWORD: &str = "ume-boshi to ryokucha 3ji";
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
+    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())).unwrap_or(0)
 }
 
 fn main() {
@@ -58,7 +55,10 @@ fn main() {
         .collect();
     threads.into_iter().for_each(|t| t.join().unwrap());
     let bound = done.load(Ordering::Relaxed) as f64 / seconds as f64;
-    println!("argon2id verify bound: {bound:.1}/s on {cores} threads (m={} KiB, t={}, p={})", policy.password.hashing.memory_kib, policy.password.hashing.iterations, policy.password.hashing.parallelism);
+    println!(
+        "argon2id verify bound: {bound:.1}/s on {cores} threads (m={} KiB, t={}, p={})",
+        policy.password.hashing.memory_kib, policy.password.hashing.iterations, policy.password.hashing.parallelism
+    );
 
     rt.block_on(async move {
         let app = Application::build(config, Arc::new(SystemClock)).await.unwrap();

@@ -182,7 +182,11 @@ pub struct CryptoConfig {
 impl CryptoConfig {
     /// The number of argon2 computations allowed at once.
     pub fn argon2_slots(&self) -> usize {
-        if self.argon2_concurrency > 0 { self.argon2_concurrency } else { std::thread::available_parallelism().map_or(2, |n| n.get()) }
+        if self.argon2_concurrency > 0 {
+            self.argon2_concurrency
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
     }
 }
 
@@ -243,12 +247,7 @@ impl Default for Config {
         Config {
             data_dir: "./data".into(),
             policy_dir: "./policies".into(),
-            database: DatabaseConfig {
-                url: "sqlite://./data/tobira.db".into(),
-                pool_size: 8,
-                connect_timeout_seconds: 10,
-                busy_timeout_ms: 5_000,
-            },
+            database: DatabaseConfig { url: "sqlite://./data/tobira.db".into(), pool_size: 8, connect_timeout_seconds: 10, busy_timeout_ms: 5_000 },
             http: HttpConfig {
                 bind: "127.0.0.1:8080".into(),
                 public_url: "http://localhost:8080".into(),
@@ -321,11 +320,7 @@ impl Config {
             apply_env(&defaults, &mut merged, &path, raw, &name)?;
         }
         let de = Value::Table(merged);
-        serde_path_to_error::deserialize(de).map_err(|e| ConfigError::BadValue {
-            key: e.path().to_string(),
-            source_name: "configuration".into(),
-            reason: e.inner().to_string(),
-        })
+        serde_path_to_error::deserialize(de).map_err(|e| ConfigError::BadValue { key: e.path().to_string(), source_name: "configuration".into(), reason: e.inner().to_string() })
     }
 
     /// The master key's path: the configured file or `DATA_DIR/master.key`.

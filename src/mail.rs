@@ -47,9 +47,7 @@ impl Mailer {
             return Err(MailError::Config("smtp.host is empty (mail delivery is off)".into()));
         }
         let from: Mailbox = cfg.from.parse().map_err(|e| MailError::Config(format!("smtp.from {:?}: {e}", cfg.from)))?;
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
-            .port(cfg.port)
-            .timeout(Some(Duration::from_secs(cfg.timeout_seconds.max(1))));
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host).port(cfg.port).timeout(Some(Duration::from_secs(cfg.timeout_seconds.max(1))));
         b = match cfg.tls {
             SmtpTls::None => b.tls(Tls::None),
             SmtpTls::Starttls => b.tls(Tls::Required(tls_parameters(cfg)?)),

@@ -17,11 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn pool_options(config: &Config) -> PoolOptions {
-    PoolOptions {
-        max_size: config.database.pool_size.max(1),
-        connect_timeout: Duration::from_secs(config.database.connect_timeout_seconds.max(1)),
-        busy_timeout_ms: config.database.busy_timeout_ms,
-    }
+    PoolOptions { max_size: config.database.pool_size.max(1), connect_timeout: Duration::from_secs(config.database.connect_timeout_seconds.max(1)), busy_timeout_ms: config.database.busy_timeout_ms }
 }
 
 fn database_context(config: &Config) -> String {
@@ -97,7 +93,21 @@ impl Application {
         let webauthn = Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
         let roots = &policy.signin.attestation_roots;
         let attestation_roots = Arc::new(if roots.is_empty() { None } else { Some(crate::crypto::webauthn::load_roots(&Path::new(&config.policy_dir).join(roots))?) });
-        let app = App { config: Arc::new(config.clone()), pool, policy, audit, clock, master_key, webauthn, attestation_roots, keys: Arc::new(keys), secrets: Default::default(), standing, argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())), action_counts: Default::default() };
+        let app = App {
+            config: Arc::new(config.clone()),
+            pool,
+            policy,
+            audit,
+            clock,
+            master_key,
+            webauthn,
+            attestation_roots,
+            keys: Arc::new(keys),
+            secrets: Default::default(),
+            standing,
+            argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())),
+            action_counts: Default::default(),
+        };
 
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
         let port = listener.local_addr()?.port();

@@ -7,7 +7,11 @@
 
 use super::AppError;
 use crate::crypto::password;
-use crate::store::{self, accounts::{Account, Grant}, DbConnection};
+use crate::store::{
+    self,
+    accounts::{Account, Grant},
+    DbConnection,
+};
 use serde_json::json;
 use tobira_domain::audit::{AuditEvent, AuditRecord};
 use tobira_domain::policy::{OfficerFunction, Policy};

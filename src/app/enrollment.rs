@@ -75,7 +75,17 @@ fn new_link(master: &MasterKey, account_id: &str, issued_by: &str, hours: u32, m
     let (token, token_hash) = new_token()?;
     let id = store::new_id();
     let token_sealed = if mailed { Some(master.seal(&purpose(&id), token.as_bytes())?) } else { None };
-    let link = EnrollmentLink { id, account_id: account_id.into(), token_hash, token_sealed, created_at: now, expires_at: rules::expires_at(now, hours), used_at: None, revoked_at: None, issued_by: issued_by.into() };
+    let link = EnrollmentLink {
+        id,
+        account_id: account_id.into(),
+        token_hash,
+        token_sealed,
+        created_at: now,
+        expires_at: rules::expires_at(now, hours),
+        used_at: None,
+        revoked_at: None,
+        issued_by: issued_by.into(),
+    };
     Ok((link, token))
 }
 
@@ -83,7 +93,8 @@ fn new_link(master: &MasterKey, account_id: &str, issued_by: &str, hours: u32, m
 fn notification(policy: &Policy, h: &Holder, recipient: &str, link: &EnrollmentLink, now: i64) -> Notification {
     let m = &policy.municipality;
     let en = if m.name_en.is_empty() { &m.name } else { &m.name_en };
-    let (subject, body) = rules::mail(&MailFacts { municipality: &m.name, municipality_en: en, name: h.name.as_deref().unwrap_or(&h.login_id), login_id: &h.login_id, link_id: &link.id, expires_at: link.expires_at });
+    let (subject, body) =
+        rules::mail(&MailFacts { municipality: &m.name, municipality_en: en, name: h.name.as_deref().unwrap_or(&h.login_id), login_id: &h.login_id, link_id: &link.id, expires_at: link.expires_at });
     Notification { id: store::new_id(), recipient: recipient.into(), kind: KIND.into(), subject, body, created_at: now, sent_at: None }
 }
 
@@ -228,10 +239,7 @@ pub async fn open(app: &App, token: &str) -> Result<Opened, EnrollError> {
 }
 
 async fn refused(app: &App, origin: &Origin, link: &EnrollmentLink, account: &Account, why: &str) -> Result<(), AppError> {
-    let e = origin
-        .event(account.login_id.clone(), "enrollment.refused", target(&account.login_id))
-        .with_outcome(Outcome::Denied)
-        .with_details(json!({ "link": link.id, "reason": why }));
+    let e = origin.event(account.login_id.clone(), "enrollment.refused", target(&account.login_id)).with_outcome(Outcome::Denied).with_details(json!({ "link": link.id, "reason": why }));
     app.audit.record(e).await.map(|_| ())
 }
 
@@ -291,4 +299,3 @@ impl From<store::StoreError> for EnrollError {
         EnrollError::App(e.into())
     }
 }
-

@@ -5,8 +5,8 @@
 //! caches). It also bounds the memory a flood of sign-in attempts can pin.
 
 use super::AppError;
-use std::sync::mpsc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 

@@ -18,10 +18,9 @@ pub fn ensure(conn: &mut DbConnection, master: &MasterKey, now: i64) -> Result<(
         for k in keys.iter().filter(|k| k.retired_at.is_none()) {
             let alg = Alg::parse(&k.alg).ok_or_else(|| AppError::Invalid(format!("stored key {} has unknown algorithm {}", k.kid, k.alg)))?;
             signing::check_stored(alg, &k.kid, &k.private_key_encrypted, &k.public_key, master).map_err(|e| match e {
-                CryptoError::Open { .. } => AppError::Invalid(format!(
-                    "signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with",
-                    k.kid
-                )),
+                CryptoError::Open { .. } => {
+                    AppError::Invalid(format!("signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with", k.kid))
+                }
                 other => AppError::Crypto(other),
             })?;
         }

@@ -29,13 +29,8 @@ impl ActionCounts {
         // The newest record first: what is appended meanwhile waits for the next scrape.
         let newest: Option<i64> = a::table.select(diesel::dsl::max(a::seq)).first(c)?;
         let Some(newest) = newest.filter(|n| *n > self.through) else { return Ok(()) };
-        let rows: Vec<(String, i64)> = a::table
-            .filter(a::action.eq_any(COUNTED))
-            .filter(a::seq.gt(self.through))
-            .filter(a::seq.le(newest))
-            .group_by(a::action)
-            .select((a::action, count_star()))
-            .load(c)?;
+        let rows: Vec<(String, i64)> =
+            a::table.filter(a::action.eq_any(COUNTED)).filter(a::seq.gt(self.through)).filter(a::seq.le(newest)).group_by(a::action).select((a::action, count_star())).load(c)?;
         for (action, n) in rows {
             *self.counts.entry(action).or_default() += n;
         }
@@ -85,6 +80,11 @@ pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failure
     }
     let verified = store::audit::last_of_action(c, "audit.verified")?;
     metric("tobira_audit_chain_verified_timestamp_seconds", "gauge", "When the audit chain was last verified (0: never).", one(verified.as_ref().map_or(0, |v| v.occurred_at / 1000)));
-    metric("tobira_audit_chain_intact", "gauge", "1 when the last verification found the chain intact.", one(i64::from(verified.is_some_and(|v| v.event.outcome == tobira_domain::audit::Outcome::Success))));
+    metric(
+        "tobira_audit_chain_intact",
+        "gauge",
+        "1 when the last verification found the chain intact.",
+        one(i64::from(verified.is_some_and(|v| v.event.outcome == tobira_domain::audit::Outcome::Success))),
+    );
     Ok(out)
 }

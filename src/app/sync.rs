@@ -37,10 +37,7 @@ pub const LAST_SKIPPED: &str = "hr-sync.last-skipped";
 pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
 pub(crate) fn mapping(policy: &Policy) -> Result<&DirectoryMapping, AppError> {
-    policy
-        .directory
-        .as_ref()
-        .ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))
+    policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))
 }
 
 fn unread(e: crate::directory::DirectoryError) -> AppError {
@@ -48,10 +45,7 @@ fn unread(e: crate::directory::DirectoryError) -> AppError {
 }
 
 /// The contract register's file, when the policy maps one: an error when it is not configured.
-fn register_file<'a>(
-    cfg: &'a DirectoryConfig,
-    policy: &'a Policy,
-) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
+fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
     let Some(m) = mapping(policy)?.contracts.as_ref() else {
         return Ok(None);
     };
@@ -65,50 +59,27 @@ fn register_file<'a>(
 /// `sync.full_every_seconds`, or when the contract register changed since the last full read (a
 /// contract's new end date concerns people whose entries did not change); otherwise the changes
 /// since the stored marks.
-pub fn mode_for(
-    conn: &mut DbConnection,
-    cfg: &DirectoryConfig,
-    policy: &Policy,
-    now: i64,
-    force_full: bool,
-) -> Result<ReadMode, AppError> {
+pub fn mode_for(conn: &mut DbConnection, cfg: &DirectoryConfig, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
     let high_water = hr_sync::state(conn, HIGH_WATER)?;
     let cookie = hr_sync::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
     let last_full: Option<i64> = hr_sync::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
-    let full_due =
-        last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
+    let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
     let register_changed = match register_file(cfg, policy)? {
-        Some((file, _)) => {
-            hr_sync::state(conn, CONTRACTS_DIGEST)?
-                != Some(crate::directory::csv::register_digest(file).map_err(unread)?)
-        }
+        Some((file, _)) => hr_sync::state(conn, CONTRACTS_DIGEST)? != Some(crate::directory::csv::register_digest(file).map_err(unread)?),
         None => false,
     };
-    Ok(
-        if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none())
-        {
-            ReadMode::Full
-        } else {
-            ReadMode::Changes { high_water, cookie }
-        },
-    )
+    Ok(if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
 }
 
 /// Reads the directory (or the HR system's CSV export) as `mode` says, and the contract register
 /// when the policy maps one.
-pub async fn read(
-    cfg: &DirectoryConfig,
-    policy: &Policy,
-    mode: &ReadMode,
-) -> Result<RawDirectory, AppError> {
+pub async fn read(cfg: &DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {
     use tobira_domain::policy::directory::DirectoryKind;
     let mapping = mapping(policy)?;
     let register = register_file(cfg, policy)?;
     let mut raw = match mapping.kind {
         DirectoryKind::Csv => crate::directory::csv::read(&cfg.url, mapping),
-        DirectoryKind::Ldap | DirectoryKind::ActiveDirectory => {
-            crate::directory::ldap::read(cfg, mapping, mode).await
-        }
+        DirectoryKind::Ldap | DirectoryKind::ActiveDirectory => crate::directory::ldap::read(cfg, mapping, mode).await,
     }
     .map_err(unread)?;
     if let Some((file, m)) = register {
@@ -157,34 +128,12 @@ const SCOPED_LOAD_MAX: usize = 5_000;
 /// Plans `snapshot` against the database at `now`. A read that speaks for everyone is planned
 /// against everyone tobira holds; a partial one only against the people it names or reports gone
 /// (nobody else can change), so an increment costs what it read, not the size of the city.
-pub fn plan_full(
-    conn: &mut DbConnection,
-    policy: &Policy,
-    snapshot: &Snapshot,
-    now: i64,
-    bulk: Option<&BulkWindow>,
-) -> Result<Plan, AppError> {
-    let scope = hr_sync::Scope {
-        employee_numbers: snapshot
-            .people
-            .iter()
-            .map(|p| p.employee_number.clone())
-            .collect(),
-        directory_keys: snapshot.gone_keys.clone(),
-    };
-    let partial = !snapshot.speaks_for_everyone()
-        && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
+pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, now: i64, bulk: Option<&BulkWindow>) -> Result<Plan, AppError> {
+    let scope = hr_sync::Scope { employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(), directory_keys: snapshot.gone_keys.clone() };
+    let partial = !snapshot.speaks_for_everyone() && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
     let known = hr_sync::load_known(conn, now, partial.then_some(&scope))?;
     let taken = hr_sync::login_ids(conn)?;
-    let held = if partial {
-        Holdings {
-            known: &known,
-            taken_login_ids: &taken,
-            active_accounts: hr_sync::active_staff_accounts(conn)?,
-        }
-    } else {
-        Holdings::all(&known, &taken)
-    };
+    let held = if partial { Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_sync::active_staff_accounts(conn)? } } else { Holdings::all(&known, &taken) };
     let today = from_millis(now).to_offset(JST).date();
     Ok(plan(snapshot, &held, policy, today, now, bulk))
 }
@@ -200,23 +149,8 @@ fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn apply(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    content: &RunContent,
-    run_id: &str,
-    now: i64,
-    actor: &str,
-) -> Result<usize, AppError> {
-    let depts: Vec<HrDepartment> = content
-        .departments
-        .iter()
-        .map(|(c, n, p)| HrDepartment {
-            code: c.clone(),
-            name: n.clone(),
-            parent_code: p.clone(),
-        })
-        .collect();
+pub(crate) fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
+    let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
     let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
         let mut events = hr_sync::save_departments(c, &depts, now, actor)?;
         events.extend(store::contracts::save(c, &content.contracts, now, actor)?);
@@ -226,14 +160,7 @@ pub(crate) fn apply(
     for batch in content.plan.steps.chunks(BATCH) {
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
             let mut events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
-            events.extend(crate::app::enrollment::issue_for_joiners(
-                c,
-                keys.master_key,
-                keys.policy,
-                &joiners(batch),
-                actor,
-                now,
-            )?);
+            events.extend(crate::app::enrollment::issue_for_joiners(c, keys.master_key, keys.policy, &joiners(batch), actor, now)?);
             Ok(store::audit::append(c, now, events)?.len())
         })?;
     }
@@ -270,79 +197,28 @@ pub struct SyncRequest<'a> {
 }
 
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
-pub fn run(
-    conn: &mut DbConnection,
-    policy: &Policy,
-    raw: &RawDirectory,
-    req: &SyncRequest,
-) -> Result<SyncOutcome, AppError> {
-    let SyncRequest {
-        source,
-        requested_by,
-        now,
-        dry_run,
-        master_key,
-    } = *req;
-    let Checked {
-        departments,
-        contracts,
-        snapshot,
-        other_problems,
-    } = check(raw, policy)?;
-    let window = policy
-        .sync
-        .window_on(from_millis(now).to_offset(JST).date());
+pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
+    let SyncRequest { source, requested_by, now, dry_run, master_key } = *req;
+    let Checked { departments, contracts, snapshot, other_problems } = check(raw, policy)?;
+    let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
     let mut plan = plan_full(conn, policy, &snapshot, now, window.as_ref())?;
     plan.problems.extend(other_problems);
     let run_id = store::new_id();
     if dry_run {
-        return Ok(SyncOutcome {
-            run_id,
-            status: RunStatus::DryRun,
-            plan,
-        });
+        return Ok(SyncOutcome { run_id, status: RunStatus::DryRun, plan });
     }
-    let read: BTreeSet<String> = snapshot
-        .people
-        .iter()
-        .map(|p| p.employee_number.clone())
-        .collect();
+    let read: BTreeSet<String> = snapshot.people.iter().map(|p| p.employee_number.clone()).collect();
     let speaks_for_everyone = snapshot.speaks_for_everyone();
-    let content = RunContent {
-        departments: departments
-            .into_iter()
-            .map(|d| (d.code, d.name, d.parent_code))
-            .collect(),
-        contracts,
-        plan,
-        hold: None,
-    };
-    let problems: Vec<String> = content
-        .plan
-        .problems
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
+    let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts, plan, hold: None };
+    let problems: Vec<String> = content.plan.problems.iter().map(|p| p.to_string()).collect();
     let skipped = content.plan.problems.len().to_string();
     store::write_tx(conn, |c| hr_sync::set_state(c, LAST_SKIPPED, &skipped, now))?;
     if content.plan.hold.is_some() {
         // One hold waits at a time: a re-run while it waits re-plans it in place.
-        let (run_id, content) =
-            super::sync_hold::hold(conn, content, raw, source, requested_by, now)?;
-        return Ok(SyncOutcome {
-            run_id,
-            status: RunStatus::Held,
-            plan: content.plan,
-        });
+        let (run_id, content) = super::sync_hold::hold(conn, content, raw, source, requested_by, now)?;
+        return Ok(SyncOutcome { run_id, status: RunStatus::Held, plan: content.plan });
     }
-    apply(
-        conn,
-        &Keys { policy, master_key },
-        &content,
-        &run_id,
-        now,
-        ACTOR,
-    )?;
+    apply(conn, &Keys { policy, master_key }, &content, &run_id, now, ACTOR)?;
     store::write_tx(conn, |c| -> Result<(), AppError> {
         // The next incremental read starts where this one ended; only once everything is applied.
         if let Some(hw) = &raw.high_water {
@@ -359,15 +235,12 @@ pub fn run(
             }
         }
         let mode = if raw.complete { "full" } else { "incremental" };
-        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}")).with_details(json!({ "mode": mode, "method": raw.method, "summary": summary(&content.plan), "source": source, "problems": problems }));
+        let e = AuditEvent::new(requested_by, "sync.applied", format!("sync:{run_id}"))
+            .with_details(json!({ "mode": mode, "method": raw.method, "summary": summary(&content.plan), "source": source, "problems": problems }));
         store::audit::append(c, now, vec![e])?;
         // A hold planned against an older state of the people this run read is superseded.
         super::sync_hold::expire_superseded(c, speaks_for_everyone, &read, &run_id, now)?;
         Ok(())
     })?;
-    Ok(SyncOutcome {
-        run_id,
-        status: RunStatus::Applied,
-        plan: content.plan,
-    })
+    Ok(SyncOutcome { run_id, status: RunStatus::Applied, plan: content.plan })
 }

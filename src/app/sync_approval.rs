@@ -22,25 +22,10 @@ use tobira_domain::policy::Policy;
 
 /// Checks `code` against the TOTP credentials of the account `login_id` under its lockout, and uses
 /// the code's step up. The approver when the code is right; otherwise the refusal is audited.
-pub fn by_code(
-    c: &mut DbConnection,
-    policy: &Policy,
-    master_key: &MasterKey,
-    login_id: &str,
-    code: &str,
-    run_id: &str,
-    now: i64,
-) -> Result<Approver, AppError> {
+pub fn by_code(c: &mut DbConnection, policy: &Policy, master_key: &MasterKey, login_id: &str, code: &str, run_id: &str, now: i64) -> Result<Approver, AppError> {
     let account = store::accounts::by_login_id(c, login_id)?.filter(|a| a.status == "active");
     let Some(account) = account else {
-        return Err(sync_hold::refuse(
-            c,
-            run_id,
-            login_id,
-            "no active account with that login ID, or a wrong code",
-            "wrong_code",
-            now,
-        ));
+        return Err(sync_hold::refuse(c, run_id, login_id, "no active account with that login ID, or a wrong code", "wrong_code", now));
     };
     let rule = super::signin::attempts::rule(policy, &account);
     // Codes typed at the server's console count in a lockout scope of their own (and any lock in
@@ -57,8 +42,7 @@ pub fn by_code(
         };
         let mut matched = false;
         for t in credentials::totps_of(c, &account.id)? {
-            let secret =
-                master_key.open(super::signin::factors::TOTP_PURPOSE, &t.secret_encrypted)?;
+            let secret = master_key.open(super::signin::factors::TOTP_PURPOSE, &t.secret_encrypted)?;
             if let Some(step) = totp::check(&secret, code.trim(), unix, skew)? {
                 // A replayed code (its step already used) is refused like a wrong one.
                 matched = credentials::use_totp_step(c, &t.id, step as i64)?;
@@ -69,47 +53,19 @@ pub fn by_code(
         Ok(Ok(matched))
     })?;
     match outcome {
-        Ok(true) => Ok(Approver {
-            login_id: account.login_id.clone(),
-            facts: approvers::of_account(c, policy, &account, now)?,
-        }),
-        Ok(false) => Err(sync_hold::refuse(
-            c,
-            run_id,
-            &account.login_id,
-            "no active account with that login ID, or a wrong code",
-            "wrong_code",
-            now,
-        )),
-        Err(()) => Err(sync_hold::refuse(
-            c,
-            run_id,
-            &account.login_id,
-            "the account is locked after too many failures",
-            "locked",
-            now,
-        )),
+        Ok(true) => Ok(Approver { login_id: account.login_id.clone(), facts: approvers::of_account(c, policy, &account, now)? }),
+        Ok(false) => Err(sync_hold::refuse(c, run_id, &account.login_id, "no active account with that login ID, or a wrong code", "wrong_code", now)),
+        Err(()) => Err(sync_hold::refuse(c, run_id, &account.login_id, "the account is locked after too many failures", "locked", now)),
     }
 }
 
 /// Reads the whole directory for an approval: the hold is re-checked against what HR says now.
-pub async fn fresh_read(
-    app_cfg: &crate::config::DirectoryConfig,
-    policy: &Policy,
-) -> Result<RawDirectory, AppError> {
+pub async fn fresh_read(app_cfg: &crate::config::DirectoryConfig, policy: &Policy) -> Result<RawDirectory, AppError> {
     sync::read(app_cfg, policy, &ReadMode::Full).await
 }
 
-fn approver_of(
-    c: &mut DbConnection,
-    policy: &Policy,
-    cur: &Current,
-    now: i64,
-) -> Result<Approver, AppError> {
-    Ok(Approver {
-        login_id: cur.account.login_id.clone(),
-        facts: approvers::of_account(c, policy, &cur.account, now)?,
-    })
+fn approver_of(c: &mut DbConnection, policy: &Policy, cur: &Current, now: i64) -> Result<Approver, AppError> {
+    Ok(Approver { login_id: cur.account.login_id.clone(), facts: approvers::of_account(c, policy, &cur.account, now)? })
 }
 
 /// A held plan as the console shows it.
@@ -131,45 +87,24 @@ pub async fn console(app: &App, cur: &Current) -> Result<(bool, Vec<HeldView>), 
     let (entitled, held) = app
         .db(move |c| {
             let who = approver_of(c, &policy, &cur2, now)?;
-            let entitled = approval::check(
-                &policy,
-                &policy.approvals.sync_hold,
-                &who.facts,
-                Concerning::default(),
-            )
-            .is_ok();
-            let held = if entitled {
-                store::sync_holds::held(c)?
-            } else {
-                Vec::new()
-            };
+            let entitled = approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_ok();
+            let held = if entitled { store::sync_holds::held(c)? } else { Vec::new() };
             Ok((entitled, held))
         })
         .await?;
     if held.is_empty() {
         return Ok((entitled, Vec::new()));
     }
-    let raw = fresh_read(&app.config.directory, &app.policy)
-        .await
-        .map(std::sync::Arc::new);
+    let raw = fresh_read(&app.config.directory, &app.policy).await.map(std::sync::Arc::new);
     let mut views = Vec::new();
     for run in held {
-        let (policy, raw, id, now) = (
-            app.policy.clone(),
-            raw.as_ref().ok().cloned(),
-            run.id.clone(),
-            app.clock.now_ms(),
-        );
-        let read_error = raw
-            .is_none()
-            .then(|| "the HR directory could not be read".to_string());
+        let (policy, raw, id, now) = (app.policy.clone(), raw.as_ref().ok().cloned(), run.id.clone(), app.clock.now_ms());
+        let read_error = raw.is_none().then(|| "the HR directory could not be read".to_string());
         let (content, since) = app
             .db(move |c| {
                 let (_, content) = sync_hold::load(c, &id)?;
                 let since = match raw {
-                    Some(raw) => sync_hold::recheck(c, &policy, &content, &raw, now)
-                        .map(|(r, _)| r)
-                        .map_err(|e| e.to_string()),
+                    Some(raw) => sync_hold::recheck(c, &policy, &content, &raw, now).map(|(r, _)| r).map_err(|e| e.to_string()),
                     None => Err(read_error.unwrap_or_default()),
                 };
                 Ok((content, since))
@@ -178,16 +113,8 @@ pub async fn console(app: &App, cur: &Current) -> Result<(bool, Vec<HeldView>), 
         let record = content.hold.clone().unwrap_or_default();
         views.push(HeldView {
             basis: record.basis.clone(),
-            ran_by: if record.ran_by.is_empty() {
-                vec![run.requested_by.clone()]
-            } else {
-                record.ran_by
-            },
-            first_held_at: if record.first_held_at > 0 {
-                record.first_held_at
-            } else {
-                run.created_at
-            },
+            ran_by: if record.ran_by.is_empty() { vec![run.requested_by.clone()] } else { record.ran_by },
+            first_held_at: if record.first_held_at > 0 { record.first_held_at } else { run.created_at },
             plan: content.plan,
             since,
             run,
@@ -197,17 +124,8 @@ pub async fn console(app: &App, cur: &Current) -> Result<(bool, Vec<HeldView>), 
 }
 
 /// Approves a held plan by the signed-in person (the page's form).
-pub async fn approve_signed_in(
-    app: &App,
-    cur: &Current,
-    run_id: &str,
-) -> Result<Approved, AppError> {
-    let (policy, cur2, id, now) = (
-        app.policy.clone(),
-        cur.clone(),
-        run_id.to_string(),
-        app.clock.now_ms(),
-    );
+pub async fn approve_signed_in(app: &App, cur: &Current, run_id: &str) -> Result<Approved, AppError> {
+    let (policy, cur2, id, now) = (app.policy.clone(), cur.clone(), run_id.to_string(), app.clock.now_ms());
     // Who decides and the hold's state first: a refused approver costs no directory read.
     let who = app
         .db(move |c| {
@@ -217,54 +135,17 @@ pub async fn approve_signed_in(
         })
         .await?;
     let raw = fresh_read(&app.config.directory, &app.policy).await?;
-    let (policy, master, id, now) = (
-        app.policy.clone(),
-        app.master_key.clone(),
-        run_id.to_string(),
-        app.clock.now_ms(),
-    );
-    app.db(move |c| {
-        sync_hold::approve(
-            c,
-            &Keys {
-                policy: &policy,
-                master_key: &master,
-            },
-            &id,
-            &who,
-            &raw,
-            now,
-        )
-    })
-    .await
+    let (policy, master, id, now) = (app.policy.clone(), app.master_key.clone(), run_id.to_string(), app.clock.now_ms());
+    app.db(move |c| sync_hold::approve(c, &Keys { policy: &policy, master_key: &master }, &id, &who, &raw, now)).await
 }
 
 /// Discards a held plan by the signed-in person, who must be one the policy's `sync_hold` names.
 pub async fn discard_signed_in(app: &App, cur: &Current, run_id: &str) -> Result<(), AppError> {
-    let (policy, cur2, id, now) = (
-        app.policy.clone(),
-        cur.clone(),
-        run_id.to_string(),
-        app.clock.now_ms(),
-    );
+    let (policy, cur2, id, now) = (app.policy.clone(), cur.clone(), run_id.to_string(), app.clock.now_ms());
     app.db(move |c| {
         let who = approver_of(c, &policy, &cur2, now)?;
-        if approval::check(
-            &policy,
-            &policy.approvals.sync_hold,
-            &who.facts,
-            Concerning::default(),
-        )
-        .is_err()
-        {
-            return Err(sync_hold::refuse(
-                c,
-                &id,
-                &who.login_id,
-                "the policy's [approvals] sync_hold does not name this person",
-                "not_entitled",
-                now,
-            ));
+        if approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_err() {
+            return Err(sync_hold::refuse(c, &id, &who.login_id, "the policy's [approvals] sync_hold does not name this person", "not_entitled", now));
         }
         sync_hold::discard(c, &id, &who.login_id, now)
     })

@@ -47,11 +47,7 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
             other_problems.extend(file.unreadable.iter().cloned().chain(row_problems));
             Some((register, m))
         }
-        (Some(_), None) => {
-            return Err(AppError::Invalid(
-                "the policy maps a contract register but none was read; nothing was changed".into(),
-            ))
-        }
+        (Some(_), None) => return Err(AppError::Invalid("the policy maps a contract register but none was read; nothing was changed".into())),
         (None, _) => None,
     };
     // The policy's static table adds its departments (a directory without department entries).
@@ -60,15 +56,10 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
             .department_table
             .iter()
             .filter(|t| !departments.iter().any(|d| d.code == t.code))
-            .map(|t| HrDepartment {
-                code: t.code.clone(),
-                name: t.name.clone(),
-                parent_code: t.parent.clone(),
-            })
+            .map(|t| HrDepartment { code: t.code.clone(), name: t.name.clone(), parent_code: t.parent.clone() })
             .collect::<Vec<_>>(),
     );
-    let known: Option<BTreeSet<String>> = (!mapping.has_no_departments())
-        .then(|| departments.iter().map(|d| d.code.clone()).collect());
+    let known: Option<BTreeSet<String>> = (!mapping.has_no_departments()).then(|| departments.iter().map(|d| d.code.clone()).collect());
     let mut people = Vec::new();
     problems.extend(raw.unreadable.iter().cloned());
     for e in &raw.people {
@@ -84,30 +75,12 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
         if let Some((register, m)) = &register {
             if let Err(reason) = register.bind(&mut p, m) {
                 let attribute = mapping.attributes.contract_id.clone().unwrap_or_default();
-                problems.push(EntryProblem {
-                    dn: e.dn.clone(),
-                    employee_number: Some(p.employee_number),
-                    attribute,
-                    reason,
-                });
+                problems.push(EntryProblem { dn: e.dn.clone(), employee_number: Some(p.employee_number), attribute, reason });
                 continue;
             }
         }
         people.push(p);
     }
-    let contracts = register
-        .map(|(r, _)| r.contracts().cloned().collect())
-        .unwrap_or_default();
-    Ok(Checked {
-        departments,
-        contracts,
-        snapshot: Snapshot {
-            people,
-            problems,
-            complete: raw.complete,
-            gone_keys: raw.gone_keys.clone(),
-            present_keys: raw.present_keys.clone(),
-        },
-        other_problems,
-    })
+    let contracts = register.map(|(r, _)| r.contracts().cloned().collect()).unwrap_or_default();
+    Ok(Checked { departments, contracts, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
 }

@@ -50,10 +50,7 @@ pub struct HoldRecord {
 fn basis(raw: &RawDirectory) -> Basis {
     Basis {
         // The reader's own name of its method, as the `sync.applied` event records it.
-        method: serde_json::to_value(raw.method)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        method: serde_json::to_value(raw.method).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         complete: raw.complete,
         high_water: raw.high_water.clone(),
         cookie: raw.cookie.as_ref().map(hex::encode),
@@ -66,14 +63,7 @@ fn record_of(content: &RunContent) -> HoldRecord {
 
 /// Stores `content` (whose plan is held) as the hold that waits: a new run, or, when a plan is held
 /// already, that run re-planned in place. Returns the run id.
-pub fn hold(
-    conn: &mut DbConnection,
-    mut content: RunContent,
-    raw: &RawDirectory,
-    source: &str,
-    requested_by: &str,
-    now: i64,
-) -> Result<(String, RunContent), AppError> {
+pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory, source: &str, requested_by: &str, now: i64) -> Result<(String, RunContent), AppError> {
     let reason = content.plan.hold.clone().unwrap_or_default();
     let summary = sync::summary(&content.plan);
     store::write_tx(conn, |c| -> Result<(String, RunContent), AppError> {
@@ -82,10 +72,7 @@ pub fn hold(
             Some(r) => Some(record_of(&parse(r)?)),
             None => None,
         };
-        let mut ran_by = previous
-            .as_ref()
-            .map(|p| p.ran_by.clone())
-            .unwrap_or_default();
+        let mut ran_by = previous.as_ref().map(|p| p.ran_by.clone()).unwrap_or_default();
         if !ran_by.iter().any(|r| r == requested_by) {
             ran_by.push(requested_by.to_string());
         }
@@ -99,10 +86,7 @@ pub fn hold(
         let plan_json = serde_json::to_string(&content).expect("plans serialise");
         let details = json!({ "reason": reason, "summary": summary, "source": source, "problems": content.plan.problems.len() });
         let (id, event) = match waiting {
-            Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => (
-                r.id.clone(),
-                AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id)),
-            ),
+            Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => (r.id.clone(), AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id))),
             _ => {
                 let id = store::new_id();
                 let run = hr_sync::SyncRun {
@@ -117,40 +101,22 @@ pub fn hold(
                     plan_json,
                 };
                 hr_sync::insert_run(c, &run)?;
-                (
-                    id.clone(),
-                    AuditEvent::new(requested_by, "sync.held", format!("sync:{id}")),
-                )
+                (id.clone(), AuditEvent::new(requested_by, "sync.held", format!("sync:{id}")))
             }
         };
-        store::audit::append(
-            c,
-            now,
-            vec![event.with_outcome(Outcome::Denied).with_details(details)],
-        )?;
+        store::audit::append(c, now, vec![event.with_outcome(Outcome::Denied).with_details(details)])?;
         Ok((id, content))
     })
 }
 
 /// Inside an applied run's transaction: every hold it supersedes (it read everyone, or any person a
 /// hold touches) expires, with an audit event each. Returns their ids.
-pub fn expire_superseded(
-    c: &mut DbConnection,
-    speaks_for_everyone: bool,
-    read: &BTreeSet<String>,
-    run_id: &str,
-    now: i64,
-) -> Result<Vec<String>, AppError> {
+pub fn expire_superseded(c: &mut DbConnection, speaks_for_everyone: bool, read: &BTreeSet<String>, run_id: &str, now: i64) -> Result<Vec<String>, AppError> {
     let mut expired = Vec::new();
     for r in sync_holds::held(c)? {
-        let touched = parse(&r)
-            .map(|content| record_of(&content).touched)
-            .unwrap_or_default();
-        if hold::supersedes(speaks_for_everyone, read, &touched)
-            && sync_holds::leave_held(c, &r.id, RunState::Expired.as_str(), sync::ACTOR, now)?
-        {
-            let e = AuditEvent::new(sync::ACTOR, "sync.hold_expired", format!("sync:{}", r.id))
-                .with_details(json!({ "superseded_by": run_id }));
+        let touched = parse(&r).map(|content| record_of(&content).touched).unwrap_or_default();
+        if hold::supersedes(speaks_for_everyone, read, &touched) && sync_holds::leave_held(c, &r.id, RunState::Expired.as_str(), sync::ACTOR, now)? {
+            let e = AuditEvent::new(sync::ACTOR, "sync.hold_expired", format!("sync:{}", r.id)).with_details(json!({ "superseded_by": run_id }));
             store::audit::append(c, now, vec![e])?;
             expired.push(r.id);
         }
@@ -159,17 +125,12 @@ pub fn expire_superseded(
 }
 
 fn parse(r: &hr_sync::SyncRun) -> Result<RunContent, AppError> {
-    serde_json::from_str(&r.plan_json)
-        .map_err(|e| AppError::Invalid(format!("sync run {} cannot be read: {e}", r.id)))
+    serde_json::from_str(&r.plan_json).map_err(|e| AppError::Invalid(format!("sync run {} cannot be read: {e}", r.id)))
 }
 
 /// A run with its content.
-pub fn load(
-    conn: &mut DbConnection,
-    run_id: &str,
-) -> Result<(hr_sync::SyncRun, RunContent), AppError> {
-    let r = hr_sync::run(conn, run_id)?
-        .ok_or_else(|| AppError::NotFound(format!("sync run {run_id}")))?;
+pub fn load(conn: &mut DbConnection, run_id: &str) -> Result<(hr_sync::SyncRun, RunContent), AppError> {
+    let r = hr_sync::run(conn, run_id)?.ok_or_else(|| AppError::NotFound(format!("sync run {run_id}")))?;
     let content = parse(&r)?;
     Ok((r, content))
 }
@@ -183,73 +144,29 @@ pub struct Approver {
 
 impl Approver {
     fn names(&self) -> Vec<String> {
-        vec![
-            self.login_id.clone(),
-            format!("account:{}", self.login_id),
-            self.facts.employee_number.clone(),
-        ]
+        vec![self.login_id.clone(), format!("account:{}", self.login_id), self.facts.employee_number.clone()]
     }
 }
 
 /// Whether `by` may approve `run_id` now; a refusal is audited under `by`'s account.
-pub fn check(
-    conn: &mut DbConnection,
-    policy: &Policy,
-    run_id: &str,
-    by: &Approver,
-    now: i64,
-) -> Result<(hr_sync::SyncRun, RunContent), AppError> {
+pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approver, now: i64) -> Result<(hr_sync::SyncRun, RunContent), AppError> {
     let (r, content) = load(conn, run_id)?;
     let record = record_of(&content);
     let mut ran_by = record.ran_by.clone();
     ran_by.push(r.requested_by.clone());
     let state = RunState::parse(&r.status).unwrap_or(RunState::Discarded);
-    let entitled = approval::check(
-        policy,
-        &policy.approvals.sync_hold,
-        &by.facts,
-        Concerning::default(),
-    )
-    .is_ok();
+    let entitled = approval::check(policy, &policy.approvals.sync_hold, &by.facts, Concerning::default()).is_ok();
     let names = by.names();
-    let held = Hold {
-        state,
-        planned_at: r.created_at,
-        ran_by: &ran_by,
-    };
-    match hold::may_approve(
-        &held,
-        &Decider {
-            names: &names,
-            entitled,
-        },
-        now,
-        &policy.sync,
-    ) {
+    let held = Hold { state, planned_at: r.created_at, ran_by: &ran_by };
+    match hold::may_approve(&held, &Decider { names: &names, entitled }, now, &policy.sync) {
         Ok(()) => Ok((r, content)),
-        Err(refusal) => Err(refuse(
-            conn,
-            run_id,
-            &by.login_id,
-            &refusal.to_string(),
-            refusal.code(),
-            now,
-        )),
+        Err(refusal) => Err(refuse(conn, run_id, &by.login_id, &refusal.to_string(), refusal.code(), now)),
     }
 }
 
 /// Records a refused approval under `by` and returns the refusal.
-pub fn refuse(
-    conn: &mut DbConnection,
-    run_id: &str,
-    by: &str,
-    why: &str,
-    code: &str,
-    now: i64,
-) -> AppError {
-    let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}"))
-        .with_outcome(Outcome::Denied)
-        .with_details(json!({ "why": why, "code": code }));
+pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: &str, code: &str, now: i64) -> AppError {
+    let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "why": why, "code": code }));
     match store::write_tx(conn, |c| store::audit::append(c, now, vec![e])) {
         Ok(_) => AppError::Refused(format!("sync run {run_id}: {why}")),
         Err(e) => e.into(),
@@ -257,41 +174,18 @@ pub fn refuse(
 }
 
 /// The held plan's people re-planned against `raw` (a fresh full read), split against the held plan.
-pub fn recheck(
-    conn: &mut DbConnection,
-    policy: &Policy,
-    content: &RunContent,
-    raw: &RawDirectory,
-    now: i64,
-) -> Result<(Recheck, Checked), AppError> {
+pub fn recheck(conn: &mut DbConnection, policy: &Policy, content: &RunContent, raw: &RawDirectory, now: i64) -> Result<(Recheck, Checked), AppError> {
     let mut checked = sync::check(raw, policy)?;
     if checked.snapshot.people.is_empty() {
-        return Err(AppError::Directory(format!(
-            "{}; the hold cannot be re-checked, nothing was changed",
-            hold::empty_read(&checked.snapshot.problems)
-        )));
+        return Err(AppError::Directory(format!("{}; the hold cannot be re-checked, nothing was changed", hold::empty_read(&checked.snapshot.problems))));
     }
     let touched = record_of(content).touched;
-    let touched = if touched.is_empty() {
-        hold::touched(&content.plan)
-    } else {
-        touched
-    };
-    checked
-        .snapshot
-        .people
-        .retain(|p| touched.contains(&p.employee_number));
-    let scope = hr_sync::Scope {
-        employee_numbers: touched,
-        directory_keys: BTreeSet::new(),
-    };
+    let touched = if touched.is_empty() { hold::touched(&content.plan) } else { touched };
+    checked.snapshot.people.retain(|p| touched.contains(&p.employee_number));
+    let scope = hr_sync::Scope { employee_numbers: touched, directory_keys: BTreeSet::new() };
     let known = hr_sync::load_known(conn, now, Some(&scope))?;
     let taken = hr_sync::login_ids(conn)?;
-    let held = Holdings {
-        known: &known,
-        taken_login_ids: &taken,
-        active_accounts: hr_sync::active_staff_accounts(conn)?,
-    };
+    let held = Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_sync::active_staff_accounts(conn)? };
     let today = from_millis(now).to_offset(JST).date();
     let fresh = plan(&checked.snapshot, &held, policy, today, now, None);
     Ok((hold::recheck(&content.plan, &fresh), checked))
@@ -307,56 +201,30 @@ pub struct Approved {
 /// Approves `run_id` by `by`, against `raw`, a full read made for this approval: checks who decides
 /// and the hold (again, in case it changed during the read), re-plans and applies only what still
 /// holds. The run is `applied` with the approver recorded; the audit event carries the difference.
-pub fn approve(
-    conn: &mut DbConnection,
-    keys: &Keys,
-    run_id: &str,
-    by: &Approver,
-    raw: &RawDirectory,
-    now: i64,
-) -> Result<Approved, AppError> {
+pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &Approver, raw: &RawDirectory, now: i64) -> Result<Approved, AppError> {
     let (r, content) = check(conn, keys.policy, run_id, by, now)?;
     let (recheck, checked) = recheck(conn, keys.policy, &content, raw, now)?;
-    if !store::write_tx(conn, |c| {
-        sync_holds::leave_held(c, run_id, RunState::Applied.as_str(), &by.login_id, now)
-    })? {
-        return Err(AppError::Conflict(format!(
-            "sync run {run_id} was decided meanwhile"
-        )));
+    if !store::write_tx(conn, |c| sync_holds::leave_held(c, run_id, RunState::Applied.as_str(), &by.login_id, now))? {
+        return Err(AppError::Conflict(format!("sync run {run_id} was decided meanwhile")));
     }
     let applied = Plan {
         steps: recheck.apply.clone(),
-        removals: recheck
-            .apply
-            .iter()
-            .filter(|s| s.action.is_removal())
-            .count(),
+        removals: recheck.apply.iter().filter(|s| s.action.is_removal()).count(),
         hold: None,
         not_removed: Vec::new(),
         problems: checked.snapshot.problems.clone(),
         ..content.plan.clone()
     };
-    let fresh = RunContent {
-        plan: applied,
-        departments: checked
-            .departments
-            .into_iter()
-            .map(|d| (d.code, d.name, d.parent_code))
-            .collect(),
-        contracts: checked.contracts,
-        hold: content.hold.clone(),
-    };
+    let fresh = RunContent { plan: applied, departments: checked.departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts: checked.contracts, hold: content.hold.clone() };
     sync::apply(conn, keys, &fresh, run_id, now, sync::ACTOR)?;
     let difference = json!({ "applied": recheck.apply.len(), "no_longer_holds": recheck.dropped.len(), "new_since_hold": recheck.new.len(), "no_longer_holds_people": recheck.dropped.iter().map(|s| hold::employee_number(&s.action)).collect::<BTreeSet<_>>() });
     store::write_tx(conn, |c| -> Result<(), AppError> {
-        let e = AuditEvent::new(&by.login_id, "sync.approved", format!("sync:{run_id}")).with_details(json!({ "requested_by": r.requested_by, "approver_account": by.login_id, "summary": sync::summary(&fresh.plan), "difference": difference }));
+        let e = AuditEvent::new(&by.login_id, "sync.approved", format!("sync:{run_id}"))
+            .with_details(json!({ "requested_by": r.requested_by, "approver_account": by.login_id, "summary": sync::summary(&fresh.plan), "difference": difference }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })?;
-    Ok(Approved {
-        run_id: run_id.into(),
-        recheck,
-    })
+    Ok(Approved { run_id: run_id.into(), recheck })
 }
 
 /// Discards a held run; `by` is recorded.
@@ -365,15 +233,7 @@ pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Res
         if !sync_holds::leave_held(c, run_id, RunState::Discarded.as_str(), by, now)? {
             return Err(AppError::Conflict(format!("sync run {run_id} is not held")));
         }
-        store::audit::append(
-            c,
-            now,
-            vec![AuditEvent::new(
-                by,
-                "sync.discarded",
-                format!("sync:{run_id}"),
-            )],
-        )?;
+        store::audit::append(c, now, vec![AuditEvent::new(by, "sync.discarded", format!("sync:{run_id}"))])?;
         Ok(())
     })
 }

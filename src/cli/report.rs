@@ -25,7 +25,12 @@ pub fn privileged_text(r: &Value) -> String {
             let _ = writeln!(
                 out,
                 "  {}  {}  付与 granted {} by {}  最終サインイン last sign-in {}  最終昇格 last elevation {}{}{}",
-                s(&h["account"]), s(&h["role"]), s(&h["since"]), s(&h["granted_by"]), s(&h["last_sign_in"]), s(&h["last_elevation"]),
+                s(&h["account"]),
+                s(&h["role"]),
+                s(&h["since"]),
+                s(&h["granted_by"]),
+                s(&h["last_sign_in"]),
+                s(&h["last_elevation"]),
                 if h["unused"] == Value::Bool(true) { "  [未使用 unused]" } else { "" },
                 if h["revoked"].is_null() { String::new() } else { format!("  取消 revoked {}", s(&h["revoked"])) }
             );
@@ -37,8 +42,18 @@ pub fn privileged_text(r: &Value) -> String {
         let _ = writeln!(
             out,
             "  {} {} {} {}分  申請 {}  承認 {}  開始 {}  終了 {} ({})  理由 {} / {}{}",
-            s(&e["status"]), s(&e["account"]), s(&e["role"]), s(&e["minutes"]), s(&e["requested"]), s(&e["decided_by"]), s(&e["started"]), s(&e["ended"]), s(&e["ended_reason"]),
-            s(&e["reason"]), s(&e["ticket"]), flags.iter().filter(|f| f.0).map(|f| f.1).collect::<String>()
+            s(&e["status"]),
+            s(&e["account"]),
+            s(&e["role"]),
+            s(&e["minutes"]),
+            s(&e["requested"]),
+            s(&e["decided_by"]),
+            s(&e["started"]),
+            s(&e["ended"]),
+            s(&e["ended_reason"]),
+            s(&e["reason"]),
+            s(&e["ticket"]),
+            flags.iter().filter(|f| f.0).map(|f| f.1).collect::<String>()
         );
     }
     let _ = writeln!(out, "\n■ 代行者 / Delegates");

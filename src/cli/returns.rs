@@ -80,7 +80,17 @@ pub fn run(config: &Config, command: ReturnsCommand) -> anyhow::Result<ExitCode>
             }
             println!("認証媒体の返却 / authenticator returns: {} 件", list.len());
             for r in &list {
-                println!("  {}  {:<8} {:<10} {:<14} {} — {}（{}）{}", r.id, status_ja(&r.status), r.employee_number, r.kind, r.label, r.listed_reason, jst_display(r.listed_at), r.recorded_by.as_deref().map(|b| format!(" 記録 {b}")).unwrap_or_default());
+                println!(
+                    "  {}  {:<8} {:<10} {:<14} {} — {}（{}）{}",
+                    r.id,
+                    status_ja(&r.status),
+                    r.employee_number,
+                    r.kind,
+                    r.label,
+                    r.listed_reason,
+                    jst_display(r.listed_at),
+                    r.recorded_by.as_deref().map(|b| format!(" 記録 {b}")).unwrap_or_default()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

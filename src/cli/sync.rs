@@ -50,101 +50,27 @@ pub struct SyncArgs {
 
 fn describe(a: &Action) -> (&'static str, &str, String) {
     match a {
-        Action::SavePerson { person } => (
-            "人事情報の保存",
-            &person.employee_number,
-            format!(
-                "{} {} / {}",
-                person.name_kanji,
-                person.department_code,
-                person.status.as_str()
-            ),
-        ),
-        Action::CreateAccount {
-            employee_number,
-            login_id,
-            grants,
-            ..
-        } => (
-            "アカウント作成",
-            employee_number,
-            format!(
-                "{login_id} ({})",
-                grants
-                    .iter()
-                    .map(|g| g.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ),
-        Action::Reenable {
-            employee_number,
-            login_id,
-            ..
-        } => ("アカウント再開", employee_number, login_id.clone()),
-        Action::Suspend {
-            employee_number,
-            login_id,
-            ..
-        } => ("アカウント停止", employee_number, login_id.clone()),
-        Action::Disable {
-            employee_number,
-            login_id,
-            ..
-        } => ("アカウント無効化", employee_number, login_id.clone()),
-        Action::Grant {
-            employee_number,
-            role_id,
-            ..
-        } => ("権限付与", employee_number, role_id.clone()),
-        Action::Revoke {
-            employee_number,
-            role_id,
-            ..
-        } => ("権限削除", employee_number, role_id.clone()),
-        Action::FlagForReview {
-            employee_number,
-            role_id,
-            ..
-        } => ("所属長の確認へ", employee_number, role_id.clone()),
-        Action::ListForReturn {
-            employee_number,
-            login_id,
-            authenticator,
-            label,
-            ..
-        } => (
-            "認証媒体の返却",
-            employee_number,
-            format!("{label} ({}, {login_id})", authenticator.ja()),
-        ),
-        Action::SharedPasswordDue {
-            employee_number,
-            login_id,
-            permitted_by,
-            ..
-        } => (
-            "共用IDのPW変更",
-            employee_number,
-            format!("{login_id}（許可 {permitted_by} へ通知）"),
-        ),
+        Action::SavePerson { person } => ("人事情報の保存", &person.employee_number, format!("{} {} / {}", person.name_kanji, person.department_code, person.status.as_str())),
+        Action::CreateAccount { employee_number, login_id, grants, .. } => {
+            ("アカウント作成", employee_number, format!("{login_id} ({})", grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", ")))
+        }
+        Action::Reenable { employee_number, login_id, .. } => ("アカウント再開", employee_number, login_id.clone()),
+        Action::Suspend { employee_number, login_id, .. } => ("アカウント停止", employee_number, login_id.clone()),
+        Action::Disable { employee_number, login_id, .. } => ("アカウント無効化", employee_number, login_id.clone()),
+        Action::Grant { employee_number, role_id, .. } => ("権限付与", employee_number, role_id.clone()),
+        Action::Revoke { employee_number, role_id, .. } => ("権限削除", employee_number, role_id.clone()),
+        Action::FlagForReview { employee_number, role_id, .. } => ("所属長の確認へ", employee_number, role_id.clone()),
+        Action::ListForReturn { employee_number, login_id, authenticator, label, .. } => ("認証媒体の返却", employee_number, format!("{label} ({}, {login_id})", authenticator.ja())),
+        Action::SharedPasswordDue { employee_number, login_id, permitted_by, .. } => ("共用IDのPW変更", employee_number, format!("{login_id}（許可 {permitted_by} へ通知）")),
     }
 }
 
 fn print_plan(run_id: &str, status: &str, plan: &Plan, format: Format) {
     if format == Format::Json {
-        println!(
-            "{}",
-            serde_json::json!({ "run": run_id, "status": status, "plan": plan })
-        );
+        println!("{}", serde_json::json!({ "run": run_id, "status": status, "plan": plan }));
         return;
     }
-    println!(
-        "同期 {run_id}: {status} — {} 件の操作、停止・無効化 {} 件（有効アカウント {} 件）",
-        plan.steps.len(),
-        plan.removals,
-        plan.active_accounts
-    );
+    println!("同期 {run_id}: {status} — {} 件の操作、停止・無効化 {} 件（有効アカウント {} 件）", plan.steps.len(), plan.removals, plan.active_accounts);
     if let Some(h) = &plan.hold {
         println!("保留 / held: {h}");
     }
@@ -170,10 +96,7 @@ fn status_name(s: RunStatus) -> &'static str {
 
 fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
     match e {
-        AppError::Conflict(m)
-        | AppError::Invalid(m)
-        | AppError::Refused(m)
-        | AppError::NotFound(m) => {
+        AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) | AppError::NotFound(m) => {
             eprintln!("tobira: sync: {m}");
             Ok(ExitCode::from(1))
         }
@@ -184,8 +107,7 @@ fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
 /// The master key that seals joiners' enrollment links (R-AU-06); created like `tobira serve` does
 /// when this is the first command run.
 fn master_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::MasterKey> {
-    let (key, origin) =
-        tobira::crypto::master_key::MasterKey::load_or_create(&config.master_key_path())?;
+    let (key, origin) = tobira::crypto::master_key::MasterKey::load_or_create(&config.master_key_path())?;
     if origin == tobira::crypto::master_key::Origin::Created {
         eprintln!("tobira: created a new master key in {}; back it up: without it the signing keys and secrets cannot be opened", config.data_dir);
     }
@@ -242,13 +164,8 @@ fn dry_run_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::Ma
 /// `--dry-run`: plans and prints, and writes nothing: on a fresh install (no database file, or a
 /// database without tobira's schema) it plans against an empty database in memory and creates
 /// neither the database nor the master key; the policy is not recorded.
-fn dry_run(
-    config: &Config,
-    policy: &tobira_domain::policy::Policy,
-    args: &SyncArgs,
-) -> anyhow::Result<ExitCode> {
-    let no_file =
-        store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists());
+fn dry_run(config: &Config, policy: &tobira_domain::policy::Policy, args: &SyncArgs) -> anyhow::Result<ExitCode> {
+    let no_file = store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists());
     let mut conn = if no_file {
         store::in_memory()?
     } else {
@@ -260,15 +177,7 @@ fn dry_run(
         }
     };
     let key = dry_run_key(config)?;
-    execute(
-        config,
-        policy,
-        &mut conn,
-        args,
-        &super::operator_name(),
-        SystemClock.now_ms(),
-        &key,
-    )
+    execute(config, policy, &mut conn, args, &super::operator_name(), SystemClock.now_ms(), &key)
 }
 
 /// Reads, checks, plans, and applies or holds (or, dry, only prints); the exit code.
@@ -282,40 +191,18 @@ fn execute(
     master_key: &tobira::crypto::master_key::MasterKey,
 ) -> anyhow::Result<ExitCode> {
     let mode = sync::mode_for(conn, &config.directory, policy, now, args.full)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let raw = rt.block_on(sync::read(&config.directory, policy, &mode))?;
     match (&mode, raw.method) {
-        (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => eprintln!(
-            "tobira: content sync (RFC 4533) of the changes and deletions since the last run"
-        ),
-        (
-            sync::ReadMode::Changes {
-                high_water: Some(hw),
-                ..
-            },
-            _,
-        ) if !raw.complete => eprintln!(
-            "tobira: incremental read of entries changed since {hw} (deletions need --full)"
-        ),
+        (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => eprintln!("tobira: content sync (RFC 4533) of the changes and deletions since the last run"),
+        (sync::ReadMode::Changes { high_water: Some(hw), .. }, _) if !raw.complete => eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)"),
         _ => {}
     }
     if !args.dry_run {
         tobira::app::policy::record(conn, policy, now)?;
     }
-    let req = sync::SyncRequest {
-        source: &config.directory.url,
-        requested_by: by,
-        now,
-        dry_run: args.dry_run,
-        master_key,
-    };
-    let SyncOutcome {
-        run_id,
-        status,
-        plan,
-    } = sync::run(conn, policy, &raw, &req)?;
+    let req = sync::SyncRequest { source: &config.directory.url, requested_by: by, now, dry_run: args.dry_run, master_key };
+    let SyncOutcome { run_id, status, plan } = sync::run(conn, policy, &raw, &req)?;
     print_plan(&run_id, status_name(status), &plan, args.format);
     Ok(match status {
         RunStatus::Held => {
@@ -339,14 +226,7 @@ fn execute(
 
 /// `--approve RUN --login LOGIN --code CODE`: the code proves the approver; then the hold is
 /// checked, the directory read afresh, and what still holds applied. Prints the difference.
-fn approve(
-    config: &Config,
-    policy: &tobira_domain::policy::Policy,
-    conn: &mut store::DbConnection,
-    id: &str,
-    args: &SyncArgs,
-    now: i64,
-) -> anyhow::Result<ExitCode> {
+fn approve(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut store::DbConnection, id: &str, args: &SyncArgs, now: i64) -> anyhow::Result<ExitCode> {
     let login = args.login.as_deref().unwrap_or_default();
     let code = match args.code.as_deref() {
         Some("-") => {
@@ -364,29 +244,19 @@ fn approve(
     if let Err(e) = sync_hold::check(conn, policy, id, &who, now) {
         return refusal(e);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let raw = rt.block_on(sync_approval::fresh_read(&config.directory, policy))?;
-    match sync_hold::approve(
-        conn,
-        &sync::Keys {
-            policy,
-            master_key: &master_key,
-        },
-        id,
-        &who,
-        &raw,
-        now,
-    ) {
+    match sync_hold::approve(conn, &sync::Keys { policy, master_key: &master_key }, id, &who, &raw, now) {
         Ok(done) => {
             let r = &done.recheck;
-            println!("同期 {id}: 承認・適用 / approved by {} — 適用 {} 件、取りやめ（人事情報が戻った）{} 件、保留後の新しい変更（次回の同期で）{} 件", who.login_id, r.apply.len(), r.dropped.len(), r.new.len());
-            for (label, steps) in [
-                ("適用 / applied", &r.apply),
-                ("取りやめ / no longer holds", &r.dropped),
-                ("次回へ / new since the hold", &r.new),
-            ] {
+            println!(
+                "同期 {id}: 承認・適用 / approved by {} — 適用 {} 件、取りやめ（人事情報が戻った）{} 件、保留後の新しい変更（次回の同期で）{} 件",
+                who.login_id,
+                r.apply.len(),
+                r.dropped.len(),
+                r.new.len()
+            );
+            for (label, steps) in [("適用 / applied", &r.apply), ("取りやめ / no longer holds", &r.dropped), ("次回へ / new since the hold", &r.new)] {
                 for s in steps.iter() {
                     let (kind, en, what) = describe(&s.action);
                     println!("  {label}: {kind} {en} {what} {}", s.reason.ja());

@@ -91,9 +91,7 @@ impl MasterKey {
         let mut nonce = [0u8; NONCE_LEN];
         random_bytes(&mut nonce)?;
         let mut buf = plain.to_vec();
-        self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.as_bytes()), &mut buf)
-            .map_err(|_| CryptoError::Key("sealing failed".into()))?;
+        self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.as_bytes()), &mut buf).map_err(|_| CryptoError::Key("sealing failed".into()))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
         Ok(B64.encode(out))

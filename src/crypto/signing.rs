@@ -4,8 +4,8 @@
 
 use super::master_key::MasterKey;
 use super::CryptoError;
-use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};

@@ -18,14 +18,10 @@ pub fn relying_party(public_url: &str, name: &str) -> Result<Webauthn, CryptoErr
     let url = Url::parse(public_url).map_err(|e| CryptoError::Key(format!("http.public_url `{public_url}`: {e}")))?;
     let host = url.host_str().ok_or_else(|| CryptoError::Key(format!("http.public_url `{public_url}` has no host")))?.to_string();
     if host.parse::<std::net::IpAddr>().is_ok() {
-        return Err(CryptoError::Key(format!(
-            "http.public_url `{public_url}`: WebAuthn needs a host name, not an IP address (use e.g. http://localhost:8080 locally)"
-        )));
+        return Err(CryptoError::Key(format!("http.public_url `{public_url}`: WebAuthn needs a host name, not an IP address (use e.g. http://localhost:8080 locally)")));
     }
     let localhost = host == "localhost";
-    WebauthnBuilder::new(&host, &url)
-        .and_then(|b| b.rp_name(name).allow_any_port(localhost).build())
-        .map_err(|e| CryptoError::Key(format!("WebAuthn relying party: {e}")))
+    WebauthnBuilder::new(&host, &url).and_then(|b| b.rp_name(name).allow_any_port(localhost).build()).map_err(|e| CryptoError::Key(format!("WebAuthn relying party: {e}")))
 }
 
 fn err(stage: &str, e: WebauthnError) -> CryptoError {

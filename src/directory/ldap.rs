@@ -26,12 +26,23 @@ fn person_attributes(m: &DirectoryMapping) -> Vec<String> {
         .cloned()
         .chain(
             [
-                &a.stable_key, &a.name_romaji, &a.department_name, &a.concurrent_departments, &a.post, &a.status, &a.start_date, &a.end_date, &a.head_of_section, &a.secondment_target,
-                &a.contract_id, &a.mail, &a.account_control,
+                &a.stable_key,
+                &a.name_romaji,
+                &a.department_name,
+                &a.concurrent_departments,
+                &a.post,
+                &a.status,
+                &a.start_date,
+                &a.end_date,
+                &a.head_of_section,
+                &a.secondment_target,
+                &a.contract_id,
+                &a.mail,
+                &a.account_control,
             ]
-                .into_iter()
-                .flatten()
-                .cloned(),
+            .into_iter()
+            .flatten()
+            .cloned(),
         )
         .collect();
     v.sort();
@@ -128,7 +139,8 @@ fn valid_generalized_time(t: &str) -> bool {
 /// Whether the root DSE lists the content-sync control (OpenLDAP with syncprov does).
 async fn offers_content_sync(ldap: &mut ldap3::Ldap, timeout: Duration) -> Result<bool, DirectoryError> {
     let fail = |reason: String| DirectoryError::Search { base: "the root DSE".into(), reason };
-    let (entries, _) = ldap.with_timeout(timeout).search("", Scope::Base, "(objectClass=*)", vec!["supportedControl"]).await.map_err(|e| fail(e.to_string()))?.success().map_err(|e| fail(e.to_string()))?;
+    let (entries, _) =
+        ldap.with_timeout(timeout).search("", Scope::Base, "(objectClass=*)", vec!["supportedControl"]).await.map_err(|e| fail(e.to_string()))?.success().map_err(|e| fail(e.to_string()))?;
     Ok(entries.into_iter().any(|re| {
         let e = SearchEntry::construct(re);
         e.attrs.iter().any(|(k, v)| k.eq_ignore_ascii_case("supportedControl") && v.iter().any(|o| o == content_sync::CONTROL_OID))
@@ -168,14 +180,10 @@ pub async fn read(cfg: &DirectoryConfig, m: &DirectoryMapping, mode: &ReadMode) 
     }
     let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &cfg.url).await.map_err(|e| DirectoryError::Connect { url: cfg.url.clone(), reason: e.to_string() })?;
     ldap3::drive!(conn);
-    ldap.with_timeout(timeout)
-        .simple_bind(&cfg.bind_dn, &cfg.password)
-        .await
-        .and_then(|r| r.success())
-        .map_err(|e| match e {
-            ldap3::LdapError::Timeout { .. } => DirectoryError::Timeout { url: cfg.url.clone(), during: "bind", seconds: timeout.as_secs() },
-            e => DirectoryError::Bind { bind_dn: cfg.bind_dn.clone(), reason: e.to_string() },
-        })?;
+    ldap.with_timeout(timeout).simple_bind(&cfg.bind_dn, &cfg.password).await.and_then(|r| r.success()).map_err(|e| match e {
+        ldap3::LdapError::Timeout { .. } => DirectoryError::Timeout { url: cfg.url.clone(), during: "bind", seconds: timeout.as_secs() },
+        e => DirectoryError::Bind { bind_dn: cfg.bind_dn.clone(), reason: e.to_string() },
+    })?;
     let mut dir = RawDirectory::default();
     if let Some(d) = &m.departments {
         let attrs = [Some(d.code.clone()), Some(d.name.clone()), d.parent_code.clone()].into_iter().flatten().collect();

@@ -81,7 +81,9 @@ impl ResponseError for ApiError {
                 "message_en": "Recorded as a request: it takes effect when a second person approves.",
             }),
             ApiError::Busy(_) => json!({ "error": "busy", "message": "混み合っています。しばらくしてからもう一度お試しください。", "message_en": "Busy; please try again shortly." }),
-            ApiError::TooMany(_) => json!({ "error": "too_many_attempts", "message": "この端末からの失敗が多すぎます。しばらくしてからお試しください。", "message_en": "Too many failed attempts from this address; try again later." }),
+            ApiError::TooMany(_) => {
+                json!({ "error": "too_many_attempts", "message": "この端末からの失敗が多すぎます。しばらくしてからお試しください。", "message_en": "Too many failed attempts from this address; try again later." })
+            }
             ApiError::Internal(cause) => {
                 let error_id = uuid::Uuid::new_v4().to_string();
                 tracing::error!(error_id = %error_id, cause = %cause, "internal error");

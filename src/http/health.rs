@@ -12,11 +12,12 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let db = app.db(|c| {
-        crate::store::ping(c)?;
-        crate::app::clock_check::skew_ms(c, crate::app::clock_check::host_now_ms)
-    })
-    .await;
+    let db = app
+        .db(|c| {
+            crate::store::ping(c)?;
+            crate::app::clock_check::skew_ms(c, crate::app::clock_check::host_now_ms)
+        })
+        .await;
     match db {
         Ok(skew) => Ok(HttpResponse::Ok().json(json!({
             "status": "ready",

@@ -8,9 +8,9 @@ pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod officer;
-pub mod privileged;
 pub mod oidc;
 pub mod pages;
+pub mod privileged;
 pub mod request;
 pub mod review;
 
@@ -46,4 +46,3 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         h
     }
 }
-

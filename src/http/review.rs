@@ -179,10 +179,7 @@ pub(crate) async fn readable(req: &HttpRequest, app: &App, name: &str, days: u32
 async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, days: u32) -> Result<HttpResponse, ApiError> {
     let t = readable(req, app, name, days).await?;
     Ok(match format {
-        Format::Csv => HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header(("Content-Disposition", format!("attachment; filename=\"tobira-{name}.csv\"")))
-            .body(t.to_csv()),
+        Format::Csv => HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"tobira-{name}.csv\""))).body(t.to_csv()),
         Format::Table => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(t.to_text()),
         Format::Json => HttpResponse::Ok().json(t),
     })

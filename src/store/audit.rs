@@ -59,15 +59,7 @@ impl Row {
         AuditRecord {
             seq: self.seq,
             occurred_at: self.occurred_at,
-            event: AuditEvent {
-                actor: self.actor,
-                action: self.action,
-                target: self.target,
-                outcome,
-                source_ip: self.source_ip,
-                request_id: self.request_id,
-                details,
-            },
+            event: AuditEvent { actor: self.actor, action: self.action, target: self.target, outcome, source_ip: self.source_ip, request_id: self.request_id, details },
             prev_hash: self.prev_hash,
             hash: self.hash,
         }
@@ -130,14 +122,8 @@ pub fn by_action(conn: &mut DbConnection, action: &str, limit: i64) -> Result<Ve
 
 /// The records about `target` of the given actions, newest first, with `seq > after`.
 pub fn by_target(conn: &mut DbConnection, target: &str, actions: &[&str], after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows: Vec<Row> = a::audit_events
-        .filter(a::target.eq(target))
-        .filter(a::action.eq_any(actions))
-        .filter(a::seq.gt(after))
-        .order(a::seq.desc())
-        .limit(limit)
-        .select(Row::as_select())
-        .load(conn)?;
+    let rows: Vec<Row> =
+        a::audit_events.filter(a::target.eq(target)).filter(a::action.eq_any(actions)).filter(a::seq.gt(after)).order(a::seq.desc()).limit(limit).select(Row::as_select()).load(conn)?;
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 

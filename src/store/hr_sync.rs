@@ -412,8 +412,9 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
                     cache.person_ids(conn)?.insert(person.employee_number.clone(), id);
                 }
             }
-            AuditEvent::new(actor, "person.saved", format!("person:{}", person.employee_number))
-                .with_details(details(json!({ "department": person.department_code, "concurrent": person.concurrent, "status": person.status.as_str(), "employment_type": person.employment_type.as_str() })))
+            AuditEvent::new(actor, "person.saved", format!("person:{}", person.employee_number)).with_details(details(
+                json!({ "department": person.department_code, "concurrent": person.concurrent, "status": person.status.as_str(), "employment_type": person.employment_type.as_str() }),
+            ))
         }
         Action::CreateAccount { employee_number, login_id, grants: roles, external } => {
             let pid = person_id(conn, cache, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
@@ -427,7 +428,8 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
                 pending.grants.push(g);
             }
             pending.accounts.push(a);
-            AuditEvent::new(actor, "account.created", format!("account:{login_id}")).with_details(details(json!({ "employee_number": employee_number, "vendor": external, "roles": roles.iter().map(|r| &r.0).collect::<Vec<_>>() })))
+            AuditEvent::new(actor, "account.created", format!("account:{login_id}"))
+                .with_details(details(json!({ "employee_number": employee_number, "vendor": external, "roles": roles.iter().map(|r| &r.0).collect::<Vec<_>>() })))
         }
         Action::Reenable { account_id, login_id, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Active, &reason, now)?;
@@ -446,7 +448,8 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
             diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(Some(*delete_after))).execute(conn)?;
             let ended = end_sessions(conn, account_id, &reason, now)?;
             let linked = follow_linked(conn, account_id, AccountStatus::Disabled, &reason, Some(*delete_after), now)?;
-            AuditEvent::new(actor, "account.disabled", format!("account:{login_id}")).with_details(details(json!({ "sessions_ended": ended, "deletion_due_at": delete_after, "linked_privileged": linked })))
+            AuditEvent::new(actor, "account.disabled", format!("account:{login_id}"))
+                .with_details(details(json!({ "sessions_ended": ended, "deletion_due_at": delete_after, "linked_privileged": linked })))
         }
         Action::Grant { account_id, role_id, valid_until, employee_number } => {
             let mut g = Grant::new(account_id, role_id, GrantSource::Birthright, now);
@@ -508,7 +511,8 @@ fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
                 step.reason.ja(),
                 step.reason.code()
             );
-            let note = super::privileged::Notification { id: super::new_id(), recipient: permitted_by.clone(), kind: "shared_id.password_change_due".into(), subject, body, created_at: now, sent_at: None };
+            let note =
+                super::privileged::Notification { id: super::new_id(), recipient: permitted_by.clone(), kind: "shared_id.password_change_due".into(), subject, body, created_at: now, sent_at: None };
             super::notifications::queue(conn, vec![note])?;
             AuditEvent::new(actor, "shared_id.password_change_due", format!("account:{login_id}"))
                 .with_details(details(json!({ "employee_number": employee_number, "permitted_by": permitted_by, "password_expired": expired, "notified": [permitted_by] })))

@@ -34,8 +34,8 @@ pub mod leases;
 pub mod notifications;
 pub mod officer_requests;
 pub mod oidc;
-pub mod privileged;
 pub mod org;
+pub mod privileged;
 pub mod registry;
 pub mod remote_access;
 pub mod returns;
@@ -137,11 +137,7 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target).map_err(diesel::r2d2::Error::ConnectionError)?;
                 // journal_mode = WAL is set once in `connect` (it is persistent and needs an exclusive lock).
-                c.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                    self.busy_timeout_ms
-                ))
-                .map_err(diesel::r2d2::Error::QueryError)?;
+                c.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", self.busy_timeout_ms)).map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))
             }
         }
@@ -179,9 +175,7 @@ impl Manager {
                     crate::crypto::create_private_dir(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
                 }
                 let mut first = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(e.to_string()))?;
-                first
-                    .batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", opts.busy_timeout_ms))
-                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                first.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", opts.busy_timeout_ms)).map_err(|e| StoreError::Connect(e.to_string()))?;
                 path.to_string()
             }
             Backend::Postgres => url.to_string(),
@@ -192,12 +186,7 @@ impl Manager {
 
 /// Opens a pool for `url`. Fails when the database cannot be reached within the connect timeout.
 pub fn connect(url: &str, opts: &PoolOptions) -> Result<DbPool, StoreError> {
-    Pool::builder()
-        .max_size(opts.max_size)
-        .min_idle(Some(1))
-        .connection_timeout(opts.connect_timeout)
-        .build(Manager::new(url, opts)?)
-        .map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
+    Pool::builder().max_size(opts.max_size).min_idle(Some(1)).connection_timeout(opts.connect_timeout).build(Manager::new(url, opts)?).map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
 }
 
 /// One connection without a pool, for one-shot commands (no background threads left at exit).

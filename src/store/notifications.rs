@@ -73,9 +73,7 @@ pub fn mark_sent(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, Store
 pub fn record_failure(c: &mut DbConnection, id: &str, reason: &str, now: i64, next_attempt_at: Option<i64>) -> Result<(), StoreError> {
     let target = n::table.find(id).filter(n::sent_at.is_null()).filter(n::undeliverable_at.is_null());
     let undeliverable_at = next_attempt_at.is_none().then_some(now);
-    diesel::update(target)
-        .set((n::attempts.eq(n::attempts + 1), n::last_error.eq(reason), n::next_attempt_at.eq(next_attempt_at), n::undeliverable_at.eq(undeliverable_at)))
-        .execute(c)?;
+    diesel::update(target).set((n::attempts.eq(n::attempts + 1), n::last_error.eq(reason), n::next_attempt_at.eq(next_attempt_at), n::undeliverable_at.eq(undeliverable_at))).execute(c)?;
     Ok(())
 }
 

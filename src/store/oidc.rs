@@ -5,7 +5,7 @@
 //! and a refresh token are marked used by a conditional UPDATE, so two racing redemptions cannot both
 //! succeed; families are revoked, never deleted.
 
-use super::schema::{account_lockouts, accounts, auth_codes, client_assertions, client_secrets, people, person_departments, departments, refresh_tokens, revoked_tokens, sessions, token_families};
+use super::schema::{account_lockouts, accounts, auth_codes, client_assertions, client_secrets, departments, people, person_departments, refresh_tokens, revoked_tokens, sessions, token_families};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use tobira_domain::authn::lockout::LockState;
@@ -29,9 +29,7 @@ pub fn use_assertion(conn: &mut DbConnection, jti: &str, client_id: &str, expire
     if client_assertions::table.find(jti).count().get_result::<i64>(conn)? > 0 {
         return Ok(false);
     }
-    diesel::insert_into(client_assertions::table)
-        .values((client_assertions::jti.eq(jti), client_assertions::client_id.eq(client_id), client_assertions::expires_at.eq(expires_at)))
-        .execute(conn)?;
+    diesel::insert_into(client_assertions::table).values((client_assertions::jti.eq(jti), client_assertions::client_id.eq(client_id), client_assertions::expires_at.eq(expires_at))).execute(conn)?;
     Ok(true)
 }
 
@@ -65,9 +63,7 @@ pub fn code(conn: &mut DbConnection, id: &str) -> Result<Option<AuthCode>, Store
 
 /// Marks a code used, recording the family issued from it; false when it was used already.
 pub fn use_code(conn: &mut DbConnection, id: &str, family_id: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(auth_codes::table.find(id).filter(auth_codes::used_at.is_null()))
-        .set((auth_codes::used_at.eq(now), auth_codes::family_id.eq(family_id)))
-        .execute(conn)?;
+    let n = diesel::update(auth_codes::table.find(id).filter(auth_codes::used_at.is_null())).set((auth_codes::used_at.eq(now), auth_codes::family_id.eq(family_id))).execute(conn)?;
     Ok(n == 1)
 }
 
@@ -107,11 +103,7 @@ pub fn revoke_family(conn: &mut DbConnection, id: &str, reason: &str, now: i64) 
 
 /// The unrevoked families of a session.
 pub fn families_of_session(conn: &mut DbConnection, session_id: &str) -> Result<Vec<Family>, StoreError> {
-    Ok(token_families::table
-        .filter(token_families::session_id.eq(session_id))
-        .filter(token_families::revoked_at.is_null())
-        .select(Family::as_select())
-        .load(conn)?)
+    Ok(token_families::table.filter(token_families::session_id.eq(session_id)).filter(token_families::revoked_at.is_null()).select(Family::as_select()).load(conn)?)
 }
 
 pub fn insert_refresh(conn: &mut DbConnection, id: &str, family_id: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {

@@ -86,11 +86,7 @@ pub fn set_memberships(conn: &mut DbConnection, person_id: &str, primary: &str, 
     let others = concurrent.iter().map(|c| (c.as_str(), Membership::Concurrent)).filter(|(c, _)| *c != primary);
     for (code, kind) in std::iter::once((primary, Membership::Primary)).chain(others) {
         diesel::insert_into(person_departments::table)
-            .values((
-                person_departments::person_id.eq(person_id),
-                person_departments::department_code.eq(code),
-                person_departments::membership.eq(kind.as_str()),
-            ))
+            .values((person_departments::person_id.eq(person_id), person_departments::department_code.eq(code), person_departments::membership.eq(kind.as_str())))
             .execute(conn)?;
     }
     Ok(())
@@ -98,10 +94,8 @@ pub fn set_memberships(conn: &mut DbConnection, person_id: &str, primary: &str, 
 
 /// The person's department codes with their membership kind, primary first.
 pub fn memberships(conn: &mut DbConnection, person_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-    let mut rows: Vec<(String, String)> = person_departments::table
-        .filter(person_departments::person_id.eq(person_id))
-        .select((person_departments::department_code, person_departments::membership))
-        .load(conn)?;
+    let mut rows: Vec<(String, String)> =
+        person_departments::table.filter(person_departments::person_id.eq(person_id)).select((person_departments::department_code, person_departments::membership)).load(conn)?;
     rows.sort_by_key(|(code, m)| (m != Membership::Primary.as_str(), code.clone()));
     Ok(rows)
 }

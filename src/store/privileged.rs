@@ -253,12 +253,7 @@ pub fn notifications_to(c: &mut DbConnection, recipient: &str) -> Result<Vec<Not
 
 /// The employee number behind an account, if it is linked to a person.
 pub fn employee_number_of(c: &mut DbConnection, account_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(accounts::table
-        .inner_join(people::table)
-        .filter(accounts::id.eq(account_id))
-        .select(people::employee_number)
-        .first(c)
-        .optional()?)
+    Ok(accounts::table.inner_join(people::table).filter(accounts::id.eq(account_id)).select(people::employee_number).first(c).optional()?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -281,10 +276,5 @@ pub fn insert_development_id(c: &mut DbConnection, r: &DevelopmentId) -> Result<
 
 /// Active development accounts whose end has come.
 pub fn development_ids_due(c: &mut DbConnection, now: i64) -> Result<Vec<super::accounts::Account>, StoreError> {
-    Ok(accounts::table
-        .filter(accounts::is_development.eq(true))
-        .filter(accounts::status.eq("active"))
-        .filter(accounts::expires_at.le(now))
-        .select(super::accounts::Account::as_select())
-        .load(c)?)
+    Ok(accounts::table.filter(accounts::is_development.eq(true)).filter(accounts::status.eq("active")).filter(accounts::expires_at.le(now)).select(super::accounts::Account::as_select()).load(c)?)
 }

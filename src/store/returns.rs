@@ -73,8 +73,6 @@ pub fn list_with_holder(c: &mut DbConnection, statuses: &[&str]) -> Result<Vec<H
 
 /// Moves return `id` from `from` to `to`; false when it was no longer in `from`.
 pub fn record(c: &mut DbConnection, id: &str, from: &str, to: &str, by: &str, note: Option<&str>, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(r::table.find(id).filter(r::status.eq(from)))
-        .set((r::status.eq(to), r::recorded_by.eq(by), r::recorded_at.eq(now), r::note.eq(note)))
-        .execute(c)?;
+    let n = diesel::update(r::table.find(id).filter(r::status.eq(from))).set((r::status.eq(to), r::recorded_by.eq(by), r::recorded_at.eq(now), r::note.eq(note))).execute(c)?;
     Ok(n == 1)
 }

@@ -135,7 +135,13 @@ pub fn insert_campaign(c: &mut DbConnection, k: &Campaign, from: &ItemSource) ->
              FROM grants g JOIN accounts a ON a.id = g.account_id JOIN roles r ON r.id = g.role_id LEFT JOIN people p ON p.id = a.person_id \
              WHERE g.revoked_at IS NULL AND g.valid_from <= {now} AND (g.valid_until IS NULL OR g.valid_until > {now}) \
              AND a.status IN ('active', 'suspended') AND g.source IN ({sources}) AND g.source <> 'elevation' {scope}",
-            c = ph[0], np1 = ph[1], np0 = ph[2], p1 = ph[3], p0 = ph[4], now = ph[5], scope = scope.replace("{key}", ph[6]),
+            c = ph[0],
+            np1 = ph[1],
+            np0 = ph[2],
+            p1 = ph[3],
+            p0 = ph[4],
+            now = ph[5],
+            scope = scope.replace("{key}", ph[6]),
         )
     };
     macro_rules! run {
@@ -235,8 +241,7 @@ pub type Counts = Vec<(Option<String>, Option<String>, i64)>;
 /// Per campaign: item counts by (decision, outcome), and how many undecided items are escalated.
 pub fn progress(c: &mut DbConnection, campaign_id: &str) -> Result<(Counts, i64), StoreError> {
     use diesel::dsl::count_star;
-    let by: Counts =
-        ri::table.filter(ri::campaign_id.eq(campaign_id)).group_by((ri::decision, ri::outcome)).select((ri::decision, ri::outcome, count_star())).load(c)?;
+    let by: Counts = ri::table.filter(ri::campaign_id.eq(campaign_id)).group_by((ri::decision, ri::outcome)).select((ri::decision, ri::outcome, count_star())).load(c)?;
     let escalated: i64 = ri::table.filter(ri::campaign_id.eq(campaign_id)).filter(ri::decision.is_null()).filter(ri::escalated_until.is_not_null()).count().get_result(c)?;
     Ok((by, escalated))
 }
@@ -277,9 +282,7 @@ pub fn exceptions(c: &mut DbConnection) -> Result<Vec<Exception>, StoreError> {
 
 /// Moves an exception from `from` to `to` with its decider; false when it was not in `from`.
 pub fn decide_exception(c: &mut DbConnection, id: &str, from: &[&str], to: &str, by: &str, note: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(ex::table.find(id).filter(ex::status.eq_any(from)))
-        .set((ex::status.eq(to), ex::decided_by.eq(by), ex::decided_at.eq(now), ex::decision_note.eq(note)))
-        .execute(c)?;
+    let n = diesel::update(ex::table.find(id).filter(ex::status.eq_any(from))).set((ex::status.eq(to), ex::decided_by.eq(by), ex::decided_at.eq(now), ex::decision_note.eq(note))).execute(c)?;
     Ok(n == 1)
 }
 

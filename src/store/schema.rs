@@ -270,7 +270,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     client_secrets (client_id) {
         client_id -> Text,
@@ -612,10 +611,46 @@ diesel::table! {
 diesel::joinable!(officer_requests -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    contracts, departments, people, person_departments, accounts, systems, roles, grants, password_credentials,
-    password_history, totp_credentials, webauthn_credentials, sessions, signing_keys, audit_events, sync_runs, job_leases, sync_state,
-    account_lockouts, source_throttles, auth_challenges, client_secrets, client_assertions, remote_access_grants, enrollment_links, auth_codes, token_families, refresh_tokens, revoked_tokens,
-    privileged_eligibility, elevations, delegations, notifications, development_ids,
-    dormant_notices, review_campaigns, review_items, exceptions, findings, authenticator_returns, shared_id_users,
+    contracts,
+    departments,
+    people,
+    person_departments,
+    accounts,
+    systems,
+    roles,
+    grants,
+    password_credentials,
+    password_history,
+    totp_credentials,
+    webauthn_credentials,
+    sessions,
+    signing_keys,
+    audit_events,
+    sync_runs,
+    job_leases,
+    sync_state,
+    account_lockouts,
+    source_throttles,
+    auth_challenges,
+    client_secrets,
+    client_assertions,
+    remote_access_grants,
+    enrollment_links,
+    auth_codes,
+    token_families,
+    refresh_tokens,
+    revoked_tokens,
+    privileged_eligibility,
+    elevations,
+    delegations,
+    notifications,
+    development_ids,
+    dormant_notices,
+    review_campaigns,
+    review_items,
+    exceptions,
+    findings,
+    authenticator_returns,
+    shared_id_users,
     officer_requests,
 );

@@ -42,17 +42,13 @@ pub fn touch(conn: &mut DbConnection, id: &str, now: i64) -> Result<(), StoreErr
 
 /// Replaces the factors a live session has proved (after a step-up).
 pub fn set_factors(conn: &mut DbConnection, id: &str, factors: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
-        .set((sessions::factors.eq(factors), sessions::last_seen_at.eq(now)))
-        .execute(conn)?;
+    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null())).set((sessions::factors.eq(factors), sessions::last_seen_at.eq(now))).execute(conn)?;
     Ok(n == 1)
 }
 
 /// Ends one session; false when it had already ended.
 pub fn revoke(conn: &mut DbConnection, id: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
-        .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
-        .execute(conn)?;
+    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null())).set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason))).execute(conn)?;
     Ok(n == 1)
 }
 

@@ -50,8 +50,7 @@ pub fn global_lock(conn: &mut DbConnection, account_id: &str, now: i64) -> Resul
 
 /// Whether the account is locked in `scope` at `now` (read without a row lock).
 pub fn locked_in(conn: &mut DbConnection, account_id: &str, scope: &str, now: i64) -> Result<bool, StoreError> {
-    let row: Option<(Option<i64>, Option<i64>)> =
-        account_lockouts::table.find((account_id, scope)).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
+    let row: Option<(Option<i64>, Option<i64>)> = account_lockouts::table.find((account_id, scope)).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
     Ok(row.is_some_and(|(locked_at, locked_until)| LockState { locked_at, locked_until, ..Default::default() }.locked(now).is_some()))
 }
 
@@ -88,10 +87,8 @@ pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, scope: &str, s:
 /// Lifts every lock and count of the account, in every scope (an unlock, a reset, a new password
 /// through an enrolment link); returns the scopes that were locked at `now`.
 pub fn clear_locks(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String, Option<i64>, Option<i64>)> = account_lockouts::table
-        .filter(account_lockouts::account_id.eq(account_id))
-        .select((account_lockouts::scope, account_lockouts::locked_at, account_lockouts::locked_until))
-        .load(conn)?;
+    let rows: Vec<(String, Option<i64>, Option<i64>)> =
+        account_lockouts::table.filter(account_lockouts::account_id.eq(account_id)).select((account_lockouts::scope, account_lockouts::locked_at, account_lockouts::locked_until)).load(conn)?;
     diesel::delete(account_lockouts::table.filter(account_lockouts::account_id.eq(account_id))).execute(conn)?;
     Ok(rows.into_iter().filter(|(_, a, u)| LockState { locked_at: *a, locked_until: *u, ..Default::default() }.locked(now).is_some()).map(|(s, _, _)| s).collect())
 }
@@ -117,11 +114,7 @@ pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String,
 
 /// A source address's failures, to read its delay.
 pub fn source_state(conn: &mut DbConnection, source: &str) -> Result<SourceState, StoreError> {
-    let row: Option<(i64, i32)> = source_throttles::table
-        .find(source)
-        .select((source_throttles::window_start, source_throttles::failures))
-        .first(conn)
-        .optional()?;
+    let row: Option<(i64, i32)> = source_throttles::table.find(source).select((source_throttles::window_start, source_throttles::failures)).first(conn).optional()?;
     Ok(row.map_or_else(SourceState::default, |(w, f)| SourceState { window_start: w, failures: f.max(0) as u32 }))
 }
 
@@ -144,9 +137,7 @@ pub fn lock_source_state(conn: &mut DbConnection, source: &str) -> Result<Source
 
 pub fn put_source_state(conn: &mut DbConnection, source: &str, s: &SourceState) -> Result<(), StoreError> {
     let failures = i32::try_from(s.failures).unwrap_or(i32::MAX);
-    let n = diesel::update(source_throttles::table.find(source))
-        .set((source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures)))
-        .execute(conn)?;
+    let n = diesel::update(source_throttles::table.find(source)).set((source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures))).execute(conn)?;
     if n == 0 {
         diesel::insert_into(source_throttles::table)
             .values((source_throttles::source.eq(source), source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures)))
@@ -173,12 +164,8 @@ pub fn put_challenge(conn: &mut DbConnection, id: &str, account_id: Option<&str>
 
 /// Takes (reads and deletes) live ceremony state of `kind`: each challenge answers once.
 pub fn take_challenge(conn: &mut DbConnection, id: &str, kind: &str, now: i64) -> Result<Option<(Option<String>, String)>, StoreError> {
-    let row: Option<(Option<String>, String, i64)> = auth_challenges::table
-        .find(id)
-        .filter(auth_challenges::kind.eq(kind))
-        .select((auth_challenges::account_id, auth_challenges::state, auth_challenges::expires_at))
-        .first(conn)
-        .optional()?;
+    let row: Option<(Option<String>, String, i64)> =
+        auth_challenges::table.find(id).filter(auth_challenges::kind.eq(kind)).select((auth_challenges::account_id, auth_challenges::state, auth_challenges::expires_at)).first(conn).optional()?;
     let n = diesel::delete(auth_challenges::table.find(id)).execute(conn)?;
     Ok(row.filter(|(_, _, exp)| *exp > now && n == 1).map(|(a, s, _)| (a, s)))
 }

@@ -289,7 +289,11 @@ impl Page {
             })
             .collect();
         let last = &errors[errors.len().saturating_sub(5)..];
-        if last.is_empty() { String::new() } else { format!("\nscript errors:\n{}", last.join("\n")) }
+        if last.is_empty() {
+            String::new()
+        } else {
+            format!("\nscript errors:\n{}", last.join("\n"))
+        }
     }
 
     /// Runs `action`, then waits until a new document replaces the current one and has loaded.
@@ -400,7 +404,11 @@ impl Browser {
     }
     /// Clicks and, when `navigates`, waits for the next page to load.
     pub fn click(&self, css_selector: &str, navigates: bool) {
-        if navigates { self.page().submit_and_wait(css_selector) } else { self.page().click(css_selector) }
+        if navigates {
+            self.page().submit_and_wait(css_selector)
+        } else {
+            self.page().click(css_selector)
+        }
     }
     pub fn text(&self) -> String {
         self.page().text()

@@ -508,7 +508,10 @@ async fn content_sync_sees_changes_and_deletions(db: TestDb, ldap: Slapd) {
     let (code, out, _) = hr.sync(&[]);
     assert_eq!(code, 0);
     assert!(out.contains(": applied — 0 件の操作"), "nothing changed, nothing to do: {out}");
-    let methods = count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.applied' AND details LIKE '%\"method\":\"content_sync\"%' AND details LIKE '%\"mode\":\"incremental\"%'");
+    let methods = count(
+        &mut conn(&hr.db.pool()),
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.applied' AND details LIKE '%\"method\":\"content_sync\"%' AND details LIKE '%\"mode\":\"incremental\"%'",
+    );
     assert_eq!(methods, 2);
 }
 

@@ -16,20 +16,11 @@ use tobira::store::{
 };
 
 pub(crate) fn run_of(err: &str) -> String {
-    err.split("--show ")
-        .nth(1)
-        .expect("the run is named")
-        .split('`')
-        .next()
-        .unwrap()
-        .to_string()
+    err.split("--show ").nth(1).expect("the run is named").split('`').next().unwrap().to_string()
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 /// An account `login` (a security officer when `officer`) with a TOTP sealed under the CLI's
@@ -41,29 +32,11 @@ pub(crate) fn approver(hr: &Hr, login: &str, officer: bool) -> Vec<u8> {
     let a = Account::new(store::new_id(), login.into(), None, now);
     store::accounts::insert(c, &a).unwrap();
     if officer {
-        store::accounts::insert_grant(
-            c,
-            &Grant::new(
-                &a.id,
-                "tobira.security_officer",
-                tobira_domain::rbac::GrantSource::Bootstrap,
-                now,
-            ),
-        )
-        .unwrap();
+        store::accounts::insert_grant(c, &Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, now)).unwrap();
     }
-    let (key, _) =
-        tobira::crypto::master_key::MasterKey::load_or_create(&hr.db.config().master_key_path())
-            .unwrap();
+    let (key, _) = tobira::crypto::master_key::MasterKey::load_or_create(&hr.db.config().master_key_path()).unwrap();
     let secret: Vec<u8> = login.bytes().cycle().take(20).collect();
-    let t = Totp {
-        id: store::new_id(),
-        account_id: a.id.clone(),
-        name: "phone".into(),
-        secret_encrypted: key.seal("totp-secret", &secret).unwrap(),
-        created_at: now,
-        last_used_step: None,
-    };
+    let t = Totp { id: store::new_id(), account_id: a.id.clone(), name: "phone".into(), secret_encrypted: key.seal("totp-secret", &secret).unwrap(), created_at: now, last_used_step: None };
     store::credentials::insert_totp(c, &t).unwrap();
     secret
 }
@@ -77,10 +50,7 @@ pub(crate) fn approve(hr: &Hr, run: &str, login: &str, code: &str) -> (i32, Stri
 }
 
 fn status(hr: &Hr, run: &str) -> String {
-    store::hr_sync::run(&mut conn(&hr.db.pool()), run)
-        .unwrap()
-        .unwrap()
-        .status
+    store::hr_sync::run(&mut conn(&hr.db.pool()), run).unwrap().unwrap().status
 }
 
 fn refusals(hr: &Hr, actor: &str, code: &str) -> i64 {

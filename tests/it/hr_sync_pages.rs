@@ -17,11 +17,7 @@ const PAGE: &str = "/sync/holds";
 async fn signed_in(s: &Server, login: &str, officer: bool) -> Client {
     s.account(login, PASSWORD, false, officer).await;
     let c = s.client();
-    assert_eq!(
-        c.sign_in(login, PASSWORD).await.status,
-        303,
-        "{login} signs in"
-    );
+    assert_eq!(c.sign_in(login, PASSWORD).await.status, 303, "{login} signs in");
     enrol_totp(s, &c).await;
     s.clock.advance(time::Duration::seconds(30));
     c
@@ -30,10 +26,7 @@ async fn signed_in(s: &Server, login: &str, officer: bool) -> Client {
 async fn after(c: &Client, page: crate::web::Page) -> (String, String) {
     assert_eq!(page.status, 303, "{}", page.body);
     let shown = c.get(&page.location.unwrap()).await;
-    (
-        shown.by_id("notice").unwrap_or_default(),
-        shown.by_id("error").unwrap_or_default(),
-    )
+    (shown.by_id("notice").unwrap_or_default(), shown.by_id("error").unwrap_or_default())
 }
 
 both_backends! {

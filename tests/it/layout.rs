@@ -6,11 +6,7 @@ use crate::support::repo_path;
 #[test]
 fn the_domain_crate_lists_no_io_crates() {
     let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(repo_path("src/domain/Cargo.toml")).unwrap()).unwrap();
-    let deps: Vec<&String> = ["dependencies", "dev-dependencies", "build-dependencies"]
-        .iter()
-        .filter_map(|s| manifest.get(*s).and_then(|d| d.as_table()))
-        .flat_map(|t| t.keys())
-        .collect();
+    let deps: Vec<&String> = ["dependencies", "dev-dependencies", "build-dependencies"].iter().filter_map(|s| manifest.get(*s).and_then(|d| d.as_table())).flat_map(|t| t.keys()).collect();
     assert!(!deps.is_empty());
     for forbidden in ["actix-web", "actix", "diesel", "ldap3", "argon2", "webauthn-rs", "jsonwebtoken", "tokio", "reqwest", "aws-lc-rs", "totp-rs", "r2d2"] {
         assert!(!deps.iter().any(|d| d.as_str() == forbidden), "tobira-domain must not depend on {forbidden}");

@@ -3,10 +3,10 @@
 
 mod support;
 
-mod audit_log;
-mod authority;
 mod attestation_browser;
+mod audit_log;
 mod audit_verify;
+mod authority;
 mod bootstrap;
 mod browser;
 mod browser_selftest;
@@ -14,8 +14,8 @@ mod cli;
 mod eligibility_pages;
 mod enrollment;
 mod four_eyes;
-mod hr_sync;
 mod hardening;
+mod hr_sync;
 mod hr_sync_ad;
 mod hr_sync_edges;
 mod hr_sync_hold;
@@ -30,9 +30,9 @@ mod oidc_rp;
 mod policy_check;
 mod privileged;
 mod privileged_browser;
+mod returns;
 mod review;
 mod review_browser;
-mod returns;
 mod review_mail;
 mod serve;
 mod signin;

@@ -26,33 +26,39 @@ async fn listed_key(s: &Server, account: &str, employee_number: &str, label: &st
         .db(move |c| {
             let cred = store::new_id();
             let json = json!({ "cred": { "cred_id": cred, "counter": 0, "transports": ["usb", "nfc"], "user_verified": true, "backup_eligible": false, "backup_state": false } });
-            store::credentials::insert_webauthn(c, &Webauthn {
-                id: cred.clone(),
-                account_id: account.clone(),
-                name: label.clone(),
-                credential_json: json.to_string(),
-                aaguid: None,
-                created_at: now - 86_400_000,
-                last_used_at: None,
-                credential_id: Some(format!("cid-{cred}")),
-                attested: false,
-            })?;
+            store::credentials::insert_webauthn(
+                c,
+                &Webauthn {
+                    id: cred.clone(),
+                    account_id: account.clone(),
+                    name: label.clone(),
+                    credential_json: json.to_string(),
+                    aaguid: None,
+                    created_at: now - 86_400_000,
+                    last_used_at: None,
+                    credential_id: Some(format!("cid-{cred}")),
+                    attested: false,
+                },
+            )?;
             let id = store::new_id();
-            store::returns::insert(c, &AuthenticatorReturn {
-                id: id.clone(),
-                account_id: account,
-                employee_number: en,
-                credential_id: Some(cred.clone()),
-                kind: "security_key".into(),
-                label,
-                listed_at: now - 3_600_000,
-                listed_reason: "transferred".into(),
-                sync_run_id: "run-test".into(),
-                status: "due".into(),
-                recorded_by: None,
-                recorded_at: None,
-                note: None,
-            })?;
+            store::returns::insert(
+                c,
+                &AuthenticatorReturn {
+                    id: id.clone(),
+                    account_id: account,
+                    employee_number: en,
+                    credential_id: Some(cred.clone()),
+                    kind: "security_key".into(),
+                    label,
+                    listed_at: now - 3_600_000,
+                    listed_reason: "transferred".into(),
+                    sync_run_id: "run-test".into(),
+                    status: "due".into(),
+                    recorded_by: None,
+                    recorded_at: None,
+                    note: None,
+                },
+            )?;
             Ok((id, cred))
         })
         .await
@@ -187,7 +193,12 @@ async fn r_lc_15_an_officer_records_a_returned_key_on_the_returns_page_in_a_real
 /// Marks account `id` as a shared ID.
 async fn make_shared(s: &Server, id: String) {
     s.app
-        .db(move |c| Ok(diesel::RunQueryDsl::execute(diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &id)).set(diesel::ExpressionMethods::eq(store::schema::accounts::is_shared, true)), c)?))
+        .db(move |c| {
+            Ok(diesel::RunQueryDsl::execute(
+                diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &id)).set(diesel::ExpressionMethods::eq(store::schema::accounts::is_shared, true)),
+                c,
+            )?)
+        })
         .await
         .unwrap();
 }

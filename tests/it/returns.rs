@@ -17,17 +17,20 @@ fn key(hr: &Hr, login: &str, name: &str, transports: &[&str], backup_eligible: b
     let a = store::accounts::by_login_id(c, login).unwrap().unwrap();
     let id = store::new_id();
     let cred = serde_json::json!({ "cred": { "cred_id": id, "counter": 0, "transports": transports, "user_verified": true, "backup_eligible": backup_eligible, "backup_state": backup_eligible } });
-    store::credentials::insert_webauthn(c, &store::credentials::Webauthn {
-        id: id.clone(),
-        account_id: a.id,
-        name: name.into(),
-        credential_json: cred.to_string(),
-        aaguid: None,
-        created_at: 0,
-        last_used_at: None,
-        credential_id: Some(format!("cid-{id}")),
-        attested: false,
-    })
+    store::credentials::insert_webauthn(
+        c,
+        &store::credentials::Webauthn {
+            id: id.clone(),
+            account_id: a.id,
+            name: name.into(),
+            credential_json: cred.to_string(),
+            aaguid: None,
+            created_at: 0,
+            last_used_at: None,
+            credential_id: Some(format!("cid-{id}")),
+            attested: false,
+        },
+    )
     .unwrap();
     id
 }

@@ -21,7 +21,6 @@ const HEAD_MAIL: &str = "shimin-kacho@city.shinonome.lg.jp";
 const OWNER_MAIL: &str = "juki-owner@city.shinonome.lg.jp";
 const PUBLIC_URL: &str = "http://localhost:8080";
 
-
 /// Sets the mail address of the person `number` (`Server::person` gives everybody the same one).
 async fn set_mail(s: &Server, number: &str, mail: &str) {
     let (number, mail) = (number.to_string(), mail.to_string());

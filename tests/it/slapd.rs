@@ -52,7 +52,28 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 
 /// A throw-away CA and a server certificate for 127.0.0.1, in `dir`; returns the extra slapd config.
 fn make_certificates(dir: &std::path::Path) -> String {
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=tobira test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=tobira test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
     openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
     std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").unwrap();
     openssl(dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
@@ -168,7 +189,8 @@ impl Slapd {
         let (port, tls_port) = (free_port(), free_port());
         let extra = make_certificates(dir.path());
         let ca = dir.path().join("ca.pem");
-        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra, overlay_config: String::new(), ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)) };
+        let mut s =
+            Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra, overlay_config: String::new(), ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)) };
         s.write_config();
         s.spawn();
         s
@@ -251,7 +273,11 @@ impl Slapd {
         let mut l = self.admin().await;
         let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<HashSet<String>>();
         l.add(SUFFIX, vec![("objectClass".to_string(), set(&["dcObject", "organization"])), ("dc".into(), set(&["shinonome"])), ("o".into(), set(&["東雲市"]))]).await.unwrap().success().unwrap();
-        l.add(READER_DN, vec![("objectClass".to_string(), set(&["person"])), ("cn".into(), set(&["tobira-reader"])), ("sn".into(), set(&["reader"])), ("userPassword".into(), set(&[READER_PW]))]).await.unwrap().success().unwrap();
+        l.add(READER_DN, vec![("objectClass".to_string(), set(&["person"])), ("cn".into(), set(&["tobira-reader"])), ("sn".into(), set(&["reader"])), ("userPassword".into(), set(&[READER_PW]))])
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
         for ou in ["people", "departments", "retired"] {
             l.add(&format!("ou={ou},{SUFFIX}"), vec![("objectClass".to_string(), set(&["organizationalUnit"])), ("ou".into(), set(&[ou]))]).await.unwrap().success().unwrap();
         }

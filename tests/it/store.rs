@@ -2,7 +2,11 @@
 //! the audit table's protections.
 
 use crate::support::{both_backends, conn, count, fixed_clock, now_ms};
-use tobira::store::{self, accounts::{Account, Grant}, org::{Department, Person}};
+use tobira::store::{
+    self,
+    accounts::{Account, Grant},
+    org::{Department, Person},
+};
 use tobira_domain::rbac::{AccountStatus, GrantSource};
 
 fn dept(code: &str, parent: Option<&str>) -> Department {

@@ -11,7 +11,12 @@ use tobira::app::clock::FixedClock;
 use tobira::app::App;
 use tobira::config::Config;
 use tobira::startup::Application;
-use tobira::store::{self, accounts::Account, accounts::Grant, org::{Department, Person}};
+use tobira::store::{
+    self,
+    accounts::Account,
+    accounts::Grant,
+    org::{Department, Person},
+};
 use tobira_domain::rbac::GrantSource;
 
 pub struct Server {
@@ -80,27 +85,30 @@ impl Server {
             .db(move |c| {
                 store::org::upsert_department(c, &Department { code: "shimin".into(), name: "市民課".into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
                 let pid = store::new_id();
-                store::org::upsert_person(c, &Person {
-                    id: pid.clone(),
-                    employee_number: number,
-                    directory_key: None,
-                    name_kanji: "東雲 太郎".into(),
-                    name_kana: "シノノメ タロウ".into(),
-                    name_romaji: None,
-                    post_title: Some("主事".into()),
-                    employment_type: kind.clone(),
-                    status: "active".into(),
-                    is_head_of_section: head,
-                    start_date: None,
-                    end_date: None,
-                    secondment_target: None,
-                    contract_id: None,
-                    mail: Some("taro@city.shinonome.lg.jp".into()),
-                    updated_at: now,
-                    department_name: Some("市民課".into()),
-                    birth_date: None,
-                    phone: None,
-                })?;
+                store::org::upsert_person(
+                    c,
+                    &Person {
+                        id: pid.clone(),
+                        employee_number: number,
+                        directory_key: None,
+                        name_kanji: "東雲 太郎".into(),
+                        name_kana: "シノノメ タロウ".into(),
+                        name_romaji: None,
+                        post_title: Some("主事".into()),
+                        employment_type: kind.clone(),
+                        status: "active".into(),
+                        is_head_of_section: head,
+                        start_date: None,
+                        end_date: None,
+                        secondment_target: None,
+                        contract_id: None,
+                        mail: Some("taro@city.shinonome.lg.jp".into()),
+                        updated_at: now,
+                        department_name: Some("市民課".into()),
+                        birth_date: None,
+                        phone: None,
+                    },
+                )?;
                 store::org::set_memberships(c, &pid, "shimin", &[])?;
                 let vendor = kind == "vendor";
                 diesel::RunQueryDsl::execute(

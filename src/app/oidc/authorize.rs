@@ -29,7 +29,10 @@ pub enum Next {
     Page(PageError),
     /// A page that says why the request cannot go on, with the way back to the client (its
     /// redirect URI with the error) for the person to follow.
-    Explain { why: PageError, back: String },
+    Explain {
+        why: PageError,
+        back: String,
+    },
     /// The person acts first; the request waits under the handle.
     SignIn(String),
     StepUp(String),

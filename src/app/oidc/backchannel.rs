@@ -24,10 +24,8 @@ const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// The HTTP client for deliveries: the system trust store, plus the city's CA when configured.
 pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
-    let mut b = reqwest::Client::builder()
-        .timeout(Duration::from_secs(app.config.oidc.backchannel_timeout_seconds.max(1)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("tobira-backchannel-logout");
+    let mut b =
+        reqwest::Client::builder().timeout(Duration::from_secs(app.config.oidc.backchannel_timeout_seconds.max(1))).redirect(reqwest::redirect::Policy::none()).user_agent("tobira-backchannel-logout");
     let ca = &app.config.oidc.backchannel_ca_file;
     if !ca.is_empty() {
         let pem = std::fs::read(ca).map_err(|e| AppError::Invalid(format!("oidc.backchannel_ca_file {ca}: {e}")))?;

@@ -92,10 +92,15 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
             if let Some((_, digest)) = &refresh {
                 store::oidc::insert_refresh(c, digest, &family.id, now, refresh_until)?;
             }
-            let e = token_event(&origin, &client, "token.issued", json!({
-                "grant": "authorization_code", "account": account.login_id, "family": family.id, "scope": family.scope,
-                "refresh": refresh.is_some(), "roles": facts.roles, "elevations": facts.elevations,
-            }));
+            let e = token_event(
+                &origin,
+                &client,
+                "token.issued",
+                json!({
+                    "grant": "authorization_code", "account": account.login_id, "family": family.id, "scope": family.scope,
+                    "refresh": refresh.is_some(), "roles": facts.roles, "elevations": facts.elevations,
+                }),
+            );
             store::audit::append(c, now, vec![e])?;
             Ok(())
         })?;

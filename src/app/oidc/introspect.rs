@@ -5,8 +5,8 @@
 //! Invariant: a system learns about a token only if it is the token's audience; for anything else
 //! the answer is `{"active": false}`, as for a token that does not exist.
 
-use super::{issuer, person_standing, OidcError};
 use super::standing::{Question, Standing};
+use super::{issuer, person_standing, OidcError};
 use crate::app::signin::token_digest;
 use crate::app::{App, AppError};
 use crate::store;

@@ -44,10 +44,7 @@ pub struct PersonFacts {
 
 /// The grants in force whose roles count for tokens (privileged ones only through an elevation).
 pub fn token_grants(c: &mut DbConnection, app: &App, account_id: &str, now: i64) -> Result<Vec<store::accounts::Grant>, store::StoreError> {
-    Ok(store::accounts::grants_in_force(c, account_id, now)?
-        .into_iter()
-        .filter(|g| !claims::token_roles(&app.policy, &[(g.role_id.as_str(), g.source.as_str())]).is_empty())
-        .collect())
+    Ok(store::accounts::grants_in_force(c, account_id, now)?.into_iter().filter(|g| !claims::token_roles(&app.policy, &[(g.role_id.as_str(), g.source.as_str())]).is_empty()).collect())
 }
 
 /// Reads the person behind `family` and the roles the client's system may see now.
@@ -74,12 +71,8 @@ pub fn mint(app: &App, client: &Client, family: &Family, facts: &PersonFacts, no
     let access_s = facts.roles_until.map_or(i64::MAX, |u| (u - now) / 1000).min(i64::from(client.access_minutes(&app.policy.oidc)) * 60).max(1);
     let (jti, _) = crate::app::signin::new_token()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: access_s, jti: &jti };
-    let at = claims::access_token(stamp, AccessFor {
-        system: client.system.get_ref(),
-        client_id: client.id.get_ref(),
-        scope: &scope,
-        person: Some((&family.account_id, &facts.roles, &auth, &family.id)),
-    });
+    let at =
+        claims::access_token(stamp, AccessFor { system: client.system.get_ref(), client_id: client.id.get_ref(), scope: &scope, person: Some((&family.account_id, &facts.roles, &auth, &family.id)) });
     let access_token = app.keys.sign(alg(*client.access_token_alg.get_ref()), "at+jwt", &at)?;
     let id_token = if scope.iter().any(|s| s == "openid") {
         let (jti, _) = crate::app::signin::new_token()?;

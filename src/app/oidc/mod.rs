@@ -147,9 +147,7 @@ pub fn unapproved_refused(app: &App, client: &Client) -> Result<(), OidcError> {
 
 /// Records a refusal through the group-commit appender.
 pub async fn audit_refusal(app: &App, origin: &Origin, target: &str, action: &str, code: ErrorCode, why: &str) -> Result<(), AppError> {
-    app.audit
-        .record(origin.event("oidc", action, target).with_outcome(Outcome::Denied).with_details(json!({ "error": code.as_str(), "reason": why })))
-        .await?;
+    app.audit.record(origin.event("oidc", action, target).with_outcome(Outcome::Denied).with_details(json!({ "error": code.as_str(), "reason": why }))).await?;
     Ok(())
 }
 

@@ -66,7 +66,12 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
             }
             store::oidc::insert_refresh(c, &new_id, &family.id, now, family.expires_at)?;
             store::sessions::touch(c, &family.session_id, now)?;
-            let e = token_event(&origin, &client, "token.issued", json!({ "grant": "refresh_token", "account": facts.subject.login_id, "family": family.id, "roles": facts.roles, "elevations": facts.elevations }));
+            let e = token_event(
+                &origin,
+                &client,
+                "token.issued",
+                json!({ "grant": "refresh_token", "account": facts.subject.login_id, "family": family.id, "roles": facts.roles, "elevations": facts.elevations }),
+            );
             store::audit::append(c, now, vec![e])?;
             Ok(false)
         })?;

@@ -17,7 +17,15 @@ pub async fn grant(app: &App, client: &Client, params: &HashMap<String, String>,
     let grant = get("grant_type");
     let result = match grant {
         Some("authorization_code") => match get("code") {
-            Some(c) => code::exchange(app, client, code::CodeRequest { code: c.to_string(), redirect_uri: get("redirect_uri").map(String::from), code_verifier: get("code_verifier").map(String::from) }, origin).await,
+            Some(c) => {
+                code::exchange(
+                    app,
+                    client,
+                    code::CodeRequest { code: c.to_string(), redirect_uri: get("redirect_uri").map(String::from), code_verifier: get("code_verifier").map(String::from) },
+                    origin,
+                )
+                .await
+            }
             None => Err(err(ErrorCode::InvalidRequest, "code is required")),
         },
         Some("refresh_token") => match get("refresh_token") {

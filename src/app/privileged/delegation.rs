@@ -9,8 +9,8 @@ use crate::app::{approvers, App, AppError};
 use crate::store::{self, privileged::Delegation};
 use serde_json::json;
 use tobira_domain::policy::OfficerFunction;
-use tobira_domain::time_util::jst_display;
 use tobira_domain::privileged::delegation::{self as rules, Nomination};
+use tobira_domain::time_util::jst_display;
 
 /// A nomination as asked for.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -39,13 +39,22 @@ pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) ->
             return Err(refused(c, &cur, "privileged.delegation_refused", &format!("delegation:{}", n.principal), e.to_string(), json!({ "delegate": delegate.employee_number }), &origin, now));
         }
         let d = Delegation {
-            id: store::new_id(), principal: approvers::principal_key(&principal), delegate_employee_number: delegate.employee_number.clone(),
-            nominated_by: me.employee_number.clone(), reason: n.reason.trim().into(), valid_from: n.from, valid_until: n.until,
-            status: "nominated".into(), decided_by: None, decided_at: None, created_at: now,
+            id: store::new_id(),
+            principal: approvers::principal_key(&principal),
+            delegate_employee_number: delegate.employee_number.clone(),
+            nominated_by: me.employee_number.clone(),
+            reason: n.reason.trim().into(),
+            valid_from: n.from,
+            valid_until: n.until,
+            status: "nominated".into(),
+            decided_by: None,
+            decided_at: None,
+            created_at: now,
         };
         store::write_tx(c, |c| {
             store::privileged::insert_delegation(c, &d)?;
-            let e = origin.event(cur.account.login_id.clone(), "privileged.delegate_nominated", target(&d))
+            let e = origin
+                .event(cur.account.login_id.clone(), "privileged.delegate_nominated", target(&d))
                 .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "from": d.valid_from, "until": d.valid_until, "reason": d.reason }));
             store::audit::append(c, now, vec![e])?;
             Ok(d)
@@ -85,10 +94,18 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
                 notified.sort();
                 notified.dedup();
                 let subject = format!("代行者の承認: {}", d.principal);
-                let body = format!("{} の代行者として職員番号 {} が承認されました（{} から {} まで）。理由: {}", d.principal, d.delegate_employee_number, jst_display(d.valid_from), jst_display(d.valid_until), d.reason);
+                let body = format!(
+                    "{} の代行者として職員番号 {} が承認されました（{} から {} まで）。理由: {}",
+                    d.principal,
+                    d.delegate_employee_number,
+                    jst_display(d.valid_from),
+                    jst_display(d.valid_until),
+                    d.reason
+                );
                 approvers::notify(c, &notified, "privileged.delegate_approved", &subject, &body, now)?;
             }
-            let e = origin.event(cur.account.login_id.clone(), if approve { "privileged.delegate_approved" } else { "privileged.delegate_refused" }, target(&d))
+            let e = origin
+                .event(cur.account.login_id.clone(), if approve { "privileged.delegate_approved" } else { "privileged.delegate_refused" }, target(&d))
                 .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "notified": notified }));
             store::audit::append(c, now, vec![e])?;
             Ok(d)
@@ -113,7 +130,9 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
             if !store::privileged::end_delegation(c, &id, now)? {
                 return Err(AppError::Conflict("the delegation changed meanwhile".into()));
             }
-            let e = origin.event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d)).with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }));
+            let e = origin
+                .event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d))
+                .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }));
             store::audit::append(c, now, vec![e])?;
             Ok(store::privileged::delegation(c, &id)?.expect("just ended"))
         })

@@ -2,8 +2,15 @@
 //! worker and an end date; disabled by the privileged sweep once the date has passed, their sessions
 //! ended. Sign-in already refuses an account past `expires_at`; the sweep makes it final and records it.
 
-use crate::app::signin::{password::rule_for, session::{self, Current}, target, Origin};
-use crate::app::{bootstrap::{check_login_id, TEMP_PASSWORD_LEN}, App, AppError};
+use crate::app::signin::{
+    password::rule_for,
+    session::{self, Current},
+    target, Origin,
+};
+use crate::app::{
+    bootstrap::{check_login_id, TEMP_PASSWORD_LEN},
+    App, AppError,
+};
 use crate::crypto::password as pw;
 use crate::store::{self, accounts::Account, privileged::DevelopmentId, DbConnection};
 use serde_json::json;
@@ -44,7 +51,14 @@ pub async fn create(app: &App, cur: &Current, n: NewDevelopmentId, until: i64, o
             a.expires_at = Some(until);
             store::accounts::insert(c, &a)?;
             store::accounts::set_password(c, &a.id, &hash, true, now, rules::expires_at(rule_for(&policy, &a), now).map(|e| e.min(until)))?;
-            let row = DevelopmentId { account_id: a.id.clone(), responsible: n.responsible.trim().into(), worker: n.worker.trim().into(), reason: n.reason.trim().into(), created_by: cur.account.login_id.clone(), created_at: now };
+            let row = DevelopmentId {
+                account_id: a.id.clone(),
+                responsible: n.responsible.trim().into(),
+                worker: n.worker.trim().into(),
+                reason: n.reason.trim().into(),
+                created_by: cur.account.login_id.clone(),
+                created_at: now,
+            };
             store::privileged::insert_development_id(c, &row)?;
             let e = origin.event(cur.account.login_id.clone(), "account.created", target(&login)).with_details(json!({
                 "development": true, "responsible": row.responsible, "worker": row.worker, "reason": row.reason, "until": until, "temporary_password": "issued",

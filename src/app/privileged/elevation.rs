@@ -8,7 +8,12 @@
 use super::{account_target, refused, role_target};
 use crate::app::signin::{session::Current, Origin};
 use crate::app::{approvers, App, AppError};
-use crate::store::{self, accounts::Grant, privileged::{status, Elevation}, DbConnection};
+use crate::store::{
+    self,
+    accounts::Grant,
+    privileged::{status, Elevation},
+    DbConnection,
+};
 use serde_json::json;
 use tobira_domain::authn::ProvedFactor;
 use tobira_domain::policy::OfficerFunction;
@@ -40,13 +45,41 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
         let ask = Ask { minutes: req.minutes, reason: &req.reason, ticket: &req.ticket, break_glass: req.break_glass };
         let outcome = match rules::ask(&policy, role, &asker, &ask, now) {
             Ok(o) => o,
-            Err(e) => return Err(refused(c, &cur, "privileged.elevation_refused", &role_target(&req.role), e.to_string(), json!({ "minutes": req.minutes, "break_glass": req.break_glass, "vendor": me.is_vendor }), &origin, now)),
+            Err(e) => {
+                return Err(refused(
+                    c,
+                    &cur,
+                    "privileged.elevation_refused",
+                    &role_target(&req.role),
+                    e.to_string(),
+                    json!({ "minutes": req.minutes, "break_glass": req.break_glass, "vendor": me.is_vendor }),
+                    &origin,
+                    now,
+                ))
+            }
         };
         let mut el = Elevation {
-            id: store::new_id(), account_id: cur.account.id.clone(), role_id: req.role.clone(), system_id: role.system.get_ref().clone(),
-            minutes: req.minutes as i32, reason: req.reason.trim().into(), ticket: req.ticket.trim().into(), break_glass: req.break_glass,
-            review_required: false, status: status::PENDING.into(), requested_at: now, lapses_at: now, decided_by: None, decided_at: None,
-            decision_note: None, starts_at: None, ends_at: None, grant_id: None, ended_reason: None, reviewed_by: None, reviewed_at: None,
+            id: store::new_id(),
+            account_id: cur.account.id.clone(),
+            role_id: req.role.clone(),
+            system_id: role.system.get_ref().clone(),
+            minutes: req.minutes as i32,
+            reason: req.reason.trim().into(),
+            ticket: req.ticket.trim().into(),
+            break_glass: req.break_glass,
+            review_required: false,
+            status: status::PENDING.into(),
+            requested_at: now,
+            lapses_at: now,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            starts_at: None,
+            ends_at: None,
+            grant_id: None,
+            ended_reason: None,
+            reviewed_by: None,
+            reviewed_at: None,
         };
         store::write_tx(c, |c| {
             // One request or elevation of a role at a time (no chaining past the longest duration),
@@ -132,7 +165,8 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
             el.decided_by = Some(cur.account.login_id.clone());
             el.decided_at = Some(now);
             el.decision_note = Some(note.clone()).filter(|n| !n.is_empty());
-            let mut events = vec![origin.event(cur.account.login_id.clone(), if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" }, account_target(&requester.login_id))
+            let mut events = vec![origin
+                .event(cur.account.login_id.clone(), if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" }, account_target(&requester.login_id))
                 .with_details(json!({ "elevation": el.id, "role": el.role_id, "note": el.decision_note }))];
             if approve {
                 events.extend(activate(c, &mut el, &cur.account.login_id, Some(&cur.account.id), until, &origin, now)?);
@@ -180,7 +214,9 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
             if !store::privileged::update_elevation(c, &el, &status)? {
                 return Err(AppError::Conflict("the elevation changed meanwhile; review it again".into()));
             }
-            let e = origin.event(cur.account.login_id.clone(), "privileged.elevation_reviewed", role_target(&el.role_id)).with_details(json!({ "elevation": el.id, "break_glass": el.break_glass, "note": note }));
+            let e = origin
+                .event(cur.account.login_id.clone(), "privileged.elevation_reviewed", role_target(&el.role_id))
+                .with_details(json!({ "elevation": el.id, "break_glass": el.break_glass, "note": note }));
             store::audit::append(c, now, vec![e])?;
             Ok(el)
         })
@@ -194,7 +230,16 @@ pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Ori
     app.db(move |c| {
         let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| AppError::NotFound(format!("active elevation {id}")))?;
         if el.account_id != cur.account.id && !officer {
-            return Err(refused(c, &cur, "privileged.end_refused", &role_target(&el.role_id), "only its holder or a security officer ends an elevation".into(), json!({ "elevation": id }), &origin, now));
+            return Err(refused(
+                c,
+                &cur,
+                "privileged.end_refused",
+                &role_target(&el.role_id),
+                "only its holder or a security officer ends an elevation".into(),
+                json!({ "elevation": id }),
+                &origin,
+                now,
+            ));
         }
         store::write_tx(c, |c| {
             let (el, events) = finish(c, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
@@ -232,8 +277,7 @@ fn finish(c: &mut DbConnection, mut el: Elevation, to: &str, reason: &str, actor
             ended.push(s.id[..16].to_string());
         }
     }
-    let covered: Vec<serde_json::Value> =
-        sessions.iter().map(|s| json!({ "session": &s.id[..16], "from": s.created_at, "last_seen": s.last_seen_at, "source_ip": s.source_ip })).collect();
+    let covered: Vec<serde_json::Value> = sessions.iter().map(|s| json!({ "session": &s.id[..16], "from": s.created_at, "last_seen": s.last_seen_at, "source_ip": s.source_ip })).collect();
     let login = store::accounts::by_id(c, &el.account_id)?.map(|a| a.login_id).unwrap_or_default();
     let event = origin.event(actor.to_string(), "privileged.elevation_ended", role_target(&el.role_id)).with_details(json!({
         "elevation": el.id, "account": login, "from": start, "until": end, "reason": reason, "sessions": covered, "sessions_ended": ended,

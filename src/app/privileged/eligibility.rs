@@ -85,22 +85,26 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
             store::privileged::lock_holders(c, &system)?;
             let me = target.person_id.clone().unwrap_or_else(|| target.id.clone());
             let others = store::privileged::holders(c, &system)?.into_iter().filter(|h| *h != me).count();
-            let who = Candidate {
-                employee_number: number.as_deref(),
-                account_is_privileged: target.is_privileged,
-                account_is_active: target.status() == Some(AccountStatus::Active),
-                other_holders: others,
-            };
+            let who =
+                Candidate { employee_number: number.as_deref(), account_is_privileged: target.is_privileged, account_is_active: target.status() == Some(AccountStatus::Active), other_holders: others };
             rules::check(&policy, role, &granter, &who, &reason).map_err(|e| AppError::Refused(e.to_string()))?;
             if store::privileged::is_eligible(c, &target.id, &role_id)? {
                 return Err(AppError::Conflict(format!("{login} is already eligible for {role_id}")));
             }
             let row = Eligibility {
-                id: store::new_id(), account_id: target.id.clone(), role_id: role_id.clone(), system_id: system.clone(),
-                granted_by: cur.account.login_id.clone(), reason: reason.clone(), created_at: now, revoked_at: None, revoked_by: None,
+                id: store::new_id(),
+                account_id: target.id.clone(),
+                role_id: role_id.clone(),
+                system_id: system.clone(),
+                granted_by: cur.account.login_id.clone(),
+                reason: reason.clone(),
+                created_at: now,
+                revoked_at: None,
+                revoked_by: None,
             };
             store::privileged::insert_eligibility(c, &row)?;
-            let e = origin.event(cur.account.login_id.clone(), "privileged.eligibility_granted", account_target(&login))
+            let e = origin
+                .event(cur.account.login_id.clone(), "privileged.eligibility_granted", account_target(&login))
                 .with_details(json!({ "eligibility": row.id, "role": role_id, "system": system, "reason": reason, "holders_after": others + 1 }));
             store::audit::append(c, now, vec![e])?;
             Ok(row.id)
@@ -121,7 +125,16 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
         let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| AppError::NotFound(format!("eligibility {id}")))?;
         let actor = approvers::of_account(c, &policy, &cur.account, now)?;
         if actor.is_vendor || !(officer || actor.owns(&policy, &row.system_id)) {
-            return Err(refused(c, &cur, "privileged.eligibility_revoke_refused", &role_target(&row.role_id), "only the system's owner or a security officer ends an eligibility".into(), json!({ "eligibility": id }), &origin, now));
+            return Err(refused(
+                c,
+                &cur,
+                "privileged.eligibility_revoke_refused",
+                &role_target(&row.role_id),
+                "only the system's owner or a security officer ends an eligibility".into(),
+                json!({ "eligibility": id }),
+                &origin,
+                now,
+            ));
         }
         store::write_tx(c, |c| {
             if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {

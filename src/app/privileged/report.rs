@@ -2,9 +2,9 @@
 //! every elevation with who asked, who approved, when it ran and whether it was break-glass or awaits
 //! review, the delegations, and each holder account's last sign-in (R-PR-01, R-RV-04).
 
+use crate::app::review::table::when;
 use crate::app::AppError;
 use crate::store::{self, DbConnection};
-use crate::app::review::table::when;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tobira_domain::policy::Policy;
@@ -19,7 +19,6 @@ fn login_of(c: &mut DbConnection, seen: &mut HashMap<String, (String, Option<i64
     seen.insert(id.to_string(), v.clone());
     Ok(v)
 }
-
 
 /// `now` decides which standing eligibility is flagged unused: not elevated within
 /// `review.dormant_days.privileged` days (R-RV-04).

@@ -53,7 +53,17 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
             Scope::Department(d) => store::org::department(c, d)?.map_or_else(|| scope.label_ja(), |dept| format!("{} の自己点検", dept.name)),
             _ => scope.label_ja(),
         };
-        let k = Campaign { id: id.clone(), scope_kind: scope.kind().into(), scope_key: scope.key().into(), title, created_by: by.into(), created_at: now, deadline, status: "open".into(), closed_at: None };
+        let k = Campaign {
+            id: id.clone(),
+            scope_kind: scope.kind().into(),
+            scope_key: scope.key().into(),
+            title,
+            created_by: by.into(),
+            created_at: now,
+            deadline,
+            status: "open".into(),
+            closed_at: None,
+        };
         let from = store::review::ItemSource { now, sources: &sources, scope: (scope.kind(), scope.key()), reviewers };
         let items = store::review::insert_campaign(c, &k, &from)?;
         let e = match origin {
@@ -105,8 +115,13 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, ids: &[
             };
             let reviewers = parse_approvers(&item.reviewers);
             let check = rules::Item {
-                reviewers: &reviewers, escalated: item.escalated_until.is_some(), decided: item.decision.is_some(), campaign_open: open,
-                employee_number: item.employee_number.as_deref(), departments: &departments, system: &item.system_id,
+                reviewers: &reviewers,
+                escalated: item.escalated_until.is_some(),
+                decided: item.decision.is_some(),
+                campaign_open: open,
+                employee_number: item.employee_number.as_deref(),
+                departments: &departments,
+                system: &item.system_id,
             };
             let tgt = target(&item.login_id);
             let details = json!({ "item": item.id, "campaign": item.campaign_id, "role": item.role_id, "decision": decision.as_str() });
@@ -168,11 +183,8 @@ pub struct InboxRow {
 pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Result<Vec<InboxRow>, AppError> {
     use schema::{accounts, people, person_departments as pd};
     let owned: Vec<String> = policy.systems.iter().map(|s| s.id.get_ref().to_string()).filter(|s| facts.owns(policy, s)).collect();
-    let members: Vec<String> = if !facts.headed.is_empty() {
-        pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)?
-    } else {
-        Vec::new()
-    };
+    let members: Vec<String> =
+        if !facts.headed.is_empty() { pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)? } else { Vec::new() };
     let escalation = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::Ciso].iter().any(|f| facts.holds(*f));
     let rows = if escalation { store::review::open_items(c, None, None)? } else { store::review::open_items(c, Some(&owned), Some(&members))? };
     let mut depts: HashMap<String, Vec<String>> = HashMap::new();
@@ -199,8 +211,13 @@ pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Re
         let reviewers = parse_approvers(&item.reviewers);
         let none = Vec::new();
         let check = rules::Item {
-            reviewers: &reviewers, escalated: item.escalated_until.is_some(), decided: false, campaign_open: true, employee_number: item.employee_number.as_deref(),
-            departments: item.employee_number.as_ref().and_then(|en| depts.get(en)).unwrap_or(&none), system: &item.system_id,
+            reviewers: &reviewers,
+            escalated: item.escalated_until.is_some(),
+            decided: false,
+            campaign_open: true,
+            employee_number: item.employee_number.as_deref(),
+            departments: item.employee_number.as_ref().and_then(|en| depts.get(en)).unwrap_or(&none),
+            system: &item.system_id,
         };
         if rules::may_decide(policy, &check, facts, Decision::Keep, "").is_err() {
             continue;
@@ -209,9 +226,21 @@ pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Re
         let role_name = policy.roles.iter().find(|r| r.id.get_ref() == &item.role_id).map(|r| r.name.clone()).unwrap_or_default();
         let system_name = policy.system(&item.system_id).map(|s| s.name.clone()).unwrap_or_default();
         out.push(InboxRow {
-            item: item.id, campaign_title: titles.get(&item.campaign_id).cloned().unwrap_or_default(), campaign: item.campaign_id, deadline, login: item.login_id,
-            employee_number: item.employee_number, name, role: item.role_id, role_name, system: item.system_id, system_name, source: item.source, reason: item.grant_reason,
-            last_sign_in: last, escalated: item.escalated_until.is_some(),
+            item: item.id,
+            campaign_title: titles.get(&item.campaign_id).cloned().unwrap_or_default(),
+            campaign: item.campaign_id,
+            deadline,
+            login: item.login_id,
+            employee_number: item.employee_number,
+            name,
+            role: item.role_id,
+            role_name,
+            system: item.system_id,
+            system_name,
+            source: item.source,
+            reason: item.grant_reason,
+            last_sign_in: last,
+            escalated: item.escalated_until.is_some(),
         });
     }
     Ok(out)
@@ -313,7 +342,10 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
             }
             let tgt = format!("campaign:{}", k.id);
             if !remind.is_empty() || escalated > 0 || removed > 0 {
-                events.push(AuditEvent::new(ACTOR, "review.deadline_pass", tgt.clone()).with_details(json!({ "reminded_people": remind.len(), "reminded_items": reminded_ids.len(), "escalated": escalated, "removed": removed })));
+                events.push(
+                    AuditEvent::new(ACTOR, "review.deadline_pass", tgt.clone())
+                        .with_details(json!({ "reminded_people": remind.len(), "reminded_items": reminded_ids.len(), "escalated": escalated, "removed": removed })),
+                );
             }
             out.reminded += reminded_ids.len();
             out.escalated += escalated;

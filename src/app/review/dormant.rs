@@ -60,7 +60,9 @@ pub fn sweep(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Sweep, A
                         a.login_id, idle, u.kind.label_ja(), jst_display(suspend_at), a.login_id, idle, jst_display(suspend_at)
                     );
                     approvers::notify(c, &to, "review.dormant_notice", &subject, &body, now)?;
-                    events.push(AuditEvent::new(ACTOR, "review.dormant_noticed", tgt).with_details(json!({ "kind": u.kind.as_str(), "idle_days": idle, "suspend_at": suspend_at, "notified": to.len() })));
+                    events.push(
+                        AuditEvent::new(ACTOR, "review.dormant_noticed", tgt).with_details(json!({ "kind": u.kind.as_str(), "idle_days": idle, "suspend_at": suspend_at, "notified": to.len() })),
+                    );
                     out.noticed += 1;
                 }
                 Step::Suspend => {

@@ -52,17 +52,42 @@ pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
         let id = store::new_id();
         let status = if r.emergency { "emergency" } else { "requested" };
         let e = Exception {
-            id: id.clone(), rule: r.rule.trim().into(), subjects: serde_json::to_string(&r.subjects).unwrap_or_default(), reason: r.reason.trim().into(), valid_until: r.valid_until,
-            status: status.into(), emergency: r.emergency, requested_by: actor.into(), requester_number: Some(facts.employee_number.clone()), requested_at: now,
-            decided_by: None, decided_at: None, decision_note: None, reviewed_at: None, expired_noted_at: None,
+            id: id.clone(),
+            rule: r.rule.trim().into(),
+            subjects: serde_json::to_string(&r.subjects).unwrap_or_default(),
+            reason: r.reason.trim().into(),
+            valid_until: r.valid_until,
+            status: status.into(),
+            emergency: r.emergency,
+            requested_by: actor.into(),
+            requester_number: Some(facts.employee_number.clone()),
+            requested_at: now,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            reviewed_at: None,
+            expired_noted_at: None,
         };
         store::review::insert_exception(c, &e)?;
         let to = approver_people(c, policy, now)?;
-        let (subject, kind) = if r.emergency { ("【例外措置・緊急】事後の承認が必要です / emergency exception recorded", "review.exception_emergency") } else { ("【例外措置】承認の依頼 / exception request", "review.exception_requested") };
-        let body = format!("規則 / rule: {}\n対象 / subjects: {}\n理由 / reason: {}\n期限 / until: {}\n申請者 / by: {}", e.rule, r.subjects.join(", "), e.reason, tobira_domain::time_util::jst_display(e.valid_until), actor);
+        let (subject, kind) = if r.emergency {
+            ("【例外措置・緊急】事後の承認が必要です / emergency exception recorded", "review.exception_emergency")
+        } else {
+            ("【例外措置】承認の依頼 / exception request", "review.exception_requested")
+        };
+        let body = format!(
+            "規則 / rule: {}\n対象 / subjects: {}\n理由 / reason: {}\n期限 / until: {}\n申請者 / by: {}",
+            e.rule,
+            r.subjects.join(", "),
+            e.reason,
+            tobira_domain::time_util::jst_display(e.valid_until),
+            actor
+        );
         approvers::notify(c, &to, kind, subject, &body, now)?;
         let declared_by = r.emergency.then(|| facts.employee_number.clone());
-        let ev = origin.event(actor, kind, format!("exception:{id}")).with_details(json!({ "rule": e.rule, "subjects": r.subjects, "valid_until": e.valid_until, "emergency": r.emergency, "declared_by": declared_by, "notified": to.len() }));
+        let ev = origin
+            .event(actor, kind, format!("exception:{id}"))
+            .with_details(json!({ "rule": e.rule, "subjects": r.subjects, "valid_until": e.valid_until, "emergency": r.emergency, "declared_by": declared_by, "notified": to.len() }));
         store::audit::append(c, now, vec![ev])?;
         Ok(id)
     })

@@ -23,7 +23,16 @@ const MAX_RECORDS: i64 = 200_000;
 /// and the account alone, so it is recorded once however often the check runs.
 fn row(f: &Finding, now: i64, hr: bool) -> FindingRow {
     let key = if hr { format!("{}|{}|hr", f.kind, f.subject) } else { f.key() };
-    FindingRow { key, kind: f.kind.into(), subject: f.subject.clone(), at: f.at, events: f.events as i64, evidence: serde_json::to_string(&f.evidence).unwrap_or_default(), detail: f.detail.clone(), found_at: now }
+    FindingRow {
+        key,
+        kind: f.kind.into(),
+        subject: f.subject.clone(),
+        at: f.at,
+        events: f.events as i64,
+        evidence: serde_json::to_string(&f.evidence).unwrap_or_default(),
+        detail: f.detail.clone(),
+        found_at: now,
+    }
 }
 
 /// Stores new findings with their audit records; returns (new findings, the records to export).
@@ -32,7 +41,8 @@ fn record(c: &mut DbConnection, policy: &Policy, found: Vec<Finding>, now: i64, 
     if fresh.is_empty() {
         return Ok((0, Vec::new()));
     }
-    let events: Vec<AuditEvent> = fresh.iter().map(|f| AuditEvent::new(ACTOR, "review.finding", f.subject.clone()).with_details(json!({ "kind": f.kind, "at": f.at, "events": f.events, "detail": f.detail }))).collect();
+    let events: Vec<AuditEvent> =
+        fresh.iter().map(|f| AuditEvent::new(ACTOR, "review.finding", f.subject.clone()).with_details(json!({ "kind": f.kind, "at": f.at, "events": f.events, "detail": f.detail }))).collect();
     let to = approvers::holders_of(c, policy, &[OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer], now)?;
     let body = fresh.iter().take(50).map(|f| format!("{} {} {}", f.kind, f.subject, f.detail)).collect::<Vec<_>>().join("\n");
     approvers::notify(c, &to, "review.findings", &format!("【ログ分析】{} 件の検知 / {} findings", fresh.len(), fresh.len()), &body, now)?;
@@ -69,20 +79,26 @@ pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Optio
     let rows: Vec<Row> = accounts::table
         .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
         .filter(accounts::status.eq("active"))
-        .select((accounts::login_id, accounts::is_privileged, accounts::is_shared, accounts::is_development, people::employee_number.nullable(), people::status.nullable(), people::end_date.nullable(), people::employment_type.nullable()))
+        .select((
+            accounts::login_id,
+            accounts::is_privileged,
+            accounts::is_shared,
+            accounts::is_development,
+            people::employee_number.nullable(),
+            people::status.nullable(),
+            people::end_date.nullable(),
+            people::employment_type.nullable(),
+        ))
         .load(c)?;
-    let bootstrap: HashSet<String> = grants::table
-        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
-        .filter(grants::source.eq("bootstrap"))
-        .select(accounts::login_id)
-        .load::<String>(c)?
-        .into_iter()
-        .collect();
+    let bootstrap: HashSet<String> =
+        grants::table.inner_join(accounts::table.on(accounts::id.eq(grants::account_id))).filter(grants::source.eq("bootstrap")).select(accounts::login_id).load::<String>(c)?.into_iter().collect();
     let mut found = Vec::new();
     let mk = |kind: &'static str, login: &str, detail: String| Finding { kind, subject: crate::app::signin::target(login), at: now, events: 1, evidence: Vec::new(), detail };
     for (login, privileged, shared, development, en, status, end_date, employment) in rows {
         match en {
-            None if !(privileged || shared || development || bootstrap.contains(&login)) => found.push(mk("orphan_no_person", &login, "人事情報に対応する職員がいないID / account with no HR person".into())),
+            None if !(privileged || shared || development || bootstrap.contains(&login)) => {
+                found.push(mk("orphan_no_person", &login, "人事情報に対応する職員がいないID / account with no HR person".into()))
+            }
             None => {}
             Some(en) => {
                 if in_directory.is_some_and(|d| !d.contains(&en)) {

@@ -5,17 +5,16 @@
 use super::exceptions::{self, Row as ExceptionRow};
 use super::table::Table;
 use super::{campaign, dormant::use_of};
+use crate::app::review::table::when;
 use crate::app::AppError;
 use crate::store::{self, schema, DbConnection};
 use diesel::prelude::*;
-use crate::app::review::table::when;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tobira_domain::catalogue;
 use tobira_domain::policy::Policy;
 use tobira_domain::review::dormant;
 use tobira_domain::time_util::jst_display;
-
 
 /// Employee number, name and department of a person.
 type PersonFacts = (String, String, Option<String>);
@@ -36,11 +35,24 @@ fn subjects(login: &str, en: Option<&str>, system: Option<&str>) -> Vec<String> 
 
 /// Dormant IDs (R-RV-03, R-LC-04): every active account past its kind's threshold, with any notice.
 pub fn dormant(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, AppError> {
-    let mut t = Table::new("dormant", "休眠ID報告 / Dormant IDs", vec![
-        ("login", "ID"), ("kind", "種別 / kind"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("department", "所属 / department"),
-        ("last_sign_in", "最終サインイン / last sign-in"), ("idle_days", "未使用日数 / idle days"), ("threshold_days", "基準日数 / threshold"),
-        ("never_used", "未使用 / never used"), ("notice", "通知日 / noticed"), ("suspend_at", "停止予定 / suspension due"), ("exceptions", "例外措置 / exceptions"),
-    ]);
+    let mut t = Table::new(
+        "dormant",
+        "休眠ID報告 / Dormant IDs",
+        vec![
+            ("login", "ID"),
+            ("kind", "種別 / kind"),
+            ("employee_number", "職員番号"),
+            ("name", "氏名 / name"),
+            ("department", "所属 / department"),
+            ("last_sign_in", "最終サインイン / last sign-in"),
+            ("idle_days", "未使用日数 / idle days"),
+            ("threshold_days", "基準日数 / threshold"),
+            ("never_used", "未使用 / never used"),
+            ("notice", "通知日 / noticed"),
+            ("suspend_at", "停止予定 / suspension due"),
+            ("exceptions", "例外措置 / exceptions"),
+        ],
+    );
     let people = people(c)?;
     let notices: HashMap<String, store::review::DormantNotice> = store::review::notices(c)?.into_iter().map(|n| (n.account_id.clone(), n)).collect();
     let ex = exceptions::rows(c, policy, now)?;
@@ -69,11 +81,25 @@ pub fn dormant(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table,
 /// Every grant in force, with its source, approver, last sign-in and any exception (R-RV-05, R-RV-06).
 pub fn grants(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, AppError> {
     use schema::{accounts, grants as g, roles};
-    let mut t = Table::new("grants", "権限付与一覧 / Grants in force", vec![
-        ("login", "ID"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("department", "所属 / department"), ("system", "システム / system"),
-        ("role", "ロール / role"), ("source", "根拠 / source"), ("since", "付与日 / since"), ("until", "期限 / until"), ("approved_by", "承認者 / approved by"),
-        ("last_sign_in", "最終サインイン / last sign-in"), ("review_flag", "要確認 / flagged"), ("exceptions", "例外措置 / exceptions"),
-    ]);
+    let mut t = Table::new(
+        "grants",
+        "権限付与一覧 / Grants in force",
+        vec![
+            ("login", "ID"),
+            ("employee_number", "職員番号"),
+            ("name", "氏名 / name"),
+            ("department", "所属 / department"),
+            ("system", "システム / system"),
+            ("role", "ロール / role"),
+            ("source", "根拠 / source"),
+            ("since", "付与日 / since"),
+            ("until", "期限 / until"),
+            ("approved_by", "承認者 / approved by"),
+            ("last_sign_in", "最終サインイン / last sign-in"),
+            ("review_flag", "要確認 / flagged"),
+            ("exceptions", "例外措置 / exceptions"),
+        ],
+    );
     type Row = (String, Option<String>, Option<i64>, String, String, String, i64, Option<i64>, Option<String>, Option<String>);
     let rows: Vec<Row> = g::table
         .inner_join(accounts::table.on(accounts::id.eq(g::account_id)))
@@ -99,10 +125,22 @@ pub fn grants(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, 
 }
 
 pub fn exceptions_report(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, AppError> {
-    let mut t = Table::new("exceptions", "例外措置台帳 / Exceptions register", vec![
-        ("id", "ID"), ("rule", "規則 / rule"), ("subjects", "対象 / subjects"), ("reason", "理由 / reason"), ("standing", "状態 / standing"), ("emergency", "緊急 / emergency"),
-        ("requested_by", "申請者 / requested by"), ("decided_by", "判断者 / decided by"), ("valid_until", "期限 / until"), ("review_due", "次回見直し / review due"),
-    ]);
+    let mut t = Table::new(
+        "exceptions",
+        "例外措置台帳 / Exceptions register",
+        vec![
+            ("id", "ID"),
+            ("rule", "規則 / rule"),
+            ("subjects", "対象 / subjects"),
+            ("reason", "理由 / reason"),
+            ("standing", "状態 / standing"),
+            ("emergency", "緊急 / emergency"),
+            ("requested_by", "申請者 / requested by"),
+            ("decided_by", "判断者 / decided by"),
+            ("valid_until", "期限 / until"),
+            ("review_due", "次回見直し / review due"),
+        ],
+    );
     let rows: Vec<ExceptionRow> = exceptions::rows(c, policy, now)?;
     for r in &rows {
         let e = &r.exception;
@@ -117,9 +155,19 @@ pub fn exceptions_report(c: &mut DbConnection, policy: &Policy, now: i64) -> Res
 }
 
 pub fn findings(c: &mut DbConnection, since: i64) -> Result<Table, AppError> {
-    let mut t = Table::new("findings", "ログ分析・突合の検知 / Findings", vec![
-        ("kind", "種類 / kind"), ("subject", "対象 / subject"), ("at", "発生 / at"), ("events", "件数 / events"), ("detail", "内容 / detail"), ("found_at", "検知日時 / found"), ("evidence", "監査記録番号 / audit records"),
-    ]);
+    let mut t = Table::new(
+        "findings",
+        "ログ分析・突合の検知 / Findings",
+        vec![
+            ("kind", "種類 / kind"),
+            ("subject", "対象 / subject"),
+            ("at", "発生 / at"),
+            ("events", "件数 / events"),
+            ("detail", "内容 / detail"),
+            ("found_at", "検知日時 / found"),
+            ("evidence", "監査記録番号 / audit records"),
+        ],
+    );
     for f in store::review::findings(c, since)? {
         t.push(json!({
             "kind": f.kind, "subject": f.subject, "at": when(Some(f.at)), "events": f.events, "detail": f.detail,
@@ -131,10 +179,23 @@ pub fn findings(c: &mut DbConnection, since: i64) -> Result<Table, AppError> {
 }
 
 pub fn campaigns(c: &mut DbConnection, now: i64) -> Result<Table, AppError> {
-    let mut t = Table::new("campaigns", "権限棚卸しの進捗 / Recertification campaigns", vec![
-        ("id", "ID"), ("title", "名称 / title"), ("status", "状態 / status"), ("deadline", "期限 / deadline"), ("items", "件数 / items"), ("kept", "継続 / kept"),
-        ("removed", "削除 / removed"), ("removed_at_deadline", "期限切れ削除 / removed at deadline"), ("open", "未回答 / open"), ("escalated", "エスカレーション / escalated"), ("overdue", "期限超過 / overdue"),
-    ]);
+    let mut t = Table::new(
+        "campaigns",
+        "権限棚卸しの進捗 / Recertification campaigns",
+        vec![
+            ("id", "ID"),
+            ("title", "名称 / title"),
+            ("status", "状態 / status"),
+            ("deadline", "期限 / deadline"),
+            ("items", "件数 / items"),
+            ("kept", "継続 / kept"),
+            ("removed", "削除 / removed"),
+            ("removed_at_deadline", "期限切れ削除 / removed at deadline"),
+            ("open", "未回答 / open"),
+            ("escalated", "エスカレーション / escalated"),
+            ("overdue", "期限超過 / overdue"),
+        ],
+    );
     for k in store::review::campaigns(c)? {
         let p = campaign::progress(c, k, now)?;
         t.push(json!({
@@ -177,10 +238,23 @@ fn evidence_actions(id: &str) -> &'static [&'static str] {
 /// status, the settings that decide it, its tests, exceptions in force against it and evidence
 /// from the period since `since`, with the audit chain's last verification.
 pub fn compliance(c: &mut DbConnection, policy: &Policy, since: i64, now: i64) -> Result<Table, AppError> {
-    let mut t = Table::new("compliance", "準拠状況報告 / Compliance", vec![
-        ("id", "要件 / requirement"), ("scope", "範囲 / scope"), ("title_ja", "要件名"), ("title_en", "title"), ("status", "実装 / status"),
-        ("settings", "設定 / settings"), ("tests", "試験数 / tests"), ("evidence", "期間内の記録 / evidence"), ("exceptions", "例外措置 / exceptions"), ("sources", "出典 / sources"), ("note", "備考 / note"),
-    ]);
+    let mut t = Table::new(
+        "compliance",
+        "準拠状況報告 / Compliance",
+        vec![
+            ("id", "要件 / requirement"),
+            ("scope", "範囲 / scope"),
+            ("title_ja", "要件名"),
+            ("title_en", "title"),
+            ("status", "実装 / status"),
+            ("settings", "設定 / settings"),
+            ("tests", "試験数 / tests"),
+            ("evidence", "期間内の記録 / evidence"),
+            ("exceptions", "例外措置 / exceptions"),
+            ("sources", "出典 / sources"),
+            ("note", "備考 / note"),
+        ],
+    );
     let counts = action_counts(c, since)?;
     let ex = exceptions::rows(c, policy, now)?;
     let mut by_status: HashMap<&str, usize> = HashMap::new();
@@ -210,17 +284,41 @@ pub fn compliance(c: &mut DbConnection, policy: &Policy, since: i64, now: i64) -
 pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppError> {
     use diesel::dsl::count_star;
     use schema::{accounts, audit_events as ae, elevations, grants as g, people};
-    let mut t = Table::new("vendors", "委託事業者の利用状況（契約別） / Vendors per contract", vec![
-        ("contract", "契約 / contract"), ("vendor", "事業者 / vendor"), ("login", "ID"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("end_date", "契約期間終了 / ends"),
-        ("information_returned", "情報の返却・消去 / information returned"),
-        ("status", "状態 / status"), ("privileged", "特権ID / privileged"), ("last_sign_in", "最終サインイン / last sign-in"), ("grants", "付与 / grants"),
-        ("sign_ins", "期間内サインイン / sign-ins"), ("failures", "期間内失敗 / failures"), ("elevations", "期間内昇格 / elevations"),
-    ]);
+    let mut t = Table::new(
+        "vendors",
+        "委託事業者の利用状況（契約別） / Vendors per contract",
+        vec![
+            ("contract", "契約 / contract"),
+            ("vendor", "事業者 / vendor"),
+            ("login", "ID"),
+            ("employee_number", "職員番号"),
+            ("name", "氏名 / name"),
+            ("end_date", "契約期間終了 / ends"),
+            ("information_returned", "情報の返却・消去 / information returned"),
+            ("status", "状態 / status"),
+            ("privileged", "特権ID / privileged"),
+            ("last_sign_in", "最終サインイン / last sign-in"),
+            ("grants", "付与 / grants"),
+            ("sign_ins", "期間内サインイン / sign-ins"),
+            ("failures", "期間内失敗 / failures"),
+            ("elevations", "期間内昇格 / elevations"),
+        ],
+    );
     type Row = (String, String, String, bool, Option<i64>, String, String, Option<String>, Option<String>);
     let rows: Vec<Row> = accounts::table
         .inner_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
         .filter(accounts::is_vendor.eq(true).or(people::employment_type.eq("vendor")))
-        .select((accounts::id, accounts::login_id, accounts::status, accounts::is_privileged, accounts::last_login_at, people::employee_number, people::name_kanji, people::contract_id, people::end_date))
+        .select((
+            accounts::id,
+            accounts::login_id,
+            accounts::status,
+            accounts::is_privileged,
+            accounts::last_login_at,
+            people::employee_number,
+            people::name_kanji,
+            people::contract_id,
+            people::end_date,
+        ))
         .order((people::contract_id, accounts::login_id))
         .load(c)?;
     let register: HashMap<String, store::contracts::ContractRow> = store::contracts::all(c)?.into_iter().map(|r| (r.number.clone(), r)).collect();
@@ -290,17 +388,37 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
 pub fn passwords(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, AppError> {
     use schema::{accounts, password_credentials as pc, people};
     use tobira_domain::review::passwords::{issues, PasswordIssue, Stored};
-    let mut t = Table::new("passwords", "規則に合わない・期限切れのパスワード / Passwords overdue or below the rules", vec![
-        ("login", "ID"), ("employee_number", "職員番号"), ("name", "氏名 / name"), ("status", "状態 / status"), ("privileged", "特権ID / privileged"),
-        ("issue", "問題 / issue"), ("since", "時点 / since"), ("set_at", "設定 / set"),
-    ]);
+    let mut t = Table::new(
+        "passwords",
+        "規則に合わない・期限切れのパスワード / Passwords overdue or below the rules",
+        vec![
+            ("login", "ID"),
+            ("employee_number", "職員番号"),
+            ("name", "氏名 / name"),
+            ("status", "状態 / status"),
+            ("privileged", "特権ID / privileged"),
+            ("issue", "問題 / issue"),
+            ("since", "時点 / since"),
+            ("set_at", "設定 / set"),
+        ],
+    );
     type Row = (String, String, bool, Option<String>, Option<String>, String, bool, i64, Option<i64>);
     let rows: Vec<Row> = accounts::table
         .inner_join(pc::table.on(pc::account_id.eq(accounts::id)))
         .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
         .filter(accounts::status.eq_any(["active", "suspended"]))
         .order(accounts::login_id)
-        .select((accounts::login_id, accounts::status, accounts::is_privileged, people::employee_number.nullable(), people::name_kanji.nullable(), pc::hash, pc::is_temporary, pc::set_at, pc::expires_at))
+        .select((
+            accounts::login_id,
+            accounts::status,
+            accounts::is_privileged,
+            people::employee_number.nullable(),
+            people::name_kanji.nullable(),
+            pc::hash,
+            pc::is_temporary,
+            pc::set_at,
+            pc::expires_at,
+        ))
         .load(c)?;
     let mut by_issue: HashMap<&str, usize> = HashMap::new();
     for (login, status, privileged, en, name, hash, is_temporary, set_at, expires_at) in rows {

@@ -22,7 +22,11 @@ const WAIT_FOR_PLACE: Duration = Duration::from_secs(10);
 const RETRY_EVERY: Duration = Duration::from_millis(20);
 
 pub fn rule(policy: &Policy, account: &Account) -> LockoutRule {
-    if account.is_privileged { policy.lockout.privileged.clone() } else { policy.lockout.staff.clone() }
+    if account.is_privileged {
+        policy.lockout.privileged.clone()
+    } else {
+        policy.lockout.staff.clone()
+    }
 }
 
 /// The lockout scope of a request: its policy network, "outside", or everywhere (`lockout.scope`).

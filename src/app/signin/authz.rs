@@ -31,20 +31,22 @@ pub enum Need {
 pub enum Denied {
     SignIn,
     ChangePassword,
-    StepUp { have: u8, need: u8 },
+    StepUp {
+        have: u8,
+        need: u8,
+    },
     /// The session proved nothing recently enough for a factor change: prove a factor again.
     Reauthenticate,
     /// No second factor yet: enrol one (or ask an officer when self-enrolment is off).
     Enrol,
-    Network { network: Option<String> },
+    Network {
+        network: Option<String>,
+    },
     Forbidden,
 }
 
 fn is_officer(policy: &Policy, cur: &Current) -> bool {
-    [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer]
-        .into_iter()
-        .filter_map(|f| policy.officer_role(f))
-        .any(|r| cur.roles.iter().any(|h| h == r))
+    [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer].into_iter().filter_map(|f| policy.officer_role(f)).any(|r| cur.roles.iter().any(|h| h == r))
 }
 
 /// Whether the session proved a factor within the policy's re-authentication window.

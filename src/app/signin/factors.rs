@@ -112,14 +112,8 @@ pub async fn finish_totp(app: &App, cur: &Current, handle: &str, code: &str, nam
     let secret = app.master_key.open(TOTP_PURPOSE, &sealed).map_err(AppError::from)?;
     let now = app.clock.now_ms();
     let step = totp::check(&secret, code, (now / 1000).max(0) as u64, app.policy.signin.totp_skew_steps).map_err(AppError::from)?.ok_or(SigninError::FactorRefused)?;
-    let row = credentials::Totp {
-        id: store::new_id(),
-        account_id: cur.account.id.clone(),
-        name: clean_name(name, "TOTP"),
-        secret_encrypted: sealed,
-        created_at: now,
-        last_used_step: Some(step as i64),
-    };
+    let row =
+        credentials::Totp { id: store::new_id(), account_id: cur.account.id.clone(), name: clean_name(name, "TOTP"), secret_encrypted: sealed, created_at: now, last_used_step: Some(step as i64) };
     let factor = ProvedFactor { method: Method::Totp, credential: Some(row.id.clone()), kinds: kinds_for(Method::Totp, None, &[]), at: now };
     let event = session::account_event(origin, &cur.account.login_id, "credential.added", &cur.account).with_details(json!({ "type": "totp", "credential": row.id, "name": row.name }));
     let (cur2, ev) = (cur.clone(), event);
@@ -137,7 +131,11 @@ pub async fn finish_totp(app: &App, cur: &Current, handle: &str, code: &str, nam
 
 fn clean_name(name: &str, default: &str) -> String {
     let n: String = name.chars().filter(|c| !c.is_control()).take(60).collect::<String>().trim().to_string();
-    if n.is_empty() { default.to_string() } else { n }
+    if n.is_empty() {
+        default.to_string()
+    } else {
+        n
+    }
 }
 
 fn user_handle(account_id: &str) -> Result<Uuid, AppError> {
@@ -145,10 +143,7 @@ fn user_handle(account_id: &str) -> Result<Uuid, AppError> {
 }
 
 fn passkeys(c: &mut DbConnection, account_id: &str) -> Result<Vec<(credentials::Webauthn, Passkey)>, AppError> {
-    Ok(credentials::webauthns_of(c, account_id)?
-        .into_iter()
-        .filter_map(|w| serde_json::from_str::<Passkey>(&w.credential_json).ok().map(|p| (w, p)))
-        .collect())
+    Ok(credentials::webauthns_of(c, account_id)?.into_iter().filter_map(|w| serde_json::from_str::<Passkey>(&w.credential_json).ok().map(|p| (w, p))).collect())
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
@@ -297,7 +292,16 @@ pub fn list(c: &mut DbConnection, account_id: &str) -> Result<Vec<Listed>, AppEr
 /// removal). Call inside `write_tx`. Returns how many sessions ended, or `None` when the account has
 /// no such credential.
 #[allow(clippy::too_many_arguments)]
-pub fn revoke(c: &mut DbConnection, account: &store::accounts::Account, credential_id: &str, actor: &str, reason: &str, end_sessions: bool, origin: &Origin, now: i64) -> Result<Option<usize>, AppError> {
+pub fn revoke(
+    c: &mut DbConnection,
+    account: &store::accounts::Account,
+    credential_id: &str,
+    actor: &str,
+    reason: &str,
+    end_sessions: bool,
+    origin: &Origin,
+    now: i64,
+) -> Result<Option<usize>, AppError> {
     let removed = match credentials::delete_totp(c, &account.id, credential_id)? {
         Some(t) => Some(("totp", t.name)),
         None => credentials::delete_webauthn(c, &account.id, credential_id)?.map(|w| ("webauthn", w.name)),

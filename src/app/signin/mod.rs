@@ -10,8 +10,8 @@ pub mod authz;
 pub mod factors;
 pub mod four_eyes;
 pub mod officer;
-pub mod password;
 pub mod passkey;
+pub mod password;
 pub mod remote_access;
 pub mod session;
 
@@ -101,8 +101,6 @@ pub(crate) async fn record_failure(app: &App, origin: &Origin, login_id: Option<
     // An unknown login ID is not written down: people type passwords into that field by mistake.
     let target = login_id.map_or_else(|| "account:(unknown)".to_string(), target);
     let actor = login_id.map_or_else(|| "anonymous".to_string(), |l| l.to_string());
-    app.audit
-        .record(origin.event(actor, "auth.sign_in_failed", target).with_outcome(Outcome::Failure).with_details(json!({ "method": method, "reason": reason })))
-        .await?;
+    app.audit.record(origin.event(actor, "auth.sign_in_failed", target).with_outcome(Outcome::Failure).with_details(json!({ "method": method, "reason": reason }))).await?;
     Ok(())
 }

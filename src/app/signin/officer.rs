@@ -115,7 +115,10 @@ pub(super) async fn unlock_now(app: &App, actor: &str, login_id: &str, origin: &
 /// Sets a temporary password (must be changed at next sign-in, R-AU-06), unlocks the account and
 /// ends its sessions. Returns the temporary password, to be handed over once.
 pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&crate::app::privileged::accounts::Supervision>, origin: &Origin) -> Result<String, AppError> {
-    let target = { let l = login_id.to_string(); app.db(move |c| account(c, &l)).await? };
+    let target = {
+        let l = login_id.to_string();
+        app.db(move |c| account(c, &l)).await?
+    };
     let supervised = crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin).await?;
     four_eyes::gate(app, officer, login_id, Kind::PasswordReset, json!({ "supervised_by": supervised }), origin).await?;
     reset_now(app, &officer.account.login_id, login_id, supervised, origin).await
@@ -209,9 +212,12 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
             to.extend(crate::app::review::heads_of(c, &en)?);
         }
         let subject = format!("【利用停止】{} の利用を停止しました / account suspended", a.login_id);
-        let body = format!("ID: {}
+        let body = format!(
+            "ID: {}
 理由 / reason: {reason}
-実施者 / by: {actor}", a.login_id);
+実施者 / by: {actor}",
+            a.login_id
+        );
         crate::app::approvers::notify(c, &to, "account.suspended", &subject, &body, now)?;
         Ok((ended, json!({ "reason": reason, "sessions_ended": ended, "notified": to.len() })))
     })

@@ -140,7 +140,11 @@ impl From<AppError> for ChangeError {
 
 /// The rule for an account: privileged IDs have their own (R-PR-05).
 pub fn rule_for<'p>(policy: &'p Policy, account: &Account) -> &'p PasswordRule {
-    if account.is_privileged { &policy.password.privileged } else { &policy.password.staff }
+    if account.is_privileged {
+        &policy.password.privileged
+    } else {
+        &policy.password.staff
+    }
 }
 
 /// What tobira knows about the account's person, for refusing passwords built from it (R-AU-05).
@@ -148,11 +152,8 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
     let mut data = PersonalData { login_id: account.login_id.clone(), ..Default::default() };
     if let Some(pid) = &account.person_id {
         type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
-        let row: Option<Row> = people::table
-            .find(pid)
-            .select((people::employee_number, people::name_kanji, people::name_kana, people::name_romaji, people::birth_date, people::phone))
-            .first(c)
-            .optional()?;
+        let row: Option<Row> =
+            people::table.find(pid).select((people::employee_number, people::name_kanji, people::name_kana, people::name_romaji, people::birth_date, people::phone)).first(c).optional()?;
         if let Some((number, kanji, kana, romaji, birth, phone)) = row {
             data.employee_number = Some(number);
             data.names = [Some(kanji), Some(kana), romaji].into_iter().flatten().collect();

@@ -27,7 +27,16 @@ pub async fn grant(app: &App, officer: &Current, login_id: &str, approved_by: &s
         let approver = crate::app::approvers::of_person(c, &policy, &approved_by, now)?;
         let req = Request { person_employee_number: number.as_deref(), person_departments: &depts, approver: &approver, valid_until, reason: &reason };
         rules::check(&policy, &req, now).map_err(|e| AppError::Invalid(e.to_string()))?;
-        let row = RemoteAccessGrant { id: store::new_id(), account_id: a.id.clone(), approved_by: approved_by.clone(), recorded_by: recorder, reason: reason.clone(), valid_from: now, valid_until, revoked_at: None };
+        let row = RemoteAccessGrant {
+            id: store::new_id(),
+            account_id: a.id.clone(),
+            approved_by: approved_by.clone(),
+            recorded_by: recorder,
+            reason: reason.clone(),
+            valid_from: now,
+            valid_until,
+            revoked_at: None,
+        };
         store::remote_access::insert(c, &row)?;
         Ok((row.id.clone(), json!({ "grant": row.id, "approved_by": approved_by, "valid_until": valid_until, "reason": reason })))
     })

@@ -46,8 +46,7 @@ impl ApproverFacts {
     }
 
     pub fn owns(&self, policy: &Policy, system: &str) -> bool {
-        policy.system(system).is_some_and(|s| s.owner.employee_number == self.employee_number)
-            || self.acting_for.contains(&Principal::SystemOwner(system.to_string()))
+        policy.system(system).is_some_and(|s| s.owner.employee_number == self.employee_number) || self.acting_for.contains(&Principal::SystemOwner(system.to_string()))
     }
 }
 

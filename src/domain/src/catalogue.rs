@@ -123,12 +123,7 @@ mod tests {
     /// `R-AU-02` for `r_au_02_…`, when the name has that form.
     fn id_of_test(name: &str) -> Option<String> {
         let b = name.as_bytes();
-        let ok = b.len() >= 7
-            && b.starts_with(b"r_")
-            && b[2..4].iter().all(u8::is_ascii_lowercase)
-            && b[4] == b'_'
-            && b[5..7].iter().all(u8::is_ascii_digit)
-            && (b.len() == 7 || b[7] == b'_');
+        let ok = b.len() >= 7 && b.starts_with(b"r_") && b[2..4].iter().all(u8::is_ascii_lowercase) && b[4] == b'_' && b[5..7].iter().all(u8::is_ascii_digit) && (b.len() == 7 || b[7] == b'_');
         ok.then(|| format!("R-{}-{}", name[2..4].to_ascii_uppercase(), &name[5..7]))
     }
 
@@ -144,9 +139,7 @@ mod tests {
 
     /// (id, scope, area) of every entry of REQUIREMENTS.md, in order.
     fn requirements_md() -> Vec<(String, Scope, String)> {
-        let text = std::fs::read_to_string(REQUIREMENTS_MD).unwrap_or_else(|e| {
-            panic!("cannot read {REQUIREMENTS_MD} ({e}): the catalogue is checked against it; the clone needs shared/ beside it")
-        });
+        let text = std::fs::read_to_string(REQUIREMENTS_MD).unwrap_or_else(|e| panic!("cannot read {REQUIREMENTS_MD} ({e}): the catalogue is checked against it; the clone needs shared/ beside it"));
         let mut area = String::new();
         let mut out = Vec::new();
         for line in text.lines() {

@@ -102,7 +102,11 @@ impl Register {
                 return Err(format!("contract {at} cannot be read from the contract register"));
             }
             let c = self.contracts.get(at).ok_or_else(|| {
-                if at == number { format!("contract {at} is not in the contract register") } else { format!("contract {number}'s parent contract {at} is not in the contract register") }
+                if at == number {
+                    format!("contract {at} is not in the contract register")
+                } else {
+                    format!("contract {number}'s parent contract {at} is not in the contract register")
+                }
             })?;
             start = start.max(c.start);
             end = Some(end.map_or(c.end, |e| e.min(c.end)));

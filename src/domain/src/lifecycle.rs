@@ -180,23 +180,70 @@ impl Reason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// Store the person's HR data as now read.
-    SavePerson { person: Box<HrPerson> },
+    SavePerson {
+        person: Box<HrPerson>,
+    },
     /// `external`: a vendor, agency worker or designated manager (R-LC-12), flagged on the account.
-    CreateAccount { employee_number: String, login_id: String, grants: Vec<(String, Option<i64>)>, external: bool },
-    Reenable { employee_number: String, account_id: String, login_id: String },
+    CreateAccount {
+        employee_number: String,
+        login_id: String,
+        grants: Vec<(String, Option<i64>)>,
+        external: bool,
+    },
+    Reenable {
+        employee_number: String,
+        account_id: String,
+        login_id: String,
+    },
     /// Suspend (leave): sessions end, grants stay for the return.
-    Suspend { employee_number: String, account_id: String, login_id: String },
+    Suspend {
+        employee_number: String,
+        account_id: String,
+        login_id: String,
+    },
     /// Disable (leaver): sessions and tokens end, every grant is revoked, deletion is scheduled.
-    Disable { employee_number: String, account_id: String, login_id: String, delete_after: i64 },
-    Grant { employee_number: String, account_id: String, role_id: String, valid_until: Option<i64> },
+    Disable {
+        employee_number: String,
+        account_id: String,
+        login_id: String,
+        delete_after: i64,
+    },
+    Grant {
+        employee_number: String,
+        account_id: String,
+        role_id: String,
+        valid_until: Option<i64>,
+    },
     /// Revoke now (`at` = now) or let the grant run out at `at` (a mover's grace period).
-    Revoke { employee_number: String, account_id: String, grant_id: String, role_id: String, at: i64 },
+    Revoke {
+        employee_number: String,
+        account_id: String,
+        grant_id: String,
+        role_id: String,
+        at: i64,
+    },
     /// A requested grant of a mover, for the new head of section to review.
-    FlagForReview { employee_number: String, grant_id: String, role_id: String },
+    FlagForReview {
+        employee_number: String,
+        grant_id: String,
+        role_id: String,
+    },
     /// A physical authenticator of a mover or leaver, listed for return (R-LC-15); not a removal.
-    ListForReturn { employee_number: String, account_id: String, login_id: String, credential_id: String, authenticator: AuthenticatorKind, label: String },
+    ListForReturn {
+        employee_number: String,
+        account_id: String,
+        login_id: String,
+        credential_id: String,
+        authenticator: AuthenticatorKind,
+        label: String,
+    },
     /// A shared ID the person used: its password falls due and they leave its users (R-AU-08).
-    SharedPasswordDue { employee_number: String, account_id: String, login_id: String, permitted_by: String },
+    SharedPasswordDue {
+        employee_number: String,
+        account_id: String,
+        login_id: String,
+        permitted_by: String,
+    },
 }
 
 impl Action {
@@ -270,13 +317,7 @@ pub fn birthright(p: &HrPerson, policy: &Policy, status: PersonStatus) -> BTreeM
         PersonStatus::Seconded => (p.secondment_target.iter().map(String::as_str).collect(), p.end_date.map(end_of_day_ms)),
         PersonStatus::OnLeave | PersonStatus::Left => return BTreeMap::new(),
     };
-    policy
-        .birthright
-        .iter()
-        .filter(|r| rule_matches(r, &departments, p))
-        .flat_map(|r| r.roles.iter().map(|role| role.get_ref().clone()))
-        .map(|role| (role, until))
-        .collect()
+    policy.birthright.iter().filter(|r| rule_matches(r, &departments, p)).flat_map(|r| r.roles.iter().map(|role| role.get_ref().clone())).map(|role| (role, until)).collect()
 }
 
 /// The first millisecond after `d` (UTC).
@@ -312,7 +353,14 @@ impl Planner<'_> {
         let en = &k.person.employee_number;
         if authenticators {
             for a in k.authenticators.iter().filter(|a| a.kind.is_returnable() && !a.listed) {
-                let action = Action::ListForReturn { employee_number: en.clone(), account_id: a.account_id.clone(), login_id: a.login_id.clone(), credential_id: a.credential_id.clone(), authenticator: a.kind, label: a.label.clone() };
+                let action = Action::ListForReturn {
+                    employee_number: en.clone(),
+                    account_id: a.account_id.clone(),
+                    login_id: a.login_id.clone(),
+                    credential_id: a.credential_id.clone(),
+                    authenticator: a.kind,
+                    label: a.label.clone(),
+                };
                 self.push(action, reason.clone());
             }
         }
@@ -417,9 +465,7 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
             None => {}
             Some(acc) => match (status, acc.status) {
                 (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(k.expect("an account means a known person"), acc, reason),
-                (PersonStatus::OnLeave, AccountStatus::Active) => {
-                    pl.push(Action::Suspend { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::OnLeave)
-                }
+                (PersonStatus::OnLeave, AccountStatus::Active) => pl.push(Action::Suspend { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::OnLeave),
                 (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Disabled | AccountStatus::Deleted) if works => {
                     // 再採用: the same account returns; every old grant was revoked when they left.
                     pl.push(Action::Reenable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::Rehired);
@@ -456,11 +502,7 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
 
     let removals = pl.steps.iter().filter(|s| s.action.is_removal()).count();
     let exceeded = hold::limits_exceeded(removals, active_accounts, &policy.sync, bulk);
-    let hold = if snapshot.names_nobody() && !known.is_empty() {
-        Some(hold::empty_read(&snapshot.problems))
-    } else {
-        (!exceeded.is_empty()).then(|| exceeded.join("; "))
-    };
+    let hold = if snapshot.names_nobody() && !known.is_empty() { Some(hold::empty_read(&snapshot.problems)) } else { (!exceeded.is_empty()).then(|| exceeded.join("; ")) };
     Plan { steps: pl.steps, removals, active_accounts, hold, not_removed, problems: snapshot.problems.clone() }
 }
 

@@ -21,29 +21,13 @@ pub fn from_millis(ms: i64) -> OffsetDateTime {
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-22T05:00:00.000Z`.
 pub fn rfc3339_utc(ms: i64) -> String {
     let t = from_millis(ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second(), t.millisecond())
 }
 
 /// A JST wall-clock rendering for people, e.g. `2026-11-22 14:00 JST`.
 pub fn jst_display(ms: i64) -> String {
     let t = from_millis(ms).to_offset(JST);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} JST",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02} JST", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
 /// The end of a calendar day in Japan (the next day's 00:00 JST), as UTC milliseconds.

@@ -11,11 +11,11 @@
 //! session id; every handler asks [`guard`], which calls the one authorization function.
 
 pub mod account;
+pub mod eligibility;
 pub mod enroll;
 pub mod factors;
 pub mod officer;
 pub mod password;
-pub mod eligibility;
 pub mod privileged;
 pub mod review;
 pub mod signin;
@@ -146,7 +146,11 @@ fn query_lang(req: &HttpRequest) -> Option<&'static str> {
 /// Japanese unless `?lang=en` or the language cookie says English.
 pub fn lang(req: &HttpRequest) -> &'static Text {
     let chosen = query_lang(req).map(str::to_string).or_else(|| req.cookie(LANG_COOKIE).map(|c| c.value().to_string()));
-    if chosen.as_deref() == Some("en") { &EN } else { &JA }
+    if chosen.as_deref() == Some("en") {
+        &EN
+    } else {
+        &JA
+    }
 }
 
 fn cookie(name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
@@ -258,7 +262,11 @@ pub fn redirect(to: &str) -> HttpResponse {
 /// timed out (or must first change its password, step up or enrol) does not lose the request.
 pub fn keep_waiting(req: &HttpRequest, path: &str) -> String {
     let cont = continuation(req);
-    if cont.query.starts_with("?continue=") { format!("{path}{}", cont.query) } else { path.to_string() }
+    if cont.query.starts_with("?continue=") {
+        format!("{path}{}", cont.query)
+    } else {
+        path.to_string()
+    }
 }
 
 /// The session if it may do what the route needs; otherwise the response that sends the person to

@@ -86,11 +86,19 @@ struct ReturnsPage<'a> {
 /// The kind's label; a kind this version does not know is shown as not recorded.
 fn kind_label(ja: bool, kind: &str) -> &'static str {
     let k = AuthenticatorKind::parse(kind).unwrap_or(AuthenticatorKind::Unrecorded);
-    if ja { k.ja() } else { k.en() }
+    if ja {
+        k.ja()
+    } else {
+        k.en()
+    }
 }
 
 fn status_label(ja: bool, s: ReturnStatus) -> &'static str {
-    if ja { s.ja() } else { s.en() }
+    if ja {
+        s.ja()
+    } else {
+        s.en()
+    }
 }
 
 /// `/officer/returns`: what is due for return, then what was recorded, newest first.
@@ -191,10 +199,7 @@ pub async fn shared_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
         .into_iter()
         .map(|(login, users)| SharedRow {
             login,
-            users: users
-                .into_iter()
-                .map(|u| UserRow { added_at: c.when(u.added_at), employee_number: u.employee_number, name: u.name, permitted_by: u.permitted_by, added_by: u.added_by })
-                .collect(),
+            users: users.into_iter().map(|u| UserRow { added_at: c.when(u.added_at), employee_number: u.employee_number, name: u.name, permitted_by: u.permitted_by, added_by: u.added_by }).collect(),
         })
         .collect();
     let (notice, error) = outcome(&req);

@@ -8,12 +8,12 @@ use crate::app::review::campaign::{self, InboxRow};
 use crate::app::review::readers::{self, Reader};
 use crate::app::review::table::Table;
 use crate::app::signin::authz::{self, Need};
+use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::review::{decide_items, facts, Decide};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use crate::app::signin::session::Current;
 use tobira_domain::approval::ApproverFacts;
 use tobira_domain::review::campaign::Scope;
 
@@ -58,9 +58,18 @@ fn source_label(ja: bool, s: &str) -> &'static str {
 fn row(c: &Ctx, r: InboxRow) -> Row {
     let ja = c.t.lang == "ja";
     Row {
-        source: source_label(ja, &r.source), last_used: r.last_sign_in.map_or_else(|| "—".into(), |t| c.when(t)), deadline: c.when(r.deadline),
-        item: r.item, login: r.login, employee_number: r.employee_number, name: r.name.unwrap_or_default(), system_name: r.system_name, role: r.role,
-        role_name: r.role_name, reason: r.reason, escalated: r.escalated,
+        source: source_label(ja, &r.source),
+        last_used: r.last_sign_in.map_or_else(|| "—".into(), |t| c.when(t)),
+        deadline: c.when(r.deadline),
+        item: r.item,
+        login: r.login,
+        employee_number: r.employee_number,
+        name: r.name.unwrap_or_default(),
+        system_name: r.system_name,
+        role: r.role,
+        role_name: r.role_name,
+        reason: r.reason,
+        escalated: r.escalated,
     }
 }
 
@@ -124,7 +133,8 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     let ok = out.iter().filter(|d| d.ok).count();
     let ja = super::lang(&req).lang == "ja";
     let why = out.iter().find_map(|d| if ja { d.error_ja.clone() } else { d.error.clone() }).unwrap_or_default();
-    let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("decided", &ok.to_string()).append_pair("refused", &(out.len() - ok).to_string()).append_pair("why", &why).finish();
+    let q: String =
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("decided", &ok.to_string()).append_pair("refused", &(out.len() - ok).to_string()).append_pair("why", &why).finish();
     Ok(redirect(&format!("/review?{q}")))
 }
 
@@ -178,8 +188,16 @@ pub async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResp
     let campaigns = rows
         .into_iter()
         .map(|p| CampaignRow {
-            deadline: c.when(p.campaign.deadline), id: p.campaign.id, title: p.campaign.title, status: p.campaign.status, items: p.items, kept: p.kept,
-            removed: p.removed + p.removed_at_deadline, open: p.open, escalated: p.escalated, overdue: p.overdue,
+            deadline: c.when(p.campaign.deadline),
+            id: p.campaign.id,
+            title: p.campaign.title,
+            status: p.campaign.status,
+            items: p.items,
+            kept: p.kept,
+            removed: p.removed + p.removed_at_deadline,
+            open: p.open,
+            escalated: p.escalated,
+            overdue: p.overdue,
         })
         .collect();
     let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
@@ -229,8 +247,14 @@ pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Pa
     let c = Ctx::new(&req, &app)?;
     let t = c.t;
     let reports = vec![
-        ("dormant", t.report_dormant), ("grants", t.report_grants), ("passwords", t.report_passwords), ("exceptions", t.report_exceptions),
-        ("findings", t.report_findings), ("campaigns", t.report_campaigns), ("compliance", t.report_compliance), ("vendors", t.report_vendors),
+        ("dormant", t.report_dormant),
+        ("grants", t.report_grants),
+        ("passwords", t.report_passwords),
+        ("exceptions", t.report_exceptions),
+        ("findings", t.report_findings),
+        ("campaigns", t.report_campaigns),
+        ("compliance", t.report_compliance),
+        ("vendors", t.report_vendors),
     ];
     let current = name.map(|n| n.into_inner()).unwrap_or_default();
     let table = if current.is_empty() {

@@ -24,9 +24,7 @@ use tobira_domain::lifecycle::Step;
 const PAGE: &str = "/sync/holds";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(PAGE, web::get().to(page))
-        .route("/sync/holds/approve", web::post().to(approve))
-        .route("/sync/holds/discard", web::post().to(discard));
+    cfg.route(PAGE, web::get().to(page)).route("/sync/holds/approve", web::post().to(approve)).route("/sync/holds/discard", web::post().to(discard));
 }
 
 /// A step kind's label, Japanese or English.
@@ -65,9 +63,7 @@ fn people(steps: &[Step], ja: bool) -> Vec<(String, String)> {
             kinds.push(label);
         }
     }
-    m.into_iter()
-        .map(|(en, k)| (en.to_string(), k.join("、")))
-        .collect()
+    m.into_iter().map(|(en, k)| (en.to_string(), k.join("、"))).collect()
 }
 
 pub struct HoldRow {
@@ -99,31 +95,11 @@ fn row(c: &Ctx, v: HeldView) -> HoldRow {
         held_since: c.when(v.first_held_at),
         planned_at: c.when(v.run.created_at),
         ran_by: v.ran_by.join(", "),
-        basis: format!(
-            "{}{}{}",
-            v.basis.method,
-            if v.basis.complete { " (full)" } else { "" },
-            v.basis
-                .high_water
-                .as_deref()
-                .map(|h| format!(", high-water {h}"))
-                .unwrap_or_default()
-        ),
-        limits: v
-            .run
-            .hold_reason
-            .clone()
-            .unwrap_or_default()
-            .split("; ")
-            .map(str::to_string)
-            .collect(),
+        basis: format!("{}{}{}", v.basis.method, if v.basis.complete { " (full)" } else { "" }, v.basis.high_water.as_deref().map(|h| format!(", high-water {h}")).unwrap_or_default()),
+        limits: v.run.hold_reason.clone().unwrap_or_default().split("; ").map(str::to_string).collect(),
         counts: counts(&v.plan.steps, ja),
         people: people(&v.plan.steps, ja),
-        since: v.since.map(|r| Since {
-            still: r.apply.len(),
-            dropped: people(&r.dropped, ja),
-            new: r.new.len(),
-        }),
+        since: v.since.map(|r| Since { still: r.apply.len(), dropped: people(&r.dropped, ja), new: r.new.len() }),
         id: v.run.id,
     }
 }
@@ -148,35 +124,19 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let c = Ctx::new(&req, &app)?;
     let holds = held.into_iter().map(|v| row(&c, v)).collect();
     let (notice, error) = outcome(&req);
-    c.render(
-        &req,
-        &HoldsPage {
-            c: &c,
-            notice,
-            error,
-            entitled,
-            holds,
-        },
-    )
+    c.render(&req, &HoldsPage { c: &c, notice, error, entitled, holds })
 }
 
 fn refusal(e: AppError) -> Result<String, ApiError> {
     match e {
-        AppError::Conflict(m)
-        | AppError::Invalid(m)
-        | AppError::Refused(m)
-        | AppError::Directory(m) => Ok(m),
+        AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) | AppError::Directory(m) => Ok(m),
         AppError::NotFound(m) => Ok(format!("見つかりません / not found: {m}")),
         e => Err(e.into()),
     }
 }
 
 /// Approves a held plan (re-read, re-planned, only what still holds applied).
-pub async fn approve(
-    req: HttpRequest,
-    app: web::Data<App>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+pub async fn approve(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -185,31 +145,14 @@ pub async fn approve(
     match sync_approval::approve_signed_in(&app, &cur, &field(&f, "run")).await {
         Ok(done) => {
             let r = &done.recheck;
-            Ok(back(
-                PAGE,
-                true,
-                &format!(
-                    "{}: {} {}, {} {}, {} {}",
-                    t.sh_approved,
-                    t.sh_still_holds,
-                    r.apply.len(),
-                    t.sh_no_longer_holds,
-                    r.dropped.len(),
-                    t.sh_new_since,
-                    r.new.len()
-                ),
-            ))
+            Ok(back(PAGE, true, &format!("{}: {} {}, {} {}, {} {}", t.sh_approved, t.sh_still_holds, r.apply.len(), t.sh_no_longer_holds, r.dropped.len(), t.sh_new_since, r.new.len())))
         }
         Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
     }
 }
 
 /// Discards a held plan.
-pub async fn discard(
-    req: HttpRequest,
-    app: web::Data<App>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+pub async fn discard(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),

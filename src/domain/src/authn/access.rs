@@ -17,9 +17,14 @@ use std::net::IpAddr;
 pub enum Decision {
     Allowed,
     /// The session proved `have` distinct kinds; the system needs `need`.
-    StepUp { have: u8, need: u8 },
+    StepUp {
+        have: u8,
+        need: u8,
+    },
     /// Not from this network (`None`: an address in no network the policy names).
-    NetworkRefused { network: Option<String> },
+    NetworkRefused {
+        network: Option<String>,
+    },
     /// The system is not approved to connect (R-AC-10).
     NotApproved,
 }
@@ -34,9 +39,7 @@ pub fn network_of(policy: &Policy, ip: IpAddr) -> Option<&Network> {
 /// (`remote_permitted`, R-ZN-11).
 pub fn network_allowed(policy: &Policy, system: &System, network: Option<&Network>, remote_permitted: bool) -> bool {
     let Some(net) = network else { return false };
-    let zone_ok = policy
-        .zone(system.zone.get_ref())
-        .is_some_and(|z| z.networks.is_empty() || z.networks.iter().any(|n| n.get_ref() == net.id.get_ref()));
+    let zone_ok = policy.zone(system.zone.get_ref()).is_some_and(|z| z.networks.is_empty() || z.networks.iter().any(|n| n.get_ref() == net.id.get_ref()));
     let level = policy.level(system.classification.get_ref());
     let level_ok = match net.kind {
         NetworkKind::Remote => remote_permitted && level.is_none_or(|l| l.remote_access),

@@ -129,8 +129,7 @@ pub fn amr(factors: &[ProvedFactor]) -> Vec<&'static str> {
 /// Whether `s` is written as an AAGUID: 8-4-4-4-12 hexadecimal digits.
 pub fn is_aaguid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    parts.len() == 5 && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

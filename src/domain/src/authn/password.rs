@@ -39,12 +39,18 @@ pub enum PersonalField {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum PasswordProblem {
-    TooShort { min: u32 },
-    TooLong { max: u32 },
+    TooShort {
+        min: u32,
+    },
+    TooLong {
+        max: u32,
+    },
     ControlCharacters,
     /// On the shipped list or the policy's blocklist, or a trivial run.
     Common,
-    Personal { field: PersonalField },
+    Personal {
+        field: PersonalField,
+    },
     /// One of the last passwords of the account (set by the caller).
     Reused,
 }
@@ -57,13 +63,16 @@ impl PasswordProblem {
             PasswordProblem::TooLong { max } => format!("{max}文字以下にしてください。"),
             PasswordProblem::ControlCharacters => "制御文字（改行・タブ等）は使えません。".into(),
             PasswordProblem::Common => "よく使われるパスワード、または推測しやすい並びです。".into(),
-            PasswordProblem::Personal { field } => format!("{}を含むパスワードは使えません。", match field {
-                PersonalField::LoginId => "ログインID",
-                PersonalField::EmployeeNumber => "職員番号",
-                PersonalField::Name => "氏名",
-                PersonalField::BirthDate => "生年月日",
-                PersonalField::Phone => "電話番号",
-            }),
+            PasswordProblem::Personal { field } => format!(
+                "{}を含むパスワードは使えません。",
+                match field {
+                    PersonalField::LoginId => "ログインID",
+                    PersonalField::EmployeeNumber => "職員番号",
+                    PersonalField::Name => "氏名",
+                    PersonalField::BirthDate => "生年月日",
+                    PersonalField::Phone => "電話番号",
+                }
+            ),
             PasswordProblem::Reused => "最近使ったパスワードは再利用できません。".into(),
         }
     }
@@ -75,13 +84,16 @@ impl PasswordProblem {
             PasswordProblem::TooLong { max } => format!("Use at most {max} characters."),
             PasswordProblem::ControlCharacters => "Control characters (line breaks, tabs) are not allowed.".into(),
             PasswordProblem::Common => "This is a common password or an easily guessed sequence.".into(),
-            PasswordProblem::Personal { field } => format!("A password must not contain your {}.", match field {
-                PersonalField::LoginId => "login ID",
-                PersonalField::EmployeeNumber => "staff number",
-                PersonalField::Name => "name",
-                PersonalField::BirthDate => "birth date",
-                PersonalField::Phone => "phone number",
-            }),
+            PasswordProblem::Personal { field } => format!(
+                "A password must not contain your {}.",
+                match field {
+                    PersonalField::LoginId => "login ID",
+                    PersonalField::EmployeeNumber => "staff number",
+                    PersonalField::Name => "name",
+                    PersonalField::BirthDate => "birth date",
+                    PersonalField::Phone => "phone number",
+                }
+            ),
             PasswordProblem::Reused => "A recently used password cannot be used again.".into(),
         }
     }

@@ -14,28 +14,13 @@ use crate::policy::directory::SyncRules;
 use std::collections::BTreeSet;
 
 /// Every removal limit `removals` exceeds (empty: none). Inside a bulk window only its own limit applies.
-pub fn limits_exceeded(
-    removals: usize,
-    active_accounts: usize,
-    rules: &SyncRules,
-    bulk: Option<&BulkWindow>,
-) -> Vec<String> {
+pub fn limits_exceeded(removals: usize, active_accounts: usize, rules: &SyncRules, bulk: Option<&BulkWindow>) -> Vec<String> {
     if let Some(w) = bulk {
-        return if removals > w.max_removals {
-            vec![format!(
-                "{removals} removals exceed the bulk window's limit of {}",
-                w.max_removals
-            )]
-        } else {
-            Vec::new()
-        };
+        return if removals > w.max_removals { vec![format!("{removals} removals exceed the bulk window's limit of {}", w.max_removals)] } else { Vec::new() };
     }
     let mut out = Vec::new();
     if removals > rules.max_removals as usize {
-        out.push(format!(
-            "{removals} removals exceed sync.max_removals = {}",
-            rules.max_removals
-        ));
+        out.push(format!("{removals} removals exceed sync.max_removals = {}", rules.max_removals));
     }
     if active_accounts > 0 {
         let percent = removals as f64 * 100.0 / active_accounts as f64;
@@ -59,69 +44,39 @@ pub fn empty_read(problems: &[crate::hr::EntryProblem]) -> String {
 pub fn top_reasons(problems: &[crate::hr::EntryProblem], n: usize) -> String {
     let mut counts = std::collections::BTreeMap::<(&str, &str), usize>::new();
     for p in problems {
-        *counts
-            .entry((p.attribute.as_str(), p.reason.as_str()))
-            .or_default() += 1;
+        *counts.entry((p.attribute.as_str(), p.reason.as_str())).or_default() += 1;
     }
     let mut ranked: Vec<_> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked
-        .into_iter()
-        .take(n)
-        .map(|((a, r), c)| format!("{a}: {r} ({c})"))
-        .collect::<Vec<_>>()
-        .join("; ")
+    ranked.into_iter().take(n).map(|((a, r), c)| format!("{a}: {r} ({c})")).collect::<Vec<_>>().join("; ")
 }
 
 /// The employee number a step concerns.
 pub fn employee_number(a: &Action) -> &str {
     match a {
         Action::SavePerson { person } => &person.employee_number,
-        Action::CreateAccount {
-            employee_number, ..
-        }
-        | Action::Reenable {
-            employee_number, ..
-        }
-        | Action::Suspend {
-            employee_number, ..
-        }
-        | Action::Disable {
-            employee_number, ..
-        }
-        | Action::Grant {
-            employee_number, ..
-        }
-        | Action::Revoke {
-            employee_number, ..
-        }
-        | Action::FlagForReview {
-            employee_number, ..
-        }
-        | Action::ListForReturn {
-            employee_number, ..
-        }
-        | Action::SharedPasswordDue {
-            employee_number, ..
-        } => employee_number,
+        Action::CreateAccount { employee_number, .. }
+        | Action::Reenable { employee_number, .. }
+        | Action::Suspend { employee_number, .. }
+        | Action::Disable { employee_number, .. }
+        | Action::Grant { employee_number, .. }
+        | Action::Revoke { employee_number, .. }
+        | Action::FlagForReview { employee_number, .. }
+        | Action::ListForReturn { employee_number, .. }
+        | Action::SharedPasswordDue { employee_number, .. } => employee_number,
     }
 }
 
 /// The people a plan touches (their employee numbers).
 pub fn touched(plan: &Plan) -> BTreeSet<String> {
-    plan.steps
-        .iter()
-        .map(|s| employee_number(&s.action).to_string())
-        .collect()
+    plan.steps.iter().map(|s| employee_number(&s.action).to_string()).collect()
 }
 
 /// What makes two steps "the same change", whatever time or row ids a re-plan gives them: the kind,
 /// the person, and the role, credential or shared ID it is about.
 fn key(s: &Step) -> (&'static str, &str, &str) {
     let about = match &s.action {
-        Action::Grant { role_id, .. }
-        | Action::Revoke { role_id, .. }
-        | Action::FlagForReview { role_id, .. } => role_id.as_str(),
+        Action::Grant { role_id, .. } | Action::Revoke { role_id, .. } | Action::FlagForReview { role_id, .. } => role_id.as_str(),
         Action::ListForReturn { credential_id, .. } => credential_id,
         Action::SharedPasswordDue { login_id, .. } => login_id,
         _ => "",
@@ -151,32 +106,15 @@ impl Recheck {
 pub fn recheck(held: &Plan, fresh: &Plan) -> Recheck {
     let held_keys: BTreeSet<_> = held.steps.iter().map(key).collect();
     let fresh_keys: BTreeSet<_> = fresh.steps.iter().map(key).collect();
-    let (apply, new) = fresh
-        .steps
-        .iter()
-        .cloned()
-        .partition(|s| held_keys.contains(&key(s)));
-    let dropped = held
-        .steps
-        .iter()
-        .filter(|s| !fresh_keys.contains(&key(s)))
-        .cloned()
-        .collect();
-    Recheck {
-        apply,
-        dropped,
-        new,
-    }
+    let (apply, new) = fresh.steps.iter().cloned().partition(|s| held_keys.contains(&key(s)));
+    let dropped = held.steps.iter().filter(|s| !fresh_keys.contains(&key(s))).cloned().collect();
+    Recheck { apply, dropped, new }
 }
 
 /// Whether an applied run supersedes a hold: it read everyone (a full read or a content sync's
 /// present phase), or it planned any of the people the hold touches. Its plan was made against a
 /// newer state of the directory than the hold's.
-pub fn supersedes(
-    applied_speaks_for_everyone: bool,
-    applied_read: &BTreeSet<String>,
-    hold_touched: &BTreeSet<String>,
-) -> bool {
+pub fn supersedes(applied_speaks_for_everyone: bool, applied_read: &BTreeSet<String>, hold_touched: &BTreeSet<String>) -> bool {
     applied_speaks_for_everyone || applied_read.iter().any(|en| hold_touched.contains(en))
 }
 
@@ -234,9 +172,7 @@ pub struct Decider<'a> {
 pub enum Refusal {
     #[error("the run is {0}, not held")]
     NotHeld(&'static str),
-    #[error(
-        "the run was superseded by a later applied run; its plan no longer describes the directory"
-    )]
+    #[error("the run was superseded by a later applied run; its plan no longer describes the directory")]
     Superseded,
     #[error("the hold is {age_minutes} minutes old, older than sync.hold_max_age_minutes = {max_minutes}; run the sync again to plan afresh")]
     TooOld { age_minutes: i64, max_minutes: u32 },
@@ -267,11 +203,7 @@ pub fn may_approve(hold: &Hold, by: &Decider, now: i64, rules: &SyncRules) -> Re
         RunState::Expired => return Err(Refusal::Superseded),
         other => return Err(Refusal::NotHeld(other.as_str())),
     }
-    if by
-        .names
-        .iter()
-        .any(|n| hold.ran_by.iter().any(|r| same_person(r, n)))
-    {
+    if by.names.iter().any(|n| hold.ran_by.iter().any(|r| same_person(r, n))) {
         return Err(Refusal::OwnRun);
     }
     if !by.entitled {
@@ -279,10 +211,7 @@ pub fn may_approve(hold: &Hold, by: &Decider, now: i64, rules: &SyncRules) -> Re
     }
     let age_minutes = (now - hold.planned_at).max(0) / 60_000;
     if now - hold.planned_at > i64::from(rules.hold_max_age_minutes) * 60_000 {
-        return Err(Refusal::TooOld {
-            age_minutes,
-            max_minutes: rules.hold_max_age_minutes,
-        });
+        return Err(Refusal::TooOld { age_minutes, max_minutes: rules.hold_max_age_minutes });
     }
     Ok(())
 }

@@ -167,7 +167,14 @@ fn r_lc_01_transfer_grace_days_let_old_roles_run_out() {
     converge(&mut known, &full(vec![person("100001", "shimin")]));
     let taken = BTreeSet::new();
     let p = plan(&full(vec![person("100001", "zeimu")]), &Holdings::all(&known, &taken), &pol, TODAY, NOW, None);
-    let revoke_at = p.steps.iter().find_map(|s| match &s.action { Action::Revoke { role_id, at, .. } if role_id == "juki.clerk" => Some(*at), _ => None }).unwrap();
+    let revoke_at = p
+        .steps
+        .iter()
+        .find_map(|s| match &s.action {
+            Action::Revoke { role_id, at, .. } if role_id == "juki.clerk" => Some(*at),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!(revoke_at, NOW + 7 * DAY_MS);
     apply(&mut known, &p);
     let again = plan(&full(vec![person("100001", "zeimu")]), &Holdings::all(&known, &taken), &pol, TODAY, NOW, None);
@@ -181,7 +188,14 @@ fn r_lc_03_retirement_disables_and_revokes_everything() {
     let mut retired = person("100001", "shimin");
     retired.status = PersonStatus::Left;
     let p = converge(&mut known, &full(vec![retired, person("100002", "zeimu")]));
-    let disable = p.steps.iter().find_map(|s| match &s.action { Action::Disable { delete_after, .. } => Some(*delete_after), _ => None }).unwrap();
+    let disable = p
+        .steps
+        .iter()
+        .find_map(|s| match &s.action {
+            Action::Disable { delete_after, .. } => Some(*delete_after),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!(disable, NOW + 90 * DAY_MS, "deletion after the policy's retention days");
     assert!(roles_of(&known, "100001").is_empty());
     assert_eq!(known[0].account.as_ref().unwrap().status, AccountStatus::Disabled);
@@ -218,7 +232,14 @@ fn r_lc_03_content_sync_deletions_and_the_present_phase_make_leavers_from_a_part
     // person without a directory key (100004) cannot be judged by a partial read and stays.
     let present = Snapshot { people: vec![keyed("100002", "shimin")], present_keys: Some(keys(&["100001", "100002"])), ..Default::default() };
     let p = run(&present, &known);
-    let disabled: Vec<&str> = p.steps.iter().filter_map(|s| match &s.action { Action::Disable { employee_number, .. } => Some(employee_number.as_str()), _ => None }).collect();
+    let disabled: Vec<&str> = p
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Disable { employee_number, .. } => Some(employee_number.as_str()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(disabled, ["100003"]);
     assert!(kinds(&p).contains(&("save_person", "transferred")), "the changed entry is applied too");
     // A deleted entry that was read as malformed in the same pass is not gone.
@@ -389,11 +410,23 @@ fn with_keys_and_shared_id(people: &[HrPerson], en: &str) -> Vec<Known> {
 }
 
 fn listed(p: &Plan) -> Vec<(&str, &'static str)> {
-    p.steps.iter().filter_map(|s| match &s.action { Action::ListForReturn { credential_id, .. } => Some((credential_id.as_str(), s.reason.code())), _ => None }).collect()
+    p.steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::ListForReturn { credential_id, .. } => Some((credential_id.as_str(), s.reason.code())),
+            _ => None,
+        })
+        .collect()
 }
 
 fn shared_due(p: &Plan) -> Vec<(&str, &'static str)> {
-    p.steps.iter().filter_map(|s| match &s.action { Action::SharedPasswordDue { login_id, .. } => Some((login_id.as_str(), s.reason.code())), _ => None }).collect()
+    p.steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::SharedPasswordDue { login_id, .. } => Some((login_id.as_str(), s.reason.code())),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -447,8 +480,16 @@ fn r_au_08_leave_and_secondment_end_the_use_of_shared_ids_but_a_plain_change_doe
 fn r_lc_15_every_reason_code_has_a_label_for_the_returns_page() {
     let on = time::macros::date!(2026 - 03 - 31);
     let all = [
-        Reason::Joined, Reason::Transferred { from: "shimin".into(), to: "zeimu".into() }, Reason::Changed, Reason::OnLeave, Reason::Returned,
-        Reason::Seconded { to: "県".into() }, Reason::Retired, Reason::ContractEnded { on }, Reason::EntryGone, Reason::Rehired,
+        Reason::Joined,
+        Reason::Transferred { from: "shimin".into(), to: "zeimu".into() },
+        Reason::Changed,
+        Reason::OnLeave,
+        Reason::Returned,
+        Reason::Seconded { to: "県".into() },
+        Reason::Retired,
+        Reason::ContractEnded { on },
+        Reason::EntryGone,
+        Reason::Rehired,
     ];
     for r in all {
         let (ja, en) = Reason::label_of_code(r.code()).unwrap_or_else(|| panic!("{} has no label", r.code()));

@@ -174,7 +174,10 @@ pub enum Door {
     /// No second factor yet, and the person may enrol one: enrolment, then back to the request.
     Enrol,
     /// No second factor, no self-enrolment: the person is told why (and may go back to the client).
-    NoSecondFactor { need: u8, error: OAuthError },
+    NoSecondFactor {
+        need: u8,
+        error: OAuthError,
+    },
     Refuse(OAuthError),
 }
 

@@ -27,22 +27,14 @@ pub struct Subject {
 /// privileged role counts only through an elevation (R-PR-02), so a standing grant of one, however
 /// it got into the store, never reaches a business system.
 pub fn token_roles(policy: &Policy, grants: &[(&str, &str)]) -> Vec<String> {
-    grants
-        .iter()
-        .filter(|(role, source)| policy.role(role).is_some_and(|r| !r.privileged || *source == crate::rbac::GrantSource::Elevation.as_str()))
-        .map(|(role, _)| role.to_string())
-        .collect()
+    grants.iter().filter(|(role, source)| policy.role(role).is_some_and(|r| !r.privileged || *source == crate::rbac::GrantSource::Elevation.as_str())).map(|(role, _)| role.to_string()).collect()
 }
 
 /// The roles of `held` that `client`'s system may see.
 pub fn visible_roles(policy: &Policy, client: &Client, held: &[String]) -> Vec<String> {
     let mut out: Vec<String> = held
         .iter()
-        .filter(|id| {
-            policy.role(id).is_some_and(|r| {
-                r.system.get_ref() == client.system.get_ref() && (client.roles.is_empty() || client.roles.iter().any(|c| c.get_ref() == *id))
-            })
-        })
+        .filter(|id| policy.role(id).is_some_and(|r| r.system.get_ref() == client.system.get_ref() && (client.roles.is_empty() || client.roles.iter().any(|c| c.get_ref() == *id))))
         .cloned()
         .collect();
     out.sort();

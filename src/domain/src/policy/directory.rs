@@ -342,6 +342,16 @@ impl SyncRules {
 impl Default for SyncRules {
     fn default() -> Self {
         // Small by default: a larger removal is exactly what a broken feed looks like.
-        SyncRules { max_removals: 20, max_removal_percent: 2.0, mover_grace_days: 0, retention_days: 90, login_id_pattern: "{employee_number}".into(), bulk_windows: Vec::new(), every_seconds: 900, full_every_seconds: 86_400, hold_max_age_minutes: 240 }
+        SyncRules {
+            max_removals: 20,
+            max_removal_percent: 2.0,
+            mover_grace_days: 0,
+            retention_days: 90,
+            login_id_pattern: "{employee_number}".into(),
+            bulk_windows: Vec::new(),
+            every_seconds: 900,
+            full_every_seconds: 86_400,
+            hold_max_age_minutes: 240,
+        }
     }
 }

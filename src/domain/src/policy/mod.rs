@@ -12,16 +12,16 @@
 //! rules are at least as strict as staff ones (R-PR-05, R-PR-07); privileged roles are never birthright.
 
 pub mod clients;
-mod error;
+mod clients_validate;
 pub mod directory;
+mod error;
 pub mod model;
 pub mod settings;
-mod clients_validate;
 mod validate;
 pub mod warnings;
 
-pub use error::{line_of, PolicyError, PolicyErrors};
 pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
+pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
 pub use settings::*;
 
@@ -140,21 +140,13 @@ pub fn digest(files: &[SourceFile]) -> String {
 pub fn load(files: &[SourceFile]) -> Result<Policy, PolicyErrors> {
     let mut errors = Vec::new();
     if files.is_empty() {
-        return Err(PolicyErrors(vec![PolicyError {
-            file: "(policy)".into(),
-            line: None,
-            message: "no policy files (*.toml) found".into(),
-        }]));
+        return Err(PolicyErrors(vec![PolicyError { file: "(policy)".into(), line: None, message: "no policy files (*.toml) found".into() }]));
     }
     let mut merged = Merged::default();
     for (idx, f) in files.iter().enumerate() {
         match toml::from_str::<PolicyFile>(&f.text) {
             Ok(pf) => merged.absorb(idx, f, pf, &mut errors),
-            Err(e) => errors.push(PolicyError {
-                file: f.name.clone(),
-                line: e.span().map(|s| line_of(&f.text, s.start)),
-                message: e.message().trim().to_string(),
-            }),
+            Err(e) => errors.push(PolicyError { file: f.name.clone(), line: e.span().map(|s| line_of(&f.text, s.start)), message: e.message().trim().to_string() }),
         }
     }
     if !errors.is_empty() {
@@ -194,11 +186,7 @@ impl Merged {
         fn single<T>(slot: &mut Option<(usize, T)>, v: Option<T>, idx: usize, name: &str, f: &SourceFile, errors: &mut Vec<PolicyError>) {
             if let Some(v) = v {
                 if slot.is_some() {
-                    errors.push(PolicyError {
-                        file: f.name.clone(),
-                        line: section_line(&f.text, name),
-                        message: format!("[{name}] is defined in more than one file; keep it in one"),
-                    });
+                    errors.push(PolicyError { file: f.name.clone(), line: section_line(&f.text, name), message: format!("[{name}] is defined in more than one file; keep it in one") });
                 } else {
                     *slot = Some((idx, v));
                 }
@@ -221,22 +209,41 @@ impl Merged {
         if let Some((_, c)) = self.classification.as_mut().filter(|(i, _)| *i == idx) {
             c.levels.iter_mut().for_each(|l| l.file = idx);
         }
-        self.networks.extend(pf.networks.into_iter().map(|mut n| { n.file = idx; n }));
-        self.zones.extend(pf.zones.into_iter().map(|mut z| { z.file = idx; z }));
-        self.systems.extend(pf.systems.into_iter().map(|mut s| { s.file = idx; s }));
-        self.roles.extend(pf.roles.into_iter().map(|mut r| { r.file = idx; r }));
-        self.birthright.extend(pf.birthright.into_iter().map(|mut b| { b.file = idx; b }));
-        self.clients.extend(pf.clients.into_iter().map(|mut c| { c.file = idx; c }));
+        self.networks.extend(pf.networks.into_iter().map(|mut n| {
+            n.file = idx;
+            n
+        }));
+        self.zones.extend(pf.zones.into_iter().map(|mut z| {
+            z.file = idx;
+            z
+        }));
+        self.systems.extend(pf.systems.into_iter().map(|mut s| {
+            s.file = idx;
+            s
+        }));
+        self.roles.extend(pf.roles.into_iter().map(|mut r| {
+            r.file = idx;
+            r
+        }));
+        self.birthright.extend(pf.birthright.into_iter().map(|mut b| {
+            b.file = idx;
+            b
+        }));
+        self.clients.extend(pf.clients.into_iter().map(|mut c| {
+            c.file = idx;
+            c
+        }));
     }
 }
 
 /// The line where `[name`, `[name.` or `name =` first starts a line, if any.
 fn section_line(text: &str, name: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.starts_with(&format!("[{name}]")) || l.starts_with(&format!("[{name}.")) || l.starts_with(&format!("{name} ="))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(&format!("[{name}]")) || l.starts_with(&format!("[{name}.")) || l.starts_with(&format!("{name} ="))
+        })
+        .map(|i| i + 1)
 }
 
 impl Policy {

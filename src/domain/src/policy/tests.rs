@@ -9,10 +9,7 @@ fn example() -> Vec<SourceFile> {
 /// The example with `from` replaced by `to` in file `file` (the replacement must happen).
 fn edited(file: &str, from: &str, to: &str) -> Vec<SourceFile> {
     let mut files = example();
-    let f = files
-        .iter_mut()
-        .find(|f| f.name.ends_with(file))
-        .expect("file");
+    let f = files.iter_mut().find(|f| f.name.ends_with(file)).expect("file");
     assert!(f.text.contains(from), "{from:?} not in {file}");
     f.text = f.text.replacen(from, to, 1);
     files
@@ -58,10 +55,7 @@ fn r_zn_07_example_policy_loads_with_its_register() {
     assert_eq!(juki.zone.get_ref(), "mynumber");
     assert_eq!(p.digest.len(), 64);
     assert_eq!(p.service_system().unwrap().id.get_ref(), "tobira");
-    assert_eq!(
-        p.officer_role(OfficerFunction::SecurityOfficer),
-        Some("tobira.security_officer")
-    );
+    assert_eq!(p.officer_role(OfficerFunction::SecurityOfficer), Some("tobira.security_officer"));
 }
 
 #[test]
@@ -75,51 +69,25 @@ fn r_au_02_my_number_systems_need_two_factor_kinds() {
 
 #[test]
 fn r_au_02_my_number_zone_with_one_factor_is_rejected() {
-    let files = edited(
-        "municipality.toml",
-        "min_factor_kinds = 2             # R-AU-02",
-        "min_factor_kinds = 1             # R-AU-02",
-    );
+    let files = edited("municipality.toml", "min_factor_kinds = 2             # R-AU-02", "min_factor_kinds = 1             # R-AU-02");
     assert_one(&files, "municipality.toml", "# R-AU-02: two of", "R-AU-02");
 }
 
 #[test]
 fn r_au_02_my_number_system_lowering_factors_is_rejected() {
-    let files = edited(
-        "systems.toml",
-        "max_privileged_holders = 2",
-        "max_privileged_holders = 2\nmin_factor_kinds = 1",
-    );
-    assert_one(
-        &files,
-        "systems.toml",
-        "min_factor_kinds = 1",
-        "My Number zone",
-    );
+    let files = edited("systems.toml", "max_privileged_holders = 2", "max_privileged_holders = 2\nmin_factor_kinds = 1");
+    assert_one(&files, "systems.toml", "min_factor_kinds = 1", "My Number zone");
 }
 
 #[test]
 fn a_system_may_only_raise_its_factor_requirement() {
-    let files = edited(
-        "systems.toml",
-        "classification = \"2\"\nowner = { employee_number = \"900031\"",
-        "classification = \"3B\"\nmin_factor_kinds = 1\nowner = { employee_number = \"900031\"",
-    );
-    assert_one(
-        &files,
-        "systems.toml",
-        "min_factor_kinds = 1",
-        "may only raise",
-    );
+    let files = edited("systems.toml", "classification = \"2\"\nowner = { employee_number = \"900031\"", "classification = \"3B\"\nmin_factor_kinds = 1\nowner = { employee_number = \"900031\"");
+    assert_one(&files, "systems.toml", "min_factor_kinds = 1", "may only raise");
 }
 
 #[test]
 fn unknown_key_is_rejected_with_its_line() {
-    let files = edited(
-        "authentication.toml",
-        "history = 5",
-        "history = 5\nmax_lenght = 64",
-    );
+    let files = edited("authentication.toml", "history = 5", "history = 5\nmax_lenght = 64");
     assert_one(&files, "authentication.toml", "max_lenght", "max_lenght");
 }
 
@@ -131,26 +99,15 @@ fn unknown_top_level_section_is_rejected() {
 
 #[test]
 fn syntax_error_names_file_and_line() {
-    let files = edited(
-        "roles.toml",
-        "name = \"住基 事務担当\"",
-        "name = \"住基 事務担当",
-    );
+    let files = edited("roles.toml", "name = \"住基 事務担当\"", "name = \"住基 事務担当");
     let errs = errors(&files);
     assert_eq!(errs[0].file, "policies/roles.toml");
-    assert_eq!(
-        errs[0].line,
-        Some(line_containing(&files, "roles.toml", "住基 事務担当"))
-    );
+    assert_eq!(errs[0].line, Some(line_containing(&files, "roles.toml", "住基 事務担当")));
 }
 
 #[test]
 fn role_referring_to_missing_system_is_rejected() {
-    let files = edited(
-        "roles.toml",
-        "system = \"zeimu\"\nname = \"税務 事務担当\"",
-        "system = \"zeimu2\"\nname = \"税務 事務担当\"",
-    );
+    let files = edited("roles.toml", "system = \"zeimu\"\nname = \"税務 事務担当\"", "system = \"zeimu2\"\nname = \"税務 事務担当\"");
     assert_one(&files, "roles.toml", "zeimu2", "system `zeimu2`");
 }
 
@@ -158,275 +115,124 @@ fn role_referring_to_missing_system_is_rejected() {
 fn system_with_unknown_zone_or_level_is_rejected() {
     let files = edited("systems.toml", "zone = \"internet\"", "zone = \"cloud\"");
     assert_one(&files, "systems.toml", "zone = \"cloud\"", "zone `cloud`");
-    let files = edited(
-        "systems.toml",
-        "classification = \"3A\"",
-        "classification = \"S\"",
-    );
-    assert_one(
-        &files,
-        "systems.toml",
-        "classification = \"S\"",
-        "not a level of the scale",
-    );
+    let files = edited("systems.toml", "classification = \"3A\"", "classification = \"S\"");
+    assert_one(&files, "systems.toml", "classification = \"S\"", "not a level of the scale");
 }
 
 #[test]
 fn duplicate_ids_are_rejected() {
-    let files = edited(
-        "roles.toml",
-        "id = \"denshi-shinsei.clerk\"",
-        "id = \"juki.clerk\"",
-    );
-    let second = files[2]
-        .text
-        .match_indices("id = \"juki.clerk\"")
-        .nth(1)
-        .map(|(i, _)| line_of(&files[2].text, i));
-    assert_one_at(
-        &files,
-        second,
-        "role `juki.clerk` is defined more than once",
-    );
+    let files = edited("roles.toml", "id = \"denshi-shinsei.clerk\"", "id = \"juki.clerk\"");
+    let second = files[2].text.match_indices("id = \"juki.clerk\"").nth(1).map(|(i, _)| line_of(&files[2].text, i));
+    assert_one_at(&files, second, "role `juki.clerk` is defined more than once");
 }
 
 #[test]
 fn r_pr_02_privileged_role_as_birthright_is_rejected() {
-    let files = edited(
-        "roles.toml",
-        "roles = [\"zeimu.clerk\"]",
-        "roles = [\"zeimu.clerk\", \"zeimu.admin\"]",
-    );
+    let files = edited("roles.toml", "roles = [\"zeimu.clerk\"]", "roles = [\"zeimu.clerk\", \"zeimu.admin\"]");
     assert_one(&files, "roles.toml", "\"zeimu.admin\"]", "R-PR-02");
 }
 
 #[test]
 fn r_pr_05_privileged_lockout_looser_than_staff_is_rejected() {
-    let files = edited(
-        "authentication.toml",
-        "max_failures = 5",
-        "max_failures = 11",
-    );
-    assert_one(
-        &files,
-        "authentication.toml",
-        "max_failures = 11",
-        "R-PR-05",
-    );
+    let files = edited("authentication.toml", "max_failures = 5", "max_failures = 11");
+    assert_one(&files, "authentication.toml", "max_failures = 11", "R-PR-05");
 }
 
 #[test]
 fn r_pr_05_privileged_password_expiry_longer_than_staff_is_rejected() {
-    let files = edited(
-        "authentication.toml",
-        "max_age_days = 90",
-        "max_age_days = 365",
-    );
-    assert_one(
-        &files,
-        "authentication.toml",
-        "max_age_days = 365",
-        "R-PR-05",
-    );
+    let files = edited("authentication.toml", "max_age_days = 90", "max_age_days = 365");
+    assert_one(&files, "authentication.toml", "max_age_days = 365", "R-PR-05");
 }
 
 #[test]
 fn r_pr_07_privileged_session_longer_than_staff_is_rejected() {
-    let files = edited(
-        "authentication.toml",
-        "absolute_minutes = 60\n",
-        "absolute_minutes = 900\n",
-    );
-    assert_one(
-        &files,
-        "authentication.toml",
-        "absolute_minutes = 900",
-        "R-PR-07",
-    );
+    let files = edited("authentication.toml", "absolute_minutes = 60\n", "absolute_minutes = 900\n");
+    assert_one(&files, "authentication.toml", "absolute_minutes = 900", "R-PR-07");
 }
 
 #[test]
 fn r_au_07_profiles_must_match_expiry() {
-    let files = edited(
-        "authentication.toml",
-        "profile = \"municipal\"    #",
-        "profile = \"nist\"    #",
-    );
-    assert_one(
-        &files,
-        "authentication.toml",
-        "max_age_days = 180",
-        "nist profile",
-    );
+    let files = edited("authentication.toml", "profile = \"municipal\"    #", "profile = \"nist\"    #");
+    assert_one(&files, "authentication.toml", "max_age_days = 180", "nist profile");
 }
 
 #[test]
 fn password_max_length_below_64_is_rejected() {
-    let files = edited(
-        "authentication.toml",
-        "max_length = 128\nhistory = 5",
-        "max_length = 32\nhistory = 5",
-    );
-    assert_one(
-        &files,
-        "authentication.toml",
-        "max_length = 32",
-        "at least 64",
-    );
+    let files = edited("authentication.toml", "max_length = 128\nhistory = 5", "max_length = 32\nhistory = 5");
+    assert_one(&files, "authentication.toml", "max_length = 32", "at least 64");
 }
 
 #[test]
 fn r_ac_09_substitute_must_be_defined() {
-    let files = edited(
-        "officers.toml",
-        "substitutes = [\"chief_security_officer\"]\n\n[officers.chief",
-        "substitutes = [\"deputy_ciso\"]\n\n[officers.chief",
-    );
-    assert_one(
-        &files,
-        "officers.toml",
-        "substitutes = [\"deputy_ciso\"]",
-        "own substitute",
-    );
+    let files = edited("officers.toml", "substitutes = [\"chief_security_officer\"]\n\n[officers.chief", "substitutes = [\"deputy_ciso\"]\n\n[officers.chief");
+    assert_one(&files, "officers.toml", "substitutes = [\"deputy_ciso\"]", "own substitute");
 }
 
 #[test]
 fn r_rv_09_auditor_cannot_approve() {
-    let files = edited(
-        "officers.toml",
-        "sync_hold = [\"security_officer\"]",
-        "sync_hold = [\"auditor\"]",
-    );
+    let files = edited("officers.toml", "sync_hold = [\"security_officer\"]", "sync_hold = [\"auditor\"]");
     assert_one(&files, "officers.toml", "sync_hold", "R-RV-09");
 }
 
 #[test]
 fn r_ac_10_approved_system_names_its_approver() {
-    let files = edited(
-        "systems.toml",
-        "approval = { status = \"pending\" }",
-        "approval = { status = \"approved\" }",
-    );
+    let files = edited("systems.toml", "approval = { status = \"pending\" }", "approval = { status = \"approved\" }");
     assert_one(&files, "systems.toml", "id = \"denshi-shinsei\"", "R-AC-10");
 }
 
 #[test]
 fn bad_cidr_and_unknown_network_are_rejected() {
-    let files = edited(
-        "municipality.toml",
-        "cidrs = [\"10.20.0.0/16\"]",
-        "cidrs = [\"10.20.0.0/40\"]",
-    );
+    let files = edited("municipality.toml", "cidrs = [\"10.20.0.0/16\"]", "cidrs = [\"10.20.0.0/40\"]");
     assert_one(&files, "municipality.toml", "10.20.0.0/40", "prefix");
-    let files = edited(
-        "municipality.toml",
-        "networks = [\"office-wired\"]      #",
-        "networks = [\"office-wird\"]      #",
-    );
-    assert_one(
-        &files,
-        "municipality.toml",
-        "office-wird",
-        "network `office-wird`",
-    );
+    let files = edited("municipality.toml", "networks = [\"office-wired\"]      #", "networks = [\"office-wird\"]      #");
+    assert_one(&files, "municipality.toml", "office-wird", "network `office-wird`");
 }
 
 #[test]
 fn section_defined_twice_is_rejected() {
-    let files = edited(
-        "review.toml",
-        "[audit]",
-        "[session.staff]\nidle_minutes = 5\nabsolute_minutes = 10\n\n[audit]",
-    );
+    let files = edited("review.toml", "[audit]", "[session.staff]\nidle_minutes = 5\nabsolute_minutes = 10\n\n[audit]");
     let errs = errors(&files);
-    assert!(
-        errs.iter().any(|e| e.file.ends_with("review.toml")
-            && e.message
-                .contains("[session] is defined in more than one file")),
-        "{errs:#?}"
-    );
+    assert!(errs.iter().any(|e| e.file.ends_with("review.toml") && e.message.contains("[session] is defined in more than one file")), "{errs:#?}");
 }
 
 #[test]
 fn missing_required_sections_are_reported_together() {
-    let files: Vec<SourceFile> = example()
-        .into_iter()
-        .filter(|f| !f.name.ends_with("officers.toml") && !f.name.ends_with("municipality.toml"))
-        .collect();
+    let files: Vec<SourceFile> = example().into_iter().filter(|f| !f.name.ends_with("officers.toml") && !f.name.ends_with("municipality.toml")).collect();
     let msgs: Vec<String> = errors(&files).into_iter().map(|e| e.message).collect();
-    assert!(
-        msgs.iter().any(|m| m.contains("[municipality]")),
-        "{msgs:?}"
-    );
+    assert!(msgs.iter().any(|m| m.contains("[municipality]")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("[officers]")), "{msgs:?}");
-    assert!(
-        msgs.iter().any(|m| m.contains("[classification]")),
-        "{msgs:?}"
-    );
+    assert!(msgs.iter().any(|m| m.contains("[classification]")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("[[zones]]")), "{msgs:?}");
 }
 
 #[test]
 fn several_errors_are_all_reported() {
-    let mut files = edited(
-        "roles.toml",
-        "system = \"zeimu\"\nname = \"税務 事務担当\"",
-        "system = \"nowhere\"\nname = \"税務 事務担当\"",
-    );
-    let auth = files
-        .iter_mut()
-        .find(|f| f.name.ends_with("authentication.toml"))
-        .unwrap();
-    auth.text = auth
-        .text
-        .replacen("max_failures = 5", "max_failures = 50", 1);
+    let mut files = edited("roles.toml", "system = \"zeimu\"\nname = \"税務 事務担当\"", "system = \"nowhere\"\nname = \"税務 事務担当\"");
+    let auth = files.iter_mut().find(|f| f.name.ends_with("authentication.toml")).unwrap();
+    auth.text = auth.text.replacen("max_failures = 5", "max_failures = 50", 1);
     assert_eq!(errors(&files).len(), 2);
 }
 
 #[test]
 fn r_zn_02_other_cities_scales_load() {
     // Sendai: S/I/II/III, S highest. Niijima: I–IV, I highest. Only the scale changes.
-    for (levels, top, mynumber_level) in [
-        (["S", "I", "II", "III"], "S", "S"),
-        (["I", "II", "III", "IV"], "I", "I"),
-    ] {
+    for (levels, top, mynumber_level) in [(["S", "I", "II", "III"], "S", "S"), (["I", "II", "III", "IV"], "I", "I")] {
         let mut files = example();
-        let m = files
-            .iter_mut()
-            .find(|f| f.name.ends_with("municipality.toml"))
-            .unwrap();
+        let m = files.iter_mut().find(|f| f.name.ends_with("municipality.toml")).unwrap();
         let start = m.text.find("[classification]").unwrap();
         let end = m.text.find("# Networks").unwrap();
         let mut scale = String::from("[classification]\nname = \"重要性分類\"\n");
         for (i, l) in levels.iter().enumerate() {
-            scale.push_str(&format!(
-                "[[classification.levels]]\nid = \"{l}\"\nmin_factor_kinds = {}\n",
-                if i < 2 { 2 } else { 1 }
-            ));
+            scale.push_str(&format!("[[classification.levels]]\nid = \"{l}\"\nmin_factor_kinds = {}\n", if i < 2 { 2 } else { 1 }));
         }
         m.text.replace_range(start..end, &scale);
-        for f in files
-            .iter_mut()
-            .filter(|f| f.name.ends_with("systems.toml"))
-        {
+        for f in files.iter_mut().filter(|f| f.name.ends_with("systems.toml")) {
             f.text = f
                 .text
-                .replace(
-                    "classification = \"3A\"",
-                    &format!("classification = \"{mynumber_level}\""),
-                )
-                .replace(
-                    "classification = \"3B\"",
-                    &format!("classification = \"{}\"", levels[1]),
-                )
-                .replace(
-                    "classification = \"3C\"",
-                    &format!("classification = \"{}\"", levels[2]),
-                )
-                .replace(
-                    "classification = \"2\"",
-                    &format!("classification = \"{}\"", levels[3]),
-                );
+                .replace("classification = \"3A\"", &format!("classification = \"{mynumber_level}\""))
+                .replace("classification = \"3B\"", &format!("classification = \"{}\"", levels[1]))
+                .replace("classification = \"3C\"", &format!("classification = \"{}\"", levels[2]))
+                .replace("classification = \"2\"", &format!("classification = \"{}\"", levels[3]));
         }
         let p = load(&files).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.level_rank(top), Some(0));
@@ -438,19 +244,11 @@ fn r_zn_02_other_cities_scales_load() {
 #[test]
 fn r_lg_09_digest_changes_with_any_byte() {
     let a = digest(&example());
-    let b = digest(&edited(
-        "review.toml",
-        "campaign_days = 14",
-        "campaign_days = 15",
-    ));
+    let b = digest(&edited("review.toml", "campaign_days = 14", "campaign_days = 15"));
     assert_ne!(a, b);
     let mut reordered = example();
     reordered.reverse();
-    assert_eq!(
-        a,
-        digest(&reordered),
-        "the digest does not depend on read order"
-    );
+    assert_eq!(a, digest(&reordered), "the digest does not depend on read order");
 }
 
 #[test]
@@ -464,10 +262,7 @@ fn r_pr_06_default_names_are_forbidden() {
 
 #[test]
 fn omitted_numeric_sections_take_safe_defaults() {
-    let files: Vec<SourceFile> = example()
-        .into_iter()
-        .filter(|f| !f.name.ends_with("authentication.toml") && !f.name.ends_with("review.toml"))
-        .collect();
+    let files: Vec<SourceFile> = example().into_iter().filter(|f| !f.name.ends_with("authentication.toml") && !f.name.ends_with("review.toml")).collect();
     let p = load(&files).unwrap_or_else(|e| panic!("{e}"));
     assert!(p.lockout.privileged.max_failures.get_ref() <= p.lockout.staff.max_failures.get_ref());
     assert!(*p.password.staff.max_length.get_ref() >= 64);
@@ -476,71 +271,31 @@ fn omitted_numeric_sections_take_safe_defaults() {
 
 #[test]
 fn the_directory_read_method_must_fit_the_directory() {
-    let msgs = |files: &[SourceFile]| {
-        errors(files)
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let msgs = |files: &[SourceFile]| errors(files).into_iter().map(|e| e.message).collect::<Vec<_>>().join("\n");
     let no_key = edited("directory.toml", "stable_key = \"entryUUID\"\n", "");
     let with_cs = no_key.iter().cloned().map(|mut f| {
         if f.name.ends_with("directory.toml") {
-            f.text = f.text.replacen(
-                "incremental = \"auto\"",
-                "incremental = \"content_sync\"",
-                1,
-            );
+            f.text = f.text.replacen("incremental = \"auto\"", "incremental = \"content_sync\"", 1);
         }
         f
     });
     assert!(msgs(&with_cs.collect::<Vec<_>>()).contains("content_sync needs attributes.stable_key"));
-    assert!(msgs(&edited(
-        "directory.toml",
-        "incremental = \"auto\"",
-        "incremental = \"usn_changed\""
-    ))
-    .contains("usn_changed is for kind"));
-    let ad = msgs(&edited(
-        "directory.toml",
-        "kind = \"ldap\"",
-        "kind = \"active_directory\"",
-    ));
-    assert!(
-        ad.contains("account_control") && ad.contains("usn_changed"),
-        "{ad}"
-    );
-    assert!(msgs(&edited(
-        "directory.toml",
-        "kind = \"ldap\"",
-        "kind = \"csv\""
-    ))
-    .contains("a CSV source has none"));
-    assert!(msgs(&edited(
-        "directory.toml",
-        "incremental = \"auto\"",
-        "incremental = \"auto\"\ndisabled_status = \"gone\""
-    ))
-    .contains("must be on_leave or left"));
+    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"usn_changed\"")).contains("usn_changed is for kind"));
+    let ad = msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"active_directory\""));
+    assert!(ad.contains("account_control") && ad.contains("usn_changed"), "{ad}");
+    assert!(msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"csv\"")).contains("a CSV source has none"));
+    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"auto\"\ndisabled_status = \"gone\"")).contains("must be on_leave or left"));
     let register = "[directory.contracts]\nnumber = \"契約番号\"\nvendor = \"事業者\"\nend_date = \"\"\n\n[directory.attributes]";
     let reg = msgs(
-        &edited(
-            "directory.toml",
-            "contract_id = \"shinonomeContract\"\n",
-            "",
-        )
-        .into_iter()
-        .map(|mut f| {
-            f.text = f.text.replacen("[directory.attributes]", register, 1);
-            f
-        })
-        .collect::<Vec<_>>(),
+        &edited("directory.toml", "contract_id = \"shinonomeContract\"\n", "")
+            .into_iter()
+            .map(|mut f| {
+                f.text = f.text.replacen("[directory.attributes]", register, 1);
+                f
+            })
+            .collect::<Vec<_>>(),
     );
-    assert!(
-        reg.contains("directory.contracts needs directory.attributes.contract_id")
-            && reg.contains("every column name must be non-empty"),
-        "{reg}"
-    );
+    assert!(reg.contains("directory.contracts needs directory.attributes.contract_id") && reg.contains("every column name must be non-empty"), "{reg}");
 }
 
 #[test]
@@ -548,47 +303,17 @@ fn r_au_06_enrollment_link_lifetime_is_bounded() {
     let p = load(&example()).unwrap();
     assert_eq!(p.signin.enrollment_link_hours, 72);
     for bad in ["0", "721"] {
-        let errs = errors(&edited(
-            "authentication.toml",
-            "enrollment_link_hours = 72",
-            &format!("enrollment_link_hours = {bad}"),
-        ));
+        let errs = errors(&edited("authentication.toml", "enrollment_link_hours = 72", &format!("enrollment_link_hours = {bad}")));
         assert_eq!(errs.len(), 1, "{errs:#?}");
-        assert!(
-            errs[0].message.contains("signin.enrollment_link_hours")
-                && errs[0].message.contains("between 1 and 720"),
-            "{}",
-            errs[0]
-        );
+        assert!(errs[0].message.contains("signin.enrollment_link_hours") && errs[0].message.contains("between 1 and 720"), "{}", errs[0]);
     }
-    assert_eq!(
-        load(&edited(
-            "authentication.toml",
-            "enrollment_link_hours = 72",
-            "enrollment_link_hours = 720"
-        ))
-        .unwrap()
-        .signin
-        .enrollment_link_hours,
-        720
-    );
+    assert_eq!(load(&edited("authentication.toml", "enrollment_link_hours = 72", "enrollment_link_hours = 720")).unwrap().signin.enrollment_link_hours, 720);
 }
 
 #[test]
 fn r_lg_04_the_clock_skew_limit_is_bounded() {
-    let msgs = |files: &[SourceFile]| {
-        errors(files)
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert!(msgs(&edited(
-        "review.toml",
-        "max_clock_skew_ms = 1000",
-        "max_clock_skew_ms = 0"
-    ))
-    .contains("audit.max_clock_skew_ms must be between 1 and 600000"));
+    let msgs = |files: &[SourceFile]| errors(files).into_iter().map(|e| e.message).collect::<Vec<_>>().join("\n");
+    assert!(msgs(&edited("review.toml", "max_clock_skew_ms = 1000", "max_clock_skew_ms = 0")).contains("audit.max_clock_skew_ms must be between 1 and 600000"));
     let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.audit.max_clock_skew_ms, 1000);
 }
@@ -597,49 +322,22 @@ fn r_lg_04_the_clock_skew_limit_is_bounded() {
 fn r_lc_17_staff_mail_is_on_the_municipalitys_domains() {
     let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
     let m = &p.municipality;
-    assert!(
-        m.mail_allowed("sato@city.shinonome.lg.jp") && m.mail_allowed("Sato@CITY.Shinonome.LG.JP ")
-    );
-    assert!(
-        m.mail_allowed("suzuki@ku.city.shinonome.lg.jp"),
-        "a subdomain"
-    );
-    assert!(
-        !m.mail_allowed("sato@evilcity.shinonome.lg.jp"),
-        "a look-alike is not a subdomain"
-    );
+    assert!(m.mail_allowed("sato@city.shinonome.lg.jp") && m.mail_allowed("Sato@CITY.Shinonome.LG.JP "));
+    assert!(m.mail_allowed("suzuki@ku.city.shinonome.lg.jp"), "a subdomain");
+    assert!(!m.mail_allowed("sato@evilcity.shinonome.lg.jp"), "a look-alike is not a subdomain");
     assert!(!m.mail_allowed("sato@gmail.com") && !m.mail_allowed("not an address"));
-    let open = crate::policy::Municipality {
-        name: "架空市".into(),
-        name_en: String::new(),
-        mail_domains: vec![],
-    };
-    assert!(
-        open.mail_allowed("anyone@example.com"),
-        "no domains set: not checked"
-    );
+    let open = crate::policy::Municipality { name: "架空市".into(), name_en: String::new(), mail_domains: vec![] };
+    assert!(open.mail_allowed("anyone@example.com"), "no domains set: not checked");
 }
 
 #[test]
 fn r_lc_14_an_empty_attribute_name_is_refused_by_policy_check() {
-    let files = edited(
-        "directory.toml",
-        "name_kana = \"displayName\"",
-        "name_kana = \"\"",
-    );
+    let files = edited("directory.toml", "name_kana = \"displayName\"", "name_kana = \"\"");
     let errs = errors(&files);
     assert_eq!(errs.len(), 1, "{errs:#?}");
-    assert!(
-        errs[0]
-            .message
-            .contains("directory.attributes.name_kana is empty"),
-        "{}",
-        errs[0]
-    );
+    assert!(errs[0].message.contains("directory.attributes.name_kana is empty"), "{}", errs[0]);
     let files = edited("directory.toml", "mail = \"mail\"", "mail = \" \"");
-    assert!(errors(&files)[0]
-        .message
-        .contains("directory.attributes.mail is empty"));
+    assert!(errors(&files)[0].message.contains("directory.attributes.mail is empty"));
 }
 
 #[test]

@@ -90,9 +90,11 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     for z in &m.zones {
         c.factor_count(z.file, &z.min_factor_kinds, &format!("zone `{}`", z.id.get_ref()));
         if z.kind == ZoneKind::Mynumber && *z.min_factor_kinds.get_ref() < 2 {
-            c.at(z.file, z.min_factor_kinds.span(), format!(
-                "zone `{}` is a My Number zone (マイナンバー利用事務系) but allows sign-in with {} factor kind; R-AU-02 requires at least 2",
-                z.id.get_ref(), z.min_factor_kinds.get_ref()));
+            c.at(
+                z.file,
+                z.min_factor_kinds.span(),
+                format!("zone `{}` is a My Number zone (マイナンバー利用事務系) but allows sign-in with {} factor kind; R-AU-02 requires at least 2", z.id.get_ref(), z.min_factor_kinds.get_ref()),
+            );
         }
         for n in &z.networks {
             if !networks.contains(n.get_ref()) {
@@ -103,8 +105,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
 
     // Systems: the register (R-ZN-07).
     let systems = c.unique("system", m.systems.iter().map(|s| (s.file, &s.id)));
-    let level_min: HashMap<&str, u8> = m.classification.iter().flat_map(|(_, cl)| cl.levels.iter())
-        .map(|l| (l.id.get_ref().as_str(), *l.min_factor_kinds.get_ref())).collect();
+    let level_min: HashMap<&str, u8> = m.classification.iter().flat_map(|(_, cl)| cl.levels.iter()).map(|l| (l.id.get_ref().as_str(), *l.min_factor_kinds.get_ref())).collect();
     for s in &m.systems {
         let sid = s.id.get_ref();
         let zone = zone_by_id.get(s.zone.get_ref().as_str());
@@ -112,9 +113,11 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             c.at(s.file, s.zone.span(), format!("system `{sid}` refers to zone `{}`, which no [[zones]] entry defines", s.zone.get_ref()));
         }
         if !levels.contains(s.classification.get_ref()) {
-            c.at(s.file, s.classification.span(), format!(
-                "system `{sid}` has classification `{}`, which is not a level of the scale ({})",
-                s.classification.get_ref(), levels.iter().cloned().collect::<Vec<_>>().join(", ")));
+            c.at(
+                s.file,
+                s.classification.span(),
+                format!("system `{sid}` has classification `{}`, which is not a level of the scale ({})", s.classification.get_ref(), levels.iter().cloned().collect::<Vec<_>>().join(", ")),
+            );
         }
         if let Some(own) = &s.min_factor_kinds {
             c.factor_count(s.file, own, &format!("system `{sid}`"));
@@ -182,9 +185,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             }
         }
         // All officer roles belong to one system: tobira's own entry in the register.
-        let systems_of: BTreeSet<&str> = officers.values()
-            .filter_map(|o| m.roles.iter().find(|r| r.id.get_ref() == o.role.get_ref()))
-            .map(|r| r.system.get_ref().as_str()).collect();
+        let systems_of: BTreeSet<&str> = officers.values().filter_map(|o| m.roles.iter().find(|r| r.id.get_ref() == o.role.get_ref())).map(|r| r.system.get_ref().as_str()).collect();
         if systems_of.len() > 1 {
             c.at(*file, 0..0, format!("officer roles belong to several systems ({}); they must all be roles of tobira's own system", systems_of.into_iter().collect::<Vec<_>>().join(", ")));
         }
@@ -200,7 +201,14 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
     if let Some((file, p)) = &m.privileged {
-        for (key, v) in [("max_elevation_minutes", p.max_elevation_minutes), ("elevation_reauth_minutes", p.elevation_reauth_minutes), ("request_lapse_minutes", p.request_lapse_minutes), ("max_delegation_days", p.max_delegation_days), ("max_development_days", p.max_development_days), ("max_holders_per_system", p.max_holders_per_system)] {
+        for (key, v) in [
+            ("max_elevation_minutes", p.max_elevation_minutes),
+            ("elevation_reauth_minutes", p.elevation_reauth_minutes),
+            ("request_lapse_minutes", p.request_lapse_minutes),
+            ("max_delegation_days", p.max_delegation_days),
+            ("max_development_days", p.max_development_days),
+            ("max_holders_per_system", p.max_holders_per_system),
+        ] {
             if v == 0 {
                 c.at(*file, 0..0, format!("privileged.{key} must be at least 1"));
             }
@@ -214,9 +222,17 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     if let Some((file, r)) = &m.review {
         let d = &r.dormant_days;
         for (key, v) in [
-            ("dormant_days.staff", d.staff), ("dormant_days.privileged", d.privileged), ("dormant_days.vendor", d.vendor), ("dormant_days.shared", d.shared),
-            ("dormant_days.development", d.development), ("dormant_days.never_used", d.never_used), ("campaign_days", r.campaign_days), ("escalation_days", r.escalation_days),
-            ("exception_review_months", r.exception_review_months), ("exception_max_days", r.exception_max_days), ("findings.failed_burst_count", r.findings.failed_burst_count),
+            ("dormant_days.staff", d.staff),
+            ("dormant_days.privileged", d.privileged),
+            ("dormant_days.vendor", d.vendor),
+            ("dormant_days.shared", d.shared),
+            ("dormant_days.development", d.development),
+            ("dormant_days.never_used", d.never_used),
+            ("campaign_days", r.campaign_days),
+            ("escalation_days", r.escalation_days),
+            ("exception_review_months", r.exception_review_months),
+            ("exception_max_days", r.exception_max_days),
+            ("findings.failed_burst_count", r.findings.failed_burst_count),
             ("findings.failed_burst_minutes", r.findings.failed_burst_minutes),
         ] {
             if v == 0 {
@@ -272,7 +288,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
         match (r.profile, *r.max_age_days.get_ref()) {
             (PasswordProfile::Nist, d) if d > 0 => c.at(pw_file, r.max_age_days.span(), format!("password.{who}: the nist profile has no periodic change; set max_age_days = 0")),
-            (PasswordProfile::Municipal, 0) => c.at(pw_file, r.max_age_days.span(), format!("password.{who}: the municipal profile changes passwords periodically (R-AU-07); max_age_days must be above 0")),
+            (PasswordProfile::Municipal, 0) => {
+                c.at(pw_file, r.max_age_days.span(), format!("password.{who}: the municipal profile changes passwords periodically (R-AU-07); max_age_days must be above 0"))
+            }
             _ => {}
         }
     }

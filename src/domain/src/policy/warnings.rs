@@ -32,49 +32,26 @@ mod tests {
     use crate::policy::directory::DepartmentRow;
 
     #[test]
-    fn r_lc_14_policy_check_warns_of_unchecked_departments_and_birthright_rules_naming_unknown_ones(
-    ) {
+    fn r_lc_14_policy_check_warns_of_unchecked_departments_and_birthright_rules_naming_unknown_ones() {
         let mut p = crate::test_support::example_policy();
         let in_directory: BTreeSet<String> = ["somu", "shimin", "zeimu"].map(String::from).into();
-        assert_eq!(
-            warnings(&p, Some(&in_directory)),
-            Vec::<String>::new(),
-            "the example city's rules name its own departments"
-        );
+        assert_eq!(warnings(&p, Some(&in_directory)), Vec::<String>::new(), "the example city's rules name its own departments");
         let elsewhere: BTreeSet<String> = ["soumu-ka", "shiminka"].map(String::from).into();
         let w = warnings(&p, Some(&elsewhere));
         assert!(w.iter().any(|w| w.contains("names department `shimin`, which the directory does not have")), "{w:?}");
         assert!(w.iter().any(|w| w.contains("`zeimu`")), "{w:?}");
-        assert!(
-            warnings(&p, None).is_empty(),
-            "nothing known, nothing claimed"
-        );
+        assert!(warnings(&p, None).is_empty(), "nothing known, nothing claimed");
 
         let m = p.directory.as_mut().unwrap();
         m.departments = None;
         let w = warnings(&p, None);
-        assert!(
-            w.len() == 1 && w[0].contains("neither [directory.departments]"),
-            "{w:?}"
-        );
+        assert!(w.len() == 1 && w[0].contains("neither [directory.departments]"), "{w:?}");
         let m = p.directory.as_mut().unwrap();
         m.attributes.head_of_section = None; // a directory without a 所属長 attribute
-        m.department_table = vec![DepartmentRow {
-            code: "shimin".into(),
-            name: "市民課".into(),
-            parent: None,
-            head_post: Some("課長".into()),
-        }];
+        m.department_table = vec![DepartmentRow { code: "shimin".into(), name: "市民課".into(), parent: None, head_post: Some("課長".into()) }];
         let w = warnings(&p, None);
-        assert!(
-            w.len() == 1 && w[0].contains("`zeimu`"),
-            "the table is what the directory has: {w:?}"
-        );
+        assert!(w.len() == 1 && w[0].contains("`zeimu`"), "the table is what the directory has: {w:?}");
         let m = p.directory.as_ref().unwrap();
-        assert!(
-            m.head_by_post("shimin", Some("課長"))
-                && !m.head_by_post("shimin", Some("主事"))
-                && !m.head_by_post("zeimu", Some("課長"))
-        );
+        assert!(m.head_by_post("shimin", Some("課長")) && !m.head_by_post("shimin", Some("主事")) && !m.head_by_post("zeimu", Some("課長")));
     }
 }

@@ -8,8 +8,8 @@
 
 pub mod delegation;
 pub mod development;
-pub mod eligibility;
 pub mod elevation;
+pub mod eligibility;
 
 pub use crate::approval::{ApproverFacts, Principal};
 use crate::policy::{Policy, System};

@@ -210,7 +210,9 @@ pub enum AtDeadline {
     /// Send a reminder to its reviewers (once).
     Remind,
     Remove,
-    Escalate { until: i64 },
+    Escalate {
+        until: i64,
+    },
 }
 
 pub fn at_deadline(rules: &ReviewRules, deadline: i64, escalated_until: Option<i64>, reminded: bool, now: i64) -> AtDeadline {

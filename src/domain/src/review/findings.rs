@@ -97,7 +97,14 @@ pub fn analyse(policy: &Policy, records: &[AuditRecord], left_at: impl Fn(&str) 
     for r in records.iter().filter(|r| r.event.action == "auth.sign_in" && r.event.outcome == Outcome::Success) {
         let subject = r.event.target.clone();
         if unusual_hour(rules, r.occurred_at) {
-            out.push(Finding { kind: "unusual_hours", subject: subject.clone(), at: r.occurred_at, events: 1, evidence: vec![r.seq], detail: "業務時間外のサインイン / sign-in outside working hours".into() });
+            out.push(Finding {
+                kind: "unusual_hours",
+                subject: subject.clone(),
+                at: r.occurred_at,
+                events: 1,
+                evidence: vec![r.seq],
+                detail: "業務時間外のサインイン / sign-in outside working hours".into(),
+            });
         }
         if let Some(ip) = r.event.source_ip.as_deref().and_then(|s| s.parse().ok()) {
             if network_of(policy, ip).is_none() {
@@ -115,7 +122,14 @@ pub fn analyse(policy: &Policy, records: &[AuditRecord], left_at: impl Fn(&str) 
     for r in records.iter().filter(|r| matches!(r.event.action.as_str(), "auth.sign_in" | "token.issued" | "oidc.code_issued") && r.event.outcome == Outcome::Success) {
         let subject = if r.event.action == "auth.sign_in" { r.event.target.clone() } else { format!("account:{}", r.event.actor) };
         if left_at(&subject).is_some_and(|t| r.occurred_at > t) {
-            out.push(Finding { kind: "used_after_leaving", subject, at: r.occurred_at, events: 1, evidence: vec![r.seq], detail: format!("{} after the person left / 退職・異動後の利用", r.event.action) });
+            out.push(Finding {
+                kind: "used_after_leaving",
+                subject,
+                at: r.occurred_at,
+                events: 1,
+                evidence: vec![r.seq],
+                detail: format!("{} after the person left / 退職・異動後の利用", r.event.action),
+            });
         }
     }
     out.sort_by(|a, b| (a.at, a.kind, &a.subject).cmp(&(b.at, b.kind, &b.subject)));

@@ -89,7 +89,8 @@ fn r_au_05_policy_blocklist_is_refused_exactly_and_when_contained() {
 
 #[test]
 fn r_au_05_repeated_and_sequential_runs_are_refused() {
-    for p in ["aaaaaaaaaaaa", "!!!!!!!!!!!!", "ああああああああああああ", "123456789012", "098765432109", "abcdefghijkl", "ZYXWVUTSRQPO", "qwertyuiopqw", "abcdefghijk2024!", "!!zxcvbnmzx!!"] {
+    for p in ["aaaaaaaaaaaa", "!!!!!!!!!!!!", "ああああああああああああ", "123456789012", "098765432109", "abcdefghijkl", "ZYXWVUTSRQPO", "qwertyuiopqw", "abcdefghijk2024!", "!!zxcvbnmzx!!"]
+    {
         assert!(bare(p).contains(&PasswordProblem::Common), "{p}");
     }
     for p in ["abcdefghijkm", "aaaaaaaaaaab", "135792468024"] {
@@ -186,11 +187,7 @@ fn r_au_05_phone_number_is_refused_by_its_digits() {
 #[test]
 fn r_au_05_several_problems_are_each_named_once() {
     let p = problems("たろう123456");
-    assert_eq!(p, vec![
-        PasswordProblem::TooShort { min: 12 },
-        PasswordProblem::Personal { field: PersonalField::EmployeeNumber },
-        PasswordProblem::Personal { field: PersonalField::Name },
-    ]);
+    assert_eq!(p, vec![PasswordProblem::TooShort { min: 12 }, PasswordProblem::Personal { field: PersonalField::EmployeeNumber }, PasswordProblem::Personal { field: PersonalField::Name },]);
     let twice = problems("yamada-taro-yamada-太郎");
     assert_eq!(twice, vec![PasswordProblem::Personal { field: PersonalField::Name }]);
     let many = problems("password\n19880415");
