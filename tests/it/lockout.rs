@@ -228,7 +228,9 @@ both_backends! {
 
 both_backends! {
     async fn r_au_19_a_full_argon2_queue_answers_503_not_a_pile_up(db: TestDb) {
-        let edits = [("authentication.toml", "hashing_queue_max = 64", "hashing_queue_max = 1")];
+        // Each verify is made slow (40 passes) so the attempts in flight pile up behind the one argon2
+        // thread whatever the machine's load: the queue's bound, not the timing, decides the answer.
+        let edits = [("authentication.toml", "hashing_queue_max = 64", "hashing_queue_max = 1"), ("authentication.toml", "iterations = 2", "iterations = 40")];
         let (s, _policy) = server_with_policy(&db, &edits, |c| c.crypto.argon2_concurrency = 1).await;
         s.account("ota-nagi", PASSWORD, false, false).await;
         let tasks: Vec<_> = (0..16)
