@@ -9,5 +9,12 @@ if "$venv/bin/python" -c "import authlib, flask, requests" 2>/dev/null; then
 fi
 echo "making the relying party's Python environment in $venv" >&2
 rm -rf "$venv"
-python3 -m venv "$venv"
+if ! python3 -m venv "$venv" 2>/dev/null; then
+  # Debian's python3 makes virtual environments only with python3-venv.
+  rm -rf "$venv"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+  python3 -m venv "$venv"
+fi
 "$venv/bin/pip" install -q --disable-pip-version-check "authlib>=1.9,<2" "flask>=3.1,<4" "requests>=2.32,<3"
