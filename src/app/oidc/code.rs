@@ -66,7 +66,8 @@ pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Ori
             }
             return Err(err(ErrorCode::InvalidGrant, "the sign-in behind the code has ended"));
         }
-        let refresh_until = (now + i64::from(client.refresh_minutes(&app.policy.oidc)) * 60_000).min(sess.expires_at);
+        let important = app.policy.system(client.system.get_ref()).is_some_and(|s| s.important);
+        let refresh_until = (now + i64::from(client.connection_minutes(&app.policy.oidc, important)) * 60_000).min(sess.expires_at);
         let family = Family {
             id: store::new_id(),
             client_id: client.id.get_ref().clone(),

@@ -20,6 +20,8 @@ pub mod policy;
 pub mod privileged;
 pub mod rbac;
 pub mod remote_access;
+#[cfg(test)]
+mod requirements_tests;
 pub mod review;
 #[cfg(test)]
 mod test_support;

@@ -140,6 +140,18 @@ impl Client {
     pub fn refresh_minutes(&self, rules: &OidcRules) -> u32 {
         self.refresh_token_minutes.unwrap_or(rules.refresh_token_minutes)
     }
+
+    /// How long a sign-in's refresh token family lives for this client: its own or the default
+    /// lifetime, and for a system flagged 重要な情報システム (`important`, R-ZN-05) no longer than
+    /// `important_refresh_token_minutes` (R-AC-13). Never beyond the session, which the caller applies.
+    pub fn connection_minutes(&self, rules: &OidcRules, important: bool) -> u32 {
+        let own = self.refresh_minutes(rules);
+        if important {
+            own.min(rules.important_refresh_token_minutes)
+        } else {
+            own
+        }
+    }
 }
 
 /// Token settings (R-AU-02 is decided by the system; these are lifetimes).
@@ -152,6 +164,9 @@ pub struct OidcRules {
     pub id_token_minutes: u32,
     /// A refresh token family lives at most this long, and never beyond its sign-in session.
     pub refresh_token_minutes: u32,
+    /// The same for a client of a system flagged important (R-ZN-05): connections to those systems
+    /// end sooner (R-AC-13), whatever the client's own refresh lifetime.
+    pub important_refresh_token_minutes: u32,
     /// A business system's sign-in request waits this long for the person to sign in, change a
     /// password or enrol a second factor before it must be started again.
     pub login_minutes: u32,
@@ -163,6 +178,7 @@ impl Default for OidcRules {
         // revoked person's window short even for systems that never introspect; refresh tokens end
         // with the working day's session at the latest.
         // Thirty minutes to sign in (a first sign-in may change a password and set up an app).
-        OidcRules { code_seconds: 60, access_token_minutes: 10, id_token_minutes: 10, refresh_token_minutes: 600, login_minutes: 30 }
+        // Important systems: half a working day at most, then the person signs in again.
+        OidcRules { code_seconds: 60, access_token_minutes: 10, id_token_minutes: 10, refresh_token_minutes: 600, important_refresh_token_minutes: 240, login_minutes: 30 }
     }
 }

@@ -89,7 +89,12 @@ pub(super) fn check(c: &mut Ctx, m: &Merged, systems: &BTreeSet<String>, network
         if o.login_minutes == 0 || o.login_minutes > 240 {
             c.at(*file, 0..0, "oidc.login_minutes must be between 1 and 240");
         }
-        for (what, v) in [("access_token_minutes", o.access_token_minutes), ("id_token_minutes", o.id_token_minutes), ("refresh_token_minutes", o.refresh_token_minutes)] {
+        for (what, v) in [
+            ("access_token_minutes", o.access_token_minutes),
+            ("id_token_minutes", o.id_token_minutes),
+            ("refresh_token_minutes", o.refresh_token_minutes),
+            ("important_refresh_token_minutes", o.important_refresh_token_minutes),
+        ] {
             if v == 0 {
                 c.at(*file, 0..0, format!("oidc.{what} must be at least 1"));
             }
