@@ -4,6 +4,7 @@
 //! cargo bench --bench audit_append -- <sqlite|postgres> <group|single> [events] [concurrency]
 //!
 //! PostgreSQL comes from TOBIRA_TEST_PG_URL (a scratch database is created and dropped).
+#![allow(clippy::disallowed_methods)] // a benchmark measures on the real clock
 
 #[path = "support/scratch.rs"]
 mod scratch;

@@ -9,6 +9,7 @@
 //! `all` adds `birthright` to `review.campaign_sources` (every grant becomes an item). PostgreSQL
 //! comes from TOBIRA_TEST_PG_URL (a scratch database is created and dropped). Prints one line per
 //! run and the medians.
+#![allow(clippy::disallowed_methods)] // a benchmark measures on the real clock
 
 #[path = "support/scratch.rs"]
 mod scratch;

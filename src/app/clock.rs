@@ -18,6 +18,7 @@ pub trait Clock: Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods, reason = "the one place that reads the operating system's clock")]
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
     }

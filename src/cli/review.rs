@@ -6,7 +6,7 @@
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tobira::app::clock::{Clock, SystemClock};
@@ -131,7 +131,7 @@ fn private_write(path: &std::path::Path, body: &[u8]) -> std::io::Result<()> {
     opts.open(path)?.write_all(body)
 }
 
-fn evidence(config: &Config, policy: &Policy, out: &PathBuf, days: u32, now: i64) -> anyhow::Result<ExitCode> {
+fn evidence(config: &Config, policy: &Policy, out: &Path, days: u32, now: i64) -> anyhow::Result<ExitCode> {
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
     // The bundle names people and their access: a private directory (0700) and files (0600).

@@ -1,6 +1,9 @@
 //! tobira's integration tests: one binary, a module per area. Store tests run on SQLite and on
 //! PostgreSQL (`TOBIRA_TEST_PG_URL`; each test gets its own database).
 
+// The suite drives real servers on the real clock (domain rules are tested on a fixed one).
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 mod attestation_browser;

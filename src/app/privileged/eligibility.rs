@@ -110,7 +110,7 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
             Ok(row.id)
         })
         .map_err(|e| match e {
-            AppError::Refused(why) => refused(c, &cur, "privileged.eligibility_refused", &role_target(&role_id), why, json!({ "account": login }), &origin, now),
+            AppError::Refused(why) => refused(c, &cur, ("privileged.eligibility_refused", &role_target(&role_id)), why, json!({ "account": login }), &origin, now),
             other => other,
         })
     })
@@ -128,8 +128,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
             return Err(refused(
                 c,
                 &cur,
-                "privileged.eligibility_revoke_refused",
-                &role_target(&row.role_id),
+                ("privileged.eligibility_revoke_refused", &role_target(&row.role_id)),
                 "only the system's owner or a security officer ends an eligibility".into(),
                 json!({ "eligibility": id }),
                 &origin,

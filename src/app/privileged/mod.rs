@@ -18,7 +18,7 @@ use serde_json::Value;
 
 /// Appends the audit record of a refused privileged action in its own transaction and returns the
 /// refusal; a refusal is evidence too (R-PR-04).
-pub(crate) fn refused(c: &mut DbConnection, cur: &Current, action: &str, subject: &str, why: String, details: Value, origin: &Origin, now: i64) -> AppError {
+pub(crate) fn refused(c: &mut DbConnection, cur: &Current, (action, subject): (&str, &str), why: String, details: Value, origin: &Origin, now: i64) -> AppError {
     let mut d = details;
     d["refused"] = Value::String(why.clone());
     let e = origin.event(cur.account.login_id.clone(), action, subject.to_string()).with_details(d);

@@ -146,7 +146,7 @@ mod tests {
         let c = chain(2, "alice");
         let k = cp(&c[1]);
         let text = format!("{{\"seq\":1,\"action\":\"x\"}}\n{}\nnot json \"checkpoint\"\n", k.to_line());
-        assert_eq!(parse_lines(&text), [k.clone()]);
+        assert_eq!(parse_lines(&text), std::slice::from_ref(&k));
         let head = ChainHead { seq: 2, hash: c[1].hash.clone() };
         assert!(due(None, &head, 0, 300));
         assert!(!due(None, &ChainHead::genesis(), 0, 300), "nothing to seal");
