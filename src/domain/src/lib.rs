@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod oidc;
 pub mod org;
 pub mod policy;
+pub mod provisioning;
 pub mod privileged;
 pub mod rbac;
 pub mod remote_access;
