@@ -119,7 +119,7 @@ pub struct Provisioning {
     /// Items one round delivers at most.
     #[serde(default = "default_batch")]
     pub batch: u32,
-    /// How often `serve` delivers the queue; 0 turns the schedule off (`tobira provisioning` still works).
+    /// How often `serve` delivers the queue; 0 turns the schedule off.
     #[serde(default = "default_every")]
     pub every_seconds: u32,
 }
