@@ -144,10 +144,11 @@ pub fn stop(conn: &mut DbConnection, id: &str, attempts: i64, error: &str, now: 
     Ok(())
 }
 
-/// Puts a system's stopped items back in the queue, due now; returns how many.
-pub fn retry_stopped(conn: &mut DbConnection, system: &str, now: i64) -> Result<usize, StoreError> {
+/// Puts a system's stopped items back in the queue, due at once (from their creation, so a node
+/// whose clock is behind the operator's does not wait); returns how many.
+pub fn retry_stopped(conn: &mut DbConnection, system: &str) -> Result<usize, StoreError> {
     Ok(diesel::update(po::table.filter(po::system_id.eq(system)).filter(po::status.eq(STOPPED)))
-        .set((po::status.eq(PENDING), po::next_attempt_at.eq(now), po::done_at.eq(None::<i64>)))
+        .set((po::status.eq(PENDING), po::next_attempt_at.eq(po::created_at), po::done_at.eq(None::<i64>)))
         .execute(conn)?)
 }
 

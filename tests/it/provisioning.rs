@@ -221,6 +221,30 @@ both_backends! {
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM provisioning_outbox WHERE status = 'stopped'"), 1);
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM findings WHERE kind = 'provisioning_stopped' AND detail LIKE '%uniqueness%'"), 1, "reported");
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'provisioning.stopped'"), 1);
+
+        // What an operator sees: `tobira provisioning status`, /metrics; `retry` queues it again,
+        // and it stops again while the userName still belongs to someone else.
+        let metrics = tobira::app::provisioning::ops::metrics(&mut conn(&env.hr.db.pool()), &env.app.policy, env.app.clock.now_ms()).unwrap();
+        assert!(metrics.contains("tobira_provisioning_failures{system=\"groupware\"} 1") && metrics.contains("tobira_provisioning_queue_depth{system=\"groupware\"} 0"), "{metrics}");
+        let cli = |args: &[&str]| {
+            let mut c = env.hr.command();
+            c.arg("provisioning").args(args);
+            crate::support::output(c)
+        };
+        let (code, out, err) = cli(&["status", "groupware", "--json"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let v: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!((v["queue"]["stopped"].as_i64(), v["queue"]["done"].as_i64()), (Some(1), Some(5)));
+        let (code, out, err) = cli(&["status", "groupware"]);
+        assert!(code == 0 && out.contains("停止 / stopped 1") && out.contains("uniqueness"), "{out}{err}");
+        let (code, _, err) = cli(&["status", "juki"]);
+        assert!(code == 1 && err.contains("no [systems.provisioning]"), "{err}");
+        let (code, out, err) = cli(&["retry", "groupware"]);
+        assert!(code == 0 && out.contains("1 stopped items queued again"), "{out}{err}");
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'provisioning.retried'"), 1);
+        let r = env.deliver().await;
+        assert_eq!((r.pushed, r.stopped), (0, 1), "{r:?}");
+        assert_eq!(env.scim.by_user_name("100002").await[0]["externalId"], "someone-else");
     }
 }
 

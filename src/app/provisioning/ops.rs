@@ -49,7 +49,7 @@ pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) 
 pub fn retry(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, now: i64) -> Result<usize, AppError> {
     provisioned(policy, system)?;
     store::write_tx(c, |c| -> Result<usize, AppError> {
-        let n = store::provisioning::retry_stopped(c, system, now)?;
+        let n = store::provisioning::retry_stopped(c, system)?;
         store::audit::append(c, now, vec![AuditEvent::new(actor, "provisioning.retried", format!("system:{system}")).with_details(json!({ "items": n }))])?;
         Ok(n)
     })

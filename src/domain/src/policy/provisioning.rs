@@ -199,6 +199,36 @@ mod tests {
         }
     }
 
+    /// The example policy with a provisioning section added to the groupware system.
+    fn with_section(section: &str) -> Result<crate::policy::Policy, Vec<crate::policy::PolicyError>> {
+        let mut files = crate::test_support::example_files();
+        let f = files.iter_mut().find(|f| f.name.ends_with("systems.toml")).unwrap();
+        let anchor = "service_manager = \"情報政策課 係長\" }\n";
+        assert!(f.text.contains(anchor));
+        f.text = f.text.replacen(anchor, &format!("{anchor}[systems.provisioning]\n{section}\n"), 1);
+        crate::policy::load(&files).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn r_lc_01_provisioning_settings_are_checked_with_clear_errors() {
+        let ok = with_section("kind = \"scim\"\nbase_url = \"https://gw.example.jp/scim/v2\"\ntoken_file = \"/etc/tobira/gw.token\"").unwrap();
+        let p = ok.systems.iter().find(|s| s.id.get_ref() == "groupware").unwrap().provisioning.as_ref().unwrap();
+        assert_eq!((p.delete_after_days, p.timeout_seconds, p.every_seconds), (90, 30, 60), "safe defaults");
+        let cases = [
+            ("kind = \"scim\"\nbase_url = \"http://gw.example.jp/scim/v2\"\ntoken_file = \"/t\"", "only https is allowed"),
+            ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \" \"", "token_file is empty"),
+            ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\ndelete_after_days = 5000", "over 3650"),
+            ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\n[systems.provisioning.attributes]\nuserName = \"mail\"\nexternalId = \"subject\"", "userName = \"login_id\""),
+            ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\n[systems.provisioning.attributes]\nuserName = \"login_id\"\nexternalId = \"subject\"\nactive = \"title\"", "set by tobira itself"),
+            ("kind = \"file\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"", "unknown variant"),
+        ];
+        for (section, msg) in cases {
+            let errs = with_section(section).expect_err(section);
+            assert!(errs.iter().any(|e| e.message.contains(msg) && e.file.ends_with("systems.toml") && e.line.is_some()), "{section}: {errs:#?}");
+            assert!(errs.iter().all(|e| !e.message.contains("Spanned")), "no Debug output: {errs:#?}");
+        }
+    }
+
     #[test]
     fn the_default_mapping_sends_the_login_and_the_subject() {
         let m = default_mapping();
