@@ -120,7 +120,13 @@ pub fn accounts_to_track(conn: &mut DbConnection, system: &str, roles: &[String]
 
 /// Pending items of a system in delivery order (per account by sequence), at most `limit`.
 pub fn pending(conn: &mut DbConnection, system: &str, limit: i64) -> Result<Vec<Item>, StoreError> {
-    Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.eq(PENDING)).order((po::created_at.asc(), po::account_id.asc(), po::seq.asc())).limit(limit).select(Item::as_select()).load(conn)?)
+    Ok(po::table
+        .filter(po::system_id.eq(system))
+        .filter(po::status.eq(PENDING))
+        .order((po::created_at.asc(), po::account_id.asc(), po::seq.asc()))
+        .limit(limit)
+        .select(Item::as_select())
+        .load(conn)?)
 }
 
 /// Whether an earlier item of the same account is still pending or stopped (order is kept).

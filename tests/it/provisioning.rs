@@ -54,10 +54,7 @@ impl Env {
     async fn sync(&self) {
         let raw = tobira::app::sync::read(&self.dir, &self.app.policy, &ReadMode::Full).await.unwrap();
         let (policy, master, now) = (self.app.policy.clone(), self.app.master_key.clone(), self.app.clock.now_ms());
-        self.app
-            .db(move |c| tobira::app::sync::run(c, &policy, &raw, &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master }))
-            .await
-            .unwrap();
+        self.app.db(move |c| tobira::app::sync::run(c, &policy, &raw, &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master })).await.unwrap();
     }
 
     async fn deliver(&self) -> Round {

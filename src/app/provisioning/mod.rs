@@ -26,11 +26,8 @@ pub fn systems(policy: &Policy) -> Vec<(&System, &Provisioning, Vec<String>)> {
         .iter()
         .filter_map(|s| {
             let p = s.provisioning.as_ref()?;
-            let roles = if s.approval.status == ApprovalStatus::Approved {
-                policy.roles.iter().filter(|r| r.system.get_ref() == s.id.get_ref()).map(|r| r.id.get_ref().clone()).collect()
-            } else {
-                Vec::new()
-            };
+            let roles =
+                if s.approval.status == ApprovalStatus::Approved { policy.roles.iter().filter(|r| r.system.get_ref() == s.id.get_ref()).map(|r| r.id.get_ref().clone()).collect() } else { Vec::new() };
             Some((s, p, roles))
         })
         .collect()

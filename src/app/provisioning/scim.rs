@@ -82,7 +82,18 @@ impl Client {
         if let Some(b) = body {
             r = r.header("Content-Type", MEDIA).body(b.to_string());
         }
-        let resp = r.send().await.map_err(|e| ScimError::Retry(format!("{method} {path}: {}", if e.is_timeout() { "timed out".to_string() } else if e.is_connect() { "connection refused or unreachable".to_string() } else { "request failed".to_string() })))?;
+        let resp = r.send().await.map_err(|e| {
+            ScimError::Retry(format!(
+                "{method} {path}: {}",
+                if e.is_timeout() {
+                    "timed out".to_string()
+                } else if e.is_connect() {
+                    "connection refused or unreachable".to_string()
+                } else {
+                    "request failed".to_string()
+                }
+            ))
+        })?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|_| ScimError::Retry(format!("{method} {path}: the answer was cut short")))?;
         let v: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };

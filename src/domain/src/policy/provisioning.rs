@@ -219,7 +219,10 @@ mod tests {
             ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \" \"", "token_file is empty"),
             ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\ndelete_after_days = 5000", "over 3650"),
             ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\n[systems.provisioning.attributes]\nuserName = \"mail\"\nexternalId = \"subject\"", "userName = \"login_id\""),
-            ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\n[systems.provisioning.attributes]\nuserName = \"login_id\"\nexternalId = \"subject\"\nactive = \"title\"", "set by tobira itself"),
+            (
+                "kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\n[systems.provisioning.attributes]\nuserName = \"login_id\"\nexternalId = \"subject\"\nactive = \"title\"",
+                "set by tobira itself",
+            ),
             ("kind = \"file\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"", "unknown variant"),
         ];
         for (section, msg) in cases {
