@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::returns::ReturnsCommand,
     },
+    /// Provisioning to business systems: a system's queue, and retrying its stopped items (R-LC-01, R-LC-03).
+    Provisioning {
+        #[command(subcommand)]
+        command: cli::provisioning::ProvisioningCommand,
+    },
     /// The users of shared IDs and who permitted them (R-AU-08).
     SharedId {
         #[command(subcommand)]
@@ -203,6 +208,7 @@ fn main() -> ExitCode {
         Command::Review { command } => cli::review::run(&config, command),
         Command::Returns { command } => cli::returns::run(&config, command),
         Command::SharedId { command } => cli::shared_id::run(&config, command),
+        Command::Provisioning { command } => cli::provisioning::run(&config, command),
     };
     match result {
         Ok(code) => code,

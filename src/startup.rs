@@ -133,6 +133,7 @@ impl Application {
         jobs.extend(app::scheduler::spawn_review(app.clone()));
         jobs.push(app::scheduler::spawn_backchannel_logout(app.clone())?);
         jobs.extend(app::scheduler::spawn_mail_delivery(app.clone())?);
+        jobs.extend(app::scheduler::spawn_provisioning(app.clone()));
         let checkpoints = app::checkpoint_job::spawn(app.clone());
         Ok(Application { port, server: server.run(), app, audit_task, jobs, checkpoints, master_key_created: origin == Origin::Created })
     }

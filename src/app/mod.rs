@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod policy;
 pub mod privileged;
+pub mod provisioning;
 pub mod recovery;
 pub mod registry;
 pub mod returns;

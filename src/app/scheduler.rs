@@ -159,3 +159,29 @@ pub fn spawn_mail_delivery(app: App) -> Result<Option<tokio::task::JoinHandle<()
         }
     })))
 }
+
+/// Delivers each provisioned system's outbox every `provisioning.every_seconds` of that system (one
+/// node per system and round, by lease); a system that is down delays only its own task.
+pub fn spawn_provisioning(app: App) -> Vec<tokio::task::JoinHandle<()>> {
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    super::provisioning::systems(&app.policy)
+        .into_iter()
+        .filter(|(_, p, _)| p.every_seconds > 0)
+        .map(|(s, p, _)| {
+            let (app, node, system, every) = (app.clone(), node.clone(), s.id.get_ref().clone(), u64::from(p.every_seconds));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(every));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    match super::provisioning::deliver::run_system(&app, &system, &node).await {
+                        Ok(Some(r)) if r == Default::default() => {}
+                        Ok(Some(r)) => tracing::info!(job = "provisioning", system = %system, pushed = r.pushed, retrying = r.retrying, stopped = r.stopped, waiting = r.waiting, "provisioning round"),
+                        Ok(None) => tracing::debug!(job = "provisioning", system = %system, "another node holds the lease"),
+                        Err(e) => tracing::error!(job = "provisioning", system = %system, error = %e, "provisioning round failed"),
+                    }
+                }
+            })
+        })
+        .collect()
+}

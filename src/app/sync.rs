@@ -149,6 +149,28 @@ fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
         .collect()
 }
 
+/// The employee numbers a batch touches.
+fn people_of(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
+    let mut v: Vec<String> = batch
+        .iter()
+        .map(|s| match &s.action {
+            Action::SavePerson { person } => person.employee_number.clone(),
+            Action::CreateAccount { employee_number, .. }
+            | Action::Reenable { employee_number, .. }
+            | Action::Suspend { employee_number, .. }
+            | Action::Disable { employee_number, .. }
+            | Action::Grant { employee_number, .. }
+            | Action::Revoke { employee_number, .. }
+            | Action::FlagForReview { employee_number, .. }
+            | Action::ListForReturn { employee_number, .. }
+            | Action::SharedPasswordDue { employee_number, .. } => employee_number.clone(),
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
 pub(crate) fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
     let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
     let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
@@ -161,6 +183,8 @@ pub(crate) fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, 
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
             let mut events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
             events.extend(crate::app::enrollment::issue_for_joiners(c, keys.master_key, keys.policy, &joiners(batch), actor, now)?);
+            // The business systems hear of the batch's changes in the same transaction (R-LC-01, R-LC-03).
+            events.extend(crate::app::provisioning::track_people(c, keys.policy, &people_of(batch), actor, now)?);
             Ok(store::audit::append(c, now, events)?.len())
         })?;
     }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod provisioning;
 pub mod report;
 pub mod returns;
 pub mod review;

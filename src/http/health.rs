@@ -42,7 +42,7 @@ pub async fn metrics(req: actix_web::HttpRequest, app: web::Data<App>) -> Result
         return Err(ApiError::NotFound);
     }
     let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
-    let counts = app.action_counts.clone();
-    let text = app.db(move |c| crate::app::metrics::render(c, &counts, failures, now)).await?;
+    let (counts, policy) = (app.action_counts.clone(), app.policy.clone());
+    let text = app.db(move |c| Ok(crate::app::metrics::render(c, &counts, failures, now)? + &crate::app::provisioning::ops::metrics(c, &policy, now)?)).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }

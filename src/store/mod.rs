@@ -36,6 +36,7 @@ pub mod officer_requests;
 pub mod oidc;
 pub mod org;
 pub mod privileged;
+pub mod provisioning;
 pub mod registry;
 pub mod remote_access;
 pub mod returns;

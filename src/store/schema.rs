@@ -654,3 +654,34 @@ diesel::allow_tables_to_appear_in_same_query!(
     shared_id_users,
     officer_requests,
 );
+
+diesel::table! {
+    provisioning_links (system_id, account_id) {
+        system_id -> Text,
+        account_id -> Text,
+        state -> Text,
+        sent_json -> Text,
+        removable_since -> Nullable<BigInt>,
+        remote_id -> Nullable<Text>,
+        last_seq -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    provisioning_outbox (id) {
+        id -> Text,
+        system_id -> Text,
+        account_id -> Text,
+        seq -> BigInt,
+        event -> Text,
+        why -> Text,
+        resource_json -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        done_at -> Nullable<BigInt>,
+    }
+}

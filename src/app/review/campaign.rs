@@ -79,6 +79,9 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
 fn remove_grant(c: &mut DbConnection, policy: &Policy, item: &Item, reason: &str, now: i64) -> Result<(bool, usize), AppError> {
     use schema::token_families as tf;
     let revoked = store::accounts::revoke_grant(c, &item.grant_id, reason, now)?;
+    // The system hears of the grant's end in the same transaction (R-LC-03).
+    let queued = crate::app::provisioning::track(c, policy, std::slice::from_ref(&item.account_id), "system:review", now)?;
+    store::audit::append(c, now, queued)?;
     let clients: Vec<String> = policy.clients.iter().filter(|k| k.system.get_ref() == &item.system_id).map(|k| k.id.get_ref().to_string()).collect();
     let families = diesel::update(tf::table.filter(tf::account_id.eq(&item.account_id)).filter(tf::client_id.eq_any(&clients)).filter(tf::revoked_at.is_null()))
         .set((tf::revoked_at.eq(now), tf::revoked_reason.eq(reason)))

@@ -200,6 +200,9 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
             return Err(AppError::Conflict(format!("account {} is {}, not active", a.login_id, a.status)));
         }
         store::accounts::set_status(c, &a.id, AccountStatus::Suspended, &format!("officer: {reason}"), now)?;
+        // The business systems deactivate the account in the same transaction (R-LC-03).
+        let queued = crate::app::provisioning::track(c, &policy, std::slice::from_ref(&a.id), &actor, now)?;
+        store::audit::append(c, now, queued)?;
         let ended = session::end_sessions(c, a, &actor, "account_suspended", None, &o, now)?;
         let notify = o
             .event(actor.clone(), "notification.account_suspended", target(&a.login_id))
@@ -231,11 +234,14 @@ pub async fn reinstate(app: &App, officer: &Current, login_id: &str, origin: &Or
 }
 
 pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<(), AppError> {
-    act_as(app, actor, login_id, "account.reinstated", origin, |c, a, now| {
+    let (policy, by) = (app.policy.clone(), actor.to_string());
+    act_as(app, actor, login_id, "account.reinstated", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Suspended) || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: ")) {
             return Err(AppError::Conflict(format!("account {} is not suspended by an officer", a.login_id)));
         }
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "officer: reinstated", now)?;
+        let queued = crate::app::provisioning::track(c, &policy, std::slice::from_ref(&a.id), &by, now)?;
+        store::audit::append(c, now, queued)?;
         Ok(((), json!({ "previous_reason": a.status_reason })))
     })
     .await

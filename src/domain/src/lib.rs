@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod org;
 pub mod policy;
 pub mod privileged;
+pub mod provisioning;
 pub mod rbac;
 pub mod remote_access;
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod clients_validate;
 pub mod directory;
 mod error;
 pub mod model;
+pub mod provisioning;
 pub mod settings;
 mod validate;
 pub mod warnings;

@@ -157,6 +157,9 @@ pub struct System {
     #[serde(default)]
     pub password_deviation: String,
     pub approval: SystemApproval,
+    /// Pushing the system's accounts to its own user table (SCIM 2.0); none: tobira only.
+    #[serde(default)]
+    pub provisioning: Option<super::provisioning::Provisioning>,
     #[serde(skip)]
     pub file: usize,
 }

@@ -139,6 +139,11 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
                 c.at(s.file, d.span(), format!("system `{sid}`: approved_on `{}` is not a date (YYYY-MM-DD)", d.get_ref()));
             }
         }
+        if let Some(p) = &s.provisioning {
+            for (span, message) in super::provisioning::problems(sid, p) {
+                c.at(s.file, span, message);
+            }
+        }
     }
 
     // Roles.

@@ -1,0 +1,2 @@
+DROP TABLE provisioning_outbox;
+DROP TABLE provisioning_links;

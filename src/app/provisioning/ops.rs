@@ -1,0 +1,84 @@
+//! The operators' view of a system's provisioning queue (`tobira provisioning status|retry`) and
+//! `/metrics`' gauges.
+
+use crate::app::AppError;
+use crate::store::{self, provisioning::QueueStats, DbConnection};
+use serde::Serialize;
+use serde_json::json;
+use tobira_domain::audit::AuditEvent;
+use tobira_domain::policy::Policy;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub system: String,
+    pub queue: QueueStats,
+    /// The newest items, newest first: (created_at, account id, event, why, status, attempts, last error).
+    pub recent: Vec<Recent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recent {
+    pub created_at: i64,
+    pub account_id: String,
+    pub event: String,
+    pub why: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+fn provisioned(policy: &Policy, system: &str) -> Result<(), AppError> {
+    if super::systems(policy).iter().any(|(s, _, _)| s.id.get_ref() == system) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!("system `{system}` has no [systems.provisioning] in the policy")))
+    }
+}
+
+pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) -> Result<Status, AppError> {
+    provisioned(policy, system)?;
+    let queue = store::provisioning::stats(c, system)?;
+    let recent = store::provisioning::recent(c, system, recent)?
+        .into_iter()
+        .map(|i| Recent { created_at: i.created_at, account_id: i.account_id, event: i.event, why: i.why, status: i.status, attempts: i.attempts, last_error: i.last_error })
+        .collect();
+    Ok(Status { system: system.into(), queue, recent })
+}
+
+/// Puts the system's stopped items back in the queue (after someone fixed the cause), audited.
+pub fn retry(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, now: i64) -> Result<usize, AppError> {
+    provisioned(policy, system)?;
+    store::write_tx(c, |c| -> Result<usize, AppError> {
+        let n = store::provisioning::retry_stopped(c, system)?;
+        store::audit::append(c, now, vec![AuditEvent::new(actor, "provisioning.retried", format!("system:{system}")).with_details(json!({ "items": n }))])?;
+        Ok(n)
+    })
+}
+
+/// Per provisioned system: pending items, stopped items, age in seconds of the oldest pending one.
+pub fn gauges(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<(String, QueueStats, i64)>, AppError> {
+    let mut out = Vec::new();
+    for (s, _, _) in super::systems(policy) {
+        let q = store::provisioning::stats(c, s.id.get_ref())?;
+        let age = q.oldest_pending_at.map_or(0, |t| (now - t).max(0) / 1000);
+        out.push((s.id.get_ref().clone(), q, age));
+    }
+    Ok(out)
+}
+
+/// `/metrics`' provisioning gauges, one line per provisioned system (no personal data).
+pub fn metrics(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<String, AppError> {
+    use std::fmt::Write;
+    let g = gauges(c, policy, now)?;
+    let mut out = String::new();
+    let mut metric = |name: &str, help: &str, v: &dyn Fn(&QueueStats, i64) -> i64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (s, q, age) in &g {
+            let _ = writeln!(out, "{name}{{system=\"{s}\"}} {}", v(q, *age));
+        }
+    };
+    metric("tobira_provisioning_queue_depth", "Provisioning items waiting to be pushed, per system.", &|q, _| q.pending);
+    metric("tobira_provisioning_failures", "Provisioning items stopped by an error that will not heal, per system.", &|q, _| q.stopped);
+    metric("tobira_provisioning_oldest_item_age_seconds", "Age of the oldest item waiting, per system (0: none).", &|_, a| a);
+    Ok(out)
+}
