@@ -12,6 +12,7 @@
 //! rules are at least as strict as staff ones (R-PR-05, R-PR-07); privileged roles are never birthright.
 
 pub mod clients;
+pub mod console;
 mod clients_validate;
 pub mod directory;
 mod error;
@@ -21,6 +22,7 @@ mod validate;
 pub mod warnings;
 
 pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
+pub use console::ConsoleRules;
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
 pub use settings::*;
@@ -67,6 +69,7 @@ struct PolicyFile {
     privileged: Option<PrivilegedRules>,
     review: Option<ReviewRules>,
     audit: Option<AuditRules>,
+    console: Option<ConsoleRules>,
     directory: Option<DirectoryMapping>,
     sync: Option<SyncRules>,
 }
@@ -97,6 +100,8 @@ pub struct Policy {
     pub privileged: PrivilegedRules,
     pub review: ReviewRules,
     pub audit: AuditRules,
+    /// The operator's console: page sizes and export bounds.
+    pub console: ConsoleRules,
     pub directory: Option<DirectoryMapping>,
     pub sync: SyncRules,
 }
@@ -177,6 +182,7 @@ struct Merged {
     privileged: Option<(usize, PrivilegedRules)>,
     review: Option<(usize, ReviewRules)>,
     audit: Option<(usize, AuditRules)>,
+    console: Option<(usize, ConsoleRules)>,
     directory: Option<(usize, DirectoryMapping)>,
     sync: Option<(usize, SyncRules)>,
 }
@@ -203,6 +209,7 @@ impl Merged {
         single(&mut self.privileged, pf.privileged, idx, "privileged", f, errors);
         single(&mut self.review, pf.review, idx, "review", f, errors);
         single(&mut self.audit, pf.audit, idx, "audit", f, errors);
+        single(&mut self.console, pf.console, idx, "console", f, errors);
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
         single(&mut self.sync, pf.sync, idx, "sync", f, errors);
         single(&mut self.oidc, pf.oidc, idx, "oidc", f, errors);
