@@ -36,7 +36,6 @@ async fn people(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Que
 
 async fn events(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Query>) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
-    let reader = console::reader(&app, &cur).await?;
-    let p = audit::read(&app, &reader, &q, &origin(&req, &app)).await?;
+    let p = audit::read(&app, &cur, &q, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "records": p.records, "next_before": p.next, "page_size": p.page_size })))
 }

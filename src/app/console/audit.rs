@@ -7,7 +7,7 @@
 //! Invariant: every reading, export and refusal is itself audited (`audit.read`, `audit.exported`),
 //! with the filter, before any record is returned.
 
-use super::Reader;
+use crate::app::signin::session::Current;
 use crate::app::review::readers;
 use crate::app::signin::{target, Origin};
 use crate::app::{App, AppError};
@@ -126,11 +126,16 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
 
 /// Checks that `reader` may read with `q`, audits the reading (or the refusal) as `action`, and
 /// returns the store filter.
-async fn admitted(app: &App, reader: &Reader, q: &Query, action: &'static str, origin: &Origin) -> Result<AuditFilter, AppError> {
-    let reads = READ_ALL.iter().any(|f| reader.facts.holds(*f)) || reader.acts;
+async fn admitted(app: &App, cur: &Current, q: &Query, action: &'static str, origin: &Origin) -> Result<AuditFilter, AppError> {
+    let reader = match super::reader(app, cur).await {
+        Ok(r) => Some(r),
+        Err(AppError::Refused(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let reads = reader.as_ref().is_some_and(|r| READ_ALL.iter().any(|f| r.facts.holds(*f)) || r.acts);
     let refusal = if !reads {
         Some(AppError::Refused("the audit log is read by the auditor, the security officers and the CISO's office (R-RV-09)".into()))
-    } else if q.concerns_people() && !readers::may_search_audit(&app.policy, &reader.facts) {
+    } else if q.concerns_people() && !reader.as_ref().is_some_and(|r| readers::may_search_audit(&app.policy, &r.facts)) {
         Some(AppError::Refused("searching a person's records is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)".into()))
     } else if q.concerns_people() && q.reason.trim().is_empty() {
         Some(AppError::Invalid("a search by person or account states its reason (R-LG-11)".into()))
@@ -142,7 +147,7 @@ async fn admitted(app: &App, reader: &Reader, q: &Query, action: &'static str, o
         Some(e) => Err(e),
         None => app.db(move |c| filter(c, &policy, &query)).await,
     };
-    let mut e = origin.event(reader.login.clone(), action, "audit_log").with_details(json!({ "filter": q }));
+    let mut e = origin.event(cur.account.login_id.clone(), action, "audit_log").with_details(json!({ "filter": q }));
     if let Err(err) = &built {
         e = e.with_outcome(if matches!(err, AppError::Refused(_)) { Outcome::Denied } else { Outcome::Failure });
         e.details["refused"] = json!(err.to_string());
@@ -152,8 +157,8 @@ async fn admitted(app: &App, reader: &Reader, q: &Query, action: &'static str, o
 }
 
 /// One page of the records `q` selects.
-pub async fn read(app: &App, reader: &Reader, q: &Query, origin: &Origin) -> Result<Page, AppError> {
-    let f = admitted(app, reader, q, "audit.read", origin).await?;
+pub async fn read(app: &App, cur: &Current, q: &Query, origin: &Origin) -> Result<Page, AppError> {
+    let f = admitted(app, cur, q, "audit.read", origin).await?;
     let (size, before) = (app.policy.console.audit_page_size, q.before);
     app.db(move |c| {
         let mut records = store::audit_search::search(c, &f, before, i64::from(size) + 1)?;
@@ -166,8 +171,8 @@ pub async fn read(app: &App, reader: &Reader, q: &Query, origin: &Origin) -> Res
 
 /// Every record `q` selects, newest first, read in pages; refused (nothing returned) when there are
 /// more than `[console] audit_export_max_rows`.
-pub async fn export(app: &App, reader: &Reader, q: &Query, origin: &Origin) -> Result<Vec<AuditRecord>, AppError> {
-    let f = admitted(app, reader, q, "audit.exported", origin).await?;
+pub async fn export(app: &App, cur: &Current, q: &Query, origin: &Origin) -> Result<Vec<AuditRecord>, AppError> {
+    let f = admitted(app, cur, q, "audit.exported", origin).await?;
     let max = app.policy.console.audit_export_max_rows as usize;
     app.db(move |c| {
         let mut out: Vec<AuditRecord> = Vec::new();

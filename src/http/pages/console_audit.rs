@@ -8,7 +8,7 @@
 
 use super::console_text::{self as ct, ConsoleText};
 use super::{guard, Ctx};
-use crate::app::console::{self, audit};
+use crate::app::console::audit;
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
@@ -54,11 +54,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Qu
         Err(r) => return Ok(r),
     };
     let q = q.into_inner();
-    let read = match console::reader(&app, &cur).await {
-        Ok(reader) => audit::read(&app, &reader, &q, &super::origin(&req, &app)).await,
-        Err(e) => Err(e),
-    };
-    let p = match read {
+    let p = match audit::read(&app, &cur, &q, &super::origin(&req, &app)).await {
         Ok(p) => p,
         Err(e) => return super::console::refused(&req, &app, e),
     };
@@ -85,11 +81,7 @@ pub async fn csv(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Que
         Err(r) => return Ok(r),
     };
     let q = q.into_inner();
-    let exported = match console::reader(&app, &cur).await {
-        Ok(reader) => audit::export(&app, &reader, &q, &super::origin(&req, &app)).await,
-        Err(e) => Err(e),
-    };
-    match exported {
+    match audit::export(&app, &cur, &q, &super::origin(&req, &app)).await {
         Ok(records) => Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", "attachment; filename=\"tobira-audit.csv\""))
