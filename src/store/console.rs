@@ -74,8 +74,11 @@ pub fn grants_of(c: &mut DbConnection, account_id: &str, limit: i64) -> Result<V
     Ok(grants::table.filter(grants::account_id.eq(account_id)).order(grants::created_at.desc()).limit(limit).select(Grant::as_select()).load(c)?)
 }
 
-/// The remote-access grants of the account: (id, valid from, valid until, approved by, reason, revoked at).
-pub fn remote_access_of(c: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<(String, i64, i64, String, String, Option<i64>)>, StoreError> {
+/// A remote-access grant: (id, valid from, valid until, approved by, reason, revoked at).
+pub type RemoteAccessRow = (String, i64, i64, String, String, Option<i64>);
+
+/// The remote-access grants of the account, latest end first.
+pub fn remote_access_of(c: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<RemoteAccessRow>, StoreError> {
     Ok(rag::table
         .filter(rag::account_id.eq(account_id))
         .order(rag::valid_until.desc())
@@ -87,10 +90,5 @@ pub fn remote_access_of(c: &mut DbConnection, account_id: &str, limit: i64) -> R
 /// The locks in force on the account at `now`: (scope, locked until; `None` until an officer unlocks).
 pub fn locks_of(c: &mut DbConnection, account_id: &str, now: i64) -> Result<Vec<(String, Option<i64>)>, StoreError> {
     use super::schema::account_lockouts as l;
-    Ok(l::table
-        .filter(l::account_id.eq(account_id))
-        .filter(l::locked_at.is_not_null())
-        .filter(l::locked_until.is_null().or(l::locked_until.gt(now)))
-        .select((l::scope, l::locked_until))
-        .load(c)?)
+    Ok(l::table.filter(l::account_id.eq(account_id)).filter(l::locked_at.is_not_null()).filter(l::locked_until.is_null().or(l::locked_until.gt(now))).select((l::scope, l::locked_until)).load(c)?)
 }

@@ -31,10 +31,7 @@ pub(crate) async fn reshape(s: &Server, account: &str, kanji: &str, kana: &str, 
 
 pub(crate) async fn lock(s: &Server, account: &str) {
     let (account, now) = (account.to_string(), s.clock_ms());
-    s.app
-        .db(move |c| Ok(store::throttle::put_lock_state(c, &account, GLOBAL_SCOPE, &LockState { failures: 10, locked_at: Some(now), ..Default::default() }, now)?))
-        .await
-        .unwrap()
+    s.app.db(move |c| Ok(store::throttle::put_lock_state(c, &account, GLOBAL_SCOPE, &LockState { failures: 10, locked_at: Some(now), ..Default::default() }, now)?)).await.unwrap()
 }
 
 pub(crate) async fn locked(s: &Server, account: &str) -> bool {

@@ -7,8 +7,8 @@
 //! Invariant: every reading, export and refusal is itself audited (`audit.read`, `audit.exported`),
 //! with the filter, before any record is returned.
 
-use crate::app::signin::session::Current;
 use crate::app::review::readers;
+use crate::app::signin::session::Current;
 use crate::app::signin::{target, Origin};
 use crate::app::{App, AppError};
 use crate::store::{self, audit_search::AuditFilter};

@@ -92,7 +92,14 @@ pub async fn search(app: &App, reader: &Reader, q: &Query) -> Result<Found, AppE
                 accounts: accounts
                     .iter()
                     .filter(|a| a.person_id.as_deref() == Some(p.id.as_str()))
-                    .map(|a| AccountRow { login_id: a.login_id.clone(), status: a.status.clone(), is_privileged: a.is_privileged, is_shared: a.is_shared, is_vendor: a.is_vendor, is_development: a.is_development })
+                    .map(|a| AccountRow {
+                        login_id: a.login_id.clone(),
+                        status: a.status.clone(),
+                        is_privileged: a.is_privileged,
+                        is_shared: a.is_shared,
+                        is_vendor: a.is_vendor,
+                        is_development: a.is_development,
+                    })
                     .collect(),
                 id: p.id,
                 employee_number: p.employee_number,

@@ -116,7 +116,14 @@ pub(super) async fn unlock_now(app: &App, actor: &str, login_id: &str, reason: &
 
 /// Sets a temporary password (must be changed at next sign-in, R-AU-06), unlocks the account and
 /// ends its sessions. Returns the temporary password, to be handed over once.
-pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&crate::app::privileged::accounts::Supervision>, reason: &str, origin: &Origin) -> Result<String, AppError> {
+pub async fn reset_password(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    supervisor: Option<&crate::app::privileged::accounts::Supervision>,
+    reason: &str,
+    origin: &Origin,
+) -> Result<String, AppError> {
     let target = {
         let l = login_id.to_string();
         app.db(move |c| account(c, &l)).await?

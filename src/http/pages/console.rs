@@ -18,9 +18,7 @@ use askama::Template;
 use tobira_domain::console::scope::Scope;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console/people", web::get().to(search_page))
-        .route("/console/people/{id}", web::get().to(person_page))
-        .route("/console/people/{id}/act", web::post().to(super::console_act::act));
+    cfg.route("/console/people", web::get().to(search_page)).route("/console/people/{id}", web::get().to(person_page)).route("/console/people/{id}/act", web::post().to(super::console_act::act));
 }
 
 /// A refusal or a miss as the page the reader sees; other failures stay errors.
@@ -70,7 +68,12 @@ fn flags(k: &ConsoleText, privileged: bool, shared: bool, vendor: bool, developm
 }
 
 fn page_link(q: &search::Query, page: u32) -> String {
-    let s = url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &q.q).append_pair("department", &q.department).append_pair("status", &q.status).append_pair("page", &page.to_string()).finish();
+    let s = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &q.q)
+        .append_pair("department", &q.department)
+        .append_pair("status", &q.status)
+        .append_pair("page", &page.to_string())
+        .finish();
     format!("/console/people?{s}")
 }
 
@@ -110,7 +113,17 @@ pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<se
         .collect();
     let prev = (found.page > 1).then(|| page_link(&q, found.page - 1));
     let next = found.has_next.then(|| page_link(&q, found.page + 1));
-    let page = SearchPage { c: &c, k, q: &q, statuses: vec![("active", k.st_active), ("suspended", k.st_suspended), ("disabled", k.st_disabled), ("deleted", k.st_deleted)], section_only: reader.scope != Scope::All, rows, page: found.page, prev, next };
+    let page = SearchPage {
+        c: &c,
+        k,
+        q: &q,
+        statuses: vec![("active", k.st_active), ("suspended", k.st_suspended), ("disabled", k.st_disabled), ("deleted", k.st_deleted)],
+        section_only: reader.scope != Scope::All,
+        rows,
+        page: found.page,
+        prev,
+        next,
+    };
     c.render(&req, &page)
 }
 
@@ -238,7 +251,16 @@ pub async fn person_page(req: HttpRequest, app: web::Data<App>, id: web::Path<St
     let trail = v
         .trail
         .iter()
-        .map(|r| (r.seq, c.when(r.occurred_at), r.event.actor.clone(), r.event.action.clone(), r.event.outcome.as_str().to_string(), r.event.details.get("reason").and_then(|x| x.as_str()).unwrap_or("").to_string()))
+        .map(|r| {
+            (
+                r.seq,
+                c.when(r.occurred_at),
+                r.event.actor.clone(),
+                r.event.action.clone(),
+                r.event.outcome.as_str().to_string(),
+                r.event.details.get("reason").and_then(|x| x.as_str()).unwrap_or("").to_string(),
+            )
+        })
         .collect();
     let older = v.trail_next.map(|s| format!("/console/people/{}?before={s}", v.person.id));
     let (notice, error) = super::officer::outcome(&req);

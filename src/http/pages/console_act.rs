@@ -14,8 +14,8 @@ use crate::app::console::{self, person};
 use crate::app::signin::{authz::Need, officer as ops, remote_access};
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
-use askama::Template;
 use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
 
 /// What the button asked for, once checked against the page's person.
 pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {

@@ -37,7 +37,17 @@ struct AuditPage<'a> {
 
 fn query_string(q: &audit::Query, before: Option<i64>) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [("person", &q.person), ("account", &q.account), ("action", &q.action), ("outcome", &q.outcome), ("system", &q.system), ("source", &q.source), ("from", &q.from), ("to", &q.to), ("reason", &q.reason)] {
+    for (k, v) in [
+        ("person", &q.person),
+        ("account", &q.account),
+        ("action", &q.action),
+        ("outcome", &q.outcome),
+        ("system", &q.system),
+        ("source", &q.source),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("reason", &q.reason),
+    ] {
         if !v.is_empty() {
             s.append_pair(k, v);
         }
@@ -82,10 +92,7 @@ pub async fn csv(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Que
     };
     let q = q.into_inner();
     match audit::export(&app, &cur, &q, &super::origin(&req, &app)).await {
-        Ok(records) => Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header(("Content-Disposition", "attachment; filename=\"tobira-audit.csv\""))
-            .body(audit::csv(&records))),
+        Ok(records) => Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", "attachment; filename=\"tobira-audit.csv\"")).body(audit::csv(&records))),
         Err(e) => super::console::refused(&req, &app, e),
     }
 }

@@ -29,7 +29,12 @@ impl ConsoleRules {
     /// The settings outside their ranges, as messages.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (name, v, max) in [("search_page_size", self.search_page_size, 200), ("audit_page_size", self.audit_page_size, 1_000), ("audit_export_max_rows", self.audit_export_max_rows, 1_000_000), ("person_list_size", self.person_list_size, 200)] {
+        for (name, v, max) in [
+            ("search_page_size", self.search_page_size, 200),
+            ("audit_page_size", self.audit_page_size, 1_000),
+            ("audit_export_max_rows", self.audit_export_max_rows, 1_000_000),
+            ("person_list_size", self.person_list_size, 200),
+        ] {
             if !(1..=max).contains(&v) {
                 out.push(format!("console.{name} must be between 1 and {max}"));
             }

@@ -12,8 +12,8 @@
 //! rules are at least as strict as staff ones (R-PR-05, R-PR-07); privileged roles are never birthright.
 
 pub mod clients;
-pub mod console;
 mod clients_validate;
+pub mod console;
 pub mod directory;
 mod error;
 pub mod model;
