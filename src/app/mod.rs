@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod checkpoint_job;
 pub mod clock;
 pub mod clock_check;
+pub mod console;
 pub mod contract;
 pub mod enrollment;
 pub mod hashing;

@@ -4,6 +4,7 @@
 //! failures into [`error::ApiError`] and nothing else renders errors; the server calls nothing outside
 //! its own zone at run time (R-ZN-04).
 
+pub mod console;
 pub mod csrf;
 pub mod error;
 pub mod health;
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(health::metrics))
         .configure(pages::routes)
         .configure(officer::routes)
+        .configure(console::routes)
         .configure(privileged::routes)
         .configure(review::routes)
         .configure(oidc::routes)

@@ -97,9 +97,10 @@ async fn lockouts(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     Ok(HttpResponse::Ok().json(json!({ "locked": ops::locked(&app).await? })))
 }
 
-async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let was_locked = ops::unlock(&app, &cur, &login, &origin(&req, &app)).await?;
+    let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
+    let was_locked = ops::unlock(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "was_locked": was_locked })))
 }
 
@@ -109,20 +110,23 @@ pub struct Reset {
     /// at all (R-PR-04): their employee number and a one-time code from their own authenticator.
     #[serde(default)]
     supervision: Option<crate::app::privileged::accounts::Supervision>,
+    #[serde(default)]
+    reason: String,
 }
 
 async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reset>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let supervision = body.and_then(|b| b.into_inner().supervision);
-    let temporary = ops::reset_password(&app, &cur, &login, supervision.as_ref(), &origin(&req, &app)).await?;
+    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let temporary = ops::reset_password(&app, &cur, &login, body.supervision.as_ref(), &body.reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "temporary_password": temporary, "must_change_password": true })))
 }
 
 /// A new enrollment link (R-AU-06); the URL is in the answer once, for hand-over when the person
 /// has no mail address.
-async fn enrollment_link(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn enrollment_link(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let r = ops::enrollment_link(&app, &cur, &login, &origin(&req, &app)).await?;
+    let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
+    let r = ops::enrollment_link(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "url": r.url, "expires_at": r.expires_at, "mailed": r.mailed, "revoked_previous": r.revoked_previous })))
 }
 
@@ -151,9 +155,10 @@ async fn suspend(req: HttpRequest, app: web::Data<App>, login: web::Path<String>
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "suspended", "sessions_ended": ended })))
 }
 
-async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    ops::reinstate(&app, &cur, &login, &origin(&req, &app)).await?;
+    let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
+    ops::reinstate(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "active" })))
 }
 

@@ -15,7 +15,7 @@ const AUDIT_LOCK_KEY: i64 = 0x746f_6269_7261_4155;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::audit_events)]
-struct Row {
+pub(super) struct Row {
     seq: i64,
     occurred_at: i64,
     actor: String,
@@ -48,7 +48,7 @@ impl Row {
 
     /// A stored row as a record. Unparseable stored text is kept as a string value so that the
     /// verifier reports the record as modified instead of failing to read it.
-    fn into_record(self) -> AuditRecord {
+    pub(super) fn into_record(self) -> AuditRecord {
         let details = serde_json::from_str(&self.details).unwrap_or(serde_json::Value::String(self.details));
         // An outcome that is not one of ours cannot hash to the stored value: mark it modified by
         // mapping it to a value and a detail that differ from anything sealed.

@@ -25,6 +25,8 @@ pub(crate) use insert_chunks;
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_search;
+pub mod console;
 pub mod contracts;
 pub mod credentials;
 pub mod enrollment;
@@ -224,7 +226,9 @@ pub fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
         DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
     }
     .map_err(|e| StoreError::Migration(e.to_string()))?;
-    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    let applied: Vec<String> = applied.into_iter().map(|v| v.to_string()).collect();
+    org::backfill_search_keys(conn)?;
+    Ok(applied)
 }
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite, `BEGIN` on PostgreSQL. Commits on

@@ -63,13 +63,34 @@ pub fn department(conn: &mut DbConnection, code: &str) -> Result<Option<Departme
     Ok(departments::table.find(code).select(Department::as_select()).first(conn).optional()?)
 }
 
-/// Inserts or updates a person by id.
+/// Inserts or updates a person by id, with the search key of their name (the console's search).
 pub fn upsert_person(conn: &mut DbConnection, p: &Person) -> Result<(), StoreError> {
     let n = diesel::update(people::table.find(&p.id)).set(p).execute(conn)?;
     if n == 0 {
         diesel::insert_into(people::table).values(p).execute(conn)?;
     }
+    diesel::update(people::table.find(&p.id)).set(people::search_key.eq(search_key(p))).execute(conn)?;
     Ok(())
+}
+
+fn search_key(p: &Person) -> String {
+    tobira_domain::console::search::person_key(&p.name_kanji, &p.name_kana, p.name_romaji.as_deref())
+}
+
+/// Fills the search key of people stored before it existed (after the migration that adds it);
+/// returns how many were filled.
+pub fn backfill_search_keys(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    let mut n = 0;
+    loop {
+        let rows: Vec<Person> = people::table.filter(people::search_key.eq("")).limit(500).select(Person::as_select()).load(conn)?;
+        if rows.is_empty() {
+            return Ok(n);
+        }
+        for p in &rows {
+            diesel::update(people::table.find(&p.id)).set(people::search_key.eq(search_key(p))).execute(conn)?;
+        }
+        n += rows.len();
+    }
 }
 
 pub fn person_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<Person>, StoreError> {

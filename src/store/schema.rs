@@ -32,6 +32,7 @@ diesel::table! {
         department_name -> Nullable<Text>,
         birth_date -> Nullable<Text>,
         phone -> Nullable<Text>,
+        search_key -> Text,
     }
 }
 

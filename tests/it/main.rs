@@ -14,6 +14,8 @@ mod bootstrap;
 mod browser;
 mod browser_selftest;
 mod cli;
+mod console;
+mod console_browser;
 mod eligibility_pages;
 mod enrollment;
 mod four_eyes;

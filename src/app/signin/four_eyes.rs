@@ -148,12 +148,14 @@ pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, orig
     let details: Value = serde_json::from_str(&r.details).unwrap_or_default();
     let text = |k: &str| details[k].as_str().map(String::from);
     let actor = approver.account.login_id.as_str();
+    // The requester's reason stays with the action that takes effect.
+    let reason = text("reason").unwrap_or_default();
     let result = match Kind::parse(&r.kind).ok_or_else(|| AppError::Invalid(format!("unknown request kind {}", r.kind)))? {
-        Kind::Unlock => json!({ "was_locked": officer::unlock_now(app, actor, &login, origin).await? }),
-        Kind::Reinstate => officer::reinstate_now(app, actor, &login, origin).await.map(|_| json!({ "status": "active" }))?,
-        Kind::PasswordReset => json!({ "temporary_password": officer::reset_now(app, actor, &login, text("supervised_by"), origin).await?, "must_change_password": true }),
+        Kind::Unlock => json!({ "was_locked": officer::unlock_now(app, actor, &login, &reason, origin).await? }),
+        Kind::Reinstate => officer::reinstate_now(app, actor, &login, &reason, origin).await.map(|_| json!({ "status": "active" }))?,
+        Kind::PasswordReset => json!({ "temporary_password": officer::reset_now(app, actor, &login, text("supervised_by"), &reason, origin).await?, "must_change_password": true }),
         Kind::EnrollmentLink => {
-            let l = officer::enrollment_link_now(app, actor, &login, origin).await?;
+            let l = officer::enrollment_link_now(app, actor, &login, &reason, origin).await?;
             json!({ "url": l.url, "expires_at": l.expires_at, "mailed": l.mailed })
         }
         Kind::CredentialRevoke => {

@@ -98,33 +98,43 @@ async fn guarded(app: &App, officer: &Current, login_id: &str, action: &str, ori
     crate::app::privileged::accounts::vendor_guard(app, officer, &target, action, None, origin).await.map(|_| ())
 }
 
-pub async fn unlock(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
+/// Unlocks the account; `reason` (may be empty from the API) is recorded with the action.
+pub async fn unlock(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<bool, AppError> {
     guarded(app, officer, login_id, "account.unlock", origin).await?;
-    four_eyes::gate(app, officer, login_id, Kind::Unlock, json!({}), origin).await?;
-    unlock_now(app, &officer.account.login_id, login_id, origin).await
+    four_eyes::gate(app, officer, login_id, Kind::Unlock, json!({ "reason": reason }), origin).await?;
+    unlock_now(app, &officer.account.login_id, login_id, reason, origin).await
 }
 
-pub(super) async fn unlock_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<bool, AppError> {
-    act_as(app, actor, login_id, "account.unlocked", origin, |c, a, now| {
+pub(super) async fn unlock_now(app: &App, actor: &str, login_id: &str, reason: &str, origin: &Origin) -> Result<bool, AppError> {
+    let reason = reason.to_string();
+    act_as(app, actor, login_id, "account.unlocked", origin, move |c, a, now| {
         let scopes = store::throttle::clear_locks(c, &a.id, now)?;
-        Ok((!scopes.is_empty(), json!({ "was_locked": !scopes.is_empty(), "scopes": scopes })))
+        Ok((!scopes.is_empty(), json!({ "was_locked": !scopes.is_empty(), "scopes": scopes, "reason": reason })))
     })
     .await
 }
 
 /// Sets a temporary password (must be changed at next sign-in, R-AU-06), unlocks the account and
 /// ends its sessions. Returns the temporary password, to be handed over once.
-pub async fn reset_password(app: &App, officer: &Current, login_id: &str, supervisor: Option<&crate::app::privileged::accounts::Supervision>, origin: &Origin) -> Result<String, AppError> {
+pub async fn reset_password(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    supervisor: Option<&crate::app::privileged::accounts::Supervision>,
+    reason: &str,
+    origin: &Origin,
+) -> Result<String, AppError> {
     let target = {
         let l = login_id.to_string();
         app.db(move |c| account(c, &l)).await?
     };
     let supervised = crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin).await?;
-    four_eyes::gate(app, officer, login_id, Kind::PasswordReset, json!({ "supervised_by": supervised }), origin).await?;
-    reset_now(app, &officer.account.login_id, login_id, supervised, origin).await
+    four_eyes::gate(app, officer, login_id, Kind::PasswordReset, json!({ "supervised_by": supervised, "reason": reason }), origin).await?;
+    reset_now(app, &officer.account.login_id, login_id, supervised, reason, origin).await
 }
 
-pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised: Option<String>, origin: &Origin) -> Result<String, AppError> {
+pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised: Option<String>, reason: &str, origin: &Origin) -> Result<String, AppError> {
+    let reason = reason.to_string();
     let temporary = pw::temporary(TEMPORARY_LEN)?;
     let hash = pw::hash(&temporary, &app.policy.password.hashing)?;
     let policy = app.policy.clone();
@@ -137,7 +147,7 @@ pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised
         store::accounts::set_password(c, &a.id, &hash, temporary, now, rules::expires_at(rule, now))?;
         store::throttle::clear_locks(c, &a.id, now)?;
         let ended = session::end_sessions(c, a, &actor, "password_reset", None, &o, now)?;
-        Ok(((), json!({ "temporary_password": "issued", "must_change_password": temporary, "sessions_ended": ended, "supervised_by": supervised })))
+        Ok(((), json!({ "temporary_password": "issued", "must_change_password": temporary, "sessions_ended": ended, "supervised_by": supervised, "reason": reason })))
     })
     .await?;
     Ok(temporary)
@@ -146,15 +156,20 @@ pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised
 /// Issues a new enrollment link for the account (R-AU-06): older open links are revoked, the mail
 /// is queued when the person has an address, and the URL is returned once for hand-over. The
 /// audit event names the link, never its token.
-pub async fn enrollment_link(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
+pub async fn enrollment_link(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
     guarded(app, officer, login_id, "enrollment.issue", origin).await?;
-    four_eyes::gate(app, officer, login_id, Kind::EnrollmentLink, json!({}), origin).await?;
-    enrollment_link_now(app, &officer.account.login_id, login_id, origin).await
+    four_eyes::gate(app, officer, login_id, Kind::EnrollmentLink, json!({ "reason": reason }), origin).await?;
+    enrollment_link_now(app, &officer.account.login_id, login_id, reason, origin).await
 }
 
-pub(super) async fn enrollment_link_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
-    let (master, policy, public_url, actor) = (app.master_key.clone(), app.policy.clone(), app.config.http.public_url.clone(), actor.to_string());
-    act_as(app, &actor.clone(), login_id, "enrollment.issued", origin, move |c, a, now| crate::app::enrollment::reissue_in(c, &master, &policy, &public_url, a, &actor, now)).await
+pub(super) async fn enrollment_link_now(app: &App, actor: &str, login_id: &str, reason: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
+    let (master, policy, public_url, actor, reason) = (app.master_key.clone(), app.policy.clone(), app.config.http.public_url.clone(), actor.to_string(), reason.to_string());
+    act_as(app, &actor.clone(), login_id, "enrollment.issued", origin, move |c, a, now| {
+        let (r, mut details) = crate::app::enrollment::reissue_in(c, &master, &policy, &public_url, a, &actor, now)?;
+        details["reason"] = json!(reason);
+        Ok((r, details))
+    })
+    .await
 }
 
 /// Revokes one credential (a lost card or key, R-AU-12); the sessions that used it end at once.
@@ -228,13 +243,13 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
 }
 
 /// Lifts an officer's suspension (not one from HR or a contract: those are the sync's).
-pub async fn reinstate(app: &App, officer: &Current, login_id: &str, origin: &Origin) -> Result<(), AppError> {
-    four_eyes::gate(app, officer, login_id, Kind::Reinstate, json!({}), origin).await?;
-    reinstate_now(app, &officer.account.login_id, login_id, origin).await
+pub async fn reinstate(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<(), AppError> {
+    four_eyes::gate(app, officer, login_id, Kind::Reinstate, json!({ "reason": reason }), origin).await?;
+    reinstate_now(app, &officer.account.login_id, login_id, reason, origin).await
 }
 
-pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, origin: &Origin) -> Result<(), AppError> {
-    let (policy, by) = (app.policy.clone(), actor.to_string());
+pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, reason: &str, origin: &Origin) -> Result<(), AppError> {
+    let (policy, by, reason) = (app.policy.clone(), actor.to_string(), reason.to_string());
     act_as(app, actor, login_id, "account.reinstated", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Suspended) || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: ")) {
             return Err(AppError::Conflict(format!("account {} is not suspended by an officer", a.login_id)));
@@ -242,7 +257,7 @@ pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, origin
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "officer: reinstated", now)?;
         let queued = crate::app::provisioning::track(c, &policy, std::slice::from_ref(&a.id), &by, now)?;
         store::audit::append(c, now, queued)?;
-        Ok(((), json!({ "previous_reason": a.status_reason })))
+        Ok(((), json!({ "previous_reason": a.status_reason, "reason": reason })))
     })
     .await
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod audit_checkpoint;
 pub mod authn;
 pub mod catalogue;
+pub mod console;
 pub mod contracts;
 pub mod four_eyes;
 pub mod hr;

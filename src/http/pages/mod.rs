@@ -11,6 +11,10 @@
 //! session id; every handler asks [`guard`], which calls the one authorization function.
 
 pub mod account;
+pub mod console;
+pub mod console_act;
+pub mod console_audit;
+pub mod console_text;
 pub mod eligibility;
 pub mod enroll;
 pub mod factors;
@@ -77,6 +81,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/tobira.js", web::get().to(script))
         .route("/static/tobira.css", web::get().to(style))
         .configure(officer::routes)
+        .configure(console::routes)
+        .configure(console_audit::routes)
         .configure(privileged::routes)
         .configure(eligibility::routes)
         .configure(sync_holds::routes);

@@ -13,6 +13,7 @@
 
 pub mod clients;
 mod clients_validate;
+pub mod console;
 pub mod directory;
 mod error;
 pub mod model;
@@ -22,6 +23,7 @@ mod validate;
 pub mod warnings;
 
 pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
+pub use console::ConsoleRules;
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
 pub use settings::*;
@@ -68,6 +70,7 @@ struct PolicyFile {
     privileged: Option<PrivilegedRules>,
     review: Option<ReviewRules>,
     audit: Option<AuditRules>,
+    console: Option<ConsoleRules>,
     directory: Option<DirectoryMapping>,
     sync: Option<SyncRules>,
 }
@@ -98,6 +101,8 @@ pub struct Policy {
     pub privileged: PrivilegedRules,
     pub review: ReviewRules,
     pub audit: AuditRules,
+    /// The operator's console: page sizes and export bounds.
+    pub console: ConsoleRules,
     pub directory: Option<DirectoryMapping>,
     pub sync: SyncRules,
 }
@@ -178,6 +183,7 @@ struct Merged {
     privileged: Option<(usize, PrivilegedRules)>,
     review: Option<(usize, ReviewRules)>,
     audit: Option<(usize, AuditRules)>,
+    console: Option<(usize, ConsoleRules)>,
     directory: Option<(usize, DirectoryMapping)>,
     sync: Option<(usize, SyncRules)>,
 }
@@ -204,6 +210,7 @@ impl Merged {
         single(&mut self.privileged, pf.privileged, idx, "privileged", f, errors);
         single(&mut self.review, pf.review, idx, "review", f, errors);
         single(&mut self.audit, pf.audit, idx, "audit", f, errors);
+        single(&mut self.console, pf.console, idx, "console", f, errors);
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
         single(&mut self.sync, pf.sync, idx, "sync", f, errors);
         single(&mut self.oidc, pf.oidc, idx, "oidc", f, errors);

@@ -456,6 +456,12 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
     }
 
+    if let Some((file, k)) = &m.console {
+        for p in k.problems() {
+            c.at(*file, 0..0, &p);
+        }
+    }
+
     super::clients_validate::check(&mut c, &m, &systems, &networks);
 
     if !c.errors.is_empty() {
@@ -482,6 +488,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         privileged: m.privileged.map(|p| p.1).unwrap_or_default(),
         review: m.review.map(|r| r.1).unwrap_or_default(),
         audit: m.audit.map(|a| a.1).unwrap_or_default(),
+        console: m.console.map(|k| k.1).unwrap_or_default(),
         directory: m.directory.map(|d| d.1),
         sync: m.sync.map(|s| s.1).unwrap_or_default(),
     })

@@ -1,0 +1,40 @@
+//! The operator's console as use cases: find a person ([`search`]), read their page ([`person`]) and
+//! read the audit log ([`audit`]). Officer actions from the console are the officer API's own
+//! functions ([`crate::app::signin::officer`], [`crate::app::signin::remote_access`]), so four eyes
+//! and every guard apply unchanged.
+//!
+//! Invariant: every function here first asks [`reader`] who the caller is; a caller with no console
+//! scope is refused, and a 所属長 only ever reads their own sections' people (R-LC-02 context, R-RV-09).
+
+pub mod audit;
+pub mod person;
+pub mod search;
+
+use super::signin::session::Current;
+use super::{approvers, App, AppError};
+use tobira_domain::approval::ApproverFacts;
+use tobira_domain::console::scope::{self, Scope};
+use tobira_domain::policy::OfficerFunction;
+
+/// Who reads the console, and how far.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub login: String,
+    pub facts: ApproverFacts,
+    pub scope: Scope,
+    /// A security officer (or the 統括): may act on accounts (the officer API's rule).
+    pub acts: bool,
+}
+
+/// The caller's console scope; [`AppError::Refused`] for a caller who may not use the console.
+pub async fn reader(app: &App, cur: &Current) -> Result<Reader, AppError> {
+    let (policy, account, now) = (app.policy.clone(), cur.account.clone(), app.clock.now_ms());
+    let facts = app.db(move |c| approvers::of_account(c, &policy, &account, now)).await?;
+    let acts = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer].iter().filter_map(|f| app.policy.officer_role(*f)).any(|r| cur.roles.iter().any(|h| h == r));
+    let scope = match scope::of(&facts) {
+        Some(s) => s,
+        None if acts => Scope::All,
+        None => return Err(AppError::Refused("the console is for security officers, the auditor and heads of section (所属長)".into())),
+    };
+    Ok(Reader { login: cur.account.login_id.clone(), facts, scope, acts })
+}

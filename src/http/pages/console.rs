@@ -1,0 +1,269 @@
+//! The operator's console pages: `/console/people`, finding a person (paged), and
+//! `/console/people/{id}`, the person's page with the officer's buttons (see [`super::console_act`]).
+//! Readers: security officers, the CISO's office and the auditor (everyone), a 所属長 (their own
+//! sections' people; anyone else is "not found" to them).
+//!
+//! Invariants: every handler asks [`guard`] for a full session, then the app's `console::reader`;
+//! the pages only render what `app::console` returns; dates in JST; sign-in methods as words.
+
+use super::console_text::{self as ct, ConsoleText};
+use super::{guard, Ctx};
+use crate::app::console::{self, person, search};
+use crate::app::signin::authz::Need;
+use crate::app::{App, AppError};
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use tobira_domain::console::scope::Scope;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console/people", web::get().to(search_page)).route("/console/people/{id}", web::get().to(person_page)).route("/console/people/{id}/act", web::post().to(super::console_act::act));
+}
+
+/// A refusal or a miss as the page the reader sees; other failures stay errors.
+pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpResponse, ApiError> {
+    let k = ct::of(super::lang(req));
+    match e {
+        AppError::Refused(m) => super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &m),
+        AppError::NotFound(_) => super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results),
+        AppError::Invalid(m) => super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &m),
+        e => Err(e.into()),
+    }
+}
+
+pub struct AccountCell {
+    pub login_id: String,
+    pub status: &'static str,
+    pub code: String,
+    pub flags: Vec<&'static str>,
+}
+
+pub struct Row {
+    pub id: String,
+    pub employee_number: String,
+    pub name_kanji: String,
+    pub name_kana: String,
+    pub department: String,
+    pub hr_status: String,
+    pub accounts: Vec<AccountCell>,
+}
+
+#[derive(Template)]
+#[template(path = "console_search.html")]
+struct SearchPage<'a> {
+    c: &'a Ctx,
+    k: &'static ConsoleText,
+    q: &'a search::Query,
+    statuses: Vec<(&'static str, &'static str)>,
+    section_only: bool,
+    rows: Vec<Row>,
+    page: u32,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+fn flags(k: &ConsoleText, privileged: bool, shared: bool, vendor: bool, development: bool) -> Vec<&'static str> {
+    [(privileged, k.privileged), (shared, k.shared), (vendor, k.vendor), (development, k.development)].into_iter().filter(|(on, _)| *on).map(|(_, w)| w).collect()
+}
+
+fn page_link(q: &search::Query, page: u32) -> String {
+    let s = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &q.q)
+        .append_pair("department", &q.department)
+        .append_pair("status", &q.status)
+        .append_pair("page", &page.to_string())
+        .finish();
+    format!("/console/people?{s}")
+}
+
+/// `/console/people`: the search form and one page of results.
+pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Query>) -> Result<HttpResponse, ApiError> {
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let reader = match console::reader(&app, &cur).await {
+        Ok(r) => r,
+        Err(e) => return refused(&req, &app, e),
+    };
+    let q = q.into_inner();
+    let found = match search::search(&app, &reader, &q).await {
+        Ok(f) => f,
+        Err(e) => return refused(&req, &app, e),
+    };
+    let c = Ctx::new(&req, &app)?;
+    let k = ct::of(c.t);
+    let rows = found
+        .people
+        .into_iter()
+        .map(|p| Row {
+            accounts: p
+                .accounts
+                .into_iter()
+                .map(|a| AccountCell { status: ct::status(k, &a.status), flags: flags(k, a.is_privileged, a.is_shared, a.is_vendor, a.is_development), code: a.status, login_id: a.login_id })
+                .collect(),
+            id: p.id,
+            employee_number: p.employee_number,
+            name_kanji: p.name_kanji,
+            name_kana: p.name_kana,
+            department: p.department.unwrap_or_default(),
+            hr_status: p.hr_status,
+        })
+        .collect();
+    let prev = (found.page > 1).then(|| page_link(&q, found.page - 1));
+    let next = found.has_next.then(|| page_link(&q, found.page + 1));
+    let page = SearchPage {
+        c: &c,
+        k,
+        q: &q,
+        statuses: vec![("active", k.st_active), ("suspended", k.st_suspended), ("disabled", k.st_disabled), ("deleted", k.st_deleted)],
+        section_only: reader.scope != Scope::All,
+        rows,
+        page: found.page,
+        prev,
+        next,
+    };
+    c.render(&req, &page)
+}
+
+pub struct GrantRow {
+    pub role: String,
+    pub source: String,
+    pub valid: String,
+    pub approved_by: String,
+    pub revoked: bool,
+}
+
+pub struct FactorRow {
+    pub id: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub created: String,
+}
+
+pub struct AccountBlock {
+    pub login_id: String,
+    pub status: &'static str,
+    pub code: String,
+    pub flags: Vec<&'static str>,
+    pub locks: Vec<String>,
+    pub password: &'static str,
+    pub grants: Vec<GrantRow>,
+    pub factors: Vec<FactorRow>,
+    /// (started, last seen, from)
+    pub sessions: Vec<(String, String, String)>,
+    /// (valid, approved by, reason, revoked)
+    pub remote: Vec<(String, String, String, bool)>,
+    /// (when, how, from)
+    pub sign_ins: Vec<(String, String, String)>,
+    pub failures: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console_person.html")]
+struct PersonPage<'a> {
+    c: &'a Ctx,
+    k: &'static ConsoleText,
+    v: &'a person::PersonView,
+    departments: Vec<(String, String, &'static str)>,
+    synced: String,
+    accounts: Vec<AccountBlock>,
+    requests: Vec<(String, String, String, String, String)>,
+    reviews: Vec<(String, String, String, String)>,
+    /// (seq, when, actor, action, outcome, details)
+    trail: Vec<(i64, String, String, String, String, String)>,
+    older: Option<String>,
+    acts: bool,
+    buttons: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn block(c: &Ctx, k: &'static ConsoleText, a: &person::AccountView) -> AccountBlock {
+    let ja = c.t.lang == "ja";
+    let when = |ms: Option<i64>| ms.map_or_else(|| "—".to_string(), |m| c.when(m));
+    let record = |r: &tobira_domain::audit::AuditRecord| (c.when(r.occurred_at), ct::methods(ja, &r.event.details), r.event.source_ip.clone().unwrap_or_default());
+    AccountBlock {
+        login_id: a.account.login_id.clone(),
+        status: ct::status(k, &a.account.status),
+        code: a.account.status.clone(),
+        flags: flags(k, a.account.is_privileged, a.account.is_shared, a.account.is_vendor, a.account.is_development),
+        locks: a.locks.iter().map(|(scope, until)| format!("{scope}: {}", until.map_or_else(|| k.locked_until_unlock.to_string(), |u| c.when(u)))).collect(),
+        password: match a.password {
+            Some(true) => k.password_temporary,
+            Some(false) => k.password_set,
+            None => k.password_none,
+        },
+        grants: a
+            .grants
+            .iter()
+            .map(|g| GrantRow {
+                role: g.role_id.clone(),
+                source: g.source.clone(),
+                valid: format!("{} – {}", c.when(g.valid_from), when(g.valid_until)),
+                approved_by: g.approved_by.clone().unwrap_or_else(|| "—".into()),
+                revoked: g.revoked_at.is_some(),
+            })
+            .collect(),
+        factors: a.factors.iter().map(|f| FactorRow { id: f.id.clone(), kind: if f.kind == "totp" { "TOTP" } else { "WebAuthn" }, name: f.name.clone(), created: c.when(f.created_at) }).collect(),
+        sessions: a.sessions.iter().map(|s| (c.when(s.created_at), c.when(s.last_seen_at), s.source_ip.clone().unwrap_or_default())).collect(),
+        remote: a.remote_access.iter().map(|r| (format!("{} – {}", c.when(r.valid_from), c.when(r.valid_until)), r.approved_by.clone(), r.reason.clone(), r.revoked_at.is_some())).collect(),
+        sign_ins: a.sign_ins.iter().map(record).collect(),
+        failures: a.failures.iter().map(record).collect(),
+    }
+}
+
+/// The officer's buttons that take only a reason: (action, label).
+fn buttons(k: &'static ConsoleText) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("unlock", k.act_unlock),
+        ("reset", k.act_reset),
+        ("enrol", k.act_enrol),
+        ("suspend", k.act_suspend),
+        ("reinstate", k.act_reinstate),
+        ("end_sessions", k.act_end_sessions),
+        ("remote_revoke", k.act_remote_revoke),
+    ]
+}
+
+/// `/console/people/{id}`: the person's page; `?before=SEQ` pages the trail.
+pub async fn person_page(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let reader = match console::reader(&app, &cur).await {
+        Ok(r) => r,
+        Err(e) => return refused(&req, &app, e),
+    };
+    let before = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "before").and_then(|(_, v)| v.parse::<i64>().ok());
+    let v = match person::view(&app, &reader, &id, before, &super::origin(&req, &app)).await {
+        Ok(v) => v,
+        Err(e) => return refused(&req, &app, e),
+    };
+    let c = Ctx::new(&req, &app)?;
+    let k = ct::of(c.t);
+    let departments = v.departments.iter().map(|(code, name, m)| (code.clone(), name.clone(), if m == "primary" { k.membership_primary } else { k.membership_concurrent })).collect();
+    let accounts = v.accounts.iter().map(|a| block(&c, k, a)).collect();
+    let requests = v.requests.iter().map(|r| (r.id.clone(), r.kind.clone(), r.login_id.clone(), r.requested_by.clone(), c.when(r.requested_at))).collect();
+    let reviews = v.reviews.iter().map(|r| (r.login_id.clone(), r.system_id.clone(), r.role_id.clone(), c.when(r.deadline))).collect();
+    let trail = v
+        .trail
+        .iter()
+        .map(|r| {
+            (
+                r.seq,
+                c.when(r.occurred_at),
+                r.event.actor.clone(),
+                r.event.action.clone(),
+                r.event.outcome.as_str().to_string(),
+                r.event.details.get("reason").and_then(|x| x.as_str()).unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let older = v.trail_next.map(|s| format!("/console/people/{}?before={s}", v.person.id));
+    let (notice, error) = super::officer::outcome(&req);
+    let page = PersonPage { c: &c, k, synced: c.when(v.person.updated_at), v: &v, departments, accounts, requests, reviews, trail, older, acts: reader.acts, buttons: buttons(k), notice, error };
+    c.render(&req, &page)
+}

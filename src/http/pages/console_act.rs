@@ -1,0 +1,119 @@
+//! The officer's buttons on a person's page (`POST /console/people/{id}/act`): unlock, password
+//! reset, enrolment link, suspend, reinstate, revoke a credential, end sessions, remote access grant
+//! and revoke, each with a reason (R-AU-12, R-AC-03, R-AC-08, R-ZN-11).
+//!
+//! Invariants: security officers only (`Need::Officer`, as the officer API) and the CSRF token
+//! checked ([`super::posted`]); the account acted on must belong to the person of the page, whom the
+//! officer may see; every action calls the same app function as `/api/officer/…`, so four eyes
+//! (R-AC-02) and the vendor guard apply: a request awaiting a second person comes back as such. A
+//! temporary password or enrolment URL is shown once on its own page, never put in a URL.
+
+use super::console_text as ct;
+use super::review::field;
+use crate::app::console::{self, person};
+use crate::app::signin::{authz::Need, officer as ops, remote_access};
+use crate::app::{App, AppError};
+use crate::http::error::ApiError;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+/// What the button asked for, once checked against the page's person.
+pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let (t, o) = (super::lang(&req), super::origin(&req, &app));
+    let k = ct::of(t);
+    let page = format!("/console/people/{id}");
+    let reader = match console::reader(&app, &cur).await {
+        Ok(r) => r,
+        Err(e) => return super::console::refused(&req, &app, e),
+    };
+    // The account must be one of this person's (and the person visible to the officer).
+    let v = match person::view(&app, &reader, &id, None, &o).await {
+        Ok(v) => v,
+        Err(e) => return super::console::refused(&req, &app, e),
+    };
+    let (login, action, reason) = (field(&f, "login"), field(&f, "action"), field(&f, "reason").trim().to_string());
+    if !v.accounts.iter().any(|a| a.account.login_id == login) {
+        return Ok(super::officer::back(&page, false, &format!("見つかりません / not found: {login}")));
+    }
+    if reason.is_empty() {
+        return Ok(super::officer::back(&page, false, k.reason_required));
+    }
+    let done = |what: &str| Ok(Done::Notice(format!("{}: {what} — {login}", k.done)));
+    let outcome: Result<Done, AppError> = async {
+        match action.as_str() {
+            "unlock" => {
+                ops::unlock(&app, &cur, &login, &reason, &o).await?;
+                done(k.act_unlock)
+            }
+            "reset" => {
+                let temporary = ops::reset_password(&app, &cur, &login, None, &reason, &o).await?;
+                Ok(Done::Secret(k.temporary_title, format!("{}\n{temporary}", k.temporary_lead)))
+            }
+            "enrol" => {
+                let r = ops::enrollment_link(&app, &cur, &login, &reason, &o).await?;
+                let body = format!("{} {}\n{}", k.link_lead, tobira_domain::time_util::jst_display(r.expires_at), r.url);
+                Ok(Done::Secret(k.link_title, body))
+            }
+            "suspend" => {
+                ops::suspend(&app, &cur, &login, &reason, &o).await?;
+                done(k.act_suspend)
+            }
+            "reinstate" => {
+                ops::reinstate(&app, &cur, &login, &reason, &o).await?;
+                done(k.act_reinstate)
+            }
+            "end_sessions" => {
+                ops::end_sessions(&app, &cur, &login, &reason, &o).await?;
+                done(k.act_end_sessions)
+            }
+            "revoke" => {
+                ops::revoke_credential(&app, &cur, &login, &field(&f, "credential"), &reason, &o).await?;
+                done(k.act_revoke)
+            }
+            "remote_grant" => {
+                let until = field(&f, "until");
+                let day = tobira_domain::hr::parse_date(until.trim(), tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| AppError::Invalid("until must be a date, YYYY-MM-DD".into()))?;
+                remote_access::grant(&app, &cur, &login, field(&f, "approved_by").trim(), tobira_domain::time_util::end_of_jst_day(day), &reason, &o).await?;
+                done(k.act_remote_grant)
+            }
+            "remote_revoke" => {
+                remote_access::revoke(&app, &cur, &login, &o).await?;
+                done(k.act_remote_revoke)
+            }
+            other => Err(AppError::Invalid(format!("unknown action `{other}`"))),
+        }
+    }
+    .await;
+    match outcome {
+        Ok(Done::Notice(n)) => Ok(super::officer::back(&page, true, &n)),
+        // Shown once, on its own page: never in a URL.
+        Ok(Done::Secret(title, body)) => {
+            let c = super::Ctx::new(&req, &app)?;
+            let (lead, value) = body.split_once('\n').unwrap_or((body.as_str(), ""));
+            c.render(&req, &SecretPage { c: &c, k, title, lead, value, back: &page })
+        }
+        Err(AppError::AwaitingApproval(request)) => Ok(super::officer::back(&page, true, &format!("{} {request}", k.awaiting))),
+        Err(e) => Ok(super::officer::back(&page, false, &super::officer::refusal(e)?)),
+    }
+}
+
+/// What an action leaves to show: a notice on the person's page, or a secret on a page of its own.
+enum Done {
+    Notice(String),
+    Secret(&'static str, String),
+}
+
+#[derive(Template)]
+#[template(path = "console_secret.html")]
+struct SecretPage<'a> {
+    c: &'a super::Ctx,
+    k: &'static ct::ConsoleText,
+    title: &'a str,
+    lead: &'a str,
+    value: &'a str,
+    back: &'a str,
+}
