@@ -16,6 +16,7 @@ mod clients_validate;
 pub mod directory;
 mod error;
 pub mod model;
+pub mod requests;
 pub mod settings;
 mod validate;
 pub mod warnings;
@@ -23,6 +24,7 @@ pub mod warnings;
 pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
+pub use requests::{RequestRules, SodRule};
 pub use settings::*;
 
 use directory::{DirectoryMapping, SyncRules};
@@ -56,6 +58,9 @@ struct PolicyFile {
     #[serde(default)]
     birthright: Vec<BirthrightRule>,
     #[serde(default)]
+    sod: Vec<SodRule>,
+    access_requests: Option<RequestRules>,
+    #[serde(default)]
     clients: Vec<Client>,
     oidc: Option<OidcRules>,
     officers: Option<BTreeMap<OfficerFunction, Officer>>,
@@ -85,6 +90,10 @@ pub struct Policy {
     pub systems: Vec<System>,
     pub roles: Vec<Role>,
     pub birthright: Vec<BirthrightRule>,
+    /// Pairs of roles one person may not hold at once (R-AC-01).
+    pub sod: Vec<SodRule>,
+    /// The limits of access requests (R-LC-02).
+    pub access_requests: RequestRules,
     /// OAuth / OpenID Connect clients of the systems (R-AC-05, R-AC-10).
     pub clients: Vec<Client>,
     pub oidc: OidcRules,
@@ -117,6 +126,7 @@ impl Default for Approvals {
             dormant_restore: model::default_dormant_restore(),
             audit_search: model::default_audit_search(),
             officer_action: model::default_officer_action(),
+            access_request: model::default_access_request(),
         }
     }
 }
@@ -166,6 +176,8 @@ struct Merged {
     systems: Vec<System>,
     roles: Vec<Role>,
     birthright: Vec<BirthrightRule>,
+    sod: Vec<SodRule>,
+    access_requests: Option<(usize, RequestRules)>,
     clients: Vec<Client>,
     oidc: Option<(usize, OidcRules)>,
     officers: Option<(usize, BTreeMap<OfficerFunction, Officer>)>,
@@ -206,6 +218,7 @@ impl Merged {
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
         single(&mut self.sync, pf.sync, idx, "sync", f, errors);
         single(&mut self.oidc, pf.oidc, idx, "oidc", f, errors);
+        single(&mut self.access_requests, pf.access_requests, idx, "access_requests", f, errors);
         if let Some((_, c)) = self.classification.as_mut().filter(|(i, _)| *i == idx) {
             c.levels.iter_mut().for_each(|l| l.file = idx);
         }
@@ -228,6 +241,10 @@ impl Merged {
         self.birthright.extend(pf.birthright.into_iter().map(|mut b| {
             b.file = idx;
             b
+        }));
+        self.sod.extend(pf.sod.into_iter().map(|mut s| {
+            s.file = idx;
+            s
         }));
         self.clients.extend(pf.clients.into_iter().map(|mut c| {
             c.file = idx;
@@ -253,6 +270,11 @@ impl Policy {
 
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id.get_ref() == id)
+    }
+
+    /// The longest a requested grant of `role` may run, in days.
+    pub fn max_request_days(&self, role: &Role) -> u32 {
+        role.max_request_days.as_ref().map_or(self.access_requests.default_max_days, |d| *d.get_ref())
     }
 
     pub fn client(&self, id: &str) -> Option<&Client> {
