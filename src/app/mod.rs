@@ -19,6 +19,7 @@ pub mod policy;
 pub mod privileged;
 pub mod recovery;
 pub mod registry;
+pub mod requests;
 pub mod returns;
 pub mod review;
 pub mod scheduler;

@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod pages;
 pub mod privileged;
 pub mod request;
+pub mod requests;
 pub mod review;
 
 use actix_web::middleware::DefaultHeaders;
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(officer::routes)
         .configure(privileged::routes)
         .configure(review::routes)
+        .configure(requests::routes)
         .configure(oidc::routes)
         .default_service(web::to(error::not_found));
 }

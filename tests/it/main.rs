@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access_requests;
 mod attestation_browser;
 mod audit_log;
 mod audit_verify;

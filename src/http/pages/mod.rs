@@ -17,6 +17,7 @@ pub mod factors;
 pub mod officer;
 pub mod password;
 pub mod privileged;
+pub mod requests;
 pub mod review;
 pub mod signin;
 pub mod sync_holds;
@@ -79,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(officer::routes)
         .configure(privileged::routes)
         .configure(eligibility::routes)
+        .configure(requests::routes)
         .configure(sync_holds::routes);
 }
 
