@@ -20,7 +20,7 @@ pub(crate) fn day(op: &Op, days: i64) -> String {
 }
 
 /// The access-token claims a t-juki sign-in of `login` gets now.
-async fn juki_token(op: &Op, login: &str, totp: &[u8]) -> Value {
+pub(crate) async fn juki_token(op: &Op, login: &str, totp: &[u8]) -> Value {
     op.s.clock.advance(time::Duration::seconds(30));
     let (rp, _) = op.rp("t-juki", JUKI_CB).await;
     let pending = request(&rp, &["profile", "roles"], &[]);
@@ -31,14 +31,14 @@ async fn juki_token(op: &Op, login: &str, totp: &[u8]) -> Value {
 
 /// A running tobira with sato (市民課, 300001), the 所属長 of 市民課 (300050) and juki's owner
 /// (900011, not a head), each signed in with a TOTP.
-pub(crate) async fn office(db: &crate::support::TestDb) -> (Op, (Client, Vec<u8>), (Client, Vec<u8>), Client) {
+pub(crate) async fn office(db: &crate::support::TestDb) -> (Op, (Client, Vec<u8>), (Client, Vec<u8>), (Client, Vec<u8>)) {
     let op = oidc_rp::start(db).await;
     op.s.person("sato", "300001", "regular", false, &[]).await;
     op.s.person("shimin-kacho", "300050", "regular", true, &[]).await;
     op.s.person("juki-kanri", "900011", "regular", false, &[]).await;
     let staff = signed_in(&op, "sato", PASSWORD).await;
     let head = signed_in(&op, "shimin-kacho", PASSWORD).await;
-    let (owner, _) = signed_in(&op, "juki-kanri", PASSWORD).await;
+    let owner = signed_in(&op, "juki-kanri", PASSWORD).await;
     (op, staff, head, owner)
 }
 
@@ -62,7 +62,7 @@ async fn notified(op: &Op, number: &str) -> i64 {
 
 both_backends! {
     async fn r_lc_02_a_request_approved_by_the_head_then_the_owner_puts_the_role_in_tokens_until_its_end(db: TestDb) {
-        let (op, (staff, totp), (head, _), owner) = office(&db).await;
+        let (op, (staff, totp), (head, _), (owner, _)) = office(&db).await;
         let (status, con) = staff.get_json("/api/requests").await;
         assert_eq!(status, 200, "{con}");
         let roles: Vec<&str> = con["requestable"].as_array().unwrap().iter().map(|r| r["role"].as_str().unwrap()).collect();
@@ -179,12 +179,23 @@ both_backends! {
         let (status, body) = staff.post_json("/api/requests", json!({ "role": "juki.clerk", "reason": "応援", "until": "来週" })).await;
         assert_eq!(status, 400, "{body}");
         assert!(!body.to_string().contains("Err("), "no Debug output: {body}");
+
+        // Both roles held already (given before the rule, or by two birthright rules): a review finding.
+        op.s.person("suzuki", "300003", "regular", false, &["zeimu.kazei_input", "zeimu.kazei_approve"]).await;
+        let (policy, now) = (op.s.app.policy.clone(), op.s.clock_ms());
+        op.s.app.db(move |c| tobira::app::review::findings::hr_cross_check(c, &policy, None, "20260401", now)).await.unwrap();
+        let pool = op.s.app.pool.clone();
+        let found = tokio::task::spawn_blocking(move || count(&mut pool.get().unwrap(), "SELECT COUNT(*) AS n FROM findings WHERE kind = 'sod_conflict' AND subject LIKE '%suzuki%' AND detail LIKE '%相互牽制%'")).await.unwrap();
+        assert_eq!(found, 1, "sato holds one of the pair only; suzuki both");
+        let pool = op.s.app.pool.clone();
+        let all = tokio::task::spawn_blocking(move || count(&mut pool.get().unwrap(), "SELECT COUNT(*) AS n FROM findings WHERE kind = 'sod_conflict'")).await.unwrap();
+        assert_eq!(all, 1);
     }
 }
 
 both_backends! {
     async fn r_ac_03_a_suspended_requesters_request_is_not_granted(db: TestDb) {
-        let (op, (staff, _), (head, _), owner) = office(&db).await;
+        let (op, (staff, _), (head, _), (owner, _)) = office(&db).await;
         let (_, a) = staff.post_json("/api/requests", json!({ "role": "juki.clerk", "reason": "応援", "until": day(&op, 10) })).await;
         let id = a["id"].as_str().unwrap().to_string();
         head.post_json(&format!("/api/requests/{id}/approve"), json!({})).await;
