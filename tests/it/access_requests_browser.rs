@@ -56,7 +56,9 @@ async fn r_lc_02_asked_on_the_page_approved_on_two_queues_and_carried_in_the_sys
         let sb = Browser::start();
         let s = sb.new_page();
         browser_sign_in(&s, &base, "sato", &codes.0);
-        s.goto(&format!("{base}/requests"));
+        s.goto(&format!("{base}/account"));
+        s.submit_and_wait("#requests-link");
+        assert_eq!(s.path(), "/requests", "the account page links the requests page");
         let text = s.text();
         for shown in ["アクセス申請", "申請できるロール", "住基 事務担当", "住民基本台帳システム", "90"] {
             assert!(text.contains(shown), "{shown} on the page: {text}");

@@ -181,7 +181,7 @@ pub fn decide(policy: &Policy, req: &Open, who: &ApproverFacts, now: i64) -> Res
     if who.is_vendor {
         return Err(Refusal::VendorApprover);
     }
-    if req.deciders.iter().any(|d| *d == who.employee_number) {
+    if req.deciders.contains(&who.employee_number) {
         return Err(Refusal::SameApprover);
     }
     let step = *req.steps.get(req.steps_done).ok_or_else(|| Refusal::NotOpen(status::GRANTED.into()))?;
