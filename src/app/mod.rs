@@ -21,6 +21,7 @@ pub mod privileged;
 pub mod provisioning;
 pub mod recovery;
 pub mod registry;
+pub mod requests;
 pub mod returns;
 pub mod review;
 pub mod scheduler;

@@ -90,8 +90,8 @@ pub fn spawn_backchannel_logout(app: App) -> Result<tokio::task::JoinHandle<()>,
     }))
 }
 
-/// Ends elevations past their end time, lapses undecided requests and disables development IDs
-/// past their end every
+/// Ends elevations past their end time, lapses undecided elevation and access requests and disables
+/// development IDs past their end every
 /// `jobs.privileged_sweep_seconds`, on every node: each change is conditional on the row's status,
 /// so two nodes never record one end twice.
 pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
@@ -106,6 +106,12 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
                 Ok(s) if s == Default::default() => {}
                 Ok(s) => tracing::info!(job = "privileged-sweep", lapsed = s.lapsed, expired = s.expired, development = s.development, "privileged sweep"),
                 Err(e) => tracing::error!(job = "privileged-sweep", error = %e, "privileged sweep failed"),
+            }
+            // Access requests nobody decided within [access_requests] lapse_days (R-LC-02).
+            match app.db(move |c| super::requests::sweep(c, now)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(job = "access-request-sweep", lapsed = n, "access requests lapsed"),
+                Err(e) => tracing::error!(job = "access-request-sweep", error = %e, "access request sweep failed"),
             }
         }
     })

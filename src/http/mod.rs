@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod pages;
 pub mod privileged;
 pub mod request;
+pub mod requests;
 pub mod review;
 
 use actix_web::middleware::DefaultHeaders;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(console::routes)
         .configure(privileged::routes)
         .configure(review::routes)
+        .configure(requests::routes)
         .configure(oidc::routes)
         .default_service(web::to(error::not_found));
 }

@@ -23,6 +23,7 @@ macro_rules! insert_chunks {
 }
 pub(crate) use insert_chunks;
 
+pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod audit_search;

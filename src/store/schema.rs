@@ -611,7 +611,47 @@ diesel::table! {
 
 diesel::joinable!(officer_requests -> accounts (account_id));
 
+diesel::table! {
+    access_requests (id) {
+        id -> Text,
+        account_id -> Text,
+        requester_key -> Text,
+        role_id -> Text,
+        system_id -> Text,
+        reason -> Text,
+        contract_id -> Nullable<Text>,
+        valid_from -> BigInt,
+        valid_until -> BigInt,
+        steps -> Text,
+        steps_done -> Integer,
+        status -> Text,
+        requested_at -> BigInt,
+        lapses_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+        grant_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    access_request_decisions (id) {
+        id -> Text,
+        request_id -> Text,
+        step -> Integer,
+        approver -> Text,
+        decided_by -> Text,
+        decider_key -> Text,
+        approve -> Bool,
+        note -> Text,
+        decided_at -> BigInt,
+    }
+}
+
+diesel::joinable!(access_requests -> accounts (account_id));
+diesel::joinable!(access_request_decisions -> access_requests (request_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    access_requests,
+    access_request_decisions,
     contracts,
     departments,
     people,

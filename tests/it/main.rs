@@ -6,6 +6,8 @@
 
 mod support;
 
+mod access_requests;
+mod access_requests_browser;
 mod attestation_browser;
 mod audit_log;
 mod audit_verify;

@@ -1,5 +1,5 @@
 //! The scheduled log analysis as the service runs it (R-LG-03), and the HR cross-check that finds
-//! orphan accounts (R-LC-04, R-RV-03): findings are recorded once each (by key), audited as
+//! orphan accounts (R-LC-04, R-RV-03) and separation-of-duties conflicts (R-AC-01): findings are recorded once each (by key), audited as
 //! `review.finding` (so they reach the audit export and syslog), and the security officers are told.
 
 use super::ACTOR;
@@ -114,5 +114,7 @@ pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Optio
             }
         }
     }
+    // Separation of duties (R-AC-01): both roles of a [[sod]] pair held at once, by any source.
+    found.extend(crate::app::requests::sod::conflicts(c, policy, now)?);
     store::write_tx(c, |c| record(c, policy, found, now, true))
 }

@@ -5,6 +5,7 @@
 //! - functions are synchronous and take `now` (and any randomness) as parameters;
 //! - every limit and scale comes from [`policy::Policy`], never from a constant in code.
 
+pub mod access_request;
 pub mod approval;
 pub mod audit;
 pub mod audit_checkpoint;

@@ -21,6 +21,7 @@ pub mod factors;
 pub mod officer;
 pub mod password;
 pub mod privileged;
+pub mod requests;
 pub mod review;
 pub mod signin;
 pub mod sync_holds;
@@ -85,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(console_audit::routes)
         .configure(privileged::routes)
         .configure(eligibility::routes)
+        .configure(requests::routes)
         .configure(sync_holds::routes);
 }
 

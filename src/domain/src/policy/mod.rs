@@ -18,6 +18,7 @@ pub mod directory;
 mod error;
 pub mod model;
 pub mod provisioning;
+pub mod requests;
 pub mod settings;
 mod validate;
 pub mod warnings;
@@ -26,6 +27,7 @@ pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
 pub use console::ConsoleRules;
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
+pub use requests::{RequestRules, SodRule};
 pub use settings::*;
 
 use directory::{DirectoryMapping, SyncRules};
@@ -59,6 +61,9 @@ struct PolicyFile {
     #[serde(default)]
     birthright: Vec<BirthrightRule>,
     #[serde(default)]
+    sod: Vec<SodRule>,
+    access_requests: Option<RequestRules>,
+    #[serde(default)]
     clients: Vec<Client>,
     oidc: Option<OidcRules>,
     officers: Option<BTreeMap<OfficerFunction, Officer>>,
@@ -89,6 +94,10 @@ pub struct Policy {
     pub systems: Vec<System>,
     pub roles: Vec<Role>,
     pub birthright: Vec<BirthrightRule>,
+    /// Pairs of roles one person may not hold at once (R-AC-01).
+    pub sod: Vec<SodRule>,
+    /// The limits of access requests (R-LC-02).
+    pub access_requests: RequestRules,
     /// OAuth / OpenID Connect clients of the systems (R-AC-05, R-AC-10).
     pub clients: Vec<Client>,
     pub oidc: OidcRules,
@@ -123,6 +132,7 @@ impl Default for Approvals {
             dormant_restore: model::default_dormant_restore(),
             audit_search: model::default_audit_search(),
             officer_action: model::default_officer_action(),
+            access_request: model::default_access_request(),
         }
     }
 }
@@ -172,6 +182,8 @@ struct Merged {
     systems: Vec<System>,
     roles: Vec<Role>,
     birthright: Vec<BirthrightRule>,
+    sod: Vec<SodRule>,
+    access_requests: Option<(usize, RequestRules)>,
     clients: Vec<Client>,
     oidc: Option<(usize, OidcRules)>,
     officers: Option<(usize, BTreeMap<OfficerFunction, Officer>)>,
@@ -214,6 +226,7 @@ impl Merged {
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
         single(&mut self.sync, pf.sync, idx, "sync", f, errors);
         single(&mut self.oidc, pf.oidc, idx, "oidc", f, errors);
+        single(&mut self.access_requests, pf.access_requests, idx, "access_requests", f, errors);
         if let Some((_, c)) = self.classification.as_mut().filter(|(i, _)| *i == idx) {
             c.levels.iter_mut().for_each(|l| l.file = idx);
         }
@@ -236,6 +249,10 @@ impl Merged {
         self.birthright.extend(pf.birthright.into_iter().map(|mut b| {
             b.file = idx;
             b
+        }));
+        self.sod.extend(pf.sod.into_iter().map(|mut s| {
+            s.file = idx;
+            s
         }));
         self.clients.extend(pf.clients.into_iter().map(|mut c| {
             c.file = idx;
@@ -261,6 +278,11 @@ impl Policy {
 
     pub fn role(&self, id: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.id.get_ref() == id)
+    }
+
+    /// The longest a requested grant of `role` may run, in days.
+    pub fn max_request_days(&self, role: &Role) -> u32 {
+        role.max_request_days.as_ref().map_or(self.access_requests.default_max_days, |d| *d.get_ref())
     }
 
     pub fn client(&self, id: &str) -> Option<&Client> {

@@ -177,6 +177,13 @@ pub struct Role {
     pub activation: Spanned<Activation>,
     #[serde(default)]
     pub description: String,
+    /// Staff may ask for it (R-LC-02); never a privileged or officer role.
+    #[serde(default)]
+    pub requestable: bool,
+    /// The longest a requested grant of it runs, in days; `[access_requests] default_max_days`
+    /// when absent.
+    #[serde(default)]
+    pub max_request_days: Option<Spanned<u32>>,
     #[serde(skip)]
     pub file: usize,
 }
@@ -351,6 +358,14 @@ pub struct Approvals {
     /// ID (password reset, enrolment link, credential revocation, unlock, reinstatement; R-AC-02).
     #[serde(default = "default_officer_action")]
     pub officer_action: Vec<Spanned<Approver>>,
+    /// An access request (R-LC-02): unlike the other kinds, these are steps in order, each decided by
+    /// a different person (by default the requester's 所属長, then the system's owner).
+    #[serde(default = "default_access_request")]
+    pub access_request: Vec<Spanned<Approver>>,
+}
+
+pub(crate) fn default_access_request() -> Vec<Spanned<Approver>> {
+    vec![Spanned::new(0..0, Approver::HeadOfSection), Spanned::new(0..0, Approver::SystemOwner)]
 }
 
 pub(crate) fn default_officer_action() -> Vec<Spanned<Approver>> {
@@ -378,7 +393,7 @@ pub(crate) fn default_dormant_restore() -> Vec<Spanned<Approver>> {
 }
 
 impl Approvals {
-    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 12] {
+    pub fn all(&self) -> [(&'static str, &Vec<Spanned<Approver>>); 13] {
         [
             ("exception", &self.exception),
             ("exception_emergency", &self.exception_emergency),
@@ -392,6 +407,7 @@ impl Approvals {
             ("dormant_restore", &self.dormant_restore),
             ("audit_search", &self.audit_search),
             ("officer_action", &self.officer_action),
+            ("access_request", &self.access_request),
         ]
     }
 }

@@ -463,6 +463,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     }
 
     super::clients_validate::check(&mut c, &m, &systems, &networks);
+    super::requests::check(&mut c, &m, &roles);
 
     if !c.errors.is_empty() {
         return Err(PolicyErrors(c.errors));
@@ -477,6 +478,8 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         systems: m.systems,
         roles: m.roles,
         birthright: m.birthright,
+        sod: m.sod,
+        access_requests: m.access_requests.map(|r| r.1).unwrap_or_default(),
         clients: m.clients,
         oidc: m.oidc.map(|o| o.1).unwrap_or_default(),
         officers: m.officers.expect("checked above").1,

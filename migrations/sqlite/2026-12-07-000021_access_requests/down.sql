@@ -1,0 +1,2 @@
+DROP TABLE access_request_decisions;
+DROP TABLE access_requests;
