@@ -53,7 +53,7 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
     match authz::authorize(&app.policy, cur.as_ref(), Need::Officer, app.clock.now_ms()) {
         Ok(_) => Ok(cur.expect("authorized means signed in")),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed ({d:?})"))),
+        Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed: {d}"))),
     }
 }
 
@@ -65,7 +65,7 @@ async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     match authz::authorize(&app.policy, cur.as_ref(), Need::Full, app.clock.now_ms()) {
         Ok(_) => Ok(cur.expect("authorized means signed in")),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => Err(ApiError::Forbidden(format!("a session with the required factors is needed ({d:?})"))),
+        Err(d) => Err(ApiError::Forbidden(format!("a session with the required factors is needed: {d}"))),
     }
 }
 

@@ -47,7 +47,7 @@ pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: b
     match authz::authorize(&app.policy, cur.as_ref(), need, now) {
         Ok(_) => {}
         Err(Denied::SignIn) => return Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => return Err(ApiError::Forbidden(format!("this needs a session with the required factors ({d:?})"))),
+        Err(d) => return Err(ApiError::Forbidden(format!("this needs a session with the required factors: {d}"))),
     }
     let cur = cur.expect("authorized means signed in");
     let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();

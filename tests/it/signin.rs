@@ -190,6 +190,11 @@ both_backends! {
         s.account("rokuro", PASSWORD, false, false).await;
         let officer = s.client();
         officer.sign_in("p-so-0002", PASSWORD).await;
+        // With one factor kind the officer API refuses in words, never in Rust's form (`Enrol`, `StepUp { … }`).
+        let (status, refusal) = officer.get_json("/api/officer/lockouts").await;
+        let text = refusal.to_string();
+        assert_eq!(status, 403, "{text}");
+        assert!(text.contains("認証要素") && !text.contains("Enrol") && !text.contains("StepUp"), "{text}");
         enrol_totp(&s, &officer).await;
         let user = s.client();
         user.sign_in("rokuro", PASSWORD).await;

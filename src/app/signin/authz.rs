@@ -45,6 +45,22 @@ pub enum Denied {
     Forbidden,
 }
 
+/// What a refusal says to the person or the calling program: Japanese first, then English; never
+/// the variant's Rust form.
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Denied::SignIn => f.write_str("サインインしてください / sign in first"),
+            Denied::ChangePassword => f.write_str("パスワードの変更が必要です / the password must be changed first"),
+            Denied::StepUp { have, need } => write!(f, "認証要素が不足しています（{have}種類を確認済み、{need}種類が必要） / {have} factor kind(s) proved, {need} needed"),
+            Denied::Reauthenticate => f.write_str("認証要素をもう一度確認してください / prove a factor again"),
+            Denied::Enrol => f.write_str("二つ目の認証要素を登録してください / enrol a second factor first"),
+            Denied::Network { .. } => f.write_str("このネットワークからは利用できません / not allowed from this network"),
+            Denied::Forbidden => f.write_str("この操作の権限がありません / not permitted"),
+        }
+    }
+}
+
 fn is_officer(policy: &Policy, cur: &Current) -> bool {
     [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer].into_iter().filter_map(|f| policy.officer_role(f)).any(|r| cur.roles.iter().any(|h| h == r))
 }
