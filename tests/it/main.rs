@@ -1,6 +1,7 @@
 //! tobira's integration tests: one binary, a module per area. Store tests run on SQLite and on
 //! PostgreSQL (`TOBIRA_TEST_PG_URL`; each test gets its own database).
 
+mod harness;
 mod support;
 
 mod attestation_browser;

@@ -1,0 +1,3 @@
+//! Test fixtures shared by several test modules (beyond `support`, the database and process harness).
+
+pub(crate) mod hr;
