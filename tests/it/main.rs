@@ -4,6 +4,7 @@
 // The suite drives real servers on the real clock (domain rules are tested on a fixed one).
 #![allow(clippy::disallowed_methods)]
 
+mod harness;
 mod support;
 
 mod access_requests;
