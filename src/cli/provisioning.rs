@@ -73,10 +73,11 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
         },
         ProvisioningCommand::Reconcile { system, repair, json } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let report = match rt.block_on(reconcile::list_users(&policy, &system)).and_then(|l| reconcile::record(&mut conn, &policy, &system, &l, repair, &super::operator_name(), SystemClock.now_ms())) {
-                Ok(r) => r,
-                Err(e) => return refused(e),
-            };
+            let report =
+                match rt.block_on(reconcile::list_users(&policy, &system)).and_then(|l| reconcile::record(&mut conn, &policy, &system, &l, repair, &super::operator_name(), SystemClock.now_ms())) {
+                    Ok(r) => r,
+                    Err(e) => return refused(e),
+                };
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {

@@ -195,9 +195,7 @@ pub fn accounts_of_people(conn: &mut DbConnection, employee_numbers: &[String]) 
 /// What tobira says a system should hold: the links not deleted, (account id, what was sent).
 pub fn expected(conn: &mut DbConnection, system: &str) -> Result<Vec<(String, Resource)>, StoreError> {
     let rows: Vec<(String, String)> = pl::table.filter(pl::system_id.eq(system)).filter(pl::state.ne(LinkState::Deleted.as_str())).select((pl::account_id, pl::sent_json)).load(conn)?;
-    rows.into_iter()
-        .map(|(id, sent)| serde_json::from_str(&sent).map(|r| (id.clone(), r)).map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{id}: {e}"))))
-        .collect()
+    rows.into_iter().map(|(id, sent)| serde_json::from_str(&sent).map(|r| (id.clone(), r)).map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{id}: {e}")))).collect()
 }
 
 /// Which of `ids` are tobira's account ids.

@@ -102,7 +102,8 @@ fn holds(sent: &Value, got: &Value) -> bool {
 /// The mapped paths where `got` differs from `want` (a value tobira left out must be absent there).
 pub fn differences(want: &Resource, got: &Value, mapped: &[&str]) -> Vec<String> {
     let user = scim_user(want);
-    let mut out: Vec<String> = mapped.iter().filter(|p| !matches!((at(&user, p), at(got, p)), (Some(s), Some(g)) if holds(s, g)) && (at(&user, p).is_some() || at(got, p).is_some())).map(|p| p.to_string()).collect();
+    let mut out: Vec<String> =
+        mapped.iter().filter(|p| !matches!((at(&user, p), at(got, p)), (Some(s), Some(g)) if holds(s, g)) && (at(&user, p).is_some() || at(got, p).is_some())).map(|p| p.to_string()).collect();
     if got.get("active").and_then(Value::as_bool).unwrap_or(true) != want.active {
         out.push("active".into());
     }

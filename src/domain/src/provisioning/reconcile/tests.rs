@@ -33,8 +33,8 @@ fn r_lc_04_drift_names_orphans_missing_and_wrong_attributes() {
         listed("r1", Some("a1"), "主事", true),
         listed("r2", Some("a2"), "係長", true), // title changed in the system
         // a3 missing; a4 inactive and absent: nothing needed
-        listed("r5", None, "", true),             // made by hand in the system
-        listed("r6", Some("a9"), "", true),       // tobira's account, no longer expected there
+        listed("r5", None, "", true),                // made by hand in the system
+        listed("r6", Some("a9"), "", true),          // tobira's account, no longer expected there
         listed("r7", Some("other-idp-1"), "", true), // someone else's
     ];
     let d = drift(&exp, &got, &ours(&["a1", "a2", "a3", "a4", "a9"]), MAPPED, &rules(20, 100.0));
