@@ -234,3 +234,9 @@ pub fn queue(conn: &mut DbConnection, system: &str, account_id: &str, event: Eve
     diesel::insert_into(po::table).values(&item).execute(conn)?;
     Ok(item)
 }
+
+/// The accounts of a system with items not yet done (pending or stopped): their queue will bring them
+/// to what tobira holds, so a reconciliation does not queue for them again.
+pub fn open_accounts(conn: &mut DbConnection, system: &str) -> Result<Vec<String>, StoreError> {
+    Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.ne(DONE)).select(po::account_id).distinct().load(conn)?)
+}

@@ -54,6 +54,8 @@ both_backends! {
 
         let r = reconcile(&env.app, "groupware", true, "operator:test").await.unwrap();
         assert_eq!(r.queued, 1);
+        // A second repair before delivery queues nothing twice.
+        assert_eq!(reconcile(&env.app, "groupware", true, "operator:test").await.unwrap().queued, 0);
         assert_eq!(deliver_all(&env).await, 1);
         let after = env.scim.get(&format!("/Users/{}", o["id"].as_str().unwrap())).await.expect("kept, not deleted");
         assert_eq!(after["active"], false);

@@ -65,17 +65,17 @@ pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Lis
         let d = drift(&expected, listed, &ours, &mapped, &policy.sync);
         let mut queued = Vec::new();
         if repair {
-            for id in &d.missing {
-                queued.push(store::provisioning::queue(c, system, id, Event::Create, "reconcile_missing", sent[id.as_str()], now)?);
-            }
-            for w in &d.wrong {
-                queued.push(store::provisioning::queue(c, system, &w.account_id, Event::Update, "reconcile_wrong", sent[w.account_id.as_str()], now)?);
-            }
+            // An account whose items are still queued (or stopped) gets nothing more: its queue brings it there.
+            let open: BTreeSet<String> = store::provisioning::open_accounts(c, system)?.into_iter().collect();
+            let mut fixes: Vec<(String, Event, &str, Resource)> = Vec::new();
+            fixes.extend(d.missing.iter().map(|id| (id.clone(), Event::Create, "reconcile_missing", sent[id.as_str()].clone())));
+            fixes.extend(d.wrong.iter().map(|w| (w.account_id.clone(), Event::Update, "reconcile_wrong", sent[w.account_id.as_str()].clone())));
             if d.held.is_empty() {
                 let off = Resource { attributes: BTreeMap::new(), active: false };
-                for o in d.deactivations() {
-                    queued.push(store::provisioning::queue(c, system, &format!("{ORPHAN_PREFIX}{}", o.id), Event::Deactivate, "orphan", &off, now)?);
-                }
+                fixes.extend(d.deactivations().into_iter().map(|o| (format!("{ORPHAN_PREFIX}{}", o.id), Event::Deactivate, "orphan", off.clone())));
+            }
+            for (account, event, why, resource) in fixes.into_iter().filter(|f| !open.contains(&f.0)) {
+                queued.push(store::provisioning::queue(c, system, &account, event, why, &resource, now)?);
             }
         }
         let findings = d
