@@ -45,8 +45,12 @@ both_backends! {
         assert_eq!(r.drift.listed, 6, "every page listed");
 
         let o = orphan(&env, "intruder").await;
+        // Someone else's User (another provisioning source's externalId): counted, never touched.
+        let foreign = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "vendor-admin", "externalId": "other-idp-7", "active": true });
+        assert_eq!(env.scim.post(foreign).await, 201);
         let r = reconcile(&env.app, "groupware", false, "operator:test").await.unwrap();
-        assert_eq!((r.drift.listed, r.drift.orphans.len(), r.drift.missing.len(), r.drift.wrong.len(), r.queued), (7, 1, 0, 0, 0), "{:?}", r.drift);
+        assert_eq!((r.drift.listed, r.drift.orphans.len(), r.drift.missing.len(), r.drift.wrong.len(), r.queued), (8, 1, 0, 0, 0), "{:?}", r.drift);
+        assert_eq!(r.drift.foreign, 1);
         assert_eq!(r.drift.orphans[0].user_name, "intruder");
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM provisioning_outbox WHERE status = 'pending'"), 0, "a report changes nothing");
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM findings WHERE kind = 'provisioning_orphan'"), 1);
@@ -59,7 +63,8 @@ both_backends! {
         assert_eq!(deliver_all(&env).await, 1);
         let after = env.scim.get(&format!("/Users/{}", o["id"].as_str().unwrap())).await.expect("kept, not deleted");
         assert_eq!(after["active"], false);
-        assert_eq!(env.scim.user_count().await, 7);
+        assert_eq!(env.scim.by_user_name("vendor-admin").await[0]["active"], true, "someone else's User untouched");
+        assert_eq!(env.scim.user_count().await, 8);
         let r = reconcile(&env.app, "groupware", true, "operator:test").await.unwrap();
         assert_eq!((r.drift.orphans.len(), r.drift.deactivations().len(), r.queued), (1, 0, 0), "still reported, nothing more to do");
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM findings WHERE kind = 'provisioning_orphan'"), 1, "one finding per orphan");
