@@ -217,9 +217,5 @@ fn found(v: &Value) -> Option<Found> {
 
 /// The value at a mapped path of a SCIM User made by `scim_user`.
 pub fn lookup<'a>(user: &'a Value, path: &str) -> Option<&'a Value> {
-    let v = match path.strip_prefix("urn:").and_then(|_| path.rsplit_once(':')) {
-        Some((urn, attr)) => attr.split('.').try_fold(user.get(urn)?, |v, k| v.get(k))?,
-        None => path.split('.').try_fold(user, |v, k| v.get(k))?,
-    };
-    (!v.is_null()).then_some(v)
+    tobira_domain::provisioning::reconcile::at(user, path)
 }
