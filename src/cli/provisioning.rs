@@ -1,10 +1,10 @@
-//! `tobira provisioning status|retry SYSTEM`: a provisioned system's queue, and putting its stopped
-//! items back after the cause was fixed (R-LC-01, R-LC-03).
+//! `tobira provisioning status|retry|reconcile SYSTEM`: a provisioned system's queue, putting its
+//! stopped items back after the cause was fixed (R-LC-01, R-LC-03), and its drift (R-LC-04).
 
 use clap::Subcommand;
 use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
-use tobira::app::provisioning::ops;
+use tobira::app::provisioning::{ops, reconcile};
 use tobira::app::AppError;
 use tobira::config::Config;
 use tobira::startup;
@@ -21,9 +21,19 @@ pub enum ProvisioningCommand {
     },
     /// Put a system's stopped items back in the queue (after fixing what stopped them).
     Retry { system: String },
+    /// Compare the system's Users with what tobira sent: orphans, missing, wrong attributes (R-LC-04).
+    /// With --repair, queue the fixes (orphans only deactivated, within the HR sync's removal limits).
+    Reconcile {
+        system: String,
+        #[arg(long)]
+        repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-/// Exit codes: 0 done, 1 refused (a system without provisioning), 2 error.
+/// Exit codes: 0 done, 1 refused (a system without provisioning), 2 error, 3 (reconcile) deactivations
+/// held beyond the removal limits.
 pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
@@ -61,5 +71,50 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
             }
             Err(e) => refused(e),
         },
+        ProvisioningCommand::Reconcile { system, repair, json } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report =
+                match rt.block_on(reconcile::list_users(&policy, &system)).and_then(|l| reconcile::record(&mut conn, &policy, &system, &l, repair, &super::operator_name(), SystemClock.now_ms())) {
+                    Ok(r) => r,
+                    Err(e) => return refused(e),
+                };
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print_drift(&report);
+            }
+            Ok(if report.held() { ExitCode::from(3) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn print_drift(r: &reconcile::Report) {
+    let d = &r.drift;
+    println!(
+        "{}: 一覧 / listed {}、孤立 / orphans {}、不足 / missing {}、属性の相違 / wrong {}、他の発行元 / foreign {}",
+        r.system,
+        d.listed,
+        d.orphans.len(),
+        d.missing.len(),
+        d.wrong.len(),
+        d.foreign
+    );
+    println!("  {:<10} {:<24} {:<38} 詳細 / detail", "種別/kind", "userName", "id / account");
+    for o in &d.orphans {
+        println!("  {:<10} {:<24} {:<38} externalId {}, {}", "orphan", o.user_name, o.id, o.external_id.as_deref().unwrap_or("—"), if o.active { "active" } else { "inactive" });
+    }
+    for m in &d.missing {
+        println!("  {:<10} {:<24} {:<38}", "missing", "", m);
+    }
+    for w in &d.wrong {
+        println!("  {:<10} {:<24} {:<38} {}", "wrong", w.user_name, w.account_id, w.attributes.join(", "));
+    }
+    for h in &d.held {
+        println!("保留 / held: {h}; 孤立アカウントの無効化は行いません / orphans are not deactivated");
+    }
+    if r.repair {
+        println!("{} 件を送信待ちにしました / {} items queued", r.queued, r.queued);
+    } else if !d.is_clean() {
+        println!("修復するには --repair / run with --repair to queue the fixes");
     }
 }

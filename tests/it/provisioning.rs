@@ -13,14 +13,14 @@ use tobira::app::sync::{ReadMode, SyncRequest};
 use tobira::app::App;
 use tobira::config::DirectoryConfig;
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-struct Env {
-    hr: Hr,
-    scim: ScimServer,
+pub(crate) struct Env {
+    pub(crate) hr: Hr,
+    pub(crate) scim: ScimServer,
     _server: tobira::startup::Application,
-    app: App,
-    clock: Arc<FixedClock>,
+    pub(crate) app: App,
+    pub(crate) clock: Arc<FixedClock>,
     dir: DirectoryConfig,
 }
 
@@ -35,12 +35,17 @@ fn provisioning_section(scim: &ScimServer, extra: &str) -> String {
 
 impl Env {
     async fn new(db: TestDb, extra_people: &[Fixture]) -> Env {
+        Env::with(db, extra_people, (20, 100.0), "").await
+    }
+
+    /// With the HR sync's removal limits and more `[systems.provisioning]` settings.
+    pub(crate) async fn with(db: TestDb, extra_people: &[Fixture], limits: (u32, f64), extra: &str) -> Env {
         let mut all = people();
         all.extend_from_slice(extra_people);
-        let hr = Hr::new(db, &all, (20, 100.0)).await;
+        let hr = Hr::new(db, &all, limits).await;
         let scim = ScimServer::start().await;
         let gw = "approved_on = \"2026-05-10\", service_manager = \"情報政策課 係長\" }";
-        hr.edit_policy("systems.toml", &[(gw, &format!("{gw}{}", provisioning_section(&scim, "")))]);
+        hr.edit_policy("systems.toml", &[(gw, &format!("{gw}{}", provisioning_section(&scim, extra)))]);
         let (server, app, clock) = build(&hr).await;
         let mut dir = hr.db.config().directory;
         dir.url = hr.ldap.url.clone();
@@ -51,25 +56,25 @@ impl Env {
     }
 
     /// A full HR sync in process, at the test clock's time.
-    async fn sync(&self) {
+    pub(crate) async fn sync(&self) {
         let raw = tobira::app::sync::read(&self.dir, &self.app.policy, &ReadMode::Full).await.unwrap();
         let (policy, master, now) = (self.app.policy.clone(), self.app.master_key.clone(), self.app.clock.now_ms());
         self.app.db(move |c| tobira::app::sync::run(c, &policy, &raw, &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master })).await.unwrap();
     }
 
-    async fn deliver(&self) -> Round {
+    pub(crate) async fn deliver(&self) -> Round {
         run_system(&self.app, "groupware", "test-node").await.unwrap().expect("the lease is free")
     }
 
-    fn account_id(&self, login: &str) -> String {
+    pub(crate) fn account_id(&self, login: &str) -> String {
         self.hr.account(login).unwrap().id
     }
 
-    async fn user(&self, login: &str) -> Option<Value> {
+    pub(crate) async fn user(&self, login: &str) -> Option<Value> {
         self.scim.by_external_id(&self.account_id(login)).await
     }
 
-    fn count(&self, sql: &str) -> i64 {
+    pub(crate) fn count(&self, sql: &str) -> i64 {
         count(&mut conn(&self.hr.db.pool()), sql)
     }
 }

@@ -122,6 +122,19 @@ impl ScimServer {
     }
 }
 
+impl ScimServer {
+    /// Replaces a User directly (someone changing it in the system); returns the HTTP status.
+    pub async fn put(&self, id: &str, user: Value) -> u16 {
+        let url = format!("http://127.0.0.1:{}/v2/Users/{id}", self.upstream);
+        self.http.put(url).bearer_auth(TOKEN).header("Content-Type", "application/scim+json").body(user.to_string()).send().await.unwrap().status().as_u16()
+    }
+
+    /// Deletes a User directly; returns the HTTP status.
+    pub async fn delete(&self, id: &str) -> u16 {
+        self.http.delete(format!("http://127.0.0.1:{}/v2/Users/{id}", self.upstream)).bearer_auth(TOKEN).send().await.unwrap().status().as_u16()
+    }
+}
+
 impl Drop for ScimServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

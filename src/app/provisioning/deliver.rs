@@ -14,6 +14,8 @@ use tobira_domain::policy::provisioning::Provisioning;
 use tobira_domain::provisioning::{scim_user, Event, Resource};
 
 pub const ACTOR: &str = "system:provisioning";
+/// The outbox's account of an orphan (a User with no tobira account): this prefix and the User's id.
+pub const ORPHAN_PREFIX: &str = "scim-user:";
 
 /// The job lease of a system's delivery.
 pub fn job(system: &str) -> String {
@@ -173,6 +175,14 @@ pub async fn push(client: &Client, p: &Provisioning, item: &Item, remote: Option
     let stop = |detail: String| ScimError::Stop { status: 0, scim_type: None, detail };
     let resource: Resource = serde_json::from_str(&item.resource_json).map_err(|e| stop(format!("the queued item cannot be read: {e}")))?;
     let event = Event::parse(&item.event).ok_or_else(|| stop(format!("unknown event `{}`", item.event)))?;
+    if let Some(id) = item.account_id.strip_prefix(ORPHAN_PREFIX) {
+        // A User tobira did not make, found by reconciliation: only deactivated, never deleted.
+        if patch.is_none() {
+            *patch = Some(client.patch_supported().await?);
+        }
+        let there = client.set_active(id, false, *patch == Some(true)).await?;
+        return Ok(Pushed { remote_id: None, answer: if there { "orphan deactivated" } else { "orphan not there; nothing to deactivate" } });
+    }
     let user = scim_user(&resource);
     let id = match remote {
         Some(id) => Some(id),

@@ -9,6 +9,7 @@
 
 pub mod deliver;
 pub mod ops;
+pub mod reconcile;
 pub mod scim;
 
 use crate::store::{self, DbConnection, StoreError};

@@ -159,6 +159,44 @@ impl Client {
         Ok(self.send(reqwest::Method::PATCH, &format!("/Users/{id}"), Some(&body)).await?.0 != 404)
     }
 
+    /// One page of the User list (RFC 7644 §3.4.2.4): `totalResults` and the Users from `start` (1-based).
+    pub async fn list(&self, start: usize, count: usize) -> Result<(usize, Vec<Value>), ScimError> {
+        let (_, v) = self.send(reqwest::Method::GET, &format!("/Users?startIndex={start}&count={count}"), None).await?;
+        let users = v.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+        let total = v.get("totalResults").and_then(Value::as_u64).map_or(users.len(), |t| t as usize);
+        Ok((total, users))
+    }
+
+    /// Every User, page by page of `count`, until `totalResults` (or an empty page).
+    pub async fn list_all(&self, count: usize) -> Result<Vec<Value>, ScimError> {
+        let mut all = Vec::new();
+        loop {
+            let (total, page) = self.list(all.len() + 1, count).await?;
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+            if all.len() >= total {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Only `active` of a User tobira did not make (an orphan): PATCH when offered, otherwise the
+    /// User as read with `active` changed, PUT back. `false` when the User is gone.
+    pub async fn set_active(&self, id: &str, active: bool, patch: bool) -> Result<bool, ScimError> {
+        if patch {
+            let body = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "active", "value": active }] });
+            return Ok(self.send(reqwest::Method::PATCH, &format!("/Users/{id}"), Some(&body)).await?.0 != 404);
+        }
+        let Some(mut user) = self.get(id).await? else { return Ok(false) };
+        if let Some(u) = user.as_object_mut() {
+            u.insert("active".into(), Value::Bool(active));
+            u.remove("meta");
+        }
+        self.replace(id, &user).await
+    }
+
     /// DELETE, then a read-back that the User is gone. `Ok(())` also when it was already gone.
     pub async fn delete(&self, id: &str) -> Result<(), ScimError> {
         self.send(reqwest::Method::DELETE, &format!("/Users/{id}"), None).await?;
@@ -179,9 +217,5 @@ fn found(v: &Value) -> Option<Found> {
 
 /// The value at a mapped path of a SCIM User made by `scim_user`.
 pub fn lookup<'a>(user: &'a Value, path: &str) -> Option<&'a Value> {
-    let v = match path.strip_prefix("urn:").and_then(|_| path.rsplit_once(':')) {
-        Some((urn, attr)) => attr.split('.').try_fold(user.get(urn)?, |v, k| v.get(k))?,
-        None => path.split('.').try_fold(user, |v, k| v.get(k))?,
-    };
-    (!v.is_null()).then_some(v)
+    tobira_domain::provisioning::reconcile::at(user, path)
 }
