@@ -15,6 +15,7 @@ shift 4
 rounds=3
 if [ "${1:-}" = --rounds ]; then rounds=${2:?}; shift 2; fi
 AB_DIR=${AB_DIR:-$(mktemp -d /tmp/tobira-oidc-ab.XXXXXX)}
+mkdir -p "$AB_DIR"
 for r in $(seq 1 "$rounds"); do
   for side in A B; do
     bin=$a_bin dir=$a_dir

@@ -44,6 +44,7 @@ mod requirements_data;
 mod requirements_evidence;
 mod requirements_review;
 mod requirements_sessions;
+mod requirements_zone;
 mod returns;
 mod review;
 mod review_browser;
