@@ -151,21 +151,7 @@ fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
 
 /// The employee numbers a batch touches.
 fn people_of(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
-    let mut v: Vec<String> = batch
-        .iter()
-        .map(|s| match &s.action {
-            Action::SavePerson { person } => person.employee_number.clone(),
-            Action::CreateAccount { employee_number, .. }
-            | Action::Reenable { employee_number, .. }
-            | Action::Suspend { employee_number, .. }
-            | Action::Disable { employee_number, .. }
-            | Action::Grant { employee_number, .. }
-            | Action::Revoke { employee_number, .. }
-            | Action::FlagForReview { employee_number, .. }
-            | Action::ListForReturn { employee_number, .. }
-            | Action::SharedPasswordDue { employee_number, .. } => employee_number.clone(),
-        })
-        .collect();
+    let mut v: Vec<String> = batch.iter().map(|s| tobira_domain::lifecycle::hold::employee_number(&s.action).to_string()).collect();
     v.sort();
     v.dedup();
     v
