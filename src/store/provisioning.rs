@@ -82,21 +82,7 @@ pub fn record(conn: &mut DbConnection, system: &str, account_id: &str, change: &
         diesel::insert_into(pl::table).values((pl::system_id.eq(system), pl::account_id.eq(account_id), values.0, values.1, values.2, values.3, values.4)).execute(conn)?;
     }
     let Some(event) = change.event else { return Ok(None) };
-    let item = Item {
-        id: super::new_id(),
-        system_id: system.into(),
-        account_id: account_id.into(),
-        seq,
-        event: event.as_str().into(),
-        why: change.why.as_str().into(),
-        resource_json: sent,
-        status: PENDING.into(),
-        attempts: 0,
-        next_attempt_at: now,
-        last_error: None,
-        created_at: now,
-        done_at: None,
-    };
+    let item = new_item(system, account_id, seq, event, change.why.as_str(), sent, now);
     diesel::insert_into(po::table).values(&item).execute(conn)?;
     Ok(Some(item))
 }
@@ -216,23 +202,29 @@ pub fn queue(conn: &mut DbConnection, system: &str, account_id: &str, event: Eve
     if linked.is_some() {
         diesel::update(pl::table.find((system, account_id))).set((pl::last_seq.eq(seq), pl::updated_at.eq(now))).execute(conn)?;
     }
-    let item = Item {
+    let resource_json = serde_json::to_string(resource).map_err(|e| StoreError::Integrity(e.to_string()))?;
+    let item = new_item(system, account_id, seq, event, why, resource_json, now);
+    diesel::insert_into(po::table).values(&item).execute(conn)?;
+    Ok(item)
+}
+
+/// A new outbox item, waiting to be sent now.
+fn new_item(system: &str, account_id: &str, seq: i64, event: Event, why: &str, resource_json: String, now: i64) -> Item {
+    Item {
         id: super::new_id(),
         system_id: system.into(),
         account_id: account_id.into(),
         seq,
         event: event.as_str().into(),
         why: why.into(),
-        resource_json: serde_json::to_string(resource).map_err(|e| StoreError::Integrity(e.to_string()))?,
+        resource_json,
         status: PENDING.into(),
         attempts: 0,
         next_attempt_at: now,
         last_error: None,
         created_at: now,
         done_at: None,
-    };
-    diesel::insert_into(po::table).values(&item).execute(conn)?;
-    Ok(item)
+    }
 }
 
 /// The accounts of a system with items not yet done (pending or stopped): their queue will bring them
