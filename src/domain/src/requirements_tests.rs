@@ -29,27 +29,7 @@ fn whence<'p>(p: &'p Policy, ip: &str, remote_permitted: bool) -> Whence<'p> {
     Whence { network: network_of(p, ip.parse().unwrap()), remote_permitted }
 }
 
-fn person(en: &str, dept: &str) -> HrPerson {
-    HrPerson {
-        employee_number: en.into(),
-        directory_key: None,
-        name_kanji: "東雲 職員".into(),
-        name_kana: "シノノメ ショクイン".into(),
-        name_romaji: None,
-        department_code: dept.into(),
-        department_name: None,
-        concurrent: vec![],
-        post: None,
-        employment_type: EmploymentType::Regular,
-        status: PersonStatus::Active,
-        start_date: None,
-        end_date: None,
-        head_of_section: false,
-        secondment_target: None,
-        contract_id: None,
-        mail: None,
-    }
-}
+use crate::test_support::person;
 
 fn roles(p: &HrPerson, policy: &Policy) -> Vec<String> {
     birthright(p, policy, p.status).into_keys().collect()

@@ -16,27 +16,7 @@ fn policy() -> Policy {
     crate::test_support::example_policy()
 }
 
-fn person(en: &str, dept: &str) -> HrPerson {
-    HrPerson {
-        employee_number: en.into(),
-        directory_key: None,
-        name_kanji: "東雲 太郎".into(),
-        name_kana: "シノノメ タロウ".into(),
-        name_romaji: None,
-        department_code: dept.into(),
-        department_name: None,
-        concurrent: vec![],
-        post: None,
-        employment_type: EmploymentType::Regular,
-        status: PersonStatus::Active,
-        start_date: None,
-        end_date: None,
-        head_of_section: false,
-        secondment_target: None,
-        contract_id: None,
-        mail: None,
-    }
-}
+use crate::test_support::person;
 
 fn full(people: Vec<HrPerson>) -> Snapshot {
     Snapshot { people, complete: true, ..Default::default() }
