@@ -61,7 +61,8 @@ enum Command {
         #[command(subcommand)]
         command: cli::returns::ReturnsCommand,
     },
-    /// Provisioning to business systems: a system's queue, and retrying its stopped items (R-LC-01, R-LC-03).
+    /// Provisioning to business systems: a system's queue, retrying its stopped items, reconciliation,
+    /// and the file connector's public key and verify-file (R-LC-01, R-LC-03, R-LC-04, R-ZN-04).
     Provisioning {
         #[command(subcommand)]
         command: cli::provisioning::ProvisioningCommand,

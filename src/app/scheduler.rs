@@ -182,7 +182,7 @@ pub fn spawn_provisioning(app: App) -> Vec<tokio::task::JoinHandle<()>> {
                     tick.tick().await;
                     match super::provisioning::deliver::run_system(&app, &system, &node).await {
                         Ok(Some(r)) if r == Default::default() => {}
-                        Ok(Some(r)) => tracing::info!(job = "provisioning", system = %system, pushed = r.pushed, retrying = r.retrying, stopped = r.stopped, waiting = r.waiting, "provisioning round"),
+                        Ok(Some(r)) => tracing::info!(job = "provisioning", system = %system, pushed = r.pushed, retrying = r.retrying, stopped = r.stopped, waiting = r.waiting, written = r.written, applied = r.applied, receipts_refused = r.receipts_refused, "provisioning round"),
                         Ok(None) => tracing::debug!(job = "provisioning", system = %system, "another node holds the lease"),
                         Err(e) => tracing::error!(job = "provisioning", system = %system, error = %e, "provisioning round failed"),
                     }

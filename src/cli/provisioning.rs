@@ -1,14 +1,18 @@
 //! `tobira provisioning status|retry|reconcile SYSTEM`: a provisioned system's queue, putting its
-//! stopped items back after the cause was fixed (R-LC-01, R-LC-03), and its drift (R-LC-04).
+//! stopped items back after the cause was fixed (R-LC-01, R-LC-03), and its drift (R-LC-04);
+//! `public-key` and `verify-file` for the file connector across the air gap (R-ZN-04).
 
 use clap::Subcommand;
+use serde_json::json;
 use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
-use tobira::app::provisioning::{ops, reconcile};
+use tobira::app::provisioning::{files, ops, reconcile};
 use tobira::app::AppError;
 use tobira::config::Config;
+use tobira::crypto::master_key::MasterKey;
 use tobira::startup;
 use tobira::store;
+use tobira_domain::audit::AuditEvent;
 use tobira_domain::time_util::jst_display;
 
 #[derive(Subcommand)]
@@ -30,11 +34,75 @@ pub enum ProvisioningCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The public key (PEM) the zone side verifies a file system's batches with (made at first use).
+    PublicKey { system: String },
+    /// The zone side's check before an import: the batches after --last follow on without a gap and
+    /// carry tobira's signature. Needs no database. Exit 0 good, 1 a gap or a bad signature, 2 error.
+    VerifyFile {
+        dir: std::path::PathBuf,
+        system: String,
+        /// The PEM file `tobira provisioning public-key` printed.
+        #[arg(long)]
+        public_key: std::path::PathBuf,
+        /// The last batch number already imported (0: none).
+        #[arg(long, default_value_t = 0)]
+        last: i64,
+    },
 }
 
-/// Exit codes: 0 done, 1 refused (a system without provisioning), 2 error, 3 (reconcile) deactivations
-/// held beyond the removal limits.
+/// `verify-file`: prints each good batch and the new last number; on a gap or a bad signature the
+/// reason, and exit 1.
+pub fn verify_file(dir: &std::path::Path, system: &str, public_key: &std::path::Path, last: i64) -> anyhow::Result<ExitCode> {
+    let pem = std::fs::read_to_string(public_key).map_err(|e| anyhow::anyhow!("{}: {}", public_key.display(), e.kind()))?;
+    let (done, err) = match files::verify::dir(dir, system, &pem, last) {
+        Ok(v) => (v, None),
+        Err((v, e)) => (v, Some(e)),
+    };
+    for n in &done.batches {
+        println!("{}: 署名・連番とも正しい / signature and number good", files::base_name(system, *n));
+    }
+    match err {
+        None if done.batches.is_empty() => println!("{system}: {last} より後の束はありません / no batch after {last}"),
+        None => println!("{system}: 取込可能 / ready to import up to {} (record --last {})", done.last, done.last),
+        Some(e) => {
+            eprintln!("tobira: verify-file: 拒否 / refused: {e}");
+            if !done.batches.is_empty() {
+                eprintln!("tobira: verify-file: batches up to {} are good; import nothing after them", done.last);
+            }
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn public_key(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut store::DbConnection, system: &str) -> Result<String, AppError> {
+    let p = policy
+        .systems
+        .iter()
+        .find(|s| s.id.get_ref() == system)
+        .and_then(|s| s.provisioning.as_ref())
+        .filter(|p| p.is_file())
+        .ok_or_else(|| AppError::NotFound(format!("system `{system}` has no [systems.provisioning] of kind = \"file\"")))?;
+    let path = config.master_key_path();
+    if !path.exists() {
+        return Err(AppError::Invalid(format!("no master key at {}: run this on a server node (crypto.master_key_file)", path.display())));
+    }
+    let (master, _) = MasterKey::load_or_create(&path)?;
+    let (pair, made) = files::sign::load_or_create(std::path::Path::new(p.signing_key_file()), &master)?;
+    if made {
+        let e = AuditEvent::new(super::operator_name(), "provisioning.file_key_created", format!("system:{system}")).with_details(json!({ "system": system, "file": p.signing_key_file() }));
+        store::write_tx(conn, |c| store::audit::append(c, SystemClock.now_ms(), vec![e]))?;
+    }
+    Ok(files::sign::public_pem(&pair))
+}
+
+/// Exit codes: 0 done, 1 refused (a system without provisioning, a file system's reconciliation, a
+/// gap or a bad signature for verify-file), 2 error, 3 (reconcile) deactivations held beyond the
+/// removal limits.
 pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<ExitCode> {
+    if let ProvisioningCommand::VerifyFile { dir, system, public_key, last } = &command {
+        return verify_file(dir, system, public_key, *last);
+    }
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;
@@ -59,11 +127,31 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
             }
             let oldest = s.queue.oldest_pending_at.map(jst_display).unwrap_or_else(|| "—".into());
             println!("{}: 待ち / pending {}、停止 / stopped {}、完了 / done {}、最古の待ち / oldest pending {oldest}", s.system, s.queue.pending, s.queue.stopped, s.queue.done);
+            if let Some(f) = &s.files {
+                let receipt = f.last_receipt.map_or_else(|| "—".into(), |(n, at)| format!("{n} ({})", jst_display(at)));
+                println!(
+                    "  ファイル連携 / file batches: 最終書出 / last written {}、最終受領 / last receipt {receipt}、受領待ち / awaiting receipt {}、送付済 / sent items {}",
+                    f.last_written,
+                    f.awaiting.len(),
+                    s.queue.sent
+                );
+                for (n, at, items) in &f.awaiting {
+                    println!("    受領待ち / awaiting  {}  {}  {items} 件 / items", files::base_name(&s.system, *n), jst_display(*at));
+                }
+            }
             for r in &s.recent {
                 println!("  {}  {:<10} {:<12} {:<8} {} 回 / attempts  {}  {}", jst_display(r.created_at), r.event, r.why, r.status, r.attempts, r.account_id, r.last_error.as_deref().unwrap_or(""));
             }
             Ok(ExitCode::SUCCESS)
         }
+        ProvisioningCommand::PublicKey { system } => match public_key(config, &policy, &mut conn, &system) {
+            Ok(pem) => {
+                print!("{pem}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => refused(e),
+        },
+        ProvisioningCommand::VerifyFile { dir, system, public_key, last } => verify_file(&dir, &system, &public_key, last),
         ProvisioningCommand::Retry { system } => match ops::retry(&mut conn, &policy, &system, &super::operator_name(), SystemClock.now_ms()) {
             Ok(n) => {
                 println!("{system}: 停止中の {n} 件を再送待ちに戻しました / {n} stopped items queued again");

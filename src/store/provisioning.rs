@@ -153,6 +153,8 @@ pub fn set_remote_id(conn: &mut DbConnection, system: &str, account_id: &str, re
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct QueueStats {
     pub pending: i64,
+    /// Written to a file batch, waiting for its receipt (file systems only).
+    pub sent: i64,
     pub stopped: i64,
     pub oldest_pending_at: Option<i64>,
     pub done: i64,
@@ -161,7 +163,7 @@ pub struct QueueStats {
 pub fn stats(conn: &mut DbConnection, system: &str) -> Result<QueueStats, StoreError> {
     let of = |conn: &mut DbConnection, s: &str| -> Result<i64, StoreError> { Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.eq(s)).count().get_result(conn)?) };
     let oldest = po::table.filter(po::system_id.eq(system)).filter(po::status.eq(PENDING)).select(diesel::dsl::min(po::created_at)).first::<Option<i64>>(conn)?;
-    Ok(QueueStats { pending: of(conn, PENDING)?, stopped: of(conn, STOPPED)?, oldest_pending_at: oldest, done: of(conn, DONE)? })
+    Ok(QueueStats { pending: of(conn, PENDING)?, sent: of(conn, super::provisioning_files::SENT)?, stopped: of(conn, STOPPED)?, oldest_pending_at: oldest, done: of(conn, DONE)? })
 }
 
 /// The items of a system, newest first, at most `limit` (for `tobira provisioning status`).

@@ -726,3 +726,19 @@ diesel::table! {
         done_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    provisioning_file_batches (system_id, seq) {
+        system_id -> Text,
+        seq -> BigInt,
+        items_json -> Text,
+        jsonl_sha256 -> Text,
+        csv_sha256 -> Text,
+        written_at -> BigInt,
+        receipt_at -> Nullable<BigInt>,
+        applied -> BigInt,
+        failed -> BigInt,
+        overdue_at -> Nullable<BigInt>,
+        unpublished_json -> Nullable<Text>,
+    }
+}

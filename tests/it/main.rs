@@ -39,6 +39,7 @@ mod policy_check;
 mod privileged;
 mod privileged_browser;
 mod provisioning;
+mod provisioning_file;
 mod provisioning_reconcile;
 mod requirements_data;
 mod requirements_evidence;

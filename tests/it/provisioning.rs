@@ -81,7 +81,7 @@ impl Env {
 
 /// The application on the test's database and policy, with a clock the test moves; no scheduled
 /// HR sync (no directory URL) and no scheduled delivery (`every_seconds = 0`).
-async fn build(hr: &Hr) -> (tobira::startup::Application, App, Arc<FixedClock>) {
+pub(crate) async fn build(hr: &Hr) -> (tobira::startup::Application, App, Arc<FixedClock>) {
     let mut config = hr.db.config();
     config.policy_dir = hr.policy.path().display().to_string();
     let clock = fixed_clock();
@@ -90,7 +90,7 @@ async fn build(hr: &Hr) -> (tobira::startup::Application, App, Arc<FixedClock>) 
     (server, app, clock)
 }
 
-fn dn(en: &str) -> String {
+pub(crate) fn dn(en: &str) -> String {
     people().into_iter().find(|p| p.employee_number == en).unwrap().dn()
 }
 

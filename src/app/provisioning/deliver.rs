@@ -33,6 +33,12 @@ pub struct Round {
     pub stopped: usize,
     /// Not yet due, or behind an earlier item of the same person.
     pub waiting: usize,
+    /// File systems: items written to a batch (awaiting its receipt), the batch's number, items a
+    /// receipt marked applied, receipts refused.
+    pub written: usize,
+    pub batch: Option<i64>,
+    pub applied: usize,
+    pub receipts_refused: usize,
 }
 
 /// The wait before attempt `attempts + 1`: 5 s doubling, at most `retry_max_seconds`.
@@ -64,7 +70,13 @@ pub async fn run_system(app: &App, system: &str, node: &str) -> Result<Option<Ro
         })
         .await?;
     let Some(queued) = queued else { return Ok(None) };
-    let result = deliver(app, system, &p, queued).await;
+    let result = if p.is_file() {
+        let (sys, master, now) = (system.to_string(), app.master_key.clone(), app.clock.now_ms());
+        let mut round = Round { queued, ..Round::default() };
+        app.db(move |c| super::files::round(c, &p, &master, &sys, now, &mut round).map(|_| round)).await
+    } else {
+        deliver(app, system, &p, queued).await
+    };
     let (sys, holder) = (system.to_string(), node.to_string());
     app.db(move |c| Ok(store::leases::release(c, &job(&sys), &holder)?)).await?;
     result.map(Some)

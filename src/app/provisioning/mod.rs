@@ -8,6 +8,7 @@
 //! every account tobira made there deactivated and, after the retention, deleted (R-LC-08).
 
 pub mod deliver;
+pub mod files;
 pub mod ops;
 pub mod reconcile;
 pub mod scim;

@@ -14,6 +14,25 @@ pub struct Status {
     pub queue: QueueStats,
     /// The newest items, newest first: (created_at, account id, event, why, status, attempts, last error).
     pub recent: Vec<Recent>,
+    /// For a file system (R-ZN-04): its batches.
+    pub files: Option<FileStatus>,
+}
+
+/// A file system's numbered batches: the last written, the last receipt, those awaiting one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileStatus {
+    /// 0: none written yet.
+    pub last_written: i64,
+    /// (batch, when its receipt was read).
+    pub last_receipt: Option<(i64, i64)>,
+    /// (batch, written at, items), lowest number first.
+    pub awaiting: Vec<(i64, i64, usize)>,
+}
+
+fn file_status(c: &mut DbConnection, system: &str) -> Result<FileStatus, AppError> {
+    use store::provisioning_files as sf;
+    let awaiting = sf::awaiting(c, system)?.into_iter().map(|b| Ok((b.seq, b.written_at, b.items()?.len()))).collect::<Result<_, store::StoreError>>()?;
+    Ok(FileStatus { last_written: sf::next_seq(c, system)? - 1, last_receipt: sf::last_receipted(c, system)?.and_then(|b| b.receipt_at.map(|at| (b.seq, at))), awaiting })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -27,22 +46,23 @@ pub struct Recent {
     pub last_error: Option<String>,
 }
 
-fn provisioned(policy: &Policy, system: &str) -> Result<(), AppError> {
-    if super::systems(policy).iter().any(|(s, _, _)| s.id.get_ref() == system) {
-        Ok(())
+fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppError> {
+    if let Some((_, p, _)) = super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system) {
+        Ok(p.is_file())
     } else {
         Err(AppError::NotFound(format!("system `{system}` has no [systems.provisioning] in the policy")))
     }
 }
 
 pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) -> Result<Status, AppError> {
-    provisioned(policy, system)?;
+    let is_file = provisioned(policy, system)?;
     let queue = store::provisioning::stats(c, system)?;
     let recent = store::provisioning::recent(c, system, recent)?
         .into_iter()
         .map(|i| Recent { created_at: i.created_at, account_id: i.account_id, event: i.event, why: i.why, status: i.status, attempts: i.attempts, last_error: i.last_error })
         .collect();
-    Ok(Status { system: system.into(), queue, recent })
+    let files = if is_file { Some(file_status(c, system)?) } else { None };
+    Ok(Status { system: system.into(), queue, recent, files })
 }
 
 /// Puts the system's stopped items back in the queue (after someone fixed the cause), audited.
@@ -78,6 +98,7 @@ pub fn metrics(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<String
         }
     };
     metric("tobira_provisioning_queue_depth", "Provisioning items waiting to be pushed, per system.", &|q, _| q.pending);
+    metric("tobira_provisioning_awaiting_receipt", "Items written to a file batch whose receipt has not come back, per system (file systems, R-ZN-04).", &|q, _| q.sent);
     metric("tobira_provisioning_failures", "Provisioning items stopped by an error that will not heal, per system.", &|q, _| q.stopped);
     metric("tobira_provisioning_oldest_item_age_seconds", "Age of the oldest item waiting, per system (0: none).", &|_, a| a);
     Ok(out)

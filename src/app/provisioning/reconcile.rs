@@ -36,11 +36,17 @@ impl Report {
 }
 
 fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppError> {
-    super::systems(policy)
+    let p = super::systems(policy)
         .into_iter()
         .find(|(s, _, _)| s.id.get_ref() == system)
         .map(|(_, p, _)| p)
-        .ok_or_else(|| AppError::NotFound(format!("system `{system}` has no [systems.provisioning] in the policy")))
+        .ok_or_else(|| AppError::NotFound(format!("system `{system}` has no [systems.provisioning] in the policy")))?;
+    if p.is_file() {
+        return Err(AppError::Invalid(format!(
+            "system `{system}` is reached by files across the air gap (kind = \"file\", R-ZN-04): tobira cannot list its Users, so it cannot be reconciled; compare the vendor's export with `tobira provisioning status {system}` by hand"
+        )));
+    }
+    Ok(p)
 }
 
 /// Every User of the system, in pages of the policy's `batch`.

@@ -46,9 +46,9 @@ pub struct Client {
 /// The HTTP client of a system: its timeout, no redirects, the system trust store plus the city CA.
 pub fn http_client(p: &Provisioning) -> Result<reqwest::Client, String> {
     let mut b = reqwest::Client::builder().timeout(Duration::from_secs(u64::from(p.timeout_seconds))).redirect(reqwest::redirect::Policy::none()).user_agent("tobira-provisioning");
-    if !p.ca_file.is_empty() {
-        let pem = std::fs::read(&p.ca_file).map_err(|e| format!("provisioning.ca_file {}: {e}", p.ca_file))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("provisioning.ca_file {}: {e}", p.ca_file))? {
+    if let Some(ca) = p.ca_file() {
+        let pem = std::fs::read(ca).map_err(|e| format!("provisioning.ca_file {ca}: {e}"))?;
+        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("provisioning.ca_file {ca}: {e}"))? {
             b = b.add_root_certificate(cert);
         }
     }
@@ -57,7 +57,7 @@ pub fn http_client(p: &Provisioning) -> Result<reqwest::Client, String> {
 
 /// The bearer token from its file (first line, trimmed).
 pub fn read_token(p: &Provisioning) -> Result<String, String> {
-    let path = p.token_file.get_ref();
+    let path = p.token_file();
     let t = std::fs::read_to_string(path).map_err(|e| format!("provisioning.token_file {path}: {}", e.kind()))?;
     let t = t.lines().next().unwrap_or("").trim().to_string();
     if t.is_empty() {
@@ -73,7 +73,7 @@ pub fn quoted(v: &str) -> String {
 
 impl Client {
     pub fn new(http: reqwest::Client, p: &Provisioning, token: String) -> Client {
-        Client { http, base: p.base_url.get_ref().trim_end_matches('/').to_string(), token }
+        Client { http, base: p.base_url().trim_end_matches('/').to_string(), token }
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), ScimError> {

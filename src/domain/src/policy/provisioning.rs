@@ -1,7 +1,8 @@
 //! `[systems.provisioning]`: how tobira pushes a business system's accounts to that system's own
 //! user table (R-LC-01, R-LC-03, R-LC-08): a SCIM 2.0 service provider (RFC 7643, RFC 7644), its
-//! bearer token file, the city CA, the attribute mapping, the retention of leavers' resources and the
-//! delivery's retry and reconciliation limits.
+//! bearer token file and the city CA, or signed numbered files carried across the air gap to a
+//! system of the My Number zone (R-ZN-04); the attribute mapping, the retention of leavers'
+//! resources and the delivery's retry, batch and receipt limits.
 //!
 //! Validation ([`check`]) names the file and line of every mistake; nothing here reads a file.
 
@@ -9,12 +10,24 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-/// How the changes reach the system. Only SCIM 2.0 over the network is built; the file connector
-/// for the My Number zone (R-ZN-04) is not.
+/// How the changes reach the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProvisioningKind {
+    /// SCIM 2.0 over the network.
     Scim,
+    /// Signed, numbered files in a directory, carried by the city's approved medium (R-ZN-04).
+    File,
+}
+
+/// The character encoding of a file system's CSV (the JSON lines are always UTF-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FileEncoding {
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "shift_jis")]
+    ShiftJis,
 }
 
 /// A value tobira sends, taken from what it holds of the person and the account.
@@ -89,19 +102,40 @@ fn default_batch() -> u32 {
 fn default_every() -> u32 {
     60
 }
+fn default_receipt_max_hours() -> u32 {
+    72
+}
 
 /// A system's provisioning settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Provisioning {
-    pub kind: ProvisioningKind,
-    /// The SCIM service provider's base URL (…/scim/v2): https, or http on the loopback host only.
-    pub base_url: Spanned<String>,
-    /// A file holding the bearer token (one line); read at each round, never logged.
-    pub token_file: Spanned<String>,
-    /// PEM file of the city CA that signed the system's certificate, besides the system trust store.
+    pub kind: Spanned<ProvisioningKind>,
+    /// SCIM: the service provider's base URL (…/scim/v2): https, or http on the loopback host only.
     #[serde(default)]
-    pub ca_file: String,
+    pub base_url: Option<Spanned<String>>,
+    /// SCIM: a file holding the bearer token (one line); read at each round, never logged.
+    #[serde(default)]
+    pub token_file: Option<Spanned<String>>,
+    /// SCIM: PEM file of the city CA that signed the system's certificate, besides the trust store.
+    #[serde(default)]
+    pub ca_file: Option<Spanned<String>>,
+    /// File: the directory the numbered batches are written to.
+    #[serde(default)]
+    pub out_dir: Option<Spanned<String>>,
+    /// File: the directory the zone side's receipts are read from (default: `out_dir`).
+    #[serde(default)]
+    pub receipt_dir: Option<Spanned<String>>,
+    /// File: the CSV's encoding, `utf-8` (default) or `shift_jis`.
+    #[serde(default)]
+    pub encoding: Option<Spanned<FileEncoding>>,
+    /// File: tobira's Ed25519 signing key for this system, sealed under the master key; created at
+    /// the first batch or by `tobira provisioning public-key`.
+    #[serde(default)]
+    pub signing_key_file: Option<Spanned<String>>,
+    /// File: hours a batch may wait for its receipt before it gives a finding.
+    #[serde(default)]
+    pub receipt_max_hours: Option<Spanned<u32>>,
     /// SCIM attribute path → tobira value. Replaces the default mapping as a whole when given; it must
     /// send userName from login_id and externalId from subject.
     #[serde(default = "default_mapping")]
@@ -125,6 +159,40 @@ pub struct Provisioning {
 }
 
 impl Provisioning {
+    /// The SCIM base URL ("" for a file system).
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_ref().map_or("", |u| u.get_ref().as_str())
+    }
+    /// The bearer token file ("" for a file system).
+    pub fn token_file(&self) -> &str {
+        self.token_file.as_ref().map_or("", |u| u.get_ref().as_str())
+    }
+    /// The city CA file, if given.
+    pub fn ca_file(&self) -> Option<&str> {
+        self.ca_file.as_ref().map(|u| u.get_ref().as_str()).filter(|f| !f.trim().is_empty())
+    }
+    pub fn is_file(&self) -> bool {
+        *self.kind.get_ref() == ProvisioningKind::File
+    }
+    /// The batch directory ("" for a SCIM system).
+    pub fn out_dir(&self) -> &str {
+        self.out_dir.as_ref().map_or("", |u| u.get_ref().as_str())
+    }
+    /// The receipt directory: `receipt_dir`, or `out_dir` when not given.
+    pub fn receipt_dir(&self) -> &str {
+        self.receipt_dir.as_ref().map_or(self.out_dir(), |u| u.get_ref().as_str())
+    }
+    pub fn encoding(&self) -> FileEncoding {
+        self.encoding.as_ref().map_or(FileEncoding::Utf8, |e| *e.get_ref())
+    }
+    /// The sealed signing key's file ("" for a SCIM system).
+    pub fn signing_key_file(&self) -> &str {
+        self.signing_key_file.as_ref().map_or("", |u| u.get_ref().as_str())
+    }
+    pub fn receipt_max_hours(&self) -> u32 {
+        self.receipt_max_hours.as_ref().map_or(default_receipt_max_hours(), |h| *h.get_ref())
+    }
+
     /// The SCIM attribute that carries `source`, if mapped.
     pub fn path_of(&self, source: Source) -> Option<&str> {
         self.attributes.iter().find(|(_, s)| **s == source).map(|(k, _)| k.as_str())
@@ -150,39 +218,90 @@ pub fn path_ok(path: &str) -> bool {
 /// The problems of one system's settings, as messages (the caller adds file and line).
 pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, String)> {
     let mut out = Vec::new();
-    if let Err(e) = super::clients_validate::redirect_uri_ok(p.base_url.get_ref()) {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.base_url `{}` {e}", p.base_url.get_ref())));
-    }
-    if p.token_file.get_ref().trim().is_empty() {
-        out.push((p.token_file.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token")));
+    let at = p.kind.span();
+    match p.kind.get_ref() {
+        ProvisioningKind::Scim => scim_problems(system, p, &mut out),
+        ProvisioningKind::File => file_problems(system, p, &mut out),
     }
     if p.attributes.get("userName") != Some(&Source::LoginId) {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.attributes must map userName = \"login_id\"")));
+        out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map userName = \"login_id\"")));
     }
     if p.attributes.get("externalId") != Some(&Source::Subject) {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.attributes must map externalId = \"subject\" (tobira's stable subject)")));
+        out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map externalId = \"subject\" (tobira's stable subject)")));
     }
     for path in p.attributes.keys() {
         if !path_ok(path) {
-            out.push((p.base_url.span(), format!("system `{system}`: provisioning.attributes: `{path}` is not a SCIM attribute path (attr, attr.sub or urn:…:attr)")));
+            out.push((at.clone(), format!("system `{system}`: provisioning.attributes: `{path}` is not a SCIM attribute path (attr, attr.sub or urn:…:attr)")));
         }
         if path == "active" || path == "id" || path == "meta" || path == "schemas" {
-            out.push((p.base_url.span(), format!("system `{system}`: provisioning.attributes: `{path}` is set by tobira itself and cannot be mapped")));
+            out.push((at.clone(), format!("system `{system}`: provisioning.attributes: `{path}` is set by tobira itself and cannot be mapped")));
         }
     }
     if p.delete_after_days > 3650 {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.delete_after_days {} is over 3650 (ten years)", p.delete_after_days)));
+        out.push((at.clone(), format!("system `{system}`: provisioning.delete_after_days {} is over 3650 (ten years)", p.delete_after_days)));
     }
     if !(1..=600).contains(&p.timeout_seconds) {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.timeout_seconds must be between 1 and 600")));
+        out.push((at.clone(), format!("system `{system}`: provisioning.timeout_seconds must be between 1 and 600")));
     }
     if !(1..=86_400).contains(&p.retry_max_seconds) {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.retry_max_seconds must be between 1 and 86400")));
+        out.push((at.clone(), format!("system `{system}`: provisioning.retry_max_seconds must be between 1 and 86400")));
     }
     if !(1..=10_000).contains(&p.batch) {
-        out.push((p.base_url.span(), format!("system `{system}`: provisioning.batch must be between 1 and 10000")));
+        out.push((at, format!("system `{system}`: provisioning.batch must be between 1 and 10000")));
     }
     out
+}
+
+type Problems = Vec<(std::ops::Range<usize>, String)>;
+
+fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) {
+    match &p.base_url {
+        Some(u) => {
+            if let Err(e) = super::clients_validate::redirect_uri_ok(u.get_ref()) {
+                out.push((u.span(), format!("system `{system}`: provisioning.base_url `{}` {e}", u.get_ref())));
+            }
+        }
+        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.base_url (the service provider's …/scim/v2)"))),
+    }
+    match &p.token_file {
+        Some(t) if t.get_ref().trim().is_empty() => out.push((t.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"))),
+        Some(_) => {}
+        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.token_file (the file that holds the bearer token)"))),
+    }
+    let file_only = [
+        ("out_dir", p.out_dir.as_ref().map(|v| v.span())),
+        ("receipt_dir", p.receipt_dir.as_ref().map(|v| v.span())),
+        ("encoding", p.encoding.as_ref().map(|v| v.span())),
+        ("signing_key_file", p.signing_key_file.as_ref().map(|v| v.span())),
+        ("receipt_max_hours", p.receipt_max_hours.as_ref().map(|v| v.span())),
+    ];
+    for (name, span) in file_only {
+        if let Some(span) = span {
+            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"file\", not of kind = \"scim\"")));
+        }
+    }
+}
+
+fn file_problems(system: &str, p: &Provisioning, out: &mut Problems) {
+    let scim_only = [("base_url", p.base_url.as_ref().map(|v| v.span())), ("token_file", p.token_file.as_ref().map(|v| v.span())), ("ca_file", p.ca_file.as_ref().map(|v| v.span()))];
+    for (name, span) in scim_only {
+        if let Some(span) = span {
+            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"scim\"; a file system is not reached over the network")));
+        }
+    }
+    let absolute = |name: &str, v: &Option<Spanned<String>>, out: &mut Problems| match v {
+        Some(d) if !d.get_ref().starts_with('/') => out.push((d.span(), format!("system `{system}`: provisioning.{name} `{}` must be an absolute path", d.get_ref()))),
+        Some(_) => {}
+        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"file\" needs provisioning.{name}"))),
+    };
+    absolute("out_dir", &p.out_dir, out);
+    absolute("signing_key_file", &p.signing_key_file, out);
+    if let Some(d) = p.receipt_dir.as_ref().filter(|d| !d.get_ref().starts_with('/')) {
+        out.push((d.span(), format!("system `{system}`: provisioning.receipt_dir `{}` must be an absolute path", d.get_ref())));
+    }
+    if let Some(h) = p.receipt_max_hours.as_ref().filter(|h| !(1..=2_160).contains(h.get_ref())) {
+        out.push((h.span(), format!("system `{system}`: provisioning.receipt_max_hours {} must be between 1 and 2160 (90 days)", h.get_ref())));
+    }
 }
 
 #[cfg(test)]
@@ -223,13 +342,37 @@ mod tests {
                 "kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\n[systems.provisioning.attributes]\nuserName = \"login_id\"\nexternalId = \"subject\"\nactive = \"title\"",
                 "set by tobira itself",
             ),
-            ("kind = \"file\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"", "unknown variant"),
+            ("kind = \"ftp\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"", "unknown variant"),
+            ("kind = \"file\"\nout_dir = \"/x\"\nsigning_key_file = \"/k\"\nbase_url = \"https://gw.example.jp\"", "base_url is a setting of kind = \"scim\""),
+            ("kind = \"file\"\nsigning_key_file = \"/k\"", "needs provisioning.out_dir"),
+            ("kind = \"file\"\nout_dir = \"spool\"\nsigning_key_file = \"/k\"", "must be an absolute path"),
+            ("kind = \"file\"\nout_dir = \"/x\"\nsigning_key_file = \"/k\"\nreceipt_max_hours = 0", "between 1 and 2160"),
+            ("kind = \"file\"\nout_dir = \"/x\"\nsigning_key_file = \"/k\"\nencoding = \"euc-jp\"", "unknown variant"),
+            ("kind = \"scim\"\nbase_url = \"https://gw.example.jp\"\ntoken_file = \"/t\"\nout_dir = \"/x\"", "out_dir is a setting of kind = \"file\""),
+            ("kind = \"scim\"\ntoken_file = \"/t\"", "needs provisioning.base_url"),
         ];
         for (section, msg) in cases {
             let errs = with_section(section).expect_err(section);
             assert!(errs.iter().any(|e| e.message.contains(msg) && e.file.ends_with("systems.toml") && e.line.is_some()), "{section}: {errs:#?}");
             assert!(errs.iter().all(|e| !e.message.contains("Spanned")), "no Debug output: {errs:#?}");
         }
+    }
+
+    #[test]
+    fn r_zn_04_a_file_system_is_accepted_and_a_my_number_system_is_refused_scim() {
+        let ok = with_section("kind = \"file\"\nout_dir = \"/var/spool/tobira/gw\"\nsigning_key_file = \"/etc/tobira/gw.filekey\"\nencoding = \"shift_jis\"").unwrap();
+        let p = ok.systems.iter().find(|s| s.id.get_ref() == "groupware").unwrap().provisioning.as_ref().unwrap();
+        assert!(p.is_file());
+        assert_eq!((p.encoding(), p.receipt_dir(), p.receipt_max_hours()), (FileEncoding::ShiftJis, "/var/spool/tobira/gw", 72), "receipts in out_dir by default");
+        // A system of the My Number zone over SCIM is refused.
+        let mut files = crate::test_support::example_files();
+        let f = files.iter_mut().find(|f| f.name.ends_with("systems.toml")).unwrap();
+        let start = f.text.find("zone = \"mynumber\"").unwrap();
+        let end = start + f.text[start..].find("approval =").unwrap();
+        let close = end + f.text[end..].find("}\n").unwrap() + 2;
+        f.text.insert_str(close, "[systems.provisioning]\nkind = \"scim\"\nbase_url = \"https://kikan.example.jp/scim/v2\"\ntoken_file = \"/t\"\n");
+        let errs = crate::policy::load(&files).expect_err("refused").0;
+        assert!(errs.iter().any(|e| e.message.contains("My Number zone, which is not reached over the network") && e.line.is_some()), "{errs:#?}");
     }
 
     #[test]

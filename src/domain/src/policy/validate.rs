@@ -143,6 +143,14 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             for (span, message) in super::provisioning::problems(sid, p) {
                 c.at(s.file, span, message);
             }
+            // R-ZN-04: a system of the My Number zone is not reached over the network from outside.
+            if zone.is_some_and(|z| z.kind == ZoneKind::Mynumber) && !p.is_file() {
+                c.at(
+                    s.file,
+                    p.kind.span(),
+                    format!("system `{sid}` is in the My Number zone, which is not reached over the network from outside its zone (R-ZN-04); use kind = \"file\" and carry the files across"),
+                );
+            }
         }
     }
 

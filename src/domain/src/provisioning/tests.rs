@@ -8,7 +8,7 @@ const NOW: i64 = 1_775_000_000_000;
 fn cfg(days: u32) -> Provisioning {
     let text = format!("kind = \"scim\"\nbase_url = \"https://gw.example.jp/scim/v2\"\ntoken_file = \"/etc/tobira/gw.token\"\ndelete_after_days = {days}\n");
     let p: Provisioning = toml::from_str(&text).unwrap();
-    assert_eq!(p.kind, ProvisioningKind::Scim);
+    assert_eq!(*p.kind.get_ref(), ProvisioningKind::Scim);
     p
 }
 

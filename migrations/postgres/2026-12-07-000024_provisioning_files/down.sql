@@ -1,0 +1,1 @@
+DROP TABLE provisioning_file_batches;
