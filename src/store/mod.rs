@@ -40,6 +40,7 @@ pub mod oidc;
 pub mod org;
 pub mod privileged;
 pub mod provisioning;
+pub mod provisioning_runs;
 pub mod registry;
 pub mod remote_access;
 pub mod returns;

@@ -8,8 +8,11 @@
 //! every account tobira made there deactivated and, after the retention, deleted (R-LC-08).
 
 pub mod deliver;
+pub mod groups;
+pub mod oauth;
 pub mod ops;
 pub mod reconcile;
+pub mod scheduled;
 pub mod scim;
 
 use crate::store::{self, DbConnection, StoreError};

@@ -14,6 +14,8 @@ pub struct Status {
     pub queue: QueueStats,
     /// The newest items, newest first: (created_at, account id, event, why, status, attempts, last error).
     pub recent: Vec<Recent>,
+    /// The last reconciliation, on demand or scheduled.
+    pub last_reconciliation: Option<store::provisioning_runs::LastRun>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,7 +44,8 @@ pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) 
         .into_iter()
         .map(|i| Recent { created_at: i.created_at, account_id: i.account_id, event: i.event, why: i.why, status: i.status, attempts: i.attempts, last_error: i.last_error })
         .collect();
-    Ok(Status { system: system.into(), queue, recent })
+    let last_reconciliation = store::provisioning_runs::last(c, system)?;
+    Ok(Status { system: system.into(), queue, recent, last_reconciliation })
 }
 
 /// Puts the system's stopped items back in the queue (after someone fixed the cause), audited.

@@ -97,7 +97,9 @@ pub struct Provisioning {
     pub kind: ProvisioningKind,
     /// The SCIM service provider's base URL (…/scim/v2): https, or http on the loopback host only.
     pub base_url: Spanned<String>,
-    /// A file holding the bearer token (one line); read at each round, never logged.
+    /// A file holding the bearer token (one line); read at each round, never logged. Not used with
+    /// `auth = "client_credentials"`.
+    #[serde(default = "super::provisioning_more::unset")]
     pub token_file: Spanned<String>,
     /// PEM file of the city CA that signed the system's certificate, besides the system trust store.
     #[serde(default)]
@@ -122,6 +124,27 @@ pub struct Provisioning {
     /// How often `serve` delivers the queue; 0 turns the schedule off.
     #[serde(default = "default_every")]
     pub every_seconds: u32,
+    /// Hours between the reconciliations `serve` runs on its own (R-LC-04); 0 turns them off.
+    #[serde(default = "super::provisioning_more::default_reconcile_hours")]
+    pub reconcile_every_hours: u32,
+    /// Whether the scheduled reconciliation queues its fixes (`--repair`); by default it reports only.
+    #[serde(default)]
+    pub reconcile_repair: bool,
+    /// `bearer` (the token in `token_file`) or `client_credentials` (RFC 6749 §4.4).
+    #[serde(default)]
+    pub auth: super::provisioning_more::Auth,
+    /// With `client_credentials`: the token endpoint, the client, the file of its secret, the scope.
+    #[serde(default)]
+    pub token_url: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret_file: String,
+    #[serde(default)]
+    pub scope: String,
+    /// `attribute` (the User's `roles`) or `groups` (one SCIM Group per role, members by PATCH).
+    #[serde(default)]
+    pub roles_as: super::provisioning_more::RolesAs,
 }
 
 impl Provisioning {
@@ -153,8 +176,12 @@ pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, 
     if let Err(e) = super::clients_validate::redirect_uri_ok(p.base_url.get_ref()) {
         out.push((p.base_url.span(), format!("system `{system}`: provisioning.base_url `{}` {e}", p.base_url.get_ref())));
     }
-    if p.token_file.get_ref().trim().is_empty() {
-        out.push((p.token_file.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token")));
+    super::provisioning_more::problems(system, p, &mut out);
+    if p.auth == super::provisioning_more::Auth::Bearer && p.token_file.get_ref().trim().is_empty() {
+        out.push((
+            if p.token_file.span().is_empty() { p.base_url.span() } else { p.token_file.span() },
+            format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"),
+        ));
     }
     if p.attributes.get("userName") != Some(&Source::LoginId) {
         out.push((p.base_url.span(), format!("system `{system}`: provisioning.attributes must map userName = \"login_id\"")));
