@@ -280,9 +280,10 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
     store::migrate(&mut conn)?;
     let now = SystemClock.now_ms();
     let by = cli::operator_name();
+    let policy = startup::policy(config)?;
     let result = match &command {
-        ContractCommand::Suspend { contract, reason } => tobira::app::contract::suspend(&mut conn, contract, reason, &by, now).map(|l| ("停止 / suspended", l)),
-        ContractCommand::Resume { contract } => tobira::app::contract::resume(&mut conn, contract, &by, now).map(|l| ("再開 / resumed", l)),
+        ContractCommand::Suspend { contract, reason } => tobira::app::contract::suspend(&mut conn, &policy, contract, reason, &by, now).map(|l| ("停止 / suspended", l)),
+        ContractCommand::Resume { contract } => tobira::app::contract::resume(&mut conn, &policy, contract, &by, now).map(|l| ("再開 / resumed", l)),
         ContractCommand::ConfirmReturn { contract, note } => {
             tobira::app::contract::confirm_return(&mut conn, contract, note, &by, now).map(|()| ("情報の返却・消去を確認 / return of information confirmed", vec![contract.clone()]))
         }

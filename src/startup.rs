@@ -134,6 +134,7 @@ impl Application {
         jobs.push(app::scheduler::spawn_backchannel_logout(app.clone())?);
         jobs.extend(app::scheduler::spawn_mail_delivery(app.clone())?);
         jobs.extend(app::scheduler::spawn_provisioning(app.clone()));
+        jobs.extend(app::scheduler::spawn_provisioning_reconcile(app.clone()));
         let checkpoints = app::checkpoint_job::spawn(app.clone());
         Ok(Application { port, server: server.run(), app, audit_task, jobs, checkpoints, master_key_created: origin == Origin::Created })
     }

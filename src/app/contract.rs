@@ -11,6 +11,7 @@ use crate::store::{self, DbConnection};
 use diesel::prelude::*;
 use serde_json::json;
 use tobira_domain::audit::AuditEvent;
+use tobira_domain::policy::Policy;
 use tobira_domain::rbac::AccountStatus;
 
 const PREFIX: &str = "contract:";
@@ -29,8 +30,9 @@ fn accounts_of(conn: &mut DbConnection, contract: &str, status: AccountStatus) -
         .load(conn)?)
 }
 
-/// Suspends every active account under `contract`, ends their sessions; returns the login IDs.
-pub fn suspend(conn: &mut DbConnection, contract: &str, why: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
+/// Suspends every active account under `contract`, ends their sessions and queues the deactivation
+/// at every provisioned system in the same transaction; returns the login IDs.
+pub fn suspend(conn: &mut DbConnection, policy: &Policy, contract: &str, why: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
     if why.trim().is_empty() {
         return Err(AppError::Invalid("a contract suspension needs a reason (--reason)".into()));
     }
@@ -48,14 +50,17 @@ pub fn suspend(conn: &mut DbConnection, contract: &str, why: &str, by: &str, now
                 .execute(c)?;
             events.push(AuditEvent::new(by, "account.suspended", format!("account:{login}")).with_details(json!({ "contract": contract, "why": why, "sessions_ended": ended })));
         }
+        let ids: Vec<String> = targets.iter().map(|t| t.0.clone()).collect();
+        events.extend(super::provisioning::track(c, policy, &ids, by, now)?);
         events.push(AuditEvent::new(by, "contract.suspended", format!("contract:{contract}")).with_details(json!({ "why": why, "accounts": targets.len() })));
         store::audit::append(c, now, events)?;
         Ok(targets.into_iter().map(|t| t.1).collect())
     })
 }
 
-/// Re-enables the accounts that [`suspend`] stopped for `contract`; returns the login IDs.
-pub fn resume(conn: &mut DbConnection, contract: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
+/// Re-enables the accounts that [`suspend`] stopped for `contract` (their provisioned systems
+/// re-activate them, queued in the same transaction); returns the login IDs.
+pub fn resume(conn: &mut DbConnection, policy: &Policy, contract: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
     store::write_tx(conn, |c| {
         let reason = reason_for(contract);
         let targets: Vec<(String, String)> = accounts_of(c, contract, AccountStatus::Suspended)?
@@ -70,6 +75,8 @@ pub fn resume(conn: &mut DbConnection, contract: &str, by: &str, now: i64) -> Re
             store::accounts::set_status(c, id, AccountStatus::Active, &format!("{reason}:resumed"), now)?;
             events.push(AuditEvent::new(by, "account.reenabled", format!("account:{login}")).with_details(json!({ "contract": contract })));
         }
+        let ids: Vec<String> = targets.iter().map(|t| t.0.clone()).collect();
+        events.extend(super::provisioning::track(c, policy, &ids, by, now)?);
         events.push(AuditEvent::new(by, "contract.resumed", format!("contract:{contract}")).with_details(json!({ "accounts": targets.len() })));
         store::audit::append(c, now, events)?;
         Ok(targets.into_iter().map(|t| t.1).collect())

@@ -101,8 +101,8 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = app.clock.now_ms();
-            match app.db(move |c| super::privileged::elevation::sweep(c, now)).await {
+            let (now, policy) = (app.clock.now_ms(), app.policy.clone());
+            match app.db(move |c| super::privileged::elevation::sweep(c, &policy, now)).await {
                 Ok(s) if s == Default::default() => {}
                 Ok(s) => tracing::info!(job = "privileged-sweep", lapsed = s.lapsed, expired = s.expired, development = s.development, "privileged sweep"),
                 Err(e) => tracing::error!(job = "privileged-sweep", error = %e, "privileged sweep failed"),
@@ -190,4 +190,35 @@ pub fn spawn_provisioning(app: App) -> Vec<tokio::task::JoinHandle<()>> {
             })
         })
         .collect()
+}
+
+/// Reconciles the provisioned systems whose `reconcile_every_hours` has passed (one node per system
+/// and run, by lease), checking every five minutes, the first check one period after start; `None`
+/// when no system has the schedule on.
+pub fn spawn_provisioning_reconcile(app: App) -> Option<tokio::task::JoinHandle<()>> {
+    if !super::provisioning::systems(&app.policy).iter().any(|(_, p, _)| p.reconcile_every_hours > 0) {
+        return None;
+    }
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match super::provisioning::scheduled::tick(&app, &node).await {
+                Ok(runs) => {
+                    for (system, ran) in runs {
+                        match ran {
+                            super::provisioning::scheduled::Ran::Done(r) => {
+                                tracing::info!(job = "provisioning-reconcile", system = %system, orphans = r.drift.orphans.len(), missing = r.drift.missing.len(), wrong = r.drift.wrong.len(), queued = r.queued, held = r.held(), "reconciliation")
+                            }
+                            super::provisioning::scheduled::Ran::Failed(e) => tracing::error!(job = "provisioning-reconcile", system = %system, error = %e, "reconciliation failed"),
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(job = "provisioning-reconcile", error = %e, "reconciliation tick failed"),
+            }
+        }
+    }))
 }

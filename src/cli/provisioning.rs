@@ -139,6 +139,21 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
                     println!("    受領待ち / awaiting  {}  {}  {items} 件 / items", files::base_name(&s.system, *n), jst_display(*at));
                 }
             }
+            match &s.last_reconciliation {
+                Some(l) if l.error.is_some() => println!("最後の照合 / last reconciliation {}: 失敗 / failed: {}", jst_display(l.ran_at), l.error.as_deref().unwrap_or("")),
+                Some(l) => println!(
+                    "最後の照合 / last reconciliation {}{}: 孤立 / orphans {}、不足 / missing {}、相違 / wrong {}、他の発行元 / foreign {}、キュー投入 / queued {}{}",
+                    jst_display(l.ran_at),
+                    if l.repair { " (repair)" } else { "" },
+                    l.orphans,
+                    l.missing,
+                    l.wrong,
+                    l.foreign_users,
+                    l.queued,
+                    if l.held.is_empty() { String::new() } else { format!("、保留 / held: {}", l.held) }
+                ),
+                None => println!("最後の照合 / last reconciliation: —"),
+            }
             for r in &s.recent {
                 println!("  {}  {:<10} {:<12} {:<8} {} 回 / attempts  {}  {}", jst_display(r.created_at), r.event, r.why, r.status, r.attempts, r.account_id, r.last_error.as_deref().unwrap_or(""));
             }
@@ -161,11 +176,13 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
         },
         ProvisioningCommand::Reconcile { system, repair, json } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let report =
-                match rt.block_on(reconcile::list_users(&policy, &system)).and_then(|l| reconcile::record(&mut conn, &policy, &system, &l, repair, &super::operator_name(), SystemClock.now_ms())) {
-                    Ok(r) => r,
-                    Err(e) => return refused(e),
-                };
+            let report = match rt
+                .block_on(reconcile::list_users(&policy, &system, SystemClock.now_ms()))
+                .and_then(|l| reconcile::record(&mut conn, &policy, &system, &l, repair, &super::operator_name(), SystemClock.now_ms()))
+            {
+                Ok(r) => r,
+                Err(e) => return refused(e),
+            };
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {

@@ -41,6 +41,7 @@ pub mod org;
 pub mod privileged;
 pub mod provisioning;
 pub mod provisioning_files;
+pub mod provisioning_runs;
 pub mod registry;
 pub mod remote_access;
 pub mod returns;

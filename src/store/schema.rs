@@ -742,3 +742,29 @@ diesel::table! {
         unpublished_json -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    provisioning_reconciliations (system_id) {
+        system_id -> Text,
+        ran_at -> BigInt,
+        actor -> Text,
+        repair -> Bool,
+        listed -> BigInt,
+        foreign_users -> BigInt,
+        orphans -> BigInt,
+        missing -> BigInt,
+        wrong -> BigInt,
+        held -> Text,
+        queued -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    provisioning_groups (system_id, role_id) {
+        system_id -> Text,
+        role_id -> Text,
+        remote_id -> Text,
+        created_at -> BigInt,
+    }
+}

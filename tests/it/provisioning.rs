@@ -25,24 +25,30 @@ pub(crate) struct Env {
 }
 
 /// The groupware system (every staff member's birthright) provisioned to the SCIM server.
+/// With `auth = "client_credentials"` in `extra`, no token file.
 fn provisioning_section(scim: &ScimServer, extra: &str) -> String {
-    format!(
-        "\n[systems.provisioning]\nkind = \"scim\"\nbase_url = \"{}\"\ntoken_file = \"{}\"\ndelete_after_days = 30\nevery_seconds = 0\nretry_max_seconds = 60\n{extra}\n",
-        scim.base_url(),
-        scim.token_file.path().display()
-    )
+    let token = if extra.contains("client_credentials") { String::new() } else { format!("token_file = \"{}\"\n", scim.token_file.path().display()) };
+    format!("\n[systems.provisioning]\nkind = \"scim\"\nbase_url = \"{}\"\n{token}delete_after_days = 30\nevery_seconds = 0\nretry_max_seconds = 60\n{extra}\n", scim.base_url())
 }
 
 impl Env {
-    async fn new(db: TestDb, extra_people: &[Fixture]) -> Env {
+    pub(crate) async fn new(db: TestDb, extra_people: &[Fixture]) -> Env {
         Env::with(db, extra_people, (20, 100.0), "").await
     }
 
     /// With the HR sync's removal limits and more `[systems.provisioning]` settings.
     pub(crate) async fn with(db: TestDb, extra_people: &[Fixture], limits: (u32, f64), extra: &str) -> Env {
+        Env::with_policy(db, extra_people, limits, extra, &[]).await
+    }
+
+    /// [`Env::with`] and edits of other policy files: (file, [(from, to)]).
+    pub(crate) async fn with_policy(db: TestDb, extra_people: &[Fixture], limits: (u32, f64), extra: &str, edits: &[(&str, &[(&str, &str)])]) -> Env {
         let mut all = people();
         all.extend_from_slice(extra_people);
         let hr = Hr::new(db, &all, limits).await;
+        for (file, e) in edits {
+            hr.edit_policy(file, e);
+        }
         let scim = ScimServer::start().await;
         let gw = "approved_on = \"2026-05-10\", service_manager = \"情報政策課 係長\" }";
         hr.edit_policy("systems.toml", &[(gw, &format!("{gw}{}", provisioning_section(&scim, extra)))]);

@@ -13,7 +13,7 @@ use tobira::app::provisioning::reconcile::reconcile;
 const PAGED: &str = "batch = 4";
 
 /// Delivery rounds until the queue is empty.
-async fn deliver_all(env: &Env) -> usize {
+pub(crate) async fn deliver_all(env: &Env) -> usize {
     let mut pushed = 0;
     for _ in 0..10 {
         let r = env.deliver().await;
@@ -26,12 +26,12 @@ async fn deliver_all(env: &Env) -> usize {
     pushed
 }
 
-async fn provisioned(env: &Env) {
+pub(crate) async fn provisioned(env: &Env) {
     env.sync().await;
     assert_eq!(deliver_all(env).await, 6);
 }
 
-async fn orphan(env: &Env, name: &str) -> Value {
+pub(crate) async fn orphan(env: &Env, name: &str) -> Value {
     assert_eq!(env.scim.post(json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "active": true })).await, 201);
     env.scim.by_user_name(name).await.into_iter().next().unwrap()
 }

@@ -72,7 +72,7 @@ pub async fn create(app: &App, cur: &Current, n: NewDevelopmentId, until: i64, o
 }
 
 /// Disables development IDs whose end has come; how many.
-pub fn disable_due(c: &mut DbConnection, actor: &str, now: i64) -> Result<usize, AppError> {
+pub fn disable_due(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, actor: &str, now: i64) -> Result<usize, AppError> {
     let due = store::privileged::development_ids_due(c, now)?;
     let origin = Origin::default();
     for a in &due {
@@ -80,7 +80,9 @@ pub fn disable_due(c: &mut DbConnection, actor: &str, now: i64) -> Result<usize,
             store::accounts::set_status(c, &a.id, AccountStatus::Disabled, "development_ended", now)?;
             session::end_sessions(c, a, actor, "development_ended", None, &origin, now)?;
             let e = origin.event(actor.to_string(), "account.disabled", target(&a.login_id)).with_details(json!({ "reason": "development_ended", "expired_at": a.expires_at }));
-            store::audit::append(c, now, vec![e])?;
+            let mut events = vec![e];
+            events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&a.id), actor, now)?);
+            store::audit::append(c, now, events)?;
             Ok::<_, AppError>(())
         })?;
     }

@@ -16,7 +16,7 @@ use crate::store::{
 };
 use serde_json::json;
 use tobira_domain::authn::ProvedFactor;
-use tobira_domain::policy::OfficerFunction;
+use tobira_domain::policy::{OfficerFunction, Policy};
 use tobira_domain::privileged::elevation::{self as rules, Ask, Asker, Outcome, Pending};
 use tobira_domain::rbac::GrantSource;
 
@@ -98,7 +98,7 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
                 Outcome::Active { until, review } => {
                     el.review_required = review;
                     store::privileged::insert_elevation(c, &el)?;
-                    events.extend(activate(c, &mut el, &cur.account.login_id, None, until, &origin, now)?);
+                    events.extend(activate(c, &policy, &mut el, &cur.account.login_id, None, until, &origin, now)?);
                     if el.break_glass {
                         events.push(break_glass_report(c, &policy, &el, &cur.account.login_id, &origin, now)?);
                     }
@@ -112,8 +112,19 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
 }
 
 /// Puts a pending (or just inserted) elevation in force until `until`.
-/// `approver` is the approving account's id (none for self-review and break-glass).
-fn activate(c: &mut DbConnection, el: &mut Elevation, actor: &str, approver: Option<&str>, until: i64, origin: &Origin, now: i64) -> Result<Vec<tobira_domain::audit::AuditEvent>, AppError> {
+/// `approver` is the approving account's id (none for self-review and break-glass). A provisioned
+/// system of the role hears of the grant in the same transaction.
+#[allow(clippy::too_many_arguments)]
+fn activate(
+    c: &mut DbConnection,
+    policy: &Policy,
+    el: &mut Elevation,
+    actor: &str,
+    approver: Option<&str>,
+    until: i64,
+    origin: &Origin,
+    now: i64,
+) -> Result<Vec<tobira_domain::audit::AuditEvent>, AppError> {
     let mut g = Grant::new(&el.account_id, &el.role_id, GrantSource::Elevation, now);
     g.valid_until = Some(until);
     g.reason = Some(format!("{} ({})", el.reason, el.ticket));
@@ -129,9 +140,11 @@ fn activate(c: &mut DbConnection, el: &mut Elevation, actor: &str, approver: Opt
         return Err(AppError::Conflict("the request was decided meanwhile".into()));
     }
     let clipped = store::sessions::clip(c, &el.account_id, until)?;
-    Ok(vec![origin.event(actor.to_string(), "privileged.elevation_started", role_target(&el.role_id)).with_details(json!({
+    let mut events = vec![origin.event(actor.to_string(), "privileged.elevation_started", role_target(&el.role_id)).with_details(json!({
         "elevation": el.id, "grant": g.id, "until": until, "approved_by": el.decided_by, "review_required": el.review_required, "sessions_clipped": clipped,
-    }))])
+    }))];
+    events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&el.account_id), actor, now)?);
+    Ok(events)
 }
 
 /// The report of a break-glass activation: an audit event and a notification to each officer.
@@ -168,7 +181,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
                 .event(cur.account.login_id.clone(), if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" }, account_target(&requester.login_id))
                 .with_details(json!({ "elevation": el.id, "role": el.role_id, "note": el.decision_note }))];
             if approve {
-                events.extend(activate(c, &mut el, &cur.account.login_id, Some(&cur.account.id), until, &origin, now)?);
+                events.extend(activate(c, &policy, &mut el, &cur.account.login_id, Some(&cur.account.id), until, &origin, now)?);
             } else {
                 el.status = status::DENIED.into();
                 if !store::privileged::update_elevation(c, &el, status::PENDING)? {
@@ -225,7 +238,7 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
 
 /// Ends one active elevation: by its holder, or by a security officer (`officer`).
 pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<Elevation, AppError> {
-    let (id, cur, origin, now) = (id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| AppError::NotFound(format!("active elevation {id}")))?;
         if el.account_id != cur.account.id && !officer {
@@ -240,7 +253,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Ori
             ));
         }
         store::write_tx(c, |c| {
-            let (el, events) = finish(c, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
+            let (el, events) = finish(c, &policy, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
             store::audit::append(c, now, events)?;
             Ok(el)
         })
@@ -249,8 +262,19 @@ pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Ori
 }
 
 /// Ends an active elevation: the grant goes, the account's sessions end, and the working period is
-/// recorded with the sessions it covered (R-PR-08).
-fn finish(c: &mut DbConnection, mut el: Elevation, to: &str, reason: &str, actor: &str, origin: &Origin, now: i64) -> Result<(Elevation, Vec<tobira_domain::audit::AuditEvent>), AppError> {
+/// recorded with the sessions it covered (R-PR-08); a provisioned system of the role hears of it in
+/// the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn finish(
+    c: &mut DbConnection,
+    policy: &Policy,
+    mut el: Elevation,
+    to: &str,
+    reason: &str,
+    actor: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<(Elevation, Vec<tobira_domain::audit::AuditEvent>), AppError> {
     let end = el.ends_at.unwrap_or(now).min(now);
     if let Some(g) = &el.grant_id {
         store::accounts::revoke_grant(c, g, reason, now)?;
@@ -280,64 +304,24 @@ fn finish(c: &mut DbConnection, mut el: Elevation, to: &str, reason: &str, actor
     let event = origin.event(actor.to_string(), "privileged.elevation_ended", role_target(&el.role_id)).with_details(json!({
         "elevation": el.id, "account": login, "from": start, "until": end, "reason": reason, "sessions": covered, "sessions_ended": ended,
     }));
-    Ok((el, vec![event]))
+    let mut events = vec![event];
+    events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&el.account_id), actor, now)?);
+    Ok((el, events))
 }
 
 /// Ends the account's active elevations (of one role, or all); how many.
-pub fn end_active_of(c: &mut DbConnection, account_id: &str, role: Option<&str>, actor: &str, reason: &str, origin: &Origin, now: i64) -> Result<usize, AppError> {
+#[allow(clippy::too_many_arguments)]
+pub fn end_active_of(c: &mut DbConnection, policy: &Policy, account_id: &str, role: Option<&str>, actor: &str, reason: &str, origin: &Origin, now: i64) -> Result<usize, AppError> {
     let active: Vec<Elevation> = store::privileged::elevations_of(c, account_id)?.into_iter().filter(|e| e.status == status::ACTIVE && role.is_none_or(|r| e.role_id == r)).collect();
     let n = active.len();
     for el in active {
-        let (_, events) = finish(c, el, status::ENDED, reason, actor, origin, now)?;
+        let (_, events) = finish(c, policy, el, status::ENDED, reason, actor, origin, now)?;
         store::audit::append(c, now, events)?;
     }
     Ok(n)
 }
 
-pub const SWEEP_ACTOR: &str = "system:privileged-sweep";
-
-/// What one sweep did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Swept {
-    pub lapsed: usize,
-    pub expired: usize,
-    /// Development IDs disabled at their end date (R-LC-06).
-    pub development: usize,
-}
-
-/// Lapses undecided requests, ends elevations past their end time and disables development IDs
-/// past theirs.
-pub fn sweep(c: &mut DbConnection, now: i64) -> Result<Swept, AppError> {
-    let origin = Origin::default();
-    let mut lapsed = 0;
-    for mut el in store::privileged::elevations_with(c, status::PENDING)?.into_iter().filter(|e| e.lapses_at <= now) {
-        store::write_tx(c, |c| {
-            el.status = status::LAPSED.into();
-            if store::privileged::update_elevation(c, &el, status::PENDING)? {
-                lapsed += 1;
-                let e = origin.event(SWEEP_ACTOR, "privileged.elevation_lapsed", role_target(&el.role_id)).with_details(json!({ "elevation": el.id }));
-                store::audit::append(c, now, vec![e])?;
-            }
-            Ok::<_, AppError>(())
-        })?;
-    }
-    let mut expired = 0;
-    for el in store::privileged::elevations_with(c, status::ACTIVE)?.into_iter().filter(|e| e.ends_at.is_some_and(|t| t <= now)) {
-        let done = store::write_tx(c, |c| {
-            let (_, events) = finish(c, el, status::EXPIRED, "expired", SWEEP_ACTOR, &origin, now)?;
-            store::audit::append(c, now, events)?;
-            Ok::<_, AppError>(())
-        });
-        match done {
-            Ok(()) => expired += 1,
-            // Another node or the holder ended it first.
-            Err(AppError::Conflict(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let development = super::development::disable_due(c, SWEEP_ACTOR, now)?;
-    Ok(Swept { lapsed, expired, development })
-}
+pub use super::sweep::{sweep, Swept, SWEEP_ACTOR};
 
 /// What a signed-in person sees: their own elevations, and the pending ones they may decide.
 pub async fn visible(app: &App, cur: &Current) -> Result<(Vec<Elevation>, Vec<Elevation>), AppError> {

@@ -139,7 +139,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
             if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {
                 return Err(AppError::Conflict("already revoked".into()));
             }
-            let ended = super::elevation::end_active_of(c, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
+            let ended = super::elevation::end_active_of(c, &policy, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
             for mut el in store::privileged::elevations_of(c, &row.account_id)?.into_iter().filter(|e| e.role_id == row.role_id && e.status == store::privileged::status::PENDING) {
                 el.status = store::privileged::status::DENIED.into();
                 el.decision_note = Some("eligibility_revoked".into());

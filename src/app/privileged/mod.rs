@@ -10,6 +10,7 @@ pub mod development;
 pub mod elevation;
 pub mod eligibility;
 pub mod report;
+pub mod sweep;
 
 use super::signin::{session::Current, target, Origin};
 use super::AppError;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::policy::provisioning::Provisioning;
-use tobira_domain::provisioning::{scim_user, Event, Resource};
+use tobira_domain::provisioning::{Event, Resource};
 
 pub const ACTOR: &str = "system:provisioning";
 /// The outbox's account of an orphan (a User with no tobira account): this prefix and the User's id.
@@ -84,12 +84,12 @@ pub async fn run_system(app: &App, system: &str, node: &str) -> Result<Option<Ro
 
 async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Result<Round, AppError> {
     let mut round = Round { queued, ..Round::default() };
-    let token = scim::read_token(p).map_err(AppError::Invalid)?;
-    let client = Client::new(scim::http_client(p).map_err(AppError::Invalid)?, p, token);
+    let client = Client::of(p, app.clock.now_ms()).map_err(AppError::Invalid)?;
     let (sys, limit) = (system.to_string(), i64::from(p.batch));
     let items = app.db(move |c| Ok(store::provisioning::pending(c, &sys, limit)?)).await?;
     let mut waiting = BTreeSet::new();
     let mut patch = None;
+    let mut groups = super::groups::Round::load(app, system, p).await?;
     for item in items {
         let now = app.clock.now_ms();
         let it = item.clone();
@@ -99,7 +99,10 @@ async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Re
             round.waiting += 1;
             continue;
         }
-        let answer = push(&client, p, &item, remote, &mut patch).await;
+        let answer = match (push(&client, p, &item, remote, &mut patch).await, groups.as_mut()) {
+            (Ok(pushed), Some(g)) => g.after(&client, p, &item, pushed, &mut patch).await,
+            (answer, _) => answer,
+        };
         let down = matches!(answer, Err(ScimError::Retry(_)));
         match &answer {
             Ok(_) => round.pushed += 1,
@@ -115,6 +118,9 @@ async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Re
             // The system is down or refusing: the rest of its queue waits for the next round.
             break;
         }
+    }
+    if let Some(g) = groups {
+        g.save(app, system).await?;
     }
     Ok(round)
 }
@@ -173,7 +179,7 @@ async fn update(client: &Client, p: &Provisioning, id: &str, user: &Value, patch
     if patch.is_none() {
         *patch = Some(client.patch_supported().await?);
     }
-    let mapped: Vec<&str> = p.attributes.keys().map(String::as_str).collect();
+    let mapped = super::groups::mapped(p);
     // PATCH replaces what tobira holds; a value tobira no longer has needs the whole User replaced.
     if *patch == Some(true) && mapped.iter().all(|m| scim::lookup(user, m).is_some()) {
         client.patch(id, user, &mapped).await
@@ -195,7 +201,7 @@ pub async fn push(client: &Client, p: &Provisioning, item: &Item, remote: Option
         let there = client.set_active(id, false, *patch == Some(true)).await?;
         return Ok(Pushed { remote_id: None, answer: if there { "orphan deactivated" } else { "orphan not there; nothing to deactivate" } });
     }
-    let user = scim_user(&resource);
+    let user = super::groups::user(p, &resource);
     let id = match remote {
         Some(id) => Some(id),
         None => client.by_external_id(&item.account_id).await?.map(|f| f.id),

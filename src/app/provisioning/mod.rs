@@ -9,8 +9,11 @@
 
 pub mod deliver;
 pub mod files;
+pub mod groups;
+pub mod oauth;
 pub mod ops;
 pub mod reconcile;
+pub mod scheduled;
 pub mod scim;
 
 use crate::store::{self, DbConnection, StoreError};

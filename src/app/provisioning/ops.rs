@@ -16,6 +16,8 @@ pub struct Status {
     pub recent: Vec<Recent>,
     /// For a file system (R-ZN-04): its batches.
     pub files: Option<FileStatus>,
+    /// The last reconciliation, on demand or scheduled.
+    pub last_reconciliation: Option<store::provisioning_runs::LastRun>,
 }
 
 /// A file system's numbered batches: the last written, the last receipt, those awaiting one.
@@ -62,7 +64,8 @@ pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) 
         .map(|i| Recent { created_at: i.created_at, account_id: i.account_id, event: i.event, why: i.why, status: i.status, attempts: i.attempts, last_error: i.last_error })
         .collect();
     let files = if is_file { Some(file_status(c, system)?) } else { None };
-    Ok(Status { system: system.into(), queue, recent, files })
+    let last_reconciliation = store::provisioning_runs::last(c, system)?;
+    Ok(Status { system: system.into(), queue, recent, files, last_reconciliation })
 }
 
 /// Puts the system's stopped items back in the queue (after someone fixed the cause), audited.

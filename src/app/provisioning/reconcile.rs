@@ -6,7 +6,7 @@
 //! held (reported, not queued).
 
 use super::deliver::ORPHAN_PREFIX;
-use super::scim::{self, Client};
+use super::scim::Client;
 use crate::app::{App, AppError};
 use crate::store::{self, DbConnection};
 use serde::Serialize;
@@ -50,10 +50,9 @@ fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppE
 }
 
 /// Every User of the system, in pages of the policy's `batch`.
-pub async fn list_users(policy: &Policy, system: &str) -> Result<Vec<Listed>, AppError> {
+pub async fn list_users(policy: &Policy, system: &str, now: i64) -> Result<Vec<Listed>, AppError> {
     let p = config(policy, system)?;
-    let token = scim::read_token(p).map_err(AppError::Invalid)?;
-    let client = Client::new(scim::http_client(p).map_err(AppError::Invalid)?, p, token);
+    let client = Client::of(p, now).map_err(AppError::Invalid)?;
     let users = client.list_all(p.batch as usize).await.map_err(|e| AppError::Task(format!("system `{system}`: listing its Users: {e}")))?;
     Ok(users.iter().filter_map(Listed::from_json).collect())
 }
@@ -62,7 +61,7 @@ pub async fn list_users(policy: &Policy, system: &str) -> Result<Vec<Listed>, Ap
 /// fixes, in one transaction.
 pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Listed], repair: bool, actor: &str, now: i64) -> Result<Report, AppError> {
     let p = config(policy, system)?;
-    let mapped: Vec<&str> = p.attributes.keys().map(String::as_str).collect();
+    let mapped = super::groups::mapped(p);
     store::write_tx(c, |c| -> Result<Report, AppError> {
         let expected: Vec<Expected> = store::provisioning::expected(c, system)?.into_iter().map(|(account_id, resource)| Expected { account_id, resource }).collect();
         let sent: BTreeMap<&str, &Resource> = expected.iter().map(|e| (e.account_id.as_str(), &e.resource)).collect();
@@ -107,13 +106,15 @@ pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Lis
             AuditEvent::new(actor, "provisioning.queued", format!("account-id:{}", i.account_id)).with_details(json!({ "system": system, "event": i.event, "why": i.why, "seq": i.seq, "item": i.id }))
         }));
         store::audit::append(c, now, events)?;
-        Ok(Report { system: system.into(), repair, queued: queued.len(), drift: d })
+        let report = Report { system: system.into(), repair, queued: queued.len(), drift: d };
+        store::provisioning_runs::save(c, &super::scheduled::last_run(&report, actor, now))?;
+        Ok(report)
     })
 }
 
 /// A reconciliation of `system` on demand: list, compare, record, and with `repair` queue the fixes.
 pub async fn reconcile(app: &App, system: &str, repair: bool, actor: &str) -> Result<Report, AppError> {
-    let listed = list_users(&app.policy, system).await?;
+    let listed = list_users(&app.policy, system, app.clock.now_ms()).await?;
     let (policy, sys, actor, now) = (app.policy.clone(), system.to_string(), actor.to_string(), app.clock.now_ms());
     app.db(move |c| record(c, &policy, &sys, &listed, repair, &actor, now)).await
 }

@@ -2,8 +2,10 @@
 //! replace or patch it, delete it and read the deletion back. Errors say whether a retry may heal
 //! them (5xx, 429, 401/403, timeouts, a refused connection) or not (other 4xx).
 //!
-//! The bearer token is sent in the Authorization header only; it is never part of an error.
+//! The bearer token (fixed, or an OAuth access token, [`super::oauth`]) is sent in the Authorization
+//! header only; it is never part of an error. A 401 with OAuth fetches a new token once.
 
+use super::oauth::Credentials;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tobira_domain::policy::provisioning::Provisioning;
@@ -40,7 +42,7 @@ pub struct Found {
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    token: String,
+    auth: Credentials,
 }
 
 /// The HTTP client of a system: its timeout, no redirects, the system trust store plus the city CA.
@@ -55,30 +57,30 @@ pub fn http_client(p: &Provisioning) -> Result<reqwest::Client, String> {
     b.build().map_err(|e| format!("provisioning HTTP client: {e}"))
 }
 
-/// The bearer token from its file (first line, trimmed).
-pub fn read_token(p: &Provisioning) -> Result<String, String> {
-    let path = p.token_file();
-    let t = std::fs::read_to_string(path).map_err(|e| format!("provisioning.token_file {path}: {}", e.kind()))?;
-    let t = t.lines().next().unwrap_or("").trim().to_string();
-    if t.is_empty() {
-        return Err(format!("provisioning.token_file {path} is empty"));
-    }
-    Ok(t)
-}
-
 /// A SCIM filter's string literal (RFC 7644 §3.4.2.2): quotes and backslashes escaped.
 pub fn quoted(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 impl Client {
-    pub fn new(http: reqwest::Client, p: &Provisioning, token: String) -> Client {
-        Client { http, base: p.base_url().trim_end_matches('/').to_string(), token }
+    pub fn new(http: reqwest::Client, p: &Provisioning, auth: Credentials) -> Client {
+        Client { http, base: p.base_url().trim_end_matches('/').to_string(), auth }
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), ScimError> {
+    /// The client of a system for a round at `now`: its HTTP client and its credentials.
+    pub fn of(p: &Provisioning, now: i64) -> Result<Client, String> {
+        Ok(Client::new(http_client(p)?, p, Credentials::of(p, now)?))
+    }
+
+    /// One request (a 404 is an answer unless it is a POST); the caller reads the status.
+    pub(super) async fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), ScimError> {
+        self.send_once(method, path, body, true).await
+    }
+
+    async fn send_once(&self, method: reqwest::Method, path: &str, body: Option<&Value>, renew: bool) -> Result<(u16, Value), ScimError> {
         let url = format!("{}{path}", self.base);
-        let mut r = self.http.request(method.clone(), &url).bearer_auth(&self.token).header("Accept", MEDIA);
+        let token = self.auth.token(&self.http).await?;
+        let mut r = self.http.request(method.clone(), &url).bearer_auth(&token).header("Accept", MEDIA);
         if let Some(b) = body {
             r = r.header("Content-Type", MEDIA).body(b.to_string());
         }
@@ -95,6 +97,10 @@ impl Client {
             ))
         })?;
         let status = resp.status().as_u16();
+        if status == 401 && renew && self.auth.forget() {
+            // An access token the system no longer takes: a new one, once.
+            return Box::pin(self.send_once(method, path, body, false)).await;
+        }
         let bytes = resp.bytes().await.map_err(|_| ScimError::Retry(format!("{method} {path}: the answer was cut short")))?;
         let v: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
         if status < 300 || status == 404 && method != reqwest::Method::POST {

@@ -70,6 +70,7 @@ pub fn sweep(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Sweep, A
                     store::review::settle_notice(c, &a.id, "suspended", now)?;
                     let ended = store::sessions::revoke_all_of_account(c, &a.id, REASON, now)?;
                     events.push(AuditEvent::new(ACTOR, "account.suspended", tgt).with_details(json!({ "reason": REASON, "sessions_ended": ended.len(), "kind": u.kind.as_str() })));
+                    events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&a.id), ACTOR, now)?);
                     out.suspended += 1;
                 }
                 Step::Cancel => {
@@ -113,7 +114,9 @@ pub fn restore(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
         let suspend_at = now + i64::from(policy.review.dormant_notice_days) * tobira_domain::review::DAY_MS;
         store::review::insert_notice(c, &DormantNotice { account_id: a.id.clone(), noticed_at: now, suspend_at, idle_days: 0, settled_at: None, outcome: None })?;
         let e = origin.event(actor, "review.dormant_restored", target(login)).with_details(json!({ "suspend_again_at": suspend_at }));
-        store::audit::append(c, now, vec![e])?;
+        let mut events = vec![e];
+        events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&a.id), actor, now)?);
+        store::audit::append(c, now, events)?;
         Ok::<_, AppError>(())
     })
 }

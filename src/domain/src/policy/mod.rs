@@ -18,6 +18,7 @@ pub mod directory;
 mod error;
 pub mod model;
 pub mod provisioning;
+pub mod provisioning_more;
 pub mod requests;
 pub mod settings;
 mod validate;

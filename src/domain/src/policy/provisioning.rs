@@ -156,6 +156,27 @@ pub struct Provisioning {
     /// How often `serve` delivers the queue; 0 turns the schedule off.
     #[serde(default = "default_every")]
     pub every_seconds: u32,
+    /// Hours between the reconciliations `serve` runs on its own (R-LC-04); 0 turns them off.
+    #[serde(default = "super::provisioning_more::default_reconcile_hours")]
+    pub reconcile_every_hours: u32,
+    /// Whether the scheduled reconciliation queues its fixes (`--repair`); by default it reports only.
+    #[serde(default)]
+    pub reconcile_repair: bool,
+    /// `bearer` (the token in `token_file`) or `client_credentials` (RFC 6749 §4.4).
+    #[serde(default)]
+    pub auth: super::provisioning_more::Auth,
+    /// With `client_credentials`: the token endpoint, the client, the file of its secret, the scope.
+    #[serde(default)]
+    pub token_url: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret_file: String,
+    #[serde(default)]
+    pub scope: String,
+    /// `attribute` (the User's `roles`) or `groups` (one SCIM Group per role, members by PATCH).
+    #[serde(default)]
+    pub roles_as: super::provisioning_more::RolesAs,
 }
 
 impl Provisioning {
@@ -218,6 +239,7 @@ pub fn path_ok(path: &str) -> bool {
 /// The problems of one system's settings, as messages (the caller adds file and line).
 pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, String)> {
     let mut out = Vec::new();
+    super::provisioning_more::problems(system, p, &mut out);
     let at = p.kind.span();
     match p.kind.get_ref() {
         ProvisioningKind::Scim => scim_problems(system, p, &mut out),
@@ -266,7 +288,10 @@ fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) {
     match &p.token_file {
         Some(t) if t.get_ref().trim().is_empty() => out.push((t.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"))),
         Some(_) => {}
-        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.token_file (the file that holds the bearer token)"))),
+        None if p.auth == super::provisioning_more::Auth::Bearer => {
+            out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.token_file (the file that holds the bearer token)")))
+        }
+        None => {}
     }
     let file_only = [
         ("out_dir", p.out_dir.as_ref().map(|v| v.span())),

@@ -1,0 +1,2 @@
+DROP TABLE provisioning_groups;
+DROP TABLE provisioning_reconciliations;
