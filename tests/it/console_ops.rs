@@ -2,13 +2,13 @@
 //! actions awaiting a second person are listed with who asked, what and why, and only someone other
 //! than the requester and the target decides them, with a reason (a forged decision is refused and
 //! audited, R-AC-02); the privileged page shows privileged IDs with their holders, the report and the
-//! delegates, the CISO approves a delegate there, and staff and the helpdesk are refused (R-PR-01,
-//! R-PR-03); the helpdesk unlocks and sends links to staff only, never to an officer, and does not
+//! delegates, the CISO approves a delegate there and the 統括 a pending elevation, and staff and the
+//! helpdesk are refused (R-PR-01, R-PR-03); the helpdesk unlocks and sends links to staff only, never to an officer, and does not
 //! read the audit log (R-LG-11).
 
 use crate::console::{lock, locked, reshape};
 use crate::oidc_rp::PASSWORD;
-use crate::privileged::{privileged_account, signed_in, with_owner};
+use crate::privileged::{change_temporary, privileged_account, signed_in, with_owner};
 use crate::support::both_backends;
 use crate::web;
 use serde_json::json;
@@ -105,7 +105,7 @@ both_backends! {
         op.s.person("madoguchi", "300070", "regular", false, &["tobira.helpdesk"]).await;
         let (helpdesk, _) = signed_in(&op, "madoguchi", PASSWORD).await;
         op.s.person("sato", "300001", "regular", false, &[]).await;
-        let (one, _) = privileged_account(&so, "300001").await;
+        let (one, temporary) = privileged_account(&so, "300001").await;
         let (code, body) = owner.post_json("/api/privileged/eligibility", json!({ "account": one, "role": "juki.admin", "reason": "住基の保守" })).await;
         assert_eq!(code, 201, "{body}");
         let today = tobira_domain::time_util::jst_display(op.s.clock_ms())[..10].replace('/', "-");
@@ -137,6 +137,22 @@ both_backends! {
         assert_eq!(op.s.audit_count("privileged.delegate_approved", None).await, 1);
         assert!(ciso.get("/console/privileged").await.body.contains(&format!("data-delegation=\"{id}\" data-status=\"approved\"")));
         assert!(op.s.audit_count("console.privileged_viewed", None).await >= 3, "readings are audited");
+
+        // A pending elevation: not the security officer's to decide; the 統括 approves it on the page.
+        op.s.person("tokatsu", "100001", "regular", false, &["tobira.chief_security_officer"]).await;
+        let (cso, _) = signed_in(&op, "tokatsu", PASSWORD).await;
+        let (holder, _) = change_temporary(&op, &one, &temporary).await;
+        let (code, el) = holder.post_json("/api/privileged/elevations", json!({ "role": "juki.admin", "minutes": 30, "reason": "月次バッチ障害対応", "ticket": "INC-0412" })).await;
+        assert_eq!(code, 201, "{el}");
+        let form = format!("action=\"/console/privileged/elevations/{}/decide\"", el["id"].as_str().unwrap());
+        assert!(!so.get("/console/privileged").await.body.contains(&form), "not the officer's to decide");
+        let page = cso.get("/console/privileged").await;
+        assert!(page.body.contains(&form) && page.body.contains("月次バッチ障害対応"), "{}", page.body);
+        let r = cso.post(&format!("/console/privileged/elevations/{}/decide", el["id"].as_str().unwrap()), &[("decision", "approve"), ("note", "障害対応を確認")]).await;
+        assert!(r.location.as_deref().unwrap().contains("notice="), "{:?}", r.location);
+        let page = cso.get("/console/privileged").await;
+        assert!(!page.body.contains(&form), "decided once");
+        assert!(page.body.split("id=\"active-elevations\"").nth(1).is_some_and(|t| t.contains("月次バッチ障害対応")), "now active: {}", page.body);
     }
 }
 
@@ -157,7 +173,8 @@ both_backends! {
         // The helpdesk finds anyone and reads the page, with only its two buttons.
         assert!(hd.get("/account").await.body.contains("id=\"console-link\""), "the account page links the console");
         assert!(!staff.get("/account").await.body.contains("id=\"console-link\""));
-        assert!(hd.get("/console/people?q=shinonome").await.body.contains("data-employee=\"300011\""));
+        let found = hd.get("/console/people?q=shinonome").await.body;
+        assert!(found.contains("data-employee=\"300011\"") && found.contains("id=\"console-nav\""), "{found}");
         let page = hd.get(&format!("/console/people/{taro_id}")).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.body.contains("id=\"helpdesk-note\"") && page.body.contains("act-unlock") && page.body.contains("act-enrol"), "{}", page.body);

@@ -54,6 +54,8 @@ pub struct Row {
 struct SearchPage<'a> {
     c: &'a Ctx,
     k: &'static ConsoleText,
+    /// The console's navigation words.
+    o: &'static super::console_ops_text::OpsText,
     q: &'a search::Query,
     statuses: Vec<(&'static str, &'static str)>,
     section_only: bool,
@@ -116,6 +118,7 @@ pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<se
     let page = SearchPage {
         c: &c,
         k,
+        o: super::console_ops_text::of(c.t),
         q: &q,
         statuses: vec![("active", k.st_active), ("suspended", k.st_suspended), ("disabled", k.st_disabled), ("deleted", k.st_deleted)],
         section_only: reader.scope != Scope::All,
