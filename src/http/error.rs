@@ -79,6 +79,7 @@ impl ResponseError for ApiError {
                 "request": id,
                 "message": "申請を記録しました。別の担当者の承認後に実行されます。",
                 "message_en": "Recorded as a request: it takes effect when a second person approves.",
+                "approve_at": "/console/approvals",
             }),
             ApiError::Busy(_) => json!({ "error": "busy", "message": "混み合っています。しばらくしてからもう一度お試しください。", "message_en": "Busy; please try again shortly." }),
             ApiError::TooMany(_) => {

@@ -28,6 +28,7 @@ pub mod accounts;
 pub mod audit;
 pub mod audit_search;
 pub mod console;
+pub mod console_privileged;
 pub mod contracts;
 pub mod credentials;
 pub mod enrollment;

@@ -19,6 +19,8 @@ mod browser_selftest;
 mod cli;
 mod console;
 mod console_browser;
+mod console_ops;
+mod console_ops_browser;
 mod eligibility_pages;
 mod enrollment;
 mod four_eyes;

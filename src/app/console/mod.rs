@@ -1,13 +1,17 @@
-//! The operator's console as use cases: find a person ([`search`]), read their page ([`person`]) and
-//! read the audit log ([`audit`]). Officer actions from the console are the officer API's own
+//! The operator's console as use cases: find a person ([`search`]), read their page ([`person`]),
+//! read the audit log ([`audit`]), the helpdesk's actions ([`helpdesk`]), officer actions awaiting a
+//! second person ([`approvals`]) and the privileged IDs ([`privileged`]). Officer actions from the console are the officer API's own
 //! functions ([`crate::app::signin::officer`], [`crate::app::signin::remote_access`]), so four eyes
 //! and every guard apply unchanged.
 //!
 //! Invariant: every function here first asks [`reader`] who the caller is; a caller with no console
 //! scope is refused, and a 所属長 only ever reads their own sections' people (R-LC-02 context, R-RV-09).
 
+pub mod approvals;
 pub mod audit;
+pub mod helpdesk;
 pub mod person;
+pub mod privileged;
 pub mod search;
 
 use super::signin::session::Current;
@@ -24,6 +28,9 @@ pub struct Reader {
     pub scope: Scope,
     /// A security officer (or the 統括): may act on accounts (the officer API's rule).
     pub acts: bool,
+    /// Holds the helpdesk function (and is no security officer): unlocks and sends enrolment links
+    /// to staff only ([`helpdesk`]).
+    pub helpdesk: bool,
 }
 
 /// The caller's console scope; [`AppError::Refused`] for a caller who may not use the console.
@@ -34,7 +41,8 @@ pub async fn reader(app: &App, cur: &Current) -> Result<Reader, AppError> {
     let scope = match scope::of(&facts) {
         Some(s) => s,
         None if acts => Scope::All,
-        None => return Err(AppError::Refused("the console is for security officers, the auditor and heads of section (所属長)".into())),
+        None => return Err(AppError::Refused("the console is for security officers, the helpdesk, the auditor and heads of section (所属長)".into())),
     };
-    Ok(Reader { login: cur.account.login_id.clone(), facts, scope, acts })
+    let helpdesk = !acts && facts.holds(OfficerFunction::Helpdesk);
+    Ok(Reader { login: cur.account.login_id.clone(), facts, scope, acts, helpdesk })
 }

@@ -22,7 +22,7 @@ use tobira_domain::policy::{OfficerFunction, Policy};
 
 /// The account ever had a credential of its holder's: signed in, a second factor, a password of their
 /// own (or one in the history), or a revoked credential on record.
-fn ever_had_credential(c: &mut DbConnection, a: &Account) -> Result<bool, AppError> {
+pub(crate) fn ever_had_credential(c: &mut DbConnection, a: &Account) -> Result<bool, AppError> {
     if a.last_login_at.is_some() || store::credentials::second_factor_count(c, &a.id)? > 0 {
         return Ok(true);
     }
@@ -32,7 +32,7 @@ fn ever_had_credential(c: &mut DbConnection, a: &Account) -> Result<bool, AppErr
 }
 
 /// The target's facts across all the person's accounts: an officer's staff account is theirs too.
-fn person_wide(c: &mut DbConnection, policy: &Policy, a: &Account, now: i64) -> Result<tobira_domain::approval::ApproverFacts, AppError> {
+pub(crate) fn person_wide(c: &mut DbConnection, policy: &Policy, a: &Account, now: i64) -> Result<tobira_domain::approval::ApproverFacts, AppError> {
     match store::privileged::employee_number_of(c, &a.id)? {
         Some(n) => approvers::of_person(c, policy, &n, now),
         None => approvers::of_account(c, policy, a, now),
@@ -118,7 +118,13 @@ pub async fn open(app: &App) -> Result<Vec<Value>, AppError> {
 
 /// The second person approves (the action takes effect, with them as its actor) or refuses.
 pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Value, AppError> {
-    let (policy, who, rid, o, now) = (app.policy.clone(), approver.account.clone(), id.to_string(), origin.clone(), app.clock.now_ms());
+    decide_noting(app, approver, id, approve, "", origin).await
+}
+
+/// [`decide`], with the approver's reason kept in the decision's audit record (the console's
+/// approvals page asks for one).
+pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Value, AppError> {
+    let (policy, who, rid, o, now, note) = (app.policy.clone(), approver.account.clone(), id.to_string(), origin.clone(), app.clock.now_ms(), note.to_string());
     let (r, login, target_key) = app
         .db(move |c| {
             let r = requests::by_id(c, &rid)?.ok_or_else(|| AppError::NotFound(format!("request {rid}")))?;
@@ -127,7 +133,10 @@ pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, orig
             let facts = approvers::of_account(c, &policy, &who, now)?;
             let action = if approve { "officer.action_approved" } else { "officer.action_refused" };
             if let Err(why) = rule::may_decide(&policy, &facts, Open { status: &r.status, requester_key: &r.requester_key, target_key: &target_key }) {
-                let ev = o.event(who.login_id.clone(), action, target(&a.login_id)).with_outcome(Outcome::Denied).with_details(json!({ "request": r.id, "refused": why.to_string() }));
+                let ev = o
+                    .event(who.login_id.clone(), action, target(&a.login_id))
+                    .with_outcome(Outcome::Denied)
+                    .with_details(json!({ "request": r.id, "refused": why.to_string(), "decision_reason": note }));
                 store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
                 return Err(AppError::Refused(why.to_string()));
             }
@@ -135,7 +144,7 @@ pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, orig
                 if !requests::decide(c, &r.id, if approve { "done" } else { "refused" }, &who.login_id, now)? {
                     return Err(AppError::Conflict(format!("request {} was decided meanwhile", r.id)));
                 }
-                let ev = o.event(who.login_id.clone(), action, target(&a.login_id)).with_details(json!({ "request": r.id, "kind": r.kind, "requested_by": r.requested_by }));
+                let ev = o.event(who.login_id.clone(), action, target(&a.login_id)).with_details(json!({ "request": r.id, "kind": r.kind, "requested_by": r.requested_by, "decision_reason": note }));
                 store::audit::append(c, now, vec![ev])?;
                 Ok(())
             })?;

@@ -54,6 +54,8 @@ struct AccountPage<'a> {
     elevations: bool,
     /// Manages a system's privileged holders (owner, CISO, security officer): the eligibility link.
     eligibility: bool,
+    /// May use the console (officers, the helpdesk, the auditor, a 所属長): its link's words.
+    console: Option<&'static str>,
 }
 
 pub async fn home() -> HttpResponse {
@@ -91,6 +93,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let officer = authz::authorize(policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
     let elevations = crate::app::privileged::elevation::console(&app, &cur).await?.concerns();
     let eligibility = !crate::app::privileged::eligibility::console(&app, &cur, officer).await?.is_empty();
+    let console = crate::app::console::reader(&app, &cur).await.is_ok().then(|| super::console_ops_text::of(t).console_link);
     let page = AccountPage {
         c: &c,
         login_id: &cur.account.login_id,
@@ -112,6 +115,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         officer,
         elevations,
         eligibility,
+        console,
     };
     c.render(&req, &page)
 }

@@ -54,6 +54,8 @@ pub struct Row {
 struct SearchPage<'a> {
     c: &'a Ctx,
     k: &'static ConsoleText,
+    /// The console's navigation words.
+    o: &'static super::console_ops_text::OpsText,
     q: &'a search::Query,
     statuses: Vec<(&'static str, &'static str)>,
     section_only: bool,
@@ -116,6 +118,7 @@ pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<se
     let page = SearchPage {
         c: &c,
         k,
+        o: super::console_ops_text::of(c.t),
         q: &q,
         statuses: vec![("active", k.st_active), ("suspended", k.st_suspended), ("disabled", k.st_disabled), ("deleted", k.st_deleted)],
         section_only: reader.scope != Scope::All,
@@ -158,6 +161,8 @@ pub struct AccountBlock {
     /// (when, how, from)
     pub sign_ins: Vec<(String, String, String)>,
     pub failures: Vec<(String, String, String)>,
+    /// A member of staff's account: the helpdesk's buttons may show (the server decides again).
+    pub staff: bool,
 }
 
 #[derive(Template)]
@@ -175,6 +180,9 @@ struct PersonPage<'a> {
     trail: Vec<(i64, String, String, String, String, String)>,
     older: Option<String>,
     acts: bool,
+    /// The helpdesk: unlock and enrolment link on staff accounts only.
+    helpdesk: bool,
+    helpdesk_note: &'static str,
     buttons: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
     error: Option<String>,
@@ -211,7 +219,15 @@ fn block(c: &Ctx, k: &'static ConsoleText, a: &person::AccountView) -> AccountBl
         remote: a.remote_access.iter().map(|r| (format!("{} – {}", c.when(r.valid_from), c.when(r.valid_until)), r.approved_by.clone(), r.reason.clone(), r.revoked_at.is_some())).collect(),
         sign_ins: a.sign_ins.iter().map(record).collect(),
         failures: a.failures.iter().map(record).collect(),
+        staff: false,
     }
+}
+
+/// Whether the person holds an officer function or a privileged ID through any account (then the
+/// helpdesk is offered no button on any of their accounts, as the server's rule refuses them).
+fn beyond_staff(app: &App, v: &person::PersonView) -> bool {
+    let officer_roles: Vec<&str> = app.policy.officers.values().map(|o| o.role.get_ref().as_str()).collect();
+    v.accounts.iter().any(|a| a.account.is_privileged || a.grants.iter().any(|g| g.revoked_at.is_none() && officer_roles.contains(&g.role_id.as_str())))
 }
 
 /// The officer's buttons that take only a reason: (action, label).
@@ -245,7 +261,8 @@ pub async fn person_page(req: HttpRequest, app: web::Data<App>, id: web::Path<St
     let c = Ctx::new(&req, &app)?;
     let k = ct::of(c.t);
     let departments = v.departments.iter().map(|(code, name, m)| (code.clone(), name.clone(), if m == "primary" { k.membership_primary } else { k.membership_concurrent })).collect();
-    let accounts = v.accounts.iter().map(|a| block(&c, k, a)).collect();
+    let staff = !beyond_staff(&app, &v);
+    let accounts = v.accounts.iter().map(|a| AccountBlock { staff, ..block(&c, k, a) }).collect();
     let requests = v.requests.iter().map(|r| (r.id.clone(), r.kind.clone(), r.login_id.clone(), r.requested_by.clone(), c.when(r.requested_at))).collect();
     let reviews = v.reviews.iter().map(|r| (r.login_id.clone(), r.system_id.clone(), r.role_id.clone(), c.when(r.deadline))).collect();
     let trail = v
@@ -264,6 +281,23 @@ pub async fn person_page(req: HttpRequest, app: web::Data<App>, id: web::Path<St
         .collect();
     let older = v.trail_next.map(|s| format!("/console/people/{}?before={s}", v.person.id));
     let (notice, error) = super::officer::outcome(&req);
-    let page = PersonPage { c: &c, k, synced: c.when(v.person.updated_at), v: &v, departments, accounts, requests, reviews, trail, older, acts: reader.acts, buttons: buttons(k), notice, error };
+    let page = PersonPage {
+        c: &c,
+        k,
+        synced: c.when(v.person.updated_at),
+        v: &v,
+        departments,
+        accounts,
+        requests,
+        reviews,
+        trail,
+        older,
+        acts: reader.acts,
+        helpdesk: reader.helpdesk,
+        helpdesk_note: super::console_ops_text::of(c.t).helpdesk_note,
+        buttons: buttons(k),
+        notice,
+        error,
+    };
     c.render(&req, &page)
 }

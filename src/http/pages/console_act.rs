@@ -2,15 +2,18 @@
 //! reset, enrolment link, suspend, reinstate, revoke a credential, end sessions, remote access grant
 //! and revoke, each with a reason (R-AU-12, R-AC-03, R-AC-08, R-ZN-11).
 //!
-//! Invariants: security officers only (`Need::Officer`, as the officer API) and the CSRF token
-//! checked ([`super::posted`]); the account acted on must belong to the person of the page, whom the
-//! officer may see; every action calls the same app function as `/api/officer/…`, so four eyes
+//! The helpdesk (`[officers.helpdesk]`) presses only unlock and enrolment link, on staff accounts
+//! ([`crate::app::console::helpdesk`]).
+//!
+//! Invariants: security officers (as the officer API) or the helpdesk for its two actions, anyone
+//! else refused; the CSRF token checked ([`super::posted`]); the account acted on must belong to the
+//! person of the page, whom the officer may see; every action calls the same app function as `/api/officer/…`, so four eyes
 //! (R-AC-02) and the vendor guard apply: a request awaiting a second person comes back as such. A
 //! temporary password or enrolment URL is shown once on its own page, never put in a URL.
 
 use super::console_text as ct;
 use super::review::field;
-use crate::app::console::{self, person};
+use crate::app::console::{self, helpdesk, person};
 use crate::app::signin::{authz::Need, officer as ops, remote_access};
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
@@ -19,7 +22,7 @@ use askama::Template;
 
 /// What the button asked for, once checked against the page's person.
 pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -41,6 +44,18 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
     }
     if reason.is_empty() {
         return Ok(super::officer::back(&page, false, k.reason_required));
+    }
+    if !reader.acts {
+        // The helpdesk's two actions on staff; anyone else who reads the console acts on nothing.
+        if !reader.helpdesk {
+            return super::console::refused(&req, &app, AppError::Refused("the buttons are for security officers and the helpdesk".into()));
+        }
+        let outcome = match helpdesk::act(&app, &reader, &cur, &login, &action, &reason, &o).await {
+            Ok(helpdesk::Done::Unlocked) => Ok(Done::Notice(format!("{}: {} — {login}", k.done, k.act_unlock))),
+            Ok(helpdesk::Done::Link(r)) => Ok(Done::Secret(k.link_title, format!("{} {}\n{}", k.link_lead, tobira_domain::time_util::jst_display(r.expires_at), r.url))),
+            Err(e) => Err(e),
+        };
+        return answer(&req, &app, k, &page, outcome);
     }
     let done = |what: &str| Ok(Done::Notice(format!("{}: {what} — {login}", k.done)));
     let outcome: Result<Done, AppError> = async {
@@ -88,16 +103,21 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
         }
     }
     .await;
+    answer(&req, &app, k, &page, outcome)
+}
+
+/// The page an action's outcome leads to.
+fn answer(req: &HttpRequest, app: &App, k: &'static ct::ConsoleText, page: &str, outcome: Result<Done, AppError>) -> Result<HttpResponse, ApiError> {
     match outcome {
-        Ok(Done::Notice(n)) => Ok(super::officer::back(&page, true, &n)),
+        Ok(Done::Notice(n)) => Ok(super::officer::back(page, true, &n)),
         // Shown once, on its own page: never in a URL.
         Ok(Done::Secret(title, body)) => {
-            let c = super::Ctx::new(&req, &app)?;
+            let c = super::Ctx::new(req, app)?;
             let (lead, value) = body.split_once('\n').unwrap_or((body.as_str(), ""));
-            c.render(&req, &SecretPage { c: &c, k, title, lead, value, back: &page })
+            c.render(req, &SecretPage { c: &c, k, title, lead, value, back: page })
         }
-        Err(AppError::AwaitingApproval(request)) => Ok(super::officer::back(&page, true, &format!("{} {request}", k.awaiting))),
-        Err(e) => Ok(super::officer::back(&page, false, &super::officer::refusal(e)?)),
+        Err(AppError::AwaitingApproval(request)) => Ok(super::officer::back(page, true, &format!("{} {request}", k.awaiting))),
+        Err(e) => Ok(super::officer::back(page, false, &super::officer::refusal(e)?)),
     }
 }
 

@@ -13,7 +13,10 @@
 pub mod account;
 pub mod console;
 pub mod console_act;
+pub mod console_approvals;
 pub mod console_audit;
+pub mod console_ops_text;
+pub mod console_privileged;
 pub mod console_text;
 pub mod eligibility;
 pub mod enroll;
@@ -84,6 +87,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(officer::routes)
         .configure(console::routes)
         .configure(console_audit::routes)
+        .configure(console_approvals::routes)
+        .configure(console_privileged::routes)
         .configure(privileged::routes)
         .configure(eligibility::routes)
         .configure(requests::routes)

@@ -27,9 +27,10 @@ impl Scope {
 /// The functions that read every person's page.
 pub const READ_ALL: [OfficerFunction; 5] = [OfficerFunction::Ciso, OfficerFunction::DeputyCiso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer, OfficerFunction::Auditor];
 
-/// The reader's scope, or `None` when they may not use the console at all.
+/// The reader's scope, or `None` when they may not use the console at all. The helpdesk finds
+/// anyone (a caller may be of any section) but is not in [`READ_ALL`]: it does not read the audit log.
 pub fn of(facts: &ApproverFacts) -> Option<Scope> {
-    if READ_ALL.iter().any(|f| facts.holds(*f)) {
+    if READ_ALL.iter().any(|f| facts.holds(*f)) || facts.holds(OfficerFunction::Helpdesk) {
         return Some(Scope::All);
     }
     (!facts.headed.is_empty()).then(|| Scope::Departments(facts.headed.clone()))
@@ -47,6 +48,8 @@ mod tests {
     fn officers_and_the_auditor_see_all_a_head_of_section_their_section_staff_no_one() {
         assert_eq!(of(&facts(&[OfficerFunction::SecurityOfficer], &[])), Some(Scope::All));
         assert_eq!(of(&facts(&[OfficerFunction::Auditor], &[])), Some(Scope::All));
+        assert_eq!(of(&facts(&[OfficerFunction::Helpdesk], &[])), Some(Scope::All), "the helpdesk finds anyone who calls");
+        assert!(!READ_ALL.contains(&OfficerFunction::Helpdesk), "but does not read the audit log (R-LG-11)");
         let head = of(&facts(&[], &["shimin"])).unwrap();
         assert!(head.sees(&["kazei".into(), "shimin".into()]), "a concurrent post in the section counts");
         assert!(!head.sees(&["kazei".into()]));

@@ -15,13 +15,19 @@ pub struct ConsoleRules {
     pub audit_export_max_rows: u32,
     /// Entries per page of the person page's own lists (sign-ins, failures, actions on them; 1–200).
     pub person_list_size: u32,
+    /// Open officer requests shown on `/console/approvals`, oldest first (1–1000).
+    pub approvals_list_size: u32,
+    /// Rows of each list on `/console/privileged` (accounts, elevations, delegations; 1–5000).
+    pub privileged_list_size: u32,
 }
 
 impl Default for ConsoleRules {
     fn default() -> Self {
         // 25 rows fit a helpdesk screen; 100 audit rows a page keep a page under a few hundred KB;
         // 100,000 rows is a month of a mid-sized city's sign-ins, about 30 MB of CSV.
-        ConsoleRules { search_page_size: 25, audit_page_size: 100, audit_export_max_rows: 100_000, person_list_size: 20 }
+        // 100 open requests is far more than a city's officers leave waiting; 500 privileged rows
+        // covers every privileged and development ID of a large city on one page.
+        ConsoleRules { search_page_size: 25, audit_page_size: 100, audit_export_max_rows: 100_000, person_list_size: 20, approvals_list_size: 100, privileged_list_size: 500 }
     }
 }
 
@@ -34,6 +40,8 @@ impl ConsoleRules {
             ("audit_page_size", self.audit_page_size, 1_000),
             ("audit_export_max_rows", self.audit_export_max_rows, 1_000_000),
             ("person_list_size", self.person_list_size, 200),
+            ("approvals_list_size", self.approvals_list_size, 1_000),
+            ("privileged_list_size", self.privileged_list_size, 5_000),
         ] {
             if !(1..=max).contains(&v) {
                 out.push(format!("console.{name} must be between 1 and {max}"));

@@ -249,6 +249,9 @@ pub enum OfficerFunction {
     SecurityOfficer,
     /// Read-only auditor (R-RV-09).
     Auditor,
+    /// The helpdesk: finds people and reads their page, unlocks a staff member and sends them an
+    /// enrolment link; nothing on officers or privileged IDs (`console::helpdesk`).
+    Helpdesk,
 }
 
 impl OfficerFunction {
@@ -259,6 +262,7 @@ impl OfficerFunction {
             OfficerFunction::ChiefSecurityOfficer => "chief_security_officer",
             OfficerFunction::SecurityOfficer => "security_officer",
             OfficerFunction::Auditor => "auditor",
+            OfficerFunction::Helpdesk => "helpdesk",
         }
     }
 }
