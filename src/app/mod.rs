@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mail_delivery;
 pub mod metrics;
 pub mod oidc;
+pub mod onboarding;
 pub mod policy;
 pub mod privileged;
 pub mod provisioning;

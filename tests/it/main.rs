@@ -35,6 +35,7 @@ mod mail;
 mod officer_browser;
 mod oidc;
 mod oidc_rp;
+mod onboarding;
 mod policy_check;
 mod privileged;
 mod privileged_browser;
