@@ -97,10 +97,13 @@ pub fn hash_of(c: &mut DbConnection, seq: i64) -> Result<Option<String>, StoreEr
     Ok(a::audit_events.filter(a::seq.eq(seq)).select(a::hash).first(c).optional()?)
 }
 
-/// Deletes every record with `seq <= through` and leaves the anchor; the number deleted.
+/// Leaves the anchor and deletes every record with `seq <= anchor.seq`; the number deleted. The
+/// database refuses any other deletion: its trigger lets through only records at or before the
+/// newest anchor, so the anchor goes in first.
 pub fn prune_through(c: &mut DbConnection, anchor: &Anchor) -> Result<usize, StoreError> {
-    let n = diesel::delete(a::audit_events.filter(a::seq.le(anchor.seq))).execute(c)?;
     diesel::insert_into(an::audit_anchors).values(anchor).execute(c)?;
+    let n = diesel::delete(a::audit_events.filter(a::seq.le(anchor.seq))).execute(c)?;
+    diesel::update(an::audit_anchors.filter(an::seq.eq(anchor.seq))).set(an::pruned.eq(i64::try_from(n).unwrap_or(i64::MAX))).execute(c)?;
     Ok(n)
 }
 

@@ -30,6 +30,7 @@ mod hr_sync_hold;
 mod hr_sync_pages;
 mod idle_tokens;
 mod layout;
+mod legal_hold;
 mod lockout;
 mod mail;
 mod officer_browser;

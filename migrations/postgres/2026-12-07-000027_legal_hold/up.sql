@@ -24,3 +24,18 @@ CREATE TABLE audit_anchors (
     pruned    BIGINT NOT NULL,
     pruned_by TEXT NOT NULL
 );
+-- audit_events stays append-only, except that a prefix up to the newest anchor may be deleted
+-- (`tobira audit prune` writes the anchor first, in the same transaction). TRUNCATE stays refused.
+DROP TRIGGER audit_events_no_update ON audit_events;
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+CREATE FUNCTION audit_events_prune_only() RETURNS trigger AS $$
+BEGIN
+    IF OLD.seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_anchors) THEN
+        RAISE EXCEPTION 'audit_events is append-only';
+    END IF;
+    RETURN OLD;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_prune_only();

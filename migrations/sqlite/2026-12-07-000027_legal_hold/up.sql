@@ -24,3 +24,11 @@ CREATE TABLE audit_anchors (
     pruned    INTEGER NOT NULL,
     pruned_by TEXT NOT NULL
 );
+-- audit_events stays append-only, except that a prefix up to the newest anchor may be deleted
+-- (`tobira audit prune` writes the anchor first, in the same transaction).
+DROP TRIGGER audit_events_no_delete;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+WHEN OLD.seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_anchors)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;

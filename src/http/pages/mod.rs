@@ -18,6 +18,7 @@ pub mod console_text;
 pub mod eligibility;
 pub mod enroll;
 pub mod factors;
+pub mod holds;
 pub mod officer;
 pub mod onboarding;
 pub mod onboarding_text;
@@ -90,7 +91,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(eligibility::routes)
         .configure(requests::routes)
         .configure(sync_holds::routes)
-        .configure(onboarding::routes);
+        .configure(onboarding::routes)
+        .configure(holds::routes);
 }
 
 async fn script() -> HttpResponse {
