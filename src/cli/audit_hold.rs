@@ -5,7 +5,7 @@
 //! recorded with it.
 
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::legal_hold::{self, Actor};
@@ -83,13 +83,13 @@ pub fn hold(config: &Config, command: HoldCommand) -> anyhow::Result<ExitCode> {
     store::migrate(&mut conn)?;
     let (now, origin) = (SystemClock.now_ms(), Origin::default());
     let result = match command {
-        HoldCommand::Add { as_login, from, until, subjects, reason, case_number } => (|| {
-            let h = NewHold { case_number, reason, from_at: parse_time(&from, false)?, until_at: parse_time(&until, true)?, subjects: parse_subjects(&subjects.join(",")) };
-            let hold = legal_hold::create(&mut conn, &policy, &actor(&as_login), h, &origin, now)?;
-            println!("{}", hold.id);
-            eprintln!("保全しました / hold created: {} {} – {}", hold.case_number, rfc3339_utc(hold.from_at), rfc3339_utc(hold.until_at));
-            Ok(())
-        })(),
+        HoldCommand::Add { as_login, from, until, subjects, reason, case_number } => parse_time(&from, false)
+            .and_then(|from_at| Ok(NewHold { case_number, reason, from_at, until_at: parse_time(&until, true)?, subjects: parse_subjects(&subjects.join(",")) }))
+            .and_then(|h| legal_hold::create(&mut conn, &policy, &actor(&as_login), h, &origin, now))
+            .map(|hold| {
+                println!("{}", hold.id);
+                eprintln!("保全しました / hold created: {} {} – {}", hold.case_number, rfc3339_utc(hold.from_at), rfc3339_utc(hold.until_at));
+            }),
         HoldCommand::List { as_login } => legal_hold::list(&mut conn, &policy, &actor(&as_login), &origin, now).map(|holds| {
             for h in holds {
                 let state = h.released_at.map_or_else(|| "有効 / active".to_string(), |r| format!("解除 / released {} by {}", rfc3339_utc(r), h.released_by.clone().unwrap_or_default()));
@@ -124,7 +124,7 @@ pub fn prune(config: &Config, dry_run: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-pub fn export(config: &Config, hold: &str, out: &PathBuf, as_login: &str) -> anyhow::Result<ExitCode> {
+pub fn export(config: &Config, hold: &str, out: &Path, as_login: &str) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
     let mut conn = startup::connection(config)?;
     store::migrate(&mut conn)?;

@@ -37,6 +37,7 @@ mod officer_browser;
 mod oidc;
 mod oidc_rp;
 mod onboarding;
+mod onboarding_browser;
 mod policy_check;
 mod privileged;
 mod privileged_browser;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OnboardingRules {
     /// Whether staff must confirm the rules before their account is usable.
@@ -20,12 +20,6 @@ pub struct OnboardingRules {
     /// Only accounts created on or after this day (JST, `YYYY-MM-DD`) wait for training: staff
     /// trained before tobira are not stopped. Empty: every account waits until training is recorded.
     pub training_from: String,
-}
-
-impl Default for OnboardingRules {
-    fn default() -> Self {
-        OnboardingRules { required: false, rules_version: String::new(), rules_text: String::new(), training_required: false, training_from: String::new() }
-    }
 }
 
 /// The longest rules text (characters): a page, not a book.
