@@ -15,7 +15,7 @@ async fn r_lc_11_a_joiner_confirms_the_rules_in_a_real_browser() {
     let joiner = s.person("nyu-browser", "400101", "regular", false, &[]).await;
     let base = s.base.clone();
     tokio::task::spawn_blocking(move || {
-        let mut b = Browser::start();
+        let b = Browser::start();
         b.add_authenticator();
         b.goto(&format!("{base}/signin"));
         b.fill("#login_id", "nyu-browser");
