@@ -128,6 +128,27 @@ enum AuditCommand {
     Verify,
     /// Seal the chain's head now as a checkpoint (`serve` does it every audit.checkpoint_seconds).
     Checkpoint,
+    /// Delete the records older than audit.retention_days (a prefix of the chain, never into an
+    /// active legal hold); the chain verifies from the anchor left (R-LG-01, R-LG-06).
+    Prune {
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Legal holds (the CISO): add, list, release (R-LG-06).
+    Hold {
+        #[command(subcommand)]
+        command: cli::audit_hold::HoldCommand,
+    },
+    /// Export a hold for the CSIRT into a directory, with MANIFEST.sha256 (R-LG-06).
+    Export {
+        #[arg(long)]
+        hold: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// The CISO's login ID.
+        #[arg(long = "as")]
+        as_login: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +205,9 @@ fn main() -> ExitCode {
         Command::Policy { command: PolicyCommand::Check { dir } } => return policy_check(&config, dir),
         Command::Audit { command: AuditCommand::Verify } => cli::audit::verify(&config),
         Command::Audit { command: AuditCommand::Checkpoint } => cli::audit::checkpoint(&config),
+        Command::Audit { command: AuditCommand::Prune { dry_run } } => cli::audit_hold::prune(&config, dry_run),
+        Command::Audit { command: AuditCommand::Hold { command } } => cli::audit_hold::hold(&config, command),
+        Command::Audit { command: AuditCommand::Export { hold, out, as_login } } => cli::audit_hold::export(&config, &hold, &out, &as_login),
         Command::Migrate => migrate(&config),
         Command::Admin { command } => cli::admin::run(&config, command),
         Command::Serve => serve(config),

@@ -114,11 +114,23 @@ pub fn verify(c: &mut DbConnection, key: Option<&MasterKey>, config: &Config) ->
     }
     valid.sort_by_key(|(cp, _)| (cp.seq, cp.sealed_at));
     valid.dedup_by(|a, b| a.0 == b.0);
-    let compared: Vec<Checkpoint> = valid.iter().rev().take(COMPARED).map(|(cp, _)| cp.clone()).collect();
+    // After a pruning (R-LG-01) the chain starts at its anchor: checkpoints of the deleted prefix
+    // are history; one sealed at the anchor itself must match the anchor's hash.
+    let anchor = store::audit_holds::latest_anchor(c)?;
+    let from = anchor.as_ref().map_or(0, |a| a.seq);
+    let compared: Vec<Checkpoint> = valid.iter().rev().filter(|(cp, _)| cp.seq >= from).take(COMPARED).map(|(cp, _)| cp.clone()).collect();
     let verification = store::audit::verify(c, 1_000)?;
     let seqs: Vec<i64> = compared.iter().map(|cp| cp.seq).collect();
-    let hashes = store::audit::hashes_at(c, &seqs)?;
-    let head = ChainHead { seq: store::audit::head(c)?.seq, hash: String::new() };
-    let findings = rules::judge(&compared, forged, &head, |s| hashes.get(&s).cloned(), verification.first_break.as_ref());
+    let mut hashes = store::audit::hashes_at(c, &seqs)?;
+    if let Some(a) = &anchor {
+        hashes.insert(a.seq, a.hash.clone());
+    }
+    let head = ChainHead { seq: store::audit::head(c)?.seq.max(from), hash: String::new() };
+    let mut findings = rules::judge(&compared, forged, &head, |s| hashes.get(&s).cloned(), verification.first_break.as_ref());
+    if let Some(a) = &anchor {
+        if !super::legal_hold::anchor_attested(c, a)? {
+            findings.push(Finding::UnattestedAnchor { seq: a.seq });
+        }
+    }
     Ok(Report { verification, latest: valid.pop(), findings, sources })
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod audit_hold;
 pub mod provisioning;
 pub mod report;
 pub mod returns;

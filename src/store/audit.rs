@@ -98,6 +98,13 @@ pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Audit
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
+/// Up to `limit` records with `seq > after` that occurred in `[from, until)`, in order.
+pub fn page_where(conn: &mut DbConnection, after: i64, limit: i64, from: i64, until: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> =
+        a::audit_events.filter(a::seq.gt(after)).filter(a::occurred_at.ge(from)).filter(a::occurred_at.lt(until)).order(a::seq.asc()).limit(limit).select(Row::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(Row::into_record).collect())
+}
+
 /// The stored hash of each of `seqs` that exists.
 pub fn hashes_at(conn: &mut DbConnection, seqs: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError> {
     let mut out = std::collections::HashMap::new();
@@ -135,18 +142,28 @@ pub struct Verification {
     pub first_break: Option<ChainBreak>,
 }
 
-/// Walks every record in pages and stops at the first break.
+/// Walks every record in pages and stops at the first break. After a pruning (R-LG-01) the walk
+/// starts at the latest anchor: the records that remain must link on from its hash.
 pub fn verify(conn: &mut DbConnection, page_size: i64) -> Result<Verification, StoreError> {
-    let mut v = ChainVerifier::new();
-    let mut after = 0;
+    let anchor = super::audit_holds::latest_anchor(conn)?.map(|a| a.head());
+    verify_from(conn, anchor, page_size, i64::MAX)
+}
+
+/// Walks the records after `anchor` (from genesis when none) up to `through`, stopping at the first break.
+pub fn verify_from(conn: &mut DbConnection, anchor: Option<ChainHead>, page_size: i64, through: i64) -> Result<Verification, StoreError> {
+    let mut v = anchor.map_or_else(ChainVerifier::new, ChainVerifier::resume);
+    let mut after = v.head().seq;
     loop {
         let records = page(conn, after, page_size)?;
         let Some(last) = records.last() else { break };
         after = last.seq;
-        for r in &records {
+        for r in records.iter().take_while(|r| r.seq <= through) {
             if let Err(b) = v.check(r) {
                 return Ok(Verification { checked: v.checked(), head: v.head().clone(), first_break: Some(b) });
             }
+        }
+        if after >= through {
+            break;
         }
     }
     Ok(Verification { checked: v.checked(), head: v.head().clone(), first_break: None })

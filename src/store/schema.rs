@@ -744,6 +744,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    onboarding_records (id) {
+        id -> Text,
+        account_id -> Text,
+        kind -> Text,
+        rules_version -> Nullable<Text>,
+        text_sha256 -> Nullable<Text>,
+        recorded_at -> BigInt,
+        recorded_by -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     provisioning_reconciliations (system_id) {
         system_id -> Text,
         ran_at -> BigInt,
@@ -766,5 +779,31 @@ diesel::table! {
         role_id -> Text,
         remote_id -> Text,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_holds (id) {
+        id -> Text,
+        case_number -> Text,
+        reason -> Text,
+        from_at -> BigInt,
+        until_at -> BigInt,
+        subjects -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        released_by -> Nullable<Text>,
+        released_at -> Nullable<BigInt>,
+        release_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_anchors (seq) {
+        seq -> BigInt,
+        hash -> Text,
+        pruned_at -> BigInt,
+        pruned -> BigInt,
+        pruned_by -> Text,
     }
 }

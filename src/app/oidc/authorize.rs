@@ -39,6 +39,8 @@ pub enum Next {
     ChangePassword(String),
     /// Enrol a first second factor.
     Enrol(String),
+    /// The onboarding page first (R-LC-11), then back to the request under this handle.
+    Onboarding(String),
 }
 
 /// `redirect_uri` with `params` added to its query, and `iss` (RFC 9207).
@@ -108,6 +110,7 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
                 password_due: c.password_due,
                 has_second_factor: c.has_second_factor,
                 may_enrol: app.policy.signin.first_factor_self_enrollment,
+                onboarding_due: c.onboarding_due,
             };
             (Some(view), access::decide(&app.policy, system, &c.kinds, c.whence(&app.policy)))
         }
@@ -123,6 +126,7 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
         Door::StepUp => Ok(Next::StepUp(wait(&req).await?)),
         Door::ChangePassword => Ok(Next::ChangePassword(wait(&req).await?)),
         Door::Enrol => Ok(Next::Enrol(wait(&req).await?)),
+        Door::Onboarding => Ok(Next::Onboarding(wait(&req).await?)),
         Door::NoSecondFactor { need, error } => {
             refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &error).await?;
             Ok(Next::Explain { why: PageError::NoSecondFactor { need }, back: error_redirect(app, &req.redirect_uri, req.state.as_deref(), &error) })

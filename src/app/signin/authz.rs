@@ -24,6 +24,9 @@ pub enum Need {
     Full,
     /// Full, and a security officer or the 統括情報セキュリティ責任者.
     Officer,
+    /// Full, except that the onboarding the account owes is not asked for: the onboarding page
+    /// itself (R-LC-11).
+    Onboarding,
 }
 
 /// Why not, and so where the person is sent.
@@ -42,6 +45,8 @@ pub enum Denied {
     Network {
         network: Option<String>,
     },
+    /// The account owes its onboarding confirmation or training (R-LC-11).
+    Onboarding,
     Forbidden,
 }
 
@@ -56,6 +61,7 @@ impl std::fmt::Display for Denied {
             Denied::Reauthenticate => f.write_str("認証要素をもう一度確認してください / prove a factor again"),
             Denied::Enrol => f.write_str("二つ目の認証要素を登録してください / enrol a second factor first"),
             Denied::Network { .. } => f.write_str("このネットワークからは利用できません / not allowed from this network"),
+            Denied::Onboarding => f.write_str("規則の確認（または研修の記録）が済むまで利用できません / confirm the rules (and complete the training) first"),
             Denied::Forbidden => f.write_str("この操作の権限がありません / not permitted"),
         }
     }
@@ -101,6 +107,9 @@ fn authorize_now<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> R
                 _ => Err(Denied::Enrol),
             };
         }
+    }
+    if cur.onboarding_due && need != Need::Onboarding {
+        return Err(Denied::Onboarding);
     }
     if need == Need::Officer && !is_officer(policy, cur) {
         return Err(Denied::Forbidden);

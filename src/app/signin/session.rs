@@ -31,6 +31,9 @@ pub struct Current {
     pub network: Option<String>,
     /// The person holds a telework / remote-access grant in force (R-ZN-11).
     pub remote_access: bool,
+    /// The account still owes its onboarding confirmation or training (R-LC-11): it reaches only
+    /// the onboarding page.
+    pub onboarding_due: bool,
 }
 
 impl Current {
@@ -122,7 +125,8 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         // Only a remote network asks for the telework grant: no query for office requests.
         let remote = network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)).is_some_and(|n| n.kind == tobira_domain::zone::NetworkKind::Remote);
         let remote_access = remote && store::remote_access::in_force(c, &account.id, now)?;
-        Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network, remote_access }))
+        let onboarding_due = crate::app::onboarding::owed(c, &policy, &account)?.any();
+        Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network, remote_access, onboarding_due }))
     })
     .await
 }

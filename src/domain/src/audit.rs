@@ -207,6 +207,12 @@ impl ChainVerifier {
         ChainVerifier { head: ChainHead::genesis(), checked: 0 }
     }
 
+    /// A verifier that starts after `anchor`: the last record of a pruned prefix (its sequence
+    /// number and hash), from which the records that remain must link on.
+    pub fn resume(anchor: ChainHead) -> Self {
+        ChainVerifier { head: anchor, checked: 0 }
+    }
+
     /// Checks the next record; on error the verifier should not be fed further.
     pub fn check(&mut self, r: &AuditRecord) -> Result<(), ChainBreak> {
         let expected = self.head.seq + 1;

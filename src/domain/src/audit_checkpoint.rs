@@ -66,6 +66,8 @@ pub enum Finding {
     Broken(ChainBreak),
     #[error("{0} checkpoint(s) carry a MAC that does not verify: forged or altered, ignored")]
     ForgedCheckpoints(usize),
+    #[error("ANCHOR: the chain starts after record #{seq} (a pruned prefix), but no audit.pruned record in the chain seals that record's hash")]
+    UnattestedAnchor { seq: i64 },
 }
 
 /// Judges the chain (its head, the hash it holds at a sequence number, its first break) against the

@@ -9,6 +9,7 @@ pub mod access_request;
 pub mod approval;
 pub mod audit;
 pub mod audit_checkpoint;
+pub mod audit_hold;
 pub mod authn;
 pub mod catalogue;
 pub mod console;

@@ -60,6 +60,7 @@ fn respond(req: &HttpRequest, app: &App, next: Next, leave: Leave) -> Result<Htt
         Next::StepUp(h) => found(&format!("/signin/second?continue={h}")),
         Next::ChangePassword(h) => found(&format!("/account/password?continue={h}")),
         Next::Enrol(h) => found(&format!("/account/enrol?continue={h}")),
+        Next::Onboarding(h) => found(&format!("/account/onboarding?continue={h}")),
         Next::Page(e) => return page(req, app, e, None),
         Next::Explain { why, back } => return page(req, app, why, Some(&back)),
     })

@@ -21,7 +21,10 @@ pub mod console_text;
 pub mod eligibility;
 pub mod enroll;
 pub mod factors;
+pub mod holds;
 pub mod officer;
+pub mod onboarding;
+pub mod onboarding_text;
 pub mod password;
 pub mod privileged;
 pub mod requests;
@@ -92,7 +95,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(privileged::routes)
         .configure(eligibility::routes)
         .configure(requests::routes)
-        .configure(sync_holds::routes);
+        .configure(sync_holds::routes)
+        .configure(onboarding::routes)
+        .configure(holds::routes);
 }
 
 async fn script() -> HttpResponse {
@@ -293,6 +298,7 @@ pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Cu
         Err(Denied::StepUp { .. }) => Ok(Err(redirect(&keep_waiting(req, "/signin/second")))),
         Err(Denied::Reauthenticate) => Ok(Err(redirect(if req.path().starts_with("/account/credentials") { "/signin/second?then=account" } else { "/signin/second?then=enrol" }))),
         Err(Denied::Enrol) => Ok(Err(redirect(&keep_waiting(req, "/account/enrol")))),
+        Err(Denied::Onboarding) => Ok(Err(redirect(&keep_waiting(req, "/account/onboarding")))),
         Err(Denied::Network { .. }) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.network_title, t.network_lead))?)),
         Err(Denied::Forbidden) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden))?)),
     }

@@ -162,6 +162,8 @@ pub struct SessionView {
     /// Whether the person may enrol a first second factor themselves
     /// (`signin.first_factor_self_enrollment`).
     pub may_enrol: bool,
+    /// The person still owes the onboarding confirmation or training (R-LC-11).
+    pub onboarding_due: bool,
 }
 
 /// The outcome at the door.
@@ -173,6 +175,9 @@ pub enum Door {
     StepUp,
     /// No second factor yet, and the person may enrol one: enrolment, then back to the request.
     Enrol,
+    /// The account waits for the person's confirmation of the rules (or their training): the
+    /// onboarding page first, then back to the request (R-LC-11).
+    Onboarding,
     /// No second factor, no self-enrolment: the person is told why (and may go back to the client).
     NoSecondFactor {
         need: u8,
@@ -207,6 +212,9 @@ pub fn door(req: &AuthorizeRequest, session: Option<SessionView>, access: &Decis
     }
     .max(req.acr_kinds.unwrap_or(0));
     if have >= need {
+        if s.onboarding_due {
+            return interact(Door::Onboarding, ErrorCode::InteractionRequired, "the person must first confirm the rules (onboarding)");
+        }
         return Door::Issue;
     }
     if req.prompt_none {

@@ -17,6 +17,7 @@ pub mod console;
 pub mod directory;
 mod error;
 pub mod model;
+pub mod onboarding;
 pub mod provisioning;
 pub mod provisioning_more;
 pub mod requests;
@@ -28,6 +29,7 @@ pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
 pub use console::ConsoleRules;
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
+pub use onboarding::OnboardingRules;
 pub use requests::{RequestRules, SodRule};
 pub use settings::*;
 
@@ -77,6 +79,7 @@ struct PolicyFile {
     review: Option<ReviewRules>,
     audit: Option<AuditRules>,
     console: Option<ConsoleRules>,
+    onboarding: Option<OnboardingRules>,
     directory: Option<DirectoryMapping>,
     sync: Option<SyncRules>,
 }
@@ -113,6 +116,8 @@ pub struct Policy {
     pub audit: AuditRules,
     /// The operator's console: page sizes and export bounds.
     pub console: ConsoleRules,
+    /// Onboarding acknowledgements and training before an account is usable (R-LC-11).
+    pub onboarding: OnboardingRules,
     pub directory: Option<DirectoryMapping>,
     pub sync: SyncRules,
 }
@@ -197,6 +202,7 @@ struct Merged {
     review: Option<(usize, ReviewRules)>,
     audit: Option<(usize, AuditRules)>,
     console: Option<(usize, ConsoleRules)>,
+    onboarding: Option<(usize, OnboardingRules)>,
     directory: Option<(usize, DirectoryMapping)>,
     sync: Option<(usize, SyncRules)>,
 }
@@ -224,6 +230,7 @@ impl Merged {
         single(&mut self.review, pf.review, idx, "review", f, errors);
         single(&mut self.audit, pf.audit, idx, "audit", f, errors);
         single(&mut self.console, pf.console, idx, "console", f, errors);
+        single(&mut self.onboarding, pf.onboarding, idx, "onboarding", f, errors);
         single(&mut self.directory, pf.directory, idx, "directory", f, errors);
         single(&mut self.sync, pf.sync, idx, "sync", f, errors);
         single(&mut self.oidc, pf.oidc, idx, "oidc", f, errors);

@@ -469,6 +469,11 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             c.at(*file, 0..0, &p);
         }
     }
+    if let Some((file, o)) = &m.onboarding {
+        for p in o.problems() {
+            c.at(*file, 0..0, &p);
+        }
+    }
 
     super::clients_validate::check(&mut c, &m, &systems, &networks);
     super::requests::check(&mut c, &m, &roles);
@@ -500,6 +505,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         review: m.review.map(|r| r.1).unwrap_or_default(),
         audit: m.audit.map(|a| a.1).unwrap_or_default(),
         console: m.console.map(|k| k.1).unwrap_or_default(),
+        onboarding: m.onboarding.map(|o| o.1).unwrap_or_default(),
         directory: m.directory.map(|d| d.1),
         sync: m.sync.map(|s| s.1).unwrap_or_default(),
     })

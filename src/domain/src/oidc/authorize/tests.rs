@@ -59,7 +59,7 @@ fn errors_after_the_redirect_is_trusted_go_back_to_the_client() {
 }
 
 fn session(auth_time: i64, kinds: usize) -> Option<SessionView> {
-    Some(SessionView { auth_time, kinds, password_due: false, has_second_factor: true, may_enrol: true })
+    Some(SessionView { auth_time, kinds, password_due: false, has_second_factor: true, may_enrol: true, onboarding_due: false })
 }
 
 #[test]
@@ -74,6 +74,10 @@ fn r_au_02_the_door_asks_for_what_the_system_needs() {
     assert!(matches!(door(&r, no_enrol, &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::NoSecondFactor { need: 2, error } if error.code == ErrorCode::UnmetAuthenticationRequirements));
     let due = Some(SessionView { password_due: true, ..session(0, 2).unwrap() });
     assert_eq!(door(&r, due, &Decision::Allowed, 5_000), Door::ChangePassword);
+    let owing = Some(SessionView { onboarding_due: true, ..session(0, 2).unwrap() });
+    assert_eq!(door(&r, owing, &Decision::Allowed, 5_000), Door::Onboarding, "R-LC-11: the rules page first, then on");
+    let owing_step = Some(SessionView { onboarding_due: true, ..session(0, 1).unwrap() });
+    assert_eq!(door(&r, owing_step, &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::StepUp, "the factors first");
 }
 
 #[test]

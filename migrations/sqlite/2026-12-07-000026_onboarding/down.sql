@@ -1,0 +1,2 @@
+DROP INDEX onboarding_records_account;
+DROP TABLE onboarding_records;

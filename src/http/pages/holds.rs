@@ -1,0 +1,150 @@
+//! `/console/holds`: the CISO's legal holds (R-LG-06): create one (a JST date range, the people or
+//! systems concerned, a reason, a case number), release one with a reason, and download a hold's
+//! CSIRT export as a tar archive (the same files as `tobira audit export`, with MANIFEST.sha256).
+//!
+//! Invariants: every POST checks the CSRF token; the CISO check is the app's (anyone else is refused
+//! and the refusal audited); creating, releasing, reading and exporting are audited there.
+
+use super::review::field;
+use super::{guard, Ctx};
+use crate::app::hold_export;
+use crate::app::legal_hold::{self, Actor};
+use crate::app::signin::authz::Need;
+use crate::app::{App, AppError};
+use crate::http::error::ApiError;
+use crate::store::audit_holds::Hold;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use tobira_domain::audit_hold::{parse_subjects, NewHold};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console/holds", web::get().to(page))
+        .route("/console/holds", web::post().to(create))
+        .route("/console/holds/{id}/release", web::post().to(release))
+        .route("/console/holds/{id}/export", web::get().to(export));
+}
+
+const PAGE: &str = "/console/holds";
+
+pub struct Row {
+    pub id: String,
+    pub case_number: String,
+    pub range: String,
+    pub subjects: String,
+    pub reason: String,
+    pub created: String,
+    /// When and by whom it was released, if it was.
+    pub released: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "holds.html")]
+struct HoldsPage<'a> {
+    c: &'a Ctx,
+    rows: Vec<Row>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn row(c: &Ctx, h: &Hold) -> Row {
+    Row {
+        id: h.id.clone(),
+        case_number: h.case_number.clone(),
+        range: format!("{} – {}", c.when(h.from_at), c.when(h.until_at)),
+        subjects: h.subject_list().join(", "),
+        reason: h.reason.clone(),
+        created: format!("{} {}", c.when(h.created_at), h.created_by),
+        released: h.released_at.map(|r| format!("{} {} — {}", c.when(r), h.released_by.clone().unwrap_or_default(), h.release_reason.clone().unwrap_or_default())),
+    }
+}
+
+fn actor(cur: &crate::app::signin::session::Current) -> Actor {
+    Actor { login: cur.account.login_id.clone(), operator: None }
+}
+
+pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (policy, who, origin, now) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms());
+    let holds = match app.db(move |c| legal_hold::list(c, &policy, &who, &origin, now)).await {
+        Ok(h) => h,
+        Err(e) => return super::console::refused(&req, &app, e),
+    };
+    let c = Ctx::new(&req, &app)?;
+    let rows = holds.iter().map(|h| row(&c, h)).collect();
+    let (notice, error) = super::officer::outcome(&req);
+    c.render(&req, &HoldsPage { c: &c, rows, notice, error })
+}
+
+/// A JST date's start (or, with `end`, its end) in UTC ms.
+fn day(v: &str, end: bool) -> Result<i64, AppError> {
+    let d = tobira_domain::hr::parse_date(v.trim(), tobira_domain::policy::directory::DateFormat::Iso)
+        .ok_or_else(|| AppError::Invalid(format!("日付は YYYY-MM-DD で入力してください / a date as YYYY-MM-DD: {v}")))?;
+    let end_ms = tobira_domain::time_util::end_of_jst_day(d);
+    Ok(if end { end_ms } else { end_ms - 86_400_000 })
+}
+
+fn done(r: Result<String, AppError>) -> Result<HttpResponse, ApiError> {
+    match r {
+        Ok(n) => Ok(super::officer::back(PAGE, true, &n)),
+        Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
+    }
+}
+
+pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let (policy, who, origin, now) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms());
+    let made = async {
+        let h = NewHold {
+            case_number: field(&f, "case_number"),
+            reason: field(&f, "reason"),
+            from_at: day(&field(&f, "from"), false)?,
+            until_at: day(&field(&f, "until"), true)?,
+            subjects: parse_subjects(&field(&f, "subjects")),
+        };
+        app.db(move |c| legal_hold::create(c, &policy, &who, h, &origin, now)).await
+    }
+    .await;
+    match made {
+        Err(AppError::Refused(m)) => super::console::refused(&req, &app, AppError::Refused(m)),
+        r => done(r.map(|h| format!("保全しました / hold created: {} ({})", h.case_number, h.id))),
+    }
+}
+
+pub async fn release(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let (policy, who, origin, now, id, reason) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms(), id.into_inner(), field(&f, "reason"));
+    let shown = id.clone();
+    match app.db(move |c| legal_hold::release(c, &policy, &who, &id, &reason, &origin, now)).await {
+        Err(AppError::Refused(m)) => super::console::refused(&req, &app, AppError::Refused(m)),
+        r => done(r.map(|()| format!("解除しました / released: {shown}"))),
+    }
+}
+
+/// The hold's CSIRT export as `hold-ID.tar`.
+pub async fn export(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let cur = match guard(&req, &app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(r),
+    };
+    let (policy, who, origin, now, id) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms(), id.into_inner());
+    let b = match app.db(move |c| hold_export::bundle(c, &policy, &who, &id, &origin, now)).await {
+        Ok(b) => b,
+        Err(e) => return super::console::refused(&req, &app, e),
+    };
+    let name = format!("hold-{}", b.hold_id);
+    let body = hold_export::tar(&b, &name, now / 1000);
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-tar")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.tar\"")))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body))
+}
