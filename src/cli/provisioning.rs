@@ -8,7 +8,6 @@ use tobira::app::provisioning::{ops, reconcile};
 use tobira::app::AppError;
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store;
 use tobira_domain::time_util::jst_display;
 
 #[derive(Subcommand)]
@@ -36,8 +35,7 @@ pub enum ProvisioningCommand {
 /// held beyond the removal limits.
 pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let refused = |e: AppError| -> anyhow::Result<ExitCode> {
         match e {
             AppError::NotFound(_) | AppError::Invalid(_) => {
