@@ -15,6 +15,7 @@ pub mod hashing;
 pub mod keys;
 pub mod mail_delivery;
 pub mod metrics;
+pub mod officer;
 pub mod oidc;
 pub mod policy;
 pub mod privileged;
