@@ -300,8 +300,7 @@ fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let now = SystemClock.now_ms();
     let by = cli::operator_name();
     let policy = startup::policy(config)?;
@@ -327,8 +326,7 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
 
 fn client_secret(config: &Config, client: &str) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     match tobira::app::oidc::new_client_secret(&mut conn, &policy, client, &cli::operator_name(), SystemClock.now_ms()) {
         Ok(secret) => {
             println!("{secret}");
@@ -345,8 +343,7 @@ fn client_secret(config: &Config, client: &str) -> anyhow::Result<ExitCode> {
 
 fn report_privileged(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let report = tobira::app::privileged::report::build(&mut conn, &policy, SystemClock.now_ms())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -362,8 +359,7 @@ fn keys_rotate(config: &Config) -> anyhow::Result<ExitCode> {
         anyhow::bail!("no master key at {}: run `tobira serve` once first (or point crypto.master_key_file at the nodes' key)", path.display());
     }
     let (master, _) = tobira::crypto::master_key::MasterKey::load_or_create(&path)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let kids = tobira::app::oidc::keys::rotate(&mut conn, &master, &cli::operator_name(), SystemClock.now_ms())?;
     println!("new signing keys: {}", kids.join(", "));
     println!("serving nodes pick them up within oidc.key_reload_seconds; the old keys stay published until their tokens expire");

@@ -34,6 +34,13 @@ pub fn connection(config: &Config) -> anyhow::Result<DbConnection> {
     store::connect_one(&config.database.url, &pool_options(config)).with_context(|| database_context(config))
 }
 
+/// One connection with pending migrations applied: what every one-shot command starts from.
+pub fn migrated_connection(config: &Config) -> anyhow::Result<DbConnection> {
+    let mut conn = connection(config)?;
+    store::migrate(&mut conn)?;
+    Ok(conn)
+}
+
 /// Opens the pool and applies pending migrations; returns the pool and the migrations applied.
 pub fn migrated_pool(config: &Config) -> anyhow::Result<(DbPool, Vec<String>)> {
     let pool = pool(config)?;

@@ -17,6 +17,16 @@ pub fn host_now_ms() -> i64 {
 
 /// How far `local` (a clock read in milliseconds) is ahead of the database server's clock; `None`
 /// on SQLite. The local clock is read before and after the query, and their middle is compared.
+/// Readiness: the database answers; then this host's clock against the database's (`None` when the
+/// database cannot tell).
+pub async fn ready(app: &super::App) -> Result<Option<i64>, AppError> {
+    app.db(|c| {
+        store::ping(c)?;
+        skew_ms(c, host_now_ms)
+    })
+    .await
+}
+
 pub fn skew_ms(c: &mut DbConnection, local: impl Fn() -> i64) -> Result<Option<i64>, AppError> {
     let before = local();
     let Some(db) = store::database_clock_ms(c)? else { return Ok(None) };

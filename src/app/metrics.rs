@@ -45,6 +45,13 @@ impl ActionCounts {
 
 /// The metrics text; `export_failures` is this node's count of failed audit exports; `counts` is
 /// this node's running tally of the counted audit actions.
+/// Every figure `/metrics` serves: the service's own and each provisioned system's queue.
+pub async fn text(app: &super::App) -> Result<String, AppError> {
+    let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
+    let (counts, policy) = (app.action_counts.clone(), app.policy.clone());
+    app.db(move |c| Ok(render(c, &counts, failures, now)? + &super::provisioning::ops::metrics(c, &policy, now)?)).await
+}
+
 pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failures: u64, now: i64) -> Result<String, AppError> {
     let tally = {
         let mut t = counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -68,7 +75,7 @@ pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failure
     let held = runs.iter().filter(|r| r.0 == "held").map(|r| r.1).sum();
     metric("tobira_sync_runs_total", "counter", "HR sync runs by status.", runs.into_iter().map(|(s, n)| (format!("{{status=\"{s}\"}}"), n)).collect());
     metric("tobira_sync_plans_held", "gauge", "HR sync plans waiting for approval.", one(held));
-    let skipped = store::hr_sync::state(c, super::sync::LAST_SKIPPED)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let skipped = store::sync_runs::state(c, super::sync::LAST_SKIPPED)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     metric("tobira_sync_entries_skipped", "gauge", "Entries the last HR sync run skipped as malformed (R-LC-14).", one(skipped));
     metric("tobira_review_items_overdue", "gauge", "Review items past their campaign's deadline.", one(store::review::overdue_items(c, now)?));
     metric("tobira_findings_total", "counter", "Findings of the log analysis and the HR cross-check.", one(store::review::count_findings(c)?));

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod legal_hold;
 pub mod mail_delivery;
 pub mod metrics;
+pub mod officer;
 pub mod oidc;
 pub mod onboarding;
 pub mod policy;

@@ -7,7 +7,7 @@
 //! transaction.
 
 use super::signin::{factors, Origin};
-use super::AppError;
+use super::{App, AppError};
 use crate::store::returns::{self as rows, AuthenticatorReturn};
 use crate::store::{self, DbConnection};
 use serde_json::json;
@@ -69,7 +69,28 @@ pub fn record(c: &mut DbConnection, id: &str, to: ReturnStatus, note: Option<&st
             "sessions_ended": revoked.unwrap_or(0),
         }));
         store::audit::append(c, now, vec![e])?;
-        let record = rows::by_id(c, id)?.expect("just recorded");
+        let record = rows::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("authenticator return {id}")))?;
         Ok(Recorded { record, credential_revoked: revoked.is_some(), sessions_ended: revoked.unwrap_or(0) })
     })
+}
+
+/// The returns as the web adapters use them: each call is one transaction on the pool.
+pub struct Returns<'a>(pub &'a App);
+
+impl Returns<'_> {
+    /// Returns in `status` (every one when `None`), oldest first.
+    pub async fn list(&self, status: Option<ReturnStatus>) -> Result<Vec<AuthenticatorReturn>, AppError> {
+        self.0.db(move |c| list(c, status)).await
+    }
+
+    /// Returns in any of `statuses` with who held them.
+    pub async fn shown(&self, statuses: Vec<ReturnStatus>) -> Result<Vec<Shown>, AppError> {
+        self.0.db(move |c| shown(c, &statuses)).await
+    }
+
+    /// Records return `id` as `to` by `actor`.
+    pub async fn record(&self, id: String, to: ReturnStatus, note: Option<String>, actor: String, origin: Origin) -> Result<Recorded, AppError> {
+        let now = self.0.clock.now_ms();
+        self.0.db(move |c| record(c, &id, to, note.as_deref(), &actor, &origin, now)).await
+    }
 }

@@ -6,7 +6,7 @@
 //! is written with its audit event in one transaction.
 
 use super::signin::{target, Origin};
-use super::AppError;
+use super::{App, AppError};
 use crate::store::shared_ids::{self as users, Listed, SharedIdUser};
 use crate::store::{self, accounts::Account, org::Person, DbConnection};
 use serde_json::json;
@@ -78,4 +78,31 @@ pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reaso
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })
+}
+
+/// The shared IDs' users as the web adapters use them: each call is one transaction on the pool.
+pub struct SharedIds<'a>(pub &'a App);
+
+impl SharedIds<'_> {
+    /// The current users of shared ID `login_id`.
+    pub async fn list(&self, login_id: String) -> Result<Vec<Listed>, AppError> {
+        self.0.db(move |c| list(c, &login_id)).await
+    }
+
+    /// Every shared ID with its current users.
+    pub async fn overview(&self) -> Result<Vec<(String, Vec<Listed>)>, AppError> {
+        self.0.db(overview).await
+    }
+
+    /// Registers `employee_number` as a user of `login_id`, permitted by `permitted_by`.
+    pub async fn add(&self, login_id: String, employee_number: String, permitted_by: String, actor: String, origin: Origin) -> Result<(), AppError> {
+        let now = self.0.clock.now_ms();
+        self.0.db(move |c| add(c, &login_id, &employee_number, &permitted_by, &actor, &origin, now)).await
+    }
+
+    /// Ends `employee_number`'s use of `login_id`.
+    pub async fn remove(&self, login_id: String, employee_number: String, reason: String, actor: String, origin: Origin) -> Result<(), AppError> {
+        let now = self.0.clock.now_ms();
+        self.0.db(move |c| remove(c, &login_id, &employee_number, &reason, &actor, &origin, now)).await
+    }
 }

@@ -11,8 +11,8 @@ use crate::config::DirectoryConfig;
 use crate::crypto::master_key::MasterKey;
 use crate::directory::RawDirectory;
 pub use crate::directory::ReadMode;
-use crate::store::hr_sync;
 use crate::store::{self, DbConnection};
+use crate::store::{hr_known, hr_sync, sync_runs};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -60,12 +60,12 @@ fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Opt
 /// contract's new end date concerns people whose entries did not change); otherwise the changes
 /// since the stored marks.
 pub fn mode_for(conn: &mut DbConnection, cfg: &DirectoryConfig, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
-    let high_water = hr_sync::state(conn, HIGH_WATER)?;
-    let cookie = hr_sync::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
-    let last_full: Option<i64> = hr_sync::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
+    let high_water = sync_runs::state(conn, HIGH_WATER)?;
+    let cookie = sync_runs::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
+    let last_full: Option<i64> = sync_runs::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
     let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
     let register_changed = match register_file(cfg, policy)? {
-        Some((file, _)) => hr_sync::state(conn, CONTRACTS_DIGEST)? != Some(crate::directory::csv::register_digest(file).map_err(unread)?),
+        Some((file, _)) => sync_runs::state(conn, CONTRACTS_DIGEST)? != Some(crate::directory::csv::register_digest(file).map_err(unread)?),
         None => false,
     };
     Ok(if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
@@ -129,11 +129,11 @@ const SCOPED_LOAD_MAX: usize = 5_000;
 /// against everyone tobira holds; a partial one only against the people it names or reports gone
 /// (nobody else can change), so an increment costs what it read, not the size of the city.
 pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, now: i64, bulk: Option<&BulkWindow>) -> Result<Plan, AppError> {
-    let scope = hr_sync::Scope { employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(), directory_keys: snapshot.gone_keys.clone() };
+    let scope = hr_known::Scope { employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(), directory_keys: snapshot.gone_keys.clone() };
     let partial = !snapshot.speaks_for_everyone() && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
-    let known = hr_sync::load_known(conn, now, partial.then_some(&scope))?;
-    let taken = hr_sync::login_ids(conn)?;
-    let held = if partial { Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_sync::active_staff_accounts(conn)? } } else { Holdings::all(&known, &taken) };
+    let known = hr_known::load_known(conn, now, partial.then_some(&scope))?;
+    let taken = hr_known::login_ids(conn)?;
+    let held = if partial { Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_known::active_staff_accounts(conn)? } } else { Holdings::all(&known, &taken) };
     let today = from_millis(now).to_offset(JST).date();
     Ok(plan(snapshot, &held, policy, today, now, bulk))
 }
@@ -222,7 +222,7 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
     let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts, plan, hold: None };
     let problems: Vec<String> = content.plan.problems.iter().map(|p| p.to_string()).collect();
     let skipped = content.plan.problems.len().to_string();
-    store::write_tx(conn, |c| hr_sync::set_state(c, LAST_SKIPPED, &skipped, now))?;
+    store::write_tx(conn, |c| sync_runs::set_state(c, LAST_SKIPPED, &skipped, now))?;
     if content.plan.hold.is_some() {
         // One hold waits at a time: a re-run while it waits re-plans it in place.
         let (run_id, content) = super::sync_hold::hold(conn, content, raw, source, requested_by, now)?;
@@ -232,16 +232,16 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
     store::write_tx(conn, |c| -> Result<(), AppError> {
         // The next incremental read starts where this one ended; only once everything is applied.
         if let Some(hw) = &raw.high_water {
-            hr_sync::set_state(c, HIGH_WATER, hw, now)?;
+            sync_runs::set_state(c, HIGH_WATER, hw, now)?;
         }
         if let Some(cookie) = &raw.cookie {
-            hr_sync::set_state(c, COOKIE, &hex::encode(cookie), now)?;
+            sync_runs::set_state(c, COOKIE, &hex::encode(cookie), now)?;
         }
         if raw.complete {
-            hr_sync::set_state(c, LAST_FULL, &now.to_string(), now)?;
+            sync_runs::set_state(c, LAST_FULL, &now.to_string(), now)?;
             // Only a full read has bound everyone to the register as read.
             if let Some(r) = &raw.contracts {
-                hr_sync::set_state(c, CONTRACTS_DIGEST, &r.digest, now)?;
+                sync_runs::set_state(c, CONTRACTS_DIGEST, &r.digest, now)?;
             }
         }
         let mode = if raw.complete { "full" } else { "incremental" };

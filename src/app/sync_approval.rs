@@ -14,7 +14,7 @@ use super::{approvers, App, AppError};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::totp;
 use crate::directory::RawDirectory;
-use crate::store::{self, credentials, hr_sync, DbConnection};
+use crate::store::{self, credentials, sync_runs, DbConnection};
 use tobira_domain::approval::{self, Concerning};
 use tobira_domain::lifecycle::hold::Recheck;
 use tobira_domain::lifecycle::Plan;
@@ -70,7 +70,7 @@ fn approver_of(c: &mut DbConnection, policy: &Policy, cur: &Current, now: i64) -
 
 /// A held plan as the console shows it.
 pub struct HeldView {
-    pub run: hr_sync::SyncRun,
+    pub run: sync_runs::SyncRun,
     pub plan: Plan,
     pub ran_by: Vec<String>,
     pub first_held_at: i64,

@@ -10,7 +10,7 @@
 use super::sync::{self, Checked, Keys, RunContent};
 use super::AppError;
 use crate::directory::RawDirectory;
-use crate::store::{self, hr_sync, sync_holds, DbConnection};
+use crate::store::{self, hr_known, sync_holds, sync_runs, DbConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -89,7 +89,7 @@ pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory
             Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => (r.id.clone(), AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id))),
             _ => {
                 let id = store::new_id();
-                let run = hr_sync::SyncRun {
+                let run = sync_runs::SyncRun {
                     id: id.clone(),
                     created_at: now,
                     source: source.into(),
@@ -100,7 +100,7 @@ pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory
                     decided_at: None,
                     plan_json,
                 };
-                hr_sync::insert_run(c, &run)?;
+                sync_runs::insert_run(c, &run)?;
                 (id.clone(), AuditEvent::new(requested_by, "sync.held", format!("sync:{id}")))
             }
         };
@@ -124,13 +124,13 @@ pub fn expire_superseded(c: &mut DbConnection, speaks_for_everyone: bool, read: 
     Ok(expired)
 }
 
-fn parse(r: &hr_sync::SyncRun) -> Result<RunContent, AppError> {
+fn parse(r: &sync_runs::SyncRun) -> Result<RunContent, AppError> {
     serde_json::from_str(&r.plan_json).map_err(|e| AppError::Invalid(format!("sync run {} cannot be read: {e}", r.id)))
 }
 
 /// A run with its content.
-pub fn load(conn: &mut DbConnection, run_id: &str) -> Result<(hr_sync::SyncRun, RunContent), AppError> {
-    let r = hr_sync::run(conn, run_id)?.ok_or_else(|| AppError::NotFound(format!("sync run {run_id}")))?;
+pub fn load(conn: &mut DbConnection, run_id: &str) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
+    let r = sync_runs::run(conn, run_id)?.ok_or_else(|| AppError::NotFound(format!("sync run {run_id}")))?;
     let content = parse(&r)?;
     Ok((r, content))
 }
@@ -149,7 +149,7 @@ impl Approver {
 }
 
 /// Whether `by` may approve `run_id` now; a refusal is audited under `by`'s account.
-pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approver, now: i64) -> Result<(hr_sync::SyncRun, RunContent), AppError> {
+pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approver, now: i64) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
     let (r, content) = load(conn, run_id)?;
     let record = record_of(&content);
     let mut ran_by = record.ran_by.clone();
@@ -182,10 +182,10 @@ pub fn recheck(conn: &mut DbConnection, policy: &Policy, content: &RunContent, r
     let touched = record_of(content).touched;
     let touched = if touched.is_empty() { hold::touched(&content.plan) } else { touched };
     checked.snapshot.people.retain(|p| touched.contains(&p.employee_number));
-    let scope = hr_sync::Scope { employee_numbers: touched, directory_keys: BTreeSet::new() };
-    let known = hr_sync::load_known(conn, now, Some(&scope))?;
-    let taken = hr_sync::login_ids(conn)?;
-    let held = Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_sync::active_staff_accounts(conn)? };
+    let scope = hr_known::Scope { employee_numbers: touched, directory_keys: BTreeSet::new() };
+    let known = hr_known::load_known(conn, now, Some(&scope))?;
+    let taken = hr_known::login_ids(conn)?;
+    let held = Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_known::active_staff_accounts(conn)? };
     let today = from_millis(now).to_offset(JST).date();
     let fresh = plan(&checked.snapshot, &held, policy, today, now, None);
     Ok((hold::recheck(&content.plan, &fresh), checked))

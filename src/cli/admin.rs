@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::AppError;
 use tobira::config::Config;
-use tobira::{startup, store};
+use tobira::startup;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
@@ -35,8 +35,7 @@ pub enum AdminCommand {
 
 pub fn run(config: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let now = SystemClock.now_ms();
     let operator = super::operator_name();
     let result = match command {

@@ -104,8 +104,7 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
         return verify_file(dir, system, public_key, *last);
     }
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let refused = |e: AppError| -> anyhow::Result<ExitCode> {
         match e {
             AppError::NotFound(_) | AppError::Invalid(_) => {

@@ -8,7 +8,6 @@ use tobira::app::signin::Origin;
 use tobira::app::{returns, AppError};
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store;
 use tobira_domain::lifecycle::handback::ReturnStatus;
 use tobira_domain::time_util::jst_display;
 
@@ -69,8 +68,7 @@ fn status_ja(s: &str) -> &'static str {
 
 /// Exit codes: 0 done, 1 refused (unknown return, already recorded), 2 error.
 pub fn run(config: &Config, command: ReturnsCommand) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     match command {
         ReturnsCommand::List { status, format } => {
             let list = returns::list(&mut conn, status_of(status))?;

@@ -65,8 +65,7 @@ pub fn build(c: &mut DbConnection, policy: &Policy, name: &str, days: u32, now: 
 
 pub fn report(config: &Config, name: &str, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let t = build(&mut conn, &policy, name, args.days, SystemClock.now_ms())?;
     print!("{}", args.format.render(&t));
     Ok(ExitCode::SUCCESS)
@@ -98,8 +97,7 @@ pub fn run(config: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> 
                 (_, Some(d), _) => Scope::Department(d),
                 _ => Scope::City,
             };
-            let mut conn = startup::connection(config)?;
-            store::migrate(&mut conn)?;
+            let mut conn = startup::migrated_connection(config)?;
             match campaign::create(&mut conn, &policy, &scope, &super::operator_name(), None, now) {
                 Ok(k) => {
                     println!("{}: {} 件 / items, 期限 / deadline {} (campaign {})", scope.label_ja(), k.items, tobira_domain::time_util::jst_display(k.deadline), k.id);
@@ -132,8 +130,7 @@ fn private_write(path: &std::path::Path, body: &[u8]) -> std::io::Result<()> {
 }
 
 fn evidence(config: &Config, policy: &Policy, out: &Path, days: u32, now: i64) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     // The bundle names people and their access: a private directory (0700) and files (0600).
     tobira::crypto::create_private_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut manifest = String::new();

@@ -7,7 +7,6 @@ use tobira::app::signin::Origin;
 use tobira::app::{shared_ids, AppError};
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store;
 use tobira_domain::time_util::jst_display;
 
 #[derive(Subcommand)]
@@ -34,8 +33,7 @@ pub enum SharedIdCommand {
 
 /// Exit codes: 0 done, 1 refused (not a shared ID, unknown person, already or not a user), 2 error.
 pub fn run(config: &Config, command: SharedIdCommand) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let (by, origin, now) = (super::operator_name(), Origin::default(), SystemClock.now_ms());
     let result = match &command {
         SharedIdCommand::List { login } => shared_ids::list(&mut conn, login).map(|users| {

@@ -122,8 +122,7 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return dry_run(config, &policy, &args);
     }
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let now = SystemClock.now_ms();
     if let Some(id) = &args.show {
         return match sync_hold::load(&mut conn, id) {

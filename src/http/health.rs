@@ -12,13 +12,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let db = app
-        .db(|c| {
-            crate::store::ping(c)?;
-            crate::app::clock_check::skew_ms(c, crate::app::clock_check::host_now_ms)
-        })
-        .await;
-    match db {
+    match crate::app::clock_check::ready(&app).await {
         Ok(skew) => Ok(HttpResponse::Ok().json(json!({
             "status": "ready",
             "database": "ok",
@@ -41,8 +35,6 @@ pub async fn metrics(req: actix_web::HttpRequest, app: web::Data<App>) -> Result
     if !allowed {
         return Err(ApiError::NotFound);
     }
-    let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
-    let (counts, policy) = (app.action_counts.clone(), app.policy.clone());
-    let text = app.db(move |c| Ok(crate::app::metrics::render(c, &counts, failures, now)? + &crate::app::provisioning::ops::metrics(c, &policy, now)?)).await?;
+    let text = crate::app::metrics::text(&app).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }

@@ -11,8 +11,11 @@
 //! `Need::Officer` (an ordinary session gets 403, none gets 401); deciding a request needs a full
 //! session and the four-eyes rule's consent.
 
+use crate::app::officer::{self as ops, four_eyes};
+use crate::app::returns::Returns;
+use crate::app::shared_ids::SharedIds;
 use crate::app::signin::authz::{self, Denied, Need};
-use crate::app::signin::{four_eyes, officer as ops, session::Current};
+use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::pages::{self, check_csrf, origin};
@@ -176,13 +179,13 @@ async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<S
     let cur = officer(&req, &app, true).await?;
     let day = tobira_domain::hr::parse_date(&body.until, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest("until must be a date, YYYY-MM-DD".into()))?;
     let until = tobira_domain::time_util::end_of_jst_day(day);
-    let id = crate::app::signin::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
+    let id = crate::app::officer::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grant": id, "valid_until": until })))
 }
 
 async fn remote_access_revoke(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let n = crate::app::signin::remote_access::revoke(&app, &cur, &login, &origin(&req, &app)).await?;
+    let n = crate::app::officer::remote_access::revoke(&app, &cur, &login, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grants_revoked": n })))
 }
 
@@ -201,7 +204,7 @@ fn return_status(s: &str) -> Result<ReturnStatus, ApiError> {
 async fn returns(req: HttpRequest, app: web::Data<App>, q: web::Query<ReturnsQuery>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
     let status = q.status.as_deref().map(return_status).transpose()?;
-    let list = app.db(move |c| crate::app::returns::list(c, status)).await?;
+    let list = Returns(&app).list(status).await?;
     Ok(HttpResponse::Ok().json(json!({ "returns": list })))
 }
 
@@ -217,15 +220,13 @@ pub struct RecordReturn {
 async fn record_return(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Json<RecordReturn>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let to = return_status(&body.action)?;
-    let (id, note, actor, o, now) = (id.into_inner(), body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app), app.clock.now_ms());
-    let r = app.db(move |c| crate::app::returns::record(c, &id, to, note.as_deref(), &actor, &o, now)).await?;
+    let r = Returns(&app).record(id.into_inner(), to, body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(r))
 }
 
 async fn shared_users(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
-    let l = login.clone();
-    let users = app.db(move |c| crate::app::shared_ids::list(c, &l)).await?;
+    let users = SharedIds(&app).list(login.clone()).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "users": users })))
 }
 
@@ -238,9 +239,9 @@ pub struct SharedAdd {
 
 async fn shared_add(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<SharedAdd>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let (l, b, actor, o, now) = (login.clone(), body.into_inner(), cur.account.login_id.clone(), origin(&req, &app), app.clock.now_ms());
+    let b = body.into_inner();
     let en = b.employee_number.clone();
-    app.db(move |c| crate::app::shared_ids::add(c, &l, &b.employee_number, &b.permitted_by, &actor, &o, now)).await?;
+    SharedIds(&app).add(login.clone(), b.employee_number, b.permitted_by, cur.account.login_id.clone(), origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "added": en })))
 }
 
@@ -248,7 +249,6 @@ async fn shared_remove(req: HttpRequest, app: web::Data<App>, path: web::Path<(S
     let cur = officer(&req, &app, true).await?;
     let (login, en) = path.into_inner();
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
-    let (l, e, actor, o, now) = (login.clone(), en.clone(), cur.account.login_id.clone(), origin(&req, &app), app.clock.now_ms());
-    app.db(move |c| crate::app::shared_ids::remove(c, &l, &e, &reason, &actor, &o, now)).await?;
+    SharedIds(&app).remove(login.clone(), en.clone(), reason, cur.account.login_id.clone(), origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "login_id": login, "removed": en })))
 }

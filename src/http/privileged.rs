@@ -5,7 +5,7 @@
 //! Invariant: every route signs the caller in through [`caller`], which asks the one authorization
 //! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
 
-use crate::app::privileged::{accounts, delegation, development, elevation, eligibility, report};
+use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
@@ -183,15 +183,7 @@ async fn end_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<Strin
 
 /// The privileged report, for officers and the auditor (R-RV-04, R-RV-09).
 async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let (_, facts) = crate::http::review::facts(&req, &app, false).await?;
-    let (policy, now) = (app.policy.clone(), app.clock.now_ms());
-    let report = app
-        .db(move |c| {
-            if crate::app::review::readers::reader(c, &facts)? != Some(crate::app::review::readers::Reader::All) {
-                return Ok(None);
-            }
-            report::build(c, &policy, now).map(Some)
-        })
-        .await?;
+    let (_, reviewer) = crate::http::review::reviewer(&req, &app, false).await?;
+    let report = reviewer.privileged_report(&app).await?;
     report.map(|r| HttpResponse::Ok().json(r)).ok_or_else(|| ApiError::Forbidden("the privileged report is for officers and auditors".into()))
 }

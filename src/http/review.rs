@@ -5,24 +5,20 @@
 //! Invariant: every route signs the caller in through [`caller`]; who may do what beyond that is
 //! decided in `app::review` (reviewer, restorer and approver entitlements; readers).
 
-use crate::app::approvers;
-use crate::app::review::readers::{self, Reader};
+use crate::app::review::campaign::Decided;
+use crate::app::review::service::Reviewer;
 use crate::app::review::table::{Format, Table};
-use crate::app::review::{campaign, dormant, exceptions, job, reports, Actor};
+use crate::app::review::{exceptions, job};
 use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::pages::origin;
 use crate::http::privileged::caller;
-use crate::store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
-use tobira_domain::approval::ApproverFacts;
-use tobira_domain::audit::Outcome;
 use tobira_domain::review::campaign::{Decision, Scope};
-use tobira_domain::review::DAY_MS;
 use tobira_domain::time_util::end_of_jst_day;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,19 +37,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The caller and the facts of their person (functions, departments, delegations).
-pub(crate) async fn facts(req: &HttpRequest, app: &App, mutating: bool) -> Result<(Current, ApproverFacts), ApiError> {
+/// The caller as a reviewer (functions, departments, delegations, origin).
+pub(crate) async fn reviewer(req: &HttpRequest, app: &App, mutating: bool) -> Result<(Current, Reviewer), ApiError> {
     let (cur, _) = caller(req, app, Need::Full, mutating).await?;
-    let (policy, account, now) = (app.policy.clone(), cur.account.clone(), app.clock.now_ms());
-    let facts = app.db(move |c| approvers::of_account(c, &policy, &account, now)).await?;
-    Ok((cur, facts))
+    let r = Reviewer::of(app, &cur.account, origin(req, app)).await?;
+    Ok((cur, r))
 }
 
 async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let (_, facts) = facts(&req, &app, false).await?;
-    let policy = app.policy.clone();
-    let rows = app.db(move |c| campaign::inbox(c, &policy, &facts)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": rows })))
+    let (_, r) = reviewer(&req, &app, false).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": r.inbox(&app).await? })))
 }
 
 #[derive(Deserialize)]
@@ -65,20 +58,16 @@ pub struct Decide {
 }
 
 async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Json<Decide>) -> Result<HttpResponse, ApiError> {
-    let (cur, facts) = facts(&req, &app, true).await?;
-    let out = decide_items(&req, &app, cur, facts, body.into_inner()).await?;
+    let (_, r) = reviewer(&req, &app, true).await?;
+    let out = decide_items(&app, &r, body.into_inner()).await?;
     let status = if out.iter().all(|d| d.ok) { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::FORBIDDEN };
     Ok(HttpResponse::build(status).json(json!({ "results": out })))
 }
 
 /// Shared by the API and the reviewer page.
-pub(crate) async fn decide_items(req: &HttpRequest, app: &App, cur: Current, facts: ApproverFacts, d: Decide) -> Result<Vec<campaign::Decided>, ApiError> {
+pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<Vec<Decided>, ApiError> {
     let decision = Decision::parse(&d.decision).ok_or_else(|| ApiError::BadRequest("decision must be keep or remove".into()))?;
-    if d.items.is_empty() || d.items.len() > 1000 {
-        return Err(ApiError::BadRequest("name 1 to 1000 items".into()));
-    }
-    let (policy, o, now) = (app.policy.clone(), origin(req, app), app.clock.now_ms());
-    Ok(app.db(move |c| campaign::decide(c, &policy, &Actor { facts: &facts, login: &cur.account.login_id, origin: &o }, &d.items, decision, d.comment.trim(), now)).await?)
+    Ok(r.decide(app, d.items, decision, d.comment).await?)
 }
 
 async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
@@ -95,15 +84,13 @@ pub struct NewCampaign {
 async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let scope = Scope::parse(&body.kind, body.key.trim()).ok_or_else(|| ApiError::BadRequest("kind must be system, department, transfer or city".into()))?;
-    let (policy, o, now) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms());
-    let made = app.db(move |c| campaign::create(c, &policy, &scope, &cur.account.login_id, Some(&o), now)).await?;
-    Ok(HttpResponse::Created().json(made))
+    let r = Reviewer::of(&app, &cur.account, origin(&req, &app)).await?;
+    Ok(HttpResponse::Created().json(r.create_campaign(&app, scope).await?))
 }
 
 async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (cur, facts) = facts(&req, &app, true).await?;
-    let (policy, o, now, login) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms(), login.into_inner());
-    app.db(move |c| dormant::restore(c, &policy, &facts, &cur.account.login_id, &login, &o, now)).await?;
+    let (_, r) = reviewer(&req, &app, true).await?;
+    r.restore(&app, login.into_inner()).await?;
     Ok(HttpResponse::Ok().json(json!({ "restored": true })))
 }
 
@@ -116,13 +103,11 @@ pub struct NewException {
 }
 
 async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
-    let (cur, facts) = facts(&req, &app, true).await?;
+    let (_, r) = reviewer(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
     let day = time::Date::parse(until.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ApiError::BadRequest("until must be YYYY-MM-DD".into()))?;
     exception.valid_until = end_of_jst_day(day);
-    let (policy, o, now) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms());
-    let id = app.db(move |c| exceptions::request(c, &policy, &facts, &cur.account.login_id, &exception, &o, now)).await?;
-    Ok(HttpResponse::Created().json(json!({ "id": id })))
+    Ok(HttpResponse::Created().json(json!({ "id": r.request_exception(&app, exception).await? })))
 }
 
 #[derive(Deserialize, Default)]
@@ -132,13 +117,11 @@ pub struct Note {
 }
 
 async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
-    let (cur, facts) = facts(&req, &app, true).await?;
+    let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
     let note = body.map(|b| b.into_inner().note).unwrap_or_default();
-    let (policy, o, now) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms());
-    let standing = app.db(move |c| exceptions::decide(c, &policy, &Actor { facts: &facts, login: &cur.account.login_id, origin: &o }, &id, verdict, note.trim(), now)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "standing": standing })))
+    Ok(HttpResponse::Ok().json(json!({ "standing": r.decide_exception(&app, id, verdict, note).await? })))
 }
 
 #[derive(Deserialize)]
@@ -158,26 +141,15 @@ async fn report_as(req: &HttpRequest, app: &App, name: &str, format: Format) -> 
     report_days(req, app, name, format, 30).await
 }
 
-/// Builds a report the caller may read, cut to what they may see.
-pub(crate) async fn readable(req: &HttpRequest, app: &App, name: &str, days: u32) -> Result<Table, ApiError> {
-    let (_, facts) = facts(req, app, false).await?;
-    let (policy, now, name) = (app.policy.clone(), app.clock.now_ms(), name.to_string());
-    let since = now - i64::from(days.min(3660)) * DAY_MS;
-    let t: Option<Table> = app
-        .db(move |c| {
-            let Some(r) = readers::reader(c, &facts)? else { return Ok(None) };
-            if matches!(r, Reader::Section(_)) && !readers::about_people(&name) {
-                return Ok(None);
-            }
-            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| crate::app::AppError::NotFound(format!("report {name}")))?;
-            Ok(readers::cut(&r, t))
-        })
-        .await?;
+/// A report the reviewer may read, cut to what they may see.
+pub(crate) async fn readable(app: &App, r: &Reviewer, name: &str, days: u32) -> Result<Table, ApiError> {
+    let t = r.report(app, name.to_string(), days).await?;
     t.ok_or_else(|| ApiError::Forbidden("this report is for officers, auditors and (for their own section) 所属長".into()))
 }
 
 async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, days: u32) -> Result<HttpResponse, ApiError> {
-    let t = readable(req, app, name, days).await?;
+    let (_, r) = reviewer(req, app, false).await?;
+    let t = readable(app, &r, name, days).await?;
     Ok(match format {
         Format::Csv => HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"tobira-{name}.csv\""))).body(t.to_csv()),
         Format::Table => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(t.to_text()),
@@ -188,7 +160,7 @@ async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, d
 async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     caller(&req, &app, Need::Officer, true).await?;
     let ctx = job::Ctx::of(&app);
-    match job::run(&ctx, &format!("http-{}", store::new_id()), app.clock.now_ms(), false).await? {
+    match job::run_now(&ctx, app.clock.now_ms()).await? {
         Some(r) => Ok(HttpResponse::Ok().json(r)),
         None => Err(ApiError::Conflict("a review run is in progress on another node".into())),
     }
@@ -206,22 +178,8 @@ pub struct UsageQuery {
 /// A person's usage in the audit log (R-LG-11): only for `approvals.audit_search`, with a reason,
 /// and the search itself is audited, refused or not.
 async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
-    let (cur, facts) = facts(&req, &app, false).await?;
+    let (_, r) = reviewer(&req, &app, false).await?;
     let q = q.into_inner();
-    let allowed = readers::may_search_audit(&app.policy, &facts);
-    let now = app.clock.now_ms();
-    let from = now - i64::from(q.days.unwrap_or(30).min(3660)) * DAY_MS;
-    let o = origin(&req, &app);
-    let mut e = o.event(cur.account.login_id.clone(), "audit.searched", format!("account:{}", q.login)).with_details(json!({ "from": from, "reason": q.reason }));
-    if !allowed || q.reason.trim().is_empty() {
-        let why = if allowed { "a search needs a reason" } else { "searching usage is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)" };
-        e = e.with_outcome(Outcome::Denied);
-        e.details["refused"] = json!(why);
-        app.audit.record(e).await?;
-        return Err(if allowed { ApiError::BadRequest(why.into()) } else { ApiError::Forbidden(why.into()) });
-    }
-    app.audit.record(e).await?;
-    let login = q.login.clone();
-    let records = app.db(move |c| Ok(store::audit::usage_of(c, &login, from, now, 5000)?)).await?;
+    let records = r.search_usage(&app, q.login.clone(), q.days.unwrap_or(30), q.reason).await?;
     Ok(HttpResponse::Ok().json(json!({ "login": q.login, "records": records })))
 }

@@ -34,8 +34,14 @@ pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit:
     if let Some(b) = before {
         q = q.filter(a::seq.lt(b));
     }
-    if let Some((logins, targets)) = &f.person {
-        q = q.filter(a::actor.eq_any(logins.clone()).or(a::target.eq_any(targets.clone())));
+    // An empty list is left out rather than made `1=0 OR …`: SQLite does not fold that and walks the
+    // whole log backwards instead of using the target's index.
+    match &f.person {
+        Some((logins, targets)) if logins.is_empty() && targets.is_empty() => return Ok(Vec::new()),
+        Some((logins, targets)) if logins.is_empty() => q = q.filter(a::target.eq_any(targets.clone())),
+        Some((logins, targets)) if targets.is_empty() => q = q.filter(a::actor.eq_any(logins.clone())),
+        Some((logins, targets)) => q = q.filter(a::actor.eq_any(logins.clone()).or(a::target.eq_any(targets.clone()))),
+        None => {}
     }
     if let Some(act) = &f.action {
         q = match act.strip_suffix('.') {

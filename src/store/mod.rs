@@ -33,6 +33,7 @@ pub mod console_privileged;
 pub mod contracts;
 pub mod credentials;
 pub mod enrollment;
+pub mod hr_known;
 pub mod hr_sync;
 pub mod keys;
 pub mod leases;
@@ -53,6 +54,7 @@ pub mod schema;
 pub mod sessions;
 pub mod shared_ids;
 pub mod sync_holds;
+pub mod sync_runs;
 pub mod throttle;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -73,7 +73,8 @@ pub fn upsert_person(conn: &mut DbConnection, p: &Person) -> Result<(), StoreErr
     Ok(())
 }
 
-fn search_key(p: &Person) -> String {
+/// The console's search key of a person's name (kanji, kana, romaji; normalised).
+pub fn search_key(p: &Person) -> String {
     tobira_domain::console::search::person_key(&p.name_kanji, &p.name_kana, p.name_romaji.as_deref())
 }
 

@@ -4,8 +4,8 @@
 //! Invariant: a run leaves `held` only through [`leave_held`], a conditional update, so two
 //! deciders cannot both decide it.
 
-use super::hr_sync::SyncRun;
 use super::schema::sync_runs;
+use super::sync_runs::SyncRun;
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -25,5 +25,5 @@ pub fn renew(conn: &mut DbConnection, id: &str, reason: &str, plan_json: &str, n
 
 /// Moves a held run to `status`, recording who and when; false when it is no longer held.
 pub fn leave_held(conn: &mut DbConnection, id: &str, status: &str, by: &str, now: i64) -> Result<bool, StoreError> {
-    super::hr_sync::decide_run(conn, id, status, by, now)
+    super::sync_runs::decide_run(conn, id, status, by, now)
 }

@@ -56,7 +56,7 @@ both_backends! {
             assert_eq!(directory_key(&hr, &p.employee_number), Some(guid_text(&guid)), "{}: objectGUID in AD's byte order", p.employee_number);
         }
         assert_eq!(directory_key(&hr, "500001").as_deref(), Some("00112233-4455-6677-8899-aabbccddeeff"));
-        assert_eq!(store::hr_sync::state(&mut conn(&hr.db.pool()), tobira::app::sync::HIGH_WATER).unwrap().as_deref(), Some("103"), "the highest uSNChanged read");
+        assert_eq!(store::sync_runs::state(&mut conn(&hr.db.pool()), tobira::app::sync::HIGH_WATER).unwrap().as_deref(), Some("103"), "the highest uSNChanged read");
 
         // AD raises uSNChanged on each change: a transfer (104) and an account disabled in AD (105).
         // A change whose uSNChanged stays below the mark is not an increment's business.
@@ -72,7 +72,7 @@ both_backends! {
         assert!(out.contains("異動（shimin → zeimu）"), "{out}");
         assert_eq!(hr.account("500002").unwrap().status, "suspended", "userAccountControl's disabled bit: directory.disabled_status = on_leave");
         assert!(!out.contains("kikaku"), "an entry whose uSNChanged did not move is not read: {out}");
-        assert_eq!(store::hr_sync::state(&mut conn(&hr.db.pool()), tobira::app::sync::HIGH_WATER).unwrap().as_deref(), Some("105"));
+        assert_eq!(store::sync_runs::state(&mut conn(&hr.db.pool()), tobira::app::sync::HIGH_WATER).unwrap().as_deref(), Some("105"));
         let incremental = count(&mut conn(&hr.db.pool()), "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sync.applied' AND details LIKE '%\"method\":\"usn_changed\"%'");
         assert_eq!(incremental, 1);
 

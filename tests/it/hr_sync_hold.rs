@@ -50,7 +50,7 @@ pub(crate) fn approve(hr: &Hr, run: &str, login: &str, code: &str) -> (i32, Stri
 }
 
 fn status(hr: &Hr, run: &str) -> String {
-    store::hr_sync::run(&mut conn(&hr.db.pool()), run).unwrap().unwrap().status
+    store::sync_runs::run(&mut conn(&hr.db.pool()), run).unwrap().unwrap().status
 }
 
 fn refusals(hr: &Hr, actor: &str, code: &str) -> i64 {

@@ -1,6 +1,6 @@
 //! The helpdesk's actions from a person's console page (docs/console.md, "Who may use what"): unlock
 //! a member of staff, or send them a new enrolment link; each through the officer API's own function
-//! ([`crate::app::signin::officer`]), so the vendor guard and four eyes stay in force behind it.
+//! ([`crate::app::officer`]), so the vendor guard and four eyes stay in force behind it.
 //!
 //! Invariants: the domain's `console::helpdesk` rule decides on the target's person-wide facts
 //! (read as four eyes reads them) before anything changes; a refusal is audited
@@ -10,7 +10,8 @@
 use super::Reader;
 use crate::app::enrollment::Reissued;
 use crate::app::signin::session::Current;
-use crate::app::signin::{four_eyes, officer, target, Origin};
+use crate::app::officer::{self, four_eyes};
+use crate::app::signin::{target, Origin};
 use crate::app::{App, AppError};
 use crate::store;
 use serde_json::json;

@@ -1,7 +1,8 @@
 //! The operator's console as use cases: find a person ([`search`]), read their page ([`person`]),
 //! read the audit log ([`audit`]), the helpdesk's actions ([`helpdesk`]), officer actions awaiting a
-//! second person ([`approvals`]) and the privileged IDs ([`privileged`]). Officer actions from the console are the officer API's own
-//! functions ([`crate::app::signin::officer`], [`crate::app::signin::remote_access`]), so four eyes
+//! second person ([`approvals`]) and the privileged IDs ([`privileged`]). Officer actions from the
+//! console are the officer API's own functions ([`crate::app::officer`],
+//! [`crate::app::officer::remote_access`]), so four eyes
 //! and every guard apply unchanged.
 //!
 //! Invariant: every function here first asks [`reader`] who the caller is; a caller with no console

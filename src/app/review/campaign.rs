@@ -3,6 +3,11 @@
 //! A removal revokes the grant and the account's token families at the system's clients in the
 //! same transaction, so tokens and pages reflect it at once.
 
+mod inbox;
+mod starts;
+pub use inbox::{inbox, InboxRow};
+pub use starts::{scheduled, self_inspections, transfer_reviews};
+
 use super::{departments_of, heads_of, ACTOR};
 use crate::app::approvers;
 use crate::app::signin::{target, Origin};
@@ -12,8 +17,7 @@ use crate::store::{self, schema, DbConnection};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
-use tobira_domain::approval::ApproverFacts;
+use std::collections::HashMap;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::policy::{Approver, OfficerFunction, Policy};
 use tobira_domain::review::campaign::{self as rules, AtDeadline, Decision, GrantFacts, Scope};
@@ -162,93 +166,6 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, ids: &[
     })
 }
 
-/// One line of a reviewer's inbox.
-#[derive(Debug, Clone, Serialize)]
-pub struct InboxRow {
-    pub item: String,
-    pub campaign: String,
-    pub campaign_title: String,
-    pub deadline: i64,
-    pub login: String,
-    pub employee_number: Option<String>,
-    pub name: Option<String>,
-    pub role: String,
-    pub role_name: String,
-    pub system: String,
-    pub system_name: String,
-    pub source: String,
-    pub reason: Option<String>,
-    pub last_sign_in: Option<i64>,
-    pub escalated: bool,
-}
-
-/// The undecided items `facts` may decide now.
-pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Result<Vec<InboxRow>, AppError> {
-    use schema::{accounts, people, person_departments as pd};
-    let owned: Vec<String> = policy.systems.iter().map(|s| s.id.get_ref().to_string()).filter(|s| facts.owns(policy, s)).collect();
-    let members: Vec<String> =
-        if !facts.headed.is_empty() { pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)? } else { Vec::new() };
-    let escalation = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::Ciso].iter().any(|f| facts.holds(*f));
-    let rows = if escalation { store::review::open_items(c, None, None)? } else { store::review::open_items(c, Some(&owned), Some(&members))? };
-    let mut depts: HashMap<String, Vec<String>> = HashMap::new();
-    let numbers: HashSet<String> = rows.iter().filter_map(|(i, _)| i.employee_number.clone()).collect();
-    for chunk in numbers.into_iter().collect::<Vec<_>>().chunks(500) {
-        let pairs: Vec<(String, String)> = pd::table.inner_join(people::table).filter(people::employee_number.eq_any(chunk)).select((people::employee_number, pd::department_code)).load(c)?;
-        for (en, d) in pairs {
-            depts.entry(en).or_default().push(d);
-        }
-    }
-    let mut out = Vec::new();
-    let titles: HashMap<String, String> = store::review::open_campaigns(c)?.into_iter().map(|k| (k.id, k.title)).collect();
-    let ids: HashSet<String> = rows.iter().map(|(i, _)| i.account_id.clone()).collect();
-    let mut holders: HashMap<String, (Option<String>, Option<i64>)> = HashMap::new();
-    for chunk in ids.into_iter().collect::<Vec<_>>().chunks(500) {
-        let found: Vec<(String, Option<String>, Option<i64>)> = accounts::table
-            .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
-            .filter(accounts::id.eq_any(chunk))
-            .select((accounts::id, people::name_kanji.nullable(), accounts::last_login_at))
-            .load(c)?;
-        holders.extend(found.into_iter().map(|(id, name, last)| (id, (name, last))));
-    }
-    for (item, deadline) in rows {
-        let reviewers = parse_approvers(&item.reviewers);
-        let none = Vec::new();
-        let check = rules::Item {
-            reviewers: &reviewers,
-            escalated: item.escalated_until.is_some(),
-            decided: false,
-            campaign_open: true,
-            employee_number: item.employee_number.as_deref(),
-            departments: item.employee_number.as_ref().and_then(|en| depts.get(en)).unwrap_or(&none),
-            system: &item.system_id,
-        };
-        if rules::may_decide(policy, &check, facts, Decision::Keep, "").is_err() {
-            continue;
-        }
-        let (name, last) = holders.get(&item.account_id).cloned().unwrap_or_default();
-        let role_name = policy.roles.iter().find(|r| r.id.get_ref() == &item.role_id).map(|r| r.name.clone()).unwrap_or_default();
-        let system_name = policy.system(&item.system_id).map(|s| s.name.clone()).unwrap_or_default();
-        out.push(InboxRow {
-            item: item.id,
-            campaign_title: titles.get(&item.campaign_id).cloned().unwrap_or_default(),
-            campaign: item.campaign_id,
-            deadline,
-            login: item.login_id,
-            employee_number: item.employee_number,
-            name,
-            role: item.role_id,
-            role_name,
-            system: item.system_id,
-            system_name,
-            source: item.source,
-            reason: item.grant_reason,
-            last_sign_in: last,
-            escalated: item.escalated_until.is_some(),
-        });
-    }
-    Ok(out)
-}
-
 /// The people behind items' reviewers, each combination looked up once (a campaign's items share
 /// few: the holder's departments, the system, escalated or not).
 #[derive(Default)]
@@ -393,51 +310,6 @@ pub fn progress(c: &mut DbConnection, k: Campaign, now: i64) -> Result<Progress,
     })
 }
 
-/// Micro-reviews after transfers (R-LC-05): a `transfer` campaign for each person with grants the
-/// HR sync flagged for review and no open campaign of theirs.
-pub fn transfer_reviews(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
-    use schema::{accounts, grants, people};
-    if !policy.review.transfer_review {
-        return Ok(0);
-    }
-    let mut numbers: Vec<String> = grants::table
-        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
-        .inner_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
-        .filter(grants::review_flag.is_not_null())
-        .filter(grants::revoked_at.is_null())
-        .select(people::employee_number)
-        .load(c)?;
-    numbers.sort();
-    numbers.dedup();
-    let mut made = 0;
-    for en in numbers {
-        let scope = Scope::Transfer(en);
-        if !store::review::open_of_scope(c, scope.kind(), scope.key())? && create(c, policy, &scope, ACTOR, None, now)?.items > 0 {
-            made += 1;
-        }
-    }
-    Ok(made)
-}
-
-/// The scheduled campaigns due now (R-RV-05): one per system on `recertification_months`.
-pub fn scheduled(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
-    let mut last = HashMap::new();
-    for s in &policy.systems {
-        let id = s.id.get_ref().to_string();
-        last.insert(id.clone(), store::review::last_started(c, "system", &id)?);
-    }
-    let due: Vec<String> = rules::systems_due(policy, |s| last.get(s).copied().flatten(), now).into_iter().map(String::from).collect();
-    let mut made = 0;
-    for s in due {
-        let scope = Scope::System(s);
-        if !store::review::open_of_scope(c, scope.kind(), scope.key())? {
-            create(c, policy, &scope, ACTOR, None, now)?;
-            made += 1;
-        }
-    }
-    Ok(made)
-}
-
 /// The people with undecided items in open campaigns: (employee number or `account:…`, name, open
 /// items, whether any of them is past its deadline), most open items first.
 pub fn pending_reviewers(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<(String, String, usize, bool)>, AppError> {
@@ -459,26 +331,4 @@ pub fn pending_reviewers(c: &mut DbConnection, policy: &Policy, now: i64) -> Res
     }
     out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     Ok(out)
-}
-
-/// Each department's self-inspection for the fiscal year, when it has not begun (R-RV-08): one
-/// `department` campaign per department with people.
-pub fn self_inspections(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, AppError> {
-    use schema::person_departments as pd;
-    let mut departments: Vec<String> = pd::table.select(pd::department_code).distinct().load(c)?;
-    departments.sort();
-    let mut last = HashMap::new();
-    for d in &departments {
-        last.insert(d.clone(), store::review::last_started(c, "department", d)?);
-    }
-    let due: Vec<String> = rules::departments_due(&policy.review, &departments, |d| last.get(d).copied().flatten(), now).into_iter().map(String::from).collect();
-    let mut made = 0;
-    for d in due {
-        let scope = Scope::Department(d);
-        if !store::review::open_of_scope(c, scope.kind(), scope.key())? {
-            create(c, policy, &scope, ACTOR, None, now)?;
-            made += 1;
-        }
-    }
-    Ok(made)
 }

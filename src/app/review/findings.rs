@@ -59,12 +59,12 @@ fn left_at(c: &mut DbConnection) -> Result<HashMap<String, i64>, AppError> {
 /// Analyses the audit records since the last run.
 pub fn analyse(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<(usize, Vec<AuditRecord>), AppError> {
     store::write_tx(c, |c| {
-        let after: i64 = store::hr_sync::state(c, CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let after: i64 = store::sync_runs::state(c, CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let records = store::audit::page(c, after, MAX_RECORDS)?;
         let Some(last) = records.last().map(|r| r.seq) else { return Ok((0, Vec::new())) };
         let left = left_at(c)?;
         let found = findings::analyse(policy, &records, |t| left.get(t).copied());
-        store::hr_sync::set_state(c, CURSOR, &last.to_string(), now)?;
+        store::sync_runs::set_state(c, CURSOR, &last.to_string(), now)?;
         record(c, policy, found, now, false)
     })
 }

@@ -70,6 +70,11 @@ async fn directory_numbers(app: &Ctx) -> Result<Option<HashSet<String>>, AppErro
     Ok(Some(numbers))
 }
 
+/// A run asked for by an officer (not the schedule), under a node name of its own.
+pub async fn run_now(app: &Ctx, now: i64) -> Result<Option<RunReport>, AppError> {
+    run(app, &format!("http-{}", crate::store::new_id()), now, false).await
+}
+
 /// Runs every step once. A scheduled run first takes the period's lease (one per period across the
 /// nodes); every run takes the run lease `review` for its duration, so two never overlap. `None`
 /// when another node holds either.

@@ -10,6 +10,7 @@ pub mod findings;
 pub mod job;
 pub mod readers;
 pub mod reports;
+pub mod service;
 pub mod table;
 
 use super::AppError;

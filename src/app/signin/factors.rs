@@ -287,6 +287,18 @@ pub fn list(c: &mut DbConnection, account_id: &str) -> Result<Vec<Listed>, AppEr
     Ok(out)
 }
 
+/// The factors of account `account_id`, for its owner's pages.
+pub async fn listed(app: &App, account_id: String) -> Result<Vec<Listed>, AppError> {
+    app.db(move |c| list(c, &account_id)).await
+}
+
+/// The signed-in owner removes one of their own credentials (and the sessions that used it), in one
+/// transaction. Returns how many sessions ended, or `None` when they have no such credential.
+pub async fn remove_own(app: &App, cur: &Current, credential_id: String, origin: Origin) -> Result<Option<usize>, AppError> {
+    let (account, now) = (cur.account.clone(), app.clock.now_ms());
+    app.db(move |c| store::write_tx(c, |c| revoke(c, &account, &credential_id, &account.login_id, "removed_by_owner", true, &origin, now))).await
+}
+
 /// Removes a credential of `account` (by its owner or an officer) and, with `end_sessions`, ends
 /// every session that used it, at once (R-AU-12; a card handed back in person needs no more than the
 /// removal). Call inside `write_tx`. Returns how many sessions ended, or `None` when the account has

@@ -1,5 +1,6 @@
 //! Sign-in use cases: passwords with lockout and throttling, passkeys, second factors and step-up,
-//! sessions, enrolment of factors, password changes, and what a security officer may do about them.
+//! sessions, enrolment of factors and password changes. What a security officer may do about them is
+//! [`crate::app::officer`].
 //!
 //! Invariants: a wrong login ID and a wrong password look the same to the caller and take the same
 //! time (a dummy argon2 verify); passwords, codes and session tokens never reach logs or audit
@@ -8,11 +9,8 @@
 pub mod attempts;
 pub mod authz;
 pub mod factors;
-pub mod four_eyes;
-pub mod officer;
 pub mod passkey;
 pub mod password;
-pub mod remote_access;
 pub mod session;
 
 use super::{App, AppError};

@@ -205,6 +205,12 @@ pub struct History {
     pub sessions: Vec<Session>,
 }
 
+/// The signed-in person ends one of their own other sessions (`prefix`: the start of its id).
+pub async fn end_own(app: &App, cur: &Current, prefix: String, origin: Origin) -> Result<usize, AppError> {
+    let (account, now) = (cur.account.clone(), app.clock.now_ms());
+    app.db(move |c| store::write_tx(c, |c| end_sessions(c, &account, &account.login_id, "ended_by_owner", Some(&prefix), &origin, now))).await
+}
+
 pub async fn history(app: &App, cur: &Current) -> Result<History, AppError> {
     let (cur, now) = (cur.clone(), app.clock.now_ms());
     let shown = i64::from(app.policy.signin.recent_sign_ins_shown.max(1));

@@ -17,6 +17,7 @@ use crate::rbac::{AccountStatus, GrantSource};
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
+pub mod applied;
 pub mod handback;
 pub mod hold;
 mod steps;

@@ -70,8 +70,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let c = Ctx::new(&req, &app)?;
     let t = c.t;
     let history = session::history(&app, &cur).await?;
-    let id = cur.account.id.clone();
-    let listed = app.db(move |conn| factors::list(conn, &id)).await?;
+    let listed = factors::listed(&app, cur.account.id.clone()).await?;
     let policy = &app.policy;
     let systems = policy
         .systems
@@ -141,8 +140,6 @@ pub async fn end_session(req: HttpRequest, app: web::Data<App>, form: web::Form<
     if form.id.len() != 16 || !form.id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::BadRequest("session id is 16 hex digits".into()));
     }
-    let (account, prefix, o, now) = (cur.account.clone(), form.id.clone(), origin(&req, &app), app.clock.now_ms());
-    let actor = account.login_id.clone();
-    app.db(move |c| crate::store::write_tx(c, |c| session::end_sessions(c, &account, &actor, "ended_by_owner", Some(&prefix), &o, now))).await?;
+    session::end_own(&app, &cur, form.id.clone(), origin(&req, &app)).await?;
     Ok(redirect("/account"))
 }

@@ -14,7 +14,8 @@
 use super::console_text as ct;
 use super::review::field;
 use crate::app::console::{self, helpdesk, person};
-use crate::app::signin::{authz::Need, officer as ops, remote_access};
+use crate::app::officer::{self as ops, remote_access};
+use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -16,7 +16,7 @@ use askama::Template;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "enroll.html")]
+#[template(path = "joiner_link.html")]
 struct EnrollPage<'a> {
     c: &'a Ctx,
     token: &'a str,

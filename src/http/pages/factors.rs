@@ -13,7 +13,7 @@ use serde_json::json;
 use webauthn_rs::prelude::RegisterPublicKeyCredential;
 
 #[derive(Template)]
-#[template(path = "enrol.html")]
+#[template(path = "factor_add.html")]
 struct EnrolPage<'a> {
     c: &'a Ctx,
     /// The waiting request of a business system, carried on to the enrolment forms.
@@ -128,9 +128,7 @@ pub async fn remove(req: HttpRequest, app: web::Data<App>, form: web::Form<Remov
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    let (account, id, o, now) = (cur.account.clone(), form.id.clone(), origin(&req, &app), app.clock.now_ms());
-    let actor = account.login_id.clone();
-    let ended = app.db(move |c| crate::store::write_tx(c, |c| factors::revoke(c, &account, &id, &actor, "removed_by_owner", true, &o, now))).await?;
+    let ended = factors::remove_own(&app, &cur, form.id.clone(), origin(&req, &app)).await?;
     match ended {
         None => Err(ApiError::NotFound),
         // Removing the factor this session stood on ends it: back to sign-in.

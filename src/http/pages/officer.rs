@@ -9,8 +9,10 @@
 
 use super::review::field;
 use super::{guard, redirect, Ctx};
+use crate::app::returns::Returns;
+use crate::app::shared_ids::SharedIds;
 use crate::app::signin::authz::Need;
-use crate::app::{returns, shared_ids, App, AppError};
+use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -106,7 +108,7 @@ pub async fn returns_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpR
     if let Err(r) = guard(&req, &app, Need::Officer).await? {
         return Ok(r);
     }
-    let shown = app.db(|c| returns::shown(c, &[ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost])).await?;
+    let shown = Returns(&app).shown(vec![ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost]).await?;
     let c = Ctx::new(&req, &app)?;
     let ja = c.t.lang == "ja";
     let (mut due, mut records) = (Vec::new(), Vec::new());
@@ -155,8 +157,7 @@ pub async fn record(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     let Some(to) = ReturnStatus::parse(&action) else {
         return Ok(back("/officer/returns", false, &format!("処置を選んでください / choose returned, destroyed or lost (`{action}`)")));
     };
-    let (id, note, actor, o, now) = (field(&f, "id"), field(&f, "note"), cur.account.login_id.clone(), super::origin(&req, &app), app.clock.now_ms());
-    match app.db(move |c| returns::record(c, &id, to, Some(&note), &actor, &o, now)).await {
+    match Returns(&app).record(field(&f, "id"), to, Some(field(&f, "note")), cur.account.login_id.clone(), super::origin(&req, &app)).await {
         Ok(r) => {
             let revoked = if r.credential_revoked { format!("（{}）", t.credential_revoked) } else { String::new() };
             let st = status_label(t.lang == "ja", to);
@@ -193,7 +194,7 @@ pub async fn shared_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
     if let Err(r) = guard(&req, &app, Need::Officer).await? {
         return Ok(r);
     }
-    let all = app.db(shared_ids::overview).await?;
+    let all = SharedIds(&app).overview().await?;
     let c = Ctx::new(&req, &app)?;
     let shared = all
         .into_iter()
@@ -214,8 +215,7 @@ pub async fn add_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
     };
     let t = super::lang(&req);
     let (login, en, by) = (field(&f, "login"), field(&f, "employee_number").trim().to_string(), field(&f, "permitted_by").trim().to_string());
-    let (l, e, actor, o, now) = (login.clone(), en.clone(), cur.account.login_id.clone(), super::origin(&req, &app), app.clock.now_ms());
-    match app.db(move |c| shared_ids::add(c, &l, &e, &by, &actor, &o, now)).await {
+    match SharedIds(&app).add(login.clone(), en.clone(), by, cur.account.login_id.clone(), super::origin(&req, &app)).await {
         Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_added))),
         Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
     }
@@ -229,8 +229,7 @@ pub async fn remove_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes
     };
     let t = super::lang(&req);
     let (login, en, reason) = (field(&f, "login"), field(&f, "employee_number"), field(&f, "reason"));
-    let (l, e, actor, o, now) = (login.clone(), en.clone(), cur.account.login_id.clone(), super::origin(&req, &app), app.clock.now_ms());
-    match app.db(move |c| shared_ids::remove(c, &l, &e, &reason, &actor, &o, now)).await {
+    match SharedIds(&app).remove(login.clone(), en.clone(), reason, cur.account.login_id.clone(), super::origin(&req, &app)).await {
         Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_removed))),
         Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
     }

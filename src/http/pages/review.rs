@@ -4,17 +4,16 @@
 //! (security officers only); `/review/reports`: the reports in the console (R-RV-05, R-RV-06, R-RV-09).
 
 use super::{guard, redirect, Ctx};
-use crate::app::review::campaign::{self, InboxRow};
-use crate::app::review::readers::{self, Reader};
+use crate::app::review::campaign::InboxRow;
+use crate::app::review::service::Reviewer;
 use crate::app::review::table::Table;
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
-use crate::app::App;
+use crate::app::{App, AppError};
 use crate::http::error::ApiError;
-use crate::http::review::{decide_items, facts, Decide};
+use crate::http::review::{decide_items, readable, reviewer, Decide};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use tobira_domain::approval::ApproverFacts;
 use tobira_domain::review::campaign::Scope;
 
 pub struct Row {
@@ -77,9 +76,8 @@ pub async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse
     if let Err(r) = guard(&req, &app, Need::Full).await? {
         return Ok(r);
     }
-    let (_, facts) = facts(&req, &app, false).await?;
-    let policy = app.policy.clone();
-    let rows = app.db(move |c| campaign::inbox(c, &policy, &facts)).await?;
+    let (_, r) = reviewer(&req, &app, false).await?;
+    let rows = r.inbox(&app).await?;
     let c = Ctx::new(&req, &app)?;
     let notice = notice(&req, &c);
     let rows = rows.into_iter().map(|r| row(&c, r)).collect();
@@ -106,14 +104,14 @@ pub(super) fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// A posted form ([`super::posted`]) with the caller's approver facts.
-async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, ApproverFacts), HttpResponse>, ApiError> {
+/// A posted form ([`super::posted`]) with the caller as a reviewer.
+async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, Reviewer), HttpResponse>, ApiError> {
     let (f, cur) = match super::posted(req, app, body, need).await? {
         Ok(v) => v,
         Err(r) => return Ok(Err(r)),
     };
-    let (_, facts) = facts(req, app, false).await?;
-    Ok(Ok((f, cur, facts)))
+    let r = Reviewer::of(app, &cur.account, super::origin(req, app)).await?;
+    Ok(Ok((f, cur, r)))
 }
 
 pub(super) fn field(f: &[(String, String)], k: &str) -> String {
@@ -121,7 +119,7 @@ pub(super) fn field(f: &[(String, String)], k: &str) -> String {
 }
 
 pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur, facts) = match posted(&req, &app, &body, Need::Full).await? {
+    let (f, _, r) = match posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -129,7 +127,7 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     if items.is_empty() {
         return Ok(redirect("/review?decided=0"));
     }
-    let out = decide_items(&req, &app, cur, facts, Decide { items, decision: field(&f, "decision"), comment: field(&f, "comment") }).await?;
+    let out = decide_items(&app, &r, Decide { items, decision: field(&f, "decision"), comment: field(&f, "comment") }).await?;
     let ok = out.iter().filter(|d| d.ok).count();
     let ja = super::lang(&req).lang == "ja";
     let why = out.iter().find_map(|d| if ja { d.error_ja.clone() } else { d.error.clone() }).unwrap_or_default();
@@ -167,21 +165,9 @@ pub async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResp
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    let (_, facts) = facts(&req, &app, false).await?;
-    let (policy, now) = (app.policy.clone(), app.clock.now_ms());
-    let data = app
-        .db(move |c| {
-            if readers::reader(c, &facts)? != Some(Reader::All) {
-                return Ok(None);
-            }
-            let mut rows = Vec::new();
-            for k in crate::store::review::campaigns(c)? {
-                rows.push(campaign::progress(c, k, now)?);
-            }
-            Ok(Some((rows, campaign::pending_reviewers(c, &policy, now)?)))
-        })
-        .await?;
-    let Some((rows, reviewers)) = data else {
+    let r = Reviewer::of(&app, &cur.account, super::origin(&req, &app)).await?;
+    let now = app.clock.now_ms();
+    let Some((rows, reviewers)) = r.overview(&app).await? else {
         return super::message(&req, &app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden));
     };
     let c = Ctx::new(&req, &app)?;
@@ -207,7 +193,7 @@ pub async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResp
 }
 
 pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur, _) = match posted(&req, &app, &body, Need::Officer).await? {
+    let (f, _, r) = match posted(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -221,8 +207,7 @@ pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
     } else {
         return Err(ApiError::BadRequest("choose a system, a department or city-wide".into()));
     };
-    let (policy, o, now) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms());
-    let made = app.db(move |c| campaign::create(c, &policy, &scope, &cur.account.login_id, Some(&o), now)).await?;
+    let made = r.create_campaign(&app, scope).await?;
     Ok(redirect(&format!("/review/campaigns?started={}", made.items)))
 }
 
@@ -262,7 +247,8 @@ pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Pa
     } else if !reports.iter().any(|r| r.0 == current) {
         return Err(ApiError::NotFound);
     } else {
-        match crate::http::review::readable(&req, &app, &current, 30).await {
+        let (_, r) = reviewer(&req, &app, false).await?;
+        match readable(&app, &r, &current, 30).await {
             Ok(t) => Some(t),
             Err(ApiError::Forbidden(_)) => return super::message(&req, &app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden)),
             Err(e) => return Err(e),
@@ -294,11 +280,11 @@ pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     if let Err(r) = guard(&req, &app, Need::Full).await? {
         return Ok(r);
     }
-    let (_, facts) = facts(&req, &app, false).await?;
+    let (_, r) = reviewer(&req, &app, false).await?;
     let policy = app.policy.clone();
-    let approver = tobira_domain::approval::check(&policy, &policy.approvals.exception, &facts, Default::default()).is_ok();
-    let emergency = tobira_domain::approval::check(&policy, &policy.approvals.exception_emergency, &facts, Default::default()).is_ok();
-    let table = crate::http::review::readable(&req, &app, "exceptions", 30).await.ok();
+    let approver = tobira_domain::approval::check(&policy, &policy.approvals.exception, &r.facts, Default::default()).is_ok();
+    let emergency = tobira_domain::approval::check(&policy, &policy.approvals.exception_emergency, &r.facts, Default::default()).is_ok();
+    let table = readable(&app, &r, "exceptions", 30).await.ok();
     let c = Ctx::new(&req, &app)?;
     let headings = table.as_ref().map(|t| t.columns.iter().map(|(_, h)| *h).collect()).unwrap_or_default();
     let register = table.map(|t| {
@@ -315,7 +301,7 @@ fn back_to_exceptions(text: &str) -> HttpResponse {
 }
 
 pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur, facts) = match posted(&req, &app, &body, Need::Full).await? {
+    let (f, _, r) = match posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -329,28 +315,22 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
         valid_until: tobira_domain::time_util::end_of_jst_day(day),
         emergency: field(&f, "emergency") == "1",
     };
-    let (policy, o, now) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms());
-    match app.db(move |c| crate::app::review::exceptions::request(c, &policy, &facts, &cur.account.login_id, &new, &o, now)).await {
+    match r.request_exception(&app, new).await {
         Ok(id) => Ok(back_to_exceptions(&format!("申請しました / requested: {id}"))),
-        Err(crate::app::AppError::Invalid(why) | crate::app::AppError::Refused(why)) => Ok(back_to_exceptions(&why)),
+        Err(AppError::Invalid(why) | AppError::Refused(why)) => Ok(back_to_exceptions(&why)),
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn decide_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur, facts) = match posted(&req, &app, &body, Need::Full).await? {
+    let (f, _, r) = match posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let verdict: crate::app::review::exceptions::Verdict = serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| ApiError::BadRequest("unknown verdict".into()))?;
-    let (policy, o, now, id) = (app.policy.clone(), super::origin(&req, &app), app.clock.now_ms(), field(&f, "id"));
-    let who = move |c: &mut crate::store::DbConnection| {
-        let actor = crate::app::review::Actor { facts: &facts, login: &cur.account.login_id, origin: &o };
-        crate::app::review::exceptions::decide(c, &policy, &actor, &id, verdict, "", now)
-    };
-    match app.db(who).await {
+    match r.decide_exception(&app, field(&f, "id"), verdict, String::new()).await {
         Ok(s) => Ok(back_to_exceptions(&format!("{} → {}", field(&f, "id"), s.as_str()))),
-        Err(crate::app::AppError::Refused(why) | crate::app::AppError::Conflict(why)) => Ok(back_to_exceptions(&why)),
+        Err(AppError::Refused(why) | AppError::Conflict(why)) => Ok(back_to_exceptions(&why)),
         Err(e) => Err(e.into()),
     }
 }

@@ -88,8 +88,7 @@ struct SecondPage<'a> {
 
 async fn render_second(req: &HttpRequest, app: &App, cur: &crate::app::signin::session::Current, error: Option<String>) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
-    let id = cur.account.id.clone();
-    let listed = app.db(move |conn| factors::list(conn, &id)).await?;
+    let listed = factors::listed(app, cur.account.id.clone()).await?;
     let need = app.policy.service_system().map_or(1, |s| app.policy.required_factor_kinds(s));
     let cont = super::continuation(req);
     let page = SecondPage {

@@ -70,7 +70,7 @@ both_backends! {
 
 /// The content-sync cookie tobira stored, if any.
 fn cookie(db: &TestDb) -> Option<String> {
-    store::hr_sync::state(&mut conn(&db.pool()), tobira::app::sync::COOKIE).unwrap()
+    store::sync_runs::state(&mut conn(&db.pool()), tobira::app::sync::COOKIE).unwrap()
 }
 
 /// An RFC 4533 content sync against `ldap`: the first run reads in full and keeps the cookie; the
@@ -125,7 +125,7 @@ both_backends! {
 async fn r_lc_01_a_stale_or_broken_content_sync_cookie_removes_nobody_wrongly_and_a_full_read_catches_up() {
     let hr = Hr::new(TestDb::sqlite(), &people(), (20, 100.0)).await;
     assert_eq!(hr.sync(&[]).0, 0);
-    let set_cookie = |c: &str| store::hr_sync::set_state(&mut conn(&hr.db.pool()), tobira::app::sync::COOKIE, &hex::encode(c), 1).unwrap();
+    let set_cookie = |c: &str| store::sync_runs::set_state(&mut conn(&hr.db.pool()), tobira::app::sync::COOKIE, &hex::encode(c), 1).unwrap();
     hr.ldap.delete(&people()[1].dn()).await;
     set_cookie("garbage");
     let (code, out, err) = hr.sync(&[]);

@@ -78,3 +78,16 @@ async fn r_lc_10_a_csv_export_is_a_source_and_a_broken_row_removes_nobody() {
     assert!(out.contains("人事情報から削除"), "{out}");
     assert_eq!(hr.account("300002").unwrap().status, "disabled");
 }
+
+/// A joiner the sync stores is found by name in the console at once: the batched insert writes the
+/// search key with the row (no later command or restart fills it in).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_au_12_a_joiner_of_the_sync_is_found_by_name_in_the_console_at_once() {
+    let hr = Hr::new(TestDb::sqlite(), &people(), (20, 100.0)).await;
+    let (code, out, err) = hr.sync(&[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut c = conn(&hr.db.pool());
+    let filter = store::console::PeopleFilter { name: tobira_domain::console::search::query_term("しょくいん100003"), ..Default::default() };
+    let found: Vec<String> = store::console::search(&mut c, &filter, 0, 10).unwrap().into_iter().map(|p| p.employee_number).collect();
+    assert_eq!(found, ["100003"], "found by kana in hiragana, without any later command");
+}

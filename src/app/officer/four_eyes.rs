@@ -8,8 +8,9 @@
 //! audited in the transaction that records it; a temporary password or enrolment URL is shown only
 //! to the approver who made it take effect, never to the requester.
 
-use super::session::Current;
-use super::{officer, target, Origin};
+use crate::app::officer;
+use crate::app::signin::session::Current;
+use crate::app::signin::{target, Origin};
 use crate::app::{approvers, App, AppError};
 use crate::store::officer_requests::{self as requests, OfficerRequest};
 use crate::store::schema::{password_credentials as pc, password_history as ph};

@@ -5,13 +5,15 @@
 //! Invariants: every action names its officer in the audit log, in the same transaction as the
 //! change; a reset, enrolment link, revocation, unlock or reinstatement whose target is an officer,
 //! the CISO, an auditor or a privileged ID only records a request until a second person approves
-//! ([`super::four_eyes`]); a reset password is shown once to the officer and stored only as its hash (no one can
+//! ([`four_eyes`]); a reset password is shown once to the officer and stored only as its hash (no one can
 //! read a password, R-AU-15); suspension ends every session at once and emits a notification event
 //! for the CISO and the person's 情報セキュリティ管理者 (R-AC-03).
 
-use super::four_eyes;
-use super::session::{self, Current};
-use super::{factors, target, Origin};
+pub mod four_eyes;
+pub mod remote_access;
+
+use crate::app::signin::session::{self, Current};
+use crate::app::signin::{factors, target, Origin};
 use crate::app::{App, AppError};
 use crate::crypto::password as pw;
 use crate::store::{self, accounts::Account, DbConnection};
@@ -141,7 +143,7 @@ pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised
     let (actor, o) = (actor.to_string(), origin.clone());
     act_as(app, &actor.clone(), login_id, "password.reset", origin, move |c, a, now| {
         // A temporary password expires like any other, so an unused one cannot linger.
-        let rule = super::password::rule_for(&policy, a);
+        let rule = crate::app::signin::password::rule_for(&policy, a);
         // A vendor's privileged ID keeps the password staff set: its holder may not change it (R-PR-04).
         let temporary = !(a.is_privileged && a.is_vendor);
         store::accounts::set_password(c, &a.id, &hash, temporary, now, rules::expires_at(rule, now))?;

@@ -4,9 +4,9 @@
 //! lets the person's sessions reach, from a remote network, the systems whose zone and
 //! classification allow remote work; nothing else.
 
-use super::officer::act;
-use super::session::Current;
-use super::Origin;
+use super::act;
+use crate::app::signin::session::Current;
+use crate::app::signin::Origin;
 use crate::app::{App, AppError};
 use crate::store::{self, accounts::Account, remote_access::RemoteAccessGrant, DbConnection};
 use serde_json::json;
