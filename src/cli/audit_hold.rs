@@ -12,7 +12,7 @@ use tobira::app::legal_hold::{self, Actor};
 use tobira::app::signin::Origin;
 use tobira::app::{hold_export, AppError};
 use tobira::config::Config;
-use tobira::{startup, store};
+use tobira::startup;
 use tobira_domain::audit_hold::{parse_subjects, NewHold};
 use tobira_domain::time_util::rfc3339_utc;
 
@@ -79,8 +79,7 @@ fn refused(e: AppError) -> anyhow::Result<ExitCode> {
 
 pub fn hold(config: &Config, command: HoldCommand) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     let (now, origin) = (SystemClock.now_ms(), Origin::default());
     let result = match command {
         HoldCommand::Add { as_login, from, until, subjects, reason, case_number } => parse_time(&from, false)
@@ -106,8 +105,7 @@ pub fn hold(config: &Config, command: HoldCommand) -> anyhow::Result<ExitCode> {
 
 pub fn prune(config: &Config, dry_run: bool) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     match legal_hold::prune(&mut conn, &policy, &super::operator_name(), dry_run, SystemClock.now_ms()) {
         Ok(p) => {
             let verb = if dry_run { "would delete" } else { "deleted" };
@@ -126,8 +124,7 @@ pub fn prune(config: &Config, dry_run: bool) -> anyhow::Result<ExitCode> {
 
 pub fn export(config: &Config, hold: &str, out: &Path, as_login: &str) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
-    let mut conn = startup::connection(config)?;
-    store::migrate(&mut conn)?;
+    let mut conn = startup::migrated_connection(config)?;
     match hold_export::bundle(&mut conn, &policy, &actor(as_login), hold, &Origin::default(), SystemClock.now_ms()) {
         Ok(b) => {
             hold_export::write_dir(&b, out)?;

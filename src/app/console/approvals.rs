@@ -10,7 +10,8 @@
 
 use super::Reader;
 use crate::app::signin::session::Current;
-use crate::app::signin::{four_eyes, Origin};
+use crate::app::officer::four_eyes;
+use crate::app::signin::Origin;
 use crate::app::{App, AppError};
 use crate::store::{self, officer_requests};
 use serde_json::{json, Value};

@@ -54,7 +54,7 @@ impl Credentials {
     /// Reads the token file or the client secret file of `p`; `now` is the application clock's time.
     pub fn of(p: &Provisioning, now: i64) -> Result<Credentials, String> {
         match p.auth {
-            Auth::Bearer => read_secret("token_file", p.token_file.get_ref()).map(Credentials::Bearer),
+            Auth::Bearer => read_secret("token_file", p.token_file()).map(Credentials::Bearer),
             Auth::ClientCredentials => Ok(Credentials::Client(ClientCredentials {
                 token_url: p.token_url.clone(),
                 client_id: p.client_id.clone(),

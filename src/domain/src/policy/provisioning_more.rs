@@ -4,7 +4,6 @@
 
 use super::provisioning::Provisioning;
 use serde::{Deserialize, Serialize};
-use toml::Spanned;
 
 /// How tobira authenticates to the system.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
