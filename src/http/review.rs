@@ -12,11 +12,11 @@ use crate::app::review::{campaign, dormant, exceptions, job, reports, Actor};
 use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::App;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorBody, Failures};
 use crate::http::pages::origin;
 use crate::http::privileged::caller;
 use crate::store;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tobira_domain::approval::ApproverFacts;
@@ -24,22 +24,6 @@ use tobira_domain::audit::Outcome;
 use tobira_domain::review::campaign::{Decision, Scope};
 use tobira_domain::review::DAY_MS;
 use tobira_domain::time_util::end_of_jst_day;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/review")
-            .route("/inbox", web::get().to(inbox))
-            .route("/decisions", web::post().to(decide))
-            .route("/campaigns", web::get().to(campaigns))
-            .route("/campaigns", web::post().to(create_campaign))
-            .route("/dormant/{login}/restore", web::post().to(restore))
-            .route("/exceptions", web::post().to(request_exception))
-            .route("/exceptions/{id}/{verdict}", web::post().to(decide_exception))
-            .route("/reports/{name}", web::get().to(report))
-            .route("/run", web::post().to(run))
-            .route("/audit-usage", web::get().to(audit_usage)),
-    );
-}
 
 /// The caller and the facts of their person (functions, departments, delegations).
 pub(crate) async fn facts(req: &HttpRequest, app: &App, mutating: bool) -> Result<(Current, ApproverFacts), ApiError> {
@@ -49,26 +33,49 @@ pub(crate) async fn facts(req: &HttpRequest, app: &App, mutating: bool) -> Resul
     Ok((cur, facts))
 }
 
-async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`items`: what the caller reviews.", body = Object), Failures), security(("session" = [])))]
+#[get("/review/inbox")]
+pub(crate) async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (_, facts) = facts(&req, &app, false).await?;
     let policy = app.policy.clone();
     let rows = app.db(move |c| campaign::inbox(c, &policy, &facts)).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": rows })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct Decide {
     pub items: Vec<String>,
+    #[schema(pattern = "^(keep|remove)$", example = "keep")]
     pub decision: String,
     #[serde(default)]
     pub comment: String,
 }
 
-async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Json<Decide>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Decide, responses((status = 200, description = "`results`, one per item, all decided.", body = Decisions), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/decisions")]
+pub(crate) async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Json<Decide>) -> Result<HttpResponse, ApiError> {
     let (cur, facts) = facts(&req, &app, true).await?;
     let out = decide_items(&req, &app, cur, facts, body.into_inner()).await?;
-    let status = if out.iter().all(|d| d.ok) { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::FORBIDDEN };
-    Ok(HttpResponse::build(status).json(json!({ "results": out })))
+    if out.iter().all(|d| d.ok) {
+        return Ok(HttpResponse::Ok().json(Decisions { results: out }));
+    }
+    // A failure like any other (the error body), with each item's outcome beside it.
+    let error = ErrorBody { error: "forbidden", message: "決定できない項目があります。".into(), message_en: "some items were refused; see results".into(), error_id: None };
+    Ok(HttpResponse::Forbidden().json(Refused { error, results: out }))
+}
+
+/// Every item decided.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Decisions {
+    pub results: Vec<campaign::Decided>,
+}
+
+/// The 403 when any item was refused: an [`ErrorBody`] with each item's outcome.
+#[derive(serde::Serialize)]
+struct Refused {
+    #[serde(flatten)]
+    error: ErrorBody,
+    results: Vec<campaign::Decided>,
 }
 
 /// Shared by the API and the reviewer page.
@@ -81,18 +88,23 @@ pub(crate) async fn decide_items(req: &HttpRequest, app: &App, cur: Current, fac
     Ok(app.db(move |c| campaign::decide(c, &policy, &Actor { facts: &facts, login: &cur.account.login_id, origin: &o }, &d.items, decision, d.comment.trim(), now)).await?)
 }
 
-async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The campaigns report.", body = Object), Failures), security(("session" = [])))]
+#[get("/review/campaigns")]
+pub(crate) async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     report_as(&req, &app, "campaigns", Format::Json).await
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewCampaign {
+    #[schema(pattern = "^(system|department|transfer|city)$", example = "city")]
     pub kind: String,
     #[serde(default)]
     pub key: String,
 }
 
-async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewCampaign, responses((status = 201, description = "The campaign made.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/campaigns")]
+pub(crate) async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let scope = Scope::parse(&body.kind, body.key.trim()).ok_or_else(|| ApiError::BadRequest("kind must be system, department, transfer or city".into()))?;
     let (policy, o, now) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms());
@@ -100,22 +112,27 @@ async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<
     Ok(HttpResponse::Created().json(made))
 }
 
-async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`restored`.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/dormant/{login}/restore")]
+pub(crate) async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, facts) = facts(&req, &app, true).await?;
     let (policy, o, now, login) = (app.policy.clone(), origin(&req, &app), app.clock.now_ms(), login.into_inner());
     app.db(move |c| dormant::restore(c, &policy, &facts, &cur.account.login_id, &login, &o, now)).await?;
     Ok(HttpResponse::Ok().json(json!({ "restored": true })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewException {
     #[serde(flatten)]
     pub exception: exceptions::NewException,
     /// Last day, `YYYY-MM-DD` (JST).
+    #[schema(format = Date, example = "2027-03-31")]
     pub until: String,
 }
 
-async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewException, responses((status = 201, description = "`id` of the exception asked for.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/exceptions")]
+pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
     let (cur, facts) = facts(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
     let day = time::Date::parse(until.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ApiError::BadRequest("until must be YYYY-MM-DD".into()))?;
@@ -125,13 +142,15 @@ async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Jso
     Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 pub struct Note {
     #[serde(default)]
     pub note: String,
 }
 
-async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "`standing`: the exception after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/exceptions/{id}/{verdict}")]
+pub(crate) async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     let (cur, facts) = facts(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
@@ -141,7 +160,7 @@ async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path
     Ok(HttpResponse::Ok().json(json!({ "standing": standing })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::IntoParams, Deserialize)]
 pub struct ReportQuery {
     #[serde(default)]
     pub format: Option<Format>,
@@ -149,7 +168,9 @@ pub struct ReportQuery {
     pub days: Option<u32>,
 }
 
-async fn report(req: HttpRequest, app: web::Data<App>, name: web::Path<String>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The report, cut to what the caller may see: JSON, CSV or text by `format`.", content((Object = "application/json"), (String = "text/csv"), (String = "text/plain"))), Failures), security(("session" = [])))]
+#[get("/review/reports/{name}")]
+pub(crate) async fn report(req: HttpRequest, app: web::Data<App>, name: web::Path<String>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
     let format = q.format.unwrap_or(Format::Json);
     report_days(&req, &app, &name, format, q.days.unwrap_or(30)).await
 }
@@ -185,7 +206,9 @@ async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, d
     })
 }
 
-async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The review run's result.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/run")]
+pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     caller(&req, &app, Need::Officer, true).await?;
     let ctx = job::Ctx::of(&app);
     match job::run(&ctx, &format!("http-{}", store::new_id()), app.clock.now_ms(), false).await? {
@@ -194,7 +217,7 @@ async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiE
     }
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::IntoParams, Deserialize)]
 pub struct UsageQuery {
     pub login: String,
     #[serde(default)]
@@ -205,7 +228,9 @@ pub struct UsageQuery {
 
 /// A person's usage in the audit log (R-LG-11): only for `approvals.audit_search`, with a reason,
 /// and the search itself is audited, refused or not.
-async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`login`, `records`: the person's usage (R-LG-11); the search is audited.", body = Object), Failures), security(("session" = [])))]
+#[get("/review/audit-usage")]
+pub(crate) async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
     let (cur, facts) = facts(&req, &app, false).await?;
     let q = q.into_inner();
     let allowed = readers::may_search_audit(&app.policy, &facts);
