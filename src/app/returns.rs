@@ -34,7 +34,7 @@ pub fn shown(c: &mut DbConnection, statuses: &[ReturnStatus]) -> Result<Vec<Show
 }
 
 /// What recording did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Recorded {
     pub record: AuthenticatorReturn,
     /// The credential was still registered and is now revoked.

@@ -10,13 +10,21 @@ use crate::app::console::{self, audit, search};
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Failures};
 use crate::http::pages::{self, origin};
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use tobira_domain::audit::AuditRecord;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/console/people", web::get().to(people)).route("/api/audit/events", web::get().to(events));
+/// One page of audit records, newest first.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    /// Sealed records: `seq`, `occurred_at`, `actor`, `action`, `target`, `outcome`, `source_ip`,
+    /// `request_id`, `details`, `prev_hash`, `hash`.
+    #[schema(value_type = Vec<Object>)]
+    pub records: Vec<AuditRecord>,
+    /// The `before` of the next page, when there is one.
+    pub next_before: Option<i64>,
+    pub page_size: u32,
 }
 
 async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
@@ -28,14 +36,18 @@ async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     }
 }
 
-async fn people(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Query>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "One page of people found, each with their accounts (R-LG-11 context).", body = search::Found), Failures), security(("session" = [])))]
+#[get("/console/people")]
+pub(crate) async fn people(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Query>) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
     let reader = console::reader(&app, &cur).await?;
     Ok(HttpResponse::Ok().json(search::search(&app, &reader, &q).await?))
 }
 
-async fn events(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Query>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "One page of audit records, newest first: `records`, `next_before`, `page_size` (R-LG-11, R-RV-09).", body = AuditPage), Failures), security(("session" = [])))]
+#[get("/audit/events")]
+pub(crate) async fn events(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Query>) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
     let p = audit::read(&app, &cur, &q, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "records": p.records, "next_before": p.next, "page_size": p.page_size })))
+    Ok(HttpResponse::Ok().json(AuditPage { records: p.records, next_before: p.next, page_size: p.page_size }))
 }

@@ -2,10 +2,10 @@
 //! under that id; database or other internal text never reaches the client. Messages are Japanese
 //! first, with English beside them.
 
+pub use super::error_body::{AwaitingApproval, ErrorBody, Failures, Referred};
 use crate::app::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -67,40 +67,40 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = match self {
-            ApiError::BadRequest(m) => json!({ "error": "bad_request", "message": "リクエストが正しくありません。", "message_en": m }),
-            ApiError::NotFound => json!({ "error": "not_found", "message": "ページが見つかりません。", "message_en": "Not found." }),
-            ApiError::Unauthorized(m) => json!({ "error": "unauthorized", "message": "サインインが必要です。", "message_en": m }),
-            ApiError::Forbidden(m) => json!({ "error": "forbidden", "message": "この操作は許可されていません。", "message_en": m }),
-            ApiError::Conflict(m) => json!({ "error": "conflict", "message": "現在の状態では実行できません。", "message_en": m }),
-            ApiError::Unavailable(m) => json!({ "error": "unavailable", "message": "一時的に利用できません。", "message_en": m }),
-            ApiError::Accepted(id) => json!({
-                "status": "awaiting_approval",
-                "request": id,
-                "message": "申請を記録しました。別の担当者の承認後に実行されます。",
-                "message_en": "Recorded as a request: it takes effect when a second person approves.",
-                "approve_at": "/console/approvals",
-            }),
-            ApiError::Busy(_) => json!({ "error": "busy", "message": "混み合っています。しばらくしてからもう一度お試しください。", "message_en": "Busy; please try again shortly." }),
-            ApiError::TooMany(_) => {
-                json!({ "error": "too_many_attempts", "message": "この端末からの失敗が多すぎます。しばらくしてからお試しください。", "message_en": "Too many failed attempts from this address; try again later." })
-            }
-            ApiError::Internal(cause) => {
-                let error_id = uuid::Uuid::new_v4().to_string();
-                tracing::error!(error_id = %error_id, cause = %cause, "internal error");
-                json!({
-                    "error": "internal_error",
-                    "message": format!("内部エラーが発生しました。問い合わせの際はエラーID {error_id} をお伝えください。"),
-                    "message_en": format!("An internal error occurred. Quote error id {error_id} when reporting it."),
-                    "error_id": error_id,
-                })
-            }
-        };
+        let body = |error: &'static str, message: &str, message_en: &str| ErrorBody { error, message: message.into(), message_en: message_en.into(), error_id: None };
         let mut res = HttpResponse::build(self.status_code());
         if let ApiError::Busy(s) | ApiError::TooMany(s) = self {
             res.insert_header(("Retry-After", s.to_string()));
         }
-        res.json(body)
+        match self {
+            ApiError::BadRequest(m) => res.json(body("bad_request", "リクエストが正しくありません。", m)),
+            ApiError::NotFound => res.json(body("not_found", "ページが見つかりません。", "Not found.")),
+            ApiError::Unauthorized(m) => res.json(body("unauthorized", "サインインが必要です。", m)),
+            ApiError::Forbidden(m) => res.json(body("forbidden", "この操作は許可されていません。", m)),
+            ApiError::Conflict(m) => res.json(body("conflict", "現在の状態では実行できません。", m)),
+            ApiError::Unavailable(m) => res.json(body("unavailable", "一時的に利用できません。", m)),
+            ApiError::Accepted(id) => res.json(AwaitingApproval {
+                status: "awaiting_approval",
+                request: id.clone(),
+                message: "申請を記録しました。別の担当者の承認後に実行されます。",
+                message_en: "Recorded as a request: it takes effect when a second person approves.",
+                approve_at: "/console/approvals",
+            }),
+            ApiError::Busy(_) => res.json(body("busy", "混み合っています。しばらくしてからもう一度お試しください。", "Busy; please try again shortly.")),
+            ApiError::TooMany(_) => {
+                res.json(body("too_many_attempts", "この端末からの失敗が多すぎます。しばらくしてからお試しください。", "Too many failed attempts from this address; try again later."))
+            }
+            ApiError::Internal(cause) => {
+                let error_id = uuid::Uuid::new_v4().to_string();
+                tracing::error!(error_id = %error_id, cause = %cause, "internal error");
+                res.json(ErrorBody {
+                    error: "internal_error",
+                    message: format!("内部エラーが発生しました。問い合わせの際はエラーID {error_id} をお伝えください。"),
+                    message_en: format!("An internal error occurred. Quote error id {error_id} when reporting it."),
+                    error_id: Some(error_id),
+                })
+            }
+        }
     }
 }
 

@@ -4,11 +4,14 @@
 //! failures into [`error::ApiError`] and nothing else renders errors; the server calls nothing outside
 //! its own zone at run time (R-ZN-04).
 
+pub mod api;
 pub mod console;
 pub mod csrf;
 pub mod error;
+pub mod error_body;
 pub mod health;
 pub mod officer;
+pub mod officer_bodies;
 pub mod oidc;
 pub mod pages;
 pub mod privileged;
@@ -24,12 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
+        .configure(api::mount)
         .configure(pages::routes)
-        .configure(officer::routes)
-        .configure(console::routes)
-        .configure(privileged::routes)
-        .configure(review::routes)
-        .configure(requests::routes)
         .configure(oidc::routes)
         .default_service(web::to(error::not_found));
 }

@@ -12,41 +12,16 @@
 //! session and the four-eyes rule's consent.
 
 use crate::app::officer::{self as ops, four_eyes};
-use crate::app::returns::Returns;
 use crate::app::shared_ids::SharedIds;
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Failures, Referred};
+use crate::http::officer_bodies::*;
 use crate::http::pages::{self, check_csrf, origin};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use tobira_domain::lifecycle::handback::ReturnStatus;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/officer")
-            .route("/lockouts", web::get().to(lockouts))
-            .route("/requests", web::get().to(requests))
-            .route("/requests/{id}/{verdict}", web::post().to(decide_request))
-            .route("/accounts/{login}/unlock", web::post().to(unlock))
-            .route("/accounts/{login}/password-reset", web::post().to(reset))
-            .route("/accounts/{login}/enrollment-link", web::post().to(enrollment_link))
-            .route("/accounts/{login}/credentials", web::get().to(credentials))
-            .route("/accounts/{login}/credentials/{id}/revoke", web::post().to(revoke))
-            .route("/accounts/{login}/sessions/end", web::post().to(end_sessions))
-            .route("/accounts/{login}/suspend", web::post().to(suspend))
-            .route("/accounts/{login}/reinstate", web::post().to(reinstate))
-            .route("/accounts/{login}/remote-access", web::post().to(remote_access))
-            .route("/accounts/{login}/remote-access/revoke", web::post().to(remote_access_revoke))
-            .route("/returns", web::get().to(returns))
-            .route("/returns/{id}", web::post().to(record_return))
-            .route("/shared-ids/{login}/users", web::get().to(shared_users))
-            .route("/shared-ids/{login}/users", web::post().to(shared_add))
-            .route("/shared-ids/{login}/users/{employee_number}/remove", web::post().to(shared_remove)),
-    );
-}
 
 async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current, ApiError> {
     if mutating {
@@ -73,13 +48,17 @@ async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
 }
 
 /// Officer actions on powerful accounts waiting for a second person (R-AC-02).
-async fn requests(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`requests`: officer actions waiting for a second person (R-AC-02).", body = OpenRequests), Failures), security(("session" = [])))]
+#[get("/officer/requests")]
+pub(crate) async fn requests(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
-    Ok(HttpResponse::Ok().json(json!({ "requests": four_eyes::open(&app).await? })))
+    Ok(HttpResponse::Ok().json(OpenRequests { requests: four_eyes::open(&app).await? }))
 }
 
 /// `approve` (the action takes effect, its result is in the answer) or `refuse`.
-async fn decide_request(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The decided request; when approved, the action's result.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/officer/requests/{id}/{verdict}")]
+pub(crate) async fn decide_request(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
     let approve = match path.1.as_str() {
         "approve" => true,
@@ -89,25 +68,29 @@ async fn decide_request(req: HttpRequest, app: web::Data<App>, path: web::Path<(
     Ok(HttpResponse::Ok().json(four_eyes::decide(&app, &cur, &path.0, approve, &origin(&req, &app)).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 pub struct Reason {
     #[serde(default)]
     reason: String,
 }
 
-async fn lockouts(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`locked`: the accounts locked now.", body = Locked), Failures), security(("session" = [])))]
+#[get("/officer/lockouts")]
+pub(crate) async fn lockouts(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
-    Ok(HttpResponse::Ok().json(json!({ "locked": ops::locked(&app).await? })))
+    Ok(HttpResponse::Ok().json(Locked { locked: ops::locked(&app).await? }))
 }
 
-async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `was_locked`.", body = Unlocked), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/unlock")]
+pub(crate) async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     let was_locked = ops::unlock(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "was_locked": was_locked })))
+    Ok(HttpResponse::Ok().json(Unlocked { login_id: login.into_inner(), was_locked }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 pub struct Reset {
     /// The staff member supervising a vendor's change of a privileged ID, where the policy allows that
     /// at all (R-PR-04): their employee number and a one-time code from their own authenticator.
@@ -117,79 +100,98 @@ pub struct Reset {
     reason: String,
 }
 
-async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reset>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reset>, responses((status = 200, description = "`login_id`, `temporary_password` (shown once), `must_change_password`.", body = PasswordReset), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/password-reset")]
+pub(crate) async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reset>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let temporary = ops::reset_password(&app, &cur, &login, body.supervision.as_ref(), &body.reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "temporary_password": temporary, "must_change_password": true })))
+    Ok(HttpResponse::Ok().json(PasswordReset { login_id: login.into_inner(), temporary_password: temporary, must_change_password: true }))
 }
 
 /// A new enrollment link (R-AU-06); the URL is in the answer once, for hand-over when the person
 /// has no mail address.
-async fn enrollment_link(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `url` (once), `expires_at`, `mailed`, `revoked_previous` (R-AU-06).", body = EnrollmentLink), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/enrollment-link")]
+pub(crate) async fn enrollment_link(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     let r = ops::enrollment_link(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "url": r.url, "expires_at": r.expires_at, "mailed": r.mailed, "revoked_previous": r.revoked_previous })))
+    Ok(HttpResponse::Ok().json(EnrollmentLink { login_id: login.into_inner(), url: r.url, expires_at: r.expires_at, mailed: r.mailed, revoked_previous: r.revoked_previous }))
 }
 
-async fn credentials(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`login_id`, `credentials`: the account's factors.", body = Credentials), Failures), security(("session" = [])))]
+#[get("/officer/accounts/{login}/credentials")]
+pub(crate) async fn credentials(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "credentials": ops::credentials(&app, &login).await? })))
+    Ok(HttpResponse::Ok().json(Credentials { credentials: ops::credentials(&app, &login).await?, login_id: login.into_inner() }))
 }
 
-async fn revoke(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `credential`, `sessions_ended`.", body = CredentialRevoked), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/credentials/{id}/revoke")]
+pub(crate) async fn revoke(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "reported_lost".into());
     let ended = ops::revoke_credential(&app, &cur, &path.0, &path.1, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": path.0, "credential": path.1, "sessions_ended": ended })))
+    Ok(HttpResponse::Ok().json(CredentialRevoked { login_id: path.0.clone(), credential: path.1.clone(), sessions_ended: ended }))
 }
 
-async fn end_sessions(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `sessions_ended`.", body = SessionsEnded), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/sessions/end")]
+pub(crate) async fn end_sessions(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "ended_by_officer".into());
     let ended = ops::end_sessions(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "sessions_ended": ended })))
+    Ok(HttpResponse::Ok().json(SessionsEnded { login_id: login.into_inner(), sessions_ended: ended }))
 }
 
-async fn suspend(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<Reason>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Reason, responses((status = 200, description = "`login_id`, `status` (`suspended`), `sessions_ended`.", body = Suspended), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/suspend")]
+pub(crate) async fn suspend(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<Reason>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let ended = ops::suspend(&app, &cur, &login, &body.reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "suspended", "sessions_ended": ended })))
+    Ok(HttpResponse::Ok().json(Suspended { login_id: login.into_inner(), status: "suspended", sessions_ended: ended }))
 }
 
-async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `status` (`active`).", body = Reinstated), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/reinstate")]
+pub(crate) async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     ops::reinstate(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "status": "active" })))
+    Ok(HttpResponse::Ok().json(Reinstated { login_id: login.into_inner(), status: "active" }))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct RemoteAccess {
     /// Employee number of the approver (the head of the person's section, or whom the policy names).
     approved_by: String,
     /// Last day of the grant, `YYYY-MM-DD` (JST): it ends at the end of that day.
+    #[schema(format = Date, example = "2027-03-31")]
     until: String,
     reason: String,
 }
 
 /// Records a telework / remote-access grant (R-ZN-11).
-async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<RemoteAccess>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = RemoteAccess, responses((status = 200, description = "`login_id`, `grant`, `valid_until` (R-ZN-11).", body = RemoteAccessGranted), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/remote-access")]
+pub(crate) async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<RemoteAccess>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let day = tobira_domain::hr::parse_date(&body.until, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest("until must be a date, YYYY-MM-DD".into()))?;
     let until = tobira_domain::time_util::end_of_jst_day(day);
     let id = crate::app::officer::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grant": id, "valid_until": until })))
+    Ok(HttpResponse::Ok().json(RemoteAccessGranted { login_id: login.into_inner(), grant: id, valid_until: until }))
 }
 
-async fn remote_access_revoke(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`login_id`, `grants_revoked`.", body = RemoteAccessRevoked), Failures, Referred), security(("session" = [], "csrf" = [])))]
+#[post("/officer/accounts/{login}/remote-access/revoke")]
+pub(crate) async fn remote_access_revoke(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let n = crate::app::officer::remote_access::revoke(&app, &cur, &login, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "grants_revoked": n })))
+    Ok(HttpResponse::Ok().json(RemoteAccessRevoked { login_id: login.into_inner(), grants_revoked: n }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::IntoParams, Deserialize, Default)]
 pub struct ReturnsQuery {
     /// `due`, `returned`, `destroyed` or `lost`; every return when absent.
     #[serde(default)]
@@ -201,54 +203,65 @@ fn return_status(s: &str) -> Result<ReturnStatus, ApiError> {
 }
 
 /// Authenticators listed for return (R-LC-15).
-async fn returns(req: HttpRequest, app: web::Data<App>, q: web::Query<ReturnsQuery>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`returns`: authenticators listed for return (R-LC-15).", body = Returns), Failures), security(("session" = [])))]
+#[get("/officer/returns")]
+pub(crate) async fn returns(req: HttpRequest, app: web::Data<App>, q: web::Query<ReturnsQuery>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
     let status = q.status.as_deref().map(return_status).transpose()?;
-    let list = Returns(&app).list(status).await?;
-    Ok(HttpResponse::Ok().json(json!({ "returns": list })))
+    let list = crate::app::returns::Returns(&app).list(status).await?;
+    Ok(HttpResponse::Ok().json(Returns { returns: list }))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct RecordReturn {
     /// `returned`, `destroyed` or `lost`.
+    #[schema(pattern = "^(returned|destroyed|lost)$", example = "returned")]
     action: String,
     #[serde(default)]
     note: Option<String>,
 }
 
 /// Records a listed authenticator as returned, destroyed or lost (R-AU-12); its credential is revoked.
-async fn record_return(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Json<RecordReturn>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = RecordReturn, responses((status = 200, description = "The recorded return; its credential is revoked (R-AU-12).", body = crate::app::returns::Recorded), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/officer/returns/{id}")]
+pub(crate) async fn record_return(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Json<RecordReturn>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let to = return_status(&body.action)?;
     let r = Returns(&app).record(id.into_inner(), to, body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(r))
 }
 
-async fn shared_users(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`login_id`, `users`: the people who use the shared ID (R-AU-08).", body = SharedUsers), Failures), security(("session" = [])))]
+#[get("/officer/shared-ids/{login}/users")]
+pub(crate) async fn shared_users(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
     let users = SharedIds(&app).list(login.clone()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "users": users })))
+    Ok(HttpResponse::Ok().json(SharedUsers { login_id: login.into_inner(), users }))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct SharedAdd {
     employee_number: String,
     /// Employee number of the 情報システム管理者 who permitted the use.
     permitted_by: String,
 }
 
-async fn shared_add(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<SharedAdd>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = SharedAdd, responses((status = 200, description = "`login_id`, `added`.", body = SharedAdded), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/officer/shared-ids/{login}/users")]
+pub(crate) async fn shared_add(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<SharedAdd>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let b = body.into_inner();
     let en = b.employee_number.clone();
     SharedIds(&app).add(login.clone(), b.employee_number, b.permitted_by, cur.account.login_id.clone(), origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": *login, "added": en })))
+    Ok(HttpResponse::Ok().json(SharedAdded { login_id: login.into_inner(), added: en }))
 }
 
-async fn shared_remove(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `removed`.", body = SharedRemoved), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/officer/shared-ids/{login}/users/{employee_number}/remove")]
+pub(crate) async fn shared_remove(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let (login, en) = path.into_inner();
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     SharedIds(&app).remove(login.clone(), en.clone(), reason, cur.account.login_id.clone(), origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login_id": login, "removed": en })))
+    Ok(HttpResponse::Ok().json(SharedRemoved { login_id: login, removed: en }))
 }

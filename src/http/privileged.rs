@@ -9,33 +9,12 @@ use crate::app::privileged::{accounts, delegation, development, elevation, eligi
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Failures};
 use crate::http::pages::{self, check_csrf, origin};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tobira_domain::time_util::end_of_jst_day;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/privileged")
-            .route("/accounts", web::post().to(create_account))
-            .route("/development-accounts", web::post().to(create_development))
-            .route("/eligibility", web::post().to(grant))
-            .route("/eligibility/{id}/revoke", web::post().to(revoke))
-            .route("/elevations", web::get().to(list))
-            .route("/elevations", web::post().to(ask))
-            .route("/elevations/{id}/approve", web::post().to(approve))
-            .route("/elevations/{id}/deny", web::post().to(deny))
-            .route("/elevations/{id}/end", web::post().to(end))
-            .route("/elevations/{id}/review", web::post().to(review))
-            .route("/delegations", web::post().to(nominate))
-            .route("/delegations/{id}/approve", web::post().to(approve_delegate))
-            .route("/delegations/{id}/refuse", web::post().to(refuse_delegate))
-            .route("/delegations/{id}/end", web::post().to(end_delegate))
-            .route("/report", web::get().to(show_report)),
-    );
-}
 
 /// The caller's session, authorized for `need`; and whether it is a security officer's.
 pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: bool) -> Result<(Current, bool), ApiError> {
@@ -54,26 +33,31 @@ pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: b
     Ok((cur, officer))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewAccount {
     employee_number: String,
 }
 
-async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::Json<NewAccount>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewAccount, responses((status = 201, description = "The privileged account made (R-PR-01).", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/accounts")]
+pub(crate) async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::Json<NewAccount>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let made = accounts::create(&app, &cur, &body.employee_number, &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(made))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewDevelopment {
     #[serde(flatten)]
     id: development::NewDevelopmentId,
     /// Last day, `YYYY-MM-DD` (JST).
+    #[schema(format = Date, example = "2027-03-31")]
     until: String,
 }
 
-async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Json<NewDevelopment>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewDevelopment, responses((status = 201, description = "`login_id`, `temporary_password` (once), `valid_until`.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/development-accounts")]
+pub(crate) async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Json<NewDevelopment>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let NewDevelopment { id, until } = body.into_inner();
     let (login, until) = (id.login_id.clone(), end_of_jst_day(day(&until, "until")?));
@@ -81,7 +65,7 @@ async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Js
     Ok(HttpResponse::Created().json(json!({ "login_id": login, "temporary_password": temporary, "valid_until": until })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct Grant {
     account: String,
     role: String,
@@ -89,31 +73,39 @@ pub struct Grant {
     reason: String,
 }
 
-async fn grant(req: HttpRequest, app: web::Data<App>, body: web::Json<Grant>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Grant, responses((status = 201, description = "`eligibility`, `account`, `role`.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/eligibility")]
+pub(crate) async fn grant(req: HttpRequest, app: web::Data<App>, body: web::Json<Grant>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let id = eligibility::grant(&app, &cur, &body.account, &body.role, &body.reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(json!({ "eligibility": id, "account": body.account, "role": body.role })))
 }
 
-async fn revoke(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`eligibility`, `revoked`, `elevations_ended`.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/eligibility/{id}/revoke")]
+pub(crate) async fn revoke(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, officer) = caller(&req, &app, Need::Full, true).await?;
     let ended = eligibility::revoke(&app, &cur, &id, officer, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(json!({ "eligibility": *id, "revoked": true, "elevations_ended": ended })))
 }
 
-async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`mine` and `to_decide`: elevations.", body = Object), Failures), security(("session" = [])))]
+#[get("/privileged/elevations")]
+pub(crate) async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, false).await?;
     let (mine, to_decide) = elevation::visible(&app, &cur).await?;
     Ok(HttpResponse::Ok().json(json!({ "mine": mine, "to_decide": to_decide })))
 }
 
-async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<elevation::Request>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = elevation::Request, responses((status = 201, description = "The elevation asked for.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/elevations")]
+pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<elevation::Request>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let el = elevation::request(&app, &cur, body.into_inner(), &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(el))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 pub struct Note {
     #[serde(default)]
     note: String,
@@ -125,31 +117,41 @@ async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, bo
     Ok(HttpResponse::Ok().json(elevation::decide(&app, &cur, &id, yes, &note, &origin(&req, &app)).await?))
 }
 
-async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The elevation.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/elevations/{id}/approve")]
+pub(crate) async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide(req, app, id, body, true).await
 }
 
-async fn deny(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The elevation.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/elevations/{id}/deny")]
+pub(crate) async fn deny(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide(req, app, id, body, false).await
 }
 
-async fn review(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The elevation, reviewed.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/elevations/{id}/review")]
+pub(crate) async fn review(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let note = body.map(|b| b.into_inner().note).unwrap_or_default();
     Ok(HttpResponse::Ok().json(elevation::review(&app, &cur, &id, &note, &origin(&req, &app)).await?))
 }
 
-async fn end(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The elevation, ended.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/elevations/{id}/end")]
+pub(crate) async fn end(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, officer) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(elevation::end(&app, &cur, &id, officer, &origin(&req, &app)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct Nominate {
     principal: String,
     delegate: String,
     /// First and last day, `YYYY-MM-DD` (JST): from the start of the first to the end of the last.
+    #[schema(format = Date, example = "2027-03-01")]
     from: String,
+    #[schema(format = Date, example = "2027-03-31")]
     until: String,
     reason: String,
 }
@@ -158,7 +160,9 @@ fn day(s: &str, what: &str) -> Result<time::Date, ApiError> {
     tobira_domain::hr::parse_date(s, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest(format!("{what} must be a date, YYYY-MM-DD")))
 }
 
-async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Json<Nominate>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Nominate, responses((status = 201, description = "The delegation nominated (代行者).", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/delegations")]
+pub(crate) async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Json<Nominate>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let from = day(&body.from, "from")?.previous_day().map(end_of_jst_day).ok_or_else(|| ApiError::BadRequest("from is out of range".into()))?;
     let until = end_of_jst_day(day(&body.until, "until")?);
@@ -166,23 +170,31 @@ async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Json<Nominat
     Ok(HttpResponse::Created().json(delegation::nominate(&app, &cur, n, &origin(&req, &app)).await?))
 }
 
-async fn approve_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The delegation.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/delegations/{id}/approve")]
+pub(crate) async fn approve_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(delegation::decide(&app, &cur, &id, true, &origin(&req, &app)).await?))
 }
 
-async fn refuse_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The delegation.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/delegations/{id}/refuse")]
+pub(crate) async fn refuse_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(delegation::decide(&app, &cur, &id, false, &origin(&req, &app)).await?))
 }
 
-async fn end_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The delegation, ended.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/privileged/delegations/{id}/end")]
+pub(crate) async fn end_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(delegation::end(&app, &cur, &id, &origin(&req, &app)).await?))
 }
 
 /// The privileged report, for officers and the auditor (R-RV-04, R-RV-09).
-async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The privileged report (R-RV-04, R-RV-09).", body = Object), Failures), security(("session" = [])))]
+#[get("/privileged/report")]
+pub(crate) async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (_, reviewer) = crate::http::review::reviewer(&req, &app, false).await?;
     let report = reviewer.privileged_report(&app).await?;
     report.map(|r| HttpResponse::Ok().json(r)).ok_or_else(|| ApiError::Forbidden("the privileged report is for officers and auditors".into()))

@@ -9,45 +9,42 @@
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Failures};
 use crate::http::pages::origin;
 use crate::http::privileged::caller;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/requests")
-            .route("", web::get().to(list))
-            .route("", web::post().to(ask))
-            .route("/{id}/approve", web::post().to(approve))
-            .route("/{id}/refuse", web::post().to(refuse))
-            .route("/{id}/withdraw", web::post().to(withdraw)),
-    );
-}
-
-async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "What one may ask for, one's own requests and the queue waiting for one's decision.", body = Object), Failures), security(("session" = [])))]
+#[get("/requests")]
+pub(crate) async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, false).await?;
     Ok(HttpResponse::Ok().json(view::console(&app, &cur).await?))
 }
 
-async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<NewRequest>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewRequest, responses((status = 201, description = "The request made (R-LC-02).", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/requests")]
+pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<NewRequest>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let made = requests::ask(&app, &cur, body.into_inner(), &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(made))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 pub struct Note {
     #[serde(default)]
     note: String,
 }
 
-async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/requests/{id}/approve")]
+pub(crate) async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide_with(req, app, id, body, true).await
 }
 
-async fn refuse(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/requests/{id}/refuse")]
+pub(crate) async fn refuse(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide_with(req, app, id, body, false).await
 }
 
@@ -58,7 +55,9 @@ async fn decide_with(req: HttpRequest, app: web::Data<App>, id: web::Path<String
     Ok(HttpResponse::Ok().json(r))
 }
 
-async fn withdraw(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The request, withdrawn.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/requests/{id}/withdraw")]
+pub(crate) async fn withdraw(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(requests::withdraw(&app, &cur, &id, &origin(&req, &app)).await?))
 }

@@ -5,37 +5,21 @@
 //! Invariant: every route signs the caller in through [`caller`]; who may do what beyond that is
 //! decided in `app::review` (reviewer, restorer and approver entitlements; readers).
 
-use crate::app::review::campaign::Decided;
+use crate::app::review::campaign;
 use crate::app::review::service::Reviewer;
 use crate::app::review::table::{Format, Table};
 use crate::app::review::{exceptions, job};
 use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::App;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorBody, Failures};
 use crate::http::pages::origin;
 use crate::http::privileged::caller;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tobira_domain::review::campaign::{Decision, Scope};
 use tobira_domain::time_util::end_of_jst_day;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/review")
-            .route("/inbox", web::get().to(inbox))
-            .route("/decisions", web::post().to(decide))
-            .route("/campaigns", web::get().to(campaigns))
-            .route("/campaigns", web::post().to(create_campaign))
-            .route("/dormant/{login}/restore", web::post().to(restore))
-            .route("/exceptions", web::post().to(request_exception))
-            .route("/exceptions/{id}/{verdict}", web::post().to(decide_exception))
-            .route("/reports/{name}", web::get().to(report))
-            .route("/run", web::post().to(run))
-            .route("/audit-usage", web::get().to(audit_usage)),
-    );
-}
 
 /// The caller as a reviewer (functions, departments, delegations, origin).
 pub(crate) async fn reviewer(req: &HttpRequest, app: &App, mutating: bool) -> Result<(Current, Reviewer), ApiError> {
@@ -44,65 +28,98 @@ pub(crate) async fn reviewer(req: &HttpRequest, app: &App, mutating: bool) -> Re
     Ok((cur, r))
 }
 
-async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`items`: what the caller reviews.", body = Object), Failures), security(("session" = [])))]
+#[get("/review/inbox")]
+pub(crate) async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, false).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": r.inbox(&app).await? })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct Decide {
     pub items: Vec<String>,
+    #[schema(pattern = "^(keep|remove)$", example = "keep")]
     pub decision: String,
     #[serde(default)]
     pub comment: String,
 }
 
-async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Json<Decide>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Decide, responses((status = 200, description = "`results`, one per item, all decided.", body = Decisions), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/decisions")]
+pub(crate) async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Json<Decide>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let out = decide_items(&app, &r, body.into_inner()).await?;
-    let status = if out.iter().all(|d| d.ok) { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::FORBIDDEN };
-    Ok(HttpResponse::build(status).json(json!({ "results": out })))
+    if out.iter().all(|d| d.ok) {
+        return Ok(HttpResponse::Ok().json(Decisions { results: out }));
+    }
+    // A failure like any other (the error body), with each item's outcome beside it.
+    let error = ErrorBody { error: "forbidden", message: "決定できない項目があります。".into(), message_en: "some items were refused; see results".into(), error_id: None };
+    Ok(HttpResponse::Forbidden().json(Refused { error, results: out }))
+}
+
+/// Every item decided.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Decisions {
+    pub results: Vec<campaign::Decided>,
+}
+
+/// The 403 when any item was refused: an [`ErrorBody`] with each item's outcome.
+#[derive(serde::Serialize)]
+struct Refused {
+    #[serde(flatten)]
+    error: ErrorBody,
+    results: Vec<campaign::Decided>,
 }
 
 /// Shared by the API and the reviewer page.
-pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<Vec<Decided>, ApiError> {
+pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<Vec<campaign::Decided>, ApiError> {
     let decision = Decision::parse(&d.decision).ok_or_else(|| ApiError::BadRequest("decision must be keep or remove".into()))?;
     Ok(r.decide(app, d.items, decision, d.comment).await?)
 }
 
-async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The campaigns report.", body = Object), Failures), security(("session" = [])))]
+#[get("/review/campaigns")]
+pub(crate) async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     report_as(&req, &app, "campaigns", Format::Json).await
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewCampaign {
+    #[schema(pattern = "^(system|department|transfer|city)$", example = "city")]
     pub kind: String,
     #[serde(default)]
     pub key: String,
 }
 
-async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewCampaign, responses((status = 201, description = "The campaign made.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/campaigns")]
+pub(crate) async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let scope = Scope::parse(&body.kind, body.key.trim()).ok_or_else(|| ApiError::BadRequest("kind must be system, department, transfer or city".into()))?;
     let r = Reviewer::of(&app, &cur.account, origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(r.create_campaign(&app, scope).await?))
 }
 
-async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`restored`.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/dormant/{login}/restore")]
+pub(crate) async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     r.restore(&app, login.into_inner()).await?;
     Ok(HttpResponse::Ok().json(json!({ "restored": true })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewException {
     #[serde(flatten)]
     pub exception: exceptions::NewException,
     /// Last day, `YYYY-MM-DD` (JST).
+    #[schema(format = Date, example = "2027-03-31")]
     pub until: String,
 }
 
-async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = NewException, responses((status = 201, description = "`id` of the exception asked for.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/exceptions")]
+pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
     let day = time::Date::parse(until.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ApiError::BadRequest("until must be YYYY-MM-DD".into()))?;
@@ -110,13 +127,15 @@ async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Jso
     Ok(HttpResponse::Created().json(json!({ "id": r.request_exception(&app, exception).await? })))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(utoipa::ToSchema, Deserialize, Default)]
 pub struct Note {
     #[serde(default)]
     pub note: String,
 }
 
-async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "`standing`: the exception after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/exceptions/{id}/{verdict}")]
+pub(crate) async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
@@ -124,7 +143,7 @@ async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path
     Ok(HttpResponse::Ok().json(json!({ "standing": r.decide_exception(&app, id, verdict, note).await? })))
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::IntoParams, Deserialize)]
 pub struct ReportQuery {
     #[serde(default)]
     pub format: Option<Format>,
@@ -132,7 +151,9 @@ pub struct ReportQuery {
     pub days: Option<u32>,
 }
 
-async fn report(req: HttpRequest, app: web::Data<App>, name: web::Path<String>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The report, cut to what the caller may see: JSON, CSV or text by `format`.", content((Object = "application/json"), (String = "text/csv"), (String = "text/plain"))), Failures), security(("session" = [])))]
+#[get("/review/reports/{name}")]
+pub(crate) async fn report(req: HttpRequest, app: web::Data<App>, name: web::Path<String>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
     let format = q.format.unwrap_or(Format::Json);
     report_days(&req, &app, &name, format, q.days.unwrap_or(30)).await
 }
@@ -157,7 +178,9 @@ async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, d
     })
 }
 
-async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "The review run's result.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[post("/review/run")]
+pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     caller(&req, &app, Need::Officer, true).await?;
     let ctx = job::Ctx::of(&app);
     match job::run_now(&ctx, app.clock.now_ms()).await? {
@@ -166,7 +189,7 @@ async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiE
     }
 }
 
-#[derive(Deserialize)]
+#[derive(utoipa::IntoParams, Deserialize)]
 pub struct UsageQuery {
     pub login: String,
     #[serde(default)]
@@ -177,7 +200,9 @@ pub struct UsageQuery {
 
 /// A person's usage in the audit log (R-LG-11): only for `approvals.audit_search`, with a reason,
 /// and the search itself is audited, refused or not.
-async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(responses((status = 200, description = "`login`, `records`: the person's usage (R-LG-11); the search is audited.", body = Object), Failures), security(("session" = [])))]
+#[get("/review/audit-usage")]
+pub(crate) async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, false).await?;
     let q = q.into_inner();
     let records = r.search_usage(&app, q.login.clone(), q.days.unwrap_or(30), q.reason).await?;

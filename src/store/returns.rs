@@ -8,7 +8,7 @@ use super::schema::{accounts, authenticator_returns as r, people};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = r)]
 pub struct AuthenticatorReturn {
     pub id: String,

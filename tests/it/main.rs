@@ -9,6 +9,7 @@ mod support;
 
 mod access_requests;
 mod access_requests_browser;
+mod api_schema;
 mod attestation_browser;
 mod audit_log;
 mod audit_verify;

@@ -20,7 +20,7 @@ use tobira_domain::policy::directory::DateFormat;
 const DAY_MS: i64 = 86_400_000;
 
 /// The filter as the page's form and the API's query give it; empty fields are not filters.
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
 pub struct Query {
     /// An employee number (all of the person's accounts) or a login ID.
     #[serde(default)]

@@ -11,7 +11,7 @@ use tobira_domain::console::{scope::Scope, search};
 use tobira_domain::rbac::AccountStatus;
 
 /// The search form.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct Query {
     #[serde(default)]
     pub q: String,
@@ -25,7 +25,7 @@ pub struct Query {
     pub page: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountRow {
     pub login_id: String,
     pub status: String,
@@ -35,7 +35,7 @@ pub struct AccountRow {
     pub is_development: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonRow {
     pub id: String,
     pub employee_number: String,
@@ -46,7 +46,7 @@ pub struct PersonRow {
     pub accounts: Vec<AccountRow>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Found {
     pub people: Vec<PersonRow>,
     pub page: u32,

@@ -31,7 +31,7 @@ fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
 }
 
 /// A locked account as the officer's list shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LockedAccount {
     pub login_id: String,
     /// Where the lock applies: a policy network, `-` outside every network, `*` everywhere.

@@ -111,7 +111,7 @@ pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &s
 
 /// A staff supervisor's confirmation of a vendor's change: their employee number and a one-time
 /// code from their own authenticator.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct Supervision {
     pub employee_number: String,
     #[serde(default)]

@@ -19,7 +19,7 @@ use tobira_domain::privileged::development::{self as dev, Spec};
 use tobira_domain::rbac::AccountStatus;
 
 /// A development ID as asked for.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewDevelopmentId {
     pub login_id: String,
     pub responsible: String,

@@ -21,7 +21,7 @@ use tobira_domain::privileged::elevation::{self as rules, Ask, Asker, Outcome, P
 use tobira_domain::rbac::GrantSource;
 
 /// What a holder asks for.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Request {
     pub role: String,
     pub minutes: u32,

@@ -19,12 +19,13 @@ use tobira_domain::access_request::{self as rules, status, Ask, Asker, DAY_MS};
 use tobira_domain::policy::{Approver, Policy};
 
 /// What a member of staff asks for. Dates are `YYYY-MM-DD` (JST); `from` is today when empty.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewRequest {
     pub role: String,
     pub reason: String,
     #[serde(default)]
     pub from: String,
+    #[schema(format = Date, example = "2027-03-31")]
     pub until: String,
     #[serde(default)]
     pub contract: String,

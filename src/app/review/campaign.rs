@@ -94,7 +94,7 @@ fn remove_grant(c: &mut DbConnection, policy: &Policy, item: &Item, reason: &str
 }
 
 /// A decision's result per item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Decided {
     pub item: String,
     pub ok: bool,

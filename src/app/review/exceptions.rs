@@ -15,7 +15,7 @@ use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::policy::{OfficerFunction, Policy};
 use tobira_domain::review::exception::{self as rules, Request, Standing, State};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewException {
     pub rule: String,
     pub subjects: Vec<String>,

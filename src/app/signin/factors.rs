@@ -261,9 +261,11 @@ async fn record_factor_failure(app: &App, cur: &Current, origin: &Origin, method
 }
 
 /// A credential as the pages and the officer API list it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Listed {
     pub id: String,
+    /// `totp` or `webauthn`.
+    #[schema(value_type = String)]
     pub kind: &'static str,
     pub name: String,
     pub aaguid: Option<String>,

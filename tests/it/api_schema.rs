@@ -1,0 +1,160 @@
+//! The OpenAPI document of `/api` (issue 21), from the outside: `GET /api/openapi.json` is public
+//! OpenAPI 3.1 and lists exactly the routes the server answers (every documented route is routed to a
+//! handler; every route attribute and every `"/api…"` mount in the source is in the document; nothing
+//! else under `/api` answers); and schemathesis, run against a live server as a signed-in security
+//! officer, finds no 5xx and no response outside the document (SQLite only: the handlers and the
+//! document are the same on both backends).
+
+use crate::support::{repo_path, TestDb};
+use crate::web;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+type Routes = BTreeSet<(String, String)>;
+
+fn documented(doc: &Value) -> Routes {
+    let mut out = Routes::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys().filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str())) {
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    out
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// What the source mounts: every actix route attribute (the `/api` handlers; paths relative to
+/// `/api`), and every `"/api…"` string handed to `.route(`, `web::resource(`, `web::scope(` or
+/// `.service(` anywhere but the table.
+fn mounted_in_source() -> (Routes, Vec<String>) {
+    let (mut files, mut routes, mut elsewhere) = (Vec::new(), Routes::new(), Vec::new());
+    rust_files(&repo_path("src"), &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let table = f.ends_with("src/http/api.rs");
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim();
+            for m in ["get", "post", "put", "patch", "delete"] {
+                if let Some(rest) = l.strip_prefix(&format!("#[{m}(\"")) {
+                    let path = rest.split('"').next().unwrap();
+                    routes.insert((m.to_uppercase(), format!("/api{path}")));
+                }
+            }
+            let mounts = [".route(\"/api", "web::resource(\"/api", "web::scope(\"/api", ".service(\"/api"].iter().any(|m| l.contains(m));
+            if mounts && !table && !l.starts_with("//") {
+                elsewhere.push(format!("{}:{}: {l}", f.display(), n + 1));
+            }
+        }
+    }
+    (routes, elsewhere)
+}
+
+fn concrete(path: &str) -> String {
+    path.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_lists_exactly_the_mounted_api_routes() {
+    let db = TestDb::sqlite();
+    let s = web::start(&db, |_| {}).await;
+    let c = s.client();
+    let (status, doc) = c.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200, "the document is public");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented = documented(&doc);
+    assert!(documented.len() >= 50, "{documented:?}");
+
+    // The source mounts exactly what the document lists, and nothing under /api outside the table.
+    let (in_source, elsewhere) = mounted_in_source();
+    assert_eq!(in_source, documented, "route attributes in src/ and the document differ: add the handler to table! in src/http/api.rs");
+    assert!(elsewhere.is_empty(), "/api routes mounted outside the table of src/http/api.rs: {elsewhere:#?}");
+
+    // Every documented route reaches its handler (without a session: 401, 403 for a POST
+    // without a CSRF token, 400 for a missing required query), and the other method at the same path reaches nothing.
+    let http = reqwest::Client::new();
+    for (method, path) in &documented {
+        let url = format!("{}{}", s.base, concrete(path));
+        let (res, other) = match method.as_str() {
+            "GET" => (http.get(&url).send().await.unwrap(), http.post(&url).send().await.unwrap()),
+            _ => (http.post(&url).send().await.unwrap(), http.get(&url).send().await.unwrap()),
+        };
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!([200, 400, 401, 403].contains(&status) && body["error"] != "not_found", "{method} {path}: {status} {body}");
+        let documented_other = documented.iter().any(|(m, p)| m != method && concrete(p) == concrete(path));
+        if !documented_other {
+            assert_eq!(other.status().as_u16(), 404, "{path} answers a method the document does not list");
+        }
+    }
+    // Anything else under /api is the JSON 404.
+    let (status, body) = c.get_json("/api/no-such-route").await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    // No secret in the document: no example values of keys, tokens or passwords, no configuration.
+    let text = doc.to_string();
+    assert!(!text.contains(&db.config().database.url) && !text.contains("BEGIN"), "the document holds only routes and types");
+}
+
+/// The venv of scripts/setup-rp.sh.
+fn schemathesis() -> String {
+    let venv = std::env::var("TOBIRA_TEST_RP_VENV").unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
+    let bin = format!("{venv}/bin/schemathesis");
+    assert!(Path::new(&bin).exists(), "no schemathesis at {bin}: run scripts/setup-rp.sh (scripts/test.sh does)");
+    bin
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_and_no_schema_break() {
+    let bin = schemathesis();
+    let db = TestDb::sqlite();
+    let s = web::start(&db, |_| {}).await;
+    // A seeded database: an officer who signs in with two factors, staff in a section, a 所属長.
+    s.account("p-so-0901", crate::oidc_rp::PASSWORD, false, true).await;
+    s.person("tanaka.k", "400001", "regular", false, &[]).await;
+    s.person("suzuki.m", "400002", "regular", true, &[]).await;
+    let (officer, _) = crate::review_browser::signed_in(&s, "p-so-0901").await;
+    assert_eq!(officer.get_json("/api/officer/lockouts").await.0, 200, "the officer's session reaches the API");
+    let c_doc = documented(&officer.get_json("/api/openapi.json").await.1);
+    let cookie = officer.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let (csrf, url) = (officer.csrf(), format!("{}/api/openapi.json", s.base));
+    let report = tempfile::tempdir().unwrap();
+    let junit = report.path().join("junit.xml");
+    let (junit_path, dir) = (junit.clone(), report.path().to_path_buf());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bin)
+            .args(["run", &url, "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
+            .args(["--mode", "positive", "--phases", "examples,coverage,fuzzing", "--max-examples", "10", "--seed", "21", "--generation-deterministic"])
+            .args(["--generation-with-security-parameters", "false", "--workers", "1", "--request-timeout", "10", "--no-color"])
+            .args(["-H", &format!("Cookie: {cookie}"), "-H", &format!("X-CSRF-Token: {csrf}")])
+            .args(["--report", "junit", "--report-junit-path"])
+            .arg(&junit)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "schemathesis found problems:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    // It ran every operation of the document, signed in (not a run of 401s).
+    let tested: Routes = std::fs::read_to_string(&junit_path)
+        .unwrap()
+        .split("<testcase ")
+        .skip(1)
+        .filter_map(|t| t.split("name=\"").nth(1)?.split('"').next()?.split_once(' ').map(|(m, p)| (m.to_string(), p.to_string())))
+        .collect();
+    let mut expected = c_doc.clone();
+    expected.remove(&("GET".to_string(), "/api/openapi.json".to_string())); // the document itself is not an operation it tests
+    assert_eq!(tested, expected, "schemathesis tested every operation of the document\n{stdout}");
+    assert_eq!(officer.get_json("/api/officer/lockouts").await.0, 200, "the officer is still signed in after the run\n{stdout}");
+}
