@@ -10,7 +10,7 @@
 //! together, so `tobira audit verify` walks the remaining chain from an attested anchor.
 
 use super::signin::Origin;
-use super::AppError;
+use super::{App, AppError};
 use crate::store::{self, audit_holds::Anchor, audit_holds::Hold, DbConnection};
 use serde_json::json;
 use tobira_domain::audit::{AuditEvent, Outcome};
@@ -167,4 +167,33 @@ pub fn prune(c: &mut DbConnection, policy: &Policy, by: &str, dry_run: bool, now
 pub fn anchor_attested(c: &mut DbConnection, anchor: &Anchor) -> Result<bool, AppError> {
     let pruned = store::audit::by_action(c, "audit.pruned", 1_000)?;
     Ok(pruned.iter().any(|r| r.seq > anchor.seq && r.event.details["through_seq"].as_i64() == Some(anchor.seq) && r.event.details["through_hash"].as_str() == Some(anchor.hash.as_str())))
+}
+
+/// Holds as the console pages use them: each call is one transaction on the pool, by `actor`.
+pub struct Holds<'a>(pub &'a App, pub Actor, pub Origin);
+
+impl Holds<'_> {
+    /// Every hold, for the CISO (audited).
+    pub async fn list(&self) -> Result<Vec<Hold>, AppError> {
+        let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
+        self.0.db(move |c| list(c, &policy, &who, &origin, now)).await
+    }
+
+    /// Marks a time range and its people or systems as held.
+    pub async fn create(&self, h: NewHold) -> Result<Hold, AppError> {
+        let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
+        self.0.db(move |c| create(c, &policy, &who, h, &origin, now)).await
+    }
+
+    /// Releases hold `id` for `reason`.
+    pub async fn release(&self, id: String, reason: String) -> Result<(), AppError> {
+        let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
+        self.0.db(move |c| release(c, &policy, &who, &id, &reason, &origin, now)).await
+    }
+
+    /// The CSIRT export of hold `id` (audited).
+    pub async fn export(&self, id: String) -> Result<super::hold_export::Bundle, AppError> {
+        let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
+        self.0.db(move |c| super::hold_export::bundle(c, &policy, &who, &id, &origin, now)).await
+    }
 }

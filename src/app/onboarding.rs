@@ -103,6 +103,12 @@ pub async fn record_training(app: &App, officer: &Current, login_id: &str, reaso
 }
 
 /// The account's onboarding records, newest first.
+/// What `account` owes now, in its own transaction.
+pub async fn owed_now(app: &App, account: &Account) -> Result<Owed, AppError> {
+    let (policy, account) = (app.policy.clone(), account.clone());
+    app.db(move |c| owed(c, &policy, &account)).await
+}
+
 pub async fn records(app: &App, account_id: &str) -> Result<Vec<Record>, AppError> {
     let id = account_id.to_string();
     app.db(move |c| Ok(store::onboarding::of_account(c, &id)?)).await

@@ -227,7 +227,7 @@ pub struct RecordReturn {
 pub(crate) async fn record_return(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Json<RecordReturn>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let to = return_status(&body.action)?;
-    let r = Returns(&app).record(id.into_inner(), to, body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app)).await?;
+    let r = crate::app::returns::Returns(&app).record(id.into_inner(), to, body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(r))
 }
 

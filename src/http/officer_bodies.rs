@@ -1,7 +1,8 @@
 //! The answers of the officer API (`/api/officer/…`), as the types the handlers serialize and the
 //! OpenAPI document describes.
 
-use crate::app::signin::{factors, officer::LockedAccount};
+use crate::app::officer::LockedAccount;
+use crate::app::signin::factors;
 use crate::store::{returns::AuthenticatorReturn, shared_ids};
 use serde::Serialize;
 use utoipa::ToSchema;

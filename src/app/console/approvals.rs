@@ -9,8 +9,8 @@
 //! decision's own check and audited there; reading the list is audited (`console.approvals_viewed`).
 
 use super::Reader;
-use crate::app::signin::session::Current;
 use crate::app::officer::four_eyes;
+use crate::app::signin::session::Current;
 use crate::app::signin::Origin;
 use crate::app::{App, AppError};
 use crate::store::{self, officer_requests};

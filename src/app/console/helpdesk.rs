@@ -9,8 +9,8 @@
 
 use super::Reader;
 use crate::app::enrollment::Reissued;
-use crate::app::signin::session::Current;
 use crate::app::officer::{self, four_eyes};
+use crate::app::signin::session::Current;
 use crate::app::signin::{target, Origin};
 use crate::app::{App, AppError};
 use crate::store;

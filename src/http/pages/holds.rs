@@ -8,7 +8,7 @@
 use super::review::field;
 use super::{guard, Ctx};
 use crate::app::hold_export;
-use crate::app::legal_hold::{self, Actor};
+use crate::app::legal_hold::{Actor, Holds};
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
@@ -67,8 +67,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    let (policy, who, origin, now) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms());
-    let holds = match app.db(move |c| legal_hold::list(c, &policy, &who, &origin, now)).await {
+    let holds = match Holds(&app, actor(&cur), super::origin(&req, &app)).list().await {
         Ok(h) => h,
         Err(e) => return super::console::refused(&req, &app, e),
     };
@@ -98,7 +97,7 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let (policy, who, origin, now) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms());
+    let holds = Holds(&app, actor(&cur), super::origin(&req, &app));
     let made = async {
         let h = NewHold {
             case_number: field(&f, "case_number"),
@@ -107,7 +106,7 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
             until_at: day(&field(&f, "until"), true)?,
             subjects: parse_subjects(&field(&f, "subjects")),
         };
-        app.db(move |c| legal_hold::create(c, &policy, &who, h, &origin, now)).await
+        holds.create(h).await
     }
     .await;
     match made {
@@ -121,9 +120,9 @@ pub async fn release(req: HttpRequest, app: web::Data<App>, id: web::Path<String
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let (policy, who, origin, now, id, reason) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms(), id.into_inner(), field(&f, "reason"));
+    let (id, reason) = (id.into_inner(), field(&f, "reason"));
     let shown = id.clone();
-    match app.db(move |c| legal_hold::release(c, &policy, &who, &id, &reason, &origin, now)).await {
+    match Holds(&app, actor(&cur), super::origin(&req, &app)).release(id, reason).await {
         Err(AppError::Refused(m)) => super::console::refused(&req, &app, AppError::Refused(m)),
         r => done(r.map(|()| format!("解除しました / released: {shown}"))),
     }
@@ -135,8 +134,8 @@ pub async fn export(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    let (policy, who, origin, now, id) = (app.policy.clone(), actor(&cur), super::origin(&req, &app), app.clock.now_ms(), id.into_inner());
-    let b = match app.db(move |c| hold_export::bundle(c, &policy, &who, &id, &origin, now)).await {
+    let now = app.clock.now_ms();
+    let b = match Holds(&app, actor(&cur), super::origin(&req, &app)).export(id.into_inner()).await {
         Ok(b) => b,
         Err(e) => return super::console::refused(&req, &app, e),
     };

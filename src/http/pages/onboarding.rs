@@ -54,8 +54,7 @@ async fn render(req: &HttpRequest, app: &App, waiting: bool, error: Option<Strin
 
 /// What the signed-in account owes now.
 async fn owed(app: &App, cur: &crate::app::signin::session::Current) -> Result<tobira_domain::policy::onboarding::Owed, ApiError> {
-    let (policy, account) = (app.policy.clone(), cur.account.clone());
-    Ok(app.db(move |c| onboarding::owed(c, &policy, &account)).await?)
+    Ok(onboarding::owed_now(app, &cur.account).await?)
 }
 
 pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
@@ -131,8 +130,7 @@ pub async fn console_page(req: HttpRequest, app: web::Data<App>, id: web::Path<S
     let k = ot::of(c.t);
     let mut accounts = Vec::new();
     for a in &v.accounts {
-        let (policy, account) = (app.policy.clone(), a.account.clone());
-        let owes = app.db(move |c| onboarding::owed(c, &policy, &account)).await?;
+        let owes = onboarding::owed_now(&app, &a.account).await?;
         let records = onboarding::records(&app, &a.account.id).await?;
         let rows = records
             .into_iter()
