@@ -79,7 +79,7 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
             }
             Ok(ExitCode::SUCCESS)
         }
-        ProvisioningCommand::Retry { system } => match ops::retry(&mut conn, &policy, &system, &super::operator_name(), SystemClock.now_ms()) {
+        ProvisioningCommand::Retry { system } => match ops::retry(&mut conn, &policy, &system, &super::operator_name(), None, SystemClock.now_ms()) {
             Ok(n) => {
                 println!("{system}: 停止中の {n} 件を再送待ちに戻しました / {n} stopped items queued again");
                 Ok(ExitCode::SUCCESS)

@@ -19,6 +19,7 @@ mod browser_selftest;
 mod cli;
 mod console;
 mod console_browser;
+mod console_provisioning;
 mod eligibility_pages;
 mod enrollment;
 mod four_eyes;

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod person;
+pub mod provisioning;
 pub mod search;
 
 use super::signin::session::Current;

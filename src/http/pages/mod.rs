@@ -14,6 +14,7 @@ pub mod account;
 pub mod console;
 pub mod console_act;
 pub mod console_audit;
+pub mod console_provisioning;
 pub mod console_text;
 pub mod eligibility;
 pub mod enroll;
@@ -84,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(officer::routes)
         .configure(console::routes)
         .configure(console_audit::routes)
+        .configure(console_provisioning::routes)
         .configure(privileged::routes)
         .configure(eligibility::routes)
         .configure(requests::routes)
