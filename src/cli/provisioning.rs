@@ -166,7 +166,7 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
             Err(e) => refused(e),
         },
         ProvisioningCommand::VerifyFile { dir, system, public_key, last } => verify_file(&dir, &system, &public_key, last),
-        ProvisioningCommand::Retry { system } => match ops::retry(&mut conn, &policy, &system, &super::operator_name(), SystemClock.now_ms()) {
+        ProvisioningCommand::Retry { system } => match ops::retry(&mut conn, &policy, &system, &super::operator_name(), None, SystemClock.now_ms()) {
             Ok(n) => {
                 println!("{system}: 停止中の {n} 件を再送待ちに戻しました / {n} stopped items queued again");
                 Ok(ExitCode::SUCCESS)

@@ -171,6 +171,29 @@ pub fn recent(conn: &mut DbConnection, system: &str, limit: i64) -> Result<Vec<I
     Ok(po::table.filter(po::system_id.eq(system)).order((po::created_at.desc(), po::seq.desc())).limit(limit).select(Item::as_select()).load(conn)?)
 }
 
+/// One page of a system's items still waiting or stopped, oldest first, with the account's login
+/// (none when the account is gone): at most `limit` rows from `offset` (the console's system page).
+pub fn open_items(conn: &mut DbConnection, system: &str, limit: i64, offset: i64) -> Result<Vec<(Item, Option<String>)>, StoreError> {
+    let items: Vec<Item> = po::table
+        .filter(po::system_id.eq(system))
+        .filter(po::status.eq_any([PENDING, STOPPED]))
+        .order((po::created_at.asc(), po::seq.asc(), po::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(Item::as_select())
+        .load(conn)?;
+    let ids: Vec<&str> = items.iter().map(|i| i.account_id.as_str()).collect();
+    let logins: std::collections::HashMap<String, String> =
+        accounts::table.filter(accounts::id.eq_any(&ids)).select((accounts::id, accounts::login_id)).load::<(String, String)>(conn)?.into_iter().collect();
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let login = logins.get(&i.account_id).cloned();
+            (i, login)
+        })
+        .collect())
+}
+
 /// The accounts of the people with these employee numbers.
 pub fn accounts_of_people(conn: &mut DbConnection, employee_numbers: &[String]) -> Result<Vec<String>, StoreError> {
     let mut ids = Vec::new();

@@ -22,6 +22,7 @@ mod console;
 mod console_browser;
 mod console_ops;
 mod console_ops_browser;
+mod console_provisioning;
 mod eligibility_pages;
 mod enrollment;
 mod four_eyes;

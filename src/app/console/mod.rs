@@ -13,6 +13,7 @@ pub mod audit;
 pub mod helpdesk;
 pub mod person;
 pub mod privileged;
+pub mod provisioning;
 pub mod search;
 
 use super::signin::session::Current;

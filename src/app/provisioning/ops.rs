@@ -48,7 +48,7 @@ pub struct Recent {
     pub last_error: Option<String>,
 }
 
-fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppError> {
+pub(crate) fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppError> {
     if let Some((_, p, _)) = super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system) {
         Ok(p.is_file())
     } else {
@@ -68,12 +68,20 @@ pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) 
     Ok(Status { system: system.into(), queue, recent, files, last_reconciliation })
 }
 
-/// Puts the system's stopped items back in the queue (after someone fixed the cause), audited.
-pub fn retry(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, now: i64) -> Result<usize, AppError> {
+/// Puts the system's stopped items back in the queue (after someone fixed the cause), audited with
+/// the reason when one was given (the console's form requires one; the CLI gives none).
+pub fn retry(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, reason: Option<&str>, now: i64) -> Result<usize, AppError> {
     provisioned(policy, system)?;
     store::write_tx(c, |c| -> Result<usize, AppError> {
         let n = store::provisioning::retry_stopped(c, system)?;
-        store::audit::append(c, now, vec![AuditEvent::new(actor, "provisioning.retried", format!("system:{system}")).with_details(json!({ "items": n }))])?;
+        store::audit::append(
+            c,
+            now,
+            vec![AuditEvent::new(actor, "provisioning.retried", format!("system:{system}")).with_details(match reason {
+                Some(r) => json!({ "items": n, "reason": r }),
+                None => json!({ "items": n }),
+            })],
+        )?;
         Ok(n)
     })
 }
