@@ -19,35 +19,8 @@ trap 'kill ${serve_pid:-} $(cat "$work/slapd.pid" 2>/dev/null) 2>/dev/null; [ -n
 suffix="dc=shinonome,dc=lg,dc=jp"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-# The city's schema and a slapd configuration like the tests' (tests/it/slapd.rs).
-python3 - "$work" <<'PY'
-import sys, re
-src = open("tests/it/slapd.rs", encoding="utf-8").read()
-schema = re.search(r'const SCHEMA: &str = r#"(.*?)"#;', src, re.S).group(1)
-open(sys.argv[1] + "/shinonome.schema", "w").write(schema)
-PY
-mkdir -p "$work/db"
-cat > "$work/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-include $work/shinonome.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-moduleload syncprov
-pidfile $work/slapd.pid
-sizelimit unlimited
-database mdb
-maxsize 4294967296
-suffix "$suffix"
-rootdn "cn=admin,$suffix"
-rootpw admin
-directory $work/db
-index objectClass eq
-index entryUUID eq
-overlay syncprov
-syncprov-sessionlog 10000
-CONF
+. benches/support/slapd_conf.sh
+write_slapd_conf
 
 # Synthetic people (R-LC-18): 40 departments, 20,000 people, a few fixed-term and heads of section.
 python3 - "$work/people.ldif" "$n" <<'PY'

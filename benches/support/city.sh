@@ -12,38 +12,12 @@
 # Needs: $work (a scratch directory), $bin (the tobira binary), slapd, ldap-utils, python3, psql.
 
 suffix="dc=shinonome,dc=lg,dc=jp"
+. benches/support/slapd_conf.sh
 
 city_slapd() {
   local n=$1
   ldap_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 - "$work" <<'PY'
-import sys, re
-src = open("tests/it/slapd.rs", encoding="utf-8").read()
-schema = re.search(r'const SCHEMA: &str = r#"(.*?)"#;', src, re.S).group(1)
-open(sys.argv[1] + "/shinonome.schema", "w").write(schema)
-PY
-  mkdir -p "$work/db"
-  cat > "$work/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-include $work/shinonome.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-moduleload syncprov
-pidfile $work/slapd.pid
-sizelimit unlimited
-database mdb
-maxsize 4294967296
-suffix "$suffix"
-rootdn "cn=admin,$suffix"
-rootpw admin
-directory $work/db
-index objectClass eq
-index entryUUID eq
-overlay syncprov
-syncprov-sessionlog 10000
-CONF
+  write_slapd_conf
   python3 - "$work/people.ldif" "$n" <<'PY'
 import sys
 out, n = open(sys.argv[1], "w", encoding="utf-8"), int(sys.argv[2])

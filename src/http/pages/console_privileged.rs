@@ -205,16 +205,11 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
 /// Approves or denies a pending elevation (`decision` = `approve` | `deny`), with a note: the same
 /// function as `POST /api/privileged/elevations/{id}/approve`.
 pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+    let (f, cur, yes) = match super::console_approvals::posted_decision(&req, &app, &body, PAGE, "deny").await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let o = ot::of(super::lang(&req));
-    let yes = match field(&f, "decision").as_str() {
-        "approve" => true,
-        "deny" => false,
-        _ => return Ok(super::officer::back(PAGE, false, o.decision_required)),
-    };
     match elevation::decide(&app, &cur, &id, yes, &field(&f, "note"), &super::origin(&req, &app)).await {
         Ok(e) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.elevation_decided, e.role_id, e.status))),
         Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
@@ -224,16 +219,11 @@ pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Pa
 /// Approves or refuses a nomination of a delegate (`decision` = `approve` | `refuse`): the same
 /// function as `POST /api/privileged/delegations/{id}/approve`; the CISO decides (R-PR-03).
 pub async fn decide_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+    let (_, cur, yes) = match super::console_approvals::posted_decision(&req, &app, &body, PAGE, "refuse").await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let o = ot::of(super::lang(&req));
-    let yes = match field(&f, "decision").as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Ok(super::officer::back(PAGE, false, o.decision_required)),
-    };
     match delegation::decide(&app, &cur, &id, yes, &super::origin(&req, &app)).await {
         Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.delegate_decided, d.principal, d.status))),
         Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
