@@ -17,18 +17,21 @@ pub mod console;
 pub mod directory;
 mod error;
 pub mod model;
+pub mod officers;
 pub mod onboarding;
 pub mod provisioning;
 pub mod provisioning_more;
 pub mod requests;
 pub mod settings;
 mod validate;
+mod validate_settings;
 pub mod warnings;
 
 pub use clients::{Client, ClientAuth, GrantType, OidcRules, SigningAlg};
 pub use console::ConsoleRules;
 pub use error::{line_of, PolicyError, PolicyErrors};
 pub use model::*;
+pub use officers::*;
 pub use onboarding::OnboardingRules;
 pub use requests::{RequestRules, SodRule};
 pub use settings::*;
@@ -127,18 +130,18 @@ impl Default for Approvals {
         let one = |a| vec![Spanned::new(0..0, a)];
         Approvals {
             exception: one(Approver::Ciso),
-            exception_emergency: model::default_exception_emergency(),
+            exception_emergency: officers::default_exception_emergency(),
             delegate: one(Approver::Ciso),
             system_connection: one(Approver::Ciso),
             elevation: one(Approver::SystemOwner),
             sync_hold: one(Approver::SecurityOfficer),
             remote_access: one(Approver::HeadOfSection),
-            recertification: model::default_recertification(),
-            review_escalation: model::default_escalation(),
-            dormant_restore: model::default_dormant_restore(),
-            audit_search: model::default_audit_search(),
-            officer_action: model::default_officer_action(),
-            access_request: model::default_access_request(),
+            recertification: officers::default_recertification(),
+            review_escalation: officers::default_escalation(),
+            dormant_restore: officers::default_dormant_restore(),
+            audit_search: officers::default_audit_search(),
+            officer_action: officers::default_officer_action(),
+            access_request: officers::default_access_request(),
         }
     }
 }

@@ -242,8 +242,8 @@ pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, 
     super::provisioning_more::problems(system, p, &mut out);
     let at = p.kind.span();
     match p.kind.get_ref() {
-        ProvisioningKind::Scim => scim_problems(system, p, &mut out),
-        ProvisioningKind::File => file_problems(system, p, &mut out),
+        ProvisioningKind::Scim => super::provisioning_more::scim_problems(system, p, &mut out),
+        ProvisioningKind::File => super::provisioning_more::file_problems(system, p, &mut out),
     }
     if p.attributes.get("userName") != Some(&Source::LoginId) {
         out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map userName = \"login_id\"")));
@@ -272,61 +272,6 @@ pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, 
         out.push((at, format!("system `{system}`: provisioning.batch must be between 1 and 10000")));
     }
     out
-}
-
-type Problems = Vec<(std::ops::Range<usize>, String)>;
-
-fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) {
-    match &p.base_url {
-        Some(u) => {
-            if let Err(e) = super::clients_validate::redirect_uri_ok(u.get_ref()) {
-                out.push((u.span(), format!("system `{system}`: provisioning.base_url `{}` {e}", u.get_ref())));
-            }
-        }
-        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.base_url (the service provider's …/scim/v2)"))),
-    }
-    match &p.token_file {
-        Some(t) if t.get_ref().trim().is_empty() => out.push((t.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"))),
-        Some(_) => {}
-        None if p.auth == super::provisioning_more::Auth::Bearer => {
-            out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.token_file (the file that holds the bearer token)")))
-        }
-        None => {}
-    }
-    let file_only = [
-        ("out_dir", p.out_dir.as_ref().map(|v| v.span())),
-        ("receipt_dir", p.receipt_dir.as_ref().map(|v| v.span())),
-        ("encoding", p.encoding.as_ref().map(|v| v.span())),
-        ("signing_key_file", p.signing_key_file.as_ref().map(|v| v.span())),
-        ("receipt_max_hours", p.receipt_max_hours.as_ref().map(|v| v.span())),
-    ];
-    for (name, span) in file_only {
-        if let Some(span) = span {
-            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"file\", not of kind = \"scim\"")));
-        }
-    }
-}
-
-fn file_problems(system: &str, p: &Provisioning, out: &mut Problems) {
-    let scim_only = [("base_url", p.base_url.as_ref().map(|v| v.span())), ("token_file", p.token_file.as_ref().map(|v| v.span())), ("ca_file", p.ca_file.as_ref().map(|v| v.span()))];
-    for (name, span) in scim_only {
-        if let Some(span) = span {
-            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"scim\"; a file system is not reached over the network")));
-        }
-    }
-    let absolute = |name: &str, v: &Option<Spanned<String>>, out: &mut Problems| match v {
-        Some(d) if !d.get_ref().starts_with('/') => out.push((d.span(), format!("system `{system}`: provisioning.{name} `{}` must be an absolute path", d.get_ref()))),
-        Some(_) => {}
-        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"file\" needs provisioning.{name}"))),
-    };
-    absolute("out_dir", &p.out_dir, out);
-    absolute("signing_key_file", &p.signing_key_file, out);
-    if let Some(d) = p.receipt_dir.as_ref().filter(|d| !d.get_ref().starts_with('/')) {
-        out.push((d.span(), format!("system `{system}`: provisioning.receipt_dir `{}` must be an absolute path", d.get_ref())));
-    }
-    if let Some(h) = p.receipt_max_hours.as_ref().filter(|h| !(1..=2_160).contains(h.get_ref())) {
-        out.push((h.span(), format!("system `{system}`: provisioning.receipt_max_hours {} must be between 1 and 2160 (90 days)", h.get_ref())));
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! The later settings of `[systems.provisioning]`: the scheduled reconciliation (R-LC-04), OAuth 2.0
-//! client credentials (RFC 6749 §4.4) instead of a bearer token file, and roles sent as SCIM Groups.
+//! client credentials (RFC 6749 §4.4) instead of a bearer token file, roles sent as SCIM Groups, and
+//! the settings of each kind (SCIM, or files across the air gap).
 //! Validation names the file and line of every mistake; nothing here reads a file.
 
 use super::provisioning::Provisioning;
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
 /// How tobira authenticates to the system.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +69,63 @@ pub fn problems(system: &str, p: &Provisioning, out: &mut Vec<(std::ops::Range<u
                 bad("scope has a character RFC 6749 §3.3 does not allow".into());
             }
         }
+    }
+}
+
+type Problems = Vec<(std::ops::Range<usize>, String)>;
+
+/// The settings of `kind = "scim"`, and no file-only ones.
+pub(super) fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) {
+    match &p.base_url {
+        Some(u) => {
+            if let Err(e) = super::clients_validate::redirect_uri_ok(u.get_ref()) {
+                out.push((u.span(), format!("system `{system}`: provisioning.base_url `{}` {e}", u.get_ref())));
+            }
+        }
+        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.base_url (the service provider's …/scim/v2)"))),
+    }
+    match &p.token_file {
+        Some(t) if t.get_ref().trim().is_empty() => out.push((t.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"))),
+        Some(_) => {}
+        None if p.auth == super::provisioning_more::Auth::Bearer => {
+            out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.token_file (the file that holds the bearer token)")))
+        }
+        None => {}
+    }
+    let file_only = [
+        ("out_dir", p.out_dir.as_ref().map(|v| v.span())),
+        ("receipt_dir", p.receipt_dir.as_ref().map(|v| v.span())),
+        ("encoding", p.encoding.as_ref().map(|v| v.span())),
+        ("signing_key_file", p.signing_key_file.as_ref().map(|v| v.span())),
+        ("receipt_max_hours", p.receipt_max_hours.as_ref().map(|v| v.span())),
+    ];
+    for (name, span) in file_only {
+        if let Some(span) = span {
+            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"file\", not of kind = \"scim\"")));
+        }
+    }
+}
+
+/// The settings of `kind = "file"` (R-ZN-04), and no SCIM-only ones.
+pub(super) fn file_problems(system: &str, p: &Provisioning, out: &mut Problems) {
+    let scim_only = [("base_url", p.base_url.as_ref().map(|v| v.span())), ("token_file", p.token_file.as_ref().map(|v| v.span())), ("ca_file", p.ca_file.as_ref().map(|v| v.span()))];
+    for (name, span) in scim_only {
+        if let Some(span) = span {
+            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"scim\"; a file system is not reached over the network")));
+        }
+    }
+    let absolute = |name: &str, v: &Option<Spanned<String>>, out: &mut Problems| match v {
+        Some(d) if !d.get_ref().starts_with('/') => out.push((d.span(), format!("system `{system}`: provisioning.{name} `{}` must be an absolute path", d.get_ref()))),
+        Some(_) => {}
+        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"file\" needs provisioning.{name}"))),
+    };
+    absolute("out_dir", &p.out_dir, out);
+    absolute("signing_key_file", &p.signing_key_file, out);
+    if let Some(d) = p.receipt_dir.as_ref().filter(|d| !d.get_ref().starts_with('/')) {
+        out.push((d.span(), format!("system `{system}`: provisioning.receipt_dir `{}` must be an absolute path", d.get_ref())));
+    }
+    if let Some(h) = p.receipt_max_hours.as_ref().filter(|h| !(1..=2_160).contains(h.get_ref())) {
+        out.push((h.span(), format!("system `{system}`: provisioning.receipt_max_hours {} must be between 1 and 2160 (90 days)", h.get_ref())));
     }
 }
 
