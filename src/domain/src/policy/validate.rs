@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::authn::FACTOR_KIND_COUNT;
-use crate::org::PersonStatus;
 use crate::zone::{Cidr, ZoneKind};
 use std::collections::{BTreeSet, HashMap};
 
