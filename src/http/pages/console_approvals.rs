@@ -97,26 +97,10 @@ struct SecretPage<'a> {
     back: &'a str,
 }
 
-/// A posted decision form of a console page (`page`): the form, the signed-in person and whether
-/// `decision` is `approve` (true) or `no` (false); anything else goes back to `page` with an error.
-pub(super) type Decided = (Vec<(String, String)>, crate::app::signin::session::Current, bool);
-
-pub(super) async fn posted_decision(req: &HttpRequest, app: &App, body: &[u8], page: &str, no: &str) -> Result<Result<Decided, HttpResponse>, ApiError> {
-    let (f, cur) = match super::posted(req, app, body, Need::Full).await? {
-        Ok(v) => v,
-        Err(r) => return Ok(Err(r)),
-    };
-    let yes = match field(&f, "decision").as_str() {
-        "approve" => true,
-        d if d == no => false,
-        _ => return Ok(Err(super::officer::back(page, false, ot::of(super::lang(req)).decision_required))),
-    };
-    Ok(Ok((f, cur, yes)))
-}
-
 /// Approves or refuses one request (`decision` = `approve` | `refuse`), with a reason.
 pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur, approve) = match posted_decision(&req, &app, &body, PAGE, "refuse").await? {
+    let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
+    let (f, cur, approve) = match super::officer::posted_decision(&req, &app, &body, PAGE, "refuse", bad).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

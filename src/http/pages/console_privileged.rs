@@ -205,7 +205,8 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
 /// Approves or denies a pending elevation (`decision` = `approve` | `deny`), with a note: the same
 /// function as `POST /api/privileged/elevations/{id}/approve`.
 pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur, yes) = match super::console_approvals::posted_decision(&req, &app, &body, PAGE, "deny").await? {
+    let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
+    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "deny", bad).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -219,7 +220,8 @@ pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Pa
 /// Approves or refuses a nomination of a delegate (`decision` = `approve` | `refuse`): the same
 /// function as `POST /api/privileged/delegations/{id}/approve`; the CISO decides (R-PR-03).
 pub async fn decide_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (_, cur, yes) = match super::console_approvals::posted_decision(&req, &app, &body, PAGE, "refuse").await? {
+    let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
+    let (_, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "refuse", bad).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

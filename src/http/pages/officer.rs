@@ -234,3 +234,25 @@ pub async fn remove_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes
         Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
     }
 }
+
+/// A posted decision form (`decision` = `approve` | `no`): the form, the signed-in person and whether
+/// it approves. Any other decision goes back to `page` with the error `bad` makes of it.
+pub(super) async fn posted_decision(
+    req: &HttpRequest,
+    app: &App,
+    body: &[u8],
+    page: &str,
+    no: &str,
+    bad: impl FnOnce(&str) -> String,
+) -> Result<Result<(Vec<(String, String)>, crate::app::signin::session::Current, bool), HttpResponse>, ApiError> {
+    let (f, cur) = match super::posted(req, app, body, Need::Full).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(Err(r)),
+    };
+    let yes = match field(&f, "decision").as_str() {
+        "approve" => true,
+        d if d == no => false,
+        other => return Ok(Err(back(page, false, &bad(other)))),
+    };
+    Ok(Ok((f, cur, yes)))
+}

@@ -182,15 +182,10 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
 
 /// Approves or denies a pending request (`decision` = `approve` | `deny`), with a note.
 pub async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+    let t = super::lang(&req);
+    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "deny", |other| format!("{} (`{other}`)", t.el_choose_decision)).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let t = super::lang(&req);
-    let yes = match field(&f, "decision").as_str() {
-        "approve" => true,
-        "deny" => false,
-        other => return Ok(back(PAGE, false, &format!("{} (`{other}`)", t.el_choose_decision))),
     };
     match elevation::decide(&app, &cur, &field(&f, "id"), yes, &field(&f, "note"), &super::origin(&req, &app)).await {
         Ok(el) => Ok(back(PAGE, true, &format!("{}: {} — {}", if yes { t.el_approved } else { t.el_denied_notice }, el.role_id, el.decided_by.unwrap_or_default()))),

@@ -170,15 +170,10 @@ pub async fn withdraw(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
 
 /// Approves or refuses the next step of a request (`decision` = `approve` | `refuse`), with a note.
 pub async fn decide_step(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+    let t = super::lang(&req);
+    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, QUEUE, "refuse", |other| format!("{} (`{other}`)", t.el_choose_decision)).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let t = super::lang(&req);
-    let yes = match field(&f, "decision").as_str() {
-        "approve" => true,
-        "refuse" => false,
-        other => return Ok(back(QUEUE, false, &format!("{} (`{other}`)", t.el_choose_decision))),
     };
     match decide::decide(&app, &cur, &field(&f, "id"), yes, &field(&f, "note"), &super::origin(&req, &app)).await {
         Ok(r) => {
