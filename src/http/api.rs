@@ -24,7 +24,7 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
-        let session = ApiKeyValue::with_description(crate::http::pages::SESSION_COOKIE, "The session cookie set by signing in at /signin.");
+        let session = ApiKeyValue::with_description(crate::http::session::SESSION_COOKIE, "The session cookie set by signing in at /signin.");
         components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(session)));
         let csrf = ApiKeyValue::with_description("X-CSRF-Token", "The CSRF token bound to the session (the `csrf-token` meta tag of any page); required on every POST.");
         components.add_security_scheme("csrf", SecurityScheme::ApiKey(ApiKey::Header(csrf)));

@@ -11,7 +11,7 @@ use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::error::{ApiError, Failures};
-use crate::http::pages::{self, origin};
+use crate::http::session::{self, origin};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use tobira_domain::audit::AuditRecord;
 
@@ -28,7 +28,7 @@ pub struct AuditPage {
 }
 
 async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
-    let cur = pages::current(req, app).await?;
+    let cur = session::current(req, app).await?;
     match authz::authorize(&app.policy, cur.as_ref(), Need::Full, app.clock.now_ms()) {
         Ok(_) => Ok(cur.expect("authorized means signed in")),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),

@@ -8,7 +8,8 @@
 
 use crate::app::signin::token_digest;
 use crate::app::App;
-use crate::http::pages::{CSRF_COOKIE, SESSION_COOKIE};
+use crate::http::error::ApiError;
+use crate::http::session::{CSRF_COOKIE, SESSION_COOKIE};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -45,4 +46,21 @@ pub async fn bind_new_session<B: MessageBody>(req: ServiceRequest, next: Next<B>
         res.response_mut().add_cookie(&cookie(for_session(&app, &token)))?;
     }
     Ok(res)
+}
+
+/// Whether `submitted` is this request's CSRF token: the one bound to its session, or before
+/// sign-in the CSRF cookie's nonce (constant-time comparison).
+pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
+    let Some(expected) = expected(req) else { return false };
+    tobira_domain::time_util::constant_time_eq(expected.as_bytes(), submitted.as_bytes())
+}
+
+/// Refuses a POST without the right CSRF token (from the form field or the `X-CSRF-Token` header).
+pub fn check_csrf(req: &HttpRequest, form_token: Option<&str>) -> Result<(), ApiError> {
+    let header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+    if form_token.or(header).is_some_and(|t| csrf_ok(req, t)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("the form has expired or did not come from this site (CSRF); reload the page".into()))
+    }
 }

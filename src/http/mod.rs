@@ -9,6 +9,7 @@ pub mod console;
 pub mod csrf;
 pub mod error;
 pub mod error_body;
+pub mod forms;
 pub mod health;
 pub mod officer;
 pub mod officer_bodies;
@@ -18,6 +19,7 @@ pub mod privileged;
 pub mod request;
 pub mod requests;
 pub mod review;
+pub mod session;
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;

@@ -16,9 +16,10 @@ use crate::app::shared_ids::SharedIds;
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
+use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures, Referred};
 use crate::http::officer_bodies::*;
-use crate::http::pages::{self, check_csrf, origin};
+use crate::http::session::{self, origin};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tobira_domain::lifecycle::handback::ReturnStatus;
@@ -27,7 +28,7 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
     if mutating {
         check_csrf(req, None)?;
     }
-    let cur = pages::current(req, app).await?;
+    let cur = session::current(req, app).await?;
     match authz::authorize(&app.policy, cur.as_ref(), Need::Officer, app.clock.now_ms()) {
         Ok(_) => Ok(cur.expect("authorized means signed in")),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
@@ -39,7 +40,7 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
 /// decides without being a security officer).
 async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     check_csrf(req, None)?;
-    let cur = pages::current(req, app).await?;
+    let cur = session::current(req, app).await?;
     match authz::authorize(&app.policy, cur.as_ref(), Need::Full, app.clock.now_ms()) {
         Ok(_) => Ok(cur.expect("authorized means signed in")),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),

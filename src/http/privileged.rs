@@ -9,8 +9,9 @@ use crate::app::privileged::{accounts, delegation, development, elevation, eligi
 use crate::app::signin::authz::{self, Denied, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
+use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
-use crate::http::pages::{self, check_csrf, origin};
+use crate::http::session::{self, origin};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,7 +22,7 @@ pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: b
     if mutating {
         check_csrf(req, None)?;
     }
-    let cur = pages::current(req, app).await?;
+    let cur = session::current(req, app).await?;
     let now = app.clock.now_ms();
     match authz::authorize(&app.policy, cur.as_ref(), need, now) {
         Ok(_) => {}

@@ -10,8 +10,8 @@ use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::{ApiError, Failures};
-use crate::http::pages::origin;
 use crate::http::privileged::caller;
+use crate::http::session::origin;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 

@@ -13,8 +13,10 @@
 use crate::app::oidc::authorize::{self as az, Next};
 use crate::app::oidc::logout::{self, LogoutNext, LogoutRequest};
 use crate::app::App;
+use crate::http::csrf::check_csrf;
 use crate::http::error::ApiError;
-use crate::http::pages::{check_csrf, cleared_session_cookie, current, lang, message_back, message_text, origin, Ctx};
+use crate::http::pages::{cleared_session_cookie, lang, message_back, message_text, Ctx};
+use crate::http::session::{current, origin};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

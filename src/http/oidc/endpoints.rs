@@ -4,7 +4,7 @@ use super::{basic_used, credentials, form, oauth_error, respond};
 use crate::app::oidc::{self, introspect as inspect, revoke as rev, userinfo as info};
 use crate::app::App;
 use crate::http::error::ApiError;
-use crate::http::pages::origin;
+use crate::http::session::origin;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use tobira_domain::oidc::{ErrorCode, OAuthError};

@@ -4,7 +4,7 @@ use super::{basic_used, credentials, form, oauth_error, respond};
 use crate::app::oidc;
 use crate::app::App;
 use crate::http::error::ApiError;
-use crate::http::pages::origin;
+use crate::http::session::origin;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn token(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {

@@ -8,8 +8,9 @@
 
 use super::console_text::{self as ct, ConsoleText};
 use super::{guard, Ctx};
-use crate::app::console::{self, person, search};
+use crate::app::console::{self, person, search, Reader};
 use crate::app::signin::authz::Need;
+use crate::app::signin::session::Current;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use actix_web::http::StatusCode;
@@ -29,6 +30,33 @@ pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpR
         AppError::NotFound(_) => super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results),
         AppError::Invalid(m) => super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &m),
         e => Err(e.into()),
+    }
+}
+
+/// The console's way in: a full session ([`guard`]) and the app's reader, or the page to answer
+/// instead (the sign-in for a missing session, the refusal for someone the console is not for).
+pub(super) async fn entry(req: &HttpRequest, app: &App) -> Result<Result<(Current, Reader), HttpResponse>, ApiError> {
+    let cur = match guard(req, app, Need::Full).await? {
+        Ok(c) => c,
+        Err(r) => return Ok(Err(r)),
+    };
+    reader_for(req, app, cur).await
+}
+
+/// The same for a posted console form: its CSRF token checked, its fields, the session at `need`
+/// and the reader.
+pub(super) async fn posted_entry(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, Reader), HttpResponse>, ApiError> {
+    let (f, cur) = match super::posted(req, app, body, need).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(Err(r)),
+    };
+    Ok(reader_for(req, app, cur).await?.map(|(cur, reader)| (f, cur, reader)))
+}
+
+async fn reader_for(req: &HttpRequest, app: &App, cur: Current) -> Result<Result<(Current, Reader), HttpResponse>, ApiError> {
+    match console::reader(app, &cur).await {
+        Ok(r) => Ok(Ok((cur, r))),
+        Err(e) => refused(req, app, e).map(Err),
     }
 }
 
@@ -81,13 +109,9 @@ fn page_link(q: &search::Query, page: u32) -> String {
 
 /// `/console/people`: the search form and one page of results.
 pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Query>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (_, reader) = match entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return refused(&req, &app, e),
     };
     let q = q.into_inner();
     let found = match search::search(&app, &reader, &q).await {
@@ -245,13 +269,9 @@ fn buttons(k: &'static ConsoleText) -> Vec<(&'static str, &'static str)> {
 
 /// `/console/people/{id}`: the person's page; `?before=SEQ` pages the trail.
 pub async fn person_page(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (_, reader) = match entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return refused(&req, &app, e),
     };
     let before = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "before").and_then(|(_, v)| v.parse::<i64>().ok());
     let v = match person::view(&app, &reader, &id, before, &super::origin(&req, &app)).await {

@@ -12,28 +12,24 @@
 //! temporary password or enrolment URL is shown once on its own page, never put in a URL.
 
 use super::console_text as ct;
-use super::review::field;
-use crate::app::console::{self, helpdesk, person};
+use crate::app::console::{helpdesk, person};
 use crate::app::officer::{self as ops, remote_access};
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 /// What the button asked for, once checked against the page's person.
 pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+    let (f, cur, reader) = match super::console::posted_entry(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let (t, o) = (super::lang(&req), super::origin(&req, &app));
     let k = ct::of(t);
     let page = format!("/console/people/{id}");
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
-    };
     // The account must be one of this person's (and the person visible to the officer).
     let v = match person::view(&app, &reader, &id, None, &o).await {
         Ok(v) => v,

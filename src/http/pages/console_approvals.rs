@@ -10,12 +10,11 @@
 
 use super::console_ops_text::{self as ot, OpsText};
 use super::console_text::{self as ct, ConsoleText};
-use super::review::field;
-use super::{guard, Ctx};
-use crate::app::console::{self, approvals};
-use crate::app::signin::authz::Need;
+use super::Ctx;
+use crate::app::console::approvals;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -51,13 +50,9 @@ struct ApprovalsPage<'a> {
 
 /// `/console/approvals`: the open requests, oldest first.
 pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (_, reader) = match super::console::entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
     };
     let list = match approvals::pending(&app, &reader, &super::origin(&req, &app)).await {
         Ok(l) => l,

@@ -9,13 +9,12 @@
 //! `/api/privileged/…` (`elevation::decide`, `delegation::decide`), whose rules decide.
 
 use super::console_ops_text::{self as ot, OpsText};
-use super::review::field;
-use super::{guard, Ctx};
-use crate::app::console::{self, privileged};
+use super::Ctx;
+use crate::app::console::privileged;
 use crate::app::privileged::{delegation, elevation};
-use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
@@ -100,13 +99,9 @@ fn cell(v: &Value, key: &str) -> String {
 
 /// `/console/privileged`.
 pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (cur, reader) = match super::console::entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
     };
     let v = match privileged::overview(&app, &reader, &cur, &super::origin(&req, &app)).await {
         Ok(v) => v,

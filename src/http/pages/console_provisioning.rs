@@ -8,12 +8,12 @@
 //! `app::console::provisioning` only (the retry is `tobira provisioning retry`'s function, audited).
 
 use super::console_text::{self as ct, ConsoleText};
-use super::review::field;
-use super::{guard, Ctx};
-use crate::app::console::{self, provisioning as prov};
+use super::Ctx;
+use crate::app::console::provisioning as prov;
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -77,13 +77,9 @@ struct SystemPage<'a> {
 
 /// `/console/provisioning`: every provisioned system's queue and last reconciliation.
 pub async fn list_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (_, reader) = match super::console::entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
     };
     let ja = super::lang(&req).lang == "ja";
     let rows = match prov::overview(&app, &reader, ja).await {
@@ -98,13 +94,9 @@ pub async fn list_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResp
 
 /// `/console/provisioning/{system}?page=N`: the system's waiting and stopped items.
 pub async fn system_page(req: HttpRequest, app: web::Data<App>, system: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (_, reader) = match super::console::entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
     };
     let page = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "page").and_then(|(_, v)| v.parse::<u32>().ok()).unwrap_or(1);
     let ja = super::lang(&req).lang == "ja";
@@ -141,16 +133,12 @@ pub async fn system_page(req: HttpRequest, app: web::Data<App>, system: web::Pat
 
 /// `POST /console/provisioning/{system}/retry`: a security officer queues the stopped items again.
 pub async fn retry(req: HttpRequest, app: web::Data<App>, system: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
+    let (f, _, reader) = match super::console::posted_entry(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let k = ct::of(super::lang(&req));
     let back = format!("/console/provisioning/{}", url::form_urlencoded::byte_serialize(system.as_bytes()).collect::<String>());
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
-    };
     let reason = field(&f, "reason");
     if reason.trim().is_empty() {
         return Ok(super::officer::back(&back, false, k.reason_required));

@@ -11,13 +11,13 @@
 //! (post/redirect/get), a refusal with the application's message.
 
 use super::officer::{back, outcome, refusal};
-use super::review::field;
 use super::{guard, Ctx};
 use crate::app::privileged::eligibility::{self, Managed};
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 

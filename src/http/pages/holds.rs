@@ -5,13 +5,13 @@
 //! Invariants: every POST checks the CSRF token; the CISO check is the app's (anyone else is refused
 //! and the refusal audited); creating, releasing, reading and exporting are audited there.
 
-use super::review::field;
 use super::{guard, Ctx};
 use crate::app::hold_export;
 use crate::app::legal_hold::{Actor, Holds};
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use crate::store::audit_holds::Hold;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

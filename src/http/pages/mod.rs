@@ -35,23 +35,19 @@ pub mod sync_holds;
 pub mod text;
 
 use crate::app::signin::authz::{self, Denied, Need};
-use crate::app::signin::session::{self, Current};
-use crate::app::signin::{Origin, SigninError};
+use crate::app::signin::session::Current;
+use crate::app::signin::SigninError;
 use crate::app::App;
 use crate::http::error::ApiError;
-use crate::http::request::RequestId;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use std::net::IpAddr;
 use text::{Text, EN, JA};
-use tobira_domain::zone::Cidr;
 
-/// The cookie names, in one place (the browser tests read them). `__Host-`: set only with `Secure`,
-/// `Path=/` and no `Domain`, so no other host (a sibling subdomain) can plant or overwrite them.
-pub const SESSION_COOKIE: &str = "__Host-tobira_session";
-pub const CSRF_COOKIE: &str = "__Host-tobira_csrf";
+pub use crate::http::csrf::{check_csrf, csrf_ok};
+pub use crate::http::session::{client_ip, current, origin, CSRF_COOKIE, SESSION_COOKIE};
+
 const LANG_COOKIE: &str = "tobira_lang";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -190,58 +186,6 @@ pub fn cleared_session_cookie() -> Cookie<'static> {
     c
 }
 
-/// Whether `submitted` is this request's CSRF token: the one bound to its session, or before
-/// sign-in the CSRF cookie's nonce (constant-time comparison).
-pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
-    let Some(expected) = crate::http::csrf::expected(req) else { return false };
-    tobira_domain::time_util::constant_time_eq(expected.as_bytes(), submitted.as_bytes())
-}
-
-/// Refuses a POST without the right CSRF token (from the form field or the `X-CSRF-Token` header).
-pub fn check_csrf(req: &HttpRequest, form_token: Option<&str>) -> Result<(), ApiError> {
-    let header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
-    if form_token.or(header).is_some_and(|t| csrf_ok(req, t)) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("the form has expired or did not come from this site (CSRF); reload the page".into()))
-    }
-}
-
-/// The client address: the TCP peer, or the last address a trusted proxy added to
-/// `X-Forwarded-For` (R-ZN-09 decisions depend on it, so untrusted headers are ignored).
-pub fn client_ip(req: &HttpRequest, app: &App) -> Option<IpAddr> {
-    let peer = req.peer_addr().map(|a| a.ip())?;
-    let trusted = |ip: IpAddr| app.config.http.trusted_proxies.iter().any(|c| Cidr::parse(c).is_ok_and(|c| c.contains(ip)));
-    if !trusted(peer) {
-        return Some(peer);
-    }
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
-    // Walk from the right: the first address not of a trusted proxy is the client.
-    let mut hops = forwarded.split(',').rev().filter_map(|s| s.trim().parse::<IpAddr>().ok());
-    let mut last = peer;
-    for ip in hops.by_ref() {
-        last = ip;
-        if !trusted(ip) {
-            break;
-        }
-    }
-    Some(last)
-}
-
-pub fn origin(req: &HttpRequest, app: &App) -> Origin {
-    Origin {
-        ip: client_ip(req, app),
-        user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
-        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-    }
-}
-
-/// The live session of the request, if any.
-pub async fn current(req: &HttpRequest, app: &App) -> Result<Option<Current>, ApiError> {
-    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
-    Ok(session::current(app, &token, &origin(req, app)).await?)
-}
-
 /// The waiting authorization request a sign-in page continues (`?continue=HANDLE`), if the handle
 /// is well-formed: the query suffix to carry on the page's forms, and where to go once done.
 pub struct Continue {
@@ -309,8 +253,8 @@ pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Cu
 /// A posted form's fields, once its CSRF token checks and the session may do what the route
 /// needs; or the response that sends the person elsewhere (or refuses).
 pub(super) async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
-    let f = review::form(body);
-    check_csrf(req, Some(&review::field(&f, "csrf")))?;
+    let f = crate::http::forms::form(body);
+    check_csrf(req, Some(&crate::http::forms::field(&f, "csrf")))?;
     Ok(guard(req, app, need).await?.map(|cur| (f, cur)))
 }
 

@@ -7,13 +7,13 @@
 //! through the same application function as the API (`app::returns`, `app::shared_ids`) and comes
 //! back to its page with a notice (post/redirect/get); a refusal shows the application's message.
 
-use super::review::field;
 use super::{guard, redirect, Ctx};
 use crate::app::returns::Returns;
 use crate::app::shared_ids::SharedIds;
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use tobira_domain::lifecycle::handback::{AuthenticatorKind, ReturnStatus};

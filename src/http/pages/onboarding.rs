@@ -8,13 +8,13 @@
 //! to the officer, and is refused for the officer's own person (in the app function).
 
 use super::onboarding_text::{self as ot, OnboardingText};
-use super::review::field;
 use super::{guard, redirect, Ctx};
-use crate::app::console::{self, person};
+use crate::app::console::person;
 use crate::app::onboarding;
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -114,13 +114,9 @@ struct ConsolePage<'a> {
 
 /// `/console/people/{id}/onboarding`: the person's confirmations and trainings, per account.
 pub async fn console_page(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let cur = match guard(&req, &app, Need::Full).await? {
-        Ok(c) => c,
+    let (_, reader) = match super::console::entry(&req, &app).await? {
+        Ok(v) => v,
         Err(r) => return Ok(r),
-    };
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
     };
     let v = match person::view(&app, &reader, &id, None, &super::origin(&req, &app)).await {
         Ok(v) => v,
@@ -149,16 +145,12 @@ pub async fn console_page(req: HttpRequest, app: web::Data<App>, id: web::Path<S
 
 /// `POST /console/people/{id}/onboarding`: an officer records a training (with a reason).
 pub async fn record_training(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
+    let (f, cur, reader) = match super::console::posted_entry(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let o = super::origin(&req, &app);
     let back = format!("/console/people/{id}/onboarding");
-    let reader = match console::reader(&app, &cur).await {
-        Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
-    };
     let v = match person::view(&app, &reader, &id, None, &o).await {
         Ok(v) => v,
         Err(e) => return super::console::refused(&req, &app, e),

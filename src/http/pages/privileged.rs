@@ -10,12 +10,12 @@
 //! the page with a notice (post/redirect/get), a refusal with the application's message.
 
 use super::officer::{back, outcome, refusal};
-use super::review::field;
 use super::{guard, Ctx};
 use crate::app::privileged::elevation::{self, Asked, Request};
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use crate::store::privileged::{status, Elevation};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

@@ -8,12 +8,12 @@
 //! comes back to its page with a notice or the refusal's message (post/redirect/get); times in JST.
 
 use super::officer::{back, outcome, refusal};
-use super::review::field;
 use super::{guard, Ctx};
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use tobira_domain::access_request::status;

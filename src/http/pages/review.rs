@@ -11,6 +11,7 @@ use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use crate::http::review::{decide_items, readable, reviewer, Decide};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -100,10 +101,6 @@ fn notice(req: &HttpRequest, c: &Ctx) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-pub(super) fn form(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
 /// A posted form ([`super::posted`]) with the caller as a reviewer.
 async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, Reviewer), HttpResponse>, ApiError> {
     let (f, cur) = match super::posted(req, app, body, need).await? {
@@ -112,10 +109,6 @@ async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result
     };
     let r = Reviewer::of(app, &cur.account, super::origin(req, app)).await?;
     Ok(Ok((f, cur, r)))
-}
-
-pub(super) fn field(f: &[(String, String)], k: &str) -> String {
-    f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {

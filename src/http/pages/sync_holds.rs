@@ -9,12 +9,12 @@
 //! stale hold are refused there and audited; every form comes back with a notice (post/redirect/get).
 
 use super::officer::{back, outcome};
-use super::review::field;
 use super::{guard, Ctx};
 use crate::app::signin::authz::Need;
 use crate::app::sync_approval::{self, HeldView};
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
+use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use std::collections::BTreeMap;
