@@ -104,6 +104,19 @@ pub fn accounts_to_track(conn: &mut DbConnection, system: &str, roles: &[String]
     Ok(ids)
 }
 
+/// Accounts whose standing at a system changed only because time passed: a grant of one of
+/// `roles` that began or ended in `(since, now]`, and a link not yet deleted whose account became
+/// removable at or before `removable_by` (its retention has ended).
+pub fn accounts_due(conn: &mut DbConnection, system: &str, roles: &[String], since: i64, now: i64, removable_by: i64) -> Result<Vec<String>, StoreError> {
+    let began = grants::valid_from.gt(since).and(grants::valid_from.le(now));
+    let ended = grants::valid_until.gt(since).and(grants::valid_until.le(now));
+    let mut ids: Vec<String> = grants::table.filter(grants::role_id.eq_any(roles)).filter(began.nullable().or(ended)).select(grants::account_id).distinct().load(conn)?;
+    ids.extend(pl::table.filter(pl::system_id.eq(system)).filter(pl::state.ne(LinkState::Deleted.as_str())).filter(pl::removable_since.le(removable_by)).select(pl::account_id).load::<String>(conn)?);
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// Pending items of a system in delivery order (per account by sequence), at most `limit`.
 pub fn pending(conn: &mut DbConnection, system: &str, limit: i64) -> Result<Vec<Item>, StoreError> {
     Ok(po::table

@@ -64,3 +64,56 @@ both_backends! {
         assert_eq!(env.user("100002").await.unwrap()["active"], false);
     }
 }
+
+both_backends! {
+    async fn r_lc_03_a_grant_that_begins_or_runs_out_reaches_the_system_with_nobody_acting(db: TestDb) {
+        // A second groupware role that nobody holds by birthright; roles go as the User's attribute.
+        let role = "[[roles]]\nid = \"groupware.board\"\nsystem = \"groupware\"\nname = \"グループウェア 掲示板管理\"\n\n[[roles]]\nid = \"groupware.user\"";
+        let env = Env::with_policy(db, &[], (20, 100.0), "", &[("roles.toml", &[("[[roles]]\nid = \"groupware.user\"", role)])]).await;
+        env.sync().await;
+        env.deliver().await;
+        let roles = |u: &serde_json::Value| u["roles"].as_array().map(|a| a.iter().filter_map(|r| r["value"].as_str().map(String::from)).collect::<Vec<_>>()).unwrap_or_default();
+        assert_eq!(roles(&env.user("100002").await.expect("created")), ["groupware.user"]);
+
+        // Granted for tomorrow, for one day, in the transaction that records it (as an approval does):
+        // nothing to push yet, since the grant is not in force.
+        let (account, approver, now) = (env.account_id("100002"), env.account_id("100001"), env.app.clock.now_ms());
+        let policy = env.app.policy.clone();
+        env.app
+            .db(move |c| {
+                tobira::store::write_tx(c, |c| -> Result<(), tobira::app::AppError> {
+                    let g = tobira::store::accounts::Grant {
+                        id: tobira::store::new_id(),
+                        account_id: account.clone(),
+                        role_id: "groupware.board".into(),
+                        source: "request".into(),
+                        valid_from: now + DAY_MS,
+                        valid_until: Some(now + 2 * DAY_MS),
+                        requested_by: Some(account.clone()),
+                        approved_by: Some(approver),
+                        reason: Some("掲示板の管理".into()),
+                        created_at: now,
+                        revoked_at: None,
+                        revoked_reason: None,
+                        review_flag: None,
+                    };
+                    tobira::store::accounts::insert_grant(c, &g)?;
+                    tobira::app::provisioning::track(c, &policy, &[account], "100001", now)?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(env.deliver().await.pushed, 0, "a grant not yet in force changes nothing");
+
+        // Only time passes: the round after the start pushes the role, the round after the end takes it away.
+        env.clock.advance(time::Duration::days(1));
+        assert_eq!(env.deliver().await.pushed, 1);
+        assert_eq!(roles(&env.user("100002").await.unwrap()), ["groupware.board", "groupware.user"]);
+        env.clock.advance(time::Duration::days(1));
+        assert_eq!(env.deliver().await.pushed, 1);
+        assert_eq!(roles(&env.user("100002").await.unwrap()), ["groupware.user"]);
+        assert_eq!(env.user("100001").await.unwrap()["active"], true, "others untouched");
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM provisioning_outbox WHERE status = 'pending'"), 0);
+    }
+}

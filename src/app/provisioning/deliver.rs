@@ -62,7 +62,7 @@ pub async fn run_system(app: &App, system: &str, node: &str) -> Result<Option<Ro
                 if !store::leases::try_acquire(c, &job(&sys), &holder, now, ttl)? {
                     return Ok(None);
                 }
-                let events = super::track_all(c, &policy, &sys, ACTOR, now)?;
+                let events = super::track_due(c, &policy, &sys, ACTOR, now)?;
                 let n = events.len();
                 store::audit::append(c, now, events)?;
                 Ok(Some(n))

@@ -21,7 +21,11 @@ use serde_json::json;
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::policy::provisioning::Provisioning;
 use tobira_domain::policy::{ApprovalStatus, Policy, System};
-use tobira_domain::provisioning::decide;
+use tobira_domain::provisioning::{decide, removable_due_by};
+use tobira_domain::provisioning_sweep::{sweep, Mark, Sweep};
+
+/// `sync_state` name prefix of each system's [`Mark`]: up to when its time-bound changes were queued.
+const TRACKED: &str = "provisioning.tracked.";
 
 /// The systems the policy provisions, with the roles that make someone a holder (none when the
 /// system is not approved: nobody is provisioned there).
@@ -74,13 +78,22 @@ pub fn track_people(c: &mut DbConnection, policy: &Policy, employee_numbers: &[S
     track(c, policy, &ids, actor, now)
 }
 
-/// Re-evaluates everyone a system may have to hear about: grants that ran out, retention that
-/// ended, a system retired from the register. Returns the audit events of what was queued.
-pub fn track_all(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, now: i64) -> Result<Vec<AuditEvent>, StoreError> {
+/// Re-evaluates the accounts a system may have to hear about because time passed (grants that
+/// began or ran out, retention that ended), or everyone when [`sweep`] says so (the first round
+/// under this policy, a system retired from the register, a day since the last full round). Call
+/// in the delivery round's transaction; returns the audit events of what was queued.
+pub fn track_due(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, now: i64) -> Result<Vec<AuditEvent>, StoreError> {
     let mut events = Vec::new();
+    let name = format!("{TRACKED}{system}");
+    let stored = store::sync_runs::state(c, &name)?.and_then(|m| Mark::parse(&m));
+    let (due, mark) = sweep(stored.as_ref(), &policy.digest, now);
     for (s, p, roles) in systems(policy).into_iter().filter(|(s, _, _)| s.id.get_ref() == system) {
-        let ids = store::provisioning::accounts_to_track(c, s.id.get_ref(), &roles, now)?;
-        track_system(c, system, p, &roles, &ids, actor, now, &mut events)?;
+        let ids = match due {
+            Sweep::Everyone => store::provisioning::accounts_to_track(c, system, &roles, now)?,
+            Sweep::Since(since) => store::provisioning::accounts_due(c, system, &roles, since, now, removable_due_by(p.delete_after_days, now))?,
+        };
+        track_system(c, s.id.get_ref(), p, &roles, &ids, actor, now, &mut events)?;
     }
+    store::sync_runs::set_state(c, &name, &mark.encode(), now)?;
     Ok(events)
 }

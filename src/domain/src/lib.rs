@@ -22,6 +22,7 @@ pub mod org;
 pub mod policy;
 pub mod privileged;
 pub mod provisioning;
+pub mod provisioning_sweep;
 pub mod rbac;
 pub mod remote_access;
 #[cfg(test)]

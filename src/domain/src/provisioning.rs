@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 pub mod reconcile;
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 
 /// What tobira holds of one account, for one system.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,6 +129,11 @@ impl Why {
     }
 }
 
+/// A link removable since at or before this time has served its retention at `now` and is deleted.
+pub fn removable_due_by(delete_after_days: u32, now: i64) -> i64 {
+    now - i64::from(delete_after_days) * DAY_MS
+}
+
 /// What to queue and the link to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -195,7 +200,7 @@ pub fn decide(link: Option<&Link>, h: Option<&Holder>, cfg: &Provisioning, now: 
         Some(l) => {
             let since = if removable { Some(l.removable_since.unwrap_or(now)) } else { None };
             if let Some(s) = since {
-                if now >= s + i64::from(cfg.delete_after_days) * DAY_MS {
+                if s <= removable_due_by(cfg.delete_after_days, now) {
                     return Some(Change { event: Some(Event::Delete), why: Why::Retention, link: Link { state: LinkState::Deleted, sent: want, removable_since: since } });
                 }
             }
