@@ -28,20 +28,56 @@ pub struct AuditFilter {
     pub to: Option<i64>,
 }
 
+/// Beyond this many logins and accounts, a person's records are read by one `IN` query instead of
+/// one query per value.
+const PER_VALUE_MAX: usize = 16;
+
 /// Up to `limit` records matching `f` with `seq < before` (all when `None`), newest first.
+///
+/// A person's records are read by one query per login (as actor) and per account (as target),
+/// merged: each is an ordered walk of its `(value, seq)` index that stops after `limit` rows, so a
+/// page reads a few dozen index entries however scattered the person's records are over the log.
+/// One `actor IN (…) OR target IN (…)` would instead fetch every record of the person (PostgreSQL's
+/// bitmap plan: ~500 random heap reads for a year's records, 0.3 s from a cold cache) to sort them.
 pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let Some((logins, targets)) = &f.person else { return load(c, filtered(f, before), limit) };
+    if logins.len() + targets.len() > PER_VALUE_MAX {
+        // Never both lists empty here; an empty one is left out rather than made `1=0 OR …`, which
+        // SQLite does not fold (it would walk the whole log backwards instead of using an index).
+        let q = match (logins.is_empty(), targets.is_empty()) {
+            (true, _) => filtered(f, before).filter(a::target.eq_any(targets.clone())),
+            (_, true) => filtered(f, before).filter(a::actor.eq_any(logins.clone())),
+            _ => filtered(f, before).filter(a::actor.eq_any(logins.clone()).or(a::target.eq_any(targets.clone()))),
+        };
+        return load(c, q, limit);
+    }
+    let mut found = Vec::new();
+    for login in logins {
+        found.extend(load(c, filtered(f, before).filter(a::actor.eq(login.clone())), limit)?);
+    }
+    for target in targets {
+        found.extend(load(c, filtered(f, before).filter(a::target.eq(target.clone())), limit)?);
+    }
+    // A record by one of the person's logins about one of their accounts was found twice.
+    found.sort_by(|x, y| y.seq.cmp(&x.seq));
+    found.dedup_by_key(|r| r.seq);
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(found)
+}
+
+type Db = <DbConnection as diesel::Connection>::Backend;
+type Boxed<'a> = super::schema::audit_events::BoxedQuery<'a, Db, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Row, Db>>>;
+
+fn load(c: &mut DbConnection, q: Boxed<'_>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> = q.limit(limit).load(c)?;
+    Ok(rows.into_iter().map(Row::into_record).collect())
+}
+
+/// Every part of `f` but the person, newest first, below `before`.
+fn filtered(f: &AuditFilter, before: Option<i64>) -> Boxed<'static> {
     let mut q = a::audit_events.select(Row::as_select()).order(a::seq.desc()).into_boxed();
     if let Some(b) = before {
         q = q.filter(a::seq.lt(b));
-    }
-    // An empty list is left out rather than made `1=0 OR …`: SQLite does not fold that and walks the
-    // whole log backwards instead of using the target's index.
-    match &f.person {
-        Some((logins, targets)) if logins.is_empty() && targets.is_empty() => return Ok(Vec::new()),
-        Some((logins, targets)) if logins.is_empty() => q = q.filter(a::target.eq_any(targets.clone())),
-        Some((logins, targets)) if targets.is_empty() => q = q.filter(a::actor.eq_any(logins.clone())),
-        Some((logins, targets)) => q = q.filter(a::actor.eq_any(logins.clone()).or(a::target.eq_any(targets.clone()))),
-        None => {}
     }
     if let Some(act) = &f.action {
         q = match act.strip_suffix('.') {
@@ -53,7 +89,6 @@ pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit:
         q = q.filter(a::outcome.eq(o.clone()));
     }
     if let Some(clients) = &f.clients {
-        type Db = <DbConnection as diesel::Connection>::Backend;
         let targets: Vec<String> = clients.iter().map(|id| format!("client:{id}")).collect();
         let mut named: Box<dyn BoxableExpression<a::audit_events, Db, SqlType = diesel::sql_types::Bool>> = Box::new(a::target.eq_any(targets));
         for id in clients {
@@ -71,6 +106,5 @@ pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit:
     if let Some(to) = f.to {
         q = q.filter(a::occurred_at.lt(to));
     }
-    let rows: Vec<Row> = q.limit(limit).load(c)?;
-    Ok(rows.into_iter().map(Row::into_record).collect())
+    q
 }

@@ -12,6 +12,7 @@ mod access_requests_browser;
 mod api_schema;
 mod attestation_browser;
 mod audit_log;
+mod audit_search;
 mod audit_verify;
 mod authority;
 mod bootstrap;
