@@ -111,6 +111,15 @@ mod tests {
         drop(waiting);
         release.send(()).unwrap();
         blocker.await.unwrap().unwrap();
+        // The worker releases each job's place just after answering it, and skips the dropped one
+        // on its own thread: wait (boundedly) until both places are free.
+        tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while pool.queued.load(Ordering::SeqCst) > 0 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the worker frees the places of answered and dropped jobs");
         // The dropped job was skipped, and the queue has room again.
         assert_eq!(pool.run_bounded(2, || 7).await.unwrap(), 7);
         assert_eq!(ran.load(Ordering::SeqCst), 0, "nobody waited for it, so it did not run");
