@@ -3,6 +3,7 @@
 //! ring's verification with and without its verified-token cache.
 //!
 //! `cargo bench --bench jws -- [iterations]` (default 20,000).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly on a broken setup (production code may not)
 
 use serde_json::json;
 use std::time::Instant;

@@ -10,6 +10,7 @@
 //! comes from TOBIRA_TEST_PG_URL (a scratch database is created and dropped). Prints one line per
 //! run and the medians.
 #![allow(clippy::disallowed_methods)] // a benchmark measures on the real clock
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly on a broken setup (production code may not)
 
 #[path = "support/scratch.rs"]
 mod scratch;

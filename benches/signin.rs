@@ -6,6 +6,7 @@
 //! Phase 2 starts tobira (SQLite, release build) and posts real sign-ins (CSRF cookie, form, session
 //! cookie back) from `concurrency` clients on the same machine. Phase 3 opens 10,000 sessions
 //! through the store and reports resident memory and database growth per session.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly on a broken setup (production code may not)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

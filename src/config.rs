@@ -257,4 +257,7 @@ pub enum ConfigError {
     BadValue { key: String, source_name: String, reason: String },
     #[error("cannot read secret file for `{key}` (from {source_name}): {reason}")]
     SecretFile { key: String, source_name: String, reason: String },
+    /// The built-in defaults did not become a TOML table (a defect of this build, not of the file).
+    #[error("the built-in configuration defaults cannot be layered: {0}")]
+    Defaults(String),
 }

@@ -112,7 +112,7 @@ impl Application {
             keys: Arc::new(keys),
             secrets: Default::default(),
             standing,
-            argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())),
+            argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())?),
             action_counts: Default::default(),
         };
 

@@ -155,7 +155,13 @@ impl Exporter {
             return;
         }
         for r in records {
-            self.export_line(&serde_json::to_string(r).expect("records serialise"), r.occurred_at);
+            match serde_json::to_string(r) {
+                Ok(line) => self.export_line(&line, r.occurred_at),
+                Err(e) => {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(seq = r.seq, error = %e, "audit export failed: the record does not serialise; the database record stands");
+                }
+            }
         }
     }
 

@@ -52,7 +52,7 @@ pub fn check_login_id(l: &str) -> Result<(), AppError> {
 }
 
 pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<String>) -> Result<Bootstrapped, AppError> {
-    let role = policy.officer_role(OfficerFunction::SecurityOfficer).expect("validated policies define the security officer").to_string();
+    let role = policy.officer_role(OfficerFunction::SecurityOfficer).ok_or_else(|| AppError::Invalid("the policy defines no security officer role ([officers] security_officer)".into()))?.to_string();
     let login_id = match login_id {
         Some(l) => {
             let l = l.trim().to_string();

@@ -1,6 +1,6 @@
 //! Time as an input: the service reads the system clock through [`Clock`]; tests fix it.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use time::OffsetDateTime;
 use tobira_domain::time_util::to_millis;
 
@@ -34,12 +34,13 @@ impl FixedClock {
     }
 
     pub fn advance(&self, by: time::Duration) {
-        *self.0.lock().expect("clock lock") += by;
+        // A poisoned lock still holds a whole instant (one Copy value, written in one step).
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += by;
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
-        *self.0.lock().expect("clock lock")
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -165,7 +165,7 @@ pub fn reissue_in(c: &mut DbConnection, master: &MasterKey, policy: &Policy, pub
     let revoked_previous = store::enrollment::revoke_open(c, &account.id, now)?;
     store::enrollment::erase_expired(c, now)?;
     let holder = holders(c, std::slice::from_ref(&account.login_id))?.pop().ok_or_else(|| AppError::NotFound(format!("account {}", account.login_id)))?;
-    let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?.pop().expect("one holder, one link");
+    let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?.pop().ok_or_else(|| AppError::Conflict(format!("no enrollment link was issued for {}", account.login_id)))?;
     let out = Reissued { url: rules::url(public_url, &issued.token), expires_at: issued.link.expires_at, mailed: issued.mailed, revoked_previous };
     let details = json!({ "link": issued.link.id, "expires_at": issued.link.expires_at, "mailed": issued.mailed, "revoked_previous": revoked_previous, "reason": "officer" });
     Ok((out, details))

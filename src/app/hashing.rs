@@ -28,8 +28,9 @@ impl std::fmt::Debug for HashPool {
 }
 
 impl HashPool {
-    /// Starts `threads` workers; they end when the pool is dropped.
-    pub fn new(threads: usize) -> HashPool {
+    /// Starts `threads` workers; they end when the pool is dropped. Fails when the operating system
+    /// refuses a thread (the workers already started end with the unused pool).
+    pub fn new(threads: usize) -> Result<HashPool, AppError> {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
@@ -43,9 +44,9 @@ impl HashPool {
                         _ => break,
                     }
                 })
-                .expect("spawn an argon2 worker thread");
+                .map_err(|e| AppError::Task(format!("cannot start an argon2 worker thread: {e}")))?;
         }
-        HashPool { tx, queued: Arc::new(AtomicUsize::new(0)) }
+        Ok(HashPool { tx, queued: Arc::new(AtomicUsize::new(0)) })
     }
 
     /// [`HashPool::run`] for work nobody has authenticated yet (a sign-in): refused with
@@ -91,7 +92,7 @@ mod tests {
 
     #[tokio::test]
     async fn r_au_19_a_full_queue_refuses_and_work_for_a_gone_client_is_dropped() {
-        let pool = Arc::new(HashPool::new(1));
+        let pool = Arc::new(HashPool::new(1).unwrap());
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let ran = Arc::new(AtomicUsize::new(0));
         // The one worker is busy; one more job waits.
@@ -110,6 +111,15 @@ mod tests {
         drop(waiting);
         release.send(()).unwrap();
         blocker.await.unwrap().unwrap();
+        // The worker releases each job's place just after answering it, and skips the dropped one
+        // on its own thread: wait (boundedly) until both places are free.
+        tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while pool.queued.load(Ordering::SeqCst) > 0 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the worker frees the places of answered and dropped jobs");
         // The dropped job was skipped, and the queue has room again.
         assert_eq!(pool.run_bounded(2, || 7).await.unwrap(), 7);
         assert_eq!(ran.load(Ordering::SeqCst), 0, "nobody waited for it, so it did not run");
@@ -117,7 +127,7 @@ mod tests {
 
     #[tokio::test]
     async fn runs_jobs_on_its_own_threads() {
-        let pool = HashPool::new(2);
+        let pool = HashPool::new(2).unwrap();
         let names: Vec<String> = futures_util::future::join_all((0..6).map(|_| pool.run(|| std::thread::current().name().unwrap_or("").to_string()))).await.into_iter().map(Result::unwrap).collect();
         assert!(names.iter().all(|n| n.starts_with("tobira-argon2-")), "{names:?}");
     }

@@ -51,7 +51,7 @@ pub struct Recovered {
 /// The account's locks are lifted and its sessions end.
 pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>, reason: &str, operator: &str, now: i64) -> Result<Recovered, AppError> {
     let reason = reason_given(reason)?;
-    let role = policy.officer_role(OfficerFunction::SecurityOfficer).expect("validated policies define the security officer").to_string();
+    let role = policy.officer_role(OfficerFunction::SecurityOfficer).ok_or_else(|| AppError::Invalid("the policy defines no security officer role ([officers] security_officer)".into()))?.to_string();
     let temporary = password::temporary(super::bootstrap::TEMP_PASSWORD_LEN)?;
     // Hash before the transaction: it is deliberately slow.
     let hash = password::hash(&temporary, &policy.password.hashing)?;

@@ -83,7 +83,7 @@ pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory
             first_held_at: previous.as_ref().map_or(now, |p| p.first_held_at),
             renewals: previous.as_ref().map_or(0, |p| p.renewals + 1),
         });
-        let plan_json = serde_json::to_string(&content).expect("plans serialise");
+        let plan_json = serde_json::to_string(&content).map_err(|e| AppError::Invalid(format!("the held plan cannot be stored: {e}")))?;
         let details = json!({ "reason": reason, "summary": summary, "source": source, "problems": content.plan.problems.len() });
         let (id, event) = match waiting {
             Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => (r.id.clone(), AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id))),

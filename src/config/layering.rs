@@ -8,7 +8,11 @@ use toml::{Table, Value};
 impl Config {
     /// Layers `file` (if any) and the `TOBIRA__` variables of `env` over the defaults.
     pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
-        let defaults = Value::try_from(Config::default()).expect("defaults serialise").as_table().cloned().expect("a table");
+        let defaults = match Value::try_from(Config::default()) {
+            Ok(Value::Table(t)) => t,
+            Ok(_) => return Err(ConfigError::Defaults("they are not a table".into())),
+            Err(e) => return Err(ConfigError::Defaults(e.to_string())),
+        };
         let mut merged = defaults.clone();
         if let Some(path) = file {
             let shown = path.display().to_string();
@@ -58,7 +62,8 @@ fn lookup<'a>(t: &'a Table, path: &[String]) -> Option<&'a Value> {
 }
 
 fn set(t: &mut Table, path: &[String], v: Value) {
-    let (first, rest) = path.split_first().expect("non-empty path");
+    // An empty path names no setting: nothing to set.
+    let Some((first, rest)) = path.split_first() else { return };
     if rest.is_empty() {
         t.insert(first.clone(), v);
     } else if let Some(Value::Table(inner)) = t.get_mut(first) {
@@ -85,12 +90,13 @@ fn merge_file(defaults: &Table, merged: &mut Table, table: Table, prefix: &mut V
         match (lookup(defaults, prefix), v) {
             (Some(Value::Table(_)), Value::Table(inner)) => merge_file(defaults, merged, inner, prefix, source_name)?,
             (Some(_), v) => set(merged, prefix, v),
-            (None, Value::String(file)) if secret_target(defaults, prefix).is_some() => {
-                let target = secret_target(defaults, prefix).expect("checked");
-                let secret = read_secret(&file, &target, source_name)?;
-                set(merged, &target, secret);
-            }
-            (None, _) => return Err(ConfigError::UnknownKey { key: prefix.join("."), source_name: source_name.into() }),
+            (None, v) => match (secret_target(defaults, prefix), v) {
+                (Some(target), Value::String(file)) => {
+                    let secret = read_secret(&file, &target, source_name)?;
+                    set(merged, &target, secret);
+                }
+                _ => return Err(ConfigError::UnknownKey { key: prefix.join("."), source_name: source_name.into() }),
+            },
         }
         prefix.pop();
     }

@@ -19,7 +19,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use serde_json::{json, Value};
 use sha2::Digest;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 enum Pair {
     Es256(EcdsaKeyPair),
@@ -157,20 +157,22 @@ impl KeyRing {
             next.published.insert(r.kid.clone(), Published { alg, public });
         }
         next.jwks = Arc::new(json!({ "keys": keys }).to_string());
-        *self.ring.write().expect("key ring lock") = next;
-        self.verified.write().expect("verified cache lock").clear();
+        // Poisoned locks are recovered: the ring is replaced in one assignment and the cache only
+        // ever holds verified tokens, so neither is left half-written.
+        *self.ring.write().unwrap_or_else(PoisonError::into_inner) = next;
+        self.verified.write().unwrap_or_else(PoisonError::into_inner).clear();
         Ok(())
     }
 
     /// The JWK Set document.
     pub fn jwks(&self) -> Arc<String> {
-        self.ring.read().expect("key ring lock").jwks.clone()
+        self.ring.read().unwrap_or_else(PoisonError::into_inner).jwks.clone()
     }
 
     /// Signs `claims` with the current key of `alg`, with header `typ` (`JWT`, `at+jwt`,
     /// `logout+jwt`).
     pub fn sign(&self, alg: Alg, typ: &str, claims: &Value) -> Result<String, CryptoError> {
-        let key = self.ring.read().expect("key ring lock").signing.get(alg.as_str()).cloned().ok_or_else(|| CryptoError::Key(format!("no {} signing key", alg.as_str())))?;
+        let key = self.ring.read().unwrap_or_else(PoisonError::into_inner).signing.get(alg.as_str()).cloned().ok_or_else(|| CryptoError::Key(format!("no {} signing key", alg.as_str())))?;
         let header = json!({ "alg": key.alg.as_str(), "typ": typ, "kid": key.kid });
         let mut out = format!("{}.{}", B64URL.encode(header.to_string()), B64URL.encode(claims.to_string()));
         let signature = match &key.pair {
@@ -191,11 +193,11 @@ impl KeyRing {
     /// (expiry, audience) are the caller's to check.
     pub fn verify(&self, token: &str) -> Result<(Value, Value), JwtError> {
         let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
-        if let Some(hit) = self.verified.read().expect("verified cache lock").get(&digest) {
+        if let Some(hit) = self.verified.read().unwrap_or_else(PoisonError::into_inner).get(&digest) {
             return Ok((hit.0.clone(), hit.1.clone()));
         }
         let (header, claims) = self.verify_signature(token)?;
-        let mut cache = self.verified.write().expect("verified cache lock");
+        let mut cache = self.verified.write().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= VERIFIED_MAX {
             cache.clear();
         }
@@ -214,7 +216,7 @@ impl KeyRing {
         let signature = B64URL.decode(s).map_err(|_| JwtError::Malformed)?;
         let kid = header.get("kid").and_then(Value::as_str).ok_or(JwtError::UnknownKey)?;
         {
-            let ring = self.ring.read().expect("key ring lock");
+            let ring = self.ring.read().unwrap_or_else(PoisonError::into_inner);
             let key = ring.published.get(kid).ok_or(JwtError::UnknownKey)?;
             if header.get("alg").and_then(Value::as_str) != Some(key.alg.as_str()) {
                 return Err(JwtError::BadSignature);

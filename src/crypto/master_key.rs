@@ -31,6 +31,8 @@ pub enum Origin {
 }
 
 impl MasterKey {
+    // Proof for the allow: AES-256-GCM refuses only a key that is not 32 bytes, and the type fixes 32.
+    #[allow(clippy::expect_used)]
     pub fn from_bytes(bytes: &[u8; 32]) -> MasterKey {
         MasterKey { key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")), mac_root: hmac::Key::new(hmac::HMAC_SHA256, bytes) }
     }

@@ -51,8 +51,9 @@ fn parse<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| format!("a malformed {what} in the content sync"))
 }
 
-fn state_of(ctrls: &[Control]) -> Option<&RawControl> {
-    ctrls.iter().map(|c| &c.1).find(|c| c.ctype == SYNC_STATE_OID && c.val.is_some())
+/// The value of the entry's Sync State control, if it has one with a value.
+fn state_of(ctrls: &[Control]) -> Option<&[u8]> {
+    ctrls.iter().map(|c| &c.1).filter(|c| c.ctype == SYNC_STATE_OID).find_map(|c| c.val.as_deref())
 }
 
 /// One refreshOnly search under `base`.
@@ -95,7 +96,7 @@ pub async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, base: &str, filte
             continue;
         }
         let state = match state_of(&item.1) {
-            Some(raw) => Some(parse("Sync State control", || SyncState::parse(raw.val.as_deref().expect("checked"))).map_err(fail)?),
+            Some(raw) => Some(parse("Sync State control", || SyncState::parse(raw)).map_err(fail)?),
             None => None,
         };
         let key = state.as_ref().and_then(|s| uuid_text(&s.entry_uuid));
@@ -119,10 +120,10 @@ pub async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, base: &str, filte
     if res.rc == SYNC_REFRESH_REQUIRED {
         return Err(SyncFailure::RefreshRequired);
     }
-    let done = res.ctrls.iter().map(|c| &c.1).find(|c| c.ctype == SYNC_DONE_OID && c.val.is_some()).cloned();
+    let done = res.ctrls.iter().map(|c| &c.1).filter(|c| c.ctype == SYNC_DONE_OID).find_map(|c| c.val.clone());
     res.success().map_err(|e| fail(e.to_string()))?;
     let done = match done {
-        Some(raw) => parse("Sync Done control", || SyncDone::parse(raw.val.as_deref().expect("checked"))).map_err(fail)?,
+        Some(raw) => parse("Sync Done control", || SyncDone::parse(&raw)).map_err(fail)?,
         None => return Err(fail("the server ended the content sync without syncDone".into())),
     };
     out.cookie = done.cookie.or(out.cookie.take());

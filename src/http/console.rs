@@ -29,8 +29,8 @@ pub struct AuditPage {
 
 async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     let cur = session::current(req, app).await?;
-    match authz::authorize(&app.policy, cur.as_ref(), Need::Full, app.clock.now_ms()) {
-        Ok(_) => Ok(cur.expect("authorized means signed in")),
+    match authz::authorize(&app.policy, cur, Need::Full, app.clock.now_ms()) {
+        Ok(authorized) => Ok(authorized.into_session()),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
         Err(_) => Err(ApiError::Forbidden("a session with the required factors is needed".into())),
     }

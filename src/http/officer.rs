@@ -29,8 +29,8 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
         check_csrf(req, None)?;
     }
     let cur = session::current(req, app).await?;
-    match authz::authorize(&app.policy, cur.as_ref(), Need::Officer, app.clock.now_ms()) {
-        Ok(_) => Ok(cur.expect("authorized means signed in")),
+    match authz::authorize(&app.policy, cur, Need::Officer, app.clock.now_ms()) {
+        Ok(authorized) => Ok(authorized.into_session()),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
         Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed: {d}"))),
     }
@@ -41,8 +41,8 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
 async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     check_csrf(req, None)?;
     let cur = session::current(req, app).await?;
-    match authz::authorize(&app.policy, cur.as_ref(), Need::Full, app.clock.now_ms()) {
-        Ok(_) => Ok(cur.expect("authorized means signed in")),
+    match authz::authorize(&app.policy, cur, Need::Full, app.clock.now_ms()) {
+        Ok(authorized) => Ok(authorized.into_session()),
         Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
         Err(d) => Err(ApiError::Forbidden(format!("a session with the required factors is needed: {d}"))),
     }

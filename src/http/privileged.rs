@@ -24,12 +24,11 @@ pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: b
     }
     let cur = session::current(req, app).await?;
     let now = app.clock.now_ms();
-    match authz::authorize(&app.policy, cur.as_ref(), need, now) {
-        Ok(_) => {}
+    let cur = match authz::authorize(&app.policy, cur, need, now) {
+        Ok(authorized) => authorized.into_session(),
         Err(Denied::SignIn) => return Err(ApiError::Unauthorized("sign in first".into())),
         Err(d) => return Err(ApiError::Forbidden(format!("this needs a session with the required factors: {d}"))),
-    }
-    let cur = cur.expect("authorized means signed in");
+    };
     let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
     Ok((cur, officer))
 }

@@ -3,6 +3,8 @@
 
 // The suite drives real servers on the real clock (domain rules are tested on a fixed one).
 #![allow(clippy::disallowed_methods)]
+// Helpers outside #[test] functions unwrap too: a failed setup fails the test, loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
 mod support;

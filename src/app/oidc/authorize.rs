@@ -44,8 +44,8 @@ pub enum Next {
 }
 
 /// `redirect_uri` with `params` added to its query, and `iss` (RFC 9207).
-fn back_to(app: &App, redirect_uri: &str, params: &[(&str, &str)]) -> String {
-    let mut u = url::Url::parse(redirect_uri).expect("registered redirect URIs are absolute");
+fn back_to(app: &App, redirect_uri: &str, params: &[(&str, &str)]) -> Result<String, AppError> {
+    let mut u = url::Url::parse(redirect_uri).map_err(|e| AppError::Invalid(format!("redirect URI {redirect_uri}: {e}")))?;
     {
         let mut q = u.query_pairs_mut();
         for (k, v) in params {
@@ -53,10 +53,10 @@ fn back_to(app: &App, redirect_uri: &str, params: &[(&str, &str)]) -> String {
         }
         q.append_pair("iss", &issuer(app));
     }
-    u.to_string()
+    Ok(u.to_string())
 }
 
-fn error_redirect(app: &App, redirect_uri: &str, state: Option<&str>, e: &OAuthError) -> String {
+fn error_redirect(app: &App, redirect_uri: &str, state: Option<&str>, e: &OAuthError) -> Result<String, AppError> {
     let mut p = vec![("error", e.code.as_str()), ("error_description", e.description.as_str())];
     if let Some(s) = state {
         p.push(("state", s));
@@ -81,7 +81,7 @@ pub async fn start(app: &App, raw: &RawAuthorize, cur: Option<&Current>, origin:
         Err(AuthorizeError::Page(m)) => Ok(Next::Page(m)),
         Err(AuthorizeError::Redirect { redirect_uri, state, error }) => {
             refused(app, origin, raw.client_id.as_deref().unwrap_or(""), cur.map(|c| c.account.login_id.as_str()), &error).await?;
-            Ok(Next::Redirect(error_redirect(app, &redirect_uri, state.as_deref(), &error)))
+            Ok(Next::Redirect(error_redirect(app, &redirect_uri, state.as_deref(), &error)?))
         }
     }
 }
@@ -129,14 +129,15 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
         Door::Onboarding => Ok(Next::Onboarding(wait(&req).await?)),
         Door::NoSecondFactor { need, error } => {
             refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &error).await?;
-            Ok(Next::Explain { why: PageError::NoSecondFactor { need }, back: error_redirect(app, &req.redirect_uri, req.state.as_deref(), &error) })
+            Ok(Next::Explain { why: PageError::NoSecondFactor { need }, back: error_redirect(app, &req.redirect_uri, req.state.as_deref(), &error)? })
         }
         Door::Refuse(e) => {
             refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &e).await?;
-            Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)))
+            Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)?))
         }
         Door::Issue => {
-            let cur = cur.expect("issue needs a session").clone();
+            // `door` issues only for a session; without one the person signs in first.
+            let Some(cur) = cur.cloned() else { return Ok(Next::SignIn(wait(&req).await?)) };
             let (code, id) = crate::app::signin::new_token()?;
             let row = AuthCode {
                 id,
@@ -172,13 +173,13 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
             if !issued {
                 let e = OAuthError::new(tobira_domain::oidc::ErrorCode::AccessDenied, "the account is locked (R-AU-11)");
                 refused(app, origin, &req.client_id, Some(&cur.account.login_id), &e).await?;
-                return Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)));
+                return Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)?));
             }
             let mut params = vec![("code", code.as_str())];
             if let Some(s) = req.state.as_deref() {
                 params.push(("state", s));
             }
-            Ok(Next::Redirect(back_to(app, &req.redirect_uri, &params)))
+            Ok(Next::Redirect(back_to(app, &req.redirect_uri, &params)?))
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::app::signin::token_digest;
 use crate::app::{App, AppError};
 use crate::store;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tobira_domain::time_util::constant_time_eq;
 
@@ -24,12 +24,13 @@ impl std::fmt::Debug for SecretCache {
 
 impl SecretCache {
     fn cached(&self, client_id: &str, ttl: Duration) -> Option<String> {
-        let map = self.digests.lock().expect("secret cache lock");
+        // A poisoned cache is still a consistent map (each use is one get, insert or remove).
+        let map = self.digests.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(client_id).filter(|(_, at)| at.elapsed() < ttl).map(|(d, _)| d.clone())
     }
 
     fn put(&self, client_id: &str, digest: Option<String>) {
-        let mut map = self.digests.lock().expect("secret cache lock");
+        let mut map = self.digests.lock().unwrap_or_else(PoisonError::into_inner);
         match digest {
             Some(d) => map.insert(client_id.to_string(), (d, Instant::now())),
             None => map.remove(client_id),

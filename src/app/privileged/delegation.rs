@@ -134,7 +134,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
                 .event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d))
                 .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }));
             store::audit::append(c, now, vec![e])?;
-            Ok(store::privileged::delegation(c, &id)?.expect("just ended"))
+            store::privileged::delegation(c, &id)?.ok_or_else(|| AppError::NotFound(format!("delegation {id}")))
         })
     })
     .await

@@ -131,7 +131,7 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
         }
         let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": format!("{verdict:?}").to_lowercase(), "note": note }));
         store::audit::append(c, now, vec![ev])?;
-        let after = store::review::exception(c, id)?.expect("just updated");
+        let after = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
         Ok(standing_of(&after, now))
     })
 }

@@ -1,5 +1,6 @@
 //! The one authorization function every page and API handler goes through: a route states what it
-//! needs, and [`authorize`] says yes or why not, so no route can forget a check.
+//! needs, and [`authorize`] says yes or why not, so no route can forget a check. Yes is an
+//! [`Authorized`] that carries the session, so no caller has to take it out of an `Option` again.
 //!
 //! tobira's own pages are a system of the register like any other (its zone and classification
 //! decide the factor kinds and networks they need). Until that is met a session may only step up,
@@ -7,6 +8,7 @@
 //! enrol their first one.
 
 use super::session::Current;
+use std::borrow::Borrow;
 use tobira_domain::authn::access::{self, Decision};
 use tobira_domain::policy::{OfficerFunction, Policy};
 
@@ -77,19 +79,35 @@ fn recent(policy: &Policy, cur: &Current, now: i64) -> bool {
     cur.factors.iter().map(|f| f.at).max().is_some_and(|at| now - at <= window)
 }
 
-pub fn authorize<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need, now: i64) -> Result<&'c Current, Denied> {
-    let cur = authorize_now(policy, cur, need)?;
+/// A session that [`authorize`] let through: only it makes one, so holding it proves the check
+/// passed. `C` is the session, owned (`Current`) or borrowed (`&Current`).
+#[derive(Debug)]
+pub struct Authorized<C> {
+    session: C,
+}
+
+impl<C> Authorized<C> {
+    /// The session, for the handler that acts on it.
+    pub fn into_session(self) -> C {
+        self.session
+    }
+}
+
+/// Whether `cur` (none: not signed in) may do what `need` says now; yes carries the session.
+pub fn authorize<C: Borrow<Current>>(policy: &Policy, cur: Option<C>, need: Need, now: i64) -> Result<Authorized<C>, Denied> {
+    let Some(session) = cur else { return Err(Denied::SignIn) };
+    let cur = session.borrow();
+    authorize_now(policy, cur, need)?;
     if need == Need::FactorChange && !recent(policy, cur, now) {
         // With a second factor the person proves one again; with none, they sign in again.
         return Err(if cur.has_second_factor { Denied::Reauthenticate } else { Denied::SignIn });
     }
-    Ok(cur)
+    Ok(Authorized { session })
 }
 
-fn authorize_now<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> Result<&'c Current, Denied> {
-    let cur = cur.ok_or(Denied::SignIn)?;
+fn authorize_now(policy: &Policy, cur: &Current, need: Need) -> Result<(), Denied> {
     if need == Need::SignedIn {
-        return Ok(cur);
+        return Ok(());
     }
     if cur.password_due {
         return Err(Denied::ChangePassword);
@@ -102,7 +120,7 @@ fn authorize_now<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> R
         Decision::StepUp { have, need: n } => {
             let may_enrol = !cur.has_second_factor && policy.signin.first_factor_self_enrollment;
             return match need {
-                Need::Enrolment | Need::FactorChange if may_enrol => Ok(cur),
+                Need::Enrolment | Need::FactorChange if may_enrol => Ok(()),
                 _ if cur.has_second_factor => Err(Denied::StepUp { have, need: n }),
                 _ => Err(Denied::Enrol),
             };
@@ -114,5 +132,5 @@ fn authorize_now<'c>(policy: &Policy, cur: Option<&'c Current>, need: Need) -> R
     if need == Need::Officer && !is_officer(policy, cur) {
         return Err(Denied::Forbidden);
     }
-    Ok(cur)
+    Ok(())
 }

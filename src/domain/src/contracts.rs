@@ -30,8 +30,8 @@ pub fn read_contract(e: &RawEntry, m: &ContractRegisterMapping) -> Result<Contra
     let number = r.required(&m.number)?;
     let start = r.date(m.start_date.as_deref(), m.date_format)?;
     let end = r.date(Some(&m.end_date), m.date_format)?.ok_or_else(|| r.problem(&m.end_date, "is missing"))?;
-    if start.is_some_and(|s| end < s) {
-        return Err(r.problem(&m.end_date, format!("contract {number}: end date {end} is before start date {}", start.expect("checked"))));
+    if let Some(start) = start.filter(|s| end < *s) {
+        return Err(r.problem(&m.end_date, format!("contract {number}: end date {end} is before start date {start}")));
     }
     let parent = r.optional(m.parent.as_deref())?.filter(|p| *p != number);
     Ok(Contract { number, vendor: r.required(&m.vendor)?, start, end, parent })
@@ -109,10 +109,11 @@ impl Register {
                 }
             })?;
             start = start.max(c.start);
-            end = Some(end.map_or(c.end, |e| e.min(c.end)));
+            let chain_end = end.map_or(c.end, |e| e.min(c.end));
+            end = Some(chain_end);
             match &c.parent {
                 Some(p) => at = p,
-                None => return Ok((start, end.expect("set above"))),
+                None => return Ok((start, chain_end)),
             }
         }
         Err(format!("contract {number}'s parent contracts form a loop or a chain deeper than {MAX_DEPTH}"))

@@ -152,7 +152,17 @@ fn end_of_day_ms(d: Date) -> i64 {
 /// The login ID for a new account: the policy's pattern, then `-2`, `-3` … until it is free.
 pub fn login_id_for(employee_number: &str, pattern: &str, taken: &BTreeSet<String>) -> String {
     let base = pattern.replace("{employee_number}", employee_number);
-    (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).find(|c| !taken.contains(c)).expect("an unbounded range")
+    if !taken.contains(&base) {
+        return base;
+    }
+    let mut n: u64 = 2;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if !taken.contains(&candidate) {
+            return candidate;
+        }
+        n += 1;
+    }
 }
 
 fn sync_owns(a: &AccountView) -> bool {
@@ -275,7 +285,7 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
         if k.is_none_or(|k| k.person != *p) {
             pl.push(Action::SavePerson { person: Box::new(p.clone()) }, change_reason.clone());
         }
-        let account = k.and_then(|k| k.account.as_ref());
+        let account = k.and_then(|k| k.account.as_ref().map(|acc| (k, acc)));
         let grants: &[GrantView] = k.map(|k| k.grants.as_slice()).unwrap_or(&[]);
         let works = matches!(status, PersonStatus::Active | PersonStatus::Seconded) && !not_started;
         match account {
@@ -286,8 +296,8 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
                 pl.push(Action::CreateAccount { employee_number: en.into(), login_id, grants, external: p.employment_type.is_external() }, Reason::Joined);
             }
             None => {}
-            Some(acc) => match (status, acc.status) {
-                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(k.expect("an account means a known person"), acc, reason),
+            Some((known, acc)) => match (status, acc.status) {
+                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(known, acc, reason),
                 (PersonStatus::OnLeave, AccountStatus::Active) => pl.push(Action::Suspend { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::OnLeave),
                 (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Disabled | AccountStatus::Deleted) if works => {
                     // 再採用: the same account returns; every old grant was revoked when they left.

@@ -223,10 +223,13 @@ pub fn scim_user(r: &Resource) -> Value {
     for (path, v) in &r.attributes {
         let (target, local) = match path.strip_prefix("urn:").and_then(|_| path.rsplit_once(':')) {
             Some((urn, attr)) => {
+                // An extension whose name a plain attribute already took is skipped, as a
+                // sub-attribute of a plain value is below.
+                let Value::Object(extension) = root.entry(urn.to_string()).or_insert_with(|| Value::Object(Map::new())) else { continue };
                 if !schemas.iter().any(|s| s == urn) {
                     schemas.push(Value::String(urn.into()));
                 }
-                (root.entry(urn.to_string()).or_insert_with(|| Value::Object(Map::new())).as_object_mut().expect("an extension object"), attr)
+                (extension, attr)
             }
             None => (&mut root, path.as_str()),
         };

@@ -237,8 +237,8 @@ pub fn keep_waiting(req: &HttpRequest, path: &str) -> String {
 /// the right place (sign-in, password change, step-up, enrolment) or explains the refusal.
 pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Current, HttpResponse>, ApiError> {
     let cur = current(req, app).await?;
-    match authz::authorize(&app.policy, cur.as_ref(), need, app.clock.now_ms()) {
-        Ok(_) => Ok(Ok(cur.expect("authorized means signed in"))),
+    match authz::authorize(&app.policy, cur, need, app.clock.now_ms()) {
+        Ok(authorized) => Ok(Ok(authorized.into_session())),
         Err(Denied::SignIn) => Ok(Err(redirect(&keep_waiting(req, "/signin")))),
         Err(Denied::ChangePassword) => Ok(Err(redirect(&keep_waiting(req, "/account/password")))),
         Err(Denied::StepUp { .. }) => Ok(Err(redirect(&keep_waiting(req, "/signin/second")))),

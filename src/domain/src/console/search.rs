@@ -68,14 +68,14 @@ fn fold_chars(s: &str) -> Vec<char> {
             // Half-width katakana; ﾞ and ﾟ (and the combining marks) join the kana before them.
             0xFF66..=0xFF9D => HALF.chars().nth((c as u32 - 0xFF66) as usize).unwrap_or(c),
             0xFF9E | 0x3099 | 0x309B => {
-                if let Some(v) = out.last().copied().and_then(voiced) {
-                    *out.last_mut().expect("just read") = v;
+                if let Some(last) = out.last_mut() {
+                    *last = voiced(*last).unwrap_or(*last);
                 }
                 continue;
             }
             0xFF9F | 0x309A | 0x309C => {
-                if let Some(v) = out.last().copied().and_then(semi_voiced) {
-                    *out.last_mut().expect("just read") = v;
+                if let Some(last) = out.last_mut() {
+                    *last = semi_voiced(*last).unwrap_or(*last);
                 }
                 continue;
             }

@@ -110,3 +110,11 @@ fn converge(known: &mut Vec<Known>, s: &Snapshot) -> Plan {
     assert!(again.steps.is_empty(), "second run must do nothing: {:?}", kinds(&again));
     p
 }
+
+#[test]
+fn a_taken_login_id_gets_the_first_free_suffix() {
+    let taken: BTreeSet<String> = ["u0001".to_string(), "u0001-2".to_string(), "u0001-3".to_string()].into_iter().collect();
+    assert_eq!(login_id_for("0001", "u{employee_number}", &BTreeSet::new()), "u0001");
+    assert_eq!(login_id_for("0001", "u{employee_number}", &taken), "u0001-4");
+    assert_eq!(login_id_for("0002", "u{employee_number}", &taken), "u0002");
+}

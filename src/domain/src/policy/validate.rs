@@ -352,14 +352,15 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     super::clients_validate::check(&mut c, &m, &systems, &networks);
     super::requests::check(&mut c, &m, &roles);
 
-    if !c.errors.is_empty() {
+    // A missing required table was reported above, so the errors are never empty when one is missing.
+    let (true, Some((_, municipality)), Some((_, classification)), Some((_, officers))) = (c.errors.is_empty(), m.municipality, m.classification, m.officers) else {
         return Err(PolicyErrors(c.errors));
-    }
+    };
     Ok(Policy {
         files: files.iter().map(|f| f.name.clone()).collect(),
         digest: digest(files),
-        municipality: m.municipality.expect("checked above").1,
-        classification: m.classification.expect("checked above").1,
+        municipality,
+        classification,
         networks: m.networks,
         zones: m.zones,
         systems: m.systems,
@@ -369,7 +370,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         access_requests: m.access_requests.map(|r| r.1).unwrap_or_default(),
         clients: m.clients,
         oidc: m.oidc.map(|o| o.1).unwrap_or_default(),
-        officers: m.officers.expect("checked above").1,
+        officers,
         approvals,
         password,
         lockout,

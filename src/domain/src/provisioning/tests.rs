@@ -114,3 +114,13 @@ fn the_scim_user_nests_sub_attributes_and_extensions() {
     assert_eq!(u["active"], true);
     assert!(u["schemas"].as_array().unwrap().iter().any(|s| s == crate::policy::provisioning::ENTERPRISE));
 }
+
+#[test]
+fn an_extension_whose_name_a_plain_attribute_took_is_skipped_not_a_panic() {
+    // `urn:x` splits into extension `urn` and attribute `x`; a plain attribute `urn` took the name.
+    let attributes = [("urn".to_string(), Value::from("plain")), ("urn:x".to_string(), Value::from("lost")), ("userName".to_string(), Value::from("yamada"))].into_iter().collect();
+    let u = scim_user(&Resource { attributes, active: true });
+    assert_eq!(u["urn"], "plain", "the plain attribute stands");
+    assert_eq!(u["userName"], "yamada");
+    assert!(!u["schemas"].as_array().unwrap().iter().any(|s| s == "urn"), "a skipped extension is not listed: {u}");
+}

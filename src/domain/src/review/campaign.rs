@@ -245,9 +245,11 @@ pub fn systems_due(policy: &Policy, last_started: impl Fn(&str) -> Option<i64>, 
 /// When the fiscal year (年度) containing `now` began, in JST, for a year beginning in `month`.
 pub fn fiscal_year_start(month: u8, now: i64) -> i64 {
     let local = crate::time_util::from_millis(now).to_offset(time::macros::offset!(+9));
-    let month = time::Month::try_from(month.clamp(1, 12)).expect("clamped to 1–12");
+    let month = time::Month::January.nth_next(month.clamp(1, 12) - 1);
     let year = if u8::from(local.month()) >= u8::from(month) { local.year() } else { local.year() - 1 };
-    let first = time::Date::from_calendar_date(year, month, 1).expect("the first of a month exists");
+    // The first of a month exists in every representable year; a year before the range (the day
+    // before Date::MIN's year) starts at Date::MIN, the earliest instant there is.
+    let first = time::Date::from_calendar_date(year, month, 1).unwrap_or(time::Date::MIN);
     first.midnight().assume_offset(time::macros::offset!(+9)).unix_timestamp() * 1000
 }
 
