@@ -56,7 +56,7 @@ pub struct NewDevelopment {
     until: String,
 }
 
-/// A development account made (R-PR-05).
+/// A development account made, with its temporary password.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DevelopmentCreated {
     login_id: String,

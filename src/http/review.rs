@@ -216,6 +216,13 @@ pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     }
 }
 
+/// A person's usage in the audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Usage {
+    login: String,
+    records: Vec<AuditRecord>,
+}
+
 #[derive(utoipa::IntoParams, Deserialize)]
 pub struct UsageQuery {
     pub login: String,
@@ -227,13 +234,6 @@ pub struct UsageQuery {
 
 /// A person's usage in the audit log (R-LG-11): only for `approvals.audit_search`, with a reason,
 /// and the search itself is audited, refused or not.
-/// A person's usage in the audit log.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Usage {
-    login: String,
-    records: Vec<AuditRecord>,
-}
-
 #[utoipa::path(responses((status = 200, description = "`login`, `records`: the person's usage (R-LG-11); the search is audited.", body = Usage), Failures), security(("session" = [])))]
 #[get("/review/audit-usage")]
 pub(crate) async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
