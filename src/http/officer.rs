@@ -57,7 +57,7 @@ pub(crate) async fn requests(req: HttpRequest, app: web::Data<App>) -> Result<Ht
 }
 
 /// `approve` (the action takes effect, its result is in the answer) or `refuse`.
-#[utoipa::path(responses((status = 200, description = "The decided request; when approved, the action's result.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(responses((status = 200, description = "The decided request; when approved, the action's result.", body = four_eyes::Decided), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/officer/requests/{id}/{verdict}")]
 pub(crate) async fn decide_request(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;

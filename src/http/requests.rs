@@ -12,17 +12,18 @@ use crate::app::App;
 use crate::http::error::{ApiError, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;
+use crate::store::access_requests::AccessRequest;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[utoipa::path(responses((status = 200, description = "What one may ask for, one's own requests and the queue waiting for one's decision.", body = Object), Failures), security(("session" = [])))]
+#[utoipa::path(responses((status = 200, description = "What one may ask for, one's own requests and the queue waiting for one's decision.", body = view::Console), Failures), security(("session" = [])))]
 #[get("/requests")]
 pub(crate) async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, false).await?;
     Ok(HttpResponse::Ok().json(view::console(&app, &cur).await?))
 }
 
-#[utoipa::path(request_body = NewRequest, responses((status = 201, description = "The request made (R-LC-02).", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(request_body = NewRequest, responses((status = 201, description = "The request made (R-LC-02).", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests")]
 pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<NewRequest>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
@@ -36,13 +37,13 @@ pub struct Note {
     note: String,
 }
 
-#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/approve")]
 pub(crate) async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide_with(req, app, id, body, true).await
 }
 
-#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/refuse")]
 pub(crate) async fn refuse(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     decide_with(req, app, id, body, false).await
@@ -55,7 +56,7 @@ async fn decide_with(req: HttpRequest, app: web::Data<App>, id: web::Path<String
     Ok(HttpResponse::Ok().json(r))
 }
 
-#[utoipa::path(responses((status = 200, description = "The request, withdrawn.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(responses((status = 200, description = "The request, withdrawn.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/withdraw")]
 pub(crate) async fn withdraw(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;

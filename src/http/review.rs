@@ -16,9 +16,11 @@ use crate::http::error::{ApiError, ErrorBody, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tobira_domain::audit::AuditRecord;
 use tobira_domain::review::campaign::{Decision, Scope};
+use tobira_domain::review::exception::Standing;
 use tobira_domain::time_util::end_of_jst_day;
 
 /// The caller as a reviewer (functions, departments, delegations, origin).
@@ -28,11 +30,17 @@ pub(crate) async fn reviewer(req: &HttpRequest, app: &App, mutating: bool) -> Re
     Ok((cur, r))
 }
 
-#[utoipa::path(responses((status = 200, description = "`items`: what the caller reviews.", body = Object), Failures), security(("session" = [])))]
+/// What the caller reviews now.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Inbox {
+    items: Vec<campaign::InboxRow>,
+}
+
+#[utoipa::path(responses((status = 200, description = "`items`: what the caller reviews.", body = Inbox), Failures), security(("session" = [])))]
 #[get("/review/inbox")]
 pub(crate) async fn inbox(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, false).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": r.inbox(&app).await? })))
+    Ok(HttpResponse::Ok().json(Inbox { items: r.inbox(&app).await? }))
 }
 
 #[derive(utoipa::ToSchema, Deserialize)]
@@ -77,7 +85,7 @@ pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<V
     Ok(r.decide(app, d.items, decision, d.comment).await?)
 }
 
-#[utoipa::path(responses((status = 200, description = "The campaigns report.", body = Object), Failures), security(("session" = [])))]
+#[utoipa::path(responses((status = 200, description = "The campaigns report.", body = Table), Failures), security(("session" = [])))]
 #[get("/review/campaigns")]
 pub(crate) async fn campaigns(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     report_as(&req, &app, "campaigns", Format::Json).await
@@ -91,7 +99,7 @@ pub struct NewCampaign {
     pub key: String,
 }
 
-#[utoipa::path(request_body = NewCampaign, responses((status = 201, description = "The campaign made.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(request_body = NewCampaign, responses((status = 201, description = "The campaign made.", body = campaign::Created), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/campaigns")]
 pub(crate) async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
@@ -100,12 +108,19 @@ pub(crate) async fn create_campaign(req: HttpRequest, app: web::Data<App>, body:
     Ok(HttpResponse::Created().json(r.create_campaign(&app, scope).await?))
 }
 
-#[utoipa::path(responses((status = 200, description = "`restored`.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+/// A dormant account restored.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Restored {
+    /// Always `true`.
+    restored: bool,
+}
+
+#[utoipa::path(responses((status = 200, description = "`restored`.", body = Restored), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/dormant/{login}/restore")]
 pub(crate) async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     r.restore(&app, login.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "restored": true })))
+    Ok(HttpResponse::Ok().json(Restored { restored: true }))
 }
 
 #[derive(utoipa::ToSchema, Deserialize)]
@@ -117,14 +132,20 @@ pub struct NewException {
     pub until: String,
 }
 
-#[utoipa::path(request_body = NewException, responses((status = 201, description = "`id` of the exception asked for.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+/// The exception asked for.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExceptionAsked {
+    id: String,
+}
+
+#[utoipa::path(request_body = NewException, responses((status = 201, description = "`id` of the exception asked for.", body = ExceptionAsked), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/exceptions")]
 pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
     let day = time::Date::parse(until.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ApiError::BadRequest("until must be YYYY-MM-DD".into()))?;
     exception.valid_until = end_of_jst_day(day);
-    Ok(HttpResponse::Created().json(json!({ "id": r.request_exception(&app, exception).await? })))
+    Ok(HttpResponse::Created().json(ExceptionAsked { id: r.request_exception(&app, exception).await? }))
 }
 
 #[derive(utoipa::ToSchema, Deserialize, Default)]
@@ -133,14 +154,20 @@ pub struct Note {
     pub note: String,
 }
 
-#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "`standing`: the exception after the decision.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+/// Where the exception stands after the decision.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExceptionDecided {
+    standing: Standing,
+}
+
+#[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "`standing`: the exception after the decision.", body = ExceptionDecided), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/exceptions/{id}/{verdict}")]
 pub(crate) async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
     let note = body.map(|b| b.into_inner().note).unwrap_or_default();
-    Ok(HttpResponse::Ok().json(json!({ "standing": r.decide_exception(&app, id, verdict, note).await? })))
+    Ok(HttpResponse::Ok().json(ExceptionDecided { standing: r.decide_exception(&app, id, verdict, note).await? }))
 }
 
 #[derive(utoipa::IntoParams, Deserialize)]
@@ -151,7 +178,7 @@ pub struct ReportQuery {
     pub days: Option<u32>,
 }
 
-#[utoipa::path(responses((status = 200, description = "The report, cut to what the caller may see: JSON, CSV or text by `format`.", content((Object = "application/json"), (String = "text/csv"), (String = "text/plain"))), Failures), security(("session" = [])))]
+#[utoipa::path(responses((status = 200, description = "The report, cut to what the caller may see: JSON, CSV or text by `format`.", content((Table = "application/json"), (String = "text/csv"), (String = "text/plain"))), Failures), security(("session" = [])))]
 #[get("/review/reports/{name}")]
 pub(crate) async fn report(req: HttpRequest, app: web::Data<App>, name: web::Path<String>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
     let format = q.format.unwrap_or(Format::Json);
@@ -178,7 +205,7 @@ async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, d
     })
 }
 
-#[utoipa::path(responses((status = 200, description = "The review run's result.", body = Object), Failures), security(("session" = [], "csrf" = [])))]
+#[utoipa::path(responses((status = 200, description = "The review run's result.", body = job::RunReport), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/run")]
 pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     caller(&req, &app, Need::Officer, true).await?;
@@ -187,6 +214,13 @@ pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
         Some(r) => Ok(HttpResponse::Ok().json(r)),
         None => Err(ApiError::Conflict("a review run is in progress on another node".into())),
     }
+}
+
+/// A person's usage in the audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Usage {
+    login: String,
+    records: Vec<AuditRecord>,
 }
 
 #[derive(utoipa::IntoParams, Deserialize)]
@@ -200,11 +234,11 @@ pub struct UsageQuery {
 
 /// A person's usage in the audit log (R-LG-11): only for `approvals.audit_search`, with a reason,
 /// and the search itself is audited, refused or not.
-#[utoipa::path(responses((status = 200, description = "`login`, `records`: the person's usage (R-LG-11); the search is audited.", body = Object), Failures), security(("session" = [])))]
+#[utoipa::path(responses((status = 200, description = "`login`, `records`: the person's usage (R-LG-11); the search is audited.", body = Usage), Failures), security(("session" = [])))]
 #[get("/review/audit-usage")]
 pub(crate) async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, false).await?;
     let q = q.into_inner();
     let records = r.search_usage(&app, q.login.clone(), q.days.unwrap_or(30), q.reason).await?;
-    Ok(HttpResponse::Ok().json(json!({ "login": q.login, "records": records })))
+    Ok(HttpResponse::Ok().json(Usage { login: q.login, records }))
 }

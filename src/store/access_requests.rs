@@ -8,7 +8,7 @@ use super::schema::{access_request_decisions as d, access_requests as r};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = r)]
 pub struct AccessRequest {
     pub id: String,
@@ -32,8 +32,9 @@ pub struct AccessRequest {
     pub grant_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = d)]
+#[schema(as = RequestDecision)]
 pub struct Decision {
     pub id: String,
     pub request_id: String,

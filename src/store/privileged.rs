@@ -99,7 +99,7 @@ pub mod status {
     pub const ENDED: &str = "ended";
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = e)]
 pub struct Elevation {
     pub id: String,
@@ -182,7 +182,7 @@ pub fn all_elevations(c: &mut DbConnection) -> Result<Vec<Elevation>, StoreError
     Ok(e::table.order(e::requested_at).select(Elevation::as_select()).load(c)?)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = d)]
 pub struct Delegation {
     pub id: String,

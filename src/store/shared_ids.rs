@@ -23,6 +23,7 @@ pub struct SharedIdUser {
 
 /// A current user as listed: the row and the person's employee number and name.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SharedIdUserListed)]
 pub struct Listed {
     pub employee_number: String,
     pub name: String,

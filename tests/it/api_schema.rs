@@ -23,6 +23,55 @@ fn documented(doc: &Value) -> Routes {
     out
 }
 
+/// The 2xx `application/json` answers whose schema says nothing but "an object": neither a `$ref` to a
+/// component with `properties` (or a composition of such) nor a schema with `properties` or
+/// `items`. The document itself (an OpenAPI document, described by its own specification) is left out.
+fn untyped_successes(doc: &Value) -> Vec<String> {
+    let typed = |schema: &Value| {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(&Value::Null),
+            None => schema,
+        };
+        ["properties", "items", "allOf", "oneOf"].iter().any(|k| schema.get(*k).is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()) || v.as_array().is_some_and(|a| !a.is_empty())))
+    };
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if path == "/api/openapi.json" {
+            continue;
+        }
+        for (method, op) in item.as_object().expect("path item") {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                let response = match response["$ref"].as_str() {
+                    Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(&Value::Null),
+                    None => response,
+                };
+                let schema = &response["content"]["application/json"]["schema"];
+                if status.starts_with('2') && !schema.is_null() && !typed(schema) {
+                    out.push(format!("{} {path} {status}: {schema}", method.to_uppercase()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_bare_object_answer_is_reported_as_untyped() {
+    let doc = serde_json::json!({
+        "paths": {
+            "/api/a": { "get": { "responses": { "200": { "content": { "application/json": { "schema": { "type": "object" } } } } } } },
+            "/api/b": { "post": { "responses": { "201": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Empty" } } } } } } },
+            "/api/c": { "get": { "responses": { "200": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Made" } } } },
+                                                "400": { "content": { "application/json": { "schema": { "type": "object" } } } } } } },
+            "/api/openapi.json": { "get": { "responses": { "200": { "content": { "application/json": { "schema": { "type": "object" } } } } } } }
+        },
+        "components": { "schemas": { "Empty": { "type": "object" }, "Made": { "type": "object", "properties": { "id": { "type": "string" } } } } }
+    });
+    let untyped = untyped_successes(&doc);
+    assert_eq!(untyped.len(), 2, "{untyped:?}");
+    assert!(untyped[0].starts_with("GET /api/a 200") && untyped[1].starts_with("POST /api/b 201"), "{untyped:?}");
+}
+
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
@@ -97,6 +146,9 @@ async fn the_document_lists_exactly_the_mounted_api_routes() {
             assert_eq!(other.status().as_u16(), 404, "{path} answers a method the document does not list");
         }
     }
+    // Every success body is typed: its schema names the fields the handler serializes (issue 21).
+    let untyped = untyped_successes(&doc);
+    assert!(untyped.is_empty(), "2xx JSON answers documented as a bare object: name the type the handler serializes\n{untyped:#?}");
     // Anything else under /api is the JSON 404.
     let (status, body) = c.get_json("/api/no-such-route").await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));

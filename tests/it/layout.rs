@@ -1,5 +1,5 @@
-//! The shape the architecture promises: the domain crate depends on no I/O crate, and both backends'
-//! migrations have the same names.
+//! The shape the architecture promises: the domain crate depends on no I/O crate (and on utoipa only
+//! behind its optional `openapi` feature), and both backends' migrations have the same names.
 
 use crate::support::repo_path;
 
@@ -11,6 +11,9 @@ fn the_domain_crate_lists_no_io_crates() {
     for forbidden in ["actix-web", "actix", "diesel", "ldap3", "argon2", "webauthn-rs", "jsonwebtoken", "tokio", "reqwest", "aws-lc-rs", "totp-rs", "r2d2"] {
         assert!(!deps.iter().any(|d| d.as_str() == forbidden), "tobira-domain must not depend on {forbidden}");
     }
+    // The schemas of the JSON API are an optional feature, not part of the rules.
+    let utoipa = manifest["dependencies"].get("utoipa").and_then(|d| d.as_table()).expect("utoipa, for the `openapi` feature");
+    assert_eq!(utoipa.get("optional").and_then(|o| o.as_bool()), Some(true), "tobira-domain's utoipa must be optional (the `openapi` feature)");
 }
 
 #[test]

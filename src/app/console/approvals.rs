@@ -87,7 +87,7 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
 /// Approves or refuses request `id` with the approver's reason: the officer API's decision, so the
 /// requester, the target and anyone not named in `[approvals] officer_action` are refused there
 /// (R-AC-02, audited) whatever the form said.
-pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, reason: &str, origin: &Origin) -> Result<Value, AppError> {
+pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, reason: &str, origin: &Origin) -> Result<four_eyes::Decided, AppError> {
     if reason.trim().is_empty() {
         return Err(AppError::Invalid("承認・却下の理由を入力してください / state the reason for the decision".into()));
     }

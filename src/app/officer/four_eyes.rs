@@ -104,6 +104,52 @@ pub async fn gate(app: &App, officer: &Current, login_id: &str, kind: Kind, deta
     .await
 }
 
+/// A request decided: `done` (approved; the action took effect, its result beside) or `refused`.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = OfficerRequestDecided)]
+pub struct Decided {
+    pub request: String,
+    pub status: DecidedStatus,
+    /// What the approved action did; absent when refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<ActionResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecidedStatus {
+    Done,
+    Refused,
+}
+
+/// The result of the action that took effect: the fields of its kind only (`was_locked` for an
+/// unlock, `status` for a reinstatement, the temporary password for a reset, the link for an
+/// enrollment link, `sessions_ended` for a revoked credential).
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct ActionResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub was_locked: Option<bool>,
+    /// `active`, after a reinstatement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<&'static str>,
+    /// Shown once, to the approver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub must_change_password: Option<bool>,
+    /// The enrollment URL, shown once, to the approver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// UTC milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions_ended: Option<usize>,
+}
+
 /// The open requests, for the approvers.
 pub async fn open(app: &App) -> Result<Vec<Value>, AppError> {
     app.db(|c| {
@@ -118,13 +164,13 @@ pub async fn open(app: &App) -> Result<Vec<Value>, AppError> {
 }
 
 /// The second person approves (the action takes effect, with them as its actor) or refuses.
-pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Value, AppError> {
+pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Decided, AppError> {
     decide_noting(app, approver, id, approve, "", origin).await
 }
 
 /// [`decide`], with the approver's reason kept in the decision's audit record (the console's
 /// approvals page asks for one).
-pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Value, AppError> {
+pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Decided, AppError> {
     let (policy, who, rid, o, now, note) = (app.policy.clone(), approver.account.clone(), id.to_string(), origin.clone(), app.clock.now_ms(), note.to_string());
     let (r, login, target_key) = app
         .db(move |c| {
@@ -153,7 +199,7 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
         })
         .await?;
     if !approve {
-        return Ok(json!({ "request": r.id, "status": "refused" }));
+        return Ok(Decided { request: r.id, status: DecidedStatus::Refused, result: None });
     }
     let details: Value = serde_json::from_str(&r.details).unwrap_or_default();
     let text = |k: &str| details[k].as_str().map(String::from);
@@ -161,16 +207,19 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
     // The requester's reason stays with the action that takes effect.
     let reason = text("reason").unwrap_or_default();
     let result = match Kind::parse(&r.kind).ok_or_else(|| AppError::Invalid(format!("unknown request kind {}", r.kind)))? {
-        Kind::Unlock => json!({ "was_locked": officer::unlock_now(app, actor, &login, &reason, origin).await? }),
-        Kind::Reinstate => officer::reinstate_now(app, actor, &login, &reason, origin).await.map(|_| json!({ "status": "active" }))?,
-        Kind::PasswordReset => json!({ "temporary_password": officer::reset_now(app, actor, &login, text("supervised_by"), &reason, origin).await?, "must_change_password": true }),
+        Kind::Unlock => ActionResult { was_locked: Some(officer::unlock_now(app, actor, &login, &reason, origin).await?), ..Default::default() },
+        Kind::Reinstate => officer::reinstate_now(app, actor, &login, &reason, origin).await.map(|_| ActionResult { status: Some("active"), ..Default::default() })?,
+        Kind::PasswordReset => {
+            let temporary = officer::reset_now(app, actor, &login, text("supervised_by"), &reason, origin).await?;
+            ActionResult { temporary_password: Some(temporary), must_change_password: Some(true), ..Default::default() }
+        }
         Kind::EnrollmentLink => {
             let l = officer::enrollment_link_now(app, actor, &login, &reason, origin).await?;
-            json!({ "url": l.url, "expires_at": l.expires_at, "mailed": l.mailed })
+            ActionResult { url: Some(l.url), expires_at: Some(l.expires_at), mailed: Some(l.mailed), ..Default::default() }
         }
         Kind::CredentialRevoke => {
             let (cred, reason) = (text("credential").unwrap_or_default(), text("reason").unwrap_or_else(|| "reported_lost".into()));
-            json!({ "sessions_ended": officer::revoke_now(app, actor, &login, &cred, &reason, origin).await? })
+            ActionResult { sessions_ended: Some(officer::revoke_now(app, actor, &login, &cred, &reason, origin).await?), ..Default::default() }
         }
     };
     let (policy, kind, by, requested_by) = (app.policy.clone(), r.kind.clone(), actor.to_string(), r.requested_by.clone());
@@ -180,5 +229,5 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
         store::write_tx(c, |c| approvers::notify(c, &to, "officer.action_effective", "【二者承認】操作が実行されました / an officer action took effect", &body, now))
     })
     .await?;
-    Ok(json!({ "request": r.id, "status": "done", "result": result }))
+    Ok(Decided { request: r.id, status: DecidedStatus::Done, result: Some(result) })
 }

@@ -12,7 +12,8 @@ use serde_json::json;
 use tobira_domain::authn::password as rules;
 
 /// The new account's login ID and temporary password.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PrivilegedAccountCreated)]
 pub struct Created {
     pub login_id: String,
     pub temporary_password: String,

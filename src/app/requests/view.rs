@@ -18,7 +18,7 @@ const MINE: i64 = 100;
 const QUEUE: i64 = 500;
 
 /// A role one may ask for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Requestable {
     pub role: String,
     pub name: String,
@@ -28,7 +28,7 @@ pub struct Requestable {
 }
 
 /// A request with its decisions and who asked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Shown {
     #[serde(flatten)]
     pub request: AccessRequest,
@@ -36,7 +36,9 @@ pub struct Shown {
     pub decisions: Vec<Decision>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What one may ask for, one's own requests and the queue waiting for one's decision.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = RequestsConsole)]
 pub struct Console {
     pub requestable: Vec<Requestable>,
     pub mine: Vec<Shown>,

@@ -27,7 +27,8 @@ fn parse_approvers(s: &str) -> Vec<Approver> {
     s.split(',').filter_map(Approver::parse).filter(|a| *a != Approver::Auditor).collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignCreated)]
 pub struct Created {
     pub id: String,
     pub items: usize,
@@ -208,7 +209,7 @@ fn reviewer_people(c: &mut DbConnection, policy: &Policy, item: &Item, now: i64)
 }
 
 /// What a deadline pass did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deadlines {
     pub reminded: usize,
     pub escalated: usize,

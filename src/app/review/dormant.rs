@@ -24,7 +24,8 @@ pub fn use_of(a: &store::review::AccountUse) -> Use {
     Use { kind: AccountKind::of(a.is_development, a.is_privileged, a.is_shared, a.is_vendor), created_at: a.created_at, last_sign_in: a.last_login_at }
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = DormantSweep)]
 pub struct Sweep {
     pub noticed: usize,
     pub suspended: usize,

@@ -39,7 +39,7 @@ const SCHEDULE: &str = "review-schedule";
 /// How long a run may hold the run lease before another may take it over (a node that died).
 const RUN_LEASE_MS: i64 = 30 * 60_000;
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunReport {
     pub dormant: dormant::Sweep,
     /// Whether the HR directory was read for the cross-check.

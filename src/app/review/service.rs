@@ -117,9 +117,9 @@ impl Reviewer {
 
     /// The privileged report (R-RV-04); `None` when this reviewer may not read every report (officers
     /// and the auditor may).
-    pub async fn privileged_report(&self, app: &App) -> Result<Option<serde_json::Value>, AppError> {
+    pub async fn privileged_report(&self, app: &App) -> Result<Option<privileged::report::PrivilegedReport>, AppError> {
         let (policy, facts, now) = (app.policy.clone(), self.facts.clone(), app.clock.now_ms());
-        app.db(move |c| if readers::reader(c, &facts)? == Some(Reader::All) { privileged::report::build(c, &policy, now).map(Some) } else { Ok(None) }).await
+        app.db(move |c| if readers::reader(c, &facts)? == Some(Reader::All) { privileged::report::report(c, &policy, now).map(Some) } else { Ok(None) }).await
     }
 
     /// A person's usage in the audit log over the last `days` (R-LG-11): only for

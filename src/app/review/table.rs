@@ -6,14 +6,21 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt::Write;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Report)]
 pub struct Table {
+    /// The report's name (`campaigns`, `dormant` …).
+    #[schema(value_type = String)]
     pub report: &'static str,
     pub title: String,
     /// (key, heading) pairs, in order.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub columns: Vec<(&'static str, &'static str)>,
+    /// One object per row, keyed by the columns' keys.
+    #[schema(value_type = Vec<Object>)]
     pub rows: Vec<Map<String, Value>>,
     /// Figures about the whole report (counts, the audit chain's verification …).
+    #[schema(value_type = Object)]
     pub summary: Map<String, Value>,
 }
 

@@ -262,6 +262,7 @@ async fn record_factor_failure(app: &App, cur: &Current, origin: &Origin, method
 
 /// A credential as the pages and the officer API list it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ListedCredential)]
 pub struct Listed {
     pub id: String,
     /// `totp` or `webauthn`.

@@ -18,6 +18,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// Whether the action the event describes succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Success,
@@ -46,6 +47,7 @@ impl Outcome {
 
 /// An event before it is sealed: who did what to which target, with what result, from where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     /// The acting account's login ID, or `system:<job>` for tobira's own jobs.
     pub actor: String,
@@ -57,6 +59,7 @@ pub struct AuditEvent {
     pub source_ip: Option<String>,
     pub request_id: Option<String>,
     /// Structured details as a JSON object; never secrets.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: serde_json::Value,
 }
 
@@ -93,6 +96,7 @@ impl AuditEvent {
 
 /// A sealed record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub seq: i64,
     /// UTC milliseconds since the epoch.

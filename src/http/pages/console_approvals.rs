@@ -102,10 +102,10 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
     let o = ot::of(super::lang(&req));
     match approvals::decide(&app, &cur, &id, approve, &field(&f, "reason"), &super::origin(&req, &app)).await {
         Ok(v) => {
-            let result = &v["result"];
-            let shown = match (result["temporary_password"].as_str(), result["url"].as_str()) {
-                (Some(p), _) => Some((o.secret_password_lead, p.to_string())),
-                (None, Some(u)) => Some((o.secret_link_lead, u.to_string())),
+            let result = v.result.unwrap_or_default();
+            let shown = match (result.temporary_password, result.url) {
+                (Some(p), _) => Some((o.secret_password_lead, p)),
+                (None, Some(u)) => Some((o.secret_link_lead, u)),
                 _ => None,
             };
             match shown {

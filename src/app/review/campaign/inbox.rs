@@ -12,7 +12,7 @@ use tobira_domain::policy::{OfficerFunction, Policy};
 use tobira_domain::review::campaign::{self as rules, Decision};
 
 /// One line of a reviewer's inbox.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InboxRow {
     pub item: String,
     pub campaign: String,

@@ -100,6 +100,7 @@ pub fn check(rules: &ReviewRules, r: &Request, known: impl Fn(&str) -> bool, now
 
 /// Where an exception stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// Asked, not yet decided: not in force.
