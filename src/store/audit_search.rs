@@ -59,7 +59,7 @@ pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit:
         found.extend(load(c, filtered(f, before).filter(a::target.eq(target.clone())), limit)?);
     }
     // A record by one of the person's logins about one of their accounts was found twice.
-    found.sort_by(|x, y| y.seq.cmp(&x.seq));
+    found.sort_by_key(|r| std::cmp::Reverse(r.seq));
     found.dedup_by_key(|r| r.seq);
     found.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(found)
