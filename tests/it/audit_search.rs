@@ -3,7 +3,7 @@
 //! same as the filter's meaning: every record by any of the logins or about any of the accounts,
 //! newest first, each once, at most the limit, below the `before` cursor; and the other filters hold.
 
-use crate::support::{both_backends, conn, TestDb};
+use crate::support::{both_backends, conn};
 use tobira::store::{self, audit_search::AuditFilter};
 use tobira_domain::audit::AuditEvent;
 
