@@ -104,6 +104,28 @@ pub enum Verdict {
     Reviewed,
 }
 
+impl Verdict {
+    /// The name the API and the audit log use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approve",
+            Verdict::Refuse => "refuse",
+            Verdict::End => "end",
+            Verdict::Reviewed => "reviewed",
+        }
+    }
+
+    /// What the exception would become, in words.
+    fn done(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approved",
+            Verdict::Refuse => "refused",
+            Verdict::End => "ended",
+            Verdict::Reviewed => "marked reviewed",
+        }
+    }
+}
+
 pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &str, verdict: Verdict, note: &str, now: i64) -> Result<Standing, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
     let e = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
@@ -127,9 +149,9 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
             }
         };
         if !changed {
-            return Err(AppError::Conflict(format!("exception {id} is {} and cannot be {verdict:?}", e.status)));
+            return Err(AppError::Conflict(format!("exception {id} is {}; it cannot be {} now", e.status, verdict.done())));
         }
-        let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": format!("{verdict:?}").to_lowercase(), "note": note }));
+        let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": verdict.as_str(), "note": note }));
         store::audit::append(c, now, vec![ev])?;
         let after = store::review::exception(c, id)?.expect("just updated");
         Ok(standing_of(&after, now))
