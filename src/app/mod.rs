@@ -68,6 +68,10 @@ pub enum AppError {
     AwaitingApproval(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// Our own data could not be written as (or read back from) JSON: an internal failure, never
+    /// the client's.
+    #[error("JSON of our own data: {0}")]
+    Json(#[from] serde_json::Error),
     /// Too much work is waiting (the argon2 queue is full): try again after the seconds given.
     #[error("busy; try again in {retry_after} s")]
     Busy { retry_after: u64 },

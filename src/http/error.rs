@@ -129,6 +129,18 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn our_own_data_failing_to_serialize_is_internal_not_the_clients_fault() {
+        // A map with non-string keys cannot be JSON: a fault of ours, answered 500 with an id.
+        let bad = std::collections::BTreeMap::from([((1u8, 2u8), 3u8)]);
+        let e: AppError = serde_json::to_string(&bad).unwrap_err().into();
+        let res = ApiError::from(e).error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        assert_eq!(v["error"], "internal_error");
+        assert!(!v["message_en"].as_str().unwrap().contains("key must be a string"), "{v}");
+    }
+
+    #[actix_web::test]
     async fn domain_refusals_keep_their_message() {
         let res = ApiError::from(AppError::Conflict("already exists".into())).error_response();
         assert_eq!(res.status(), StatusCode::CONFLICT);
