@@ -24,6 +24,7 @@ pub mod policy;
 pub mod privileged;
 pub mod provisioning;
 pub mod recovery;
+pub mod refusal;
 pub mod registry;
 pub mod requests;
 pub mod returns;
@@ -60,6 +61,9 @@ pub enum AppError {
     /// A rule forbids the action; the refusal was recorded.
     #[error("{0}")]
     Refused(String),
+    /// A domain rule refused, typed: its code and words travel to the answer.
+    #[error("{}", .0.en())]
+    Rule(#[from] refusal::Refusal),
     #[error("not found: {0}")]
     NotFound(String),
     /// The action was recorded as request `{0}` and takes effect when a second person approves

@@ -3,6 +3,7 @@
 //! first, with English beside them.
 
 pub use super::error_body::{AwaitingApproval, ErrorBody, Failures, Referred};
+use crate::app::refusal::Refusal;
 use crate::app::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -18,6 +19,10 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A domain rule refused: its own code and words; 400 when the request itself is malformed,
+    /// 403 when a rule forbids it.
+    #[error("refused: {}", .0.en())]
+    Rule(Refusal),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("service unavailable: {0}")]
@@ -41,6 +46,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(m) => ApiError::BadRequest(m),
             AppError::Refused(m) => ApiError::Forbidden(m),
+            AppError::Rule(r) => ApiError::Rule(r),
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::NotFound(_) => ApiError::NotFound,
             AppError::AwaitingApproval(id) => ApiError::Accepted(id),
@@ -58,6 +64,8 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Rule(r) if r.is_invalid_input() => StatusCode::BAD_REQUEST,
+            ApiError::Rule(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Accepted(_) => StatusCode::ACCEPTED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,6 +85,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => res.json(body("not_found", "ページが見つかりません。", "Not found.")),
             ApiError::Unauthorized(m) => res.json(body("unauthorized", "サインインが必要です。", m)),
             ApiError::Forbidden(m) => res.json(body("forbidden", "この操作は許可されていません。", m)),
+            ApiError::Rule(r) => res.json(body(r.code(), &r.ja(), &r.en())),
             ApiError::Conflict(m) => res.json(body("conflict", "現在の状態では実行できません。", m)),
             ApiError::Unavailable(m) => res.json(body("unavailable", "一時的に利用できません。", m)),
             ApiError::Accepted(id) => res.json(AwaitingApproval {
@@ -138,6 +147,19 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
         assert_eq!(v["error"], "internal_error");
         assert!(!v["message_en"].as_str().unwrap().contains("key must be a string"), "{v}");
+    }
+
+    #[actix_web::test]
+    async fn a_rule_refusal_answers_its_code_and_words() {
+        use tobira_domain::privileged::elevation;
+        let res = ApiError::from(AppError::from(elevation::Refusal::Duration(60))).error_response();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        assert_eq!(v["error"], "duration");
+        assert_eq!(v["message"], "時間は 1 分から 60 分の間にしてください（R-PR-07）");
+        assert_eq!(v["message_en"], "the duration must be between 1 and 60 minutes (R-PR-07)");
+        let bad = ApiError::from(AppError::from(tobira_domain::review::exception::Invalid::NoReason)).error_response();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "malformed input stays a 400");
     }
 
     #[actix_web::test]

@@ -41,7 +41,7 @@ fn standing_of(e: &Exception, now: i64) -> Standing {
 /// recorded.
 pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, r: &NewException, origin: &Origin, now: i64) -> Result<String, AppError> {
     let req = Request { rule: &r.rule, subjects: &r.subjects, reason: &r.reason, valid_until: r.valid_until, emergency: r.emergency };
-    rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now).map_err(|e| AppError::Invalid(e.to_string()))?;
+    rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now)?;
     if r.emergency && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err() {
         let why = "an emergency exception is declared only by the approvers of [approvals] exception_emergency (the CISO or their deputy); ask for approval instead";
         let ev = origin.event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim())).with_outcome(Outcome::Denied).with_details(json!({ "refused": why, "subjects": r.subjects }));

@@ -23,6 +23,7 @@ pub mod policy;
 pub mod privileged;
 pub mod provisioning;
 pub mod rbac;
+pub mod refusal;
 pub mod remote_access;
 #[cfg(test)]
 mod requirements_tests;
