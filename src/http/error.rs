@@ -4,6 +4,8 @@
 
 pub use super::error_body::{AwaitingApproval, ErrorBody, Failures, Referred};
 use crate::app::refusal::Refusal;
+use crate::app::signin::authz::Denied;
+use crate::app::signin::SigninError;
 use crate::app::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -54,6 +56,28 @@ impl From<AppError> for ApiError {
             AppError::TooMany { retry_after } => ApiError::TooMany(retry_after),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// A session that may not use an `/api` route: 401 without one, 403 with the reason in words (never
+/// Rust's form) otherwise. Pages send the person on instead ([`crate::http::pages::guard`]), and
+/// answer with this status where they refuse.
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::SignIn => ApiError::Unauthorized("sign in first".into()),
+            d => ApiError::Forbidden(format!("this session may not do this: {d}")),
+        }
+    }
+}
+
+/// The status of a refused sign-in step: 403 for a locked account, 401 otherwise (the words are the
+/// page's, in its language; an internal failure is answered as such).
+pub fn signin_status(e: &SigninError) -> StatusCode {
+    match e {
+        SigninError::App(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        SigninError::Locked { .. } => StatusCode::FORBIDDEN,
+        SigninError::Invalid | SigninError::Unavailable(_) | SigninError::FactorRefused | SigninError::Expired => StatusCode::UNAUTHORIZED,
     }
 }
 
@@ -160,6 +184,18 @@ mod tests {
         assert_eq!(v["message_en"], "the duration must be between 1 and 60 minutes (R-PR-07)");
         let bad = ApiError::from(AppError::from(tobira_domain::review::exception::Invalid::NoReason)).error_response();
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "malformed input stays a 400");
+    }
+
+    #[actix_web::test]
+    async fn a_refused_session_answers_401_or_403_in_words() {
+        assert_eq!(ApiError::from(Denied::SignIn).status_code(), StatusCode::UNAUTHORIZED);
+        let res = ApiError::from(Denied::StepUp { have: 1, need: 2 }).error_response();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        let text = v["message_en"].as_str().unwrap();
+        assert!(text.contains("認証要素") && text.contains("1 factor kind(s) proved, 2 needed") && !text.contains("StepUp"), "{v}");
+        assert_eq!(signin_status(&SigninError::Locked { until: None }), StatusCode::FORBIDDEN);
+        assert_eq!(signin_status(&SigninError::Invalid), StatusCode::UNAUTHORIZED);
     }
 
     #[actix_web::test]

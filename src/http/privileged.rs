@@ -6,7 +6,7 @@
 //! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
 
 use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
-use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::csrf::check_csrf;
@@ -26,8 +26,7 @@ pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: b
     let now = app.clock.now_ms();
     match authz::authorize(&app.policy, cur.as_ref(), need, now) {
         Ok(_) => {}
-        Err(Denied::SignIn) => return Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => return Err(ApiError::Forbidden(format!("this needs a session with the required factors: {d}"))),
+        Err(d) => return Err(d.into()),
     }
     let cur = cur.expect("authorized means signed in");
     let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
