@@ -61,7 +61,7 @@ fn csv(records: &[&AuditRecord]) -> Vec<u8> {
 fn jsonl<'a>(records: impl Iterator<Item = &'a AuditRecord>) -> Result<Vec<u8>, AppError> {
     let mut out = Vec::new();
     for r in records {
-        out.extend(serde_json::to_vec(r).map_err(|e| AppError::Invalid(e.to_string()))?);
+        out.extend(serde_json::to_vec(r)?);
         out.push(b'\n');
     }
     Ok(out)
@@ -113,7 +113,7 @@ pub fn bundle(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, or
         ("held.jsonl".to_string(), jsonl(held.iter().copied())?),
         ("held.csv".to_string(), csv(&held)),
         ("chain.jsonl".to_string(), jsonl(range.iter())?),
-        ("verification.json".to_string(), serde_json::to_vec_pretty(&verification).map_err(|e| AppError::Invalid(e.to_string()))?),
+        ("verification.json".to_string(), serde_json::to_vec_pretty(&verification)?),
     ];
     let manifest: String = files.iter().map(|(name, body)| format!("{}  {name}\n", hex::encode(Sha256::digest(body)))).collect();
     let manifest_sha = hex::encode(Sha256::digest(manifest.as_bytes()));

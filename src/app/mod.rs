@@ -24,6 +24,7 @@ pub mod policy;
 pub mod privileged;
 pub mod provisioning;
 pub mod recovery;
+pub mod refusal;
 pub mod registry;
 pub mod requests;
 pub mod returns;
@@ -60,6 +61,9 @@ pub enum AppError {
     /// A rule forbids the action; the refusal was recorded.
     #[error("{0}")]
     Refused(String),
+    /// A domain rule refused, typed: its code and words travel to the answer.
+    #[error("{}", .0.en())]
+    Rule(#[from] refusal::Refusal),
     #[error("not found: {0}")]
     NotFound(String),
     /// The action was recorded as request `{0}` and takes effect when a second person approves
@@ -68,6 +72,10 @@ pub enum AppError {
     AwaitingApproval(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// Our own data could not be written as (or read back from) JSON: an internal failure, never
+    /// the client's.
+    #[error("JSON of our own data: {0}")]
+    Json(#[from] serde_json::Error),
     /// Too much work is waiting (the argon2 queue is full): try again after the seconds given.
     #[error("busy; try again in {retry_after} s")]
     Busy { retry_after: u64 },

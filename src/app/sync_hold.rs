@@ -10,7 +10,7 @@
 use super::sync::{self, Checked, Keys, RunContent};
 use super::AppError;
 use crate::directory::RawDirectory;
-use crate::store::{self, hr_known, sync_holds, sync_runs, DbConnection};
+use crate::store::{self, hr_known, sync_holds, sync_runs, DbConnection, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -125,7 +125,7 @@ pub fn expire_superseded(c: &mut DbConnection, speaks_for_everyone: bool, read: 
 }
 
 fn parse(r: &sync_runs::SyncRun) -> Result<RunContent, AppError> {
-    serde_json::from_str(&r.plan_json).map_err(|e| AppError::Invalid(format!("sync run {} cannot be read: {e}", r.id)))
+    serde_json::from_str(&r.plan_json).map_err(|e| AppError::Store(StoreError::Integrity(format!("sync run {} cannot be read: {e}", r.id))))
 }
 
 /// A run with its content.

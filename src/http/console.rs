@@ -7,7 +7,7 @@
 //! console scope is 403 (audited by the app for the audit log).
 
 use crate::app::console::{self, audit, search};
-use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::error::{ApiError, Failures};
@@ -31,8 +31,7 @@ async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     let cur = session::current(req, app).await?;
     match authz::authorize(&app.policy, cur, Need::Full, app.clock.now_ms()) {
         Ok(authorized) => Ok(authorized.into_session()),
-        Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
-        Err(_) => Err(ApiError::Forbidden("a session with the required factors is needed".into())),
+        Err(d) => Err(d.into()),
     }
 }
 

@@ -3,6 +3,9 @@
 //! first, with English beside them.
 
 pub use super::error_body::{AwaitingApproval, ErrorBody, Failures, Referred};
+use crate::app::refusal::Refusal;
+use crate::app::signin::authz::Denied;
+use crate::app::signin::SigninError;
 use crate::app::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -18,6 +21,10 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A domain rule refused: its own code and words; 400 when the request itself is malformed,
+    /// 403 when a rule forbids it.
+    #[error("refused: {}", .0.en())]
+    Rule(Refusal),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("service unavailable: {0}")]
@@ -41,6 +48,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(m) => ApiError::BadRequest(m),
             AppError::Refused(m) => ApiError::Forbidden(m),
+            AppError::Rule(r) => ApiError::Rule(r),
             AppError::Conflict(m) => ApiError::Conflict(m),
             AppError::NotFound(_) => ApiError::NotFound,
             AppError::AwaitingApproval(id) => ApiError::Accepted(id),
@@ -51,6 +59,28 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// A session that may not use an `/api` route: 401 without one, 403 with the reason in words (never
+/// Rust's form) otherwise. Pages send the person on instead ([`crate::http::pages::guard`]), and
+/// answer with this status where they refuse.
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::SignIn => ApiError::Unauthorized("sign in first".into()),
+            d => ApiError::Forbidden(format!("this session may not do this: {d}")),
+        }
+    }
+}
+
+/// The status of a refused sign-in step: 403 for a locked account, 401 otherwise (the words are the
+/// page's, in its language; an internal failure is answered as such).
+pub fn signin_status(e: &SigninError) -> StatusCode {
+    match e {
+        SigninError::App(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        SigninError::Locked { .. } => StatusCode::FORBIDDEN,
+        SigninError::Invalid | SigninError::Unavailable(_) | SigninError::FactorRefused | SigninError::Expired => StatusCode::UNAUTHORIZED,
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -58,6 +88,8 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Rule(r) if r.is_invalid_input() => StatusCode::BAD_REQUEST,
+            ApiError::Rule(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Accepted(_) => StatusCode::ACCEPTED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,6 +109,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => res.json(body("not_found", "ページが見つかりません。", "Not found.")),
             ApiError::Unauthorized(m) => res.json(body("unauthorized", "サインインが必要です。", m)),
             ApiError::Forbidden(m) => res.json(body("forbidden", "この操作は許可されていません。", m)),
+            ApiError::Rule(r) => res.json(body(r.code(), &r.ja(), &r.en())),
             ApiError::Conflict(m) => res.json(body("conflict", "現在の状態では実行できません。", m)),
             ApiError::Unavailable(m) => res.json(body("unavailable", "一時的に利用できません。", m)),
             ApiError::Accepted(id) => res.json(AwaitingApproval {
@@ -126,6 +159,43 @@ mod tests {
         assert!(v["message"].as_str().unwrap().contains(id));
         let text = String::from_utf8_lossy(&body);
         assert!(!text.contains("hunter2") && !text.contains("accounts"), "{text}");
+    }
+
+    #[actix_web::test]
+    async fn our_own_data_failing_to_serialize_is_internal_not_the_clients_fault() {
+        // A map with non-string keys cannot be JSON: a fault of ours, answered 500 with an id.
+        let bad = std::collections::BTreeMap::from([((1u8, 2u8), 3u8)]);
+        let e: AppError = serde_json::to_string(&bad).unwrap_err().into();
+        let res = ApiError::from(e).error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        assert_eq!(v["error"], "internal_error");
+        assert!(!v["message_en"].as_str().unwrap().contains("key must be a string"), "{v}");
+    }
+
+    #[actix_web::test]
+    async fn a_rule_refusal_answers_its_code_and_words() {
+        use tobira_domain::privileged::elevation;
+        let res = ApiError::from(AppError::from(elevation::Refusal::Duration(60))).error_response();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        assert_eq!(v["error"], "duration");
+        assert_eq!(v["message"], "時間は 1 分から 60 分の間にしてください（R-PR-07）");
+        assert_eq!(v["message_en"], "the duration must be between 1 and 60 minutes (R-PR-07)");
+        let bad = ApiError::from(AppError::from(tobira_domain::review::exception::Invalid::NoReason)).error_response();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "malformed input stays a 400");
+    }
+
+    #[actix_web::test]
+    async fn a_refused_session_answers_401_or_403_in_words() {
+        assert_eq!(ApiError::from(Denied::SignIn).status_code(), StatusCode::UNAUTHORIZED);
+        let res = ApiError::from(Denied::StepUp { have: 1, need: 2 }).error_response();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        let text = v["message_en"].as_str().unwrap();
+        assert!(text.contains("認証要素") && text.contains("1 factor kind(s) proved, 2 needed") && !text.contains("StepUp"), "{v}");
+        assert_eq!(signin_status(&SigninError::Locked { until: None }), StatusCode::FORBIDDEN);
+        assert_eq!(signin_status(&SigninError::Invalid), StatusCode::UNAUTHORIZED);
     }
 
     #[actix_web::test]

@@ -12,7 +12,8 @@ use utoipa::{IntoResponses, ToSchema};
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     /// `bad_request`, `not_found`, `unauthorized`, `forbidden`, `conflict`, `unavailable`, `busy`,
-    /// `too_many_attempts` or `internal_error`.
+    /// `too_many_attempts` or `internal_error`; or, when a domain rule refused, that rule's own
+    /// stable code (`separation_of_duties`, `self_approval`, `not_entitled`, …; docs/api.md lists them).
     #[schema(value_type = String, example = "forbidden")]
     pub error: &'static str,
     /// For the person, in Japanese.

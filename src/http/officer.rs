@@ -13,7 +13,7 @@
 
 use crate::app::officer::{self as ops, four_eyes};
 use crate::app::shared_ids::SharedIds;
-use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::csrf::check_csrf;
@@ -31,8 +31,7 @@ async fn officer(req: &HttpRequest, app: &App, mutating: bool) -> Result<Current
     let cur = session::current(req, app).await?;
     match authz::authorize(&app.policy, cur, Need::Officer, app.clock.now_ms()) {
         Ok(authorized) => Ok(authorized.into_session()),
-        Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => Err(ApiError::Forbidden(format!("a security officer's session with the required factors is needed: {d}"))),
+        Err(d) => Err(d.into()),
     }
 }
 
@@ -43,8 +42,7 @@ async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
     let cur = session::current(req, app).await?;
     match authz::authorize(&app.policy, cur, Need::Full, app.clock.now_ms()) {
         Ok(authorized) => Ok(authorized.into_session()),
-        Err(Denied::SignIn) => Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => Err(ApiError::Forbidden(format!("a session with the required factors is needed: {d}"))),
+        Err(d) => Err(d.into()),
     }
 }
 

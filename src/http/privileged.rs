@@ -6,7 +6,7 @@
 //! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
 
 use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
-use crate::app::signin::authz::{self, Denied, Need};
+use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
 use crate::http::csrf::check_csrf;
@@ -24,11 +24,7 @@ pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: b
     }
     let cur = session::current(req, app).await?;
     let now = app.clock.now_ms();
-    let cur = match authz::authorize(&app.policy, cur, need, now) {
-        Ok(authorized) => authorized.into_session(),
-        Err(Denied::SignIn) => return Err(ApiError::Unauthorized("sign in first".into())),
-        Err(d) => return Err(ApiError::Forbidden(format!("this needs a session with the required factors: {d}"))),
-    };
+    let cur = authz::authorize(&app.policy, cur, need, now).map_err(ApiError::from)?.into_session();
     let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
     Ok((cur, officer))
 }

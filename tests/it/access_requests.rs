@@ -163,6 +163,8 @@ both_backends! {
         let (status, body) = staff.post_json("/api/requests", json!({ "role": "zeimu.kazei_approve", "reason": "決裁", "until": day(&op, 30) })).await;
         assert_eq!(status, 403, "{body}");
         assert!(body["message_en"].as_str().unwrap().contains("相互牽制"), "the policy's reason: {body}");
+        assert_eq!(body["error"], "separation_of_duties", "the rule's stable code: {body}");
+        assert!(body["message"].as_str().unwrap().starts_with("職務の分離により申請できません"), "{body}");
         let id = a["id"].as_str().unwrap();
         head.post_json(&format!("/api/requests/{id}/approve"), json!({})).await;
         let (status, g) = zeimu_owner.post_json(&format!("/api/requests/{id}/approve"), json!({})).await;
@@ -174,8 +176,9 @@ both_backends! {
         let (status, body) = staff.post_json("/api/requests", json!({ "role": "juki.clerk", "reason": "応援", "until": day(&op, 120) })).await;
         assert_eq!(status, 403, "beyond max_request_days = 90: {body}");
         assert!(body["message_en"].as_str().unwrap().contains("at most 90 days"), "{body}");
+        assert_eq!(body["error"], "too_long", "{body}");
         let (status, body) = staff.post_json("/api/requests", json!({ "role": "juki.admin", "reason": "運用", "until": day(&op, 1) })).await;
-        assert_eq!(status, 403, "a privileged role is not requested: {body}");
+        assert_eq!((status, body["error"].as_str()), (403, Some("not_requestable")), "a privileged role is not requested: {body}");
         let (status, body) = staff.post_json("/api/requests", json!({ "role": "juki.clerk", "reason": "応援", "until": "来週" })).await;
         assert_eq!(status, 400, "{body}");
         assert!(!body.to_string().contains("Err("), "no Debug output: {body}");

@@ -41,7 +41,10 @@ both_backends! {
         let approve = format!("/api/officer/requests/{reset}/approve");
         assert_eq!(so1.post_json(&approve, json!({})).await.0, 403, "self-approval");
         assert_eq!(ciso.post_json(&approve, json!({})).await.0, 403, "the target approving their own reset");
-        assert_eq!(staff.post_json(&approve, json!({})).await.0, 403, "staff approve nothing");
+        let (code, body) = staff.post_json(&approve, json!({})).await;
+        assert_eq!((code, body["error"].as_str()), (403, Some("not_entitled")), "staff approve nothing: {body}");
+        let said = body["message_en"].as_str().unwrap_or_default();
+        assert!(said.contains("security_officer") && !said.contains("SecurityOfficer"), "the approvers by the policy's names, never Rust's form: {body}");
         assert_eq!(op.s.audit_count("officer.action_approved", Some("refused")).await, 3);
         assert_eq!(op.s.client().sign_in("ciso", PASSWORD).await.status, 303, "still nothing changed");
 

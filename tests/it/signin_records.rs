@@ -48,5 +48,9 @@ both_backends! {
         let jst = tobira_domain::time_util::jst_display;
         assert_eq!(account.by_id("previous-sign-in").as_deref(), Some(jst(first).as_str()), "{}", account.body);
         assert_eq!(account.by_id("last-sign-out").as_deref(), Some(jst(first + 20 * 60_000).as_str()));
+        // The recent sign-ins name their methods in words, never as the stored JSON (`["password"]`).
+        let recent = account.body.split("id=\"recent\"").nth(1).and_then(|t| t.split("</table>").next()).unwrap_or_default();
+        assert!(recent.contains("<td>パスワード</td>"), "{recent}");
+        assert!(!recent.contains('[') && !recent.contains("&#34;") && !recent.contains("&quot;"), "no raw JSON: {recent}");
     }
 }

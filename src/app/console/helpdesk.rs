@@ -47,7 +47,7 @@ pub async fn act(app: &App, reader: &Reader, cur: &Current, login: &str, action:
             }
         })
         .await?;
-    match decided.map_err(|why| AppError::Refused(why.to_string()))? {
+    match decided? {
         Action::Unlock => officer::unlock(app, cur, login, reason, origin).await.map(|_| Done::Unlocked),
         Action::EnrolmentLink => officer::enrollment_link(app, cur, login, reason, origin).await.map(Done::Link),
     }

@@ -67,7 +67,7 @@ pub async fn gate(app: &App, officer: &Current, login_id: &str, kind: Kind, deta
                 .with_outcome(Outcome::Denied)
                 .with_details(json!({ "kind": kind.as_str(), "refused": r.to_string() }));
             store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
-            return Err(AppError::Refused(r.to_string()));
+            return Err(r.into());
         }
         let requester_key = approvers::of_account(c, &policy, &requester, now)?.employee_number;
         let id = store::write_tx(c, |c| {
@@ -185,7 +185,7 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
                     .with_outcome(Outcome::Denied)
                     .with_details(json!({ "request": r.id, "refused": why.to_string(), "decision_reason": note }));
                 store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
-                return Err(AppError::Refused(why.to_string()));
+                return Err(why.into());
             }
             store::write_tx(c, |c| {
                 if !requests::decide(c, &r.id, if approve { "done" } else { "refused" }, &who.login_id, now)? {

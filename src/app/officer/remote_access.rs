@@ -26,7 +26,7 @@ pub async fn grant(app: &App, officer: &Current, login_id: &str, approved_by: &s
         };
         let approver = crate::app::approvers::of_person(c, &policy, &approved_by, now)?;
         let req = Request { person_employee_number: number.as_deref(), person_departments: &depts, approver: &approver, valid_until, reason: &reason };
-        rules::check(&policy, &req, now).map_err(|e| AppError::Invalid(e.to_string()))?;
+        rules::check(&policy, &req, now)?;
         let row = RemoteAccessGrant {
             id: store::new_id(),
             account_id: a.id.clone(),

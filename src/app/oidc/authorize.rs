@@ -11,7 +11,7 @@ use crate::app::signin::factors::{put_challenge_for, take_challenge};
 use crate::app::signin::session::Current;
 use crate::app::signin::{target, Origin};
 use crate::app::{App, AppError};
-use crate::store::{self, oidc::AuthCode};
+use crate::store::{self, oidc::AuthCode, StoreError};
 use serde_json::json;
 use tobira_domain::audit::Outcome;
 use tobira_domain::authn::access::{self, Decision};
@@ -93,7 +93,7 @@ pub async fn resume(app: &App, handle: &str, cur: Option<&Current>, origin: &Ori
         Err(crate::app::signin::SigninError::App(e)) => return Err(e),
         Err(_) => return Ok(Next::Page(PageError::Expired)),
     };
-    let req: AuthorizeRequest = serde_json::from_str(&state).map_err(|e| AppError::Invalid(format!("stored authorization request: {e}")))?;
+    let req: AuthorizeRequest = serde_json::from_str(&state).map_err(|e| StoreError::Integrity(format!("stored authorization request: {e}")))?;
     decide(app, req, cur, origin).await
 }
 
@@ -118,7 +118,7 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
     };
     // The request waits for the person under a handle, for the policy's `oidc.login_minutes`.
     let wait = async |req: &AuthorizeRequest| {
-        let state = serde_json::to_string(req).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let state = serde_json::to_string(req)?;
         put_challenge_for(app, None, KIND, state, app.policy.oidc.login_minutes.saturating_mul(60)).await
     };
     match rules::door(&req, view, &decision, now) {

@@ -40,7 +40,9 @@ pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&st
         match rotation::check(presented, now) {
             RefreshCheck::Rotate => {}
             RefreshCheck::Reused => return Err(reused(c, &family.id)?),
-            other => return Err(invalid(&format!("{other:?}").to_lowercase())),
+            RefreshCheck::Expired => return Err(invalid("expired")),
+            RefreshCheck::Revoked => return Err(invalid("revoked")),
+            RefreshCheck::WrongClient => return Err(invalid("issued to another client")),
         }
         let standing = store::oidc::standing(c, &family.id)?.ok_or_else(|| err(ErrorCode::InvalidGrant, "the refresh token is not valid"))?;
         if let Err(why) = person_standing(&app.policy, &standing, now) {

@@ -30,7 +30,15 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
             let actor = approvers::of_account(c, &policy, &cur.account, now)?;
             let person = store::org::person_by_employee_number(c, &number)?.ok_or_else(|| AppError::NotFound(format!("person {number}")))?;
             if actor.is_vendor {
-                return Err(refused(c, &cur, ("privileged.account_refused", &format!("person:{number}")), "a vendor creates no privileged ID (R-PR-04)".into(), json!({}), &origin, now));
+                return Err(refused(
+                    c,
+                    &cur,
+                    ("privileged.account_refused", &format!("person:{number}")),
+                    AppError::Refused("a vendor creates no privileged ID (R-PR-04)".into()),
+                    json!({}),
+                    &origin,
+                    now,
+                ));
             }
             let staff: Vec<Account> = a::table.filter(a::person_id.eq(&person.id)).select(Account::as_select()).load(c)?;
             if staff.iter().any(|x| x.is_privileged && x.status() == Some(tobira_domain::rbac::AccountStatus::Active)) {
@@ -92,7 +100,7 @@ pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &s
                     },
                 }
             };
-            Err(refused(c, &cur2, (&format!("{action2}_refused"), &account_target(&target2.login_id)), why, json!({ "vendor": true, "supervisor": named }), &origin2, now))
+            Err(refused(c, &cur2, (&format!("{action2}_refused"), &account_target(&target2.login_id)), AppError::Refused(why), json!({ "vendor": true, "supervisor": named }), &origin2, now))
         })
         .await?;
     let Some((supervisor, account)) = needed else { return Ok(None) };
@@ -105,7 +113,7 @@ pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &s
     let (cur, target, action, origin, now) = (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let why = "the supervisor's code was not accepted; the supervisor confirms with their own one-time code (R-PR-04)".to_string();
-        Err(refused(c, &cur, (&format!("{action}_refused"), &account_target(&target.login_id)), why, json!({ "vendor": true, "supervisor": supervisor }), &origin, now))
+        Err(refused(c, &cur, (&format!("{action}_refused"), &account_target(&target.login_id)), AppError::Refused(why), json!({ "vendor": true, "supervisor": supervisor }), &origin, now))
     })
     .await
 }

@@ -36,7 +36,7 @@ pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) ->
         let delegate = approvers::of_person(c, &policy, n.delegate.trim(), now)?;
         let nom = Nomination { principal: &principal, delegate_employee_number: &delegate.employee_number, delegate_is_vendor: delegate.is_vendor, from: n.from, until: n.until, reason: &n.reason };
         if let Err(e) = rules::nominate(&policy, &me, &nom, now) {
-            return Err(refused(c, &cur, ("privileged.delegation_refused", &format!("delegation:{}", n.principal)), e.to_string(), json!({ "delegate": delegate.employee_number }), &origin, now));
+            return Err(refused(c, &cur, ("privileged.delegation_refused", &format!("delegation:{}", n.principal)), e, json!({ "delegate": delegate.employee_number }), &origin, now));
         }
         let d = Delegation {
             id: store::new_id(),
@@ -76,7 +76,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
         // The nominator must still hold what they delegate, and the period must not be over.
         let still = approvers::of_key(c, &policy, &d.nominated_by, now).map(|nominator| rules::nominate(&policy, &nominator, &nom, now)).unwrap_or(Err(rules::Refusal::NotPrincipal));
         if let Err(e) = still.and_then(|_| rules::approve(&policy, &nom, &d.nominated_by, &me)) {
-            return Err(refused(c, &cur, ("privileged.delegation_decision_refused", &target(&d)), e.to_string(), json!({ "delegation": id }), &origin, now));
+            return Err(refused(c, &cur, ("privileged.delegation_decision_refused", &target(&d)), e, json!({ "delegation": id }), &origin, now));
         }
         store::write_tx(c, |c| {
             let to = if approve { "approved" } else { "refused" };
@@ -124,7 +124,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
         let approver = tobira_domain::approval::check(&policy, &policy.approvals.delegate, &me, Default::default()).is_ok();
         if !(approver || me.employee_number == d.nominated_by) {
             let why = "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate".to_string();
-            return Err(refused(c, &cur, ("privileged.delegation_end_refused", &target(&d)), why, json!({ "delegation": id }), &origin, now));
+            return Err(refused(c, &cur, ("privileged.delegation_end_refused", &target(&d)), AppError::Refused(why), json!({ "delegation": id }), &origin, now));
         }
         store::write_tx(c, |c| {
             if !store::privileged::end_delegation(c, &id, now)? {

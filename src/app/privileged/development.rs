@@ -33,7 +33,7 @@ pub async fn create(app: &App, cur: &Current, n: NewDevelopmentId, until: i64, o
     check_login_id(&login)?;
     let now = app.clock.now_ms();
     let spec = Spec { login_id: &login, responsible: &n.responsible, worker: &n.worker, reason: &n.reason, until };
-    dev::check(&app.policy, &spec, now).map_err(|e| AppError::Invalid(e.to_string()))?;
+    dev::check(&app.policy, &spec, now)?;
     let temporary = pw::temporary(TEMP_PASSWORD_LEN)?;
     let (t, cost) = (temporary.clone(), app.policy.password.hashing.clone());
     let hash = app.argon2.run(move || pw::hash(&t, &cost)).await??;

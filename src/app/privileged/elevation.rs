@@ -50,7 +50,7 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
                     c,
                     &cur,
                     ("privileged.elevation_refused", &role_target(&req.role)),
-                    e.to_string(),
+                    e,
                     json!({ "minutes": req.minutes, "break_glass": req.break_glass, "vendor": me.is_vendor }),
                     &origin,
                     now,
@@ -166,7 +166,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
         // Denying needs the same authority as approving.
         let until = match rules::approve(&policy, &pending(&el, &number, requester_is_vendor), &approver, now) {
             Ok(u) => u,
-            Err(e) => return Err(refused(c, &cur, ("privileged.decision_refused", &role_target(&el.role_id)), e.to_string(), json!({ "elevation": id, "approve": approve }), &origin, now)),
+            Err(e) => return Err(refused(c, &cur, ("privileged.decision_refused", &role_target(&el.role_id)), e, json!({ "elevation": id, "approve": approve }), &origin, now)),
         };
         store::write_tx(c, |c| {
             // Still eligible, active and privileged now, not just when it asked.
@@ -217,7 +217,7 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
         let (_, number, vendor) = requester(c, &policy, &el, now)?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         if let Err(e) = rules::review(&policy, &pending(&el, &number, vendor), &me) {
-            return Err(refused(c, &cur, ("privileged.review_refused", &role_target(&el.role_id)), e.to_string(), json!({ "elevation": id }), &origin, now));
+            return Err(refused(c, &cur, ("privileged.review_refused", &role_target(&el.role_id)), e, json!({ "elevation": id }), &origin, now));
         }
         store::write_tx(c, |c| {
             let status = el.status.clone();
@@ -246,7 +246,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Ori
                 c,
                 &cur,
                 ("privileged.end_refused", &role_target(&el.role_id)),
-                "only its holder or a security officer ends an elevation".into(),
+                AppError::Refused("only its holder or a security officer ends an elevation".into()),
                 json!({ "elevation": id }),
                 &origin,
                 now,

@@ -87,7 +87,7 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
             let others = store::privileged::holders(c, &system)?.into_iter().filter(|h| *h != me).count();
             let who =
                 Candidate { employee_number: number.as_deref(), account_is_privileged: target.is_privileged, account_is_active: target.status() == Some(AccountStatus::Active), other_holders: others };
-            rules::check(&policy, role, &granter, &who, &reason).map_err(|e| AppError::Refused(e.to_string()))?;
+            rules::check(&policy, role, &granter, &who, &reason)?;
             if store::privileged::is_eligible(c, &target.id, &role_id)? {
                 return Err(AppError::Conflict(format!("{login} is already eligible for {role_id}")));
             }
@@ -110,7 +110,7 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
             Ok(row.id)
         })
         .map_err(|e| match e {
-            AppError::Refused(why) => refused(c, &cur, ("privileged.eligibility_refused", &role_target(&role_id)), why, json!({ "account": login }), &origin, now),
+            e @ AppError::Rule(_) => refused(c, &cur, ("privileged.eligibility_refused", &role_target(&role_id)), e, json!({ "account": login }), &origin, now),
             other => other,
         })
     })
@@ -129,7 +129,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
                 c,
                 &cur,
                 ("privileged.eligibility_revoke_refused", &role_target(&row.role_id)),
-                "only the system's owner or a security officer ends an eligibility".into(),
+                AppError::Refused("only the system's owner or a security officer ends an eligibility".into()),
                 json!({ "eligibility": id }),
                 &origin,
                 now,

@@ -18,13 +18,16 @@ use crate::store::{self, DbConnection};
 use serde_json::Value;
 
 /// Appends the audit record of a refused privileged action in its own transaction and returns the
-/// refusal; a refusal is evidence too (R-PR-04).
-pub(crate) fn refused(c: &mut DbConnection, cur: &Current, (action, subject): (&str, &str), why: String, details: Value, origin: &Origin, now: i64) -> AppError {
+/// refusal; a refusal is evidence too (R-PR-04). `why` is a domain rule's refusal (`AppError::Rule`,
+/// or anything `?` turns into one) or a refusal in words (`AppError::Refused`); the record keeps its
+/// English text.
+pub(crate) fn refused(c: &mut DbConnection, cur: &Current, (action, subject): (&str, &str), why: impl Into<AppError>, details: Value, origin: &Origin, now: i64) -> AppError {
+    let why = why.into();
     let mut d = details;
-    d["refused"] = Value::String(why.clone());
+    d["refused"] = Value::String(why.to_string());
     let e = origin.event(cur.account.login_id.clone(), action, subject.to_string()).with_details(d);
     match store::write_tx(c, |c| store::audit::append(c, now, vec![e])) {
-        Ok(_) => AppError::Refused(why),
+        Ok(_) => why,
         Err(err) => AppError::from(err),
     }
 }

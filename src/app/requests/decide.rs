@@ -66,7 +66,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
         let details = json!({ "request": id, "approve": approve, "step": l.req.steps_done });
         let (step, last) = match rules::decide(&policy, &l.open(), &me, now) {
             Ok(s) => s,
-            Err(e) => return Err(refused(c, &cur, ("access.decision_refused", &role_target(&l.req.role_id)), e.to_string(), details, &origin, now)),
+            Err(e) => return Err(refused(c, &cur, ("access.decision_refused", &role_target(&l.req.role_id)), e, details, &origin, now)),
         };
         if !approve && note.is_empty() {
             return Err(AppError::Invalid("却下の理由を入力してください / a refusal needs a reason".into()));

@@ -132,7 +132,7 @@ pub async fn ask(app: &App, cur: &Current, new: NewRequest, origin: &Origin) -> 
         let what = Ask { reason: &new.reason, valid_from: from, valid_until: until, contract };
         let plan = match rules::ask(&policy, role, &asker, &what, now) {
             Ok(p) => p,
-            Err(e) => return Err(refused(c, &cur, ("access.request_refused", &role_target(&new.role)), e.to_string(), json!({ "until": until, "from": from }), &origin, now)),
+            Err(e) => return Err(refused(c, &cur, ("access.request_refused", &role_target(&new.role)), e, json!({ "until": until, "from": from }), &origin, now)),
         };
         let req = AccessRequest {
             id: store::new_id(),
@@ -178,7 +178,7 @@ pub async fn withdraw(app: &App, cur: &Current, id: &str, origin: &Origin) -> Re
         let mut req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::NotFound(format!("request {id}")))?;
         let me = store::privileged::employee_number_of(c, &cur.account.id)?.unwrap_or_else(|| format!("account:{}", cur.account.id));
         if let Err(e) = rules::withdraw(&req.status, &req.requester_key, &me) {
-            return Err(refused(c, &cur, ("access.withdraw_refused", &role_target(&req.role_id)), e.to_string(), json!({ "request": id }), &origin, now));
+            return Err(refused(c, &cur, ("access.withdraw_refused", &role_target(&req.role_id)), e, json!({ "request": id }), &origin, now));
         }
         store::write_tx(c, |c| {
             if !store::access_requests::close(c, &req.id, req.steps_done, status::WITHDRAWN, None, now)? {

@@ -41,7 +41,7 @@ fn standing_of(e: &Exception, now: i64) -> Standing {
 /// recorded.
 pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, r: &NewException, origin: &Origin, now: i64) -> Result<String, AppError> {
     let req = Request { rule: &r.rule, subjects: &r.subjects, reason: &r.reason, valid_until: r.valid_until, emergency: r.emergency };
-    rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now).map_err(|e| AppError::Invalid(e.to_string()))?;
+    rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now)?;
     if r.emergency && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err() {
         let why = "an emergency exception is declared only by the approvers of [approvals] exception_emergency (the CISO or their deputy); ask for approval instead";
         let ev = origin.event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim())).with_outcome(Outcome::Denied).with_details(json!({ "refused": why, "subjects": r.subjects }));
@@ -104,6 +104,28 @@ pub enum Verdict {
     Reviewed,
 }
 
+impl Verdict {
+    /// The name the API and the audit log use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approve",
+            Verdict::Refuse => "refuse",
+            Verdict::End => "end",
+            Verdict::Reviewed => "reviewed",
+        }
+    }
+
+    /// What the exception would become, in words.
+    fn done(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approved",
+            Verdict::Refuse => "refused",
+            Verdict::End => "ended",
+            Verdict::Reviewed => "marked reviewed",
+        }
+    }
+}
+
 pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &str, verdict: Verdict, note: &str, now: i64) -> Result<Standing, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
     let e = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
@@ -127,9 +149,9 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
             }
         };
         if !changed {
-            return Err(AppError::Conflict(format!("exception {id} is {} and cannot be {verdict:?}", e.status)));
+            return Err(AppError::Conflict(format!("exception {id} is {}; it cannot be {} now", e.status, verdict.done())));
         }
-        let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": format!("{verdict:?}").to_lowercase(), "note": note }));
+        let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": verdict.as_str(), "note": note }));
         store::audit::append(c, now, vec![ev])?;
         let after = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
         Ok(standing_of(&after, now))

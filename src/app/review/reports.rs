@@ -77,7 +77,7 @@ pub fn dormant(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table,
     t.summary.insert("active_accounts".into(), json!(accounts.len()));
     t.summary.insert("dormant".into(), json!(t.rows.len()));
     t.summary.insert("by_kind".into(), json!(by_kind));
-    t.summary.insert("action".into(), json!(format!("{:?}", policy.review.dormant_action).to_lowercase()));
+    t.summary.insert("action".into(), json!(policy.review.dormant_action));
     Ok(t)
 }
 

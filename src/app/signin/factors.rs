@@ -147,7 +147,7 @@ fn passkeys(c: &mut DbConnection, account_id: &str) -> Result<Vec<(credentials::
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
-    serde_json::to_string(v).map_err(|e| AppError::Invalid(e.to_string()))
+    Ok(serde_json::to_string(v)?)
 }
 
 /// Options for registering a new security key or passkey.
@@ -160,7 +160,7 @@ pub async fn start_key_registration(app: &App, cur: &Current) -> Result<(String,
     let display = cur.account.login_id.clone();
     let (options, state) = wa::start_registration(&app.webauthn, user_handle(&id)?, &login, &display, existing, app.attestation_roots.is_some())?;
     let handle = put_challenge(app, Some(id), "webauthn_register", to_json(&state)?).await?;
-    Ok((handle, serde_json::to_value(options).map_err(|e| AppError::Invalid(e.to_string()))?))
+    Ok((handle, serde_json::to_value(options)?))
 }
 
 /// Registers the key; refused when the policy allows only listed models (AAGUID) and this is not one.
@@ -217,7 +217,7 @@ pub async fn start_key_stepup(app: &App, cur: &Current) -> Result<(String, serde
     }
     let (options, state) = wa::start_stepup(&app.webauthn, &keys)?;
     let handle = put_challenge(app, Some(id), "webauthn_stepup", to_json(&state)?).await?;
-    Ok((handle, serde_json::to_value(options).map_err(|e| AppError::Invalid(e.to_string()))?))
+    Ok((handle, serde_json::to_value(options).map_err(AppError::from)?))
 }
 
 pub async fn finish_key_stepup(app: &App, cur: &Current, handle: &str, answer: &PublicKeyCredential, origin: &Origin) -> Result<(), SigninError> {
@@ -234,7 +234,7 @@ pub async fn finish_key_stepup(app: &App, cur: &Current, handle: &str, answer: &
     let used = app
         .db(move |c| {
             let Some(row) = credentials::webauthn_by_credential_id(c, &cred_id)?.filter(|w| w.account_id == id) else { return Ok(None) };
-            let mut key: Passkey = serde_json::from_str(&row.credential_json).map_err(|e| AppError::Invalid(e.to_string()))?;
+            let mut key: Passkey = serde_json::from_str(&row.credential_json)?;
             key.update_credential(&result);
             credentials::webauthn_used(c, &row.id, &to_json(&key)?, now)?;
             Ok(Some(row))

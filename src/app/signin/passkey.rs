@@ -17,9 +17,9 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, Passkey, PublicKeyCredent
 /// Options for a discoverable sign-in and the handle of its server-side state.
 pub async fn start(app: &App) -> Result<(String, serde_json::Value), AppError> {
     let (options, state) = wa::start_signin(&app.webauthn)?;
-    let state = serde_json::to_string(&state).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let state = serde_json::to_string(&state)?;
     let handle = put_challenge(app, None, "webauthn_signin", state).await?;
-    Ok((handle, serde_json::to_value(options).map_err(|e| AppError::Invalid(e.to_string()))?))
+    Ok((handle, serde_json::to_value(options)?))
 }
 
 /// Checks the browser's answer and opens a session. Returns the session cookie value.
@@ -46,7 +46,7 @@ pub async fn finish(app: &App, handle: &str, answer: &PublicKeyCredential, origi
         })
         .await?;
     let Some((row, account)) = found else { return Err(refused(app, origin).await?) };
-    let key: Passkey = serde_json::from_str(&row.credential_json).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let key: Passkey = serde_json::from_str(&row.credential_json).map_err(AppError::from)?;
     let result = match wa::finish_signin(&app.webauthn, answer, state, &key) {
         Ok(r) if r.user_verified() => r,
         _ => {
@@ -71,7 +71,7 @@ pub async fn finish(app: &App, handle: &str, answer: &PublicKeyCredential, origi
     }
     let mut key = key;
     key.update_credential(&result);
-    let key_json = serde_json::to_string(&key).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let key_json = serde_json::to_string(&key).map_err(AppError::from)?;
     let kinds = kinds_for(Method::Webauthn, row.attested_aaguid(), &app.policy.signin.biometric_aaguids);
     let factor = ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds, at: now };
     let (policy, origin) = (app.policy.clone(), origin.clone());

@@ -70,7 +70,7 @@ pub fn create(conn: &mut DbConnection, policy: &Policy, account: &Account, facto
         last_seen_at: now,
         // A session begun during an elevation ends with it (R-PR-07).
         expires_at: store::privileged::active_until(conn, &account.id, now)?.map_or(limits::absolute_end(rule, now), |u| u.min(limits::absolute_end(rule, now))),
-        factors: serde_json::to_string(&factors).map_err(|e| AppError::Invalid(e.to_string()))?,
+        factors: serde_json::to_string(&factors)?,
         privileged: account.is_privileged,
         source_ip: origin.ip_text(),
         user_agent: origin.user_agent.clone().map(|u| u.chars().take(300).collect()),
@@ -141,7 +141,7 @@ fn password_expired(c: &mut DbConnection, account_id: &str, now: i64) -> Result<
 pub fn add_factor(c: &mut DbConnection, cur: &Current, factor: ProvedFactor, now: i64) -> Result<(), AppError> {
     let mut factors = cur.factors.clone();
     factors.push(factor);
-    let json = serde_json::to_string(&factors).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let json = serde_json::to_string(&factors)?;
     if !store::sessions::set_factors(c, &cur.session.id, &json, now)? {
         return Err(AppError::Conflict("the session has ended".into()));
     }

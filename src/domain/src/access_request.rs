@@ -23,44 +23,45 @@ pub mod status {
     pub const WITHDRAWN: &str = "withdrawn";
 }
 
-/// Why a request, a decision or a withdrawal is refused. Each message is Japanese, then English.
+/// Why a request, a decision or a withdrawal is refused: English here, the Japanese words and the
+/// stable code in [`crate::refusal`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("ロール {0} は申請できません / role `{0}` cannot be requested")]
+    #[error("role `{0}` cannot be requested")]
     NotRequestable(String),
-    #[error("理由を入力してください / a reason is required")]
+    #[error("a reason is required")]
     NoReason,
-    #[error("終了日は開始日より後にしてください / the end date must be after the start")]
+    #[error("the end date must be after the start")]
     EndBeforeStart,
-    #[error("開始日は過去にできません / the start cannot be in the past")]
+    #[error("the start cannot be in the past")]
     StartInPast,
-    #[error("期間は最長 {0} 日です / the end date may be at most {0} days after the start")]
+    #[error("the end date may be at most {0} days after the start")]
     TooLong(u32),
-    #[error("職務の分離により申請できません（{role} と {other}）：{reason} / separation of duties: `{role}` and `{other}` are not held by one person")]
+    #[error("separation of duties: `{role}` and `{other}` are not held by one person ({reason})")]
     Sod { role: String, other: String, reason: String },
-    #[error("既にこのロールを保有しているか申請中です / the role is already held or asked for")]
+    #[error("the role is already held or asked for")]
     AlreadyHeld,
-    #[error("委託事業者の申請には契約番号が必要です / a vendor's request names the contract it serves")]
+    #[error("a vendor's request names the contract it serves")]
     NoContract,
-    #[error("契約 {0} はこの申請者の契約ではありません / contract `{0}` is not the requester's")]
+    #[error("contract `{0}` is not the requester's")]
     NotTheirContract(String),
-    #[error("契約の終了日（{0}）を超える期間は申請できません / the end date is after the contract ends ({0})")]
+    #[error("the end date is after the contract ends ({0})")]
     BeyondContract(String),
-    #[error("申請者に所属がないため承認者が決まりません / the requester has no department, so no 所属長 can decide")]
+    #[error("the requester has no department, so no 所属長 can decide")]
     NoDepartment,
-    #[error("自分の申請は承認・却下できません（R-AC-02） / nobody decides their own request (R-AC-02)")]
+    #[error("nobody decides their own request (R-AC-02)")]
     SelfDecision,
-    #[error("前の段階を決裁した人は次の段階を決裁できません / one person decides one step of a request")]
+    #[error("one person decides one step of a request")]
     SameApprover,
-    #[error("委託事業者は承認できません / a vendor decides no request")]
+    #[error("a vendor decides no request")]
     VendorApprover,
-    #[error("この段階の承認者ではありません（{0}） / you are not this step's approver ({0})")]
+    #[error("you are not this step's approver ({0})")]
     NotEntitled(String),
-    #[error("この申請は既に決着しています（{0}） / the request is no longer open ({0})")]
+    #[error("the request is no longer open ({0})")]
     NotOpen(String),
-    #[error("申請者本人だけが取り下げられます / only the requester withdraws a request")]
+    #[error("only the requester withdraws a request")]
     NotRequester,
-    #[error("未決の申請が多すぎます（最大 {0} 件） / too many open requests (at most {0})")]
+    #[error("too many open requests (at most {0})")]
     TooManyOpen(u32),
 }
 

@@ -64,5 +64,5 @@ pub fn check(policy: &Policy, allowed: &[toml::Spanned<Approver>], facts: &Appro
     if allowed.iter().any(|a| entitled(policy, *a.get_ref(), facts, about)) {
         return Ok(());
     }
-    Err(allowed.iter().map(|a| format!("{:?}", a.get_ref())).collect::<Vec<_>>().join(", "))
+    Err(allowed.iter().map(|a| a.get_ref().as_str()).collect::<Vec<_>>().join(", "))
 }

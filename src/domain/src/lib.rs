@@ -24,6 +24,7 @@ pub mod privileged;
 pub mod provisioning;
 pub mod provisioning_sweep;
 pub mod rbac;
+pub mod refusal;
 pub mod remote_access;
 #[cfg(test)]
 mod requirements_tests;

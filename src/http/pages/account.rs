@@ -88,7 +88,6 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         })
         .collect();
     let when = |ms: Option<i64>| ms.map_or_else(|| t.none_yet.to_string(), |m| c.when(m));
-    let detail = |r: &tobira_domain::audit::AuditRecord, key: &str| r.event.details.get(key).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
     let officer = authz::authorize(policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
     let elevations = crate::app::privileged::elevation::console(&app, &cur).await?.concerns();
     let eligibility = !crate::app::privileged::eligibility::console(&app, &cur, officer).await?.is_empty();
@@ -110,7 +109,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
             .iter()
             .map(|s| SessionRow { id: s.id[..16].to_string(), started: c.when(s.created_at), source: s.source_ip.clone().unwrap_or_default(), current: s.id == cur.session.id })
             .collect(),
-        recent: history.recent.iter().map(|r| (c.when(r.occurred_at), detail(r, "methods"), r.event.source_ip.clone().unwrap_or_default())).collect(),
+        recent: history.recent.iter().map(|r| (c.when(r.occurred_at), super::console_text::methods(t.lang == "ja", &r.event.details), r.event.source_ip.clone().unwrap_or_default())).collect(),
         officer,
         elevations,
         eligibility,

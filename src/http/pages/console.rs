@@ -14,6 +14,7 @@ use crate::app::signin::session::Current;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use actix_web::http::StatusCode;
+use actix_web::ResponseError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use tobira_domain::console::scope::Scope;
@@ -27,6 +28,10 @@ pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpR
     let k = ct::of(super::lang(req));
     match e {
         AppError::Refused(m) => super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &m),
+        AppError::Rule(r) => {
+            let text = r.to_string();
+            super::message_text(req, app, ApiError::Rule(r).status_code(), super::lang(req).error_title, &text)
+        }
         AppError::NotFound(_) => super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results),
         AppError::Invalid(m) => super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &m),
         e => Err(e.into()),

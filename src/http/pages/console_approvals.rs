@@ -117,7 +117,7 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
                 None => Ok(super::officer::back(PAGE, true, &format!("{}: {}", if approve { o.approved_notice } else { o.refused_notice }, id.as_str()))),
             }
         }
-        Err(e @ AppError::Refused(_)) => super::console::refused(&req, &app, e),
+        Err(e @ (AppError::Refused(_) | AppError::Rule(_))) => super::console::refused(&req, &app, e),
         Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
     }
 }

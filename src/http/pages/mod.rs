@@ -41,7 +41,7 @@ use crate::app::App;
 use crate::http::error::ApiError;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use text::{Text, EN, JA};
 
@@ -245,8 +245,9 @@ pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Cu
         Err(Denied::Reauthenticate) => Ok(Err(redirect(if req.path().starts_with("/account/credentials") { "/signin/second?then=account" } else { "/signin/second?then=enrol" }))),
         Err(Denied::Enrol) => Ok(Err(redirect(&keep_waiting(req, "/account/enrol")))),
         Err(Denied::Onboarding) => Ok(Err(redirect(&keep_waiting(req, "/account/onboarding")))),
-        Err(Denied::Network { .. }) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.network_title, t.network_lead))?)),
-        Err(Denied::Forbidden) => Ok(Err(message(req, app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden))?)),
+        // Refused outright: the page explains, with the status the shared mapping gives.
+        Err(d @ Denied::Network { .. }) => Ok(Err(message(req, app, ApiError::from(d).status_code(), |t| (t.network_title, t.network_lead))?)),
+        Err(d @ Denied::Forbidden) => Ok(Err(message(req, app, ApiError::from(d).status_code(), |t| (t.error_title, t.forbidden))?)),
     }
 }
 
@@ -309,10 +310,7 @@ pub struct CsrfForm {
 
 /// A refused ceremony step as JSON for the page script.
 pub fn ceremony_error(req: &HttpRequest, e: SigninError) -> Result<HttpResponse, ApiError> {
-    let status = match e {
-        SigninError::Locked { .. } => actix_web::http::StatusCode::FORBIDDEN,
-        _ => actix_web::http::StatusCode::UNAUTHORIZED,
-    };
+    let status = crate::http::error::signin_status(&e);
     let message = signin_message(lang(req), e)?;
     Ok(HttpResponse::build(status).json(serde_json::json!({ "error": "refused", "message": message })))
 }

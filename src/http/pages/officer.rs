@@ -45,6 +45,7 @@ pub(super) fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
 pub(super) fn refusal(e: AppError) -> Result<String, ApiError> {
     match e {
         AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) => Ok(m),
+        AppError::Rule(r) => Ok(r.to_string()),
         AppError::NotFound(m) => Ok(format!("見つかりません / not found: {m}")),
         e => Err(e.into()),
     }

@@ -311,6 +311,7 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
     match r.request_exception(&app, new).await {
         Ok(id) => Ok(back_to_exceptions(&format!("申請しました / requested: {id}"))),
         Err(AppError::Invalid(why) | AppError::Refused(why)) => Ok(back_to_exceptions(&why)),
+        Err(AppError::Rule(r)) => Ok(back_to_exceptions(&r.to_string())),
         Err(e) => Err(e.into()),
     }
 }

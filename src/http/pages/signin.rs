@@ -3,7 +3,7 @@
 
 use super::{ceremony_error, check_csrf, guard, origin, redirect, session_cookie, signin_message, Answer, CsrfForm, Ctx};
 use crate::app::signin::authz::Need;
-use crate::app::signin::{factors, passkey, password, SigninError};
+use crate::app::signin::{factors, passkey, password};
 use crate::app::App;
 use crate::http::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -50,10 +50,7 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, form: web::Form<Signi
     match password::sign_in(&app, &form.login_id, &form.password, &origin(&req, &app)).await {
         Ok(token) => Ok(HttpResponse::SeeOther().cookie(session_cookie(token)).insert_header(("Location", super::continuation(&req).or("/account"))).finish()),
         Err(e) => {
-            let status = match e {
-                SigninError::Locked { .. } => actix_web::http::StatusCode::FORBIDDEN,
-                _ => actix_web::http::StatusCode::UNAUTHORIZED,
-            };
+            let status = crate::http::error::signin_status(&e);
             let message = signin_message(super::lang(&req), e)?;
             render_signin(&req, &app, Some(message), status)
         }

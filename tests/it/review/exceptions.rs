@@ -34,6 +34,11 @@ both_backends! {
         assert_eq!(code, 403, "not by the requester");
         let (code, r) = ciso.post_json(&format!("/api/review/exceptions/{id}/approve"), json!({ "note": "年度末まで" })).await;
         assert_eq!((code, r["standing"].as_str()), (200, Some("in_force")), "{r}");
+        // Deciding it again is refused in words, never in Rust's form (`Approve`).
+        let (code, again) = ciso.post_json(&format!("/api/review/exceptions/{id}/approve"), json!({})).await;
+        assert_eq!(code, 409, "{again}");
+        let said = again["message_en"].as_str().unwrap_or_default();
+        assert!(said.contains("approved") && !said.contains("Approve"), "{again}");
 
         // It appears in every report it affects.
         let (_, grants) = ciso.get_json("/api/review/reports/grants").await;

@@ -42,9 +42,9 @@ impl Action {
 /// Why the helpdesk is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("ヘルプデスクが行えるのはロック解除と登録用リンクの発行だけです / the helpdesk only unlocks and sends enrolment links (`{0}` is for security officers)")]
+    #[error("the helpdesk only unlocks and sends enrolment links (`{0}` is for security officers)")]
     NotHelpdeskAction(String),
-    #[error("職員以外（セキュリティ担当、CISO、監査人、ヘルプデスク、特権ID）への操作はセキュリティ担当が二者承認で行います / accounts of officers, the CISO, auditors, the helpdesk and privileged IDs are for security officers, with four eyes (R-AC-02)")]
+    #[error("accounts of officers, the CISO, auditors, the helpdesk and privileged IDs are for security officers, with four eyes (R-AC-02)")]
     NotStaff,
 }
 

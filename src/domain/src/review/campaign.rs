@@ -194,7 +194,7 @@ pub fn may_decide(policy: &Policy, item: &Item, facts: &ApproverFacts, decision:
     if allowed.iter().any(|a| approval::entitled(policy, *a, facts, about)) {
         Ok(())
     } else {
-        Err(Refusal::NotReviewer(allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")))
+        Err(Refusal::NotReviewer(allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")))
     }
 }
 
