@@ -35,8 +35,9 @@ const PER_VALUE_MAX: usize = 16;
 /// Up to `limit` records matching `f` with `seq < before` (all when `None`), newest first.
 ///
 /// A person's records are read by one query per login (as actor) and per account (as target),
-/// merged: each is an ordered walk of its `(value, seq)` index that stops after `limit` rows, so a
-/// page reads a few dozen index entries however scattered the person's records are over the log.
+/// merged: each is an ordered walk of its `(value, seq)` index that stops after `limit` matching
+/// rows, so a page without a time range reads a few dozen records however scattered the person's
+/// records are over the log (with one, at most the person's records newer than its end).
 /// One `actor IN (…) OR target IN (…)` would instead fetch every record of the person (PostgreSQL's
 /// bitmap plan: ~500 random heap reads for a year's records, 0.3 s from a cold cache) to sort them.
 pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
