@@ -41,6 +41,17 @@ pub fn migrated_connection(config: &Config) -> anyhow::Result<DbConnection> {
     Ok(conn)
 }
 
+/// The database as it is, for a command that must write nothing (a dry run): on a fresh install (no
+/// database file, or a database without tobira's schema) an empty database in memory instead, so
+/// neither a file nor a schema is created.
+pub fn existing_or_empty(config: &Config) -> anyhow::Result<DbConnection> {
+    if store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists()) {
+        return Ok(store::in_memory()?);
+    }
+    let mut c = connection(config)?;
+    Ok(if store::is_set_up(&mut c)? { c } else { store::in_memory()? })
+}
+
 /// Opens the pool and applies pending migrations; returns the pool and the migrations applied.
 pub fn migrated_pool(config: &Config) -> anyhow::Result<(DbPool, Vec<String>)> {
     let pool = pool(config)?;

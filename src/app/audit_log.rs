@@ -19,6 +19,18 @@ use tobira_domain::audit::{AuditEvent, AuditRecord};
 use tobira_domain::time_util::rfc3339_utc;
 use tokio::sync::{mpsc, oneshot};
 
+/// Appends `event` at `now` in a transaction of its own: for the commands that run outside `serve`
+/// (no group commit is running) and record what they did.
+pub fn record_alone(c: &mut DbConnection, now: i64, event: AuditEvent) -> Result<(), AppError> {
+    store::write_tx(c, |c| store::audit::append(c, now, vec![event]))?;
+    Ok(())
+}
+
+/// The hash chain walked from the newest legal-hold anchor (or the first record) to the head.
+pub fn verify_chain(c: &mut DbConnection) -> Result<store::audit::Verification, AppError> {
+    Ok(store::audit::verify(c, 1_000)?)
+}
+
 /// Queue length before callers wait (back-pressure instead of unbounded memory).
 const QUEUE: usize = 16_384;
 

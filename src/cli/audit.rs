@@ -7,7 +7,7 @@ use tobira::app::audit_checkpoint::{self, Sealing};
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::config::Config;
 use tobira::crypto::master_key::MasterKey;
-use tobira::{startup, store};
+use tobira::startup;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::time_util::rfc3339_utc;
 
@@ -50,7 +50,7 @@ pub fn verify(config: &Config) -> anyhow::Result<ExitCode> {
         "checkpoint_seq": r.latest.as_ref().map(|(cp, _)| cp.seq),
         "findings": r.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
     }));
-    store::write_tx(&mut conn, |c| store::audit::append(c, SystemClock.now_ms(), vec![event]))?;
+    tobira::app::audit_log::record_alone(&mut conn, SystemClock.now_ms(), event)?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -11,7 +11,6 @@ use tobira::app::AppError;
 use tobira::config::Config;
 use tobira::crypto::master_key::MasterKey;
 use tobira::startup;
-use tobira::store;
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::time_util::jst_display;
 
@@ -75,7 +74,7 @@ pub fn verify_file(dir: &std::path::Path, system: &str, public_key: &std::path::
     Ok(ExitCode::SUCCESS)
 }
 
-fn public_key(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut store::DbConnection, system: &str) -> Result<String, AppError> {
+fn public_key(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut tobira::store::DbConnection, system: &str) -> Result<String, AppError> {
     let p = policy
         .systems
         .iter()
@@ -91,7 +90,7 @@ fn public_key(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mu
     let (pair, made) = files::sign::load_or_create(std::path::Path::new(p.signing_key_file()), &master)?;
     if made {
         let e = AuditEvent::new(super::operator_name(), "provisioning.file_key_created", format!("system:{system}")).with_details(json!({ "system": system, "file": p.signing_key_file() }));
-        store::write_tx(conn, |c| store::audit::append(c, SystemClock.now_ms(), vec![e]))?;
+        tobira::app::audit_log::record_alone(conn, SystemClock.now_ms(), e)?;
     }
     Ok(files::sign::public_pem(&pair))
 }

@@ -14,7 +14,7 @@ use tobira::app::review::table::{Format, Table};
 use tobira::app::review::{campaign, job, reports};
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store::{self, DbConnection};
+use tobira::store::DbConnection;
 use tobira_domain::policy::Policy;
 use tobira_domain::review::campaign::Scope;
 use tobira_domain::review::DAY_MS;
@@ -146,7 +146,7 @@ fn evidence(config: &Config, policy: &Policy, out: &Path, days: u32, now: i64) -
     }
     let privileged = tobira::app::privileged::report::build(&mut conn, policy, now)?;
     write("privileged.json".into(), serde_json::to_string_pretty(&privileged)?.as_bytes())?;
-    let v = store::audit::verify(&mut conn, 1_000)?;
+    let v = tobira::app::audit_log::verify_chain(&mut conn)?;
     let proof = serde_json::json!({
         "verified_at": tobira_domain::time_util::rfc3339_utc(now), "records": v.checked, "head_seq": v.head.seq, "head_hash": v.head.hash,
         "intact": v.first_break.is_none(), "first_break": v.first_break.as_ref().map(|b| b.to_string()), "policy_digest": policy.digest,

@@ -8,7 +8,7 @@ use tobira::app::AppError;
 use tobira::app::{sync_approval, sync_hold};
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store;
+use tobira::store::DbConnection;
 use tobira_domain::lifecycle::{Action, Plan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -164,17 +164,7 @@ fn dry_run_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::Ma
 /// database without tobira's schema) it plans against an empty database in memory and creates
 /// neither the database nor the master key; the policy is not recorded.
 fn dry_run(config: &Config, policy: &tobira_domain::policy::Policy, args: &SyncArgs) -> anyhow::Result<ExitCode> {
-    let no_file = store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists());
-    let mut conn = if no_file {
-        store::in_memory()?
-    } else {
-        let mut c = startup::connection(config)?;
-        if store::is_set_up(&mut c)? {
-            c
-        } else {
-            store::in_memory()?
-        }
-    };
+    let mut conn = startup::existing_or_empty(config)?;
     let key = dry_run_key(config)?;
     execute(config, policy, &mut conn, args, &super::operator_name(), SystemClock.now_ms(), &key)
 }
@@ -183,7 +173,7 @@ fn dry_run(config: &Config, policy: &tobira_domain::policy::Policy, args: &SyncA
 fn execute(
     config: &Config,
     policy: &tobira_domain::policy::Policy,
-    conn: &mut store::DbConnection,
+    conn: &mut DbConnection,
     args: &SyncArgs,
     by: &str,
     now: i64,
@@ -225,7 +215,7 @@ fn execute(
 
 /// `--approve RUN --login LOGIN --code CODE`: the code proves the approver; then the hold is
 /// checked, the directory read afresh, and what still holds applied. Prints the difference.
-fn approve(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut store::DbConnection, id: &str, args: &SyncArgs, now: i64) -> anyhow::Result<ExitCode> {
+fn approve(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut DbConnection, id: &str, args: &SyncArgs, now: i64) -> anyhow::Result<ExitCode> {
     let login = args.login.as_deref().unwrap_or_default();
     let code = match args.code.as_deref() {
         Some("-") => {
