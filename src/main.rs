@@ -247,13 +247,7 @@ fn main() -> ExitCode {
 /// The department codes the last sync stored, when the configured database exists and is set up
 /// (never created by a check).
 fn directory_departments(config: &Config) -> Option<std::collections::BTreeSet<String>> {
-    if store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists()) {
-        return None;
-    }
-    let mut c = startup::connection(config).ok()?;
-    if !store::is_set_up(&mut c).ok()? {
-        return None;
-    }
+    let mut c = startup::existing(config).ok()??;
     store::org::department_codes(&mut c).ok().filter(|d| !d.is_empty())
 }
 

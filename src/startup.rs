@@ -41,15 +41,22 @@ pub fn migrated_connection(config: &Config) -> anyhow::Result<DbConnection> {
     Ok(conn)
 }
 
-/// The database as it is, for a command that must write nothing (a dry run): on a fresh install (no
-/// database file, or a database without tobira's schema) an empty database in memory instead, so
-/// neither a file nor a schema is created.
-pub fn existing_or_empty(config: &Config) -> anyhow::Result<DbConnection> {
+/// The configured database when it exists and holds tobira's schema; `None` otherwise. Never creates
+/// a file or a schema: for a check or a dry run, which must write nothing.
+pub fn existing(config: &Config) -> anyhow::Result<Option<DbConnection>> {
     if store::sqlite_path(&config.database.url).is_some_and(|p| !std::path::Path::new(p).exists()) {
-        return Ok(store::in_memory()?);
+        return Ok(None);
     }
     let mut c = connection(config)?;
-    Ok(if store::is_set_up(&mut c)? { c } else { store::in_memory()? })
+    Ok(if store::is_set_up(&mut c)? { Some(c) } else { None })
+}
+
+/// [`existing`], or on a fresh install an empty database in memory.
+pub fn existing_or_empty(config: &Config) -> anyhow::Result<DbConnection> {
+    match existing(config)? {
+        Some(c) => Ok(c),
+        None => Ok(store::in_memory()?),
+    }
 }
 
 /// Opens the pool and applies pending migrations; returns the pool and the migrations applied.

@@ -123,7 +123,7 @@ pub fn bundle(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, or
         details["operator"] = json!(op);
     }
     let e = origin.event(actor.login.clone(), "audit.hold_exported", format!("audit_hold:{}", hold.id)).with_details(details);
-    store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+    crate::app::audit_log::record_alone(c, now, e)?;
     Ok(Bundle { hold_id: hold.id, files, held: held.len(), intact })
 }
 

@@ -49,7 +49,7 @@ pub fn require_ciso(c: &mut DbConnection, policy: &Policy, actor: &Actor, action
         return Ok(());
     }
     let e = event(actor, origin, action, "audit_holds", json!({ "refused": "not the CISO" })).with_outcome(Outcome::Failure);
-    store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+    crate::app::audit_log::record_alone(c, now, e)?;
     Err(AppError::Refused("CISOのみが行えます / only the CISO may do this (R-LG-06)".into()))
 }
 
@@ -107,7 +107,7 @@ pub fn list(c: &mut DbConnection, policy: &Policy, actor: &Actor, origin: &Origi
     require_ciso(c, policy, actor, "audit.holds_read", origin, now)?;
     let holds = store::audit_holds::all(c, 1_000)?;
     let e = event(actor, origin, "audit.holds_read", "audit_holds", json!({ "holds": holds.len() }));
-    store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+    crate::app::audit_log::record_alone(c, now, e)?;
     Ok(holds)
 }
 

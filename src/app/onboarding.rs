@@ -79,7 +79,7 @@ pub async fn record_training(app: &App, officer: &Current, login_id: &str, reaso
                 .event(me.login_id.clone(), "onboarding.training_recorded", target(&a.login_id))
                 .with_outcome(Outcome::Failure)
                 .with_details(json!({ "refused": "own training", "reason": reason }));
-            store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+            crate::app::audit_log::record_alone(c, now, e)?;
             return Err(AppError::Refused("自分の研修は記録できません / nobody records their own training".into()));
         }
         store::write_tx(c, |c| {

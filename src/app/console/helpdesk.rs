@@ -41,7 +41,7 @@ pub async fn act(app: &App, reader: &Reader, cur: &Current, login: &str, action:
                 Ok(action) => Ok(Ok(action)),
                 Err(why) => {
                     let ev = o.event(who, "console.helpdesk_refused", target(&acc.login_id)).with_outcome(Outcome::Denied).with_details(json!({ "action": a, "refused": why.to_string() }));
-                    store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
+                    crate::app::audit_log::record_alone(c, now, ev)?;
                     Ok(Err(why))
                 }
             }

@@ -66,7 +66,7 @@ pub async fn gate(app: &App, officer: &Current, login_id: &str, kind: Kind, deta
                 .event(requester.login_id.clone(), "officer.action_refused", target(&a.login_id))
                 .with_outcome(Outcome::Denied)
                 .with_details(json!({ "kind": kind.as_str(), "refused": r.to_string() }));
-            store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
+            crate::app::audit_log::record_alone(c, now, ev)?;
             return Err(r.into());
         }
         let requester_key = approvers::of_account(c, &policy, &requester, now)?.employee_number;
@@ -184,7 +184,7 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
                     .event(who.login_id.clone(), action, target(&a.login_id))
                     .with_outcome(Outcome::Denied)
                     .with_details(json!({ "request": r.id, "refused": why.to_string(), "decision_reason": note }));
-                store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
+                crate::app::audit_log::record_alone(c, now, ev)?;
                 return Err(why.into());
             }
             store::write_tx(c, |c| {

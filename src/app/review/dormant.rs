@@ -106,7 +106,7 @@ pub fn restore(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
     if own || !entitled {
         let why = if own { "nobody restores their own account (R-AC-02)".to_string() } else { "restoring a dormant account needs its 所属長 or a security officer".to_string() };
         let e = origin.event(actor, "review.dormant_restored", target(login)).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
-        store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+        crate::app::audit_log::record_alone(c, now, e)?;
         return Err(AppError::Refused(why));
     }
     store::write_tx(c, |c| {

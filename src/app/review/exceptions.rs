@@ -45,7 +45,7 @@ pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
     if r.emergency && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err() {
         let why = "an emergency exception is declared only by the approvers of [approvals] exception_emergency (the CISO or their deputy); ask for approval instead";
         let ev = origin.event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim())).with_outcome(Outcome::Denied).with_details(json!({ "refused": why, "subjects": r.subjects }));
-        store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
+        crate::app::audit_log::record_alone(c, now, ev)?;
         return Err(AppError::Refused(why.into()));
     }
     store::write_tx(c, |c| {
@@ -135,7 +135,7 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
     if !entitled || own {
         let why = if own { "nobody decides their own exception (R-AC-02)" } else { "exceptions are decided by the approvers of [approvals] exception (the CISO)" };
         let ev = origin.event(actor, action, format!("exception:{id}")).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
-        store::write_tx(c, |c| store::audit::append(c, now, vec![ev]))?;
+        crate::app::audit_log::record_alone(c, now, ev)?;
         return Err(AppError::Refused(why.into()));
     }
     store::write_tx(c, |c| {

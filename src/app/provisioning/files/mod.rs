@@ -198,7 +198,7 @@ fn write_batch(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, syste
     let (pair, made) = sign::load_or_create(Path::new(p.signing_key_file()), master)?;
     if made {
         let e = AuditEvent::new(ACTOR, "provisioning.file_key_created", format!("system:{system}")).with_details(json!({ "system": system, "file": p.signing_key_file() }));
-        store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+        crate::app::audit_log::record_alone(c, now, e)?;
     }
     let seq = sf::next_seq(c, system)?;
     let base = base_name(system, seq);

@@ -107,7 +107,7 @@ pub fn take_all(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, 
                 let e = AuditEvent::new(ACTOR, "provisioning.receipt_refused", format!("system:{system}"))
                     .with_outcome(Outcome::Failure)
                     .with_details(json!({ "system": system, "batch": n, "file": name, "error": why }));
-                store::write_tx(c, |c| store::audit::append(c, now, vec![e]))?;
+                crate::app::audit_log::record_alone(c, now, e)?;
                 tracing::warn!(system = %system, file = %name, error = %why, "provisioning receipt refused");
                 rename(&path, ".refused")?;
             }
