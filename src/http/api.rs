@@ -12,6 +12,7 @@
 use crate::http::error::{ApiError, AwaitingApproval, ErrorBody};
 use crate::http::{console, officer, privileged, requests, review};
 use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
 use std::sync::LazyLock;
 use utoipa::openapi::path::{Operation, PathsBuilder};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -144,4 +145,18 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_json().unwrap
 #[get("/openapi.json")]
 pub(crate) async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(DOCUMENT.as_str())
+}
+
+/// The optional body of a decision (approve, deny, refuse, review): a note for the record.
+#[derive(utoipa::ToSchema, Deserialize, Default)]
+pub struct Note {
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Note {
+    /// The note of an optional body; empty when there is none.
+    pub fn text(body: Option<web::Json<Note>>) -> String {
+        body.map(|b| b.into_inner().note).unwrap_or_default()
+    }
 }

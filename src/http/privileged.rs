@@ -9,6 +9,7 @@ use crate::app::privileged::{accounts, delegation, development, elevation, eligi
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::App;
+use crate::http::api::Note;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
 use crate::http::session::{self, origin};
@@ -136,15 +137,9 @@ pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<e
     Ok(HttpResponse::Created().json(el))
 }
 
-#[derive(utoipa::ToSchema, Deserialize, Default)]
-pub struct Note {
-    #[serde(default)]
-    note: String,
-}
-
 async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>, yes: bool) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
-    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
+    let note = Note::text(body);
     Ok(HttpResponse::Ok().json(elevation::decide(&app, &cur, &id, yes, &note, &origin(&req, &app)).await?))
 }
 
@@ -164,7 +159,7 @@ pub(crate) async fn deny(req: HttpRequest, app: web::Data<App>, id: web::Path<St
 #[post("/privileged/elevations/{id}/review")]
 pub(crate) async fn review(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
-    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
+    let note = Note::text(body);
     Ok(HttpResponse::Ok().json(elevation::review(&app, &cur, &id, &note, &origin(&req, &app)).await?))
 }
 

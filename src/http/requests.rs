@@ -9,12 +9,12 @@
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
+use crate::http::api::Note;
 use crate::http::error::{ApiError, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;
 use crate::store::access_requests::AccessRequest;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 
 #[utoipa::path(responses((status = 200, description = "What one may ask for, one's own requests and the queue waiting for one's decision.", body = view::Console), Failures), security(("session" = [])))]
 #[get("/requests")]
@@ -31,12 +31,6 @@ pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<N
     Ok(HttpResponse::Created().json(made))
 }
 
-#[derive(utoipa::ToSchema, Deserialize, Default)]
-pub struct Note {
-    #[serde(default)]
-    note: String,
-}
-
 #[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/approve")]
 pub(crate) async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
@@ -51,7 +45,7 @@ pub(crate) async fn refuse(req: HttpRequest, app: web::Data<App>, id: web::Path<
 
 async fn decide_with(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>, yes: bool) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
-    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
+    let note = Note::text(body);
     let r = decide::decide(&app, &cur, &id, yes, &note, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(r))
 }

@@ -12,6 +12,7 @@ use crate::app::review::{exceptions, job};
 use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::App;
+use crate::http::api::Note;
 use crate::http::error::{ApiError, ErrorBody, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;
@@ -123,7 +124,9 @@ pub(crate) async fn restore(req: HttpRequest, app: web::Data<App>, login: web::P
     Ok(HttpResponse::Ok().json(Restored { restored: true }))
 }
 
+/// An exception asked for through the API: the application's request with its last day as a date.
 #[derive(utoipa::ToSchema, Deserialize)]
+#[schema(as = ExceptionRequest)]
 pub struct NewException {
     #[serde(flatten)]
     pub exception: exceptions::NewException,
@@ -148,12 +151,6 @@ pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, bod
     Ok(HttpResponse::Created().json(ExceptionAsked { id: r.request_exception(&app, exception).await? }))
 }
 
-#[derive(utoipa::ToSchema, Deserialize, Default)]
-pub struct Note {
-    #[serde(default)]
-    pub note: String,
-}
-
 /// Where the exception stands after the decision.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ExceptionDecided {
@@ -166,7 +163,7 @@ pub(crate) async fn decide_exception(req: HttpRequest, app: web::Data<App>, path
     let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
-    let note = body.map(|b| b.into_inner().note).unwrap_or_default();
+    let note = Note::text(body);
     Ok(HttpResponse::Ok().json(ExceptionDecided { standing: r.decide_exception(&app, id, verdict, note).await? }))
 }
 

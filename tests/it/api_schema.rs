@@ -109,6 +109,56 @@ fn mounted_in_source() -> (Routes, Vec<String>) {
     (routes, elsewhere)
 }
 
+/// The schema names the source gives its `ToSchema` types: the type's own name, or the name in
+/// `#[schema(as = …)]`; with where each is declared. utoipa keeps one schema per name, so two types
+/// under one name make the document describe one of them in the other's place.
+fn schema_names_in_source() -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(&repo_path("src"), &mut files);
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let (mut deriving, mut renamed) = (false, None::<String>);
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim();
+            if l.starts_with("#[derive(") && l.contains("ToSchema") {
+                deriving = true;
+            } else if let Some(rest) = l.strip_prefix("#[schema(as = ") {
+                renamed = Some(rest.trim_end_matches(")]").rsplit("::").next().unwrap().to_string());
+            } else if deriving && !l.starts_with("#[") && !l.starts_with("//") {
+                let decl = l.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+                if let Some(name) = decl.strip_prefix("struct ").or_else(|| decl.strip_prefix("enum ")) {
+                    let name = name.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap().to_string();
+                    names.entry(renamed.take().unwrap_or(name)).or_default().push(format!("{}:{}", f.display(), n + 1));
+                }
+                (deriving, renamed) = (false, None);
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn no_two_schema_types_share_a_name() {
+    let names = schema_names_in_source();
+    assert!(names.len() >= 50, "the scan finds the ToSchema types: {names:?}");
+    let clashes: Vec<_> = names.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(clashes.is_empty(), "two ToSchema types share a schema name (give one `#[schema(as = …)]`): {clashes:#?}");
+}
+
+/// The property names of a schema, through `$ref` and `allOf`.
+fn properties(doc: &Value, schema: &Value) -> BTreeSet<String> {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(&Value::Null),
+        None => schema,
+    };
+    let mut out: BTreeSet<String> = schema["properties"].as_object().into_iter().flatten().map(|(k, _)| k.clone()).collect();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        out.extend(properties(doc, part));
+    }
+    out
+}
+
 fn concrete(path: &str) -> String {
     path.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/")
 }
@@ -149,6 +199,12 @@ async fn the_document_lists_exactly_the_mounted_api_routes() {
     // Every success body is typed: its schema names the fields the handler serializes (issue 21).
     let untyped = untyped_successes(&doc);
     assert!(untyped.is_empty(), "2xx JSON answers documented as a bare object: name the type the handler serializes\n{untyped:#?}");
+    // A request body that wraps another type keeps its own fields (the exception's last day).
+    let body = &doc["paths"]["/api/review/exceptions"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    let fields = properties(&doc, body);
+    for f in ["rule", "subjects", "reason", "until"] {
+        assert!(fields.contains(f), "POST /api/review/exceptions documents `{f}`: {fields:?}");
+    }
     // Anything else under /api is the JSON 404.
     let (status, body) = c.get_json("/api/no-such-route").await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
