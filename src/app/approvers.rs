@@ -5,7 +5,7 @@
 //! domain's `approval` module decides with these facts.
 
 use super::AppError;
-use crate::store::{self, accounts::Account, schema::accounts, DbConnection};
+use crate::store::{self, accounts::Account, org::Person, schema::accounts, DbConnection};
 use diesel::prelude::*;
 use tobira_domain::approval::{ApproverFacts, Principal};
 use tobira_domain::policy::{OfficerFunction, Policy};
@@ -27,40 +27,53 @@ pub fn parse_principal(policy: &Policy, key: &str) -> Option<Principal> {
 }
 
 fn functions_of(c: &mut DbConnection, policy: &Policy, account_ids: &[String], now: i64) -> Result<Vec<OfficerFunction>, AppError> {
-    let mut functions = Vec::new();
+    let mut roles = Vec::new();
     for id in account_ids {
-        for g in store::accounts::grants_in_force(c, id, now)? {
-            functions.extend(policy.officers.iter().filter(|(_, o)| *o.role.get_ref() == g.role_id).map(|(f, _)| *f));
-        }
+        roles.extend(store::accounts::grants_in_force(c, id, now)?.into_iter().map(|g| g.role_id));
     }
+    Ok(functions_of_roles(policy, &roles))
+}
+
+/// The officer functions that `roles` (role ids in force) confer.
+fn functions_of_roles(policy: &Policy, roles: &[String]) -> Vec<OfficerFunction> {
+    let mut functions: Vec<OfficerFunction> = policy.officers.iter().filter(|(_, o)| roles.iter().any(|r| o.role.get_ref() == r)).map(|(f, _)| *f).collect();
     functions.sort();
     functions.dedup();
-    Ok(functions)
+    functions
+}
+
+/// Where a person's officer functions come from: the grants in force of their active accounts (or
+/// only of the one acting), or the roles of the acting account already read with its session.
+enum Source<'a> {
+    Grants(Option<&'a str>),
+    Held(&'a str, &'a [String]),
 }
 
 /// The facts of the person with `employee_number`, with the officer functions of all their active
 /// accounts (for a person named in a request, not signed in; one signed in is [`of_account`]).
 pub fn of_person(c: &mut DbConnection, policy: &Policy, employee_number: &str, now: i64) -> Result<ApproverFacts, AppError> {
-    facts(c, policy, employee_number, None, now)
-}
-
-fn facts(c: &mut DbConnection, policy: &Policy, employee_number: &str, acting: Option<&str>, now: i64) -> Result<ApproverFacts, AppError> {
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
         return Err(AppError::Invalid(format!("no person with employee number {employee_number}")));
     };
+    facts(c, policy, person, Source::Grants(None), now)
+}
+
+fn facts(c: &mut DbConnection, policy: &Policy, person: Person, source: Source, now: i64) -> Result<ApproverFacts, AppError> {
     // Authority comes through accounts that may be used now: a suspended officer account confers none.
     let accts: Vec<(String, bool)> = accounts::table.filter(accounts::person_id.eq(&person.id)).filter(accounts::status.eq("active")).select((accounts::id, accounts::is_vendor)).load(c)?;
-    let ids: Vec<String> = accts.iter().map(|(id, _)| id.clone()).filter(|id| acting.is_none_or(|a| a == id)).collect();
+    let active = |id: &str| accts.iter().any(|(a, _)| a == id);
+    let functions = match source {
+        Source::Grants(acting) => {
+            let ids: Vec<String> = accts.iter().map(|(id, _)| id.clone()).filter(|id| acting.is_none_or(|a| a == id)).collect();
+            functions_of(c, policy, &ids, now)?
+        }
+        Source::Held(acting, roles) if active(acting) => functions_of_roles(policy, roles),
+        Source::Held(..) => Vec::new(),
+    };
     let acting_for = store::privileged::delegations_in_force(c, &person.employee_number, now)?.iter().filter_map(|d| parse_principal(policy, &d.principal)).collect();
     let primary = tobira_domain::org::Membership::Primary.as_str();
     let headed = if person.is_head_of_section { store::org::memberships(c, &person.id)?.into_iter().filter(|(_, m)| m == primary).map(|(code, _)| code).collect() } else { Vec::new() };
-    Ok(ApproverFacts {
-        employee_number: person.employee_number.clone(),
-        headed,
-        functions: functions_of(c, policy, &ids, now)?,
-        is_vendor: person.employment_type == "vendor" || accts.iter().any(|(_, v)| *v),
-        acting_for,
-    })
+    Ok(ApproverFacts { is_vendor: person.employment_type == "vendor" || accts.iter().any(|(_, v)| *v), employee_number: person.employee_number, headed, functions, acting_for })
 }
 
 /// The facts of whoever signed in with `account`: officer functions only from this account, so a
@@ -68,15 +81,28 @@ fn facts(c: &mut DbConnection, policy: &Policy, employee_number: &str, acting: O
 /// An account with no person (the bootstrap officer) stands for itself, under a key no employee
 /// number can equal.
 pub fn of_account(c: &mut DbConnection, policy: &Policy, account: &Account, now: i64) -> Result<ApproverFacts, AppError> {
-    if let Some(number) = store::privileged::employee_number_of(c, &account.id)? {
-        return facts(c, policy, &number, Some(&account.id), now);
+    of_signed_in(c, policy, account, Source::Grants(Some(&account.id)), now)
+}
+
+/// [`of_account`] for a session whose roles in force were read with it (`Current::roles`): the same
+/// facts without reading the grants again.
+pub fn of_session(c: &mut DbConnection, policy: &Policy, account: &Account, roles: &[String], now: i64) -> Result<ApproverFacts, AppError> {
+    of_signed_in(c, policy, account, Source::Held(&account.id, roles), now)
+}
+
+fn of_signed_in(c: &mut DbConnection, policy: &Policy, account: &Account, source: Source, now: i64) -> Result<ApproverFacts, AppError> {
+    let person = match &account.person_id {
+        Some(id) => store::org::person_by_id(c, id)?,
+        None => None,
+    };
+    if let Some(person) = person {
+        return facts(c, policy, person, source, now);
     }
-    Ok(ApproverFacts {
-        employee_number: format!("account:{}", account.id),
-        functions: functions_of(c, policy, std::slice::from_ref(&account.id), now)?,
-        is_vendor: account.is_vendor,
-        ..Default::default()
-    })
+    let functions = match source {
+        Source::Grants(_) => functions_of(c, policy, std::slice::from_ref(&account.id), now)?,
+        Source::Held(_, roles) => functions_of_roles(policy, roles),
+    };
+    Ok(ApproverFacts { employee_number: format!("account:{}", account.id), functions, is_vendor: account.is_vendor, ..Default::default() })
 }
 
 /// The facts behind a recorded key: an employee number, or `account:<id>` for an account with no

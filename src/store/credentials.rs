@@ -95,9 +95,10 @@ pub fn delete_webauthn(conn: &mut DbConnection, account_id: &str, id: &str) -> R
     Ok(found)
 }
 
-/// How many second factors an account has.
-pub fn second_factor_count(conn: &mut DbConnection, account_id: &str) -> Result<i64, StoreError> {
-    let t: i64 = totp_credentials::table.filter(totp_credentials::account_id.eq(account_id)).count().get_result(conn)?;
-    let w: i64 = webauthn_credentials::table.filter(webauthn_credentials::account_id.eq(account_id)).count().get_result(conn)?;
-    Ok(t + w)
+/// Whether an account has a second factor (TOTP or WebAuthn): one round trip.
+pub fn has_second_factor(conn: &mut DbConnection, account_id: &str) -> Result<bool, StoreError> {
+    use diesel::dsl::{exists, select};
+    let totp = totp_credentials::table.filter(totp_credentials::account_id.eq(account_id));
+    let webauthn = webauthn_credentials::table.filter(webauthn_credentials::account_id.eq(account_id));
+    Ok(select(exists(totp).or(exists(webauthn))).get_result(conn)?)
 }

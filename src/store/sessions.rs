@@ -4,6 +4,7 @@
 //!
 //! Invariant: a revoked session is never live again; revocation only sets `revoked_at` once.
 
+use super::accounts::Account;
 use super::schema::sessions;
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
@@ -32,6 +33,18 @@ pub fn insert(conn: &mut DbConnection, s: &Session) -> Result<(), StoreError> {
 
 pub fn by_id(conn: &mut DbConnection, id: &str) -> Result<Option<Session>, StoreError> {
     Ok(sessions::table.find(id).select(Session::as_select()).first(conn).optional()?)
+}
+
+/// A session with its account and the account's password expiry (when it has one), in one round
+/// trip: what every request that carries a cookie reads first.
+pub fn with_account(conn: &mut DbConnection, id: &str) -> Result<Option<(Session, Account, Option<i64>)>, StoreError> {
+    use super::schema::{accounts, password_credentials};
+    Ok(sessions::table
+        .inner_join(accounts::table.left_join(password_credentials::table))
+        .filter(sessions::id.eq(id))
+        .select((Session::as_select(), Account::as_select(), password_credentials::expires_at.nullable()))
+        .first(conn)
+        .optional()?)
 }
 
 /// Records activity at `now`.

@@ -24,7 +24,7 @@ use tobira_domain::policy::{OfficerFunction, Policy};
 /// The account ever had a credential of its holder's: signed in, a second factor, a password of their
 /// own (or one in the history), or a revoked credential on record.
 pub(crate) fn ever_had_credential(c: &mut DbConnection, a: &Account) -> Result<bool, AppError> {
-    if a.last_login_at.is_some() || store::credentials::second_factor_count(c, &a.id)? > 0 {
+    if a.last_login_at.is_some() || store::credentials::has_second_factor(c, &a.id)? {
         return Ok(true);
     }
     let own: i64 = pc::table.filter(pc::account_id.eq(&a.id)).filter(pc::is_temporary.eq(false)).count().get_result(c)?;

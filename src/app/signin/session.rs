@@ -95,11 +95,10 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
     let network = origin.ip.and_then(|ip| access::network_of(&policy, ip)).map(|n| n.id.get_ref().clone());
     let origin = origin.clone();
     app.db(move |c| {
-        let Some(s) = store::sessions::by_id(c, &id)? else { return Ok(None) };
+        let Some((s, account, password_expires)) = store::sessions::with_account(c, &id)? else { return Ok(None) };
         if s.revoked_at.is_some() {
             return Ok(None);
         }
-        let Some(account) = store::accounts::by_id(c, &s.account_id)? else { return Ok(None) };
         let rule = limits::rule(&policy.session, s.privileged);
         // A session clipped to an elevation's end (R-PR-07) ends then, whatever its own limits say.
         let clipped = (s.expires_at <= now && s.expires_at < limits::absolute_end(rule, s.created_at)).then_some("elevation_ended");
@@ -119,8 +118,8 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         }
         let factors: Vec<ProvedFactor> = serde_json::from_str(&s.factors).unwrap_or_default();
         let kinds = authn::kinds_of(&factors);
-        let password_due = account.must_change_password || password_expired(c, &account.id, now)?;
-        let has_second_factor = store::credentials::second_factor_count(c, &account.id)? > 0;
+        let password_due = account.must_change_password || password_expires.is_some_and(|e| e <= now);
+        let has_second_factor = store::credentials::has_second_factor(c, &account.id)?;
         let roles = store::accounts::grants_in_force(c, &account.id, now)?.into_iter().map(|g| g.role_id).collect();
         // Only a remote network asks for the telework grant: no query for office requests.
         let remote = network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)).is_some_and(|n| n.kind == tobira_domain::zone::NetworkKind::Remote);
@@ -129,12 +128,6 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network, remote_access, onboarding_due }))
     })
     .await
-}
-
-fn password_expired(c: &mut DbConnection, account_id: &str, now: i64) -> Result<bool, AppError> {
-    use crate::store::schema::password_credentials as p;
-    let exp: Option<Option<i64>> = p::table.find(account_id).select(p::expires_at).first(c).optional()?;
-    Ok(exp.flatten().is_some_and(|e| e <= now))
 }
 
 /// Adds a proved factor to a live session (a step-up or an enrolment ceremony).
