@@ -156,6 +156,7 @@ impl Application {
         jobs.push(app::scheduler::spawn_key_reload(app.clone()));
         jobs.push(app::scheduler::spawn_privileged_sweep(app.clone()));
         jobs.extend(app::scheduler::spawn_review(app.clone()));
+        jobs.extend(app::scheduler::spawn_audit_prune(app.clone()));
         jobs.push(app::scheduler::spawn_backchannel_logout(app.clone())?);
         jobs.extend(app::scheduler::spawn_mail_delivery(app.clone())?);
         jobs.extend(app::scheduler::spawn_provisioning(app.clone()));

@@ -163,6 +163,25 @@ pub fn prune(c: &mut DbConnection, policy: &Policy, by: &str, dry_run: bool, now
     Ok(Pruned { deleted, through_seq: Some(through), retention_through, held_by })
 }
 
+/// The lease of the scheduled pruning, and who it runs as in the audit log.
+pub const PRUNE_JOB: &str = "audit-prune";
+pub const PRUNE_ACTOR: &str = "system:audit-prune-schedule";
+
+/// One scheduled pruning (`audit.prune_every_hours`): [`prune`] as `tobira audit prune` runs it, by
+/// [`PRUNE_ACTOR`]; `Ok(None)` when another node holds this period's lease.
+pub async fn prune_scheduled(app: &App, node: &str) -> Result<Option<Pruned>, AppError> {
+    let period_ms = i64::from(app.policy.audit.prune_every_hours) * 3_600_000;
+    let (policy, node, now) = (app.policy.clone(), node.to_string(), app.clock.now_ms());
+    app.db(move |c| {
+        // The lease outlives the period a little, so two nodes do not both run in one period.
+        if !store::write_tx(c, |c| store::leases::try_acquire(c, PRUNE_JOB, &node, now, period_ms + 60_000))? {
+            return Ok(None);
+        }
+        prune(c, &policy, PRUNE_ACTOR, false, now).map(Some)
+    })
+    .await
+}
+
 /// Whether the anchor the chain starts from is sealed by an `audit.pruned` record in the chain.
 pub fn anchor_attested(c: &mut DbConnection, anchor: &Anchor) -> Result<bool, AppError> {
     let pruned = store::audit::by_action(c, "audit.pruned", 1_000)?;

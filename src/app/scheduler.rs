@@ -222,3 +222,26 @@ pub fn spawn_provisioning_reconcile(app: App) -> Option<tokio::task::JoinHandle<
         }
     }))
 }
+
+/// Prunes the audit log every `audit.prune_every_hours` (one node per period, by lease), the first
+/// run one period after start; `None` when the schedule is off (0).
+pub fn spawn_audit_prune(app: App) -> Option<tokio::task::JoinHandle<()>> {
+    let every = app.policy.audit.prune_every_hours;
+    if every == 0 {
+        return None;
+    }
+    let node = format!("node-{}", uuid::Uuid::new_v4());
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(u64::from(every) * 3_600));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match super::legal_hold::prune_scheduled(&app, &node).await {
+                Ok(Some(p)) => tracing::info!(job = super::legal_hold::PRUNE_JOB, deleted = p.deleted, held_by = p.held_by.len(), "audit pruning"),
+                Ok(None) => tracing::debug!(job = super::legal_hold::PRUNE_JOB, "another node holds the lease"),
+                Err(e) => tracing::error!(job = super::legal_hold::PRUNE_JOB, error = %e, "audit pruning failed"),
+            }
+        }
+    }))
+}

@@ -169,3 +169,32 @@ both_backends! {
         assert_eq!(s.audit_count("audit.hold_released", Some("調査終了")).await, 1);
     }
 }
+
+both_backends! {
+    async fn r_lg_01_the_scheduled_pruning_deletes_past_retention_once_per_period_and_spares_a_hold(db: TestDb) {
+        use tobira::app::legal_hold::{prune_scheduled, PRUNE_ACTOR};
+        register(&db);
+        account(&db, "p-ciso-611", Some("tobira.ciso"));
+        old_records(&db, "old-saburo", 3, 3_000); // past retention, not held
+        old_records(&db, "held-shiro", 2, 2_500); // past retention, held
+        old_records(&db, "new-goro", 2, 10); // within retention
+        let hold = ["audit", "hold", "add", "--as", "p-ciso-611", "--from", &date(2_501), "--until", &date(2_499), "--subject", "held-shiro", "--reason", "内部調査", "--case", "CSIRT-2026-011"];
+        let (code, out, err) = cli(&db, &hold);
+        assert_eq!(code, 0, "{out}{err}");
+
+        let s = web::start(&db, |_| {}).await;
+        assert_eq!(s.app.policy.audit.prune_every_hours, 24, "the shipped policy prunes daily");
+        let p = prune_scheduled(&s.app, "node-a").await.unwrap().expect("the first node takes the period's lease");
+        assert_eq!((p.deleted, p.held_by.len()), (3, 1), "{p:?}");
+        assert_eq!((records_of(&db, "old-saburo"), records_of(&db, "held-shiro"), records_of(&db, "new-goro")), (0, 2, 2));
+        assert_eq!(records_of(&db, PRUNE_ACTOR), 1, "the pruning is on record under the schedule's name");
+        // A second node in the same period does nothing; in the next period one of them runs again.
+        assert!(prune_scheduled(&s.app, "node-b").await.unwrap().is_none(), "one node per period");
+        s.clock.advance(time::Duration::hours(25));
+        let again = prune_scheduled(&s.app, "node-b").await.unwrap().expect("the next period's lease");
+        assert_eq!(again.deleted, 0, "nothing new past retention; the hold still stands");
+        let (code, out, err) = cli(&db, &["audit", "verify"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("audit chain intact"), "{out}");
+    }
+}

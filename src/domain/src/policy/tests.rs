@@ -319,6 +319,13 @@ fn r_lg_04_the_clock_skew_limit_is_bounded() {
 }
 
 #[test]
+fn r_lg_01_the_pruning_schedule_is_bounded_and_may_be_off() {
+    let errs = errors(&edited("review.toml", "prune_every_hours = 24", "prune_every_hours = 8785"));
+    assert!(errs.iter().any(|e| e.message.contains("audit.prune_every_hours must be between 0")), "{errs:#?}");
+    assert_eq!(load(&edited("review.toml", "prune_every_hours = 24", "prune_every_hours = 0")).unwrap().audit.prune_every_hours, 0);
+}
+
+#[test]
 fn r_lc_17_staff_mail_is_on_the_municipalitys_domains() {
     let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
     let m = &p.municipality;

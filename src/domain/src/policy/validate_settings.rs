@@ -120,6 +120,9 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
         if !(10..=86_400).contains(&a.checkpoint_seconds) {
             c.at(*file, 0..0, "audit.checkpoint_seconds must be between 10 and 86400 (R-LG-02)");
         }
+        if a.prune_every_hours > 8_784 {
+            c.at(*file, 0..0, "audit.prune_every_hours must be between 0 (only by hand) and 8784, a year (R-LG-01)");
+        }
     }
 
     if let Some((file, k)) = &m.console {

@@ -139,11 +139,14 @@ pub struct AuditRules {
     /// Seconds between checkpoints of the audit chain's head (R-LG-02): the head is sealed with a MAC
     /// and written outside the database this often, and at shutdown.
     pub checkpoint_seconds: u32,
+    /// `tobira serve` deletes the records past `retention_days` this often, in hours, as `tobira
+    /// audit prune` does (a verified prefix, never into an active legal hold); 0 = only by hand.
+    pub prune_every_hours: u32,
 }
 
 impl Default for AuditRules {
     fn default() -> Self {
         // Five years: longer than any statutory limitation period an investigation would need.
-        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000, checkpoint_seconds: 300 }
+        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000, checkpoint_seconds: 300, prune_every_hours: 24 }
     }
 }
