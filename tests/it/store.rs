@@ -272,3 +272,39 @@ both_backends! {
         assert_eq!(seen, 1, "the second count waits for the first officer's holder");
     }
 }
+
+/// PostgreSQL: the console's search gets pg_trgm's GIN indexes where the extension may be created,
+/// and the migration still succeeds for a role that may not create it (the search then scans): a
+/// city's DBA who gives tobira a plain role does not find tobira unable to start.
+#[test]
+fn postgres_search_has_trigram_indexes_when_allowed_and_migrates_without_them_when_not() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let Some(db) = crate::support::TestDb::postgres() else { return };
+    let trigram = "SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname IN ('people_search_key_trgm', 'accounts_login_id_trgm')";
+    assert_eq!(count(&mut conn(&db.pool()), trigram), 2, "the owner of the database gets both indexes");
+
+    // A role that may make tables in the public schema of its database, but not extensions.
+    let admin = std::env::var("TOBIRA_TEST_PG_URL").unwrap();
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let (role, name) = (format!("tobira_plain_{suffix}"), format!("tobira_it_plain_{suffix}"));
+    let mut a = PgConnection::establish(&admin).unwrap();
+    for sql in [format!("CREATE ROLE {role} LOGIN"), format!("CREATE DATABASE {name}")] {
+        diesel::sql_query(sql).execute(&mut a).unwrap();
+    }
+    let mut in_db = url::Url::parse(&admin).unwrap();
+    in_db.set_path(&name);
+    diesel::sql_query(format!("GRANT CREATE ON SCHEMA public TO {role}")).execute(&mut PgConnection::establish(in_db.as_str()).unwrap()).unwrap();
+    let mut as_role = in_db.clone();
+    as_role.set_username(&role).unwrap();
+    let pool = store::connect(as_role.as_str(), &store::PoolOptions { max_size: 1, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 10_000 }).unwrap();
+    let migrated = store::migrate(&mut pool.get().unwrap());
+    let mut c = conn(&pool);
+    let (indexes, extension) = (count(&mut c, trigram), count(&mut c, "SELECT COUNT(*) AS n FROM pg_extension WHERE extname = 'pg_trgm'"));
+    drop(c);
+    drop(pool);
+    for sql in [format!("DROP DATABASE {name} WITH (FORCE)"), format!("DROP ROLE {role}")] {
+        diesel::sql_query(sql).execute(&mut a).unwrap();
+    }
+    assert!(migrated.is_ok(), "a plain role migrates: {migrated:?}");
+    assert_eq!((indexes, extension), (0, 0), "no extension, no trigram index: the search scans");
+}
