@@ -176,8 +176,7 @@ pub struct RemoteAccess {
 #[post("/officer/accounts/{login}/remote-access")]
 pub(crate) async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<RemoteAccess>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let day = tobira_domain::hr::parse_date(&body.until, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest("until must be a date, YYYY-MM-DD".into()))?;
-    let until = tobira_domain::time_util::end_of_jst_day(day);
+    let until = crate::http::forms::last_day(&body.until, "until")?;
     let id = crate::app::officer::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(RemoteAccessGranted { login_id: login.into_inner(), grant: id, valid_until: until }))
 }

@@ -12,11 +12,11 @@ use crate::app::App;
 use crate::http::api::Note;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
+use crate::http::forms::{first_day, last_day};
 use crate::http::session::{self, origin};
 use crate::store::privileged::{Delegation, Elevation};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use tobira_domain::time_util::end_of_jst_day;
 
 /// The caller's session, authorized for `need`; and whether it is a security officer's.
 pub(crate) async fn caller(req: &HttpRequest, app: &App, need: Need, mutating: bool) -> Result<(Current, bool), ApiError> {
@@ -67,7 +67,7 @@ pub struct DevelopmentCreated {
 pub(crate) async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Json<NewDevelopment>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let NewDevelopment { id, until } = body.into_inner();
-    let (login, until) = (id.login_id.clone(), end_of_jst_day(day(&until, "until")?));
+    let (login, until) = (id.login_id.clone(), last_day(&until, "until")?);
     let temporary = development::create(&app, &cur, id, until, &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(DevelopmentCreated { login_id: login, temporary_password: temporary, valid_until: until }))
 }
@@ -182,16 +182,11 @@ pub struct Nominate {
     reason: String,
 }
 
-fn day(s: &str, what: &str) -> Result<time::Date, ApiError> {
-    tobira_domain::hr::parse_date(s, tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| ApiError::BadRequest(format!("{what} must be a date, YYYY-MM-DD")))
-}
-
 #[utoipa::path(request_body = Nominate, responses((status = 201, description = "The delegation nominated (代行者).", body = Delegation), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/privileged/delegations")]
 pub(crate) async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Json<Nominate>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
-    let from = day(&body.from, "from")?.previous_day().map(end_of_jst_day).ok_or_else(|| ApiError::BadRequest("from is out of range".into()))?;
-    let until = end_of_jst_day(day(&body.until, "until")?);
+    let (from, until) = (first_day(&body.from, "from")?, last_day(&body.until, "until")?);
     let n = delegation::Nominate { principal: body.principal.clone(), delegate: body.delegate.clone(), from, until, reason: body.reason.clone() };
     Ok(HttpResponse::Created().json(delegation::nominate(&app, &cur, n, &origin(&req, &app)).await?))
 }

@@ -22,7 +22,6 @@ use serde_json::json;
 use tobira_domain::audit::AuditRecord;
 use tobira_domain::review::campaign::{Decision, Scope};
 use tobira_domain::review::exception::Standing;
-use tobira_domain::time_util::end_of_jst_day;
 
 /// The caller as a reviewer (functions, departments, delegations, origin).
 pub(crate) async fn reviewer(req: &HttpRequest, app: &App, mutating: bool) -> Result<(Current, Reviewer), ApiError> {
@@ -146,8 +145,7 @@ pub struct ExceptionAsked {
 pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
-    let day = time::Date::parse(until.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ApiError::BadRequest("until must be YYYY-MM-DD".into()))?;
-    exception.valid_until = end_of_jst_day(day);
+    exception.valid_until = crate::http::forms::last_day(&until, "until")?;
     Ok(HttpResponse::Created().json(ExceptionAsked { id: r.request_exception(&app, exception).await? }))
 }
 

@@ -87,9 +87,8 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
                 done(k.act_revoke)
             }
             "remote_grant" => {
-                let until = field(&f, "until");
-                let day = tobira_domain::hr::parse_date(until.trim(), tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| AppError::Invalid("until must be a date, YYYY-MM-DD".into()))?;
-                remote_access::grant(&app, &cur, &login, field(&f, "approved_by").trim(), tobira_domain::time_util::end_of_jst_day(day), &reason, &o).await?;
+                let until = crate::http::forms::last_day(&field(&f, "until"), "until")?;
+                remote_access::grant(&app, &cur, &login, field(&f, "approved_by").trim(), until, &reason, &o).await?;
                 done(k.act_remote_grant)
             }
             "remote_revoke" => {
@@ -109,9 +108,8 @@ fn answer(req: &HttpRequest, app: &App, k: &'static ct::ConsoleText, page: &str,
         Ok(Done::Notice(n)) => Ok(super::officer::back(page, true, &n)),
         // Shown once, on its own page: never in a URL.
         Ok(Done::Secret(title, body)) => {
-            let c = super::Ctx::new(req, app)?;
             let (lead, value) = body.split_once('\n').unwrap_or((body.as_str(), ""));
-            c.render(req, &SecretPage { c: &c, k, title, lead, value, back: page })
+            secret(req, app, title, lead, value, (page, k.person_title))
         }
         Err(AppError::AwaitingApproval(request)) => Ok(super::officer::back(page, true, &format!("{} {request}", k.awaiting))),
         Err(e) => Ok(super::officer::back(page, false, &super::officer::refusal(e)?)),
@@ -128,9 +126,17 @@ enum Done {
 #[template(path = "console_secret.html")]
 struct SecretPage<'a> {
     c: &'a super::Ctx,
-    k: &'static ct::ConsoleText,
     title: &'a str,
     lead: &'a str,
     value: &'a str,
     back: &'a str,
+    back_label: &'a str,
+}
+
+/// A secret (a temporary password, an enrolment URL) on a page of its own, shown once: never in a
+/// URL, a redirect or a log (every page answers `Cache-Control: no-store`); `back` is where the
+/// page's link leads and its words.
+pub(super) fn secret(req: &HttpRequest, app: &App, title: &str, lead: &str, value: &str, back: (&str, &str)) -> Result<HttpResponse, ApiError> {
+    let c = super::Ctx::new(req, app)?;
+    c.render(req, &SecretPage { c: &c, title, lead, value, back: back.0, back_label: back.1 })
 }

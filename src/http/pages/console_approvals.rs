@@ -9,7 +9,6 @@
 //! approval yields is shown once on its own page, never in a URL.
 
 use super::console_ops_text::{self as ot, OpsText};
-use super::console_text::{self as ct, ConsoleText};
 use super::Ctx;
 use crate::app::console::approvals;
 use crate::app::{App, AppError};
@@ -81,17 +80,6 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     c.render(&req, &ApprovalsPage { c: &c, o, rows, notice, error })
 }
 
-#[derive(Template)]
-#[template(path = "console_secret.html")]
-struct SecretPage<'a> {
-    c: &'a Ctx,
-    k: &'static ConsoleText,
-    title: &'a str,
-    lead: &'a str,
-    value: &'a str,
-    back: &'a str,
-}
-
 /// Approves or refuses one request (`decision` = `approve` | `refuse`), with a reason.
 pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
@@ -110,10 +98,7 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
             };
             match shown {
                 // Shown once, on its own page: never in a URL.
-                Some((lead, value)) => {
-                    let c = Ctx::new(&req, &app)?;
-                    c.render(&req, &SecretPage { c: &c, k: ct::of(c.t), title: o.secret_title, lead, value: &value, back: PAGE })
-                }
+                Some((lead, value)) => super::console_act::secret(&req, &app, o.secret_title, lead, &value, (PAGE, o.back_to_approvals)),
                 None => Ok(super::officer::back(PAGE, true, &format!("{}: {}", if approve { o.approved_notice } else { o.refused_notice }, id.as_str()))),
             }
         }

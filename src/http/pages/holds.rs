@@ -77,14 +77,6 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     c.render(&req, &HoldsPage { c: &c, rows, notice, error })
 }
 
-/// A JST date's start (or, with `end`, its end) in UTC ms.
-fn day(v: &str, end: bool) -> Result<i64, AppError> {
-    let d = tobira_domain::hr::parse_date(v.trim(), tobira_domain::policy::directory::DateFormat::Iso)
-        .ok_or_else(|| AppError::Invalid(format!("日付は YYYY-MM-DD で入力してください / a date as YYYY-MM-DD: {v}")))?;
-    let end_ms = tobira_domain::time_util::end_of_jst_day(d);
-    Ok(if end { end_ms } else { end_ms - 86_400_000 })
-}
-
 fn done(r: Result<String, AppError>) -> Result<HttpResponse, ApiError> {
     match r {
         Ok(n) => Ok(super::officer::back(PAGE, true, &n)),
@@ -102,8 +94,8 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
         let h = NewHold {
             case_number: field(&f, "case_number"),
             reason: field(&f, "reason"),
-            from_at: day(&field(&f, "from"), false)?,
-            until_at: day(&field(&f, "until"), true)?,
+            from_at: crate::http::forms::first_day(&field(&f, "from"), "from")?,
+            until_at: crate::http::forms::last_day(&field(&f, "until"), "until")?,
             subjects: parse_subjects(&field(&f, "subjects")),
         };
         holds.create(h).await

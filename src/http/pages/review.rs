@@ -298,14 +298,14 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let Ok(day) = time::Date::parse(field(&f, "until").trim(), time::macros::format_description!("[year]-[month]-[day]")) else {
+    let Ok(valid_until) = crate::http::forms::last_day(&field(&f, "until"), "until") else {
         return Ok(back_to_exceptions("期限の日付を YYYY-MM-DD で入力してください / the last day must be YYYY-MM-DD"));
     };
     let new = crate::app::review::exceptions::NewException {
         rule: field(&f, "rule"),
         subjects: field(&f, "subjects").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
         reason: field(&f, "reason"),
-        valid_until: tobira_domain::time_util::end_of_jst_day(day),
+        valid_until,
         emergency: field(&f, "emergency") == "1",
     };
     match r.request_exception(&app, new).await {
