@@ -25,6 +25,7 @@ mod console;
 mod console_browser;
 mod console_ops;
 mod console_ops_browser;
+mod console_privileged_forms;
 mod console_provisioning;
 mod eligibility_pages;
 mod enrollment;

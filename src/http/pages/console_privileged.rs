@@ -1,7 +1,9 @@
 //! `/console/privileged`: privileged and development IDs with their holders, state and last use;
 //! eligibility per system (the report's), active elevations, the pending elevations the reader may
 //! decide (approve or deny, with a note), the delegates (代行者) with the CISO's approve and refuse
-//! buttons, and every elevation as `tobira report privileged` lists it (R-PR-01…R-PR-09, R-RV-04).
+//! buttons, and every elevation as `tobira report privileged` lists it (R-PR-01…R-PR-09, R-RV-04);
+//! the forms that create accounts and nominate or end delegates post to
+//! [`super::console_privileged_forms`].
 //!
 //! Invariants: a full session and the console reader first; the page renders what
 //! `app::console::privileged` returns (which refuses anyone but officers and the auditor, and audits
@@ -81,6 +83,10 @@ struct PrivilegedPage<'a> {
     to_decide: Vec<ElevationRow>,
     delegates: Vec<DelegateRow>,
     decides_delegates: bool,
+    /// A security officer: the account forms are shown (the server decides regardless).
+    acts: bool,
+    /// The authorities a delegate may be nominated for: (`principal`, words).
+    principals: Vec<(String, String)>,
     /// The report's elevations: (account, role, status, minutes, requested, decided by, started, ended, flags)
     report: Vec<[String; 9]>,
     notice: Option<String>,
@@ -194,7 +200,9 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         })
         .unwrap_or_default();
     let (notice, error) = super::officer::outcome(&req);
-    c.render(&req, &PrivilegedPage { c: &c, o, accounts, systems, active, to_decide, delegates, decides_delegates: v.decides_delegates, report, notice, error })
+    let principals = super::console_privileged_forms::principals(&app.policy, o);
+    let page = PrivilegedPage { c: &c, o, accounts, systems, active, to_decide, delegates, decides_delegates: v.decides_delegates, acts: reader.acts, principals, report, notice, error };
+    c.render(&req, &page)
 }
 
 /// Approves or denies a pending elevation (`decision` = `approve` | `deny`), with a note: the same

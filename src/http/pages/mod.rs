@@ -17,6 +17,7 @@ pub mod console_approvals;
 pub mod console_audit;
 pub mod console_ops_text;
 pub mod console_privileged;
+pub mod console_privileged_forms;
 pub mod console_provisioning;
 pub mod console_text;
 pub mod eligibility;
@@ -89,6 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(console_audit::routes)
         .configure(console_approvals::routes)
         .configure(console_privileged::routes)
+        .configure(console_privileged_forms::routes)
         .configure(console_provisioning::routes)
         .configure(privileged::routes)
         .configure(eligibility::routes)

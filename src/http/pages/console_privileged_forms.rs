@@ -1,0 +1,109 @@
+//! The forms of `/console/privileged` for what was JSON-only: a privileged ID for a person (R-PR-01),
+//! a development ID with its responsible person and last day, a delegate nominated (代行者, R-PR-03)
+//! and an approved delegation ended early.
+//!
+//! Invariants: each form posts with its CSRF token ([`super::posted`]) and calls the same application
+//! function as `/api/privileged/…` (`accounts::create`, `development::create`,
+//! `delegation::nominate`, `delegation::end`), whose rules decide: the accounts are for security
+//! officers (`Need::Officer`, as the API), nominations and their end for whom the domain allows. Days
+//! are read by [`crate::http::forms`] as the API reads them. A temporary password is shown once on a
+//! page of its own ([`super::console_act::secret`]), never in a URL, a redirect, a log or an audit
+//! record; refusals and bad input go back to the page as its error, and nothing is stored.
+
+use super::console_ops_text::{self as ot, OpsText};
+use crate::app::privileged::{accounts, delegation, development};
+use crate::app::signin::authz::Need;
+use crate::app::{App, AppError};
+use crate::http::error::ApiError;
+use crate::http::forms::{field, first_day, last_day};
+use actix_web::{web, HttpRequest, HttpResponse};
+use tobira_domain::policy::Policy;
+
+const PAGE: &str = "/console/privileged";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console/privileged/accounts", web::post().to(create_account))
+        .route("/console/privileged/development-accounts", web::post().to(create_development))
+        .route("/console/privileged/delegations", web::post().to(nominate))
+        .route("/console/privileged/delegations/{id}/end", web::post().to(end_delegation));
+}
+
+/// The authorities a delegate may be nominated for, as (`principal` value, words): each officer
+/// function of the policy and each system's owner.
+pub fn principals(policy: &Policy, o: &OpsText) -> Vec<(String, String)> {
+    let officers = policy.officers.keys().map(|f| (format!("officer:{}", f.as_str()), format!("{}: {}", o.principal_officer, f.as_str())));
+    let owners = policy.systems.iter().map(|s| (format!("system_owner:{}", s.id.get_ref()), format!("{}: {}", o.principal_owner, s.name)));
+    officers.chain(owners).collect()
+}
+
+/// Back to the page with the refusal as its error (a failure no one can correct stays an error).
+fn refused(e: AppError) -> Result<HttpResponse, ApiError> {
+    Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?))
+}
+
+/// The temporary password of a new account, once, on its own page.
+fn shown_once(req: &HttpRequest, app: &App, title: &str, login: &str, password: &str) -> Result<HttpResponse, ApiError> {
+    let o = ot::of(super::lang(req));
+    let lead = format!("{}: {login} — {}", o.login_id, o.secret_password_lead);
+    super::console_act::secret(req, app, title, &lead, password, (PAGE, o.back_to_privileged))
+}
+
+/// `POST /console/privileged/accounts`: the person's privileged ID (`employee_number`).
+pub async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    match accounts::create(&app, &cur, &field(&f, "employee_number"), &super::origin(&req, &app)).await {
+        Ok(made) => shown_once(&req, &app, ot::of(super::lang(&req)).account_created_title, &made.login_id, &made.temporary_password),
+        Err(e) => refused(e),
+    }
+}
+
+/// `POST /console/privileged/development-accounts`: a development ID until its last day.
+pub async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let until = match last_day(&field(&f, "until"), "until") {
+        Ok(u) => u,
+        Err(e) => return refused(e),
+    };
+    let id = development::NewDevelopmentId { login_id: field(&f, "login_id"), responsible: field(&f, "responsible"), worker: field(&f, "worker"), reason: field(&f, "reason") };
+    let login = id.login_id.trim().to_string();
+    match development::create(&app, &cur, id, until, &super::origin(&req, &app)).await {
+        Ok(temporary) => shown_once(&req, &app, ot::of(super::lang(&req)).development_created_title, &login, &temporary),
+        Err(e) => refused(e),
+    }
+}
+
+/// `POST /console/privileged/delegations`: a delegate nominated for a period, awaiting the CISO.
+pub async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let period = first_day(&field(&f, "from"), "from").and_then(|from| Ok((from, last_day(&field(&f, "until"), "until")?)));
+    let (from, until) = match period {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    let n = delegation::Nominate { principal: field(&f, "principal"), delegate: field(&f, "delegate"), from, until, reason: field(&f, "reason") };
+    match delegation::nominate(&app, &cur, n, &super::origin(&req, &app)).await {
+        Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", ot::of(super::lang(&req)).nominated_notice, d.principal, d.delegate_employee_number))),
+        Err(e) => refused(e),
+    }
+}
+
+/// `POST /console/privileged/delegations/{id}/end`: an approved delegation ended now.
+pub async fn end_delegation(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (_, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    match delegation::end(&app, &cur, &id, &super::origin(&req, &app)).await {
+        Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", ot::of(super::lang(&req)).delegation_ended, d.principal, d.delegate_employee_number))),
+        Err(e) => refused(e),
+    }
+}
