@@ -86,13 +86,16 @@ both_backends! {
             async move { post_form(&so, "/console/privileged/development-accounts", &f).await }
         };
         let dev = "SELECT COUNT(*) AS n FROM accounts WHERE login_id = 'dev-juki-02'";
-        for (bad, says) in [("2027/03/31".to_string(), "YYYY-MM-DD"), ("".into(), "YYYY-MM-DD"), (day(&op.s, 400), "")] {
+        // "日本語x" is ten bytes, as a date is: it once made the date reader panic and lose the worker.
+        for (bad, says) in [("2027/03/31".to_string(), "YYYY-MM-DD"), ("".into(), "YYYY-MM-DD"), ("日本語x".into(), "YYYY-MM-DD"), (day(&op.s, 400), "")] {
             let r = post(form(bad.clone())).await;
             assert!(error_of(&r).contains(says), "{bad}: {:?}", r.location);
         }
         let mut no_one = form(day(&op.s, 30));
         no_one[1].1 = "399999".into();
         assert!(error_of(&post(no_one).await).contains("399999"), "the responsible person must exist");
+        let api = serde_json::json!({ "login_id": "dev-juki-02", "responsible": "900011", "worker": "w", "reason": "r", "until": "日本語x" });
+        assert_eq!(so.post_json("/api/privileged/development-accounts", api).await.0, 400, "the API answers the same day with 400");
         assert_eq!(rows(&op.s, dev).await, 0, "nothing stored by a refused form");
 
         let made = post(form(day(&op.s, 30))).await;

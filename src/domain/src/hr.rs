@@ -150,6 +150,10 @@ impl Reader<'_> {
 
 /// Parses `YYYYMMDD` or `YYYY-MM-DD`.
 pub fn parse_date(v: &str, format: DateFormat) -> Option<Date> {
+    // Only ASCII is sliced by position: a multi-byte character must not be cut (a panic).
+    if !v.is_ascii() {
+        return None;
+    }
     let digits: String = match format {
         DateFormat::Compact if v.len() == 8 => v.to_string(),
         DateFormat::Iso if v.len() == 10 && &v[4..5] == "-" && &v[7..8] == "-" => format!("{}{}{}", &v[..4], &v[5..7], &v[8..]),
@@ -348,5 +352,15 @@ mod tests {
         assert_eq!(parse_date("2026-04-01", DateFormat::Compact), None);
         assert_eq!(parse_date("2026/04/01", DateFormat::Iso), None);
         assert_eq!(parse_date("２０２６０４０１", DateFormat::Compact), None);
+    }
+
+    #[test]
+    fn a_date_of_other_characters_is_refused_not_a_panic() {
+        // Ten and eight bytes that are not ten or eight characters: a byte slice through a character
+        // would panic (a server worker lost to one form field or directory value).
+        for v in ["日本語x", "２０２６-０", "2026-0４", "年月日y", "日本xy"] {
+            assert_eq!(parse_date(v, DateFormat::Iso), None, "{v}");
+            assert_eq!(parse_date(v, DateFormat::Compact), None, "{v}");
+        }
     }
 }
