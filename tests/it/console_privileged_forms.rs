@@ -121,6 +121,7 @@ both_backends! {
         };
         let page = so.get(PAGE).await;
         assert!(page.body.contains("id=\"nominate\"") && page.body.contains("value=\"officer:security_officer\""), "{}", page.body);
+        assert!(!page.body.contains("value=\"system_owner:juki\"") && !page.body.contains("value=\"officer:ciso\""), "only what the officer holds is offered");
         let delegations = "SELECT COUNT(*) AS n FROM delegations";
 
         // Staff forging the form are not the principal; no token; a bad or reversed period.

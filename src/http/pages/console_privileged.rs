@@ -200,7 +200,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         })
         .unwrap_or_default();
     let (notice, error) = super::officer::outcome(&req);
-    let principals = super::console_privileged_forms::principals(&app.policy, o);
+    let principals = super::console_privileged_forms::principals(&app.policy, &reader.facts, o);
     let page = PrivilegedPage { c: &c, o, accounts, systems, active, to_decide, delegates, decides_delegates: v.decides_delegates, acts: reader.acts, principals, report, notice, error };
     c.render(&req, &page)
 }

@@ -11,13 +11,16 @@
 //! record; refusals and bad input go back to the page as its error, and nothing is stored.
 
 use super::console_ops_text::{self as ot, OpsText};
+use crate::app::approvers;
 use crate::app::privileged::{accounts, delegation, development};
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use crate::http::forms::{field, first_day, last_day};
 use actix_web::{web, HttpRequest, HttpResponse};
+use tobira_domain::approval::{ApproverFacts, Principal};
 use tobira_domain::policy::Policy;
+use tobira_domain::privileged::delegation as rules;
 
 const PAGE: &str = "/console/privileged";
 
@@ -28,12 +31,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/console/privileged/delegations/{id}/end", web::post().to(end_delegation));
 }
 
-/// The authorities a delegate may be nominated for, as (`principal` value, words): each officer
-/// function of the policy and each system's owner.
-pub fn principals(policy: &Policy, o: &OpsText) -> Vec<(String, String)> {
-    let officers = policy.officers.keys().map(|f| (format!("officer:{}", f.as_str()), format!("{}: {}", o.principal_officer, f.as_str())));
-    let owners = policy.systems.iter().map(|s| (format!("system_owner:{}", s.id.get_ref()), format!("{}: {}", o.principal_owner, s.name)));
-    officers.chain(owners).collect()
+/// The authorities `reader` may nominate a delegate for (the domain's `holds`), as (`principal`
+/// value, words): the officer functions they hold and the systems they own.
+pub fn principals(policy: &Policy, reader: &ApproverFacts, o: &OpsText) -> Vec<(String, String)> {
+    let officers = policy.officers.keys().map(|f| (Principal::Officer(*f), format!("{}: {}", o.principal_officer, f.as_str())));
+    let owners = policy.systems.iter().map(|s| (Principal::SystemOwner(s.id.get_ref().clone()), format!("{}: {}", o.principal_owner, s.name)));
+    officers.chain(owners).filter(|(p, _)| rules::holds(policy, reader, p)).map(|(p, words)| (approvers::principal_key(&p), words)).collect()
 }
 
 /// Back to the page with the refusal as its error (a failure no one can correct stays an error).

@@ -34,13 +34,18 @@ pub enum Refusal {
 }
 
 /// Whether `nominator` may nominate as described.
+/// Whether `who` holds `principal` themselves (an officer function through the account acting, or a
+/// system they own): only then may they nominate its delegate. A delegation in force does not count:
+/// a delegate does not nominate another.
+pub fn holds(policy: &Policy, who: &ApproverFacts, principal: &Principal) -> bool {
+    match principal {
+        Principal::Officer(f) => who.functions.contains(f),
+        Principal::SystemOwner(s) => policy.system(s).is_some_and(|s| s.owner.employee_number == who.employee_number),
+    }
+}
+
 pub fn nominate(policy: &Policy, nominator: &ApproverFacts, n: &Nomination, now: i64) -> Result<(), Refusal> {
-    let own = match n.principal {
-        // Their own authority: a delegation in force does not let a delegate nominate another.
-        Principal::Officer(f) => nominator.functions.contains(f),
-        Principal::SystemOwner(s) => policy.system(s).is_some_and(|s| s.owner.employee_number == nominator.employee_number),
-    };
-    if !own {
+    if !holds(policy, nominator, n.principal) {
         return Err(Refusal::NotPrincipal);
     }
     if n.reason.trim().is_empty() {
