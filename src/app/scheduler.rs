@@ -10,6 +10,38 @@ use super::App;
 use crate::store;
 use std::time::Duration;
 
+/// When a job's first round runs: at once, or one period after start (so a restart does not run it
+/// again at once).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum First {
+    AtOnce,
+    AfterPeriod,
+}
+
+/// Runs `round` every `period` until the task is aborted; a round that overruns delays the next.
+fn every<F, Fut>(period: Duration, first: First, mut round: F) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        if first == First::AfterPeriod {
+            tick.tick().await;
+        }
+        loop {
+            tick.tick().await;
+            round().await;
+        }
+    })
+}
+
+/// A name for this node's leases.
+fn node_name() -> String {
+    format!("node-{}", uuid::Uuid::new_v4())
+}
+
 pub const SYNC_JOB: &str = "hr-sync";
 pub const SYNC_ACTOR: &str = "system:hr-sync-schedule";
 
@@ -37,16 +69,14 @@ pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super
 
 /// Runs the sync every `sync.every_seconds` until the task is aborted.
 pub fn spawn_sync(app: App) -> Option<tokio::task::JoinHandle<()>> {
-    let every = app.policy.sync.every_seconds;
-    if every == 0 || app.config.directory.url.is_empty() || app.policy.directory.is_none() {
+    let seconds = app.policy.sync.every_seconds;
+    if seconds == 0 || app.config.directory.url.is_empty() || app.policy.directory.is_none() {
         return None;
     }
-    let node = format!("node-{}", uuid::Uuid::new_v4());
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(every as u64));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+    let node = node_name();
+    Some(every(Duration::from_secs(u64::from(seconds)), First::AtOnce, move || {
+        let (app, node) = (app.clone(), node.clone());
+        async move {
             match sync_once(&app, &node).await {
                 Ok(Some(RunStatus::Held)) => tracing::warn!(job = SYNC_JOB, "HR sync plan held for approval; see `tobira sync --show`"),
                 Ok(Some(status)) => tracing::info!(job = SYNC_JOB, ?status, "HR sync done"),
@@ -59,13 +89,10 @@ pub fn spawn_sync(app: App) -> Option<tokio::task::JoinHandle<()>> {
 
 /// Reloads the signing keys every `oidc.key_reload_seconds` (every node: each signs with its own ring).
 pub fn spawn_key_reload(app: App) -> tokio::task::JoinHandle<()> {
-    let every = app.config.oidc.key_reload_seconds.max(1);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(every));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+    let period = app.config.oidc.key_reload_seconds.max(1);
+    every(Duration::from_secs(period), First::AfterPeriod, move || {
+        let app = app.clone();
+        async move {
             if let Err(e) = super::oidc::keys::reload(&app).await {
                 tracing::error!(error = %e, "reloading the signing keys failed; the previous keys stay in use");
             }
@@ -76,13 +103,10 @@ pub fn spawn_key_reload(app: App) -> tokio::task::JoinHandle<()> {
 /// Delivers back-channel logouts every `oidc.backchannel_every_seconds` (one node per round, by lease).
 pub fn spawn_backchannel_logout(app: App) -> Result<tokio::task::JoinHandle<()>, super::AppError> {
     let http = super::oidc::backchannel::http_client(&app)?;
-    let every = app.config.oidc.backchannel_every_seconds.max(1);
-    let node = format!("node-{}", uuid::Uuid::new_v4());
-    Ok(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(every));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+    let (period, node) = (app.config.oidc.backchannel_every_seconds.max(1), node_name());
+    Ok(every(Duration::from_secs(period), First::AtOnce, move || {
+        let (app, http, node) = (app.clone(), http.clone(), node.clone());
+        async move {
             if let Err(e) = super::oidc::backchannel::run_once(&app, &http, &node).await {
                 tracing::error!(job = super::oidc::backchannel::JOB, error = %e, "back-channel logout round failed");
             }
@@ -95,12 +119,10 @@ pub fn spawn_backchannel_logout(app: App) -> Result<tokio::task::JoinHandle<()>,
 /// `jobs.privileged_sweep_seconds`, on every node: each change is conditional on the row's status,
 /// so two nodes never record one end twice.
 pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
-    let every = app.config.jobs.privileged_sweep_seconds.max(1);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(every));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+    let period = app.config.jobs.privileged_sweep_seconds.max(1);
+    every(Duration::from_secs(period), First::AtOnce, move || {
+        let app = app.clone();
+        async move {
             let (now, policy) = (app.clock.now_ms(), app.policy.clone());
             match app.db(move |c| super::privileged::elevation::sweep(c, &policy, now)).await {
                 Ok(s) if s == Default::default() => {}
@@ -119,20 +141,15 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
 
 /// Runs the periodic review every `review.every_minutes` (one node per period, by lease).
 pub fn spawn_review(app: App) -> Option<tokio::task::JoinHandle<()>> {
-    let every = app.policy.review.every_minutes;
-    if every == 0 {
+    let minutes = app.policy.review.every_minutes;
+    if minutes == 0 {
         return None;
     }
-    let node = format!("node-{}", uuid::Uuid::new_v4());
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(u64::from(every) * 60));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let ctx = super::review::job::Ctx::of(&app);
-        // The first run one period after start, so a restart does not run it again at once.
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            match super::review::job::run(&ctx, &node, app.clock.now_ms(), true).await {
+    let (ctx, node) = (super::review::job::Ctx::of(&app), node_name());
+    Some(every(Duration::from_secs(u64::from(minutes) * 60), First::AfterPeriod, move || {
+        let (ctx, node, now) = (ctx.clone(), node.clone(), app.clock.now_ms());
+        async move {
+            match super::review::job::run(&ctx, &node, now, true).await {
                 Ok(Some(r)) => tracing::info!(job = super::review::job::JOB, report = ?r, "review run done"),
                 Ok(None) => tracing::debug!(job = super::review::job::JOB, "another node holds the lease"),
                 Err(e) => tracing::error!(job = super::review::job::JOB, error = %e, "review run failed"),
@@ -148,14 +165,10 @@ pub fn spawn_mail_delivery(app: App) -> Result<Option<tokio::task::JoinHandle<()
         return Ok(None);
     }
     let mailer = crate::mail::Mailer::new(&app.config.smtp).map_err(|e| super::AppError::Invalid(e.to_string()))?;
-    let every = app.config.smtp.every_seconds.max(1);
-    let node = format!("node-{}", uuid::Uuid::new_v4());
-    Ok(Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(every));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+    let (period, node) = (app.config.smtp.every_seconds.max(1), node_name());
+    Ok(Some(every(Duration::from_secs(period), First::AfterPeriod, move || {
+        let (app, mailer, node) = (app.clone(), mailer.clone(), node.clone());
+        async move {
             match super::mail_delivery::run_once(&app, &mailer, &node).await {
                 Ok(Some(r)) if r == Default::default() => {}
                 Ok(Some(r)) => tracing::info!(job = super::mail_delivery::JOB, sent = r.sent, deferred = r.deferred, undeliverable = r.undeliverable, "mail delivery round"),
@@ -169,17 +182,15 @@ pub fn spawn_mail_delivery(app: App) -> Result<Option<tokio::task::JoinHandle<()
 /// Delivers each provisioned system's outbox every `provisioning.every_seconds` of that system (one
 /// node per system and round, by lease); a system that is down delays only its own task.
 pub fn spawn_provisioning(app: App) -> Vec<tokio::task::JoinHandle<()>> {
-    let node = format!("node-{}", uuid::Uuid::new_v4());
+    let node = node_name();
     super::provisioning::systems(&app.policy)
         .into_iter()
         .filter(|(_, p, _)| p.every_seconds > 0)
         .map(|(s, p, _)| {
-            let (app, node, system, every) = (app.clone(), node.clone(), s.id.get_ref().clone(), u64::from(p.every_seconds));
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(every));
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    tick.tick().await;
+            let (app, node, system) = (app.clone(), node.clone(), s.id.get_ref().clone());
+            every(Duration::from_secs(u64::from(p.every_seconds)), First::AtOnce, move || {
+                let (app, node, system) = (app.clone(), node.clone(), system.clone());
+                async move {
                     match super::provisioning::deliver::run_system(&app, &system, &node).await {
                         Ok(Some(r)) if r == Default::default() => {}
                         Ok(Some(r)) => tracing::info!(job = "provisioning", system = %system, pushed = r.pushed, retrying = r.retrying, stopped = r.stopped, waiting = r.waiting, written = r.written, applied = r.applied, receipts_refused = r.receipts_refused, "provisioning round"),
@@ -199,13 +210,10 @@ pub fn spawn_provisioning_reconcile(app: App) -> Option<tokio::task::JoinHandle<
     if !super::provisioning::systems(&app.policy).iter().any(|(_, p, _)| p.reconcile_every_hours > 0) {
         return None;
     }
-    let node = format!("node-{}", uuid::Uuid::new_v4());
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+    let node = node_name();
+    Some(every(Duration::from_secs(300), First::AfterPeriod, move || {
+        let (app, node) = (app.clone(), node.clone());
+        async move {
             match super::provisioning::scheduled::tick(&app, &node).await {
                 Ok(runs) => {
                     for (system, ran) in runs {
@@ -226,17 +234,14 @@ pub fn spawn_provisioning_reconcile(app: App) -> Option<tokio::task::JoinHandle<
 /// Prunes the audit log every `audit.prune_every_hours` (one node per period, by lease), the first
 /// run one period after start; `None` when the schedule is off (0).
 pub fn spawn_audit_prune(app: App) -> Option<tokio::task::JoinHandle<()>> {
-    let every = app.policy.audit.prune_every_hours;
-    if every == 0 {
+    let hours = app.policy.audit.prune_every_hours;
+    if hours == 0 {
         return None;
     }
-    let node = format!("node-{}", uuid::Uuid::new_v4());
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(u64::from(every) * 3_600));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+    let node = node_name();
+    Some(every(Duration::from_secs(u64::from(hours) * 3_600), First::AfterPeriod, move || {
+        let (app, node) = (app.clone(), node.clone());
+        async move {
             match super::legal_hold::prune_scheduled(&app, &node).await {
                 Ok(Some(p)) => tracing::info!(job = super::legal_hold::PRUNE_JOB, deleted = p.deleted, held_by = p.held_by.len(), "audit pruning"),
                 Ok(None) => tracing::debug!(job = super::legal_hold::PRUNE_JOB, "another node holds the lease"),
