@@ -308,3 +308,26 @@ fn postgres_search_has_trigram_indexes_when_allowed_and_migrates_without_them_wh
     assert!(migrated.is_ok(), "a plain role migrates: {migrated:?}");
     assert_eq!((indexes, extension), (0, 0), "no extension, no trigram index: the search scans");
 }
+
+both_backends! {
+    /// A review item always belongs to a campaign, and a campaign with items is not deleted: the
+    /// foreign key on SQLite, a check per statement on PostgreSQL (a city-wide campaign inserts
+    /// 200,000 items in one statement). Raw SQL, as an operator with a database shell would try it.
+    fn r_rv_05_a_review_item_without_its_campaign_is_refused_and_a_campaign_with_items_stays(db: TestDb) {
+        use diesel::RunQueryDsl;
+        let pool = db.pool();
+        let c = &mut *conn(&pool);
+        let campaign = "INSERT INTO review_campaigns (id, scope_kind, scope_key, title, created_by, created_at, deadline, status) VALUES ('k1', 'city', '', 'test', 'x', 1, 2, 'open')";
+        let item = |id: &str, campaign: &str| {
+            format!("INSERT INTO review_items (id, campaign_id, grant_id, account_id, login_id, role_id, system_id, source, reviewers) VALUES ('{id}', '{campaign}', 'g', 'a', 'l', 'r', 's', 'request', 'x')")
+        };
+        diesel::sql_query(campaign).execute(c).unwrap();
+        diesel::sql_query(item("i1", "k1")).execute(c).unwrap();
+        assert!(diesel::sql_query(item("i2", "no-such-campaign")).execute(c).is_err(), "an item of no campaign");
+        assert!(diesel::sql_query("UPDATE review_items SET campaign_id = 'elsewhere' WHERE id = 'i1'").execute(c).is_err(), "moved to no campaign");
+        assert!(diesel::sql_query("DELETE FROM review_campaigns WHERE id = 'k1'").execute(c).is_err(), "a campaign with items");
+        diesel::sql_query("UPDATE review_campaigns SET status = 'closed' WHERE id = 'k1'").execute(c).unwrap();
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM review_items WHERE campaign_id = 'k1'"), 1);
+        assert_eq!(count(c, "SELECT COUNT(*) AS n FROM review_campaigns"), 1);
+    }
+}
