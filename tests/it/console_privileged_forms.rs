@@ -122,6 +122,7 @@ both_backends! {
         let page = so.get(PAGE).await;
         assert!(page.body.contains("id=\"nominate\"") && page.body.contains("value=\"officer:security_officer\""), "{}", page.body);
         assert!(!page.body.contains("value=\"system_owner:juki\"") && !page.body.contains("value=\"officer:ciso\""), "only what the officer holds is offered");
+        assert!(page.body.contains("<option value=\"officer:security_officer\">セキュリティ担当</option>"), "the authority in words");
         let delegations = "SELECT COUNT(*) AS n FROM delegations";
 
         // Staff forging the form are not the principal; no token; a bad or reversed period.

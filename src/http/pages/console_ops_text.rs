@@ -110,7 +110,12 @@ ops_texts! {
     nominated_notice: "代行者を指名しました（CISOの承認待ち）" / "Delegate nominated; it awaits the CISO's approval",
     delegation_ended: "代行を終了しました" / "The delegation ended",
     back_to_privileged: "特権IDの一覧へ" / "Back to the privileged IDs",
-    principal_officer: "担当" / "officer",
+    f_ciso: "最高情報セキュリティ責任者（CISO）" / "CISO",
+    f_deputy_ciso: "副CISO" / "Deputy CISO",
+    f_chief_security_officer: "統括情報セキュリティ責任者" / "Chief security officer",
+    f_security_officer: "セキュリティ担当" / "Security officer",
+    f_auditor: "監査人" / "Auditor",
+    f_helpdesk: "ヘルプデスク" / "Helpdesk",
     principal_owner: "システム所有者" / "system owner",
     nav_people: "職員の検索" / "Find a person",
     nav_approvals: "二者承認" / "Approvals",
@@ -136,6 +141,19 @@ pub fn kind(o: &OpsText, k: &str) -> &'static str {
         "unlock" => o.k_unlock,
         "reinstate" => o.k_reinstate,
         _ => o.k_other,
+    }
+}
+
+/// An officer function as words.
+pub fn function(o: &OpsText, f: tobira_domain::policy::OfficerFunction) -> &'static str {
+    use tobira_domain::policy::OfficerFunction as F;
+    match f {
+        F::Ciso => o.f_ciso,
+        F::DeputyCiso => o.f_deputy_ciso,
+        F::ChiefSecurityOfficer => o.f_chief_security_officer,
+        F::SecurityOfficer => o.f_security_officer,
+        F::Auditor => o.f_auditor,
+        F::Helpdesk => o.f_helpdesk,
     }
 }
 

@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The authorities `reader` may nominate a delegate for (the domain's `holds`), as (`principal`
 /// value, words): the officer functions they hold and the systems they own.
 pub fn principals(policy: &Policy, reader: &ApproverFacts, o: &OpsText) -> Vec<(String, String)> {
-    let officers = policy.officers.keys().map(|f| (Principal::Officer(*f), format!("{}: {}", o.principal_officer, f.as_str())));
+    let officers = policy.officers.keys().map(|f| (Principal::Officer(*f), ot::function(o, *f).to_string()));
     let owners = policy.systems.iter().map(|s| (Principal::SystemOwner(s.id.get_ref().clone()), format!("{}: {}", o.principal_owner, s.name)));
     officers.chain(owners).filter(|(p, _)| rules::holds(policy, reader, p)).map(|(p, words)| (approvers::principal_key(&p), words)).collect()
 }
