@@ -112,7 +112,7 @@ fn answer(req: &HttpRequest, app: &App, k: &'static ct::ConsoleText, page: &str,
             secret(req, app, title, lead, value, (page, k.person_title))
         }
         Err(AppError::AwaitingApproval(request)) => Ok(super::officer::back(page, true, &format!("{} {request}", k.awaiting))),
-        Err(e) => Ok(super::officer::back(page, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(page, e),
     }
 }
 

@@ -103,6 +103,6 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
             }
         }
         Err(e @ (AppError::Refused(_) | AppError::Rule(_))) => super::console::refused(&req, &app, e),
-        Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

@@ -216,7 +216,7 @@ pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Pa
     let o = ot::of(super::lang(&req));
     match elevation::decide(&app, &cur, &id, yes, &field(&f, "note"), &super::origin(&req, &app)).await {
         Ok(e) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.elevation_decided, e.role_id, e.status))),
-        Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
@@ -231,6 +231,6 @@ pub async fn decide_delegate(req: HttpRequest, app: web::Data<App>, id: web::Pat
     let o = ot::of(super::lang(&req));
     match delegation::decide(&app, &cur, &id, yes, &super::origin(&req, &app)).await {
         Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.delegate_decided, d.principal, d.status))),
-        Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

@@ -14,7 +14,7 @@ use super::console_ops_text::{self as ot, OpsText};
 use crate::app::approvers;
 use crate::app::privileged::{accounts, delegation, development};
 use crate::app::signin::authz::Need;
-use crate::app::{App, AppError};
+use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::forms::{field, first_day, last_day};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,11 +39,6 @@ pub fn principals(policy: &Policy, reader: &ApproverFacts, o: &OpsText) -> Vec<(
     officers.chain(owners).filter(|(p, _)| rules::holds(policy, reader, p)).map(|(p, words)| (approvers::principal_key(&p), words)).collect()
 }
 
-/// Back to the page with the refusal as its error (a failure no one can correct stays an error).
-fn refused(e: AppError) -> Result<HttpResponse, ApiError> {
-    Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?))
-}
-
 /// The temporary password of a new account, once, on its own page.
 fn shown_once(req: &HttpRequest, app: &App, title: &str, login: &str, password: &str) -> Result<HttpResponse, ApiError> {
     let o = ot::of(super::lang(req));
@@ -59,7 +54,7 @@ pub async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::By
     };
     match accounts::create(&app, &cur, &field(&f, "employee_number"), &super::origin(&req, &app)).await {
         Ok(made) => shown_once(&req, &app, ot::of(super::lang(&req)).account_created_title, &made.login_id, &made.temporary_password),
-        Err(e) => refused(e),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
@@ -71,13 +66,13 @@ pub async fn create_development(req: HttpRequest, app: web::Data<App>, body: web
     };
     let until = match last_day(&field(&f, "until"), "until") {
         Ok(u) => u,
-        Err(e) => return refused(e),
+        Err(e) => return super::officer::back_refused(PAGE, e),
     };
     let id = development::NewDevelopmentId { login_id: field(&f, "login_id"), responsible: field(&f, "responsible"), worker: field(&f, "worker"), reason: field(&f, "reason") };
     let login = id.login_id.trim().to_string();
     match development::create(&app, &cur, id, until, &super::origin(&req, &app)).await {
         Ok(temporary) => shown_once(&req, &app, ot::of(super::lang(&req)).development_created_title, &login, &temporary),
-        Err(e) => refused(e),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
@@ -90,12 +85,12 @@ pub async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
     let period = first_day(&field(&f, "from"), "from").and_then(|from| Ok((from, last_day(&field(&f, "until"), "until")?)));
     let (from, until) = match period {
         Ok(p) => p,
-        Err(e) => return refused(e),
+        Err(e) => return super::officer::back_refused(PAGE, e),
     };
     let n = delegation::Nominate { principal: field(&f, "principal"), delegate: field(&f, "delegate"), from, until, reason: field(&f, "reason") };
     match delegation::nominate(&app, &cur, n, &super::origin(&req, &app)).await {
         Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", ot::of(super::lang(&req)).nominated_notice, d.principal, d.delegate_employee_number))),
-        Err(e) => refused(e),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
@@ -107,6 +102,6 @@ pub async fn end_delegation(req: HttpRequest, app: web::Data<App>, id: web::Path
     };
     match delegation::end(&app, &cur, &id, &super::origin(&req, &app)).await {
         Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", ot::of(super::lang(&req)).delegation_ended, d.principal, d.delegate_employee_number))),
-        Err(e) => refused(e),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

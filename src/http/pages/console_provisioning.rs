@@ -145,6 +145,6 @@ pub async fn retry(req: HttpRequest, app: web::Data<App>, system: web::Path<Stri
     }
     match prov::retry(&app, &reader, &system, &reason).await {
         Ok(n) => Ok(super::officer::back(&back, true, &format!("{}: {n} {}", k.done, k.prov_retried))),
-        Err(e) => Ok(super::officer::back(&back, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(&back, e),
     }
 }

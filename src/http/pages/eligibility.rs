@@ -10,7 +10,7 @@
 //! domain's and refusals are audited there; every form comes back to the page with a notice
 //! (post/redirect/get), a refusal with the application's message.
 
-use super::officer::{back, outcome, refusal};
+use super::officer::{back, back_refused, outcome};
 use super::{guard, Ctx};
 use crate::app::privileged::eligibility::{self, Managed};
 use crate::app::signin::authz::{self, Need};
@@ -108,7 +108,7 @@ pub async fn grant(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
     let (account, role) = (field(&f, "account").trim().to_string(), field(&f, "role"));
     match eligibility::grant(&app, &cur, &account, &role, &field(&f, "reason"), &super::origin(&req, &app)).await {
         Ok(_) => Ok(back(PAGE, true, &format!("{}: {account} — {role}", t.eg_granted))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }
 
@@ -122,6 +122,6 @@ pub async fn revoke(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     let t = super::lang(&req);
     match eligibility::revoke(&app, &cur, &field(&f, "id"), is_officer(&app, &cur), &super::origin(&req, &app)).await {
         Ok(ended) => Ok(back(PAGE, true, &format!("{} ({}: {ended})", t.eg_revoked, t.eg_elevations_ended))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }

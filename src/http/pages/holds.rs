@@ -80,7 +80,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
 fn done(r: Result<String, AppError>) -> Result<HttpResponse, ApiError> {
     match r {
         Ok(n) => Ok(super::officer::back(PAGE, true, &n)),
-        Err(e) => Ok(super::officer::back(PAGE, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 

@@ -33,6 +33,12 @@ pub(super) fn back(path: &str, ok: bool, text: &str) -> HttpResponse {
     redirect(&format!("{path}?{q}"))
 }
 
+/// Back to `path` with `e` as the error when it is a refusal an officer can correct ([`refusal`]);
+/// any other failure stays an error.
+pub(super) fn back_refused(path: &str, e: AppError) -> Result<HttpResponse, ApiError> {
+    Ok(back(path, false, &refusal(e)?))
+}
+
 /// The notice and the error a redirect carried.
 pub(super) fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
     let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
@@ -164,7 +170,7 @@ pub async fn record(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
             let st = status_label(t.lang == "ja", to);
             Ok(back("/officer/returns", true, &format!("{}: {} — {st}{revoked}", t.recorded_notice, r.record.label)))
         }
-        Err(e) => Ok(back("/officer/returns", false, &refusal(e)?)),
+        Err(e) => back_refused("/officer/returns", e),
     }
 }
 
@@ -218,7 +224,7 @@ pub async fn add_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
     let (login, en, by) = (field(&f, "login"), field(&f, "employee_number").trim().to_string(), field(&f, "permitted_by").trim().to_string());
     match SharedIds(&app).add(login.clone(), en.clone(), by, cur.account.login_id.clone(), super::origin(&req, &app)).await {
         Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_added))),
-        Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
+        Err(e) => back_refused("/officer/shared-ids", e),
     }
 }
 
@@ -232,7 +238,7 @@ pub async fn remove_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes
     let (login, en, reason) = (field(&f, "login"), field(&f, "employee_number"), field(&f, "reason"));
     match SharedIds(&app).remove(login.clone(), en.clone(), reason, cur.account.login_id.clone(), super::origin(&req, &app)).await {
         Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_removed))),
-        Err(e) => Ok(back("/officer/shared-ids", false, &refusal(e)?)),
+        Err(e) => back_refused("/officer/shared-ids", e),
     }
 }
 

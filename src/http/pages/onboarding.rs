@@ -162,6 +162,6 @@ pub async fn record_training(req: HttpRequest, app: web::Data<App>, id: web::Pat
     let k = ot::of(super::lang(&req));
     match onboarding::record_training(&app, &cur, &login, &field(&f, "reason"), &o).await {
         Ok(()) => Ok(super::officer::back(&back, true, &format!("{}: {} — {login}", k.recorded, k.kind_training))),
-        Err(e) => Ok(super::officer::back(&back, false, &super::officer::refusal(e)?)),
+        Err(e) => super::officer::back_refused(&back, e),
     }
 }

@@ -9,7 +9,7 @@
 //! factors, durations, who approves, never the asker) are the domain's; every form comes back to
 //! the page with a notice (post/redirect/get), a refusal with the application's message.
 
-use super::officer::{back, outcome, refusal};
+use super::officer::{back, back_refused, outcome};
 use super::{guard, Ctx};
 use crate::app::privileged::elevation::{self, Asked, Request};
 use crate::app::signin::authz::Need;
@@ -176,7 +176,7 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
             let done = if el.status == status::ACTIVE { t.el_started } else { t.el_requested };
             Ok(back(PAGE, true, &format!("{done}: {} ({} {})", el.role_id, el.minutes, t.minutes)))
         }
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }
 
@@ -189,7 +189,7 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     };
     match elevation::decide(&app, &cur, &field(&f, "id"), yes, &field(&f, "note"), &super::origin(&req, &app)).await {
         Ok(el) => Ok(back(PAGE, true, &format!("{}: {} — {}", if yes { t.el_approved } else { t.el_denied_notice }, el.role_id, el.decided_by.unwrap_or_default()))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }
 
@@ -202,7 +202,7 @@ pub async fn end(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
     let t = super::lang(&req);
     match elevation::end(&app, &cur, &field(&f, "id"), super::eligibility::is_officer(&app, &cur), &super::origin(&req, &app)).await {
         Ok(el) => Ok(back(PAGE, true, &format!("{}: {}", t.el_ended_notice, el.role_id))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }
 
@@ -215,6 +215,6 @@ pub async fn review(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     let t = super::lang(&req);
     match elevation::review(&app, &cur, &field(&f, "id"), &field(&f, "note"), &super::origin(&req, &app)).await {
         Ok(el) => Ok(back(PAGE, true, &format!("{}: {}", t.el_reviewed_notice, el.role_id))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }

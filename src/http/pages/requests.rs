@@ -7,7 +7,7 @@
 //! function as the API (`app::requests`), so who may ask and decide is the domain's rule; each form
 //! comes back to its page with a notice or the refusal's message (post/redirect/get); times in JST.
 
-use super::officer::{back, outcome, refusal};
+use super::officer::{back, back_refused, outcome};
 use super::{guard, Ctx};
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
@@ -151,7 +151,7 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
     let new = NewRequest { role: field(&f, "role"), reason: field(&f, "reason"), from: field(&f, "from"), until: field(&f, "until"), contract: field(&f, "contract") };
     match requests::ask(&app, &cur, new, &super::origin(&req, &app)).await {
         Ok(r) => Ok(back(PAGE, true, &format!("{}: {}", t.ar_asked_notice, r.role_id))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }
 
@@ -164,7 +164,7 @@ pub async fn withdraw(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
     let t = super::lang(&req);
     match requests::withdraw(&app, &cur, &field(&f, "id"), &super::origin(&req, &app)).await {
         Ok(r) => Ok(back(PAGE, true, &format!("{}: {}", t.ar_withdrawn_notice, r.role_id))),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => back_refused(PAGE, e),
     }
 }
 
@@ -184,6 +184,6 @@ pub async fn decide_step(req: HttpRequest, app: web::Data<App>, body: web::Bytes
             };
             Ok(back(QUEUE, true, &format!("{done}: {} ({})", r.role_id, r.id)))
         }
-        Err(e) => Ok(back(QUEUE, false, &refusal(e)?)),
+        Err(e) => back_refused(QUEUE, e),
     }
 }

@@ -33,7 +33,6 @@ pub enum Refusal {
     NotEntitled(String),
 }
 
-/// Whether `nominator` may nominate as described.
 /// Whether `who` holds `principal` themselves (an officer function through the account acting, or a
 /// system they own): only then may they nominate its delegate. A delegation in force does not count:
 /// a delegate does not nominate another.
@@ -44,6 +43,7 @@ pub fn holds(policy: &Policy, who: &ApproverFacts, principal: &Principal) -> boo
     }
 }
 
+/// Whether `nominator` may nominate as described.
 pub fn nominate(policy: &Policy, nominator: &ApproverFacts, n: &Nomination, now: i64) -> Result<(), Refusal> {
     if !holds(policy, nominator, n.principal) {
         return Err(Refusal::NotPrincipal);
