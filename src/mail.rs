@@ -46,7 +46,7 @@ impl Mailer {
         if cfg.host.is_empty() {
             return Err(MailError::Config("smtp.host is empty (mail delivery is off)".into()));
         }
-        let from: Mailbox = cfg.from.parse().map_err(|e| MailError::Config(format!("smtp.from {:?}: {e}", cfg.from)))?;
+        let from: Mailbox = cfg.from.parse().map_err(|e| MailError::Config(format!("smtp.from `{}`: {e}", cfg.from)))?;
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host).port(cfg.port).timeout(Some(Duration::from_secs(cfg.timeout_seconds.max(1))));
         b = match cfg.tls {
             SmtpTls::None => b.tls(Tls::None),
@@ -65,7 +65,7 @@ impl Mailer {
     /// A plain-text message from `smtp.from` to `to`, dated `date`. `id` (the notification's) makes
     /// the Message-ID, the same on every try, so a recipient's system can drop a duplicate.
     pub fn message(&self, id: &str, to: &str, subject: &str, body: &str, date: SystemTime) -> Result<Message, MailError> {
-        let to: Mailbox = to.parse().map_err(|e| MailError::Address(format!("{to:?}: {e}")))?;
+        let to: Mailbox = to.parse().map_err(|e| MailError::Address(format!("`{to}`: {e}")))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)

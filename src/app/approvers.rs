@@ -53,7 +53,7 @@ enum Source<'a> {
 /// accounts (for a person named in a request, not signed in; one signed in is [`of_account`]).
 pub fn of_person(c: &mut DbConnection, policy: &Policy, employee_number: &str, now: i64) -> Result<ApproverFacts, AppError> {
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
-        return Err(AppError::Invalid(format!("no person with employee number {employee_number}")));
+        return Err(AppError::invalid(format!("職員番号 {employee_number} の職員がいません"), format!("no person with employee number {employee_number}")));
     };
     facts(c, policy, person, Source::Grants(None), now)
 }
@@ -110,7 +110,7 @@ fn of_signed_in(c: &mut DbConnection, policy: &Policy, account: &Account, source
 pub fn of_key(c: &mut DbConnection, policy: &Policy, key: &str, now: i64) -> Result<ApproverFacts, AppError> {
     match key.strip_prefix("account:") {
         Some(id) => {
-            let a = store::accounts::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("account {id}")))?;
+            let a = store::accounts::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("アカウント {id} が見つかりません"), format!("account {id} not found")))?;
             of_account(c, policy, &a, now)
         }
         None => of_person(c, policy, key, now),

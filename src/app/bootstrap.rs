@@ -46,19 +46,27 @@ pub const GENERATED_SUFFIX_LEN: usize = 10;
 /// Login IDs tobira creates itself: 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'.
 pub fn check_login_id(l: &str) -> Result<(), AppError> {
     if l.is_empty() || l.len() > 64 || !l.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(AppError::Invalid("a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'".into()));
+        return Err(AppError::invalid("ログインIDは A–Z、a–z、0–9、'-'、'_'、'.' の1〜64文字で入力してください", "a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'"));
     }
     Ok(())
 }
 
 pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<String>) -> Result<Bootstrapped, AppError> {
-    let role = policy.officer_role(OfficerFunction::SecurityOfficer).ok_or_else(|| AppError::Invalid("the policy defines no security officer role ([officers] security_officer)".into()))?.to_string();
+    let role = policy
+        .officer_role(OfficerFunction::SecurityOfficer)
+        .ok_or_else(|| {
+            AppError::invalid("ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）", "the policy defines no security officer role ([officers] security_officer)")
+        })?
+        .to_string();
     let login_id = match login_id {
         Some(l) => {
             let l = l.trim().to_string();
             check_login_id(&l)?;
             if policy.privileged.is_forbidden_name(&l) {
-                return Err(AppError::Invalid(format!("`{l}` is a default or generic name; privileged IDs must not use one (R-PR-06)")));
+                return Err(AppError::invalid(
+                    format!("`{l}` は既定または汎用の名前です。特権IDには使えません（R-PR-06）"),
+                    format!("`{l}` is a default or generic name; privileged IDs must not use one (R-PR-06)"),
+                ));
             }
             l
         }
@@ -69,13 +77,19 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<
     let hash = password::hash(&temporary_password, &policy.password.hashing)?;
     let records = store::write_tx(conn, |c| {
         if store::accounts::holders_of_role(c, &role, now)? > 0 {
-            return Err(AppError::Conflict(format!("a security officer account already exists (role {role}); bootstrap runs only once")));
+            return Err(AppError::conflict(
+                format!("セキュリティ担当のアカウントは既にあります（ロール {role}）。初期設定は一度だけ実行できます"),
+                format!("a security officer account already exists (role {role}); bootstrap runs only once"),
+            ));
         }
         if store::accounts::by_login_id(c, &login_id)?.is_some() {
-            return Err(AppError::Conflict(format!("login ID `{login_id}` is taken")));
+            return Err(AppError::conflict(format!("ログインID `{login_id}` は既に使われています"), format!("login ID `{login_id}` is taken")));
         }
         if !store::accounts::role_exists(c, &role)? {
-            return Err(AppError::Invalid(format!("role {role} is not in the stored register; start the service once or run migrate first")));
+            return Err(AppError::invalid(
+                format!("ロール {role} は保存された台帳にありません。先にサービスを一度起動するか、migrate を実行してください"),
+                format!("role {role} is not in the stored register; start the service once or run migrate first"),
+            ));
         }
         let mut account = Account::new(store::new_id(), login_id.clone(), None, now);
         account.is_privileged = true;

@@ -34,12 +34,12 @@ fn accounts_of(conn: &mut DbConnection, contract: &str, status: AccountStatus) -
 /// at every provisioned system in the same transaction; returns the login IDs.
 pub fn suspend(conn: &mut DbConnection, policy: &Policy, contract: &str, why: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
     if why.trim().is_empty() {
-        return Err(AppError::Invalid("a contract suspension needs a reason (--reason)".into()));
+        return Err(AppError::invalid("委託事業の一時中断には理由（--reason）が必要です", "a contract suspension needs a reason (--reason)"));
     }
     store::write_tx(conn, |c| {
         let targets = accounts_of(c, contract, AccountStatus::Active)?;
         if targets.is_empty() {
-            return Err(AppError::Invalid(format!("no active account is under contract {contract}")));
+            return Err(AppError::invalid(format!("契約 {contract} の有効なアカウントはありません"), format!("no active account is under contract {contract}")));
         }
         let reason = reason_for(contract);
         let mut events = Vec::new();
@@ -68,7 +68,7 @@ pub fn resume(conn: &mut DbConnection, policy: &Policy, contract: &str, by: &str
             .filter(|(id, _)| store::accounts::by_id(c, id).ok().flatten().is_some_and(|a| a.status_reason.as_deref() == Some(reason.as_str())))
             .collect();
         if targets.is_empty() {
-            return Err(AppError::Invalid(format!("no account is suspended under contract {contract}")));
+            return Err(AppError::invalid(format!("契約 {contract} で停止中のアカウントはありません"), format!("no account is suspended under contract {contract}")));
         }
         let mut events = Vec::new();
         for (id, login) in &targets {
@@ -87,14 +87,21 @@ pub fn resume(conn: &mut DbConnection, policy: &Policy, contract: &str, by: &str
 /// end (R-LC-13, Iizuka 9.1(4)), with what was done (`note`). Once per contract.
 pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &str, now: i64) -> Result<(), AppError> {
     if note.trim().is_empty() {
-        return Err(AppError::Invalid("say what was returned or erased, and how it was confirmed (--note)".into()));
+        return Err(AppError::invalid("返却・消去したものと、その確認の方法を記入してください（--note）", "say what was returned or erased, and how it was confirmed (--note)"));
     }
     store::write_tx(conn, |c| {
         let Some(row) = store::contracts::by_number(c, contract)? else {
-            return Err(AppError::Invalid(format!("contract {contract} is not in the contract register as last read by the HR sync")));
+            return Err(AppError::invalid(
+                format!("契約 {contract} は契約台帳（人事同期で最後に読んだもの）にありません"),
+                format!("contract {contract} is not in the contract register as last read by the HR sync"),
+            ));
         };
         if !store::contracts::confirm_return(c, contract, by, note.trim(), now)? {
-            return Err(AppError::Conflict(format!("the return of contract {contract}'s information was already confirmed by {}", row.return_confirmed_by.unwrap_or_default())));
+            let who = row.return_confirmed_by.unwrap_or_default();
+            return Err(AppError::conflict(
+                format!("契約 {contract} の情報の返却・消去は {who} が既に確認しています"),
+                format!("the return of contract {contract}'s information was already confirmed by {who}"),
+            ));
         }
         let e = AuditEvent::new(by, "contract.return_confirmed", format!("contract:{contract}")).with_details(json!({ "vendor": row.vendor, "end": row.end_date, "note": note.trim() }));
         store::audit::append(c, now, vec![e])?;

@@ -157,15 +157,25 @@ pub struct Reissued {
 /// vendor's privileged ID, whose password staff set (R-PR-04).
 pub fn reissue_in(c: &mut DbConnection, master: &MasterKey, policy: &Policy, public_url: &str, account: &Account, officer: &str, now: i64) -> Result<(Reissued, serde_json::Value), AppError> {
     if session::usable(account, now).is_err() {
-        return Err(AppError::Conflict(format!("account {} is {}: an enrollment link is only issued to an account that may sign in", account.login_id, account.status)));
+        return Err(AppError::conflict(
+            format!("アカウント {} は {} のため登録用リンクを発行できません。登録用リンクはサインインできるアカウントにだけ発行します", account.login_id, account.status),
+            format!("account {} is {}: an enrollment link is only issued to an account that may sign in", account.login_id, account.status),
+        ));
     }
     if account.is_privileged && account.is_vendor {
-        return Err(AppError::Conflict(format!("{} is a vendor's privileged ID: staff set its password (R-PR-04)", account.login_id)));
+        return Err(AppError::conflict(
+            format!("{} は委託事業者の特権IDです。パスワードは職員が設定します（R-PR-04）", account.login_id),
+            format!("{} is a vendor's privileged ID: staff set its password (R-PR-04)", account.login_id),
+        ));
     }
     let revoked_previous = store::enrollment::revoke_open(c, &account.id, now)?;
     store::enrollment::erase_expired(c, now)?;
-    let holder = holders(c, std::slice::from_ref(&account.login_id))?.pop().ok_or_else(|| AppError::NotFound(format!("account {}", account.login_id)))?;
-    let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?.pop().ok_or_else(|| AppError::Conflict(format!("no enrollment link was issued for {}", account.login_id)))?;
+    let holder = holders(c, std::slice::from_ref(&account.login_id))?
+        .pop()
+        .ok_or_else(|| AppError::not_found(format!("アカウント {} が見つかりません", account.login_id), format!("account {} not found", account.login_id)))?;
+    let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?
+        .pop()
+        .ok_or_else(|| AppError::conflict(format!("{} の登録用リンクは発行されませんでした", account.login_id), format!("no enrollment link was issued for {}", account.login_id)))?;
     let out = Reissued { url: rules::url(public_url, &issued.token), expires_at: issued.link.expires_at, mailed: issued.mailed, revoked_previous };
     let details = json!({ "link": issued.link.id, "expires_at": issued.link.expires_at, "mailed": issued.mailed, "revoked_previous": revoked_previous, "reason": "officer" });
     Ok((out, details))

@@ -70,7 +70,7 @@ fn jsonl<'a>(records: impl Iterator<Item = &'a AuditRecord>) -> Result<Vec<u8>, 
 /// Builds the export of hold `id` for the CISO, and audits it.
 pub fn bundle(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, origin: &Origin, now: i64) -> Result<Bundle, AppError> {
     legal_hold::require_ciso(c, policy, actor, "audit.hold_exported", origin, now)?;
-    let hold = store::audit_holds::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("保全 / hold {id}")))?;
+    let hold = store::audit_holds::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("保全 {id} が見つかりません"), format!("hold {id} not found")))?;
     let subjects = hold.subject_list();
     let mut range: Vec<AuditRecord> = Vec::new();
     loop {

@@ -16,11 +16,13 @@ pub fn ensure(conn: &mut DbConnection, master: &MasterKey, now: i64) -> Result<(
     store::write_tx(conn, |c| {
         let mut keys = store::keys::all(c)?;
         for k in keys.iter().filter(|k| k.retired_at.is_none()) {
-            let alg = Alg::parse(&k.alg).ok_or_else(|| AppError::Invalid(format!("stored key {} has unknown algorithm {}", k.kid, k.alg)))?;
+            let alg = Alg::parse(&k.alg)
+                .ok_or_else(|| AppError::invalid(format!("保存された鍵 {} のアルゴリズム {} は不明です", k.kid, k.alg), format!("stored key {} has unknown algorithm {}", k.kid, k.alg)))?;
             signing::check_stored(alg, &k.kid, &k.private_key_encrypted, &k.public_key, master).map_err(|e| match e {
-                CryptoError::Open { .. } => {
-                    AppError::Invalid(format!("signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with", k.kid))
-                }
+                CryptoError::Open { .. } => AppError::invalid(
+                    format!("署名鍵 {} を設定されたマスター鍵で開けません。すべてのノードで、鍵を作成したときのマスター鍵を使ってください", k.kid),
+                    format!("signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with", k.kid),
+                ),
                 other => AppError::Crypto(other),
             })?;
         }

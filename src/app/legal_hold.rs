@@ -50,13 +50,13 @@ pub fn require_ciso(c: &mut DbConnection, policy: &Policy, actor: &Actor, action
     }
     let e = event(actor, origin, action, "audit_holds", json!({ "refused": "not the CISO" })).with_outcome(Outcome::Failure);
     crate::app::audit_log::record_alone(c, now, e)?;
-    Err(AppError::Refused("CISOのみが行えます / only the CISO may do this (R-LG-06)".into()))
+    Err(AppError::refused("CISOのみが行えます（R-LG-06）", "only the CISO may do this (R-LG-06)"))
 }
 
 /// The CISO holds the records of a range and of the people or systems concerned.
 pub fn create(c: &mut DbConnection, policy: &Policy, actor: &Actor, h: NewHold, origin: &Origin, now: i64) -> Result<Hold, AppError> {
     require_ciso(c, policy, actor, "audit.hold_created", origin, now)?;
-    rules::check(&h).map_err(AppError::Invalid)?;
+    rules::check(&h).map_err(|(ja, en)| AppError::invalid(ja, en))?;
     let hold = Hold {
         id: store::new_id(),
         case_number: h.case_number.trim().to_string(),
@@ -90,12 +90,12 @@ pub fn release(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, r
     require_ciso(c, policy, actor, "audit.hold_released", origin, now)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(AppError::Invalid("解除の理由を入力してください / a reason for the release is required".into()));
+        return Err(AppError::invalid("解除の理由を入力してください", "a reason for the release is required"));
     }
     let e = event(actor, origin, "audit.hold_released", &format!("audit_hold:{id}"), json!({ "reason": reason }));
     store::write_tx(c, |c| -> Result<(), AppError> {
         if !store::audit_holds::release(c, id, &actor.login, reason, now)? {
-            return Err(AppError::NotFound(format!("有効な保全 / active hold {id}")));
+            return Err(AppError::not_found(format!("有効な保全 {id} が見つかりません"), format!("active hold {id} not found")));
         }
         store::audit::append(c, now, vec![e])?;
         Ok(())
@@ -146,13 +146,14 @@ pub fn prune(c: &mut DbConnection, policy: &Policy, by: &str, dry_run: bool, now
     // Never destroy a prefix that does not verify: it may be the evidence of the tampering.
     let v = store::audit::verify_from(c, anchor.as_ref().map(Anchor::head), 1_000, through)?;
     if let Some(b) = v.first_break {
-        return Err(AppError::Refused(format!("監査記録の連鎖が壊れているため削除しません / the chain is broken ({b}); nothing pruned")));
+        return Err(AppError::refused(format!("監査記録の連鎖が壊れているため削除しません（{b}）"), format!("the chain is broken ({b}); nothing pruned")));
     }
     if dry_run {
         return Ok(Pruned { deleted: usize::try_from(through - from).unwrap_or(0), through_seq: Some(through), retention_through, held_by });
     }
     let deleted = store::write_tx(c, |c| -> Result<usize, AppError> {
-        let hash = store::audit_holds::hash_of(c, through)?.ok_or_else(|| AppError::Conflict(format!("record #{through} vanished during the pruning")))?;
+        let hash = store::audit_holds::hash_of(c, through)?
+            .ok_or_else(|| AppError::conflict(format!("削除の途中で記録 #{through} がなくなりました"), format!("record #{through} vanished during the pruning")))?;
         let deleted = store::audit_holds::prune_through(c, &Anchor { seq: through, hash: hash.clone(), pruned_at: now, pruned: 0, pruned_by: by.to_string() })?;
         let e = AuditEvent::new(by, "audit.pruned", "audit_events").with_details(json!({
             "through_seq": through, "through_hash": hash, "deleted": deleted, "retention_days": policy.audit.retention_days, "held_by": held_by,

@@ -36,6 +36,7 @@ pub mod sync;
 pub mod sync_approval;
 pub mod sync_check;
 pub mod sync_hold;
+pub mod words;
 
 use crate::config::Config;
 use crate::crypto::master_key::MasterKey;
@@ -52,20 +53,22 @@ pub enum AppError {
     Crypto(#[from] CryptoError),
     #[error("the audit log could not record the event: {0}")]
     AuditUnavailable(String),
+    /// The present state does not allow it (already decided, already taken…).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(words::Words),
     #[error("HR directory: {0}")]
     Directory(String),
+    /// The request itself is malformed or names what cannot be.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(words::Words),
     /// A rule forbids the action; the refusal was recorded.
     #[error("{0}")]
-    Refused(String),
+    Refused(words::Words),
     /// A domain rule refused, typed: its code and words travel to the answer.
     #[error("{}", .0.en())]
     Rule(#[from] refusal::Refusal),
-    #[error("not found: {0}")]
-    NotFound(String),
+    #[error("{0}")]
+    NotFound(words::Words),
     /// The action was recorded as request `{0}` and takes effect when a second person approves
     /// (R-AC-02); nothing changed yet.
     #[error("request {0} awaits a second person's approval")]
@@ -82,6 +85,34 @@ pub enum AppError {
     /// This source has failed too often: refused until its window ends (R-AU-19).
     #[error("too many failed attempts from this address; try again in {retry_after} s")]
     TooMany { retry_after: u64 },
+}
+
+/// The four refusals that carry [`words::Words`], each built from its Japanese and English.
+impl AppError {
+    pub fn invalid(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+        AppError::Invalid(words::Words::new(ja, en))
+    }
+
+    pub fn refused(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+        AppError::Refused(words::Words::new(ja, en))
+    }
+
+    pub fn conflict(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+        AppError::Conflict(words::Words::new(ja, en))
+    }
+
+    pub fn not_found(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+        AppError::NotFound(words::Words::new(ja, en))
+    }
+
+    /// A refusal's English, as audit records keep it; any other failure as it displays.
+    pub fn english(&self) -> String {
+        match self {
+            AppError::Invalid(w) | AppError::Refused(w) | AppError::Conflict(w) | AppError::NotFound(w) => w.en.to_string(),
+            AppError::Rule(r) => r.en(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for AppError {

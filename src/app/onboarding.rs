@@ -35,11 +35,11 @@ pub fn owed(c: &mut DbConnection, policy: &Policy, account: &Account) -> Result<
 pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, origin: &Origin) -> Result<(), AppError> {
     let o = &app.policy.onboarding;
     if !o.required {
-        return Err(AppError::Invalid("確認する規則はありません / onboarding is not required".into()));
+        return Err(AppError::invalid("確認する規則はありません", "onboarding is not required"));
     }
     let (current_version, current_sha) = (o.rules_version.clone(), o.text_sha256());
     if version != current_version || sha256 != current_sha {
-        return Err(AppError::Invalid("規則が更新されました。もう一度お読みください / the rules changed since the page was shown; read them again".into()));
+        return Err(AppError::invalid("規則が更新されました。もう一度お読みください", "the rules changed since the page was shown; read them again"));
     }
     let (account, origin, now) = (cur.account.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
@@ -68,11 +68,11 @@ pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, orig
 pub async fn record_training(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<(), AppError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::Invalid("理由を入力してください / a reason is required".into()));
+        return Err(AppError::invalid("理由を入力してください", "a reason is required"));
     }
     let (me, login, origin, now) = (officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::NotFound(format!("account {login}")))?;
+        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
         let own = a.id == me.id || (a.person_id.is_some() && a.person_id == me.person_id);
         if own {
             let e = origin
@@ -80,7 +80,7 @@ pub async fn record_training(app: &App, officer: &Current, login_id: &str, reaso
                 .with_outcome(Outcome::Failure)
                 .with_details(json!({ "refused": "own training", "reason": reason }));
             crate::app::audit_log::record_alone(c, now, e)?;
-            return Err(AppError::Refused("自分の研修は記録できません / nobody records their own training".into()));
+            return Err(AppError::refused("自分の研修は記録できません", "nobody records their own training"));
         }
         store::write_tx(c, |c| {
             let r = Record {

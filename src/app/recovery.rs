@@ -21,7 +21,7 @@ use tobira_domain::policy::{OfficerFunction, Policy};
 fn reason_given(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() < 4 {
-        return Err(AppError::Invalid("--reason is required: say why, for the audit log".into()));
+        return Err(AppError::invalid("--reason は必須です。監査記録のために理由を書いてください", "--reason is required: say why, for the audit log"));
     }
     Ok(r.chars().take(500).collect())
 }
@@ -30,7 +30,8 @@ fn reason_given(reason: &str) -> Result<String, AppError> {
 pub fn unlock(conn: &mut DbConnection, login_id: &str, reason: &str, operator: &str, now: i64) -> Result<Vec<String>, AppError> {
     let reason = reason_given(reason)?;
     store::write_tx(conn, |c| {
-        let a = store::accounts::by_login_id(c, login_id.trim())?.ok_or_else(|| AppError::NotFound(format!("no account `{}`", login_id.trim())))?;
+        let a = store::accounts::by_login_id(c, login_id.trim())?
+            .ok_or_else(|| AppError::not_found(format!("アカウント `{}` はありません", login_id.trim()), format!("no account `{}`", login_id.trim())))?;
         let scopes = store::throttle::clear_locks(c, &a.id, now)?;
         let e = AuditEvent::new(operator, "account.unlocked", target(&a.login_id)).with_details(json!({ "was_locked": !scopes.is_empty(), "scopes": scopes, "reason": reason, "via": "cli" }));
         store::audit::append(c, now, vec![e])?;
@@ -51,24 +52,40 @@ pub struct Recovered {
 /// The account's locks are lifted and its sessions end.
 pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>, reason: &str, operator: &str, now: i64) -> Result<Recovered, AppError> {
     let reason = reason_given(reason)?;
-    let role = policy.officer_role(OfficerFunction::SecurityOfficer).ok_or_else(|| AppError::Invalid("the policy defines no security officer role ([officers] security_officer)".into()))?.to_string();
+    let role = policy
+        .officer_role(OfficerFunction::SecurityOfficer)
+        .ok_or_else(|| {
+            AppError::invalid("ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）", "the policy defines no security officer role ([officers] security_officer)")
+        })?
+        .to_string();
     let temporary = password::temporary(super::bootstrap::TEMP_PASSWORD_LEN)?;
     // Hash before the transaction: it is deliberately slow.
     let hash = password::hash(&temporary, &policy.password.hashing)?;
     let login = store::write_tx(conn, |c| {
         let holders = store::accounts::holders_of_role(c, &role, now)?;
         let account = match login_id {
-            Some(l) => store::accounts::by_login_id(c, l.trim())?.ok_or_else(|| AppError::NotFound(format!("no account `{}`", l.trim())))?,
+            Some(l) => store::accounts::by_login_id(c, l.trim())?.ok_or_else(|| AppError::not_found(format!("アカウント `{}` はありません", l.trim()), format!("no account `{}`", l.trim())))?,
             None if holders == 1 => sole_holder(c, &role, now)?,
-            None => return Err(AppError::Invalid(format!("{holders} security officers hold {role}: name the one to recover with --login-id"))),
+            None => {
+                return Err(AppError::invalid(
+                    format!("{role} を持つセキュリティ担当が {holders} 人います。復旧する人を --login-id で指定してください"),
+                    format!("{holders} security officers hold {role}: name the one to recover with --login-id"),
+                ))
+            }
         };
         let is_officer = store::accounts::grants_in_force(c, &account.id, now)?.iter().any(|g| g.role_id == role);
         if !is_officer || account.status() != Some(tobira_domain::rbac::AccountStatus::Active) {
-            return Err(AppError::Invalid(format!("`{}` is not an active security officer; officers reset other accounts through the officer pages", account.login_id)));
+            return Err(AppError::invalid(
+                format!("`{}` は有効なセキュリティ担当ではありません。他のアカウントはセキュリティ担当が画面から再設定します", account.login_id),
+                format!("`{}` is not an active security officer; officers reset other accounts through the officer pages", account.login_id),
+            ));
         }
         let locked = store::throttle::locked_accounts(c, now)?.iter().any(|(id, _, s): &(String, String, LockState)| *id == account.id && s.locked(now).is_some());
         if !locked && holders > 1 {
-            return Err(AppError::Invalid(format!("`{}` is not locked and another security officer can reset the password", account.login_id)));
+            return Err(AppError::invalid(
+                format!("`{}` はロックされておらず、他のセキュリティ担当がパスワードを再設定できます", account.login_id),
+                format!("`{}` is not locked and another security officer can reset the password", account.login_id),
+            ));
         }
         let rule = super::signin::password::rule_for(policy, &account);
         store::accounts::set_password(c, &account.id, &hash, true, now, rules::expires_at(rule, now))?;
@@ -95,5 +112,5 @@ fn sole_holder(c: &mut DbConnection, role: &str, now: i64) -> Result<store::acco
             }
         }
     }
-    Err(AppError::NotFound("no security officer to recover".into()))
+    Err(AppError::not_found("復旧するセキュリティ担当がいません", "no security officer to recover"))
 }

@@ -46,11 +46,19 @@ pub struct Recorded {
 pub fn record(c: &mut DbConnection, id: &str, to: ReturnStatus, note: Option<&str>, actor: &str, origin: &Origin, now: i64) -> Result<Recorded, AppError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(500).collect::<String>());
     store::write_tx(c, |c| {
-        let r = rows::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("authenticator return {id}")))?;
-        let from = ReturnStatus::parse(&r.status).ok_or_else(|| AppError::Invalid(format!("authenticator return {id} has an unknown status {}", r.status)))?;
-        from.may_become(to).map_err(|why| AppError::Conflict(format!("authenticator return {id} ({}): {why}", r.label)))?;
+        let r = rows::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("認証媒体の返却 {id} が見つかりません"), format!("authenticator return {id} not found")))?;
+        let from = ReturnStatus::parse(&r.status)
+            .ok_or_else(|| AppError::invalid(format!("認証媒体の返却 {id} の状態 {} は不明です", r.status), format!("authenticator return {id} has an unknown status {}", r.status)))?;
+        from.may_become(to).map_err(|why| {
+            let ja = if matches!(to, ReturnStatus::Due) {
+                "返却待ちには戻せません".to_string()
+            } else {
+                format!("既に{}として記録されているため、{}としては記録できません", from.ja(), to.ja())
+            };
+            AppError::conflict(format!("認証媒体の返却 {id}（{}）：{ja}", r.label), format!("authenticator return {id} ({}): {why}", r.label))
+        })?;
         if !rows::record(c, id, from.as_str(), to.as_str(), actor, note.as_deref(), now)? {
-            return Err(AppError::Conflict(format!("authenticator return {id} was recorded meanwhile")));
+            return Err(AppError::conflict(format!("認証媒体の返却 {id} は既に別の操作で記録されました"), format!("authenticator return {id} was recorded meanwhile")));
         }
         let mut revoked = None;
         if let (Some(cred), Some(account)) = (r.credential_id.as_deref(), store::accounts::by_id(c, &r.account_id)?) {
@@ -69,7 +77,7 @@ pub fn record(c: &mut DbConnection, id: &str, to: ReturnStatus, note: Option<&st
             "sessions_ended": revoked.unwrap_or(0),
         }));
         store::audit::append(c, now, vec![e])?;
-        let record = rows::by_id(c, id)?.ok_or_else(|| AppError::NotFound(format!("authenticator return {id}")))?;
+        let record = rows::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("認証媒体の返却 {id} が見つかりません"), format!("authenticator return {id} not found")))?;
         Ok(Recorded { record, credential_revoked: revoked.is_some(), sessions_ended: revoked.unwrap_or(0) })
     })
 }

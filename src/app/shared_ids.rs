@@ -12,15 +12,21 @@ use crate::store::{self, accounts::Account, org::Person, DbConnection};
 use serde_json::json;
 
 fn shared(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
-    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::NotFound(format!("account {login_id}")))?;
+    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found")))?;
     if !a.is_shared {
-        return Err(AppError::Invalid(format!("account {login_id} is not a shared ID; only a shared ID has registered users / 共用IDではありません")));
+        return Err(AppError::invalid(
+            format!("アカウント {login_id} は共用IDではありません。利用者を登録できるのは共用IDだけです"),
+            format!("account {login_id} is not a shared ID; only a shared ID has registered users"),
+        ));
     }
     Ok(a)
 }
 
-fn person(c: &mut DbConnection, employee_number: &str, what: &str) -> Result<Person, AppError> {
-    store::org::person_by_employee_number(c, employee_number.trim())?.ok_or_else(|| AppError::Invalid(format!("{what}: no person with employee number {employee_number}")))
+/// The person of `employee_number`; `what` names the field, in Japanese and in English.
+fn person(c: &mut DbConnection, employee_number: &str, what: (&str, &str)) -> Result<Person, AppError> {
+    let (ja, en) = what;
+    store::org::person_by_employee_number(c, employee_number.trim())?
+        .ok_or_else(|| AppError::invalid(format!("{ja}：職員番号 {employee_number} の職員はいません"), format!("{en}: no person with employee number {employee_number}")))
 }
 
 /// The current users of shared ID `login_id`.
@@ -42,10 +48,13 @@ pub fn overview(c: &mut DbConnection) -> Result<Vec<(String, Vec<Listed>)>, AppE
 pub fn add(c: &mut DbConnection, login_id: &str, employee_number: &str, permitted_by: &str, actor: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
     store::write_tx(c, |c| {
         let a = shared(c, login_id)?;
-        let p = person(c, employee_number, "user")?;
-        let by = person(c, permitted_by, "permitted_by (the 情報システム管理者 who permitted the use)")?;
+        let p = person(c, employee_number, ("利用者", "user"))?;
+        let by = person(c, permitted_by, ("許可者（利用を許可した情報システム管理者）", "permitted_by (the 情報システム管理者 who permitted the use)"))?;
         if users::is_user(c, &a.id, &p.id)? {
-            return Err(AppError::Conflict(format!("{} is already a user of shared ID {login_id}", p.employee_number)));
+            return Err(AppError::conflict(
+                format!("職員番号 {} の職員は既に共用ID {login_id} の利用者です", p.employee_number),
+                format!("{} is already a user of shared ID {login_id}", p.employee_number),
+            ));
         }
         let row = SharedIdUser {
             id: store::new_id(),
@@ -70,9 +79,12 @@ pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reaso
     let reason = if reason.trim().is_empty() { "removed_by_officer" } else { reason.trim() };
     store::write_tx(c, |c| {
         let a = shared(c, login_id)?;
-        let p = person(c, employee_number, "user")?;
+        let p = person(c, employee_number, ("利用者", "user"))?;
         let Some(permitted_by) = users::remove(c, &a.id, &p.id, actor, reason, now)? else {
-            return Err(AppError::NotFound(format!("{} as a user of shared ID {login_id}", p.employee_number)));
+            return Err(AppError::not_found(
+                format!("職員番号 {} の職員は共用ID {login_id} の利用者にいません", p.employee_number),
+                format!("{} not found as a user of shared ID {login_id}", p.employee_number),
+            ));
         };
         let e = origin.event(actor, "shared_id.user_removed", target(login_id)).with_details(json!({ "employee_number": p.employee_number, "permitted_by": permitted_by, "reason": reason }));
         store::audit::append(c, now, vec![e])?;

@@ -37,7 +37,7 @@ pub const LAST_SKIPPED: &str = "hr-sync.last-skipped";
 pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
 pub(crate) fn mapping(policy: &Policy) -> Result<&DirectoryMapping, AppError> {
-    policy.directory.as_ref().ok_or_else(|| AppError::Invalid("the policy has no [directory] mapping".into()))
+    policy.directory.as_ref().ok_or_else(|| AppError::invalid("ポリシーに [directory] の対応付けがありません", "the policy has no [directory] mapping"))
 }
 
 fn unread(e: crate::directory::DirectoryError) -> AppError {
@@ -50,7 +50,10 @@ fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Opt
         return Ok(None);
     };
     if cfg.contracts_file.is_empty() {
-        return Err(AppError::Invalid("the policy maps a contract register ([directory.contracts]) but directory.contracts_file is not set; nothing was changed".into()));
+        return Err(AppError::invalid(
+            "ポリシーは契約台帳（[directory.contracts]）を対応付けていますが、directory.contracts_file が設定されていません。何も変更していません",
+            "the policy maps a contract register ([directory.contracts]) but directory.contracts_file is not set; nothing was changed",
+        ));
     }
     Ok(Some((cfg.contracts_file.as_str(), m)))
 }

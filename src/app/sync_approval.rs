@@ -10,6 +10,7 @@
 use super::signin::session::Current;
 use super::sync::{self, Keys, ReadMode};
 use super::sync_hold::{self, Approved, Approver};
+use super::words::Words;
 use super::{approvers, App, AppError};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::totp;
@@ -20,12 +21,17 @@ use tobira_domain::lifecycle::hold::Recheck;
 use tobira_domain::lifecycle::Plan;
 use tobira_domain::policy::Policy;
 
+/// The refusal of an unknown login ID and of a wrong code alike, so neither tells which it was.
+fn wrong_code() -> Words {
+    Words::new("有効なアカウントがないか、コードが違います", "no active account with that login ID, or a wrong code")
+}
+
 /// Checks `code` against the TOTP credentials of the account `login_id` under its lockout, and uses
 /// the code's step up. The approver when the code is right; otherwise the refusal is audited.
 pub fn by_code(c: &mut DbConnection, policy: &Policy, master_key: &MasterKey, login_id: &str, code: &str, run_id: &str, now: i64) -> Result<Approver, AppError> {
     let account = store::accounts::by_login_id(c, login_id)?.filter(|a| a.status == "active");
     let Some(account) = account else {
-        return Err(sync_hold::refuse(c, run_id, login_id, "no active account with that login ID, or a wrong code", "wrong_code", now));
+        return Err(sync_hold::refuse(c, run_id, login_id, wrong_code(), "wrong_code", now));
     };
     let rule = super::signin::attempts::rule(policy, &account);
     // Codes typed at the server's console count in a lockout scope of their own (and any lock in
@@ -54,8 +60,8 @@ pub fn by_code(c: &mut DbConnection, policy: &Policy, master_key: &MasterKey, lo
     })?;
     match outcome {
         Ok(true) => Ok(Approver { login_id: account.login_id.clone(), facts: approvers::of_account(c, policy, &account, now)? }),
-        Ok(false) => Err(sync_hold::refuse(c, run_id, &account.login_id, "no active account with that login ID, or a wrong code", "wrong_code", now)),
-        Err(()) => Err(sync_hold::refuse(c, run_id, &account.login_id, "the account is locked after too many failures", "locked", now)),
+        Ok(false) => Err(sync_hold::refuse(c, run_id, &account.login_id, wrong_code(), "wrong_code", now)),
+        Err(()) => Err(sync_hold::refuse(c, run_id, &account.login_id, Words::new("失敗が続いたためアカウントがロックされています", "the account is locked after too many failures"), "locked", now)),
     }
 }
 
@@ -145,7 +151,14 @@ pub async fn discard_signed_in(app: &App, cur: &Current, run_id: &str) -> Result
     app.db(move |c| {
         let who = approver_of(c, &policy, &cur2, now)?;
         if approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_err() {
-            return Err(sync_hold::refuse(c, &id, &who.login_id, "the policy's [approvals] sync_hold does not name this person", "not_entitled", now));
+            return Err(sync_hold::refuse(
+                c,
+                &id,
+                &who.login_id,
+                Words::new("ポリシーの [approvals] sync_hold が定める承認者ではありません", "the policy's [approvals] sync_hold does not name this person"),
+                "not_entitled",
+                now,
+            ));
         }
         sync_hold::discard(c, &id, &who.login_id, now)
     })

@@ -47,7 +47,12 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
             other_problems.extend(file.unreadable.iter().cloned().chain(row_problems));
             Some((register, m))
         }
-        (Some(_), None) => return Err(AppError::Invalid("the policy maps a contract register but none was read; nothing was changed".into())),
+        (Some(_), None) => {
+            return Err(AppError::invalid(
+                "ポリシーは契約台帳を対応付けていますが、契約台帳を読んでいません。何も変更していません",
+                "the policy maps a contract register but none was read; nothing was changed",
+            ))
+        }
         (None, _) => None,
     };
     // The policy's static table adds its departments (a directory without department entries).

@@ -8,6 +8,7 @@
 //! decide is the domain's `lifecycle::hold::may_approve`.
 
 use super::sync::{self, Checked, Keys, RunContent};
+use super::words::Words;
 use super::AppError;
 use crate::directory::RawDirectory;
 use crate::store::{self, hr_known, sync_holds, sync_runs, DbConnection, StoreError};
@@ -83,7 +84,7 @@ pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory
             first_held_at: previous.as_ref().map_or(now, |p| p.first_held_at),
             renewals: previous.as_ref().map_or(0, |p| p.renewals + 1),
         });
-        let plan_json = serde_json::to_string(&content).map_err(|e| AppError::Invalid(format!("the held plan cannot be stored: {e}")))?;
+        let plan_json = serde_json::to_string(&content).map_err(|e| AppError::invalid(format!("保留する計画を保存できません：{e}"), format!("the held plan cannot be stored: {e}")))?;
         let details = json!({ "reason": reason, "summary": summary, "source": source, "problems": content.plan.problems.len() });
         let (id, event) = match waiting {
             Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => (r.id.clone(), AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id))),
@@ -130,7 +131,7 @@ fn parse(r: &sync_runs::SyncRun) -> Result<RunContent, AppError> {
 
 /// A run with its content.
 pub fn load(conn: &mut DbConnection, run_id: &str) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
-    let r = sync_runs::run(conn, run_id)?.ok_or_else(|| AppError::NotFound(format!("sync run {run_id}")))?;
+    let r = sync_runs::run(conn, run_id)?.ok_or_else(|| AppError::not_found(format!("同期 {run_id} が見つかりません"), format!("sync run {run_id} not found")))?;
     let content = parse(&r)?;
     Ok((r, content))
 }
@@ -160,15 +161,28 @@ pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approv
     let held = Hold { state, planned_at: r.created_at, ran_by: &ran_by };
     match hold::may_approve(&held, &Decider { names: &names, entitled }, now, &policy.sync) {
         Ok(()) => Ok((r, content)),
-        Err(refusal) => Err(refuse(conn, run_id, &by.login_id, &refusal.to_string(), refusal.code(), now)),
+        Err(refusal) => Err(refuse(conn, run_id, &by.login_id, Words::new(refusal_ja(&refusal), refusal.to_string()), refusal.code(), now)),
     }
 }
 
-/// Records a refused approval under `by` and returns the refusal.
-pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: &str, code: &str, now: i64) -> AppError {
-    let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "why": why, "code": code }));
+/// A hold's refusal in Japanese (its English is its `Display`).
+fn refusal_ja(r: &hold::Refusal) -> String {
+    match r {
+        hold::Refusal::NotHeld(state) => format!("この同期は保留中ではありません（{state}）"),
+        hold::Refusal::Superseded => "後から適用された同期に置き換えられたため、この計画はもう人事情報の現状を表していません".into(),
+        hold::Refusal::TooOld { age_minutes, max_minutes } => {
+            format!("保留から {age_minutes} 分が経ち、sync.hold_max_age_minutes = {max_minutes} を超えました。同期をもう一度実行して計画し直してください")
+        }
+        hold::Refusal::OwnRun => "同期を実行した人は承認できません。別の人が承認してください（R-AC-02）".into(),
+        hold::Refusal::NotEntitled => "ポリシーの [approvals] sync_hold が定める承認者ではありません".into(),
+    }
+}
+
+/// Records a refused approval under `by` (its English in the audit record) and returns the refusal.
+pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: Words, code: &str, now: i64) -> AppError {
+    let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "why": why.en, "code": code }));
     match store::write_tx(conn, |c| store::audit::append(c, now, vec![e])) {
-        Ok(_) => AppError::Refused(format!("sync run {run_id}: {why}")),
+        Ok(_) => AppError::refused(format!("同期 {run_id}：{}", why.ja), format!("sync run {run_id}: {}", why.en)),
         Err(e) => e.into(),
     }
 }
@@ -205,7 +219,7 @@ pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &Approver
     let (r, content) = check(conn, keys.policy, run_id, by, now)?;
     let (recheck, checked) = recheck(conn, keys.policy, &content, raw, now)?;
     if !store::write_tx(conn, |c| sync_holds::leave_held(c, run_id, RunState::Applied.as_str(), &by.login_id, now))? {
-        return Err(AppError::Conflict(format!("sync run {run_id} was decided meanwhile")));
+        return Err(AppError::conflict(format!("同期 {run_id} は既に決着しました"), format!("sync run {run_id} was decided meanwhile")));
     }
     let applied = Plan {
         steps: recheck.apply.clone(),
@@ -231,7 +245,7 @@ pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &Approver
 pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Result<(), AppError> {
     store::write_tx(conn, |c| -> Result<(), AppError> {
         if !sync_holds::leave_held(c, run_id, RunState::Discarded.as_str(), by, now)? {
-            return Err(AppError::Conflict(format!("sync run {run_id} is not held")));
+            return Err(AppError::conflict(format!("同期 {run_id} は保留中ではありません"), format!("sync run {run_id} is not held")));
         }
         store::audit::append(c, now, vec![AuditEvent::new(by, "sync.discarded", format!("sync:{run_id}"))])?;
         Ok(())

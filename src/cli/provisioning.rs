@@ -75,16 +75,15 @@ pub fn verify_file(dir: &std::path::Path, system: &str, public_key: &std::path::
 }
 
 fn public_key(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut tobira::store::DbConnection, system: &str) -> Result<String, AppError> {
-    let p = policy
-        .systems
-        .iter()
-        .find(|s| s.id.get_ref() == system)
-        .and_then(|s| s.provisioning.as_ref())
-        .filter(|p| p.is_file())
-        .ok_or_else(|| AppError::NotFound(format!("system `{system}` has no [systems.provisioning] of kind = \"file\"")))?;
+    let p = policy.systems.iter().find(|s| s.id.get_ref() == system).and_then(|s| s.provisioning.as_ref()).filter(|p| p.is_file()).ok_or_else(|| {
+        AppError::not_found(format!("システム `{system}` には kind = \"file\" の [systems.provisioning] がありません"), format!("system `{system}` has no [systems.provisioning] of kind = \"file\""))
+    })?;
     let path = config.master_key_path();
     if !path.exists() {
-        return Err(AppError::Invalid(format!("no master key at {}: run this on a server node (crypto.master_key_file)", path.display())));
+        return Err(AppError::invalid(
+            format!("{} にマスター鍵がありません。サーバーのノードで実行してください（crypto.master_key_file）", path.display()),
+            format!("no master key at {}: run this on a server node (crypto.master_key_file)", path.display()),
+        ));
     }
     let (master, _) = MasterKey::load_or_create(&path)?;
     let (pair, made) = files::sign::load_or_create(std::path::Path::new(p.signing_key_file()), &master)?;

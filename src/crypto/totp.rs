@@ -57,7 +57,7 @@ pub fn code_at(secret: &[u8], unix_seconds: u64) -> Result<String, CryptoError> 
 
 /// A QR code of `text` as an SVG document.
 pub fn qr_svg(text: &str) -> Result<String, CryptoError> {
-    let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium).map_err(|e| CryptoError::Key(format!("QR: {e:?}")))?;
+    let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium).map_err(|e| CryptoError::Key(format!("QR: {e}")))?;
     let border = 4;
     let size = qr.size() + border * 2;
     let mut path = String::new();

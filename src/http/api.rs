@@ -9,6 +9,7 @@
 //! in the table without `#[utoipa::path]` does not compile; malformed JSON bodies, queries and path
 //! parameters answer 400 with the same [`ErrorBody`] as every other failure.
 
+use crate::app::words::Words;
 use crate::http::error::{ApiError, AwaitingApproval, ErrorBody};
 use crate::http::{console, officer, privileged, requests, review};
 use actix_web::{get, web, HttpResponse};
@@ -37,12 +38,12 @@ macro_rules! table {
     ($($module:ident :: $handler:ident),+ $(,)?) => {
         /// Mounts every route of the table under `/api`; anything else there is 404.
         pub fn mount(cfg: &mut web::ServiceConfig) {
-            let bad = |m: String| actix_web::Error::from(ApiError::BadRequest(m));
+            let bad = |ja: String, en: String| actix_web::Error::from(ApiError::BadRequest(Words::new(ja, en)));
             cfg.service(
                 web::scope("/api")
-                    .app_data(web::JsonConfig::default().error_handler(move |e, _| bad(format!("the JSON body is not valid: {e}"))))
-                    .app_data(web::QueryConfig::default().error_handler(move |e, _| bad(format!("the query is not valid: {e}"))))
-                    .app_data(web::PathConfig::default().error_handler(move |e, _| bad(format!("the path is not valid: {e}"))))
+                    .app_data(web::JsonConfig::default().error_handler(move |e, _| bad(format!("JSON の本文が正しくありません：{e}"), format!("the JSON body is not valid: {e}"))))
+                    .app_data(web::QueryConfig::default().error_handler(move |e, _| bad(format!("クエリが正しくありません：{e}"), format!("the query is not valid: {e}"))))
+                    .app_data(web::PathConfig::default().error_handler(move |e, _| bad(format!("パスが正しくありません：{e}"), format!("the path is not valid: {e}"))))
                     $( .service($module::$handler) )+
                     .default_service(web::to(crate::http::error::not_found)),
             );

@@ -7,6 +7,7 @@
 //! sets a new session cookie also sets the CSRF cookie bound to it ([`bind_new_session`]).
 
 use crate::app::signin::token_digest;
+use crate::app::words::Words;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::session::{CSRF_COOKIE, SESSION_COOKIE};
@@ -61,6 +62,9 @@ pub fn check_csrf(req: &HttpRequest, form_token: Option<&str>) -> Result<(), Api
     if form_token.or(header).is_some_and(|t| csrf_ok(req, t)) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("the form has expired or did not come from this site (CSRF); reload the page".into()))
+        Err(ApiError::Forbidden(Words::new(
+            "フォームの有効期限が切れたか、このサイトから送信されたものではありません（CSRF）。ページを再読み込みしてください",
+            "the form has expired or did not come from this site (CSRF); reload the page",
+        )))
     }
 }

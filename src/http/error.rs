@@ -6,6 +6,7 @@ pub use super::error_body::{AwaitingApproval, ErrorBody, Failures, Referred};
 use crate::app::refusal::Refusal;
 use crate::app::signin::authz::Denied;
 use crate::app::signin::SigninError;
+use crate::app::words::Words;
 use crate::app::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -13,20 +14,20 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Words),
     #[error("not found")]
     NotFound,
     /// No session, or not enough of one.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Words),
     /// A domain rule refused: its own code and words; 400 when the request itself is malformed,
     /// 403 when a rule forbids it.
     #[error("refused: {}", .0.en())]
     Rule(Refusal),
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Words),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// Recorded as a request that takes effect when a second person approves (R-AC-02).
@@ -66,7 +67,10 @@ impl From<Denied> for ApiError {
     fn from(d: Denied) -> Self {
         match d {
             Denied::SignIn => ApiError::Unauthorized("sign in first".into()),
-            d => ApiError::Forbidden(format!("this session may not do this: {d}")),
+            d => {
+                let w = d.words();
+                ApiError::Forbidden(Words::new(format!("この操作はできません：{}", w.ja), format!("this session may not do this: {}", w.en)))
+            }
         }
     }
 }
@@ -105,12 +109,12 @@ impl ResponseError for ApiError {
             res.insert_header(("Retry-After", s.to_string()));
         }
         match self {
-            ApiError::BadRequest(m) => res.json(body("bad_request", "リクエストが正しくありません。", m)),
+            ApiError::BadRequest(w) => res.json(body("bad_request", &w.ja, &w.en)),
             ApiError::NotFound => res.json(body("not_found", "ページが見つかりません。", "Not found.")),
             ApiError::Unauthorized(m) => res.json(body("unauthorized", "サインインが必要です。", m)),
-            ApiError::Forbidden(m) => res.json(body("forbidden", "この操作は許可されていません。", m)),
+            ApiError::Forbidden(w) => res.json(body("forbidden", &w.ja, &w.en)),
             ApiError::Rule(r) => res.json(body(r.code(), &r.ja(), &r.en())),
-            ApiError::Conflict(m) => res.json(body("conflict", "現在の状態では実行できません。", m)),
+            ApiError::Conflict(w) => res.json(body("conflict", &w.ja, &w.en)),
             ApiError::Unavailable(m) => res.json(body("unavailable", "一時的に利用できません。", m)),
             ApiError::Accepted(id) => res.json(AwaitingApproval {
                 status: "awaiting_approval",
@@ -146,6 +150,7 @@ pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
 mod tests {
     use super::*;
     use crate::store::StoreError;
+    use serde_json::json;
 
     #[actix_web::test]
     async fn internal_errors_show_an_id_and_never_the_cause() {
@@ -192,16 +197,18 @@ mod tests {
         let res = ApiError::from(Denied::StepUp { have: 1, need: 2 }).error_response();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
-        let text = v["message_en"].as_str().unwrap();
-        assert!(text.contains("認証要素") && text.contains("1 factor kind(s) proved, 2 needed") && !text.contains("StepUp"), "{v}");
+        let (ja, en) = (v["message"].as_str().unwrap(), v["message_en"].as_str().unwrap());
+        assert!(ja.contains("認証要素が不足") && en.contains("1 factor kind(s) proved, 2 needed") && !en.contains("StepUp") && !en.contains("認証要素"), "each language in its field: {v}");
         assert_eq!(signin_status(&SigninError::Locked { until: None }), StatusCode::FORBIDDEN);
         assert_eq!(signin_status(&SigninError::Invalid), StatusCode::UNAUTHORIZED);
     }
 
     #[actix_web::test]
     async fn domain_refusals_keep_their_message() {
-        let res = ApiError::from(AppError::Conflict("already exists".into())).error_response();
+        let res = ApiError::from(AppError::conflict("既にあります", "already exists")).error_response();
         assert_eq!(res.status(), StatusCode::CONFLICT);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        assert_eq!((&v["error"], &v["message"], &v["message_en"]), (&json!("conflict"), &json!("既にあります"), &json!("already exists")), "each language in its own field");
     }
 
     #[actix_web::test]

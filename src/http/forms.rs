@@ -19,7 +19,7 @@ pub fn field(f: &[(String, String)], k: &str) -> String {
 /// A day as the forms and the API take it, `YYYY-MM-DD` (JST); refused as invalid input naming `what`.
 pub fn day(s: &str, what: &str) -> Result<time::Date, AppError> {
     tobira_domain::hr::parse_date(s.trim(), tobira_domain::policy::directory::DateFormat::Iso)
-        .ok_or_else(|| AppError::Invalid(format!("{what}: 日付は YYYY-MM-DD で入力してください / {what} must be a date, YYYY-MM-DD")))
+        .ok_or_else(|| AppError::invalid(format!("{what}: 日付は YYYY-MM-DD で入力してください"), format!("{what} must be a date, YYYY-MM-DD")))
 }
 
 /// The end of the day `s` (JST: a last day), in UTC milliseconds.
@@ -30,5 +30,5 @@ pub fn last_day(s: &str, what: &str) -> Result<i64, AppError> {
 /// The start of the day `s` (JST: a first day), in UTC milliseconds.
 pub fn first_day(s: &str, what: &str) -> Result<i64, AppError> {
     let d = day(s, what)?;
-    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::Invalid(format!("{what}: 日付が範囲外です / {what} is out of range")))
+    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::invalid(format!("{what}: 日付が範囲外です"), format!("{what} is out of range")))
 }

@@ -15,6 +15,7 @@ use crate::app::officer::{self as ops, four_eyes};
 use crate::app::shared_ids::SharedIds;
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
+use crate::app::words::Words;
 use crate::app::App;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures, Referred};
@@ -62,7 +63,7 @@ pub(crate) async fn decide_request(req: HttpRequest, app: web::Data<App>, path: 
     let approve = match path.1.as_str() {
         "approve" => true,
         "refuse" => false,
-        _ => return Err(ApiError::BadRequest("approve or refuse".into())),
+        _ => return Err(ApiError::BadRequest(Words::new("approve（承認）または refuse（却下）を指定してください", "approve or refuse"))),
     };
     Ok(HttpResponse::Ok().json(four_eyes::decide(&app, &cur, &path.0, approve, &origin(&req, &app)).await?))
 }
@@ -197,7 +198,12 @@ pub struct ReturnsQuery {
 }
 
 fn return_status(s: &str) -> Result<ReturnStatus, ApiError> {
-    ReturnStatus::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`: due, returned, destroyed or lost")))
+    ReturnStatus::parse(s).ok_or_else(|| {
+        ApiError::BadRequest(Words::new(
+            format!("不明な状態 `{s}` です。due、returned、destroyed、lost のいずれかを指定してください"),
+            format!("unknown status `{s}`: due, returned, destroyed or lost"),
+        ))
+    })
 }
 
 /// Authenticators listed for return (R-LC-15).

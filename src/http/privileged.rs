@@ -8,6 +8,7 @@
 use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
+use crate::app::words::Words;
 use crate::app::App;
 use crate::http::api::Note;
 use crate::http::csrf::check_csrf;
@@ -218,5 +219,7 @@ pub(crate) async fn end_delegate(req: HttpRequest, app: web::Data<App>, id: web:
 pub(crate) async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let (_, reviewer) = crate::http::review::reviewer(&req, &app, false).await?;
     let report = reviewer.privileged_report(&app).await?;
-    report.map(|r| HttpResponse::Ok().json(r)).ok_or_else(|| ApiError::Forbidden("the privileged report is for officers and auditors".into()))
+    report
+        .map(|r| HttpResponse::Ok().json(r))
+        .ok_or_else(|| ApiError::Forbidden(Words::new("特権IDの報告を閲覧できるのはセキュリティ担当と監査人です", "the privileged report is for officers and auditors")))
 }

@@ -11,6 +11,7 @@ use crate::app::review::table::{Format, Table};
 use crate::app::review::{exceptions, job};
 use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
+use crate::app::words::Words;
 use crate::app::App;
 use crate::http::api::Note;
 use crate::http::error::{ApiError, ErrorBody, Failures};
@@ -81,7 +82,8 @@ struct Refused {
 
 /// Shared by the API and the reviewer page.
 pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<Vec<campaign::Decided>, ApiError> {
-    let decision = Decision::parse(&d.decision).ok_or_else(|| ApiError::BadRequest("decision must be keep or remove".into()))?;
+    let decision =
+        Decision::parse(&d.decision).ok_or_else(|| ApiError::BadRequest(Words::new("decision には keep（継続）または remove（削除）を指定してください", "decision must be keep or remove")))?;
     Ok(r.decide(app, d.items, decision, d.comment).await?)
 }
 
@@ -103,7 +105,8 @@ pub struct NewCampaign {
 #[post("/review/campaigns")]
 pub(crate) async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
-    let scope = Scope::parse(&body.kind, body.key.trim()).ok_or_else(|| ApiError::BadRequest("kind must be system, department, transfer or city".into()))?;
+    let scope = Scope::parse(&body.kind, body.key.trim())
+        .ok_or_else(|| ApiError::BadRequest(Words::new("kind には system、department、transfer、city のいずれかを指定してください", "kind must be system, department, transfer or city")))?;
     let r = Reviewer::of(&app, &cur.account, origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(r.create_campaign(&app, scope).await?))
 }
@@ -160,7 +163,8 @@ pub struct ExceptionDecided {
 pub(crate) async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
-    let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| ApiError::BadRequest("verdict must be approve, refuse, end or reviewed".into()))?;
+    let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict))
+        .map_err(|_| ApiError::BadRequest(Words::new("verdict には approve、refuse、end、reviewed のいずれかを指定してください", "verdict must be approve, refuse, end or reviewed")))?;
     let note = Note::text(body);
     Ok(HttpResponse::Ok().json(ExceptionDecided { standing: r.decide_exception(&app, id, verdict, note).await? }))
 }
@@ -187,7 +191,9 @@ async fn report_as(req: &HttpRequest, app: &App, name: &str, format: Format) -> 
 /// A report the reviewer may read, cut to what they may see.
 pub(crate) async fn readable(app: &App, r: &Reviewer, name: &str, days: u32) -> Result<Table, ApiError> {
     let t = r.report(app, name.to_string(), days).await?;
-    t.ok_or_else(|| ApiError::Forbidden("this report is for officers, auditors and (for their own section) 所属長".into()))
+    t.ok_or_else(|| {
+        ApiError::Forbidden(Words::new("この報告を閲覧できるのはセキュリティ担当、監査人と（自所属について）所属長です", "this report is for officers, auditors and (for their own section) 所属長"))
+    })
 }
 
 async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, days: u32) -> Result<HttpResponse, ApiError> {
@@ -207,7 +213,7 @@ pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     let ctx = job::Ctx::of(&app);
     match job::run_now(&ctx, app.clock.now_ms()).await? {
         Some(r) => Ok(HttpResponse::Ok().json(r)),
-        None => Err(ApiError::Conflict("a review run is in progress on another node".into())),
+        None => Err(ApiError::Conflict(Words::new("別のノードで見直しの処理を実行中です", "a review run is in progress on another node"))),
     }
 }
 

@@ -48,8 +48,9 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
     let ev = origin.event(reader.login.clone(), "console.approvals_viewed", "officer_requests");
     if !ok {
         app.audit.record(ev.with_outcome(Outcome::Denied).with_details(json!({ "refused": "not named in [approvals] officer_action" }))).await?;
-        return Err(AppError::Refused(
-            "二者承認の一覧はセキュリティ担当と [approvals] officer_action の承認者のものです / the approvals page is for security officers and those named in [approvals] officer_action".into(),
+        return Err(AppError::refused(
+            "二者承認の一覧はセキュリティ担当と [approvals] officer_action の承認者のものです",
+            "the approvals page is for security officers and those named in [approvals] officer_action",
         ));
     }
     let (policy, facts, now, n) = (app.policy.clone(), reader.facts.clone(), app.clock.now_ms(), app.policy.console.approvals_list_size as usize);
@@ -89,7 +90,7 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
 /// (R-AC-02, audited) whatever the form said.
 pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, reason: &str, origin: &Origin) -> Result<four_eyes::Decided, AppError> {
     if reason.trim().is_empty() {
-        return Err(AppError::Invalid("承認・却下の理由を入力してください / state the reason for the decision".into()));
+        return Err(AppError::invalid("承認・却下の理由を入力してください", "state the reason for the decision"));
     }
     four_eyes::decide_noting(app, cur, id, approve, reason.trim(), origin).await
 }

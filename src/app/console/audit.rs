@@ -74,7 +74,9 @@ fn day(v: &str, field: &str) -> Result<Option<time::Date>, AppError> {
     if v.is_empty() {
         return Ok(None);
     }
-    tobira_domain::hr::parse_date(v, DateFormat::Iso).map(Some).ok_or_else(|| AppError::Invalid(format!("{field} must be a date, YYYY-MM-DD (JST)")))
+    tobira_domain::hr::parse_date(v, DateFormat::Iso)
+        .map(Some)
+        .ok_or_else(|| AppError::invalid(format!("{field} は日付（YYYY-MM-DD、日本時間）で入力してください"), format!("{field} must be a date, YYYY-MM-DD (JST)")))
 }
 
 /// The store filter of `q`, with the people it names resolved; or why not.
@@ -98,27 +100,32 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
     f.action = Some(q.action.trim().to_string()).filter(|a| !a.is_empty());
     f.outcome = match q.outcome.trim() {
         "" => None,
-        o => Some(Outcome::parse(o).ok_or_else(|| AppError::Invalid(format!("unknown outcome `{o}`: success, failure or denied")))?.as_str().to_string()),
+        o => Some(
+            Outcome::parse(o)
+                .ok_or_else(|| AppError::invalid(format!("結果 `{o}` は不明です（success、failure、denied のいずれか）"), format!("unknown outcome `{o}`: success, failure or denied")))?
+                .as_str()
+                .to_string(),
+        ),
     };
     f.clients = match q.system.trim() {
         "" => None,
         s => {
             if app_policy.system(s).is_none() {
-                return Err(AppError::Invalid(format!("unknown system `{s}`")));
+                return Err(AppError::invalid(format!("システム `{s}` は不明です"), format!("unknown system `{s}`")));
             }
             Some(app_policy.clients.iter().filter(|k| k.system.get_ref() == s).map(|k| k.id.get_ref().clone()).collect())
         }
     };
     f.source_ip = match q.source.trim() {
         "" => None,
-        s => Some(s.parse::<std::net::IpAddr>().map_err(|_| AppError::Invalid(format!("`{s}` is not an IP address")))?.to_string()),
+        s => Some(s.parse::<std::net::IpAddr>().map_err(|_| AppError::invalid(format!("`{s}` はIPアドレスではありません"), format!("`{s}` is not an IP address")))?.to_string()),
     };
     let (from, to) = (day(&q.from, "from")?, day(&q.to, "to")?);
     f.from = from.map(|d| tobira_domain::time_util::end_of_jst_day(d) - DAY_MS);
     f.to = to.map(tobira_domain::time_util::end_of_jst_day);
     if let (Some(a), Some(b)) = (f.from, f.to) {
         if a >= b {
-            return Err(AppError::Invalid("from must not be after to".into()));
+            return Err(AppError::invalid("期間の始め（from）は終わり（to）より後にできません", "from must not be after to"));
         }
     }
     Ok(f)
@@ -134,11 +141,17 @@ async fn admitted(app: &App, cur: &Current, q: &Query, action: &'static str, ori
     };
     let reads = reader.as_ref().is_some_and(|r| READ_ALL.iter().any(|f| r.facts.holds(*f)) || r.acts);
     let refusal = if !reads {
-        Some(AppError::Refused("the audit log is read by the auditor, the security officers and the CISO's office (R-RV-09)".into()))
+        Some(AppError::refused(
+            "監査記録を閲覧できるのは監査人、セキュリティ担当とCISO等です（R-RV-09）",
+            "the audit log is read by the auditor, the security officers and the CISO's office (R-RV-09)",
+        ))
     } else if q.concerns_people() && !reader.as_ref().is_some_and(|r| readers::may_search_audit(&app.policy, &r.facts)) {
-        Some(AppError::Refused("searching a person's records is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)".into()))
+        Some(AppError::refused(
+            "個人の記録を検索できるのはCISO、統括情報セキュリティ責任者とCISOが指名した人です（R-LG-11）",
+            "searching a person's records is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)",
+        ))
     } else if q.concerns_people() && q.reason.trim().is_empty() {
-        Some(AppError::Invalid("a search by person or account states its reason (R-LG-11)".into()))
+        Some(AppError::invalid("職員またはアカウントで検索するときは理由を入力してください（R-LG-11）", "a search by person or account states its reason (R-LG-11)"))
     } else {
         None
     };
@@ -150,7 +163,7 @@ async fn admitted(app: &App, cur: &Current, q: &Query, action: &'static str, ori
     let mut e = origin.event(cur.account.login_id.clone(), action, "audit_log").with_details(json!({ "filter": q }));
     if let Err(err) = &built {
         e = e.with_outcome(if matches!(err, AppError::Refused(_)) { Outcome::Denied } else { Outcome::Failure });
-        e.details["refused"] = json!(err.to_string());
+        e.details["refused"] = json!(err.english());
     }
     app.audit.record(e).await?;
     built
@@ -183,7 +196,10 @@ pub async fn export(app: &App, cur: &Current, q: &Query, origin: &Origin) -> Res
             before = Some(last.seq);
             out.extend(page);
             if out.len() > max {
-                return Err(AppError::Invalid(format!("more than {max} records match: narrow the filter (e.g. a shorter time range) or raise [console] audit_export_max_rows")));
+                return Err(AppError::invalid(
+                    format!("該当する記録が {max} 件を超えます。条件を絞り込む（期間を短くする等）か、[console] audit_export_max_rows を引き上げてください"),
+                    format!("more than {max} records match: narrow the filter (e.g. a shorter time range) or raise [console] audit_export_max_rows"),
+                ));
             }
         }
         Ok(out)

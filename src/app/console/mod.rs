@@ -43,7 +43,12 @@ pub async fn reader(app: &App, cur: &Current) -> Result<Reader, AppError> {
     let scope = match scope::of(&facts) {
         Some(s) => s,
         None if acts => Scope::All,
-        None => return Err(AppError::Refused("the console is for security officers, the helpdesk, the auditor and heads of section (所属長)".into())),
+        None => {
+            return Err(AppError::refused(
+                "コンソールはセキュリティ担当、ヘルプデスク、監査人と所属長のものです",
+                "the console is for security officers, the helpdesk, the auditor and heads of section (所属長)",
+            ))
+        }
     };
     let helpdesk = !acts && facts.holds(OfficerFunction::Helpdesk);
     Ok(Reader { login: cur.account.login_id.clone(), facts, scope, acts, helpdesk })

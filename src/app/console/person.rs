@@ -135,11 +135,11 @@ pub async fn view(app: &App, reader: &Reader, id: &str, before: Option<i64>, ori
         .await?;
     let subject = |en: &str| format!("person:{en}");
     match found {
-        None => Err(AppError::NotFound("person".into())),
+        None => Err(AppError::not_found("職員が見つかりません", "person not found")),
         Some(Err(en)) => {
             let e = origin.event(reader.login.clone(), "console.person_viewed", subject(&en)).with_outcome(Outcome::Denied).with_details(json!({ "refused": "outside the reader's sections" }));
             app.audit.record(e).await?;
-            Err(AppError::NotFound("person".into()))
+            Err(AppError::not_found("職員が見つかりません", "person not found"))
         }
         Some(Ok(v)) => {
             app.audit.record(origin.event(reader.login.clone(), "console.person_viewed", subject(&v.person.employee_number))).await?;

@@ -50,7 +50,7 @@ fn sees_all(reader: &Reader) -> Result<(), AppError> {
     if reader.scope == Scope::All {
         Ok(())
     } else {
-        Err(AppError::Refused("the provisioning pages are for security officers, the CISO's office and the auditor".into()))
+        Err(AppError::refused("プロビジョニングの画面はセキュリティ担当、CISO等と監査人のものです", "the provisioning pages are for security officers, the CISO's office and the auditor"))
     }
 }
 
@@ -100,11 +100,11 @@ pub async fn system(app: &App, reader: &Reader, system: &str, page: u32, ja: boo
 pub async fn retry(app: &App, reader: &Reader, system: &str, reason: &str) -> Result<usize, AppError> {
     sees_all(reader)?;
     if !reader.acts {
-        return Err(AppError::Refused("only a security officer puts stopped items back in the queue".into()));
+        return Err(AppError::refused("停止した項目を送信待ちに戻せるのはセキュリティ担当だけです", "only a security officer puts stopped items back in the queue"));
     }
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::Invalid("a reason is required / 理由を入力してください".into()));
+        return Err(AppError::invalid("理由を入力してください", "a reason is required"));
     }
     let (policy, now, system, actor) = (app.policy.clone(), app.clock.now_ms(), system.to_string(), reader.login.clone());
     app.db(move |c| ops::retry(c, &policy, &system, &actor, Some(&reason), now)).await

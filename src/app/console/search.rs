@@ -58,7 +58,17 @@ pub struct Found {
 pub fn filter(q: &Query, reader: &Reader) -> Result<PeopleFilter, AppError> {
     let status = match q.status.trim() {
         "" => None,
-        s => Some(AccountStatus::parse(s).ok_or_else(|| AppError::Invalid(format!("unknown account status `{s}`: active, suspended, disabled or deleted")))?.as_str().to_string()),
+        s => Some(
+            AccountStatus::parse(s)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        format!("アカウントの状態 `{s}` は不明です（active、suspended、disabled、deleted のいずれか）"),
+                        format!("unknown account status `{s}`: active, suspended, disabled or deleted"),
+                    )
+                })?
+                .as_str()
+                .to_string(),
+        ),
     };
     let text = q.q.trim();
     let id = store::console::plain(text);

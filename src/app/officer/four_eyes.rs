@@ -54,7 +54,7 @@ fn who_to_tell(c: &mut DbConnection, policy: &Policy, target_key: &str, extra: &
 pub async fn gate(app: &App, officer: &Current, login_id: &str, kind: Kind, details: Value, origin: &Origin) -> Result<(), AppError> {
     let (policy, requester, login, o, now) = (app.policy.clone(), officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::NotFound(format!("account {login}")))?;
+        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
         let facts = person_wide(c, &policy, &a, now)?;
         let ever = ever_had_credential(c, &a)?;
         let t = Target { is_privileged: a.is_privileged, functions: &facts.functions, person_key: &facts.employee_number, ever_had_credential: ever };
@@ -174,8 +174,9 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
     let (policy, who, rid, o, now, note) = (app.policy.clone(), approver.account.clone(), id.to_string(), origin.clone(), app.clock.now_ms(), note.to_string());
     let (r, login, target_key) = app
         .db(move |c| {
-            let r = requests::by_id(c, &rid)?.ok_or_else(|| AppError::NotFound(format!("request {rid}")))?;
-            let a = store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| AppError::NotFound(format!("account {}", r.account_id)))?;
+            let r = requests::by_id(c, &rid)?.ok_or_else(|| AppError::not_found(format!("申請 {rid} が見つかりません"), format!("request {rid} not found")))?;
+            let a =
+                store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| AppError::not_found(format!("アカウント {} が見つかりません", r.account_id), format!("account {} not found", r.account_id)))?;
             let target_key = person_wide(c, &policy, &a, now)?.employee_number;
             let facts = approvers::of_account(c, &policy, &who, now)?;
             let action = if approve { "officer.action_approved" } else { "officer.action_refused" };
@@ -189,7 +190,7 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
             }
             store::write_tx(c, |c| {
                 if !requests::decide(c, &r.id, if approve { "done" } else { "refused" }, &who.login_id, now)? {
-                    return Err(AppError::Conflict(format!("request {} was decided meanwhile", r.id)));
+                    return Err(AppError::conflict(format!("申請 {} は既に決着しました", r.id), format!("request {} was decided meanwhile", r.id)));
                 }
                 let ev = o.event(who.login_id.clone(), action, target(&a.login_id)).with_details(json!({ "request": r.id, "kind": r.kind, "requested_by": r.requested_by, "decision_reason": note }));
                 store::audit::append(c, now, vec![ev])?;
@@ -206,7 +207,7 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
     let actor = approver.account.login_id.as_str();
     // The requester's reason stays with the action that takes effect.
     let reason = text("reason").unwrap_or_default();
-    let result = match Kind::parse(&r.kind).ok_or_else(|| AppError::Invalid(format!("unknown request kind {}", r.kind)))? {
+    let result = match Kind::parse(&r.kind).ok_or_else(|| AppError::invalid(format!("申請の種類 {} は不明です", r.kind), format!("unknown request kind {}", r.kind)))? {
         Kind::Unlock => ActionResult { was_locked: Some(officer::unlock_now(app, actor, &login, &reason, origin).await?), ..Default::default() },
         Kind::Reinstate => officer::reinstate_now(app, actor, &login, &reason, origin).await.map(|_| ActionResult { status: Some("active"), ..Default::default() })?,
         Kind::PasswordReset => {

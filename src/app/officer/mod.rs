@@ -27,7 +27,7 @@ use tobira_domain::rbac::AccountStatus;
 const TEMPORARY_LEN: usize = 20;
 
 fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
-    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::NotFound(format!("account {login_id}")))
+    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found")))
 }
 
 /// A locked account as the officer's list shows it.
@@ -186,7 +186,8 @@ pub(super) async fn revoke_now(app: &App, actor: &str, login_id: &str, credentia
     app.db(move |c| {
         store::write_tx(c, |c| {
             let a = account(c, &login)?;
-            factors::revoke(c, &a, &cred, &actor, &reason, true, &origin, now)?.ok_or_else(|| AppError::NotFound(format!("credential {cred} of {login}")))
+            factors::revoke(c, &a, &cred, &actor, &reason, true, &origin, now)?
+                .ok_or_else(|| AppError::not_found(format!("{login} の認証情報 {cred} が見つかりません"), format!("credential {cred} of {login} not found")))
         })
     })
     .await
@@ -209,12 +210,12 @@ pub async fn end_sessions(app: &App, officer: &Current, login_id: &str, reason: 
 pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::Invalid("a suspension states its reason (R-AC-03)".into()));
+        return Err(AppError::invalid("利用停止の理由を入力してください（R-AC-03）", "a suspension states its reason (R-AC-03)"));
     }
     let (actor, o, policy) = (officer.account.login_id.clone(), origin.clone(), app.policy.clone());
     act(app, officer, login_id, "account.suspended", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Active) {
-            return Err(AppError::Conflict(format!("account {} is {}, not active", a.login_id, a.status)));
+            return Err(AppError::conflict(format!("アカウント {} は有効ではありません（状態：{}）", a.login_id, a.status), format!("account {} is {}, not active", a.login_id, a.status)));
         }
         store::accounts::set_status(c, &a.id, AccountStatus::Suspended, &format!("officer: {reason}"), now)?;
         // The business systems deactivate the account in the same transaction (R-LC-03).
@@ -254,7 +255,7 @@ pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, reason
     let (policy, by, reason) = (app.policy.clone(), actor.to_string(), reason.to_string());
     act_as(app, actor, login_id, "account.reinstated", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Suspended) || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: ")) {
-            return Err(AppError::Conflict(format!("account {} is not suspended by an officer", a.login_id)));
+            return Err(AppError::conflict(format!("アカウント {} はセキュリティ担当による利用停止中ではありません", a.login_id), format!("account {} is not suspended by an officer", a.login_id)));
         }
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "officer: reinstated", now)?;
         let queued = crate::app::provisioning::track(c, &policy, std::slice::from_ref(&a.id), &by, now)?;

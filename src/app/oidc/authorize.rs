@@ -45,7 +45,7 @@ pub enum Next {
 
 /// `redirect_uri` with `params` added to its query, and `iss` (RFC 9207).
 fn back_to(app: &App, redirect_uri: &str, params: &[(&str, &str)]) -> Result<String, AppError> {
-    let mut u = url::Url::parse(redirect_uri).map_err(|e| AppError::Invalid(format!("redirect URI {redirect_uri}: {e}")))?;
+    let mut u = url::Url::parse(redirect_uri).map_err(|e| AppError::invalid(format!("戻り先 URI {redirect_uri} を解釈できません：{e}"), format!("redirect URI {redirect_uri}: {e}")))?;
     {
         let mut q = u.query_pairs_mut();
         for (k, v) in params {
@@ -188,7 +188,7 @@ impl From<OidcError> for AppError {
     fn from(e: OidcError) -> Self {
         match e {
             OidcError::App(a) => a,
-            OidcError::OAuth(o) => AppError::Invalid(o.to_string()),
+            OidcError::OAuth(o) => AppError::invalid(format!("OIDC の要求を受け付けられません：{o}"), o.to_string()),
         }
     }
 }

@@ -28,17 +28,19 @@ pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
         reqwest::Client::builder().timeout(Duration::from_secs(app.config.oidc.backchannel_timeout_seconds.max(1))).redirect(reqwest::redirect::Policy::none()).user_agent("tobira-backchannel-logout");
     let ca = &app.config.oidc.backchannel_ca_file;
     if !ca.is_empty() {
-        let pem = std::fs::read(ca).map_err(|e| AppError::Invalid(format!("oidc.backchannel_ca_file {ca}: {e}")))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| AppError::Invalid(format!("oidc.backchannel_ca_file {ca}: {e}")))? {
+        let pem = std::fs::read(ca).map_err(|e| AppError::invalid(format!("oidc.backchannel_ca_file {ca} を読めません：{e}"), format!("oidc.backchannel_ca_file {ca}: {e}")))?;
+        for cert in reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| AppError::invalid(format!("oidc.backchannel_ca_file {ca} の証明書を読めません：{e}"), format!("oidc.backchannel_ca_file {ca}: {e}")))?
+        {
             b = b.add_root_certificate(cert);
         }
     }
-    b.build().map_err(|e| AppError::Invalid(format!("back-channel HTTP client: {e}")))
+    b.build().map_err(|e| AppError::invalid(format!("バックチャネル・ログアウト用の HTTP クライアントを作成できません：{e}"), format!("back-channel HTTP client: {e}")))
 }
 
 /// The logout token for `family`'s sign-in, for its client (OIDC Back-Channel Logout §2.4).
 fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError> {
-    let client = app.policy.client(&family.client_id).ok_or_else(|| AppError::Invalid("the client left the policy".into()))?;
+    let client = app.policy.client(&family.client_id).ok_or_else(|| AppError::invalid("この業務システム（クライアント）はポリシーから外れています", "the client left the policy"))?;
     let (jti, _) = crate::app::signin::new_token()?;
     let claims = json!({
         "iss": issuer(app), "aud": family.client_id, "iat": now / 1000, "exp": now / 1000 + 120, "jti": jti,

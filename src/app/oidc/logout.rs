@@ -52,7 +52,7 @@ fn check(app: &App, req: &LogoutRequest) -> Result<Result<Checked, PageError>, A
             if !registered {
                 return Ok(Err(PageError::LogoutUriNotRegistered));
             }
-            let mut u = url::Url::parse(uri).map_err(|e| AppError::Invalid(e.to_string()))?;
+            let mut u = url::Url::parse(uri).map_err(|e| AppError::invalid(format!("サインアウト後の戻り先 URI を解釈できません：{e}"), e.to_string()))?;
             if let Some(s) = &req.state {
                 u.query_pairs_mut().append_pair("state", s);
             }

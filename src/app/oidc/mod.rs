@@ -206,9 +206,12 @@ pub fn end_timed_out(c: &mut store::DbConnection, session_id: &str, account_id: 
 /// Generates a new secret for a client of the policy (high-entropy, shown once), stores its digest
 /// and records who did it. The previous secret stops working at once.
 pub fn new_client_secret(conn: &mut store::DbConnection, policy: &tobira_domain::policy::Policy, client_id: &str, actor: &str, now: i64) -> Result<String, AppError> {
-    let client = policy.client(client_id).ok_or_else(|| AppError::NotFound(format!("client `{client_id}` is not in the policy")))?;
+    let client = policy.client(client_id).ok_or_else(|| AppError::not_found(format!("クライアント `{client_id}` はポリシーにありません"), format!("client `{client_id}` is not in the policy")))?;
     if client.auth_method == ClientAuth::PrivateKeyJwt {
-        return Err(AppError::Invalid(format!("client `{client_id}` authenticates with its own key (private_key_jwt) and has no secret")));
+        return Err(AppError::invalid(
+            format!("クライアント `{client_id}` は自身の鍵で認証するため（private_key_jwt）、シークレットはありません"),
+            format!("client `{client_id}` authenticates with its own key (private_key_jwt) and has no secret"),
+        ));
     }
     let (secret, _) = new_token()?;
     store::write_tx(conn, |c| {

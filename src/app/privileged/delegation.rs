@@ -31,7 +31,8 @@ fn target(d: &Delegation) -> String {
 pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) -> Result<Delegation, AppError> {
     let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let principal = approvers::parse_principal(&policy, &n.principal).ok_or_else(|| AppError::Invalid(format!("unknown principal `{}`", n.principal)))?;
+        let principal = approvers::parse_principal(&policy, &n.principal)
+            .ok_or_else(|| AppError::invalid(format!("代行される権限 `{}` は不明です", n.principal), format!("unknown principal `{}`", n.principal)))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let delegate = approvers::of_person(c, &policy, n.delegate.trim(), now)?;
         let nom = Nomination { principal: &principal, delegate_employee_number: &delegate.employee_number, delegate_is_vendor: delegate.is_vendor, from: n.from, until: n.until, reason: &n.reason };
@@ -67,8 +68,11 @@ pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) ->
 pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Delegation, AppError> {
     let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let mut d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "nominated").ok_or_else(|| AppError::NotFound(format!("nomination {id}")))?;
-        let principal = approvers::parse_principal(&policy, &d.principal).ok_or_else(|| AppError::Invalid("the nomination's principal is no longer in the policy".into()))?;
+        let mut d = store::privileged::delegation(c, &id)?
+            .filter(|d| d.status == "nominated")
+            .ok_or_else(|| AppError::not_found(format!("代行者の指名 {id} が見つかりません"), format!("nomination {id} not found")))?;
+        let principal = approvers::parse_principal(&policy, &d.principal)
+            .ok_or_else(|| AppError::invalid("指名で代行される権限はもうポリシーにありません", "the nomination's principal is no longer in the policy"))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         // The delegate as they are now: one who has become a vendor since the nomination is refused (R-PR-04).
         let delegate_is_vendor = approvers::of_person(c, &policy, &d.delegate_employee_number, now)?.is_vendor;
@@ -81,7 +85,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
         store::write_tx(c, |c| {
             let to = if approve { "approved" } else { "refused" };
             if !store::privileged::decide_delegation(c, &id, to, &cur.account.login_id, now)? {
-                return Err(AppError::Conflict("the nomination was decided meanwhile".into()));
+                return Err(AppError::conflict("指名は既に判断されました", "the nomination was decided meanwhile"));
             }
             d.status = to.into();
             d.decided_by = Some(cur.account.login_id.clone());
@@ -119,22 +123,24 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
 pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<Delegation, AppError> {
     let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "approved").ok_or_else(|| AppError::NotFound(format!("approved delegation {id}")))?;
+        let d = store::privileged::delegation(c, &id)?
+            .filter(|d| d.status == "approved")
+            .ok_or_else(|| AppError::not_found(format!("承認済みの代行 {id} が見つかりません"), format!("approved delegation {id} not found")))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let approver = tobira_domain::approval::check(&policy, &policy.approvals.delegate, &me, Default::default()).is_ok();
         if !(approver || me.employee_number == d.nominated_by) {
-            let why = "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate".to_string();
-            return Err(refused(c, &cur, ("privileged.delegation_end_refused", &target(&d)), AppError::Refused(why), json!({ "delegation": id }), &origin, now));
+            let why = AppError::refused("代行を終了できるのは承認者（CISO）か代行者を指名した人です", "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate");
+            return Err(refused(c, &cur, ("privileged.delegation_end_refused", &target(&d)), why, json!({ "delegation": id }), &origin, now));
         }
         store::write_tx(c, |c| {
             if !store::privileged::end_delegation(c, &id, now)? {
-                return Err(AppError::Conflict("the delegation changed meanwhile".into()));
+                return Err(AppError::conflict("代行は既に変更されています", "the delegation changed meanwhile"));
             }
             let e = origin
                 .event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d))
                 .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }));
             store::audit::append(c, now, vec![e])?;
-            store::privileged::delegation(c, &id)?.ok_or_else(|| AppError::NotFound(format!("delegation {id}")))
+            store::privileged::delegation(c, &id)?.ok_or_else(|| AppError::not_found(format!("代行 {id} が見つかりません"), format!("delegation {id} not found")))
         })
     })
     .await

@@ -36,7 +36,7 @@ pub struct Request {
 pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) -> Result<Elevation, AppError> {
     let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let role = policy.role(&req.role).ok_or_else(|| AppError::NotFound(format!("role {}", req.role)))?;
+        let role = policy.role(&req.role).ok_or_else(|| AppError::not_found(format!("ロール {} が見つかりません", req.role), format!("role {} not found", req.role)))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &cur.account.id)?;
         let eligible = store::privileged::is_eligible(c, &cur.account.id, &req.role)?;
@@ -85,7 +85,7 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
             // checked inside the transaction that inserts it, so two asked at once cannot both pass.
             store::privileged::lock_elevations_of(c, &cur.account.id, &req.role)?;
             if store::privileged::elevations_of(c, &cur.account.id)?.iter().any(|e| e.role_id == req.role && (e.status == status::PENDING || e.status == status::ACTIVE)) {
-                return Err(AppError::Conflict(format!("an elevation of {} is already pending or active", req.role)));
+                return Err(AppError::conflict(format!("{} の昇格は既に申請中か実行中です", req.role), format!("an elevation of {} is already pending or active", req.role)));
             }
             let mut events = vec![origin.event(cur.account.login_id.clone(), "privileged.elevation_requested", role_target(&el.role_id)).with_details(json!({
                 "elevation": el.id, "account": cur.account.login_id, "minutes": el.minutes, "reason": el.reason, "ticket": el.ticket, "break_glass": el.break_glass, "vendor": me.is_vendor,
@@ -137,7 +137,7 @@ fn activate(
     el.ends_at = Some(until);
     el.grant_id = Some(g.id.clone());
     if !store::privileged::update_elevation(c, el, &from)? {
-        return Err(AppError::Conflict("the request was decided meanwhile".into()));
+        return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
     }
     let clipped = store::sessions::clip(c, &el.account_id, until)?;
     let mut events = vec![origin.event(actor.to_string(), "privileged.elevation_started", role_target(&el.role_id)).with_details(json!({
@@ -160,7 +160,9 @@ fn break_glass_report(c: &mut DbConnection, policy: &tobira_domain::policy::Poli
 pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Elevation, AppError> {
     let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::PENDING).ok_or_else(|| AppError::NotFound(format!("pending elevation {id}")))?;
+        let mut el = store::privileged::elevation(c, &id)?
+            .filter(|e| e.status == status::PENDING)
+            .ok_or_else(|| AppError::not_found(format!("承認待ちの昇格 {id} が見つかりません"), format!("pending elevation {id} not found")))?;
         let approver = approvers::of_account(c, &policy, &cur.account, now)?;
         let (requester, number, requester_is_vendor) = requester(c, &policy, &el, now)?;
         // Denying needs the same authority as approving.
@@ -172,7 +174,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
             // Still eligible, active and privileged now, not just when it asked.
             let fit = requester.status() == Some(tobira_domain::rbac::AccountStatus::Active) && requester.is_privileged && store::privileged::is_eligible(c, &requester.id, &el.role_id)?;
             if approve && !fit {
-                return Err(AppError::Conflict("the account is no longer eligible for this role".into()));
+                return Err(AppError::conflict("このアカウントにはこのロールへの昇格の資格がもうありません", "the account is no longer eligible for this role"));
             }
             el.decided_by = Some(cur.account.login_id.clone());
             el.decided_at = Some(now);
@@ -185,7 +187,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
             } else {
                 el.status = status::DENIED.into();
                 if !store::privileged::update_elevation(c, &el, status::PENDING)? {
-                    return Err(AppError::Conflict("the request was decided meanwhile".into()));
+                    return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
                 }
             }
             store::audit::append(c, now, events)?;
@@ -202,7 +204,7 @@ fn pending<'a>(el: &'a Elevation, number: &'a Option<String>, vendor: bool) -> P
 
 /// The account that asked for `el`, its employee number, and whether it is a vendor's.
 fn requester(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &Elevation, now: i64) -> Result<(store::accounts::Account, Option<String>, bool), AppError> {
-    let account = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::NotFound("requesting account".into()))?;
+    let account = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
     let number = store::privileged::employee_number_of(c, &account.id)?;
     let vendor = approvers::of_account(c, policy, &account, now)?.is_vendor;
     Ok((account, number, vendor))
@@ -213,7 +215,9 @@ fn requester(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &
 pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Origin) -> Result<Elevation, AppError> {
     let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let mut el = store::privileged::elevation(c, &id)?.filter(|e| e.review_required && e.reviewed_at.is_none()).ok_or_else(|| AppError::NotFound(format!("elevation {id} awaiting review")))?;
+        let mut el = store::privileged::elevation(c, &id)?
+            .filter(|e| e.review_required && e.reviewed_at.is_none())
+            .ok_or_else(|| AppError::not_found(format!("事後確認待ちの昇格 {id} が見つかりません"), format!("no elevation {id} awaiting review")))?;
         let (_, number, vendor) = requester(c, &policy, &el, now)?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         if let Err(e) = rules::review(&policy, &pending(&el, &number, vendor), &me) {
@@ -224,7 +228,7 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
             el.reviewed_by = Some(cur.account.login_id.clone());
             el.reviewed_at = Some(now);
             if !store::privileged::update_elevation(c, &el, &status)? {
-                return Err(AppError::Conflict("the elevation changed meanwhile; review it again".into()));
+                return Err(AppError::conflict("昇格の状態が変わりました。もう一度確認してください", "the elevation changed meanwhile; review it again"));
             }
             let e = origin
                 .event(cur.account.login_id.clone(), "privileged.elevation_reviewed", role_target(&el.role_id))
@@ -240,13 +244,15 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
 pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<Elevation, AppError> {
     let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| AppError::NotFound(format!("active elevation {id}")))?;
+        let el = store::privileged::elevation(c, &id)?
+            .filter(|e| e.status == status::ACTIVE)
+            .ok_or_else(|| AppError::not_found(format!("実行中の昇格 {id} が見つかりません"), format!("active elevation {id} not found")))?;
         if el.account_id != cur.account.id && !officer {
             return Err(refused(
                 c,
                 &cur,
                 ("privileged.end_refused", &role_target(&el.role_id)),
-                AppError::Refused("only its holder or a security officer ends an elevation".into()),
+                AppError::refused("昇格を終了できるのは本人かセキュリティ担当だけです", "only its holder or a security officer ends an elevation"),
                 json!({ "elevation": id }),
                 &origin,
                 now,
@@ -283,7 +289,7 @@ pub(super) fn finish(
     el.ends_at = Some(end);
     el.ended_reason = Some(reason.into());
     if !store::privileged::update_elevation(c, &el, status::ACTIVE)? {
-        return Err(AppError::Conflict("the elevation ended meanwhile".into()));
+        return Err(AppError::conflict("昇格は既に終了しています", "the elevation ended meanwhile"));
     }
     let start = el.starts_at.unwrap_or(end);
     let sessions = store::sessions::overlapping(c, &el.account_id, start, end)?;

@@ -76,9 +76,9 @@ pub async fn console(app: &App, cur: &Current, officer: bool) -> Result<Vec<Mana
 pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &str, origin: &Origin) -> Result<String, AppError> {
     let (policy, login, role_id, reason, cur, origin, now) = (app.policy.clone(), login.to_string(), role.to_string(), reason.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let role = policy.role(&role_id).ok_or_else(|| AppError::NotFound(format!("role {role_id}")))?;
+        let role = policy.role(&role_id).ok_or_else(|| AppError::not_found(format!("ロール {role_id} が見つかりません"), format!("role {role_id} not found")))?;
         let system = role.system.get_ref().clone();
-        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::NotFound(format!("account {login}")))?;
+        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
         let granter = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &target.id)?;
         store::write_tx(c, |c| {
@@ -89,7 +89,7 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
                 Candidate { employee_number: number.as_deref(), account_is_privileged: target.is_privileged, account_is_active: target.status() == Some(AccountStatus::Active), other_holders: others };
             rules::check(&policy, role, &granter, &who, &reason)?;
             if store::privileged::is_eligible(c, &target.id, &role_id)? {
-                return Err(AppError::Conflict(format!("{login} is already eligible for {role_id}")));
+                return Err(AppError::conflict(format!("{login} は既に {role_id} への昇格の資格を持っています"), format!("{login} is already eligible for {role_id}")));
             }
             let row = Eligibility {
                 id: store::new_id(),
@@ -122,14 +122,14 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
 pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<usize, AppError> {
     let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| AppError::NotFound(format!("eligibility {id}")))?;
+        let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| AppError::not_found(format!("昇格の資格 {id} が見つかりません"), format!("eligibility {id} not found")))?;
         let actor = approvers::of_account(c, &policy, &cur.account, now)?;
         if actor.is_vendor || !(officer || actor.owns(&policy, &row.system_id)) {
             return Err(refused(
                 c,
                 &cur,
                 ("privileged.eligibility_revoke_refused", &role_target(&row.role_id)),
-                AppError::Refused("only the system's owner or a security officer ends an eligibility".into()),
+                AppError::refused("昇格の資格を終了できるのはシステムの管理者かセキュリティ担当だけです", "only the system's owner or a security officer ends an eligibility"),
                 json!({ "eligibility": id }),
                 &origin,
                 now,
@@ -137,7 +137,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
         }
         store::write_tx(c, |c| {
             if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {
-                return Err(AppError::Conflict("already revoked".into()));
+                return Err(AppError::conflict("既に取り消されています", "already revoked"));
             }
             let ended = super::elevation::end_active_of(c, &policy, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
             for mut el in store::privileged::elevations_of(c, &row.account_id)?.into_iter().filter(|e| e.role_id == row.role_id && e.status == store::privileged::status::PENDING) {

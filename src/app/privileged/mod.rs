@@ -24,7 +24,7 @@ use serde_json::Value;
 pub(crate) fn refused(c: &mut DbConnection, cur: &Current, (action, subject): (&str, &str), why: impl Into<AppError>, details: Value, origin: &Origin, now: i64) -> AppError {
     let why = why.into();
     let mut d = details;
-    d["refused"] = Value::String(why.to_string());
+    d["refused"] = Value::String(why.english());
     let e = origin.event(cur.account.login_id.clone(), action, subject.to_string()).with_details(d);
     match store::write_tx(c, |c| store::audit::append(c, now, vec![e])) {
         Ok(_) => why,

@@ -52,7 +52,7 @@ pub(crate) fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppErro
     if let Some((_, p, _)) = super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system) {
         Ok(p.is_file())
     } else {
-        Err(AppError::NotFound(format!("system `{system}` has no [systems.provisioning] in the policy")))
+        Err(AppError::not_found(format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"), format!("system `{system}` has no [systems.provisioning] in the policy")))
     }
 }
 

@@ -60,7 +60,7 @@ pub(crate) fn may_decide(policy: &Policy, l: &Loaded, me: &ApproverFacts, now: i
 pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<AccessRequest, AppError> {
     let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::NotFound(format!("request {id}")))?;
+        let req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::not_found(format!("申請 {id} が見つかりません"), format!("request {id} not found")))?;
         let l = load(c, req, now)?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let details = json!({ "request": id, "approve": approve, "step": l.req.steps_done });
@@ -69,7 +69,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
             Err(e) => return Err(refused(c, &cur, ("access.decision_refused", &role_target(&l.req.role_id)), e, details, &origin, now)),
         };
         if !approve && note.is_empty() {
-            return Err(AppError::Invalid("却下の理由を入力してください / a refusal needs a reason".into()));
+            return Err(AppError::invalid("却下の理由を入力してください", "a refusal needs a reason"));
         }
         let Loaded { mut req, departments, .. } = l;
         store::write_tx(c, |c| {
@@ -110,7 +110,7 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
                 store::access_requests::advance(c, &req.id, from)?
             };
             if !moved {
-                return Err(AppError::Conflict("申請は既に決着しました / the request was decided meanwhile".into()));
+                return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
             }
             req.closed_at = (req.status != status::ASKED).then_some(now);
             req.steps_done = if approve { from + 1 } else { from };
@@ -124,14 +124,14 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
 /// The grant of an approved request, after the last checks: the account is active, and the roles
 /// the person holds now still allow it (separation of duties).
 fn grant(c: &mut DbConnection, policy: &Policy, req: &AccessRequest, approver: &str, now: i64) -> Result<Grant, AppError> {
-    let account = store::accounts::by_id(c, &req.account_id)?.ok_or_else(|| AppError::NotFound("requesting account".into()))?;
+    let account = store::accounts::by_id(c, &req.account_id)?.ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
     if account.status() != Some(AccountStatus::Active) {
-        return Err(AppError::Conflict(format!("申請者のアカウントは利用停止中です / the requester's account is {}", account.status)));
+        return Err(AppError::conflict(format!("申請者のアカウントは利用できません（状態：{}）", account.status), format!("the requester's account is {}", account.status)));
     }
     let accounts = requester(c, &req.account_id, now)?.map(|r| r.accounts).unwrap_or_else(|| vec![req.account_id.clone()]);
     let holds = store::access_requests::held_roles(c, &accounts, now)?;
     if let Some(rule) = rules::sod_conflicts(policy, &holds, &req.role_id).first() {
-        return Err(AppError::Refused(format!("職務の分離により付与できません：{} / separation of duties forbids it ({})", rule.reason, rule.id.get_ref())));
+        return Err(AppError::refused(format!("職務の分離により付与できません：{}（{}）", rule.reason, rule.id.get_ref()), format!("separation of duties forbids it ({})", rule.id.get_ref())));
     }
     let mut g = Grant::new(&req.account_id, &req.role_id, GrantSource::Request, now);
     g.valid_from = req.valid_from;

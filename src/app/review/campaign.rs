@@ -39,12 +39,12 @@ pub struct Created {
 pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, origin: Option<&Origin>, now: i64) -> Result<Created, AppError> {
     if let Scope::System(s) = scope {
         if policy.system(s).is_none() {
-            return Err(AppError::Invalid(format!("no system `{s}` in the register")));
+            return Err(AppError::invalid(format!("システム `{s}` は台帳にありません"), format!("no system `{s}` in the register")));
         }
     }
     store::write_tx(c, |c| {
         if store::review::open_of_scope(c, scope.kind(), scope.key())? {
-            return Err(AppError::Conflict(format!("a campaign of {} is still open", scope.label_ja())));
+            return Err(AppError::conflict(format!("{} はまだ実施中です", scope.label_ja()), format!("a campaign of {} is still open", scope.label_ja())));
         }
         let id = store::new_id();
         let deadline = rules::deadline(&policy.review, now);

@@ -92,9 +92,9 @@ pub fn sweep(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Sweep, A
 /// `approvals.dormant_restore` for the holder (their 所属長, or a security officer) and is never the
 /// holder (R-AC-02).
 pub fn restore(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, login: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
-    let a = store::accounts::by_login_id(c, login)?.ok_or_else(|| AppError::NotFound(format!("account {login}")))?;
+    let a = store::accounts::by_login_id(c, login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
     if a.status != AccountStatus::Suspended.as_str() || a.status_reason.as_deref() != Some(REASON) {
-        return Err(AppError::Conflict(format!("{login} is not suspended for dormancy")));
+        return Err(AppError::conflict(format!("{login} は休眠による停止中ではありません"), format!("{login} is not suspended for dormancy")));
     }
     let number = store::privileged::employee_number_of(c, &a.id)?;
     let departments = match &number {
@@ -104,10 +104,14 @@ pub fn restore(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
     let own = number.as_deref() == Some(facts.employee_number.as_str());
     let entitled = approval::check(policy, &policy.approvals.dormant_restore, facts, Concerning { departments: &departments, system: None }).is_ok();
     if own || !entitled {
-        let why = if own { "nobody restores their own account (R-AC-02)".to_string() } else { "restoring a dormant account needs its 所属長 or a security officer".to_string() };
+        let (ja, why) = if own {
+            ("自分のアカウントは復元できません（R-AC-02）", "nobody restores their own account (R-AC-02)")
+        } else {
+            ("休眠アカウントを復元できるのは所属長またはセキュリティ担当です", "restoring a dormant account needs its 所属長 or a security officer")
+        };
         let e = origin.event(actor, "review.dormant_restored", target(login)).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, e)?;
-        return Err(AppError::Refused(why));
+        return Err(AppError::refused(ja, why));
     }
     store::write_tx(c, |c| {
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "review.dormant_restored", now)?;

@@ -43,10 +43,11 @@ pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
     let req = Request { rule: &r.rule, subjects: &r.subjects, reason: &r.reason, valid_until: r.valid_until, emergency: r.emergency };
     rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now)?;
     if r.emergency && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err() {
+        let ja = "緊急の例外措置を宣言できるのは [approvals] exception_emergency の承認者（CISOまたはその代行者）だけです。承認を申請してください";
         let why = "an emergency exception is declared only by the approvers of [approvals] exception_emergency (the CISO or their deputy); ask for approval instead";
         let ev = origin.event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim())).with_outcome(Outcome::Denied).with_details(json!({ "refused": why, "subjects": r.subjects }));
         crate::app::audit_log::record_alone(c, now, ev)?;
-        return Err(AppError::Refused(why.into()));
+        return Err(AppError::refused(ja, why));
     }
     store::write_tx(c, |c| {
         let id = store::new_id();
@@ -124,19 +125,33 @@ impl Verdict {
             Verdict::Reviewed => "marked reviewed",
         }
     }
+
+    /// The same, in Japanese: what precedes 「できません」.
+    fn done_ja(self) -> &'static str {
+        match self {
+            Verdict::Approve => "承認",
+            Verdict::Refuse => "却下",
+            Verdict::End => "終了",
+            Verdict::Reviewed => "確認済みに",
+        }
+    }
 }
 
 pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &str, verdict: Verdict, note: &str, now: i64) -> Result<Standing, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
-    let e = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
+    let e = store::review::exception(c, id)?.ok_or_else(|| AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found")))?;
     let entitled = approval::check(policy, &policy.approvals.exception, facts, Concerning::default()).is_ok();
     let own = e.requester_number.as_deref() == Some(facts.employee_number.as_str());
     let action = "review.exception_decided";
     if !entitled || own {
-        let why = if own { "nobody decides their own exception (R-AC-02)" } else { "exceptions are decided by the approvers of [approvals] exception (the CISO)" };
+        let (ja, why) = if own {
+            ("自分の例外措置は承認・却下できません（R-AC-02）", "nobody decides their own exception (R-AC-02)")
+        } else {
+            ("例外措置を決定するのは [approvals] exception の承認者（CISO）です", "exceptions are decided by the approvers of [approvals] exception (the CISO)")
+        };
         let ev = origin.event(actor, action, format!("exception:{id}")).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, ev)?;
-        return Err(AppError::Refused(why.into()));
+        return Err(AppError::refused(ja, why));
     }
     store::write_tx(c, |c| {
         let changed = match verdict {
@@ -149,11 +164,14 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
             }
         };
         if !changed {
-            return Err(AppError::Conflict(format!("exception {id} is {}; it cannot be {} now", e.status, verdict.done())));
+            return Err(AppError::conflict(
+                format!("例外措置 {id} は {} のため、今は{}できません", e.status, verdict.done_ja()),
+                format!("exception {id} is {}; it cannot be {} now", e.status, verdict.done()),
+            ));
         }
         let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": verdict.as_str(), "note": note }));
         store::audit::append(c, now, vec![ev])?;
-        let after = store::review::exception(c, id)?.ok_or_else(|| AppError::NotFound(format!("exception {id}")))?;
+        let after = store::review::exception(c, id)?.ok_or_else(|| AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found")))?;
         Ok(standing_of(&after, now))
     })
 }

@@ -52,7 +52,7 @@ impl Reviewer {
     /// Keeps or removes the named items (1 to 1000); each item's outcome on its own.
     pub async fn decide(&self, app: &App, items: Vec<String>, decision: Decision, comment: String) -> Result<Vec<Decided>, AppError> {
         if items.is_empty() || items.len() > 1000 {
-            return Err(AppError::Invalid("name 1 to 1000 items".into()));
+            return Err(AppError::invalid("項目は1件から1000件までで指定してください", "name 1 to 1000 items"));
         }
         let (policy, me, now) = (app.policy.clone(), self.clone(), app.clock.now_ms());
         app.db(move |c| campaign::decide(c, &policy, &me.actor(), &items, decision, comment.trim(), now)).await
@@ -109,7 +109,7 @@ impl Reviewer {
             if matches!(r, Reader::Section(_)) && !readers::about_people(&name) {
                 return Ok(None);
             }
-            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| AppError::NotFound(format!("report {name}")))?;
+            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| AppError::not_found(format!("報告 {name} が見つかりません"), format!("report {name} not found")))?;
             Ok(readers::cut(&r, t))
         })
         .await
@@ -130,11 +130,18 @@ impl Reviewer {
         let from = now - i64::from(days.min(MAX_DAYS)) * DAY_MS;
         let mut e = self.origin.event(self.login.clone(), "audit.searched", format!("account:{login}")).with_details(json!({ "from": from, "reason": reason }));
         if !allowed || reason.trim().is_empty() {
-            let why = if allowed { "a search needs a reason" } else { "searching usage is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)" };
+            let (ja, why) = if allowed {
+                ("検索には理由が必要です", "a search needs a reason")
+            } else {
+                (
+                    "利用状況を検索できるのはCISO、統括情報セキュリティ責任者とCISOが指名した人です（R-LG-11）",
+                    "searching usage is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)",
+                )
+            };
             e = e.with_outcome(Outcome::Denied);
             e.details["refused"] = json!(why);
             app.audit.record(e).await?;
-            return Err(if allowed { AppError::Invalid(why.into()) } else { AppError::Refused(why.into()) });
+            return Err(if allowed { AppError::invalid(ja, why) } else { AppError::refused(ja, why) });
         }
         app.audit.record(e).await?;
         app.db(move |c| Ok(store::audit::usage_of(c, &login, from, now, 5000)?)).await

@@ -8,6 +8,7 @@
 //! enrol their first one.
 
 use super::session::Current;
+use crate::app::words::Words;
 use std::borrow::Borrow;
 use tobira_domain::authn::access::{self, Decision};
 use tobira_domain::policy::{OfficerFunction, Policy};
@@ -52,20 +53,27 @@ pub enum Denied {
     Forbidden,
 }
 
-/// What a refusal says to the person or the calling program: Japanese first, then English; never
-/// the variant's Rust form.
+impl Denied {
+    /// What the refusal says to the person or the calling program, in both languages; never the
+    /// variant's Rust form.
+    pub fn words(&self) -> Words {
+        match self {
+            Denied::SignIn => Words::new("サインインしてください", "sign in first"),
+            Denied::ChangePassword => Words::new("パスワードの変更が必要です", "the password must be changed first"),
+            Denied::StepUp { have, need } => Words::new(format!("認証要素が不足しています（{have}種類を確認済み、{need}種類が必要）"), format!("{have} factor kind(s) proved, {need} needed")),
+            Denied::Reauthenticate => Words::new("認証要素をもう一度確認してください", "prove a factor again"),
+            Denied::Enrol => Words::new("二つ目の認証要素を登録してください", "enrol a second factor first"),
+            Denied::Network { .. } => Words::new("このネットワークからは利用できません", "not allowed from this network"),
+            Denied::Onboarding => Words::new("規則の確認（または研修の記録）が済むまで利用できません", "confirm the rules (and complete the training) first"),
+            Denied::Forbidden => Words::new("この操作の権限がありません", "not permitted"),
+        }
+    }
+}
+
+/// Japanese first, then English.
 impl std::fmt::Display for Denied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Denied::SignIn => f.write_str("サインインしてください / sign in first"),
-            Denied::ChangePassword => f.write_str("パスワードの変更が必要です / the password must be changed first"),
-            Denied::StepUp { have, need } => write!(f, "認証要素が不足しています（{have}種類を確認済み、{need}種類が必要） / {have} factor kind(s) proved, {need} needed"),
-            Denied::Reauthenticate => f.write_str("認証要素をもう一度確認してください / prove a factor again"),
-            Denied::Enrol => f.write_str("二つ目の認証要素を登録してください / enrol a second factor first"),
-            Denied::Network { .. } => f.write_str("このネットワークからは利用できません / not allowed from this network"),
-            Denied::Onboarding => f.write_str("規則の確認（または研修の記録）が済むまで利用できません / confirm the rules (and complete the training) first"),
-            Denied::Forbidden => f.write_str("この操作の権限がありません / not permitted"),
-        }
+        self.words().fmt(f)
     }
 }
 

@@ -139,7 +139,7 @@ fn clean_name(name: &str, default: &str) -> String {
 }
 
 fn user_handle(account_id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(account_id).map_err(|_| AppError::Invalid("account id is not a UUID".into()))
+    Uuid::parse_str(account_id).map_err(|_| AppError::invalid("アカウントIDが UUID ではありません", "account id is not a UUID"))
 }
 
 fn passkeys(c: &mut DbConnection, account_id: &str) -> Result<Vec<(credentials::Webauthn, Passkey)>, AppError> {
@@ -193,7 +193,7 @@ pub async fn finish_key_registration(app: &App, cur: &Current, handle: &str, ans
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
             if credentials::webauthn_by_credential_id(c, &reg.credential_id)?.is_some() {
-                return Err(AppError::Conflict("this key is already registered".into()));
+                return Err(AppError::conflict("このキーは既に登録されています", "this key is already registered"));
             }
             credentials::insert_webauthn(c, &row)?;
             session::add_factor(c, &cur2, factor, now)?;

@@ -136,7 +136,7 @@ pub fn add_factor(c: &mut DbConnection, cur: &Current, factor: ProvedFactor, now
     factors.push(factor);
     let json = serde_json::to_string(&factors)?;
     if !store::sessions::set_factors(c, &cur.session.id, &json, now)? {
-        return Err(AppError::Conflict("the session has ended".into()));
+        return Err(AppError::conflict("セッションは既に終了しています", "the session has ended"));
     }
     Ok(())
 }

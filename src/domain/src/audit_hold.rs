@@ -21,22 +21,22 @@ pub struct NewHold {
     pub subjects: Vec<String>,
 }
 
-/// What is wrong with a hold request, as one message (Japanese first).
-pub fn check(h: &NewHold) -> Result<(), String> {
+/// What is wrong with a hold request: its words in Japanese and in English.
+pub fn check(h: &NewHold) -> Result<(), (String, String)> {
     if h.case_number.trim().is_empty() || h.case_number.chars().count() > 64 {
-        return Err("事案番号を64文字以内で入力してください / a case number of at most 64 characters is required".into());
+        return Err(("事案番号を64文字以内で入力してください".into(), "a case number of at most 64 characters is required".into()));
     }
     if h.reason.trim().is_empty() || h.reason.chars().count() > 500 {
-        return Err("理由を500文字以内で入力してください / a reason of at most 500 characters is required".into());
+        return Err(("理由を500文字以内で入力してください".into(), "a reason of at most 500 characters is required".into()));
     }
     if h.until_at <= h.from_at {
-        return Err("期間の終わりは始まりより後にしてください / the range must end after it starts".into());
+        return Err(("期間の終わりは始まりより後にしてください".into(), "the range must end after it starts".into()));
     }
     if h.subjects.len() > MAX_SUBJECTS {
-        return Err(format!("対象は{MAX_SUBJECTS}件までです / at most {MAX_SUBJECTS} subjects"));
+        return Err((format!("対象は{MAX_SUBJECTS}件までです"), format!("at most {MAX_SUBJECTS} subjects")));
     }
     if let Some(bad) = h.subjects.iter().find(|s| s.is_empty() || s.chars().count() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())) {
-        return Err(format!("対象の指定が正しくありません / not a login ID or system ID: {bad:?}"));
+        return Err((format!("対象の指定が正しくありません：`{bad}`"), format!("not a login ID or system ID: `{bad}`")));
     }
     Ok(())
 }

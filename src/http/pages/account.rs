@@ -5,6 +5,7 @@
 use super::{check_csrf, guard, origin, redirect, Ctx};
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::{factors, session};
+use crate::app::words::Words;
 use crate::app::App;
 use crate::http::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -137,7 +138,7 @@ pub async fn end_session(req: HttpRequest, app: web::Data<App>, form: web::Form<
         Err(r) => return Ok(r),
     };
     if form.id.len() != 16 || !form.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::BadRequest("session id is 16 hex digits".into()));
+        return Err(ApiError::BadRequest(Words::new("セッションIDは16桁の16進数です", "session id is 16 hex digits")));
     }
     session::end_own(&app, &cur, form.id.clone(), origin(&req, &app)).await?;
     Ok(redirect("/account"))

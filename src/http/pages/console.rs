@@ -27,13 +27,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpResponse, ApiError> {
     let k = ct::of(super::lang(req));
     match e {
-        AppError::Refused(m) => super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &m),
+        AppError::Refused(w) => super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &w.to_string()),
         AppError::Rule(r) => {
             let text = r.to_string();
             super::message_text(req, app, ApiError::Rule(r).status_code(), super::lang(req).error_title, &text)
         }
         AppError::NotFound(_) => super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results),
-        AppError::Invalid(m) => super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &m),
+        AppError::Invalid(w) => super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &w.to_string()),
         e => Err(e.into()),
     }
 }

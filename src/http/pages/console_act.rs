@@ -45,7 +45,7 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
     if !reader.acts {
         // The helpdesk's two actions on staff; anyone else who reads the console acts on nothing.
         if !reader.helpdesk {
-            return super::console::refused(&req, &app, AppError::Refused("the buttons are for security officers and the helpdesk".into()));
+            return super::console::refused(&req, &app, AppError::refused("この操作ボタンを使えるのはセキュリティ担当とヘルプデスクです", "the buttons are for security officers and the helpdesk"));
         }
         let outcome = match helpdesk::act(&app, &reader, &cur, &login, &action, &reason, &o).await {
             Ok(helpdesk::Done::Unlocked) => Ok(Done::Notice(format!("{}: {} — {login}", k.done, k.act_unlock))),
@@ -95,7 +95,7 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
                 remote_access::revoke(&app, &cur, &login, &o).await?;
                 done(k.act_remote_revoke)
             }
-            other => Err(AppError::Invalid(format!("unknown action `{other}`"))),
+            other => Err(AppError::invalid(format!("不明な操作 `{other}` です"), format!("unknown action `{other}`"))),
         }
     }
     .await;

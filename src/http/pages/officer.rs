@@ -46,13 +46,13 @@ pub(super) fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
     (get("notice"), get("error"))
 }
 
-/// The refusals an officer can correct (a second record, an unknown person…) as their message; any
-/// other failure stays an error.
+/// The refusals an officer can correct (a second record, an unknown person, an HR directory that
+/// does not answer…) as their message in both languages; any other failure stays an error.
 pub(super) fn refusal(e: AppError) -> Result<String, ApiError> {
     match e {
-        AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) => Ok(m),
+        AppError::Conflict(w) | AppError::Invalid(w) | AppError::Refused(w) | AppError::NotFound(w) => Ok(w.to_string()),
         AppError::Rule(r) => Ok(r.to_string()),
-        AppError::NotFound(m) => Ok(format!("見つかりません / not found: {m}")),
+        AppError::Directory(m) => Ok(format!("人事ディレクトリを読めません / the HR directory: {m}")),
         e => Err(e.into()),
     }
 }

@@ -80,7 +80,7 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     }
     match onboarding::confirm(&app, &cur, &field(&f, "version"), &field(&f, "sha256"), &super::origin(&req, &app)).await {
         Ok(()) => {}
-        Err(crate::app::AppError::Invalid(m)) => return render(&req, &app, false, Some(m)).await,
+        Err(crate::app::AppError::Invalid(w)) => return render(&req, &app, false, Some(w.to_string())).await,
         Err(e) => return Err(e.into()),
     }
     // Training may still be owed: the page says so; otherwise on to what was asked for.

@@ -9,6 +9,7 @@ use crate::app::review::service::Reviewer;
 use crate::app::review::table::Table;
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
+use crate::app::words::Words;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use crate::http::forms::field;
@@ -198,7 +199,7 @@ pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
     } else if field(&f, "city") == "1" {
         Scope::City
     } else {
-        return Err(ApiError::BadRequest("choose a system, a department or city-wide".into()));
+        return Err(ApiError::BadRequest(Words::new("システム、所属、全庁のいずれかを選んでください", "choose a system, a department or city-wide")));
     };
     let made = r.create_campaign(&app, scope).await?;
     Ok(redirect(&format!("/review/campaigns?started={}", made.items)))
@@ -310,7 +311,7 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
     };
     match r.request_exception(&app, new).await {
         Ok(id) => Ok(back_to_exceptions(&format!("申請しました / requested: {id}"))),
-        Err(AppError::Invalid(why) | AppError::Refused(why)) => Ok(back_to_exceptions(&why)),
+        Err(AppError::Invalid(why) | AppError::Refused(why)) => Ok(back_to_exceptions(&why.to_string())),
         Err(AppError::Rule(r)) => Ok(back_to_exceptions(&r.to_string())),
         Err(e) => Err(e.into()),
     }
@@ -321,10 +322,11 @@ pub async fn decide_exception(req: HttpRequest, app: web::Data<App>, body: web::
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let verdict: crate::app::review::exceptions::Verdict = serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| ApiError::BadRequest("unknown verdict".into()))?;
+    let verdict: crate::app::review::exceptions::Verdict =
+        serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| ApiError::BadRequest(Words::new("不明な判定です", "unknown verdict")))?;
     match r.decide_exception(&app, field(&f, "id"), verdict, String::new()).await {
         Ok(s) => Ok(back_to_exceptions(&format!("{} → {}", field(&f, "id"), s.as_str()))),
-        Err(AppError::Refused(why) | AppError::Conflict(why)) => Ok(back_to_exceptions(&why)),
+        Err(AppError::Refused(why) | AppError::Conflict(why)) => Ok(back_to_exceptions(&why.to_string())),
         Err(e) => Err(e.into()),
     }
 }

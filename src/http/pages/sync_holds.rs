@@ -12,7 +12,7 @@ use super::officer::{back, outcome};
 use super::{guard, Ctx};
 use crate::app::signin::authz::Need;
 use crate::app::sync_approval::{self, HeldView};
-use crate::app::{App, AppError};
+use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -127,14 +127,6 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     c.render(&req, &HoldsPage { c: &c, notice, error, entitled, holds })
 }
 
-fn refusal(e: AppError) -> Result<String, ApiError> {
-    match e {
-        AppError::Conflict(m) | AppError::Invalid(m) | AppError::Refused(m) | AppError::Directory(m) => Ok(m),
-        AppError::NotFound(m) => Ok(format!("見つかりません / not found: {m}")),
-        e => Err(e.into()),
-    }
-}
-
 /// Approves a held plan (re-read, re-planned, only what still holds applied).
 pub async fn approve(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
@@ -147,7 +139,7 @@ pub async fn approve(req: HttpRequest, app: web::Data<App>, body: web::Bytes) ->
             let r = &done.recheck;
             Ok(back(PAGE, true, &format!("{}: {} {}, {} {}, {} {}", t.sh_approved, t.sh_still_holds, r.apply.len(), t.sh_no_longer_holds, r.dropped.len(), t.sh_new_since, r.new.len())))
         }
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
@@ -160,6 +152,6 @@ pub async fn discard(req: HttpRequest, app: web::Data<App>, body: web::Bytes) ->
     let t = super::lang(&req);
     match sync_approval::discard_signed_in(&app, &cur, &field(&f, "run")).await {
         Ok(()) => Ok(back(PAGE, true, t.sh_discarded)),
-        Err(e) => Ok(back(PAGE, false, &refusal(e)?)),
+        Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

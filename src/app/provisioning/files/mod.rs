@@ -43,7 +43,14 @@ pub enum FileError {
 
 impl From<FileError> for AppError {
     fn from(e: FileError) -> AppError {
-        AppError::Invalid(e.to_string())
+        let ja = match &e {
+            FileError::Io { path, reason } => format!("{path} を読み書きできません（{reason}）"),
+            FileError::Key(why) => format!("署名鍵を扱えません：{why}"),
+            FileError::Signature(why) => format!("署名を確認できません：{why}"),
+            FileError::Exists(why) => format!("ファイルが既にあります（上書きしません）：{why}"),
+            FileError::Sequence(why) => format!("バッチの連番またはファイルに不備があります：{why}"),
+        };
+        AppError::invalid(ja, e.to_string())
     }
 }
 
@@ -204,7 +211,7 @@ fn write_batch(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, syste
     let base = base_name(system, seq);
     let rows: Vec<format::Row> = taken.iter().map(|(_, row)| row.clone()).collect();
     let jsonl = format::jsonl(seq, &rows).into_bytes();
-    let csv = format::csv(seq, &rows, &format::attribute_columns(p), p.encoding()).map_err(AppError::Invalid)?;
+    let csv = format::csv(seq, &rows, &format::attribute_columns(p), p.encoding()).map_err(|e| AppError::invalid(format!("CSVを作成できません：{e}"), e))?;
     let (jsonl_name, csv_name, sig_name) = (format!("{base}.jsonl"), format!("{base}.csv"), format!("{base}.sig"));
     for name in [&jsonl_name, &csv_name, &sig_name] {
         if Path::new(p.out_dir()).join(name).exists() {

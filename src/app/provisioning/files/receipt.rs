@@ -83,7 +83,9 @@ fn listed(dir: &Path, system: &str) -> Result<BTreeMap<i64, String>, AppError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(AppError::Invalid(format!("provisioning.receipt_dir {}: {}", dir.display(), e.kind()))),
+        Err(e) => {
+            return Err(AppError::invalid(format!("provisioning.receipt_dir {} を読めません（{}）", dir.display(), e.kind()), format!("provisioning.receipt_dir {}: {}", dir.display(), e.kind())))
+        }
     };
     Ok(entries.filter_map(Result::ok).filter_map(|e| e.file_name().into_string().ok()).filter_map(|name| number_of(&name, system, SUFFIX).map(|n| (n, name))).collect())
 }
@@ -93,7 +95,7 @@ pub fn take_all(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, 
     let dir = Path::new(p.receipt_dir());
     for (n, name) in listed(dir, system)? {
         let path = dir.join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|e| AppError::Invalid(format!("{}: {}", path.display(), e.kind())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| AppError::invalid(format!("{} を読めません（{}）", path.display(), e.kind()), format!("{}: {}", path.display(), e.kind())))?;
         let batch = sf::get(c, system, n)?;
         let awaiting = sf::awaiting(c, system)?.first().map(|b| b.seq);
         let items = batch.as_ref().map(sf::Batch::items).transpose()?.unwrap_or_default();
@@ -119,7 +121,8 @@ pub fn take_all(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, 
 fn rename(path: &Path, suffix: &str) -> Result<(), AppError> {
     let mut to = path.as_os_str().to_owned();
     to.push(suffix);
-    std::fs::rename(path, &to).map_err(|e| AppError::Invalid(format!("{}: cannot be renamed {suffix}: {}", path.display(), e.kind())))
+    std::fs::rename(path, &to)
+        .map_err(|e| AppError::invalid(format!("{} の名前に {suffix} を付けられません（{}）", path.display(), e.kind()), format!("{}: cannot be renamed {suffix}: {}", path.display(), e.kind())))
 }
 
 fn apply(c: &mut DbConnection, system: &str, n: i64, receipt: &Receipt, now: i64, r: &mut Round) -> Result<(), AppError> {
