@@ -49,7 +49,20 @@ impl AuditLog {
     /// Starts the committing task; it ends when every `AuditLog` clone is dropped and the queue is empty.
     pub fn start(pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) -> (AuditLog, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let handle = tokio::spawn(run(rx, pool, clock, exporter.clone(), batch_max.max(1)));
+        // A thread of its own rather than a blocking task of the runtime, which would wait for it
+        // at shutdown; the handle resolves when the loop has committed the last event.
+        let (ended, end) = oneshot::channel::<()>();
+        let loop_exporter = exporter.clone();
+        let spawned = std::thread::Builder::new().name("tobira-audit".into()).spawn(move || {
+            run(rx, pool, clock, loop_exporter, batch_max.max(1));
+            let _ = ended.send(());
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "the audit appender's thread did not start; every audited action will fail");
+        }
+        let handle = tokio::spawn(async move {
+            let _ = end.await;
+        });
         (AuditLog { tx, exporter }, handle)
     }
 
@@ -69,22 +82,26 @@ impl AuditLog {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) {
+/// The committing loop, on a blocking thread of its own for the life of the log: it waits for the
+/// first event, takes whatever else has queued (up to `batch_max`), commits it on a connection it
+/// keeps between batches (no pool checkout and its liveness query per batch; a connection that
+/// failed is given back and another taken for the next batch) and answers each caller.
+fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) {
+    let mut conn: Option<Kept> = None;
     let mut batch = Vec::with_capacity(batch_max);
-    while rx.recv_many(&mut batch, batch_max).await > 0 {
-        let (events, waiters): (Vec<AuditEvent>, Vec<_>) = batch.drain(..).map(|p| (p.event, p.done)).unzip();
-        let (pool, clock, exporter) = (pool.clone(), clock.clone(), exporter.clone());
-        let result = tokio::task::spawn_blocking(move || -> Result<Vec<AuditRecord>, String> {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let now = clock.now_ms();
-            let records = store::write_tx(&mut conn, |c| store::audit::append(c, now, events)).map_err(|e| e.to_string())?;
-            if let Err(e) = exporter.catch_up(&mut conn) {
-                tracing::error!(error = %e, "audit export could not read the new records; the next round retries");
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < batch_max {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
             }
-            Ok(records)
-        })
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+        }
+        let (events, waiters): (Vec<AuditEvent>, Vec<_>) = batch.drain(..).map(|p| (p.event, p.done)).unzip();
+        let result = commit(&mut conn, &pool, clock.now_ms(), events, &exporter);
+        if result.is_err() {
+            conn = None;
+        }
         match result {
             Ok(records) => {
                 for (w, r) in waiters.into_iter().zip(records) {
@@ -99,6 +116,36 @@ async fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock
             }
         }
     }
+}
+
+/// The appender's connection and when it last committed.
+struct Kept {
+    conn: diesel::r2d2::PooledConnection<crate::store::Manager>,
+    used: std::time::Instant,
+}
+
+/// A kept connection idle for longer than this is asked whether it still works before a batch uses
+/// it (as the pool asks on every checkout), so a database restarted while the log was quiet costs no
+/// batch; under load the connection is never idle this long and never asked.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// One group commit on the kept connection (taken from the pool when there is none, or when it sat
+/// idle and no longer answers), then the export.
+fn commit(kept: &mut Option<Kept>, pool: &DbPool, now: i64, events: Vec<AuditEvent>, exporter: &Exporter) -> Result<Vec<AuditRecord>, String> {
+    if kept.as_mut().is_some_and(|k| k.used.elapsed() > IDLE_CHECK && store::ping(&mut k.conn).is_err()) {
+        *kept = None;
+    }
+    let k = match kept {
+        Some(k) => k,
+        None => kept.insert(Kept { conn: pool.get().map_err(|e| e.to_string())?, used: std::time::Instant::now() }),
+    };
+    k.used = std::time::Instant::now();
+    let c = &mut k.conn;
+    let records = store::audit::append_alone(c, now, events).map_err(|e| e.to_string())?;
+    if let Err(e) = exporter.catch_up(c) {
+        tracing::error!(error = %e, "audit export could not read the new records; the next round retries");
+    }
+    Ok(records)
 }
 
 /// Copies of committed records outside the database.

@@ -107,3 +107,23 @@ async fn r_lg_07_when_the_database_is_gone_callers_get_an_error_not_silence() {
     drop(log);
     task.await.unwrap();
 }
+
+/// The appender keeps one connection between batches. When the database cuts it while the log is
+/// quiet (a restart, an idle timeout), the next event is still recorded: a connection idle for over a
+/// second is asked first and replaced; the chain continues unbroken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lg_01_a_connection_cut_while_quiet_loses_no_event() {
+    let Some(db) = crate::support::TestDb::postgres() else { return };
+    let pool = db.pool();
+    let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), Arc::new(Exporter::none()), 8);
+    assert_eq!(log.record(AuditEvent::new("a", "auth.sign_in", "account")).await.unwrap(), 1);
+    // Cut every other connection to this database, the appender's among them.
+    let cut = count(&mut conn(&pool), "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    assert!(cut >= 1, "the appender's connection was open");
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    assert_eq!(log.record(AuditEvent::new("b", "auth.sign_in", "account")).await.unwrap(), 2, "recorded on a new connection");
+    drop(log);
+    task.await.unwrap();
+    let v = store::audit::verify(&mut conn(&pool), 10).unwrap();
+    assert_eq!((v.checked, v.first_break), (2, None));
+}
