@@ -51,13 +51,17 @@ pub fn check_login_id(l: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The policy's security officer role, which bootstrap grants and recovery looks for.
+pub fn security_officer_role(policy: &Policy) -> Result<String, AppError> {
+    let role = policy.officer_role(OfficerFunction::SecurityOfficer);
+    let role = role.ok_or_else(|| {
+        AppError::invalid("ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）", "the policy defines no security officer role ([officers] security_officer)")
+    })?;
+    Ok(role.to_string())
+}
+
 pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<String>) -> Result<Bootstrapped, AppError> {
-    let role = policy
-        .officer_role(OfficerFunction::SecurityOfficer)
-        .ok_or_else(|| {
-            AppError::invalid("ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）", "the policy defines no security officer role ([officers] security_officer)")
-        })?
-        .to_string();
+    let role = security_officer_role(policy)?;
     let login_id = match login_id {
         Some(l) => {
             let l = l.trim().to_string();

@@ -16,7 +16,7 @@ use serde_json::json;
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::authn::lockout::LockState;
 use tobira_domain::authn::password as rules;
-use tobira_domain::policy::{OfficerFunction, Policy};
+use tobira_domain::policy::Policy;
 
 fn reason_given(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
@@ -52,12 +52,7 @@ pub struct Recovered {
 /// The account's locks are lifted and its sessions end.
 pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>, reason: &str, operator: &str, now: i64) -> Result<Recovered, AppError> {
     let reason = reason_given(reason)?;
-    let role = policy
-        .officer_role(OfficerFunction::SecurityOfficer)
-        .ok_or_else(|| {
-            AppError::invalid("ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）", "the policy defines no security officer role ([officers] security_officer)")
-        })?
-        .to_string();
+    let role = super::bootstrap::security_officer_role(policy)?;
     let temporary = password::temporary(super::bootstrap::TEMP_PASSWORD_LEN)?;
     // Hash before the transaction: it is deliberately slow.
     let hash = password::hash(&temporary, &policy.password.hashing)?;
