@@ -91,7 +91,7 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<
         }
         if !store::accounts::role_exists(c, &role)? {
             return Err(AppError::invalid(
-                format!("ロール {role} は保存された台帳にありません。先にサービスを一度起動するか、migrate を実行してください"),
+                format!("ロール {role} はデータベースのロール台帳にありません。先にサービスを一度起動するか、migrate を実行してください"),
                 format!("role {role} is not in the stored register; start the service once or run migrate first"),
             ));
         }

@@ -158,7 +158,11 @@ pub struct Reissued {
 pub fn reissue_in(c: &mut DbConnection, master: &MasterKey, policy: &Policy, public_url: &str, account: &Account, officer: &str, now: i64) -> Result<(Reissued, serde_json::Value), AppError> {
     if session::usable(account, now).is_err() {
         return Err(AppError::conflict(
-            format!("アカウント {} は {} のため登録用リンクを発行できません。登録用リンクはサインインできるアカウントにだけ発行します", account.login_id, account.status),
+            format!(
+                "アカウント {} は{}のため登録用リンクを発行できません。登録用リンクはサインインできるアカウントにだけ発行します",
+                account.login_id,
+                tobira_domain::rbac::AccountStatus::ja_of(&account.status)
+            ),
             format!("account {} is {}: an enrollment link is only issued to an account that may sign in", account.login_id, account.status),
         ));
     }

@@ -82,7 +82,7 @@ pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reaso
         let p = person(c, employee_number, ("利用者", "user"))?;
         let Some(permitted_by) = users::remove(c, &a.id, &p.id, actor, reason, now)? else {
             return Err(AppError::not_found(
-                format!("職員番号 {} の職員は共用ID {login_id} の利用者にいません", p.employee_number),
+                format!("職員番号 {} の職員は共用ID {login_id} の利用者として登録されていません", p.employee_number),
                 format!("{} not found as a user of shared ID {login_id}", p.employee_number),
             ));
         };

@@ -56,7 +56,7 @@ pub fn load_roots(path: &std::path::Path) -> Result<AttestationCaList, CryptoErr
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let mut list = AttestationCaList::default();
     for block in text.split_inclusive("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
-        let one = AttestationCaList::try_from(block.trim().as_bytes()).map_err(|e| bad(format!("{e:?}")))?;
+        let one = AttestationCaList::try_from(block.trim().as_bytes()).map_err(|e| bad(format!("{e}")))?;
         list.union(&one);
     }
     if list.is_empty() {

@@ -15,8 +15,12 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 pub enum ApiError {
     #[error("bad request: {0}")]
     BadRequest(Words),
+    /// No such route or page.
     #[error("not found")]
     NotFound,
+    /// A record the request names does not exist: 404 saying which.
+    #[error("not found: {0}")]
+    Missing(Words),
     /// No session, or not enough of one.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -51,7 +55,7 @@ impl From<AppError> for ApiError {
             AppError::Refused(m) => ApiError::Forbidden(m),
             AppError::Rule(r) => ApiError::Rule(r),
             AppError::Conflict(m) => ApiError::Conflict(m),
-            AppError::NotFound(_) => ApiError::NotFound,
+            AppError::NotFound(w) => ApiError::Missing(w),
             AppError::AwaitingApproval(id) => ApiError::Accepted(id),
             AppError::Busy { retry_after } => ApiError::Busy(retry_after),
             AppError::TooMany { retry_after } => ApiError::TooMany(retry_after),
@@ -67,9 +71,10 @@ impl From<Denied> for ApiError {
     fn from(d: Denied) -> Self {
         match d {
             Denied::SignIn => ApiError::Unauthorized("sign in first".into()),
+            Denied::Forbidden => ApiError::Forbidden(Denied::Forbidden.words()),
             d => {
                 let w = d.words();
-                ApiError::Forbidden(Words::new(format!("この操作はできません：{}", w.ja), format!("this session may not do this: {}", w.en)))
+                ApiError::Forbidden(Words::new(format!("このセッションではこの操作はできません：{}", w.ja), format!("this session may not do this: {}", w.en)))
             }
         }
     }
@@ -89,7 +94,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Rule(r) if r.is_invalid_input() => StatusCode::BAD_REQUEST,
@@ -111,6 +116,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(w) => res.json(body("bad_request", &w.ja, &w.en)),
             ApiError::NotFound => res.json(body("not_found", "ページが見つかりません。", "Not found.")),
+            ApiError::Missing(w) => res.json(body("not_found", &w.ja, &w.en)),
             ApiError::Unauthorized(m) => res.json(body("unauthorized", "サインインが必要です。", m)),
             ApiError::Forbidden(w) => res.json(body("forbidden", &w.ja, &w.en)),
             ApiError::Rule(r) => res.json(body(r.code(), &r.ja(), &r.en())),
@@ -205,6 +211,10 @@ mod tests {
 
     #[actix_web::test]
     async fn domain_refusals_keep_their_message() {
+        let missing = ApiError::from(AppError::not_found("申請 r1 が見つかりません", "request r1 not found")).error_response();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(missing.into_body()).await.unwrap()).unwrap();
+        assert_eq!((&v["error"], &v["message"], &v["message_en"]), (&json!("not_found"), &json!("申請 r1 が見つかりません"), &json!("request r1 not found")), "which record: {v}");
         let res = ApiError::from(AppError::conflict("既にあります", "already exists")).error_response();
         assert_eq!(res.status(), StatusCode::CONFLICT);
         let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();

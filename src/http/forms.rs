@@ -16,10 +16,20 @@ pub fn field(f: &[(String, String)], k: &str) -> String {
     f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-/// A day as the forms and the API take it, `YYYY-MM-DD` (JST); refused as invalid input naming `what`.
+/// A day as the forms and the API take it, `YYYY-MM-DD` (JST); refused as invalid input naming the
+/// field `what`.
 pub fn day(s: &str, what: &str) -> Result<time::Date, AppError> {
     tobira_domain::hr::parse_date(s.trim(), tobira_domain::policy::directory::DateFormat::Iso)
-        .ok_or_else(|| AppError::invalid(format!("{what}: 日付は YYYY-MM-DD で入力してください"), format!("{what} must be a date, YYYY-MM-DD")))
+        .ok_or_else(|| AppError::invalid(format!("{}（{what}）は日付（YYYY-MM-DD）で入力してください", in_japanese(what)), format!("{what} must be a date, YYYY-MM-DD")))
+}
+
+/// A date field's name as the Japanese screens call it.
+fn in_japanese(what: &str) -> &str {
+    match what {
+        "from" => "開始日",
+        "until" => "終了日",
+        other => other,
+    }
 }
 
 /// The end of the day `s` (JST: a last day), in UTC milliseconds.
@@ -30,5 +40,5 @@ pub fn last_day(s: &str, what: &str) -> Result<i64, AppError> {
 /// The start of the day `s` (JST: a first day), in UTC milliseconds.
 pub fn first_day(s: &str, what: &str) -> Result<i64, AppError> {
     let d = day(s, what)?;
-    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::invalid(format!("{what}: 日付が範囲外です"), format!("{what} is out of range")))
+    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::invalid(format!("{}（{what}）が範囲外です", in_japanese(what)), format!("{what} is out of range")))
 }

@@ -208,7 +208,7 @@ both_backends! {
         assert_eq!(status, 409, "{body}");
         // The reason in each language, in its own field: not a generic sentence, not both in one.
         assert_eq!(body["error"], "conflict", "{body}");
-        assert_eq!(body["message"], "申請者のアカウントは利用できません（状態：suspended）", "{body}");
+        assert_eq!(body["message"], "申請者のアカウントは利用できません（状態：利用停止）", "{body}");
         assert_eq!(body["message_en"], "the requester's account is suspended", "{body}");
         let pool = op.s.app.pool.clone();
         let grants = tokio::task::spawn_blocking(move || count(&mut pool.get().unwrap(), &format!("SELECT COUNT(*) AS n FROM grants WHERE account_id = '{sato}' AND source = 'request'"))).await.unwrap();

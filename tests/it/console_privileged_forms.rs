@@ -72,7 +72,7 @@ both_backends! {
         // A second one for the same person is refused with the reason.
         let again = so.post("/console/privileged/accounts", &[("employee_number", "300001")]).await;
         let said = error_of(&again);
-        assert!(said.starts_with("職員番号 300001 の職員は既に特権アカウントを持っています / ") && said.contains("already has a privileged account"), "Japanese first: {said}");
+        assert!(said.starts_with("職員番号 300001 の職員は既に特権IDを持っています / ") && said.contains("already has a privileged account"), "Japanese first: {said}");
         // Staff see no console page at all, so no form either.
         assert_eq!(staff.get(PAGE).await.status, 403);
     }

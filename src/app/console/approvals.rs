@@ -49,7 +49,7 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
     if !ok {
         app.audit.record(ev.with_outcome(Outcome::Denied).with_details(json!({ "refused": "not named in [approvals] officer_action" }))).await?;
         return Err(AppError::refused(
-            "二者承認の一覧はセキュリティ担当と [approvals] officer_action の承認者のものです",
+            "二者承認の一覧を利用できるのはセキュリティ担当と [approvals] officer_action の承認者です",
             "the approvals page is for security officers and those named in [approvals] officer_action",
         ));
     }

@@ -74,9 +74,12 @@ fn day(v: &str, field: &str) -> Result<Option<time::Date>, AppError> {
     if v.is_empty() {
         return Ok(None);
     }
-    tobira_domain::hr::parse_date(v, DateFormat::Iso)
-        .map(Some)
-        .ok_or_else(|| AppError::invalid(format!("{field} は日付（YYYY-MM-DD、日本時間）で入力してください"), format!("{field} must be a date, YYYY-MM-DD (JST)")))
+    tobira_domain::hr::parse_date(v, DateFormat::Iso).map(Some).ok_or_else(|| {
+        AppError::invalid(
+            format!("{}（{field}）は日付（YYYY-MM-DD、日本時間）で入力してください", if field == "from" { "開始日" } else { "終了日" }),
+            format!("{field} must be a date, YYYY-MM-DD (JST)"),
+        )
+    })
 }
 
 /// The store filter of `q`, with the people it names resolved; or why not.
@@ -125,7 +128,7 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
     f.to = to.map(tobira_domain::time_util::end_of_jst_day);
     if let (Some(a), Some(b)) = (f.from, f.to) {
         if a >= b {
-            return Err(AppError::invalid("期間の始め（from）は終わり（to）より後にできません", "from must not be after to"));
+            return Err(AppError::invalid("開始日（from）は終了日（to）より後にできません", "from must not be after to"));
         }
     }
     Ok(f)

@@ -44,7 +44,7 @@ pub async fn overview(app: &App, reader: &Reader, cur: &Current, origin: &Origin
     let ev = origin.event(reader.login.clone(), "console.privileged_viewed", "privileged");
     if !READ_ALL.iter().any(|f| reader.facts.holds(*f)) && !reader.acts {
         app.audit.record(ev.with_outcome(Outcome::Denied).with_details(json!({ "refused": "not an officer or the auditor" }))).await?;
-        return Err(AppError::refused("特権IDの画面はセキュリティ担当、CISO等と監査人のものです", "the privileged-ID page is for security officers, the CISO's office and the auditor"));
+        return Err(AppError::refused("特権IDの画面を利用できるのはセキュリティ担当、CISO等と監査人です", "the privileged-ID page is for security officers, the CISO's office and the auditor"));
     }
     let (policy, now, n) = (app.policy.clone(), app.clock.now_ms(), app.policy.console.privileged_list_size as usize);
     let (accounts, report, active, mut delegations) = app

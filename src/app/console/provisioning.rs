@@ -50,7 +50,7 @@ fn sees_all(reader: &Reader) -> Result<(), AppError> {
     if reader.scope == Scope::All {
         Ok(())
     } else {
-        Err(AppError::refused("プロビジョニングの画面はセキュリティ担当、CISO等と監査人のものです", "the provisioning pages are for security officers, the CISO's office and the auditor"))
+        Err(AppError::refused("プロビジョニングの画面を利用できるのはセキュリティ担当、CISO等と監査人です", "the provisioning pages are for security officers, the CISO's office and the auditor"))
     }
 }
 

@@ -215,7 +215,10 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
     let (actor, o, policy) = (officer.account.login_id.clone(), origin.clone(), app.policy.clone());
     act(app, officer, login_id, "account.suspended", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Active) {
-            return Err(AppError::conflict(format!("アカウント {} は有効ではありません（状態：{}）", a.login_id, a.status), format!("account {} is {}, not active", a.login_id, a.status)));
+            return Err(AppError::conflict(
+                format!("アカウント {} は有効ではありません（状態：{}）", a.login_id, tobira_domain::rbac::AccountStatus::ja_of(&a.status)),
+                format!("account {} is {}, not active", a.login_id, a.status),
+            ));
         }
         store::accounts::set_status(c, &a.id, AccountStatus::Suspended, &format!("officer: {reason}"), now)?;
         // The business systems deactivate the account in the same transaction (R-LC-03).

@@ -43,7 +43,7 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
             }
             let staff: Vec<Account> = a::table.filter(a::person_id.eq(&person.id)).select(Account::as_select()).load(c)?;
             if staff.iter().any(|x| x.is_privileged && x.status() == Some(tobira_domain::rbac::AccountStatus::Active)) {
-                return Err(AppError::conflict(format!("職員番号 {number} の職員は既に特権アカウントを持っています"), format!("person {number} already has a privileged account")));
+                return Err(AppError::conflict(format!("職員番号 {number} の職員は既に特権IDを持っています"), format!("person {number} already has a privileged account")));
             }
             let base = staff
                 .iter()
@@ -126,7 +126,7 @@ pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &s
     let (cur, target, action, origin, now) = (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let why = AppError::refused(
-            "監督者の確認コードを確認できませんでした。監督者本人の認証アプリのコードで確認してください（R-PR-04）",
+            "監督者のコードを受け付けられませんでした。監督者本人の認証アプリのワンタイムコードで確認してください（R-PR-04）",
             "the supervisor's code was not accepted; the supervisor confirms with their own one-time code (R-PR-04)",
         );
         Err(refused(c, &cur, (&format!("{action}_refused"), &account_target(&target.login_id)), why, json!({ "vendor": true, "supervisor": supervisor }), &origin, now))

@@ -129,7 +129,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
                 c,
                 &cur,
                 ("privileged.eligibility_revoke_refused", &role_target(&row.role_id)),
-                AppError::refused("昇格の資格を終了できるのはシステムの管理者かセキュリティ担当だけです", "only the system's owner or a security officer ends an eligibility"),
+                AppError::refused("昇格の資格を取り消せるのはシステムの管理者かセキュリティ担当だけです", "only the system's owner or a security officer ends an eligibility"),
                 json!({ "eligibility": id }),
                 &origin,
                 now,
@@ -137,7 +137,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
         }
         store::write_tx(c, |c| {
             if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {
-                return Err(AppError::conflict("既に取り消されています", "already revoked"));
+                return Err(AppError::conflict("この昇格の資格は既に取り消されています", "already revoked"));
             }
             let ended = super::elevation::end_active_of(c, &policy, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
             for mut el in store::privileged::elevations_of(c, &row.account_id)?.into_iter().filter(|e| e.role_id == row.role_id && e.status == store::privileged::status::PENDING) {

@@ -126,7 +126,10 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
 fn grant(c: &mut DbConnection, policy: &Policy, req: &AccessRequest, approver: &str, now: i64) -> Result<Grant, AppError> {
     let account = store::accounts::by_id(c, &req.account_id)?.ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
     if account.status() != Some(AccountStatus::Active) {
-        return Err(AppError::conflict(format!("申請者のアカウントは利用できません（状態：{}）", account.status), format!("the requester's account is {}", account.status)));
+        return Err(AppError::conflict(
+            format!("申請者のアカウントは利用できません（状態：{}）", tobira_domain::rbac::AccountStatus::ja_of(&account.status)),
+            format!("the requester's account is {}", account.status),
+        ));
     }
     let accounts = requester(c, &req.account_id, now)?.map(|r| r.accounts).unwrap_or_else(|| vec![req.account_id.clone()]);
     let holds = store::access_requests::held_roles(c, &accounts, now)?;

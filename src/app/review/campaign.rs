@@ -44,7 +44,7 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
     }
     store::write_tx(c, |c| {
         if store::review::open_of_scope(c, scope.kind(), scope.key())? {
-            return Err(AppError::conflict(format!("{} はまだ実施中です", scope.label_ja()), format!("a campaign of {} is still open", scope.label_ja())));
+            return Err(AppError::conflict(format!("{}はまだ実施中です", scope.label_ja()), format!("a {} campaign {} is still open", scope.kind(), scope.key())));
         }
         let id = store::new_id();
         let deadline = rules::deadline(&policy.review, now);

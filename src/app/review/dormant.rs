@@ -105,9 +105,9 @@ pub fn restore(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, act
     let entitled = approval::check(policy, &policy.approvals.dormant_restore, facts, Concerning { departments: &departments, system: None }).is_ok();
     if own || !entitled {
         let (ja, why) = if own {
-            ("自分のアカウントは復元できません（R-AC-02）", "nobody restores their own account (R-AC-02)")
+            ("自分のアカウントの利用は再開できません（R-AC-02）", "nobody restores their own account (R-AC-02)")
         } else {
-            ("休眠アカウントを復元できるのは所属長またはセキュリティ担当です", "restoring a dormant account needs its 所属長 or a security officer")
+            ("休眠により停止したアカウントの利用を再開できるのは所属長またはセキュリティ担当です", "restoring a dormant account needs its 所属長 or a security officer")
         };
         let e = origin.event(actor, "review.dormant_restored", target(login)).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, e)?;

@@ -145,9 +145,9 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
     let action = "review.exception_decided";
     if !entitled || own {
         let (ja, why) = if own {
-            ("自分の例外措置は承認・却下できません（R-AC-02）", "nobody decides their own exception (R-AC-02)")
+            ("自分が申請した例外措置は判断できません（R-AC-02）", "nobody decides their own exception (R-AC-02)")
         } else {
-            ("例外措置を決定するのは [approvals] exception の承認者（CISO）です", "exceptions are decided by the approvers of [approvals] exception (the CISO)")
+            ("例外措置を判断できるのは [approvals] exception の承認者（CISO）だけです", "exceptions are decided by the approvers of [approvals] exception (the CISO)")
         };
         let ev = origin.event(actor, action, format!("exception:{id}")).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, ev)?;

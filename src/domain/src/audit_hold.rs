@@ -36,7 +36,7 @@ pub fn check(h: &NewHold) -> Result<(), (String, String)> {
         return Err((format!("対象は{MAX_SUBJECTS}件までです"), format!("at most {MAX_SUBJECTS} subjects")));
     }
     if let Some(bad) = h.subjects.iter().find(|s| s.is_empty() || s.chars().count() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())) {
-        return Err((format!("対象の指定が正しくありません：`{bad}`"), format!("not a login ID or system ID: `{bad}`")));
+        return Err((format!("対象 `{bad}` はログインIDまたはシステムIDとして正しくありません"), format!("not a login ID or system ID: `{bad}`")));
     }
     Ok(())
 }

@@ -28,6 +28,21 @@ impl AccountStatus {
         }
     }
 
+    /// In Japanese, as screens and refusals name it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "有効",
+            AccountStatus::Suspended => "利用停止",
+            AccountStatus::Disabled => "無効",
+            AccountStatus::Deleted => "削除済み",
+        }
+    }
+
+    /// A stored status in Japanese; an unknown one as it is stored.
+    pub fn ja_of(stored: &str) -> &str {
+        AccountStatus::parse(stored).map_or(stored, |s| s.label_ja())
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         [AccountStatus::Active, AccountStatus::Suspended, AccountStatus::Disabled, AccountStatus::Deleted].into_iter().find(|t| t.as_str() == s)
     }
@@ -64,6 +79,12 @@ impl GrantSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_status_reads_in_japanese_and_an_unknown_one_as_stored() {
+        assert_eq!((AccountStatus::ja_of("suspended"), AccountStatus::ja_of("deleted")), ("利用停止", "削除済み"));
+        assert_eq!(AccountStatus::ja_of("archived"), "archived");
+    }
 
     #[test]
     fn status_round_trips() {

@@ -155,7 +155,7 @@ impl ReturnStatus {
         match (self, to) {
             (_, ReturnStatus::Due) => Err("a return cannot be recorded as due again".into()),
             (ReturnStatus::Due, _) | (ReturnStatus::Returned, ReturnStatus::Destroyed) => Ok(()),
-            (from, to) => Err(format!("already recorded as {} ({}); it cannot also be recorded as {}", from.as_str(), from.ja(), to.as_str())),
+            (from, to) => Err(format!("already recorded as {}; it cannot also be recorded as {}", from.as_str(), to.as_str())),
         }
     }
 }
