@@ -105,8 +105,8 @@ pub fn append_alone(conn: &mut DbConnection, occurred_at: i64, events: Vec<Audit
     if let DbConnection::Sqlite(_) = conn {
         return super::write_tx(conn, |c| append(c, occurred_at, events));
     }
-    conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))?;
-    let sealed = head(conn).and_then(|head| {
+    let begun = conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).map_err(StoreError::from);
+    let sealed = begun.and_then(|()| head(conn)).and_then(|head| {
         let (records, _) = seal(&head, occurred_at, events);
         let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
         super::insert_chunks!(conn, a::audit_events, rows);
@@ -115,7 +115,9 @@ pub fn append_alone(conn: &mut DbConnection, occurred_at: i64, events: Vec<Audit
     match sealed.and_then(|records| Ok(conn.batch_execute("COMMIT").map(|()| records)?)) {
         Ok(records) => Ok(records),
         Err(e) => {
-            // A failed COMMIT has ended the transaction already; ROLLBACK then only warns.
+            // Whatever failed (the lock, the head, the insert), the connection leaves no transaction
+            // open for its next user; after a failed COMMIT the transaction has ended already and
+            // ROLLBACK only warns.
             let _ = conn.batch_execute("ROLLBACK");
             Err(e)
         }

@@ -127,3 +127,28 @@ async fn r_lg_01_a_connection_cut_while_quiet_loses_no_event() {
     let v = store::audit::verify(&mut conn(&pool), 10).unwrap();
     assert_eq!((v.checked, v.first_break), (2, None));
 }
+
+/// A batch that fails inside its transaction (here: the chain lock times out while someone else
+/// holds it) is answered as failed and leaves no transaction open on the connection it gives back;
+/// the next event is recorded and the chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lg_01_a_failed_batch_leaves_no_transaction_open() {
+    let Some(db) = crate::support::TestDb::postgres() else { return };
+    db.raw("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '300ms'); END $$;");
+    let pool = db.pool();
+    let holder = db.pool();
+    let mut h = conn(&holder);
+    let key = 0x746f_6269_7261_4155_i64;
+    assert_eq!(count(&mut h, &format!("SELECT COUNT(pg_advisory_lock({key})) AS n")), 1);
+    let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), Arc::new(Exporter::none()), 8);
+    let refused = log.record(AuditEvent::new("a", "auth.sign_in", "account")).await;
+    assert!(refused.is_err(), "the lock was held elsewhere: {refused:?}");
+    assert_eq!(count(&mut h, &format!("SELECT COUNT(pg_advisory_unlock({key})) AS n")), 1);
+    assert_eq!(log.record(AuditEvent::new("b", "auth.sign_in", "account")).await.unwrap(), 1, "the next batch commits");
+    drop(log);
+    task.await.unwrap();
+    let c = &mut conn(&pool);
+    assert_eq!(count(c, "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"), 0, "no connection left in a transaction");
+    let v = store::audit::verify(c, 10).unwrap();
+    assert_eq!((v.checked, v.first_break), (1, None));
+}
