@@ -49,14 +49,7 @@ pub fn record(c: &mut DbConnection, id: &str, to: ReturnStatus, note: Option<&st
         let r = rows::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("認証媒体の返却 {id} が見つかりません"), format!("authenticator return {id} not found")))?;
         let from = ReturnStatus::parse(&r.status)
             .ok_or_else(|| AppError::invalid(format!("認証媒体の返却 {id} の状態 {} は不明です", r.status), format!("authenticator return {id} has an unknown status {}", r.status)))?;
-        from.may_become(to).map_err(|why| {
-            let ja = if matches!(to, ReturnStatus::Due) {
-                "返却待ちには戻せません".to_string()
-            } else {
-                format!("既に{}として記録されているため、{}としては記録できません", from.ja(), to.ja())
-            };
-            AppError::conflict(format!("認証媒体の返却 {id}（{}）：{ja}", r.label), format!("authenticator return {id} ({}): {why}", r.label))
-        })?;
+        from.may_become(to).map_err(|(ja, en)| AppError::conflict(format!("認証媒体の返却 {id}（{}）：{ja}", r.label), format!("authenticator return {id} ({}): {en}", r.label)))?;
         if !rows::record(c, id, from.as_str(), to.as_str(), actor, note.as_deref(), now)? {
             return Err(AppError::conflict(format!("認証媒体の返却 {id} は既に別の操作で記録されました"), format!("authenticator return {id} was recorded meanwhile")));
         }

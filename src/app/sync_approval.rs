@@ -17,9 +17,10 @@ use crate::crypto::totp;
 use crate::directory::RawDirectory;
 use crate::store::{self, credentials, sync_runs, DbConnection};
 use tobira_domain::approval::{self, Concerning};
-use tobira_domain::lifecycle::hold::Recheck;
+use tobira_domain::lifecycle::hold::{self, Recheck};
 use tobira_domain::lifecycle::Plan;
 use tobira_domain::policy::Policy;
+use tobira_domain::refusal::Explain;
 
 /// The refusal of an unknown login ID and of a wrong code alike, so neither tells which it was.
 fn wrong_code() -> Words {
@@ -151,14 +152,8 @@ pub async fn discard_signed_in(app: &App, cur: &Current, run_id: &str) -> Result
     app.db(move |c| {
         let who = approver_of(c, &policy, &cur2, now)?;
         if approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_err() {
-            return Err(sync_hold::refuse(
-                c,
-                &id,
-                &who.login_id,
-                Words::new("ポリシーの [approvals] sync_hold が定める承認者ではありません", "the policy's [approvals] sync_hold does not name this person"),
-                "not_entitled",
-                now,
-            ));
+            let not_entitled = hold::Refusal::NotEntitled;
+            return Err(sync_hold::refuse(c, &id, &who.login_id, Words::of(&not_entitled), not_entitled.code(), now));
         }
         sync_hold::discard(c, &id, &who.login_id, now)
     })

@@ -20,6 +20,7 @@ use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::lifecycle::hold::{self, Decider, Hold, Recheck, RunState};
 use tobira_domain::lifecycle::{plan, Holdings, Plan};
 use tobira_domain::policy::Policy;
+use tobira_domain::refusal::Explain;
 use tobira_domain::time_util::{from_millis, JST};
 
 /// The directory state a plan was made against.
@@ -161,20 +162,7 @@ pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approv
     let held = Hold { state, planned_at: r.created_at, ran_by: &ran_by };
     match hold::may_approve(&held, &Decider { names: &names, entitled }, now, &policy.sync) {
         Ok(()) => Ok((r, content)),
-        Err(refusal) => Err(refuse(conn, run_id, &by.login_id, Words::new(refusal_ja(&refusal), refusal.to_string()), refusal.code(), now)),
-    }
-}
-
-/// A hold's refusal in Japanese (its English is its `Display`).
-fn refusal_ja(r: &hold::Refusal) -> String {
-    match r {
-        hold::Refusal::NotHeld(state) => format!("この同期は保留中ではありません（{state}）"),
-        hold::Refusal::Superseded => "後から適用された同期に置き換えられたため、この計画はもう人事情報の現状を表していません".into(),
-        hold::Refusal::TooOld { age_minutes, max_minutes } => {
-            format!("保留から {age_minutes} 分が経ち、sync.hold_max_age_minutes = {max_minutes} を超えました。同期をもう一度実行して計画し直してください")
-        }
-        hold::Refusal::OwnRun => "同期を実行した人は承認できません。別の人が承認してください（R-AC-02）".into(),
-        hold::Refusal::NotEntitled => "ポリシーの [approvals] sync_hold が定める承認者ではありません".into(),
+        Err(refusal) => Err(refuse(conn, run_id, &by.login_id, Words::of(&refusal), refusal.code(), now)),
     }
 }
 

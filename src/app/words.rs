@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use tobira_domain::refusal::Explain;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
@@ -16,12 +17,18 @@ impl Words {
         Words { ja: ja.into(), en: en.into() }
     }
 
-    /// The words in the page's language (`ja` or `en`), the other language's when this one is empty.
-    pub fn in_lang(&self, english: bool) -> &str {
-        match (english, self.ja.is_empty(), self.en.is_empty()) {
-            (true, _, false) | (false, true, _) => &self.en,
-            _ => &self.ja,
-        }
+    /// A domain refusal's words.
+    pub fn of(r: &impl Explain) -> Words {
+        Words::new(r.ja(), r.en())
+    }
+}
+
+/// A date field's name (`from`, `until`, `to`) as the Japanese screens call it; any other as it is.
+pub fn date_field_ja(what: &str) -> &str {
+    match what {
+        "from" => "開始日",
+        "until" | "to" => "終了日",
+        other => other,
     }
 }
 
@@ -46,9 +53,9 @@ mod tests {
     fn both_languages_japanese_first() {
         let w = Words::new("申請がありません", format!("no request {}", 7));
         assert_eq!(w.to_string(), "申請がありません / no request 7");
-        assert_eq!((w.in_lang(false), w.in_lang(true)), ("申請がありません", "no request 7"));
         assert_eq!(Words::new("", "only English").to_string(), "only English");
         assert_eq!(Words::new("同じ", "同じ").to_string(), "同じ");
-        assert_eq!(Words::new("日本語だけ", "").in_lang(true), "日本語だけ");
+        assert_eq!(Words::new("日本語だけ", "").to_string(), "日本語だけ");
+        assert_eq!((date_field_ja("from"), date_field_ja("to"), date_field_ja("last_day")), ("開始日", "終了日", "last_day"));
     }
 }

@@ -3,6 +3,7 @@
 //! reads it, never by a panic); and the days the forms and the JSON API take (`YYYY-MM-DD`, JST),
 //! read in one place.
 
+use crate::app::words::date_field_ja;
 use crate::app::AppError;
 use tobira_domain::time_util::end_of_jst_day;
 
@@ -20,16 +21,7 @@ pub fn field(f: &[(String, String)], k: &str) -> String {
 /// field `what`.
 pub fn day(s: &str, what: &str) -> Result<time::Date, AppError> {
     tobira_domain::hr::parse_date(s.trim(), tobira_domain::policy::directory::DateFormat::Iso)
-        .ok_or_else(|| AppError::invalid(format!("{}（{what}）は日付（YYYY-MM-DD）で入力してください", in_japanese(what)), format!("{what} must be a date, YYYY-MM-DD")))
-}
-
-/// A date field's name as the Japanese screens call it.
-fn in_japanese(what: &str) -> &str {
-    match what {
-        "from" => "開始日",
-        "until" => "終了日",
-        other => other,
-    }
+        .ok_or_else(|| AppError::invalid(format!("{}（{what}）は日付（YYYY-MM-DD）で入力してください", date_field_ja(what)), format!("{what} must be a date, YYYY-MM-DD")))
 }
 
 /// The end of the day `s` (JST: a last day), in UTC milliseconds.
@@ -40,5 +32,5 @@ pub fn last_day(s: &str, what: &str) -> Result<i64, AppError> {
 /// The start of the day `s` (JST: a first day), in UTC milliseconds.
 pub fn first_day(s: &str, what: &str) -> Result<i64, AppError> {
     let d = day(s, what)?;
-    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::invalid(format!("{}（{what}）が範囲外です", in_japanese(what)), format!("{what} is out of range")))
+    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::invalid(format!("{}（{what}）が範囲外です", date_field_ja(what)), format!("{what} is out of range")))
 }

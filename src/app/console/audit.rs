@@ -75,10 +75,7 @@ fn day(v: &str, field: &str) -> Result<Option<time::Date>, AppError> {
         return Ok(None);
     }
     tobira_domain::hr::parse_date(v, DateFormat::Iso).map(Some).ok_or_else(|| {
-        AppError::invalid(
-            format!("{}（{field}）は日付（YYYY-MM-DD、日本時間）で入力してください", if field == "from" { "開始日" } else { "終了日" }),
-            format!("{field} must be a date, YYYY-MM-DD (JST)"),
-        )
+        AppError::invalid(format!("{}（{field}）は日付（YYYY-MM-DD、日本時間）で入力してください", crate::app::words::date_field_ja(field)), format!("{field} must be a date, YYYY-MM-DD (JST)"))
     })
 }
 

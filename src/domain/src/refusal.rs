@@ -4,6 +4,7 @@
 //! stay distinct in meaning; the application carries them typed to the one HTTP error mapping.
 
 use crate::console::helpdesk;
+use crate::lifecycle::hold;
 use crate::privileged::{delegation, development, elevation, eligibility};
 use crate::review::exception;
 use crate::{access_request, four_eyes, remote_access};
@@ -152,6 +153,21 @@ impl Explain for elevation::Refusal {
     }
 }
 
+impl Explain for hold::Refusal {
+    fn explain(&self) -> (&'static str, String) {
+        use hold::Refusal as R;
+        match self {
+            R::NotHeld(state) => ("not_held", format!("この同期は保留中ではありません（{state}）")),
+            R::Superseded => ("superseded", "後から適用された同期に置き換えられたため、この計画はもう人事情報の現状を表していません".into()),
+            R::TooOld { age_minutes, max_minutes } => {
+                ("too_old", format!("保留から {age_minutes} 分が経ち、sync.hold_max_age_minutes = {max_minutes} を超えました。同期をもう一度実行して計画し直してください"))
+            }
+            R::OwnRun => ("own_run", "同期を実行した人は承認できません。別の人が承認してください（R-AC-02）".into()),
+            R::NotEntitled => ("not_entitled", "ポリシーの [approvals] sync_hold が定める承認者ではありません".into()),
+        }
+    }
+}
+
 impl Explain for exception::Invalid {
     fn explain(&self) -> (&'static str, String) {
         use exception::Invalid as I;
@@ -185,6 +201,7 @@ mod tests {
             Box::new(eligibility::Refusal::Cap(3)),
             Box::new(elevation::Refusal::NotFresh(15)),
             Box::new(exception::Invalid::Period(90)),
+            Box::new(hold::Refusal::TooOld { age_minutes: 2000, max_minutes: 1440 }),
         ];
         for r in all {
             assert!(r.code().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", r.code());

@@ -150,12 +150,16 @@ impl ReturnStatus {
         }
     }
 
-    /// Whether a return in this state may be recorded as `to`; the refusal says why not.
-    pub fn may_become(self, to: ReturnStatus) -> Result<(), String> {
+    /// Whether a return in this state may be recorded as `to`; the refusal says why not, in Japanese
+    /// and in English.
+    pub fn may_become(self, to: ReturnStatus) -> Result<(), (String, String)> {
         match (self, to) {
-            (_, ReturnStatus::Due) => Err("a return cannot be recorded as due again".into()),
+            (_, ReturnStatus::Due) => Err(("返却待ちには戻せません".into(), "a return cannot be recorded as due again".into())),
             (ReturnStatus::Due, _) | (ReturnStatus::Returned, ReturnStatus::Destroyed) => Ok(()),
-            (from, to) => Err(format!("already recorded as {}; it cannot also be recorded as {}", from.as_str(), to.as_str())),
+            (from, to) => Err((
+                format!("既に{}として記録されているため、{}としては記録できません", from.ja(), to.ja()),
+                format!("already recorded as {}; it cannot also be recorded as {}", from.as_str(), to.as_str()),
+            )),
         }
     }
 }
@@ -194,7 +198,8 @@ mod tests {
             assert!(Due.may_become(to).is_ok());
         }
         assert!(Returned.may_become(Destroyed).is_ok());
-        assert!(Returned.may_become(Returned).unwrap_err().contains("already recorded as returned"));
+        let (ja, en) = Returned.may_become(Returned).unwrap_err();
+        assert!(ja.starts_with("既に") && en.contains("already recorded as returned"), "{ja} / {en}");
         assert!(Destroyed.may_become(Lost).is_err());
         assert!(Lost.may_become(Returned).is_err());
         assert!(Due.may_become(Due).is_err());

@@ -182,19 +182,6 @@ pub enum Refusal {
     NotEntitled,
 }
 
-impl Refusal {
-    /// A stable code for the audit record and the page.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Refusal::NotHeld(_) => "not_held",
-            Refusal::Superseded => "superseded",
-            Refusal::TooOld { .. } => "too_old",
-            Refusal::OwnRun => "own_run",
-            Refusal::NotEntitled => "not_entitled",
-        }
-    }
-}
-
 /// Whether `by` may approve `hold` at `now`; the decider's identity is checked before the hold's
 /// age, so a refusal names the person's own reason first.
 pub fn may_approve(hold: &Hold, by: &Decider, now: i64, rules: &SyncRules) -> Result<(), Refusal> {
