@@ -74,10 +74,14 @@ fn lock_chain(conn: &mut DbConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The newest record's position, or genesis for an empty log.
+/// The newest record's position; when there is none, the newest anchor's (a pruning deleted every
+/// record: the chain goes on from where it was cut), or genesis for a log never written.
 pub fn head(conn: &mut DbConnection) -> Result<ChainHead, StoreError> {
     let last: Option<(i64, String)> = a::audit_events.select((a::seq, a::hash)).order(a::seq.desc()).first(conn).optional()?;
-    Ok(last.map_or_else(ChainHead::genesis, |(seq, hash)| ChainHead { seq, hash }))
+    match last {
+        Some((seq, hash)) => Ok(ChainHead { seq, hash }),
+        None => Ok(super::audit_holds::latest_anchor(conn)?.map_or_else(ChainHead::genesis, |a| a.head())),
+    }
 }
 
 /// Seals and inserts `events` after the current head. Call inside `write_tx`.

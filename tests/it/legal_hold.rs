@@ -198,3 +198,20 @@ both_backends! {
         assert!(out.contains("audit chain intact"), "{out}");
     }
 }
+
+both_backends! {
+    fn r_lg_01_pruning_every_record_leaves_a_chain_that_continues_from_the_anchor(db: TestDb) {
+        // A quiet log: every record is past retention, so the pruning deletes all of them, and its
+        // own record is then the only one. It must follow the anchor, not start a new chain at #1.
+        old_records(&db, "quiet-rokuro", 3, 3_000);
+        let (code, out, err) = cli(&db, &["audit", "prune"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(records_of(&db, "quiet-rokuro"), 0, "{out}");
+        let pool = db.pool();
+        let seq = count(&mut conn(&pool), "SELECT MIN(seq) AS n FROM audit_events");
+        assert_eq!(seq, 4, "the pruning's record follows the anchor at #3");
+        let (code, out, err) = cli(&db, &["audit", "verify"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("audit chain intact"), "{out}");
+    }
+}
