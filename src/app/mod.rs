@@ -10,6 +10,7 @@ pub mod clock;
 pub mod clock_check;
 pub mod console;
 pub mod contract;
+pub mod dates;
 pub mod enrollment;
 pub mod hashing;
 pub mod hold_export;

@@ -177,7 +177,7 @@ pub struct RemoteAccess {
 #[post("/officer/accounts/{login}/remote-access")]
 pub(crate) async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<RemoteAccess>) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let until = crate::http::forms::last_day(&body.until, "until")?;
+    let until = crate::app::dates::last_day(&body.until, "until")?;
     let id = crate::app::officer::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(RemoteAccessGranted { login_id: login.into_inner(), grant: id, valid_until: until }))
 }

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::http::api::Note;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
-use crate::http::forms::{first_day, last_day};
+use crate::app::dates::{first_day, last_day};
 use crate::http::session::{self, origin};
 use crate::store::privileged::{Delegation, Elevation};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};

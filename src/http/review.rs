@@ -148,7 +148,7 @@ pub struct ExceptionAsked {
 pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
-    exception.valid_until = crate::http::forms::last_day(&until, "until")?;
+    exception.valid_until = crate::app::dates::last_day(&until, "until")?;
     Ok(HttpResponse::Created().json(ExceptionAsked { id: r.request_exception(&app, exception).await? }))
 }
 

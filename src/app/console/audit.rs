@@ -10,12 +10,11 @@
 use crate::app::review::readers;
 use crate::app::signin::session::Current;
 use crate::app::signin::{target, Origin};
-use crate::app::{App, AppError};
+use crate::app::{dates, App, AppError};
 use crate::store::{self, audit_search::AuditFilter};
 use serde_json::json;
 use tobira_domain::audit::{AuditRecord, Outcome};
 use tobira_domain::console::scope::READ_ALL;
-use tobira_domain::policy::directory::DateFormat;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -69,16 +68,6 @@ pub struct Page {
     pub page_size: u32,
 }
 
-fn day(v: &str, field: &str) -> Result<Option<time::Date>, AppError> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    tobira_domain::hr::parse_date(v, DateFormat::Iso).map(Some).ok_or_else(|| {
-        AppError::invalid(format!("{}（{field}）は日付（YYYY-MM-DD、日本時間）で入力してください", crate::app::words::date_field_ja(field)), format!("{field} must be a date, YYYY-MM-DD (JST)"))
-    })
-}
-
 /// The store filter of `q`, with the people it names resolved; or why not.
 fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Policy, q: &Query) -> Result<AuditFilter, AppError> {
     let mut f = AuditFilter::default();
@@ -120,7 +109,7 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
         "" => None,
         s => Some(s.parse::<std::net::IpAddr>().map_err(|_| AppError::invalid(format!("`{s}` はIPアドレスではありません"), format!("`{s}` is not an IP address")))?.to_string()),
     };
-    let (from, to) = (day(&q.from, "from")?, day(&q.to, "to")?);
+    let (from, to) = (dates::optional_day(&q.from, "from")?, dates::optional_day(&q.to, "to")?);
     f.from = from.map(|d| tobira_domain::time_util::end_of_jst_day(d) - DAY_MS);
     f.to = to.map(tobira_domain::time_util::end_of_jst_day);
     if let (Some(a), Some(b)) = (f.from, f.to) {

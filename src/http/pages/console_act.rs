@@ -87,7 +87,7 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
                 done(k.act_revoke)
             }
             "remote_grant" => {
-                let until = crate::http::forms::last_day(&field(&f, "until"), "until")?;
+                let until = crate::app::dates::last_day(&field(&f, "until"), "until")?;
                 remote_access::grant(&app, &cur, &login, field(&f, "approved_by").trim(), until, &reason, &o).await?;
                 done(k.act_remote_grant)
             }

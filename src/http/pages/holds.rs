@@ -94,8 +94,8 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
         let h = NewHold {
             case_number: field(&f, "case_number"),
             reason: field(&f, "reason"),
-            from_at: crate::http::forms::first_day(&field(&f, "from"), "from")?,
-            until_at: crate::http::forms::last_day(&field(&f, "until"), "until")?,
+            from_at: crate::app::dates::first_day(&field(&f, "from"), "from")?,
+            until_at: crate::app::dates::last_day(&field(&f, "until"), "until")?,
             subjects: parse_subjects(&field(&f, "subjects")),
         };
         holds.create(h).await

@@ -299,7 +299,7 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let Ok(valid_until) = crate::http::forms::last_day(&field(&f, "until"), "until") else {
+    let Ok(valid_until) = crate::app::dates::last_day(&field(&f, "until"), "until") else {
         return Ok(back_to_exceptions("期限の日付を YYYY-MM-DD で入力してください / the last day must be YYYY-MM-DD"));
     };
     let new = crate::app::review::exceptions::NewException {
