@@ -10,12 +10,13 @@
 
 use super::clock::Clock;
 use super::AppError;
+use crate::store::audit_group::Way;
 use crate::store::{self, DbConnection, DbPool, StoreError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tobira_domain::audit::{AuditEvent, AuditRecord};
+use tobira_domain::audit::{AuditEvent, AuditRecord, ChainHead};
 use tobira_domain::time_util::rfc3339_utc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -43,6 +44,16 @@ struct Pending {
 pub struct AuditLog {
     tx: mpsc::Sender<Pending>,
     exporter: Arc<Exporter>,
+    batches: Arc<Batches>,
+}
+
+/// How this node's group commits went since start: in one statement after the head the previous
+/// batch left, or after reading the head under the chain lock (the first batch, SQLite, and every
+/// batch after another writer appended). Many of the second under load mean other writers contend.
+#[derive(Debug, Default)]
+pub struct Batches {
+    pub one_statement: AtomicU64,
+    pub head_read: AtomicU64,
 }
 
 impl AuditLog {
@@ -53,8 +64,10 @@ impl AuditLog {
         // at shutdown; the handle resolves when the loop has committed the last event.
         let (ended, end) = oneshot::channel::<()>();
         let loop_exporter = exporter.clone();
+        let batches = Arc::new(Batches::default());
+        let counted = batches.clone();
         let spawned = std::thread::Builder::new().name("tobira-audit".into()).spawn(move || {
-            run(rx, pool, clock, loop_exporter, batch_max.max(1));
+            run(rx, pool, clock, loop_exporter, &counted, batch_max.max(1));
             let _ = ended.send(());
         });
         if let Err(e) = spawned {
@@ -63,7 +76,7 @@ impl AuditLog {
         let handle = tokio::spawn(async move {
             let _ = end.await;
         });
-        (AuditLog { tx, exporter }, handle)
+        (AuditLog { tx, exporter, batches }, handle)
     }
 
     /// Records `event`; returns its sequence number once committed.
@@ -80,13 +93,18 @@ impl AuditLog {
     pub fn exporter_arc(&self) -> Arc<Exporter> {
         self.exporter.clone()
     }
+
+    /// How the group commits went since start.
+    pub fn batches(&self) -> &Batches {
+        &self.batches
+    }
 }
 
 /// The committing loop, on a blocking thread of its own for the life of the log: it waits for the
 /// first event, takes whatever else has queued (up to `batch_max`), commits it on a connection it
 /// keeps between batches (no pool checkout and its liveness query per batch; a connection that
 /// failed is given back and another taken for the next batch) and answers each caller.
-fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) {
+fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batches: &Batches, batch_max: usize) {
     let mut conn: Option<Kept> = None;
     let mut batch = Vec::with_capacity(batch_max);
     while let Some(first) = rx.blocking_recv() {
@@ -98,7 +116,7 @@ fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exp
             }
         }
         let (events, waiters): (Vec<AuditEvent>, Vec<_>) = batch.drain(..).map(|p| (p.event, p.done)).unzip();
-        let result = commit(&mut conn, &pool, clock.now_ms(), events, &exporter);
+        let result = commit(&mut conn, &pool, clock.now_ms(), events, &exporter, batches);
         if result.is_err() {
             conn = None;
         }
@@ -118,10 +136,13 @@ fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exp
     }
 }
 
-/// The appender's connection and when it last committed.
+/// The appender's connection, when it last committed and the head its last batch left (the next
+/// batch is sealed after it in one round trip while no one else has appended; see
+/// [`store::audit_group`]).
 struct Kept {
     conn: diesel::r2d2::PooledConnection<crate::store::Manager>,
     used: std::time::Instant,
+    head: Option<ChainHead>,
 }
 
 /// A kept connection idle for longer than this is asked whether it still works before a batch uses
@@ -131,17 +152,23 @@ const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One group commit on the kept connection (taken from the pool when there is none, or when it sat
 /// idle and no longer answers), then the export.
-fn commit(kept: &mut Option<Kept>, pool: &DbPool, now: i64, events: Vec<AuditEvent>, exporter: &Exporter) -> Result<Vec<AuditRecord>, String> {
+fn commit(kept: &mut Option<Kept>, pool: &DbPool, now: i64, events: Vec<AuditEvent>, exporter: &Exporter, batches: &Batches) -> Result<Vec<AuditRecord>, String> {
     if kept.as_mut().is_some_and(|k| k.used.elapsed() > IDLE_CHECK && store::ping(&mut k.conn).is_err()) {
         *kept = None;
     }
     let k = match kept {
         Some(k) => k,
-        None => kept.insert(Kept { conn: pool.get().map_err(|e| e.to_string())?, used: std::time::Instant::now() }),
+        None => kept.insert(Kept { conn: pool.get().map_err(|e| e.to_string())?, used: std::time::Instant::now(), head: None }),
     };
     k.used = std::time::Instant::now();
     let c = &mut k.conn;
-    let records = store::audit::append_alone(c, now, events).map_err(|e| e.to_string())?;
+    let (records, way) = store::audit_group::append_alone(c, now, events, k.head.as_ref()).map_err(|e| e.to_string())?;
+    match way {
+        Way::OneStatement => &batches.one_statement,
+        Way::HeadRead => &batches.head_read,
+    }
+    .fetch_add(1, Ordering::Relaxed);
+    k.head = records.last().map(|r| ChainHead { seq: r.seq, hash: r.hash.clone() });
     if let Err(e) = exporter.catch_up(c) {
         tracing::error!(error = %e, "audit export could not read the new records; the next round retries");
     }

@@ -49,7 +49,21 @@ impl ActionCounts {
 pub async fn text(app: &super::App) -> Result<String, AppError> {
     let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
     let (counts, policy) = (app.action_counts.clone(), app.policy.clone());
-    app.db(move |c| Ok(render(c, &counts, failures, now)? + &super::provisioning::ops::metrics(c, &policy, now)?)).await
+    let batches = batch_lines(app.audit.batches());
+    app.db(move |c| Ok(render(c, &counts, failures, now)? + &batches + &super::provisioning::ops::metrics(c, &policy, now)?)).await
+}
+
+/// This node's audit group commits by the way they went (see [`super::audit_log::Batches`]).
+fn batch_lines(b: &super::audit_log::Batches) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    format!(
+        "# HELP tobira_audit_batches_total Audit group commits of this node: in one statement after the head the last batch left, or after reading the head under the chain lock.\n\
+         # TYPE tobira_audit_batches_total counter\n\
+         tobira_audit_batches_total{{way=\"one_statement\"}} {}\n\
+         tobira_audit_batches_total{{way=\"head_read\"}} {}\n",
+        b.one_statement.load(Relaxed),
+        b.head_read.load(Relaxed)
+    )
 }
 
 pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failures: u64, now: i64) -> Result<String, AppError> {

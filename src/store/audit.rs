@@ -7,12 +7,11 @@
 
 use super::schema::audit_events::dsl as a;
 use super::{DbConnection, StoreError};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use tobira_domain::audit::{seal, AuditEvent, AuditRecord, ChainBreak, ChainHead, ChainVerifier, Outcome};
 
 /// Key of the PostgreSQL advisory lock that serialises appends ("tobira audit").
-const AUDIT_LOCK_KEY: i64 = 0x746f_6269_7261_4155;
+pub(super) const AUDIT_LOCK_KEY: i64 = 0x746f_6269_7261_4155;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::audit_events)]
@@ -31,7 +30,7 @@ pub(super) struct Row {
 }
 
 impl Row {
-    fn from_record(r: &AuditRecord) -> Row {
+    pub(super) fn from_record(r: &AuditRecord) -> Row {
         Row {
             seq: r.seq,
             occurred_at: r.occurred_at,
@@ -95,37 +94,6 @@ pub fn append(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>
     let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
     super::insert_chunks!(conn, a::audit_events, rows);
     Ok(records)
-}
-
-/// Seals and commits `events` in a transaction of their own: the group commit's path, where each
-/// round trip to the database is time every waiting caller waits. On PostgreSQL the transaction's
-/// start and the chain lock travel in one round trip (`BEGIN; SELECT pg_advisory_xact_lock(…)`), and
-/// the head is read by the next statement, whose snapshot sees every append committed before the
-/// lock was granted. On SQLite it is [`append`] inside [`super::write_tx`].
-pub fn append_alone(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    if let DbConnection::Sqlite(_) = conn {
-        return super::write_tx(conn, |c| append(c, occurred_at, events));
-    }
-    let begun = conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).map_err(StoreError::from);
-    let sealed = begun.and_then(|()| head(conn)).and_then(|head| {
-        let (records, _) = seal(&head, occurred_at, events);
-        let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
-        super::insert_chunks!(conn, a::audit_events, rows);
-        Ok(records)
-    });
-    match sealed.and_then(|records| Ok(conn.batch_execute("COMMIT").map(|()| records)?)) {
-        Ok(records) => Ok(records),
-        Err(e) => {
-            // Whatever failed (the lock, the head, the insert), the connection leaves no transaction
-            // open for its next user; after a failed COMMIT the transaction has ended already and
-            // ROLLBACK only warns.
-            let _ = conn.batch_execute("ROLLBACK");
-            Err(e)
-        }
-    }
 }
 
 /// Up to `limit` records with `seq > after`, in order.

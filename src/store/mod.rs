@@ -26,6 +26,7 @@ pub(crate) use insert_chunks;
 pub mod access_requests;
 pub mod accounts;
 pub mod audit;
+pub mod audit_group;
 pub mod audit_holds;
 pub mod audit_search;
 pub mod console;

@@ -1,6 +1,7 @@
 //! The group-commit appender and export (R-LG-01, R-LG-02, R-LG-07).
 
 use crate::support::{both_backends, conn, count, fixed_clock};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tobira::app::audit_log::{AuditLog, Exporter};
 use tobira::store;
@@ -151,4 +152,66 @@ async fn r_lg_01_a_failed_batch_leaves_no_transaction_open() {
     assert_eq!(count(c, "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"), 0, "no connection left in a transaction");
     let v = store::audit::verify(c, 10).unwrap();
     assert_eq!((v.checked, v.first_break), (1, None));
+}
+
+both_backends! {
+    async fn r_lg_01_a_change_appended_between_two_batches_is_followed_not_overwritten(db: TestDb) {
+        // The appender remembers the head its batch left; a change that appends in its own
+        // transaction moves it, and the next batch must notice and follow that record.
+        let pool = db.pool();
+        let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), Arc::new(Exporter::none()), 8);
+        assert_eq!(log.record(AuditEvent::new("a", "auth.sign_in", "account")).await.unwrap(), 1);
+        let in_change = store::write_tx(&mut conn(&pool), |c| store::audit::append(c, 0, vec![AuditEvent::new("officer", "account.suspended", "account:a")])).unwrap();
+        assert_eq!(in_change[0].seq, 2);
+        assert_eq!(log.record(AuditEvent::new("b", "auth.sign_in", "account")).await.unwrap(), 3, "after the change's record");
+        assert_eq!(log.record(AuditEvent::new("c", "auth.sign_in", "account")).await.unwrap(), 4);
+        // PostgreSQL: the first batch read the head, the second found it moved and read it again,
+        // the third went in one statement. SQLite reads it under its write lock every time.
+        let b = log.batches();
+        let ways = (b.one_statement.load(Relaxed), b.head_read.load(Relaxed));
+        assert_eq!(ways, if db.is_postgres() { (1, 2) } else { (0, 3) });
+        drop(log);
+        task.await.unwrap();
+        let v = store::audit::verify(&mut conn(&pool), 10).unwrap();
+        assert_eq!((v.checked, v.first_break), (4, None));
+    }
+}
+
+/// The one-statement batch takes the chain lock before it writes a row: while another writer holds
+/// the lock, the batch waits, and that writer's own append (made after the batch began waiting)
+/// neither waits for nor collides with a row of the batch. The batch then follows its record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
+    use diesel::connection::SimpleConnection;
+    let Some(db) = crate::support::TestDb::postgres() else { return };
+    let pool = db.pool();
+    let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), Arc::new(Exporter::none()), 8);
+    assert_eq!(log.record(AuditEvent::new("a", "auth.sign_in", "account")).await.unwrap(), 1);
+    let writer = db.pool();
+    let mut w = conn(&writer);
+    w.batch_execute("SET statement_timeout = '3s'; BEGIN; SELECT pg_advisory_xact_lock(8390032835844587861)").unwrap();
+    let waiting = {
+        let log = log.clone();
+        tokio::spawn(async move { log.record(AuditEvent::new("b", "auth.sign_in", "account")).await })
+    };
+    let mut c = conn(&pool);
+    let mut waited = false;
+    for _ in 0..100 {
+        if count(&mut c, "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1 {
+            waited = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(waited, "the batch waits for the chain lock");
+    let mine = store::audit::append(&mut w, 0, vec![AuditEvent::new("officer", "account.suspended", "account:a")]).expect("no row of the waiting batch is in the way");
+    assert_eq!(mine[0].seq, 2);
+    w.batch_execute("COMMIT").unwrap();
+    assert_eq!(waiting.await.unwrap().unwrap(), 3, "the batch follows the record committed while it waited");
+    let b = log.batches();
+    assert_eq!((b.one_statement.load(Relaxed), b.head_read.load(Relaxed)), (0, 2), "the key refused the one statement; the head was read again");
+    drop(log);
+    task.await.unwrap();
+    let v = store::audit::verify(&mut c, 10).unwrap();
+    assert_eq!((v.checked, v.first_break), (3, None));
 }

@@ -129,6 +129,9 @@ both_backends! {
         for line in ["tobira_sign_ins_total 1", "tobira_sign_in_failures_total 1", "# TYPE tobira_review_items_overdue gauge", "tobira_audit_chain_intact 0"] {
             assert!(body.lines().any(|l| l == line || l.starts_with(line)), "{line} in\n{body}");
         }
+        // The sign-ins' records went through this node's group commit, one way or the other.
+        let batches: u64 = body.lines().filter_map(|l| l.strip_prefix("tobira_audit_batches_total{way=")).filter_map(|l| l.split(' ').nth(1)?.parse::<u64>().ok()).sum();
+        assert!(batches >= 1, "{body}");
         // The counters go on from the last scrape's tally: a later sign-in adds one.
         assert_eq!(op.s.client().sign_in("500050", PASSWORD).await.status, 303);
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;

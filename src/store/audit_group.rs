@@ -1,0 +1,121 @@
+//! The group commit's appends: a batch of events that belongs to no larger change, sealed and
+//! committed in a transaction of its own, where every round trip to the database is time every
+//! waiting caller waits.
+//!
+//! On PostgreSQL the appender remembers the head its last batch left. While no one else has
+//! appended since, the next batch goes as **one autocommitted statement**: it takes the chain lock,
+//! inserts the sealed rows (`unnest` of one array per column) only if no record follows the
+//! remembered head, and commits; one round trip instead of four. When the head has moved (a change
+//! appended in its own transaction, another node), the statement inserts nothing, or the primary
+//! key refuses a record that was committed while it waited for the lock, and the batch is sealed
+//! again after the head read under the lock ([`append_locked`]). The lock is taken before any row
+//! is written, so the other writers, who hold it from their head read to their commit, never meet a
+//! row of ours they did not see.
+
+use super::audit::{append, head, AUDIT_LOCK_KEY};
+use super::{DbConnection, StoreError};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
+use tobira_domain::audit::{seal, AuditEvent, AuditRecord, ChainHead};
+
+/// Which way a batch was committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// Sealed after the remembered head, in one statement.
+    OneStatement,
+    /// Sealed after the head read under the lock (SQLite: under `BEGIN IMMEDIATE`).
+    HeadRead,
+}
+
+/// Seals and commits `events` after the head; `known` is the head the caller's last batch left,
+/// if it remembers one. Returns the records, the last of which is the new head, and the way taken.
+pub fn append_alone(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>, known: Option<&ChainHead>) -> Result<(Vec<AuditRecord>, Way), StoreError> {
+    let DbConnection::Pg(pg) = conn else {
+        return Ok((super::write_tx(conn, |c| append(c, occurred_at, events))?, Way::HeadRead));
+    };
+    let events = match known {
+        Some(known) if !events.is_empty() => match append_after(pg, known, occurred_at, events)? {
+            Ok(records) => return Ok((records, Way::OneStatement)),
+            Err(events) => events,
+        },
+        _ => events,
+    };
+    Ok((append_locked(conn, occurred_at, events)?, Way::HeadRead))
+}
+
+/// The locked path: `BEGIN; SELECT pg_advisory_xact_lock(…)` in one round trip, then the head (the
+/// statement's snapshot sees every append committed before the lock was granted), the insert and
+/// `COMMIT`. Whatever fails, the connection is left with no transaction open.
+fn append_locked(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let begun = conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).map_err(StoreError::from);
+    let sealed = begun.and_then(|()| head(conn)).and_then(|head| {
+        let (records, _) = seal(&head, occurred_at, events);
+        let rows: Vec<super::audit::Row> = records.iter().map(super::audit::Row::from_record).collect();
+        super::insert_chunks!(conn, super::schema::audit_events::table, rows);
+        Ok(records)
+    });
+    match sealed.and_then(|records| Ok(conn.batch_execute("COMMIT").map(|()| records)?)) {
+        Ok(records) => Ok(records),
+        Err(e) => {
+            // After a failed COMMIT the transaction has ended already and ROLLBACK only warns.
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// One statement, committed on its own: the chain lock (a materialised CTE every inserted row is
+/// joined to, so it is held before the first row is written), then the rows, unless a record already
+/// follows `$13`, the remembered head.
+const APPEND_AFTER: &str = "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)), \
+     ins AS (INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, source_ip, request_id, details, prev_hash, hash) \
+       SELECT r.seq, $2, r.actor, r.action, r.target, r.outcome, r.source_ip, r.request_id, r.details, r.prev_hash, r.hash \
+       FROM locked, unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) \
+         AS r(seq, actor, action, target, outcome, source_ip, request_id, details, prev_hash, hash) \
+       WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.seq > $13) \
+       RETURNING 1) \
+     SELECT COUNT(*) AS n FROM ins";
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The one-statement append after `known`: `Ok(records)` when committed, `Err(events)` (nothing
+/// written) when the head had moved.
+fn append_after(pg: &mut PgConnection, known: &ChainHead, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Result<Vec<AuditRecord>, Vec<AuditEvent>>, StoreError> {
+    let (records, _) = seal(known, occurred_at, events);
+    let column = |f: fn(&AuditRecord) -> String| records.iter().map(f).collect::<Vec<String>>();
+    let optional = |f: fn(&AuditRecord) -> Option<String>| records.iter().map(f).collect::<Vec<Option<String>>>();
+    let inserted = diesel::sql_query(APPEND_AFTER)
+        .bind::<BigInt, _>(AUDIT_LOCK_KEY)
+        .bind::<BigInt, _>(occurred_at)
+        .bind::<Array<BigInt>, _>(records.iter().map(|r| r.seq).collect::<Vec<i64>>())
+        .bind::<Array<Text>, _>(column(|r| r.event.actor.clone()))
+        .bind::<Array<Text>, _>(column(|r| r.event.action.clone()))
+        .bind::<Array<Text>, _>(column(|r| r.event.target.clone()))
+        .bind::<Array<Text>, _>(column(|r| r.event.outcome.as_str().into()))
+        .bind::<Array<Nullable<Text>>, _>(optional(|r| r.event.source_ip.clone()))
+        .bind::<Array<Nullable<Text>>, _>(optional(|r| r.event.request_id.clone()))
+        .bind::<Array<Text>, _>(column(|r| r.event.details.to_string()))
+        .bind::<Array<Text>, _>(column(|r| r.prev_hash.clone()))
+        .bind::<Array<Text>, _>(column(|r| r.hash.clone()))
+        .bind::<BigInt, _>(known.seq)
+        .get_result::<Inserted>(pg);
+    match inserted {
+        Ok(i) if usize::try_from(i.n).is_ok_and(|n| n == records.len()) => Ok(Ok(records)),
+        Ok(i) if i.n == 0 => Ok(Err(records.into_iter().map(|r| r.event).collect())),
+        Ok(i) => Err(StoreError::Integrity(format!("the audit append wrote {} of {} records", i.n, records.len()))),
+        // A record committed while this statement waited for the lock: its snapshot did not see it,
+        // the primary key did; the statement rolled back on its own.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Err(records.into_iter().map(|r| r.event).collect())),
+        Err(e) => Err(e.into()),
+    }
+}
