@@ -1,7 +1,7 @@
 //! Audit appender throughput: events committed per second through the group-commit appender, against
 //! one transaction per event, on SQLite or PostgreSQL.
 //!
-//! cargo bench --bench audit_append -- <sqlite|postgres> <group|single> [events] [concurrency]
+//! cargo bench --bench audit_append -- <sqlite|postgres> <group|two-nodes|single> [events] [concurrency]
 //!
 //! PostgreSQL comes from TOBIRA_TEST_PG_URL (a scratch database is created and dropped).
 #![allow(clippy::disallowed_methods)] // a benchmark measures on the real clock
@@ -40,11 +40,19 @@ fn main() {
     let started = Instant::now();
     rt.block_on(async {
         match mode.as_str() {
-            "group" => {
-                let (log, task) = AuditLog::start(pool.clone(), Arc::new(SystemClock), Arc::new(Exporter::none()), 512);
+            "group" | "two-nodes" => {
+                // two-nodes: two appenders on pools of their own share the callers, as two nodes
+                // of one PostgreSQL database would.
+                let nodes = if mode == "two-nodes" { 2 } else { 1 };
+                let logs: Vec<_> = (0..nodes)
+                    .map(|k| {
+                        let p = if k == 0 { pool.clone() } else { store::connect(&url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap() };
+                        AuditLog::start(p, Arc::new(SystemClock), Arc::new(Exporter::none()), 512)
+                    })
+                    .collect();
                 let mut hs = Vec::new();
                 for w in 0..conc {
-                    let log = log.clone();
+                    let log = logs[w % nodes].0.clone();
                     hs.push(tokio::spawn(async move {
                         for i in (w..n).step_by(conc) {
                             log.record(event(i)).await.unwrap();
@@ -54,8 +62,10 @@ fn main() {
                 for h in hs {
                     h.await.unwrap();
                 }
-                drop(log);
-                task.await.unwrap();
+                for (log, task) in logs {
+                    drop(log);
+                    task.await.unwrap();
+                }
             }
             "single" => {
                 let mut hs = Vec::new();

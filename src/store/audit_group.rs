@@ -3,21 +3,20 @@
 //! waiting caller waits.
 //!
 //! On PostgreSQL the appender remembers the head its last batch left. While no one else has
-//! appended since, the next batch goes as **one autocommitted statement**: it takes the chain lock,
-//! inserts the sealed rows (`unnest` of one array per column) only if no record follows the
-//! remembered head, and commits; one round trip instead of four. When the head has moved (a change
-//! appended in its own transaction, another node), the statement inserts nothing, or the primary
-//! key refuses a record that was committed while it waited for the lock, and the batch is sealed
-//! again after the head read under the lock ([`append_locked`]). The lock is taken before any row
-//! is written, so the other writers, who hold it from their head read to their commit, never meet a
-//! row of ours they did not see.
+//! appended since, the next batch goes as **one autocommitted call** of the function
+//! `tobira_audit_append` (migration 30): it takes the chain lock, then reads the head by a statement
+//! of its own (so it sees every append committed before the lock was granted) and inserts the sealed
+//! rows (`unnest` of one array per column) only if no record follows the remembered head; the commit
+//! ends the call. One round trip instead of four, and the function's statements are planned once
+//! per connection, not once per batch. When the head has moved (a change appended in its own
+//! transaction, another node), nothing is inserted and the batch is sealed again after the head read
+//! under the lock ([`append_locked`]).
 
 use super::audit::{append, head, AUDIT_LOCK_KEY};
 use super::{DbConnection, StoreError};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use tobira_domain::audit::{seal, AuditEvent, AuditRecord, ChainHead};
 
@@ -70,17 +69,9 @@ fn append_locked(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEve
     }
 }
 
-/// One statement, committed on its own: the chain lock (a materialised CTE every inserted row is
-/// joined to, so it is held before the first row is written), then the rows, unless a record already
-/// follows `$13`, the remembered head.
-const APPEND_AFTER: &str = "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)), \
-     ins AS (INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, source_ip, request_id, details, prev_hash, hash) \
-       SELECT r.seq, $2, r.actor, r.action, r.target, r.outcome, r.source_ip, r.request_id, r.details, r.prev_hash, r.hash \
-       FROM locked, unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) \
-         AS r(seq, actor, action, target, outcome, source_ip, request_id, details, prev_hash, hash) \
-       WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.seq > $13) \
-       RETURNING 1) \
-     SELECT COUNT(*) AS n FROM ins";
+/// One call, committed on its own, of the function `tobira_audit_append` (migration 30): the chain
+/// lock, then the rows, unless a record follows `$3`, the remembered head, when the lock is granted.
+const APPEND_AFTER: &str = "SELECT tobira_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) AS n";
 
 #[derive(QueryableByName)]
 struct Inserted {
@@ -88,7 +79,7 @@ struct Inserted {
     n: i64,
 }
 
-/// The one-statement append after `known`: `Ok(records)` when committed, `Err(events)` (nothing
+/// The one-call append after `known`: `Ok(records)` when committed, `Err(events)` (nothing
 /// written) when the head had moved.
 fn append_after(pg: &mut PgConnection, known: &ChainHead, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Result<Vec<AuditRecord>, Vec<AuditEvent>>, StoreError> {
     let (records, _) = seal(known, occurred_at, events);
@@ -97,6 +88,7 @@ fn append_after(pg: &mut PgConnection, known: &ChainHead, occurred_at: i64, even
     let inserted = diesel::sql_query(APPEND_AFTER)
         .bind::<BigInt, _>(AUDIT_LOCK_KEY)
         .bind::<BigInt, _>(occurred_at)
+        .bind::<BigInt, _>(known.seq)
         .bind::<Array<BigInt>, _>(records.iter().map(|r| r.seq).collect::<Vec<i64>>())
         .bind::<Array<Text>, _>(column(|r| r.event.actor.clone()))
         .bind::<Array<Text>, _>(column(|r| r.event.action.clone()))
@@ -107,15 +99,11 @@ fn append_after(pg: &mut PgConnection, known: &ChainHead, occurred_at: i64, even
         .bind::<Array<Text>, _>(column(|r| r.event.details.to_string()))
         .bind::<Array<Text>, _>(column(|r| r.prev_hash.clone()))
         .bind::<Array<Text>, _>(column(|r| r.hash.clone()))
-        .bind::<BigInt, _>(known.seq)
-        .get_result::<Inserted>(pg);
-    match inserted {
-        Ok(i) if usize::try_from(i.n).is_ok_and(|n| n == records.len()) => Ok(Ok(records)),
-        Ok(i) if i.n == 0 => Ok(Err(records.into_iter().map(|r| r.event).collect())),
-        Ok(i) => Err(StoreError::Integrity(format!("the audit append wrote {} of {} records", i.n, records.len()))),
-        // A record committed while this statement waited for the lock: its snapshot did not see it,
-        // the primary key did; the statement rolled back on its own.
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Err(records.into_iter().map(|r| r.event).collect())),
-        Err(e) => Err(e.into()),
+        .get_result::<Inserted>(pg)?
+        .n;
+    match usize::try_from(inserted) {
+        Ok(0) => Ok(Err(records.into_iter().map(|r| r.event).collect())),
+        Ok(n) if n == records.len() => Ok(Ok(records)),
+        _ => Err(StoreError::Integrity(format!("the audit append wrote {inserted} of {} records", records.len()))),
     }
 }

@@ -177,9 +177,9 @@ both_backends! {
     }
 }
 
-/// The one-statement batch takes the chain lock before it writes a row: while another writer holds
-/// the lock, the batch waits, and that writer's own append (made after the batch began waiting)
-/// neither waits for nor collides with a row of the batch. The batch then follows its record.
+/// The one-call batch takes the chain lock before it writes a row: while another writer holds the
+/// lock, the batch waits, and that writer's own append (made after the batch began waiting) neither
+/// waits for nor collides with a row of the batch. The batch then follows its record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
     use diesel::connection::SimpleConnection;
@@ -197,7 +197,7 @@ async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
     let mut c = conn(&pool);
     let mut waited = false;
     for _ in 0..100 {
-        if count(&mut c, "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1 {
+        if count(&mut c, "SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted") == 1 {
             waited = true;
             break;
         }
@@ -209,7 +209,7 @@ async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
     w.batch_execute("COMMIT").unwrap();
     assert_eq!(waiting.await.unwrap().unwrap(), 3, "the batch follows the record committed while it waited");
     let b = log.batches();
-    assert_eq!((b.one_statement.load(Relaxed), b.head_read.load(Relaxed)), (0, 2), "the key refused the one statement; the head was read again");
+    assert_eq!((b.one_statement.load(Relaxed), b.head_read.load(Relaxed)), (0, 2), "once it had the lock, the one call found the head moved; the batch was sealed again");
     drop(log);
     task.await.unwrap();
     let v = store::audit::verify(&mut c, 10).unwrap();

@@ -1,0 +1,1 @@
+DROP FUNCTION tobira_audit_append(BIGINT, BIGINT, BIGINT, BIGINT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[]);
