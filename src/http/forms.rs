@@ -2,7 +2,6 @@
 //! order, and one field by name (empty when absent, so a missing field is refused by the check that
 //! reads it, never by a panic). The days they take are read by `app::dates`.
 
-
 /// The fields of a posted form body, in order.
 pub fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()

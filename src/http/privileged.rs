@@ -5,6 +5,7 @@
 //! Invariant: every route signs the caller in through [`caller`], which asks the one authorization
 //! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
 
+use crate::app::dates::{first_day, last_day};
 use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
@@ -13,7 +14,6 @@ use crate::app::App;
 use crate::http::api::Note;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
-use crate::app::dates::{first_day, last_day};
 use crate::http::session::{self, origin};
 use crate::store::privileged::{Delegation, Elevation};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};

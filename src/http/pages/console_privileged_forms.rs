@@ -12,11 +12,11 @@
 
 use super::console_ops_text::{self as ot, OpsText};
 use crate::app::approvers;
+use crate::app::dates::{first_day, last_day};
 use crate::app::privileged::{accounts, delegation, development};
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
-use crate::app::dates::{first_day, last_day};
 use crate::http::forms::field;
 use actix_web::{web, HttpRequest, HttpResponse};
 use tobira_domain::approval::{ApproverFacts, Principal};
