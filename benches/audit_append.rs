@@ -46,7 +46,11 @@ fn main() {
                 let nodes = if mode == "two-nodes" { 2 } else { 1 };
                 let logs: Vec<_> = (0..nodes)
                     .map(|k| {
-                        let p = if k == 0 { pool.clone() } else { store::connect(&url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap() };
+                        let p = if k == 0 {
+                            pool.clone()
+                        } else {
+                            store::connect(&url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap()
+                        };
                         AuditLog::start(p, Arc::new(SystemClock), Arc::new(Exporter::none()), 512)
                     })
                     .collect();
@@ -62,7 +66,10 @@ fn main() {
                 for h in hs {
                     h.await.unwrap();
                 }
-                for (log, task) in logs {
+                for (k, (log, task)) in logs.into_iter().enumerate() {
+                    let b = log.batches();
+                    let (one, read) = (b.one_statement.load(std::sync::atomic::Ordering::Relaxed), b.head_read.load(std::sync::atomic::Ordering::Relaxed));
+                    println!("appender {k}: {one} batches in one statement, {read} after reading the head");
                     drop(log);
                     task.await.unwrap();
                 }
