@@ -67,8 +67,7 @@ fn main() {
                     h.await.unwrap();
                 }
                 for (k, (log, task)) in logs.into_iter().enumerate() {
-                    let b = log.batches();
-                    let (one, read) = (b.one_statement.load(std::sync::atomic::Ordering::Relaxed), b.head_read.load(std::sync::atomic::Ordering::Relaxed));
+                    let (one, read) = log.batches().counts();
                     println!("appender {k}: {one} batches in one statement, {read} after reading the head");
                     drop(log);
                     task.await.unwrap();

@@ -52,8 +52,15 @@ pub struct AuditLog {
 /// batch after another writer appended). Many of the second under load mean other writers contend.
 #[derive(Debug, Default)]
 pub struct Batches {
-    pub one_statement: AtomicU64,
-    pub head_read: AtomicU64,
+    one_statement: AtomicU64,
+    head_read: AtomicU64,
+}
+
+impl Batches {
+    /// The batches so far: (in one statement, after reading the head).
+    pub fn counts(&self) -> (u64, u64) {
+        (self.one_statement.load(Ordering::Relaxed), self.head_read.load(Ordering::Relaxed))
+    }
 }
 
 impl AuditLog {

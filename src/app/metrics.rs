@@ -43,30 +43,18 @@ impl ActionCounts {
     }
 }
 
-/// The metrics text; `export_failures` is this node's count of failed audit exports; `counts` is
-/// this node's running tally of the counted audit actions.
 /// Every figure `/metrics` serves: the service's own and each provisioned system's queue.
 pub async fn text(app: &super::App) -> Result<String, AppError> {
     let (failures, now) = (app.audit.exporter().failures(), app.clock.now_ms());
     let (counts, policy) = (app.action_counts.clone(), app.policy.clone());
-    let batches = batch_lines(app.audit.batches());
-    app.db(move |c| Ok(render(c, &counts, failures, now)? + &batches + &super::provisioning::ops::metrics(c, &policy, now)?)).await
+    let batches = app.audit.batches().counts();
+    app.db(move |c| Ok(render(c, &counts, failures, batches, now)? + &super::provisioning::ops::metrics(c, &policy, now)?)).await
 }
 
-/// This node's audit group commits by the way they went (see [`super::audit_log::Batches`]).
-fn batch_lines(b: &super::audit_log::Batches) -> String {
-    use std::sync::atomic::Ordering::Relaxed;
-    format!(
-        "# HELP tobira_audit_batches_total Audit group commits of this node: in one statement after the head the last batch left, or after reading the head under the chain lock.\n\
-         # TYPE tobira_audit_batches_total counter\n\
-         tobira_audit_batches_total{{way=\"one_statement\"}} {}\n\
-         tobira_audit_batches_total{{way=\"head_read\"}} {}\n",
-        b.one_statement.load(Relaxed),
-        b.head_read.load(Relaxed)
-    )
-}
-
-pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failures: u64, now: i64) -> Result<String, AppError> {
+/// The metrics text; `export_failures` is this node's count of failed audit exports, `batches` its
+/// audit group commits by way (in one statement, after reading the head); `counts` is this node's
+/// running tally of the counted audit actions.
+pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failures: u64, batches: (u64, u64), now: i64) -> Result<String, AppError> {
     let tally = {
         let mut t = counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         t.refresh(c)?;
@@ -96,6 +84,13 @@ pub fn render(c: &mut DbConnection, counts: &Mutex<ActionCounts>, export_failure
     let waiting: i64 = schema::notifications::table.filter(schema::notifications::sent_at.is_null()).filter(schema::notifications::undeliverable_at.is_null()).count().get_result(c)?;
     metric("tobira_notifications_waiting", "gauge", "Notifications not yet delivered.", one(waiting));
     metric("tobira_audit_export_failures_total", "counter", "Audit records this node failed to export.", one(export_failures as i64));
+    let ways = [("one_statement", batches.0), ("head_read", batches.1)].map(|(way, n)| (format!("{{way=\"{way}\"}}"), i64::try_from(n).unwrap_or(i64::MAX)));
+    metric(
+        "tobira_audit_batches_total",
+        "counter",
+        "Audit group commits of this node: in one statement after the head the last batch left, or after reading the head under the chain lock.",
+        ways.into(),
+    );
     if let Some(skew) = super::clock_check::skew_ms(c, super::clock_check::host_now_ms)? {
         metric("tobira_clock_skew_milliseconds", "gauge", "This node's clock minus the database server's (R-LG-04).", one(skew));
     }

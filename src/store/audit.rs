@@ -30,7 +30,7 @@ pub(super) struct Row {
 }
 
 impl Row {
-    pub(super) fn from_record(r: &AuditRecord) -> Row {
+    fn from_record(r: &AuditRecord) -> Row {
         Row {
             seq: r.seq,
             occurred_at: r.occurred_at,
@@ -90,7 +90,12 @@ pub fn append(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>
     }
     lock_chain(conn)?;
     let head = head(conn)?;
-    let (records, _) = seal(&head, occurred_at, events);
+    insert_after(conn, &head, occurred_at, events)
+}
+
+/// Seals `events` after `head` and inserts them; the chain lock is the caller's.
+pub(super) fn insert_after(conn: &mut DbConnection, head: &ChainHead, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
+    let (records, _) = seal(head, occurred_at, events);
     let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
     super::insert_chunks!(conn, a::audit_events, rows);
     Ok(records)

@@ -12,7 +12,7 @@
 //! transaction, another node), nothing is inserted and the batch is sealed again after the head read
 //! under the lock ([`append_locked`]).
 
-use super::audit::{append, head, AUDIT_LOCK_KEY};
+use super::audit::{append, head, insert_after, AUDIT_LOCK_KEY};
 use super::{DbConnection, StoreError};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -53,12 +53,7 @@ fn append_locked(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEve
         return Ok(Vec::new());
     }
     let begun = conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).map_err(StoreError::from);
-    let sealed = begun.and_then(|()| head(conn)).and_then(|head| {
-        let (records, _) = seal(&head, occurred_at, events);
-        let rows: Vec<super::audit::Row> = records.iter().map(super::audit::Row::from_record).collect();
-        super::insert_chunks!(conn, super::schema::audit_events::table, rows);
-        Ok(records)
-    });
+    let sealed = begun.and_then(|()| head(conn)).and_then(|head| insert_after(conn, &head, occurred_at, events));
     match sealed.and_then(|records| Ok(conn.batch_execute("COMMIT").map(|()| records)?)) {
         Ok(records) => Ok(records),
         Err(e) => {

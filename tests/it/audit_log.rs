@@ -1,11 +1,22 @@
 //! The group-commit appender and export (R-LG-01, R-LG-02, R-LG-07).
 
 use crate::support::{both_backends, conn, count, fixed_clock};
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tobira::app::audit_log::{AuditLog, Exporter};
 use tobira::store;
-use tobira_domain::audit::AuditEvent;
+use tobira_domain::audit::{AuditEvent, ChainBreak};
+
+/// The advisory lock that serialises appends to the chain on PostgreSQL ("tobira audit").
+const CHAIN_LOCK: i64 = 0x746f_6269_7261_4155;
+
+/// Stops the appender once it has committed everything queued, then walks the chain: (records
+/// checked, first break).
+async fn closed(log: AuditLog, task: tokio::task::JoinHandle<()>, pool: &store::DbPool) -> (u64, Option<ChainBreak>) {
+    drop(log);
+    task.await.unwrap();
+    let v = store::audit::verify(&mut conn(pool), 10).unwrap();
+    (v.checked, v.first_break)
+}
 
 both_backends! {
     async fn r_lg_01_concurrent_events_are_all_committed_in_one_chain(db: TestDb) {
@@ -123,10 +134,7 @@ async fn r_lg_01_a_connection_cut_while_quiet_loses_no_event() {
     assert!(cut >= 1, "the appender's connection was open");
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     assert_eq!(log.record(AuditEvent::new("b", "auth.sign_in", "account")).await.unwrap(), 2, "recorded on a new connection");
-    drop(log);
-    task.await.unwrap();
-    let v = store::audit::verify(&mut conn(&pool), 10).unwrap();
-    assert_eq!((v.checked, v.first_break), (2, None));
+    assert_eq!(closed(log, task, &pool).await, (2, None));
 }
 
 /// A batch that fails inside its transaction (here: the chain lock times out while someone else
@@ -139,7 +147,7 @@ async fn r_lg_01_a_failed_batch_leaves_no_transaction_open() {
     let pool = db.pool();
     let holder = db.pool();
     let mut h = conn(&holder);
-    let key = 0x746f_6269_7261_4155_i64;
+    let key = CHAIN_LOCK;
     assert_eq!(count(&mut h, &format!("SELECT COUNT(pg_advisory_lock({key})) AS n")), 1);
     let (log, task) = AuditLog::start(pool.clone(), fixed_clock(), Arc::new(Exporter::none()), 8);
     let refused = log.record(AuditEvent::new("a", "auth.sign_in", "account")).await;
@@ -167,13 +175,8 @@ both_backends! {
         assert_eq!(log.record(AuditEvent::new("c", "auth.sign_in", "account")).await.unwrap(), 4);
         // PostgreSQL: the first batch read the head, the second found it moved and read it again,
         // the third went in one statement. SQLite reads it under its write lock every time.
-        let b = log.batches();
-        let ways = (b.one_statement.load(Relaxed), b.head_read.load(Relaxed));
-        assert_eq!(ways, if db.is_postgres() { (1, 2) } else { (0, 3) });
-        drop(log);
-        task.await.unwrap();
-        let v = store::audit::verify(&mut conn(&pool), 10).unwrap();
-        assert_eq!((v.checked, v.first_break), (4, None));
+        assert_eq!(log.batches().counts(), if db.is_postgres() { (1, 2) } else { (0, 3) });
+        assert_eq!(closed(log, task, &pool).await, (4, None));
     }
 }
 
@@ -189,7 +192,7 @@ async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
     assert_eq!(log.record(AuditEvent::new("a", "auth.sign_in", "account")).await.unwrap(), 1);
     let writer = db.pool();
     let mut w = conn(&writer);
-    w.batch_execute("SET statement_timeout = '3s'; BEGIN; SELECT pg_advisory_xact_lock(8390032835844587861)").unwrap();
+    w.batch_execute(&format!("SET statement_timeout = '3s'; BEGIN; SELECT pg_advisory_xact_lock({CHAIN_LOCK})")).unwrap();
     let waiting = {
         let log = log.clone();
         tokio::spawn(async move { log.record(AuditEvent::new("b", "auth.sign_in", "account")).await })
@@ -208,10 +211,6 @@ async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
     assert_eq!(mine[0].seq, 2);
     w.batch_execute("COMMIT").unwrap();
     assert_eq!(waiting.await.unwrap().unwrap(), 3, "the batch follows the record committed while it waited");
-    let b = log.batches();
-    assert_eq!((b.one_statement.load(Relaxed), b.head_read.load(Relaxed)), (0, 2), "once it had the lock, the one call found the head moved; the batch was sealed again");
-    drop(log);
-    task.await.unwrap();
-    let v = store::audit::verify(&mut c, 10).unwrap();
-    assert_eq!((v.checked, v.first_break), (3, None));
+    assert_eq!(log.batches().counts(), (0, 2), "once it had the lock, the one call found the head moved; the batch was sealed again");
+    assert_eq!(closed(log, task, &pool).await, (3, None));
 }
