@@ -33,7 +33,11 @@ fn main() {
 
     let scratch = Scratch::new(&backend);
     let url = scratch.url.clone();
-    let pool = store::connect(&url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap();
+    let pool = store::connect(
+        &url,
+        &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 },
+    )
+    .unwrap();
     store::migrate(&mut pool.get().unwrap()).unwrap();
 
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -49,7 +53,15 @@ fn main() {
                         let p = if k == 0 {
                             pool.clone()
                         } else {
-                            store::connect(&url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap()
+                            store::connect(
+                                &url,
+                                &PoolOptions {
+                                    max_size: 8,
+                                    connect_timeout: std::time::Duration::from_secs(10),
+                                    busy_timeout_ms: 30_000,
+                                },
+                            )
+                            .unwrap()
                         };
                         AuditLog::start(p, Arc::new(SystemClock), Arc::new(Exporter::none()), 512)
                     })

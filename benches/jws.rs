@@ -22,13 +22,21 @@ fn per_second(n: usize, f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::args().filter(|a| !a.starts_with("--")).nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let n: usize =
+        std::env::args().filter(|a| !a.starts_with("--")).nth(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
     let master = MasterKey::from_bytes(&[9; 32]);
     let claims = json!({ "iss": "https://id.city.example", "aud": "zeimu", "sub": "client:zeimu-batch", "client_id": "zeimu-batch", "iat": 1_800_000_000, "exp": 1_800_000_600, "jti": "2kq8cV1oMZ0aL3nX9yTq5eR7uI4oP6aS8dF0gH2jK4l", "scope": "" });
     for (alg, jalg) in [(Alg::Es256, jsonwebtoken::Algorithm::ES256), (Alg::EdDsa, jsonwebtoken::Algorithm::EdDSA)] {
         let k = signing::generate(alg, &master).unwrap();
         let pkcs8 = master.open(SEAL_PURPOSE, &k.private_sealed).unwrap();
-        let row = KeyRow { kid: k.kid.clone(), alg: alg.as_str().into(), private_key_encrypted: k.private_sealed, public_key: k.public_b64, created_at: 0, retired_at: None };
+        let row = KeyRow {
+            kid: k.kid.clone(),
+            alg: alg.as_str().into(),
+            private_key_encrypted: k.private_sealed,
+            public_key: k.public_b64,
+            created_at: 0,
+            retired_at: None,
+        };
         let ring = KeyRing::load(&[row], &master, 1, 1).unwrap();
         let ring_rate = per_second(n, || {
             ring.sign(alg, "at+jwt", &claims).unwrap();
@@ -46,7 +54,8 @@ fn main() {
         let cached = per_second(n, || {
             ring.verify(&token).unwrap();
         });
-        let tokens: Vec<String> = (0..n.min(5_000)).map(|i| ring.sign(alg, "at+jwt", &json!({ "jti": i })).unwrap()).collect();
+        let tokens: Vec<String> =
+            (0..n.min(5_000)).map(|i| ring.sign(alg, "at+jwt", &json!({ "jti": i })).unwrap()).collect();
         let mut it = tokens.iter().cycle();
         let uncached = per_second(tokens.len(), || {
             ring.verify(it.next().unwrap()).unwrap();

@@ -23,7 +23,8 @@ use tobira::store::{self, PoolOptions};
 use tobira_domain::review::campaign::Scope;
 
 const EXTRA_ROLES: [&str; 4] = ["bench.clerk1", "bench.clerk2", "bench.clerk3", "bench.clerk4"];
-const BIRTHRIGHT: [&str; 6] = ["juki.clerk", "zeimu.clerk", "bunsho.user", "bunsho.approver", "groupware.user", "denshi-shinsei.clerk"];
+const BIRTHRIGHT: [&str; 6] =
+    ["juki.clerk", "zeimu.clerk", "bunsho.user", "bunsho.approver", "groupware.user", "denshi-shinsei.clerk"];
 
 fn policy_dir(all_sources: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -36,7 +37,10 @@ fn policy_dir(all_sources: bool) -> tempfile::TempDir {
             }
         }
         if all_sources && p.ends_with("review.toml") {
-            text = text.replace("campaign_sources = [\"request\", \"delegate\", \"bootstrap\"]", "campaign_sources = [\"birthright\", \"request\", \"delegate\", \"bootstrap\"]");
+            text = text.replace(
+                "campaign_sources = [\"request\", \"delegate\", \"bootstrap\"]",
+                "campaign_sources = [\"birthright\", \"request\", \"delegate\", \"bootstrap\"]",
+            );
         }
         std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
     }
@@ -120,7 +124,11 @@ fn main() {
     let url = scratch.url.clone();
     let pdir = policy_dir(all);
     let policy = tobira::app::policy::read_dir(pdir.path()).unwrap_or_else(|e| panic!("{e}"));
-    let pool = store::connect(&url, &PoolOptions { max_size: 4, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 }).unwrap();
+    let pool = store::connect(
+        &url,
+        &PoolOptions { max_size: 4, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 30_000 },
+    )
+    .unwrap();
     let mut c = pool.get().unwrap();
     store::migrate(&mut c).unwrap();
     let now = tobira_domain::time_util::to_millis(time::OffsetDateTime::now_utc());
@@ -158,7 +166,12 @@ fn main() {
             create.push(tc);
         }
     }
-    println!("{backend} medians of {runs}: dormant report {:.3} s, privileged report {:.3} s, city-wide campaign {:.3} s", median(&mut dormant), median(&mut privileged), median(&mut create));
+    println!(
+        "{backend} medians of {runs}: dormant report {:.3} s, privileged report {:.3} s, city-wide campaign {:.3} s",
+        median(&mut dormant),
+        median(&mut privileged),
+        median(&mut create)
+    );
     drop(c);
     drop(pool);
     if std::env::var_os("TOBIRA_BENCH_KEEP").is_none() {

@@ -46,8 +46,11 @@ impl Mailer {
         if cfg.host.is_empty() {
             return Err(MailError::Config("smtp.host is empty (mail delivery is off)".into()));
         }
-        let from: Mailbox = cfg.from.parse().map_err(|e| MailError::Config(format!("smtp.from `{}`: {e}", cfg.from)))?;
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host).port(cfg.port).timeout(Some(Duration::from_secs(cfg.timeout_seconds.max(1))));
+        let from: Mailbox =
+            cfg.from.parse().map_err(|e| MailError::Config(format!("smtp.from `{}`: {e}", cfg.from)))?;
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
+            .port(cfg.port)
+            .timeout(Some(Duration::from_secs(cfg.timeout_seconds.max(1))));
         b = match cfg.tls {
             SmtpTls::None => b.tls(Tls::None),
             SmtpTls::Starttls => b.tls(Tls::Required(tls_parameters(cfg)?)),
@@ -55,7 +58,9 @@ impl Mailer {
         };
         if !cfg.username.is_empty() {
             if cfg.tls == SmtpTls::None {
-                return Err(MailError::Config("smtp.username is set but smtp.tls = \"none\": a password is only sent over TLS".into()));
+                return Err(MailError::Config(
+                    "smtp.username is set but smtp.tls = \"none\": a password is only sent over TLS".into(),
+                ));
             }
             b = b.credentials(Credentials::new(cfg.username.clone(), cfg.password.clone()));
         }
@@ -64,7 +69,14 @@ impl Mailer {
 
     /// A plain-text message from `smtp.from` to `to`, dated `date`. `id` (the notification's) makes
     /// the Message-ID, the same on every try, so a recipient's system can drop a duplicate.
-    pub fn message(&self, id: &str, to: &str, subject: &str, body: &str, date: SystemTime) -> Result<Message, MailError> {
+    pub fn message(
+        &self,
+        id: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+        date: SystemTime,
+    ) -> Result<Message, MailError> {
         let to: Mailbox = to.parse().map_err(|e| MailError::Address(format!("`{to}`: {e}")))?;
         Message::builder()
             .from(self.from.clone())
@@ -95,8 +107,11 @@ impl Mailer {
 fn tls_parameters(cfg: &SmtpConfig) -> Result<TlsParameters, MailError> {
     let mut p = TlsParameters::builder(cfg.host.clone());
     if !cfg.ca_file.is_empty() {
-        let pem = std::fs::read(&cfg.ca_file).map_err(|e| MailError::Config(format!("smtp.ca_file {}: {e}", cfg.ca_file)))?;
-        p = p.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| MailError::Config(format!("smtp.ca_file {}: {e}", cfg.ca_file)))?);
+        let pem =
+            std::fs::read(&cfg.ca_file).map_err(|e| MailError::Config(format!("smtp.ca_file {}: {e}", cfg.ca_file)))?;
+        p = p.add_root_certificate(
+            Certificate::from_pem(&pem).map_err(|e| MailError::Config(format!("smtp.ca_file {}: {e}", cfg.ca_file)))?,
+        );
     }
     p.build_rustls().map_err(|e| MailError::Config(format!("smtp TLS: {e}")))
 }
@@ -136,7 +151,8 @@ mod tests {
     #[test]
     fn japanese_subjects_are_encoded_words() {
         let m = Mailer::new(&cfg()).unwrap();
-        let msg = m.message("0193-abc", "taro@city.shinonome.lg.jp", "特権IDの承認", "本文", SystemTime::UNIX_EPOCH).unwrap();
+        let msg =
+            m.message("0193-abc", "taro@city.shinonome.lg.jp", "特権IDの承認", "本文", SystemTime::UNIX_EPOCH).unwrap();
         let raw = String::from_utf8(msg.formatted()).unwrap();
         assert!(raw.contains("Subject: =?utf-8?b?"), "{raw}");
         assert!(raw.contains("charset=utf-8"), "{raw}");

@@ -183,7 +183,8 @@ enum KeysCommand {
 }
 
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if config.log.format == tobira::config::LogFormat::Text {
         builder.init();
@@ -207,7 +208,9 @@ fn main() -> ExitCode {
         Command::Audit { command: AuditCommand::Checkpoint } => cli::audit::checkpoint(&config),
         Command::Audit { command: AuditCommand::Prune { dry_run } } => cli::audit_hold::prune(&config, dry_run),
         Command::Audit { command: AuditCommand::Hold { command } } => cli::audit_hold::hold(&config, command),
-        Command::Audit { command: AuditCommand::Export { hold, out, as_login } } => cli::audit_hold::export(&config, &hold, &out, &as_login),
+        Command::Audit { command: AuditCommand::Export { hold, out, as_login } } => {
+            cli::audit_hold::export(&config, &hold, &out, &as_login)
+        }
         Command::Migrate => migrate(&config),
         Command::Admin { command } => cli::admin::run(&config, command),
         Command::Serve => serve(config),
@@ -299,10 +302,16 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
     let by = cli::operator_name();
     let policy = startup::policy(config)?;
     let result = match &command {
-        ContractCommand::Suspend { contract, reason } => tobira::app::contract::suspend(&mut conn, &policy, contract, reason, &by, now).map(|l| ("停止 / suspended", l)),
-        ContractCommand::Resume { contract } => tobira::app::contract::resume(&mut conn, &policy, contract, &by, now).map(|l| ("再開 / resumed", l)),
+        ContractCommand::Suspend { contract, reason } => {
+            tobira::app::contract::suspend(&mut conn, &policy, contract, reason, &by, now)
+                .map(|l| ("停止 / suspended", l))
+        }
+        ContractCommand::Resume { contract } => {
+            tobira::app::contract::resume(&mut conn, &policy, contract, &by, now).map(|l| ("再開 / resumed", l))
+        }
         ContractCommand::ConfirmReturn { contract, note } => {
-            tobira::app::contract::confirm_return(&mut conn, contract, note, &by, now).map(|()| ("情報の返却・消去を確認 / return of information confirmed", vec![contract.clone()]))
+            tobira::app::contract::confirm_return(&mut conn, contract, note, &by, now)
+                .map(|()| ("情報の返却・消去を確認 / return of information confirmed", vec![contract.clone()]))
         }
     };
     match result {
@@ -321,7 +330,8 @@ fn contract(config: &Config, command: ContractCommand) -> anyhow::Result<ExitCod
 fn client_secret(config: &Config, client: &str) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
     let mut conn = startup::migrated_connection(config)?;
-    match tobira::app::oidc::new_client_secret(&mut conn, &policy, client, &cli::operator_name(), SystemClock.now_ms()) {
+    match tobira::app::oidc::new_client_secret(&mut conn, &policy, client, &cli::operator_name(), SystemClock.now_ms())
+    {
         Ok(secret) => {
             println!("{secret}");
             eprintln!("client secret for {client}: shown once above; tobira keeps only its digest / この値は一度だけ表示されます");
@@ -350,7 +360,10 @@ fn report_privileged(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
 fn keys_rotate(config: &Config) -> anyhow::Result<ExitCode> {
     let path = config.master_key_path();
     if !path.exists() {
-        anyhow::bail!("no master key at {}: run `tobira serve` once first (or point crypto.master_key_file at the nodes' key)", path.display());
+        anyhow::bail!(
+            "no master key at {}: run `tobira serve` once first (or point crypto.master_key_file at the nodes' key)",
+            path.display()
+        );
     }
     let (master, _) = tobira::crypto::master_key::MasterKey::load_or_create(&path)?;
     let mut conn = startup::migrated_connection(config)?;

@@ -17,7 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn pool_options(config: &Config) -> PoolOptions {
-    PoolOptions { max_size: config.database.pool_size.max(1), connect_timeout: Duration::from_secs(config.database.connect_timeout_seconds.max(1)), busy_timeout_ms: config.database.busy_timeout_ms }
+    PoolOptions {
+        max_size: config.database.pool_size.max(1),
+        connect_timeout: Duration::from_secs(config.database.connect_timeout_seconds.max(1)),
+        busy_timeout_ms: config.database.busy_timeout_ms,
+    }
 }
 
 fn database_context(config: &Config) -> String {
@@ -70,7 +74,8 @@ pub fn migrated_pool(config: &Config) -> anyhow::Result<(DbPool, Vec<String>)> {
 
 /// Loads the policy directory, with every error in one message.
 pub fn policy(config: &Config) -> anyhow::Result<tobira_domain::policy::Policy> {
-    app::policy::read_dir(Path::new(&config.policy_dir)).map_err(|e| anyhow!("the policy in {} is not valid:\n{e}", config.policy_dir))
+    app::policy::read_dir(Path::new(&config.policy_dir))
+        .map_err(|e| anyhow!("the policy in {} is not valid:\n{e}", config.policy_dir))
 }
 
 pub struct Application {
@@ -91,7 +96,8 @@ impl Application {
         let master_key = Arc::new(master_key);
         let exporter = Arc::new(app::audit_checkpoint::open_exporter(&config).context("audit export destination")?);
         let (pool, startup_records, keys) = {
-            let (config, policy, master_key, clock, exporter) = (config.clone(), policy.clone(), master_key.clone(), clock.clone(), exporter.clone());
+            let (config, policy, master_key, clock, exporter) =
+                (config.clone(), policy.clone(), master_key.clone(), clock.clone(), exporter.clone());
             tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let (pool, applied) = migrated_pool(&config)?;
                 if !applied.is_empty() {
@@ -100,8 +106,12 @@ impl Application {
                 let mut conn = pool.get()?;
                 let mut records = app::policy::record(&mut conn, &policy, clock.now_ms())?;
                 let node = std::env::var("HOSTNAME").unwrap_or_else(|_| "this node".into());
-                if let (_, Some(skewed)) = app::clock_check::check(&mut conn, &policy, &node, app::clock_check::host_now_ms)? {
-                    records.extend(crate::store::write_tx(&mut conn, |c| crate::store::audit::append(c, clock.now_ms(), vec![skewed]))?);
+                if let (_, Some(skewed)) =
+                    app::clock_check::check(&mut conn, &policy, &node, app::clock_check::host_now_ms)?
+                {
+                    records.extend(crate::store::write_tx(&mut conn, |c| {
+                        crate::store::audit::append(c, clock.now_ms(), vec![skewed])
+                    })?);
                 }
                 let (_, key_records) = app::keys::ensure(&mut conn, &master_key, clock.now_ms())?;
                 records.extend(key_records);
@@ -114,10 +124,20 @@ impl Application {
         };
         tracing::info!(digest = %policy.digest, municipality = %policy.municipality.name, audit_records = startup_records, "policy loaded and recorded");
         let (audit, audit_task) = AuditLog::start(pool.clone(), clock.clone(), exporter, config.audit.batch_max);
-        let standing = app::oidc::standing::StandingChecker::start(pool.clone(), clock.clone(), policy.clone(), config.audit.batch_max);
-        let webauthn = Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
+        let standing = app::oidc::standing::StandingChecker::start(
+            pool.clone(),
+            clock.clone(),
+            policy.clone(),
+            config.audit.batch_max,
+        );
+        let webauthn =
+            Arc::new(crate::crypto::webauthn::relying_party(&config.http.public_url, &policy.municipality.name)?);
         let roots = &policy.signin.attestation_roots;
-        let attestation_roots = Arc::new(if roots.is_empty() { None } else { Some(crate::crypto::webauthn::load_roots(&Path::new(&config.policy_dir).join(roots))?) });
+        let attestation_roots = Arc::new(if roots.is_empty() {
+            None
+        } else {
+            Some(crate::crypto::webauthn::load_roots(&Path::new(&config.policy_dir).join(roots))?)
+        });
         let app = App {
             config: Arc::new(config.clone()),
             pool,
@@ -134,7 +154,8 @@ impl Application {
             action_counts: Default::default(),
         };
 
-        let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
+        let listener =
+            TcpListener::bind(&config.http.bind).with_context(|| format!("cannot listen on {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
         let https = config.http.public_url.starts_with("https://");
         let data = web::Data::new(app.clone());
@@ -162,7 +183,15 @@ impl Application {
         jobs.extend(app::scheduler::spawn_provisioning(app.clone()));
         jobs.extend(app::scheduler::spawn_provisioning_reconcile(app.clone()));
         let checkpoints = app::checkpoint_job::spawn(app.clone());
-        Ok(Application { port, server: server.run(), app, audit_task, jobs, checkpoints, master_key_created: origin == Origin::Created })
+        Ok(Application {
+            port,
+            server: server.run(),
+            app,
+            audit_task,
+            jobs,
+            checkpoints,
+            master_key_created: origin == Origin::Created,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -27,7 +27,8 @@ const COMPARED: usize = 500;
 /// (the export file's last line, or the latest checkpoint: a checkpoint follows its records out).
 pub fn open_exporter(config: &Config) -> std::io::Result<Exporter> {
     let e = Exporter::open(&config.audit.export_file, &config.audit.syslog_socket)?;
-    let from_file = (!config.audit.export_file.is_empty()).then(|| last_seq_in(Path::new(&config.audit.export_file))).flatten();
+    let from_file =
+        (!config.audit.export_file.is_empty()).then(|| last_seq_in(Path::new(&config.audit.export_file))).flatten();
     let from_checkpoint = read(&config.checkpoint_path()).last().map(|c| c.seq);
     e.resume_after(from_file.into_iter().chain(from_checkpoint).max().unwrap_or(0));
     Ok(e)
@@ -41,7 +42,10 @@ fn last_seq_in(path: &Path) -> Option<i64> {
     f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024))).ok()?;
     let mut tail = String::new();
     f.read_to_string(&mut tail).ok()?;
-    tail.lines().rev().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|v| v["seq"].as_i64().or(v["checkpoint"]["seq"].as_i64()))
+    tail.lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["seq"].as_i64().or(v["checkpoint"]["seq"].as_i64()))
 }
 
 /// The checkpoints in a file (none when it does not exist).
@@ -68,7 +72,13 @@ pub struct Sealing<'a> {
 
 /// Exports what is new, then seals the head when it moved since `last` and `every_seconds` passed
 /// (`None`: at once, as at shutdown): the checkpoint goes to the checkpoint file and the sinks.
-pub fn seal(c: &mut DbConnection, s: &Sealing, last: Option<&Checkpoint>, every_seconds: Option<u32>, now: i64) -> Result<Option<Checkpoint>, AppError> {
+pub fn seal(
+    c: &mut DbConnection,
+    s: &Sealing,
+    last: Option<&Checkpoint>,
+    every_seconds: Option<u32>,
+    now: i64,
+) -> Result<Option<Checkpoint>, AppError> {
     s.exporter.catch_up(c)?;
     let head = store::audit::head(c)?;
     let due = match every_seconds {
@@ -81,7 +91,8 @@ pub fn seal(c: &mut DbConnection, s: &Sealing, last: Option<&Checkpoint>, every_
     let mac = s.key.mac(MAC_PURPOSE, &rules::mac_input(head.seq, &head.hash, now));
     let cp = Checkpoint { seq: head.seq, hash: head.hash, sealed_at: now, mac };
     let line = cp.to_line();
-    append_line(s.path, &line).map_err(|e| AppError::AuditUnavailable(format!("checkpoint file {}: {e}", s.path.display())))?;
+    append_line(s.path, &line)
+        .map_err(|e| AppError::AuditUnavailable(format!("checkpoint file {}: {e}", s.path.display())))?;
     s.exporter.export_line(&line, now);
     Ok(Some(cp))
 }
@@ -106,7 +117,9 @@ pub fn verify(c: &mut DbConnection, key: Option<&MasterKey>, config: &Config) ->
     for path in &sources {
         for cp in read(path) {
             match key {
-                Some(k) if k.verify_mac(MAC_PURPOSE, &rules::mac_input(cp.seq, &cp.hash, cp.sealed_at), &cp.mac) => valid.push((cp, path.clone())),
+                Some(k) if k.verify_mac(MAC_PURPOSE, &rules::mac_input(cp.seq, &cp.hash, cp.sealed_at), &cp.mac) => {
+                    valid.push((cp, path.clone()))
+                }
                 Some(_) => forged += 1,
                 None => {}
             }
@@ -118,7 +131,8 @@ pub fn verify(c: &mut DbConnection, key: Option<&MasterKey>, config: &Config) ->
     // are history; one sealed at the anchor itself must match the anchor's hash.
     let anchor = store::audit_holds::latest_anchor(c)?;
     let from = anchor.as_ref().map_or(0, |a| a.seq);
-    let compared: Vec<Checkpoint> = valid.iter().rev().filter(|(cp, _)| cp.seq >= from).take(COMPARED).map(|(cp, _)| cp.clone()).collect();
+    let compared: Vec<Checkpoint> =
+        valid.iter().rev().filter(|(cp, _)| cp.seq >= from).take(COMPARED).map(|(cp, _)| cp.clone()).collect();
     let verification = store::audit::verify(c, 1_000)?;
     let seqs: Vec<i64> = compared.iter().map(|cp| cp.seq).collect();
     let mut hashes = store::audit::hashes_at(c, &seqs)?;
@@ -126,7 +140,8 @@ pub fn verify(c: &mut DbConnection, key: Option<&MasterKey>, config: &Config) ->
         hashes.insert(a.seq, a.hash.clone());
     }
     let head = ChainHead { seq: store::audit::head(c)?.seq.max(from), hash: String::new() };
-    let mut findings = rules::judge(&compared, forged, &head, |s| hashes.get(&s).cloned(), verification.first_break.as_ref());
+    let mut findings =
+        rules::judge(&compared, forged, &head, |s| hashes.get(&s).cloned(), verification.first_break.as_ref());
     if let Some(a) = &anchor {
         if !super::legal_hold::anchor_attested(c, a)? {
             findings.push(Finding::UnattestedAnchor { seq: a.seq });

@@ -65,7 +65,12 @@ impl Batches {
 
 impl AuditLog {
     /// Starts the committing task; it ends when every `AuditLog` clone is dropped and the queue is empty.
-    pub fn start(pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batch_max: usize) -> (AuditLog, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        pool: DbPool,
+        clock: Arc<dyn Clock>,
+        exporter: Arc<Exporter>,
+        batch_max: usize,
+    ) -> (AuditLog, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         // A thread of its own rather than a blocking task of the runtime, which would wait for it
         // at shutdown; the handle resolves when the loop has committed the last event.
@@ -89,8 +94,13 @@ impl AuditLog {
     /// Records `event`; returns its sequence number once committed.
     pub async fn record(&self, event: AuditEvent) -> Result<i64, AppError> {
         let (done, wait) = oneshot::channel();
-        self.tx.send(Pending { event, done }).await.map_err(|_| AppError::AuditUnavailable("the appender has stopped".into()))?;
-        wait.await.map_err(|_| AppError::AuditUnavailable("the appender stopped before committing".into()))?.map_err(AppError::AuditUnavailable)
+        self.tx
+            .send(Pending { event, done })
+            .await
+            .map_err(|_| AppError::AuditUnavailable("the appender has stopped".into()))?;
+        wait.await
+            .map_err(|_| AppError::AuditUnavailable("the appender stopped before committing".into()))?
+            .map_err(AppError::AuditUnavailable)
     }
 
     pub fn exporter(&self) -> &Exporter {
@@ -111,7 +121,14 @@ impl AuditLog {
 /// first event, takes whatever else has queued (up to `batch_max`), commits it on a connection it
 /// keeps between batches (no pool checkout and its liveness query per batch; a connection that
 /// failed is given back and another taken for the next batch) and answers each caller.
-fn run(mut rx: mpsc::Receiver<Pending>, pool: DbPool, clock: Arc<dyn Clock>, exporter: Arc<Exporter>, batches: &Batches, batch_max: usize) {
+fn run(
+    mut rx: mpsc::Receiver<Pending>,
+    pool: DbPool,
+    clock: Arc<dyn Clock>,
+    exporter: Arc<Exporter>,
+    batches: &Batches,
+    batch_max: usize,
+) {
     let mut conn: Option<Kept> = None;
     let mut batch = Vec::with_capacity(batch_max);
     while let Some(first) = rx.blocking_recv() {
@@ -159,17 +176,29 @@ const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One group commit on the kept connection (taken from the pool when there is none, or when it sat
 /// idle and no longer answers), then the export.
-fn commit(kept: &mut Option<Kept>, pool: &DbPool, now: i64, events: Vec<AuditEvent>, exporter: &Exporter, batches: &Batches) -> Result<Vec<AuditRecord>, String> {
+fn commit(
+    kept: &mut Option<Kept>,
+    pool: &DbPool,
+    now: i64,
+    events: Vec<AuditEvent>,
+    exporter: &Exporter,
+    batches: &Batches,
+) -> Result<Vec<AuditRecord>, String> {
     if kept.as_mut().is_some_and(|k| k.used.elapsed() > IDLE_CHECK && store::ping(&mut k.conn).is_err()) {
         *kept = None;
     }
     let k = match kept {
         Some(k) => k,
-        None => kept.insert(Kept { conn: pool.get().map_err(|e| e.to_string())?, used: std::time::Instant::now(), head: None }),
+        None => kept.insert(Kept {
+            conn: pool.get().map_err(|e| e.to_string())?,
+            used: std::time::Instant::now(),
+            head: None,
+        }),
     };
     k.used = std::time::Instant::now();
     let c = &mut k.conn;
-    let (records, way) = store::audit_group::append_alone(c, now, events, k.head.as_ref()).map_err(|e| e.to_string())?;
+    let (records, way) =
+        store::audit_group::append_alone(c, now, events, k.head.as_ref()).map_err(|e| e.to_string())?;
     match way {
         Way::OneStatement => &batches.one_statement,
         Way::HeadRead => &batches.head_read,
@@ -207,7 +236,11 @@ impl Exporter {
         if !syslog_socket.is_empty() {
             e.syslog = Some((PathBuf::from(syslog_socket), std::os::unix::net::UnixDatagram::unbound()?));
         }
-        e.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "-".into());
+        e.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "-".into());
         Ok(e)
     }
 

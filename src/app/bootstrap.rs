@@ -46,7 +46,10 @@ pub const GENERATED_SUFFIX_LEN: usize = 10;
 /// Login IDs tobira creates itself: 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'.
 pub fn check_login_id(l: &str) -> Result<(), AppError> {
     if l.is_empty() || l.len() > 64 || !l.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(AppError::invalid("ログインIDは A–Z、a–z、0–9、'-'、'_'、'.' の1〜64文字で入力してください", "a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'"));
+        return Err(AppError::invalid(
+            "ログインIDは A–Z、a–z、0–9、'-'、'_'、'.' の1〜64文字で入力してください",
+            "a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'",
+        ));
     }
     Ok(())
 }
@@ -55,12 +58,20 @@ pub fn check_login_id(l: &str) -> Result<(), AppError> {
 pub fn security_officer_role(policy: &Policy) -> Result<String, AppError> {
     let role = policy.officer_role(OfficerFunction::SecurityOfficer);
     let role = role.ok_or_else(|| {
-        AppError::invalid("ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）", "the policy defines no security officer role ([officers] security_officer)")
+        AppError::invalid(
+            "ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）",
+            "the policy defines no security officer role ([officers] security_officer)",
+        )
     })?;
     Ok(role.to_string())
 }
 
-pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<String>) -> Result<Bootstrapped, AppError> {
+pub fn run(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    now: i64,
+    login_id: Option<String>,
+) -> Result<Bootstrapped, AppError> {
     let role = security_officer_role(policy)?;
     let login_id = match login_id {
         Some(l) => {
@@ -87,7 +98,10 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<
             ));
         }
         if store::accounts::by_login_id(c, &login_id)?.is_some() {
-            return Err(AppError::conflict(format!("ログインID `{login_id}` は既に使われています"), format!("login ID `{login_id}` is taken")));
+            return Err(AppError::conflict(
+                format!("ログインID `{login_id}` は既に使われています"),
+                format!("login ID `{login_id}` is taken"),
+            ));
         }
         if !store::accounts::role_exists(c, &role)? {
             return Err(AppError::invalid(
@@ -103,8 +117,11 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, now: i64, login_id: Option<
         grant.reason = Some("tobira admin bootstrap".into());
         store::accounts::insert_grant(c, &grant)?;
         let events = vec![
-            AuditEvent::new(ACTOR, "account.created", format!("account:{login_id}")).with_details(json!({ "privileged": true, "temporary_password": "issued", "must_change_password": true })),
-            AuditEvent::new(ACTOR, "grant.added", format!("account:{login_id}")).with_details(json!({ "role": role, "source": GrantSource::Bootstrap.as_str(), "grant_id": grant.id })),
+            AuditEvent::new(ACTOR, "account.created", format!("account:{login_id}")).with_details(
+                json!({ "privileged": true, "temporary_password": "issued", "must_change_password": true }),
+            ),
+            AuditEvent::new(ACTOR, "grant.added", format!("account:{login_id}"))
+                .with_details(json!({ "role": role, "source": GrantSource::Bootstrap.as_str(), "grant_id": grant.id })),
         ];
         Ok(store::audit::append(c, now, events)?)
     })?;

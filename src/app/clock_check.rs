@@ -36,13 +36,25 @@ pub fn skew_ms(c: &mut DbConnection, local: impl Fn() -> i64) -> Result<Option<i
 
 /// Compares the clocks; beyond the policy's limit it is logged and an audit event
 /// (`clock.skew_exceeded`) is returned for the caller to append. Returns the skew and the event.
-pub fn check(c: &mut DbConnection, policy: &Policy, node: &str, local: impl Fn() -> i64) -> Result<(Option<i64>, Option<AuditEvent>), AppError> {
+pub fn check(
+    c: &mut DbConnection,
+    policy: &Policy,
+    node: &str,
+    local: impl Fn() -> i64,
+) -> Result<(Option<i64>, Option<AuditEvent>), AppError> {
     let Some(skew) = skew_ms(c, local)? else { return Ok((None, None)) };
     let max = i64::from(policy.audit.max_clock_skew_ms);
     if skew.abs() <= max {
         return Ok((Some(skew), None));
     }
-    tracing::error!(skew_ms = skew, max_ms = max, node, "this node's clock is out of step with the database server's (R-LG-04)");
-    let e = AuditEvent::new("system", "clock.skew_exceeded", format!("node:{node}")).with_outcome(Outcome::Failure).with_details(json!({ "skew_ms": skew, "max_clock_skew_ms": max }));
+    tracing::error!(
+        skew_ms = skew,
+        max_ms = max,
+        node,
+        "this node's clock is out of step with the database server's (R-LG-04)"
+    );
+    let e = AuditEvent::new("system", "clock.skew_exceeded", format!("node:{node}"))
+        .with_outcome(Outcome::Failure)
+        .with_details(json!({ "skew_ms": skew, "max_clock_skew_ms": max }));
     Ok((Some(skew), Some(e)))
 }

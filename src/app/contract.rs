@@ -21,7 +21,11 @@ fn reason_for(contract: &str) -> String {
 }
 
 /// Accounts of people under `contract` in `status`: (account id, login id).
-fn accounts_of(conn: &mut DbConnection, contract: &str, status: AccountStatus) -> Result<Vec<(String, String)>, AppError> {
+fn accounts_of(
+    conn: &mut DbConnection,
+    contract: &str,
+    status: AccountStatus,
+) -> Result<Vec<(String, String)>, AppError> {
     Ok(accounts::table
         .inner_join(people::table.on(accounts::person_id.eq(people::id.nullable())))
         .filter(people::contract_id.eq(contract))
@@ -32,27 +36,48 @@ fn accounts_of(conn: &mut DbConnection, contract: &str, status: AccountStatus) -
 
 /// Suspends every active account under `contract`, ends their sessions and queues the deactivation
 /// at every provisioned system in the same transaction; returns the login IDs.
-pub fn suspend(conn: &mut DbConnection, policy: &Policy, contract: &str, why: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
+pub fn suspend(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    contract: &str,
+    why: &str,
+    by: &str,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     if why.trim().is_empty() {
-        return Err(AppError::invalid("委託事業の一時中断には理由（--reason）が必要です", "a contract suspension needs a reason (--reason)"));
+        return Err(AppError::invalid(
+            "委託事業の一時中断には理由（--reason）が必要です",
+            "a contract suspension needs a reason (--reason)",
+        ));
     }
     store::write_tx(conn, |c| {
         let targets = accounts_of(c, contract, AccountStatus::Active)?;
         if targets.is_empty() {
-            return Err(AppError::invalid(format!("契約 {contract} の有効なアカウントはありません"), format!("no active account is under contract {contract}")));
+            return Err(AppError::invalid(
+                format!("契約 {contract} の有効なアカウントはありません"),
+                format!("no active account is under contract {contract}"),
+            ));
         }
         let reason = reason_for(contract);
         let mut events = Vec::new();
         for (id, login) in &targets {
             store::accounts::set_status(c, id, AccountStatus::Suspended, &reason, now)?;
-            let ended = diesel::update(sessions::table.filter(sessions::account_id.eq(id)).filter(sessions::revoked_at.is_null()))
-                .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(&reason)))
-                .execute(c)?;
-            events.push(AuditEvent::new(by, "account.suspended", format!("account:{login}")).with_details(json!({ "contract": contract, "why": why, "sessions_ended": ended })));
+            let ended = diesel::update(
+                sessions::table.filter(sessions::account_id.eq(id)).filter(sessions::revoked_at.is_null()),
+            )
+            .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(&reason)))
+            .execute(c)?;
+            events.push(
+                AuditEvent::new(by, "account.suspended", format!("account:{login}"))
+                    .with_details(json!({ "contract": contract, "why": why, "sessions_ended": ended })),
+            );
         }
         let ids: Vec<String> = targets.iter().map(|t| t.0.clone()).collect();
         events.extend(super::provisioning::track(c, policy, &ids, by, now)?);
-        events.push(AuditEvent::new(by, "contract.suspended", format!("contract:{contract}")).with_details(json!({ "why": why, "accounts": targets.len() })));
+        events.push(
+            AuditEvent::new(by, "contract.suspended", format!("contract:{contract}"))
+                .with_details(json!({ "why": why, "accounts": targets.len() })),
+        );
         store::audit::append(c, now, events)?;
         Ok(targets.into_iter().map(|t| t.1).collect())
     })
@@ -60,24 +85,44 @@ pub fn suspend(conn: &mut DbConnection, policy: &Policy, contract: &str, why: &s
 
 /// Re-enables the accounts that [`suspend`] stopped for `contract` (their provisioned systems
 /// re-activate them, queued in the same transaction); returns the login IDs.
-pub fn resume(conn: &mut DbConnection, policy: &Policy, contract: &str, by: &str, now: i64) -> Result<Vec<String>, AppError> {
+pub fn resume(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    contract: &str,
+    by: &str,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     store::write_tx(conn, |c| {
         let reason = reason_for(contract);
         let targets: Vec<(String, String)> = accounts_of(c, contract, AccountStatus::Suspended)?
             .into_iter()
-            .filter(|(id, _)| store::accounts::by_id(c, id).ok().flatten().is_some_and(|a| a.status_reason.as_deref() == Some(reason.as_str())))
+            .filter(|(id, _)| {
+                store::accounts::by_id(c, id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|a| a.status_reason.as_deref() == Some(reason.as_str()))
+            })
             .collect();
         if targets.is_empty() {
-            return Err(AppError::invalid(format!("契約 {contract} で停止中のアカウントはありません"), format!("no account is suspended under contract {contract}")));
+            return Err(AppError::invalid(
+                format!("契約 {contract} で停止中のアカウントはありません"),
+                format!("no account is suspended under contract {contract}"),
+            ));
         }
         let mut events = Vec::new();
         for (id, login) in &targets {
             store::accounts::set_status(c, id, AccountStatus::Active, &format!("{reason}:resumed"), now)?;
-            events.push(AuditEvent::new(by, "account.reenabled", format!("account:{login}")).with_details(json!({ "contract": contract })));
+            events.push(
+                AuditEvent::new(by, "account.reenabled", format!("account:{login}"))
+                    .with_details(json!({ "contract": contract })),
+            );
         }
         let ids: Vec<String> = targets.iter().map(|t| t.0.clone()).collect();
         events.extend(super::provisioning::track(c, policy, &ids, by, now)?);
-        events.push(AuditEvent::new(by, "contract.resumed", format!("contract:{contract}")).with_details(json!({ "accounts": targets.len() })));
+        events.push(
+            AuditEvent::new(by, "contract.resumed", format!("contract:{contract}"))
+                .with_details(json!({ "accounts": targets.len() })),
+        );
         store::audit::append(c, now, events)?;
         Ok(targets.into_iter().map(|t| t.1).collect())
     })
@@ -87,7 +132,10 @@ pub fn resume(conn: &mut DbConnection, policy: &Policy, contract: &str, by: &str
 /// end (R-LC-13, Iizuka 9.1(4)), with what was done (`note`). Once per contract.
 pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &str, now: i64) -> Result<(), AppError> {
     if note.trim().is_empty() {
-        return Err(AppError::invalid("返却・消去したものと、その確認の方法を記入してください（--note）", "say what was returned or erased, and how it was confirmed (--note)"));
+        return Err(AppError::invalid(
+            "返却・消去したものと、その確認の方法を記入してください（--note）",
+            "say what was returned or erased, and how it was confirmed (--note)",
+        ));
     }
     store::write_tx(conn, |c| {
         let Some(row) = store::contracts::by_number(c, contract)? else {
@@ -103,7 +151,8 @@ pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &
                 format!("the return of contract {contract}'s information was already confirmed by {who}"),
             ));
         }
-        let e = AuditEvent::new(by, "contract.return_confirmed", format!("contract:{contract}")).with_details(json!({ "vendor": row.vendor, "end": row.end_date, "note": note.trim() }));
+        let e = AuditEvent::new(by, "contract.return_confirmed", format!("contract:{contract}"))
+            .with_details(json!({ "vendor": row.vendor, "end": row.end_date, "note": note.trim() }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })

@@ -7,8 +7,12 @@ use tobira_domain::time_util::end_of_jst_day;
 
 /// A day, `YYYY-MM-DD` (JST); refused as invalid input naming the field `what`.
 pub fn day(s: &str, what: &str) -> Result<time::Date, AppError> {
-    tobira_domain::hr::parse_date(s.trim(), tobira_domain::policy::directory::DateFormat::Iso)
-        .ok_or_else(|| AppError::invalid(format!("{}（{what}）は日付（YYYY-MM-DD、日本時間）で入力してください", date_field_ja(what)), format!("{what} must be a date, YYYY-MM-DD (JST)")))
+    tobira_domain::hr::parse_date(s.trim(), tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| {
+        AppError::invalid(
+            format!("{}（{what}）は日付（YYYY-MM-DD、日本時間）で入力してください", date_field_ja(what)),
+            format!("{what} must be a date, YYYY-MM-DD (JST)"),
+        )
+    })
 }
 
 /// A day as [`day`], or none when the field is empty (a filter left open).
@@ -27,5 +31,7 @@ pub fn last_day(s: &str, what: &str) -> Result<i64, AppError> {
 /// The start of the day `s` (JST: a first day), in UTC milliseconds.
 pub fn first_day(s: &str, what: &str) -> Result<i64, AppError> {
     let d = day(s, what)?;
-    d.previous_day().map(end_of_jst_day).ok_or_else(|| AppError::invalid(format!("{}（{what}）が範囲外です", date_field_ja(what)), format!("{what} is out of range")))
+    d.previous_day().map(end_of_jst_day).ok_or_else(|| {
+        AppError::invalid(format!("{}（{what}）が範囲外です", date_field_ja(what)), format!("{what} is out of range"))
+    })
 }

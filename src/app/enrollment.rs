@@ -63,7 +63,13 @@ fn holders(c: &mut DbConnection, logins: &[String]) -> Result<Vec<Holder>, AppEr
         let rows: Vec<HolderRow> = accounts::table
             .left_join(people::table.on(people::id.nullable().eq(accounts::person_id)))
             .filter(accounts::login_id.eq_any(chunk))
-            .select((accounts::id, accounts::login_id, people::employee_number.nullable(), people::name_kanji.nullable(), people::mail.nullable()))
+            .select((
+                accounts::id,
+                accounts::login_id,
+                people::employee_number.nullable(),
+                people::name_kanji.nullable(),
+                people::mail.nullable(),
+            ))
             .load(c)?;
         out.extend(rows.into_iter().map(holder));
     }
@@ -71,7 +77,14 @@ fn holders(c: &mut DbConnection, logins: &[String]) -> Result<Vec<Holder>, AppEr
 }
 
 /// A new link row and its token. The token is sealed only when a mail will carry it.
-fn new_link(master: &MasterKey, account_id: &str, issued_by: &str, hours: u32, mailed: bool, now: i64) -> Result<(EnrollmentLink, String), AppError> {
+fn new_link(
+    master: &MasterKey,
+    account_id: &str,
+    issued_by: &str,
+    hours: u32,
+    mailed: bool,
+    now: i64,
+) -> Result<(EnrollmentLink, String), AppError> {
     let (token, token_hash) = new_token()?;
     let id = store::new_id();
     let token_sealed = if mailed { Some(master.seal(&purpose(&id), token.as_bytes())?) } else { None };
@@ -93,9 +106,23 @@ fn new_link(master: &MasterKey, account_id: &str, issued_by: &str, hours: u32, m
 fn notification(policy: &Policy, h: &Holder, recipient: &str, link: &EnrollmentLink, now: i64) -> Notification {
     let m = &policy.municipality;
     let en = if m.name_en.is_empty() { &m.name } else { &m.name_en };
-    let (subject, body) =
-        rules::mail(&MailFacts { municipality: &m.name, municipality_en: en, name: h.name.as_deref().unwrap_or(&h.login_id), login_id: &h.login_id, link_id: &link.id, expires_at: link.expires_at });
-    Notification { id: store::new_id(), recipient: recipient.into(), kind: KIND.into(), subject, body, created_at: now, sent_at: None }
+    let (subject, body) = rules::mail(&MailFacts {
+        municipality: &m.name,
+        municipality_en: en,
+        name: h.name.as_deref().unwrap_or(&h.login_id),
+        login_id: &h.login_id,
+        link_id: &link.id,
+        expires_at: link.expires_at,
+    });
+    Notification {
+        id: store::new_id(),
+        recipient: recipient.into(),
+        kind: KIND.into(),
+        subject,
+        body,
+        created_at: now,
+        sent_at: None,
+    }
 }
 
 /// What issuing did for one holder.
@@ -107,9 +134,17 @@ struct Issued {
 
 /// Issues one link per holder, queues the mails of those with an address, and returns the links
 /// (with their tokens) in order. Call inside the caller's transaction.
-fn issue(c: &mut DbConnection, master: &MasterKey, policy: &Policy, holders: &[Holder], issued_by: &str, now: i64) -> Result<Vec<Issued>, AppError> {
+fn issue(
+    c: &mut DbConnection,
+    master: &MasterKey,
+    policy: &Policy,
+    holders: &[Holder],
+    issued_by: &str,
+    now: i64,
+) -> Result<Vec<Issued>, AppError> {
     let hours = policy.signin.enrollment_link_hours;
-    let (mut links, mut mails, mut issued) = (Vec::with_capacity(holders.len()), Vec::new(), Vec::with_capacity(holders.len()));
+    let (mut links, mut mails, mut issued) =
+        (Vec::with_capacity(holders.len()), Vec::new(), Vec::with_capacity(holders.len()));
     for h in holders {
         let recipient = h.employee_number.as_deref().filter(|_| h.address().is_some());
         let (link, token) = new_link(master, &h.account_id, issued_by, hours, recipient.is_some(), now)?;
@@ -134,13 +169,24 @@ fn issued_event(actor: &str, login_id: &str, i: &Issued, extra: serde_json::Valu
 
 /// Issues links to the joiners the sync just created (`logins`), in the sync's transaction: a
 /// SHA-256 and a seal each, rows written in chunks. Returns their audit events.
-pub fn issue_for_joiners(c: &mut DbConnection, master: &MasterKey, policy: &Policy, logins: &[String], actor: &str, now: i64) -> Result<Vec<AuditEvent>, AppError> {
+pub fn issue_for_joiners(
+    c: &mut DbConnection,
+    master: &MasterKey,
+    policy: &Policy,
+    logins: &[String],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<AuditEvent>, AppError> {
     if logins.is_empty() {
         return Ok(Vec::new());
     }
     let holders = holders(c, logins)?;
     let issued = issue(c, master, policy, &holders, actor, now)?;
-    Ok(holders.iter().zip(&issued).map(|(h, i)| issued_event(actor, &h.login_id, i, json!({ "reason": "joiner" }))).collect())
+    Ok(holders
+        .iter()
+        .zip(&issued)
+        .map(|(h, i)| issued_event(actor, &h.login_id, i, json!({ "reason": "joiner" })))
+        .collect())
 }
 
 /// A link an officer issued: the URL (shown once, for hand-over) and whether a mail carries it.
@@ -155,7 +201,15 @@ pub struct Reissued {
 /// Revokes the account's open links and issues a new one (mailed when the person has an address);
 /// inside the officer's transaction. Refused for an account that cannot sign in, and for a
 /// vendor's privileged ID, whose password staff set (R-PR-04).
-pub fn reissue_in(c: &mut DbConnection, master: &MasterKey, policy: &Policy, public_url: &str, account: &Account, officer: &str, now: i64) -> Result<(Reissued, serde_json::Value), AppError> {
+pub fn reissue_in(
+    c: &mut DbConnection,
+    master: &MasterKey,
+    policy: &Policy,
+    public_url: &str,
+    account: &Account,
+    officer: &str,
+    now: i64,
+) -> Result<(Reissued, serde_json::Value), AppError> {
     if session::usable(account, now).is_err() {
         return Err(AppError::conflict(
             format!(
@@ -174,25 +228,45 @@ pub fn reissue_in(c: &mut DbConnection, master: &MasterKey, policy: &Policy, pub
     }
     let revoked_previous = store::enrollment::revoke_open(c, &account.id, now)?;
     store::enrollment::erase_expired(c, now)?;
-    let holder = holders(c, std::slice::from_ref(&account.login_id))?
-        .pop()
-        .ok_or_else(|| AppError::not_found(format!("アカウント {} が見つかりません", account.login_id), format!("account {} not found", account.login_id)))?;
-    let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?
-        .pop()
-        .ok_or_else(|| AppError::conflict(format!("{} の登録用リンクは発行されませんでした", account.login_id), format!("no enrollment link was issued for {}", account.login_id)))?;
-    let out = Reissued { url: rules::url(public_url, &issued.token), expires_at: issued.link.expires_at, mailed: issued.mailed, revoked_previous };
+    let holder = holders(c, std::slice::from_ref(&account.login_id))?.pop().ok_or_else(|| {
+        AppError::not_found(
+            format!("アカウント {} が見つかりません", account.login_id),
+            format!("account {} not found", account.login_id),
+        )
+    })?;
+    let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?.pop().ok_or_else(|| {
+        AppError::conflict(
+            format!("{} の登録用リンクは発行されませんでした", account.login_id),
+            format!("no enrollment link was issued for {}", account.login_id),
+        )
+    })?;
+    let out = Reissued {
+        url: rules::url(public_url, &issued.token),
+        expires_at: issued.link.expires_at,
+        mailed: issued.mailed,
+        revoked_previous,
+    };
     let details = json!({ "link": issued.link.id, "expires_at": issued.link.expires_at, "mailed": issued.mailed, "revoked_previous": revoked_previous, "reason": "officer" });
     Ok((out, details))
 }
 
 /// The sealed token of the link a queued mail names, opened for sending; `Err` with the reason
 /// when the link is no longer open or its token is gone (the mail is then given up).
-pub fn token_for_mail(c: &mut DbConnection, master: &MasterKey, link_id: &str, now: i64) -> Result<Result<String, String>, AppError> {
-    let Some(link) = store::enrollment::by_id(c, link_id)? else { return Ok(Err("the enrollment link does not exist".into())) };
+pub fn token_for_mail(
+    c: &mut DbConnection,
+    master: &MasterKey,
+    link_id: &str,
+    now: i64,
+) -> Result<Result<String, String>, AppError> {
+    let Some(link) = store::enrollment::by_id(c, link_id)? else {
+        return Ok(Err("the enrollment link does not exist".into()));
+    };
     if let Err(closed) = rules::standing(link.expires_at, link.used_at, link.revoked_at, now) {
         return Ok(Err(format!("the enrollment link is {}; nothing to send", closed.code())));
     }
-    let Some(sealed) = link.token_sealed else { return Ok(Err("the enrollment link's token was already erased".into())) };
+    let Some(sealed) = link.token_sealed else {
+        return Ok(Err("the enrollment link's token was already erased".into()));
+    };
     match master.open(&purpose(&link.id), &sealed).map(String::from_utf8) {
         Ok(Ok(token)) => Ok(Ok(token)),
         _ => Ok(Err("the enrollment link's sealed token cannot be opened with this master key".into())),
@@ -220,7 +294,9 @@ enum Lookup {
 }
 
 fn lookup(c: &mut DbConnection, token: &str, now: i64) -> Result<Lookup, AppError> {
-    let Some(link) = store::enrollment::by_token_hash(c, &token_digest(token))? else { return Ok(Lookup::Refused(None)) };
+    let Some(link) = store::enrollment::by_token_hash(c, &token_digest(token))? else {
+        return Ok(Lookup::Refused(None));
+    };
     let Some(account) = store::accounts::by_id(c, &link.account_id)? else { return Ok(Lookup::Refused(None)) };
     if let Err(closed) = rules::standing(link.expires_at, link.used_at, link.revoked_at, now) {
         return Ok(Lookup::Refused(Some((link, account, closed.code()))));
@@ -246,14 +322,28 @@ pub async fn open(app: &App, token: &str) -> Result<Opened, EnrollError> {
     match app.db(move |c| lookup(c, &token, now)).await? {
         Lookup::Open(link, account) => {
             let rule = rule_for(&policy, &account);
-            Ok(Opened { login_id: account.login_id, expires_at: link.expires_at, min_length: *rule.min_length.get_ref(), max_length: *rule.max_length.get_ref() })
+            Ok(Opened {
+                login_id: account.login_id,
+                expires_at: link.expires_at,
+                min_length: *rule.min_length.get_ref(),
+                max_length: *rule.max_length.get_ref(),
+            })
         }
         Lookup::Refused(_) => Err(EnrollError::Closed),
     }
 }
 
-async fn refused(app: &App, origin: &Origin, link: &EnrollmentLink, account: &Account, why: &str) -> Result<(), AppError> {
-    let e = origin.event(account.login_id.clone(), "enrollment.refused", target(&account.login_id)).with_outcome(Outcome::Denied).with_details(json!({ "link": link.id, "reason": why }));
+async fn refused(
+    app: &App,
+    origin: &Origin,
+    link: &EnrollmentLink,
+    account: &Account,
+    why: &str,
+) -> Result<(), AppError> {
+    let e = origin
+        .event(account.login_id.clone(), "enrollment.refused", target(&account.login_id))
+        .with_outcome(Outcome::Denied)
+        .with_details(json!({ "link": link.id, "reason": why }));
     app.audit.record(e).await.map(|_| ())
 }
 

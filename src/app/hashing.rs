@@ -52,7 +52,11 @@ impl HashPool {
     /// [`HashPool::run`] for work nobody has authenticated yet (a sign-in): refused with
     /// `AppError::Busy` when `max` jobs are queued or running already, so a flood pins at most
     /// that much memory and delay.
-    pub async fn run_bounded<T: Send + 'static>(&self, max: usize, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    pub async fn run_bounded<T: Send + 'static>(
+        &self,
+        max: usize,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
         if self.queued.load(Ordering::Acquire) >= max.max(1) {
             return Err(AppError::Busy { retry_after: RETRY_AFTER_SECONDS });
         }
@@ -128,7 +132,13 @@ mod tests {
     #[tokio::test]
     async fn runs_jobs_on_its_own_threads() {
         let pool = HashPool::new(2).unwrap();
-        let names: Vec<String> = futures_util::future::join_all((0..6).map(|_| pool.run(|| std::thread::current().name().unwrap_or("").to_string()))).await.into_iter().map(Result::unwrap).collect();
+        let names: Vec<String> = futures_util::future::join_all(
+            (0..6).map(|_| pool.run(|| std::thread::current().name().unwrap_or("").to_string())),
+        )
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
         assert!(names.iter().all(|n| n.starts_with("tobira-argon2-")), "{names:?}");
     }
 }

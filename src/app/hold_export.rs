@@ -36,7 +36,9 @@ fn csv_field(s: &str) -> String {
 }
 
 fn csv(records: &[&AuditRecord]) -> Vec<u8> {
-    let mut out = String::from("\u{feff}seq,occurred_at,actor,action,target,outcome,source_ip,request_id,details,prev_hash,hash\r\n");
+    let mut out = String::from(
+        "\u{feff}seq,occurred_at,actor,action,target,outcome,source_ip,request_id,details,prev_hash,hash\r\n",
+    );
     for r in records {
         let e = &r.event;
         let row = [
@@ -68,9 +70,17 @@ fn jsonl<'a>(records: impl Iterator<Item = &'a AuditRecord>) -> Result<Vec<u8>, 
 }
 
 /// Builds the export of hold `id` for the CISO, and audits it.
-pub fn bundle(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, origin: &Origin, now: i64) -> Result<Bundle, AppError> {
+pub fn bundle(
+    c: &mut DbConnection,
+    policy: &Policy,
+    actor: &Actor,
+    id: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<Bundle, AppError> {
     legal_hold::require_ciso(c, policy, actor, "audit.hold_exported", origin, now)?;
-    let hold = store::audit_holds::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("保全 {id} が見つかりません"), format!("hold {id} not found")))?;
+    let hold = store::audit_holds::by_id(c, id)?
+        .ok_or_else(|| AppError::not_found(format!("保全 {id} が見つかりません"), format!("hold {id} not found")))?;
     let subjects = hold.subject_list();
     let mut range: Vec<AuditRecord> = Vec::new();
     loop {
@@ -115,14 +125,17 @@ pub fn bundle(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, or
         ("chain.jsonl".to_string(), jsonl(range.iter())?),
         ("verification.json".to_string(), serde_json::to_vec_pretty(&verification)?),
     ];
-    let manifest: String = files.iter().map(|(name, body)| format!("{}  {name}\n", hex::encode(Sha256::digest(body)))).collect();
+    let manifest: String =
+        files.iter().map(|(name, body)| format!("{}  {name}\n", hex::encode(Sha256::digest(body)))).collect();
     let manifest_sha = hex::encode(Sha256::digest(manifest.as_bytes()));
     files.push(("MANIFEST.sha256".to_string(), manifest.into_bytes()));
     let mut details = json!({ "hold": hold.id, "case_number": hold.case_number, "held_records": held.len(), "intact": intact, "manifest_sha256": manifest_sha });
     if let Some(op) = &actor.operator {
         details["operator"] = json!(op);
     }
-    let e = origin.event(actor.login.clone(), "audit.hold_exported", format!("audit_hold:{}", hold.id)).with_details(details);
+    let e = origin
+        .event(actor.login.clone(), "audit.hold_exported", format!("audit_hold:{}", hold.id))
+        .with_details(details);
     crate::app::audit_log::record_alone(c, now, e)?;
     Ok(Bundle { hold_id: hold.id, files, held: held.len(), intact })
 }

@@ -12,12 +12,20 @@ use serde_json::json;
 use tobira_domain::audit::{AuditEvent, AuditRecord};
 
 /// Ensures one unretired key per algorithm; returns the keys and the audit records written.
-pub fn ensure(conn: &mut DbConnection, master: &MasterKey, now: i64) -> Result<(Vec<KeyRow>, Vec<AuditRecord>), AppError> {
+pub fn ensure(
+    conn: &mut DbConnection,
+    master: &MasterKey,
+    now: i64,
+) -> Result<(Vec<KeyRow>, Vec<AuditRecord>), AppError> {
     store::write_tx(conn, |c| {
         let mut keys = store::keys::all(c)?;
         for k in keys.iter().filter(|k| k.retired_at.is_none()) {
-            let alg = Alg::parse(&k.alg)
-                .ok_or_else(|| AppError::invalid(format!("保存された鍵 {} のアルゴリズム {} は不明です", k.kid, k.alg), format!("stored key {} has unknown algorithm {}", k.kid, k.alg)))?;
+            let alg = Alg::parse(&k.alg).ok_or_else(|| {
+                AppError::invalid(
+                    format!("保存された鍵 {} のアルゴリズム {} は不明です", k.kid, k.alg),
+                    format!("stored key {} has unknown algorithm {}", k.kid, k.alg),
+                )
+            })?;
             signing::check_stored(alg, &k.kid, &k.private_key_encrypted, &k.public_key, master).map_err(|e| match e {
                 CryptoError::Open { .. } => AppError::invalid(
                     format!("署名鍵 {} を設定されたマスター鍵で開けません。すべてのノードで、鍵を作成したときのマスター鍵を使ってください", k.kid),
@@ -32,9 +40,19 @@ pub fn ensure(conn: &mut DbConnection, master: &MasterKey, now: i64) -> Result<(
                 continue;
             }
             let new = signing::generate(alg, master)?;
-            let row = KeyRow { kid: new.kid, alg: alg.as_str().into(), private_key_encrypted: new.private_sealed, public_key: new.public_b64, created_at: now, retired_at: None };
+            let row = KeyRow {
+                kid: new.kid,
+                alg: alg.as_str().into(),
+                private_key_encrypted: new.private_sealed,
+                public_key: new.public_b64,
+                created_at: now,
+                retired_at: None,
+            };
             store::keys::insert(c, &row)?;
-            events.push(AuditEvent::new("system:keys", "key.generated", format!("key:{}", row.kid)).with_details(json!({ "alg": row.alg })));
+            events.push(
+                AuditEvent::new("system:keys", "key.generated", format!("key:{}", row.kid))
+                    .with_details(json!({ "alg": row.alg })),
+            );
             keys.push(row);
         }
         let records = store::audit::append(c, now, events)?;

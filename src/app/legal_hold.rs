@@ -44,17 +44,32 @@ fn event(actor: &Actor, origin: &Origin, action: &str, target: &str, details: se
 }
 
 /// Refuses (and audits the refusal of) anyone but the CISO.
-pub fn require_ciso(c: &mut DbConnection, policy: &Policy, actor: &Actor, action: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
+pub fn require_ciso(
+    c: &mut DbConnection,
+    policy: &Policy,
+    actor: &Actor,
+    action: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<(), AppError> {
     if is_ciso(c, policy, &actor.login, now)? {
         return Ok(());
     }
-    let e = event(actor, origin, action, "audit_holds", json!({ "refused": "not the CISO" })).with_outcome(Outcome::Failure);
+    let e = event(actor, origin, action, "audit_holds", json!({ "refused": "not the CISO" }))
+        .with_outcome(Outcome::Failure);
     crate::app::audit_log::record_alone(c, now, e)?;
     Err(AppError::refused("CISOのみが行えます（R-LG-06）", "only the CISO may do this (R-LG-06)"))
 }
 
 /// The CISO holds the records of a range and of the people or systems concerned.
-pub fn create(c: &mut DbConnection, policy: &Policy, actor: &Actor, h: NewHold, origin: &Origin, now: i64) -> Result<Hold, AppError> {
+pub fn create(
+    c: &mut DbConnection,
+    policy: &Policy,
+    actor: &Actor,
+    h: NewHold,
+    origin: &Origin,
+    now: i64,
+) -> Result<Hold, AppError> {
     require_ciso(c, policy, actor, "audit.hold_created", origin, now)?;
     rules::check(&h).map_err(|(ja, en)| AppError::invalid(ja, en))?;
     let hold = Hold {
@@ -86,7 +101,15 @@ pub fn create(c: &mut DbConnection, policy: &Policy, actor: &Actor, h: NewHold, 
 }
 
 /// The CISO releases a hold, with a reason; its records become subject to retention again.
-pub fn release(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, reason: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
+pub fn release(
+    c: &mut DbConnection,
+    policy: &Policy,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<(), AppError> {
     require_ciso(c, policy, actor, "audit.hold_released", origin, now)?;
     let reason = reason.trim();
     if reason.is_empty() {
@@ -95,7 +118,10 @@ pub fn release(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, r
     let e = event(actor, origin, "audit.hold_released", &format!("audit_hold:{id}"), json!({ "reason": reason }));
     store::write_tx(c, |c| -> Result<(), AppError> {
         if !store::audit_holds::release(c, id, &actor.login, reason, now)? {
-            return Err(AppError::not_found(format!("有効な保全 {id} が見つかりません"), format!("active hold {id} not found")));
+            return Err(AppError::not_found(
+                format!("有効な保全 {id} が見つかりません"),
+                format!("active hold {id} not found"),
+            ));
         }
         store::audit::append(c, now, vec![e])?;
         Ok(())
@@ -103,7 +129,13 @@ pub fn release(c: &mut DbConnection, policy: &Policy, actor: &Actor, id: &str, r
 }
 
 /// Every hold, newest first (the CISO only).
-pub fn list(c: &mut DbConnection, policy: &Policy, actor: &Actor, origin: &Origin, now: i64) -> Result<Vec<Hold>, AppError> {
+pub fn list(
+    c: &mut DbConnection,
+    policy: &Policy,
+    actor: &Actor,
+    origin: &Origin,
+    now: i64,
+) -> Result<Vec<Hold>, AppError> {
     require_ciso(c, policy, actor, "audit.holds_read", origin, now)?;
     let holds = store::audit_holds::all(c, 1_000)?;
     let e = event(actor, origin, "audit.holds_read", "audit_holds", json!({ "holds": holds.len() }));
@@ -146,15 +178,30 @@ pub fn prune(c: &mut DbConnection, policy: &Policy, by: &str, dry_run: bool, now
     // Never destroy a prefix that does not verify: it may be the evidence of the tampering.
     let v = store::audit::verify_from(c, anchor.as_ref().map(Anchor::head), 1_000, through)?;
     if let Some(b) = v.first_break {
-        return Err(AppError::refused(format!("監査記録の連鎖が壊れているため削除しません（{b}）"), format!("the chain is broken ({b}); nothing pruned")));
+        return Err(AppError::refused(
+            format!("監査記録の連鎖が壊れているため削除しません（{b}）"),
+            format!("the chain is broken ({b}); nothing pruned"),
+        ));
     }
     if dry_run {
-        return Ok(Pruned { deleted: usize::try_from(through - from).unwrap_or(0), through_seq: Some(through), retention_through, held_by });
+        return Ok(Pruned {
+            deleted: usize::try_from(through - from).unwrap_or(0),
+            through_seq: Some(through),
+            retention_through,
+            held_by,
+        });
     }
     let deleted = store::write_tx(c, |c| -> Result<usize, AppError> {
-        let hash = store::audit_holds::hash_of(c, through)?
-            .ok_or_else(|| AppError::conflict(format!("削除の途中で記録 #{through} がなくなりました"), format!("record #{through} vanished during the pruning")))?;
-        let deleted = store::audit_holds::prune_through(c, &Anchor { seq: through, hash: hash.clone(), pruned_at: now, pruned: 0, pruned_by: by.to_string() })?;
+        let hash = store::audit_holds::hash_of(c, through)?.ok_or_else(|| {
+            AppError::conflict(
+                format!("削除の途中で記録 #{through} がなくなりました"),
+                format!("record #{through} vanished during the pruning"),
+            )
+        })?;
+        let deleted = store::audit_holds::prune_through(
+            c,
+            &Anchor { seq: through, hash: hash.clone(), pruned_at: now, pruned: 0, pruned_by: by.to_string() },
+        )?;
         let e = AuditEvent::new(by, "audit.pruned", "audit_events").with_details(json!({
             "through_seq": through, "through_hash": hash, "deleted": deleted, "retention_days": policy.audit.retention_days, "held_by": held_by,
         }));
@@ -186,7 +233,11 @@ pub async fn prune_scheduled(app: &App, node: &str) -> Result<Option<Pruned>, Ap
 /// Whether the anchor the chain starts from is sealed by an `audit.pruned` record in the chain.
 pub fn anchor_attested(c: &mut DbConnection, anchor: &Anchor) -> Result<bool, AppError> {
     let pruned = store::audit::by_action(c, "audit.pruned", 1_000)?;
-    Ok(pruned.iter().any(|r| r.seq > anchor.seq && r.event.details["through_seq"].as_i64() == Some(anchor.seq) && r.event.details["through_hash"].as_str() == Some(anchor.hash.as_str())))
+    Ok(pruned.iter().any(|r| {
+        r.seq > anchor.seq
+            && r.event.details["through_seq"].as_i64() == Some(anchor.seq)
+            && r.event.details["through_hash"].as_str() == Some(anchor.hash.as_str())
+    }))
 }
 
 /// Holds as the console pages use them: each call is one transaction on the pool, by `actor`.

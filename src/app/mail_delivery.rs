@@ -98,10 +98,18 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
             (None, _) => Some(Err(MailError::Address("the recipient has no mail address".into()))),
             (Some(Err(why)), _) => Some(Err(MailError::Address(why.clone()))),
             (Some(Ok(_)), Err(_)) => None,
-            (Some(Ok(a)), Ok(body)) => Some(match mailer.message(&n.id, a, &n.subject, body, SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64)) {
-                Ok(m) => mailer.send(m).await,
-                Err(e) => Err(e),
-            }),
+            (Some(Ok(a)), Ok(body)) => Some(
+                match mailer.message(
+                    &n.id,
+                    a,
+                    &n.subject,
+                    body,
+                    SystemTime::UNIX_EPOCH + Duration::from_millis(now.max(0) as u64),
+                ) {
+                    Ok(m) => mailer.send(m).await,
+                    Err(e) => Err(e),
+                },
+            ),
         };
         let unreachable = matches!(result, Some(Err(MailError::Unreachable(_))));
         let outcome = match result {
@@ -148,7 +156,11 @@ pub async fn run_once(app: &App, mailer: &Mailer, node: &str) -> Result<Option<R
 
 /// An address outside the municipality's mail domains, or why it is not used: it needs an exception
 /// in force for R-LC-17 naming the person (the CISO's permission).
-fn permitted(exceptions: &[crate::app::review::exceptions::Row], recipient: &str, address: String) -> Result<String, String> {
+fn permitted(
+    exceptions: &[crate::app::review::exceptions::Row],
+    recipient: &str,
+    address: String,
+) -> Result<String, String> {
     if crate::app::review::exceptions::permits(exceptions, "R-LC-17", &format!("person:{recipient}")) {
         Ok(address)
     } else {
@@ -182,7 +194,14 @@ enum Delivered {
 /// Records one outcome and renews the lease in one transaction; false when the lease is lost. A
 /// mail that carried (or would have carried) an enrollment link and is now sent or given up
 /// erases the link's sealed token in the same transaction.
-async fn record(app: &App, n: &Outgoing, outcome: Delivered, link: Option<String>, node: &str, ttl: i64) -> Result<bool, AppError> {
+async fn record(
+    app: &App,
+    n: &Outgoing,
+    outcome: Delivered,
+    link: Option<String>,
+    node: &str,
+    ttl: i64,
+) -> Result<bool, AppError> {
     let (id, node, now) = (n.id.clone(), node.to_string(), app.clock.now_ms());
     app.db(move |c| {
         store::write_tx(c, |c| {
@@ -193,9 +212,15 @@ async fn record(app: &App, n: &Outgoing, outcome: Delivered, link: Option<String
                 Delivered::Sent => {
                     store::notifications::mark_sent(c, &id, now)?;
                 }
-                Delivered::Later(reason, at) => store::notifications::record_failure(c, &id, &truncate(&reason), now, Some(at))?,
-                Delivered::NoAddress(reason) => store::notifications::mark_undeliverable(c, &id, &truncate(&reason), now)?,
-                Delivered::Exhausted(reason) => store::notifications::record_failure(c, &id, &truncate(&reason), now, None)?,
+                Delivered::Later(reason, at) => {
+                    store::notifications::record_failure(c, &id, &truncate(&reason), now, Some(at))?
+                }
+                Delivered::NoAddress(reason) => {
+                    store::notifications::mark_undeliverable(c, &id, &truncate(&reason), now)?
+                }
+                Delivered::Exhausted(reason) => {
+                    store::notifications::record_failure(c, &id, &truncate(&reason), now, None)?
+                }
             }
             Ok(store::leases::try_acquire(c, JOB, &node, now, ttl)?)
         })

@@ -90,26 +90,40 @@ pub enum AppError {
 
 /// The four refusals that carry [`words::Words`], each built from its Japanese and English.
 impl AppError {
-    pub fn invalid(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+    pub fn invalid(
+        ja: impl Into<std::borrow::Cow<'static, str>>,
+        en: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> AppError {
         AppError::Invalid(words::Words::new(ja, en))
     }
 
-    pub fn refused(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+    pub fn refused(
+        ja: impl Into<std::borrow::Cow<'static, str>>,
+        en: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> AppError {
         AppError::Refused(words::Words::new(ja, en))
     }
 
-    pub fn conflict(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+    pub fn conflict(
+        ja: impl Into<std::borrow::Cow<'static, str>>,
+        en: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> AppError {
         AppError::Conflict(words::Words::new(ja, en))
     }
 
-    pub fn not_found(ja: impl Into<std::borrow::Cow<'static, str>>, en: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+    pub fn not_found(
+        ja: impl Into<std::borrow::Cow<'static, str>>,
+        en: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> AppError {
         AppError::NotFound(words::Words::new(ja, en))
     }
 
     /// A refusal's English, as audit records keep it; any other failure as it displays.
     pub fn english(&self) -> String {
         match self {
-            AppError::Invalid(w) | AppError::Refused(w) | AppError::Conflict(w) | AppError::NotFound(w) => w.en.to_string(),
+            AppError::Invalid(w) | AppError::Refused(w) | AppError::Conflict(w) | AppError::NotFound(w) => {
+                w.en.to_string()
+            }
             AppError::Rule(r) => r.en(),
             other => other.to_string(),
         }

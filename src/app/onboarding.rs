@@ -39,7 +39,10 @@ pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, orig
     }
     let (current_version, current_sha) = (o.rules_version.clone(), o.text_sha256());
     if version != current_version || sha256 != current_sha {
-        return Err(AppError::invalid("規則が更新されました。もう一度お読みください", "the rules changed since the page was shown; read them again"));
+        return Err(AppError::invalid(
+            "規則が更新されました。もう一度お読みください",
+            "the rules changed since the page was shown; read them again",
+        ));
     }
     let (account, origin, now) = (cur.account.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
@@ -55,8 +58,9 @@ pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, orig
                 note: None,
             };
             store::onboarding::insert(c, &r)?;
-            let e =
-                origin.event(account.login_id.clone(), "onboarding.rules_confirmed", target(&account.login_id)).with_details(json!({ "rules_version": current_version, "text_sha256": current_sha }));
+            let e = origin
+                .event(account.login_id.clone(), "onboarding.rules_confirmed", target(&account.login_id))
+                .with_details(json!({ "rules_version": current_version, "text_sha256": current_sha }));
             store::audit::append(c, now, vec![e])?;
             Ok(())
         })
@@ -65,14 +69,22 @@ pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, orig
 }
 
 /// An officer records the new-hire training of `login_id`, with a reason (what training, when).
-pub async fn record_training(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<(), AppError> {
+pub async fn record_training(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<(), AppError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
         return Err(AppError::invalid("理由を入力してください", "a reason is required"));
     }
     let (me, login, origin, now) = (officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
+        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| {
+            AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found"))
+        })?;
         let own = a.id == me.id || (a.person_id.is_some() && a.person_id == me.person_id);
         if own {
             let e = origin
@@ -94,7 +106,9 @@ pub async fn record_training(app: &App, officer: &Current, login_id: &str, reaso
                 note: Some(reason.clone()),
             };
             store::onboarding::insert(c, &r)?;
-            let e = origin.event(me.login_id.clone(), "onboarding.training_recorded", target(&a.login_id)).with_details(json!({ "reason": reason }));
+            let e = origin
+                .event(me.login_id.clone(), "onboarding.training_recorded", target(&a.login_id))
+                .with_details(json!({ "reason": reason }));
             store::audit::append(c, now, vec![e])?;
             Ok(())
         })

@@ -21,19 +21,34 @@ use tobira_domain::policy::Policy;
 fn reason_given(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() < 4 {
-        return Err(AppError::invalid("--reason は必須です。監査記録のために理由を書いてください", "--reason is required: say why, for the audit log"));
+        return Err(AppError::invalid(
+            "--reason は必須です。監査記録のために理由を書いてください",
+            "--reason is required: say why, for the audit log",
+        ));
     }
     Ok(r.chars().take(500).collect())
 }
 
 /// Lifts every lock of `login_id` (in every network). Returns the scopes that were locked.
-pub fn unlock(conn: &mut DbConnection, login_id: &str, reason: &str, operator: &str, now: i64) -> Result<Vec<String>, AppError> {
+pub fn unlock(
+    conn: &mut DbConnection,
+    login_id: &str,
+    reason: &str,
+    operator: &str,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     let reason = reason_given(reason)?;
     store::write_tx(conn, |c| {
-        let a = store::accounts::by_login_id(c, login_id.trim())?
-            .ok_or_else(|| AppError::not_found(format!("アカウント `{}` はありません", login_id.trim()), format!("no account `{}`", login_id.trim())))?;
+        let a = store::accounts::by_login_id(c, login_id.trim())?.ok_or_else(|| {
+            AppError::not_found(
+                format!("アカウント `{}` はありません", login_id.trim()),
+                format!("no account `{}`", login_id.trim()),
+            )
+        })?;
         let scopes = store::throttle::clear_locks(c, &a.id, now)?;
-        let e = AuditEvent::new(operator, "account.unlocked", target(&a.login_id)).with_details(json!({ "was_locked": !scopes.is_empty(), "scopes": scopes, "reason": reason, "via": "cli" }));
+        let e = AuditEvent::new(operator, "account.unlocked", target(&a.login_id)).with_details(
+            json!({ "was_locked": !scopes.is_empty(), "scopes": scopes, "reason": reason, "via": "cli" }),
+        );
         store::audit::append(c, now, vec![e])?;
         Ok(scopes)
     })
@@ -50,7 +65,14 @@ pub struct Recovered {
 /// one (a lost password): `login_id`, or the sole security officer when none is named. Refused for
 /// anyone else, and for an officer who is neither locked nor alone (another officer resets them).
 /// The account's locks are lifted and its sessions end.
-pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>, reason: &str, operator: &str, now: i64) -> Result<Recovered, AppError> {
+pub fn recover(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    login_id: Option<&str>,
+    reason: &str,
+    operator: &str,
+    now: i64,
+) -> Result<Recovered, AppError> {
     let reason = reason_given(reason)?;
     let role = super::bootstrap::security_officer_role(policy)?;
     let temporary = password::temporary(super::bootstrap::TEMP_PASSWORD_LEN)?;
@@ -59,14 +81,19 @@ pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>,
     let login = store::write_tx(conn, |c| {
         let holders = store::accounts::holders_of_role(c, &role, now)?;
         let account = match login_id {
-            Some(l) => store::accounts::by_login_id(c, l.trim())?.ok_or_else(|| AppError::not_found(format!("アカウント `{}` はありません", l.trim()), format!("no account `{}`", l.trim())))?,
+            Some(l) => store::accounts::by_login_id(c, l.trim())?.ok_or_else(|| {
+                AppError::not_found(
+                    format!("アカウント `{}` はありません", l.trim()),
+                    format!("no account `{}`", l.trim()),
+                )
+            })?,
             None if holders == 1 => sole_holder(c, &role, now)?,
-            None => {
-                return Err(AppError::invalid(
-                    format!("{role} を持つセキュリティ担当が {holders} 人います。復旧する人を --login-id で指定してください"),
-                    format!("{holders} security officers hold {role}: name the one to recover with --login-id"),
-                ))
-            }
+            None => return Err(AppError::invalid(
+                format!(
+                    "{role} を持つセキュリティ担当が {holders} 人います。復旧する人を --login-id で指定してください"
+                ),
+                format!("{holders} security officers hold {role}: name the one to recover with --login-id"),
+            )),
         };
         let is_officer = store::accounts::grants_in_force(c, &account.id, now)?.iter().any(|g| g.role_id == role);
         if !is_officer || account.status() != Some(tobira_domain::rbac::AccountStatus::Active) {
@@ -75,10 +102,15 @@ pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>,
                 format!("`{}` is not an active security officer; officers reset other accounts through the officer pages", account.login_id),
             ));
         }
-        let locked = store::throttle::locked_accounts(c, now)?.iter().any(|(id, _, s): &(String, String, LockState)| *id == account.id && s.locked(now).is_some());
+        let locked = store::throttle::locked_accounts(c, now)?
+            .iter()
+            .any(|(id, _, s): &(String, String, LockState)| *id == account.id && s.locked(now).is_some());
         if !locked && holders > 1 {
             return Err(AppError::invalid(
-                format!("`{}` はロックされておらず、他のセキュリティ担当がパスワードを再設定できます", account.login_id),
+                format!(
+                    "`{}` はロックされておらず、他のセキュリティ担当がパスワードを再設定できます",
+                    account.login_id
+                ),
                 format!("`{}` is not locked and another security officer can reset the password", account.login_id),
             ));
         }
@@ -99,10 +131,17 @@ pub fn recover(conn: &mut DbConnection, policy: &Policy, login_id: Option<&str>,
 fn sole_holder(c: &mut DbConnection, role: &str, now: i64) -> Result<store::accounts::Account, AppError> {
     use crate::store::schema::grants;
     use diesel::prelude::*;
-    let ids: Vec<String> = grants::table.filter(grants::role_id.eq(role)).filter(grants::revoked_at.is_null()).select(grants::account_id).distinct().load(c)?;
+    let ids: Vec<String> = grants::table
+        .filter(grants::role_id.eq(role))
+        .filter(grants::revoked_at.is_null())
+        .select(grants::account_id)
+        .distinct()
+        .load(c)?;
     for id in ids {
         if let Some(a) = store::accounts::by_id(c, &id)? {
-            if a.status() == Some(tobira_domain::rbac::AccountStatus::Active) && store::accounts::grants_in_force(c, &a.id, now)?.iter().any(|g| g.role_id == role) {
+            if a.status() == Some(tobira_domain::rbac::AccountStatus::Active)
+                && store::accounts::grants_in_force(c, &a.id, now)?.iter().any(|g| g.role_id == role)
+            {
                 return Ok(a);
             }
         }

@@ -14,7 +14,9 @@ const ACTOR: &str = "system:policy";
 
 /// The names of the fields that differ between two rows, ignoring `ignore`.
 fn changed_fields<T: Serialize>(old: &T, new: &T, ignore: &[&str]) -> Vec<String> {
-    let (serde_json::Value::Object(a), serde_json::Value::Object(b)) = (json!(old), json!(new)) else { return Vec::new() };
+    let (serde_json::Value::Object(a), serde_json::Value::Object(b)) = (json!(old), json!(new)) else {
+        return Vec::new();
+    };
     b.iter().filter(|(k, v)| !ignore.contains(&k.as_str()) && a.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect()
 }
 
@@ -80,7 +82,13 @@ impl Registered for RoleRow {
 
 /// Inserts new rows, updates changed ones and withdraws the ones the policy no longer has (never
 /// deleting them); one audit event each.
-fn apply<T: Registered>(conn: &mut DbConnection, existing: Vec<T>, wanted: Vec<T>, now: i64, events: &mut Vec<AuditEvent>) -> Result<(), AppError> {
+fn apply<T: Registered>(
+    conn: &mut DbConnection,
+    existing: Vec<T>,
+    wanted: Vec<T>,
+    now: i64,
+    events: &mut Vec<AuditEvent>,
+) -> Result<(), AppError> {
     let kind = T::KIND;
     let mut old: BTreeMap<String, T> = existing.into_iter().map(|r| (r.id().to_string(), r)).collect();
     for w in wanted {
@@ -94,7 +102,10 @@ fn apply<T: Registered>(conn: &mut DbConnection, existing: Vec<T>, wanted: Vec<T
                 let fields = changed_fields(&o, &w, &["updated_at"]);
                 if !fields.is_empty() {
                     w.update(conn)?;
-                    events.push(AuditEvent::new(ACTOR, format!("{kind}.changed"), target).with_details(json!({ "fields": fields })));
+                    events.push(
+                        AuditEvent::new(ACTOR, format!("{kind}.changed"), target)
+                            .with_details(json!({ "fields": fields })),
+                    );
                 }
             }
         }

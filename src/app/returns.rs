@@ -30,7 +30,10 @@ pub struct Shown {
 /// Returns in any of `statuses` with who held them, oldest listed first.
 pub fn shown(c: &mut DbConnection, statuses: &[ReturnStatus]) -> Result<Vec<Shown>, AppError> {
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    Ok(rows::list_with_holder(c, &statuses)?.into_iter().map(|(record, login_id, name)| Shown { record, login_id, name }).collect())
+    Ok(rows::list_with_holder(c, &statuses)?
+        .into_iter()
+        .map(|(record, login_id, name)| Shown { record, login_id, name })
+        .collect())
 }
 
 /// What recording did.
@@ -43,34 +46,66 @@ pub struct Recorded {
 }
 
 /// Records return `id` as `to` (returned, destroyed or lost) with an optional note.
-pub fn record(c: &mut DbConnection, id: &str, to: ReturnStatus, note: Option<&str>, actor: &str, origin: &Origin, now: i64) -> Result<Recorded, AppError> {
+pub fn record(
+    c: &mut DbConnection,
+    id: &str,
+    to: ReturnStatus,
+    note: Option<&str>,
+    actor: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<Recorded, AppError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty()).map(|n| n.chars().take(500).collect::<String>());
     store::write_tx(c, |c| {
-        let r = rows::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("認証媒体の返却 {id} が見つかりません"), format!("authenticator return {id} not found")))?;
-        let from = ReturnStatus::parse(&r.status)
-            .ok_or_else(|| AppError::invalid(format!("認証媒体の返却 {id} の状態 {} は不明です", r.status), format!("authenticator return {id} has an unknown status {}", r.status)))?;
-        from.may_become(to).map_err(|(ja, en)| AppError::conflict(format!("認証媒体の返却 {id}（{}）：{ja}", r.label), format!("authenticator return {id} ({}): {en}", r.label)))?;
+        let r = rows::by_id(c, id)?.ok_or_else(|| {
+            AppError::not_found(
+                format!("認証媒体の返却 {id} が見つかりません"),
+                format!("authenticator return {id} not found"),
+            )
+        })?;
+        let from = ReturnStatus::parse(&r.status).ok_or_else(|| {
+            AppError::invalid(
+                format!("認証媒体の返却 {id} の状態 {} は不明です", r.status),
+                format!("authenticator return {id} has an unknown status {}", r.status),
+            )
+        })?;
+        from.may_become(to).map_err(|(ja, en)| {
+            AppError::conflict(
+                format!("認証媒体の返却 {id}（{}）：{ja}", r.label),
+                format!("authenticator return {id} ({}): {en}", r.label),
+            )
+        })?;
         if !rows::record(c, id, from.as_str(), to.as_str(), actor, note.as_deref(), now)? {
-            return Err(AppError::conflict(format!("認証媒体の返却 {id} は既に別の操作で記録されました"), format!("authenticator return {id} was recorded meanwhile")));
+            return Err(AppError::conflict(
+                format!("認証媒体の返却 {id} は既に別の操作で記録されました"),
+                format!("authenticator return {id} was recorded meanwhile"),
+            ));
         }
         let mut revoked = None;
         if let (Some(cred), Some(account)) = (r.credential_id.as_deref(), store::accounts::by_id(c, &r.account_id)?) {
             let reason = format!("authenticator_{}", to.as_str());
             revoked = factors::revoke(c, &account, cred, actor, &reason, to == ReturnStatus::Lost, origin, now)?;
         }
-        let e = origin.event(actor, "authenticator.return_recorded", format!("authenticator_return:{id}")).with_details(json!({
-            "employee_number": r.employee_number,
-            "credential": r.credential_id,
-            "kind": r.kind,
-            "label": r.label,
-            "from": from.as_str(),
-            "action": to.as_str(),
-            "note": note,
-            "credential_revoked": revoked.is_some(),
-            "sessions_ended": revoked.unwrap_or(0),
-        }));
+        let e = origin
+            .event(actor, "authenticator.return_recorded", format!("authenticator_return:{id}"))
+            .with_details(json!({
+                "employee_number": r.employee_number,
+                "credential": r.credential_id,
+                "kind": r.kind,
+                "label": r.label,
+                "from": from.as_str(),
+                "action": to.as_str(),
+                "note": note,
+                "credential_revoked": revoked.is_some(),
+                "sessions_ended": revoked.unwrap_or(0),
+            }));
         store::audit::append(c, now, vec![e])?;
-        let record = rows::by_id(c, id)?.ok_or_else(|| AppError::not_found(format!("認証媒体の返却 {id} が見つかりません"), format!("authenticator return {id} not found")))?;
+        let record = rows::by_id(c, id)?.ok_or_else(|| {
+            AppError::not_found(
+                format!("認証媒体の返却 {id} が見つかりません"),
+                format!("authenticator return {id} not found"),
+            )
+        })?;
         Ok(Recorded { record, credential_revoked: revoked.is_some(), sessions_ended: revoked.unwrap_or(0) })
     })
 }
@@ -90,7 +125,14 @@ impl Returns<'_> {
     }
 
     /// Records return `id` as `to` by `actor`.
-    pub async fn record(&self, id: String, to: ReturnStatus, note: Option<String>, actor: String, origin: Origin) -> Result<Recorded, AppError> {
+    pub async fn record(
+        &self,
+        id: String,
+        to: ReturnStatus,
+        note: Option<String>,
+        actor: String,
+        origin: Origin,
+    ) -> Result<Recorded, AppError> {
         let now = self.0.clock.now_ms();
         self.0.db(move |c| record(c, &id, to, note.as_deref(), &actor, &origin, now)).await
     }

@@ -50,7 +50,11 @@ pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super
     let period_ms = app.policy.sync.every_seconds as i64 * 1000;
     let (now, node_owned) = (app.clock.now_ms(), node.to_string());
     // The lease outlives the period a little, so a slow run is not started twice.
-    let held = app.db(move |c| Ok(store::write_tx(c, |c| store::leases::try_acquire(c, SYNC_JOB, &node_owned, now, period_ms + 60_000))?)).await?;
+    let held = app
+        .db(move |c| {
+            Ok(store::write_tx(c, |c| store::leases::try_acquire(c, SYNC_JOB, &node_owned, now, period_ms + 60_000))?)
+        })
+        .await?;
     if !held {
         return Ok(None);
     }
@@ -60,7 +64,8 @@ pub async fn sync_once(app: &App, node: &str) -> Result<Option<RunStatus>, super
     let (policy, source, master) = (app.policy.clone(), app.config.directory.url.clone(), app.master_key.clone());
     let status = app
         .db(move |c| {
-            let req = SyncRequest { source: &source, requested_by: SYNC_ACTOR, now, dry_run: false, master_key: &master };
+            let req =
+                SyncRequest { source: &source, requested_by: SYNC_ACTOR, now, dry_run: false, master_key: &master };
             Ok(sync::run(c, &policy, &raw, &req)?.status)
         })
         .await?;
@@ -78,7 +83,9 @@ pub fn spawn_sync(app: App) -> Option<tokio::task::JoinHandle<()>> {
         let (app, node) = (app.clone(), node.clone());
         async move {
             match sync_once(&app, &node).await {
-                Ok(Some(RunStatus::Held)) => tracing::warn!(job = SYNC_JOB, "HR sync plan held for approval; see `tobira sync --show`"),
+                Ok(Some(RunStatus::Held)) => {
+                    tracing::warn!(job = SYNC_JOB, "HR sync plan held for approval; see `tobira sync --show`")
+                }
                 Ok(Some(status)) => tracing::info!(job = SYNC_JOB, ?status, "HR sync done"),
                 Ok(None) => tracing::debug!(job = SYNC_JOB, "another node holds the lease"),
                 Err(e) => tracing::error!(job = SYNC_JOB, error = %e, "HR sync failed"),
@@ -126,7 +133,13 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
             let (now, policy) = (app.clock.now_ms(), app.policy.clone());
             match app.db(move |c| super::privileged::elevation::sweep(c, &policy, now)).await {
                 Ok(s) if s == Default::default() => {}
-                Ok(s) => tracing::info!(job = "privileged-sweep", lapsed = s.lapsed, expired = s.expired, development = s.development, "privileged sweep"),
+                Ok(s) => tracing::info!(
+                    job = "privileged-sweep",
+                    lapsed = s.lapsed,
+                    expired = s.expired,
+                    development = s.development,
+                    "privileged sweep"
+                ),
                 Err(e) => tracing::error!(job = "privileged-sweep", error = %e, "privileged sweep failed"),
             }
             // Access requests nobody decided within [access_requests] lapse_days (R-LC-02).
@@ -164,14 +177,21 @@ pub fn spawn_mail_delivery(app: App) -> Result<Option<tokio::task::JoinHandle<()
     if app.config.smtp.host.is_empty() {
         return Ok(None);
     }
-    let mailer = crate::mail::Mailer::new(&app.config.smtp).map_err(|e| super::AppError::invalid(format!("メール送信の設定に誤りがあります：{e}"), e.to_string()))?;
+    let mailer = crate::mail::Mailer::new(&app.config.smtp)
+        .map_err(|e| super::AppError::invalid(format!("メール送信の設定に誤りがあります：{e}"), e.to_string()))?;
     let (period, node) = (app.config.smtp.every_seconds.max(1), node_name());
     Ok(Some(every(Duration::from_secs(period), First::AfterPeriod, move || {
         let (app, mailer, node) = (app.clone(), mailer.clone(), node.clone());
         async move {
             match super::mail_delivery::run_once(&app, &mailer, &node).await {
                 Ok(Some(r)) if r == Default::default() => {}
-                Ok(Some(r)) => tracing::info!(job = super::mail_delivery::JOB, sent = r.sent, deferred = r.deferred, undeliverable = r.undeliverable, "mail delivery round"),
+                Ok(Some(r)) => tracing::info!(
+                    job = super::mail_delivery::JOB,
+                    sent = r.sent,
+                    deferred = r.deferred,
+                    undeliverable = r.undeliverable,
+                    "mail delivery round"
+                ),
                 Ok(None) => tracing::debug!(job = super::mail_delivery::JOB, "another node holds the lease"),
                 Err(e) => tracing::error!(job = super::mail_delivery::JOB, error = %e, "mail delivery round failed"),
             }
@@ -221,7 +241,9 @@ pub fn spawn_provisioning_reconcile(app: App) -> Option<tokio::task::JoinHandle<
                             super::provisioning::scheduled::Ran::Done(r) => {
                                 tracing::info!(job = "provisioning-reconcile", system = %system, orphans = r.drift.orphans.len(), missing = r.drift.missing.len(), wrong = r.drift.wrong.len(), queued = r.queued, held = r.held(), "reconciliation")
                             }
-                            super::provisioning::scheduled::Ran::Failed(e) => tracing::error!(job = "provisioning-reconcile", system = %system, error = %e, "reconciliation failed"),
+                            super::provisioning::scheduled::Ran::Failed(e) => {
+                                tracing::error!(job = "provisioning-reconcile", system = %system, error = %e, "reconciliation failed")
+                            }
                         }
                     }
                 }
@@ -243,7 +265,12 @@ pub fn spawn_audit_prune(app: App) -> Option<tokio::task::JoinHandle<()>> {
         let (app, node) = (app.clone(), node.clone());
         async move {
             match super::legal_hold::prune_scheduled(&app, &node).await {
-                Ok(Some(p)) => tracing::info!(job = super::legal_hold::PRUNE_JOB, deleted = p.deleted, held_by = p.held_by.len(), "audit pruning"),
+                Ok(Some(p)) => tracing::info!(
+                    job = super::legal_hold::PRUNE_JOB,
+                    deleted = p.deleted,
+                    held_by = p.held_by.len(),
+                    "audit pruning"
+                ),
                 Ok(None) => tracing::debug!(job = super::legal_hold::PRUNE_JOB, "another node holds the lease"),
                 Err(e) => tracing::error!(job = super::legal_hold::PRUNE_JOB, error = %e, "audit pruning failed"),
             }

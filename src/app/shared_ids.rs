@@ -12,7 +12,9 @@ use crate::store::{self, accounts::Account, org::Person, DbConnection};
 use serde_json::json;
 
 fn shared(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
-    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found")))?;
+    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| {
+        AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found"))
+    })?;
     if !a.is_shared {
         return Err(AppError::invalid(
             format!("アカウント {login_id} は共用IDではありません。利用者を登録できるのは共用IDだけです"),
@@ -25,8 +27,12 @@ fn shared(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
 /// The person of `employee_number`; `what` names the field, in Japanese and in English.
 fn person(c: &mut DbConnection, employee_number: &str, what: (&str, &str)) -> Result<Person, AppError> {
     let (ja, en) = what;
-    store::org::person_by_employee_number(c, employee_number.trim())?
-        .ok_or_else(|| AppError::invalid(format!("{ja}：職員番号 {employee_number} の職員はいません"), format!("{en}: no person with employee number {employee_number}")))
+    store::org::person_by_employee_number(c, employee_number.trim())?.ok_or_else(|| {
+        AppError::invalid(
+            format!("{ja}：職員番号 {employee_number} の職員はいません"),
+            format!("{en}: no person with employee number {employee_number}"),
+        )
+    })
 }
 
 /// The current users of shared ID `login_id`.
@@ -45,11 +51,26 @@ pub fn overview(c: &mut DbConnection) -> Result<Vec<(String, Vec<Listed>)>, AppE
 }
 
 /// Registers `employee_number` as a user of shared ID `login_id`, permitted by `permitted_by`.
-pub fn add(c: &mut DbConnection, login_id: &str, employee_number: &str, permitted_by: &str, actor: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
+pub fn add(
+    c: &mut DbConnection,
+    login_id: &str,
+    employee_number: &str,
+    permitted_by: &str,
+    actor: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<(), AppError> {
     store::write_tx(c, |c| {
         let a = shared(c, login_id)?;
         let p = person(c, employee_number, ("利用者", "user"))?;
-        let by = person(c, permitted_by, ("許可者（利用を許可した情報システム管理者）", "permitted_by (the 情報システム管理者 who permitted the use)"))?;
+        let by = person(
+            c,
+            permitted_by,
+            (
+                "許可者（利用を許可した情報システム管理者）",
+                "permitted_by (the 情報システム管理者 who permitted the use)",
+            ),
+        )?;
         if users::is_user(c, &a.id, &p.id)? {
             return Err(AppError::conflict(
                 format!("職員番号 {} の職員は既に共用ID {login_id} の利用者です", p.employee_number),
@@ -68,14 +89,24 @@ pub fn add(c: &mut DbConnection, login_id: &str, employee_number: &str, permitte
             removed_reason: None,
         };
         users::insert(c, &row)?;
-        let e = origin.event(actor, "shared_id.user_added", target(login_id)).with_details(json!({ "employee_number": p.employee_number, "permitted_by": by.employee_number }));
+        let e = origin
+            .event(actor, "shared_id.user_added", target(login_id))
+            .with_details(json!({ "employee_number": p.employee_number, "permitted_by": by.employee_number }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })
 }
 
 /// Ends `employee_number`'s use of shared ID `login_id`.
-pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reason: &str, actor: &str, origin: &Origin, now: i64) -> Result<(), AppError> {
+pub fn remove(
+    c: &mut DbConnection,
+    login_id: &str,
+    employee_number: &str,
+    reason: &str,
+    actor: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<(), AppError> {
     let reason = if reason.trim().is_empty() { "removed_by_officer" } else { reason.trim() };
     store::write_tx(c, |c| {
         let a = shared(c, login_id)?;
@@ -86,7 +117,9 @@ pub fn remove(c: &mut DbConnection, login_id: &str, employee_number: &str, reaso
                 format!("{} not found as a user of shared ID {login_id}", p.employee_number),
             ));
         };
-        let e = origin.event(actor, "shared_id.user_removed", target(login_id)).with_details(json!({ "employee_number": p.employee_number, "permitted_by": permitted_by, "reason": reason }));
+        let e = origin.event(actor, "shared_id.user_removed", target(login_id)).with_details(
+            json!({ "employee_number": p.employee_number, "permitted_by": permitted_by, "reason": reason }),
+        );
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })
@@ -107,13 +140,27 @@ impl SharedIds<'_> {
     }
 
     /// Registers `employee_number` as a user of `login_id`, permitted by `permitted_by`.
-    pub async fn add(&self, login_id: String, employee_number: String, permitted_by: String, actor: String, origin: Origin) -> Result<(), AppError> {
+    pub async fn add(
+        &self,
+        login_id: String,
+        employee_number: String,
+        permitted_by: String,
+        actor: String,
+        origin: Origin,
+    ) -> Result<(), AppError> {
         let now = self.0.clock.now_ms();
         self.0.db(move |c| add(c, &login_id, &employee_number, &permitted_by, &actor, &origin, now)).await
     }
 
     /// Ends `employee_number`'s use of `login_id`.
-    pub async fn remove(&self, login_id: String, employee_number: String, reason: String, actor: String, origin: Origin) -> Result<(), AppError> {
+    pub async fn remove(
+        &self,
+        login_id: String,
+        employee_number: String,
+        reason: String,
+        actor: String,
+        origin: Origin,
+    ) -> Result<(), AppError> {
         let now = self.0.clock.now_ms();
         self.0.db(move |c| remove(c, &login_id, &employee_number, &reason, &actor, &origin, now)).await
     }

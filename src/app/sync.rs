@@ -37,7 +37,9 @@ pub const LAST_SKIPPED: &str = "hr-sync.last-skipped";
 pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
 pub(crate) fn mapping(policy: &Policy) -> Result<&DirectoryMapping, AppError> {
-    policy.directory.as_ref().ok_or_else(|| AppError::invalid("ポリシーに [directory] の対応付けがありません", "the policy has no [directory] mapping"))
+    policy.directory.as_ref().ok_or_else(|| {
+        AppError::invalid("ポリシーに [directory] の対応付けがありません", "the policy has no [directory] mapping")
+    })
 }
 
 fn unread(e: crate::directory::DirectoryError) -> AppError {
@@ -45,7 +47,10 @@ fn unread(e: crate::directory::DirectoryError) -> AppError {
 }
 
 /// The contract register's file, when the policy maps one: an error when it is not configured.
-fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
+fn register_file<'a>(
+    cfg: &'a DirectoryConfig,
+    policy: &'a Policy,
+) -> Result<Option<(&'a str, &'a ContractRegisterMapping)>, AppError> {
     let Some(m) = mapping(policy)?.contracts.as_ref() else {
         return Ok(None);
     };
@@ -62,16 +67,29 @@ fn register_file<'a>(cfg: &'a DirectoryConfig, policy: &'a Policy) -> Result<Opt
 /// `sync.full_every_seconds`, or when the contract register changed since the last full read (a
 /// contract's new end date concerns people whose entries did not change); otherwise the changes
 /// since the stored marks.
-pub fn mode_for(conn: &mut DbConnection, cfg: &DirectoryConfig, policy: &Policy, now: i64, force_full: bool) -> Result<ReadMode, AppError> {
+pub fn mode_for(
+    conn: &mut DbConnection,
+    cfg: &DirectoryConfig,
+    policy: &Policy,
+    now: i64,
+    force_full: bool,
+) -> Result<ReadMode, AppError> {
     let high_water = sync_runs::state(conn, HIGH_WATER)?;
     let cookie = sync_runs::state(conn, COOKIE)?.and_then(|c| hex::decode(c).ok());
     let last_full: Option<i64> = sync_runs::state(conn, LAST_FULL)?.and_then(|v| v.parse().ok());
     let full_due = last_full.is_none_or(|t| now - t >= policy.sync.full_every_seconds as i64 * 1000);
     let register_changed = match register_file(cfg, policy)? {
-        Some((file, _)) => sync_runs::state(conn, CONTRACTS_DIGEST)? != Some(crate::directory::csv::register_digest(file).map_err(unread)?),
+        Some((file, _)) => {
+            sync_runs::state(conn, CONTRACTS_DIGEST)?
+                != Some(crate::directory::csv::register_digest(file).map_err(unread)?)
+        }
         None => false,
     };
-    Ok(if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none()) { ReadMode::Full } else { ReadMode::Changes { high_water, cookie } })
+    Ok(if force_full || full_due || register_changed || (high_water.is_none() && cookie.is_none()) {
+        ReadMode::Full
+    } else {
+        ReadMode::Changes { high_water, cookie }
+    })
 }
 
 /// Reads the directory (or the HR system's CSV export) as `mode` says, and the contract register
@@ -131,12 +149,26 @@ const SCOPED_LOAD_MAX: usize = 5_000;
 /// Plans `snapshot` against the database at `now`. A read that speaks for everyone is planned
 /// against everyone tobira holds; a partial one only against the people it names or reports gone
 /// (nobody else can change), so an increment costs what it read, not the size of the city.
-pub fn plan_full(conn: &mut DbConnection, policy: &Policy, snapshot: &Snapshot, now: i64, bulk: Option<&BulkWindow>) -> Result<Plan, AppError> {
-    let scope = hr_known::Scope { employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(), directory_keys: snapshot.gone_keys.clone() };
-    let partial = !snapshot.speaks_for_everyone() && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
+pub fn plan_full(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    snapshot: &Snapshot,
+    now: i64,
+    bulk: Option<&BulkWindow>,
+) -> Result<Plan, AppError> {
+    let scope = hr_known::Scope {
+        employee_numbers: snapshot.people.iter().map(|p| p.employee_number.clone()).collect(),
+        directory_keys: snapshot.gone_keys.clone(),
+    };
+    let partial =
+        !snapshot.speaks_for_everyone() && scope.employee_numbers.len() + scope.directory_keys.len() <= SCOPED_LOAD_MAX;
     let known = hr_known::load_known(conn, now, partial.then_some(&scope))?;
     let taken = hr_known::login_ids(conn)?;
-    let held = if partial { Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_known::active_staff_accounts(conn)? } } else { Holdings::all(&known, &taken) };
+    let held = if partial {
+        Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_known::active_staff_accounts(conn)? }
+    } else {
+        Holdings::all(&known, &taken)
+    };
     let today = from_millis(now).to_offset(JST).date();
     Ok(plan(snapshot, &held, policy, today, now, bulk))
 }
@@ -154,14 +186,26 @@ fn joiners(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
 
 /// The employee numbers a batch touches.
 fn people_of(batch: &[tobira_domain::lifecycle::Step]) -> Vec<String> {
-    let mut v: Vec<String> = batch.iter().map(|s| tobira_domain::lifecycle::hold::employee_number(&s.action).to_string()).collect();
+    let mut v: Vec<String> =
+        batch.iter().map(|s| tobira_domain::lifecycle::hold::employee_number(&s.action).to_string()).collect();
     v.sort();
     v.dedup();
     v
 }
 
-pub(crate) fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, run_id: &str, now: i64, actor: &str) -> Result<usize, AppError> {
-    let depts: Vec<HrDepartment> = content.departments.iter().map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() }).collect();
+pub(crate) fn apply(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    content: &RunContent,
+    run_id: &str,
+    now: i64,
+    actor: &str,
+) -> Result<usize, AppError> {
+    let depts: Vec<HrDepartment> = content
+        .departments
+        .iter()
+        .map(|(c, n, p)| HrDepartment { code: c.clone(), name: n.clone(), parent_code: p.clone() })
+        .collect();
     let mut written = store::write_tx(conn, |c| -> Result<usize, AppError> {
         let mut events = hr_sync::save_departments(c, &depts, now, actor)?;
         events.extend(store::contracts::save(c, &content.contracts, now, actor)?);
@@ -171,7 +215,14 @@ pub(crate) fn apply(conn: &mut DbConnection, keys: &Keys, content: &RunContent, 
     for batch in content.plan.steps.chunks(BATCH) {
         written += store::write_tx(conn, |c| -> Result<usize, AppError> {
             let mut events = hr_sync::apply_steps(c, &mut cache, batch, run_id, now, actor)?;
-            events.extend(crate::app::enrollment::issue_for_joiners(c, keys.master_key, keys.policy, &joiners(batch), actor, now)?);
+            events.extend(crate::app::enrollment::issue_for_joiners(
+                c,
+                keys.master_key,
+                keys.policy,
+                &joiners(batch),
+                actor,
+                now,
+            )?);
             // The business systems hear of the batch's changes in the same transaction (R-LC-01, R-LC-03).
             events.extend(crate::app::provisioning::track_people(c, keys.policy, &people_of(batch), actor, now)?);
             Ok(store::audit::append(c, now, events)?.len())
@@ -210,7 +261,12 @@ pub struct SyncRequest<'a> {
 }
 
 /// Plans from `raw` and applies, holds or (dry run) only returns the plan.
-pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &SyncRequest) -> Result<SyncOutcome, AppError> {
+pub fn run(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    raw: &RawDirectory,
+    req: &SyncRequest,
+) -> Result<SyncOutcome, AppError> {
     let SyncRequest { source, requested_by, now, dry_run, master_key } = *req;
     let Checked { departments, contracts, snapshot, other_problems } = check(raw, policy)?;
     let window = policy.sync.window_on(from_millis(now).to_offset(JST).date());
@@ -222,7 +278,12 @@ pub fn run(conn: &mut DbConnection, policy: &Policy, raw: &RawDirectory, req: &S
     }
     let read: BTreeSet<String> = snapshot.people.iter().map(|p| p.employee_number.clone()).collect();
     let speaks_for_everyone = snapshot.speaks_for_everyone();
-    let content = RunContent { departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts, plan, hold: None };
+    let content = RunContent {
+        departments: departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(),
+        contracts,
+        plan,
+        hold: None,
+    };
     let problems: Vec<String> = content.plan.problems.iter().map(|p| p.to_string()).collect();
     let skipped = content.plan.problems.len().to_string();
     store::write_tx(conn, |c| sync_runs::set_state(c, LAST_SKIPPED, &skipped, now))?;

@@ -29,7 +29,15 @@ fn wrong_code() -> Words {
 
 /// Checks `code` against the TOTP credentials of the account `login_id` under its lockout, and uses
 /// the code's step up. The approver when the code is right; otherwise the refusal is audited.
-pub fn by_code(c: &mut DbConnection, policy: &Policy, master_key: &MasterKey, login_id: &str, code: &str, run_id: &str, now: i64) -> Result<Approver, AppError> {
+pub fn by_code(
+    c: &mut DbConnection,
+    policy: &Policy,
+    master_key: &MasterKey,
+    login_id: &str,
+    code: &str,
+    run_id: &str,
+    now: i64,
+) -> Result<Approver, AppError> {
     let account = store::accounts::by_login_id(c, login_id)?.filter(|a| a.status == "active");
     let Some(account) = account else {
         return Err(sync_hold::refuse(c, run_id, login_id, wrong_code(), "wrong_code", now));
@@ -60,9 +68,21 @@ pub fn by_code(c: &mut DbConnection, policy: &Policy, master_key: &MasterKey, lo
         Ok(Ok(matched))
     })?;
     match outcome {
-        Ok(true) => Ok(Approver { login_id: account.login_id.clone(), facts: approvers::of_account(c, policy, &account, now)? }),
+        Ok(true) => {
+            Ok(Approver { login_id: account.login_id.clone(), facts: approvers::of_account(c, policy, &account, now)? })
+        }
         Ok(false) => Err(sync_hold::refuse(c, run_id, &account.login_id, wrong_code(), "wrong_code", now)),
-        Err(()) => Err(sync_hold::refuse(c, run_id, &account.login_id, Words::new("失敗が続いたためアカウントがロックされています", "the account is locked after too many failures"), "locked", now)),
+        Err(()) => Err(sync_hold::refuse(
+            c,
+            run_id,
+            &account.login_id,
+            Words::new(
+                "失敗が続いたためアカウントがロックされています",
+                "the account is locked after too many failures",
+            ),
+            "locked",
+            now,
+        )),
     }
 }
 
@@ -94,7 +114,8 @@ pub async fn console(app: &App, cur: &Current) -> Result<(bool, Vec<HeldView>), 
     let (entitled, held) = app
         .db(move |c| {
             let who = approver_of(c, &policy, &cur2, now)?;
-            let entitled = approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_ok();
+            let entitled =
+                approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_ok();
             let held = if entitled { store::sync_holds::held(c)? } else { Vec::new() };
             Ok((entitled, held))
         })
@@ -105,13 +126,16 @@ pub async fn console(app: &App, cur: &Current) -> Result<(bool, Vec<HeldView>), 
     let raw = fresh_read(&app.config.directory, &app.policy).await.map(std::sync::Arc::new);
     let mut views = Vec::new();
     for run in held {
-        let (policy, raw, id, now) = (app.policy.clone(), raw.as_ref().ok().cloned(), run.id.clone(), app.clock.now_ms());
+        let (policy, raw, id, now) =
+            (app.policy.clone(), raw.as_ref().ok().cloned(), run.id.clone(), app.clock.now_ms());
         let read_error = raw.is_none().then(|| "the HR directory could not be read".to_string());
         let (content, since) = app
             .db(move |c| {
                 let (_, content) = sync_hold::load(c, &id)?;
                 let since = match raw {
-                    Some(raw) => sync_hold::recheck(c, &policy, &content, &raw, now).map(|(r, _)| r).map_err(|e| e.to_string()),
+                    Some(raw) => {
+                        sync_hold::recheck(c, &policy, &content, &raw, now).map(|(r, _)| r).map_err(|e| e.to_string())
+                    }
                     None => Err(read_error.unwrap_or_default()),
                 };
                 Ok((content, since))
@@ -142,7 +166,8 @@ pub async fn approve_signed_in(app: &App, cur: &Current, run_id: &str) -> Result
         })
         .await?;
     let raw = fresh_read(&app.config.directory, &app.policy).await?;
-    let (policy, master, id, now) = (app.policy.clone(), app.master_key.clone(), run_id.to_string(), app.clock.now_ms());
+    let (policy, master, id, now) =
+        (app.policy.clone(), app.master_key.clone(), run_id.to_string(), app.clock.now_ms());
     app.db(move |c| sync_hold::approve(c, &Keys { policy: &policy, master_key: &master }, &id, &who, &raw, now)).await
 }
 

@@ -64,7 +64,8 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
             .map(|t| HrDepartment { code: t.code.clone(), name: t.name.clone(), parent_code: t.parent.clone() })
             .collect::<Vec<_>>(),
     );
-    let known: Option<BTreeSet<String>> = (!mapping.has_no_departments()).then(|| departments.iter().map(|d| d.code.clone()).collect());
+    let known: Option<BTreeSet<String>> =
+        (!mapping.has_no_departments()).then(|| departments.iter().map(|d| d.code.clone()).collect());
     let mut people = Vec::new();
     problems.extend(raw.unreadable.iter().cloned());
     for e in &raw.people {
@@ -80,12 +81,28 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
         if let Some((register, m)) = &register {
             if let Err(reason) = register.bind(&mut p, m) {
                 let attribute = mapping.attributes.contract_id.clone().unwrap_or_default();
-                problems.push(EntryProblem { dn: e.dn.clone(), employee_number: Some(p.employee_number), attribute, reason });
+                problems.push(EntryProblem {
+                    dn: e.dn.clone(),
+                    employee_number: Some(p.employee_number),
+                    attribute,
+                    reason,
+                });
                 continue;
             }
         }
         people.push(p);
     }
     let contracts = register.map(|(r, _)| r.contracts().cloned().collect()).unwrap_or_default();
-    Ok(Checked { departments, contracts, snapshot: Snapshot { people, problems, complete: raw.complete, gone_keys: raw.gone_keys.clone(), present_keys: raw.present_keys.clone() }, other_problems })
+    Ok(Checked {
+        departments,
+        contracts,
+        snapshot: Snapshot {
+            people,
+            problems,
+            complete: raw.complete,
+            gone_keys: raw.gone_keys.clone(),
+            present_keys: raw.present_keys.clone(),
+        },
+        other_problems,
+    })
 }

@@ -65,7 +65,14 @@ fn record_of(content: &RunContent) -> HoldRecord {
 
 /// Stores `content` (whose plan is held) as the hold that waits: a new run, or, when a plan is held
 /// already, that run re-planned in place. Returns the run id.
-pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory, source: &str, requested_by: &str, now: i64) -> Result<(String, RunContent), AppError> {
+pub fn hold(
+    conn: &mut DbConnection,
+    mut content: RunContent,
+    raw: &RawDirectory,
+    source: &str,
+    requested_by: &str,
+    now: i64,
+) -> Result<(String, RunContent), AppError> {
     let reason = content.plan.hold.clone().unwrap_or_default();
     let summary = sync::summary(&content.plan);
     store::write_tx(conn, |c| -> Result<(String, RunContent), AppError> {
@@ -85,10 +92,18 @@ pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory
             first_held_at: previous.as_ref().map_or(now, |p| p.first_held_at),
             renewals: previous.as_ref().map_or(0, |p| p.renewals + 1),
         });
-        let plan_json = serde_json::to_string(&content).map_err(|e| AppError::invalid(format!("保留する計画を保存できません：{e}"), format!("the held plan cannot be stored: {e}")))?;
-        let details = json!({ "reason": reason, "summary": summary, "source": source, "problems": content.plan.problems.len() });
+        let plan_json = serde_json::to_string(&content).map_err(|e| {
+            AppError::invalid(
+                format!("保留する計画を保存できません：{e}"),
+                format!("the held plan cannot be stored: {e}"),
+            )
+        })?;
+        let details =
+            json!({ "reason": reason, "summary": summary, "source": source, "problems": content.plan.problems.len() });
         let (id, event) = match waiting {
-            Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => (r.id.clone(), AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id))),
+            Some(r) if sync_holds::renew(c, &r.id, &reason, &plan_json, now)? => {
+                (r.id.clone(), AuditEvent::new(requested_by, "sync.hold_renewed", format!("sync:{}", r.id)))
+            }
             _ => {
                 let id = store::new_id();
                 let run = sync_runs::SyncRun {
@@ -113,12 +128,21 @@ pub fn hold(conn: &mut DbConnection, mut content: RunContent, raw: &RawDirectory
 
 /// Inside an applied run's transaction: every hold it supersedes (it read everyone, or any person a
 /// hold touches) expires, with an audit event each. Returns their ids.
-pub fn expire_superseded(c: &mut DbConnection, speaks_for_everyone: bool, read: &BTreeSet<String>, run_id: &str, now: i64) -> Result<Vec<String>, AppError> {
+pub fn expire_superseded(
+    c: &mut DbConnection,
+    speaks_for_everyone: bool,
+    read: &BTreeSet<String>,
+    run_id: &str,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     let mut expired = Vec::new();
     for r in sync_holds::held(c)? {
         let touched = parse(&r).map(|content| record_of(&content).touched).unwrap_or_default();
-        if hold::supersedes(speaks_for_everyone, read, &touched) && sync_holds::leave_held(c, &r.id, RunState::Expired.as_str(), sync::ACTOR, now)? {
-            let e = AuditEvent::new(sync::ACTOR, "sync.hold_expired", format!("sync:{}", r.id)).with_details(json!({ "superseded_by": run_id }));
+        if hold::supersedes(speaks_for_everyone, read, &touched)
+            && sync_holds::leave_held(c, &r.id, RunState::Expired.as_str(), sync::ACTOR, now)?
+        {
+            let e = AuditEvent::new(sync::ACTOR, "sync.hold_expired", format!("sync:{}", r.id))
+                .with_details(json!({ "superseded_by": run_id }));
             store::audit::append(c, now, vec![e])?;
             expired.push(r.id);
         }
@@ -127,12 +151,15 @@ pub fn expire_superseded(c: &mut DbConnection, speaks_for_everyone: bool, read: 
 }
 
 fn parse(r: &sync_runs::SyncRun) -> Result<RunContent, AppError> {
-    serde_json::from_str(&r.plan_json).map_err(|e| AppError::Store(StoreError::Integrity(format!("sync run {} cannot be read: {e}", r.id))))
+    serde_json::from_str(&r.plan_json)
+        .map_err(|e| AppError::Store(StoreError::Integrity(format!("sync run {} cannot be read: {e}", r.id))))
 }
 
 /// A run with its content.
 pub fn load(conn: &mut DbConnection, run_id: &str) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
-    let r = sync_runs::run(conn, run_id)?.ok_or_else(|| AppError::not_found(format!("同期 {run_id} が見つかりません"), format!("sync run {run_id} not found")))?;
+    let r = sync_runs::run(conn, run_id)?.ok_or_else(|| {
+        AppError::not_found(format!("同期 {run_id} が見つかりません"), format!("sync run {run_id} not found"))
+    })?;
     let content = parse(&r)?;
     Ok((r, content))
 }
@@ -151,7 +178,13 @@ impl Approver {
 }
 
 /// Whether `by` may approve `run_id` now; a refusal is audited under `by`'s account.
-pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approver, now: i64) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
+pub fn check(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    run_id: &str,
+    by: &Approver,
+    now: i64,
+) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
     let (r, content) = load(conn, run_id)?;
     let record = record_of(&content);
     let mut ran_by = record.ran_by.clone();
@@ -168,7 +201,9 @@ pub fn check(conn: &mut DbConnection, policy: &Policy, run_id: &str, by: &Approv
 
 /// Records a refused approval under `by` (its English in the audit record) and returns the refusal.
 pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: Words, code: &str, now: i64) -> AppError {
-    let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}")).with_outcome(Outcome::Denied).with_details(json!({ "why": why.en, "code": code }));
+    let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}"))
+        .with_outcome(Outcome::Denied)
+        .with_details(json!({ "why": why.en, "code": code }));
     match store::write_tx(conn, |c| store::audit::append(c, now, vec![e])) {
         Ok(_) => AppError::refused(format!("同期 {run_id}：{}", why.ja), format!("sync run {run_id}: {}", why.en)),
         Err(e) => e.into(),
@@ -176,10 +211,19 @@ pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: Words, code:
 }
 
 /// The held plan's people re-planned against `raw` (a fresh full read), split against the held plan.
-pub fn recheck(conn: &mut DbConnection, policy: &Policy, content: &RunContent, raw: &RawDirectory, now: i64) -> Result<(Recheck, Checked), AppError> {
+pub fn recheck(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    content: &RunContent,
+    raw: &RawDirectory,
+    now: i64,
+) -> Result<(Recheck, Checked), AppError> {
     let mut checked = sync::check(raw, policy)?;
     if checked.snapshot.people.is_empty() {
-        return Err(AppError::Directory(format!("{}; the hold cannot be re-checked, nothing was changed", hold::empty_read(&checked.snapshot.problems))));
+        return Err(AppError::Directory(format!(
+            "{}; the hold cannot be re-checked, nothing was changed",
+            hold::empty_read(&checked.snapshot.problems)
+        )));
     }
     let touched = record_of(content).touched;
     let touched = if touched.is_empty() { hold::touched(&content.plan) } else { touched };
@@ -187,7 +231,8 @@ pub fn recheck(conn: &mut DbConnection, policy: &Policy, content: &RunContent, r
     let scope = hr_known::Scope { employee_numbers: touched, directory_keys: BTreeSet::new() };
     let known = hr_known::load_known(conn, now, Some(&scope))?;
     let taken = hr_known::login_ids(conn)?;
-    let held = Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_known::active_staff_accounts(conn)? };
+    let held =
+        Holdings { known: &known, taken_login_ids: &taken, active_accounts: hr_known::active_staff_accounts(conn)? };
     let today = from_millis(now).to_offset(JST).date();
     let fresh = plan(&checked.snapshot, &held, policy, today, now, None);
     Ok((hold::recheck(&content.plan, &fresh), checked))
@@ -203,11 +248,21 @@ pub struct Approved {
 /// Approves `run_id` by `by`, against `raw`, a full read made for this approval: checks who decides
 /// and the hold (again, in case it changed during the read), re-plans and applies only what still
 /// holds. The run is `applied` with the approver recorded; the audit event carries the difference.
-pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &Approver, raw: &RawDirectory, now: i64) -> Result<Approved, AppError> {
+pub fn approve(
+    conn: &mut DbConnection,
+    keys: &Keys,
+    run_id: &str,
+    by: &Approver,
+    raw: &RawDirectory,
+    now: i64,
+) -> Result<Approved, AppError> {
     let (r, content) = check(conn, keys.policy, run_id, by, now)?;
     let (recheck, checked) = recheck(conn, keys.policy, &content, raw, now)?;
     if !store::write_tx(conn, |c| sync_holds::leave_held(c, run_id, RunState::Applied.as_str(), &by.login_id, now))? {
-        return Err(AppError::conflict(format!("同期 {run_id} は既に決着しました"), format!("sync run {run_id} was decided meanwhile")));
+        return Err(AppError::conflict(
+            format!("同期 {run_id} は既に決着しました"),
+            format!("sync run {run_id} was decided meanwhile"),
+        ));
     }
     let applied = Plan {
         steps: recheck.apply.clone(),
@@ -217,7 +272,12 @@ pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &Approver
         problems: checked.snapshot.problems.clone(),
         ..content.plan.clone()
     };
-    let fresh = RunContent { plan: applied, departments: checked.departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(), contracts: checked.contracts, hold: content.hold.clone() };
+    let fresh = RunContent {
+        plan: applied,
+        departments: checked.departments.into_iter().map(|d| (d.code, d.name, d.parent_code)).collect(),
+        contracts: checked.contracts,
+        hold: content.hold.clone(),
+    };
     sync::apply(conn, keys, &fresh, run_id, now, sync::ACTOR)?;
     let difference = json!({ "applied": recheck.apply.len(), "no_longer_holds": recheck.dropped.len(), "new_since_hold": recheck.new.len(), "no_longer_holds_people": recheck.dropped.iter().map(|s| hold::employee_number(&s.action)).collect::<BTreeSet<_>>() });
     store::write_tx(conn, |c| -> Result<(), AppError> {
@@ -233,7 +293,10 @@ pub fn approve(conn: &mut DbConnection, keys: &Keys, run_id: &str, by: &Approver
 pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Result<(), AppError> {
     store::write_tx(conn, |c| -> Result<(), AppError> {
         if !sync_holds::leave_held(c, run_id, RunState::Discarded.as_str(), by, now)? {
-            return Err(AppError::conflict(format!("同期 {run_id} は保留中ではありません"), format!("sync run {run_id} is not held")));
+            return Err(AppError::conflict(
+                format!("同期 {run_id} は保留中ではありません"),
+                format!("sync run {run_id} is not held"),
+            ));
         }
         store::audit::append(c, now, vec![AuditEvent::new(by, "sync.discarded", format!("sync:{run_id}"))])?;
         Ok(())

@@ -56,6 +56,9 @@ mod tests {
         assert_eq!(Words::new("", "only English").to_string(), "only English");
         assert_eq!(Words::new("同じ", "同じ").to_string(), "同じ");
         assert_eq!(Words::new("日本語だけ", "").to_string(), "日本語だけ");
-        assert_eq!((date_field_ja("from"), date_field_ja("to"), date_field_ja("last_day")), ("開始日", "終了日", "last_day"));
+        assert_eq!(
+            (date_field_ja("from"), date_field_ja("to"), date_field_ja("last_day")),
+            ("開始日", "終了日", "last_day")
+        );
     }
 }

@@ -49,18 +49,23 @@ pub fn run(config: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
                 println!("This temporary password is shown only once and must be changed at first sign-in.");
             })
         }
-        AdminCommand::Unlock { login_id, reason } => tobira::app::recovery::unlock(&mut conn, &login_id, &reason, &operator, now).map(|scopes| {
-            if scopes.is_empty() {
-                println!("{login_id}: ロックされていませんでした（記録しました） / was not locked (recorded)");
-            } else {
-                println!("{login_id}: ロックを解除しました / unlocked ({})", scopes.join(", "));
-            }
-        }),
+        AdminCommand::Unlock { login_id, reason } => {
+            tobira::app::recovery::unlock(&mut conn, &login_id, &reason, &operator, now).map(|scopes| {
+                if scopes.is_empty() {
+                    println!("{login_id}: ロックされていませんでした（記録しました） / was not locked (recorded)");
+                } else {
+                    println!("{login_id}: ロックを解除しました / unlocked ({})", scopes.join(", "));
+                }
+            })
+        }
         AdminCommand::Recover { login_id, reason } => {
             // The master key proves the console is a server node's: a copy of the database alone is not enough.
             let path = config.master_key_path();
             if !path.exists() {
-                anyhow::bail!("no master key at {}: recover runs on a server node (crypto.master_key_file)", path.display());
+                anyhow::bail!(
+                    "no master key at {}: recover runs on a server node (crypto.master_key_file)",
+                    path.display()
+                );
             }
             tobira::crypto::master_key::MasterKey::load_or_create(&path)?;
             tobira::app::recovery::recover(&mut conn, &policy, login_id.as_deref(), &reason, &operator, now).map(|r| {

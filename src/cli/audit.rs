@@ -29,27 +29,36 @@ pub fn verify(config: &Config) -> anyhow::Result<ExitCode> {
         None => println!("audit chain intact: {} records; head #{} {}", v.checked, v.head.seq, v.head.hash),
         Some(b) => {
             println!("audit chain BROKEN at record #{}: {b}", b.first_bad_seq());
-            println!("{} records verified before the break; last intact record #{} {}", v.checked, v.head.seq, v.head.hash);
+            println!(
+                "{} records verified before the break; last intact record #{} {}",
+                v.checked, v.head.seq, v.head.hash
+            );
         }
     }
     let sources = r.sources.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     match (&r.latest, &key) {
         (_, None) => println!("checkpoints NOT checked: no master key at {}", config.master_key_path().display()),
-        (Some((cp, path)), _) => println!("latest checkpoint: record #{} sealed {} ({})", cp.seq, rfc3339_utc(cp.sealed_at), path.display()),
-        (None, _) => println!("no checkpoint found in {sources}: a truncation or a recomputed chain cannot be detected"),
+        (Some((cp, path)), _) => {
+            println!("latest checkpoint: record #{} sealed {} ({})", cp.seq, rfc3339_utc(cp.sealed_at), path.display())
+        }
+        (None, _) => {
+            println!("no checkpoint found in {sources}: a truncation or a recomputed chain cannot be detected")
+        }
     }
     for f in &r.findings {
         println!("{f}");
     }
     let failed = v.first_break.is_some() || !r.findings.is_empty();
     // The verification itself goes on record, so reports can show when the chain was last checked.
-    let event = AuditEvent::new("system:cli", "audit.verified", "audit_events").with_outcome(if failed { Outcome::Failure } else { Outcome::Success }).with_details(serde_json::json!({
-        "checked": v.checked,
-        "first_bad_seq": v.first_break.as_ref().map(|b| b.first_bad_seq()),
-        "break": v.first_break.as_ref().map(|b| b.to_string()),
-        "checkpoint_seq": r.latest.as_ref().map(|(cp, _)| cp.seq),
-        "findings": r.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
-    }));
+    let event = AuditEvent::new("system:cli", "audit.verified", "audit_events")
+        .with_outcome(if failed { Outcome::Failure } else { Outcome::Success })
+        .with_details(serde_json::json!({
+            "checked": v.checked,
+            "first_bad_seq": v.first_break.as_ref().map(|b| b.first_bad_seq()),
+            "break": v.first_break.as_ref().map(|b| b.to_string()),
+            "checkpoint_seq": r.latest.as_ref().map(|(cp, _)| cp.seq),
+            "findings": r.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+        }));
     tobira::app::audit_log::record_alone(&mut conn, SystemClock.now_ms(), event)?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -60,7 +69,13 @@ pub fn checkpoint(config: &Config) -> anyhow::Result<ExitCode> {
     let exporter = audit_checkpoint::open_exporter(config)?;
     let path = config.checkpoint_path();
     let last = audit_checkpoint::read(&path).pop();
-    match audit_checkpoint::seal(&mut conn, &Sealing { key: &key, exporter: &exporter, path: &path }, last.as_ref(), None, SystemClock.now_ms())? {
+    match audit_checkpoint::seal(
+        &mut conn,
+        &Sealing { key: &key, exporter: &exporter, path: &path },
+        last.as_ref(),
+        None,
+        SystemClock.now_ms(),
+    )? {
         Some(cp) => println!("checkpoint: record #{} {} → {}", cp.seq, cp.hash, path.display()),
         None => println!("no new records since the last checkpoint"),
     }

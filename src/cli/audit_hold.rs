@@ -57,8 +57,14 @@ fn parse_time(v: &str, end: bool) -> Result<i64, AppError> {
     if let Ok(t) = time::OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339) {
         return Ok(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX));
     }
-    let d = tobira_domain::hr::parse_date(v.trim(), tobira_domain::policy::directory::DateFormat::Iso)
-        .ok_or_else(|| AppError::invalid(format!("日時または日付（YYYY-MM-DD）ではありません：{v}"), format!("not a time or date (YYYY-MM-DD): {v}")))?;
+    let d = tobira_domain::hr::parse_date(v.trim(), tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(
+        || {
+            AppError::invalid(
+                format!("日時または日付（YYYY-MM-DD）ではありません：{v}"),
+                format!("not a time or date (YYYY-MM-DD): {v}"),
+            )
+        },
+    )?;
     let end_ms = tobira_domain::time_util::end_of_jst_day(d);
     Ok(if end { end_ms } else { end_ms - 86_400_000 })
 }
@@ -84,19 +90,55 @@ pub fn hold(config: &Config, command: HoldCommand) -> anyhow::Result<ExitCode> {
     let (now, origin) = (SystemClock.now_ms(), Origin::default());
     let result = match command {
         HoldCommand::Add { as_login, from, until, subjects, reason, case_number } => parse_time(&from, false)
-            .and_then(|from_at| Ok(NewHold { case_number, reason, from_at, until_at: parse_time(&until, true)?, subjects: parse_subjects(&subjects.join(",")) }))
+            .and_then(|from_at| {
+                Ok(NewHold {
+                    case_number,
+                    reason,
+                    from_at,
+                    until_at: parse_time(&until, true)?,
+                    subjects: parse_subjects(&subjects.join(",")),
+                })
+            })
             .and_then(|h| legal_hold::create(&mut conn, &policy, &actor(&as_login), h, &origin, now))
             .map(|hold| {
                 println!("{}", hold.id);
-                eprintln!("保全しました / hold created: {} {} – {}", hold.case_number, rfc3339_utc(hold.from_at), rfc3339_utc(hold.until_at));
+                eprintln!(
+                    "保全しました / hold created: {} {} – {}",
+                    hold.case_number,
+                    rfc3339_utc(hold.from_at),
+                    rfc3339_utc(hold.until_at)
+                );
             }),
-        HoldCommand::List { as_login } => legal_hold::list(&mut conn, &policy, &actor(&as_login), &origin, now).map(|holds| {
-            for h in holds {
-                let state = h.released_at.map_or_else(|| "有効 / active".to_string(), |r| format!("解除 / released {} by {}", rfc3339_utc(r), h.released_by.clone().unwrap_or_default()));
-                println!("{}  {}  {} – {}  {}  [{}]  {}", h.id, h.case_number, rfc3339_utc(h.from_at), rfc3339_utc(h.until_at), h.subject_list().join(","), state, h.reason);
-            }
-        }),
-        HoldCommand::Release { id, as_login, reason } => legal_hold::release(&mut conn, &policy, &actor(&as_login), &id, &reason, &origin, now).map(|()| println!("解除しました / released: {id}")),
+        HoldCommand::List { as_login } => {
+            legal_hold::list(&mut conn, &policy, &actor(&as_login), &origin, now).map(|holds| {
+                for h in holds {
+                    let state = h.released_at.map_or_else(
+                        || "有効 / active".to_string(),
+                        |r| {
+                            format!(
+                                "解除 / released {} by {}",
+                                rfc3339_utc(r),
+                                h.released_by.clone().unwrap_or_default()
+                            )
+                        },
+                    );
+                    println!(
+                        "{}  {}  {} – {}  {}  [{}]  {}",
+                        h.id,
+                        h.case_number,
+                        rfc3339_utc(h.from_at),
+                        rfc3339_utc(h.until_at),
+                        h.subject_list().join(","),
+                        state,
+                        h.reason
+                    );
+                }
+            })
+        }
+        HoldCommand::Release { id, as_login, reason } => {
+            legal_hold::release(&mut conn, &policy, &actor(&as_login), &id, &reason, &origin, now)
+                .map(|()| println!("解除しました / released: {id}"))
+        }
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -111,7 +153,10 @@ pub fn prune(config: &Config, dry_run: bool) -> anyhow::Result<ExitCode> {
         Ok(p) => {
             let verb = if dry_run { "would delete" } else { "deleted" };
             match p.through_seq {
-                Some(t) => println!("{verb} {} record(s) through #{t} (retention {} days)", p.deleted, policy.audit.retention_days),
+                Some(t) => println!(
+                    "{verb} {} record(s) through #{t} (retention {} days)",
+                    p.deleted, policy.audit.retention_days
+                ),
                 None => println!("nothing to prune (retention {} days)", policy.audit.retention_days),
             }
             if !p.held_by.is_empty() {

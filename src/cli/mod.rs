@@ -15,7 +15,9 @@ pub mod sync;
 /// and the command runs under sudo, the account that invoked sudo. Approvals that must come from a
 /// different person (R-AC-02) compare these names.
 pub fn operator_name() -> String {
-    let uid = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find_map(|l| l.strip_prefix("Uid:").and_then(|v| v.split_whitespace().next()).map(String::from)));
+    let uid = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines().find_map(|l| l.strip_prefix("Uid:").and_then(|v| v.split_whitespace().next()).map(String::from))
+    });
     let name = uid.as_deref().and_then(|uid| {
         std::fs::read_to_string("/etc/passwd").ok()?.lines().find_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
@@ -23,7 +25,9 @@ pub fn operator_name() -> String {
         })
     });
     let name = match (uid.as_deref(), name) {
-        (Some("0"), _) if std::env::var("SUDO_USER").is_ok_and(|u| !u.trim().is_empty()) => std::env::var("SUDO_USER").unwrap_or_default(),
+        (Some("0"), _) if std::env::var("SUDO_USER").is_ok_and(|u| !u.trim().is_empty()) => {
+            std::env::var("SUDO_USER").unwrap_or_default()
+        }
         (_, Some(n)) => n,
         (Some(uid), None) => format!("uid-{uid}"),
         (None, None) => "unknown".into(),

@@ -51,8 +51,14 @@ pub enum ProvisioningCommand {
 
 /// `verify-file`: prints each good batch and the new last number; on a gap or a bad signature the
 /// reason, and exit 1.
-pub fn verify_file(dir: &std::path::Path, system: &str, public_key: &std::path::Path, last: i64) -> anyhow::Result<ExitCode> {
-    let pem = std::fs::read_to_string(public_key).map_err(|e| anyhow::anyhow!("{}: {}", public_key.display(), e.kind()))?;
+pub fn verify_file(
+    dir: &std::path::Path,
+    system: &str,
+    public_key: &std::path::Path,
+    last: i64,
+) -> anyhow::Result<ExitCode> {
+    let pem =
+        std::fs::read_to_string(public_key).map_err(|e| anyhow::anyhow!("{}: {}", public_key.display(), e.kind()))?;
     let (done, err) = match files::verify::dir(dir, system, &pem, last) {
         Ok(v) => (v, None),
         Err((v, e)) => (v, Some(e)),
@@ -74,21 +80,39 @@ pub fn verify_file(dir: &std::path::Path, system: &str, public_key: &std::path::
     Ok(ExitCode::SUCCESS)
 }
 
-fn public_key(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut tobira::store::DbConnection, system: &str) -> Result<String, AppError> {
-    let p = policy.systems.iter().find(|s| s.id.get_ref() == system).and_then(|s| s.provisioning.as_ref()).filter(|p| p.is_file()).ok_or_else(|| {
-        AppError::not_found(format!("システム `{system}` には kind = \"file\" の [systems.provisioning] がありません"), format!("system `{system}` has no [systems.provisioning] of kind = \"file\""))
-    })?;
+fn public_key(
+    config: &Config,
+    policy: &tobira_domain::policy::Policy,
+    conn: &mut tobira::store::DbConnection,
+    system: &str,
+) -> Result<String, AppError> {
+    let p = policy
+        .systems
+        .iter()
+        .find(|s| s.id.get_ref() == system)
+        .and_then(|s| s.provisioning.as_ref())
+        .filter(|p| p.is_file())
+        .ok_or_else(|| {
+            AppError::not_found(
+                format!("システム `{system}` には kind = \"file\" の [systems.provisioning] がありません"),
+                format!("system `{system}` has no [systems.provisioning] of kind = \"file\""),
+            )
+        })?;
     let path = config.master_key_path();
     if !path.exists() {
         return Err(AppError::invalid(
-            format!("{} にマスター鍵がありません。サーバーのノードで実行してください（crypto.master_key_file）", path.display()),
+            format!(
+                "{} にマスター鍵がありません。サーバーのノードで実行してください（crypto.master_key_file）",
+                path.display()
+            ),
             format!("no master key at {}: run this on a server node (crypto.master_key_file)", path.display()),
         ));
     }
     let (master, _) = MasterKey::load_or_create(&path)?;
     let (pair, made) = files::sign::load_or_create(std::path::Path::new(p.signing_key_file()), &master)?;
     if made {
-        let e = AuditEvent::new(super::operator_name(), "provisioning.file_key_created", format!("system:{system}")).with_details(json!({ "system": system, "file": p.signing_key_file() }));
+        let e = AuditEvent::new(super::operator_name(), "provisioning.file_key_created", format!("system:{system}"))
+            .with_details(json!({ "system": system, "file": p.signing_key_file() }));
         tobira::app::audit_log::record_alone(conn, SystemClock.now_ms(), e)?;
     }
     Ok(files::sign::public_pem(&pair))
@@ -123,7 +147,10 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
                 return Ok(ExitCode::SUCCESS);
             }
             let oldest = s.queue.oldest_pending_at.map(jst_display).unwrap_or_else(|| "—".into());
-            println!("{}: 待ち / pending {}、停止 / stopped {}、完了 / done {}、最古の待ち / oldest pending {oldest}", s.system, s.queue.pending, s.queue.stopped, s.queue.done);
+            println!(
+                "{}: 待ち / pending {}、停止 / stopped {}、完了 / done {}、最古の待ち / oldest pending {oldest}",
+                s.system, s.queue.pending, s.queue.stopped, s.queue.done
+            );
             if let Some(f) = &s.files {
                 let receipt = f.last_receipt.map_or_else(|| "—".into(), |(n, at)| format!("{n} ({})", jst_display(at)));
                 println!(
@@ -133,7 +160,11 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
                     s.queue.sent
                 );
                 for (n, at, items) in &f.awaiting {
-                    println!("    受領待ち / awaiting  {}  {}  {items} 件 / items", files::base_name(&s.system, *n), jst_display(*at));
+                    println!(
+                        "    受領待ち / awaiting  {}  {}  {items} 件 / items",
+                        files::base_name(&s.system, *n),
+                        jst_display(*at)
+                    );
                 }
             }
             match &s.last_reconciliation {
@@ -152,7 +183,16 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
                 None => println!("最後の照合 / last reconciliation: —"),
             }
             for r in &s.recent {
-                println!("  {}  {:<10} {:<12} {:<8} {} 回 / attempts  {}  {}", jst_display(r.created_at), r.event, r.why, r.status, r.attempts, r.account_id, r.last_error.as_deref().unwrap_or(""));
+                println!(
+                    "  {}  {:<10} {:<12} {:<8} {} 回 / attempts  {}  {}",
+                    jst_display(r.created_at),
+                    r.event,
+                    r.why,
+                    r.status,
+                    r.attempts,
+                    r.account_id,
+                    r.last_error.as_deref().unwrap_or("")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -163,23 +203,35 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
             }
             Err(e) => refused(e),
         },
-        ProvisioningCommand::VerifyFile { dir, system, public_key, last } => verify_file(&dir, &system, &public_key, last),
-        ProvisioningCommand::Retry { system } => match ops::retry(&mut conn, &policy, &system, &super::operator_name(), None, SystemClock.now_ms()) {
-            Ok(n) => {
-                println!("{system}: 停止中の {n} 件を再送待ちに戻しました / {n} stopped items queued again");
-                Ok(ExitCode::SUCCESS)
+        ProvisioningCommand::VerifyFile { dir, system, public_key, last } => {
+            verify_file(&dir, &system, &public_key, last)
+        }
+        ProvisioningCommand::Retry { system } => {
+            match ops::retry(&mut conn, &policy, &system, &super::operator_name(), None, SystemClock.now_ms()) {
+                Ok(n) => {
+                    println!("{system}: 停止中の {n} 件を再送待ちに戻しました / {n} stopped items queued again");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(e),
             }
-            Err(e) => refused(e),
-        },
+        }
         ProvisioningCommand::Reconcile { system, repair, json } => {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let report = match rt
-                .block_on(reconcile::list_users(&policy, &system, SystemClock.now_ms()))
-                .and_then(|l| reconcile::record(&mut conn, &policy, &system, &l, repair, &super::operator_name(), SystemClock.now_ms()))
-            {
-                Ok(r) => r,
-                Err(e) => return refused(e),
-            };
+            let report =
+                match rt.block_on(reconcile::list_users(&policy, &system, SystemClock.now_ms())).and_then(|l| {
+                    reconcile::record(
+                        &mut conn,
+                        &policy,
+                        &system,
+                        &l,
+                        repair,
+                        &super::operator_name(),
+                        SystemClock.now_ms(),
+                    )
+                }) {
+                    Ok(r) => r,
+                    Err(e) => return refused(e),
+                };
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -203,7 +255,14 @@ fn print_drift(r: &reconcile::Report) {
     );
     println!("  {:<10} {:<24} {:<38} 詳細 / detail", "種別/kind", "userName", "id / account");
     for o in &d.orphans {
-        println!("  {:<10} {:<24} {:<38} externalId {}, {}", "orphan", o.user_name, o.id, o.external_id.as_deref().unwrap_or("—"), if o.active { "active" } else { "inactive" });
+        println!(
+            "  {:<10} {:<24} {:<38} externalId {}, {}",
+            "orphan",
+            o.user_name,
+            o.id,
+            o.external_id.as_deref().unwrap_or("—"),
+            if o.active { "active" } else { "inactive" }
+        );
     }
     for m in &d.missing {
         println!("  {:<10} {:<24} {:<38}", "missing", "", m);

@@ -20,7 +20,14 @@ pub fn privileged_text(r: &Value) -> String {
         if holders.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n■ {} {}  保有者 / holders {} / 上限 cap {}", s(&sys["system"]), s(&sys["name"]), s(&sys["holders_now"]), s(&sys["cap"]));
+        let _ = writeln!(
+            out,
+            "\n■ {} {}  保有者 / holders {} / 上限 cap {}",
+            s(&sys["system"]),
+            s(&sys["name"]),
+            s(&sys["holders_now"]),
+            s(&sys["cap"])
+        );
         for h in holders {
             let _ = writeln!(
                 out,
@@ -38,7 +45,10 @@ pub fn privileged_text(r: &Value) -> String {
     }
     let _ = writeln!(out, "\n■ 昇格 / Elevations");
     for e in r["elevations"].as_array().into_iter().flatten() {
-        let flags = [(e["break_glass"] == Value::Bool(true), " [緊急 break-glass]"), (e["review_required"] == Value::Bool(true), " [事後確認待ち review due]")];
+        let flags = [
+            (e["break_glass"] == Value::Bool(true), " [緊急 break-glass]"),
+            (e["review_required"] == Value::Bool(true), " [事後確認待ち review due]"),
+        ];
         let _ = writeln!(
             out,
             "  {} {} {} {}分  申請 {}  承認 {}  開始 {}  終了 {} ({})  理由 {} / {}{}",
@@ -58,7 +68,16 @@ pub fn privileged_text(r: &Value) -> String {
     }
     let _ = writeln!(out, "\n■ 代行者 / Delegates");
     for d in r["delegations"].as_array().into_iter().flatten() {
-        let _ = writeln!(out, "  {} → {}  {}  {} – {}  承認 {}", s(&d["principal"]), s(&d["delegate"]), s(&d["status"]), s(&d["from"]), s(&d["until"]), s(&d["decided_by"]));
+        let _ = writeln!(
+            out,
+            "  {} → {}  {}  {} – {}  承認 {}",
+            s(&d["principal"]),
+            s(&d["delegate"]),
+            s(&d["status"]),
+            s(&d["from"]),
+            s(&d["until"]),
+            s(&d["decided_by"])
+        );
     }
     out
 }

@@ -98,10 +98,28 @@ pub fn run(config: &Config, command: ReturnsCommand) -> anyhow::Result<ExitCode>
                 Recorded::Destroyed => ReturnStatus::Destroyed,
                 Recorded::Lost => ReturnStatus::Lost,
             };
-            match returns::record(&mut conn, &id, to, note.as_deref(), &super::operator_name(), &Origin::default(), SystemClock.now_ms()) {
+            match returns::record(
+                &mut conn,
+                &id,
+                to,
+                note.as_deref(),
+                &super::operator_name(),
+                &Origin::default(),
+                SystemClock.now_ms(),
+            ) {
                 Ok(r) => {
-                    let revoked = if r.credential_revoked { "認証情報を失効しました / credential revoked" } else { "認証情報は既に削除済み / credential already removed" };
-                    println!("{}: {} / {} — {revoked}; セッション終了 / sessions ended: {}", r.record.id, to.ja(), to.as_str(), r.sessions_ended);
+                    let revoked = if r.credential_revoked {
+                        "認証情報を失効しました / credential revoked"
+                    } else {
+                        "認証情報は既に削除済み / credential already removed"
+                    };
+                    println!(
+                        "{}: {} / {} — {revoked}; セッション終了 / sessions ended: {}",
+                        r.record.id,
+                        to.ja(),
+                        to.as_str(),
+                        r.sessions_ended
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e @ (AppError::Conflict(_) | AppError::Invalid(_) | AppError::NotFound(_))) => {

@@ -77,7 +77,8 @@ pub fn run(config: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> 
     match command {
         ReviewCommand::Run => {
             let (pool, _) = startup::migrated_pool(config)?;
-            let exporter = Arc::new(tobira::app::audit_checkpoint::open_exporter(config).context("audit export destination")?);
+            let exporter =
+                Arc::new(tobira::app::audit_checkpoint::open_exporter(config).context("audit export destination")?);
             let ctx = job::Ctx { pool, policy, config: Arc::new(config.clone()), exporter };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             match rt.block_on(job::run(&ctx, &super::operator_name(), now, false))? {
@@ -100,7 +101,13 @@ pub fn run(config: &Config, command: ReviewCommand) -> anyhow::Result<ExitCode> 
             let mut conn = startup::migrated_connection(config)?;
             match campaign::create(&mut conn, &policy, &scope, &super::operator_name(), None, now) {
                 Ok(k) => {
-                    println!("{}: {} 件 / items, 期限 / deadline {} (campaign {})", scope.label_ja(), k.items, tobira_domain::time_util::jst_display(k.deadline), k.id);
+                    println!(
+                        "{}: {} 件 / items, 期限 / deadline {} (campaign {})",
+                        scope.label_ja(),
+                        k.items,
+                        tobira_domain::time_util::jst_display(k.deadline),
+                        k.id
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e @ (tobira::app::AppError::Conflict(_) | tobira::app::AppError::Invalid(_))) => {
@@ -153,6 +160,10 @@ fn evidence(config: &Config, policy: &Policy, out: &Path, days: u32, now: i64) -
     });
     write("audit-chain.json".into(), serde_json::to_string_pretty(&proof)?.as_bytes())?;
     private_write(&out.join("MANIFEST.sha256"), manifest.as_bytes())?;
-    println!("evidence bundle in {} (audit chain {})", out.display(), if v.first_break.is_none() { "intact" } else { "BROKEN" });
+    println!(
+        "evidence bundle in {} (audit chain {})",
+        out.display(),
+        if v.first_break.is_none() { "intact" } else { "BROKEN" }
+    );
     Ok(if v.first_break.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

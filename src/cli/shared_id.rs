@@ -39,13 +39,24 @@ pub fn run(config: &Config, command: SharedIdCommand) -> anyhow::Result<ExitCode
         SharedIdCommand::List { login } => shared_ids::list(&mut conn, login).map(|users| {
             println!("共用ID {login} の利用者 / users: {} 名", users.len());
             for u in users {
-                println!("  {:<10} {:<12} 許可 / permitted by {:<10} 登録 {} {}", u.employee_number, u.name, u.permitted_by, u.added_by, jst_display(u.added_at));
+                println!(
+                    "  {:<10} {:<12} 許可 / permitted by {:<10} 登録 {} {}",
+                    u.employee_number,
+                    u.name,
+                    u.permitted_by,
+                    u.added_by,
+                    jst_display(u.added_at)
+                );
             }
         }),
         SharedIdCommand::Add { login, person, permitted_by } => {
-            shared_ids::add(&mut conn, login, person, permitted_by, &by, &origin, now).map(|()| println!("登録しました / added: {person} → {login}（許可 {permitted_by}）"))
+            shared_ids::add(&mut conn, login, person, permitted_by, &by, &origin, now)
+                .map(|()| println!("登録しました / added: {person} → {login}（許可 {permitted_by}）"))
         }
-        SharedIdCommand::Remove { login, person, reason } => shared_ids::remove(&mut conn, login, person, reason, &by, &origin, now).map(|()| println!("削除しました / removed: {person} ✕ {login}")),
+        SharedIdCommand::Remove { login, person, reason } => {
+            shared_ids::remove(&mut conn, login, person, reason, &by, &origin, now)
+                .map(|()| println!("削除しました / removed: {person} ✕ {login}"))
+        }
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),

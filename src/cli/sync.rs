@@ -50,18 +50,28 @@ pub struct SyncArgs {
 
 fn describe(a: &Action) -> (&'static str, &str, String) {
     match a {
-        Action::SavePerson { person } => ("人事情報の保存", &person.employee_number, format!("{} {} / {}", person.name_kanji, person.department_code, person.status.as_str())),
-        Action::CreateAccount { employee_number, login_id, grants, .. } => {
-            ("アカウント作成", employee_number, format!("{login_id} ({})", grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", ")))
-        }
+        Action::SavePerson { person } => (
+            "人事情報の保存",
+            &person.employee_number,
+            format!("{} {} / {}", person.name_kanji, person.department_code, person.status.as_str()),
+        ),
+        Action::CreateAccount { employee_number, login_id, grants, .. } => (
+            "アカウント作成",
+            employee_number,
+            format!("{login_id} ({})", grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", ")),
+        ),
         Action::Reenable { employee_number, login_id, .. } => ("アカウント再開", employee_number, login_id.clone()),
         Action::Suspend { employee_number, login_id, .. } => ("アカウント停止", employee_number, login_id.clone()),
         Action::Disable { employee_number, login_id, .. } => ("アカウント無効化", employee_number, login_id.clone()),
         Action::Grant { employee_number, role_id, .. } => ("権限付与", employee_number, role_id.clone()),
         Action::Revoke { employee_number, role_id, .. } => ("権限削除", employee_number, role_id.clone()),
         Action::FlagForReview { employee_number, role_id, .. } => ("所属長の確認へ", employee_number, role_id.clone()),
-        Action::ListForReturn { employee_number, login_id, authenticator, label, .. } => ("認証媒体の返却", employee_number, format!("{label} ({}, {login_id})", authenticator.ja())),
-        Action::SharedPasswordDue { employee_number, login_id, permitted_by, .. } => ("共用IDのPW変更", employee_number, format!("{login_id}（許可 {permitted_by} へ通知）")),
+        Action::ListForReturn { employee_number, login_id, authenticator, label, .. } => {
+            ("認証媒体の返却", employee_number, format!("{label} ({}, {login_id})", authenticator.ja()))
+        }
+        Action::SharedPasswordDue { employee_number, login_id, permitted_by, .. } => {
+            ("共用IDのPW変更", employee_number, format!("{login_id}（許可 {permitted_by} へ通知）"))
+        }
     }
 }
 
@@ -70,7 +80,12 @@ fn print_plan(run_id: &str, status: &str, plan: &Plan, format: Format) {
         println!("{}", serde_json::json!({ "run": run_id, "status": status, "plan": plan }));
         return;
     }
-    println!("同期 {run_id}: {status} — {} 件の操作、停止・無効化 {} 件（有効アカウント {} 件）", plan.steps.len(), plan.removals, plan.active_accounts);
+    println!(
+        "同期 {run_id}: {status} — {} 件の操作、停止・無効化 {} 件（有効アカウント {} 件）",
+        plan.steps.len(),
+        plan.removals,
+        plan.active_accounts
+    );
     if let Some(h) = &plan.hold {
         println!("保留 / held: {h}");
     }
@@ -183,14 +198,19 @@ fn execute(
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let raw = rt.block_on(sync::read(&config.directory, policy, &mode))?;
     match (&mode, raw.method) {
-        (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => eprintln!("tobira: content sync (RFC 4533) of the changes and deletions since the last run"),
-        (sync::ReadMode::Changes { high_water: Some(hw), .. }, _) if !raw.complete => eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)"),
+        (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => {
+            eprintln!("tobira: content sync (RFC 4533) of the changes and deletions since the last run")
+        }
+        (sync::ReadMode::Changes { high_water: Some(hw), .. }, _) if !raw.complete => {
+            eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)")
+        }
         _ => {}
     }
     if !args.dry_run {
         tobira::app::policy::record(conn, policy, now)?;
     }
-    let req = sync::SyncRequest { source: &config.directory.url, requested_by: by, now, dry_run: args.dry_run, master_key };
+    let req =
+        sync::SyncRequest { source: &config.directory.url, requested_by: by, now, dry_run: args.dry_run, master_key };
     let SyncOutcome { run_id, status, plan } = sync::run(conn, policy, &raw, &req)?;
     print_plan(&run_id, status_name(status), &plan, args.format);
     Ok(match status {
@@ -215,7 +235,14 @@ fn execute(
 
 /// `--approve RUN --login LOGIN --code CODE`: the code proves the approver; then the hold is
 /// checked, the directory read afresh, and what still holds applied. Prints the difference.
-fn approve(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut DbConnection, id: &str, args: &SyncArgs, now: i64) -> anyhow::Result<ExitCode> {
+fn approve(
+    config: &Config,
+    policy: &tobira_domain::policy::Policy,
+    conn: &mut DbConnection,
+    id: &str,
+    args: &SyncArgs,
+    now: i64,
+) -> anyhow::Result<ExitCode> {
     let login = args.login.as_deref().unwrap_or_default();
     let code = match args.code.as_deref() {
         Some("-") => {
@@ -245,7 +272,11 @@ fn approve(config: &Config, policy: &tobira_domain::policy::Policy, conn: &mut D
                 r.dropped.len(),
                 r.new.len()
             );
-            for (label, steps) in [("適用 / applied", &r.apply), ("取りやめ / no longer holds", &r.dropped), ("次回へ / new since the hold", &r.new)] {
+            for (label, steps) in [
+                ("適用 / applied", &r.apply),
+                ("取りやめ / no longer holds", &r.dropped),
+                ("次回へ / new since the hold", &r.new),
+            ] {
                 for s in steps.iter() {
                     let (kind, en, what) = describe(&s.action);
                     println!("  {label}: {kind} {en} {what} {}", s.reason.ja());

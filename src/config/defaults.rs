@@ -7,7 +7,12 @@ impl Default for Config {
         Config {
             data_dir: "./data".into(),
             policy_dir: "./policies".into(),
-            database: DatabaseConfig { url: "sqlite://./data/tobira.db".into(), pool_size: 8, connect_timeout_seconds: 10, busy_timeout_ms: 5_000 },
+            database: DatabaseConfig {
+                url: "sqlite://./data/tobira.db".into(),
+                pool_size: 8,
+                connect_timeout_seconds: 10,
+                busy_timeout_ms: 5_000,
+            },
             http: HttpConfig {
                 bind: "127.0.0.1:8080".into(),
                 public_url: "http://localhost:8080".into(),
@@ -17,7 +22,12 @@ impl Default for Config {
                 shutdown_timeout_seconds: 10,
             },
             log: LogConfig { level: "info".into(), format: LogFormat::Json },
-            audit: AuditConfig { batch_max: 512, export_file: String::new(), syslog_socket: String::new(), checkpoint_file: String::new() },
+            audit: AuditConfig {
+                batch_max: 512,
+                export_file: String::new(),
+                syslog_socket: String::new(),
+                checkpoint_file: String::new(),
+            },
             crypto: CryptoConfig { master_key_file: String::new(), argon2_concurrency: 0 },
             directory: DirectoryConfig {
                 url: String::new(),
@@ -30,7 +40,13 @@ impl Default for Config {
                 page_size: 500,
                 contracts_file: String::new(),
             },
-            oidc: OidcConfig { key_reload_seconds: 60, client_cache_seconds: 5, backchannel_every_seconds: 2, backchannel_timeout_seconds: 5, backchannel_ca_file: String::new() },
+            oidc: OidcConfig {
+                key_reload_seconds: 60,
+                client_cache_seconds: 5,
+                backchannel_every_seconds: 2,
+                backchannel_timeout_seconds: 5,
+                backchannel_ca_file: String::new(),
+            },
             jobs: JobsConfig { privileged_sweep_seconds: 15 },
             smtp: SmtpConfig {
                 host: String::new(),

@@ -16,8 +16,10 @@ impl Config {
         let mut merged = defaults.clone();
         if let Some(path) = file {
             let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
-            let table: Table = toml::from_str(&text).map_err(|e| ConfigError::Syntax { path: shown.clone(), reason: e.message().to_string() })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
+            let table: Table = toml::from_str(&text)
+                .map_err(|e| ConfigError::Syntax { path: shown.clone(), reason: e.message().to_string() })?;
             merge_file(&defaults, &mut merged, table, &mut Vec::new(), &shown)?;
         }
         let mut vars: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("TOBIRA__")).collect();
@@ -27,7 +29,11 @@ impl Config {
             apply_env(&defaults, &mut merged, &path, raw, &name)?;
         }
         let de = Value::Table(merged);
-        serde_path_to_error::deserialize(de).map_err(|e| ConfigError::BadValue { key: e.path().to_string(), source_name: "configuration".into(), reason: e.inner().to_string() })
+        serde_path_to_error::deserialize(de).map_err(|e| ConfigError::BadValue {
+            key: e.path().to_string(),
+            source_name: "configuration".into(),
+            reason: e.inner().to_string(),
+        })
     }
 
     /// The master key's path: the configured file or `DATA_DIR/master.key`.
@@ -80,11 +86,21 @@ fn secret_target(defaults: &Table, path: &[String]) -> Option<Vec<String>> {
 }
 
 fn read_secret(file: &str, key: &[String], source_name: &str) -> Result<Value, ConfigError> {
-    let text = std::fs::read_to_string(file).map_err(|e| ConfigError::SecretFile { key: key.join("."), source_name: source_name.into(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(file).map_err(|e| ConfigError::SecretFile {
+        key: key.join("."),
+        source_name: source_name.into(),
+        reason: e.to_string(),
+    })?;
     Ok(Value::String(text.trim_end_matches(['\n', '\r']).to_string()))
 }
 
-fn merge_file(defaults: &Table, merged: &mut Table, table: Table, prefix: &mut Vec<String>, source_name: &str) -> Result<(), ConfigError> {
+fn merge_file(
+    defaults: &Table,
+    merged: &mut Table,
+    table: Table,
+    prefix: &mut Vec<String>,
+    source_name: &str,
+) -> Result<(), ConfigError> {
     for (k, v) in table {
         prefix.push(k);
         match (lookup(defaults, prefix), v) {
@@ -103,14 +119,21 @@ fn merge_file(defaults: &Table, merged: &mut Table, table: Table, prefix: &mut V
     Ok(())
 }
 
-fn apply_env(defaults: &Table, merged: &mut Table, path: &[String], raw: String, name: &str) -> Result<(), ConfigError> {
+fn apply_env(
+    defaults: &Table,
+    merged: &mut Table,
+    path: &[String],
+    raw: String,
+    name: &str,
+) -> Result<(), ConfigError> {
     let key = path.join(".");
     if let Some(target) = secret_target(defaults, path) {
         let secret = read_secret(&raw, &target, name)?;
         set(merged, &target, secret);
         return Ok(());
     }
-    let bad = |reason: &str| ConfigError::BadValue { key: key.clone(), source_name: name.into(), reason: reason.into() };
+    let bad =
+        |reason: &str| ConfigError::BadValue { key: key.clone(), source_name: name.into(), reason: reason.into() };
     let value = match lookup(defaults, path) {
         None => return Err(ConfigError::UnknownKey { key, source_name: name.into() }),
         Some(Value::Table(_)) => return Err(bad("is a section; set its keys instead")),

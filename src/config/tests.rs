@@ -21,7 +21,11 @@ fn defaults_alone() {
 fn file_then_env_override_in_order() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     writeln!(f, "[http]\nbind = \"0.0.0.0:9000\"\nworkers = 3\n[database]\npool_size = 4").unwrap();
-    let c = Config::load(Some(f.path()), env(&[("TOBIRA__HTTP__BIND", "127.0.0.1:0"), ("TOBIRA__DATABASE__POOL_SIZE", "2")])).unwrap();
+    let c = Config::load(
+        Some(f.path()),
+        env(&[("TOBIRA__HTTP__BIND", "127.0.0.1:0"), ("TOBIRA__DATABASE__POOL_SIZE", "2")]),
+    )
+    .unwrap();
     assert_eq!(c.http.bind, "127.0.0.1:0");
     assert_eq!(c.http.workers, 3);
     assert_eq!(c.database.pool_size, 2);
@@ -94,8 +98,19 @@ fn smtp_is_off_by_default_and_its_password_comes_from_a_file() {
     let mut secret = tempfile::NamedTempFile::new().unwrap();
     writeln!(secret, "mail-pass").unwrap();
     let p = secret.path().to_str().unwrap();
-    let c = Config::load(None, env(&[("TOBIRA__SMTP__HOST", "mail.city.lg.jp"), ("TOBIRA__SMTP__TLS", "none"), ("TOBIRA__SMTP__PASSWORD_FILE", p)])).unwrap();
-    assert_eq!((c.smtp.host.as_str(), c.smtp.tls, c.smtp.password.as_str()), ("mail.city.lg.jp", SmtpTls::None, "mail-pass"));
+    let c = Config::load(
+        None,
+        env(&[
+            ("TOBIRA__SMTP__HOST", "mail.city.lg.jp"),
+            ("TOBIRA__SMTP__TLS", "none"),
+            ("TOBIRA__SMTP__PASSWORD_FILE", p),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        (c.smtp.host.as_str(), c.smtp.tls, c.smtp.password.as_str()),
+        ("mail.city.lg.jp", SmtpTls::None, "mail-pass")
+    );
     let e = Config::load(None, env(&[("TOBIRA__SMTP__TLS", "ssl")])).unwrap_err();
     assert!(e.to_string().contains("smtp.tls"), "{e}");
 }

@@ -86,7 +86,9 @@ fn jwk(alg: Alg, kid: &str, public: &[u8]) -> Result<Value, CryptoError> {
             }
             json!({ "kty": "EC", "crv": "P-256", "x": B64URL.encode(&public[1..33]), "y": B64URL.encode(&public[33..]), "kid": kid, "alg": "ES256", "use": "sig" })
         }
-        Alg::EdDsa => json!({ "kty": "OKP", "crv": "Ed25519", "x": B64URL.encode(public), "kid": kid, "alg": "EdDSA", "use": "sig" }),
+        Alg::EdDsa => {
+            json!({ "kty": "OKP", "crv": "Ed25519", "x": B64URL.encode(public), "kid": kid, "alg": "EdDSA", "use": "sig" })
+        }
         Alg::Rs256 => {
             let (n, e) = rsa_components(public).ok_or_else(bad)?;
             json!({ "kty": "RSA", "n": B64URL.encode(n), "e": B64URL.encode(e), "kid": kid, "alg": "RS256", "use": "sig" })
@@ -131,14 +133,25 @@ fn open_pair(alg: Alg, pkcs8: &[u8]) -> Result<Pair, CryptoError> {
 impl KeyRing {
     /// A ring from the stored keys: the newest unretired key of each algorithm signs; keys retired
     /// less than `publish_after_retire_ms` ago stay published.
-    pub fn load(rows: &[KeyRow], master: &MasterKey, now: i64, publish_after_retire_ms: i64) -> Result<KeyRing, CryptoError> {
+    pub fn load(
+        rows: &[KeyRow],
+        master: &MasterKey,
+        now: i64,
+        publish_after_retire_ms: i64,
+    ) -> Result<KeyRing, CryptoError> {
         let ring = KeyRing { ring: RwLock::new(Ring::default()), verified: RwLock::new(HashMap::new()) };
         ring.reload(rows, master, now, publish_after_retire_ms)?;
         Ok(ring)
     }
 
     /// Replaces the ring's contents from the stored keys (after a rotation on any node).
-    pub fn reload(&self, rows: &[KeyRow], master: &MasterKey, now: i64, publish_after_retire_ms: i64) -> Result<(), CryptoError> {
+    pub fn reload(
+        &self,
+        rows: &[KeyRow],
+        master: &MasterKey,
+        now: i64,
+        publish_after_retire_ms: i64,
+    ) -> Result<(), CryptoError> {
         let mut next = Ring::default();
         let mut keys = Vec::new();
         let mut sorted: Vec<&KeyRow> = rows.iter().collect();
@@ -148,11 +161,14 @@ impl KeyRing {
             if r.retired_at.is_some_and(|t| t + publish_after_retire_ms <= now) {
                 continue;
             }
-            let public = B64URL.decode(&r.public_key).map_err(|_| CryptoError::Key(format!("public key {} is not base64url", r.kid)))?;
+            let public = B64URL
+                .decode(&r.public_key)
+                .map_err(|_| CryptoError::Key(format!("public key {} is not base64url", r.kid)))?;
             keys.push(jwk(alg, &r.kid, &public)?);
             if r.retired_at.is_none() && !next.signing.contains_key(alg.as_str()) {
                 let pkcs8 = master.open(SEAL_PURPOSE, &r.private_key_encrypted)?;
-                next.signing.insert(alg.as_str(), Arc::new(Signing { kid: r.kid.clone(), alg, pair: open_pair(alg, &pkcs8)? }));
+                next.signing
+                    .insert(alg.as_str(), Arc::new(Signing { kid: r.kid.clone(), alg, pair: open_pair(alg, &pkcs8)? }));
             }
             next.published.insert(r.kid.clone(), Published { alg, public });
         }
@@ -172,15 +188,27 @@ impl KeyRing {
     /// Signs `claims` with the current key of `alg`, with header `typ` (`JWT`, `at+jwt`,
     /// `logout+jwt`).
     pub fn sign(&self, alg: Alg, typ: &str, claims: &Value) -> Result<String, CryptoError> {
-        let key = self.ring.read().unwrap_or_else(PoisonError::into_inner).signing.get(alg.as_str()).cloned().ok_or_else(|| CryptoError::Key(format!("no {} signing key", alg.as_str())))?;
+        let key = self
+            .ring
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .signing
+            .get(alg.as_str())
+            .cloned()
+            .ok_or_else(|| CryptoError::Key(format!("no {} signing key", alg.as_str())))?;
         let header = json!({ "alg": key.alg.as_str(), "typ": typ, "kid": key.kid });
         let mut out = format!("{}.{}", B64URL.encode(header.to_string()), B64URL.encode(claims.to_string()));
         let signature = match &key.pair {
-            Pair::Es256(p) => p.sign(&SystemRandom::new(), out.as_bytes()).map_err(|_| CryptoError::Key("ES256 signing failed".into()))?.as_ref().to_vec(),
+            Pair::Es256(p) => p
+                .sign(&SystemRandom::new(), out.as_bytes())
+                .map_err(|_| CryptoError::Key("ES256 signing failed".into()))?
+                .as_ref()
+                .to_vec(),
             Pair::EdDsa(p) => p.sign(out.as_bytes()).as_ref().to_vec(),
             Pair::Rs256(p) => {
                 let mut s = vec![0; p.public_modulus_len()];
-                p.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), out.as_bytes(), &mut s).map_err(|_| CryptoError::Key("RS256 signing failed".into()))?;
+                p.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), out.as_bytes(), &mut s)
+                    .map_err(|_| CryptoError::Key("RS256 signing failed".into()))?;
                 s
             }
         };
@@ -207,7 +235,9 @@ impl KeyRing {
 
     fn verify_signature(&self, token: &str) -> Result<(Value, Value), JwtError> {
         let mut parts = token.splitn(3, '.');
-        let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else { return Err(JwtError::Malformed) };
+        let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(JwtError::Malformed);
+        };
         if token.len() > 16 * 1024 || s.contains('.') {
             return Err(JwtError::Malformed);
         }
@@ -227,7 +257,9 @@ impl KeyRing {
                 Alg::Rs256 => &sig::RSA_PKCS1_2048_8192_SHA256,
             };
             let signed = &token[..h.len() + 1 + p.len()];
-            UnparsedPublicKey::new(algorithm, &key.public).verify(signed.as_bytes(), &signature).map_err(|_| JwtError::BadSignature)?;
+            UnparsedPublicKey::new(algorithm, &key.public)
+                .verify(signed.as_bytes(), &signature)
+                .map_err(|_| JwtError::BadSignature)?;
         }
         let claims = decode(p).filter(Value::is_object).ok_or(JwtError::Malformed)?;
         Ok((header, claims))
@@ -241,7 +273,14 @@ mod tests {
 
     fn row(alg: Alg, m: &MasterKey, created_at: i64, retired_at: Option<i64>) -> KeyRow {
         let k = signing::generate(alg, m).unwrap();
-        KeyRow { kid: k.kid, alg: alg.as_str().into(), private_key_encrypted: k.private_sealed, public_key: k.public_b64, created_at, retired_at }
+        KeyRow {
+            kid: k.kid,
+            alg: alg.as_str().into(),
+            private_key_encrypted: k.private_sealed,
+            public_key: k.public_b64,
+            created_at,
+            retired_at,
+        }
     }
 
     #[test]

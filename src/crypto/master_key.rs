@@ -34,7 +34,10 @@ impl MasterKey {
     // Proof for the allow: AES-256-GCM refuses only a key that is not 32 bytes, and the type fixes 32.
     #[allow(clippy::expect_used)]
     pub fn from_bytes(bytes: &[u8; 32]) -> MasterKey {
-        MasterKey { key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")), mac_root: hmac::Key::new(hmac::HMAC_SHA256, bytes) }
+        MasterKey {
+            key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).expect("32-byte key")),
+            mac_root: hmac::Key::new(hmac::HMAC_SHA256, bytes),
+        }
     }
 
     /// Reads the key at `path`, or creates it (with its directory) when the file does not exist.
@@ -48,11 +51,14 @@ impl MasterKey {
                     use std::os::unix::fs::PermissionsExt;
                     let mode = std::fs::metadata(path).map_err(|e| err(e.to_string()))?.permissions().mode() & 0o777;
                     if mode & 0o077 != 0 {
-                        return Err(err(format!("is readable by group or others (mode {mode:04o}); make it private with chmod 600")));
+                        return Err(err(format!(
+                            "is readable by group or others (mode {mode:04o}); make it private with chmod 600"
+                        )));
                     }
                 }
                 let bytes = hex::decode(text.trim()).map_err(|_| err("is not 64 hexadecimal characters".into()))?;
-                let arr: [u8; 32] = bytes.try_into().map_err(|_| err("must hold exactly 32 bytes (64 hex characters)".into()))?;
+                let arr: [u8; 32] =
+                    bytes.try_into().map_err(|_| err("must hold exactly 32 bytes (64 hex characters)".into()))?;
                 Ok((MasterKey::from_bytes(&arr), Origin::Existing))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -66,7 +72,9 @@ impl MasterKey {
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
                 let mut f = opts.open(path).map_err(|e| err(e.to_string()))?;
-                f.write_all(format!("{}\n", hex::encode(bytes)).as_bytes()).and_then(|_| f.sync_all()).map_err(|e| err(e.to_string()))?;
+                f.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| err(e.to_string()))?;
                 Ok((MasterKey::from_bytes(&bytes), Origin::Created))
             }
             Err(e) => Err(err(e.to_string())),
@@ -93,7 +101,9 @@ impl MasterKey {
         let mut nonce = [0u8; NONCE_LEN];
         random_bytes(&mut nonce)?;
         let mut buf = plain.to_vec();
-        self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.as_bytes()), &mut buf).map_err(|_| CryptoError::Key("sealing failed".into()))?;
+        self.key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.as_bytes()), &mut buf)
+            .map_err(|_| CryptoError::Key("sealing failed".into()))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
         Ok(B64.encode(out))
@@ -131,7 +141,11 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700, "a directory tobira creates is private");
+            assert_eq!(
+                std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
+                0o700,
+                "a directory tobira creates is private"
+            );
         }
     }
 
@@ -170,7 +184,11 @@ mod tests {
         for mode in [0o640, 0o604, 0o660] {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
             let e = MasterKey::load_or_create(&path).unwrap_err().to_string();
-            assert!(e.contains("group or others") && !e.contains(&std::fs::read_to_string(&path).unwrap().trim().to_string()), "{mode:o}: {e}");
+            assert!(
+                e.contains("group or others")
+                    && !e.contains(&std::fs::read_to_string(&path).unwrap().trim().to_string()),
+                "{mode:o}: {e}"
+            );
         }
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
         assert!(MasterKey::load_or_create(&path).is_ok(), "owner-only is fine");

@@ -7,7 +7,8 @@ use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVe
 use tobira_domain::policy::HashingRule;
 
 fn hasher(rule: &HashingRule) -> Result<Argon2<'static>, CryptoError> {
-    let params = Params::new(rule.memory_kib, rule.iterations, rule.parallelism, None).map_err(|e| CryptoError::Hash(e.to_string()))?;
+    let params = Params::new(rule.memory_kib, rule.iterations, rule.parallelism, None)
+        .map_err(|e| CryptoError::Hash(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -34,7 +35,12 @@ pub fn temporary(len: usize) -> Result<String, CryptoError> {
         random_bytes(&mut buf)?;
         // Rejection sampling keeps every character equally likely.
         let limit = 256 - (256 % ALPHABET.len());
-        out.extend(buf.iter().filter(|b| (**b as usize) < limit).map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).take(len - out.len()));
+        out.extend(
+            buf.iter()
+                .filter(|b| (**b as usize) < limit)
+                .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+                .take(len - out.len()),
+        );
     }
     Ok(out)
 }

@@ -52,8 +52,10 @@ pub fn generate(alg: Alg, master: &MasterKey) -> Result<NewKey, CryptoError> {
     let rng = SystemRandom::new();
     let (pkcs8, public) = match alg {
         Alg::Es256 => {
-            let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(|_| CryptoError::Random)?;
-            let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref()).map_err(|e| CryptoError::Key(e.to_string()))?;
+            let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .map_err(|_| CryptoError::Random)?;
+            let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref())
+                .map_err(|e| CryptoError::Key(e.to_string()))?;
             (doc.as_ref().to_vec(), pair.public_key().as_ref().to_vec())
         }
         Alg::EdDsa => {
@@ -67,7 +69,12 @@ pub fn generate(alg: Alg, master: &MasterKey) -> Result<NewKey, CryptoError> {
             (doc.as_ref().to_vec(), pair.public_key().as_ref().to_vec())
         }
     };
-    Ok(NewKey { kid: kid_of(alg, &public), alg, private_sealed: master.seal(SEAL_PURPOSE, &pkcs8)?, public_b64: B64URL.encode(&public) })
+    Ok(NewKey {
+        kid: kid_of(alg, &public),
+        alg,
+        private_sealed: master.seal(SEAL_PURPOSE, &pkcs8)?,
+        public_b64: B64URL.encode(&public),
+    })
 }
 
 /// `alg` plus the first 16 bytes of SHA-256 of the public key, base64url.
@@ -77,12 +84,28 @@ pub fn kid_of(alg: Alg, public: &[u8]) -> String {
 }
 
 /// Opens a stored key and checks that it is the key its public half and `kid` say.
-pub fn check_stored(alg: Alg, kid: &str, private_sealed: &str, public_b64: &str, master: &MasterKey) -> Result<(), CryptoError> {
+pub fn check_stored(
+    alg: Alg,
+    kid: &str,
+    private_sealed: &str,
+    public_b64: &str,
+    master: &MasterKey,
+) -> Result<(), CryptoError> {
     let pkcs8 = master.open(SEAL_PURPOSE, private_sealed)?;
     let public = match alg {
-        Alg::Es256 => EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8).map_err(|e| CryptoError::Key(e.to_string()))?.public_key().as_ref().to_vec(),
-        Alg::EdDsa => Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|e| CryptoError::Key(e.to_string()))?.public_key().as_ref().to_vec(),
-        Alg::Rs256 => RsaKeyPair::from_pkcs8(&pkcs8).map_err(|e| CryptoError::Key(e.to_string()))?.public_key().as_ref().to_vec(),
+        Alg::Es256 => EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
+            .map_err(|e| CryptoError::Key(e.to_string()))?
+            .public_key()
+            .as_ref()
+            .to_vec(),
+        Alg::EdDsa => Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|e| CryptoError::Key(e.to_string()))?
+            .public_key()
+            .as_ref()
+            .to_vec(),
+        Alg::Rs256 => {
+            RsaKeyPair::from_pkcs8(&pkcs8).map_err(|e| CryptoError::Key(e.to_string()))?.public_key().as_ref().to_vec()
+        }
     };
     if B64URL.encode(&public) != public_b64 || kid_of(alg, &public) != kid {
         return Err(CryptoError::Key(format!("stored key {kid} does not match its public key")));
@@ -101,7 +124,9 @@ mod tests {
             let k = generate(alg, &m).unwrap();
             assert!(k.kid.starts_with(&alg.as_str().to_lowercase()));
             check_stored(alg, &k.kid, &k.private_sealed, &k.public_b64, &m).unwrap();
-            assert!(check_stored(alg, &k.kid, &k.private_sealed, &k.public_b64, &MasterKey::from_bytes(&[2; 32])).is_err());
+            assert!(
+                check_stored(alg, &k.kid, &k.private_sealed, &k.public_b64, &MasterKey::from_bytes(&[2; 32])).is_err()
+            );
         }
     }
 }

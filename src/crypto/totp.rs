@@ -57,7 +57,8 @@ pub fn code_at(secret: &[u8], unix_seconds: u64) -> Result<String, CryptoError> 
 
 /// A QR code of `text` as an SVG document.
 pub fn qr_svg(text: &str) -> Result<String, CryptoError> {
-    let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium).map_err(|e| CryptoError::Key(format!("QR: {e}")))?;
+    let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium)
+        .map_err(|e| CryptoError::Key(format!("QR: {e}")))?;
     let border = 4;
     let size = qr.size() + border * 2;
     let mut path = String::new();
@@ -82,7 +83,14 @@ mod tests {
     #[test]
     fn r_au_02_rfc6238_vectors() {
         let secret = b"12345678901234567890";
-        for (t, eight) in [(59u64, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"), (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130")] {
+        for (t, eight) in [
+            (59u64, "94287082"),
+            (1111111109, "07081804"),
+            (1111111111, "14050471"),
+            (1234567890, "89005924"),
+            (2000000000, "69279037"),
+            (20000000000, "65353130"),
+        ] {
             assert_eq!(code_at(secret, t).unwrap(), eight[2..], "t={t}");
         }
     }

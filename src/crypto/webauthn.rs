@@ -16,12 +16,17 @@ use webauthn_rs::prelude::*;
 /// accepted. On `localhost` (development and tests) any port is accepted.
 pub fn relying_party(public_url: &str, name: &str) -> Result<Webauthn, CryptoError> {
     let url = Url::parse(public_url).map_err(|e| CryptoError::Key(format!("http.public_url `{public_url}`: {e}")))?;
-    let host = url.host_str().ok_or_else(|| CryptoError::Key(format!("http.public_url `{public_url}` has no host")))?.to_string();
+    let host = url
+        .host_str()
+        .ok_or_else(|| CryptoError::Key(format!("http.public_url `{public_url}` has no host")))?
+        .to_string();
     if host.parse::<std::net::IpAddr>().is_ok() {
         return Err(CryptoError::Key(format!("http.public_url `{public_url}`: WebAuthn needs a host name, not an IP address (use e.g. http://localhost:8080 locally)")));
     }
     let localhost = host == "localhost";
-    WebauthnBuilder::new(&host, &url).and_then(|b| b.rp_name(name).allow_any_port(localhost).build()).map_err(|e| CryptoError::Key(format!("WebAuthn relying party: {e}")))
+    WebauthnBuilder::new(&host, &url)
+        .and_then(|b| b.rp_name(name).allow_any_port(localhost).build())
+        .map_err(|e| CryptoError::Key(format!("WebAuthn relying party: {e}")))
 }
 
 fn err(stage: &str, e: WebauthnError) -> CryptoError {
@@ -39,7 +44,8 @@ pub fn start_registration(
     attest: bool,
 ) -> Result<(CreationChallengeResponse, PasskeyRegistration), CryptoError> {
     let exclude = (!exclude.is_empty()).then_some(exclude);
-    let (mut ccr, state) = rp.start_passkey_registration(user, login_id, display_name, exclude).map_err(|e| err("registration", e))?;
+    let (mut ccr, state) =
+        rp.start_passkey_registration(user, login_id, display_name, exclude).map_err(|e| err("registration", e))?;
     if let Some(sel) = ccr.public_key.authenticator_selection.as_mut() {
         sel.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Preferred);
     }
@@ -55,7 +61,8 @@ pub fn load_roots(path: &std::path::Path) -> Result<AttestationCaList, CryptoErr
     let bad = |why: String| CryptoError::Key(format!("signin.attestation_roots {}: {why}", path.display()));
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     let mut list = AttestationCaList::default();
-    for block in text.split_inclusive("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
+    for block in text.split_inclusive("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----"))
+    {
         let one = AttestationCaList::try_from(block.trim().as_bytes()).map_err(|e| bad(format!("{e}")))?;
         list.union(&one);
     }
@@ -77,7 +84,12 @@ pub struct Registered {
 /// Checks the browser's answer to [`start_registration`]; with `roots`, also whether the key's
 /// attestation chains to one of them (the same answer and challenge, checked as an attested
 /// registration by webauthn-rs).
-pub fn finish_registration(rp: &Webauthn, answer: &RegisterPublicKeyCredential, state: &PasskeyRegistration, roots: Option<&AttestationCaList>) -> Result<Registered, CryptoError> {
+pub fn finish_registration(
+    rp: &Webauthn,
+    answer: &RegisterPublicKeyCredential,
+    state: &PasskeyRegistration,
+    roots: Option<&AttestationCaList>,
+) -> Result<Registered, CryptoError> {
     let passkey = rp.finish_passkey_registration(answer, state).map_err(|e| err("registration", e))?;
     let credential_id = credential_id_text(passkey.cred_id());
     let aaguid = aaguid_of(answer.response.attestation_object.as_ref());
@@ -85,12 +97,18 @@ pub fn finish_registration(rp: &Webauthn, answer: &RegisterPublicKeyCredential, 
     Ok(Registered { passkey, credential_id, aaguid, attested })
 }
 
-fn attestation_verifies(rp: &Webauthn, answer: &RegisterPublicKeyCredential, state: &PasskeyRegistration, roots: &AttestationCaList) -> bool {
+fn attestation_verifies(
+    rp: &Webauthn,
+    answer: &RegisterPublicKeyCredential,
+    state: &PasskeyRegistration,
+    roots: &AttestationCaList,
+) -> bool {
     // The registration state is the same ceremony; only the CA list differs.
     let Ok(mut v) = serde_json::to_value(state) else { return false };
     let Ok(ca_list) = serde_json::to_value(roots) else { return false };
     v["ca_list"] = ca_list;
-    serde_json::from_value::<AttestedPasskeyRegistration>(v).is_ok_and(|attested| rp.finish_attested_passkey_registration(answer, &attested).is_ok())
+    serde_json::from_value::<AttestedPasskeyRegistration>(v)
+        .is_ok_and(|attested| rp.finish_attested_passkey_registration(answer, &attested).is_ok())
 }
 
 /// The text form (base64url) tobira stores and looks credentials up by.
@@ -113,17 +131,29 @@ pub fn identify(rp: &Webauthn, answer: &PublicKeyCredential) -> Result<(Uuid, St
     Ok((user, credential_id_text(cred)))
 }
 
-pub fn finish_signin(rp: &Webauthn, answer: &PublicKeyCredential, state: DiscoverableAuthentication, key: &Passkey) -> Result<AuthenticationResult, CryptoError> {
+pub fn finish_signin(
+    rp: &Webauthn,
+    answer: &PublicKeyCredential,
+    state: DiscoverableAuthentication,
+    key: &Passkey,
+) -> Result<AuthenticationResult, CryptoError> {
     let key = DiscoverableKey::from(key);
     rp.finish_discoverable_authentication_v2(answer, state, &key).map_err(|e| err("sign-in", e))
 }
 
 /// Options for a step-up with one of `keys` (the signed-in person's).
-pub fn start_stepup(rp: &Webauthn, keys: &[Passkey]) -> Result<(RequestChallengeResponse, PasskeyAuthentication), CryptoError> {
+pub fn start_stepup(
+    rp: &Webauthn,
+    keys: &[Passkey],
+) -> Result<(RequestChallengeResponse, PasskeyAuthentication), CryptoError> {
     rp.start_passkey_authentication(keys).map_err(|e| err("step-up", e))
 }
 
-pub fn finish_stepup(rp: &Webauthn, answer: &PublicKeyCredential, state: &PasskeyAuthentication) -> Result<AuthenticationResult, CryptoError> {
+pub fn finish_stepup(
+    rp: &Webauthn,
+    answer: &PublicKeyCredential,
+    state: &PasskeyAuthentication,
+) -> Result<AuthenticationResult, CryptoError> {
     rp.finish_passkey_authentication(answer, state).map_err(|e| err("step-up", e))
 }
 
@@ -195,7 +225,10 @@ mod tests {
         assert!(load_roots(&empty).unwrap_err().to_string().contains("no certificate"));
         let rp = relying_party("http://localhost:8080", "t").unwrap();
         let (ccr, _) = start_registration(&rp, Uuid::new_v4(), "ichiro", "ichiro", vec![], false).unwrap();
-        assert!(!matches!(ccr.public_key.attestation, Some(webauthn_rs_proto::AttestationConveyancePreference::Direct)));
+        assert!(!matches!(
+            ccr.public_key.attestation,
+            Some(webauthn_rs_proto::AttestationConveyancePreference::Direct)
+        ));
         let (ccr, state) = start_registration(&rp, Uuid::new_v4(), "ichiro", "ichiro", vec![], true).unwrap();
         assert!(matches!(ccr.public_key.attestation, Some(webauthn_rs_proto::AttestationConveyancePreference::Direct)));
         // The same ceremony's state, checked as an attested registration against the roots.

@@ -9,7 +9,9 @@
 //! so the caller can read in full.
 
 use super::DirectoryError;
-use ldap3::controls::{Control, ControlParser, EntryState, MakeCritical, RawControl, SyncDone, SyncInfo, SyncRequest, SyncState};
+use ldap3::controls::{
+    Control, ControlParser, EntryState, MakeCritical, RawControl, SyncDone, SyncInfo, SyncRequest, SyncState,
+};
 use ldap3::{Scope, SearchEntry};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -48,7 +50,8 @@ pub enum SyncFailure {
 }
 
 fn parse<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| format!("a malformed {what} in the content sync"))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| format!("a malformed {what} in the content sync"))
 }
 
 /// The value of the entry's Sync State control, if it has one with a value.
@@ -57,11 +60,23 @@ fn state_of(ctrls: &[Control]) -> Option<&[u8]> {
 }
 
 /// One refreshOnly search under `base`.
-pub async fn search(ldap: &mut ldap3::Ldap, timeout: Duration, base: &str, filter: &str, attrs: Vec<String>, cookie: Option<Vec<u8>>) -> Result<SyncRead, SyncFailure> {
+pub async fn search(
+    ldap: &mut ldap3::Ldap,
+    timeout: Duration,
+    base: &str,
+    filter: &str,
+    attrs: Vec<String>,
+    cookie: Option<Vec<u8>>,
+) -> Result<SyncRead, SyncFailure> {
     let fail = |reason: String| SyncFailure::Failed(DirectoryError::Search { base: base.into(), reason });
     let had_cookie = cookie.is_some();
     let request = SyncRequest { cookie, ..Default::default() }.critical();
-    let mut stream = ldap.with_controls(RawControl::from(request)).with_timeout(timeout).streaming_search(base, Scope::Subtree, filter, attrs).await.map_err(|e| fail(e.to_string()))?;
+    let mut stream = ldap
+        .with_controls(RawControl::from(request))
+        .with_timeout(timeout)
+        .streaming_search(base, Scope::Subtree, filter, attrs)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     let mut out = SyncRead::default();
     let mut present = BTreeSet::new();
     let mut saw_present_phase = false;

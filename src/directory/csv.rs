@@ -18,8 +18,12 @@ pub fn path_of(url: &str) -> &str {
 
 fn decode(bytes: &[u8], encoding: CsvEncoding) -> Option<String> {
     match encoding {
-        CsvEncoding::Utf8 => std::str::from_utf8(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes)).ok().map(str::to_string),
-        CsvEncoding::ShiftJis => encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned()),
+        CsvEncoding::Utf8 => {
+            std::str::from_utf8(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes)).ok().map(str::to_string)
+        }
+        CsvEncoding::ShiftJis => {
+            encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned())
+        }
     }
 }
 
@@ -90,11 +94,21 @@ fn records(text: &str) -> Result<Vec<Record>, usize> {
 /// The rows of a CSV file: each a [`RawEntry`] named `name:line`, with its header's column names
 /// (lower-cased) as attributes; `multi` is a column whose cells list several values, and their
 /// separator. Rows with the wrong field count are returned apart, as problems.
-fn table(name: &str, bytes: &[u8], encoding: CsvEncoding, multi: Option<(&str, &str)>) -> Result<(Vec<RawEntry>, Vec<EntryProblem>), DirectoryError> {
+fn table(
+    name: &str,
+    bytes: &[u8],
+    encoding: CsvEncoding,
+    multi: Option<(&str, &str)>,
+) -> Result<(Vec<RawEntry>, Vec<EntryProblem>), DirectoryError> {
     let fail = |reason: String| DirectoryError::File { path: name.into(), reason };
-    let text = decode(bytes, encoding).ok_or_else(|| fail(format!("it is not valid {}", if encoding == CsvEncoding::Utf8 { "UTF-8" } else { "Shift_JIS" })))?;
-    let mut rows = records(&text).map_err(|line| fail(format!("a quoted field opened on line {line} never closes (a cut-short export?)")))?.into_iter();
-    let header: Vec<String> = rows.next().map(|(_, h)| h.into_iter().map(|c| c.trim().to_lowercase()).collect()).unwrap_or_default();
+    let text = decode(bytes, encoding).ok_or_else(|| {
+        fail(format!("it is not valid {}", if encoding == CsvEncoding::Utf8 { "UTF-8" } else { "Shift_JIS" }))
+    })?;
+    let mut rows = records(&text)
+        .map_err(|line| fail(format!("a quoted field opened on line {line} never closes (a cut-short export?)")))?
+        .into_iter();
+    let header: Vec<String> =
+        rows.next().map(|(_, h)| h.into_iter().map(|c| c.trim().to_lowercase()).collect()).unwrap_or_default();
     if header.is_empty() && bytes.iter().any(|b| !b.is_ascii_whitespace()) {
         return Err(fail("it has no header row".into()));
     }
@@ -103,7 +117,12 @@ fn table(name: &str, bytes: &[u8], encoding: CsvEncoding, multi: Option<(&str, &
     for (line, fields) in rows {
         let dn = format!("{name}:{line}");
         if fields.len() != header.len() {
-            unreadable.push(EntryProblem { dn, employee_number: None, attribute: "(row)".into(), reason: format!("has {} fields where the header has {}", fields.len(), header.len()) });
+            unreadable.push(EntryProblem {
+                dn,
+                employee_number: None,
+                attribute: "(row)".into(),
+                reason: format!("has {} fields where the header has {}", fields.len(), header.len()),
+            });
             continue;
         }
         let mut attrs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -112,7 +131,9 @@ fn table(name: &str, bytes: &[u8], encoding: CsvEncoding, multi: Option<(&str, &
                 continue;
             }
             let values = match &multi {
-                Some((m, sep)) if m == col => value.split(sep).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect(),
+                Some((m, sep)) if m == col => {
+                    value.split(sep).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+                }
                 _ => vec![value],
             };
             attrs.insert(col.clone(), values);
@@ -175,7 +196,14 @@ mod tests {
     #[test]
     fn rfc_4180_quotes_commas_and_line_breaks() {
         let r = records("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\n\n1,2,3").unwrap();
-        assert_eq!(r, vec![(1, vec!["a".into(), "b".into(), "c".into()]), (2, vec!["x, y".into(), "say \"hi\"".into(), "two\nlines".into()]), (5, vec!["1".into(), "2".into(), "3".into()])]);
+        assert_eq!(
+            r,
+            vec![
+                (1, vec!["a".into(), "b".into(), "c".into()]),
+                (2, vec!["x, y".into(), "say \"hi\"".into(), "two\nlines".into()]),
+                (5, vec!["1".into(), "2".into(), "3".into()])
+            ]
+        );
         assert_eq!(records("a,b\n\"open,2\n3,4\n"), Err(2), "a quote that never closes is a cut-short file");
     }
 

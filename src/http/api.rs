@@ -26,9 +26,15 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
-        let session = ApiKeyValue::with_description(crate::http::session::SESSION_COOKIE, "The session cookie set by signing in at /signin.");
+        let session = ApiKeyValue::with_description(
+            crate::http::session::SESSION_COOKIE,
+            "The session cookie set by signing in at /signin.",
+        );
         components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(session)));
-        let csrf = ApiKeyValue::with_description("X-CSRF-Token", "The CSRF token bound to the session (the `csrf-token` meta tag of any page); required on every POST.");
+        let csrf = ApiKeyValue::with_description(
+            "X-CSRF-Token",
+            "The CSRF token bound to the session (the `csrf-token` meta tag of any page); required on every POST.",
+        );
         components.add_security_scheme("csrf", SecurityScheme::ApiKey(ApiKey::Header(csrf)));
     }
 }
@@ -139,7 +145,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_json().unwrap_or_else(|e| format!("{{\"error\":\"internal_error\",\"message_en\":\"{e}\"}}")));
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    document().to_json().unwrap_or_else(|e| format!("{{\"error\":\"internal_error\",\"message_en\":\"{e}\"}}"))
+});
 
 /// This document. Public: it names routes and types, never data or secrets.
 #[utoipa::path(responses((status = 200, description = "The OpenAPI 3.1 document of every /api route.", content_type = "application/json", body = Object)))]

@@ -37,7 +37,11 @@ async fn signed_in(req: &HttpRequest, app: &App) -> Result<Current, ApiError> {
 
 #[utoipa::path(responses((status = 200, description = "One page of people found, each with their accounts (R-LG-11 context).", body = search::Found), Failures), security(("session" = [])))]
 #[get("/console/people")]
-pub(crate) async fn people(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Query>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn people(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<search::Query>,
+) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
     let reader = console::reader(&app, &cur).await?;
     Ok(HttpResponse::Ok().json(search::search(&app, &reader, &q).await?))
@@ -45,7 +49,11 @@ pub(crate) async fn people(req: HttpRequest, app: web::Data<App>, q: web::Query<
 
 #[utoipa::path(responses((status = 200, description = "One page of audit records, newest first: `records`, `next_before`, `page_size` (R-LG-11, R-RV-09).", body = AuditPage), Failures), security(("session" = [])))]
 #[get("/audit/events")]
-pub(crate) async fn events(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Query>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn events(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<audit::Query>,
+) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
     let p = audit::read(&app, &cur, &q, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(AuditPage { records: p.records, next_before: p.next, page_size: p.page_size }))

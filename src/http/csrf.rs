@@ -39,10 +39,17 @@ pub fn cookie(token: String) -> Cookie<'static> {
 }
 
 /// Sets the CSRF cookie bound to a session cookie the response sets (a sign-in).
-pub async fn bind_new_session<B: MessageBody>(req: ServiceRequest, next: Next<B>) -> Result<ServiceResponse<B>, actix_web::Error> {
+pub async fn bind_new_session<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
     let app = req.app_data::<web::Data<App>>().cloned();
     let mut res = next.call(req).await?;
-    let new_session = res.response().cookies().find(|c| c.name() == SESSION_COOKIE && !c.value().is_empty()).map(|c| c.value().to_string());
+    let new_session = res
+        .response()
+        .cookies()
+        .find(|c| c.name() == SESSION_COOKIE && !c.value().is_empty())
+        .map(|c| c.value().to_string());
     if let (Some(token), Some(app)) = (new_session, app) {
         res.response_mut().add_cookie(&cookie(for_session(&app, &token)))?;
     }

@@ -74,7 +74,10 @@ impl From<Denied> for ApiError {
             Denied::Forbidden => ApiError::Forbidden(Denied::Forbidden.words()),
             d => {
                 let w = d.words();
-                ApiError::Forbidden(Words::new(format!("このセッションではこの操作はできません：{}", w.ja), format!("this session may not do this: {}", w.en)))
+                ApiError::Forbidden(Words::new(
+                    format!("このセッションではこの操作はできません：{}", w.ja),
+                    format!("this session may not do this: {}", w.en),
+                ))
             }
         }
     }
@@ -86,7 +89,9 @@ pub fn signin_status(e: &SigninError) -> StatusCode {
     match e {
         SigninError::App(_) => StatusCode::INTERNAL_SERVER_ERROR,
         SigninError::Locked { .. } => StatusCode::FORBIDDEN,
-        SigninError::Invalid | SigninError::Unavailable(_) | SigninError::FactorRefused | SigninError::Expired => StatusCode::UNAUTHORIZED,
+        SigninError::Invalid | SigninError::Unavailable(_) | SigninError::FactorRefused | SigninError::Expired => {
+            StatusCode::UNAUTHORIZED
+        }
     }
 }
 
@@ -108,7 +113,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = |error: &'static str, message: &str, message_en: &str| ErrorBody { error, message: message.into(), message_en: message_en.into(), error_id: None };
+        let body = |error: &'static str, message: &str, message_en: &str| ErrorBody {
+            error,
+            message: message.into(),
+            message_en: message_en.into(),
+            error_id: None,
+        };
         let mut res = HttpResponse::build(self.status_code());
         if let ApiError::Busy(s) | ApiError::TooMany(s) = self {
             res.insert_header(("Retry-After", s.to_string()));
@@ -129,16 +139,24 @@ impl ResponseError for ApiError {
                 message_en: "Recorded as a request: it takes effect when a second person approves.",
                 approve_at: "/console/approvals",
             }),
-            ApiError::Busy(_) => res.json(body("busy", "混み合っています。しばらくしてからもう一度お試しください。", "Busy; please try again shortly.")),
-            ApiError::TooMany(_) => {
-                res.json(body("too_many_attempts", "この端末からの失敗が多すぎます。しばらくしてからお試しください。", "Too many failed attempts from this address; try again later."))
-            }
+            ApiError::Busy(_) => res.json(body(
+                "busy",
+                "混み合っています。しばらくしてからもう一度お試しください。",
+                "Busy; please try again shortly.",
+            )),
+            ApiError::TooMany(_) => res.json(body(
+                "too_many_attempts",
+                "この端末からの失敗が多すぎます。しばらくしてからお試しください。",
+                "Too many failed attempts from this address; try again later.",
+            )),
             ApiError::Internal(cause) => {
                 let error_id = uuid::Uuid::new_v4().to_string();
                 tracing::error!(error_id = %error_id, cause = %cause, "internal error");
                 res.json(ErrorBody {
                     error: "internal_error",
-                    message: format!("内部エラーが発生しました。問い合わせの際はエラーID {error_id} をお伝えください。"),
+                    message: format!(
+                        "内部エラーが発生しました。問い合わせの際はエラーID {error_id} をお伝えください。"
+                    ),
                     message_en: format!("An internal error occurred. Quote error id {error_id} when reporting it."),
                     error_id: Some(error_id),
                 })
@@ -179,7 +197,8 @@ mod tests {
         let e: AppError = serde_json::to_string(&bad).unwrap_err().into();
         let res = ApiError::from(e).error_response();
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
         assert_eq!(v["error"], "internal_error");
         assert!(!v["message_en"].as_str().unwrap().contains("key must be a string"), "{v}");
     }
@@ -189,7 +208,8 @@ mod tests {
         use tobira_domain::privileged::elevation;
         let res = ApiError::from(AppError::from(elevation::Refusal::Duration(60))).error_response();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
         assert_eq!(v["error"], "duration");
         assert_eq!(v["message"], "時間は 1 分から 60 分の間にしてください（R-PR-07）");
         assert_eq!(v["message_en"], "the duration must be between 1 and 60 minutes (R-PR-07)");
@@ -202,30 +222,54 @@ mod tests {
         assert_eq!(ApiError::from(Denied::SignIn).status_code(), StatusCode::UNAUTHORIZED);
         let res = ApiError::from(Denied::StepUp { have: 1, need: 2 }).error_response();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
         let (ja, en) = (v["message"].as_str().unwrap(), v["message_en"].as_str().unwrap());
-        assert!(ja.contains("認証要素が不足") && en.contains("1 factor kind(s) proved, 2 needed") && !en.contains("StepUp") && !en.contains("認証要素"), "each language in its field: {v}");
+        assert!(
+            ja.contains("認証要素が不足")
+                && en.contains("1 factor kind(s) proved, 2 needed")
+                && !en.contains("StepUp")
+                && !en.contains("認証要素"),
+            "each language in its field: {v}"
+        );
         assert_eq!(signin_status(&SigninError::Locked { until: None }), StatusCode::FORBIDDEN);
         assert_eq!(signin_status(&SigninError::Invalid), StatusCode::UNAUTHORIZED);
     }
 
     #[actix_web::test]
     async fn domain_refusals_keep_their_message() {
-        let missing = ApiError::from(AppError::not_found("申請 r1 が見つかりません", "request r1 not found")).error_response();
+        let missing =
+            ApiError::from(AppError::not_found("申請 r1 が見つかりません", "request r1 not found")).error_response();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(missing.into_body()).await.unwrap()).unwrap();
-        assert_eq!((&v["error"], &v["message"], &v["message_en"]), (&json!("not_found"), &json!("申請 r1 が見つかりません"), &json!("request r1 not found")), "which record: {v}");
+        let v: serde_json::Value =
+            serde_json::from_slice(&actix_web::body::to_bytes(missing.into_body()).await.unwrap()).unwrap();
+        assert_eq!(
+            (&v["error"], &v["message"], &v["message_en"]),
+            (&json!("not_found"), &json!("申請 r1 が見つかりません"), &json!("request r1 not found")),
+            "which record: {v}"
+        );
         let res = ApiError::from(AppError::conflict("既にあります", "already exists")).error_response();
         assert_eq!(res.status(), StatusCode::CONFLICT);
-        let v: serde_json::Value = serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
-        assert_eq!((&v["error"], &v["message"], &v["message_en"]), (&json!("conflict"), &json!("既にあります"), &json!("already exists")), "each language in its own field");
+        let v: serde_json::Value =
+            serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();
+        assert_eq!(
+            (&v["error"], &v["message"], &v["message_en"]),
+            (&json!("conflict"), &json!("既にあります"), &json!("already exists")),
+            "each language in its own field"
+        );
     }
 
     #[actix_web::test]
     async fn r_au_19_busy_and_capped_say_when_to_come_back() {
         let busy = ApiError::from(AppError::Busy { retry_after: 2 }).error_response();
-        assert_eq!((busy.status(), busy.headers().get("retry-after").and_then(|v| v.to_str().ok())), (StatusCode::SERVICE_UNAVAILABLE, Some("2")));
+        assert_eq!(
+            (busy.status(), busy.headers().get("retry-after").and_then(|v| v.to_str().ok())),
+            (StatusCode::SERVICE_UNAVAILABLE, Some("2"))
+        );
         let capped = ApiError::from(AppError::TooMany { retry_after: 240 }).error_response();
-        assert_eq!((capped.status(), capped.headers().get("retry-after").and_then(|v| v.to_str().ok())), (StatusCode::TOO_MANY_REQUESTS, Some("240")));
+        assert_eq!(
+            (capped.status(), capped.headers().get("retry-after").and_then(|v| v.to_str().ok())),
+            (StatusCode::TOO_MANY_REQUESTS, Some("240"))
+        );
     }
 }

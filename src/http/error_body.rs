@@ -43,7 +43,11 @@ pub struct AwaitingApproval {
 }
 
 fn json(description: &str, schema: &str) -> RefOr<Response> {
-    ResponseBuilder::new().description(description).content("application/json", Content::new(Some(Ref::from_schema_name(schema)))).build().into()
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", Content::new(Some(Ref::from_schema_name(schema))))
+        .build()
+        .into()
 }
 
 /// Every failure an `/api` route may answer, each with an [`ErrorBody`].
@@ -72,6 +76,9 @@ pub struct Referred;
 
 impl IntoResponses for Referred {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        BTreeMap::from([("202".to_string(), json("Recorded as a request that a second person approves (R-AC-02).", "AwaitingApproval"))])
+        BTreeMap::from([(
+            "202".to_string(),
+            json("Recorded as a request that a second person approves (R-AC-02).", "AwaitingApproval"),
+        )])
     }
 }

@@ -58,12 +58,21 @@ pub(crate) async fn requests(req: HttpRequest, app: web::Data<App>) -> Result<Ht
 /// `approve` (the action takes effect, its result is in the answer) or `refuse`.
 #[utoipa::path(responses((status = 200, description = "The decided request; when approved, the action's result.", body = four_eyes::Decided), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/officer/requests/{id}/{verdict}")]
-pub(crate) async fn decide_request(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn decide_request(
+    req: HttpRequest,
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let cur = signed_in(&req, &app).await?;
     let approve = match path.1.as_str() {
         "approve" => true,
         "refuse" => false,
-        _ => return Err(ApiError::BadRequest(Words::new("approve（承認）または refuse（却下）を指定してください", "approve or refuse"))),
+        _ => {
+            return Err(ApiError::BadRequest(Words::new(
+                "approve（承認）または refuse（却下）を指定してください",
+                "approve or refuse",
+            )))
+        }
     };
     Ok(HttpResponse::Ok().json(four_eyes::decide(&app, &cur, &path.0, approve, &origin(&req, &app)).await?))
 }
@@ -83,7 +92,12 @@ pub(crate) async fn lockouts(req: HttpRequest, app: web::Data<App>) -> Result<Ht
 
 #[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `was_locked`.", body = Unlocked), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/unlock")]
-pub(crate) async fn unlock(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn unlock(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: Option<web::Json<Reason>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     let was_locked = ops::unlock(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
@@ -102,52 +116,101 @@ pub struct Reset {
 
 #[utoipa::path(request_body = Option<Reset>, responses((status = 200, description = "`login_id`, `temporary_password` (shown once), `must_change_password`.", body = PasswordReset), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/password-reset")]
-pub(crate) async fn reset(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reset>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn reset(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: Option<web::Json<Reset>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
-    let temporary = ops::reset_password(&app, &cur, &login, body.supervision.as_ref(), &body.reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(PasswordReset { login_id: login.into_inner(), temporary_password: temporary, must_change_password: true }))
+    let temporary =
+        ops::reset_password(&app, &cur, &login, body.supervision.as_ref(), &body.reason, &origin(&req, &app)).await?;
+    Ok(HttpResponse::Ok().json(PasswordReset {
+        login_id: login.into_inner(),
+        temporary_password: temporary,
+        must_change_password: true,
+    }))
 }
 
 /// A new enrollment link (R-AU-06); the URL is in the answer once, for hand-over when the person
 /// has no mail address.
 #[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `url` (once), `expires_at`, `mailed`, `revoked_previous` (R-AU-06).", body = EnrollmentLink), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/enrollment-link")]
-pub(crate) async fn enrollment_link(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn enrollment_link(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: Option<web::Json<Reason>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     let r = ops::enrollment_link(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(EnrollmentLink { login_id: login.into_inner(), url: r.url, expires_at: r.expires_at, mailed: r.mailed, revoked_previous: r.revoked_previous }))
+    Ok(HttpResponse::Ok().json(EnrollmentLink {
+        login_id: login.into_inner(),
+        url: r.url,
+        expires_at: r.expires_at,
+        mailed: r.mailed,
+        revoked_previous: r.revoked_previous,
+    }))
 }
 
 #[utoipa::path(responses((status = 200, description = "`login_id`, `credentials`: the account's factors.", body = Credentials), Failures), security(("session" = [])))]
 #[get("/officer/accounts/{login}/credentials")]
-pub(crate) async fn credentials(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn credentials(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
-    Ok(HttpResponse::Ok().json(Credentials { credentials: ops::credentials(&app, &login).await?, login_id: login.into_inner() }))
+    Ok(HttpResponse::Ok()
+        .json(Credentials { credentials: ops::credentials(&app, &login).await?, login_id: login.into_inner() }))
 }
 
 #[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `credential`, `sessions_ended`.", body = CredentialRevoked), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/credentials/{id}/revoke")]
-pub(crate) async fn revoke(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn revoke(
+    req: HttpRequest,
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<Reason>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let reason = body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "reported_lost".into());
+    let reason =
+        body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "reported_lost".into());
     let ended = ops::revoke_credential(&app, &cur, &path.0, &path.1, &reason, &origin(&req, &app)).await?;
-    Ok(HttpResponse::Ok().json(CredentialRevoked { login_id: path.0.clone(), credential: path.1.clone(), sessions_ended: ended }))
+    Ok(HttpResponse::Ok().json(CredentialRevoked {
+        login_id: path.0.clone(),
+        credential: path.1.clone(),
+        sessions_ended: ended,
+    }))
 }
 
 #[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `sessions_ended`.", body = SessionsEnded), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/sessions/end")]
-pub(crate) async fn end_sessions(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn end_sessions(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: Option<web::Json<Reason>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
-    let reason = body.map(|b| b.into_inner().reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "ended_by_officer".into());
+    let reason = body
+        .map(|b| b.into_inner().reason)
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "ended_by_officer".into());
     let ended = ops::end_sessions(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(SessionsEnded { login_id: login.into_inner(), sessions_ended: ended }))
 }
 
 #[utoipa::path(request_body = Reason, responses((status = 200, description = "`login_id`, `status` (`suspended`), `sessions_ended`.", body = Suspended), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/suspend")]
-pub(crate) async fn suspend(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<Reason>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn suspend(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: web::Json<Reason>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let ended = ops::suspend(&app, &cur, &login, &body.reason, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(Suspended { login_id: login.into_inner(), status: "suspended", sessions_ended: ended }))
@@ -155,7 +218,12 @@ pub(crate) async fn suspend(req: HttpRequest, app: web::Data<App>, login: web::P
 
 #[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `status` (`active`).", body = Reinstated), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/reinstate")]
-pub(crate) async fn reinstate(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn reinstate(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: Option<web::Json<Reason>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();
     ops::reinstate(&app, &cur, &login, &reason, &origin(&req, &app)).await?;
@@ -175,16 +243,34 @@ pub struct RemoteAccess {
 /// Records a telework / remote-access grant (R-ZN-11).
 #[utoipa::path(request_body = RemoteAccess, responses((status = 200, description = "`login_id`, `grant`, `valid_until` (R-ZN-11).", body = RemoteAccessGranted), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/remote-access")]
-pub(crate) async fn remote_access(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<RemoteAccess>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn remote_access(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: web::Json<RemoteAccess>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let until = crate::app::dates::last_day(&body.until, "until")?;
-    let id = crate::app::officer::remote_access::grant(&app, &cur, &login, &body.approved_by, until, &body.reason, &origin(&req, &app)).await?;
+    let id = crate::app::officer::remote_access::grant(
+        &app,
+        &cur,
+        &login,
+        &body.approved_by,
+        until,
+        &body.reason,
+        &origin(&req, &app),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(RemoteAccessGranted { login_id: login.into_inner(), grant: id, valid_until: until }))
 }
 
 #[utoipa::path(responses((status = 200, description = "`login_id`, `grants_revoked`.", body = RemoteAccessRevoked), Failures, Referred), security(("session" = [], "csrf" = [])))]
 #[post("/officer/accounts/{login}/remote-access/revoke")]
-pub(crate) async fn remote_access_revoke(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn remote_access_revoke(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let n = crate::app::officer::remote_access::revoke(&app, &cur, &login, &origin(&req, &app)).await?;
     Ok(HttpResponse::Ok().json(RemoteAccessRevoked { login_id: login.into_inner(), grants_revoked: n }))
@@ -209,7 +295,11 @@ fn return_status(s: &str) -> Result<ReturnStatus, ApiError> {
 /// Authenticators listed for return (R-LC-15).
 #[utoipa::path(responses((status = 200, description = "`returns`: authenticators listed for return (R-LC-15).", body = Returns), Failures), security(("session" = [])))]
 #[get("/officer/returns")]
-pub(crate) async fn returns(req: HttpRequest, app: web::Data<App>, q: web::Query<ReturnsQuery>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn returns(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<ReturnsQuery>,
+) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
     let status = q.status.as_deref().map(return_status).transpose()?;
     let list = crate::app::returns::Returns(&app).list(status).await?;
@@ -228,16 +318,27 @@ pub struct RecordReturn {
 /// Records a listed authenticator as returned, destroyed or lost (R-AU-12); its credential is revoked.
 #[utoipa::path(request_body = RecordReturn, responses((status = 200, description = "The recorded return; its credential is revoked (R-AU-12).", body = crate::app::returns::Recorded), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/officer/returns/{id}")]
-pub(crate) async fn record_return(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Json<RecordReturn>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn record_return(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Json<RecordReturn>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let to = return_status(&body.action)?;
-    let r = crate::app::returns::Returns(&app).record(id.into_inner(), to, body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app)).await?;
+    let r = crate::app::returns::Returns(&app)
+        .record(id.into_inner(), to, body.into_inner().note, cur.account.login_id.clone(), origin(&req, &app))
+        .await?;
     Ok(HttpResponse::Ok().json(r))
 }
 
 #[utoipa::path(responses((status = 200, description = "`login_id`, `users`: the people who use the shared ID (R-AU-08).", body = SharedUsers), Failures), security(("session" = [])))]
 #[get("/officer/shared-ids/{login}/users")]
-pub(crate) async fn shared_users(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn shared_users(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     officer(&req, &app, false).await?;
     let users = SharedIds(&app).list(login.clone()).await?;
     Ok(HttpResponse::Ok().json(SharedUsers { login_id: login.into_inner(), users }))
@@ -252,17 +353,29 @@ pub struct SharedAdd {
 
 #[utoipa::path(request_body = SharedAdd, responses((status = 200, description = "`login_id`, `added`.", body = SharedAdded), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/officer/shared-ids/{login}/users")]
-pub(crate) async fn shared_add(req: HttpRequest, app: web::Data<App>, login: web::Path<String>, body: web::Json<SharedAdd>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn shared_add(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+    body: web::Json<SharedAdd>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let b = body.into_inner();
     let en = b.employee_number.clone();
-    SharedIds(&app).add(login.clone(), b.employee_number, b.permitted_by, cur.account.login_id.clone(), origin(&req, &app)).await?;
+    SharedIds(&app)
+        .add(login.clone(), b.employee_number, b.permitted_by, cur.account.login_id.clone(), origin(&req, &app))
+        .await?;
     Ok(HttpResponse::Ok().json(SharedAdded { login_id: login.into_inner(), added: en }))
 }
 
 #[utoipa::path(request_body = Option<Reason>, responses((status = 200, description = "`login_id`, `removed`.", body = SharedRemoved), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/officer/shared-ids/{login}/users/{employee_number}/remove")]
-pub(crate) async fn shared_remove(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Reason>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn shared_remove(
+    req: HttpRequest,
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<Reason>>,
+) -> Result<HttpResponse, ApiError> {
     let cur = officer(&req, &app, true).await?;
     let (login, en) = path.into_inner();
     let reason = body.map(|b| b.into_inner().reason).unwrap_or_default();

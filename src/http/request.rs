@@ -31,12 +31,25 @@ impl FromRequest for RequestId {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(Ok(req.extensions().get::<RequestId>().cloned().unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string()))))
+        ready(Ok(req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(uuid::Uuid::new_v4().to_string()))))
     }
 }
 
-pub async fn context<B: MessageBody>(req: ServiceRequest, next: Next<B>) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let id = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).filter(|v| well_formed(v)).map(String::from).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+pub async fn context<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| well_formed(v))
+        .map(String::from)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let (method, path) = (req.method().to_string(), req.path().to_string());
     let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();

@@ -25,7 +25,11 @@ pub(crate) async fn list(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
 
 #[utoipa::path(request_body = NewRequest, responses((status = 201, description = "The request made (R-LC-02).", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests")]
-pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<NewRequest>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn ask(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<NewRequest>,
+) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let made = requests::ask(&app, &cur, body.into_inner(), &origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(made))
@@ -33,17 +37,33 @@ pub(crate) async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Json<N
 
 #[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/approve")]
-pub(crate) async fn approve(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn approve(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: Option<web::Json<Note>>,
+) -> Result<HttpResponse, ApiError> {
     decide_with(req, app, id, body, true).await
 }
 
 #[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "The request after the decision.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/refuse")]
-pub(crate) async fn refuse(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn refuse(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: Option<web::Json<Note>>,
+) -> Result<HttpResponse, ApiError> {
     decide_with(req, app, id, body, false).await
 }
 
-async fn decide_with(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: Option<web::Json<Note>>, yes: bool) -> Result<HttpResponse, ApiError> {
+async fn decide_with(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: Option<web::Json<Note>>,
+    yes: bool,
+) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     let note = Note::text(body);
     let r = decide::decide(&app, &cur, &id, yes, &note, &origin(&req, &app)).await?;
@@ -52,7 +72,11 @@ async fn decide_with(req: HttpRequest, app: web::Data<App>, id: web::Path<String
 
 #[utoipa::path(responses((status = 200, description = "The request, withdrawn.", body = AccessRequest), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/requests/{id}/withdraw")]
-pub(crate) async fn withdraw(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn withdraw(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Full, true).await?;
     Ok(HttpResponse::Ok().json(requests::withdraw(&app, &cur, &id, &origin(&req, &app)).await?))
 }

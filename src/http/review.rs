@@ -55,14 +55,23 @@ pub struct Decide {
 
 #[utoipa::path(request_body = Decide, responses((status = 200, description = "`results`, one per item, all decided.", body = Decisions), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/decisions")]
-pub(crate) async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Json<Decide>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn decide(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<Decide>,
+) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let out = decide_items(&app, &r, body.into_inner()).await?;
     if out.iter().all(|d| d.ok) {
         return Ok(HttpResponse::Ok().json(Decisions { results: out }));
     }
     // A failure like any other (the error body), with each item's outcome beside it.
-    let error = ErrorBody { error: "forbidden", message: "決定できない項目があります。".into(), message_en: "some items were refused; see results".into(), error_id: None };
+    let error = ErrorBody {
+        error: "forbidden",
+        message: "決定できない項目があります。".into(),
+        message_en: "some items were refused; see results".into(),
+        error_id: None,
+    };
     Ok(HttpResponse::Forbidden().json(Refused { error, results: out }))
 }
 
@@ -82,8 +91,12 @@ struct Refused {
 
 /// Shared by the API and the reviewer page.
 pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<Vec<campaign::Decided>, ApiError> {
-    let decision =
-        Decision::parse(&d.decision).ok_or_else(|| ApiError::BadRequest(Words::new("decision には keep（継続）または remove（削除）を指定してください", "decision must be keep or remove")))?;
+    let decision = Decision::parse(&d.decision).ok_or_else(|| {
+        ApiError::BadRequest(Words::new(
+            "decision には keep（継続）または remove（削除）を指定してください",
+            "decision must be keep or remove",
+        ))
+    })?;
     Ok(r.decide(app, d.items, decision, d.comment).await?)
 }
 
@@ -103,10 +116,18 @@ pub struct NewCampaign {
 
 #[utoipa::path(request_body = NewCampaign, responses((status = 201, description = "The campaign made.", body = campaign::Created), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/campaigns")]
-pub(crate) async fn create_campaign(req: HttpRequest, app: web::Data<App>, body: web::Json<NewCampaign>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn create_campaign(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<NewCampaign>,
+) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
-    let scope = Scope::parse(&body.kind, body.key.trim())
-        .ok_or_else(|| ApiError::BadRequest(Words::new("kind には system、department、transfer、city のいずれかを指定してください", "kind must be system, department, transfer or city")))?;
+    let scope = Scope::parse(&body.kind, body.key.trim()).ok_or_else(|| {
+        ApiError::BadRequest(Words::new(
+            "kind には system、department、transfer、city のいずれかを指定してください",
+            "kind must be system, department, transfer or city",
+        ))
+    })?;
     let r = Reviewer::of(&app, &cur.account, origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(r.create_campaign(&app, scope).await?))
 }
@@ -120,7 +141,11 @@ pub struct Restored {
 
 #[utoipa::path(responses((status = 200, description = "`restored`.", body = Restored), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/dormant/{login}/restore")]
-pub(crate) async fn restore(req: HttpRequest, app: web::Data<App>, login: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn restore(
+    req: HttpRequest,
+    app: web::Data<App>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     r.restore(&app, login.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Restored { restored: true }))
@@ -145,7 +170,11 @@ pub struct ExceptionAsked {
 
 #[utoipa::path(request_body = NewException, responses((status = 201, description = "`id` of the exception asked for.", body = ExceptionAsked), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/exceptions")]
-pub(crate) async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Json<NewException>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn request_exception(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<NewException>,
+) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let NewException { mut exception, until } = body.into_inner();
     exception.valid_until = crate::app::dates::last_day(&until, "until")?;
@@ -160,11 +189,20 @@ pub struct ExceptionDecided {
 
 #[utoipa::path(request_body = Option<Note>, responses((status = 200, description = "`standing`: the exception after the decision.", body = ExceptionDecided), Failures), security(("session" = [], "csrf" = [])))]
 #[post("/review/exceptions/{id}/{verdict}")]
-pub(crate) async fn decide_exception(req: HttpRequest, app: web::Data<App>, path: web::Path<(String, String)>, body: Option<web::Json<Note>>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn decide_exception(
+    req: HttpRequest,
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<Note>>,
+) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
-    let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict))
-        .map_err(|_| ApiError::BadRequest(Words::new("verdict には approve、refuse、end、reviewed のいずれかを指定してください", "verdict must be approve, refuse, end or reviewed")))?;
+    let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| {
+        ApiError::BadRequest(Words::new(
+            "verdict には approve、refuse、end、reviewed のいずれかを指定してください",
+            "verdict must be approve, refuse, end or reviewed",
+        ))
+    })?;
     let note = Note::text(body);
     Ok(HttpResponse::Ok().json(ExceptionDecided { standing: r.decide_exception(&app, id, verdict, note).await? }))
 }
@@ -179,7 +217,12 @@ pub struct ReportQuery {
 
 #[utoipa::path(responses((status = 200, description = "The report, cut to what the caller may see: JSON, CSV or text by `format`.", content((Table = "application/json"), (String = "text/csv"), (String = "text/plain"))), Failures), security(("session" = [])))]
 #[get("/review/reports/{name}")]
-pub(crate) async fn report(req: HttpRequest, app: web::Data<App>, name: web::Path<String>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn report(
+    req: HttpRequest,
+    app: web::Data<App>,
+    name: web::Path<String>,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
     let format = q.format.unwrap_or(Format::Json);
     report_days(&req, &app, &name, format, q.days.unwrap_or(30)).await
 }
@@ -192,15 +235,27 @@ async fn report_as(req: &HttpRequest, app: &App, name: &str, format: Format) -> 
 pub(crate) async fn readable(app: &App, r: &Reviewer, name: &str, days: u32) -> Result<Table, ApiError> {
     let t = r.report(app, name.to_string(), days).await?;
     t.ok_or_else(|| {
-        ApiError::Forbidden(Words::new("この報告を閲覧できるのはセキュリティ担当、監査人と（自所属について）所属長です", "this report is for officers, auditors and (for their own section) 所属長"))
+        ApiError::Forbidden(Words::new(
+            "この報告を閲覧できるのはセキュリティ担当、監査人と（自所属について）所属長です",
+            "this report is for officers, auditors and (for their own section) 所属長",
+        ))
     })
 }
 
-async fn report_days(req: &HttpRequest, app: &App, name: &str, format: Format, days: u32) -> Result<HttpResponse, ApiError> {
+async fn report_days(
+    req: &HttpRequest,
+    app: &App,
+    name: &str,
+    format: Format,
+    days: u32,
+) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(req, app, false).await?;
     let t = readable(app, &r, name, days).await?;
     Ok(match format {
-        Format::Csv => HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", format!("attachment; filename=\"tobira-{name}.csv\""))).body(t.to_csv()),
+        Format::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"tobira-{name}.csv\"")))
+            .body(t.to_csv()),
         Format::Table => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(t.to_text()),
         Format::Json => HttpResponse::Ok().json(t),
     })
@@ -213,7 +268,10 @@ pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     let ctx = job::Ctx::of(&app);
     match job::run_now(&ctx, app.clock.now_ms()).await? {
         Some(r) => Ok(HttpResponse::Ok().json(r)),
-        None => Err(ApiError::Conflict(Words::new("別のノードで見直しの処理を実行中です", "a review run is in progress on another node"))),
+        None => Err(ApiError::Conflict(Words::new(
+            "別のノードで見直しの処理を実行中です",
+            "a review run is in progress on another node",
+        ))),
     }
 }
 
@@ -237,7 +295,11 @@ pub struct UsageQuery {
 /// and the search itself is audited, refused or not.
 #[utoipa::path(responses((status = 200, description = "`login`, `records`: the person's usage (R-LG-11); the search is audited.", body = Usage), Failures), security(("session" = [])))]
 #[get("/review/audit-usage")]
-pub(crate) async fn audit_usage(req: HttpRequest, app: web::Data<App>, q: web::Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn audit_usage(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<UsageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let (_, r) = reviewer(&req, &app, false).await?;
     let q = q.into_inner();
     let records = r.search_usage(&app, q.login.clone(), q.days.unwrap_or(30), q.reason).await?;

@@ -21,7 +21,8 @@ pub const CSRF_COOKIE: &str = "__Host-tobira_csrf";
 /// `X-Forwarded-For` (R-ZN-09 decisions depend on it, so untrusted headers are ignored).
 pub fn client_ip(req: &HttpRequest, app: &App) -> Option<IpAddr> {
     let peer = req.peer_addr().map(|a| a.ip())?;
-    let trusted = |ip: IpAddr| app.config.http.trusted_proxies.iter().any(|c| Cidr::parse(c).is_ok_and(|c| c.contains(ip)));
+    let trusted =
+        |ip: IpAddr| app.config.http.trusted_proxies.iter().any(|c| Cidr::parse(c).is_ok_and(|c| c.contains(ip)));
     if !trusted(peer) {
         return Some(peer);
     }
@@ -48,6 +49,8 @@ pub fn origin(req: &HttpRequest, app: &App) -> Origin {
 
 /// The live session of the request, if any.
 pub async fn current(req: &HttpRequest, app: &App) -> Result<Option<Current>, ApiError> {
-    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     Ok(session::current(app, &token, &origin(req, app)).await?)
 }

@@ -61,22 +61,40 @@ pub fn by_id(c: &mut DbConnection, id: &str) -> Result<Option<AccessRequest>, St
 
 /// The requests of an account, newest first, at most `limit`.
 pub fn of_account(c: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<AccessRequest>, StoreError> {
-    Ok(r::table.filter(r::account_id.eq(account_id)).order(r::requested_at.desc()).limit(limit).select(AccessRequest::as_select()).load(c)?)
+    Ok(r::table
+        .filter(r::account_id.eq(account_id))
+        .order(r::requested_at.desc())
+        .limit(limit)
+        .select(AccessRequest::as_select())
+        .load(c)?)
 }
 
 /// Open requests of any of `accounts` (for the one-at-a-time and SoD checks).
 pub fn open_of(c: &mut DbConnection, accounts: &[String]) -> Result<Vec<AccessRequest>, StoreError> {
-    Ok(r::table.filter(r::account_id.eq_any(accounts)).filter(r::status.eq("asked")).select(AccessRequest::as_select()).load(c)?)
+    Ok(r::table
+        .filter(r::account_id.eq_any(accounts))
+        .filter(r::status.eq("asked"))
+        .select(AccessRequest::as_select())
+        .load(c)?)
 }
 
 /// Open requests, oldest first, at most `limit`.
 pub fn open(c: &mut DbConnection, limit: i64) -> Result<Vec<AccessRequest>, StoreError> {
-    Ok(r::table.filter(r::status.eq("asked")).order(r::requested_at.asc()).limit(limit).select(AccessRequest::as_select()).load(c)?)
+    Ok(r::table
+        .filter(r::status.eq("asked"))
+        .order(r::requested_at.asc())
+        .limit(limit)
+        .select(AccessRequest::as_select())
+        .load(c)?)
 }
 
 /// Open requests whose lapse time has come.
 pub fn due_to_lapse(c: &mut DbConnection, now: i64) -> Result<Vec<AccessRequest>, StoreError> {
-    Ok(r::table.filter(r::status.eq("asked")).filter(r::lapses_at.le(now)).select(AccessRequest::as_select()).load(c)?)
+    Ok(r::table
+        .filter(r::status.eq("asked"))
+        .filter(r::lapses_at.le(now))
+        .select(AccessRequest::as_select())
+        .load(c)?)
 }
 
 /// The decisions of a request, in step order.
@@ -91,15 +109,29 @@ pub fn insert_decision(c: &mut DbConnection, row: &Decision) -> Result<(), Store
 
 /// One more step approved; false when the request moved meanwhile.
 pub fn advance(c: &mut DbConnection, id: &str, from_steps: i32) -> Result<bool, StoreError> {
-    let n = diesel::update(r::table.find(id).filter(r::status.eq("asked")).filter(r::steps_done.eq(from_steps))).set(r::steps_done.eq(from_steps + 1)).execute(c)?;
+    let n = diesel::update(r::table.find(id).filter(r::status.eq("asked")).filter(r::steps_done.eq(from_steps)))
+        .set(r::steps_done.eq(from_steps + 1))
+        .execute(c)?;
     Ok(n == 1)
 }
 
 /// Closes an open request as `status` (with the grant it made); false when it was no longer open at
 /// `from_steps`.
-pub fn close(c: &mut DbConnection, id: &str, from_steps: i32, status: &str, grant_id: Option<&str>, now: i64) -> Result<bool, StoreError> {
+pub fn close(
+    c: &mut DbConnection,
+    id: &str,
+    from_steps: i32,
+    status: &str,
+    grant_id: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::update(r::table.find(id).filter(r::status.eq("asked")).filter(r::steps_done.eq(from_steps)))
-        .set((r::status.eq(status), r::closed_at.eq(now), r::grant_id.eq(grant_id), r::steps_done.eq(if grant_id.is_some() { from_steps + 1 } else { from_steps })))
+        .set((
+            r::status.eq(status),
+            r::closed_at.eq(now),
+            r::grant_id.eq(grant_id),
+            r::steps_done.eq(if grant_id.is_some() { from_steps + 1 } else { from_steps }),
+        ))
         .execute(c)?;
     Ok(n == 1)
 }
@@ -108,8 +140,12 @@ pub fn close(c: &mut DbConnection, id: &str, from_steps: i32, status: &str, gran
 /// grant that starts later counts already, for separation of duties).
 pub fn held_roles(c: &mut DbConnection, accounts: &[String], now: i64) -> Result<Vec<String>, StoreError> {
     use super::schema::grants as g;
-    let mut roles: Vec<String> =
-        g::table.filter(g::account_id.eq_any(accounts)).filter(g::revoked_at.is_null()).filter(g::valid_until.is_null().or(g::valid_until.gt(now))).select(g::role_id).load(c)?;
+    let mut roles: Vec<String> = g::table
+        .filter(g::account_id.eq_any(accounts))
+        .filter(g::revoked_at.is_null())
+        .filter(g::valid_until.is_null().or(g::valid_until.gt(now)))
+        .select(g::role_id)
+        .load(c)?;
     roles.sort();
     roles.dedup();
     Ok(roles)

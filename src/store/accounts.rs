@@ -71,17 +71,41 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> Result<Option<Account>, Store
 }
 
 /// Sets the status with its reason and time.
-pub fn set_status(conn: &mut DbConnection, id: &str, status: AccountStatus, reason: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(accounts::table.find(id)).set((accounts::status.eq(status.as_str()), accounts::status_reason.eq(reason), accounts::status_since.eq(now))).execute(conn)?;
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: AccountStatus,
+    reason: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(accounts::table.find(id))
+        .set((accounts::status.eq(status.as_str()), accounts::status_reason.eq(reason), accounts::status_since.eq(now)))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Replaces the account's password; the previous hash moves to the history.
-pub fn set_password(conn: &mut DbConnection, account_id: &str, hash: &str, temporary: bool, now: i64, expires_at: Option<i64>) -> Result<(), StoreError> {
-    let previous: Option<(String, i64)> = password_credentials::table.find(account_id).select((password_credentials::hash, password_credentials::set_at)).first(conn).optional()?;
+pub fn set_password(
+    conn: &mut DbConnection,
+    account_id: &str,
+    hash: &str,
+    temporary: bool,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<(), StoreError> {
+    let previous: Option<(String, i64)> = password_credentials::table
+        .find(account_id)
+        .select((password_credentials::hash, password_credentials::set_at))
+        .first(conn)
+        .optional()?;
     if let Some((old, set_at)) = previous {
         diesel::insert_into(password_history::table)
-            .values((password_history::id.eq(super::new_id()), password_history::account_id.eq(account_id), password_history::hash.eq(old), password_history::set_at.eq(set_at)))
+            .values((
+                password_history::id.eq(super::new_id()),
+                password_history::account_id.eq(account_id),
+                password_history::hash.eq(old),
+                password_history::set_at.eq(set_at),
+            ))
             .execute(conn)?;
         diesel::delete(password_credentials::table.find(account_id)).execute(conn)?;
     }
@@ -100,12 +124,21 @@ pub fn set_password(conn: &mut DbConnection, account_id: &str, hash: &str, tempo
 
 /// The current password hash and whether it is temporary.
 pub fn password(conn: &mut DbConnection, account_id: &str) -> Result<Option<(String, bool)>, StoreError> {
-    Ok(password_credentials::table.find(account_id).select((password_credentials::hash, password_credentials::is_temporary)).first(conn).optional()?)
+    Ok(password_credentials::table
+        .find(account_id)
+        .select((password_credentials::hash, password_credentials::is_temporary))
+        .first(conn)
+        .optional()?)
 }
 
 /// Previous password hashes, newest first.
 pub fn password_history(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<String>, StoreError> {
-    Ok(password_history::table.filter(password_history::account_id.eq(account_id)).order(password_history::set_at.desc()).limit(limit).select(password_history::hash).load(conn)?)
+    Ok(password_history::table
+        .filter(password_history::account_id.eq(account_id))
+        .order(password_history::set_at.desc())
+        .limit(limit)
+        .select(password_history::hash)
+        .load(conn)?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -154,12 +187,19 @@ pub fn insert_grant(conn: &mut DbConnection, g: &Grant) -> Result<(), StoreError
 /// Grants in force at `now`: not revoked, started, not yet ended.
 #[diesel::dsl::auto_type]
 fn in_force(now: i64) -> _ {
-    grants::revoked_at.is_null().and(grants::valid_from.le(now)).and(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
+    grants::revoked_at
+        .is_null()
+        .and(grants::valid_from.le(now))
+        .and(grants::valid_until.is_null().or(grants::valid_until.gt(now)))
 }
 
 /// The grants of an account in force at `now`.
 pub fn grants_in_force(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<Vec<Grant>, StoreError> {
-    Ok(grants::table.filter(grants::account_id.eq(account_id)).filter(in_force(now)).select(Grant::as_select()).load(conn)?)
+    Ok(grants::table
+        .filter(grants::account_id.eq(account_id))
+        .filter(in_force(now))
+        .select(Grant::as_select())
+        .load(conn)?)
 }
 
 /// How many accounts hold `role_id` at `now`.
@@ -177,7 +217,9 @@ pub fn holders_of_role(conn: &mut DbConnection, role_id: &str, now: i64) -> Resu
 
 /// Revokes a grant; false when it was already revoked or does not exist.
 pub fn revoke_grant(conn: &mut DbConnection, grant_id: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(grants::table.find(grant_id).filter(grants::revoked_at.is_null())).set((grants::revoked_at.eq(now), grants::revoked_reason.eq(reason))).execute(conn)?;
+    let n = diesel::update(grants::table.find(grant_id).filter(grants::revoked_at.is_null()))
+        .set((grants::revoked_at.eq(now), grants::revoked_reason.eq(reason)))
+        .execute(conn)?;
     Ok(n == 1)
 }
 

@@ -59,7 +59,15 @@ impl Row {
         AuditRecord {
             seq: self.seq,
             occurred_at: self.occurred_at,
-            event: AuditEvent { actor: self.actor, action: self.action, target: self.target, outcome, source_ip: self.source_ip, request_id: self.request_id, details },
+            event: AuditEvent {
+                actor: self.actor,
+                action: self.action,
+                target: self.target,
+                outcome,
+                source_ip: self.source_ip,
+                request_id: self.request_id,
+                details,
+            },
             prev_hash: self.prev_hash,
             hash: self.hash,
         }
@@ -76,7 +84,8 @@ fn lock_chain(conn: &mut DbConnection) -> Result<(), StoreError> {
 /// The newest record's position; when there is none, the newest anchor's (a pruning deleted every
 /// record: the chain goes on from where it was cut), or genesis for a log never written.
 pub fn head(conn: &mut DbConnection) -> Result<ChainHead, StoreError> {
-    let last: Option<(i64, String)> = a::audit_events.select((a::seq, a::hash)).order(a::seq.desc()).first(conn).optional()?;
+    let last: Option<(i64, String)> =
+        a::audit_events.select((a::seq, a::hash)).order(a::seq.desc()).first(conn).optional()?;
     match last {
         Some((seq, hash)) => Ok(ChainHead { seq, hash }),
         None => Ok(super::audit_holds::latest_anchor(conn)?.map_or_else(ChainHead::genesis, |a| a.head())),
@@ -84,7 +93,11 @@ pub fn head(conn: &mut DbConnection) -> Result<ChainHead, StoreError> {
 }
 
 /// Seals and inserts `events` after the current head. Call inside `write_tx`.
-pub fn append(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
+pub fn append(
+    conn: &mut DbConnection,
+    occurred_at: i64,
+    events: Vec<AuditEvent>,
+) -> Result<Vec<AuditRecord>, StoreError> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -94,7 +107,12 @@ pub fn append(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>
 }
 
 /// Seals `events` after `head` and inserts them; the chain lock is the caller's.
-pub(super) fn insert_after(conn: &mut DbConnection, head: &ChainHead, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
+pub(super) fn insert_after(
+    conn: &mut DbConnection,
+    head: &ChainHead,
+    occurred_at: i64,
+    events: Vec<AuditEvent>,
+) -> Result<Vec<AuditRecord>, StoreError> {
     let (records, _) = seal(head, occurred_at, events);
     let rows: Vec<Row> = records.iter().map(Row::from_record).collect();
     super::insert_chunks!(conn, a::audit_events, rows);
@@ -103,14 +121,31 @@ pub(super) fn insert_after(conn: &mut DbConnection, head: &ChainHead, occurred_a
 
 /// Up to `limit` records with `seq > after`, in order.
 pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows: Vec<Row> = a::audit_events.filter(a::seq.gt(after)).order(a::seq.asc()).limit(limit).select(Row::as_select()).load(conn)?;
+    let rows: Vec<Row> = a::audit_events
+        .filter(a::seq.gt(after))
+        .order(a::seq.asc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
 /// Up to `limit` records with `seq > after` that occurred in `[from, until)`, in order.
-pub fn page_where(conn: &mut DbConnection, after: i64, limit: i64, from: i64, until: i64) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows: Vec<Row> =
-        a::audit_events.filter(a::seq.gt(after)).filter(a::occurred_at.ge(from)).filter(a::occurred_at.lt(until)).order(a::seq.asc()).limit(limit).select(Row::as_select()).load(conn)?;
+pub fn page_where(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+    from: i64,
+    until: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> = a::audit_events
+        .filter(a::seq.gt(after))
+        .filter(a::occurred_at.ge(from))
+        .filter(a::occurred_at.lt(until))
+        .order(a::seq.asc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
@@ -118,7 +153,8 @@ pub fn page_where(conn: &mut DbConnection, after: i64, limit: i64, from: i64, un
 pub fn hashes_at(conn: &mut DbConnection, seqs: &[i64]) -> Result<std::collections::HashMap<i64, String>, StoreError> {
     let mut out = std::collections::HashMap::new();
     for chunk in seqs.chunks(500) {
-        let rows: Vec<(i64, String)> = a::audit_events.filter(a::seq.eq_any(chunk)).select((a::seq, a::hash)).load(conn)?;
+        let rows: Vec<(i64, String)> =
+            a::audit_events.filter(a::seq.eq_any(chunk)).select((a::seq, a::hash)).load(conn)?;
         out.extend(rows);
     }
     Ok(out)
@@ -126,20 +162,42 @@ pub fn hashes_at(conn: &mut DbConnection, seqs: &[i64]) -> Result<std::collectio
 
 /// The newest record of `action`, if any.
 pub fn last_of_action(conn: &mut DbConnection, action: &str) -> Result<Option<AuditRecord>, StoreError> {
-    let row: Option<Row> = a::audit_events.filter(a::action.eq(action)).order(a::seq.desc()).select(Row::as_select()).first(conn).optional()?;
+    let row: Option<Row> = a::audit_events
+        .filter(a::action.eq(action))
+        .order(a::seq.desc())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
     Ok(row.map(Row::into_record))
 }
 
 /// The records of one action, newest first.
 pub fn by_action(conn: &mut DbConnection, action: &str, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows: Vec<Row> = a::audit_events.filter(a::action.eq(action)).order(a::seq.desc()).limit(limit).select(Row::as_select()).load(conn)?;
+    let rows: Vec<Row> = a::audit_events
+        .filter(a::action.eq(action))
+        .order(a::seq.desc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
 /// The records about `target` of the given actions, newest first, with `seq > after`.
-pub fn by_target(conn: &mut DbConnection, target: &str, actions: &[&str], after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
-    let rows: Vec<Row> =
-        a::audit_events.filter(a::target.eq(target)).filter(a::action.eq_any(actions)).filter(a::seq.gt(after)).order(a::seq.desc()).limit(limit).select(Row::as_select()).load(conn)?;
+pub fn by_target(
+    conn: &mut DbConnection,
+    target: &str,
+    actions: &[&str],
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows: Vec<Row> = a::audit_events
+        .filter(a::target.eq(target))
+        .filter(a::action.eq_any(actions))
+        .filter(a::seq.gt(after))
+        .order(a::seq.desc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
     Ok(rows.into_iter().map(Row::into_record).collect())
 }
 
@@ -159,7 +217,12 @@ pub fn verify(conn: &mut DbConnection, page_size: i64) -> Result<Verification, S
 }
 
 /// Walks the records after `anchor` (from genesis when none) up to `through`, stopping at the first break.
-pub fn verify_from(conn: &mut DbConnection, anchor: Option<ChainHead>, page_size: i64, through: i64) -> Result<Verification, StoreError> {
+pub fn verify_from(
+    conn: &mut DbConnection,
+    anchor: Option<ChainHead>,
+    page_size: i64,
+    through: i64,
+) -> Result<Verification, StoreError> {
     let mut v = anchor.map_or_else(ChainVerifier::new, ChainVerifier::resume);
     let mut after = v.head().seq;
     loop {
@@ -180,7 +243,13 @@ pub fn verify_from(conn: &mut DbConnection, anchor: Option<ChainHead>, page_size
 
 /// A person's usage: records whose actor is the login or whose target is the account, in
 /// `[from, to)`, newest first (R-LG-11; the caller checks who may search and audits the search).
-pub fn usage_of(conn: &mut DbConnection, login: &str, from: i64, to: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+pub fn usage_of(
+    conn: &mut DbConnection,
+    login: &str,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
     let target = format!("account:{login}");
     let rows: Vec<Row> = a::audit_events
         .filter(a::actor.eq(login).or(a::target.eq(&target)))

@@ -31,7 +31,12 @@ pub enum Way {
 
 /// Seals and commits `events` after the head; `known` is the head the caller's last batch left,
 /// if it remembers one. Returns the records, the last of which is the new head, and the way taken.
-pub fn append_alone(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>, known: Option<&ChainHead>) -> Result<(Vec<AuditRecord>, Way), StoreError> {
+pub fn append_alone(
+    conn: &mut DbConnection,
+    occurred_at: i64,
+    events: Vec<AuditEvent>,
+    known: Option<&ChainHead>,
+) -> Result<(Vec<AuditRecord>, Way), StoreError> {
     let DbConnection::Pg(pg) = conn else {
         return Ok((super::write_tx(conn, |c| append(c, occurred_at, events))?, Way::HeadRead));
     };
@@ -48,11 +53,16 @@ pub fn append_alone(conn: &mut DbConnection, occurred_at: i64, events: Vec<Audit
 /// The locked path: `BEGIN; SELECT pg_advisory_xact_lock(…)` in one round trip, then the head (the
 /// statement's snapshot sees every append committed before the lock was granted), the insert and
 /// `COMMIT`. Whatever fails, the connection is left with no transaction open.
-fn append_locked(conn: &mut DbConnection, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>, StoreError> {
+fn append_locked(
+    conn: &mut DbConnection,
+    occurred_at: i64,
+    events: Vec<AuditEvent>,
+) -> Result<Vec<AuditRecord>, StoreError> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let begun = conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).map_err(StoreError::from);
+    let begun =
+        conn.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})")).map_err(StoreError::from);
     let sealed = begun.and_then(|()| head(conn)).and_then(|head| insert_after(conn, &head, occurred_at, events));
     match sealed.and_then(|records| Ok(conn.batch_execute("COMMIT").map(|()| records)?)) {
         Ok(records) => Ok(records),
@@ -76,7 +86,12 @@ struct Inserted {
 
 /// The one-call append after `known`: `Ok(records)` when committed, `Err(events)` (nothing
 /// written) when the head had moved.
-fn append_after(pg: &mut PgConnection, known: &ChainHead, occurred_at: i64, events: Vec<AuditEvent>) -> Result<Result<Vec<AuditRecord>, Vec<AuditEvent>>, StoreError> {
+fn append_after(
+    pg: &mut PgConnection,
+    known: &ChainHead,
+    occurred_at: i64,
+    events: Vec<AuditEvent>,
+) -> Result<Result<Vec<AuditRecord>, Vec<AuditEvent>>, StoreError> {
     let (records, _) = seal(known, occurred_at, events);
     let column = |f: fn(&AuditRecord) -> String| records.iter().map(f).collect::<Vec<String>>();
     let optional = |f: fn(&AuditRecord) -> Option<String>| records.iter().map(f).collect::<Vec<Option<String>>>();

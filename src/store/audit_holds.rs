@@ -73,7 +73,9 @@ pub fn active(c: &mut DbConnection) -> Result<Vec<Hold>, StoreError> {
 
 /// Marks a hold released; false when it was already released (or does not exist).
 pub fn release(c: &mut DbConnection, id: &str, by: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(h::audit_holds.filter(h::id.eq(id)).filter(h::released_at.is_null())).set((h::released_by.eq(by), h::released_at.eq(now), h::release_reason.eq(reason))).execute(c)?;
+    let n = diesel::update(h::audit_holds.filter(h::id.eq(id)).filter(h::released_at.is_null()))
+        .set((h::released_by.eq(by), h::released_at.eq(now), h::release_reason.eq(reason)))
+        .execute(c)?;
     Ok(n == 1)
 }
 
@@ -85,7 +87,8 @@ pub fn latest_anchor(c: &mut DbConnection) -> Result<Option<Anchor>, StoreError>
 /// The sequence number of the last record that occurred before `at` and of every earlier one,
 /// i.e. one less than the first record at or after `at` (the head when there is none).
 pub fn last_seq_before(c: &mut DbConnection, at: i64) -> Result<i64, StoreError> {
-    let first_at: Option<i64> = a::audit_events.filter(a::occurred_at.ge(at)).select(diesel::dsl::min(a::seq)).first(c)?;
+    let first_at: Option<i64> =
+        a::audit_events.filter(a::occurred_at.ge(at)).select(diesel::dsl::min(a::seq)).first(c)?;
     match first_at {
         Some(s) => Ok(s - 1),
         None => Ok(a::audit_events.select(diesel::dsl::max(a::seq)).first::<Option<i64>>(c)?.unwrap_or(0)),
@@ -103,11 +106,19 @@ pub fn hash_of(c: &mut DbConnection, seq: i64) -> Result<Option<String>, StoreEr
 pub fn prune_through(c: &mut DbConnection, anchor: &Anchor) -> Result<usize, StoreError> {
     diesel::insert_into(an::audit_anchors).values(anchor).execute(c)?;
     let n = diesel::delete(a::audit_events.filter(a::seq.le(anchor.seq))).execute(c)?;
-    diesel::update(an::audit_anchors.filter(an::seq.eq(anchor.seq))).set(an::pruned.eq(i64::try_from(n).unwrap_or(i64::MAX))).execute(c)?;
+    diesel::update(an::audit_anchors.filter(an::seq.eq(anchor.seq)))
+        .set(an::pruned.eq(i64::try_from(n).unwrap_or(i64::MAX)))
+        .execute(c)?;
     Ok(n)
 }
 
 /// The records of `[from, until)` by time, in order, after `after`, at most `limit`.
-pub fn records_between(c: &mut DbConnection, from: i64, until: i64, after: i64, limit: i64) -> Result<Vec<tobira_domain::audit::AuditRecord>, StoreError> {
+pub fn records_between(
+    c: &mut DbConnection,
+    from: i64,
+    until: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<tobira_domain::audit::AuditRecord>, StoreError> {
     super::audit::page_where(c, after, limit, from, until)
 }

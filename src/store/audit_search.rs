@@ -40,7 +40,12 @@ const PER_VALUE_MAX: usize = 16;
 /// records are over the log (with one, at most the person's records newer than its end).
 /// One `actor IN (…) OR target IN (…)` would instead fetch every record of the person (PostgreSQL's
 /// bitmap plan: ~500 random heap reads for a year's records, 0.3 s from a cold cache) to sort them.
-pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+pub fn search(
+    c: &mut DbConnection,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
     let Some((logins, targets)) = &f.person else { return load(c, filtered(f, before), limit) };
     if logins.len() + targets.len() > PER_VALUE_MAX {
         // Never both lists empty here; an empty one is left out rather than made `1=0 OR …`, which
@@ -67,7 +72,8 @@ pub fn search(c: &mut DbConnection, f: &AuditFilter, before: Option<i64>, limit:
 }
 
 type Db = <DbConnection as diesel::Connection>::Backend;
-type Boxed<'a> = super::schema::audit_events::BoxedQuery<'a, Db, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Row, Db>>>;
+type Boxed<'a> =
+    super::schema::audit_events::BoxedQuery<'a, Db, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Row, Db>>>;
 
 fn load(c: &mut DbConnection, q: Boxed<'_>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
     let rows: Vec<Row> = q.limit(limit).load(c)?;
@@ -91,7 +97,8 @@ fn filtered(f: &AuditFilter, before: Option<i64>) -> Boxed<'static> {
     }
     if let Some(clients) = &f.clients {
         let targets: Vec<String> = clients.iter().map(|id| format!("client:{id}")).collect();
-        let mut named: Box<dyn BoxableExpression<a::audit_events, Db, SqlType = diesel::sql_types::Bool>> = Box::new(a::target.eq_any(targets));
+        let mut named: Box<dyn BoxableExpression<a::audit_events, Db, SqlType = diesel::sql_types::Bool>> =
+            Box::new(a::target.eq_any(targets));
         for id in clients {
             let id: String = id.chars().filter(|c| !matches!(c, '%' | '_' | '\\' | '"')).collect();
             named = Box::new(named.or(a::details.like(format!("%\"client\":\"{id}\"%"))));

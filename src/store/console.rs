@@ -38,7 +38,12 @@ pub fn search(c: &mut DbConnection, f: &PeopleFilter, offset: i64, limit: i64) -
     match (&f.name, &f.id) {
         (Some(name), Some(id)) => {
             let logins = accounts::table.filter(accounts::login_id.like(format!("%{id}%"))).select(accounts::person_id);
-            q = q.filter(people::search_key.like(format!("%{name}%")).or(people::employee_number.like(format!("{id}%"))).or(people::id.nullable().eq_any(logins)));
+            q = q.filter(
+                people::search_key
+                    .like(format!("%{name}%"))
+                    .or(people::employee_number.like(format!("{id}%")))
+                    .or(people::id.nullable().eq_any(logins)),
+            );
         }
         (Some(name), None) => q = q.filter(people::search_key.like(format!("%{name}%"))),
         (None, Some(id)) => {
@@ -51,34 +56,59 @@ pub fn search(c: &mut DbConnection, f: &PeopleFilter, offset: i64, limit: i64) -
         q = q.filter(people::id.eq_any(pd::table.filter(pd::department_code.eq(d.clone())).select(pd::person_id)));
     }
     if let Some(within) = &f.within {
-        q = q.filter(people::id.eq_any(pd::table.filter(pd::department_code.eq_any(within.clone())).select(pd::person_id)));
+        q = q.filter(
+            people::id.eq_any(pd::table.filter(pd::department_code.eq_any(within.clone())).select(pd::person_id)),
+        );
     }
     if let Some(s) = &f.account_status {
-        q = q.filter(people::id.nullable().eq_any(accounts::table.filter(accounts::status.eq(s.clone())).select(accounts::person_id)));
+        q = q.filter(
+            people::id
+                .nullable()
+                .eq_any(accounts::table.filter(accounts::status.eq(s.clone())).select(accounts::person_id)),
+        );
     }
     Ok(q.offset(offset).limit(limit + 1).load(c)?)
 }
 
 /// The accounts of these people, by login ID.
 pub fn accounts_of(c: &mut DbConnection, person_ids: &[String]) -> Result<Vec<Account>, StoreError> {
-    Ok(accounts::table.filter(accounts::person_id.eq_any(person_ids)).order(accounts::login_id.asc()).select(Account::as_select()).load(c)?)
+    Ok(accounts::table
+        .filter(accounts::person_id.eq_any(person_ids))
+        .order(accounts::login_id.asc())
+        .select(Account::as_select())
+        .load(c)?)
 }
 
 /// The department codes of these people, as (person id, code, membership).
-pub fn departments_of(c: &mut DbConnection, person_ids: &[String]) -> Result<Vec<(String, String, String)>, StoreError> {
-    Ok(pd::table.filter(pd::person_id.eq_any(person_ids)).select((pd::person_id, pd::department_code, pd::membership)).load(c)?)
+pub fn departments_of(
+    c: &mut DbConnection,
+    person_ids: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(pd::table
+        .filter(pd::person_id.eq_any(person_ids))
+        .select((pd::person_id, pd::department_code, pd::membership))
+        .load(c)?)
 }
 
 /// Every grant of the account (in force, ended and revoked), newest first, at most `limit`.
 pub fn grants_of(c: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Grant>, StoreError> {
-    Ok(grants::table.filter(grants::account_id.eq(account_id)).order(grants::created_at.desc()).limit(limit).select(Grant::as_select()).load(c)?)
+    Ok(grants::table
+        .filter(grants::account_id.eq(account_id))
+        .order(grants::created_at.desc())
+        .limit(limit)
+        .select(Grant::as_select())
+        .load(c)?)
 }
 
 /// A remote-access grant: (id, valid from, valid until, approved by, reason, revoked at).
 pub type RemoteAccessRow = (String, i64, i64, String, String, Option<i64>);
 
 /// The remote-access grants of the account, latest end first.
-pub fn remote_access_of(c: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<RemoteAccessRow>, StoreError> {
+pub fn remote_access_of(
+    c: &mut DbConnection,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<RemoteAccessRow>, StoreError> {
     Ok(rag::table
         .filter(rag::account_id.eq(account_id))
         .order(rag::valid_until.desc())
@@ -90,5 +120,10 @@ pub fn remote_access_of(c: &mut DbConnection, account_id: &str, limit: i64) -> R
 /// The locks in force on the account at `now`: (scope, locked until; `None` until an officer unlocks).
 pub fn locks_of(c: &mut DbConnection, account_id: &str, now: i64) -> Result<Vec<(String, Option<i64>)>, StoreError> {
     use super::schema::account_lockouts as l;
-    Ok(l::table.filter(l::account_id.eq(account_id)).filter(l::locked_at.is_not_null()).filter(l::locked_until.is_null().or(l::locked_until.gt(now))).select((l::scope, l::locked_until)).load(c)?)
+    Ok(l::table
+        .filter(l::account_id.eq(account_id))
+        .filter(l::locked_at.is_not_null())
+        .filter(l::locked_until.is_null().or(l::locked_until.gt(now)))
+        .select((l::scope, l::locked_until))
+        .load(c)?)
 }

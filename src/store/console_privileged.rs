@@ -28,7 +28,11 @@ pub fn privileged_and_development(c: &mut DbConnection, limit: i64) -> Result<Ve
         .filter(accounts::is_privileged.eq(true).or(accounts::is_development.eq(true)))
         .order(accounts::login_id)
         .limit(limit)
-        .select((Account::as_select(), (people::employee_number, people::name_kanji).nullable(), Option::<DevelopmentId>::as_select()))
+        .select((
+            Account::as_select(),
+            (people::employee_number, people::name_kanji).nullable(),
+            Option::<DevelopmentId>::as_select(),
+        ))
         .load(c)?;
     Ok(rows.into_iter().map(|(account, holder, development)| Listed { account, holder, development }).collect())
 }

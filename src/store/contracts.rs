@@ -26,16 +26,31 @@ pub struct ContractRow {
 }
 
 /// Stores the register's contracts that are new or changed; one `contract.saved` event each.
-pub fn save(conn: &mut DbConnection, register: &[Contract], now: i64, actor: &str) -> Result<Vec<AuditEvent>, StoreError> {
+pub fn save(
+    conn: &mut DbConnection,
+    register: &[Contract],
+    now: i64,
+    actor: &str,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let mut events = Vec::new();
     for c in register {
         let (start, end) = (c.start.map(|d| d.to_string()), c.end.to_string());
-        let fields = (contracts::vendor.eq(&c.vendor), contracts::start_date.eq(&start), contracts::end_date.eq(&end), contracts::parent.eq(&c.parent), contracts::updated_at.eq(now));
+        let fields = (
+            contracts::vendor.eq(&c.vendor),
+            contracts::start_date.eq(&start),
+            contracts::end_date.eq(&end),
+            contracts::parent.eq(&c.parent),
+            contracts::updated_at.eq(now),
+        );
         let old = by_number(conn, &c.number)?;
         match &old {
-            Some(o) if (&o.vendor, &o.start_date, &o.end_date, &o.parent) == (&c.vendor, &start, &end, &c.parent) => continue,
+            Some(o) if (&o.vendor, &o.start_date, &o.end_date, &o.parent) == (&c.vendor, &start, &end, &c.parent) => {
+                continue
+            }
             Some(_) => diesel::update(contracts::table.find(&c.number)).set(fields).execute(conn)?,
-            None => diesel::insert_into(contracts::table).values((contracts::number.eq(&c.number), fields)).execute(conn)?,
+            None => {
+                diesel::insert_into(contracts::table).values((contracts::number.eq(&c.number), fields)).execute(conn)?
+            }
         };
         events.push(AuditEvent::new(actor, "contract.saved", format!("contract:{}", c.number)).with_details(json!({
             "vendor": c.vendor, "start": start, "end": end, "parent": c.parent, "new": old.is_none(), "previous_end": old.map(|o| o.end_date),
@@ -53,9 +68,19 @@ pub fn all(conn: &mut DbConnection) -> Result<Vec<ContractRow>, StoreError> {
 }
 
 /// Records the confirmation of the return or erasure of information; false when already recorded.
-pub fn confirm_return(conn: &mut DbConnection, number: &str, by: &str, note: &str, now: i64) -> Result<bool, StoreError> {
+pub fn confirm_return(
+    conn: &mut DbConnection,
+    number: &str,
+    by: &str,
+    note: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::update(contracts::table.find(number).filter(contracts::return_confirmed_at.is_null()))
-        .set((contracts::return_confirmed_at.eq(now), contracts::return_confirmed_by.eq(by), contracts::return_note.eq(note)))
+        .set((
+            contracts::return_confirmed_at.eq(now),
+            contracts::return_confirmed_by.eq(by),
+            contracts::return_note.eq(note),
+        ))
         .execute(conn)?;
     Ok(n == 1)
 }

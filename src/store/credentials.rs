@@ -49,19 +49,32 @@ pub fn insert_totp(conn: &mut DbConnection, t: &Totp) -> Result<(), StoreError> 
 }
 
 pub fn totps_of(conn: &mut DbConnection, account_id: &str) -> Result<Vec<Totp>, StoreError> {
-    Ok(totp_credentials::table.filter(totp_credentials::account_id.eq(account_id)).order(totp_credentials::created_at.asc()).select(Totp::as_select()).load(conn)?)
+    Ok(totp_credentials::table
+        .filter(totp_credentials::account_id.eq(account_id))
+        .order(totp_credentials::created_at.asc())
+        .select(Totp::as_select())
+        .load(conn)?)
 }
 
 /// Marks `step` used; false when that step or a later one was used already (a replayed code).
 pub fn use_totp_step(conn: &mut DbConnection, id: &str, step: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(totp_credentials::table.find(id).filter(totp_credentials::last_used_step.is_null().or(totp_credentials::last_used_step.lt(step))))
-        .set(totp_credentials::last_used_step.eq(step))
-        .execute(conn)?;
+    let n = diesel::update(
+        totp_credentials::table
+            .find(id)
+            .filter(totp_credentials::last_used_step.is_null().or(totp_credentials::last_used_step.lt(step))),
+    )
+    .set(totp_credentials::last_used_step.eq(step))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 pub fn delete_totp(conn: &mut DbConnection, account_id: &str, id: &str) -> Result<Option<Totp>, StoreError> {
-    let found: Option<Totp> = totp_credentials::table.find(id).filter(totp_credentials::account_id.eq(account_id)).select(Totp::as_select()).first(conn).optional()?;
+    let found: Option<Totp> = totp_credentials::table
+        .find(id)
+        .filter(totp_credentials::account_id.eq(account_id))
+        .select(Totp::as_select())
+        .first(conn)
+        .optional()?;
     if found.is_some() {
         diesel::delete(totp_credentials::table.find(id)).execute(conn)?;
     }
@@ -74,21 +87,36 @@ pub fn insert_webauthn(conn: &mut DbConnection, w: &Webauthn) -> Result<(), Stor
 }
 
 pub fn webauthns_of(conn: &mut DbConnection, account_id: &str) -> Result<Vec<Webauthn>, StoreError> {
-    Ok(webauthn_credentials::table.filter(webauthn_credentials::account_id.eq(account_id)).order(webauthn_credentials::created_at.asc()).select(Webauthn::as_select()).load(conn)?)
+    Ok(webauthn_credentials::table
+        .filter(webauthn_credentials::account_id.eq(account_id))
+        .order(webauthn_credentials::created_at.asc())
+        .select(Webauthn::as_select())
+        .load(conn)?)
 }
 
 pub fn webauthn_by_credential_id(conn: &mut DbConnection, credential_id: &str) -> Result<Option<Webauthn>, StoreError> {
-    Ok(webauthn_credentials::table.filter(webauthn_credentials::credential_id.eq(credential_id)).select(Webauthn::as_select()).first(conn).optional()?)
+    Ok(webauthn_credentials::table
+        .filter(webauthn_credentials::credential_id.eq(credential_id))
+        .select(Webauthn::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Stores the key's updated state (signature counter) and the time it was used.
 pub fn webauthn_used(conn: &mut DbConnection, id: &str, credential_json: &str, now: i64) -> Result<(), StoreError> {
-    diesel::update(webauthn_credentials::table.find(id)).set((webauthn_credentials::credential_json.eq(credential_json), webauthn_credentials::last_used_at.eq(now))).execute(conn)?;
+    diesel::update(webauthn_credentials::table.find(id))
+        .set((webauthn_credentials::credential_json.eq(credential_json), webauthn_credentials::last_used_at.eq(now)))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn delete_webauthn(conn: &mut DbConnection, account_id: &str, id: &str) -> Result<Option<Webauthn>, StoreError> {
-    let found: Option<Webauthn> = webauthn_credentials::table.find(id).filter(webauthn_credentials::account_id.eq(account_id)).select(Webauthn::as_select()).first(conn).optional()?;
+    let found: Option<Webauthn> = webauthn_credentials::table
+        .find(id)
+        .filter(webauthn_credentials::account_id.eq(account_id))
+        .select(Webauthn::as_select())
+        .first(conn)
+        .optional()?;
     if found.is_some() {
         diesel::delete(webauthn_credentials::table.find(id)).execute(conn)?;
     }

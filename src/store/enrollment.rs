@@ -43,27 +43,35 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> Result<Option<EnrollmentLink>
 /// Revokes the account's links that are neither used nor revoked (expired ones included, so none
 /// keeps a sealed token); how many.
 pub fn revoke_open(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::update(l::table.filter(l::account_id.eq(account_id)).filter(l::used_at.is_null()).filter(l::revoked_at.is_null()))
-        .set((l::revoked_at.eq(now), l::token_sealed.eq(None::<String>)))
-        .execute(conn)?)
+    Ok(diesel::update(
+        l::table.filter(l::account_id.eq(account_id)).filter(l::used_at.is_null()).filter(l::revoked_at.is_null()),
+    )
+    .set((l::revoked_at.eq(now), l::token_sealed.eq(None::<String>)))
+    .execute(conn)?)
 }
 
 /// Marks the link used if it is still open at `now`; false when it was used, revoked or expired
 /// meanwhile (a second use).
 pub fn mark_used(conn: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(l::table.find(id).filter(l::used_at.is_null()).filter(l::revoked_at.is_null()).filter(l::expires_at.gt(now)))
-        .set((l::used_at.eq(now), l::token_sealed.eq(None::<String>)))
-        .execute(conn)?;
+    let n = diesel::update(
+        l::table.find(id).filter(l::used_at.is_null()).filter(l::revoked_at.is_null()).filter(l::expires_at.gt(now)),
+    )
+    .set((l::used_at.eq(now), l::token_sealed.eq(None::<String>)))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Erases the sealed token of one link (its mail was sent or given up).
 pub fn erase_sealed(conn: &mut DbConnection, id: &str) -> Result<(), StoreError> {
-    diesel::update(l::table.find(id).filter(l::token_sealed.is_not_null())).set(l::token_sealed.eq(None::<String>)).execute(conn)?;
+    diesel::update(l::table.find(id).filter(l::token_sealed.is_not_null()))
+        .set(l::token_sealed.eq(None::<String>))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Erases the sealed tokens of links expired by `now` (their mail can no longer help); how many.
 pub fn erase_expired(conn: &mut DbConnection, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::update(l::table.filter(l::token_sealed.is_not_null()).filter(l::expires_at.le(now))).set(l::token_sealed.eq(None::<String>)).execute(conn)?)
+    Ok(diesel::update(l::table.filter(l::token_sealed.is_not_null()).filter(l::expires_at.le(now)))
+        .set(l::token_sealed.eq(None::<String>))
+        .execute(conn)?)
 }

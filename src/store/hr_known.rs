@@ -20,7 +20,8 @@ fn parse_date(s: &Option<String>) -> Option<time::Date> {
 /// A stored person as HR data; memberships give the departments. `None` for rows tobira cannot read.
 fn hr_person(row: &Person, memberships: &[(String, String)]) -> Option<HrPerson> {
     let primary = memberships.iter().find(|(_, m)| m == Membership::Primary.as_str())?.0.clone();
-    let mut concurrent: Vec<String> = memberships.iter().filter(|(_, m)| m == Membership::Concurrent.as_str()).map(|(c, _)| c.clone()).collect();
+    let mut concurrent: Vec<String> =
+        memberships.iter().filter(|(_, m)| m == Membership::Concurrent.as_str()).map(|(c, _)| c.clone()).collect();
     concurrent.sort();
     Some(HrPerson {
         employee_number: row.employee_number.clone(),
@@ -55,7 +56,10 @@ pub struct Scope {
 const IN_LIST: usize = 500;
 
 /// Runs `q` on `values` in `IN`-list sized chunks and joins the results.
-fn in_chunks<T>(values: &[String], mut q: impl FnMut(&[String]) -> Result<Vec<T>, StoreError>) -> Result<Vec<T>, StoreError> {
+fn in_chunks<T>(
+    values: &[String],
+    mut q: impl FnMut(&[String]) -> Result<Vec<T>, StoreError>,
+) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     for chunk in values.chunks(IN_LIST) {
         out.extend(q(chunk)?);
@@ -67,7 +71,11 @@ fn in_chunks<T>(values: &[String], mut q: impl FnMut(&[String]) -> Result<Vec<T>
 /// webauthn-rs keeps in the passkey (`cred.transports`, `cred.backup_eligible`).
 pub fn authenticator_kind(credential_json: &str) -> AuthenticatorKind {
     let v: serde_json::Value = serde_json::from_str(credential_json).unwrap_or_default();
-    let transports: Vec<String> = v.pointer("/cred/transports").and_then(|t| t.as_array()).map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect()).unwrap_or_default();
+    let transports: Vec<String> = v
+        .pointer("/cred/transports")
+        .and_then(|t| t.as_array())
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
+        .unwrap_or_default();
     let backup_eligible = v.pointer("/cred/backup_eligible").and_then(serde_json::Value::as_bool).unwrap_or(false);
     AuthenticatorKind::classify(&transports, backup_eligible)
 }
@@ -83,7 +91,14 @@ fn hand_back(conn: &mut DbConnection, person_ids: Option<&[String]>) -> Result<H
         .inner_join(acc::table.on(acc::id.eq(webauthn_credentials::account_id)))
         .filter(acc::person_id.is_not_null())
         .order(webauthn_credentials::created_at.asc())
-        .select((acc::person_id, webauthn_credentials::id, acc::id, acc::login_id, webauthn_credentials::name, webauthn_credentials::credential_json));
+        .select((
+            acc::person_id,
+            webauthn_credentials::id,
+            acc::id,
+            acc::login_id,
+            webauthn_credentials::name,
+            webauthn_credentials::credential_json,
+        ));
     let rows: Vec<(Option<String>, String, String, String, String, String)> = match person_ids {
         None => credentials.load(conn)?,
         Some(ids) => in_chunks(ids, |c| Ok(credentials.filter(acc::person_id.eq_any(c)).load(conn)?))?,
@@ -92,7 +107,14 @@ fn hand_back(conn: &mut DbConnection, person_ids: Option<&[String]>) -> Result<H
     for (person, id, account_id, login_id, label, json) in rows {
         let Some(person) = person else { continue }; // the query keeps only accounts of people
         let listed = due.contains(&id);
-        keys.entry(person).or_default().push(AuthenticatorView { kind: authenticator_kind(&json), credential_id: id, account_id, login_id, label, listed });
+        keys.entry(person).or_default().push(AuthenticatorView {
+            kind: authenticator_kind(&json),
+            credential_id: id,
+            account_id,
+            login_id,
+            label,
+            listed,
+        });
     }
     let mut shared: BTreeMap<String, Vec<SharedUse>> = BTreeMap::new();
     for (person, account_id, login_id, permitted_by) in super::shared_ids::current_uses(conn)? {
@@ -109,8 +131,12 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
         Some(s) => {
             let numbers: Vec<String> = s.employee_numbers.iter().cloned().collect();
             let keys: Vec<String> = s.directory_keys.iter().cloned().collect();
-            let mut rows = in_chunks(&numbers, |c| Ok(people::table.filter(people::employee_number.eq_any(c)).select(Person::as_select()).load(conn)?))?;
-            rows.extend(in_chunks(&keys, |c| Ok(people::table.filter(people::directory_key.eq_any(c)).select(Person::as_select()).load(conn)?))?);
+            let mut rows = in_chunks(&numbers, |c| {
+                Ok(people::table.filter(people::employee_number.eq_any(c)).select(Person::as_select()).load(conn)?)
+            })?;
+            rows.extend(in_chunks(&keys, |c| {
+                Ok(people::table.filter(people::directory_key.eq_any(c)).select(Person::as_select()).load(conn)?)
+            })?);
             let mut seen = BTreeSet::new();
             rows.retain(|p| seen.insert(p.id.clone()));
             rows
@@ -118,11 +144,21 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
     };
     let person_ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
     let membership_rows: Vec<(String, String, String)> = match scope {
-        None => person_departments::table.select((person_departments::person_id, person_departments::department_code, person_departments::membership)).load(conn)?,
+        None => person_departments::table
+            .select((
+                person_departments::person_id,
+                person_departments::department_code,
+                person_departments::membership,
+            ))
+            .load(conn)?,
         Some(_) => in_chunks(&person_ids, |c| {
             Ok(person_departments::table
                 .filter(person_departments::person_id.eq_any(c))
-                .select((person_departments::person_id, person_departments::department_code, person_departments::membership))
+                .select((
+                    person_departments::person_id,
+                    person_departments::department_code,
+                    person_departments::membership,
+                ))
                 .load(conn)?)
         })?,
     };
@@ -132,15 +168,25 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
     }
     let staff = acc::is_privileged.eq(false).and(acc::is_shared.eq(false));
     let accounts: Vec<Account> = match scope {
-        None => acc::table.filter(acc::person_id.is_not_null()).filter(staff).select(Account::as_select()).load(conn)?,
-        Some(_) => in_chunks(&person_ids, |c| Ok(acc::table.filter(acc::person_id.eq_any(c)).filter(staff).select(Account::as_select()).load(conn)?))?,
+        None => {
+            acc::table.filter(acc::person_id.is_not_null()).filter(staff).select(Account::as_select()).load(conn)?
+        }
+        Some(_) => in_chunks(&person_ids, |c| {
+            Ok(acc::table.filter(acc::person_id.eq_any(c)).filter(staff).select(Account::as_select()).load(conn)?)
+        })?,
     };
     let in_force = grants::revoked_at.is_null().and(grants::valid_until.is_null().or(grants::valid_until.gt(now)));
     let held: Vec<Grant> = match scope {
         None => grants::table.filter(in_force).select(Grant::as_select()).load(conn)?,
         Some(_) => {
             let account_ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-            in_chunks(&account_ids, |c| Ok(grants::table.filter(grants::account_id.eq_any(c)).filter(in_force).select(Grant::as_select()).load(conn)?))?
+            in_chunks(&account_ids, |c| {
+                Ok(grants::table
+                    .filter(grants::account_id.eq_any(c))
+                    .filter(in_force)
+                    .select(Grant::as_select())
+                    .load(conn)?)
+            })?
         }
     };
     let mut by_person: BTreeMap<String, Account> = BTreeMap::new();
@@ -158,7 +204,12 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
             "delegate" => GrantSource::Delegate,
             _ => GrantSource::Bootstrap,
         };
-        grants_by_account.entry(g.account_id.clone()).or_default().push(GrantView { id: g.id, role_id: g.role_id, source, valid_until: g.valid_until });
+        grants_by_account.entry(g.account_id.clone()).or_default().push(GrantView {
+            id: g.id,
+            role_id: g.role_id,
+            source,
+            valid_until: g.valid_until,
+        });
     }
     let (mut keys, mut shared) = hand_back(conn, scope.map(|_| person_ids.as_slice()))?;
     let mut out = Vec::with_capacity(rows.len());
@@ -167,7 +218,12 @@ pub fn load_known(conn: &mut DbConnection, now: i64, scope: Option<&Scope>) -> R
         let account = by_person.get(&row.id);
         out.push(Known {
             person,
-            account: account.map(|a| AccountView { id: a.id.clone(), login_id: a.login_id.clone(), status: a.status().unwrap_or(AccountStatus::Disabled), status_reason: a.status_reason.clone() }),
+            account: account.map(|a| AccountView {
+                id: a.id.clone(),
+                login_id: a.login_id.clone(),
+                status: a.status().unwrap_or(AccountStatus::Disabled),
+                status_reason: a.status_reason.clone(),
+            }),
             grants: account.and_then(|a| grants_by_account.remove(&a.id)).unwrap_or_default(),
             authenticators: keys.remove(&row.id).unwrap_or_default(),
             shared_ids: shared.remove(&row.id).unwrap_or_default(),

@@ -8,7 +8,9 @@
 
 use super::accounts::{self, Account, Grant};
 use super::org::{self, Department, Person};
-use super::schema::{accounts as acc, grants, password_credentials, people, person_departments, sessions, webauthn_credentials};
+use super::schema::{
+    accounts as acc, grants, password_credentials, people, person_departments, sessions, webauthn_credentials,
+};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,7 +50,12 @@ fn person_row(id: String, p: &HrPerson, now: i64) -> Person {
 }
 
 /// Stores departments that are new or changed; one event each.
-pub fn save_departments(conn: &mut DbConnection, depts: &[HrDepartment], now: i64, actor: &str) -> Result<Vec<AuditEvent>, StoreError> {
+pub fn save_departments(
+    conn: &mut DbConnection,
+    depts: &[HrDepartment],
+    now: i64,
+    actor: &str,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let mut events = Vec::new();
     // Parents first, so the foreign key to the parent holds.
     let known: BTreeSet<&str> = depts.iter().map(|d| d.code.as_str()).collect();
@@ -63,9 +70,18 @@ pub fn save_departments(conn: &mut DbConnection, depts: &[HrDepartment], now: i6
                 rest.push(d);
                 continue;
             }
-            let row = Department { code: d.code.clone(), name: d.name.clone(), name_kana: None, parent_code: parent, body: None, updated_at: now };
+            let row = Department {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                name_kana: None,
+                parent_code: parent,
+                body: None,
+                updated_at: now,
+            };
             let old = org::department(conn, &d.code)?;
-            if old.as_ref().is_none_or(|o| (o.name.as_str(), o.parent_code.as_deref()) != (row.name.as_str(), row.parent_code.as_deref())) {
+            if old.as_ref().is_none_or(|o| {
+                (o.name.as_str(), o.parent_code.as_deref()) != (row.name.as_str(), row.parent_code.as_deref())
+            }) {
                 org::upsert_department(conn, &row)?;
                 events.push(applied::department_event(actor, d, row.parent_code.as_deref(), old.is_none()));
             }
@@ -74,7 +90,17 @@ pub fn save_departments(conn: &mut DbConnection, depts: &[HrDepartment], now: i6
         if rest.len() == before {
             // A cycle of parents: store the rest without parents rather than loop.
             for d in &rest {
-                org::upsert_department(conn, &Department { code: d.code.clone(), name: d.name.clone(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+                org::upsert_department(
+                    conn,
+                    &Department {
+                        code: d.code.clone(),
+                        name: d.name.clone(),
+                        name_kana: None,
+                        parent_code: None,
+                        body: None,
+                        updated_at: now,
+                    },
+                )?;
             }
             break;
         }
@@ -101,7 +127,11 @@ impl ApplyCache {
     fn person_ids(&mut self, conn: &mut DbConnection) -> Result<&mut BTreeMap<String, String>, StoreError> {
         let ids = match self.person_ids.take() {
             Some(ids) => ids,
-            None => people::table.select((people::employee_number, people::id)).load::<(String, String)>(conn)?.into_iter().collect(),
+            None => people::table
+                .select((people::employee_number, people::id))
+                .load::<(String, String)>(conn)?
+                .into_iter()
+                .collect(),
         };
         Ok(self.person_ids.insert(ids))
     }
@@ -142,7 +172,14 @@ pub fn flush(conn: &mut DbConnection, p: &mut Pending) -> Result<(), StoreError>
 }
 
 /// Applies `steps` and flushes; returns their audit events.
-pub fn apply_steps(conn: &mut DbConnection, cache: &mut ApplyCache, steps: &[Step], run_id: &str, now: i64, actor: &str) -> Result<Vec<AuditEvent>, StoreError> {
+pub fn apply_steps(
+    conn: &mut DbConnection,
+    cache: &mut ApplyCache,
+    steps: &[Step],
+    run_id: &str,
+    now: i64,
+    actor: &str,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let mut pending = Pending::default();
     let mut events = Vec::with_capacity(steps.len());
     for step in steps {
@@ -152,33 +189,71 @@ pub fn apply_steps(conn: &mut DbConnection, cache: &mut ApplyCache, steps: &[Ste
     Ok(events)
 }
 
-fn ensure_department(conn: &mut DbConnection, cache: &mut ApplyCache, code: &str, name: Option<&str>, now: i64) -> Result<(), StoreError> {
+fn ensure_department(
+    conn: &mut DbConnection,
+    cache: &mut ApplyCache,
+    code: &str,
+    name: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
     if cache.departments.contains(code) {
         return Ok(());
     }
     if org::department(conn, code)?.is_none() {
-        org::upsert_department(conn, &Department { code: code.into(), name: name.unwrap_or(code).into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+        org::upsert_department(
+            conn,
+            &Department {
+                code: code.into(),
+                name: name.unwrap_or(code).into(),
+                name_kana: None,
+                parent_code: None,
+                body: None,
+                updated_at: now,
+            },
+        )?;
     }
     cache.departments.insert(code.into());
     Ok(())
 }
 
-fn person_id(conn: &mut DbConnection, cache: &mut ApplyCache, employee_number: &str) -> Result<Option<String>, StoreError> {
+fn person_id(
+    conn: &mut DbConnection,
+    cache: &mut ApplyCache,
+    employee_number: &str,
+) -> Result<Option<String>, StoreError> {
     Ok(cache.person_ids(conn)?.get(employee_number).cloned())
 }
 
 fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::update(sessions::table.filter(sessions::account_id.eq(account_id)).filter(sessions::revoked_at.is_null()))
-        .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
-        .execute(conn)?)
+    Ok(diesel::update(
+        sessions::table.filter(sessions::account_id.eq(account_id)).filter(sessions::revoked_at.is_null()),
+    )
+    .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+    .execute(conn)?)
 }
 
 /// The person's other accounts that are privileged IDs (`p-…`), which follow the staff account as
 /// [`applied::linked_follows`] says; a disabled one loses its eligibility and grants. Returns their
 /// logins.
-fn follow_linked(conn: &mut DbConnection, account_id: &str, to: AccountStatus, reason: &str, delete_after: Option<i64>, now: i64) -> Result<Vec<String>, StoreError> {
-    let Some(person) = acc::table.find(account_id).select(acc::person_id).first::<Option<String>>(conn).optional()?.flatten() else { return Ok(Vec::new()) };
-    let linked: Vec<Account> = acc::table.filter(acc::person_id.eq(&person)).filter(acc::id.ne(account_id)).filter(acc::is_privileged.eq(true)).select(Account::as_select()).load(conn)?;
+fn follow_linked(
+    conn: &mut DbConnection,
+    account_id: &str,
+    to: AccountStatus,
+    reason: &str,
+    delete_after: Option<i64>,
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
+    let Some(person) =
+        acc::table.find(account_id).select(acc::person_id).first::<Option<String>>(conn).optional()?.flatten()
+    else {
+        return Ok(Vec::new());
+    };
+    let linked: Vec<Account> = acc::table
+        .filter(acc::person_id.eq(&person))
+        .filter(acc::id.ne(account_id))
+        .filter(acc::is_privileged.eq(true))
+        .select(Account::as_select())
+        .load(conn)?;
     let linked_reason = applied::linked_reason(reason);
     let mut changed = Vec::new();
     for a in linked {
@@ -195,7 +270,9 @@ fn follow_linked(conn: &mut DbConnection, account_id: &str, to: AccountStatus, r
                 .set((grants::revoked_at.eq(now), grants::revoked_reason.eq(&linked_reason)))
                 .execute(conn)?;
             use super::schema::privileged_eligibility as pe;
-            diesel::update(pe::table.filter(pe::account_id.eq(&a.id)).filter(pe::revoked_at.is_null())).set((pe::revoked_at.eq(now), pe::revoked_by.eq("system:hr-sync"))).execute(conn)?;
+            diesel::update(pe::table.filter(pe::account_id.eq(&a.id)).filter(pe::revoked_at.is_null()))
+                .set((pe::revoked_at.eq(now), pe::revoked_by.eq("system:hr-sync")))
+                .execute(conn)?;
         }
         changed.push(a.login_id);
     }
@@ -204,12 +281,29 @@ fn follow_linked(conn: &mut DbConnection, account_id: &str, to: AccountStatus, r
 
 /// Applies one step; new rows go to `pending` (see [`flush`]). Returns the step's audit event, or
 /// `None` when there was nothing left to do.
-fn apply_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pending, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<AuditEvent>, StoreError> {
-    Ok(write_step(conn, cache, pending, step, run_id, now, actor)?.map(|done| applied::step_event(step, &done, run_id, actor)))
+fn apply_step(
+    conn: &mut DbConnection,
+    cache: &mut ApplyCache,
+    pending: &mut Pending,
+    step: &Step,
+    run_id: &str,
+    now: i64,
+    actor: &str,
+) -> Result<Option<AuditEvent>, StoreError> {
+    Ok(write_step(conn, cache, pending, step, run_id, now, actor)?
+        .map(|done| applied::step_event(step, &done, run_id, actor)))
 }
 
 /// Writes one step's rows; returns what was done, or `None` when there was nothing left to do.
-fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pending, step: &Step, run_id: &str, now: i64, actor: &str) -> Result<Option<Applied>, StoreError> {
+fn write_step(
+    conn: &mut DbConnection,
+    cache: &mut ApplyCache,
+    pending: &mut Pending,
+    step: &Step,
+    run_id: &str,
+    now: i64,
+    actor: &str,
+) -> Result<Option<Applied>, StoreError> {
     let reason = format!("{HR_REASON_PREFIX}{}", step.reason.code());
     let done = match &step.action {
         Action::SavePerson { person } => {
@@ -225,9 +319,17 @@ fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
                 None => {
                     let id = super::new_id();
                     pending.people.push(person_row(id.clone(), person, now));
-                    let others = person.concurrent.iter().filter(|c| **c != person.department_code).map(|c| (c, Membership::Concurrent));
+                    let others = person
+                        .concurrent
+                        .iter()
+                        .filter(|c| **c != person.department_code)
+                        .map(|c| (c, Membership::Concurrent));
                     for (code, kind) in std::iter::once((&person.department_code, Membership::Primary)).chain(others) {
-                        pending.memberships.push(MembershipRow { person_id: id.clone(), department_code: code.clone(), membership: kind.as_str().into() });
+                        pending.memberships.push(MembershipRow {
+                            person_id: id.clone(),
+                            department_code: code.clone(),
+                            membership: kind.as_str().into(),
+                        });
                     }
                     cache.person_ids(conn)?.insert(person.employee_number.clone(), id);
                 }
@@ -235,7 +337,8 @@ fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
             Applied::Done
         }
         Action::CreateAccount { employee_number, login_id, grants: roles, external } => {
-            let pid = person_id(conn, cache, employee_number)?.ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
+            let pid = person_id(conn, cache, employee_number)?
+                .ok_or_else(|| StoreError::Integrity(format!("person {employee_number} is not stored")))?;
             let mut a = Account::new(super::new_id(), login_id.clone(), Some(pid), now);
             a.must_change_password = true;
             a.is_vendor = *external;
@@ -251,18 +354,29 @@ fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
         Action::Reenable { account_id, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Active, &reason, now)?;
             diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(None::<i64>)).execute(conn)?;
-            Applied::Status { sessions_ended: 0, linked: follow_linked(conn, account_id, AccountStatus::Active, &reason, None, now)? }
+            Applied::Status {
+                sessions_ended: 0,
+                linked: follow_linked(conn, account_id, AccountStatus::Active, &reason, None, now)?,
+            }
         }
         Action::Suspend { account_id, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Suspended, &reason, now)?;
             let sessions_ended = end_sessions(conn, account_id, &reason, now)?;
-            Applied::Status { sessions_ended, linked: follow_linked(conn, account_id, AccountStatus::Suspended, &reason, None, now)? }
+            Applied::Status {
+                sessions_ended,
+                linked: follow_linked(conn, account_id, AccountStatus::Suspended, &reason, None, now)?,
+            }
         }
         Action::Disable { account_id, delete_after, .. } => {
             accounts::set_status(conn, account_id, AccountStatus::Disabled, &reason, now)?;
-            diesel::update(acc::table.find(account_id)).set(acc::deletion_due_at.eq(Some(*delete_after))).execute(conn)?;
+            diesel::update(acc::table.find(account_id))
+                .set(acc::deletion_due_at.eq(Some(*delete_after)))
+                .execute(conn)?;
             let sessions_ended = end_sessions(conn, account_id, &reason, now)?;
-            Applied::Status { sessions_ended, linked: follow_linked(conn, account_id, AccountStatus::Disabled, &reason, Some(*delete_after), now)? }
+            Applied::Status {
+                sessions_ended,
+                linked: follow_linked(conn, account_id, AccountStatus::Disabled, &reason, Some(*delete_after), now)?,
+            }
         }
         Action::Grant { account_id, role_id, valid_until, .. } => {
             let mut g = Grant::new(account_id, role_id, GrantSource::Birthright, now);
@@ -275,7 +389,10 @@ fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
             let changed = if *at <= now {
                 accounts::revoke_grant(conn, grant_id, &reason, now)?
             } else {
-                diesel::update(grants::table.find(grant_id).filter(grants::revoked_at.is_null())).set(grants::valid_until.eq(Some(*at))).execute(conn)? == 1
+                diesel::update(grants::table.find(grant_id).filter(grants::revoked_at.is_null()))
+                    .set(grants::valid_until.eq(Some(*at)))
+                    .execute(conn)?
+                    == 1
             };
             if !changed {
                 return Ok(None);
@@ -283,7 +400,9 @@ fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
             Applied::Done
         }
         Action::FlagForReview { grant_id, .. } => {
-            diesel::update(grants::table.find(grant_id)).set(grants::review_flag.eq(Some(reason.clone()))).execute(conn)?;
+            diesel::update(grants::table.find(grant_id))
+                .set(grants::review_flag.eq(Some(reason.clone())))
+                .execute(conn)?;
             Applied::Done
         }
         Action::ListForReturn { employee_number, account_id, credential_id, authenticator, label, .. } => {
@@ -311,15 +430,28 @@ fn write_step(conn: &mut DbConnection, cache: &mut ApplyCache, pending: &mut Pen
         }
         Action::SharedPasswordDue { employee_number, account_id, login_id, .. } => {
             let Some(pid) = person_id(conn, cache, employee_number)? else { return Ok(None) };
-            let Some(permitted_by) = super::shared_ids::remove(conn, account_id, &pid, actor, &reason, now)? else { return Ok(None) };
+            let Some(permitted_by) = super::shared_ids::remove(conn, account_id, &pid, actor, &reason, now)? else {
+                return Ok(None);
+            };
             // As R-AU-07's expiry: the next sign-in must change the password first.
-            let password_expired = diesel::update(password_credentials::table.find(account_id).filter(password_credentials::expires_at.is_null().or(password_credentials::expires_at.gt(now))))
-                .set(password_credentials::expires_at.eq(Some(now)))
-                .execute(conn)?
+            let password_expired = diesel::update(
+                password_credentials::table
+                    .find(account_id)
+                    .filter(password_credentials::expires_at.is_null().or(password_credentials::expires_at.gt(now))),
+            )
+            .set(password_credentials::expires_at.eq(Some(now)))
+            .execute(conn)?
                 == 1;
             let (subject, body) = applied::shared_password_notice(step, login_id, employee_number);
-            let note =
-                super::privileged::Notification { id: super::new_id(), recipient: permitted_by.clone(), kind: "shared_id.password_change_due".into(), subject, body, created_at: now, sent_at: None };
+            let note = super::privileged::Notification {
+                id: super::new_id(),
+                recipient: permitted_by.clone(),
+                kind: "shared_id.password_change_due".into(),
+                subject,
+                body,
+                created_at: now,
+                sent_at: None,
+            };
             super::notifications::queue(conn, vec![note])?;
             Applied::SharedDue { permitted_by, password_expired }
         }

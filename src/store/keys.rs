@@ -17,7 +17,10 @@ pub struct KeyRow {
 
 /// All keys, oldest first.
 pub fn all(conn: &mut DbConnection) -> Result<Vec<KeyRow>, StoreError> {
-    Ok(signing_keys::table.order((signing_keys::created_at.asc(), signing_keys::kid.asc())).select(KeyRow::as_select()).load(conn)?)
+    Ok(signing_keys::table
+        .order((signing_keys::created_at.asc(), signing_keys::kid.asc()))
+        .select(KeyRow::as_select())
+        .load(conn)?)
 }
 
 pub fn insert(conn: &mut DbConnection, k: &KeyRow) -> Result<(), StoreError> {
@@ -27,6 +30,8 @@ pub fn insert(conn: &mut DbConnection, k: &KeyRow) -> Result<(), StoreError> {
 
 /// Marks a key retired: it signs no more.
 pub fn retire(conn: &mut DbConnection, kid: &str, now: i64) -> Result<(), StoreError> {
-    diesel::update(signing_keys::table.find(kid).filter(signing_keys::retired_at.is_null())).set(signing_keys::retired_at.eq(now)).execute(conn)?;
+    diesel::update(signing_keys::table.find(kid).filter(signing_keys::retired_at.is_null()))
+        .set(signing_keys::retired_at.eq(now))
+        .execute(conn)?;
     Ok(())
 }

@@ -7,8 +7,16 @@ use diesel::prelude::*;
 
 /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`; false when another node holds
 /// an unexpired lease. Call inside `write_tx`.
-pub fn try_acquire(conn: &mut DbConnection, name: &str, holder: &str, now: i64, ttl_ms: i64) -> Result<bool, StoreError> {
-    let taken = diesel::update(l::table.find(name).filter(l::holder.eq(holder).or(l::expires_at.le(now)))).set((l::holder.eq(holder), l::expires_at.eq(now + ttl_ms))).execute(conn)?;
+pub fn try_acquire(
+    conn: &mut DbConnection,
+    name: &str,
+    holder: &str,
+    now: i64,
+    ttl_ms: i64,
+) -> Result<bool, StoreError> {
+    let taken = diesel::update(l::table.find(name).filter(l::holder.eq(holder).or(l::expires_at.le(now))))
+        .set((l::holder.eq(holder), l::expires_at.eq(now + ttl_ms)))
+        .execute(conn)?;
     if taken == 1 {
         return Ok(true);
     }
@@ -16,7 +24,9 @@ pub fn try_acquire(conn: &mut DbConnection, name: &str, holder: &str, now: i64, 
     if exists == 1 {
         return Ok(false);
     }
-    diesel::insert_into(l::table).values((l::name.eq(name), l::holder.eq(holder), l::expires_at.eq(now + ttl_ms))).execute(conn)?;
+    diesel::insert_into(l::table)
+        .values((l::name.eq(name), l::holder.eq(holder), l::expires_at.eq(now + ttl_ms)))
+        .execute(conn)?;
     Ok(true)
 }
 

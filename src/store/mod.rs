@@ -145,11 +145,17 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.target).map(DbConnection::Pg).map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres => PgConnection::establish(&self.target)
+                .map(DbConnection::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
             Backend::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target).map_err(diesel::r2d2::Error::ConnectionError)?;
                 // journal_mode = WAL is set once in `connect` (it is persistent and needs an exclusive lock).
-                c.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", self.busy_timeout_ms)).map_err(diesel::r2d2::Error::QueryError)?;
+                c.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))
             }
         }
@@ -184,10 +190,16 @@ impl Manager {
                     return Err(StoreError::Connect("sqlite:// URL has no file path".into()));
                 }
                 if let Some(dir) = std::path::Path::new(path).parent() {
-                    crate::crypto::create_private_dir(dir).map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
+                    crate::crypto::create_private_dir(dir)
+                        .map_err(|e| StoreError::Connect(format!("{}: {e}", dir.display())))?;
                 }
                 let mut first = SqliteConnection::establish(path).map_err(|e| StoreError::Connect(e.to_string()))?;
-                first.batch_execute(&format!("PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;", opts.busy_timeout_ms)).map_err(|e| StoreError::Connect(e.to_string()))?;
+                first
+                    .batch_execute(&format!(
+                        "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+                        opts.busy_timeout_ms
+                    ))
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
                 path.to_string()
             }
             Backend::Postgres => url.to_string(),
@@ -198,7 +210,12 @@ impl Manager {
 
 /// Opens a pool for `url`. Fails when the database cannot be reached within the connect timeout.
 pub fn connect(url: &str, opts: &PoolOptions) -> Result<DbPool, StoreError> {
-    Pool::builder().max_size(opts.max_size).min_idle(Some(1)).connection_timeout(opts.connect_timeout).build(Manager::new(url, opts)?).map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
+    Pool::builder()
+        .max_size(opts.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(opts.connect_timeout)
+        .build(Manager::new(url, opts)?)
+        .map_err(|e| StoreError::Connect(redact_url(&e.to_string())))
 }
 
 /// One connection without a pool, for one-shot commands (no background threads left at exit).
@@ -209,7 +226,8 @@ pub fn connect_one(url: &str, opts: &PoolOptions) -> Result<DbConnection, StoreE
 /// A migrated SQLite database in memory, gone when the connection closes: what a dry run on a
 /// fresh install plans against, so it creates no file (a fresh install holds nobody).
 pub fn in_memory() -> Result<DbConnection, StoreError> {
-    let mut c = DbConnection::Sqlite(SqliteConnection::establish(":memory:").map_err(|e| StoreError::Connect(e.to_string()))?);
+    let mut c =
+        DbConnection::Sqlite(SqliteConnection::establish(":memory:").map_err(|e| StoreError::Connect(e.to_string()))?);
     migrate(&mut c)?;
     Ok(c)
 }
@@ -222,8 +240,12 @@ pub fn is_set_up(conn: &mut DbConnection) -> Result<bool, StoreError> {
         n: i64,
     }
     let sql = match conn {
-        DbConnection::Sqlite(_) => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'",
-        DbConnection::Pg(_) => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = '__diesel_schema_migrations'",
+        DbConnection::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+        }
+        DbConnection::Pg(_) => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = '__diesel_schema_migrations'"
+        }
     };
     Ok(diesel::RunQueryDsl::get_result::<N>(diesel::sql_query(sql), conn)?.n > 0)
 }
@@ -275,7 +297,11 @@ pub fn database_clock_ms(conn: &mut DbConnection) -> Result<Option<i64>, StoreEr
     }
     use diesel::RunQueryDsl;
     Ok(match conn {
-        DbConnection::Pg(c) => Some(diesel::sql_query("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms").get_result::<Now>(c)?.ms),
+        DbConnection::Pg(c) => Some(
+            diesel::sql_query("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms")
+                .get_result::<Now>(c)?
+                .ms,
+        ),
         DbConnection::Sqlite(_) => None,
     })
 }

@@ -56,7 +56,8 @@ pub fn address_of(c: &mut DbConnection, recipient: &str) -> Result<Option<String
     if recipient.starts_with("account:") {
         return Ok(None);
     }
-    let mail: Option<Option<String>> = people::table.filter(people::employee_number.eq(recipient)).select(people::mail).first(c).optional()?;
+    let mail: Option<Option<String>> =
+        people::table.filter(people::employee_number.eq(recipient)).select(people::mail).first(c).optional()?;
     Ok(mail.flatten().filter(|m| !m.trim().is_empty()))
 }
 
@@ -70,10 +71,23 @@ pub fn mark_sent(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, Store
 
 /// Records a failed try: one more attempt, the reason, and either the next try's time or, with
 /// `next_attempt_at` `None`, the notification given up at `now`.
-pub fn record_failure(c: &mut DbConnection, id: &str, reason: &str, now: i64, next_attempt_at: Option<i64>) -> Result<(), StoreError> {
+pub fn record_failure(
+    c: &mut DbConnection,
+    id: &str,
+    reason: &str,
+    now: i64,
+    next_attempt_at: Option<i64>,
+) -> Result<(), StoreError> {
     let target = n::table.find(id).filter(n::sent_at.is_null()).filter(n::undeliverable_at.is_null());
     let undeliverable_at = next_attempt_at.is_none().then_some(now);
-    diesel::update(target).set((n::attempts.eq(n::attempts + 1), n::last_error.eq(reason), n::next_attempt_at.eq(next_attempt_at), n::undeliverable_at.eq(undeliverable_at))).execute(c)?;
+    diesel::update(target)
+        .set((
+            n::attempts.eq(n::attempts + 1),
+            n::last_error.eq(reason),
+            n::next_attempt_at.eq(next_attempt_at),
+            n::undeliverable_at.eq(undeliverable_at),
+        ))
+        .execute(c)?;
     Ok(())
 }
 

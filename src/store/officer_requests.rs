@@ -36,11 +36,17 @@ pub fn by_id(c: &mut DbConnection, id: &str) -> Result<Option<OfficerRequest>, S
 
 /// The open requests, oldest first.
 pub fn open(c: &mut DbConnection) -> Result<Vec<OfficerRequest>, StoreError> {
-    Ok(r::table.filter(r::status.eq("requested")).order(r::requested_at.asc()).select(OfficerRequest::as_select()).load(c)?)
+    Ok(r::table
+        .filter(r::status.eq("requested"))
+        .order(r::requested_at.asc())
+        .select(OfficerRequest::as_select())
+        .load(c)?)
 }
 
 /// Decides a `requested` request; false when it was no longer open.
 pub fn decide(c: &mut DbConnection, id: &str, status: &str, by: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(r::table.find(id).filter(r::status.eq("requested"))).set((r::status.eq(status), r::decided_by.eq(by), r::decided_at.eq(now))).execute(c)?;
+    let n = diesel::update(r::table.find(id).filter(r::status.eq("requested")))
+        .set((r::status.eq(status), r::decided_by.eq(by), r::decided_at.eq(now)))
+        .execute(c)?;
     Ok(n == 1)
 }

@@ -5,7 +5,10 @@
 //! and a refresh token are marked used by a conditional UPDATE, so two racing redemptions cannot both
 //! succeed; families are revoked, never deleted.
 
-use super::schema::{account_lockouts, accounts, auth_codes, client_assertions, client_secrets, departments, people, person_departments, refresh_tokens, revoked_tokens, sessions, token_families};
+use super::schema::{
+    account_lockouts, accounts, auth_codes, client_assertions, client_secrets, departments, people, person_departments,
+    refresh_tokens, revoked_tokens, sessions, token_families,
+};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use tobira_domain::authn::lockout::LockState;
@@ -15,21 +18,44 @@ pub fn secret_digest(conn: &mut DbConnection, client_id: &str) -> Result<Option<
 }
 
 /// Replaces the client's secret digest.
-pub fn set_secret(conn: &mut DbConnection, client_id: &str, digest: &str, by: &str, now: i64) -> Result<(), StoreError> {
+pub fn set_secret(
+    conn: &mut DbConnection,
+    client_id: &str,
+    digest: &str,
+    by: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     diesel::delete(client_secrets::table.find(client_id)).execute(conn)?;
     diesel::insert_into(client_secrets::table)
-        .values((client_secrets::client_id.eq(client_id), client_secrets::digest.eq(digest), client_secrets::created_at.eq(now), client_secrets::created_by.eq(by)))
+        .values((
+            client_secrets::client_id.eq(client_id),
+            client_secrets::digest.eq(digest),
+            client_secrets::created_at.eq(now),
+            client_secrets::created_by.eq(by),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
 /// Records a client assertion's id; false when it was used before (a replay). Expired ids go.
-pub fn use_assertion(conn: &mut DbConnection, jti: &str, client_id: &str, expires_at: i64, now: i64) -> Result<bool, StoreError> {
+pub fn use_assertion(
+    conn: &mut DbConnection,
+    jti: &str,
+    client_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
     diesel::delete(client_assertions::table.filter(client_assertions::expires_at.le(now))).execute(conn)?;
     if client_assertions::table.find(jti).count().get_result::<i64>(conn)? > 0 {
         return Ok(false);
     }
-    diesel::insert_into(client_assertions::table).values((client_assertions::jti.eq(jti), client_assertions::client_id.eq(client_id), client_assertions::expires_at.eq(expires_at))).execute(conn)?;
+    diesel::insert_into(client_assertions::table)
+        .values((
+            client_assertions::jti.eq(jti),
+            client_assertions::client_id.eq(client_id),
+            client_assertions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
     Ok(true)
 }
 
@@ -63,7 +89,9 @@ pub fn code(conn: &mut DbConnection, id: &str) -> Result<Option<AuthCode>, Store
 
 /// Marks a code used, recording the family issued from it; false when it was used already.
 pub fn use_code(conn: &mut DbConnection, id: &str, family_id: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(auth_codes::table.find(id).filter(auth_codes::used_at.is_null())).set((auth_codes::used_at.eq(now), auth_codes::family_id.eq(family_id))).execute(conn)?;
+    let n = diesel::update(auth_codes::table.find(id).filter(auth_codes::used_at.is_null()))
+        .set((auth_codes::used_at.eq(now), auth_codes::family_id.eq(family_id)))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -103,12 +131,27 @@ pub fn revoke_family(conn: &mut DbConnection, id: &str, reason: &str, now: i64) 
 
 /// The unrevoked families of a session.
 pub fn families_of_session(conn: &mut DbConnection, session_id: &str) -> Result<Vec<Family>, StoreError> {
-    Ok(token_families::table.filter(token_families::session_id.eq(session_id)).filter(token_families::revoked_at.is_null()).select(Family::as_select()).load(conn)?)
+    Ok(token_families::table
+        .filter(token_families::session_id.eq(session_id))
+        .filter(token_families::revoked_at.is_null())
+        .select(Family::as_select())
+        .load(conn)?)
 }
 
-pub fn insert_refresh(conn: &mut DbConnection, id: &str, family_id: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
+pub fn insert_refresh(
+    conn: &mut DbConnection,
+    id: &str,
+    family_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
     diesel::insert_into(refresh_tokens::table)
-        .values((refresh_tokens::id.eq(id), refresh_tokens::family_id.eq(family_id), refresh_tokens::created_at.eq(now), refresh_tokens::expires_at.eq(expires_at)))
+        .values((
+            refresh_tokens::id.eq(id),
+            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::created_at.eq(now),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -125,14 +168,27 @@ pub fn refresh(conn: &mut DbConnection, id: &str) -> Result<Option<(i64, Option<
 
 /// Marks a refresh token used; false when it was used already (a racing second use).
 pub fn use_refresh(conn: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(refresh_tokens::table.find(id).filter(refresh_tokens::used_at.is_null())).set(refresh_tokens::used_at.eq(now)).execute(conn)?;
+    let n = diesel::update(refresh_tokens::table.find(id).filter(refresh_tokens::used_at.is_null()))
+        .set(refresh_tokens::used_at.eq(now))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
-pub fn revoke_access_token(conn: &mut DbConnection, jti: &str, client_id: &str, expires_at: i64, now: i64) -> Result<(), StoreError> {
+pub fn revoke_access_token(
+    conn: &mut DbConnection,
+    jti: &str,
+    client_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     if revoked_tokens::table.find(jti).count().get_result::<i64>(conn)? == 0 {
         diesel::insert_into(revoked_tokens::table)
-            .values((revoked_tokens::jti.eq(jti), revoked_tokens::client_id.eq(client_id), revoked_tokens::expires_at.eq(expires_at), revoked_tokens::revoked_at.eq(now)))
+            .values((
+                revoked_tokens::jti.eq(jti),
+                revoked_tokens::client_id.eq(client_id),
+                revoked_tokens::expires_at.eq(expires_at),
+                revoked_tokens::revoked_at.eq(now),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -159,7 +215,9 @@ pub struct Standing {
 impl Standing {
     /// Whether the account is locked at `now` (R-AU-11): a locked account gets no tokens.
     pub fn locked(&self, now: i64) -> bool {
-        LockState { locked_at: self.locked_at, locked_until: self.locked_until, ..Default::default() }.locked(now).is_some()
+        LockState { locked_at: self.locked_at, locked_until: self.locked_until, ..Default::default() }
+            .locked(now)
+            .is_some()
     }
 }
 
@@ -174,7 +232,10 @@ pub fn locked_now(conn: &mut DbConnection, account_id: &str, now: i64) -> Result
 #[diesel::dsl::auto_type]
 fn accounts_with_global_lock() -> _ {
     let global: &'static str = tobira_domain::authn::lockout::GLOBAL_SCOPE;
-    accounts::table.left_join(account_lockouts::table.on(account_lockouts::account_id.eq(accounts::id).and(account_lockouts::scope.eq(global))))
+    accounts::table.left_join(
+        account_lockouts::table
+            .on(account_lockouts::account_id.eq(accounts::id).and(account_lockouts::scope.eq(global))),
+    )
 }
 
 /// The columns of a [`Standing`].
@@ -196,15 +257,26 @@ fn standing_columns() -> _ {
 }
 
 /// Which of `jtis` are revoked (one query for a batch of introspections).
-pub fn revoked_among(conn: &mut DbConnection, jtis: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+pub fn revoked_among(
+    conn: &mut DbConnection,
+    jtis: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
     if jtis.is_empty() {
         return Ok(Default::default());
     }
-    Ok(revoked_tokens::table.filter(revoked_tokens::jti.eq_any(jtis)).select(revoked_tokens::jti).load::<String>(conn)?.into_iter().collect())
+    Ok(revoked_tokens::table
+        .filter(revoked_tokens::jti.eq_any(jtis))
+        .select(revoked_tokens::jti)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// [`standing`] for a batch of families, by family id.
-pub fn standings(conn: &mut DbConnection, families: &[String]) -> Result<std::collections::HashMap<String, Standing>, StoreError> {
+pub fn standings(
+    conn: &mut DbConnection,
+    families: &[String],
+) -> Result<std::collections::HashMap<String, Standing>, StoreError> {
     if families.is_empty() {
         return Ok(Default::default());
     }
@@ -237,19 +309,31 @@ pub fn session_standing(conn: &mut DbConnection, session_id: &str) -> Result<Opt
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(session_revoked, session_expires_at, session_created_at, session_last_seen_at, session_privileged, account_status, account_expires_at, locked_at, locked_until)| Standing {
-        family_revoked: None,
-        family_expires_at: i64::MAX,
-        account_status,
-        account_expires_at,
-        session_revoked,
-        session_expires_at,
-        session_created_at,
-        session_last_seen_at,
-        session_privileged,
-        locked_at,
-        locked_until,
-    }))
+    Ok(row.map(
+        |(
+            session_revoked,
+            session_expires_at,
+            session_created_at,
+            session_last_seen_at,
+            session_privileged,
+            account_status,
+            account_expires_at,
+            locked_at,
+            locked_until,
+        )| Standing {
+            family_revoked: None,
+            family_expires_at: i64::MAX,
+            account_status,
+            account_expires_at,
+            session_revoked,
+            session_expires_at,
+            session_created_at,
+            session_last_seen_at,
+            session_privileged,
+            locked_at,
+            locked_until,
+        },
+    ))
 }
 
 pub fn standing(conn: &mut DbConnection, family_id: &str) -> Result<Option<Standing>, StoreError> {
@@ -258,12 +342,22 @@ pub fn standing(conn: &mut DbConnection, family_id: &str) -> Result<Option<Stand
 
 /// The person behind an account as tokens describe them: names, employee number, main department
 /// and mail (absent for accounts with no person, such as the first security officer).
-pub fn subject(conn: &mut DbConnection, account_id: &str) -> Result<Option<tobira_domain::oidc::claims::Subject>, StoreError> {
+pub fn subject(
+    conn: &mut DbConnection,
+    account_id: &str,
+) -> Result<Option<tobira_domain::oidc::claims::Subject>, StoreError> {
     type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
     let row: Option<Row> = accounts::table
         .left_join(people::table)
         .filter(accounts::id.eq(account_id))
-        .select((accounts::login_id, accounts::person_id, people::employee_number.nullable(), people::name_kanji.nullable(), people::name_kana.nullable(), people::mail.nullable()))
+        .select((
+            accounts::login_id,
+            accounts::person_id,
+            people::employee_number.nullable(),
+            people::name_kanji.nullable(),
+            people::name_kana.nullable(),
+            people::mail.nullable(),
+        ))
         .first(conn)
         .optional()?;
     let Some((login_id, person_id, employee_number, name_kanji, name_kana, mail)) = row else { return Ok(None) };
@@ -291,7 +385,12 @@ pub fn subject(conn: &mut DbConnection, account_id: &str) -> Result<Option<tobir
 
 /// Families of `clients` whose sign-in has ended (the family revoked, the session ended or past its
 /// end, the account no longer active) and whose system has not been told yet, oldest first.
-pub fn logout_due(conn: &mut DbConnection, clients: &[String], now: i64, limit: i64) -> Result<Vec<Family>, StoreError> {
+pub fn logout_due(
+    conn: &mut DbConnection,
+    clients: &[String],
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Family>, StoreError> {
     if clients.is_empty() {
         return Ok(Vec::new());
     }
@@ -315,6 +414,8 @@ pub fn logout_due(conn: &mut DbConnection, clients: &[String], now: i64, limit: 
 
 /// Records that the system was told (or that telling it was given up).
 pub fn mark_logout_sent(conn: &mut DbConnection, ids: &[String], now: i64) -> Result<(), StoreError> {
-    diesel::update(token_families::table.filter(token_families::id.eq_any(ids))).set(token_families::logout_sent_at.eq(now)).execute(conn)?;
+    diesel::update(token_families::table.filter(token_families::id.eq_any(ids)))
+        .set(token_families::logout_sent_at.eq(now))
+        .execute(conn)?;
     Ok(())
 }

@@ -30,17 +30,31 @@ pub fn insert(c: &mut DbConnection, r: &Record) -> Result<(), StoreError> {
 
 /// Every record of the account, newest first.
 pub fn of_account(c: &mut DbConnection, account_id: &str) -> Result<Vec<Record>, StoreError> {
-    Ok(o::onboarding_records.filter(o::account_id.eq(account_id)).order((o::recorded_at.desc(), o::id.desc())).select(Record::as_select()).load(c)?)
+    Ok(o::onboarding_records
+        .filter(o::account_id.eq(account_id))
+        .order((o::recorded_at.desc(), o::id.desc()))
+        .select(Record::as_select())
+        .load(c)?)
 }
 
 /// Whether the account confirmed rules `version` with the text of digest `sha256`.
 pub fn confirmed(c: &mut DbConnection, account_id: &str, version: &str, sha256: &str) -> Result<bool, StoreError> {
-    let n: i64 = o::onboarding_records.filter(o::account_id.eq(account_id)).filter(o::kind.eq(RULES)).filter(o::rules_version.eq(version)).filter(o::text_sha256.eq(sha256)).count().get_result(c)?;
+    let n: i64 = o::onboarding_records
+        .filter(o::account_id.eq(account_id))
+        .filter(o::kind.eq(RULES))
+        .filter(o::rules_version.eq(version))
+        .filter(o::text_sha256.eq(sha256))
+        .count()
+        .get_result(c)?;
     Ok(n > 0)
 }
 
 /// Whether a training is on record for the account.
 pub fn trained(c: &mut DbConnection, account_id: &str) -> Result<bool, StoreError> {
-    let n: i64 = o::onboarding_records.filter(o::account_id.eq(account_id)).filter(o::kind.eq(TRAINING)).count().get_result(c)?;
+    let n: i64 = o::onboarding_records
+        .filter(o::account_id.eq(account_id))
+        .filter(o::kind.eq(TRAINING))
+        .count()
+        .get_result(c)?;
     Ok(n > 0)
 }

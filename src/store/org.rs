@@ -83,7 +83,8 @@ pub fn search_key(p: &Person) -> String {
 pub fn backfill_search_keys(conn: &mut DbConnection) -> Result<usize, StoreError> {
     let mut n = 0;
     loop {
-        let rows: Vec<Person> = people::table.filter(people::search_key.eq("")).limit(500).select(Person::as_select()).load(conn)?;
+        let rows: Vec<Person> =
+            people::table.filter(people::search_key.eq("")).limit(500).select(Person::as_select()).load(conn)?;
         if rows.is_empty() {
             return Ok(n);
         }
@@ -99,16 +100,29 @@ pub fn person_by_id(conn: &mut DbConnection, id: &str) -> Result<Option<Person>,
 }
 
 pub fn person_by_employee_number(conn: &mut DbConnection, employee_number: &str) -> Result<Option<Person>, StoreError> {
-    Ok(people::table.filter(people::employee_number.eq(employee_number)).select(Person::as_select()).first(conn).optional()?)
+    Ok(people::table
+        .filter(people::employee_number.eq(employee_number))
+        .select(Person::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Replaces the person's memberships: one primary department and any concurrent posts (兼務).
-pub fn set_memberships(conn: &mut DbConnection, person_id: &str, primary: &str, concurrent: &[String]) -> Result<(), StoreError> {
+pub fn set_memberships(
+    conn: &mut DbConnection,
+    person_id: &str,
+    primary: &str,
+    concurrent: &[String],
+) -> Result<(), StoreError> {
     diesel::delete(person_departments::table.filter(person_departments::person_id.eq(person_id))).execute(conn)?;
     let others = concurrent.iter().map(|c| (c.as_str(), Membership::Concurrent)).filter(|(c, _)| *c != primary);
     for (code, kind) in std::iter::once((primary, Membership::Primary)).chain(others) {
         diesel::insert_into(person_departments::table)
-            .values((person_departments::person_id.eq(person_id), person_departments::department_code.eq(code), person_departments::membership.eq(kind.as_str())))
+            .values((
+                person_departments::person_id.eq(person_id),
+                person_departments::department_code.eq(code),
+                person_departments::membership.eq(kind.as_str()),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -116,8 +130,10 @@ pub fn set_memberships(conn: &mut DbConnection, person_id: &str, primary: &str, 
 
 /// The person's department codes with their membership kind, primary first.
 pub fn memberships(conn: &mut DbConnection, person_id: &str) -> Result<Vec<(String, String)>, StoreError> {
-    let mut rows: Vec<(String, String)> =
-        person_departments::table.filter(person_departments::person_id.eq(person_id)).select((person_departments::department_code, person_departments::membership)).load(conn)?;
+    let mut rows: Vec<(String, String)> = person_departments::table
+        .filter(person_departments::person_id.eq(person_id))
+        .select((person_departments::department_code, person_departments::membership))
+        .load(conn)?;
     rows.sort_by_key(|(code, m)| (m != Membership::Primary.as_str(), code.clone()));
     Ok(rows)
 }

@@ -1,7 +1,10 @@
 //! Privileged IDs: eligibility, elevations, delegations and the notification outbox (R-PR-01…R-PR-09).
 //! Rows are revoked or moved to a final status, never deleted, so the report can show every step.
 
-use super::schema::{accounts, delegations as d, development_ids as dev, elevations as e, notifications as n, people, privileged_eligibility as pe};
+use super::schema::{
+    accounts, delegations as d, development_ids as dev, elevations as e, notifications as n, people,
+    privileged_eligibility as pe,
+};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -26,7 +29,12 @@ pub fn insert_eligibility(c: &mut DbConnection, r: &Eligibility) -> Result<(), S
 
 /// Whether the account is eligible for the role now.
 pub fn is_eligible(c: &mut DbConnection, account_id: &str, role_id: &str) -> Result<bool, StoreError> {
-    let n: i64 = pe::table.filter(pe::account_id.eq(account_id)).filter(pe::role_id.eq(role_id)).filter(pe::revoked_at.is_null()).count().get_result(c)?;
+    let n: i64 = pe::table
+        .filter(pe::account_id.eq(account_id))
+        .filter(pe::role_id.eq(role_id))
+        .filter(pe::revoked_at.is_null())
+        .count()
+        .get_result(c)?;
     Ok(n > 0)
 }
 
@@ -52,7 +60,9 @@ pub fn holders(c: &mut DbConnection, system_id: &str) -> Result<Vec<String>, Sto
 /// PostgreSQL this takes a transaction-scoped advisory lock keyed by the system.
 pub fn lock_holders(c: &mut DbConnection, system_id: &str) -> Result<(), StoreError> {
     if let DbConnection::Pg(_) = c {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('tobira.privileged.' || $1))").bind::<diesel::sql_types::Text, _>(system_id).execute(c)?;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('tobira.privileged.' || $1))")
+            .bind::<diesel::sql_types::Text, _>(system_id)
+            .execute(c)?;
     }
     Ok(())
 }
@@ -72,7 +82,12 @@ pub fn lock_elevations_of(c: &mut DbConnection, account_id: &str, role_id: &str)
 
 /// The account's eligibilities in force, oldest first.
 pub fn eligibility_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Eligibility>, StoreError> {
-    Ok(pe::table.filter(pe::account_id.eq(account_id)).filter(pe::revoked_at.is_null()).order(pe::created_at).select(Eligibility::as_select()).load(c)?)
+    Ok(pe::table
+        .filter(pe::account_id.eq(account_id))
+        .filter(pe::revoked_at.is_null())
+        .order(pe::created_at)
+        .select(Eligibility::as_select())
+        .load(c)?)
 }
 
 pub fn eligibility_by_id(c: &mut DbConnection, id: &str) -> Result<Option<Eligibility>, StoreError> {
@@ -80,7 +95,10 @@ pub fn eligibility_by_id(c: &mut DbConnection, id: &str) -> Result<Option<Eligib
 }
 
 pub fn revoke_eligibility(c: &mut DbConnection, id: &str, by: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(diesel::update(pe::table.find(id).filter(pe::revoked_at.is_null())).set((pe::revoked_at.eq(now), pe::revoked_by.eq(by))).execute(c)? == 1)
+    Ok(diesel::update(pe::table.find(id).filter(pe::revoked_at.is_null()))
+        .set((pe::revoked_at.eq(now), pe::revoked_by.eq(by)))
+        .execute(c)?
+        == 1)
 }
 
 pub fn all_eligibility(c: &mut DbConnection) -> Result<Vec<Eligibility>, StoreError> {
@@ -165,17 +183,31 @@ pub fn elevations_with(c: &mut DbConnection, status: &str) -> Result<Vec<Elevati
 
 /// The earliest end among the account's active elevations, if any.
 pub fn active_until(c: &mut DbConnection, account_id: &str, now: i64) -> Result<Option<i64>, StoreError> {
-    let ends: Vec<Option<i64>> = e::table.filter(e::account_id.eq(account_id)).filter(e::status.eq(status::ACTIVE)).filter(e::ends_at.gt(now)).select(e::ends_at).load(c)?;
+    let ends: Vec<Option<i64>> = e::table
+        .filter(e::account_id.eq(account_id))
+        .filter(e::status.eq(status::ACTIVE))
+        .filter(e::ends_at.gt(now))
+        .select(e::ends_at)
+        .load(c)?;
     Ok(ends.into_iter().flatten().min())
 }
 
 pub fn elevations_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Elevation>, StoreError> {
-    Ok(e::table.filter(e::account_id.eq(account_id)).order(e::requested_at.desc()).select(Elevation::as_select()).load(c)?)
+    Ok(e::table
+        .filter(e::account_id.eq(account_id))
+        .order(e::requested_at.desc())
+        .select(Elevation::as_select())
+        .load(c)?)
 }
 
 /// Elevations that need a review after the fact (self-review, break-glass) and have none yet, oldest first.
 pub fn unreviewed_elevations(c: &mut DbConnection) -> Result<Vec<Elevation>, StoreError> {
-    Ok(e::table.filter(e::review_required.eq(true)).filter(e::reviewed_at.is_null()).order(e::requested_at).select(Elevation::as_select()).load(c)?)
+    Ok(e::table
+        .filter(e::review_required.eq(true))
+        .filter(e::reviewed_at.is_null())
+        .order(e::requested_at)
+        .select(Elevation::as_select())
+        .load(c)?)
 }
 
 pub fn all_elevations(c: &mut DbConnection) -> Result<Vec<Elevation>, StoreError> {
@@ -211,16 +243,26 @@ pub fn delegation(c: &mut DbConnection, id: &str) -> Result<Option<Delegation>, 
 
 /// Records the decision on a nomination still `nominated`.
 pub fn decide_delegation(c: &mut DbConnection, id: &str, status: &str, by: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(diesel::update(d::table.find(id).filter(d::status.eq("nominated"))).set((d::status.eq(status), d::decided_by.eq(by), d::decided_at.eq(now))).execute(c)? == 1)
+    Ok(diesel::update(d::table.find(id).filter(d::status.eq("nominated")))
+        .set((d::status.eq(status), d::decided_by.eq(by), d::decided_at.eq(now)))
+        .execute(c)?
+        == 1)
 }
 
 /// Ends an approved delegation early: its period now ends at `now`; false when it was not approved.
 pub fn end_delegation(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(diesel::update(d::table.find(id).filter(d::status.eq("approved"))).set((d::status.eq("ended"), d::valid_until.eq(now))).execute(c)? == 1)
+    Ok(diesel::update(d::table.find(id).filter(d::status.eq("approved")))
+        .set((d::status.eq("ended"), d::valid_until.eq(now)))
+        .execute(c)?
+        == 1)
 }
 
 /// Approved delegations of a person in force at `now`.
-pub fn delegations_in_force(c: &mut DbConnection, employee_number: &str, now: i64) -> Result<Vec<Delegation>, StoreError> {
+pub fn delegations_in_force(
+    c: &mut DbConnection,
+    employee_number: &str,
+    now: i64,
+) -> Result<Vec<Delegation>, StoreError> {
     Ok(d::table
         .filter(d::delegate_employee_number.eq(employee_number))
         .filter(d::status.eq("approved"))
@@ -253,7 +295,12 @@ pub fn notifications_to(c: &mut DbConnection, recipient: &str) -> Result<Vec<Not
 
 /// The employee number behind an account, if it is linked to a person.
 pub fn employee_number_of(c: &mut DbConnection, account_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(accounts::table.inner_join(people::table).filter(accounts::id.eq(account_id)).select(people::employee_number).first(c).optional()?)
+    Ok(accounts::table
+        .inner_join(people::table)
+        .filter(accounts::id.eq(account_id))
+        .select(people::employee_number)
+        .first(c)
+        .optional()?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -276,5 +323,10 @@ pub fn insert_development_id(c: &mut DbConnection, r: &DevelopmentId) -> Result<
 
 /// Active development accounts whose end has come.
 pub fn development_ids_due(c: &mut DbConnection, now: i64) -> Result<Vec<super::accounts::Account>, StoreError> {
-    Ok(accounts::table.filter(accounts::is_development.eq(true)).filter(accounts::status.eq("active")).filter(accounts::expires_at.le(now)).select(super::accounts::Account::as_select()).load(c)?)
+    Ok(accounts::table
+        .filter(accounts::is_development.eq(true))
+        .filter(accounts::status.eq("active"))
+        .filter(accounts::expires_at.le(now))
+        .select(super::accounts::Account::as_select())
+        .load(c)?)
 }

@@ -34,14 +34,24 @@ pub struct Item {
 
 /// What tobira holds of `account_id` for a system whose roles are `roles`; `None` when the account
 /// does not exist.
-pub fn holder(conn: &mut DbConnection, account_id: &str, roles: &[String], now: i64) -> Result<Option<Holder>, StoreError> {
+pub fn holder(
+    conn: &mut DbConnection,
+    account_id: &str,
+    roles: &[String],
+    now: i64,
+) -> Result<Option<Holder>, StoreError> {
     let Some(s) = super::oidc::subject(conn, account_id)? else { return Ok(None) };
-    let (status, person): (String, Option<String>) = accounts::table.find(account_id).select((accounts::status, accounts::person_id)).first(conn)?;
+    let (status, person): (String, Option<String>) =
+        accounts::table.find(account_id).select((accounts::status, accounts::person_id)).first(conn)?;
     let title = match &person {
         Some(p) => people::table.find(p).select(people::post_title).first::<Option<String>>(conn).optional()?.flatten(),
         None => None,
     };
-    let mut held: Vec<String> = super::accounts::grants_in_force(conn, account_id, now)?.into_iter().map(|g| g.role_id).filter(|r| roles.contains(r)).collect();
+    let mut held: Vec<String> = super::accounts::grants_in_force(conn, account_id, now)?
+        .into_iter()
+        .map(|g| g.role_id)
+        .filter(|r| roles.contains(r))
+        .collect();
     held.sort();
     held.dedup();
     Ok(Some(Holder {
@@ -60,26 +70,58 @@ pub fn holder(conn: &mut DbConnection, account_id: &str, roles: &[String], now: 
 }
 
 /// The link of an account at a system, with the SCIM resource id when known and the last sequence number.
-pub fn link(conn: &mut DbConnection, system: &str, account_id: &str) -> Result<Option<(Link, Option<String>, i64)>, StoreError> {
+pub fn link(
+    conn: &mut DbConnection,
+    system: &str,
+    account_id: &str,
+) -> Result<Option<(Link, Option<String>, i64)>, StoreError> {
     type Row = (String, String, Option<i64>, Option<String>, i64);
-    let row: Option<Row> = pl::table.find((system, account_id)).select((pl::state, pl::sent_json, pl::removable_since, pl::remote_id, pl::last_seq)).first(conn).optional()?;
+    let row: Option<Row> = pl::table
+        .find((system, account_id))
+        .select((pl::state, pl::sent_json, pl::removable_since, pl::remote_id, pl::last_seq))
+        .first(conn)
+        .optional()?;
     let Some((state, sent, since, remote, seq)) = row else { return Ok(None) };
-    let state = LinkState::parse(&state).ok_or_else(|| StoreError::Integrity(format!("provisioning link {system}/{account_id} has state `{state}`")))?;
-    let sent: Resource = serde_json::from_str(&sent).map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{account_id}: {e}")))?;
+    let state = LinkState::parse(&state)
+        .ok_or_else(|| StoreError::Integrity(format!("provisioning link {system}/{account_id} has state `{state}`")))?;
+    let sent: Resource = serde_json::from_str(&sent)
+        .map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{account_id}: {e}")))?;
     Ok(Some((Link { state, sent, removable_since: since }, remote, seq)))
 }
 
 /// Keeps `change`'s link and queues its event, if any, after the account's previous items.
 /// Returns the queued item.
-pub fn record(conn: &mut DbConnection, system: &str, account_id: &str, change: &Change, now: i64) -> Result<Option<Item>, StoreError> {
+pub fn record(
+    conn: &mut DbConnection,
+    system: &str,
+    account_id: &str,
+    change: &Change,
+    now: i64,
+) -> Result<Option<Item>, StoreError> {
     let sent = serde_json::to_string(&change.link.sent).map_err(|e| StoreError::Integrity(e.to_string()))?;
     let last: Option<i64> = pl::table.find((system, account_id)).select(pl::last_seq).first(conn).optional()?;
     let seq = last.unwrap_or(0) + i64::from(change.event.is_some());
-    let values = (pl::state.eq(change.link.state.as_str()), pl::sent_json.eq(&sent), pl::removable_since.eq(change.link.removable_since), pl::last_seq.eq(seq), pl::updated_at.eq(now));
+    let values = (
+        pl::state.eq(change.link.state.as_str()),
+        pl::sent_json.eq(&sent),
+        pl::removable_since.eq(change.link.removable_since),
+        pl::last_seq.eq(seq),
+        pl::updated_at.eq(now),
+    );
     if last.is_some() {
         diesel::update(pl::table.find((system, account_id))).set(values).execute(conn)?;
     } else {
-        diesel::insert_into(pl::table).values((pl::system_id.eq(system), pl::account_id.eq(account_id), values.0, values.1, values.2, values.3, values.4)).execute(conn)?;
+        diesel::insert_into(pl::table)
+            .values((
+                pl::system_id.eq(system),
+                pl::account_id.eq(account_id),
+                values.0,
+                values.1,
+                values.2,
+                values.3,
+                values.4,
+            ))
+            .execute(conn)?;
     }
     let Some(event) = change.event else { return Ok(None) };
     let item = new_item(system, account_id, seq, event, change.why.as_str(), sent, now);
@@ -89,7 +131,12 @@ pub fn record(conn: &mut DbConnection, system: &str, account_id: &str, change: &
 
 /// Accounts a system may have to hear about: those holding one of `roles` now, and those it was
 /// told about and has not deleted.
-pub fn accounts_to_track(conn: &mut DbConnection, system: &str, roles: &[String], now: i64) -> Result<Vec<String>, StoreError> {
+pub fn accounts_to_track(
+    conn: &mut DbConnection,
+    system: &str,
+    roles: &[String],
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
     let mut ids: Vec<String> = grants::table
         .filter(grants::role_id.eq_any(roles))
         .filter(grants::revoked_at.is_null())
@@ -98,7 +145,13 @@ pub fn accounts_to_track(conn: &mut DbConnection, system: &str, roles: &[String]
         .select(grants::account_id)
         .distinct()
         .load(conn)?;
-    ids.extend(pl::table.filter(pl::system_id.eq(system)).filter(pl::state.ne(LinkState::Deleted.as_str())).select(pl::account_id).load::<String>(conn)?);
+    ids.extend(
+        pl::table
+            .filter(pl::system_id.eq(system))
+            .filter(pl::state.ne(LinkState::Deleted.as_str()))
+            .select(pl::account_id)
+            .load::<String>(conn)?,
+    );
     ids.sort();
     ids.dedup();
     Ok(ids)
@@ -107,11 +160,30 @@ pub fn accounts_to_track(conn: &mut DbConnection, system: &str, roles: &[String]
 /// Accounts whose standing at a system changed only because time passed: a grant of one of
 /// `roles` that began or ended in `(since, now]`, and a link not yet deleted whose account became
 /// removable at or before `removable_by` (its retention has ended).
-pub fn accounts_due(conn: &mut DbConnection, system: &str, roles: &[String], since: i64, now: i64, removable_by: i64) -> Result<Vec<String>, StoreError> {
+pub fn accounts_due(
+    conn: &mut DbConnection,
+    system: &str,
+    roles: &[String],
+    since: i64,
+    now: i64,
+    removable_by: i64,
+) -> Result<Vec<String>, StoreError> {
     let began = grants::valid_from.gt(since).and(grants::valid_from.le(now));
     let ended = grants::valid_until.gt(since).and(grants::valid_until.le(now));
-    let mut ids: Vec<String> = grants::table.filter(grants::role_id.eq_any(roles)).filter(began.nullable().or(ended)).select(grants::account_id).distinct().load(conn)?;
-    ids.extend(pl::table.filter(pl::system_id.eq(system)).filter(pl::state.ne(LinkState::Deleted.as_str())).filter(pl::removable_since.le(removable_by)).select(pl::account_id).load::<String>(conn)?);
+    let mut ids: Vec<String> = grants::table
+        .filter(grants::role_id.eq_any(roles))
+        .filter(began.nullable().or(ended))
+        .select(grants::account_id)
+        .distinct()
+        .load(conn)?;
+    ids.extend(
+        pl::table
+            .filter(pl::system_id.eq(system))
+            .filter(pl::state.ne(LinkState::Deleted.as_str()))
+            .filter(pl::removable_since.le(removable_by))
+            .select(pl::account_id)
+            .load::<String>(conn)?,
+    );
     ids.sort();
     ids.dedup();
     Ok(ids)
@@ -130,22 +202,34 @@ pub fn pending(conn: &mut DbConnection, system: &str, limit: i64) -> Result<Vec<
 
 /// Whether an earlier item of the same account is still pending or stopped (order is kept).
 pub fn blocked(conn: &mut DbConnection, item: &Item) -> Result<bool, StoreError> {
-    let n: i64 = po::table.filter(po::system_id.eq(&item.system_id)).filter(po::account_id.eq(&item.account_id)).filter(po::seq.lt(item.seq)).filter(po::status.ne(DONE)).count().get_result(conn)?;
+    let n: i64 = po::table
+        .filter(po::system_id.eq(&item.system_id))
+        .filter(po::account_id.eq(&item.account_id))
+        .filter(po::seq.lt(item.seq))
+        .filter(po::status.ne(DONE))
+        .count()
+        .get_result(conn)?;
     Ok(n > 0)
 }
 
 pub fn done(conn: &mut DbConnection, id: &str, now: i64) -> Result<(), StoreError> {
-    diesel::update(po::table.find(id)).set((po::status.eq(DONE), po::done_at.eq(now), po::last_error.eq(None::<String>))).execute(conn)?;
+    diesel::update(po::table.find(id))
+        .set((po::status.eq(DONE), po::done_at.eq(now), po::last_error.eq(None::<String>)))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn retry_later(conn: &mut DbConnection, id: &str, attempts: i64, next: i64, error: &str) -> Result<(), StoreError> {
-    diesel::update(po::table.find(id)).set((po::attempts.eq(attempts), po::next_attempt_at.eq(next), po::last_error.eq(error))).execute(conn)?;
+    diesel::update(po::table.find(id))
+        .set((po::attempts.eq(attempts), po::next_attempt_at.eq(next), po::last_error.eq(error)))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn stop(conn: &mut DbConnection, id: &str, attempts: i64, error: &str, now: i64) -> Result<(), StoreError> {
-    diesel::update(po::table.find(id)).set((po::status.eq(STOPPED), po::attempts.eq(attempts), po::last_error.eq(error), po::done_at.eq(now))).execute(conn)?;
+    diesel::update(po::table.find(id))
+        .set((po::status.eq(STOPPED), po::attempts.eq(attempts), po::last_error.eq(error), po::done_at.eq(now)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -157,7 +241,12 @@ pub fn retry_stopped(conn: &mut DbConnection, system: &str) -> Result<usize, Sto
         .execute(conn)?)
 }
 
-pub fn set_remote_id(conn: &mut DbConnection, system: &str, account_id: &str, remote: Option<&str>) -> Result<(), StoreError> {
+pub fn set_remote_id(
+    conn: &mut DbConnection,
+    system: &str,
+    account_id: &str,
+    remote: Option<&str>,
+) -> Result<(), StoreError> {
     diesel::update(pl::table.find((system, account_id))).set(pl::remote_id.eq(remote)).execute(conn)?;
     Ok(())
 }
@@ -174,19 +263,41 @@ pub struct QueueStats {
 }
 
 pub fn stats(conn: &mut DbConnection, system: &str) -> Result<QueueStats, StoreError> {
-    let of = |conn: &mut DbConnection, s: &str| -> Result<i64, StoreError> { Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.eq(s)).count().get_result(conn)?) };
-    let oldest = po::table.filter(po::system_id.eq(system)).filter(po::status.eq(PENDING)).select(diesel::dsl::min(po::created_at)).first::<Option<i64>>(conn)?;
-    Ok(QueueStats { pending: of(conn, PENDING)?, sent: of(conn, super::provisioning_files::SENT)?, stopped: of(conn, STOPPED)?, oldest_pending_at: oldest, done: of(conn, DONE)? })
+    let of = |conn: &mut DbConnection, s: &str| -> Result<i64, StoreError> {
+        Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.eq(s)).count().get_result(conn)?)
+    };
+    let oldest = po::table
+        .filter(po::system_id.eq(system))
+        .filter(po::status.eq(PENDING))
+        .select(diesel::dsl::min(po::created_at))
+        .first::<Option<i64>>(conn)?;
+    Ok(QueueStats {
+        pending: of(conn, PENDING)?,
+        sent: of(conn, super::provisioning_files::SENT)?,
+        stopped: of(conn, STOPPED)?,
+        oldest_pending_at: oldest,
+        done: of(conn, DONE)?,
+    })
 }
 
 /// The items of a system, newest first, at most `limit` (for `tobira provisioning status`).
 pub fn recent(conn: &mut DbConnection, system: &str, limit: i64) -> Result<Vec<Item>, StoreError> {
-    Ok(po::table.filter(po::system_id.eq(system)).order((po::created_at.desc(), po::seq.desc())).limit(limit).select(Item::as_select()).load(conn)?)
+    Ok(po::table
+        .filter(po::system_id.eq(system))
+        .order((po::created_at.desc(), po::seq.desc()))
+        .limit(limit)
+        .select(Item::as_select())
+        .load(conn)?)
 }
 
 /// One page of a system's items still waiting or stopped, oldest first, with the account's login
 /// (none when the account is gone): at most `limit` rows from `offset` (the console's system page).
-pub fn open_items(conn: &mut DbConnection, system: &str, limit: i64, offset: i64) -> Result<Vec<(Item, Option<String>)>, StoreError> {
+pub fn open_items(
+    conn: &mut DbConnection,
+    system: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(Item, Option<String>)>, StoreError> {
     let items: Vec<Item> = po::table
         .filter(po::system_id.eq(system))
         .filter(po::status.eq_any([PENDING, STOPPED]))
@@ -196,8 +307,12 @@ pub fn open_items(conn: &mut DbConnection, system: &str, limit: i64, offset: i64
         .select(Item::as_select())
         .load(conn)?;
     let ids: Vec<&str> = items.iter().map(|i| i.account_id.as_str()).collect();
-    let logins: std::collections::HashMap<String, String> =
-        accounts::table.filter(accounts::id.eq_any(&ids)).select((accounts::id, accounts::login_id)).load::<(String, String)>(conn)?.into_iter().collect();
+    let logins: std::collections::HashMap<String, String> = accounts::table
+        .filter(accounts::id.eq_any(&ids))
+        .select((accounts::id, accounts::login_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
     Ok(items
         .into_iter()
         .map(|i| {
@@ -211,15 +326,31 @@ pub fn open_items(conn: &mut DbConnection, system: &str, limit: i64, offset: i64
 pub fn accounts_of_people(conn: &mut DbConnection, employee_numbers: &[String]) -> Result<Vec<String>, StoreError> {
     let mut ids = Vec::new();
     for chunk in employee_numbers.chunks(500) {
-        ids.extend(accounts::table.inner_join(people::table).filter(people::employee_number.eq_any(chunk)).select(accounts::id).load::<String>(conn)?);
+        ids.extend(
+            accounts::table
+                .inner_join(people::table)
+                .filter(people::employee_number.eq_any(chunk))
+                .select(accounts::id)
+                .load::<String>(conn)?,
+        );
     }
     Ok(ids)
 }
 
 /// What tobira says a system should hold: the links not deleted, (account id, what was sent).
 pub fn expected(conn: &mut DbConnection, system: &str) -> Result<Vec<(String, Resource)>, StoreError> {
-    let rows: Vec<(String, String)> = pl::table.filter(pl::system_id.eq(system)).filter(pl::state.ne(LinkState::Deleted.as_str())).select((pl::account_id, pl::sent_json)).load(conn)?;
-    rows.into_iter().map(|(id, sent)| serde_json::from_str(&sent).map(|r| (id.clone(), r)).map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{id}: {e}")))).collect()
+    let rows: Vec<(String, String)> = pl::table
+        .filter(pl::system_id.eq(system))
+        .filter(pl::state.ne(LinkState::Deleted.as_str()))
+        .select((pl::account_id, pl::sent_json))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, sent)| {
+            serde_json::from_str(&sent)
+                .map(|r| (id.clone(), r))
+                .map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{id}: {e}")))
+        })
+        .collect()
 }
 
 /// Which of `ids` are tobira's account ids.
@@ -233,12 +364,26 @@ pub fn known_accounts(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Str
 
 /// Queues `event` for `account_id` after its earlier items (a reconciliation's repair); the link's
 /// sequence follows when there is one.
-pub fn queue(conn: &mut DbConnection, system: &str, account_id: &str, event: Event, why: &str, resource: &Resource, now: i64) -> Result<Item, StoreError> {
-    let last: Option<i64> = po::table.filter(po::system_id.eq(system)).filter(po::account_id.eq(account_id)).select(diesel::dsl::max(po::seq)).first(conn)?;
+pub fn queue(
+    conn: &mut DbConnection,
+    system: &str,
+    account_id: &str,
+    event: Event,
+    why: &str,
+    resource: &Resource,
+    now: i64,
+) -> Result<Item, StoreError> {
+    let last: Option<i64> = po::table
+        .filter(po::system_id.eq(system))
+        .filter(po::account_id.eq(account_id))
+        .select(diesel::dsl::max(po::seq))
+        .first(conn)?;
     let linked: Option<i64> = pl::table.find((system, account_id)).select(pl::last_seq).first(conn).optional()?;
     let seq = last.unwrap_or(0).max(linked.unwrap_or(0)) + 1;
     if linked.is_some() {
-        diesel::update(pl::table.find((system, account_id))).set((pl::last_seq.eq(seq), pl::updated_at.eq(now))).execute(conn)?;
+        diesel::update(pl::table.find((system, account_id)))
+            .set((pl::last_seq.eq(seq), pl::updated_at.eq(now)))
+            .execute(conn)?;
     }
     let resource_json = serde_json::to_string(resource).map_err(|e| StoreError::Integrity(e.to_string()))?;
     let item = new_item(system, account_id, seq, event, why, resource_json, now);
@@ -247,7 +392,15 @@ pub fn queue(conn: &mut DbConnection, system: &str, account_id: &str, event: Eve
 }
 
 /// A new outbox item, waiting to be sent now.
-fn new_item(system: &str, account_id: &str, seq: i64, event: Event, why: &str, resource_json: String, now: i64) -> Item {
+fn new_item(
+    system: &str,
+    account_id: &str,
+    seq: i64,
+    event: Event,
+    why: &str,
+    resource_json: String,
+    now: i64,
+) -> Item {
     Item {
         id: super::new_id(),
         system_id: system.into(),
@@ -268,5 +421,10 @@ fn new_item(system: &str, account_id: &str, seq: i64, event: Event, why: &str, r
 /// The accounts of a system with items not yet done (pending or stopped): their queue will bring them
 /// to what tobira holds, so a reconciliation does not queue for them again.
 pub fn open_accounts(conn: &mut DbConnection, system: &str) -> Result<Vec<String>, StoreError> {
-    Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.ne(DONE)).select(po::account_id).distinct().load(conn)?)
+    Ok(po::table
+        .filter(po::system_id.eq(system))
+        .filter(po::status.ne(DONE))
+        .select(po::account_id)
+        .distinct()
+        .load(conn)?)
 }

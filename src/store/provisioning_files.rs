@@ -34,7 +34,8 @@ pub struct Batch {
 
 impl Batch {
     pub fn items(&self) -> Result<Vec<String>, StoreError> {
-        serde_json::from_str(&self.items_json).map_err(|e| StoreError::Integrity(format!("file batch {}/{}: {e}", self.system_id, self.seq)))
+        serde_json::from_str(&self.items_json)
+            .map_err(|e| StoreError::Integrity(format!("file batch {}/{}: {e}", self.system_id, self.seq)))
     }
 }
 
@@ -48,7 +49,9 @@ pub fn next_seq(conn: &mut DbConnection, system: &str) -> Result<i64, StoreError
 pub fn insert(conn: &mut DbConnection, batch: &Batch, items: &[String]) -> Result<(), StoreError> {
     diesel::insert_into(fb::table).values(batch).execute(conn)?;
     for chunk in items.chunks(500) {
-        diesel::update(po::table.filter(po::id.eq_any(chunk))).set((po::status.eq(SENT), po::attempts.eq(po::attempts + 1))).execute(conn)?;
+        diesel::update(po::table.filter(po::id.eq_any(chunk)))
+            .set((po::status.eq(SENT), po::attempts.eq(po::attempts + 1)))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -59,16 +62,36 @@ pub fn get(conn: &mut DbConnection, system: &str, seq: i64) -> Result<Option<Bat
 
 /// Batches still waiting for their receipt, lowest number first.
 pub fn awaiting(conn: &mut DbConnection, system: &str) -> Result<Vec<Batch>, StoreError> {
-    Ok(fb::table.filter(fb::system_id.eq(system)).filter(fb::receipt_at.is_null()).order(fb::seq.asc()).select(Batch::as_select()).load(conn)?)
+    Ok(fb::table
+        .filter(fb::system_id.eq(system))
+        .filter(fb::receipt_at.is_null())
+        .order(fb::seq.asc())
+        .select(Batch::as_select())
+        .load(conn)?)
 }
 
 /// The batch with the highest number whose receipt came back.
 pub fn last_receipted(conn: &mut DbConnection, system: &str) -> Result<Option<Batch>, StoreError> {
-    Ok(fb::table.filter(fb::system_id.eq(system)).filter(fb::receipt_at.is_not_null()).order(fb::seq.desc()).select(Batch::as_select()).first(conn).optional()?)
+    Ok(fb::table
+        .filter(fb::system_id.eq(system))
+        .filter(fb::receipt_at.is_not_null())
+        .order(fb::seq.desc())
+        .select(Batch::as_select())
+        .first(conn)
+        .optional()?)
 }
 
-pub fn set_receipt(conn: &mut DbConnection, system: &str, seq: i64, applied: i64, failed: i64, now: i64) -> Result<(), StoreError> {
-    diesel::update(fb::table.find((system, seq))).set((fb::receipt_at.eq(now), fb::applied.eq(applied), fb::failed.eq(failed))).execute(conn)?;
+pub fn set_receipt(
+    conn: &mut DbConnection,
+    system: &str,
+    seq: i64,
+    applied: i64,
+    failed: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(fb::table.find((system, seq)))
+        .set((fb::receipt_at.eq(now), fb::applied.eq(applied), fb::failed.eq(failed)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -79,7 +102,12 @@ pub fn set_overdue(conn: &mut DbConnection, system: &str, seq: i64, now: i64) ->
 
 /// Batches whose files are not yet published, lowest number first.
 pub fn unpublished(conn: &mut DbConnection, system: &str) -> Result<Vec<Batch>, StoreError> {
-    Ok(fb::table.filter(fb::system_id.eq(system)).filter(fb::unpublished_json.is_not_null()).order(fb::seq.asc()).select(Batch::as_select()).load(conn)?)
+    Ok(fb::table
+        .filter(fb::system_id.eq(system))
+        .filter(fb::unpublished_json.is_not_null())
+        .order(fb::seq.asc())
+        .select(Batch::as_select())
+        .load(conn)?)
 }
 
 pub fn set_published(conn: &mut DbConnection, system: &str, seq: i64) -> Result<(), StoreError> {

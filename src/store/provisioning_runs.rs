@@ -44,9 +44,17 @@ pub fn group(conn: &mut DbConnection, system: &str, role: &str) -> Result<Option
     Ok(pg::table.find((system, role)).select(pg::remote_id).first(conn).optional()?)
 }
 
-pub fn set_group(conn: &mut DbConnection, system: &str, role: &str, remote_id: &str, now: i64) -> Result<(), StoreError> {
+pub fn set_group(
+    conn: &mut DbConnection,
+    system: &str,
+    role: &str,
+    remote_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     diesel::delete(pg::table.find((system, role))).execute(conn)?;
-    diesel::insert_into(pg::table).values((pg::system_id.eq(system), pg::role_id.eq(role), pg::remote_id.eq(remote_id), pg::created_at.eq(now))).execute(conn)?;
+    diesel::insert_into(pg::table)
+        .values((pg::system_id.eq(system), pg::role_id.eq(role), pg::remote_id.eq(remote_id), pg::created_at.eq(now)))
+        .execute(conn)?;
     Ok(())
 }
 

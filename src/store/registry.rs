@@ -74,7 +74,14 @@ pub fn rows_from_policy(p: &Policy, now: i64) -> (Vec<SystemRow>, Vec<RoleRow>) 
     let roles = p
         .roles
         .iter()
-        .map(|r| RoleRow { id: r.id.get_ref().clone(), system_id: r.system.get_ref().clone(), name: r.name.clone(), privileged: r.privileged, in_policy: true, updated_at: now })
+        .map(|r| RoleRow {
+            id: r.id.get_ref().clone(),
+            system_id: r.system.get_ref().clone(),
+            name: r.name.clone(),
+            privileged: r.privileged,
+            in_policy: true,
+            updated_at: now,
+        })
         .collect();
     (systems, roles)
 }

@@ -25,11 +25,21 @@ pub fn insert(conn: &mut DbConnection, r: &RemoteAccessGrant) -> Result<(), Stor
 
 /// Whether the account holds a grant in force at `now`.
 pub fn in_force(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<bool, StoreError> {
-    let n: i64 = g::table.filter(g::account_id.eq(account_id)).filter(g::revoked_at.is_null()).filter(g::valid_from.le(now)).filter(g::valid_until.gt(now)).count().get_result(conn)?;
+    let n: i64 = g::table
+        .filter(g::account_id.eq(account_id))
+        .filter(g::revoked_at.is_null())
+        .filter(g::valid_from.le(now))
+        .filter(g::valid_until.gt(now))
+        .count()
+        .get_result(conn)?;
     Ok(n > 0)
 }
 
 /// Revokes every grant of the account still in force; how many.
 pub fn revoke_all(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::update(g::table.filter(g::account_id.eq(account_id)).filter(g::revoked_at.is_null()).filter(g::valid_until.gt(now))).set(g::revoked_at.eq(now)).execute(conn)?)
+    Ok(diesel::update(
+        g::table.filter(g::account_id.eq(account_id)).filter(g::revoked_at.is_null()).filter(g::valid_until.gt(now)),
+    )
+    .set(g::revoked_at.eq(now))
+    .execute(conn)?)
 }

@@ -34,13 +34,18 @@ pub fn insert(c: &mut DbConnection, row: &AuthenticatorReturn) -> Result<(), Sto
 
 /// Whether `credential_id` is listed and not yet recorded.
 pub fn is_due(c: &mut DbConnection, credential_id: &str) -> Result<bool, StoreError> {
-    let n: i64 = r::table.filter(r::credential_id.eq(credential_id)).filter(r::status.eq("due")).count().get_result(c)?;
+    let n: i64 =
+        r::table.filter(r::credential_id.eq(credential_id)).filter(r::status.eq("due")).count().get_result(c)?;
     Ok(n > 0)
 }
 
 /// Every credential id that is listed and not yet recorded.
 pub fn due_credentials(c: &mut DbConnection) -> Result<Vec<String>, StoreError> {
-    Ok(r::table.filter(r::status.eq("due")).filter(r::credential_id.is_not_null()).select(r::credential_id.assume_not_null()).load(c)?)
+    Ok(r::table
+        .filter(r::status.eq("due"))
+        .filter(r::credential_id.is_not_null())
+        .select(r::credential_id.assume_not_null())
+        .load(c)?)
 }
 
 pub fn by_id(c: &mut DbConnection, id: &str) -> Result<Option<AuthenticatorReturn>, StoreError> {
@@ -72,7 +77,17 @@ pub fn list_with_holder(c: &mut DbConnection, statuses: &[&str]) -> Result<Vec<H
 }
 
 /// Moves return `id` from `from` to `to`; false when it was no longer in `from`.
-pub fn record(c: &mut DbConnection, id: &str, from: &str, to: &str, by: &str, note: Option<&str>, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(r::table.find(id).filter(r::status.eq(from))).set((r::status.eq(to), r::recorded_by.eq(by), r::recorded_at.eq(now), r::note.eq(note))).execute(c)?;
+pub fn record(
+    c: &mut DbConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    by: &str,
+    note: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(r::table.find(id).filter(r::status.eq(from)))
+        .set((r::status.eq(to), r::recorded_by.eq(by), r::recorded_at.eq(now), r::note.eq(note)))
+        .execute(c)?;
     Ok(n == 1)
 }

@@ -4,7 +4,9 @@
 //! Invariant: an item's decision and an exception's decision are written only while still open
 //! (conditional updates), so two reviewers or two nodes never decide one thing twice.
 
-use super::schema::{accounts, dormant_notices as dn, exceptions as ex, findings as fi, review_campaigns as rc, review_items as ri};
+use super::schema::{
+    accounts, dormant_notices as dn, exceptions as ex, findings as fi, review_campaigns as rc, review_items as ri,
+};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
@@ -25,7 +27,11 @@ pub struct AccountUse {
 
 /// Every active account.
 pub fn active_accounts(c: &mut DbConnection) -> Result<Vec<AccountUse>, StoreError> {
-    Ok(accounts::table.filter(accounts::status.eq("active")).select(AccountUse::as_select()).order(accounts::login_id).load(c)?)
+    Ok(accounts::table
+        .filter(accounts::status.eq("active"))
+        .select(AccountUse::as_select())
+        .order(accounts::login_id)
+        .load(c)?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -50,7 +56,9 @@ pub fn insert_notice(c: &mut DbConnection, n: &DormantNotice) -> Result<(), Stor
 
 /// Marks an open notice settled (`suspended`); false when there is none open.
 pub fn settle_notice(c: &mut DbConnection, account_id: &str, outcome: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(dn::table.find(account_id).filter(dn::settled_at.is_null())).set((dn::settled_at.eq(now), dn::outcome.eq(outcome))).execute(c)?;
+    let n = diesel::update(dn::table.find(account_id).filter(dn::settled_at.is_null()))
+        .set((dn::settled_at.eq(now), dn::outcome.eq(outcome)))
+        .execute(c)?;
     Ok(n == 1)
 }
 
@@ -118,9 +126,12 @@ pub struct ItemSource<'a> {
 pub fn insert_campaign(c: &mut DbConnection, k: &Campaign, from: &ItemSource) -> Result<usize, StoreError> {
     use diesel::sql_types::{BigInt, Text};
     diesel::insert_into(rc::table).values(k).execute(c)?;
-    let sources: Vec<String> = from.sources.iter().filter(|s| s.chars().all(|ch| ch.is_ascii_lowercase())).map(|s| format!("'{s}'")).collect();
+    let sources: Vec<String> =
+        from.sources.iter().filter(|s| s.chars().all(|ch| ch.is_ascii_lowercase())).map(|s| format!("'{s}'")).collect();
     let sources = if sources.is_empty() { "''".to_string() } else { sources.join(",") };
-    let pick = |person: bool, privileged: bool| from.reviewers.iter().find(|r| r.0 == person && r.1 == privileged).map(|r| r.2.clone()).unwrap_or_default();
+    let pick = |person: bool, privileged: bool| {
+        from.reviewers.iter().find(|r| r.0 == person && r.1 == privileged).map(|r| r.2.clone()).unwrap_or_default()
+    };
     let scope = match from.scope.0 {
         "system" => "AND r.system_id = {key}",
         "department" => "AND a.person_id IN (SELECT person_id FROM person_departments WHERE department_code = {key})",
@@ -160,10 +171,16 @@ pub fn insert_campaign(c: &mut DbConnection, k: &Campaign, from: &ItemSource) ->
     Ok(match c {
         // Item ids are the campaign's (time-ordered) id and a row number, so the primary key grows
         // in order instead of at random places.
-        DbConnection::Pg(pg) => run!(pg, sql("$1 || '-' || lpad((row_number() OVER ())::text, 7, '0')", ["$1", "$2", "$3", "$4", "$5", "$6", "$7"])),
+        DbConnection::Pg(pg) => run!(
+            pg,
+            sql("$1 || '-' || lpad((row_number() OVER ())::text, 7, '0')", ["$1", "$2", "$3", "$4", "$5", "$6", "$7"])
+        ),
         DbConnection::Sqlite(lite) => {
             // SQLite numbers `?NNN` parameters, so each may be used more than once.
-            run!(lite, sql("?1 || '-' || printf('%07d', row_number() OVER ())", ["?1", "?2", "?3", "?4", "?5", "?6", "?7"]))
+            run!(
+                lite,
+                sql("?1 || '-' || printf('%07d', row_number() OVER ())", ["?1", "?2", "?3", "?4", "?5", "?6", "?7"])
+            )
         }
     })
 }
@@ -182,21 +199,37 @@ pub fn open_campaigns(c: &mut DbConnection) -> Result<Vec<Campaign>, StoreError>
 
 /// When the newest campaign of a scope began.
 pub fn last_started(c: &mut DbConnection, kind: &str, key: &str) -> Result<Option<i64>, StoreError> {
-    Ok(rc::table.filter(rc::scope_kind.eq(kind)).filter(rc::scope_key.eq(key)).select(diesel::dsl::max(rc::created_at)).first(c)?)
+    Ok(rc::table
+        .filter(rc::scope_kind.eq(kind))
+        .filter(rc::scope_key.eq(key))
+        .select(diesel::dsl::max(rc::created_at))
+        .first(c)?)
 }
 
 /// Whether an open campaign of the scope exists.
 pub fn open_of_scope(c: &mut DbConnection, kind: &str, key: &str) -> Result<bool, StoreError> {
-    let n: i64 = rc::table.filter(rc::scope_kind.eq(kind)).filter(rc::scope_key.eq(key)).filter(rc::status.eq("open")).count().get_result(c)?;
+    let n: i64 = rc::table
+        .filter(rc::scope_kind.eq(kind))
+        .filter(rc::scope_key.eq(key))
+        .filter(rc::status.eq("open"))
+        .count()
+        .get_result(c)?;
     Ok(n > 0)
 }
 
 pub fn close_campaign(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(diesel::update(rc::table.find(id).filter(rc::status.eq("open"))).set((rc::status.eq("closed"), rc::closed_at.eq(now))).execute(c)? == 1)
+    Ok(diesel::update(rc::table.find(id).filter(rc::status.eq("open")))
+        .set((rc::status.eq("closed"), rc::closed_at.eq(now)))
+        .execute(c)?
+        == 1)
 }
 
 pub fn items(c: &mut DbConnection, campaign_id: &str) -> Result<Vec<Item>, StoreError> {
-    Ok(ri::table.filter(ri::campaign_id.eq(campaign_id)).select(Item::as_select()).order((ri::login_id, ri::role_id)).load(c)?)
+    Ok(ri::table
+        .filter(ri::campaign_id.eq(campaign_id))
+        .select(Item::as_select())
+        .order((ri::login_id, ri::role_id))
+        .load(c)?)
 }
 
 pub fn item(c: &mut DbConnection, id: &str) -> Result<Option<Item>, StoreError> {
@@ -204,8 +237,17 @@ pub fn item(c: &mut DbConnection, id: &str) -> Result<Option<Item>, StoreError> 
 }
 
 /// Undecided items of open campaigns, optionally only those of `systems` or of `people`.
-pub fn open_items(c: &mut DbConnection, systems: Option<&[String]>, people: Option<&[String]>) -> Result<Vec<(Item, i64)>, StoreError> {
-    let mut q = ri::table.inner_join(rc::table).filter(rc::status.eq("open")).filter(ri::decision.is_null()).select((Item::as_select(), rc::deadline)).into_boxed();
+pub fn open_items(
+    c: &mut DbConnection,
+    systems: Option<&[String]>,
+    people: Option<&[String]>,
+) -> Result<Vec<(Item, i64)>, StoreError> {
+    let mut q = ri::table
+        .inner_join(rc::table)
+        .filter(rc::status.eq("open"))
+        .filter(ri::decision.is_null())
+        .select((Item::as_select(), rc::deadline))
+        .into_boxed();
     match (systems, people) {
         (Some(s), Some(p)) => q = q.filter(ri::system_id.eq_any(s.to_vec()).or(ri::employee_number.eq_any(p.to_vec()))),
         (Some(s), None) => q = q.filter(ri::system_id.eq_any(s.to_vec())),
@@ -216,9 +258,23 @@ pub fn open_items(c: &mut DbConnection, systems: Option<&[String]>, people: Opti
 }
 
 /// Records a decision on an undecided item; false when it was already decided.
-pub fn decide(c: &mut DbConnection, id: &str, decision: &str, by: &str, comment: &str, outcome: &str, now: i64) -> Result<bool, StoreError> {
+pub fn decide(
+    c: &mut DbConnection,
+    id: &str,
+    decision: &str,
+    by: &str,
+    comment: &str,
+    outcome: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::update(ri::table.find(id).filter(ri::decision.is_null()))
-        .set((ri::decision.eq(decision), ri::decided_by.eq(by), ri::decided_at.eq(now), ri::comment.eq(comment), ri::outcome.eq(outcome)))
+        .set((
+            ri::decision.eq(decision),
+            ri::decided_by.eq(by),
+            ri::decided_at.eq(now),
+            ri::comment.eq(comment),
+            ri::outcome.eq(outcome),
+        ))
         .execute(c)?;
     Ok(n == 1)
 }
@@ -241,8 +297,17 @@ pub type Counts = Vec<(Option<String>, Option<String>, i64)>;
 /// Per campaign: item counts by (decision, outcome), and how many undecided items are escalated.
 pub fn progress(c: &mut DbConnection, campaign_id: &str) -> Result<(Counts, i64), StoreError> {
     use diesel::dsl::count_star;
-    let by: Counts = ri::table.filter(ri::campaign_id.eq(campaign_id)).group_by((ri::decision, ri::outcome)).select((ri::decision, ri::outcome, count_star())).load(c)?;
-    let escalated: i64 = ri::table.filter(ri::campaign_id.eq(campaign_id)).filter(ri::decision.is_null()).filter(ri::escalated_until.is_not_null()).count().get_result(c)?;
+    let by: Counts = ri::table
+        .filter(ri::campaign_id.eq(campaign_id))
+        .group_by((ri::decision, ri::outcome))
+        .select((ri::decision, ri::outcome, count_star()))
+        .load(c)?;
+    let escalated: i64 = ri::table
+        .filter(ri::campaign_id.eq(campaign_id))
+        .filter(ri::decision.is_null())
+        .filter(ri::escalated_until.is_not_null())
+        .count()
+        .get_result(c)?;
     Ok((by, escalated))
 }
 
@@ -281,8 +346,18 @@ pub fn exceptions(c: &mut DbConnection) -> Result<Vec<Exception>, StoreError> {
 }
 
 /// Moves an exception from `from` to `to` with its decider; false when it was not in `from`.
-pub fn decide_exception(c: &mut DbConnection, id: &str, from: &[&str], to: &str, by: &str, note: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(ex::table.find(id).filter(ex::status.eq_any(from))).set((ex::status.eq(to), ex::decided_by.eq(by), ex::decided_at.eq(now), ex::decision_note.eq(note))).execute(c)?;
+pub fn decide_exception(
+    c: &mut DbConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    by: &str,
+    note: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(ex::table.find(id).filter(ex::status.eq_any(from)))
+        .set((ex::status.eq(to), ex::decided_by.eq(by), ex::decided_at.eq(now), ex::decision_note.eq(note)))
+        .execute(c)?;
     Ok(n == 1)
 }
 
@@ -293,7 +368,10 @@ pub fn exception_reviewed(c: &mut DbConnection, id: &str, now: i64) -> Result<()
 
 /// Marks an exception's expiry as recorded; false when it already was.
 pub fn note_expired(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(diesel::update(ex::table.find(id).filter(ex::expired_noted_at.is_null())).set(ex::expired_noted_at.eq(now)).execute(c)? == 1)
+    Ok(diesel::update(ex::table.find(id).filter(ex::expired_noted_at.is_null()))
+        .set(ex::expired_noted_at.eq(now))
+        .execute(c)?
+        == 1)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
@@ -333,5 +411,11 @@ pub fn count_findings(c: &mut DbConnection) -> Result<i64, StoreError> {
 
 /// Items past their campaign's deadline and still undecided (for the metrics and the officers' page).
 pub fn overdue_items(c: &mut DbConnection, now: i64) -> Result<i64, StoreError> {
-    Ok(ri::table.inner_join(rc::table).filter(rc::status.eq("open")).filter(ri::decision.is_null()).filter(rc::deadline.le(now)).count().get_result(c)?)
+    Ok(ri::table
+        .inner_join(rc::table)
+        .filter(rc::status.eq("open"))
+        .filter(ri::decision.is_null())
+        .filter(rc::deadline.le(now))
+        .count()
+        .get_result(c)?)
 }

@@ -55,13 +55,17 @@ pub fn touch(conn: &mut DbConnection, id: &str, now: i64) -> Result<(), StoreErr
 
 /// Replaces the factors a live session has proved (after a step-up).
 pub fn set_factors(conn: &mut DbConnection, id: &str, factors: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null())).set((sessions::factors.eq(factors), sessions::last_seen_at.eq(now))).execute(conn)?;
+    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
+        .set((sessions::factors.eq(factors), sessions::last_seen_at.eq(now)))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Ends one session; false when it had already ended.
 pub fn revoke(conn: &mut DbConnection, id: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null())).set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason))).execute(conn)?;
+    let n = diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
+        .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -78,7 +82,13 @@ pub fn open_of_account(conn: &mut DbConnection, account_id: &str, now: i64) -> R
 
 /// Open sessions of one kind (privileged or not) whose last activity is at or before `cutoff` (past
 /// their idle limit), oldest first.
-pub fn idle_since(conn: &mut DbConnection, privileged: bool, cutoff: i64, now: i64, limit: i64) -> Result<Vec<Session>, StoreError> {
+pub fn idle_since(
+    conn: &mut DbConnection,
+    privileged: bool,
+    cutoff: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Session>, StoreError> {
     Ok(sessions::table
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
@@ -91,7 +101,12 @@ pub fn idle_since(conn: &mut DbConnection, privileged: bool, cutoff: i64, now: i
 }
 
 /// Ends every open session of an account; returns their ids.
-pub fn revoke_all_of_account(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<Vec<String>, StoreError> {
+pub fn revoke_all_of_account(
+    conn: &mut DbConnection,
+    account_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
     let ids: Vec<String> = open_of_account(conn, account_id, now)?.into_iter().map(|s| s.id).collect();
     for id in &ids {
         revoke(conn, id, reason, now)?;
@@ -101,9 +116,14 @@ pub fn revoke_all_of_account(conn: &mut DbConnection, account_id: &str, reason: 
 
 /// Makes the account's unrevoked sessions end no later than `until` (an elevation's end, R-PR-07).
 pub fn clip(conn: &mut DbConnection, account_id: &str, until: i64) -> Result<usize, StoreError> {
-    Ok(diesel::update(sessions::table.filter(sessions::account_id.eq(account_id)).filter(sessions::revoked_at.is_null()).filter(sessions::expires_at.gt(until)))
-        .set(sessions::expires_at.eq(until))
-        .execute(conn)?)
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::account_id.eq(account_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(until)),
+    )
+    .set(sessions::expires_at.eq(until))
+    .execute(conn)?)
 }
 
 /// Sessions of the account that overlapped `[from, to]`, oldest first: the record of a privileged

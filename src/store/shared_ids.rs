@@ -39,7 +39,12 @@ pub fn insert(c: &mut DbConnection, row: &SharedIdUser) -> Result<(), StoreError
 
 /// Whether `person_id` is a current user of `account_id`.
 pub fn is_user(c: &mut DbConnection, account_id: &str, person_id: &str) -> Result<bool, StoreError> {
-    let n: i64 = u::table.filter(u::shared_account_id.eq(account_id)).filter(u::person_id.eq(person_id)).filter(u::removed_at.is_null()).count().get_result(c)?;
+    let n: i64 = u::table
+        .filter(u::shared_account_id.eq(account_id))
+        .filter(u::person_id.eq(person_id))
+        .filter(u::removed_at.is_null())
+        .count()
+        .get_result(c)?;
     Ok(n > 0)
 }
 
@@ -52,12 +57,25 @@ pub fn users_of(c: &mut DbConnection, account_id: &str) -> Result<Vec<Listed>, S
         .order(people::employee_number.asc())
         .select((people::employee_number, people::name_kanji, u::permitted_by, u::added_by, u::added_at))
         .load(c)?;
-    Ok(rows.into_iter().map(|(employee_number, name, permitted_by, added_by, added_at)| Listed { employee_number, name, permitted_by, added_by, added_at }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(employee_number, name, permitted_by, added_by, added_at)| Listed {
+            employee_number,
+            name,
+            permitted_by,
+            added_by,
+            added_at,
+        })
+        .collect())
 }
 
 /// Every shared ID (an account with `is_shared`): (account id, login ID), by login ID.
 pub fn shared_accounts(c: &mut DbConnection) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(accounts::table.filter(accounts::is_shared.eq(true)).order(accounts::login_id.asc()).select((accounts::id, accounts::login_id)).load(c)?)
+    Ok(accounts::table
+        .filter(accounts::is_shared.eq(true))
+        .order(accounts::login_id.asc())
+        .select((accounts::id, accounts::login_id))
+        .load(c)?)
 }
 
 /// Every current use of a shared ID: (person id, shared account id, its login ID, permitted by).
@@ -72,8 +90,18 @@ pub fn current_uses(c: &mut DbConnection) -> Result<Vec<(String, String, String,
 
 /// Ends `person_id`'s use of `account_id`; returns who had permitted it, or `None` when they were
 /// not a current user.
-pub fn remove(c: &mut DbConnection, account_id: &str, person_id: &str, by: &str, reason: &str, now: i64) -> Result<Option<String>, StoreError> {
-    let open = u::table.filter(u::shared_account_id.eq(account_id)).filter(u::person_id.eq(person_id)).filter(u::removed_at.is_null());
+pub fn remove(
+    c: &mut DbConnection,
+    account_id: &str,
+    person_id: &str,
+    by: &str,
+    reason: &str,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    let open = u::table
+        .filter(u::shared_account_id.eq(account_id))
+        .filter(u::person_id.eq(person_id))
+        .filter(u::removed_at.is_null());
     let Some(permitted_by) = open.select(u::permitted_by).first::<String>(c).optional()? else { return Ok(None) };
     diesel::update(open).set((u::removed_at.eq(now), u::removed_by.eq(by), u::removed_reason.eq(reason))).execute(c)?;
     Ok(Some(permitted_by))

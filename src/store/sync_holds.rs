@@ -11,7 +11,11 @@ use diesel::prelude::*;
 
 /// Every run still held, newest first.
 pub fn held(conn: &mut DbConnection) -> Result<Vec<SyncRun>, StoreError> {
-    Ok(sync_runs::table.filter(sync_runs::status.eq("held")).order(sync_runs::created_at.desc()).select(SyncRun::as_select()).load(conn)?)
+    Ok(sync_runs::table
+        .filter(sync_runs::status.eq("held"))
+        .order(sync_runs::created_at.desc())
+        .select(SyncRun::as_select())
+        .load(conn)?)
 }
 
 /// Re-plans a held run in place: its plan, its reason and when it was planned (`created_at`);

@@ -43,9 +43,13 @@ pub fn state(conn: &mut DbConnection, name: &str) -> Result<Option<String>, Stor
 
 /// Stores a job value.
 pub fn set_state(conn: &mut DbConnection, name: &str, value: &str, now: i64) -> Result<(), StoreError> {
-    let n = diesel::update(sync_state::table.find(name)).set((sync_state::value.eq(value), sync_state::updated_at.eq(now))).execute(conn)?;
+    let n = diesel::update(sync_state::table.find(name))
+        .set((sync_state::value.eq(value), sync_state::updated_at.eq(now)))
+        .execute(conn)?;
     if n == 0 {
-        diesel::insert_into(sync_state::table).values((sync_state::name.eq(name), sync_state::value.eq(value), sync_state::updated_at.eq(now))).execute(conn)?;
+        diesel::insert_into(sync_state::table)
+            .values((sync_state::name.eq(name), sync_state::value.eq(value), sync_state::updated_at.eq(now)))
+            .execute(conn)?;
     }
     Ok(())
 }

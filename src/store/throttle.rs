@@ -31,7 +31,12 @@ pub fn lock_state(conn: &mut DbConnection, account_id: &str, scope: &str) -> Res
         DbConnection::Pg(c) => {
             // A concurrent insert of the same key waits for the first to commit, then does nothing.
             diesel::insert_into(account_lockouts::table)
-                .values((account_lockouts::account_id.eq(account_id), account_lockouts::scope.eq(scope), account_lockouts::failures.eq(0), account_lockouts::updated_at.eq(0)))
+                .values((
+                    account_lockouts::account_id.eq(account_id),
+                    account_lockouts::scope.eq(scope),
+                    account_lockouts::failures.eq(0),
+                    account_lockouts::updated_at.eq(0),
+                ))
                 .on_conflict_do_nothing()
                 .execute(c)?;
             q.for_update().first(c).optional()?
@@ -42,19 +47,39 @@ pub fn lock_state(conn: &mut DbConnection, account_id: &str, scope: &str) -> Res
 }
 
 /// The lock in force on the account from every network (the `*` scope), read without a row lock.
-pub fn global_lock(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<Option<tobira_domain::authn::lockout::Locked>, StoreError> {
-    let row: Option<(Option<i64>, Option<i64>)> =
-        account_lockouts::table.find((account_id, GLOBAL_SCOPE)).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
-    Ok(row.and_then(|(locked_at, locked_until)| LockState { locked_at, locked_until, ..Default::default() }.locked(now)))
+pub fn global_lock(
+    conn: &mut DbConnection,
+    account_id: &str,
+    now: i64,
+) -> Result<Option<tobira_domain::authn::lockout::Locked>, StoreError> {
+    let row: Option<(Option<i64>, Option<i64>)> = account_lockouts::table
+        .find((account_id, GLOBAL_SCOPE))
+        .select((account_lockouts::locked_at, account_lockouts::locked_until))
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .and_then(|(locked_at, locked_until)| LockState { locked_at, locked_until, ..Default::default() }.locked(now)))
 }
 
 /// Whether the account is locked in `scope` at `now` (read without a row lock).
 pub fn locked_in(conn: &mut DbConnection, account_id: &str, scope: &str, now: i64) -> Result<bool, StoreError> {
-    let row: Option<(Option<i64>, Option<i64>)> = account_lockouts::table.find((account_id, scope)).select((account_lockouts::locked_at, account_lockouts::locked_until)).first(conn).optional()?;
-    Ok(row.is_some_and(|(locked_at, locked_until)| LockState { locked_at, locked_until, ..Default::default() }.locked(now).is_some()))
+    let row: Option<(Option<i64>, Option<i64>)> = account_lockouts::table
+        .find((account_id, scope))
+        .select((account_lockouts::locked_at, account_lockouts::locked_until))
+        .first(conn)
+        .optional()?;
+    Ok(row.is_some_and(|(locked_at, locked_until)| {
+        LockState { locked_at, locked_until, ..Default::default() }.locked(now).is_some()
+    }))
 }
 
-pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, scope: &str, s: &LockState, now: i64) -> Result<(), StoreError> {
+pub fn put_lock_state(
+    conn: &mut DbConnection,
+    account_id: &str,
+    scope: &str,
+    s: &LockState,
+    now: i64,
+) -> Result<(), StoreError> {
     let failures = i32::try_from(s.failures).unwrap_or(i32::MAX);
     let pending = i32::try_from(s.pending).unwrap_or(i32::MAX);
     let n = diesel::update(account_lockouts::table.find((account_id, scope)))
@@ -87,10 +112,16 @@ pub fn put_lock_state(conn: &mut DbConnection, account_id: &str, scope: &str, s:
 /// Lifts every lock and count of the account, in every scope (an unlock, a reset, a new password
 /// through an enrolment link); returns the scopes that were locked at `now`.
 pub fn clear_locks(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String, Option<i64>, Option<i64>)> =
-        account_lockouts::table.filter(account_lockouts::account_id.eq(account_id)).select((account_lockouts::scope, account_lockouts::locked_at, account_lockouts::locked_until)).load(conn)?;
+    let rows: Vec<(String, Option<i64>, Option<i64>)> = account_lockouts::table
+        .filter(account_lockouts::account_id.eq(account_id))
+        .select((account_lockouts::scope, account_lockouts::locked_at, account_lockouts::locked_until))
+        .load(conn)?;
     diesel::delete(account_lockouts::table.filter(account_lockouts::account_id.eq(account_id))).execute(conn)?;
-    Ok(rows.into_iter().filter(|(_, a, u)| LockState { locked_at: *a, locked_until: *u, ..Default::default() }.locked(now).is_some()).map(|(s, _, _)| s).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|(_, a, u)| LockState { locked_at: *a, locked_until: *u, ..Default::default() }.locked(now).is_some())
+        .map(|(s, _, _)| s)
+        .collect())
 }
 
 /// Locks in force at `now`: (account id, scope, state).
@@ -114,7 +145,11 @@ pub fn locked_accounts(conn: &mut DbConnection, now: i64) -> Result<Vec<(String,
 
 /// A source address's failures, to read its delay.
 pub fn source_state(conn: &mut DbConnection, source: &str) -> Result<SourceState, StoreError> {
-    let row: Option<(i64, i32)> = source_throttles::table.find(source).select((source_throttles::window_start, source_throttles::failures)).first(conn).optional()?;
+    let row: Option<(i64, i32)> = source_throttles::table
+        .find(source)
+        .select((source_throttles::window_start, source_throttles::failures))
+        .first(conn)
+        .optional()?;
     Ok(row.map_or_else(SourceState::default, |(w, f)| SourceState { window_start: w, failures: f.max(0) as u32 }))
 }
 
@@ -125,7 +160,11 @@ pub fn lock_source_state(conn: &mut DbConnection, source: &str) -> Result<Source
     let row: Option<(i64, i32)> = match conn {
         DbConnection::Pg(c) => {
             diesel::insert_into(source_throttles::table)
-                .values((source_throttles::source.eq(source), source_throttles::window_start.eq(0), source_throttles::failures.eq(0)))
+                .values((
+                    source_throttles::source.eq(source),
+                    source_throttles::window_start.eq(0),
+                    source_throttles::failures.eq(0),
+                ))
                 .on_conflict_do_nothing()
                 .execute(c)?;
             q.for_update().first(c).optional()?
@@ -137,17 +176,31 @@ pub fn lock_source_state(conn: &mut DbConnection, source: &str) -> Result<Source
 
 pub fn put_source_state(conn: &mut DbConnection, source: &str, s: &SourceState) -> Result<(), StoreError> {
     let failures = i32::try_from(s.failures).unwrap_or(i32::MAX);
-    let n = diesel::update(source_throttles::table.find(source)).set((source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures))).execute(conn)?;
+    let n = diesel::update(source_throttles::table.find(source))
+        .set((source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures)))
+        .execute(conn)?;
     if n == 0 {
         diesel::insert_into(source_throttles::table)
-            .values((source_throttles::source.eq(source), source_throttles::window_start.eq(s.window_start), source_throttles::failures.eq(failures)))
+            .values((
+                source_throttles::source.eq(source),
+                source_throttles::window_start.eq(s.window_start),
+                source_throttles::failures.eq(failures),
+            ))
             .execute(conn)?;
     }
     Ok(())
 }
 
 /// Stores ceremony state under `id` (a digest of the browser's handle).
-pub fn put_challenge(conn: &mut DbConnection, id: &str, account_id: Option<&str>, kind: &str, state: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
+pub fn put_challenge(
+    conn: &mut DbConnection,
+    id: &str,
+    account_id: Option<&str>,
+    kind: &str,
+    state: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
     diesel::delete(auth_challenges::table.filter(auth_challenges::expires_at.le(now))).execute(conn)?;
     diesel::insert_into(auth_challenges::table)
         .values((
@@ -163,9 +216,18 @@ pub fn put_challenge(conn: &mut DbConnection, id: &str, account_id: Option<&str>
 }
 
 /// Takes (reads and deletes) live ceremony state of `kind`: each challenge answers once.
-pub fn take_challenge(conn: &mut DbConnection, id: &str, kind: &str, now: i64) -> Result<Option<(Option<String>, String)>, StoreError> {
-    let row: Option<(Option<String>, String, i64)> =
-        auth_challenges::table.find(id).filter(auth_challenges::kind.eq(kind)).select((auth_challenges::account_id, auth_challenges::state, auth_challenges::expires_at)).first(conn).optional()?;
+pub fn take_challenge(
+    conn: &mut DbConnection,
+    id: &str,
+    kind: &str,
+    now: i64,
+) -> Result<Option<(Option<String>, String)>, StoreError> {
+    let row: Option<(Option<String>, String, i64)> = auth_challenges::table
+        .find(id)
+        .filter(auth_challenges::kind.eq(kind))
+        .select((auth_challenges::account_id, auth_challenges::state, auth_challenges::expires_at))
+        .first(conn)
+        .optional()?;
     let n = diesel::delete(auth_challenges::table.find(id)).execute(conn)?;
     Ok(row.filter(|(_, _, exp)| *exp > now && n == 1).map(|(a, s, _)| (a, s)))
 }

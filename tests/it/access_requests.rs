@@ -31,7 +31,9 @@ pub(crate) async fn juki_token(op: &Op, login: &str, totp: &[u8]) -> Value {
 
 /// A running tobira with sato (市民課, 300001), the 所属長 of 市民課 (300050) and juki's owner
 /// (900011, not a head), each signed in with a TOTP.
-pub(crate) async fn office(db: &crate::support::TestDb) -> (Op, (Client, Vec<u8>), (Client, Vec<u8>), (Client, Vec<u8>)) {
+pub(crate) async fn office(
+    db: &crate::support::TestDb,
+) -> (Op, (Client, Vec<u8>), (Client, Vec<u8>), (Client, Vec<u8>)) {
     let op = oidc_rp::start(db).await;
     op.s.person("sato", "300001", "regular", false, &[]).await;
     op.s.person("shimin-kacho", "300050", "regular", true, &[]).await;
@@ -56,7 +58,9 @@ async fn sign_in_again(op: &Op, login: &str, totp: &[u8]) -> Client {
 
 async fn notified(op: &Op, number: &str) -> i64 {
     let pool = op.s.app.pool.clone();
-    let sql = format!("SELECT COUNT(*) AS n FROM notifications WHERE recipient = '{number}' AND kind = 'access.request_waiting'");
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM notifications WHERE recipient = '{number}' AND kind = 'access.request_waiting'"
+    );
     tokio::task::spawn_blocking(move || count(&mut pool.get().unwrap(), &sql)).await.unwrap()
 }
 

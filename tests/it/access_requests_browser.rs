@@ -60,13 +60,15 @@ async fn r_lc_02_asked_on_the_page_approved_on_two_queues_and_carried_in_the_sys
         s.submit_and_wait("#requests-link");
         assert_eq!(s.path(), "/requests", "the account page links the requests page");
         let text = s.text();
-        for shown in ["アクセス申請", "申請できるロール", "住基 事務担当", "住民基本台帳システム", "90"] {
+        for shown in ["アクセス申請", "申請できるロール", "住基 事務担当", "住民基本台帳システム", "90"]
+        {
             assert!(text.contains(shown), "{shown} on the page: {text}");
         }
         assert!(!text.contains("juki.admin"), "no privileged role is offered: {text}");
         ask(&s, "juki.clerk", "窓口繁忙期の応援", &until);
         assert!(by_id(&s, "notice").contains("申請しました"), "{}", s.text());
-        let id = s.eval("document.querySelector('#mine tr[data-request]').dataset.request").as_str().unwrap().to_string();
+        let id =
+            s.eval("document.querySelector('#mine tr[data-request]').dataset.request").as_str().unwrap().to_string();
         let row = format!("#mine tr[data-request=\"{id}\"]");
         assert!(s.eval(&format!("document.querySelector('{row}').innerText")).as_str().unwrap().contains("承認待ち"));
 
@@ -76,13 +78,20 @@ async fn r_lc_02_asked_on_the_page_approved_on_two_queues_and_carried_in_the_sys
         s.goto(&format!("{base}/requests"));
         assert_eq!(s.eval(&format!("document.querySelector('{row}').dataset.status")), json!("granted"));
         let cells = s.eval(&format!("document.querySelector('{row}').innerText")).as_str().unwrap().to_string();
-        assert!(cells.contains("付与済み") && cells.contains("shimin-kacho") && cells.contains("juki-kanri"), "{cells}");
+        assert!(
+            cells.contains("付与済み") && cells.contains("shimin-kacho") && cells.contains("juki-kanri"),
+            "{cells}"
+        );
         s.goto(&format!("{base}/requests?lang=en"));
         assert!(s.text().contains("Access requests") && s.text().contains("Granted"), "English second: {}", s.text());
     })
     .await
     .unwrap();
-    assert_eq!(juki_token(&op, "sato", &staff_totp).await["roles"], json!(["juki.clerk"]), "the relying party's token carries the role");
+    assert_eq!(
+        juki_token(&op, "sato", &staff_totp).await["roles"],
+        json!(["juki.clerk"]),
+        "the relying party's token carries the role"
+    );
     assert_eq!(op.s.audit_count("access.granted", None).await, 1);
 }
 
@@ -102,13 +111,25 @@ async fn r_ac_01_a_request_breaking_separation_of_duties_is_refused_on_the_page_
         p.goto(&format!("{base}/requests"));
         ask(&p, "zeimu.kazei_approve", "決裁のため", &until);
         let error = by_id(&p, "error");
-        assert!(error.contains("職務の分離") && error.contains("相互牽制"), "the policy's reason on the page: {}", p.text());
-        assert!(p.eval("document.getElementById('mine') === null").as_bool().unwrap(), "no request was made: {}", p.text());
+        assert!(
+            error.contains("職務の分離") && error.contains("相互牽制"),
+            "the policy's reason on the page: {}",
+            p.text()
+        );
+        assert!(
+            p.eval("document.getElementById('mine') === null").as_bool().unwrap(),
+            "no request was made: {}",
+            p.text()
+        );
     })
     .await
     .unwrap();
     let pool = op.s.app.pool.clone();
-    let n = tokio::task::spawn_blocking(move || count(&mut pool.get().unwrap(), "SELECT COUNT(*) AS n FROM access_requests")).await.unwrap();
+    let n = tokio::task::spawn_blocking(move || {
+        count(&mut pool.get().unwrap(), "SELECT COUNT(*) AS n FROM access_requests")
+    })
+    .await
+    .unwrap();
     assert_eq!(n, 0);
     assert_eq!(op.s.audit_count("access.request_refused", Some("kazei")).await, 1);
 }

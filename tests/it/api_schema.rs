@@ -16,7 +16,12 @@ type Routes = BTreeSet<(String, String)>;
 fn documented(doc: &Value) -> Routes {
     let mut out = Routes::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
-        for method in item.as_object().expect("path item").keys().filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str())) {
+        for method in item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str()))
+        {
             out.insert((method.to_uppercase(), path.clone()));
         }
     }
@@ -32,7 +37,11 @@ fn untyped_successes(doc: &Value) -> Vec<String> {
             Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(&Value::Null),
             None => schema,
         };
-        ["properties", "items", "allOf", "oneOf"].iter().any(|k| schema.get(*k).is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()) || v.as_array().is_some_and(|a| !a.is_empty())))
+        ["properties", "items", "allOf", "oneOf"].iter().any(|k| {
+            schema.get(*k).is_some_and(|v| {
+                v.as_object().is_some_and(|o| !o.is_empty()) || v.as_array().is_some_and(|a| !a.is_empty())
+            })
+        })
     };
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
@@ -100,7 +109,9 @@ fn mounted_in_source() -> (Routes, Vec<String>) {
                     routes.insert((m.to_uppercase(), format!("/api{path}")));
                 }
             }
-            let mounts = [".route(\"/api", "web::resource(\"/api", "web::scope(\"/api", ".service(\"/api"].iter().any(|m| l.contains(m));
+            let mounts = [".route(\"/api", "web::resource(\"/api", "web::scope(\"/api", ".service(\"/api"]
+                .iter()
+                .any(|m| l.contains(m));
             if mounts && !table && !l.starts_with("//") {
                 elsewhere.push(format!("{}:{}: {l}", f.display(), n + 1));
             }
@@ -152,7 +163,8 @@ fn properties(doc: &Value, schema: &Value) -> BTreeSet<String> {
         Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap_or(&Value::Null),
         None => schema,
     };
-    let mut out: BTreeSet<String> = schema["properties"].as_object().into_iter().flatten().map(|(k, _)| k.clone()).collect();
+    let mut out: BTreeSet<String> =
+        schema["properties"].as_object().into_iter().flatten().map(|(k, _)| k.clone()).collect();
     for part in schema["allOf"].as_array().into_iter().flatten() {
         out.extend(properties(doc, part));
     }
@@ -176,7 +188,10 @@ async fn the_document_lists_exactly_the_mounted_api_routes() {
 
     // The source mounts exactly what the document lists, and nothing under /api outside the table.
     let (in_source, elsewhere) = mounted_in_source();
-    assert_eq!(in_source, documented, "route attributes in src/ and the document differ: add the handler to table! in src/http/api.rs");
+    assert_eq!(
+        in_source, documented,
+        "route attributes in src/ and the document differ: add the handler to table! in src/http/api.rs"
+    );
     assert!(elsewhere.is_empty(), "/api routes mounted outside the table of src/http/api.rs: {elsewhere:#?}");
 
     // Every documented route reaches its handler (without a session: 401, 403 for a POST
@@ -190,7 +205,10 @@ async fn the_document_lists_exactly_the_mounted_api_routes() {
         };
         let status = res.status().as_u16();
         let body: Value = res.json().await.unwrap_or(Value::Null);
-        assert!([200, 400, 401, 403].contains(&status) && body["error"] != "not_found", "{method} {path}: {status} {body}");
+        assert!(
+            [200, 400, 401, 403].contains(&status) && body["error"] != "not_found",
+            "{method} {path}: {status} {body}"
+        );
         let documented_other = documented.iter().any(|(m, p)| m != method && concrete(p) == concrete(path));
         if !documented_other {
             assert_eq!(other.status().as_u16(), 404, "{path} answers a method the document does not list");
@@ -198,7 +216,10 @@ async fn the_document_lists_exactly_the_mounted_api_routes() {
     }
     // Every success body is typed: its schema names the fields the handler serializes (issue 21).
     let untyped = untyped_successes(&doc);
-    assert!(untyped.is_empty(), "2xx JSON answers documented as a bare object: name the type the handler serializes\n{untyped:#?}");
+    assert!(
+        untyped.is_empty(),
+        "2xx JSON answers documented as a bare object: name the type the handler serializes\n{untyped:#?}"
+    );
     // A request body that wraps another type keeps its own fields (the exception's last day).
     let body = &doc["paths"]["/api/review/exceptions"]["post"]["requestBody"]["content"]["application/json"]["schema"];
     let fields = properties(&doc, body);
@@ -210,12 +231,16 @@ async fn the_document_lists_exactly_the_mounted_api_routes() {
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
     // No secret in the document: no example values of keys, tokens or passwords, no configuration.
     let text = doc.to_string();
-    assert!(!text.contains(&db.config().database.url) && !text.contains("BEGIN"), "the document holds only routes and types");
+    assert!(
+        !text.contains(&db.config().database.url) && !text.contains("BEGIN"),
+        "the document holds only routes and types"
+    );
 }
 
 /// The venv of scripts/setup-rp.sh.
 fn schemathesis() -> String {
-    let venv = std::env::var("TOBIRA_TEST_RP_VENV").unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
+    let venv = std::env::var("TOBIRA_TEST_RP_VENV")
+        .unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
     let bin = format!("{venv}/bin/schemathesis");
     assert!(Path::new(&bin).exists(), "no schemathesis at {bin}: run scripts/setup-rp.sh (scripts/test.sh does)");
     bin
@@ -240,9 +265,32 @@ async fn schemathesis_finds_no_server_error_and_no_schema_break() {
     let (junit_path, dir) = (junit.clone(), report.path().to_path_buf());
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(bin)
-            .args(["run", &url, "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
-            .args(["--mode", "positive", "--phases", "examples,coverage,fuzzing", "--max-examples", "10", "--seed", "21", "--generation-deterministic"])
-            .args(["--generation-with-security-parameters", "false", "--workers", "1", "--request-timeout", "10", "--no-color"])
+            .args([
+                "run",
+                &url,
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            ])
+            .args([
+                "--mode",
+                "positive",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "--max-examples",
+                "10",
+                "--seed",
+                "21",
+                "--generation-deterministic",
+            ])
+            .args([
+                "--generation-with-security-parameters",
+                "false",
+                "--workers",
+                "1",
+                "--request-timeout",
+                "10",
+                "--no-color",
+            ])
             .args(["-H", &format!("Cookie: {cookie}"), "-H", &format!("X-CSRF-Token: {csrf}")])
             .args(["--report", "junit", "--report-junit-path"])
             .arg(&junit)
@@ -259,10 +307,16 @@ async fn schemathesis_finds_no_server_error_and_no_schema_break() {
         .unwrap()
         .split("<testcase ")
         .skip(1)
-        .filter_map(|t| t.split("name=\"").nth(1)?.split('"').next()?.split_once(' ').map(|(m, p)| (m.to_string(), p.to_string())))
+        .filter_map(|t| {
+            t.split("name=\"").nth(1)?.split('"').next()?.split_once(' ').map(|(m, p)| (m.to_string(), p.to_string()))
+        })
         .collect();
     let mut expected = c_doc.clone();
     expected.remove(&("GET".to_string(), "/api/openapi.json".to_string())); // the document itself is not an operation it tests
     assert_eq!(tested, expected, "schemathesis tested every operation of the document\n{stdout}");
-    assert_eq!(officer.get_json("/api/officer/lockouts").await.0, 200, "the officer is still signed in after the run\n{stdout}");
+    assert_eq!(
+        officer.get_json("/api/officer/lockouts").await.0,
+        200,
+        "the officer is still signed in after the run\n{stdout}"
+    );
 }

@@ -21,7 +21,9 @@ fn policy_dir(roots: Option<&str>) -> tempfile::TempDir {
         std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
     }
     let auth = dir.path().join("authentication.toml");
-    let mut text = std::fs::read_to_string(&auth).unwrap().replace("biometric_aaguids = []", &format!("biometric_aaguids = [\"{VIRTUAL_AAGUID}\"]"));
+    let mut text = std::fs::read_to_string(&auth)
+        .unwrap()
+        .replace("biometric_aaguids = []", &format!("biometric_aaguids = [\"{VIRTUAL_AAGUID}\"]"));
     if let Some(pem) = roots {
         std::fs::copy(pem, dir.path().join("attestation-roots.pem")).unwrap();
         text = text.replace("attestation_roots = \"\"", "attestation_roots = \"attestation-roots.pem\"");
@@ -74,7 +76,12 @@ async fn enrol_a_key(roots: Option<&str>) -> (Vec<String>, usize, usize, usize) 
     .unwrap();
     let kinds = kinds_in_session(&db, "ichiro");
     let named = s.audit_count("credential.added", Some(VIRTUAL_AAGUID)).await;
-    (kinds, s.audit_count("credential.added", Some("\"presence\"")).await, s.audit_count("credential.added", Some("\"attested\":false")).await, named)
+    (
+        kinds,
+        s.audit_count("credential.added", Some("\"presence\"")).await,
+        s.audit_count("credential.added", Some("\"attested\":false")).await,
+        named,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

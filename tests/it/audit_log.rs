@@ -81,7 +81,8 @@ async fn r_lg_02_records_are_exported_to_a_file_and_syslog() {
     log.record(AuditEvent::new("bob", "auth.sign_out", "account:bob")).await.unwrap();
     drop(log);
     task.await.unwrap();
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["actor"], "alice");
     assert_eq!(lines[1]["seq"], 2);
@@ -133,7 +134,11 @@ async fn r_lg_01_a_connection_cut_while_quiet_loses_no_event() {
     let cut = count(&mut conn(&pool), "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     assert!(cut >= 1, "the appender's connection was open");
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
-    assert_eq!(log.record(AuditEvent::new("b", "auth.sign_in", "account")).await.unwrap(), 2, "recorded on a new connection");
+    assert_eq!(
+        log.record(AuditEvent::new("b", "auth.sign_in", "account")).await.unwrap(),
+        2,
+        "recorded on a new connection"
+    );
     assert_eq!(closed(log, task, &pool).await, (2, None));
 }
 
@@ -143,7 +148,9 @@ async fn r_lg_01_a_connection_cut_while_quiet_loses_no_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_lg_01_a_failed_batch_leaves_no_transaction_open() {
     let Some(db) = crate::support::TestDb::postgres() else { return };
-    db.raw("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '300ms'); END $$;");
+    db.raw(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '300ms'); END $$;",
+    );
     let pool = db.pool();
     let holder = db.pool();
     let mut h = conn(&holder);
@@ -192,7 +199,8 @@ async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
     assert_eq!(log.record(AuditEvent::new("a", "auth.sign_in", "account")).await.unwrap(), 1);
     let writer = db.pool();
     let mut w = conn(&writer);
-    w.batch_execute(&format!("SET statement_timeout = '3s'; BEGIN; SELECT pg_advisory_xact_lock({CHAIN_LOCK})")).unwrap();
+    w.batch_execute(&format!("SET statement_timeout = '3s'; BEGIN; SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+        .unwrap();
     let waiting = {
         let log = log.clone();
         tokio::spawn(async move { log.record(AuditEvent::new("b", "auth.sign_in", "account")).await })
@@ -207,10 +215,15 @@ async fn r_lg_01_a_batch_waiting_for_the_chain_lock_has_written_nothing() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(waited, "the batch waits for the chain lock");
-    let mine = store::audit::append(&mut w, 0, vec![AuditEvent::new("officer", "account.suspended", "account:a")]).expect("no row of the waiting batch is in the way");
+    let mine = store::audit::append(&mut w, 0, vec![AuditEvent::new("officer", "account.suspended", "account:a")])
+        .expect("no row of the waiting batch is in the way");
     assert_eq!(mine[0].seq, 2);
     w.batch_execute("COMMIT").unwrap();
     assert_eq!(waiting.await.unwrap().unwrap(), 3, "the batch follows the record committed while it waited");
-    assert_eq!(log.batches().counts(), (0, 2), "once it had the lock, the one call found the head moved; the batch was sealed again");
+    assert_eq!(
+        log.batches().counts(),
+        (0, 2),
+        "once it had the lock, the one call found the head moved; the batch was sealed again"
+    );
     assert_eq!(closed(log, task, &pool).await, (3, None));
 }

@@ -20,7 +20,10 @@ fn append(c: &mut store::DbConnection, rows: &[(&str, &str, &str)]) -> Vec<i64> 
 }
 
 fn person(logins: &[&str], targets: &[&str]) -> AuditFilter {
-    AuditFilter { person: Some((logins.iter().map(|s| s.to_string()).collect(), targets.iter().map(|s| s.to_string()).collect())), ..AuditFilter::default() }
+    AuditFilter {
+        person: Some((logins.iter().map(|s| s.to_string()).collect(), targets.iter().map(|s| s.to_string()).collect())),
+        ..AuditFilter::default()
+    }
 }
 
 fn seqs(c: &mut store::DbConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> Vec<i64> {

@@ -11,7 +11,8 @@ fn seed(db: &TestDb, n: usize) {
     let pool = db.pool();
     let c = &mut *conn(&pool);
     for i in 0..n {
-        let e = AuditEvent::new("alice", "test.event", format!("target:{i}")).with_details(serde_json::json!({ "i": i }));
+        let e =
+            AuditEvent::new("alice", "test.event", format!("target:{i}")).with_details(serde_json::json!({ "i": i }));
         store::write_tx(c, |c| store::audit::append(c, 1_000 + i as i64, vec![e])).unwrap();
     }
 }

@@ -11,7 +11,8 @@ use serde_json::json;
 use tobira::store::{self, schema};
 
 fn today_plus(op: &Op, days: i64) -> String {
-    let t = tobira_domain::time_util::from_millis(op.s.clock_ms() + days * 86_400_000).to_offset(time::macros::offset!(+9));
+    let t =
+        tobira_domain::time_util::from_millis(op.s.clock_ms() + days * 86_400_000).to_offset(time::macros::offset!(+9));
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
@@ -20,7 +21,10 @@ async fn grant(op: &Op, login: &str, role: &str) {
     op.s.app
         .db(move |c| {
             let a = store::accounts::by_login_id(c, &login)?.unwrap();
-            Ok(store::accounts::insert_grant(c, &store::accounts::Grant::new(&a.id, &role, tobira_domain::rbac::GrantSource::Bootstrap, 0))?)
+            Ok(store::accounts::insert_grant(
+                c,
+                &store::accounts::Grant::new(&a.id, &role, tobira_domain::rbac::GrantSource::Bootstrap, 0),
+            )?)
         })
         .await
         .unwrap();

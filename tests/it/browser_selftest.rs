@@ -41,7 +41,11 @@ fn answer(mut stream: TcpStream) {
         Some(("/echo", query)) => {
             let x = query.split('&').find_map(|p| p.strip_prefix("x=")).unwrap_or("");
             let x = x.replace('+', " ").replace('<', "&lt;");
-            ("200 OK", "Set-Cookie: t=1; Path=/; HttpOnly; SameSite=Strict\r\n", format!("<!doctype html><body><p id=\"echo\">echo: {x}</p></body>"))
+            (
+                "200 OK",
+                "Set-Cookie: t=1; Path=/; HttpOnly; SameSite=Strict\r\n",
+                format!("<!doctype html><body><p id=\"echo\">echo: {x}</p></body>"),
+            )
         }
         _ => ("404 Not Found", "", String::new()),
     };

@@ -31,7 +31,9 @@ fn unsupported_database_url_is_a_clear_error_without_the_password() {
 fn unreachable_postgres_is_a_clear_error_without_the_password() {
     let db = TestDb::sqlite();
     let mut c = tobira(&db);
-    c.env("TOBIRA__DATABASE__URL", "postgres://tobira:hunter2@127.0.0.1:1/tobira").env("TOBIRA__DATABASE__CONNECT_TIMEOUT_SECONDS", "1").args(["migrate"]);
+    c.env("TOBIRA__DATABASE__URL", "postgres://tobira:hunter2@127.0.0.1:1/tobira")
+        .env("TOBIRA__DATABASE__CONNECT_TIMEOUT_SECONDS", "1")
+        .args(["migrate"]);
     let (code, _, err) = output(c);
     assert_eq!(code, 2);
     assert!(err.contains("postgres://tobira:***@127.0.0.1:1/tobira"), "{err}");
@@ -124,7 +126,10 @@ fn r_lg_02_serve_seals_a_checkpoint_at_shutdown_beside_the_database() {
     let file = std::path::PathBuf::from(format!("{}.audit-checkpoints", db.url.strip_prefix("sqlite://").unwrap()));
     let text = std::fs::read_to_string(&file).expect("a checkpoint file beside the database");
     let head = store::audit::head(&mut conn(&db.pool())).unwrap();
-    assert!(text.lines().last().unwrap().contains(&format!("\"seq\":{},\"hash\":\"{}\"", head.seq, head.hash)), "{text}");
+    assert!(
+        text.lines().last().unwrap().contains(&format!("\"seq\":{},\"hash\":\"{}\"", head.seq, head.hash)),
+        "{text}"
+    );
     let mut v = tobira(&db);
     v.args(["audit", "verify"]);
     let (code, out, _) = output(v);

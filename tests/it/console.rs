@@ -13,15 +13,39 @@ use tobira::store::{self, org::Department};
 use tobira_domain::authn::lockout::{LockState, GLOBAL_SCOPE};
 
 /// Renames the person behind `account` and moves them to department `dept`; returns the person id.
-pub(crate) async fn reshape(s: &Server, account: &str, kanji: &str, kana: &str, romaji: Option<&str>, dept: &str) -> String {
-    let (account, kanji, kana, romaji, dept, now) = (account.to_string(), kanji.to_string(), kana.to_string(), romaji.map(str::to_string), dept.to_string(), s.clock_ms());
+pub(crate) async fn reshape(
+    s: &Server,
+    account: &str,
+    kanji: &str,
+    kana: &str,
+    romaji: Option<&str>,
+    dept: &str,
+) -> String {
+    let (account, kanji, kana, romaji, dept, now) = (
+        account.to_string(),
+        kanji.to_string(),
+        kana.to_string(),
+        romaji.map(str::to_string),
+        dept.to_string(),
+        s.clock_ms(),
+    );
     s.app
         .db(move |c| {
             let a = store::accounts::by_id(c, &account)?.unwrap();
             let mut p = store::org::person_by_id(c, a.person_id.as_deref().unwrap())?.unwrap();
             (p.name_kanji, p.name_kana, p.name_romaji) = (kanji, kana, romaji);
             store::org::upsert_person(c, &p)?;
-            store::org::upsert_department(c, &Department { code: dept.clone(), name: format!("{dept}課"), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+            store::org::upsert_department(
+                c,
+                &Department {
+                    code: dept.clone(),
+                    name: format!("{dept}課"),
+                    name_kana: None,
+                    parent_code: None,
+                    body: None,
+                    updated_at: now,
+                },
+            )?;
             store::org::set_memberships(c, &p.id, &dept, &[])?;
             Ok(p.id)
         })
@@ -31,7 +55,18 @@ pub(crate) async fn reshape(s: &Server, account: &str, kanji: &str, kana: &str, 
 
 pub(crate) async fn lock(s: &Server, account: &str) {
     let (account, now) = (account.to_string(), s.clock_ms());
-    s.app.db(move |c| Ok(store::throttle::put_lock_state(c, &account, GLOBAL_SCOPE, &LockState { failures: 10, locked_at: Some(now), ..Default::default() }, now)?)).await.unwrap()
+    s.app
+        .db(move |c| {
+            Ok(store::throttle::put_lock_state(
+                c,
+                &account,
+                GLOBAL_SCOPE,
+                &LockState { failures: 10, locked_at: Some(now), ..Default::default() },
+                now,
+            )?)
+        })
+        .await
+        .unwrap()
 }
 
 pub(crate) async fn locked(s: &Server, account: &str) -> bool {
@@ -43,10 +78,14 @@ async fn grant(s: &Server, account: &str, role: &str, privileged: bool) {
     let (account, role, now) = (account.to_string(), role.to_string(), s.clock_ms());
     s.app
         .db(move |c| {
-            store::accounts::insert_grant(c, &store::accounts::Grant::new(&account, &role, tobira_domain::rbac::GrantSource::Bootstrap, now))?;
+            store::accounts::insert_grant(
+                c,
+                &store::accounts::Grant::new(&account, &role, tobira_domain::rbac::GrantSource::Bootstrap, now),
+            )?;
             if privileged {
                 diesel::RunQueryDsl::execute(
-                    diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &account)).set(diesel::ExpressionMethods::eq(store::schema::accounts::is_privileged, true)),
+                    diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &account))
+                        .set(diesel::ExpressionMethods::eq(store::schema::accounts::is_privileged, true)),
                     c,
                 )?;
             }
@@ -188,7 +227,11 @@ pub(crate) fn small_pages(dir: &std::path::Path) -> String {
         let e = e.unwrap();
         std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
-    std::fs::write(to.join("console.toml"), "[console]\nsearch_page_size = 2\naudit_page_size = 3\naudit_export_max_rows = 1000\nperson_list_size = 5\n").unwrap();
+    std::fs::write(
+        to.join("console.toml"),
+        "[console]\nsearch_page_size = 2\naudit_page_size = 3\naudit_export_max_rows = 1000\nperson_list_size = 5\n",
+    )
+    .unwrap();
     to.display().to_string()
 }
 

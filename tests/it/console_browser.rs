@@ -37,7 +37,12 @@ async fn r_au_12_an_officer_finds_a_person_and_unlocks_them_with_a_reason_in_a_r
         p.goto(&format!("{base}/console/people"));
         p.fill("#q", "ｼﾉﾉﾒ");
         p.submit_and_wait("#search-submit");
-        assert_eq!(p.eval("document.querySelectorAll('#results tr[data-person]').length"), serde_json::json!(1), "{}", p.text());
+        assert_eq!(
+            p.eval("document.querySelectorAll('#results tr[data-person]').length"),
+            serde_json::json!(1),
+            "{}",
+            p.text()
+        );
         assert!(p.text().contains("東雲 太郎") && p.text().contains("shinonome（有効）"), "{}", p.text());
         p.submit_and_wait("#results .person-link");
         assert!(p.path().starts_with("/console/people/"), "{}", p.url());
@@ -48,15 +53,26 @@ async fn r_au_12_an_officer_finds_a_person_and_unlocks_them_with_a_reason_in_a_r
         p.fill(&format!("{form} input[name=reason]"), "本人から電話で確認");
         p.submit_and_wait(&format!("{form} button"));
         let notice = p.eval("(document.getElementById('notice') || {}).innerText || ''").as_str().unwrap().to_string();
-        assert!(notice.contains("実施しました") && notice.contains("ロック解除") && notice.contains("shinonome"), "{notice}");
+        assert!(
+            notice.contains("実施しました") && notice.contains("ロック解除") && notice.contains("shinonome"),
+            "{notice}"
+        );
         assert!(p.text().contains("ロックなし"), "{}", p.text());
-        assert_eq!(p.eval("document.querySelectorAll('#trail tr[data-action=\"account.unlocked\"]').length"), serde_json::json!(1));
+        assert_eq!(
+            p.eval("document.querySelectorAll('#trail tr[data-action=\"account.unlocked\"]').length"),
+            serde_json::json!(1)
+        );
 
         // The audit-log page shows the action with its reason.
         p.goto(&format!("{base}/console/audit"));
         p.fill("#action", "account.unlocked");
         p.submit_and_wait("#audit-submit");
-        assert_eq!(p.eval("document.querySelectorAll('#records tr[data-action=\"account.unlocked\"]').length"), serde_json::json!(1), "{}", p.text());
+        assert_eq!(
+            p.eval("document.querySelectorAll('#records tr[data-action=\"account.unlocked\"]').length"),
+            serde_json::json!(1),
+            "{}",
+            p.text()
+        );
         assert!(p.text().contains("本人から電話で確認") && p.text().contains("p-so-0301"), "{}", p.text());
         p.goto(&format!("{base}/console/audit?lang=en"));
         assert!(p.text().contains("Audit log"), "{}", p.text());

@@ -37,11 +37,18 @@ async fn r_ac_02_a_second_officer_approves_on_the_approvals_page_and_the_askers_
     let (asker, _) = signed_in(&s, "p-so-1301").await;
     let (staff, _) = signed_in(&s, "500090").await;
     let (_, second_totp) = signed_in(&s, "p-so-1302").await;
-    let r = asker.post(&format!("/console/people/{kansa_id}/act"), &[("login", "kansa"), ("action", "unlock"), ("reason", "監査人から電話")]).await;
+    let r = asker
+        .post(
+            &format!("/console/people/{kansa_id}/act"),
+            &[("login", "kansa"), ("action", "unlock"), ("reason", "監査人から電話")],
+        )
+        .await;
     assert!(r.location.as_deref().unwrap().contains("notice="), "{:?}", r.location);
     let page = asker.get("/console/approvals").await;
     let id = page.body.split("data-request=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let forged = asker.post(&format!("/console/approvals/{id}/decide"), &[("decision", "approve"), ("reason", "自分で承認")]).await;
+    let forged = asker
+        .post(&format!("/console/approvals/{id}/decide"), &[("decision", "approve"), ("reason", "自分で承認")])
+        .await;
     assert_eq!(forged.status, 403, "the asker's forged approval: {}", forged.body);
     assert!(locked(&s, &kansa).await);
     assert_eq!(staff.get("/console/privileged").await.status, 403, "staff are refused the privileged page");
@@ -55,18 +62,31 @@ async fn r_ac_02_a_second_officer_approves_on_the_approvals_page_and_the_askers_
         sign_in(&p, &base, "p-so-1302", &code);
         p.goto(&format!("{base}/console/approvals"));
         let text = p.text();
-        assert!(text.contains("二者承認待ちの操作") && text.contains("監査人から電話") && text.contains("p-so-1301") && text.contains("ロック解除"), "{text}");
+        assert!(
+            text.contains("二者承認待ちの操作")
+                && text.contains("監査人から電話")
+                && text.contains("p-so-1301")
+                && text.contains("ロック解除"),
+            "{text}"
+        );
         let row = format!("tr[data-request=\"{request}\"]");
         p.fill(&format!("{row} input[name=reason]"), "本人確認済み");
         p.submit_and_wait(&format!("{row} button.approve"));
         let notice = p.eval("(document.getElementById('notice') || {}).innerText || ''").as_str().unwrap().to_string();
         assert!(notice.contains("承認し、操作を実行しました"), "{notice} / {}", p.text());
-        assert_eq!(p.eval("document.querySelectorAll('#approvals tr[data-request]').length"), serde_json::json!(0), "nothing waits any more");
+        assert_eq!(
+            p.eval("document.querySelectorAll('#approvals tr[data-request]').length"),
+            serde_json::json!(0),
+            "nothing waits any more"
+        );
 
         // The privileged page, for the officer.
         p.goto(&format!("{base}/console/privileged"));
         let text = p.text();
-        assert!(text.contains("特権ID・開発用IDの一覧") && text.contains("p-so-1301") && text.contains("代行者"), "{text}");
+        assert!(
+            text.contains("特権ID・開発用IDの一覧") && text.contains("p-so-1301") && text.contains("代行者"),
+            "{text}"
+        );
         p.goto(&format!("{base}/console/privileged?lang=en"));
         assert!(p.text().contains("Privileged and development accounts"), "{}", p.text());
     })
@@ -89,7 +109,12 @@ async fn r_lg_11_the_helpdesk_unlocks_staff_in_a_real_browser_but_not_an_officer
     lock(&s, &taro).await;
     lock(&s, &so).await;
     let (hd, hd_totp) = signed_in(&s, "madoguchi").await;
-    let forged = hd.post(&format!("/console/people/{so_id}/act"), &[("login", "p-so-kojin"), ("action", "unlock"), ("reason", "x")]).await;
+    let forged = hd
+        .post(
+            &format!("/console/people/{so_id}/act"),
+            &[("login", "p-so-kojin"), ("action", "unlock"), ("reason", "x")],
+        )
+        .await;
     assert!(forged.location.as_deref().unwrap().contains("error="), "{:?}", forged.location);
     let code = totp_code(&hd_totp, (s.clock_ms() / 1000) as u64);
     let base = s.base.clone();
@@ -102,14 +127,21 @@ async fn r_lg_11_the_helpdesk_unlocks_staff_in_a_real_browser_but_not_an_officer
         assert_eq!(p.path(), "/console/people", "{}", p.url());
         p.goto(&format!("{base}/console/people/{taro_id}"));
         assert!(p.text().contains("ヘルプデスク"), "{}", p.text());
-        assert_eq!(p.eval("document.querySelectorAll('form.act-suspend, form.act-reset').length"), serde_json::json!(0));
+        assert_eq!(
+            p.eval("document.querySelectorAll('form.act-suspend, form.act-reset').length"),
+            serde_json::json!(0)
+        );
         let form = "section[data-login=\"shinonome\"] form.act-unlock";
         p.fill(&format!("{form} input[name=reason]"), "本人から電話で確認");
         p.submit_and_wait(&format!("{form} button"));
         let notice = p.eval("(document.getElementById('notice') || {}).innerText || ''").as_str().unwrap().to_string();
         assert!(notice.contains("実施しました") && notice.contains("shinonome"), "{notice}");
         p.goto(&format!("{base}/console/people/{so_id}"));
-        assert_eq!(p.eval("document.querySelectorAll('form.act-unlock').length"), serde_json::json!(0), "no button on an officer's account");
+        assert_eq!(
+            p.eval("document.querySelectorAll('form.act-unlock').length"),
+            serde_json::json!(0),
+            "no button on an officer's account"
+        );
         p.goto(&format!("{base}/console/audit"));
         assert!(p.text().contains("CISO"), "refused, with the reason: {}", p.text());
         assert_eq!(p.eval("document.querySelectorAll('#records').length"), serde_json::json!(0));

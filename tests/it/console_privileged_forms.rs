@@ -15,7 +15,13 @@ const PAGE: &str = "/console/privileged";
 fn shown(page: &Page) -> (String, String) {
     assert_eq!(page.status, 200, "{}", page.body);
     let secret = page.by_id("secret").expect("the secret on its own page");
-    let login = page.body.split("ID: ").nth(1).and_then(|t| t.split(" — ").next()).expect("the login ID in the lead").to_string();
+    let login = page
+        .body
+        .split("ID: ")
+        .nth(1)
+        .and_then(|t| t.split(" — ").next())
+        .expect("the login ID in the lead")
+        .to_string();
     (login, secret)
 }
 
@@ -39,7 +45,11 @@ async fn post_form(c: &Client, path: &str, f: &[(&str, String)]) -> Page {
 fn error_of(p: &Page) -> String {
     let l = p.location.clone().unwrap_or_default();
     assert!(l.starts_with(PAGE) && l.contains("error="), "back to the page with an error: {l:?} {}", p.body);
-    url::form_urlencoded::parse(l.split_once('?').unwrap().1.as_bytes()).find(|(k, _)| k == "error").unwrap().1.into_owned()
+    url::form_urlencoded::parse(l.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "error")
+        .unwrap()
+        .1
+        .into_owned()
 }
 
 both_backends! {

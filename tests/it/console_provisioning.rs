@@ -48,7 +48,15 @@ async fn queue(s: &Server, accounts: &[String]) {
 
 async fn grant(s: &Server, account: &str, role: &str) {
     let (account, role, now) = (account.to_string(), role.to_string(), s.clock_ms());
-    s.app.db(move |c| Ok(store::accounts::insert_grant(c, &store::accounts::Grant::new(&account, &role, tobira_domain::rbac::GrantSource::Bootstrap, now))?)).await.unwrap()
+    s.app
+        .db(move |c| {
+            Ok(store::accounts::insert_grant(
+                c,
+                &store::accounts::Grant::new(&account, &role, tobira_domain::rbac::GrantSource::Bootstrap, now),
+            )?)
+        })
+        .await
+        .unwrap()
 }
 
 fn count(body: &str, needle: &str) -> usize {

@@ -175,8 +175,15 @@ async fn r_pr_01_an_owner_names_and_revokes_a_holder_on_the_eligibility_page_in_
         assert_eq!(p.path(), PAGE, "back on the page (PRG)");
         let notice = p.eval("(document.getElementById('notice') || {}).innerText || ''").as_str().unwrap().to_string();
         assert!(notice.contains("指名しました"), "{notice}");
-        let row = p.eval("(document.querySelector('#system-juki tr[data-account=\"p-sato\"]') || {}).innerText || ''").as_str().unwrap().to_string();
-        assert!(row.contains("東雲 太郎") && row.contains("juki-kacho") && row.contains("JST") && row.contains("運用担当"), "{row}");
+        let row = p
+            .eval("(document.querySelector('#system-juki tr[data-account=\"p-sato\"]') || {}).innerText || ''")
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            row.contains("東雲 太郎") && row.contains("juki-kacho") && row.contains("JST") && row.contains("運用担当"),
+            "{row}"
+        );
         assert_eq!(rt.block_on(eligible(&app, "p-sato")), vec!["juki.admin".to_string()]);
 
         p.submit_and_wait("#system-juki tr[data-account=\"p-sato\"] .revoke-submit");
@@ -186,7 +193,12 @@ async fn r_pr_01_an_owner_names_and_revokes_a_holder_on_the_eligibility_page_in_
 
         // English second.
         p.goto(&format!("{base}{PAGE}?lang=en"));
-        assert!(p.text().contains("Privileged holders") && p.text().contains("Nobody holds a privileged role of this system."), "{}", p.text());
+        assert!(
+            p.text().contains("Privileged holders")
+                && p.text().contains("Nobody holds a privileged role of this system."),
+            "{}",
+            p.text()
+        );
     })
     .await
     .unwrap();

@@ -41,7 +41,13 @@ async fn round(s: &Server) -> mail_delivery::Round {
 
 /// The token of an enrollment URL.
 fn token_of(url: &str) -> String {
-    url.split("token=").nth(1).expect("a token in the URL").split(|c: char| c.is_whitespace()).next().unwrap().to_string()
+    url.split("token=")
+        .nth(1)
+        .expect("a token in the URL")
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// How many rows of the outbox and the audit log hold `needle` anywhere.

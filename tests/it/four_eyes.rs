@@ -10,7 +10,12 @@ use serde_json::json;
 
 async fn notified(op: &Op, who: &str, kind: &str) -> usize {
     let (who, kind) = (who.to_string(), kind.to_string());
-    op.s.app.db(move |c| Ok(tobira::store::privileged::notifications_to(c, &who)?.into_iter().filter(|n| n.kind == kind).count())).await.unwrap()
+    op.s.app
+        .db(move |c| {
+            Ok(tobira::store::privileged::notifications_to(c, &who)?.into_iter().filter(|n| n.kind == kind).count())
+        })
+        .await
+        .unwrap()
 }
 
 both_backends! {

@@ -12,7 +12,8 @@ async fn r_lc_01_a_hung_directory_is_reported_as_a_time_out_not_a_refused_bind()
     // A server that accepts connections (the kernel's backlog) and never answers.
     let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut c = hr.cmd(&[]);
-    c.env("TOBIRA__DIRECTORY__URL", format!("ldap://127.0.0.1:{}", hung.local_addr().unwrap().port())).env("TOBIRA__DIRECTORY__TIMEOUT_SECONDS", "1");
+    c.env("TOBIRA__DIRECTORY__URL", format!("ldap://127.0.0.1:{}", hung.local_addr().unwrap().port()))
+        .env("TOBIRA__DIRECTORY__TIMEOUT_SECONDS", "1");
     let (code, out, err) = output(c);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("did not answer the bind within 1 s") && err.contains("directory.timeout_seconds"), "{err}");
@@ -113,7 +114,9 @@ async fn r_lc_14_a_directory_without_kana_or_department_entries_maps_with_the_po
     assert_eq!(p.name_kana, "", "no kana attribute: none stored");
     assert_eq!(p.employment_type, "regular", "directory.default_employment_type");
     assert!(p.is_head_of_section, "課長 of shimin by the table's head_post");
-    assert!(!store::org::person_by_employee_number(&mut conn(&hr.db.pool()), "100002").unwrap().unwrap().is_head_of_section);
+    assert!(
+        !store::org::person_by_employee_number(&mut conn(&hr.db.pool()), "100002").unwrap().unwrap().is_head_of_section
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,5 +126,8 @@ async fn r_lc_14_the_default_department_filter_does_not_read_its_own_container()
     let (code, out, err) = hr.sync(&[]);
     assert_eq!(code, 0, "no entry skipped: {out}{err}");
     assert!(!out.contains("ou=departments,dc=shinonome"), "{out}");
-    assert_eq!(store::org::department_codes(&mut conn(&hr.db.pool())).unwrap().into_iter().collect::<Vec<_>>(), ["kikaku", "shimin", "somu", "zeimu"]);
+    assert_eq!(
+        store::org::department_codes(&mut conn(&hr.db.pool())).unwrap().into_iter().collect::<Vec<_>>(),
+        ["kikaku", "shimin", "somu", "zeimu"]
+    );
 }

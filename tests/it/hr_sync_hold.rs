@@ -32,11 +32,22 @@ pub(crate) fn approver(hr: &Hr, login: &str, officer: bool) -> Vec<u8> {
     let a = Account::new(store::new_id(), login.into(), None, now);
     store::accounts::insert(c, &a).unwrap();
     if officer {
-        store::accounts::insert_grant(c, &Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, now)).unwrap();
+        store::accounts::insert_grant(
+            c,
+            &Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, now),
+        )
+        .unwrap();
     }
     let (key, _) = tobira::crypto::master_key::MasterKey::load_or_create(&hr.db.config().master_key_path()).unwrap();
     let secret: Vec<u8> = login.bytes().cycle().take(20).collect();
-    let t = Totp { id: store::new_id(), account_id: a.id.clone(), name: "phone".into(), secret_encrypted: key.seal("totp-secret", &secret).unwrap(), created_at: now, last_used_step: None };
+    let t = Totp {
+        id: store::new_id(),
+        account_id: a.id.clone(),
+        name: "phone".into(),
+        secret_encrypted: key.seal("totp-secret", &secret).unwrap(),
+        created_at: now,
+        last_used_step: None,
+    };
     store::credentials::insert_totp(c, &t).unwrap();
     secret
 }

@@ -13,7 +13,9 @@ async fn one_minute_idle(db: &crate::support::TestDb) -> Op {
         c.oidc.backchannel_every_seconds = 1;
         let path = std::path::Path::new(&c.policy_dir).join("authentication.toml");
         let text = std::fs::read_to_string(&path).unwrap();
-        let text = text.replace("[session.staff]\nidle_minutes = 30", "[session.staff]\nidle_minutes = 1").replace("[session.privileged]\nidle_minutes = 10", "[session.privileged]\nidle_minutes = 1");
+        let text = text
+            .replace("[session.staff]\nidle_minutes = 30", "[session.staff]\nidle_minutes = 1")
+            .replace("[session.privileged]\nidle_minutes = 10", "[session.privileged]\nidle_minutes = 1");
         assert_eq!(text.matches("idle_minutes = 1\n").count(), 2, "the test's policy sets both idle limits");
         std::fs::write(path, text).unwrap();
     })
@@ -21,7 +23,8 @@ async fn one_minute_idle(db: &crate::support::TestDb) -> Op {
 }
 
 async fn refresh(op: &Op, secret: &str, token: &str) -> (u16, serde_json::Value) {
-    op.post_basic("/oauth/token", "t-bunsho", secret, &[("grant_type", "refresh_token"), ("refresh_token", token)]).await
+    op.post_basic("/oauth/token", "t-bunsho", secret, &[("grant_type", "refresh_token"), ("refresh_token", token)])
+        .await
 }
 
 /// Waits (at most 10 s) until the test system has received `n` back-channel logouts.

@@ -39,7 +39,12 @@ fn old_records(db: &TestDb, actor: &str, n: usize, days_ago: i64) {
     let pool = db.pool();
     let mut c = conn(&pool);
     let at = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 - days_ago * DAY;
-    let events = (0..n).map(|i| AuditEvent::new(actor, "auth.signed_in", format!("account:{actor}")).with_details(serde_json::json!({ "i": i }))).collect();
+    let events = (0..n)
+        .map(|i| {
+            AuditEvent::new(actor, "auth.signed_in", format!("account:{actor}"))
+                .with_details(serde_json::json!({ "i": i }))
+        })
+        .collect();
     store::write_tx(&mut c, |c| store::audit::append(c, at, events)).unwrap();
 }
 

@@ -13,14 +13,26 @@ const PASSWORD: &str = "ume-boshi to ryokucha 3ji";
 /// The actors of the audit records of `action`.
 async fn actors(s: &Server, action: &str) -> Vec<String> {
     let action = action.to_string();
-    s.app.db(move |c| Ok(tobira::store::audit::by_action(c, &action, 100)?.into_iter().map(|r| r.event.actor).collect())).await.unwrap()
+    s.app
+        .db(move |c| Ok(tobira::store::audit::by_action(c, &action, 100)?.into_iter().map(|r| r.event.actor).collect()))
+        .await
+        .unwrap()
 }
 
 /// `operator:NAME` for the user running the tests, as the CLI names it.
 fn tobira_operator() -> String {
-    let uid = std::fs::read_to_string("/proc/self/status").unwrap().lines().find_map(|l| l.strip_prefix("Uid:").map(|v| v.split_whitespace().next().unwrap().to_string())).unwrap();
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:").map(|v| v.split_whitespace().next().unwrap().to_string()))
+        .unwrap();
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
-    let name = passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| f.len() > 2 && f[2] == uid).map(|f| f[0].to_string()).unwrap_or(format!("uid-{uid}"));
+    let name = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2] == uid)
+        .map(|f| f[0].to_string())
+        .unwrap_or(format!("uid-{uid}"));
     format!("operator:{name}")
 }
 
@@ -184,7 +196,11 @@ both_backends! {
 }
 
 /// [`server`] with a copy of the example policy edited by `edits` (file, from, to).
-async fn server_with_policy(db: &TestDb, edits: &[(&str, &str, &str)], tune: impl FnOnce(&mut tobira::config::Config)) -> (Server, tempfile::TempDir) {
+async fn server_with_policy(
+    db: &TestDb,
+    edits: &[(&str, &str, &str)],
+    tune: impl FnOnce(&mut tobira::config::Config),
+) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(crate::support::repo_path("policies")).unwrap() {
         let e = e.unwrap();

@@ -63,7 +63,11 @@ impl Sink {
 
     /// Every message received so far, in order.
     pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
-        let mut names: Vec<_> = std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
         names.sort();
         names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
     }
@@ -110,7 +114,9 @@ async fn person_with_mail(s: &Server, login: &str, number: &str, mail: Option<&s
         .db(move |c| {
             use diesel::prelude::*;
             use store::schema::people;
-            diesel::update(people::table.filter(people::employee_number.eq(&number))).set(people::mail.eq(mail)).execute(c)?;
+            diesel::update(people::table.filter(people::employee_number.eq(&number)))
+                .set(people::mail.eq(mail))
+                .execute(c)?;
             Ok(())
         })
         .await

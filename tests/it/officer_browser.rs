@@ -78,7 +78,8 @@ async fn return_status(s: &Server, id: &str) -> (String, Option<String>, Option<
 
 /// The `data-return` ids of the rows of table `#{table}`.
 fn rows(p: &crate::browser::Page, table: &str) -> Vec<String> {
-    let v = p.eval(&format!("Array.from(document.querySelectorAll('#{table} tr[data-return]')).map(r => r.dataset.return)"));
+    let v = p
+        .eval(&format!("Array.from(document.querySelectorAll('#{table} tr[data-return]')).map(r => r.dataset.return)"));
     v.as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect()
 }
 
@@ -95,7 +96,8 @@ fn query_value(location: &str, key: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_lc_15_an_officer_records_a_returned_key_on_the_returns_page_in_a_real_browser() {
     let db = TestDb::sqlite();
-    let s = web::start_with(&db, crate::support::fixed_clock(), |c| c.http.public_url = "http://localhost:8080".into()).await;
+    let s = web::start_with(&db, crate::support::fixed_clock(), |c| c.http.public_url = "http://localhost:8080".into())
+        .await;
     s.account("p-so-0301", PASSWORD, false, true).await;
     let holder = s.person("takahashi", "300011", "regular", false, &[]).await;
     let (staff, _) = signed_in(&s, "takahashi").await;
@@ -135,12 +137,23 @@ async fn r_lc_15_an_officer_records_a_returned_key_on_the_returns_page_in_a_real
         assert_eq!(rows(&p, "due"), std::slice::from_ref(&r), "{}", p.text());
         assert!(p.eval("document.getElementById('records') === null").as_bool().unwrap());
         let text = p.text();
-        for shown in ["東雲 太郎", "300011", "takahashi", "セキュリティキー・ICカード", "YubiKey 5 NFC", "異動", "2026-04-01 08:00 JST"] {
+        for shown in [
+            "東雲 太郎",
+            "300011",
+            "takahashi",
+            "セキュリティキー・ICカード",
+            "YubiKey 5 NFC",
+            "異動",
+            "2026-04-01 08:00 JST",
+        ] {
             assert!(text.contains(shown), "{shown} on the page: {text}");
         }
         if let Some(png) = p.send("Page.captureScreenshot", json!({ "format": "png" }))["data"].as_str() {
             use base64::Engine;
-            let _ = std::fs::write("/tmp/officer-returns-page.png", base64::engine::general_purpose::STANDARD.decode(png).unwrap());
+            let _ = std::fs::write(
+                "/tmp/officer-returns-page.png",
+                base64::engine::general_purpose::STANDARD.decode(png).unwrap(),
+            );
         }
 
         // 返却 (the default choice) with a note.
@@ -150,20 +163,35 @@ async fn r_lc_15_an_officer_records_a_returned_key_on_the_returns_page_in_a_real
         p.submit_and_wait(&format!("{row} .record-submit"));
         assert_eq!(p.path(), "/officer/returns", "back on the page (PRG)");
         let n = by_id(&p, "notice");
-        assert!(n.contains("記録しました") && n.contains("YubiKey 5 NFC") && n.contains("返却済み") && n.contains("認証要素を無効化しました"), "{n}");
+        assert!(
+            n.contains("記録しました")
+                && n.contains("YubiKey 5 NFC")
+                && n.contains("返却済み")
+                && n.contains("認証要素を無効化しました"),
+            "{n}"
+        );
         assert!(rows(&p, "due").is_empty() && p.text().contains("返却待ちの認証媒体はありません。"), "{}", p.text());
         assert_eq!(rows(&p, "records"), std::slice::from_ref(&r));
         let rec = format!("#records tr[data-return=\"{r}\"]");
         assert_eq!(p.eval(&format!("document.querySelector('{rec}').dataset.status")), json!("returned"));
         let cells = p.eval(&format!("document.querySelector('{rec}').innerText")).as_str().unwrap().to_string();
-        assert!(cells.contains("返却済み") && cells.contains("p-so-0301") && cells.contains(NOTE) && cells.contains("2026-04-01 09:0"), "by whom, when, note: {cells}");
+        assert!(
+            cells.contains("返却済み")
+                && cells.contains("p-so-0301")
+                && cells.contains(NOTE)
+                && cells.contains("2026-04-01 09:0"),
+            "by whom, when, note: {cells}"
+        );
 
         // R-AU-12: the collected key is then destroyed, from the records table.
         p.fill(&format!("{rec} input[name=note]"), SHRED);
         p.submit_and_wait(&format!("{rec} .destroy-submit"));
         assert!(by_id(&p, "notice").contains("廃棄済み"), "{}", by_id(&p, "notice"));
         assert_eq!(p.eval(&format!("document.querySelector('{rec}').dataset.status")), json!("destroyed"));
-        assert!(p.eval(&format!("document.querySelector('{rec} .destroy-submit') === null")).as_bool().unwrap(), "destroyed once");
+        assert!(
+            p.eval(&format!("document.querySelector('{rec} .destroy-submit') === null")).as_bool().unwrap(),
+            "destroyed once"
+        );
 
         // English second.
         p.goto(&format!("{base}/officer/returns?lang=en"));
@@ -183,7 +211,10 @@ async fn r_lc_15_an_officer_records_a_returned_key_on_the_returns_page_in_a_real
     let page = officer.post("/officer/returns", &[("id", &ret), ("action", "lost")]).await;
     assert_eq!(page.status, 303);
     let loc = page.location.unwrap();
-    assert!(loc.starts_with("/officer/returns?") && query_value(&loc, "error").contains("already recorded as destroyed"), "{loc}");
+    assert!(
+        loc.starts_with("/officer/returns?") && query_value(&loc, "error").contains("already recorded as destroyed"),
+        "{loc}"
+    );
     let shown = officer.get(&loc).await;
     assert!(shown.by_id("error").is_some_and(|e| e.contains("already recorded")), "{}", shown.body);
     assert_eq!(return_status(&s, &ret).await.0, "destroyed");
@@ -195,7 +226,8 @@ async fn make_shared(s: &Server, id: String) {
     s.app
         .db(move |c| {
             Ok(diesel::RunQueryDsl::execute(
-                diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &id)).set(diesel::ExpressionMethods::eq(store::schema::accounts::is_shared, true)),
+                diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &id))
+                    .set(diesel::ExpressionMethods::eq(store::schema::accounts::is_shared, true)),
                 c,
             )?)
         })
@@ -205,7 +237,15 @@ async fn make_shared(s: &Server, id: String) {
 
 async fn users_of(s: &Server, login: &str) -> Vec<(String, String)> {
     let login = login.to_string();
-    s.app.db(move |c| Ok(tobira::app::shared_ids::list(c, &login)?.into_iter().map(|u| (u.employee_number, u.permitted_by)).collect())).await.unwrap()
+    s.app
+        .db(move |c| {
+            Ok(tobira::app::shared_ids::list(c, &login)?
+                .into_iter()
+                .map(|u| (u.employee_number, u.permitted_by))
+                .collect())
+        })
+        .await
+        .unwrap()
 }
 
 /// Follows a page form's redirect; the notice or error it came back with.

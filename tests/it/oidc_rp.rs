@@ -8,10 +8,13 @@
 use crate::support::TestDb;
 use crate::web::{self, totp_code, Client, Server};
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreTokenResponse};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreTokenResponse,
+};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use std::sync::{Arc, Mutex};
 use tobira::app::clock::FixedClock;
@@ -113,7 +116,14 @@ fn catcher() -> (u16, Arc<Mutex<Vec<String>>>) {
                 buf.extend_from_slice(&chunk[..n]);
                 let text = String::from_utf8_lossy(&buf).to_string();
                 if let Some(end) = text.find("\r\n\r\n") {
-                    let len = text[..end].lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))).unwrap_or(0);
+                    let len = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
                         break Some(String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string());
                     }
@@ -136,7 +146,10 @@ fn policy_dir(backchannel_port: u16, job_key: &EcdsaKeyPair, extra: &str) -> tem
         std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
     }
     let public = job_key.public_key().as_ref();
-    let clients = TEST_CLIENTS.replace("{BCL}", &backchannel_port.to_string()).replace("{JWK_X}", &b64(&public[1..33])).replace("{JWK_Y}", &b64(&public[33..]));
+    let clients = TEST_CLIENTS
+        .replace("{BCL}", &backchannel_port.to_string())
+        .replace("{JWK_X}", &b64(&public[1..33]))
+        .replace("{JWK_Y}", &b64(&public[33..]));
     std::fs::write(dir.path().join("test-clients.toml"), format!("{clients}\n{extra}")).unwrap();
     dir
 }
@@ -153,7 +166,12 @@ pub async fn start_tuned(db: &TestDb, tune: impl FnOnce(&mut tobira::config::Con
 
 /// [`start`], with `extra` clients registered, `edit` changing the policy directory's files and
 /// `tune` the configuration.
-pub async fn start_custom(db: &TestDb, extra: &str, edit: impl FnOnce(&std::path::Path), tune: impl FnOnce(&mut tobira::config::Config)) -> Op {
+pub async fn start_custom(
+    db: &TestDb,
+    extra: &str,
+    edit: impl FnOnce(&std::path::Path),
+    tune: impl FnOnce(&mut tobira::config::Config),
+) -> Op {
     let (bcl, logouts) = catcher();
     let job_key = Arc::new(new_ec_key());
     let policy = policy_dir(bcl, &job_key, extra);
@@ -169,25 +187,40 @@ pub async fn start_custom(db: &TestDb, extra: &str, edit: impl FnOnce(&std::path
         tune(c);
     })
     .await;
-    let http = openidconnect::reqwest::ClientBuilder::new().redirect(openidconnect::reqwest::redirect::Policy::none()).build().unwrap();
+    let http = openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     Op { issuer: s.base.clone(), s, http, logouts, job_key, _policy: policy }
 }
 
-pub type Rp = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+pub type Rp =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 impl Op {
     /// A new secret for `client`, as `tobira client secret` makes it.
     pub async fn secret(&self, client: &str) -> String {
         let (app, client) = (self.s.app.clone(), client.to_string());
         let now = self.s.clock_ms();
-        self.s.app.db(move |c| tobira::app::oidc::new_client_secret(c, &app.policy, &client, "operator:test", now)).await.unwrap()
+        self.s
+            .app
+            .db(move |c| tobira::app::oidc::new_client_secret(c, &app.policy, &client, "operator:test", now))
+            .await
+            .unwrap()
     }
 
     /// The relying party: discovery, then a client with the secret and redirect URI.
     pub async fn rp(&self, client: &str, redirect: &str) -> (Rp, String) {
         let secret = self.secret(client).await;
-        let meta = CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer.clone()).unwrap(), &self.http).await.expect("discovery");
-        let rp = CoreClient::from_provider_metadata(meta, ClientId::new(client.into()), Some(ClientSecret::new(secret.clone()))).set_redirect_uri(RedirectUrl::new(redirect.into()).unwrap());
+        let meta = CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer.clone()).unwrap(), &self.http)
+            .await
+            .expect("discovery");
+        let rp = CoreClient::from_provider_metadata(
+            meta,
+            ClientId::new(client.into()),
+            Some(ClientSecret::new(secret.clone())),
+        )
+        .set_redirect_uri(RedirectUrl::new(redirect.into()).unwrap());
         (rp, secret)
     }
 
@@ -208,8 +241,21 @@ impl Op {
     }
 
     /// POSTs a form with HTTP Basic client authentication; (status, JSON body).
-    pub async fn post_basic(&self, path: &str, client: &str, secret: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
-        let res = self.http.post(format!("{}{path}", self.issuer)).basic_auth(client, Some(secret)).form(form).send().await.unwrap();
+    pub async fn post_basic(
+        &self,
+        path: &str,
+        client: &str,
+        secret: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.issuer))
+            .basic_auth(client, Some(secret))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
@@ -231,7 +277,9 @@ pub struct Pending {
 
 pub fn request(rp: &Rp, scopes: &[&str], extra: &[(&str, &str)]) -> Pending {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let mut r = rp.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random).set_pkce_challenge(challenge);
+    let mut r = rp
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .set_pkce_challenge(challenge);
     for s in scopes {
         r = r.add_scope(Scope::new(s.to_string()));
     }
@@ -283,12 +331,23 @@ pub async fn redeem(op: &Op, rp: &Rp, pending: Pending, redirect: &str) -> (Core
     assert_eq!(param(redirect, "state").as_deref(), Some(pending.state.secret().as_str()), "state comes back");
     assert_eq!(param(redirect, "iss").as_deref(), Some(op.issuer.as_str()), "RFC 9207 iss");
     let code = param(redirect, "code").unwrap_or_else(|| panic!("no code in {redirect}"));
-    let tokens = rp.exchange_code(AuthorizationCode::new(code)).unwrap().set_pkce_verifier(pending.verifier).request_async(&op.http).await.expect("token response");
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(pending.verifier)
+        .request_async(&op.http)
+        .await
+        .expect("token response");
     (tokens, pending.nonce)
 }
 
 /// Verifies the ID token with the RP library (signature against the JWKS, iss, aud, exp, nonce).
-pub fn id_claims(rp: &Rp, tokens: &CoreTokenResponse, nonce: &Nonce, alg: CoreJwsSigningAlgorithm) -> CoreIdTokenClaims {
+pub fn id_claims(
+    rp: &Rp,
+    tokens: &CoreTokenResponse,
+    nonce: &Nonce,
+    alg: CoreJwsSigningAlgorithm,
+) -> CoreIdTokenClaims {
     let verifier = rp.id_token_verifier().set_allowed_algs(vec![alg]);
     tokens.id_token().expect("an ID token").claims(&verifier, nonce).expect("the ID token verifies").clone()
 }
@@ -318,7 +377,8 @@ pub fn new_ec_key() -> EcdsaKeyPair {
 /// A client assertion (RFC 7523) signed ES256 with `key`, as a batch job would make it.
 pub fn assertion(key: &EcdsaKeyPair, client: &str, aud: &str, exp: i64, jti: &str) -> String {
     let header = serde_json::json!({ "alg": "ES256", "kid": "job-1", "typ": "JWT" });
-    let claims = serde_json::json!({ "iss": client, "sub": client, "aud": aud, "exp": exp, "iat": exp - 60, "jti": jti });
+    let claims =
+        serde_json::json!({ "iss": client, "sub": client, "aud": aud, "exp": exp, "iat": exp - 60, "jti": jti });
     let signing = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
     let sig = key.sign(&aws_lc_rs::rand::SystemRandom::new(), signing.as_bytes()).unwrap();
     format!("{signing}.{}", b64(sig.as_ref()))

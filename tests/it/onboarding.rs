@@ -54,7 +54,15 @@ async fn two_factors(s: &Server, login: &str, secret: &[u8]) -> Client {
 /// The account's onboarding records: (kind, version, digest, recorded by).
 async fn records(s: &Server, account: &str) -> Vec<(String, Option<String>, Option<String>, String)> {
     let id = account.to_string();
-    s.app.db(move |c| Ok(store::onboarding::of_account(c, &id)?.into_iter().map(|r| (r.kind, r.rules_version, r.text_sha256, r.recorded_by)).collect())).await.unwrap()
+    s.app
+        .db(move |c| {
+            Ok(store::onboarding::of_account(c, &id)?
+                .into_iter()
+                .map(|r| (r.kind, r.rules_version, r.text_sha256, r.recorded_by))
+                .collect())
+        })
+        .await
+        .unwrap()
 }
 
 async fn person_of(s: &Server, account: &str) -> String {

@@ -70,7 +70,11 @@ fn unknown_key_fails_with_file_and_line() {
 
 #[test]
 fn role_of_a_missing_system_fails_with_file_and_line() {
-    let dir = broken("roles.toml", "system = \"juki\"\nname = \"住基 事務担当\"", "system = \"jyuki\"\nname = \"住基 事務担当\"");
+    let dir = broken(
+        "roles.toml",
+        "system = \"juki\"\nname = \"住基 事務担当\"",
+        "system = \"jyuki\"\nname = \"住基 事務担当\"",
+    );
     let (code, _, err) = check(dir.path());
     assert_eq!(code, 1);
     let line = line_of(dir.path(), "roles.toml", "jyuki");
@@ -80,7 +84,11 @@ fn role_of_a_missing_system_fails_with_file_and_line() {
 #[test]
 fn every_error_is_reported_and_counted() {
     let dir = broken("authentication.toml", "max_failures = 5", "max_failures = 50");
-    std::fs::write(dir.path().join("extra.toml"), "[[zones]]\nid = \"mynumber2\"\nkind = \"mynumber\"\nmin_factor_kinds = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join("extra.toml"),
+        "[[zones]]\nid = \"mynumber2\"\nkind = \"mynumber\"\nmin_factor_kinds = 1\n",
+    )
+    .unwrap();
     let (code, _, err) = check(dir.path());
     assert_eq!(code, 1);
     assert!(err.contains("authentication.toml:") && err.contains("R-PR-05"), "{err}");

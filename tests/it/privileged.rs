@@ -33,7 +33,12 @@ async fn make_security_officer(op: &Op, login: &str) {
     op.s.app
         .db(move |c| {
             let a = tobira::store::accounts::by_login_id(c, &login)?.unwrap();
-            let g = tobira::store::accounts::Grant::new(&a.id, "tobira.security_officer", tobira_domain::rbac::GrantSource::Bootstrap, 0);
+            let g = tobira::store::accounts::Grant::new(
+                &a.id,
+                "tobira.security_officer",
+                tobira_domain::rbac::GrantSource::Bootstrap,
+                0,
+            );
             Ok(tobira::store::accounts::insert_grant(c, &g)?)
         })
         .await
@@ -51,7 +56,11 @@ pub(crate) async fn privileged_account(officer: &Client, number: &str) -> (Strin
 pub(crate) async fn change_temporary(op: &Op, login: &str, temporary: &str) -> (Client, Vec<u8>) {
     let c = op.s.client();
     assert_eq!(c.sign_in(login, temporary).await.status, 303);
-    assert_eq!(c.get("/account").await.location.as_deref(), Some("/account/password"), "a temporary password is changed first");
+    assert_eq!(
+        c.get("/account").await.location.as_deref(),
+        Some("/account/password"),
+        "a temporary password is changed first"
+    );
     c.get("/account/password").await;
     let done = c.post("/account/password", &[("current", temporary), ("new", PASSWORD), ("repeat", PASSWORD)]).await;
     assert_eq!(done.status, 303, "{}", done.body);

@@ -30,7 +30,12 @@ async fn holder_and_owner(db: &TestDb, so_login: &str) -> (Op, Client, Vec<u8>, 
     let (login, temporary) = privileged_account(&so, "300001").await;
     assert_eq!(login, "p-sato");
     let (holder, holder_totp) = change_temporary(&op, &login, &temporary).await;
-    let (status, body) = owner.post_json("/api/privileged/eligibility", json!({ "account": "p-sato", "role": "juki.admin", "reason": "運用担当" })).await;
+    let (status, body) = owner
+        .post_json(
+            "/api/privileged/eligibility",
+            json!({ "account": "p-sato", "role": "juki.admin", "reason": "運用担当" }),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     (op, owner, owner_totp, holder, holder_totp)
 }
@@ -44,7 +49,9 @@ async fn elevation(app: &tobira::app::App, id: &str) -> (String, Option<String>,
 
 /// The `data-elevation` ids of the rows of table `#{table}`.
 fn rows(p: &Page, table: &str) -> Vec<String> {
-    let v = p.eval(&format!("Array.from(document.querySelectorAll('#{table} tr[data-elevation]')).map(r => r.dataset.elevation)"));
+    let v = p.eval(&format!(
+        "Array.from(document.querySelectorAll('#{table} tr[data-elevation]')).map(r => r.dataset.elevation)"
+    ));
     v.as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect()
 }
 
@@ -87,7 +94,8 @@ async fn r_pr_02_a_holder_asks_on_the_page_another_person_approves_it_there_and_
         h.submit_and_wait("#elevations-link");
         assert_eq!(h.path(), PAGE);
         let text = h.text();
-        for shown in ["特権の昇格", "住基 システム管理者", "juki.admin", "juki-kacho", "上限: 120 分"] {
+        for shown in ["特権の昇格", "住基 システム管理者", "juki.admin", "juki-kacho", "上限: 120 分"]
+        {
             assert!(text.contains(shown), "{shown} on the page: {text}");
         }
         assert!(h.eval("document.getElementById('to-decide') === null").as_bool().unwrap(), "no queue for the holder");
@@ -107,13 +115,19 @@ async fn r_pr_02_a_holder_asks_on_the_page_another_person_approves_it_there_and_
         assert!(h.eval(&format!("document.querySelector('{row}').innerText")).as_str().unwrap().contains("承認待ち"));
 
         // R-AC-02: the holder's own approval, through the page's form, is refused with the app's message.
-        let refused = rt.block_on(holder.post("/privileged/elevations/decide", &[("id", &id), ("decision", "approve"), ("note", "自分で")]));
+        let refused = rt.block_on(
+            holder.post("/privileged/elevations/decide", &[("id", &id), ("decision", "approve"), ("note", "自分で")]),
+        );
         assert_eq!(refused.status, 303);
         let loc = refused.location.unwrap();
         assert!(loc.starts_with("/privileged/elevations?"), "{loc}");
         assert!(query_value(&loc, "error").contains("nobody approves their own elevation (R-AC-02)"), "{loc}");
         h.goto(&format!("{base}{loc}"));
-        assert!(by_id(&h, "error").contains("nobody approves their own elevation (R-AC-02)"), "shown on the page: {}", h.text());
+        assert!(
+            by_id(&h, "error").contains("nobody approves their own elevation (R-AC-02)"),
+            "shown on the page: {}",
+            h.text()
+        );
         assert_eq!(rt.block_on(elevation(&s, &id)).0, "pending");
 
         // The owner, in another browser, finds it in the queue and approves it.
@@ -125,7 +139,10 @@ async fn r_pr_02_a_holder_asks_on_the_page_another_person_approves_it_there_and_
         assert_eq!(rows(&o, "to-decide"), std::slice::from_ref(&id), "{}", o.text());
         let q = format!("#to-decide tr[data-elevation=\"{id}\"]");
         let cells = o.eval(&format!("document.querySelector('{q}').innerText")).as_str().unwrap().to_string();
-        assert!(cells.contains("p-sato") && cells.contains(REASON) && cells.contains("INC-0412") && cells.contains("JST"), "{cells}");
+        assert!(
+            cells.contains("p-sato") && cells.contains(REASON) && cells.contains("INC-0412") && cells.contains("JST"),
+            "{cells}"
+        );
         o.fill(&format!("{q} form.approve input[name=note]"), "承認");
         o.submit_and_wait(&format!("{q} .approve-submit"));
         assert_eq!(o.path(), PAGE);
@@ -136,17 +153,27 @@ async fn r_pr_02_a_holder_asks_on_the_page_another_person_approves_it_there_and_
         h.goto(&format!("{base}{PAGE}"));
         assert_eq!(h.eval(&format!("document.querySelector('{row}').dataset.status")), json!("active"));
         let cells = h.eval(&format!("document.querySelector('{row}').innerText")).as_str().unwrap().to_string();
-        assert!(cells.contains("有効") && cells.contains("juki-kacho") && cells.matches("JST").count() >= 3, "asked, from, until: {cells}");
+        assert!(
+            cells.contains("有効") && cells.contains("juki-kacho") && cells.matches("JST").count() >= 3,
+            "asked, from, until: {cells}"
+        );
         if let Some(png) = h.send("Page.captureScreenshot", json!({ "format": "png" }))["data"].as_str() {
             use base64::Engine;
-            let _ = std::fs::write("/tmp/privileged-elevations-page.png", base64::engine::general_purpose::STANDARD.decode(png).unwrap());
+            let _ = std::fs::write(
+                "/tmp/privileged-elevations-page.png",
+                base64::engine::general_purpose::STANDARD.decode(png).unwrap(),
+            );
         }
         h.submit_and_wait(&format!("{row} .end-submit"));
         assert_eq!(h.path(), "/signin", "the privileged session ends with the elevation (R-PR-08): {}", h.text());
 
         // English second.
         o.goto(&format!("{base}{PAGE}?lang=en"));
-        assert!(o.text().contains("Privileged elevations") && o.text().contains("No request waits for your decision."), "{}", o.text());
+        assert!(
+            o.text().contains("Privileged elevations") && o.text().contains("No request waits for your decision."),
+            "{}",
+            o.text()
+        );
         id
     })
     .await

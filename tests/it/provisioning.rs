@@ -27,7 +27,11 @@ pub(crate) struct Env {
 /// The groupware system (every staff member's birthright) provisioned to the SCIM server.
 /// With `auth = "client_credentials"` in `extra`, no token file.
 fn provisioning_section(scim: &ScimServer, extra: &str) -> String {
-    let token = if extra.contains("client_credentials") { String::new() } else { format!("token_file = \"{}\"\n", scim.token_file.path().display()) };
+    let token = if extra.contains("client_credentials") {
+        String::new()
+    } else {
+        format!("token_file = \"{}\"\n", scim.token_file.path().display())
+    };
     format!("\n[systems.provisioning]\nkind = \"scim\"\nbase_url = \"{}\"\n{token}delete_after_days = 30\nevery_seconds = 0\nretry_max_seconds = 60\n{extra}\n", scim.base_url())
 }
 
@@ -42,7 +46,13 @@ impl Env {
     }
 
     /// [`Env::with`] and edits of other policy files: (file, [(from, to)]).
-    pub(crate) async fn with_policy(db: TestDb, extra_people: &[Fixture], limits: (u32, f64), extra: &str, edits: &[(&str, &[(&str, &str)])]) -> Env {
+    pub(crate) async fn with_policy(
+        db: TestDb,
+        extra_people: &[Fixture],
+        limits: (u32, f64),
+        extra: &str,
+        edits: &[(&str, &[(&str, &str)])],
+    ) -> Env {
         let mut all = people();
         all.extend_from_slice(extra_people);
         let hr = Hr::new(db, &all, limits).await;
@@ -65,7 +75,17 @@ impl Env {
     pub(crate) async fn sync(&self) {
         let raw = tobira::app::sync::read(&self.dir, &self.app.policy, &ReadMode::Full).await.unwrap();
         let (policy, master, now) = (self.app.policy.clone(), self.app.master_key.clone(), self.app.clock.now_ms());
-        self.app.db(move |c| tobira::app::sync::run(c, &policy, &raw, &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master })).await.unwrap();
+        self.app
+            .db(move |c| {
+                tobira::app::sync::run(
+                    c,
+                    &policy,
+                    &raw,
+                    &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master },
+                )
+            })
+            .await
+            .unwrap();
     }
 
     pub(crate) async fn deliver(&self) -> Round {

@@ -49,7 +49,17 @@ impl Env {
     async fn sync(&self) {
         let raw = tobira::app::sync::read(&self.dir, &self.app.policy, &ReadMode::Full).await.unwrap();
         let (policy, master, now) = (self.app.policy.clone(), self.app.master_key.clone(), self.app.clock.now_ms());
-        self.app.db(move |c| tobira::app::sync::run(c, &policy, &raw, &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master })).await.unwrap();
+        self.app
+            .db(move |c| {
+                tobira::app::sync::run(
+                    c,
+                    &policy,
+                    &raw,
+                    &SyncRequest { source: "test", requested_by: "test", now, dry_run: false, master_key: &master },
+                )
+            })
+            .await
+            .unwrap();
     }
 
     async fn deliver(&self) -> Round {
@@ -69,7 +79,11 @@ impl Env {
     }
 
     fn lines(&self, seq: u32) -> Vec<Value> {
-        std::fs::read_to_string(self.file(&format!("groupware-{seq:06}.jsonl"))).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        std::fs::read_to_string(self.file(&format!("groupware-{seq:06}.jsonl")))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
 
     /// The zone side's receipt for batch `seq`: every item applied except those `failed` names (by userName).
@@ -106,7 +120,12 @@ impl Env {
 
     fn verify(&self, dir: &Path, last: i64) -> (i32, String, String) {
         let mut c = self.hr.command();
-        c.args(["provisioning", "verify-file"]).arg(dir).arg("groupware").arg("--public-key").arg(self.public_key()).args(["--last", &last.to_string()]);
+        c.args(["provisioning", "verify-file"])
+            .arg(dir)
+            .arg("groupware")
+            .arg("--public-key")
+            .arg(self.public_key())
+            .args(["--last", &last.to_string()]);
         output(c)
     }
 }

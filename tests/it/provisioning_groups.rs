@@ -12,11 +12,21 @@ const BIRTHRIGHT: &str = "[[birthright]]\nid = \"all-staff\"";
 
 /// The members (User ids) of the Group of `role`; `None` when there is no such Group.
 async fn members(env: &Env, role: &str) -> Option<Vec<String>> {
-    let q = url::form_urlencoded::Serializer::new(String::new()).append_pair("filter", &format!("externalId eq \"tobira-role:{role}\"")).finish();
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("filter", &format!("externalId eq \"tobira-role:{role}\""))
+        .finish();
     let found = env.scim.get(&format!("/Groups?{q}")).await?;
     let g = found["Resources"].as_array()?.first()?.clone();
     assert_eq!(g["displayName"], role);
-    Some(g["members"].as_array().cloned().unwrap_or_default().iter().filter_map(|m| m["value"].as_str().map(String::from)).collect())
+    Some(
+        g["members"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m["value"].as_str().map(String::from))
+            .collect(),
+    )
 }
 
 both_backends! {

@@ -32,7 +32,12 @@ struct TokenEndpoint {
 
 async fn token(req: HttpRequest, body: String, issued: web::Data<Arc<Issued>>) -> HttpResponse {
     use base64::Engine;
-    let basic = req.headers().get("Authorization").and_then(|h| h.to_str().ok()).and_then(|h| h.strip_prefix("Basic ")).and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+    let basic = req
+        .headers()
+        .get("Authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
     let has = |k: &str, v: &str| form.iter().any(|(a, b)| a == k && b == v);
     if basic.as_deref() != Some(format!("{CLIENT}:{SECRET}").as_bytes()) {
@@ -43,14 +48,19 @@ async fn token(req: HttpRequest, body: String, issued: web::Data<Arc<Issued>>) -
     }
     issued.requests.fetch_add(1, Ordering::SeqCst);
     let t = if issued.stale_next.swap(false, Ordering::SeqCst) { "stale-token" } else { TOKEN };
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(serde_json::json!({ "access_token": t, "token_type": "Bearer", "expires_in": 3600 }))
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "access_token": t, "token_type": "Bearer", "expires_in": 3600 }))
 }
 
 impl TokenEndpoint {
     fn start(secret: &str) -> TokenEndpoint {
         let issued = Arc::new(Issued::default());
         let data = web::Data::new(issued.clone());
-        let server = HttpServer::new(move || Web::new().app_data(data.clone()).route("/token", web::post().to(token))).workers(1).bind(("127.0.0.1", 0)).unwrap();
+        let server = HttpServer::new(move || Web::new().app_data(data.clone()).route("/token", web::post().to(token)))
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .unwrap();
         let port = server.addrs()[0].port();
         let server = server.run();
         let handle = server.handle();
@@ -71,7 +81,11 @@ impl TokenEndpoint {
 
 fn no_secret_in_audit(env: &Env) {
     for s in [SECRET, TOKEN, "stale-token"] {
-        assert_eq!(env.count(&format!("SELECT COUNT(*) AS n FROM audit_events WHERE details LIKE '%{s}%'")), 0, "{s} in the audit trail");
+        assert_eq!(
+            env.count(&format!("SELECT COUNT(*) AS n FROM audit_events WHERE details LIKE '%{s}%'")),
+            0,
+            "{s} in the audit trail"
+        );
     }
 }
 

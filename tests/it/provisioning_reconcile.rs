@@ -32,7 +32,14 @@ pub(crate) async fn provisioned(env: &Env) {
 }
 
 pub(crate) async fn orphan(env: &Env, name: &str) -> Value {
-    assert_eq!(env.scim.post(json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "active": true })).await, 201);
+    assert_eq!(
+        env.scim
+            .post(
+                json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "active": true })
+            )
+            .await,
+        201
+    );
     env.scim.by_user_name(name).await.into_iter().next().unwrap()
 }
 

@@ -13,7 +13,10 @@ use std::path::Path;
 fn made_up(domain: &str) -> bool {
     let d = domain.to_ascii_lowercase();
     let under = |parent: &str| d == parent || d.ends_with(&format!(".{parent}"));
-    under("shinonome.lg.jp") || ["example", "test", "invalid", "localhost", "example.com", "example.net", "example.org"].into_iter().any(under)
+    under("shinonome.lg.jp")
+        || ["example", "test", "invalid", "localhost", "example.com", "example.net", "example.org"]
+            .into_iter()
+            .any(under)
 }
 
 /// Every `local@domain` in `text` (the domain: labels of letters, digits and '-', at least one dot).
@@ -22,9 +25,18 @@ fn mail_domains(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices('@') {
         let local = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b"._%+-".contains(&b[i - 1]));
-        let end = b[i + 1..].iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b'.' || *c == b'-')).map_or(b.len(), |n| i + 1 + n);
+        let end = b[i + 1..]
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'.' || *c == b'-'))
+            .map_or(b.len(), |n| i + 1 + n);
         let domain = text[i + 1..end].trim_end_matches('.');
-        if local && domain.contains('.') && domain.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())) {
+        if local
+            && domain.contains('.')
+            && domain
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()))
+        {
             out.push(domain.to_string());
         }
     }
@@ -36,7 +48,11 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             walk(&p, out);
-        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| ["rs", "toml", "py", "csv", "ldif", "json", "txt"].contains(&x)) {
+        } else if p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| ["rs", "toml", "py", "csv", "ldif", "json", "txt"].contains(&x))
+        {
             out.push(p);
         }
     }
@@ -62,7 +78,10 @@ fn r_lc_18_every_mail_address_in_the_tests_and_the_example_policy_is_made_up() {
     assert!(seen > 5, "the scan finds the addresses the tests use");
     assert!(real.is_empty(), "mail addresses outside the fictional city and the reserved example domains: {real:?}");
     // The scanner itself: it finds what it must and lets nothing real through.
-    assert_eq!(mail_domains("to: sato@city.shinonome.lg.jp, x@mail.example."), ["city.shinonome.lg.jp", "mail.example"]);
+    assert_eq!(
+        mail_domains("to: sato@city.shinonome.lg.jp, x@mail.example."),
+        ["city.shinonome.lg.jp", "mail.example"]
+    );
     assert!(!made_up("gmail.com") && !made_up("shinonome.lg.jp.evil.com") && !made_up("notshinonome.lg.jp"));
 }
 

@@ -18,7 +18,8 @@ fn seed(db: &TestDb, n: usize) {
     let pool = db.pool();
     let c = &mut *conn(&pool);
     for i in 0..n {
-        let e = AuditEvent::new("tanaka", "test.event", format!("account:t-{i}")).with_details(serde_json::json!({ "i": i }));
+        let e = AuditEvent::new("tanaka", "test.event", format!("account:t-{i}"))
+            .with_details(serde_json::json!({ "i": i }));
         store::write_tx(c, |c| store::audit::append(c, 1_000 + i as i64, vec![e])).unwrap();
     }
 }
@@ -44,12 +45,22 @@ fn manifest(dir: &Path) -> BTreeMap<String, String> {
 
 /// Re-checks the manifest against the files: the names whose content no longer matches (or is gone).
 fn recheck(dir: &Path) -> Vec<String> {
-    manifest(dir).into_iter().filter(|(name, digest)| std::fs::read(dir.join(name)).map_or(true, |b| hex::encode(Sha256::digest(&b)) != *digest)).map(|(n, _)| n).collect()
+    manifest(dir)
+        .into_iter()
+        .filter(|(name, digest)| {
+            std::fs::read(dir.join(name)).map_or(true, |b| hex::encode(Sha256::digest(&b)) != *digest)
+        })
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// `sha256sum -c MANIFEST.sha256` in the bundle, as an auditor without tobira would check it.
 fn sha256sum_check(dir: &Path) -> (bool, String) {
-    let o = std::process::Command::new("sha256sum").args(["-c", "MANIFEST.sha256"]).current_dir(dir).output().expect("coreutils sha256sum");
+    let o = std::process::Command::new("sha256sum")
+        .args(["-c", "MANIFEST.sha256"])
+        .current_dir(dir)
+        .output()
+        .expect("coreutils sha256sum");
     (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
 }
 
@@ -58,7 +69,8 @@ fn mode(p: &Path) -> u32 {
 }
 
 fn json(dir: &Path, name: &str) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+    serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap())
+        .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
 }
 
 both_backends! {

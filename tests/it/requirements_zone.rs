@@ -49,7 +49,8 @@ fn r_zn_04_tobira_starts_and_serves_in_a_namespace_with_no_network_but_its_own_h
     for path in ["/readyz", "/.well-known/openid-configuration", "/oauth/jwks", "/signin"] {
         assert!(text.lines().any(|l| l == format!("{path} 200")), "{path} must answer 200 inside the zone:\n{context}");
     }
-    let body: serde_json::Value = serde_json::from_str(text.lines().find_map(|l| l.strip_prefix("body ")).unwrap_or("{}")).unwrap_or_default();
+    let body: serde_json::Value =
+        serde_json::from_str(text.lines().find_map(|l| l.strip_prefix("body ")).unwrap_or("{}")).unwrap_or_default();
     assert_eq!(body["database"], "ok", "{context}");
     assert!(text.lines().any(|l| l == "exit 0"), "serve stops cleanly on SIGTERM:\n{context}");
 }

@@ -36,7 +36,10 @@ async fn request_grant(s: &Server, account: &str) -> String {
     let (account, now) = (account.to_string(), s.clock_ms());
     s.app
         .db(move |c| {
-            let g = Grant { reason: Some("窓口業務のため".into()), ..Grant::new(&account, "juki.clerk", GrantSource::Request, now) };
+            let g = Grant {
+                reason: Some("窓口業務のため".into()),
+                ..Grant::new(&account, "juki.clerk", GrantSource::Request, now)
+            };
             store::accounts::insert_grant(c, &g)?;
             Ok(g.id)
         })
@@ -47,7 +50,10 @@ async fn request_grant(s: &Server, account: &str) -> String {
 /// The ids of the grants of `account` in force now.
 async fn in_force(s: &Server, account: &str) -> Vec<String> {
     let (account, now) = (account.to_string(), s.clock_ms());
-    s.app.db(move |c| Ok(store::accounts::grants_in_force(c, &account, now)?.into_iter().map(|g| g.id).collect())).await.unwrap()
+    s.app
+        .db(move |c| Ok(store::accounts::grants_in_force(c, &account, now)?.into_iter().map(|g| g.id).collect()))
+        .await
+        .unwrap()
 }
 
 /// The `data-login` of every row in the inbox table, in page order.
@@ -63,7 +69,8 @@ fn notice(p: &crate::browser::Page) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_rv_05_a_head_of_section_reviews_grants_on_the_page_in_a_real_browser() {
     let db = TestDb::sqlite();
-    let s = web::start_with(&db, crate::support::fixed_clock(), |c| c.http.public_url = "http://localhost:8080".into()).await;
+    let s = web::start_with(&db, crate::support::fixed_clock(), |c| c.http.public_url = "http://localhost:8080".into())
+        .await;
 
     // A security officer, the 所属長 of 市民課 and two staff, each with a requested juki.clerk.
     s.account("p-so-0201", PASSWORD, false, true).await;
@@ -103,10 +110,14 @@ async fn r_rv_05_a_head_of_section_reviews_grants_on_the_page_in_a_real_browser(
         logins.sort();
         assert_eq!(logins, ["sato", "suzuki"], "{}", p.text());
         let text = p.text();
-        assert!(text.contains("住民基本台帳システム") && text.contains("窓口業務のため") && text.contains("申請・承認"), "system, reason and source shown: {text}");
+        assert!(
+            text.contains("住民基本台帳システム") && text.contains("窓口業務のため") && text.contains("申請・承認"),
+            "system, reason and source shown: {text}"
+        );
         if let Some(png) = p.send("Page.captureScreenshot", json!({ "format": "png" }))["data"].as_str() {
             use base64::Engine;
-            let _ = std::fs::write("/tmp/review-page.png", base64::engine::general_purpose::STANDARD.decode(png).unwrap());
+            let _ =
+                std::fs::write("/tmp/review-page.png", base64::engine::general_purpose::STANDARD.decode(png).unwrap());
         }
 
         // Removing needs a reason: without a comment the item is refused and stays.
@@ -134,7 +145,10 @@ async fn r_rv_05_a_head_of_section_reviews_grants_on_the_page_in_a_real_browser(
         p.submit_and_wait("#decide");
         assert!(notice(&p).starts_with("1 件に回答しました。"), "{}", notice(&p));
         p.wait_for("document.getElementById('empty')", WAIT);
-        assert!(p.eval("document.getElementById('items') === null").as_bool().unwrap(), "no table once everything is decided");
+        assert!(
+            p.eval("document.getElementById('items') === null").as_bool().unwrap(),
+            "no table once everything is decided"
+        );
         assert!(p.text().contains("確認待ちの項目はありません。"));
     })
     .await

@@ -28,7 +28,9 @@ async fn set_mail(s: &Server, number: &str, mail: &str) {
         .db(move |c| {
             use diesel::prelude::*;
             use store::schema::people;
-            diesel::update(people::table.filter(people::employee_number.eq(&number))).set(people::mail.eq(Some(mail))).execute(c)?;
+            diesel::update(people::table.filter(people::employee_number.eq(&number)))
+                .set(people::mail.eq(Some(mail)))
+                .execute(c)?;
             Ok(())
         })
         .await
@@ -40,7 +42,10 @@ async fn request_grant(s: &Server, account: &str) {
     let (account, now) = (account.to_string(), s.clock_ms());
     s.app
         .db(move |c| {
-            let g = Grant { reason: Some("窓口業務のため".into()), ..Grant::new(&account, "juki.clerk", GrantSource::Request, now) };
+            let g = Grant {
+                reason: Some("窓口業務のため".into()),
+                ..Grant::new(&account, "juki.clerk", GrantSource::Request, now)
+            };
             Ok(store::accounts::insert_grant(c, &g)?)
         })
         .await
@@ -64,7 +69,11 @@ async fn reminders(s: &Server) -> Vec<(String, String, Option<i64>)> {
         .db(|c| {
             use diesel::prelude::*;
             use store::schema::notifications as n;
-            Ok(n::table.filter(n::kind.eq("review.reminder")).order((n::recipient, n::created_at)).select((n::recipient, n::subject, n::sent_at)).load(c)?)
+            Ok(n::table
+                .filter(n::kind.eq("review.reminder"))
+                .order((n::recipient, n::created_at))
+                .select((n::recipient, n::subject, n::sent_at))
+                .load(c)?)
         })
         .await
         .unwrap()

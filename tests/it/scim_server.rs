@@ -25,9 +25,13 @@ fn free_port() -> u16 {
 }
 
 fn binary() -> String {
-    let venv = std::env::var("TOBIRA_TEST_RP_VENV").unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
+    let venv = std::env::var("TOBIRA_TEST_RP_VENV")
+        .unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
     let bin = format!("{venv}/bin/scim2-server");
-    assert!(std::path::Path::new(&bin).exists(), "no scim2-server at {bin}: run scripts/setup-rp.sh (scripts/test.sh does)");
+    assert!(
+        std::path::Path::new(&bin).exists(),
+        "no scim2-server at {bin}: run scripts/setup-rp.sh (scripts/test.sh does)"
+    );
     bin
 }
 
@@ -59,7 +63,13 @@ fn relay(listener: TcpListener, upstream: u16, down: Arc<AtomicBool>) {
 impl ScimServer {
     pub async fn start() -> ScimServer {
         let upstream = free_port();
-        let child = Command::new(binary()).args(["--port", &upstream.to_string(), "--bearer-token", TOKEN]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let child = Command::new(binary())
+            .args(["--port", &upstream.to_string(), "--bearer-token", TOKEN])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let relay_port = listener.local_addr().unwrap().port();
         let down = Arc::new(AtomicBool::new(false));
@@ -88,7 +98,13 @@ impl ScimServer {
 
     /// GET straight from the server (never through the relay); `None` unless 200.
     pub async fn get(&self, path: &str) -> Option<Value> {
-        let r = self.http.get(format!("http://127.0.0.1:{}/v2{path}", self.upstream)).bearer_auth(TOKEN).send().await.ok()?;
+        let r = self
+            .http
+            .get(format!("http://127.0.0.1:{}/v2{path}", self.upstream))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .ok()?;
         if r.status() != 200 {
             return None;
         }
@@ -96,7 +112,9 @@ impl ScimServer {
     }
 
     async fn find(&self, attr: &str, value: &str) -> Vec<Value> {
-        let q = url::form_urlencoded::Serializer::new(String::new()).append_pair("filter", &format!("{attr} eq \"{value}\"")).finish();
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("filter", &format!("{attr} eq \"{value}\""))
+            .finish();
         self.get(&format!("/Users?{q}")).await.and_then(|v| v["Resources"].as_array().cloned()).unwrap_or_default()
     }
 
@@ -117,7 +135,15 @@ impl ScimServer {
 
     /// Creates a User directly (someone else's, for conflicts); returns the HTTP status.
     pub async fn post(&self, user: Value) -> u16 {
-        let r = self.http.post(format!("http://127.0.0.1:{}/v2/Users", self.upstream)).bearer_auth(TOKEN).header("Content-Type", "application/scim+json").body(user.to_string()).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("http://127.0.0.1:{}/v2/Users", self.upstream))
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "application/scim+json")
+            .body(user.to_string())
+            .send()
+            .await
+            .unwrap();
         r.status().as_u16()
     }
 }
@@ -126,12 +152,28 @@ impl ScimServer {
     /// Replaces a User directly (someone changing it in the system); returns the HTTP status.
     pub async fn put(&self, id: &str, user: Value) -> u16 {
         let url = format!("http://127.0.0.1:{}/v2/Users/{id}", self.upstream);
-        self.http.put(url).bearer_auth(TOKEN).header("Content-Type", "application/scim+json").body(user.to_string()).send().await.unwrap().status().as_u16()
+        self.http
+            .put(url)
+            .bearer_auth(TOKEN)
+            .header("Content-Type", "application/scim+json")
+            .body(user.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
     }
 
     /// Deletes a User directly; returns the HTTP status.
     pub async fn delete(&self, id: &str) -> u16 {
-        self.http.delete(format!("http://127.0.0.1:{}/v2/Users/{id}", self.upstream)).bearer_auth(TOKEN).send().await.unwrap().status().as_u16()
+        self.http
+            .delete(format!("http://127.0.0.1:{}/v2/Users/{id}", self.upstream))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
     }
 }
 

@@ -115,7 +115,10 @@ async fn readiness_fails_when_postgres_goes_away_and_shows_no_database_text() {
     let r = http.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
     let body = r.text().await.unwrap();
-    assert!(body.contains("unavailable") && !body.contains("tobira_it_") && !body.to_lowercase().contains("fatal"), "{body}");
+    assert!(
+        body.contains("unavailable") && !body.contains("tobira_it_") && !body.to_lowercase().contains("fatal"),
+        "{body}"
+    );
     // Liveness is about the process, not the database.
     assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
     server.abort();

@@ -10,7 +10,10 @@ use crate::web;
 const NEW_PASSWORD: &str = "ume-boshi to ryokucha 3ji";
 
 fn decision(b: &mut Browser, system: &str) -> String {
-    b.eval(&format!("document.querySelector('tr[data-system=\"{system}\"]').dataset.decision")).as_str().unwrap().to_string()
+    b.eval(&format!("document.querySelector('tr[data-system=\"{system}\"]').dataset.decision"))
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn sign_in_with_password(b: &mut Browser, base: &str, login: &str, password: &str) {
@@ -89,7 +92,9 @@ fn enrol_passkey_and_sign_out(b: &mut Browser, base: &str, login: &str) {
     assert_eq!(b.path(), "/account/enrol");
     b.fill("#key-name", "職員証");
     b.click("#key-register", false);
-    b.wait_for("location.pathname === '/account' && document.readyState === 'complete' && document.getElementById('systems')");
+    b.wait_for(
+        "location.pathname === '/account' && document.readyState === 'complete' && document.getElementById('systems')",
+    );
     b.click("#signout", true);
     assert_eq!(b.path(), "/signin");
 }
@@ -98,7 +103,18 @@ fn enrol_passkey_and_sign_out(b: &mut Browser, base: &str, login: &str) {
 async fn lock_everywhere(s: &web::Server, account: String) {
     let now = s.clock_ms();
     let state = tobira_domain::authn::lockout::LockState { failures: 10, locked_at: Some(now), ..Default::default() };
-    s.app.db(move |c| Ok(tobira::store::throttle::put_lock_state(c, &account, tobira_domain::authn::lockout::GLOBAL_SCOPE, &state, now)?)).await.unwrap();
+    s.app
+        .db(move |c| {
+            Ok(tobira::store::throttle::put_lock_state(
+                c,
+                &account,
+                tobira_domain::authn::lockout::GLOBAL_SCOPE,
+                &state,
+                now,
+            )?)
+        })
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +127,9 @@ async fn r_au_19_a_password_lock_does_not_refuse_a_passkey_unless_the_policy_say
             std::fs::copy(e.path(), policy.path().join(e.file_name())).unwrap();
         }
         let file = policy.path().join("authentication.toml");
-        let text = std::fs::read_to_string(&file).unwrap().replace("webauthn_ignores_password_lock = true", &format!("webauthn_ignores_password_lock = {ignores}"));
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("webauthn_ignores_password_lock = true", &format!("webauthn_ignores_password_lock = {ignores}"));
         std::fs::write(&file, text).unwrap();
         let dir = policy.path().display().to_string();
         let s = web::start(&db, |c| c.policy_dir = dir).await;

@@ -46,7 +46,14 @@ pub struct Slapd {
 }
 
 fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let ok = Command::new("openssl").current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl").success();
+    let ok = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl")
+        .success();
     assert!(ok, "openssl {args:?}");
 }
 
@@ -74,11 +81,46 @@ fn make_certificates(dir: &std::path::Path) -> String {
             "keyUsage=critical,keyCertSign,cRLSign",
         ],
     );
-    openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
     std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").unwrap();
-    openssl(dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
     let d = dir.display();
-    format!("TLSCACertificateFile {d}/ca.pem\nTLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key\n")
+    format!(
+        "TLSCACertificateFile {d}/ca.pem\nTLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key\n"
+    )
 }
 
 /// One made-up person.
@@ -160,7 +202,8 @@ impl Fixture {
             a.push(one("uSNChanged", &ad.usn.to_string()));
             a.push(one("userAccountControl", &ad.account_control.to_string()));
         }
-        let mut bytes: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = a.into_iter().map(|(k, v)| (k.into_bytes(), v.into_iter().map(String::into_bytes).collect())).collect();
+        let mut bytes: Vec<(Vec<u8>, HashSet<Vec<u8>>)> =
+            a.into_iter().map(|(k, v)| (k.into_bytes(), v.into_iter().map(String::into_bytes).collect())).collect();
         if let Some(ad) = &self.ad {
             bytes.push((b"objectGUID".to_vec(), HashSet::from([ad.guid.to_vec()])));
         }
@@ -177,7 +220,15 @@ impl Slapd {
     pub fn start_with(extra_config: &str) -> Slapd {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra_config.into(), overlay_config: String::new(), ldaps: None };
+        let mut s = Slapd {
+            url: format!("ldap://127.0.0.1:{port}"),
+            dir,
+            child: None,
+            port,
+            extra_config: extra_config.into(),
+            overlay_config: String::new(),
+            ldaps: None,
+        };
         s.write_config();
         s.spawn();
         s
@@ -189,8 +240,15 @@ impl Slapd {
         let (port, tls_port) = (free_port(), free_port());
         let extra = make_certificates(dir.path());
         let ca = dir.path().join("ca.pem");
-        let mut s =
-            Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: extra, overlay_config: String::new(), ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)) };
+        let mut s = Slapd {
+            url: format!("ldap://127.0.0.1:{port}"),
+            dir,
+            child: None,
+            port,
+            extra_config: extra,
+            overlay_config: String::new(),
+            ldaps: Some((format!("ldaps://127.0.0.1:{tls_port}"), ca)),
+        };
         s.write_config();
         s.spawn();
         s
@@ -221,14 +279,25 @@ impl Slapd {
     pub fn start_with_session_log() -> Slapd {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut s = Slapd { url: format!("ldap://127.0.0.1:{port}"), dir, child: None, port, extra_config: String::new(), overlay_config: "syncprov-sessionlog 1000".into(), ldaps: None };
+        let mut s = Slapd {
+            url: format!("ldap://127.0.0.1:{port}"),
+            dir,
+            child: None,
+            port,
+            extra_config: String::new(),
+            overlay_config: "syncprov-sessionlog 1000".into(),
+            ldaps: None,
+        };
         s.write_config();
         s.spawn();
         s
     }
 
     fn spawn(&mut self) {
-        let slapd = ["/usr/sbin/slapd", "/usr/lib/slapd"].into_iter().find(|p| std::path::Path::new(p).exists()).expect("slapd is installed (scripts/test.sh installs it)");
+        let slapd = ["/usr/sbin/slapd", "/usr/lib/slapd"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("slapd is installed (scripts/test.sh installs it)");
         let mut urls = format!("ldap://127.0.0.1:{}/", self.port);
         if let Some((ldaps, _)) = &self.ldaps {
             urls.push_str(&format!(" {ldaps}/"));
@@ -272,17 +341,47 @@ impl Slapd {
     pub async fn load(&self, departments: &[(&str, &str, Option<&str>)], people: &[Fixture]) {
         let mut l = self.admin().await;
         let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<HashSet<String>>();
-        l.add(SUFFIX, vec![("objectClass".to_string(), set(&["dcObject", "organization"])), ("dc".into(), set(&["shinonome"])), ("o".into(), set(&["東雲市"]))]).await.unwrap().success().unwrap();
-        l.add(READER_DN, vec![("objectClass".to_string(), set(&["person"])), ("cn".into(), set(&["tobira-reader"])), ("sn".into(), set(&["reader"])), ("userPassword".into(), set(&[READER_PW]))])
+        l.add(
+            SUFFIX,
+            vec![
+                ("objectClass".to_string(), set(&["dcObject", "organization"])),
+                ("dc".into(), set(&["shinonome"])),
+                ("o".into(), set(&["東雲市"])),
+            ],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+        l.add(
+            READER_DN,
+            vec![
+                ("objectClass".to_string(), set(&["person"])),
+                ("cn".into(), set(&["tobira-reader"])),
+                ("sn".into(), set(&["reader"])),
+                ("userPassword".into(), set(&[READER_PW])),
+            ],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+        for ou in ["people", "departments", "retired"] {
+            l.add(
+                &format!("ou={ou},{SUFFIX}"),
+                vec![("objectClass".to_string(), set(&["organizationalUnit"])), ("ou".into(), set(&[ou]))],
+            )
             .await
             .unwrap()
             .success()
             .unwrap();
-        for ou in ["people", "departments", "retired"] {
-            l.add(&format!("ou={ou},{SUFFIX}"), vec![("objectClass".to_string(), set(&["organizationalUnit"])), ("ou".into(), set(&[ou]))]).await.unwrap().success().unwrap();
         }
         for (code, name, parent) in departments {
-            let mut attrs = vec![("objectClass".to_string(), set(&["organizationalUnit"])), ("ou".into(), set(&[code])), ("description".into(), set(&[name]))];
+            let mut attrs = vec![
+                ("objectClass".to_string(), set(&["organizationalUnit"])),
+                ("ou".into(), set(&[code])),
+                ("description".into(), set(&[name])),
+            ];
             if let Some(p) = parent {
                 attrs.push(("businessCategory".into(), set(&[p])));
             }
@@ -317,7 +416,16 @@ impl Slapd {
     /// Moves an entry under `ou=retired` (how some directories mark leavers).
     pub async fn move_to_retired(&self, p: &Fixture) {
         let mut l = self.admin().await;
-        l.modifydn(&p.dn(), &format!("employeeNumber={}", p.employee_number), true, Some(&format!("ou=retired,{SUFFIX}"))).await.unwrap().success().unwrap();
+        l.modifydn(
+            &p.dn(),
+            &format!("employeeNumber={}", p.employee_number),
+            true,
+            Some(&format!("ou=retired,{SUFFIX}")),
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     }
 
     /// A file holding the reader's password, for TOBIRA__DIRECTORY__PASSWORD_FILE.

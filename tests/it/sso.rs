@@ -57,9 +57,13 @@ fn free_port() -> u16 {
 }
 
 fn python() -> String {
-    let venv = std::env::var("TOBIRA_TEST_RP_VENV").unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
+    let venv = std::env::var("TOBIRA_TEST_RP_VENV")
+        .unwrap_or_else(|_| format!("{}/.cache/tobira-rp-venv", std::env::var("HOME").unwrap_or_default()));
     let py = format!("{venv}/bin/python");
-    assert!(std::path::Path::new(&py).exists(), "no relying-party environment at {venv}: run scripts/setup-rp.sh (scripts/test.sh does)");
+    assert!(
+        std::path::Path::new(&py).exists(),
+        "no relying-party environment at {venv}: run scripts/setup-rp.sh (scripts/test.sh does)"
+    );
     py
 }
 
@@ -112,7 +116,14 @@ pub async fn start(db: &TestDb, edit: impl FnOnce(&std::path::Path)) -> Sso {
     let op = oidc_rp::start_custom(db, &clients, edit, |_| {}).await;
     let (bunsho_secret, juki_secret) = (op.secret("rp-bunsho").await, op.secret("rp-juki").await);
     let issuer = op.issuer.clone();
-    let (bunsho, juki) = tokio::task::spawn_blocking(move || (Rp::start(bunsho_port, &issuer, "rp-bunsho", &bunsho_secret), Rp::start(juki_port, &issuer, "rp-juki", &juki_secret))).await.unwrap();
+    let (bunsho, juki) = tokio::task::spawn_blocking(move || {
+        (
+            Rp::start(bunsho_port, &issuer, "rp-bunsho", &bunsho_secret),
+            Rp::start(juki_port, &issuer, "rp-juki", &juki_secret),
+        )
+    })
+    .await
+    .unwrap();
     Sso { op, bunsho, juki }
 }
 
@@ -131,13 +142,22 @@ pub fn watch_console(p: &Page) {
 
 /// The console's Content Security Policy violations seen so far.
 pub fn csp_violations(p: &Page) -> Vec<String> {
-    p.take_events("Log.entryAdded").iter().filter_map(|e| e["entry"]["text"].as_str()).filter(|t| t.contains("Content Security Policy")).map(str::to_string).collect()
+    p.take_events("Log.entryAdded")
+        .iter()
+        .filter_map(|e| e["entry"]["text"].as_str())
+        .filter(|t| t.contains("Content Security Policy"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Waits until the browser is at the page `path` of the business system at `rp` (its base URL) and
 /// returns what that page shows.
 pub fn at_system(p: &Page, rp: &str, path: &str) -> Value {
-    let cond = format!("location.origin === {} && location.pathname === {} && !!document.getElementById('result')", serde_json::json!(rp), serde_json::json!(path));
+    let cond = format!(
+        "location.origin === {} && location.pathname === {} && !!document.getElementById('result')",
+        serde_json::json!(rp),
+        serde_json::json!(path)
+    );
     p.wait_for(&cond, Duration::from_secs(30));
     let text = p.eval("document.getElementById('result').textContent");
     serde_json::from_str(text.as_str().unwrap()).unwrap()
@@ -159,5 +179,8 @@ pub fn password(p: &Page, login: &str, password: &str) {
 
 /// The `amr` of the claims as strings.
 pub fn amr(claims: &Value) -> Vec<String> {
-    claims["amr"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    claims["amr"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }

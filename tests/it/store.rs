@@ -10,7 +10,14 @@ use tobira::store::{
 use tobira_domain::rbac::{AccountStatus, GrantSource};
 
 fn dept(code: &str, parent: Option<&str>) -> Department {
-    Department { code: code.into(), name: format!("{code}課"), name_kana: None, parent_code: parent.map(String::from), body: Some("内部部局".into()), updated_at: 1 }
+    Department {
+        code: code.into(),
+        name: format!("{code}課"),
+        name_kana: None,
+        parent_code: parent.map(String::from),
+        body: Some("内部部局".into()),
+        updated_at: 1,
+    }
 }
 
 fn person(id: &str, number: &str) -> Person {
@@ -280,7 +287,8 @@ both_backends! {
 fn postgres_search_has_trigram_indexes_when_allowed_and_migrates_without_them_when_not() {
     use diesel::{Connection, PgConnection, RunQueryDsl};
     let Some(db) = crate::support::TestDb::postgres() else { return };
-    let trigram = "SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname IN ('people_search_key_trgm', 'accounts_login_id_trgm')";
+    let trigram =
+        "SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname IN ('people_search_key_trgm', 'accounts_login_id_trgm')";
     assert_eq!(count(&mut conn(&db.pool()), trigram), 2, "the owner of the database gets both indexes");
 
     // A role that may make tables in the public schema of its database, but not extensions.
@@ -293,13 +301,24 @@ fn postgres_search_has_trigram_indexes_when_allowed_and_migrates_without_them_wh
     }
     let mut in_db = url::Url::parse(&admin).unwrap();
     in_db.set_path(&name);
-    diesel::sql_query(format!("GRANT CREATE ON SCHEMA public TO {role}")).execute(&mut PgConnection::establish(in_db.as_str()).unwrap()).unwrap();
+    diesel::sql_query(format!("GRANT CREATE ON SCHEMA public TO {role}"))
+        .execute(&mut PgConnection::establish(in_db.as_str()).unwrap())
+        .unwrap();
     let mut as_role = in_db.clone();
     as_role.set_username(&role).unwrap();
-    let pool = store::connect(as_role.as_str(), &store::PoolOptions { max_size: 1, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 10_000 }).unwrap();
+    let pool = store::connect(
+        as_role.as_str(),
+        &store::PoolOptions {
+            max_size: 1,
+            connect_timeout: std::time::Duration::from_secs(10),
+            busy_timeout_ms: 10_000,
+        },
+    )
+    .unwrap();
     let migrated = store::migrate(&mut pool.get().unwrap());
     let mut c = conn(&pool);
-    let (indexes, extension) = (count(&mut c, trigram), count(&mut c, "SELECT COUNT(*) AS n FROM pg_extension WHERE extname = 'pg_trgm'"));
+    let (indexes, extension) =
+        (count(&mut c, trigram), count(&mut c, "SELECT COUNT(*) AS n FROM pg_extension WHERE extname = 'pg_trgm'"));
     drop(c);
     drop(pool);
     for sql in [format!("DROP DATABASE {name} WITH (FORCE)"), format!("DROP ROLE {role}")] {

@@ -36,13 +36,16 @@ impl TestDb {
         let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
         let admin = match std::env::var("TOBIRA_TEST_PG_URL") {
             Ok(u) if !u.is_empty() => u,
-            _ if in_ci => panic!("CI=true but TOBIRA_TEST_PG_URL is not set: the PostgreSQL half of the suite cannot be skipped in CI"),
+            _ if in_ci => panic!(
+                "CI=true but TOBIRA_TEST_PG_URL is not set: the PostgreSQL half of the suite cannot be skipped in CI"
+            ),
             _ => {
                 eprintln!("skipped: TOBIRA_TEST_PG_URL is not set");
                 return None;
             }
         };
-        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| panic!("PostgreSQL at TOBIRA_TEST_PG_URL is unreachable: {e}"));
+        let mut conn = PgConnection::establish(&admin)
+            .unwrap_or_else(|e| panic!("PostgreSQL at TOBIRA_TEST_PG_URL is unreachable: {e}"));
         let name = format!("tobira_it_{}", uuid::Uuid::new_v4().simple());
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap();
@@ -51,7 +54,11 @@ impl TestDb {
     }
 
     pub fn pool(&self) -> DbPool {
-        let pool = store::connect(&self.url, &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 10_000 }).unwrap();
+        let pool = store::connect(
+            &self.url,
+            &PoolOptions { max_size: 8, connect_timeout: std::time::Duration::from_secs(10), busy_timeout_ms: 10_000 },
+        )
+        .unwrap();
         store::migrate(&mut pool.get().unwrap()).unwrap();
         pool
     }
@@ -168,7 +175,11 @@ pub fn tobira(db: &TestDb) -> Command {
 /// Runs a command, returning (exit code, stdout, stderr).
 pub fn output(mut c: Command) -> (i32, String, String) {
     let o = c.output().expect("run tobira");
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// A connection from a pool, for brevity.

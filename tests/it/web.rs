@@ -66,7 +66,11 @@ impl Server {
                 store::accounts::insert(c, &a)?;
                 store::accounts::set_password(c, &a.id, &hash, temporary, now, None)?;
                 if officer {
-                    let role = app.policy.officer_role(tobira_domain::policy::OfficerFunction::SecurityOfficer).unwrap().to_string();
+                    let role = app
+                        .policy
+                        .officer_role(tobira_domain::policy::OfficerFunction::SecurityOfficer)
+                        .unwrap()
+                        .to_string();
                     store::accounts::insert_grant(c, &Grant::new(&a.id, &role, GrantSource::Bootstrap, now))?;
                 }
                 Ok(a.id)
@@ -80,10 +84,26 @@ impl Server {
     /// account id.
     pub async fn person(&self, login: &str, number: &str, kind: &str, head: bool, roles: &[&str]) -> String {
         let id = self.account(login, crate::oidc_rp::PASSWORD, false, false).await;
-        let (acc, number, kind, roles, now) = (id.clone(), number.to_string(), kind.to_string(), roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(), self.clock_ms());
+        let (acc, number, kind, roles, now) = (
+            id.clone(),
+            number.to_string(),
+            kind.to_string(),
+            roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            self.clock_ms(),
+        );
         self.app
             .db(move |c| {
-                store::org::upsert_department(c, &Department { code: "shimin".into(), name: "市民課".into(), name_kana: None, parent_code: None, body: None, updated_at: now })?;
+                store::org::upsert_department(
+                    c,
+                    &Department {
+                        code: "shimin".into(),
+                        name: "市民課".into(),
+                        name_kana: None,
+                        parent_code: None,
+                        body: None,
+                        updated_at: now,
+                    },
+                )?;
                 let pid = store::new_id();
                 store::org::upsert_person(
                     c,
@@ -112,8 +132,10 @@ impl Server {
                 store::org::set_memberships(c, &pid, "shimin", &[])?;
                 let vendor = kind == "vendor";
                 diesel::RunQueryDsl::execute(
-                    diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &acc))
-                        .set((diesel::ExpressionMethods::eq(store::schema::accounts::person_id, &pid), diesel::ExpressionMethods::eq(store::schema::accounts::is_vendor, vendor))),
+                    diesel::update(diesel::QueryDsl::find(store::schema::accounts::table, &acc)).set((
+                        diesel::ExpressionMethods::eq(store::schema::accounts::person_id, &pid),
+                        diesel::ExpressionMethods::eq(store::schema::accounts::is_vendor, vendor),
+                    )),
                     c,
                 )?;
                 for r in roles {
@@ -143,7 +165,10 @@ impl Server {
         self.app
             .db(move |c| {
                 let rows = store::audit::by_action(c, &action, 100_000)?;
-                Ok(rows.into_iter().filter(|r| needle.as_deref().is_none_or(|n| r.event.details.to_string().contains(n))).count())
+                Ok(rows
+                    .into_iter()
+                    .filter(|r| needle.as_deref().is_none_or(|n| r.event.details.to_string().contains(n)))
+                    .count())
             })
             .await
             .unwrap()
@@ -214,7 +239,8 @@ impl Client {
     async fn finish(&self, res: reqwest::Response) -> Page {
         let status = res.status().as_u16();
         let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
-        let set_cookies: Vec<String> = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        let set_cookies: Vec<String> =
+            res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
         {
             let mut jar = self.cookies.lock().unwrap();
             for c in &set_cookies {
@@ -264,7 +290,10 @@ impl Client {
 
     /// A JSON POST with the CSRF header.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let r = self.with_headers(self.http.post(format!("{}{path}", self.base))).header("x-csrf-token", self.csrf()).json(&body);
+        let r = self
+            .with_headers(self.http.post(format!("{}{path}", self.base)))
+            .header("x-csrf-token", self.csrf())
+            .json(&body);
         let page = self.finish(r.send().await.unwrap()).await;
         (page.status, serde_json::from_str(&page.body).unwrap_or(serde_json::Value::Null))
     }

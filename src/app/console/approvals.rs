@@ -39,7 +39,9 @@ pub struct Waiting {
 
 /// Whether `reader` may see the approvals page at all.
 fn admitted(app: &App, reader: &Reader) -> bool {
-    reader.acts || approval::check(&app.policy, &app.policy.approvals.officer_action, &reader.facts, Concerning::default()).is_ok()
+    reader.acts
+        || approval::check(&app.policy, &app.policy.approvals.officer_action, &reader.facts, Concerning::default())
+            .is_ok()
 }
 
 /// The open requests, oldest first, as `reader` may act on them.
@@ -47,13 +49,19 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
     let ok = admitted(app, reader);
     let ev = origin.event(reader.login.clone(), "console.approvals_viewed", "officer_requests");
     if !ok {
-        app.audit.record(ev.with_outcome(Outcome::Denied).with_details(json!({ "refused": "not named in [approvals] officer_action" }))).await?;
+        app.audit
+            .record(
+                ev.with_outcome(Outcome::Denied)
+                    .with_details(json!({ "refused": "not named in [approvals] officer_action" })),
+            )
+            .await?;
         return Err(AppError::refused(
             "二者承認の一覧を利用できるのはセキュリティ担当と [approvals] officer_action の承認者です",
             "the approvals page is for security officers and those named in [approvals] officer_action",
         ));
     }
-    let (policy, facts, now, n) = (app.policy.clone(), reader.facts.clone(), app.clock.now_ms(), app.policy.console.approvals_list_size as usize);
+    let (policy, facts, now, n) =
+        (app.policy.clone(), reader.facts.clone(), app.clock.now_ms(), app.policy.console.approvals_list_size as usize);
     let list = app
         .db(move |c| {
             let mut out = Vec::new();
@@ -64,7 +72,11 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
                     Some(pid) => store::org::person_by_id(c, pid)?.map(|p| (p.employee_number, p.name_kanji)),
                     None => None,
                 };
-                let verdict = rule::may_decide(&policy, &facts, Open { status: &r.status, requester_key: &r.requester_key, target_key: &target.employee_number });
+                let verdict = rule::may_decide(
+                    &policy,
+                    &facts,
+                    Open { status: &r.status, requester_key: &r.requester_key, target_key: &target.employee_number },
+                );
                 let details: Value = serde_json::from_str(&r.details).unwrap_or_default();
                 out.push(Waiting {
                     reason: details["reason"].as_str().unwrap_or_default().to_string(),
@@ -88,7 +100,14 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
 /// Approves or refuses request `id` with the approver's reason: the officer API's decision, so the
 /// requester, the target and anyone not named in `[approvals] officer_action` are refused there
 /// (R-AC-02, audited) whatever the form said.
-pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, reason: &str, origin: &Origin) -> Result<four_eyes::Decided, AppError> {
+pub async fn decide(
+    app: &App,
+    cur: &Current,
+    id: &str,
+    approve: bool,
+    reason: &str,
+    origin: &Origin,
+) -> Result<four_eyes::Decided, AppError> {
     if reason.trim().is_empty() {
         return Err(AppError::invalid("承認・却下の理由を入力してください", "state the reason for the decision"));
     }

@@ -69,19 +69,29 @@ pub struct Page {
 }
 
 /// The store filter of `q`, with the people it names resolved; or why not.
-fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Policy, q: &Query) -> Result<AuditFilter, AppError> {
+fn filter(
+    c: &mut store::DbConnection,
+    app_policy: &tobira_domain::policy::Policy,
+    q: &Query,
+) -> Result<AuditFilter, AppError> {
     let mut f = AuditFilter::default();
     let (person, account) = (q.person.trim(), q.account.trim());
     if !person.is_empty() || !account.is_empty() {
         let mut logins = Vec::new();
         if !person.is_empty() {
             match store::org::person_by_employee_number(c, person)? {
-                Some(p) => logins.extend(store::console::accounts_of(c, std::slice::from_ref(&p.id))?.into_iter().map(|a| a.login_id)),
+                Some(p) => logins.extend(
+                    store::console::accounts_of(c, std::slice::from_ref(&p.id))?.into_iter().map(|a| a.login_id),
+                ),
                 None => logins.push(person.to_string()),
             }
         }
         if !account.is_empty() {
-            logins = if person.is_empty() { vec![account.to_string()] } else { logins.into_iter().filter(|l| l == account).collect() };
+            logins = if person.is_empty() {
+                vec![account.to_string()]
+            } else {
+                logins.into_iter().filter(|l| l == account).collect()
+            };
         }
         let targets = logins.iter().map(|l| target(l)).collect();
         f.person = Some((logins, targets));
@@ -91,7 +101,12 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
         "" => None,
         o => Some(
             Outcome::parse(o)
-                .ok_or_else(|| AppError::invalid(format!("結果 `{o}` は不明です（success、failure、denied のいずれか）"), format!("unknown outcome `{o}`: success, failure or denied")))?
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        format!("結果 `{o}` は不明です（success、failure、denied のいずれか）"),
+                        format!("unknown outcome `{o}`: success, failure or denied"),
+                    )
+                })?
                 .as_str()
                 .to_string(),
         ),
@@ -102,19 +117,33 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
             if app_policy.system(s).is_none() {
                 return Err(AppError::invalid(format!("システム `{s}` は不明です"), format!("unknown system `{s}`")));
             }
-            Some(app_policy.clients.iter().filter(|k| k.system.get_ref() == s).map(|k| k.id.get_ref().clone()).collect())
+            Some(
+                app_policy.clients.iter().filter(|k| k.system.get_ref() == s).map(|k| k.id.get_ref().clone()).collect(),
+            )
         }
     };
     f.source_ip = match q.source.trim() {
         "" => None,
-        s => Some(s.parse::<std::net::IpAddr>().map_err(|_| AppError::invalid(format!("`{s}` はIPアドレスではありません"), format!("`{s}` is not an IP address")))?.to_string()),
+        s => Some(
+            s.parse::<std::net::IpAddr>()
+                .map_err(|_| {
+                    AppError::invalid(
+                        format!("`{s}` はIPアドレスではありません"),
+                        format!("`{s}` is not an IP address"),
+                    )
+                })?
+                .to_string(),
+        ),
     };
     let (from, to) = (dates::optional_day(&q.from, "from")?, dates::optional_day(&q.to, "to")?);
     f.from = from.map(|d| tobira_domain::time_util::end_of_jst_day(d) - DAY_MS);
     f.to = to.map(tobira_domain::time_util::end_of_jst_day);
     if let (Some(a), Some(b)) = (f.from, f.to) {
         if a >= b {
-            return Err(AppError::invalid("開始日（from）は終了日（to）より後にできません", "from must not be after to"));
+            return Err(AppError::invalid(
+                "開始日（from）は終了日（to）より後にできません",
+                "from must not be after to",
+            ));
         }
     }
     Ok(f)
@@ -122,7 +151,13 @@ fn filter(c: &mut store::DbConnection, app_policy: &tobira_domain::policy::Polic
 
 /// Checks that `reader` may read with `q`, audits the reading (or the refusal) as `action`, and
 /// returns the store filter.
-async fn admitted(app: &App, cur: &Current, q: &Query, action: &'static str, origin: &Origin) -> Result<AuditFilter, AppError> {
+async fn admitted(
+    app: &App,
+    cur: &Current,
+    q: &Query,
+    action: &'static str,
+    origin: &Origin,
+) -> Result<AuditFilter, AppError> {
     let reader = match super::reader(app, cur).await {
         Ok(r) => Some(r),
         Err(AppError::Refused(_)) => None,
@@ -134,13 +169,17 @@ async fn admitted(app: &App, cur: &Current, q: &Query, action: &'static str, ori
             "監査記録を閲覧できるのは監査人、セキュリティ担当とCISO等です（R-RV-09）",
             "the audit log is read by the auditor, the security officers and the CISO's office (R-RV-09)",
         ))
-    } else if q.concerns_people() && !reader.as_ref().is_some_and(|r| readers::may_search_audit(&app.policy, &r.facts)) {
+    } else if q.concerns_people() && !reader.as_ref().is_some_and(|r| readers::may_search_audit(&app.policy, &r.facts))
+    {
         Some(AppError::refused(
             "個人の記録を検索できるのはCISO、統括情報セキュリティ責任者とCISOが指名した人です（R-LG-11）",
             "searching a person's records is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)",
         ))
     } else if q.concerns_people() && q.reason.trim().is_empty() {
-        Some(AppError::invalid("職員またはアカウントで検索するときは理由を入力してください（R-LG-11）", "a search by person or account states its reason (R-LG-11)"))
+        Some(AppError::invalid(
+            "職員またはアカウントで検索するときは理由を入力してください（R-LG-11）",
+            "a search by person or account states its reason (R-LG-11)",
+        ))
     } else {
         None
     };
@@ -200,7 +239,9 @@ pub async fn export(app: &App, cur: &Current, q: &Query, origin: &Origin) -> Res
 /// times in JST and UTC, every field quoted.
 pub fn csv(records: &[AuditRecord]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut out = String::from("\u{feff}seq,occurred_jst,occurred_utc,actor,action,target,outcome,source_ip,request_id,details,hash\r\n");
+    let mut out = String::from(
+        "\u{feff}seq,occurred_jst,occurred_utc,actor,action,target,outcome,source_ip,request_id,details,hash\r\n",
+    );
     for r in records {
         let cells = [
             r.seq.to_string(),

@@ -27,20 +27,48 @@ pub enum Done {
 }
 
 /// The helpdesk's `action` (the console's name: `unlock` or `enrol`) on the account `login`.
-pub async fn act(app: &App, reader: &Reader, cur: &Current, login: &str, action: &str, reason: &str, origin: &Origin) -> Result<Done, AppError> {
+pub async fn act(
+    app: &App,
+    reader: &Reader,
+    cur: &Current,
+    login: &str,
+    action: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<Done, AppError> {
     if !reader.helpdesk {
-        return Err(AppError::refused("この操作はヘルプデスクまたはセキュリティ担当が行います", "for the helpdesk or security officers"));
+        return Err(AppError::refused(
+            "この操作はヘルプデスクまたはセキュリティ担当が行います",
+            "for the helpdesk or security officers",
+        ));
     }
-    let (policy, l, a, who, o, now) = (app.policy.clone(), login.to_string(), action.to_string(), reader.login.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, l, a, who, o, now) = (
+        app.policy.clone(),
+        login.to_string(),
+        action.to_string(),
+        reader.login.clone(),
+        origin.clone(),
+        app.clock.now_ms(),
+    );
     let decided = app
         .db(move |c| {
-            let acc = store::accounts::by_login_id(c, &l)?.ok_or_else(|| AppError::not_found(format!("アカウント {l} が見つかりません"), format!("account {l} not found")))?;
+            let acc = store::accounts::by_login_id(c, &l)?.ok_or_else(|| {
+                AppError::not_found(format!("アカウント {l} が見つかりません"), format!("account {l} not found"))
+            })?;
             let facts = four_eyes::person_wide(c, &policy, &acc, now)?;
-            let t = Target { is_privileged: acc.is_privileged, functions: &facts.functions, person_key: &facts.employee_number, ever_had_credential: false };
+            let t = Target {
+                is_privileged: acc.is_privileged,
+                functions: &facts.functions,
+                person_key: &facts.employee_number,
+                ever_had_credential: false,
+            };
             match rule::may(&a, &t) {
                 Ok(action) => Ok(Ok(action)),
                 Err(why) => {
-                    let ev = o.event(who, "console.helpdesk_refused", target(&acc.login_id)).with_outcome(Outcome::Denied).with_details(json!({ "action": a, "refused": why.to_string() }));
+                    let ev = o
+                        .event(who, "console.helpdesk_refused", target(&acc.login_id))
+                        .with_outcome(Outcome::Denied)
+                        .with_details(json!({ "action": a, "refused": why.to_string() }));
                     crate::app::audit_log::record_alone(c, now, ev)?;
                     Ok(Err(why))
                 }

@@ -37,9 +37,13 @@ pub struct Reader {
 
 /// The caller's console scope; [`AppError::Refused`] for a caller who may not use the console.
 pub async fn reader(app: &App, cur: &Current) -> Result<Reader, AppError> {
-    let (policy, account, roles, now) = (app.policy.clone(), cur.account.clone(), cur.roles.clone(), app.clock.now_ms());
+    let (policy, account, roles, now) =
+        (app.policy.clone(), cur.account.clone(), cur.roles.clone(), app.clock.now_ms());
     let facts = app.db(move |c| approvers::of_session(c, &policy, &account, &roles, now)).await?;
-    let acts = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer].iter().filter_map(|f| app.policy.officer_role(*f)).any(|r| cur.roles.iter().any(|h| h == r));
+    let acts = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer]
+        .iter()
+        .filter_map(|f| app.policy.officer_role(*f))
+        .any(|r| cur.roles.iter().any(|h| h == r));
     let scope = match scope::of(&facts) {
         Some(s) => s,
         None if acts => Scope::All,

@@ -74,8 +74,15 @@ pub struct PersonView {
 }
 
 /// The person `id` as `reader` may see them; `before` pages the audit trail.
-pub async fn view(app: &App, reader: &Reader, id: &str, before: Option<i64>, origin: &Origin) -> Result<PersonView, AppError> {
-    let (id, scope, n, now) = (id.to_string(), reader.scope.clone(), i64::from(app.policy.console.person_list_size), app.clock.now_ms());
+pub async fn view(
+    app: &App,
+    reader: &Reader,
+    id: &str,
+    before: Option<i64>,
+    origin: &Origin,
+) -> Result<PersonView, AppError> {
+    let (id, scope, n, now) =
+        (id.to_string(), reader.scope.clone(), i64::from(app.policy.console.person_list_size), app.clock.now_ms());
     let found = app
         .db(move |c| {
             let Some(person) = store::org::person_by_id(c, &id)? else { return Ok(None) };
@@ -100,20 +107,36 @@ pub async fn view(app: &App, reader: &Reader, id: &str, before: Option<i64>, ori
                     sessions: store::sessions::open_of_account(c, &a.id, now)?,
                     remote_access: cs::remote_access_of(c, &a.id, n)?
                         .into_iter()
-                        .map(|(id, valid_from, valid_until, approved_by, reason, revoked_at)| RemoteAccess { id, valid_from, valid_until, approved_by, reason, revoked_at })
+                        .map(|(id, valid_from, valid_until, approved_by, reason, revoked_at)| RemoteAccess {
+                            id,
+                            valid_from,
+                            valid_until,
+                            approved_by,
+                            reason,
+                            revoked_at,
+                        })
                         .collect(),
                     sign_ins: store::audit::by_target(c, &t, &["auth.sign_in"], 0, n)?,
                     failures: store::audit::by_target(c, &t, &["auth.sign_in_failed", "auth.factor_failed"], 0, n)?,
                     account: a,
                 });
             }
-            let shared_uses = store::shared_ids::current_uses(c)?.into_iter().filter(|(p, ..)| *p == person.id).map(|(_, _, login, by)| (login, by)).take(n as usize).collect();
+            let shared_uses = store::shared_ids::current_uses(c)?
+                .into_iter()
+                .filter(|(p, ..)| *p == person.id)
+                .map(|(_, _, login, by)| (login, by))
+                .take(n as usize)
+                .collect();
             let ids: Vec<&str> = accounts.iter().map(|a| a.account.id.as_str()).collect();
             let requests = store::officer_requests::open(c)?
                 .into_iter()
                 .filter(|r| ids.contains(&r.account_id.as_str()))
                 .map(|r| Pending {
-                    login_id: accounts.iter().find(|a| a.account.id == r.account_id).map(|a| a.account.login_id.clone()).unwrap_or_default(),
+                    login_id: accounts
+                        .iter()
+                        .find(|a| a.account.id == r.account_id)
+                        .map(|a| a.account.login_id.clone())
+                        .unwrap_or_default(),
                     id: r.id,
                     kind: r.kind,
                     requested_by: r.requested_by,
@@ -123,26 +146,46 @@ pub async fn view(app: &App, reader: &Reader, id: &str, before: Option<i64>, ori
             let reviews = store::review::open_items(c, None, Some(std::slice::from_ref(&person.employee_number)))?
                 .into_iter()
                 .take(n as usize)
-                .map(|(i, deadline)| ReviewItem { login_id: i.login_id, role_id: i.role_id, system_id: i.system_id, deadline })
+                .map(|(i, deadline)| ReviewItem {
+                    login_id: i.login_id,
+                    role_id: i.role_id,
+                    system_id: i.system_id,
+                    deadline,
+                })
                 .collect();
             let targets: Vec<String> = accounts.iter().map(|a| target(&a.account.login_id)).collect();
             let filter = store::audit_search::AuditFilter { person: Some((Vec::new(), targets)), ..Default::default() };
-            let mut trail = if accounts.is_empty() { Vec::new() } else { store::audit_search::search(c, &filter, before, n + 1)? };
+            let mut trail =
+                if accounts.is_empty() { Vec::new() } else { store::audit_search::search(c, &filter, before, n + 1)? };
             let trail_next = (trail.len() > n as usize).then(|| trail[n as usize - 1].seq);
             trail.truncate(n as usize);
-            Ok(Some(Ok(PersonView { person, departments, accounts, shared_uses, requests, reviews, trail, trail_next })))
+            Ok(Some(Ok(PersonView {
+                person,
+                departments,
+                accounts,
+                shared_uses,
+                requests,
+                reviews,
+                trail,
+                trail_next,
+            })))
         })
         .await?;
     let subject = |en: &str| format!("person:{en}");
     match found {
         None => Err(AppError::not_found("職員が見つかりません", "person not found")),
         Some(Err(en)) => {
-            let e = origin.event(reader.login.clone(), "console.person_viewed", subject(&en)).with_outcome(Outcome::Denied).with_details(json!({ "refused": "outside the reader's sections" }));
+            let e = origin
+                .event(reader.login.clone(), "console.person_viewed", subject(&en))
+                .with_outcome(Outcome::Denied)
+                .with_details(json!({ "refused": "outside the reader's sections" }));
             app.audit.record(e).await?;
             Err(AppError::not_found("職員が見つかりません", "person not found"))
         }
         Some(Ok(v)) => {
-            app.audit.record(origin.event(reader.login.clone(), "console.person_viewed", subject(&v.person.employee_number))).await?;
+            app.audit
+                .record(origin.event(reader.login.clone(), "console.person_viewed", subject(&v.person.employee_number)))
+                .await?;
             Ok(v)
         }
     }

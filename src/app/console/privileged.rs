@@ -43,8 +43,15 @@ pub struct Overview {
 pub async fn overview(app: &App, reader: &Reader, cur: &Current, origin: &Origin) -> Result<Overview, AppError> {
     let ev = origin.event(reader.login.clone(), "console.privileged_viewed", "privileged");
     if !READ_ALL.iter().any(|f| reader.facts.holds(*f)) && !reader.acts {
-        app.audit.record(ev.with_outcome(Outcome::Denied).with_details(json!({ "refused": "not an officer or the auditor" }))).await?;
-        return Err(AppError::refused("特権IDの画面を利用できるのはセキュリティ担当、CISO等と監査人です", "the privileged-ID page is for security officers, the CISO's office and the auditor"));
+        app.audit
+            .record(
+                ev.with_outcome(Outcome::Denied).with_details(json!({ "refused": "not an officer or the auditor" })),
+            )
+            .await?;
+        return Err(AppError::refused(
+            "特権IDの画面を利用できるのはセキュリティ担当、CISO等と監査人です",
+            "the privileged-ID page is for security officers, the CISO's office and the auditor",
+        ));
     }
     let (policy, now, n) = (app.policy.clone(), app.clock.now_ms(), app.policy.console.privileged_list_size as usize);
     let (accounts, report, active, mut delegations) = app
@@ -53,7 +60,8 @@ pub async fn overview(app: &App, reader: &Reader, cur: &Current, origin: &Origin
             let report = report::build(c, &policy, now)?;
             let mut active = Vec::new();
             for e in store::privileged::elevations_with(c, status::ACTIVE)?.into_iter().take(n) {
-                let login = store::accounts::by_id(c, &e.account_id)?.map_or_else(|| e.account_id.clone(), |a| a.login_id);
+                let login =
+                    store::accounts::by_id(c, &e.account_id)?.map_or_else(|| e.account_id.clone(), |a| a.login_id);
                 active.push((e, login));
             }
             let delegations = store::privileged::all_delegations(c)?;
@@ -64,7 +72,8 @@ pub async fn overview(app: &App, reader: &Reader, cur: &Current, origin: &Origin
     delegations.truncate(n);
     let mut to_decide = elevation::console(app, cur).await?.to_decide;
     to_decide.truncate(n);
-    let decides_delegates = approval::check(&app.policy, &app.policy.approvals.delegate, &reader.facts, Concerning::default()).is_ok();
+    let decides_delegates =
+        approval::check(&app.policy, &app.policy.approvals.delegate, &reader.facts, Concerning::default()).is_ok();
     app.audit.record(ev.with_details(json!({ "accounts": accounts.len() }))).await?;
     Ok(Overview { accounts, report, active, to_decide, delegations, decides_delegates })
 }

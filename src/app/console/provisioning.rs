@@ -50,7 +50,10 @@ fn sees_all(reader: &Reader) -> Result<(), AppError> {
     if reader.scope == Scope::All {
         Ok(())
     } else {
-        Err(AppError::refused("プロビジョニングの画面を利用できるのはセキュリティ担当、CISO等と監査人です", "the provisioning pages are for security officers, the CISO's office and the auditor"))
+        Err(AppError::refused(
+            "プロビジョニングの画面を利用できるのはセキュリティ担当、CISO等と監査人です",
+            "the provisioning pages are for security officers, the CISO's office and the auditor",
+        ))
     }
 }
 
@@ -78,16 +81,30 @@ pub async fn overview(app: &App, reader: &Reader, ja: bool) -> Result<Vec<System
 /// One system's waiting and stopped items, oldest first, page `page` (1-based).
 pub async fn system(app: &App, reader: &Reader, system: &str, page: u32, ja: bool) -> Result<SystemView, AppError> {
     sees_all(reader)?;
-    let (policy, now, size, system) = (app.policy.clone(), app.clock.now_ms(), app.policy.console.person_list_size.max(1), system.to_string());
+    let (policy, now, size, system) =
+        (app.policy.clone(), app.clock.now_ms(), app.policy.console.person_list_size.max(1), system.to_string());
     let page = page.max(1);
     app.db(move |c| {
         ops::provisioned(&policy, &system)?;
-        let name = policy.systems.iter().find(|s| s.id.get_ref() == &system).map(|s| if ja { s.name.clone() } else { s.name_en.clone() }).unwrap_or_default();
+        let name = policy
+            .systems
+            .iter()
+            .find(|s| s.id.get_ref() == &system)
+            .map(|s| if ja { s.name.clone() } else { s.name_en.clone() })
+            .unwrap_or_default();
         let row = row(c, &system, &name, now)?;
         let offset = i64::from(page - 1) * i64::from(size);
         let mut items: Vec<OpenItem> = store::provisioning::open_items(c, &system, i64::from(size) + 1, offset)?
             .into_iter()
-            .map(|(i, login)| OpenItem { created_at: i.created_at, login: login.unwrap_or(i.account_id), event: i.event, why: i.why, status: i.status, attempts: i.attempts, last_error: i.last_error })
+            .map(|(i, login)| OpenItem {
+                created_at: i.created_at,
+                login: login.unwrap_or(i.account_id),
+                event: i.event,
+                why: i.why,
+                status: i.status,
+                attempts: i.attempts,
+                last_error: i.last_error,
+            })
             .collect();
         let has_next = items.len() > size as usize;
         items.truncate(size as usize);
@@ -100,12 +117,16 @@ pub async fn system(app: &App, reader: &Reader, system: &str, page: u32, ja: boo
 pub async fn retry(app: &App, reader: &Reader, system: &str, reason: &str) -> Result<usize, AppError> {
     sees_all(reader)?;
     if !reader.acts {
-        return Err(AppError::refused("停止した項目を送信待ちに戻せるのはセキュリティ担当だけです", "only a security officer puts stopped items back in the queue"));
+        return Err(AppError::refused(
+            "停止した項目を送信待ちに戻せるのはセキュリティ担当だけです",
+            "only a security officer puts stopped items back in the queue",
+        ));
     }
     let reason = reason.trim().to_string();
     if reason.is_empty() {
         return Err(AppError::invalid("理由を入力してください", "a reason is required"));
     }
-    let (policy, now, system, actor) = (app.policy.clone(), app.clock.now_ms(), system.to_string(), reader.login.clone());
+    let (policy, now, system, actor) =
+        (app.policy.clone(), app.clock.now_ms(), system.to_string(), reader.login.clone());
     app.db(move |c| ops::retry(c, &policy, &system, &actor, Some(&reason), now)).await
 }

@@ -27,20 +27,33 @@ pub(crate) fn ever_had_credential(c: &mut DbConnection, a: &Account) -> Result<b
     if a.last_login_at.is_some() || store::credentials::has_second_factor(c, &a.id)? {
         return Ok(true);
     }
-    let own: i64 = pc::table.filter(pc::account_id.eq(&a.id)).filter(pc::is_temporary.eq(false)).count().get_result(c)?;
+    let own: i64 =
+        pc::table.filter(pc::account_id.eq(&a.id)).filter(pc::is_temporary.eq(false)).count().get_result(c)?;
     let history: i64 = ph::table.filter(ph::account_id.eq(&a.id)).count().get_result(c)?;
-    Ok(own + history > 0 || !store::audit::by_target(c, &target(&a.login_id), &["credential.revoked"], 0, 1)?.is_empty())
+    Ok(own + history > 0
+        || !store::audit::by_target(c, &target(&a.login_id), &["credential.revoked"], 0, 1)?.is_empty())
 }
 
 /// The target's facts across all the person's accounts: an officer's staff account is theirs too.
-pub(crate) fn person_wide(c: &mut DbConnection, policy: &Policy, a: &Account, now: i64) -> Result<tobira_domain::approval::ApproverFacts, AppError> {
+pub(crate) fn person_wide(
+    c: &mut DbConnection,
+    policy: &Policy,
+    a: &Account,
+    now: i64,
+) -> Result<tobira_domain::approval::ApproverFacts, AppError> {
     match store::privileged::employee_number_of(c, &a.id)? {
         Some(n) => approvers::of_person(c, policy, &n, now),
         None => approvers::of_account(c, policy, a, now),
     }
 }
 
-fn who_to_tell(c: &mut DbConnection, policy: &Policy, target_key: &str, extra: &[OfficerFunction], now: i64) -> Result<Vec<String>, AppError> {
+fn who_to_tell(
+    c: &mut DbConnection,
+    policy: &Policy,
+    target_key: &str,
+    extra: &[OfficerFunction],
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     let mut to = approvers::holders_of(c, policy, &[OfficerFunction::Ciso], now)?;
     to.extend(approvers::holders_of(c, policy, extra, now)?);
     to.push(target_key.to_string());
@@ -51,8 +64,16 @@ fn who_to_tell(c: &mut DbConnection, policy: &Policy, target_key: &str, extra: &
 
 /// Lets the action through (`Ok`) when one officer may do it alone; otherwise records a request,
 /// tells the approvers, the target and the CISO, and answers [`AppError::AwaitingApproval`].
-pub async fn gate(app: &App, officer: &Current, login_id: &str, kind: Kind, details: Value, origin: &Origin) -> Result<(), AppError> {
-    let (policy, requester, login, o, now) = (app.policy.clone(), officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
+pub async fn gate(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    kind: Kind,
+    details: Value,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let (policy, requester, login, o, now) =
+        (app.policy.clone(), officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
         let facts = person_wide(c, &policy, &a, now)?;
@@ -164,23 +185,53 @@ pub async fn open(app: &App) -> Result<Vec<Value>, AppError> {
 }
 
 /// The second person approves (the action takes effect, with them as its actor) or refuses.
-pub async fn decide(app: &App, approver: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Decided, AppError> {
+pub async fn decide(
+    app: &App,
+    approver: &Current,
+    id: &str,
+    approve: bool,
+    origin: &Origin,
+) -> Result<Decided, AppError> {
     decide_noting(app, approver, id, approve, "", origin).await
 }
 
 /// [`decide`], with the approver's reason kept in the decision's audit record (the console's
 /// approvals page asks for one).
-pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Decided, AppError> {
-    let (policy, who, rid, o, now, note) = (app.policy.clone(), approver.account.clone(), id.to_string(), origin.clone(), app.clock.now_ms(), note.to_string());
+pub async fn decide_noting(
+    app: &App,
+    approver: &Current,
+    id: &str,
+    approve: bool,
+    note: &str,
+    origin: &Origin,
+) -> Result<Decided, AppError> {
+    let (policy, who, rid, o, now, note) = (
+        app.policy.clone(),
+        approver.account.clone(),
+        id.to_string(),
+        origin.clone(),
+        app.clock.now_ms(),
+        note.to_string(),
+    );
     let (r, login, target_key) = app
         .db(move |c| {
-            let r = requests::by_id(c, &rid)?.ok_or_else(|| AppError::not_found(format!("申請 {rid} が見つかりません"), format!("request {rid} not found")))?;
-            let a =
-                store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| AppError::not_found(format!("アカウント {} が見つかりません", r.account_id), format!("account {} not found", r.account_id)))?;
+            let r = requests::by_id(c, &rid)?.ok_or_else(|| {
+                AppError::not_found(format!("申請 {rid} が見つかりません"), format!("request {rid} not found"))
+            })?;
+            let a = store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| {
+                AppError::not_found(
+                    format!("アカウント {} が見つかりません", r.account_id),
+                    format!("account {} not found", r.account_id),
+                )
+            })?;
             let target_key = person_wide(c, &policy, &a, now)?.employee_number;
             let facts = approvers::of_account(c, &policy, &who, now)?;
             let action = if approve { "officer.action_approved" } else { "officer.action_refused" };
-            if let Err(why) = rule::may_decide(&policy, &facts, Open { status: &r.status, requester_key: &r.requester_key, target_key: &target_key }) {
+            if let Err(why) = rule::may_decide(
+                &policy,
+                &facts,
+                Open { status: &r.status, requester_key: &r.requester_key, target_key: &target_key },
+            ) {
                 let ev = o
                     .event(who.login_id.clone(), action, target(&a.login_id))
                     .with_outcome(Outcome::Denied)
@@ -190,9 +241,14 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
             }
             store::write_tx(c, |c| {
                 if !requests::decide(c, &r.id, if approve { "done" } else { "refused" }, &who.login_id, now)? {
-                    return Err(AppError::conflict(format!("申請 {} は既に決着しました", r.id), format!("request {} was decided meanwhile", r.id)));
+                    return Err(AppError::conflict(
+                        format!("申請 {} は既に決着しました", r.id),
+                        format!("request {} was decided meanwhile", r.id),
+                    ));
                 }
-                let ev = o.event(who.login_id.clone(), action, target(&a.login_id)).with_details(json!({ "request": r.id, "kind": r.kind, "requested_by": r.requested_by, "decision_reason": note }));
+                let ev = o.event(who.login_id.clone(), action, target(&a.login_id)).with_details(
+                    json!({ "request": r.id, "kind": r.kind, "requested_by": r.requested_by, "decision_reason": note }),
+                );
                 store::audit::append(c, now, vec![ev])?;
                 Ok(())
             })?;
@@ -207,23 +263,40 @@ pub async fn decide_noting(app: &App, approver: &Current, id: &str, approve: boo
     let actor = approver.account.login_id.as_str();
     // The requester's reason stays with the action that takes effect.
     let reason = text("reason").unwrap_or_default();
-    let result = match Kind::parse(&r.kind).ok_or_else(|| AppError::invalid(format!("申請の種類 {} は不明です", r.kind), format!("unknown request kind {}", r.kind)))? {
-        Kind::Unlock => ActionResult { was_locked: Some(officer::unlock_now(app, actor, &login, &reason, origin).await?), ..Default::default() },
-        Kind::Reinstate => officer::reinstate_now(app, actor, &login, &reason, origin).await.map(|_| ActionResult { status: Some("active"), ..Default::default() })?,
+    let result = match Kind::parse(&r.kind).ok_or_else(|| {
+        AppError::invalid(format!("申請の種類 {} は不明です", r.kind), format!("unknown request kind {}", r.kind))
+    })? {
+        Kind::Unlock => ActionResult {
+            was_locked: Some(officer::unlock_now(app, actor, &login, &reason, origin).await?),
+            ..Default::default()
+        },
+        Kind::Reinstate => officer::reinstate_now(app, actor, &login, &reason, origin)
+            .await
+            .map(|_| ActionResult { status: Some("active"), ..Default::default() })?,
         Kind::PasswordReset => {
             let temporary = officer::reset_now(app, actor, &login, text("supervised_by"), &reason, origin).await?;
             ActionResult { temporary_password: Some(temporary), must_change_password: Some(true), ..Default::default() }
         }
         Kind::EnrollmentLink => {
             let l = officer::enrollment_link_now(app, actor, &login, &reason, origin).await?;
-            ActionResult { url: Some(l.url), expires_at: Some(l.expires_at), mailed: Some(l.mailed), ..Default::default() }
+            ActionResult {
+                url: Some(l.url),
+                expires_at: Some(l.expires_at),
+                mailed: Some(l.mailed),
+                ..Default::default()
+            }
         }
         Kind::CredentialRevoke => {
-            let (cred, reason) = (text("credential").unwrap_or_default(), text("reason").unwrap_or_else(|| "reported_lost".into()));
-            ActionResult { sessions_ended: Some(officer::revoke_now(app, actor, &login, &cred, &reason, origin).await?), ..Default::default() }
+            let (cred, reason) =
+                (text("credential").unwrap_or_default(), text("reason").unwrap_or_else(|| "reported_lost".into()));
+            ActionResult {
+                sessions_ended: Some(officer::revoke_now(app, actor, &login, &cred, &reason, origin).await?),
+                ..Default::default()
+            }
         }
     };
-    let (policy, kind, by, requested_by) = (app.policy.clone(), r.kind.clone(), actor.to_string(), r.requested_by.clone());
+    let (policy, kind, by, requested_by) =
+        (app.policy.clone(), r.kind.clone(), actor.to_string(), r.requested_by.clone());
     app.db(move |c| {
         let to = who_to_tell(c, &policy, &target_key, &[], now)?;
         let body = format!("操作 / action: {kind}\n対象 / account: {login}\n申請者 / requested by: {requested_by}\n承認者 / approved by: {by}");

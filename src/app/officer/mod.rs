@@ -27,7 +27,9 @@ use tobira_domain::rbac::AccountStatus;
 const TEMPORARY_LEN: usize = 20;
 
 fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
-    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found")))
+    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| {
+        AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found"))
+    })
 }
 
 /// A locked account as the officer's list shows it.
@@ -48,7 +50,13 @@ pub async fn locked(app: &App) -> Result<Vec<LockedAccount>, AppError> {
         let mut out = Vec::new();
         for (id, scope, s) in store::throttle::locked_accounts(c, now)? {
             if let Some(a) = store::accounts::by_id(c, &id)? {
-                out.push(LockedAccount { login_id: a.login_id, scope, failures: s.failures, locked_at: s.locked_at, locked_until: s.locked_until });
+                out.push(LockedAccount {
+                    login_id: a.login_id,
+                    scope,
+                    failures: s.failures,
+                    locked_at: s.locked_at,
+                    locked_until: s.locked_until,
+                });
             }
         }
         Ok(out)
@@ -101,13 +109,25 @@ async fn guarded(app: &App, officer: &Current, login_id: &str, action: &str, ori
 }
 
 /// Unlocks the account; `reason` (may be empty from the API) is recorded with the action.
-pub async fn unlock(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<bool, AppError> {
+pub async fn unlock(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<bool, AppError> {
     guarded(app, officer, login_id, "account.unlock", origin).await?;
     four_eyes::gate(app, officer, login_id, Kind::Unlock, json!({ "reason": reason }), origin).await?;
     unlock_now(app, &officer.account.login_id, login_id, reason, origin).await
 }
 
-pub(super) async fn unlock_now(app: &App, actor: &str, login_id: &str, reason: &str, origin: &Origin) -> Result<bool, AppError> {
+pub(super) async fn unlock_now(
+    app: &App,
+    actor: &str,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<bool, AppError> {
     let reason = reason.to_string();
     act_as(app, actor, login_id, "account.unlocked", origin, move |c, a, now| {
         let scopes = store::throttle::clear_locks(c, &a.id, now)?;
@@ -130,12 +150,29 @@ pub async fn reset_password(
         let l = login_id.to_string();
         app.db(move |c| account(c, &l)).await?
     };
-    let supervised = crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin).await?;
-    four_eyes::gate(app, officer, login_id, Kind::PasswordReset, json!({ "supervised_by": supervised, "reason": reason }), origin).await?;
+    let supervised =
+        crate::app::privileged::accounts::vendor_guard(app, officer, &target, "password.reset", supervisor, origin)
+            .await?;
+    four_eyes::gate(
+        app,
+        officer,
+        login_id,
+        Kind::PasswordReset,
+        json!({ "supervised_by": supervised, "reason": reason }),
+        origin,
+    )
+    .await?;
     reset_now(app, &officer.account.login_id, login_id, supervised, reason, origin).await
 }
 
-pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised: Option<String>, reason: &str, origin: &Origin) -> Result<String, AppError> {
+pub(super) async fn reset_now(
+    app: &App,
+    actor: &str,
+    login_id: &str,
+    supervised: Option<String>,
+    reason: &str,
+    origin: &Origin,
+) -> Result<String, AppError> {
     let reason = reason.to_string();
     let temporary = pw::temporary(TEMPORARY_LEN)?;
     let hash = pw::hash(&temporary, &app.policy.password.hashing)?;
@@ -158,14 +195,32 @@ pub(super) async fn reset_now(app: &App, actor: &str, login_id: &str, supervised
 /// Issues a new enrollment link for the account (R-AU-06): older open links are revoked, the mail
 /// is queued when the person has an address, and the URL is returned once for hand-over. The
 /// audit event names the link, never its token.
-pub async fn enrollment_link(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
+pub async fn enrollment_link(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<crate::app::enrollment::Reissued, AppError> {
     guarded(app, officer, login_id, "enrollment.issue", origin).await?;
     four_eyes::gate(app, officer, login_id, Kind::EnrollmentLink, json!({ "reason": reason }), origin).await?;
     enrollment_link_now(app, &officer.account.login_id, login_id, reason, origin).await
 }
 
-pub(super) async fn enrollment_link_now(app: &App, actor: &str, login_id: &str, reason: &str, origin: &Origin) -> Result<crate::app::enrollment::Reissued, AppError> {
-    let (master, policy, public_url, actor, reason) = (app.master_key.clone(), app.policy.clone(), app.config.http.public_url.clone(), actor.to_string(), reason.to_string());
+pub(super) async fn enrollment_link_now(
+    app: &App,
+    actor: &str,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<crate::app::enrollment::Reissued, AppError> {
+    let (master, policy, public_url, actor, reason) = (
+        app.master_key.clone(),
+        app.policy.clone(),
+        app.config.http.public_url.clone(),
+        actor.to_string(),
+        reason.to_string(),
+    );
     act_as(app, &actor.clone(), login_id, "enrollment.issued", origin, move |c, a, now| {
         let (r, mut details) = crate::app::enrollment::reissue_in(c, &master, &policy, &public_url, a, &actor, now)?;
         details["reason"] = json!(reason);
@@ -175,27 +230,72 @@ pub(super) async fn enrollment_link_now(app: &App, actor: &str, login_id: &str, 
 }
 
 /// Revokes one credential (a lost card or key, R-AU-12); the sessions that used it end at once.
-pub async fn revoke_credential(app: &App, officer: &Current, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+pub async fn revoke_credential(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    credential_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<usize, AppError> {
     guarded(app, officer, login_id, "credential.revoke", origin).await?;
-    four_eyes::gate(app, officer, login_id, Kind::CredentialRevoke, json!({ "credential": credential_id, "reason": reason }), origin).await?;
+    four_eyes::gate(
+        app,
+        officer,
+        login_id,
+        Kind::CredentialRevoke,
+        json!({ "credential": credential_id, "reason": reason }),
+        origin,
+    )
+    .await?;
     revoke_now(app, &officer.account.login_id, login_id, credential_id, reason, origin).await
 }
 
-pub(super) async fn revoke_now(app: &App, actor: &str, login_id: &str, credential_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
-    let (login, cred, reason, actor, origin, now) = (login_id.to_string(), credential_id.to_string(), reason.to_string(), actor.to_string(), origin.clone(), app.clock.now_ms());
+pub(super) async fn revoke_now(
+    app: &App,
+    actor: &str,
+    login_id: &str,
+    credential_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<usize, AppError> {
+    let (login, cred, reason, actor, origin, now) = (
+        login_id.to_string(),
+        credential_id.to_string(),
+        reason.to_string(),
+        actor.to_string(),
+        origin.clone(),
+        app.clock.now_ms(),
+    );
     app.db(move |c| {
         store::write_tx(c, |c| {
             let a = account(c, &login)?;
-            factors::revoke(c, &a, &cred, &actor, &reason, true, &origin, now)?
-                .ok_or_else(|| AppError::not_found(format!("{login} の認証情報 {cred} が見つかりません"), format!("credential {cred} of {login} not found")))
+            factors::revoke(c, &a, &cred, &actor, &reason, true, &origin, now)?.ok_or_else(|| {
+                AppError::not_found(
+                    format!("{login} の認証情報 {cred} が見つかりません"),
+                    format!("credential {cred} of {login} not found"),
+                )
+            })
         })
     })
     .await
 }
 
 /// Ends every session of an account (R-AC-08).
-pub async fn end_sessions(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
-    let (login, reason, actor, origin, now) = (login_id.to_string(), reason.to_string(), officer.account.login_id.clone(), origin.clone(), app.clock.now_ms());
+pub async fn end_sessions(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<usize, AppError> {
+    let (login, reason, actor, origin, now) = (
+        login_id.to_string(),
+        reason.to_string(),
+        officer.account.login_id.clone(),
+        origin.clone(),
+        app.clock.now_ms(),
+    );
     app.db(move |c| {
         store::write_tx(c, |c| {
             let a = account(c, &login)?;
@@ -207,16 +307,29 @@ pub async fn end_sessions(app: &App, officer: &Current, login_id: &str, reason: 
 
 /// Suspends an account for a reason (R-AC-03): sessions end at once, and a notification event goes
 /// to the CISO and the person's 情報セキュリティ管理者.
-pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<usize, AppError> {
+pub async fn suspend(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<usize, AppError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::invalid("利用停止の理由を入力してください（R-AC-03）", "a suspension states its reason (R-AC-03)"));
+        return Err(AppError::invalid(
+            "利用停止の理由を入力してください（R-AC-03）",
+            "a suspension states its reason (R-AC-03)",
+        ));
     }
     let (actor, o, policy) = (officer.account.login_id.clone(), origin.clone(), app.policy.clone());
     act(app, officer, login_id, "account.suspended", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Active) {
             return Err(AppError::conflict(
-                format!("アカウント {} は有効ではありません（状態：{}）", a.login_id, tobira_domain::rbac::AccountStatus::ja_of(&a.status)),
+                format!(
+                    "アカウント {} は有効ではありません（状態：{}）",
+                    a.login_id,
+                    tobira_domain::rbac::AccountStatus::ja_of(&a.status)
+                ),
                 format!("account {} is {}, not active", a.login_id, a.status),
             ));
         }
@@ -231,7 +344,8 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
             .with_details(json!({ "to": ["ciso", "security_manager_of_section"], "reason": reason, "by": actor }));
         store::audit::append(c, now, vec![notify])?;
         // The CISO and the person's 所属長 are told (by mail when [smtp] is set).
-        let mut to = crate::app::approvers::holders_of(c, &policy, &[tobira_domain::policy::OfficerFunction::Ciso], now)?;
+        let mut to =
+            crate::app::approvers::holders_of(c, &policy, &[tobira_domain::policy::OfficerFunction::Ciso], now)?;
         if let Some(en) = store::privileged::employee_number_of(c, &a.id)? {
             to.extend(crate::app::review::heads_of(c, &en)?);
         }
@@ -249,16 +363,33 @@ pub async fn suspend(app: &App, officer: &Current, login_id: &str, reason: &str,
 }
 
 /// Lifts an officer's suspension (not one from HR or a contract: those are the sync's).
-pub async fn reinstate(app: &App, officer: &Current, login_id: &str, reason: &str, origin: &Origin) -> Result<(), AppError> {
+pub async fn reinstate(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<(), AppError> {
     four_eyes::gate(app, officer, login_id, Kind::Reinstate, json!({ "reason": reason }), origin).await?;
     reinstate_now(app, &officer.account.login_id, login_id, reason, origin).await
 }
 
-pub(super) async fn reinstate_now(app: &App, actor: &str, login_id: &str, reason: &str, origin: &Origin) -> Result<(), AppError> {
+pub(super) async fn reinstate_now(
+    app: &App,
+    actor: &str,
+    login_id: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<(), AppError> {
     let (policy, by, reason) = (app.policy.clone(), actor.to_string(), reason.to_string());
     act_as(app, actor, login_id, "account.reinstated", origin, move |c, a, now| {
-        if a.status() != Some(AccountStatus::Suspended) || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: ")) {
-            return Err(AppError::conflict(format!("アカウント {} はセキュリティ担当による利用停止中ではありません", a.login_id), format!("account {} is not suspended by an officer", a.login_id)));
+        if a.status() != Some(AccountStatus::Suspended)
+            || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: "))
+        {
+            return Err(AppError::conflict(
+                format!("アカウント {} はセキュリティ担当による利用停止中ではありません", a.login_id),
+                format!("account {} is not suspended by an officer", a.login_id),
+            ));
         }
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "officer: reinstated", now)?;
         let queued = crate::app::provisioning::track(c, &policy, std::slice::from_ref(&a.id), &by, now)?;

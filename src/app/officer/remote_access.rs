@@ -17,15 +17,34 @@ fn departments(c: &mut DbConnection, person_id: &str) -> Result<Vec<String>, App
 }
 
 /// Records a grant approved by `approved_by` (an employee number) until `valid_until` (UTC ms).
-pub async fn grant(app: &App, officer: &Current, login_id: &str, approved_by: &str, valid_until: i64, reason: &str, origin: &Origin) -> Result<String, AppError> {
-    let (policy, approved_by, reason, recorder) = (app.policy.clone(), approved_by.trim().to_string(), reason.trim().to_string(), officer.account.login_id.clone());
+pub async fn grant(
+    app: &App,
+    officer: &Current,
+    login_id: &str,
+    approved_by: &str,
+    valid_until: i64,
+    reason: &str,
+    origin: &Origin,
+) -> Result<String, AppError> {
+    let (policy, approved_by, reason, recorder) = (
+        app.policy.clone(),
+        approved_by.trim().to_string(),
+        reason.trim().to_string(),
+        officer.account.login_id.clone(),
+    );
     act(app, officer, login_id, "remote_access.granted", origin, move |c, a: &Account, now| {
         let (number, depts) = match &a.person_id {
             Some(pid) => (store::org::person_by_id(c, pid)?.map(|p| p.employee_number), departments(c, pid)?),
             None => (None, Vec::new()),
         };
         let approver = crate::app::approvers::of_person(c, &policy, &approved_by, now)?;
-        let req = Request { person_employee_number: number.as_deref(), person_departments: &depts, approver: &approver, valid_until, reason: &reason };
+        let req = Request {
+            person_employee_number: number.as_deref(),
+            person_departments: &depts,
+            approver: &approver,
+            valid_until,
+            reason: &reason,
+        };
         rules::check(&policy, &req, now)?;
         let row = RemoteAccessGrant {
             id: store::new_id(),
@@ -38,7 +57,10 @@ pub async fn grant(app: &App, officer: &Current, login_id: &str, approved_by: &s
             revoked_at: None,
         };
         store::remote_access::insert(c, &row)?;
-        Ok((row.id.clone(), json!({ "grant": row.id, "approved_by": approved_by, "valid_until": valid_until, "reason": reason })))
+        Ok((
+            row.id.clone(),
+            json!({ "grant": row.id, "approved_by": approved_by, "valid_until": valid_until, "reason": reason }),
+        ))
     })
     .await
 }

@@ -37,7 +37,8 @@ pub fn verify(app: &App, client: &Client, assertion: &str, now: i64) -> Result<(
     if !matches!(header.alg, Algorithm::ES256 | Algorithm::EdDSA | Algorithm::RS256 | Algorithm::PS256) {
         return Err("the assertion's algorithm is not accepted");
     }
-    let set: JwkSet = client.jwks.clone().and_then(|j| serde_json::from_value(j).ok()).ok_or("the client's jwks cannot be read")?;
+    let set: JwkSet =
+        client.jwks.clone().and_then(|j| serde_json::from_value(j).ok()).ok_or("the client's jwks cannot be read")?;
     let jwk = match &header.kid {
         Some(kid) => set.find(kid),
         None if set.keys.len() == 1 => set.keys.first(),
@@ -52,7 +53,8 @@ pub fn verify(app: &App, client: &Client, assertion: &str, now: i64) -> Result<(
     let iss = issuer(app);
     v.set_audience(&[format!("{iss}/oauth/token"), iss]);
     v.set_issuer(&[client.id.get_ref()]);
-    let data = decode::<Claims>(assertion, &key, &v).map_err(|_| "the assertion does not verify (signature, iss or aud)")?;
+    let data =
+        decode::<Claims>(assertion, &key, &v).map_err(|_| "the assertion does not verify (signature, iss or aud)")?;
     let c = data.claims;
     if c.sub != *client.id.get_ref() {
         return Err("the assertion's sub is not the client");

@@ -15,7 +15,9 @@ use crate::store::{self, oidc::AuthCode, StoreError};
 use serde_json::json;
 use tobira_domain::audit::Outcome;
 use tobira_domain::authn::access::{self, Decision};
-use tobira_domain::oidc::authorize::{self as rules, AuthorizeError, AuthorizeRequest, Door, PageError, RawAuthorize, SessionView};
+use tobira_domain::oidc::authorize::{
+    self as rules, AuthorizeError, AuthorizeRequest, Door, PageError, RawAuthorize, SessionView,
+};
 use tobira_domain::oidc::OAuthError;
 
 const KIND: &str = "authorize";
@@ -45,7 +47,12 @@ pub enum Next {
 
 /// `redirect_uri` with `params` added to its query, and `iss` (RFC 9207).
 fn back_to(app: &App, redirect_uri: &str, params: &[(&str, &str)]) -> Result<String, AppError> {
-    let mut u = url::Url::parse(redirect_uri).map_err(|e| AppError::invalid(format!("戻り先 URI {redirect_uri} を解釈できません：{e}"), format!("redirect URI {redirect_uri}: {e}")))?;
+    let mut u = url::Url::parse(redirect_uri).map_err(|e| {
+        AppError::invalid(
+            format!("戻り先 URI {redirect_uri} を解釈できません：{e}"),
+            format!("redirect URI {redirect_uri}: {e}"),
+        )
+    })?;
     {
         let mut q = u.query_pairs_mut();
         for (k, v) in params {
@@ -64,7 +71,13 @@ fn error_redirect(app: &App, redirect_uri: &str, state: Option<&str>, e: &OAuthE
     back_to(app, redirect_uri, &p)
 }
 
-async fn refused(app: &App, origin: &Origin, client_id: &str, account: Option<&str>, e: &OAuthError) -> Result<(), AppError> {
+async fn refused(
+    app: &App,
+    origin: &Origin,
+    client_id: &str,
+    account: Option<&str>,
+    e: &OAuthError,
+) -> Result<(), AppError> {
     let ev = origin
         .event(account.unwrap_or("anonymous"), "oidc.authorize_refused", format!("client:{client_id}"))
         .with_outcome(Outcome::Denied)
@@ -80,7 +93,14 @@ pub async fn start(app: &App, raw: &RawAuthorize, cur: Option<&Current>, origin:
         Ok(req) => decide(app, req, cur, origin).await,
         Err(AuthorizeError::Page(m)) => Ok(Next::Page(m)),
         Err(AuthorizeError::Redirect { redirect_uri, state, error }) => {
-            refused(app, origin, raw.client_id.as_deref().unwrap_or(""), cur.map(|c| c.account.login_id.as_str()), &error).await?;
+            refused(
+                app,
+                origin,
+                raw.client_id.as_deref().unwrap_or(""),
+                cur.map(|c| c.account.login_id.as_str()),
+                &error,
+            )
+            .await?;
             Ok(Next::Redirect(error_redirect(app, &redirect_uri, state.as_deref(), &error)?))
         }
     }
@@ -93,7 +113,8 @@ pub async fn resume(app: &App, handle: &str, cur: Option<&Current>, origin: &Ori
         Err(crate::app::signin::SigninError::App(e)) => return Err(e),
         Err(_) => return Ok(Next::Page(PageError::Expired)),
     };
-    let req: AuthorizeRequest = serde_json::from_str(&state).map_err(|e| StoreError::Integrity(format!("stored authorization request: {e}")))?;
+    let req: AuthorizeRequest = serde_json::from_str(&state)
+        .map_err(|e| StoreError::Integrity(format!("stored authorization request: {e}")))?;
     decide(app, req, cur, origin).await
 }
 
@@ -129,7 +150,10 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
         Door::Onboarding => Ok(Next::Onboarding(wait(&req).await?)),
         Door::NoSecondFactor { need, error } => {
             refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &error).await?;
-            Ok(Next::Explain { why: PageError::NoSecondFactor { need }, back: error_redirect(app, &req.redirect_uri, req.state.as_deref(), &error)? })
+            Ok(Next::Explain {
+                why: PageError::NoSecondFactor { need },
+                back: error_redirect(app, &req.redirect_uri, req.state.as_deref(), &error)?,
+            })
         }
         Door::Refuse(e) => {
             refused(app, origin, &req.client_id, cur.map(|c| c.account.login_id.as_str()), &e).await?;
@@ -171,7 +195,8 @@ async fn decide(app: &App, req: AuthorizeRequest, cur: Option<&Current>, origin:
                 })
                 .await?;
             if !issued {
-                let e = OAuthError::new(tobira_domain::oidc::ErrorCode::AccessDenied, "the account is locked (R-AU-11)");
+                let e =
+                    OAuthError::new(tobira_domain::oidc::ErrorCode::AccessDenied, "the account is locked (R-AU-11)");
                 refused(app, origin, &req.client_id, Some(&cur.account.login_id), &e).await?;
                 return Ok(Next::Redirect(error_redirect(app, &req.redirect_uri, req.state.as_deref(), &e)?));
             }

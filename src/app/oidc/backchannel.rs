@@ -24,23 +24,40 @@ const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// The HTTP client for deliveries: the system trust store, plus the city's CA when configured.
 pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
-    let mut b =
-        reqwest::Client::builder().timeout(Duration::from_secs(app.config.oidc.backchannel_timeout_seconds.max(1))).redirect(reqwest::redirect::Policy::none()).user_agent("tobira-backchannel-logout");
+    let mut b = reqwest::Client::builder()
+        .timeout(Duration::from_secs(app.config.oidc.backchannel_timeout_seconds.max(1)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("tobira-backchannel-logout");
     let ca = &app.config.oidc.backchannel_ca_file;
     if !ca.is_empty() {
-        let pem = std::fs::read(ca).map_err(|e| AppError::invalid(format!("oidc.backchannel_ca_file {ca} を読めません：{e}"), format!("oidc.backchannel_ca_file {ca}: {e}")))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| AppError::invalid(format!("oidc.backchannel_ca_file {ca} の証明書を読めません：{e}"), format!("oidc.backchannel_ca_file {ca}: {e}")))?
-        {
+        let pem = std::fs::read(ca).map_err(|e| {
+            AppError::invalid(
+                format!("oidc.backchannel_ca_file {ca} を読めません：{e}"),
+                format!("oidc.backchannel_ca_file {ca}: {e}"),
+            )
+        })?;
+        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            AppError::invalid(
+                format!("oidc.backchannel_ca_file {ca} の証明書を読めません：{e}"),
+                format!("oidc.backchannel_ca_file {ca}: {e}"),
+            )
+        })? {
             b = b.add_root_certificate(cert);
         }
     }
-    b.build().map_err(|e| AppError::invalid(format!("バックチャネル・ログアウト用の HTTP クライアントを作成できません：{e}"), format!("back-channel HTTP client: {e}")))
+    b.build().map_err(|e| {
+        AppError::invalid(
+            format!("バックチャネル・ログアウト用の HTTP クライアントを作成できません：{e}"),
+            format!("back-channel HTTP client: {e}"),
+        )
+    })
 }
 
 /// The logout token for `family`'s sign-in, for its client (OIDC Back-Channel Logout §2.4).
 fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError> {
-    let client = app.policy.client(&family.client_id).ok_or_else(|| AppError::invalid("この業務システム（クライアント）はポリシーから外れています", "the client left the policy"))?;
+    let client = app.policy.client(&family.client_id).ok_or_else(|| {
+        AppError::invalid("この業務システム（クライアント）はポリシーから外れています", "the client left the policy")
+    })?;
     let (jti, _) = crate::app::signin::new_token()?;
     let claims = json!({
         "iss": issuer(app), "aud": family.client_id, "iat": now / 1000, "exp": now / 1000 + 120, "jti": jti,
@@ -58,7 +75,9 @@ pub fn end_idle_sessions(c: &mut store::DbConnection, policy: &Policy, now: i64)
         let rule = limits::rule(&policy.session, privileged);
         let cutoff = now - i64::from(*rule.idle_minutes.get_ref()) * 60_000;
         for s in store::sessions::idle_since(c, privileged, cutoff, now, 500)? {
-            if store::write_tx(c, |c| super::end_timed_out(c, &s.id, &s.account_id, limits::Expiry::Idle.as_str(), &origin, now))? {
+            if store::write_tx(c, |c| {
+                super::end_timed_out(c, &s.id, &s.account_id, limits::Expiry::Idle.as_str(), &origin, now)
+            })? {
                 ended += 1;
             }
         }
@@ -68,11 +87,22 @@ pub fn end_idle_sessions(c: &mut store::DbConnection, policy: &Policy, now: i64)
 
 /// One delivery round; returns how many systems were told.
 pub async fn run_once(app: &App, http: &reqwest::Client, node: &str) -> Result<usize, AppError> {
-    let with_uri: Vec<String> = app.policy.clients.iter().filter(|c| c.backchannel_logout_uri.is_some()).map(|c| c.id.get_ref().clone()).collect();
+    let with_uri: Vec<String> = app
+        .policy
+        .clients
+        .iter()
+        .filter(|c| c.backchannel_logout_uri.is_some())
+        .map(|c| c.id.get_ref().clone())
+        .collect();
     if with_uri.is_empty() {
         return Ok(0);
     }
-    let (now, node, every, policy) = (app.clock.now_ms(), node.to_string(), app.config.oidc.backchannel_every_seconds as i64 * 1000, app.policy.clone());
+    let (now, node, every, policy) = (
+        app.clock.now_ms(),
+        node.to_string(),
+        app.config.oidc.backchannel_every_seconds as i64 * 1000,
+        app.policy.clone(),
+    );
     let due = app
         .db(move |c| {
             if !store::write_tx(c, |c| store::leases::try_acquire(c, JOB, &node, now, every * 5 + 30_000))? {
@@ -89,7 +119,11 @@ pub async fn run_once(app: &App, http: &reqwest::Client, node: &str) -> Result<u
     }
     let mut told = 0;
     for ((client_id, session_id), families) in groups {
-        let Some(uri) = app.policy.client(&client_id).and_then(|c| c.backchannel_logout_uri.as_ref()).map(|u| u.get_ref().clone()) else { continue };
+        let Some(uri) =
+            app.policy.client(&client_id).and_then(|c| c.backchannel_logout_uri.as_ref()).map(|u| u.get_ref().clone())
+        else {
+            continue;
+        };
         let token = logout_token(app, &families[0], now)?;
         let result = http.post(&uri).form(&[("logout_token", token.as_str())]).send().await;
         let status = result.as_ref().ok().map(|r| r.status().as_u16());

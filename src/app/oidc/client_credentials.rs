@@ -11,14 +11,20 @@ use tobira_domain::oidc::claims::{self, AccessFor, Stamp};
 use tobira_domain::oidc::{parse_scope, ErrorCode};
 use tobira_domain::policy::{Client, GrantType};
 
-pub async fn issue(app: &App, client: &Client, scope: Option<&str>, origin: &Origin) -> Result<TokenResponse, OidcError> {
+pub async fn issue(
+    app: &App,
+    client: &Client,
+    scope: Option<&str>,
+    origin: &Origin,
+) -> Result<TokenResponse, OidcError> {
     let refusal = if !client.allows(GrantType::ClientCredentials) {
         Some(err(ErrorCode::UnauthorizedClient, "this client may not use client_credentials"))
     } else if !system_approved(app, client) {
         Some(err(ErrorCode::UnauthorizedClient, "the client's system is not approved to connect (R-AC-10)"))
     } else {
         // Person scopes mean nothing without a person; values tobira does not know are ignored.
-        (!parse_scope(scope.unwrap_or("")).granted.is_empty()).then(|| err(ErrorCode::InvalidScope, "client_credentials tokens carry no person scopes"))
+        (!parse_scope(scope.unwrap_or("")).granted.is_empty())
+            .then(|| err(ErrorCode::InvalidScope, "client_credentials tokens carry no person scopes"))
     };
     if let Some(r) = refusal {
         return Err(r);
@@ -28,9 +34,24 @@ pub async fn issue(app: &App, client: &Client, scope: Option<&str>, origin: &Ori
     let lifetime_s = i64::from(client.access_minutes(&app.policy.oidc)) * 60;
     let (jti, _) = crate::app::signin::new_token()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s, jti: &jti };
-    let at = claims::access_token(stamp, AccessFor { system: client.system.get_ref(), client_id: client.id.get_ref(), scope: &[], person: None });
+    let at = claims::access_token(
+        stamp,
+        AccessFor { system: client.system.get_ref(), client_id: client.id.get_ref(), scope: &[], person: None },
+    );
     let access_token = app.keys.sign(alg(*client.access_token_alg.get_ref()), "at+jwt", &at)?;
-    let ev = token_event(origin, client, "token.issued", json!({ "grant": "client_credentials", "jti": jti, "owner": client.owner, "exp": now / 1000 + lifetime_s }));
+    let ev = token_event(
+        origin,
+        client,
+        "token.issued",
+        json!({ "grant": "client_credentials", "jti": jti, "owner": client.owner, "exp": now / 1000 + lifetime_s }),
+    );
     app.audit.record(ev).await?;
-    Ok(TokenResponse { access_token, token_type: "Bearer", expires_in: lifetime_s, refresh_token: None, id_token: None, scope: String::new() })
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetime_s,
+        refresh_token: None,
+        id_token: None,
+        scope: String::new(),
+    })
 }

@@ -19,7 +19,12 @@ pub struct CodeRequest {
     pub code_verifier: Option<String>,
 }
 
-pub async fn exchange(app: &App, client: &Client, req: CodeRequest, origin: &Origin) -> Result<TokenResponse, OidcError> {
+pub async fn exchange(
+    app: &App,
+    client: &Client,
+    req: CodeRequest,
+    origin: &Origin,
+) -> Result<TokenResponse, OidcError> {
     if !client.allows(GrantType::AuthorizationCode) {
         return Err(err(ErrorCode::UnauthorizedClient, "this client may not use authorization_code"));
     }

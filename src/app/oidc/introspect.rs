@@ -27,7 +27,9 @@ pub enum Inactive {
 pub async fn check_access_token(app: &App, token: &str) -> Result<Result<Value, Inactive>, AppError> {
     let Ok((header, claims)) = app.keys.verify(token) else { return Ok(Err(Inactive::Invalid)) };
     let now = app.clock.now_ms();
-    if header.get("typ").and_then(Value::as_str) != Some("at+jwt") || claims.get("iss").and_then(Value::as_str) != Some(issuer(app).as_str()) {
+    if header.get("typ").and_then(Value::as_str) != Some("at+jwt")
+        || claims.get("iss").and_then(Value::as_str) != Some(issuer(app).as_str())
+    {
         return Ok(Err(Inactive::Invalid));
     }
     if claims.get("exp").and_then(Value::as_i64).is_none_or(|e| e * 1000 <= now) {
@@ -65,7 +67,8 @@ pub async fn introspect(app: &App, caller: &Client, token: &str) -> Result<Value
         }
         return Ok(out);
     }
-    let (id, now, caller_id, policy) = (token_digest(token), app.clock.now_ms(), caller.id.get_ref().clone(), app.policy.clone());
+    let (id, now, caller_id, policy) =
+        (token_digest(token), app.clock.now_ms(), caller.id.get_ref().clone(), app.policy.clone());
     let answer = app
         .db(move |c| {
             let Some((expires_at, used_at, family)) = store::oidc::refresh(c, &id)? else { return Ok(None) };

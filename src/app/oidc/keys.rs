@@ -24,13 +24,26 @@ pub fn rotate(conn: &mut DbConnection, master: &MasterKey, actor: &str, now: i64
         let mut kids = Vec::new();
         for old in store::keys::all(c)?.into_iter().filter(|k| k.retired_at.is_none()) {
             store::keys::retire(c, &old.kid, now)?;
-            events.push(AuditEvent::new(actor, "key.retired", format!("key:{}", old.kid)).with_details(json!({ "alg": old.alg })));
+            events.push(
+                AuditEvent::new(actor, "key.retired", format!("key:{}", old.kid))
+                    .with_details(json!({ "alg": old.alg })),
+            );
         }
         for alg in Alg::ALL {
             let new = signing::generate(alg, master)?;
-            let row = KeyRow { kid: new.kid, alg: alg.as_str().into(), private_key_encrypted: new.private_sealed, public_key: new.public_b64, created_at: now, retired_at: None };
+            let row = KeyRow {
+                kid: new.kid,
+                alg: alg.as_str().into(),
+                private_key_encrypted: new.private_sealed,
+                public_key: new.public_b64,
+                created_at: now,
+                retired_at: None,
+            };
             store::keys::insert(c, &row)?;
-            events.push(AuditEvent::new(actor, "key.generated", format!("key:{}", row.kid)).with_details(json!({ "alg": row.alg, "rotation": true })));
+            events.push(
+                AuditEvent::new(actor, "key.generated", format!("key:{}", row.kid))
+                    .with_details(json!({ "alg": row.alg, "rotation": true })),
+            );
             kids.push(row.kid);
         }
         store::audit::append(c, now, events)?;

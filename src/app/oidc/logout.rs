@@ -40,19 +40,32 @@ struct Checked {
 
 fn check(app: &App, req: &LogoutRequest) -> Result<Result<Checked, PageError>, AppError> {
     // An expired hint still names who it was for (OIDC allows it); the signature must be ours.
-    let hint = req.id_token_hint.as_deref().and_then(|t| app.keys.verify(t).ok()).map(|(_, c)| c).filter(|c| c.get("iss").and_then(Value::as_str) == Some(issuer(app).as_str()));
-    let client_id = hint.as_ref().and_then(|c| c.get("aud").and_then(Value::as_str).map(str::to_string)).or_else(|| req.client_id.clone());
+    let hint = req
+        .id_token_hint
+        .as_deref()
+        .and_then(|t| app.keys.verify(t).ok())
+        .map(|(_, c)| c)
+        .filter(|c| c.get("iss").and_then(Value::as_str) == Some(issuer(app).as_str()));
+    let client_id = hint
+        .as_ref()
+        .and_then(|c| c.get("aud").and_then(Value::as_str).map(str::to_string))
+        .or_else(|| req.client_id.clone());
     if req.client_id.is_some() && hint.is_some() && req.client_id != client_id {
         return Ok(Err(PageError::LogoutClientMismatch));
     }
     let back = match &req.post_logout_redirect_uri {
         None => None,
         Some(uri) => {
-            let registered = client_id.as_deref().and_then(|c| app.policy.client(c)).is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u.get_ref() == uri));
+            let registered = client_id
+                .as_deref()
+                .and_then(|c| app.policy.client(c))
+                .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u.get_ref() == uri));
             if !registered {
                 return Ok(Err(PageError::LogoutUriNotRegistered));
             }
-            let mut u = url::Url::parse(uri).map_err(|e| AppError::invalid(format!("サインアウト後の戻り先 URI を解釈できません：{e}"), e.to_string()))?;
+            let mut u = url::Url::parse(uri).map_err(|e| {
+                AppError::invalid(format!("サインアウト後の戻り先 URI を解釈できません：{e}"), e.to_string())
+            })?;
             if let Some(s) = &req.state {
                 u.query_pairs_mut().append_pair("state", s);
             }
@@ -62,13 +75,22 @@ fn check(app: &App, req: &LogoutRequest) -> Result<Result<Checked, PageError>, A
     Ok(Ok(Checked { hint, back }))
 }
 
-pub async fn end_session(app: &App, req: &LogoutRequest, cur: Option<&Current>, origin: &Origin) -> Result<LogoutNext, AppError> {
+pub async fn end_session(
+    app: &App,
+    req: &LogoutRequest,
+    cur: Option<&Current>,
+    origin: &Origin,
+) -> Result<LogoutNext, AppError> {
     let Checked { hint, back } = match check(app, req)? {
         Ok(c) => c,
         Err(e) => return Ok(LogoutNext::Page(e)),
     };
     let Some(hint) = hint else {
-        return Ok(if cur.is_some() { LogoutNext::Confirm } else { back.map_or(LogoutNext::Done, LogoutNext::Redirect) });
+        return Ok(if cur.is_some() {
+            LogoutNext::Confirm
+        } else {
+            back.map_or(LogoutNext::Done, LogoutNext::Redirect)
+        });
     };
     if let Some(cur) = cur {
         let same = hint.get("sid").and_then(Value::as_str) == Some(public_sid(&cur.session.id).as_str());
@@ -82,7 +104,12 @@ pub async fn end_session(app: &App, req: &LogoutRequest, cur: Option<&Current>, 
 
 /// The person confirmed the sign-out that `req` asked for: the session ends, and the browser goes
 /// back to the registered address, if the request named one.
-pub async fn confirmed(app: &App, req: &LogoutRequest, cur: Option<&Current>, origin: &Origin) -> Result<LogoutNext, AppError> {
+pub async fn confirmed(
+    app: &App,
+    req: &LogoutRequest,
+    cur: Option<&Current>,
+    origin: &Origin,
+) -> Result<LogoutNext, AppError> {
     let back = match check(app, req)? {
         Ok(c) => c.back,
         Err(e) => return Ok(LogoutNext::Page(e)),

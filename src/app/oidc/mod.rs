@@ -94,11 +94,20 @@ pub async fn authenticate<'p>(app: &'p App, creds: &Credentials, origin: &Origin
     let refuse = |why: &str| err(ErrorCode::InvalidClient, why);
     let Some(id) = creds.client_id.as_deref() else { return Err(refuse("client authentication is required")) };
     let Some(client) = app.policy.client(id) else {
-        audit_refusal(app, origin, "client:(unknown)", "client.auth_failed", ErrorCode::InvalidClient, "unknown client").await?;
+        audit_refusal(
+            app,
+            origin,
+            "client:(unknown)",
+            "client.auth_failed",
+            ErrorCode::InvalidClient,
+            "unknown client",
+        )
+        .await?;
         return Err(refuse("client authentication failed"));
     };
     let fail = |why: &'static str| async move {
-        audit_refusal(app, origin, &format!("client:{id}"), "client.auth_failed", ErrorCode::InvalidClient, why).await?;
+        audit_refusal(app, origin, &format!("client:{id}"), "client.auth_failed", ErrorCode::InvalidClient, why)
+            .await?;
         Err::<&Client, OidcError>(refuse("client authentication failed"))
     };
     if creds.method != Some(client.auth_method) {
@@ -107,7 +116,8 @@ pub async fn authenticate<'p>(app: &'p App, creds: &Credentials, origin: &Origin
     let cid = id.to_string();
     if client.auth_method == ClientAuth::PrivateKeyJwt {
         let now = app.clock.now_ms();
-        let checked = creds.assertion.as_deref().ok_or("no assertion").and_then(|a| assertion::verify(app, client, a, now));
+        let checked =
+            creds.assertion.as_deref().ok_or("no assertion").and_then(|a| assertion::verify(app, client, a, now));
         let (jti, exp) = match checked {
             Ok(v) => v,
             Err(why) => return fail(why).await,
@@ -132,7 +142,9 @@ pub async fn authenticate<'p>(app: &'p App, creds: &Credentials, origin: &Origin
 
 /// Whether the client's system may connect now (R-AC-10).
 pub fn system_approved(app: &App, client: &Client) -> bool {
-    app.policy.system(client.system.get_ref()).is_some_and(|s| s.approval.status == tobira_domain::policy::ApprovalStatus::Approved)
+    app.policy
+        .system(client.system.get_ref())
+        .is_some_and(|s| s.approval.status == tobira_domain::policy::ApprovalStatus::Approved)
 }
 
 /// Refuses a grant for a client whose system's approval has been withdrawn since the tokens or the
@@ -146,14 +158,30 @@ pub fn unapproved_refused(app: &App, client: &Client) -> Result<(), OidcError> {
 }
 
 /// Records a refusal through the group-commit appender.
-pub async fn audit_refusal(app: &App, origin: &Origin, target: &str, action: &str, code: ErrorCode, why: &str) -> Result<(), AppError> {
-    app.audit.record(origin.event("oidc", action, target).with_outcome(Outcome::Denied).with_details(json!({ "error": code.as_str(), "reason": why }))).await?;
+pub async fn audit_refusal(
+    app: &App,
+    origin: &Origin,
+    target: &str,
+    action: &str,
+    code: ErrorCode,
+    why: &str,
+) -> Result<(), AppError> {
+    app.audit
+        .record(
+            origin
+                .event("oidc", action, target)
+                .with_outcome(Outcome::Denied)
+                .with_details(json!({ "error": code.as_str(), "reason": why })),
+        )
+        .await?;
     Ok(())
 }
 
 /// An event about a token for `client`.
 pub fn token_event(origin: &Origin, client: &Client, action: &str, details: serde_json::Value) -> AuditEvent {
-    origin.event(format!("client:{}", client.id.get_ref()), action, format!("client:{}", client.id.get_ref())).with_details(details)
+    origin
+        .event(format!("client:{}", client.id.get_ref()), action, format!("client:{}", client.id.get_ref()))
+        .with_details(details)
 }
 
 /// Why a person's tokens stop: the account cannot sign in now, or its session ended — revoked, past
@@ -171,7 +199,9 @@ pub fn person_standing(policy: &Policy, s: &store::oidc::Standing, now: i64) -> 
     if s.family_expires_at <= now {
         return Err("expired");
     }
-    if AccountStatus::parse(&s.account_status) != Some(AccountStatus::Active) || s.account_expires_at.is_some_and(|e| e <= now) {
+    if AccountStatus::parse(&s.account_status) != Some(AccountStatus::Active)
+        || s.account_expires_at.is_some_and(|e| e <= now)
+    {
         return Err("account_unavailable");
     }
     if s.locked(now) {
@@ -192,21 +222,41 @@ pub fn is_time_out(why: &str) -> bool {
 /// Ends a session found past its idle or absolute limit (call inside `write_tx`), so its families
 /// are reported by the back-channel logout and its browser cookie opens nothing. False when it had
 /// ended already.
-pub fn end_timed_out(c: &mut store::DbConnection, session_id: &str, account_id: &str, reason: &str, origin: &Origin, now: i64) -> Result<bool, AppError> {
+pub fn end_timed_out(
+    c: &mut store::DbConnection,
+    session_id: &str,
+    account_id: &str,
+    reason: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<bool, AppError> {
     if !store::sessions::revoke(c, session_id, reason, now)? {
         return Ok(false);
     }
     let login = store::accounts::by_id(c, account_id)?.map_or_else(|| account_id.to_string(), |a| a.login_id);
     let short = &session_id[..16.min(session_id.len())];
-    let e = origin.event("system", "auth.session_ended", super::signin::target(&login)).with_details(json!({ "session": short, "reason": reason }));
+    let e = origin
+        .event("system", "auth.session_ended", super::signin::target(&login))
+        .with_details(json!({ "session": short, "reason": reason }));
     store::audit::append(c, now, vec![e])?;
     Ok(true)
 }
 
 /// Generates a new secret for a client of the policy (high-entropy, shown once), stores its digest
 /// and records who did it. The previous secret stops working at once.
-pub fn new_client_secret(conn: &mut store::DbConnection, policy: &tobira_domain::policy::Policy, client_id: &str, actor: &str, now: i64) -> Result<String, AppError> {
-    let client = policy.client(client_id).ok_or_else(|| AppError::not_found(format!("クライアント `{client_id}` はポリシーにありません"), format!("client `{client_id}` is not in the policy")))?;
+pub fn new_client_secret(
+    conn: &mut store::DbConnection,
+    policy: &tobira_domain::policy::Policy,
+    client_id: &str,
+    actor: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let client = policy.client(client_id).ok_or_else(|| {
+        AppError::not_found(
+            format!("クライアント `{client_id}` はポリシーにありません"),
+            format!("client `{client_id}` is not in the policy"),
+        )
+    })?;
     if client.auth_method == ClientAuth::PrivateKeyJwt {
         return Err(AppError::invalid(
             format!("クライアント `{client_id}` は自身の鍵で認証するため（private_key_jwt）、シークレットはありません"),
@@ -216,7 +266,8 @@ pub fn new_client_secret(conn: &mut store::DbConnection, policy: &tobira_domain:
     let (secret, _) = new_token()?;
     store::write_tx(conn, |c| {
         store::oidc::set_secret(c, client_id, &token_digest(&secret), actor, now)?;
-        let e = AuditEvent::new(actor, "client.secret_generated", format!("client:{client_id}")).with_details(json!({ "system": client.system.get_ref() }));
+        let e = AuditEvent::new(actor, "client.secret_generated", format!("client:{client_id}"))
+            .with_details(json!({ "system": client.system.get_ref() }));
         store::audit::append(c, now, vec![e])?;
         Ok::<_, AppError>(())
     })?;

@@ -15,7 +15,13 @@ use tobira_domain::oidc::refresh::{self as rotation, Presented, RefreshCheck};
 use tobira_domain::oidc::ErrorCode;
 use tobira_domain::policy::{Client, GrantType};
 
-pub async fn exchange(app: &App, client: &Client, token: &str, scope: Option<&str>, origin: &Origin) -> Result<TokenResponse, OidcError> {
+pub async fn exchange(
+    app: &App,
+    client: &Client,
+    token: &str,
+    scope: Option<&str>,
+    origin: &Origin,
+) -> Result<TokenResponse, OidcError> {
     if !client.allows(GrantType::RefreshToken) {
         return Err(err(ErrorCode::UnauthorizedClient, "this client may not use refresh_token"));
     }

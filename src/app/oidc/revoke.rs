@@ -40,7 +40,12 @@ pub async fn revoke(app: &App, client: &Client, token: &str, origin: &Origin) ->
         }
         store::write_tx(c, |c| {
             if store::oidc::revoke_family(c, &family.id, "revoked_by_client", now)? {
-                let e = token_event(&origin, &client, "token.revoked", json!({ "kind": "refresh_token", "family": family.id }));
+                let e = token_event(
+                    &origin,
+                    &client,
+                    "token.revoked",
+                    json!({ "kind": "refresh_token", "family": family.id }),
+                );
                 store::audit::append(c, now, vec![e])?;
             }
             Ok(())

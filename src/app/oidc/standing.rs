@@ -53,7 +53,13 @@ impl StandingChecker {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<Waiter>, pool: DbPool, clock: Arc<dyn Clock>, policy: Arc<Policy>, batch_max: usize) {
+async fn run(
+    mut rx: mpsc::Receiver<Waiter>,
+    pool: DbPool,
+    clock: Arc<dyn Clock>,
+    policy: Arc<Policy>,
+    batch_max: usize,
+) {
     let mut batch = Vec::with_capacity(batch_max);
     while rx.recv_many(&mut batch, batch_max).await > 0 {
         let (questions, waiters): (Vec<Question>, Vec<_>) = batch.drain(..).unzip();

@@ -12,7 +12,12 @@ use tobira_domain::audit::Outcome;
 use tobira_domain::oidc::ErrorCode;
 use tobira_domain::policy::Client;
 
-pub async fn grant(app: &App, client: &Client, params: &HashMap<String, String>, origin: &Origin) -> Result<TokenResponse, OidcError> {
+pub async fn grant(
+    app: &App,
+    client: &Client,
+    params: &HashMap<String, String>,
+    origin: &Origin,
+) -> Result<TokenResponse, OidcError> {
     let get = |k: &str| params.get(k).map(String::as_str);
     let grant = get("grant_type");
     let result = match grant {
@@ -21,7 +26,11 @@ pub async fn grant(app: &App, client: &Client, params: &HashMap<String, String>,
                 code::exchange(
                     app,
                     client,
-                    code::CodeRequest { code: c.to_string(), redirect_uri: get("redirect_uri").map(String::from), code_verifier: get("code_verifier").map(String::from) },
+                    code::CodeRequest {
+                        code: c.to_string(),
+                        redirect_uri: get("redirect_uri").map(String::from),
+                        code_verifier: get("code_verifier").map(String::from),
+                    },
                     origin,
                 )
                 .await
@@ -38,7 +47,13 @@ pub async fn grant(app: &App, client: &Client, params: &HashMap<String, String>,
     };
     if let Err(OidcError::OAuth(e)) = &result {
         let shown_grant: String = grant.unwrap_or("(none)").chars().take(40).collect();
-        let ev = token_event(origin, client, "token.refused", json!({ "grant": shown_grant, "error": e.code.as_str(), "reason": e.description })).with_outcome(Outcome::Denied);
+        let ev = token_event(
+            origin,
+            client,
+            "token.refused",
+            json!({ "grant": shown_grant, "error": e.code.as_str(), "reason": e.description }),
+        )
+        .with_outcome(Outcome::Denied);
         app.audit.record(ev).await?;
     }
     result

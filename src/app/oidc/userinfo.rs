@@ -13,14 +13,24 @@ pub async fn userinfo(app: &App, token: &str) -> Result<Result<Value, Inactive>,
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    let (Some(sub), Some(client)) = (claims_in.get("sub").and_then(Value::as_str), claims_in.get("client_id").and_then(Value::as_str).and_then(|c| app.policy.client(c))) else {
+    let (Some(sub), Some(client)) = (
+        claims_in.get("sub").and_then(Value::as_str),
+        claims_in.get("client_id").and_then(Value::as_str).and_then(|c| app.policy.client(c)),
+    ) else {
         return Ok(Err(Inactive::Invalid));
     };
     if claims_in.get("fam").is_none() {
         // A client_credentials token has no person behind it.
         return Ok(Err(Inactive::Invalid));
     }
-    let scope: Vec<String> = claims_in.get("scope").and_then(Value::as_str).unwrap_or("").split(' ').filter(|s| !s.is_empty()).map(String::from).collect();
+    let scope: Vec<String> = claims_in
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
     if !scope.iter().any(|s| s == "openid") {
         return Ok(Err(Inactive::Invalid));
     }
@@ -28,7 +38,8 @@ pub async fn userinfo(app: &App, token: &str) -> Result<Result<Value, Inactive>,
     let found = app
         .db(move |c| {
             let Some(subject) = store::oidc::subject(c, &sub)? else { return Ok(None) };
-            let held: Vec<String> = super::issue::token_grants(c, &app2, &sub, now)?.into_iter().map(|g| g.role_id).collect();
+            let held: Vec<String> =
+                super::issue::token_grants(c, &app2, &sub, now)?.into_iter().map(|g| g.role_id).collect();
             Ok(Some((subject, claims::visible_roles(&app2.policy, &client, &held))))
         })
         .await?;

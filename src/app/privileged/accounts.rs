@@ -24,7 +24,8 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
     let temporary = pw::temporary(TEMP_PASSWORD_LEN)?;
     let (t, cost) = (temporary.clone(), app.policy.password.hashing.clone());
     let hash = app.argon2.run(move || pw::hash(&t, &cost)).await??;
-    let (policy, number, cur, origin, now) = (app.policy.clone(), employee_number.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, number, cur, origin, now) =
+        (app.policy.clone(), employee_number.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     let login = app
         .db(move |c| {
             let actor = approvers::of_account(c, &policy, &cur.account, now)?;
@@ -80,12 +81,26 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
 /// staff member (not a vendor, not the vendor themselves) confirms it there and then with a one-time
 /// code from their own authenticator; the supervisor is then returned for the audit record. Every
 /// refusal is recorded.
-pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &str, supervision: Option<&Supervision>, origin: &Origin) -> Result<Option<String>, AppError> {
+pub async fn vendor_guard(
+    app: &App,
+    cur: &Current,
+    target: &Account,
+    action: &str,
+    supervision: Option<&Supervision>,
+    origin: &Origin,
+) -> Result<Option<String>, AppError> {
     if !target.is_privileged {
         return Ok(None);
     }
-    let (policy, cur2, target2, action2, named, origin2, now) =
-        (app.policy.clone(), cur.clone(), target.clone(), action.to_string(), supervision.map(|s| s.employee_number.trim().to_string()).filter(|s| !s.is_empty()), origin.clone(), app.clock.now_ms());
+    let (policy, cur2, target2, action2, named, origin2, now) = (
+        app.policy.clone(),
+        cur.clone(),
+        target.clone(),
+        action.to_string(),
+        supervision.map(|s| s.employee_number.trim().to_string()).filter(|s| !s.is_empty()),
+        origin.clone(),
+        app.clock.now_ms(),
+    );
     // Who must confirm: nobody (not a vendor), or the named staff supervisor's own account.
     let needed: Option<(String, Account)> = app
         .db(move |c| {
@@ -119,11 +134,13 @@ pub async fn vendor_guard(app: &App, cur: &Current, target: &Account, action: &s
     let Some((supervisor, account)) = needed else { return Ok(None) };
     // The supervisor confirms in person with their own second factor (TOTP), under their lockout.
     let code = supervision.map(|s| s.code.trim().to_string()).unwrap_or_default();
-    let confirmed = !code.is_empty() && crate::app::signin::factors::check_totp(app, &account, &code, origin).await.ok().flatten().is_some();
+    let confirmed = !code.is_empty()
+        && crate::app::signin::factors::check_totp(app, &account, &code, origin).await.ok().flatten().is_some();
     if confirmed {
         return Ok(Some(supervisor));
     }
-    let (cur, target, action, origin, now) = (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
+    let (cur, target, action, origin, now) =
+        (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let why = AppError::refused(
             "監督者のコードを受け付けられませんでした。監督者本人の認証アプリのワンタイムコードで確認してください（R-PR-04）",
@@ -146,5 +163,12 @@ pub struct Supervision {
 /// The person's active staff account (not a privileged or shared one).
 fn staff_account_of(c: &mut crate::store::DbConnection, employee_number: &str) -> Result<Option<Account>, AppError> {
     let Some(p) = store::org::person_by_employee_number(c, employee_number)? else { return Ok(None) };
-    Ok(a::table.filter(a::person_id.eq(&p.id)).filter(a::is_privileged.eq(false)).filter(a::is_shared.eq(false)).filter(a::status.eq("active")).select(Account::as_select()).first(c).optional()?)
+    Ok(a::table
+        .filter(a::person_id.eq(&p.id))
+        .filter(a::is_privileged.eq(false))
+        .filter(a::is_shared.eq(false))
+        .filter(a::status.eq("active"))
+        .select(Account::as_select())
+        .first(c)
+        .optional()?)
 }

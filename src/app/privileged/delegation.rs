@@ -65,22 +65,50 @@ pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) ->
 }
 
 /// Approves or refuses a nomination; an approval notifies every officer and system owner.
-pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &Origin) -> Result<Delegation, AppError> {
-    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+pub async fn decide(
+    app: &App,
+    cur: &Current,
+    id: &str,
+    approve: bool,
+    origin: &Origin,
+) -> Result<Delegation, AppError> {
+    let (policy, id, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let mut d = store::privileged::delegation(c, &id)?
-            .filter(|d| d.status == "nominated")
-            .ok_or_else(|| AppError::not_found(format!("代行者の指名 {id} が見つかりません"), format!("nomination {id} not found")))?;
-        let principal = approvers::parse_principal(&policy, &d.principal)
-            .ok_or_else(|| AppError::invalid("指名で代行される権限はもうポリシーにありません", "the nomination's principal is no longer in the policy"))?;
+        let mut d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "nominated").ok_or_else(|| {
+            AppError::not_found(format!("代行者の指名 {id} が見つかりません"), format!("nomination {id} not found"))
+        })?;
+        let principal = approvers::parse_principal(&policy, &d.principal).ok_or_else(|| {
+            AppError::invalid(
+                "指名で代行される権限はもうポリシーにありません",
+                "the nomination's principal is no longer in the policy",
+            )
+        })?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         // The delegate as they are now: one who has become a vendor since the nomination is refused (R-PR-04).
         let delegate_is_vendor = approvers::of_person(c, &policy, &d.delegate_employee_number, now)?.is_vendor;
-        let nom = Nomination { principal: &principal, delegate_employee_number: &d.delegate_employee_number, delegate_is_vendor, from: d.valid_from, until: d.valid_until, reason: &d.reason };
+        let nom = Nomination {
+            principal: &principal,
+            delegate_employee_number: &d.delegate_employee_number,
+            delegate_is_vendor,
+            from: d.valid_from,
+            until: d.valid_until,
+            reason: &d.reason,
+        };
         // The nominator must still hold what they delegate, and the period must not be over.
-        let still = approvers::of_key(c, &policy, &d.nominated_by, now).map(|nominator| rules::nominate(&policy, &nominator, &nom, now)).unwrap_or(Err(rules::Refusal::NotPrincipal));
+        let still = approvers::of_key(c, &policy, &d.nominated_by, now)
+            .map(|nominator| rules::nominate(&policy, &nominator, &nom, now))
+            .unwrap_or(Err(rules::Refusal::NotPrincipal));
         if let Err(e) = still.and_then(|_| rules::approve(&policy, &nom, &d.nominated_by, &me)) {
-            return Err(refused(c, &cur, ("privileged.delegation_decision_refused", &target(&d)), e, json!({ "delegation": id }), &origin, now));
+            return Err(refused(
+                c,
+                &cur,
+                ("privileged.delegation_decision_refused", &target(&d)),
+                e,
+                json!({ "delegation": id }),
+                &origin,
+                now,
+            ));
         }
         store::write_tx(c, |c| {
             let to = if approve { "approved" } else { "refused" };
@@ -92,7 +120,12 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
             d.decided_at = Some(now);
             let mut notified = Vec::new();
             if approve {
-                let all = [OfficerFunction::Ciso, OfficerFunction::DeputyCiso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer];
+                let all = [
+                    OfficerFunction::Ciso,
+                    OfficerFunction::DeputyCiso,
+                    OfficerFunction::ChiefSecurityOfficer,
+                    OfficerFunction::SecurityOfficer,
+                ];
                 notified = approvers::holders_of(c, &policy, &all, now)?;
                 notified.extend(policy.systems.iter().map(|s| s.owner.employee_number.clone()));
                 notified.sort();
@@ -109,8 +142,14 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
                 approvers::notify(c, &notified, "privileged.delegate_approved", &subject, &body, now)?;
             }
             let e = origin
-                .event(cur.account.login_id.clone(), if approve { "privileged.delegate_approved" } else { "privileged.delegate_refused" }, target(&d))
-                .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "notified": notified }));
+                .event(
+                    cur.account.login_id.clone(),
+                    if approve { "privileged.delegate_approved" } else { "privileged.delegate_refused" },
+                    target(&d),
+                )
+                .with_details(
+                    json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "notified": notified }),
+                );
             store::audit::append(c, now, vec![e])?;
             Ok(d)
         })
@@ -121,26 +160,44 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, origin: &
 /// Ends an approved delegation before its last day: by its approvers (`approvals.delegate`, the
 /// CISO) or by the nominator; the delegate's authority ends at once, since it is read at each use.
 pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<Delegation, AppError> {
-    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, id, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let d = store::privileged::delegation(c, &id)?
-            .filter(|d| d.status == "approved")
-            .ok_or_else(|| AppError::not_found(format!("承認済みの代行 {id} が見つかりません"), format!("approved delegation {id} not found")))?;
+        let d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "approved").ok_or_else(|| {
+            AppError::not_found(
+                format!("承認済みの代行 {id} が見つかりません"),
+                format!("approved delegation {id} not found"),
+            )
+        })?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
-        let approver = tobira_domain::approval::check(&policy, &policy.approvals.delegate, &me, Default::default()).is_ok();
+        let approver =
+            tobira_domain::approval::check(&policy, &policy.approvals.delegate, &me, Default::default()).is_ok();
         if !(approver || me.employee_number == d.nominated_by) {
-            let why = AppError::refused("代行を終了できるのは承認者（CISO）か代行者を指名した人です", "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate");
-            return Err(refused(c, &cur, ("privileged.delegation_end_refused", &target(&d)), why, json!({ "delegation": id }), &origin, now));
+            let why = AppError::refused(
+                "代行を終了できるのは承認者（CISO）か代行者を指名した人です",
+                "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate",
+            );
+            return Err(refused(
+                c,
+                &cur,
+                ("privileged.delegation_end_refused", &target(&d)),
+                why,
+                json!({ "delegation": id }),
+                &origin,
+                now,
+            ));
         }
         store::write_tx(c, |c| {
             if !store::privileged::end_delegation(c, &id, now)? {
                 return Err(AppError::conflict("代行は既に変更されています", "the delegation changed meanwhile"));
             }
-            let e = origin
-                .event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d))
-                .with_details(json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }));
+            let e = origin.event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d)).with_details(
+                json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }),
+            );
             store::audit::append(c, now, vec![e])?;
-            store::privileged::delegation(c, &id)?.ok_or_else(|| AppError::not_found(format!("代行 {id} が見つかりません"), format!("delegation {id} not found")))
+            store::privileged::delegation(c, &id)?.ok_or_else(|| {
+                AppError::not_found(format!("代行 {id} が見つかりません"), format!("delegation {id} not found"))
+            })
         })
     })
     .await

@@ -28,7 +28,13 @@ pub struct NewDevelopmentId {
 }
 
 /// Creates the account, valid until `until` (UTC ms); returns its temporary password.
-pub async fn create(app: &App, cur: &Current, n: NewDevelopmentId, until: i64, origin: &Origin) -> Result<String, AppError> {
+pub async fn create(
+    app: &App,
+    cur: &Current,
+    n: NewDevelopmentId,
+    until: i64,
+    origin: &Origin,
+) -> Result<String, AppError> {
     let login = n.login_id.trim().to_string();
     check_login_id(&login)?;
     let now = app.clock.now_ms();
@@ -75,14 +81,21 @@ pub async fn create(app: &App, cur: &Current, n: NewDevelopmentId, until: i64, o
 }
 
 /// Disables development IDs whose end has come; how many.
-pub fn disable_due(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, actor: &str, now: i64) -> Result<usize, AppError> {
+pub fn disable_due(
+    c: &mut DbConnection,
+    policy: &tobira_domain::policy::Policy,
+    actor: &str,
+    now: i64,
+) -> Result<usize, AppError> {
     let due = store::privileged::development_ids_due(c, now)?;
     let origin = Origin::default();
     for a in &due {
         store::write_tx(c, |c| {
             store::accounts::set_status(c, &a.id, AccountStatus::Disabled, "development_ended", now)?;
             session::end_sessions(c, a, actor, "development_ended", None, &origin, now)?;
-            let e = origin.event(actor.to_string(), "account.disabled", target(&a.login_id)).with_details(json!({ "reason": "development_ended", "expired_at": a.expires_at }));
+            let e = origin
+                .event(actor.to_string(), "account.disabled", target(&a.login_id))
+                .with_details(json!({ "reason": "development_ended", "expired_at": a.expires_at }));
             let mut events = vec![e];
             events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&a.id), actor, now)?);
             store::audit::append(c, now, events)?;

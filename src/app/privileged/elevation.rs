@@ -148,42 +148,96 @@ fn activate(
 }
 
 /// The report of a break-glass activation: an audit event and a notification to each officer.
-fn break_glass_report(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &Elevation, login: &str, origin: &Origin, now: i64) -> Result<tobira_domain::audit::AuditEvent, AppError> {
-    let to = approvers::holders_of(c, policy, &[OfficerFunction::Ciso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer], now)?;
+fn break_glass_report(
+    c: &mut DbConnection,
+    policy: &tobira_domain::policy::Policy,
+    el: &Elevation,
+    login: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<tobira_domain::audit::AuditEvent, AppError> {
+    let to = approvers::holders_of(
+        c,
+        policy,
+        &[OfficerFunction::Ciso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer],
+        now,
+    )?;
     let subject = format!("【緊急】特権の緊急利用: {login} / {}", el.role_id);
     let body = format!("{login} が {} を緊急利用（break-glass）で有効にしました。理由: {} / チケット: {} / {} 分。事後確認が必要です。", el.role_id, el.reason, el.ticket, el.minutes);
     approvers::notify(c, &to, "privileged.break_glass", &subject, &body, now)?;
-    Ok(origin.event(login.to_string(), "privileged.break_glass", role_target(&el.role_id)).with_details(json!({ "elevation": el.id, "notified": to })))
+    Ok(origin
+        .event(login.to_string(), "privileged.break_glass", role_target(&el.role_id))
+        .with_details(json!({ "elevation": el.id, "notified": to })))
 }
 
 /// Approves or denies a pending elevation.
-pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<Elevation, AppError> {
-    let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+pub async fn decide(
+    app: &App,
+    cur: &Current,
+    id: &str,
+    approve: bool,
+    note: &str,
+    origin: &Origin,
+) -> Result<Elevation, AppError> {
+    let (policy, id, note, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let mut el = store::privileged::elevation(c, &id)?
-            .filter(|e| e.status == status::PENDING)
-            .ok_or_else(|| AppError::not_found(format!("承認待ちの昇格 {id} が見つかりません"), format!("pending elevation {id} not found")))?;
+        let mut el =
+            store::privileged::elevation(c, &id)?.filter(|e| e.status == status::PENDING).ok_or_else(|| {
+                AppError::not_found(
+                    format!("承認待ちの昇格 {id} が見つかりません"),
+                    format!("pending elevation {id} not found"),
+                )
+            })?;
         let approver = approvers::of_account(c, &policy, &cur.account, now)?;
         let (requester, number, requester_is_vendor) = requester(c, &policy, &el, now)?;
         // Denying needs the same authority as approving.
         let until = match rules::approve(&policy, &pending(&el, &number, requester_is_vendor), &approver, now) {
             Ok(u) => u,
-            Err(e) => return Err(refused(c, &cur, ("privileged.decision_refused", &role_target(&el.role_id)), e, json!({ "elevation": id, "approve": approve }), &origin, now)),
+            Err(e) => {
+                return Err(refused(
+                    c,
+                    &cur,
+                    ("privileged.decision_refused", &role_target(&el.role_id)),
+                    e,
+                    json!({ "elevation": id, "approve": approve }),
+                    &origin,
+                    now,
+                ))
+            }
         };
         store::write_tx(c, |c| {
             // Still eligible, active and privileged now, not just when it asked.
-            let fit = requester.status() == Some(tobira_domain::rbac::AccountStatus::Active) && requester.is_privileged && store::privileged::is_eligible(c, &requester.id, &el.role_id)?;
+            let fit = requester.status() == Some(tobira_domain::rbac::AccountStatus::Active)
+                && requester.is_privileged
+                && store::privileged::is_eligible(c, &requester.id, &el.role_id)?;
             if approve && !fit {
-                return Err(AppError::conflict("このアカウントにはこのロールへの昇格の資格がもうありません", "the account is no longer eligible for this role"));
+                return Err(AppError::conflict(
+                    "このアカウントにはこのロールへの昇格の資格がもうありません",
+                    "the account is no longer eligible for this role",
+                ));
             }
             el.decided_by = Some(cur.account.login_id.clone());
             el.decided_at = Some(now);
             el.decision_note = Some(note.clone()).filter(|n| !n.is_empty());
             let mut events = vec![origin
-                .event(cur.account.login_id.clone(), if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" }, account_target(&requester.login_id))
+                .event(
+                    cur.account.login_id.clone(),
+                    if approve { "privileged.elevation_approved" } else { "privileged.elevation_denied" },
+                    account_target(&requester.login_id),
+                )
                 .with_details(json!({ "elevation": el.id, "role": el.role_id, "note": el.decision_note }))];
             if approve {
-                events.extend(activate(c, &policy, &mut el, &cur.account.login_id, Some(&cur.account.id), until, &origin, now)?);
+                events.extend(activate(
+                    c,
+                    &policy,
+                    &mut el,
+                    &cur.account.login_id,
+                    Some(&cur.account.id),
+                    until,
+                    &origin,
+                    now,
+                )?);
             } else {
                 el.status = status::DENIED.into();
                 if !store::privileged::update_elevation(c, &el, status::PENDING)? {
@@ -199,12 +253,24 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
 
 /// `el` as the domain's approval and review checks see it.
 fn pending<'a>(el: &'a Elevation, number: &'a Option<String>, vendor: bool) -> Pending<'a> {
-    Pending { system: &el.system_id, requester_employee_number: number.as_deref(), requester_is_vendor: vendor, minutes: el.minutes as u32, lapses_at: el.lapses_at }
+    Pending {
+        system: &el.system_id,
+        requester_employee_number: number.as_deref(),
+        requester_is_vendor: vendor,
+        minutes: el.minutes as u32,
+        lapses_at: el.lapses_at,
+    }
 }
 
 /// The account that asked for `el`, its employee number, and whether it is a vendor's.
-fn requester(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &Elevation, now: i64) -> Result<(store::accounts::Account, Option<String>, bool), AppError> {
-    let account = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
+fn requester(
+    c: &mut DbConnection,
+    policy: &tobira_domain::policy::Policy,
+    el: &Elevation,
+    now: i64,
+) -> Result<(store::accounts::Account, Option<String>, bool), AppError> {
+    let account = store::accounts::by_id(c, &el.account_id)?
+        .ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
     let number = store::privileged::employee_number_of(c, &account.id)?;
     let vendor = approvers::of_account(c, policy, &account, now)?.is_vendor;
     Ok((account, number, vendor))
@@ -213,22 +279,39 @@ fn requester(c: &mut DbConnection, policy: &tobira_domain::policy::Policy, el: &
 /// Records the after-the-fact review of a self-review or break-glass elevation, by someone who could
 /// have approved it (never its holder).
 pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Origin) -> Result<Elevation, AppError> {
-    let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, id, note, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let mut el = store::privileged::elevation(c, &id)?
             .filter(|e| e.review_required && e.reviewed_at.is_none())
-            .ok_or_else(|| AppError::not_found(format!("事後確認待ちの昇格 {id} が見つかりません"), format!("no elevation {id} awaiting review")))?;
+            .ok_or_else(|| {
+                AppError::not_found(
+                    format!("事後確認待ちの昇格 {id} が見つかりません"),
+                    format!("no elevation {id} awaiting review"),
+                )
+            })?;
         let (_, number, vendor) = requester(c, &policy, &el, now)?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         if let Err(e) = rules::review(&policy, &pending(&el, &number, vendor), &me) {
-            return Err(refused(c, &cur, ("privileged.review_refused", &role_target(&el.role_id)), e, json!({ "elevation": id }), &origin, now));
+            return Err(refused(
+                c,
+                &cur,
+                ("privileged.review_refused", &role_target(&el.role_id)),
+                e,
+                json!({ "elevation": id }),
+                &origin,
+                now,
+            ));
         }
         store::write_tx(c, |c| {
             let status = el.status.clone();
             el.reviewed_by = Some(cur.account.login_id.clone());
             el.reviewed_at = Some(now);
             if !store::privileged::update_elevation(c, &el, &status)? {
-                return Err(AppError::conflict("昇格の状態が変わりました。もう一度確認してください", "the elevation changed meanwhile; review it again"));
+                return Err(AppError::conflict(
+                    "昇格の状態が変わりました。もう一度確認してください",
+                    "the elevation changed meanwhile; review it again",
+                ));
             }
             let e = origin
                 .event(cur.account.login_id.clone(), "privileged.elevation_reviewed", role_target(&el.role_id))
@@ -242,24 +325,32 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
 
 /// Ends one active elevation: by its holder, or by a security officer (`officer`).
 pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<Elevation, AppError> {
-    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, id, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let el = store::privileged::elevation(c, &id)?
-            .filter(|e| e.status == status::ACTIVE)
-            .ok_or_else(|| AppError::not_found(format!("実行中の昇格 {id} が見つかりません"), format!("active elevation {id} not found")))?;
+        let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| {
+            AppError::not_found(
+                format!("実行中の昇格 {id} が見つかりません"),
+                format!("active elevation {id} not found"),
+            )
+        })?;
         if el.account_id != cur.account.id && !officer {
             return Err(refused(
                 c,
                 &cur,
                 ("privileged.end_refused", &role_target(&el.role_id)),
-                AppError::refused("昇格を終了できるのは本人かセキュリティ担当だけです", "only its holder or a security officer ends an elevation"),
+                AppError::refused(
+                    "昇格を終了できるのは本人かセキュリティ担当だけです",
+                    "only its holder or a security officer ends an elevation",
+                ),
                 json!({ "elevation": id }),
                 &origin,
                 now,
             ));
         }
         store::write_tx(c, |c| {
-            let (el, events) = finish(c, &policy, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
+            let (el, events) =
+                finish(c, &policy, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
             store::audit::append(c, now, events)?;
             Ok(el)
         })
@@ -317,8 +408,20 @@ pub(super) fn finish(
 
 /// Ends the account's active elevations (of one role, or all); how many.
 #[allow(clippy::too_many_arguments)]
-pub fn end_active_of(c: &mut DbConnection, policy: &Policy, account_id: &str, role: Option<&str>, actor: &str, reason: &str, origin: &Origin, now: i64) -> Result<usize, AppError> {
-    let active: Vec<Elevation> = store::privileged::elevations_of(c, account_id)?.into_iter().filter(|e| e.status == status::ACTIVE && role.is_none_or(|r| e.role_id == r)).collect();
+pub fn end_active_of(
+    c: &mut DbConnection,
+    policy: &Policy,
+    account_id: &str,
+    role: Option<&str>,
+    actor: &str,
+    reason: &str,
+    origin: &Origin,
+    now: i64,
+) -> Result<usize, AppError> {
+    let active: Vec<Elevation> = store::privileged::elevations_of(c, account_id)?
+        .into_iter()
+        .filter(|e| e.status == status::ACTIVE && role.is_none_or(|r| e.role_id == r))
+        .collect();
     let n = active.len();
     for el in active {
         let (_, events) = finish(c, policy, el, status::ENDED, reason, actor, origin, now)?;
@@ -357,7 +460,11 @@ pub struct Console {
 impl Console {
     /// Whether the person has anything to do with elevations (the account page links the console).
     pub fn concerns(&self) -> bool {
-        !self.eligible.is_empty() || !self.mine.is_empty() || self.approver || !self.to_decide.is_empty() || !self.to_review.is_empty()
+        !self.eligible.is_empty()
+            || !self.mine.is_empty()
+            || self.approver
+            || !self.to_decide.is_empty()
+            || !self.to_review.is_empty()
     }
 }
 

@@ -32,13 +32,19 @@ pub struct Managed {
 
 /// The privileged roles of `system` one is named for (not those in force by appointment).
 fn nameable_roles(policy: &Policy, system: &str) -> Vec<String> {
-    policy.roles.iter().filter(|r| r.system.get_ref() == system && rules::is_nameable(r)).map(|r| r.id.get_ref().clone()).collect()
+    policy
+        .roles
+        .iter()
+        .filter(|r| r.system.get_ref() == system && rules::is_nameable(r))
+        .map(|r| r.id.get_ref().clone())
+        .collect()
 }
 
 /// Whether `me` manages `system`'s holders: its owner (or their delegate) names and revokes, the
 /// 統括情報セキュリティ責任者 names the owner, a security officer revokes; a vendor never (R-PR-04).
 fn manages(policy: &Policy, me: &ApproverFacts, officer: bool, system: &System) -> bool {
-    !me.is_vendor && (officer || me.holds(OfficerFunction::ChiefSecurityOfficer) || me.owns(policy, system.id.get_ref()))
+    !me.is_vendor
+        && (officer || me.holds(OfficerFunction::ChiefSecurityOfficer) || me.owns(policy, system.id.get_ref()))
 }
 
 /// The systems with privileged roles whose holders `cur` manages, each with its holders in force;
@@ -62,7 +68,11 @@ pub async fn console(app: &App, cur: &Current, officer: bool) -> Result<Vec<Mana
                     Some(p) => store::org::person_by_id(c, &p)?.map(|p| p.name_kanji),
                     None => None,
                 };
-                holders.push(Holder { login: account.map_or_else(|| e.account_id.clone(), |a| a.login_id), person, eligibility: e.clone() });
+                holders.push(Holder {
+                    login: account.map_or_else(|| e.account_id.clone(), |a| a.login_id),
+                    person,
+                    eligibility: e.clone(),
+                });
             }
             let people = store::privileged::holders(c, &id)?.len();
             out.push(Managed { cap: holder_cap(&policy, system), system_id: id, people, roles, holders });
@@ -73,8 +83,23 @@ pub async fn console(app: &App, cur: &Current, officer: bool) -> Result<Vec<Mana
 }
 
 /// Makes the privileged account `login` eligible for `role`; returns the eligibility's id.
-pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &str, origin: &Origin) -> Result<String, AppError> {
-    let (policy, login, role_id, reason, cur, origin, now) = (app.policy.clone(), login.to_string(), role.to_string(), reason.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+pub async fn grant(
+    app: &App,
+    cur: &Current,
+    login: &str,
+    role: &str,
+    reason: &str,
+    origin: &Origin,
+) -> Result<String, AppError> {
+    let (policy, login, role_id, reason, cur, origin, now) = (
+        app.policy.clone(),
+        login.to_string(),
+        role.to_string(),
+        reason.trim().to_string(),
+        cur.clone(),
+        origin.clone(),
+        app.clock.now_ms(),
+    );
     app.db(move |c| {
         let role = policy.role(&role_id).ok_or_else(|| AppError::not_found(format!("ロール {role_id} が見つかりません"), format!("role {role_id} not found")))?;
         let system = role.system.get_ref().clone();
@@ -120,16 +145,22 @@ pub async fn grant(app: &App, cur: &Current, login: &str, role: &str, reason: &s
 /// Ends an eligibility (the owner, their delegate, or a security officer); active elevations of
 /// that role end with it.
 pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<usize, AppError> {
-    let (policy, id, cur, origin, now) = (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+    let (policy, id, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| AppError::not_found(format!("昇格の資格 {id} が見つかりません"), format!("eligibility {id} not found")))?;
+        let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| {
+            AppError::not_found(format!("昇格の資格 {id} が見つかりません"), format!("eligibility {id} not found"))
+        })?;
         let actor = approvers::of_account(c, &policy, &cur.account, now)?;
         if actor.is_vendor || !(officer || actor.owns(&policy, &row.system_id)) {
             return Err(refused(
                 c,
                 &cur,
                 ("privileged.eligibility_revoke_refused", &role_target(&row.role_id)),
-                AppError::refused("昇格の資格を取り消せるのはシステムの管理者かセキュリティ担当だけです", "only the system's owner or a security officer ends an eligibility"),
+                AppError::refused(
+                    "昇格の資格を取り消せるのはシステムの管理者かセキュリティ担当だけです",
+                    "only the system's owner or a security officer ends an eligibility",
+                ),
                 json!({ "eligibility": id }),
                 &origin,
                 now,
@@ -139,13 +170,27 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
             if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {
                 return Err(AppError::conflict("この昇格の資格は既に取り消されています", "already revoked"));
             }
-            let ended = super::elevation::end_active_of(c, &policy, &row.account_id, Some(&row.role_id), &cur.account.login_id, "eligibility_revoked", &origin, now)?;
-            for mut el in store::privileged::elevations_of(c, &row.account_id)?.into_iter().filter(|e| e.role_id == row.role_id && e.status == store::privileged::status::PENDING) {
+            let ended = super::elevation::end_active_of(
+                c,
+                &policy,
+                &row.account_id,
+                Some(&row.role_id),
+                &cur.account.login_id,
+                "eligibility_revoked",
+                &origin,
+                now,
+            )?;
+            for mut el in store::privileged::elevations_of(c, &row.account_id)?
+                .into_iter()
+                .filter(|e| e.role_id == row.role_id && e.status == store::privileged::status::PENDING)
+            {
                 el.status = store::privileged::status::DENIED.into();
                 el.decision_note = Some("eligibility_revoked".into());
                 store::privileged::update_elevation(c, &el, store::privileged::status::PENDING)?;
             }
-            let e = origin.event(cur.account.login_id.clone(), "privileged.eligibility_revoked", role_target(&row.role_id)).with_details(json!({ "eligibility": id, "elevations_ended": ended }));
+            let e = origin
+                .event(cur.account.login_id.clone(), "privileged.eligibility_revoked", role_target(&row.role_id))
+                .with_details(json!({ "eligibility": id, "elevations_ended": ended }));
             store::audit::append(c, now, vec![e])?;
             Ok(ended)
         })

@@ -21,7 +21,15 @@ use serde_json::Value;
 /// refusal; a refusal is evidence too (R-PR-04). `why` is a domain rule's refusal (`AppError::Rule`,
 /// or anything `?` turns into one) or a refusal in words (`AppError::Refused`); the record keeps its
 /// English text.
-pub(crate) fn refused(c: &mut DbConnection, cur: &Current, (action, subject): (&str, &str), why: impl Into<AppError>, details: Value, origin: &Origin, now: i64) -> AppError {
+pub(crate) fn refused(
+    c: &mut DbConnection,
+    cur: &Current,
+    (action, subject): (&str, &str),
+    why: impl Into<AppError>,
+    details: Value,
+    origin: &Origin,
+    now: i64,
+) -> AppError {
     let why = why.into();
     let mut d = details;
     d["refused"] = Value::String(why.english());

@@ -81,11 +81,16 @@ fn when(ms: Option<i64>) -> Option<String> {
 }
 
 /// Login and last sign-in of an account, read once per report.
-fn login_of(c: &mut DbConnection, seen: &mut HashMap<String, (String, Option<i64>)>, id: &str) -> Result<(String, Option<i64>), AppError> {
+fn login_of(
+    c: &mut DbConnection,
+    seen: &mut HashMap<String, (String, Option<i64>)>,
+    id: &str,
+) -> Result<(String, Option<i64>), AppError> {
     if let Some(v) = seen.get(id) {
         return Ok(v.clone());
     }
-    let v = store::accounts::by_id(c, id)?.map(|a| (a.login_id, a.last_login_at)).unwrap_or_else(|| (id.to_string(), None));
+    let v =
+        store::accounts::by_id(c, id)?.map(|a| (a.login_id, a.last_login_at)).unwrap_or_else(|| (id.to_string(), None));
     seen.insert(id.to_string(), v.clone());
     Ok(v)
 }
@@ -108,7 +113,11 @@ pub fn report(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Privile
         let mut holders = Vec::new();
         for e in eligibility.iter().filter(|e| e.system_id == *s.id.get_ref()) {
             let (login, last) = login_of(c, &mut seen, &e.account_id)?;
-            let last_elevation = elevations.iter().filter(|x| x.account_id == e.account_id && x.role_id == e.role_id).filter_map(|x| x.starts_at).max();
+            let last_elevation = elevations
+                .iter()
+                .filter(|x| x.account_id == e.account_id && x.role_id == e.role_id)
+                .filter_map(|x| x.starts_at)
+                .max();
             holders.push(HolderRow {
                 account: login,
                 role: e.role_id.clone(),
@@ -121,7 +130,13 @@ pub fn report(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Privile
             });
         }
         let current = store::privileged::holders(c, s.id.get_ref())?.len();
-        systems.push(SystemRow { system: s.id.get_ref().to_string(), name: s.name.clone(), cap: holder_cap(policy, s), holders_now: current, eligibility: holders });
+        systems.push(SystemRow {
+            system: s.id.get_ref().to_string(),
+            name: s.name.clone(),
+            cap: holder_cap(policy, s),
+            holders_now: current,
+            eligibility: holders,
+        });
     }
     let mut els = Vec::new();
     for e in &elevations {

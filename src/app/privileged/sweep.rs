@@ -31,14 +31,19 @@ pub fn sweep(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Swept, A
             el.status = status::LAPSED.into();
             if store::privileged::update_elevation(c, &el, status::PENDING)? {
                 lapsed += 1;
-                let e = origin.event(SWEEP_ACTOR, "privileged.elevation_lapsed", role_target(&el.role_id)).with_details(json!({ "elevation": el.id }));
+                let e = origin
+                    .event(SWEEP_ACTOR, "privileged.elevation_lapsed", role_target(&el.role_id))
+                    .with_details(json!({ "elevation": el.id }));
                 store::audit::append(c, now, vec![e])?;
             }
             Ok::<_, AppError>(())
         })?;
     }
     let mut expired = 0;
-    for el in store::privileged::elevations_with(c, status::ACTIVE)?.into_iter().filter(|e| e.ends_at.is_some_and(|t| t <= now)) {
+    for el in store::privileged::elevations_with(c, status::ACTIVE)?
+        .into_iter()
+        .filter(|e| e.ends_at.is_some_and(|t| t <= now))
+    {
         let done = store::write_tx(c, |c| {
             let (_, events) = finish(c, policy, el, status::EXPIRED, "expired", SWEEP_ACTOR, &origin, now)?;
             store::audit::append(c, now, events)?;

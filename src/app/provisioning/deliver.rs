@@ -48,12 +48,14 @@ pub fn backoff_ms(p: &Provisioning, attempts: i64) -> i64 {
 }
 
 fn config<'a>(app: &'a App, system: &str) -> Result<&'a Provisioning, AppError> {
-    app.policy
-        .systems
-        .iter()
-        .find(|s| s.id.get_ref() == system)
-        .and_then(|s| s.provisioning.as_ref())
-        .ok_or_else(|| AppError::not_found(format!("システム `{system}` には [systems.provisioning] がありません"), format!("system `{system}` has no [systems.provisioning]")))
+    app.policy.systems.iter().find(|s| s.id.get_ref() == system).and_then(|s| s.provisioning.as_ref()).ok_or_else(
+        || {
+            AppError::not_found(
+                format!("システム `{system}` には [systems.provisioning] がありません"),
+                format!("system `{system}` has no [systems.provisioning]"),
+            )
+        },
+    )
 }
 
 /// One delivery round for `system`; `Ok(None)` when another node holds its lease.
@@ -89,7 +91,8 @@ pub async fn run_system(app: &App, system: &str, node: &str) -> Result<Option<Ro
 
 async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Result<Round, AppError> {
     let mut round = Round { queued, ..Round::default() };
-    let client = Client::of(p, app.clock.now_ms()).map_err(|e| AppError::invalid(format!("連携先への接続の設定に誤りがあります：{e}"), e))?;
+    let client = Client::of(p, app.clock.now_ms())
+        .map_err(|e| AppError::invalid(format!("連携先への接続の設定に誤りがあります：{e}"), e))?;
     let (sys, limit) = (system.to_string(), i64::from(p.batch));
     let items = app.db(move |c| Ok(store::provisioning::pending(c, &sys, limit)?)).await?;
     let mut waiting = BTreeSet::new();
@@ -98,7 +101,14 @@ async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Re
     for item in items {
         let now = app.clock.now_ms();
         let it = item.clone();
-        let (blocked, remote) = app.db(move |c| Ok((store::provisioning::blocked(c, &it)?, store::provisioning::link(c, &it.system_id, &it.account_id)?.and_then(|l| l.1)))).await?;
+        let (blocked, remote) = app
+            .db(move |c| {
+                Ok((
+                    store::provisioning::blocked(c, &it)?,
+                    store::provisioning::link(c, &it.system_id, &it.account_id)?.and_then(|l| l.1),
+                ))
+            })
+            .await?;
         if waiting.contains(&item.account_id) || item.next_attempt_at > now || blocked {
             waiting.insert(item.account_id.clone());
             round.waiting += 1;
@@ -137,7 +147,13 @@ pub struct Pushed {
     pub answer: &'static str,
 }
 
-fn record(c: &mut store::DbConnection, p: &Provisioning, item: &Item, answer: Result<Pushed, ScimError>, now: i64) -> Result<(), AppError> {
+fn record(
+    c: &mut store::DbConnection,
+    p: &Provisioning,
+    item: &Item,
+    answer: Result<Pushed, ScimError>,
+    now: i64,
+) -> Result<(), AppError> {
     use store::provisioning as sp;
     let base = json!({ "system": item.system_id, "event": item.event, "why": item.why, "item": item.id, "seq": item.seq, "attempt": item.attempts + 1 });
     let with = |extra: Value| {
@@ -152,12 +168,15 @@ fn record(c: &mut store::DbConnection, p: &Provisioning, item: &Item, answer: Re
         Ok(pushed) => {
             sp::done(c, &item.id, now)?;
             sp::set_remote_id(c, &item.system_id, &item.account_id, pushed.remote_id.as_deref())?;
-            AuditEvent::new(ACTOR, "provisioning.pushed", target).with_details(with(json!({ "answer": pushed.answer, "remote_id": pushed.remote_id })))
+            AuditEvent::new(ACTOR, "provisioning.pushed", target)
+                .with_details(with(json!({ "answer": pushed.answer, "remote_id": pushed.remote_id })))
         }
         Err(ScimError::Retry(msg)) => {
             let next = now + backoff_ms(p, item.attempts);
             sp::retry_later(c, &item.id, item.attempts + 1, next, &msg)?;
-            AuditEvent::new(ACTOR, "provisioning.failed", target).with_outcome(Outcome::Failure).with_details(with(json!({ "error": msg, "next_attempt_at": next })))
+            AuditEvent::new(ACTOR, "provisioning.failed", target)
+                .with_outcome(Outcome::Failure)
+                .with_details(with(json!({ "error": msg, "next_attempt_at": next })))
         }
         Err(e @ ScimError::Stop { .. }) => {
             let msg = e.to_string();
@@ -173,14 +192,22 @@ fn record(c: &mut store::DbConnection, p: &Provisioning, item: &Item, answer: Re
                 found_at: now,
             };
             store::review::insert_findings(c, vec![f])?;
-            AuditEvent::new(ACTOR, "provisioning.stopped", target).with_outcome(Outcome::Failure).with_details(with(json!({ "error": msg })))
+            AuditEvent::new(ACTOR, "provisioning.stopped", target)
+                .with_outcome(Outcome::Failure)
+                .with_details(with(json!({ "error": msg })))
         }
     };
     store::audit::append(c, now, vec![event])?;
     Ok(())
 }
 
-async fn update(client: &Client, p: &Provisioning, id: &str, user: &Value, patch: &mut Option<bool>) -> Result<bool, ScimError> {
+async fn update(
+    client: &Client,
+    p: &Provisioning,
+    id: &str,
+    user: &Value,
+    patch: &mut Option<bool>,
+) -> Result<bool, ScimError> {
     if patch.is_none() {
         *patch = Some(client.patch_supported().await?);
     }
@@ -194,9 +221,16 @@ async fn update(client: &Client, p: &Provisioning, id: &str, user: &Value, patch
 }
 
 /// Brings the system's User of `item`'s account to the item's state.
-pub async fn push(client: &Client, p: &Provisioning, item: &Item, remote: Option<String>, patch: &mut Option<bool>) -> Result<Pushed, ScimError> {
+pub async fn push(
+    client: &Client,
+    p: &Provisioning,
+    item: &Item,
+    remote: Option<String>,
+    patch: &mut Option<bool>,
+) -> Result<Pushed, ScimError> {
     let stop = |detail: String| ScimError::Stop { status: 0, scim_type: None, detail };
-    let resource: Resource = serde_json::from_str(&item.resource_json).map_err(|e| stop(format!("the queued item cannot be read: {e}")))?;
+    let resource: Resource =
+        serde_json::from_str(&item.resource_json).map_err(|e| stop(format!("the queued item cannot be read: {e}")))?;
     let event = Event::parse(&item.event).ok_or_else(|| stop(format!("unknown event `{}`", item.event)))?;
     if let Some(id) = item.account_id.strip_prefix(ORPHAN_PREFIX) {
         // A User tobira did not make, found by reconciliation: only deactivated, never deleted.
@@ -204,7 +238,10 @@ pub async fn push(client: &Client, p: &Provisioning, item: &Item, remote: Option
             *patch = Some(client.patch_supported().await?);
         }
         let there = client.set_active(id, false, *patch == Some(true)).await?;
-        return Ok(Pushed { remote_id: None, answer: if there { "orphan deactivated" } else { "orphan not there; nothing to deactivate" } });
+        return Ok(Pushed {
+            remote_id: None,
+            answer: if there { "orphan deactivated" } else { "orphan not there; nothing to deactivate" },
+        });
     }
     let user = super::groups::user(p, &resource);
     let id = match remote {
@@ -213,7 +250,9 @@ pub async fn push(client: &Client, p: &Provisioning, item: &Item, remote: Option
     };
     if event == Event::Delete {
         return match id {
-            Some(id) => client.delete(&id).await.map(|_| Pushed { remote_id: None, answer: "deleted; read back: gone" }),
+            Some(id) => {
+                client.delete(&id).await.map(|_| Pushed { remote_id: None, answer: "deleted; read back: gone" })
+            }
             None => Ok(Pushed { remote_id: None, answer: "not there; nothing to delete" }),
         };
     }
@@ -238,7 +277,11 @@ pub async fn push(client: &Client, p: &Provisioning, item: &Item, remote: Option
                 Some(f) => Err(ScimError::Stop {
                     status: 409,
                     scim_type: Some("uniqueness".into()),
-                    detail: format!("userName {name} is held by another User (id {}, externalId {})", f.id, f.external_id.unwrap_or_default()),
+                    detail: format!(
+                        "userName {name} is held by another User (id {}, externalId {})",
+                        f.id,
+                        f.external_id.unwrap_or_default()
+                    ),
                 }),
                 None => Err(ScimError::Stop { status: 409, scim_type, detail }),
             }

@@ -47,7 +47,11 @@ pub fn mapped(p: &Provisioning) -> Vec<&str> {
 /// The roles `r` says the person holds.
 fn held(p: &Provisioning, r: &Resource) -> Vec<String> {
     let Some(path) = p.path_of(Source::Roles) else { return Vec::new() };
-    r.attributes.get(path).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.get("value").and_then(Value::as_str).map(String::from)).collect()).unwrap_or_default()
+    r.attributes
+        .get(path)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.get("value").and_then(Value::as_str).map(String::from)).collect())
+        .unwrap_or_default()
 }
 
 /// One delivery round's Groups: the ids known (role → Group id) and those found or made meanwhile.
@@ -63,14 +67,25 @@ impl Round {
         if p.roles_as != RolesAs::Groups {
             return Ok(None);
         }
-        let roles = super::systems(&app.policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system).map(|(_, _, r)| r).unwrap_or_default();
+        let roles = super::systems(&app.policy)
+            .into_iter()
+            .find(|(s, _, _)| s.id.get_ref() == system)
+            .map(|(_, _, r)| r)
+            .unwrap_or_default();
         let sys = system.to_string();
         let known = app.db(move |c| Ok(store::provisioning_runs::groups_of(c, &sys)?)).await?.into_iter().collect();
         Ok(Some(Round { roles, known, new: Vec::new() }))
     }
 
     /// After `item`'s User was pushed: its memberships brought to the roles it holds (active only).
-    pub async fn after(&mut self, client: &Client, p: &Provisioning, item: &Item, pushed: Pushed, patch: &mut Option<bool>) -> Result<Pushed, ScimError> {
+    pub async fn after(
+        &mut self,
+        client: &Client,
+        p: &Provisioning,
+        item: &Item,
+        pushed: Pushed,
+        patch: &mut Option<bool>,
+    ) -> Result<Pushed, ScimError> {
         let Some(uid) = pushed.remote_id.clone() else { return Ok(pushed) };
         let Ok(resource) = serde_json::from_str::<Resource>(&item.resource_json) else { return Ok(pushed) };
         if !resource.active {
@@ -99,13 +114,20 @@ impl Round {
         if let Some(id) = self.known.get(role) {
             return Ok(Some(id.clone()));
         }
-        let q = url::form_urlencoded::Serializer::new(String::new()).append_pair("filter", &format!("externalId eq {}", quoted(&external_id(role)))).finish();
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("filter", &format!("externalId eq {}", quoted(&external_id(role))))
+            .finish();
         let (_, v) = client.send(reqwest::Method::GET, &format!("/Groups?{q}"), None).await?;
         let mut id = v.pointer("/Resources/0/id").and_then(Value::as_str).map(String::from);
         if id.is_none() && create {
             let g = json!({ "schemas": [GROUP_SCHEMA], "displayName": role, "externalId": external_id(role) });
             let (_, v) = client.send(reqwest::Method::POST, "/Groups", Some(&g)).await?;
-            id = Some(v.get("id").and_then(Value::as_str).map(String::from).ok_or_else(|| ScimError::Retry("POST /Groups: the answer has no id".into()))?);
+            id = Some(
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .map(String::from)
+                    .ok_or_else(|| ScimError::Retry("POST /Groups: the answer has no id".into()))?,
+            );
         }
         if let Some(id) = &id {
             self.known.insert(role.to_string(), id.clone());
@@ -136,7 +158,11 @@ impl Round {
 async fn set_member(client: &Client, gid: &str, uid: &str, member: bool, patch: bool) -> Result<bool, ScimError> {
     let path = format!("/Groups/{gid}");
     if patch {
-        let op = if member { json!({ "op": "add", "path": "members", "value": [{ "value": uid }] }) } else { json!({ "op": "remove", "path": format!("members[value eq {}]", quoted(uid)) }) };
+        let op = if member {
+            json!({ "op": "add", "path": "members", "value": [{ "value": uid }] })
+        } else {
+            json!({ "op": "remove", "path": format!("members[value eq {}]", quoted(uid)) })
+        };
         let body = json!({ "schemas": [PATCH_OP], "Operations": [op] });
         return Ok(client.send(reqwest::Method::PATCH, &path, Some(&body)).await?.0 != 404);
     }

@@ -35,8 +35,16 @@ pub fn systems(policy: &Policy) -> Vec<(&System, &Provisioning, Vec<String>)> {
         .iter()
         .filter_map(|s| {
             let p = s.provisioning.as_ref()?;
-            let roles =
-                if s.approval.status == ApprovalStatus::Approved { policy.roles.iter().filter(|r| r.system.get_ref() == s.id.get_ref()).map(|r| r.id.get_ref().clone()).collect() } else { Vec::new() };
+            let roles = if s.approval.status == ApprovalStatus::Approved {
+                policy
+                    .roles
+                    .iter()
+                    .filter(|r| r.system.get_ref() == s.id.get_ref())
+                    .map(|r| r.id.get_ref().clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
             Some((s, p, roles))
         })
         .collect()
@@ -44,7 +52,13 @@ pub fn systems(policy: &Policy) -> Vec<(&System, &Provisioning, Vec<String>)> {
 
 /// Queues what `account_ids`' current state gives at every provisioned system; returns the audit
 /// events of what was queued. Call inside the transaction that made the change.
-pub fn track(c: &mut DbConnection, policy: &Policy, account_ids: &[String], actor: &str, now: i64) -> Result<Vec<AuditEvent>, StoreError> {
+pub fn track(
+    c: &mut DbConnection,
+    policy: &Policy,
+    account_ids: &[String],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let mut events = Vec::new();
     for (s, p, roles) in systems(policy) {
         track_system(c, s.id.get_ref(), p, &roles, account_ids, actor, now, &mut events)?;
@@ -53,24 +67,38 @@ pub fn track(c: &mut DbConnection, policy: &Policy, account_ids: &[String], acto
 }
 
 #[allow(clippy::too_many_arguments)]
-fn track_system(c: &mut DbConnection, system: &str, p: &Provisioning, roles: &[String], account_ids: &[String], actor: &str, now: i64, events: &mut Vec<AuditEvent>) -> Result<(), StoreError> {
+fn track_system(
+    c: &mut DbConnection,
+    system: &str,
+    p: &Provisioning,
+    roles: &[String],
+    account_ids: &[String],
+    actor: &str,
+    now: i64,
+    events: &mut Vec<AuditEvent>,
+) -> Result<(), StoreError> {
     for id in account_ids {
         let holder = store::provisioning::holder(c, id, roles, now)?;
         let link = store::provisioning::link(c, system, id)?;
         let Some(change) = decide(link.as_ref().map(|l| &l.0), holder.as_ref(), p, now) else { continue };
         if let Some(item) = store::provisioning::record(c, system, id, &change, now)? {
             let login = holder.as_ref().map_or(id.as_str(), |h| h.login_id.as_str());
-            events.push(
-                AuditEvent::new(actor, "provisioning.queued", format!("account:{login}"))
-                    .with_details(json!({ "system": system, "event": item.event, "why": item.why, "seq": item.seq, "item": item.id })),
-            );
+            events.push(AuditEvent::new(actor, "provisioning.queued", format!("account:{login}")).with_details(
+                json!({ "system": system, "event": item.event, "why": item.why, "seq": item.seq, "item": item.id }),
+            ));
         }
     }
     Ok(())
 }
 
 /// [`track`] for the accounts of the people with these employee numbers (the HR sync's steps).
-pub fn track_people(c: &mut DbConnection, policy: &Policy, employee_numbers: &[String], actor: &str, now: i64) -> Result<Vec<AuditEvent>, StoreError> {
+pub fn track_people(
+    c: &mut DbConnection,
+    policy: &Policy,
+    employee_numbers: &[String],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<AuditEvent>, StoreError> {
     if systems(policy).is_empty() || employee_numbers.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,7 +110,13 @@ pub fn track_people(c: &mut DbConnection, policy: &Policy, employee_numbers: &[S
 /// began or ran out, retention that ended), or everyone when [`sweep`] says so (the first round
 /// under this policy, a system retired from the register, a day since the last full round). Call
 /// in the delivery round's transaction; returns the audit events of what was queued.
-pub fn track_due(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, now: i64) -> Result<Vec<AuditEvent>, StoreError> {
+pub fn track_due(
+    c: &mut DbConnection,
+    policy: &Policy,
+    system: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let mut events = Vec::new();
     let name = format!("{TRACKED}{system}");
     let stored = store::sync_runs::state(c, &name)?.and_then(|m| Mark::parse(&m));
@@ -90,7 +124,14 @@ pub fn track_due(c: &mut DbConnection, policy: &Policy, system: &str, actor: &st
     for (s, p, roles) in systems(policy).into_iter().filter(|(s, _, _)| s.id.get_ref() == system) {
         let ids = match due {
             Sweep::Everyone => store::provisioning::accounts_to_track(c, system, &roles, now)?,
-            Sweep::Since(since) => store::provisioning::accounts_due(c, system, &roles, since, now, removable_due_by(p.delete_after_days, now))?,
+            Sweep::Since(since) => store::provisioning::accounts_due(
+                c,
+                system,
+                &roles,
+                since,
+                now,
+                removable_due_by(p.delete_after_days, now),
+            )?,
         };
         track_system(c, s.id.get_ref(), p, &roles, &ids, actor, now, &mut events)?;
     }

@@ -123,20 +123,36 @@ impl ClientCredentials {
             .body(body)
             .send()
             .await
-            .map_err(|e| fail(if e.is_timeout() { "timed out".into() } else { "connection refused or unreachable".into() }))?;
+            .map_err(|e| {
+                fail(if e.is_timeout() { "timed out".into() } else { "connection refused or unreachable".into() })
+            })?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|_| fail("the answer was cut short".into()))?;
         let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if status != 200 {
             // Only the error code (invalid_client, …), never the request.
-            let code = v.get("error").and_then(Value::as_str).unwrap_or("").chars().filter(|c| c.is_ascii_graphic()).take(60).collect::<String>();
+            let code = v
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_ascii_graphic())
+                .take(60)
+                .collect::<String>();
             return Err(fail(format!("HTTP {status} {code}")));
         }
-        let token = v.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| fail("the answer has no access_token".into()))?;
+        let token = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| fail("the answer has no access_token".into()))?;
         if !v.get("token_type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
             return Err(fail("the token_type is not Bearer".into()));
         }
-        let expires_in = v.get("expires_in").and_then(|e| e.as_i64().or_else(|| e.as_str().and_then(|s| s.parse().ok()))).filter(|s| *s > 0);
+        let expires_in = v
+            .get("expires_in")
+            .and_then(|e| e.as_i64().or_else(|| e.as_str().and_then(|s| s.parse().ok())))
+            .filter(|s| *s > 0);
         Ok((token.to_string(), expires_in))
     }
 }

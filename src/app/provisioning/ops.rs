@@ -33,8 +33,15 @@ pub struct FileStatus {
 
 fn file_status(c: &mut DbConnection, system: &str) -> Result<FileStatus, AppError> {
     use store::provisioning_files as sf;
-    let awaiting = sf::awaiting(c, system)?.into_iter().map(|b| Ok((b.seq, b.written_at, b.items()?.len()))).collect::<Result<_, store::StoreError>>()?;
-    Ok(FileStatus { last_written: sf::next_seq(c, system)? - 1, last_receipt: sf::last_receipted(c, system)?.and_then(|b| b.receipt_at.map(|at| (b.seq, at))), awaiting })
+    let awaiting = sf::awaiting(c, system)?
+        .into_iter()
+        .map(|b| Ok((b.seq, b.written_at, b.items()?.len())))
+        .collect::<Result<_, store::StoreError>>()?;
+    Ok(FileStatus {
+        last_written: sf::next_seq(c, system)? - 1,
+        last_receipt: sf::last_receipted(c, system)?.and_then(|b| b.receipt_at.map(|at| (b.seq, at))),
+        awaiting,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,7 +59,10 @@ pub(crate) fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppErro
     if let Some((_, p, _)) = super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system) {
         Ok(p.is_file())
     } else {
-        Err(AppError::not_found(format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"), format!("system `{system}` has no [systems.provisioning] in the policy")))
+        Err(AppError::not_found(
+            format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
+            format!("system `{system}` has no [systems.provisioning] in the policy"),
+        ))
     }
 }
 
@@ -61,7 +71,15 @@ pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) 
     let queue = store::provisioning::stats(c, system)?;
     let recent = store::provisioning::recent(c, system, recent)?
         .into_iter()
-        .map(|i| Recent { created_at: i.created_at, account_id: i.account_id, event: i.event, why: i.why, status: i.status, attempts: i.attempts, last_error: i.last_error })
+        .map(|i| Recent {
+            created_at: i.created_at,
+            account_id: i.account_id,
+            event: i.event,
+            why: i.why,
+            status: i.status,
+            attempts: i.attempts,
+            last_error: i.last_error,
+        })
         .collect();
     let files = if is_file { Some(file_status(c, system)?) } else { None };
     let last_reconciliation = store::provisioning_runs::last(c, system)?;
@@ -70,17 +88,26 @@ pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) 
 
 /// Puts the system's stopped items back in the queue (after someone fixed the cause), audited with
 /// the reason when one was given (the console's form requires one; the CLI gives none).
-pub fn retry(c: &mut DbConnection, policy: &Policy, system: &str, actor: &str, reason: Option<&str>, now: i64) -> Result<usize, AppError> {
+pub fn retry(
+    c: &mut DbConnection,
+    policy: &Policy,
+    system: &str,
+    actor: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<usize, AppError> {
     provisioned(policy, system)?;
     store::write_tx(c, |c| -> Result<usize, AppError> {
         let n = store::provisioning::retry_stopped(c, system)?;
         store::audit::append(
             c,
             now,
-            vec![AuditEvent::new(actor, "provisioning.retried", format!("system:{system}")).with_details(match reason {
-                Some(r) => json!({ "items": n, "reason": r }),
-                None => json!({ "items": n }),
-            })],
+            vec![AuditEvent::new(actor, "provisioning.retried", format!("system:{system}")).with_details(
+                match reason {
+                    Some(r) => json!({ "items": n, "reason": r }),
+                    None => json!({ "items": n }),
+                },
+            )],
         )?;
         Ok(n)
     })
@@ -108,9 +135,23 @@ pub fn metrics(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<String
             let _ = writeln!(out, "{name}{{system=\"{s}\"}} {}", v(q, *age));
         }
     };
-    metric("tobira_provisioning_queue_depth", "Provisioning items waiting to be pushed, per system.", &|q, _| q.pending);
-    metric("tobira_provisioning_awaiting_receipt", "Items written to a file batch whose receipt has not come back, per system (file systems, R-ZN-04).", &|q, _| q.sent);
-    metric("tobira_provisioning_failures", "Provisioning items stopped by an error that will not heal, per system.", &|q, _| q.stopped);
-    metric("tobira_provisioning_oldest_item_age_seconds", "Age of the oldest item waiting, per system (0: none).", &|_, a| a);
+    metric("tobira_provisioning_queue_depth", "Provisioning items waiting to be pushed, per system.", &|q, _| {
+        q.pending
+    });
+    metric(
+        "tobira_provisioning_awaiting_receipt",
+        "Items written to a file batch whose receipt has not come back, per system (file systems, R-ZN-04).",
+        &|q, _| q.sent,
+    );
+    metric(
+        "tobira_provisioning_failures",
+        "Provisioning items stopped by an error that will not heal, per system.",
+        &|q, _| q.stopped,
+    );
+    metric(
+        "tobira_provisioning_oldest_item_age_seconds",
+        "Age of the oldest item waiting, per system (0: none).",
+        &|_, a| a,
+    );
     Ok(out)
 }

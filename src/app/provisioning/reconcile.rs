@@ -36,9 +36,15 @@ impl Report {
 }
 
 fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppError> {
-    let p = super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system).map(|(_, p, _)| p).ok_or_else(|| {
-        AppError::not_found(format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"), format!("system `{system}` has no [systems.provisioning] in the policy"))
-    })?;
+    let p =
+        super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system).map(|(_, p, _)| p).ok_or_else(
+            || {
+                AppError::not_found(
+                    format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
+                    format!("system `{system}` has no [systems.provisioning] in the policy"),
+                )
+            },
+        )?;
     if p.is_file() {
         return Err(AppError::invalid(
             format!("システム `{system}` とは分離されたネットワークをまたぐファイル連携（kind = \"file\"、R-ZN-04）のため、利用者の一覧を取得できず突合できません。委託事業者の出力と `tobira provisioning status {system}` を手作業で照合してください"),
@@ -51,18 +57,33 @@ fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppE
 /// Every User of the system, in pages of the policy's `batch`.
 pub async fn list_users(policy: &Policy, system: &str, now: i64) -> Result<Vec<Listed>, AppError> {
     let p = config(policy, system)?;
-    let client = Client::of(p, now).map_err(|e| AppError::invalid(format!("連携先への接続の設定に誤りがあります：{e}"), e))?;
-    let users = client.list_all(p.batch as usize).await.map_err(|e| AppError::Task(format!("system `{system}`: listing its Users: {e}")))?;
+    let client =
+        Client::of(p, now).map_err(|e| AppError::invalid(format!("連携先への接続の設定に誤りがあります：{e}"), e))?;
+    let users = client
+        .list_all(p.batch as usize)
+        .await
+        .map_err(|e| AppError::Task(format!("system `{system}`: listing its Users: {e}")))?;
     Ok(users.iter().filter_map(Listed::from_json).collect())
 }
 
 /// Compares `listed` with what tobira sent to `system`, records it and, with `repair`, queues the
 /// fixes, in one transaction.
-pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Listed], repair: bool, actor: &str, now: i64) -> Result<Report, AppError> {
+pub fn record(
+    c: &mut DbConnection,
+    policy: &Policy,
+    system: &str,
+    listed: &[Listed],
+    repair: bool,
+    actor: &str,
+    now: i64,
+) -> Result<Report, AppError> {
     let p = config(policy, system)?;
     let mapped = super::groups::mapped(p);
     store::write_tx(c, |c| -> Result<Report, AppError> {
-        let expected: Vec<Expected> = store::provisioning::expected(c, system)?.into_iter().map(|(account_id, resource)| Expected { account_id, resource }).collect();
+        let expected: Vec<Expected> = store::provisioning::expected(c, system)?
+            .into_iter()
+            .map(|(account_id, resource)| Expected { account_id, resource })
+            .collect();
         let sent: BTreeMap<&str, &Resource> = expected.iter().map(|e| (e.account_id.as_str(), &e.resource)).collect();
         let ext: Vec<String> = listed.iter().filter_map(|l| l.external_id.clone()).collect();
         let ours: BTreeSet<String> = store::provisioning::known_accounts(c, &ext)?.into_iter().collect();
@@ -72,11 +93,19 @@ pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Lis
             // An account whose items are still queued (or stopped) gets nothing more: its queue brings it there.
             let open: BTreeSet<String> = store::provisioning::open_accounts(c, system)?.into_iter().collect();
             let mut fixes: Vec<(String, Event, &str, Resource)> = Vec::new();
-            fixes.extend(d.missing.iter().map(|id| (id.clone(), Event::Create, "reconcile_missing", sent[id.as_str()].clone())));
-            fixes.extend(d.wrong.iter().map(|w| (w.account_id.clone(), Event::Update, "reconcile_wrong", sent[w.account_id.as_str()].clone())));
+            fixes.extend(
+                d.missing.iter().map(|id| (id.clone(), Event::Create, "reconcile_missing", sent[id.as_str()].clone())),
+            );
+            fixes.extend(d.wrong.iter().map(|w| {
+                (w.account_id.clone(), Event::Update, "reconcile_wrong", sent[w.account_id.as_str()].clone())
+            }));
             if d.held.is_empty() {
                 let off = Resource { attributes: BTreeMap::new(), active: false };
-                fixes.extend(d.deactivations().into_iter().map(|o| (format!("{ORPHAN_PREFIX}{}", o.id), Event::Deactivate, "orphan", off.clone())));
+                fixes.extend(
+                    d.deactivations()
+                        .into_iter()
+                        .map(|o| (format!("{ORPHAN_PREFIX}{}", o.id), Event::Deactivate, "orphan", off.clone())),
+                );
             }
             for (account, event, why, resource) in fixes.into_iter().filter(|f| !open.contains(&f.0)) {
                 queued.push(store::provisioning::queue(c, system, &account, event, why, &resource, now)?);
@@ -92,7 +121,12 @@ pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Lis
                 at: now,
                 events: 1,
                 evidence: o.id.clone(),
-                detail: format!("User {} (id {}, externalId {}) is in {system} but tobira does not provision it there", o.user_name, o.id, o.external_id.as_deref().unwrap_or("none")),
+                detail: format!(
+                    "User {} (id {}, externalId {}) is in {system} but tobira does not provision it there",
+                    o.user_name,
+                    o.id,
+                    o.external_id.as_deref().unwrap_or("none")
+                ),
                 found_at: now,
             })
             .collect();
@@ -102,7 +136,8 @@ pub fn record(c: &mut DbConnection, policy: &Policy, system: &str, listed: &[Lis
             "deactivations": d.deactivations().len(), "held": d.held, "repair": repair, "queued": queued.len(),
         }))];
         events.extend(queued.iter().map(|i| {
-            AuditEvent::new(actor, "provisioning.queued", format!("account-id:{}", i.account_id)).with_details(json!({ "system": system, "event": i.event, "why": i.why, "seq": i.seq, "item": i.id }))
+            AuditEvent::new(actor, "provisioning.queued", format!("account-id:{}", i.account_id))
+                .with_details(json!({ "system": system, "event": i.event, "why": i.why, "seq": i.seq, "item": i.id }))
         }));
         store::audit::append(c, now, events)?;
         let report = Report { system: system.into(), repair, queued: queued.len(), drift: d };

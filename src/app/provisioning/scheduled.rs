@@ -94,7 +94,9 @@ pub async fn tick(app: &App, node: &str) -> Result<Vec<(String, Ran)>, AppError>
                             error: Some(m.clone()),
                         };
                         store::provisioning_runs::save(c, &run)?;
-                        let e = AuditEvent::new(ACTOR, "provisioning.reconcile_failed", format!("system:{sys}")).with_outcome(Outcome::Failure).with_details(json!({ "error": m, "repair": repair }));
+                        let e = AuditEvent::new(ACTOR, "provisioning.reconcile_failed", format!("system:{sys}"))
+                            .with_outcome(Outcome::Failure)
+                            .with_details(json!({ "error": m, "repair": repair }));
                         store::audit::append(c, now, vec![e])?;
                         Ok(())
                     })

@@ -26,7 +26,11 @@ impl std::fmt::Display for ScimError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ScimError::Retry(m) => write!(f, "{m}"),
-            ScimError::Stop { status, scim_type, detail } => write!(f, "HTTP {status}{}: {detail}", scim_type.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()),
+            ScimError::Stop { status, scim_type, detail } => write!(
+                f,
+                "HTTP {status}{}: {detail}",
+                scim_type.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+            ),
         }
     }
 }
@@ -47,10 +51,15 @@ pub struct Client {
 
 /// The HTTP client of a system: its timeout, no redirects, the system trust store plus the city CA.
 pub fn http_client(p: &Provisioning) -> Result<reqwest::Client, String> {
-    let mut b = reqwest::Client::builder().timeout(Duration::from_secs(u64::from(p.timeout_seconds))).redirect(reqwest::redirect::Policy::none()).user_agent("tobira-provisioning");
+    let mut b = reqwest::Client::builder()
+        .timeout(Duration::from_secs(u64::from(p.timeout_seconds)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("tobira-provisioning");
     if let Some(ca) = p.ca_file() {
         let pem = std::fs::read(ca).map_err(|e| format!("provisioning.ca_file {ca}: {e}"))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("provisioning.ca_file {ca}: {e}"))? {
+        for cert in
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("provisioning.ca_file {ca}: {e}"))?
+        {
             b = b.add_root_certificate(cert);
         }
     }
@@ -73,11 +82,22 @@ impl Client {
     }
 
     /// One request (a 404 is an answer unless it is a POST); the caller reads the status.
-    pub(super) async fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<(u16, Value), ScimError> {
+    pub(super) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), ScimError> {
         self.send_once(method, path, body, true).await
     }
 
-    async fn send_once(&self, method: reqwest::Method, path: &str, body: Option<&Value>, renew: bool) -> Result<(u16, Value), ScimError> {
+    async fn send_once(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        renew: bool,
+    ) -> Result<(u16, Value), ScimError> {
         let url = format!("{}{path}", self.base);
         let token = self.auth.token(&self.http).await?;
         let mut r = self.http.request(method.clone(), &url).bearer_auth(&token).header("Accept", MEDIA);
@@ -101,8 +121,10 @@ impl Client {
             // An access token the system no longer takes: a new one, once.
             return Box::pin(self.send_once(method, path, body, false)).await;
         }
-        let bytes = resp.bytes().await.map_err(|_| ScimError::Retry(format!("{method} {path}: the answer was cut short")))?;
-        let v: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        let bytes =
+            resp.bytes().await.map_err(|_| ScimError::Retry(format!("{method} {path}: the answer was cut short")))?;
+        let v: Value =
+            if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
         if status < 300 || status == 404 && method != reqwest::Method::POST {
             return Ok((status, v));
         }
@@ -143,7 +165,10 @@ impl Client {
 
     pub async fn create(&self, user: &Value) -> Result<String, ScimError> {
         let (_, v) = self.send(reqwest::Method::POST, "/Users", Some(user)).await?;
-        v.get("id").and_then(Value::as_str).map(String::from).ok_or_else(|| ScimError::Retry("POST /Users: the answer has no id".into()))
+        v.get("id")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .ok_or_else(|| ScimError::Retry("POST /Users: the answer has no id".into()))
     }
 
     /// PUT: the whole User replaced. `false` when the User is gone (404).

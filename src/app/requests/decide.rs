@@ -57,8 +57,16 @@ pub(crate) fn may_decide(policy: &Policy, l: &Loaded, me: &ApproverFacts, now: i
 }
 
 /// Approves (`approve`) or refuses the next step of request `id`, with a note (required to refuse).
-pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &str, origin: &Origin) -> Result<AccessRequest, AppError> {
-    let (policy, id, note, cur, origin, now) = (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
+pub async fn decide(
+    app: &App,
+    cur: &Current,
+    id: &str,
+    approve: bool,
+    note: &str,
+    origin: &Origin,
+) -> Result<AccessRequest, AppError> {
+    let (policy, id, note, cur, origin, now) =
+        (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::not_found(format!("申請 {id} が見つかりません"), format!("request {id} not found")))?;
         let l = load(c, req, now)?;
@@ -123,18 +131,32 @@ pub async fn decide(app: &App, cur: &Current, id: &str, approve: bool, note: &st
 
 /// The grant of an approved request, after the last checks: the account is active, and the roles
 /// the person holds now still allow it (separation of duties).
-fn grant(c: &mut DbConnection, policy: &Policy, req: &AccessRequest, approver: &str, now: i64) -> Result<Grant, AppError> {
-    let account = store::accounts::by_id(c, &req.account_id)?.ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
+fn grant(
+    c: &mut DbConnection,
+    policy: &Policy,
+    req: &AccessRequest,
+    approver: &str,
+    now: i64,
+) -> Result<Grant, AppError> {
+    let account = store::accounts::by_id(c, &req.account_id)?
+        .ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
     if account.status() != Some(AccountStatus::Active) {
         return Err(AppError::conflict(
-            format!("申請者のアカウントは利用できません（状態：{}）", tobira_domain::rbac::AccountStatus::ja_of(&account.status)),
+            format!(
+                "申請者のアカウントは利用できません（状態：{}）",
+                tobira_domain::rbac::AccountStatus::ja_of(&account.status)
+            ),
             format!("the requester's account is {}", account.status),
         ));
     }
-    let accounts = requester(c, &req.account_id, now)?.map(|r| r.accounts).unwrap_or_else(|| vec![req.account_id.clone()]);
+    let accounts =
+        requester(c, &req.account_id, now)?.map(|r| r.accounts).unwrap_or_else(|| vec![req.account_id.clone()]);
     let holds = store::access_requests::held_roles(c, &accounts, now)?;
     if let Some(rule) = rules::sod_conflicts(policy, &holds, &req.role_id).first() {
-        return Err(AppError::refused(format!("職務の分離により付与できません：{}（{}）", rule.reason, rule.id.get_ref()), format!("separation of duties forbids it ({})", rule.id.get_ref())));
+        return Err(AppError::refused(
+            format!("職務の分離により付与できません：{}（{}）", rule.reason, rule.id.get_ref()),
+            format!("separation of duties forbids it ({})", rule.id.get_ref()),
+        ));
     }
     let mut g = Grant::new(&req.account_id, &req.role_id, GrantSource::Request, now);
     g.valid_from = req.valid_from;

@@ -44,16 +44,24 @@ pub(crate) struct Requester {
 }
 
 fn date(s: &str, (what_ja, what_en): (&str, &str)) -> Result<time::Date, AppError> {
-    time::Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| AppError::invalid(format!("{what_ja}：日付は YYYY-MM-DD で入力してください（`{s}`）"), format!("{what_en}: `{s}` is not a date (YYYY-MM-DD)")))
+    time::Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| {
+        AppError::invalid(
+            format!("{what_ja}：日付は YYYY-MM-DD で入力してください（`{s}`）"),
+            format!("{what_en}: `{s}` is not a date (YYYY-MM-DD)"),
+        )
+    })
 }
 
 /// The requester behind `account_id`; `None` for an account with no person (nobody heads it).
 pub(crate) fn requester(c: &mut DbConnection, account_id: &str, now: i64) -> Result<Option<Requester>, AppError> {
     let Some(account) = store::accounts::by_id(c, account_id)? else { return Ok(None) };
-    let Some(person) = account.person_id.as_deref().map(|p| store::org::person_by_id(c, p)).transpose()?.flatten() else { return Ok(None) };
+    let Some(person) = account.person_id.as_deref().map(|p| store::org::person_by_id(c, p)).transpose()?.flatten()
+    else {
+        return Ok(None);
+    };
     let primary = tobira_domain::org::Membership::Primary.as_str();
-    let departments = store::org::memberships(c, &person.id)?.into_iter().filter(|(_, m)| m == primary).map(|(d, _)| d).collect();
+    let departments =
+        store::org::memberships(c, &person.id)?.into_iter().filter(|(_, m)| m == primary).map(|(d, _)| d).collect();
     let mut accounts = store::access_requests::accounts_of_person(c, &person.id)?;
     if !accounts.contains(&account.id) {
         accounts.push(account.id.clone());
@@ -64,7 +72,9 @@ pub(crate) fn requester(c: &mut DbConnection, account_id: &str, now: i64) -> Res
     let contract = person.contract_id.clone().filter(|c| !c.is_empty());
     let contract_ends = match &contract {
         Some(n) => store::contracts::by_number(c, n)?
-            .and_then(|row| time::Date::parse(&row.end_date, time::macros::format_description!("[year]-[month]-[day]")).ok())
+            .and_then(|row| {
+                time::Date::parse(&row.end_date, time::macros::format_description!("[year]-[month]-[day]")).ok()
+            })
             .map(tobira_domain::time_util::end_of_jst_day),
         None => None,
     };
@@ -81,10 +91,19 @@ pub(crate) fn requester(c: &mut DbConnection, account_id: &str, now: i64) -> Res
 }
 
 /// Who is told that `step` of `req` waits: employee numbers (or `account:<login>`).
-pub(crate) fn approvers_of_step(c: &mut DbConnection, policy: &Policy, req: &AccessRequest, departments: &[String], step: Approver, now: i64) -> Result<Vec<String>, AppError> {
+pub(crate) fn approvers_of_step(
+    c: &mut DbConnection,
+    policy: &Policy,
+    req: &AccessRequest,
+    departments: &[String],
+    step: Approver,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     let mut to = match step {
         Approver::HeadOfSection => store::access_requests::heads_of(c, departments)?,
-        Approver::SystemOwner => policy.system(&req.system_id).map(|s| vec![s.owner.employee_number.clone()]).unwrap_or_default(),
+        Approver::SystemOwner => {
+            policy.system(&req.system_id).map(|s| vec![s.owner.employee_number.clone()]).unwrap_or_default()
+        }
         other => other.officer().map(|f| approvers::holders_of(c, policy, &[f], now)).transpose()?.unwrap_or_default(),
     };
     to.retain(|k| *k != req.requester_key);
@@ -92,7 +111,15 @@ pub(crate) fn approvers_of_step(c: &mut DbConnection, policy: &Policy, req: &Acc
 }
 
 /// Queues the mail telling the approvers of the next step that a request waits for them.
-pub(crate) fn notify_step(c: &mut DbConnection, policy: &Policy, req: &AccessRequest, departments: &[String], step: Approver, login: &str, now: i64) -> Result<Vec<String>, AppError> {
+pub(crate) fn notify_step(
+    c: &mut DbConnection,
+    policy: &Policy,
+    req: &AccessRequest,
+    departments: &[String],
+    step: Approver,
+    login: &str,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     let to = approvers_of_step(c, policy, req, departments, step, now)?;
     let role = policy.role(&req.role_id).map_or(req.role_id.as_str(), |r| r.name.as_str());
     let subject = format!("【アクセス申請】承認待ち: {login} / {role}");
@@ -175,10 +202,21 @@ pub async fn ask(app: &App, cur: &Current, new: NewRequest, origin: &Origin) -> 
 pub async fn withdraw(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<AccessRequest, AppError> {
     let (id, cur, origin, now) = (id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let mut req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::not_found(format!("申請 {id} が見つかりません"), format!("request {id} not found")))?;
-        let me = store::privileged::employee_number_of(c, &cur.account.id)?.unwrap_or_else(|| format!("account:{}", cur.account.id));
+        let mut req = store::access_requests::by_id(c, &id)?.ok_or_else(|| {
+            AppError::not_found(format!("申請 {id} が見つかりません"), format!("request {id} not found"))
+        })?;
+        let me = store::privileged::employee_number_of(c, &cur.account.id)?
+            .unwrap_or_else(|| format!("account:{}", cur.account.id));
         if let Err(e) = rules::withdraw(&req.status, &req.requester_key, &me) {
-            return Err(refused(c, &cur, ("access.withdraw_refused", &role_target(&req.role_id)), e, json!({ "request": id }), &origin, now));
+            return Err(refused(
+                c,
+                &cur,
+                ("access.withdraw_refused", &role_target(&req.role_id)),
+                e,
+                json!({ "request": id }),
+                &origin,
+                now,
+            ));
         }
         store::write_tx(c, |c| {
             if !store::access_requests::close(c, &req.id, req.steps_done, status::WITHDRAWN, None, now)? {
@@ -186,7 +224,9 @@ pub async fn withdraw(app: &App, cur: &Current, id: &str, origin: &Origin) -> Re
             }
             req.status = status::WITHDRAWN.into();
             req.closed_at = Some(now);
-            let e = origin.event(cur.account.login_id.clone(), "access.request_withdrawn", role_target(&req.role_id)).with_details(json!({ "request": req.id }));
+            let e = origin
+                .event(cur.account.login_id.clone(), "access.request_withdrawn", role_target(&req.role_id))
+                .with_details(json!({ "request": req.id }));
             store::audit::append(c, now, vec![e])?;
             Ok(req)
         })
@@ -204,7 +244,9 @@ pub fn sweep(c: &mut DbConnection, now: i64) -> Result<usize, AppError> {
         store::write_tx(c, |c| {
             if store::access_requests::close(c, &req.id, req.steps_done, status::LAPSED, None, now)? {
                 lapsed += 1;
-                let e = origin.event(SWEEP_ACTOR, "access.request_lapsed", role_target(&req.role_id)).with_details(json!({ "request": req.id, "steps_done": req.steps_done }));
+                let e = origin
+                    .event(SWEEP_ACTOR, "access.request_lapsed", role_target(&req.role_id))
+                    .with_details(json!({ "request": req.id, "steps_done": req.steps_done }));
                 store::audit::append(c, now, vec![e])?;
             }
             Ok::<_, AppError>(())

@@ -31,7 +31,9 @@ pub fn conflicts(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<
     // Per person: the first login seen names them, the roles of all their accounts together.
     let mut by_person: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     for (login, person, role) in rows {
-        let e = by_person.entry(person.unwrap_or_else(|| format!("account:{login}"))).or_insert_with(|| (login.clone(), Vec::new()));
+        let e = by_person
+            .entry(person.unwrap_or_else(|| format!("account:{login}")))
+            .or_insert_with(|| (login.clone(), Vec::new()));
         e.0 = e.0.clone().min(login);
         e.1.push(role);
     }
@@ -45,7 +47,11 @@ pub fn conflicts(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<
                 at: now,
                 events: 1,
                 evidence: Vec::new(),
-                detail: format!("職務の分離に反する保有 / separation of duties broken: {pair}（{}: {}）", rule.id.get_ref(), rule.reason),
+                detail: format!(
+                    "職務の分離に反する保有 / separation of duties broken: {pair}（{}: {}）",
+                    rule.id.get_ref(),
+                    rule.reason
+                ),
             });
         }
     }

@@ -36,26 +36,47 @@ pub struct Created {
 }
 
 /// Creates a campaign of `scope` with an item per grant in it; refuses a second open one of the same scope.
-pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, origin: Option<&Origin>, now: i64) -> Result<Created, AppError> {
+pub fn create(
+    c: &mut DbConnection,
+    policy: &Policy,
+    scope: &Scope,
+    by: &str,
+    origin: Option<&Origin>,
+    now: i64,
+) -> Result<Created, AppError> {
     if let Scope::System(s) = scope {
         if policy.system(s).is_none() {
-            return Err(AppError::invalid(format!("システム `{s}` は台帳にありません"), format!("no system `{s}` in the register")));
+            return Err(AppError::invalid(
+                format!("システム `{s}` は台帳にありません"),
+                format!("no system `{s}` in the register"),
+            ));
         }
     }
     store::write_tx(c, |c| {
         if store::review::open_of_scope(c, scope.kind(), scope.key())? {
-            return Err(AppError::conflict(format!("{}はまだ実施中です", scope.label_ja()), format!("a {} campaign {} is still open", scope.kind(), scope.key())));
+            return Err(AppError::conflict(
+                format!("{}はまだ実施中です", scope.label_ja()),
+                format!("a {} campaign {} is still open", scope.kind(), scope.key()),
+            ));
         }
         let id = store::new_id();
         let deadline = rules::deadline(&policy.review, now);
         let reviewers = [(false, false), (false, true), (true, false), (true, true)].map(|(person, privileged)| {
             let facts = GrantFacts { source: "", system: "", privileged, employee_number: person.then_some("") };
-            (person, privileged, rules::reviewers(policy, scope, &facts).into_iter().map(Approver::as_str).collect::<Vec<_>>().join(","))
+            (
+                person,
+                privileged,
+                rules::reviewers(policy, scope, &facts).into_iter().map(Approver::as_str).collect::<Vec<_>>().join(","),
+            )
         });
-        let sources: Vec<String> = policy.review.campaign_sources.iter().filter(|s| rules::in_scope(&policy.review, s)).cloned().collect();
+        let sources: Vec<String> =
+            policy.review.campaign_sources.iter().filter(|s| rules::in_scope(&policy.review, s)).cloned().collect();
         let title = match scope {
-            Scope::System(s) => policy.system(s).map_or_else(|| scope.label_ja(), |sys| format!("{} の権限棚卸し", sys.name)),
-            Scope::Department(d) => store::org::department(c, d)?.map_or_else(|| scope.label_ja(), |dept| format!("{} の自己点検", dept.name)),
+            Scope::System(s) => {
+                policy.system(s).map_or_else(|| scope.label_ja(), |sys| format!("{} の権限棚卸し", sys.name))
+            }
+            Scope::Department(d) => store::org::department(c, d)?
+                .map_or_else(|| scope.label_ja(), |dept| format!("{} の自己点検", dept.name)),
             _ => scope.label_ja(),
         };
         let k = Campaign {
@@ -75,22 +96,45 @@ pub fn create(c: &mut DbConnection, policy: &Policy, scope: &Scope, by: &str, or
             Some(o) => o.event(by, "review.campaign_created", format!("campaign:{id}")),
             None => AuditEvent::new(by, "review.campaign_created", format!("campaign:{id}")),
         };
-        store::audit::append(c, now, vec![e.with_details(json!({ "scope": scope.kind(), "key": scope.key(), "items": items, "deadline": deadline }))])?;
+        store::audit::append(
+            c,
+            now,
+            vec![e.with_details(
+                json!({ "scope": scope.kind(), "key": scope.key(), "items": items, "deadline": deadline }),
+            )],
+        )?;
         Ok(Created { id, items, deadline })
     })
 }
 
 /// Revokes the grant of an item and the account's token families at the system's clients.
-fn remove_grant(c: &mut DbConnection, policy: &Policy, item: &Item, reason: &str, now: i64) -> Result<(bool, usize), AppError> {
+fn remove_grant(
+    c: &mut DbConnection,
+    policy: &Policy,
+    item: &Item,
+    reason: &str,
+    now: i64,
+) -> Result<(bool, usize), AppError> {
     use schema::token_families as tf;
     let revoked = store::accounts::revoke_grant(c, &item.grant_id, reason, now)?;
     // The system hears of the grant's end in the same transaction (R-LC-03).
-    let queued = crate::app::provisioning::track(c, policy, std::slice::from_ref(&item.account_id), "system:review", now)?;
+    let queued =
+        crate::app::provisioning::track(c, policy, std::slice::from_ref(&item.account_id), "system:review", now)?;
     store::audit::append(c, now, queued)?;
-    let clients: Vec<String> = policy.clients.iter().filter(|k| k.system.get_ref() == &item.system_id).map(|k| k.id.get_ref().to_string()).collect();
-    let families = diesel::update(tf::table.filter(tf::account_id.eq(&item.account_id)).filter(tf::client_id.eq_any(&clients)).filter(tf::revoked_at.is_null()))
-        .set((tf::revoked_at.eq(now), tf::revoked_reason.eq(reason)))
-        .execute(c)?;
+    let clients: Vec<String> = policy
+        .clients
+        .iter()
+        .filter(|k| k.system.get_ref() == &item.system_id)
+        .map(|k| k.id.get_ref().to_string())
+        .collect();
+    let families = diesel::update(
+        tf::table
+            .filter(tf::account_id.eq(&item.account_id))
+            .filter(tf::client_id.eq_any(&clients))
+            .filter(tf::revoked_at.is_null()),
+    )
+    .set((tf::revoked_at.eq(now), tf::revoked_reason.eq(reason)))
+    .execute(c)?;
     Ok((revoked, families))
 }
 
@@ -106,14 +150,27 @@ pub struct Decided {
 
 /// Decides items (one or many) with one comment; each is checked on its own and every refusal is
 /// audited. Decided items and their removals commit together.
-pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, ids: &[String], decision: Decision, comment: &str, now: i64) -> Result<Vec<Decided>, AppError> {
+pub fn decide(
+    c: &mut DbConnection,
+    policy: &Policy,
+    who: &super::Actor,
+    ids: &[String],
+    decision: Decision,
+    comment: &str,
+    now: i64,
+) -> Result<Vec<Decided>, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
     store::write_tx(c, |c| {
         let mut out = Vec::new();
         let mut events = Vec::new();
         for id in ids {
             let Some(item) = store::review::item(c, id)? else {
-                out.push(Decided { item: id.clone(), ok: false, error: Some("no such item".into()), error_ja: Some("該当する項目がありません".into()) });
+                out.push(Decided {
+                    item: id.clone(),
+                    ok: false,
+                    error: Some("no such item".into()),
+                    error_ja: Some("該当する項目がありません".into()),
+                });
                 continue;
             };
             let open = store::review::campaign(c, &item.campaign_id)?.is_some_and(|k| k.status == "open");
@@ -136,8 +193,15 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, ids: &[
             if let Err(why) = rules::may_decide(policy, &check, facts, decision, comment) {
                 let mut d = details;
                 d["refused"] = json!(why.to_string());
-                events.push(origin.event(actor, "review.item_decided", tgt).with_outcome(Outcome::Denied).with_details(d));
-                out.push(Decided { item: id.clone(), ok: false, error: Some(why.to_string()), error_ja: Some(why.label_ja()) });
+                events.push(
+                    origin.event(actor, "review.item_decided", tgt).with_outcome(Outcome::Denied).with_details(d),
+                );
+                out.push(Decided {
+                    item: id.clone(),
+                    ok: false,
+                    error: Some(why.to_string()),
+                    error_ja: Some(why.label_ja()),
+                });
                 continue;
             }
             let outcome = match decision {
@@ -145,12 +209,19 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, ids: &[
                 Decision::Remove => "removed",
             };
             if !store::review::decide(c, id, decision.as_str(), actor, comment, outcome, now)? {
-                out.push(Decided { item: id.clone(), ok: false, error: Some(rules::Refusal::Decided.to_string()), error_ja: Some(rules::Refusal::Decided.label_ja()) });
+                out.push(Decided {
+                    item: id.clone(),
+                    ok: false,
+                    error: Some(rules::Refusal::Decided.to_string()),
+                    error_ja: Some(rules::Refusal::Decided.label_ja()),
+                });
                 continue;
             }
             if decision == Decision::Keep {
                 // The transfer's flag is settled by the decision.
-                diesel::update(schema::grants::table.find(&item.grant_id)).set(schema::grants::review_flag.eq(None::<String>)).execute(c)?;
+                diesel::update(schema::grants::table.find(&item.grant_id))
+                    .set(schema::grants::review_flag.eq(None::<String>))
+                    .execute(c)?;
             }
             let mut d = details;
             d["comment"] = json!(comment);
@@ -174,7 +245,12 @@ struct ReviewerPeople(HashMap<(String, Option<String>, String, bool), Vec<String
 
 impl ReviewerPeople {
     fn of(&mut self, c: &mut DbConnection, policy: &Policy, item: &Item, now: i64) -> Result<Vec<String>, AppError> {
-        let key = (item.reviewers.clone(), item.employee_number.clone(), item.system_id.clone(), item.escalated_until.is_some());
+        let key = (
+            item.reviewers.clone(),
+            item.employee_number.clone(),
+            item.system_id.clone(),
+            item.escalated_until.is_some(),
+        );
         if let Some(p) = self.0.get(&key) {
             return Ok(p.clone());
         }
@@ -187,7 +263,8 @@ impl ReviewerPeople {
 /// Who is reminded of an item: the people behind its reviewers (or the escalation officers).
 fn reviewer_people(c: &mut DbConnection, policy: &Policy, item: &Item, now: i64) -> Result<Vec<String>, AppError> {
     if item.escalated_until.is_some() {
-        let fs: Vec<OfficerFunction> = policy.approvals.review_escalation.iter().filter_map(|a| a.get_ref().officer()).collect();
+        let fs: Vec<OfficerFunction> =
+            policy.approvals.review_escalation.iter().filter_map(|a| a.get_ref().officer()).collect();
         return approvers::holders_of(c, policy, &fs, now);
     }
     let mut to = Vec::new();
@@ -199,7 +276,9 @@ fn reviewer_people(c: &mut DbConnection, policy: &Policy, item: &Item, now: i64)
                 }
             }
             Approver::SystemOwner => to.extend(policy.system(&item.system_id).map(|s| s.owner.employee_number.clone())),
-            other => to.extend(approvers::holders_of(c, policy, &other.officer().into_iter().collect::<Vec<_>>(), now)?),
+            other => {
+                to.extend(approvers::holders_of(c, policy, &other.officer().into_iter().collect::<Vec<_>>(), now)?)
+            }
         }
     }
     // A 所属長 who also owns the system is one reviewer.
@@ -230,7 +309,13 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
             let items = store::review::items(c, &k.id)?;
             let open: Vec<&Item> = items.iter().filter(|i| i.decision.is_none()).collect();
             for item in &open {
-                match rules::at_deadline(&policy.review, k.deadline, item.escalated_until, item.reminded_at.is_some(), now) {
+                match rules::at_deadline(
+                    &policy.review,
+                    k.deadline,
+                    item.escalated_until,
+                    item.reminded_at.is_some(),
+                    now,
+                ) {
                     AtDeadline::Wait => {}
                     AtDeadline::Remind => {
                         for p in people.of(c, policy, item, now)? {
@@ -248,7 +333,15 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
                         escalated += 1;
                     }
                     AtDeadline::Remove => {
-                        if store::review::decide(c, &item.id, "remove", ACTOR, "期限までに回答なし / undecided at the deadline", "removed_at_deadline", now)? {
+                        if store::review::decide(
+                            c,
+                            &item.id,
+                            "remove",
+                            ACTOR,
+                            "期限までに回答なし / undecided at the deadline",
+                            "removed_at_deadline",
+                            now,
+                        )? {
                             remove_grant(c, policy, item, "review.removed_at_deadline", now)?;
                             removed += 1;
                         }
@@ -258,7 +351,12 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
             store::review::mark_reminded(c, &reminded_ids, now)?;
             for (person, n) in &remind {
                 let subject = format!("【権限棚卸し】{} 件の確認をお願いします / {} review items await you", n, n);
-                let body = format!("{}\n回答期限 / deadline: {}\n{}/review", k.title, tobira_domain::time_util::jst_display(k.deadline), public_url.trim_end_matches('/'));
+                let body = format!(
+                    "{}\n回答期限 / deadline: {}\n{}/review",
+                    k.title,
+                    tobira_domain::time_util::jst_display(k.deadline),
+                    public_url.trim_end_matches('/')
+                );
                 approvers::notify(c, std::slice::from_ref(person), "review.reminder", &subject, &body, now)?;
             }
             let tgt = format!("campaign:{}", k.id);
@@ -273,7 +371,9 @@ pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i
             out.removed += removed;
             let still_open = open.len() - removed;
             if still_open == 0 && store::review::close_campaign(c, &k.id, now)? {
-                events.push(AuditEvent::new(ACTOR, "review.campaign_closed", tgt).with_details(json!({ "items": items.len() })));
+                events.push(
+                    AuditEvent::new(ACTOR, "review.campaign_closed", tgt).with_details(json!({ "items": items.len() })),
+                );
                 out.closed += 1;
             }
         }
@@ -297,7 +397,9 @@ pub struct Progress {
 
 pub fn progress(c: &mut DbConnection, k: Campaign, now: i64) -> Result<Progress, AppError> {
     let (by, escalated) = store::review::progress(c, &k.id)?;
-    let n = |f: &dyn Fn(&Option<String>, &Option<String>) -> bool| by.iter().filter(|(d, o, _)| f(d, o)).map(|r| r.2).sum::<i64>();
+    let n = |f: &dyn Fn(&Option<String>, &Option<String>) -> bool| {
+        by.iter().filter(|(d, o, _)| f(d, o)).map(|r| r.2).sum::<i64>()
+    };
     let open = n(&|d, _| d.is_none());
     Ok(Progress {
         items: n(&|_, _| true),
@@ -313,7 +415,11 @@ pub fn progress(c: &mut DbConnection, k: Campaign, now: i64) -> Result<Progress,
 
 /// The people with undecided items in open campaigns: (employee number or `account:…`, name, open
 /// items, whether any of them is past its deadline), most open items first.
-pub fn pending_reviewers(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<(String, String, usize, bool)>, AppError> {
+pub fn pending_reviewers(
+    c: &mut DbConnection,
+    policy: &Policy,
+    now: i64,
+) -> Result<Vec<(String, String, usize, bool)>, AppError> {
     let mut by: HashMap<String, (usize, bool)> = HashMap::new();
     let mut reviewers = ReviewerPeople::default();
     for (item, deadline) in store::review::open_items(c, None, None)? {

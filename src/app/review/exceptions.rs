@@ -39,13 +39,32 @@ fn standing_of(e: &Exception, now: i64) -> Standing {
 /// Records a request (or an emergency exception, in force at once) and tells the approvers. An
 /// emergency is declared only by `approvals.exception_emergency`; anyone else's try is refused and
 /// recorded.
-pub fn request(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts, actor: &str, r: &NewException, origin: &Origin, now: i64) -> Result<String, AppError> {
-    let req = Request { rule: &r.rule, subjects: &r.subjects, reason: &r.reason, valid_until: r.valid_until, emergency: r.emergency };
+pub fn request(
+    c: &mut DbConnection,
+    policy: &Policy,
+    facts: &ApproverFacts,
+    actor: &str,
+    r: &NewException,
+    origin: &Origin,
+    now: i64,
+) -> Result<String, AppError> {
+    let req = Request {
+        rule: &r.rule,
+        subjects: &r.subjects,
+        reason: &r.reason,
+        valid_until: r.valid_until,
+        emergency: r.emergency,
+    };
     rules::check(&policy.review, &req, |id| tobira_domain::catalogue::find(id).is_some(), now)?;
-    if r.emergency && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err() {
+    if r.emergency
+        && approval::check(policy, &policy.approvals.exception_emergency, facts, Concerning::default()).is_err()
+    {
         let ja = "緊急の例外措置を宣言できるのは [approvals] exception_emergency の承認者（CISOまたはその代行者）だけです。承認を申請してください";
         let why = "an emergency exception is declared only by the approvers of [approvals] exception_emergency (the CISO or their deputy); ask for approval instead";
-        let ev = origin.event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim())).with_outcome(Outcome::Denied).with_details(json!({ "refused": why, "subjects": r.subjects }));
+        let ev = origin
+            .event(actor, "review.exception_emergency", format!("rule:{}", r.rule.trim()))
+            .with_outcome(Outcome::Denied)
+            .with_details(json!({ "refused": why, "subjects": r.subjects }));
         crate::app::audit_log::record_alone(c, now, ev)?;
         return Err(AppError::refused(ja, why));
     }
@@ -137,9 +156,19 @@ impl Verdict {
     }
 }
 
-pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &str, verdict: Verdict, note: &str, now: i64) -> Result<Standing, AppError> {
+pub fn decide(
+    c: &mut DbConnection,
+    policy: &Policy,
+    who: &super::Actor,
+    id: &str,
+    verdict: Verdict,
+    note: &str,
+    now: i64,
+) -> Result<Standing, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
-    let e = store::review::exception(c, id)?.ok_or_else(|| AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found")))?;
+    let e = store::review::exception(c, id)?.ok_or_else(|| {
+        AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found"))
+    })?;
     let entitled = approval::check(policy, &policy.approvals.exception, facts, Concerning::default()).is_ok();
     let own = e.requester_number.as_deref() == Some(facts.employee_number.as_str());
     let action = "review.exception_decided";
@@ -147,17 +176,29 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
         let (ja, why) = if own {
             ("自分が申請した例外措置は判断できません（R-AC-02）", "nobody decides their own exception (R-AC-02)")
         } else {
-            ("例外措置を判断できるのは [approvals] exception の承認者（CISO）だけです", "exceptions are decided by the approvers of [approvals] exception (the CISO)")
+            (
+                "例外措置を判断できるのは [approvals] exception の承認者（CISO）だけです",
+                "exceptions are decided by the approvers of [approvals] exception (the CISO)",
+            )
         };
-        let ev = origin.event(actor, action, format!("exception:{id}")).with_outcome(Outcome::Denied).with_details(json!({ "refused": why }));
+        let ev = origin
+            .event(actor, action, format!("exception:{id}"))
+            .with_outcome(Outcome::Denied)
+            .with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, ev)?;
         return Err(AppError::refused(ja, why));
     }
     store::write_tx(c, |c| {
         let changed = match verdict {
-            Verdict::Approve => store::review::decide_exception(c, id, &["requested", "emergency"], "approved", actor, note, now)?,
-            Verdict::Refuse => store::review::decide_exception(c, id, &["requested", "emergency"], "refused", actor, note, now)?,
-            Verdict::End => store::review::decide_exception(c, id, &["approved", "emergency"], "ended", actor, note, now)?,
+            Verdict::Approve => {
+                store::review::decide_exception(c, id, &["requested", "emergency"], "approved", actor, note, now)?
+            }
+            Verdict::Refuse => {
+                store::review::decide_exception(c, id, &["requested", "emergency"], "refused", actor, note, now)?
+            }
+            Verdict::End => {
+                store::review::decide_exception(c, id, &["approved", "emergency"], "ended", actor, note, now)?
+            }
             Verdict::Reviewed => {
                 store::review::exception_reviewed(c, id, now)?;
                 true
@@ -169,9 +210,13 @@ pub fn decide(c: &mut DbConnection, policy: &Policy, who: &super::Actor, id: &st
                 format!("exception {id} is {}; it cannot be {} now", e.status, verdict.done()),
             ));
         }
-        let ev = origin.event(actor, action, format!("exception:{id}")).with_details(json!({ "verdict": verdict.as_str(), "note": note }));
+        let ev = origin
+            .event(actor, action, format!("exception:{id}"))
+            .with_details(json!({ "verdict": verdict.as_str(), "note": note }));
         store::audit::append(c, now, vec![ev])?;
-        let after = store::review::exception(c, id)?.ok_or_else(|| AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found")))?;
+        let after = store::review::exception(c, id)?.ok_or_else(|| {
+            AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found"))
+        })?;
         Ok(standing_of(&after, now))
     })
 }
@@ -193,7 +238,12 @@ pub fn rows(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Vec<Row>,
             let standing = standing_of(&e, now);
             let since = e.reviewed_at.or(e.decided_at).unwrap_or(e.requested_at);
             let review_due = standing.in_force().then(|| rules::review_due(&policy.review, since));
-            Row { subjects_list: serde_json::from_str(&e.subjects).unwrap_or_default(), standing, review_due, exception: e }
+            Row {
+                subjects_list: serde_json::from_str(&e.subjects).unwrap_or_default(),
+                standing,
+                review_due,
+                exception: e,
+            }
         })
         .collect())
 }
@@ -219,9 +269,19 @@ pub fn expire(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usize, 
         let mut events = Vec::new();
         for e in store::review::exceptions(c)? {
             if standing_of(&e, now) == Standing::Expired && store::review::note_expired(c, &e.id, now)? {
-                events.push(AuditEvent::new(ACTOR, "review.exception_expired", format!("exception:{}", e.id)).with_details(json!({ "rule": e.rule, "valid_until": e.valid_until })));
+                events.push(
+                    AuditEvent::new(ACTOR, "review.exception_expired", format!("exception:{}", e.id))
+                        .with_details(json!({ "rule": e.rule, "valid_until": e.valid_until })),
+                );
                 let to = approver_people(c, policy, now)?;
-                approvers::notify(c, &to, "review.exception_expired", "【例外措置】期限切れ / exception expired", &format!("{} ({})", e.rule, e.id), now)?;
+                approvers::notify(
+                    c,
+                    &to,
+                    "review.exception_expired",
+                    "【例外措置】期限切れ / exception expired",
+                    &format!("{} ({})", e.rule, e.id),
+                    now,
+                )?;
                 n += 1;
             }
         }

@@ -36,23 +36,50 @@ fn row(f: &Finding, now: i64, hr: bool) -> FindingRow {
 }
 
 /// Stores new findings with their audit records; returns (new findings, the records to export).
-fn record(c: &mut DbConnection, policy: &Policy, found: Vec<Finding>, now: i64, hr: bool) -> Result<(usize, Vec<AuditRecord>), AppError> {
+fn record(
+    c: &mut DbConnection,
+    policy: &Policy,
+    found: Vec<Finding>,
+    now: i64,
+    hr: bool,
+) -> Result<(usize, Vec<AuditRecord>), AppError> {
     let fresh = store::review::insert_findings(c, found.iter().map(|f| row(f, now, hr)).collect())?;
     if fresh.is_empty() {
         return Ok((0, Vec::new()));
     }
-    let events: Vec<AuditEvent> =
-        fresh.iter().map(|f| AuditEvent::new(ACTOR, "review.finding", f.subject.clone()).with_details(json!({ "kind": f.kind, "at": f.at, "events": f.events, "detail": f.detail }))).collect();
-    let to = approvers::holders_of(c, policy, &[OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer], now)?;
-    let body = fresh.iter().take(50).map(|f| format!("{} {} {}", f.kind, f.subject, f.detail)).collect::<Vec<_>>().join("\n");
-    approvers::notify(c, &to, "review.findings", &format!("【ログ分析】{} 件の検知 / {} findings", fresh.len(), fresh.len()), &body, now)?;
+    let events: Vec<AuditEvent> = fresh
+        .iter()
+        .map(|f| {
+            AuditEvent::new(ACTOR, "review.finding", f.subject.clone())
+                .with_details(json!({ "kind": f.kind, "at": f.at, "events": f.events, "detail": f.detail }))
+        })
+        .collect();
+    let to = approvers::holders_of(
+        c,
+        policy,
+        &[OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer],
+        now,
+    )?;
+    let body =
+        fresh.iter().take(50).map(|f| format!("{} {} {}", f.kind, f.subject, f.detail)).collect::<Vec<_>>().join("\n");
+    approvers::notify(
+        c,
+        &to,
+        "review.findings",
+        &format!("【ログ分析】{} 件の検知 / {} findings", fresh.len(), fresh.len()),
+        &body,
+        now,
+    )?;
     Ok((fresh.len(), store::audit::append(c, now, events)?))
 }
 
 /// When each disabled account's person left (their account's status change), by audit target.
 fn left_at(c: &mut DbConnection) -> Result<HashMap<String, i64>, AppError> {
     use schema::accounts;
-    let rows: Vec<(String, i64)> = accounts::table.filter(accounts::status.eq_any(["disabled", "deleted"])).select((accounts::login_id, accounts::status_since)).load(c)?;
+    let rows: Vec<(String, i64)> = accounts::table
+        .filter(accounts::status.eq_any(["disabled", "deleted"]))
+        .select((accounts::login_id, accounts::status_since))
+        .load(c)?;
     Ok(rows.into_iter().map(|(l, t)| (crate::app::signin::target(&l), t)).collect())
 }
 
@@ -73,7 +100,13 @@ pub fn analyse(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<(usize
 /// (`in_directory` holds the employee numbers read now), whose person left, or whose contract
 /// or fixed term ended, and active accounts with no person that are not privileged, shared,
 /// development or bootstrap accounts.
-pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Option<&HashSet<String>>, today: &str, now: i64) -> Result<(usize, Vec<AuditRecord>), AppError> {
+pub fn hr_cross_check(
+    c: &mut DbConnection,
+    policy: &Policy,
+    in_directory: Option<&HashSet<String>>,
+    today: &str,
+    now: i64,
+) -> Result<(usize, Vec<AuditRecord>), AppError> {
     use schema::{accounts, grants, people};
     type Row = (String, bool, bool, bool, Option<String>, Option<String>, Option<String>, Option<String>);
     let rows: Vec<Row> = accounts::table
@@ -90,25 +123,51 @@ pub fn hr_cross_check(c: &mut DbConnection, policy: &Policy, in_directory: Optio
             people::employment_type.nullable(),
         ))
         .load(c)?;
-    let bootstrap: HashSet<String> =
-        grants::table.inner_join(accounts::table.on(accounts::id.eq(grants::account_id))).filter(grants::source.eq("bootstrap")).select(accounts::login_id).load::<String>(c)?.into_iter().collect();
+    let bootstrap: HashSet<String> = grants::table
+        .inner_join(accounts::table.on(accounts::id.eq(grants::account_id)))
+        .filter(grants::source.eq("bootstrap"))
+        .select(accounts::login_id)
+        .load::<String>(c)?
+        .into_iter()
+        .collect();
     let mut found = Vec::new();
-    let mk = |kind: &'static str, login: &str, detail: String| Finding { kind, subject: crate::app::signin::target(login), at: now, events: 1, evidence: Vec::new(), detail };
+    let mk = |kind: &'static str, login: &str, detail: String| Finding {
+        kind,
+        subject: crate::app::signin::target(login),
+        at: now,
+        events: 1,
+        evidence: Vec::new(),
+        detail,
+    };
     for (login, privileged, shared, development, en, status, end_date, employment) in rows {
         match en {
-            None if !(privileged || shared || development || bootstrap.contains(&login)) => {
-                found.push(mk("orphan_no_person", &login, "人事情報に対応する職員がいないID / account with no HR person".into()))
-            }
+            None if !(privileged || shared || development || bootstrap.contains(&login)) => found.push(mk(
+                "orphan_no_person",
+                &login,
+                "人事情報に対応する職員がいないID / account with no HR person".into(),
+            )),
             None => {}
             Some(en) => {
                 if in_directory.is_some_and(|d| !d.contains(&en)) {
-                    found.push(mk("orphan_not_in_directory", &login, format!("職員番号 {en} が人事ディレクトリにない / employee number not in the HR directory")));
+                    found.push(mk(
+                        "orphan_not_in_directory",
+                        &login,
+                        format!("職員番号 {en} が人事ディレクトリにない / employee number not in the HR directory"),
+                    ));
                 }
                 if status.as_deref() == Some("left") {
-                    found.push(mk("active_after_leaving", &login, format!("職員番号 {en} は退職済み / the person left")));
+                    found.push(mk(
+                        "active_after_leaving",
+                        &login,
+                        format!("職員番号 {en} は退職済み / the person left"),
+                    ));
                 }
                 if end_date.as_deref().is_some_and(|d| d.replace('-', "").as_str() < today) {
-                    let what = if employment.as_deref() == Some("vendor") { "契約期間終了 / vendor contract ended" } else { "任期終了 / fixed term ended" };
+                    let what = if employment.as_deref() == Some("vendor") {
+                        "契約期間終了 / vendor contract ended"
+                    } else {
+                        "任期終了 / fixed term ended"
+                    };
                     found.push(mk("term_ended", &login, format!("{what}: {}", end_date.unwrap_or_default())));
                 }
             }

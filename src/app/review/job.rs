@@ -25,10 +25,18 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn of(app: &App) -> Ctx {
-        Ctx { pool: app.pool.clone(), policy: app.policy.clone(), config: app.config.clone(), exporter: app.audit.exporter_arc() }
+        Ctx {
+            pool: app.pool.clone(),
+            policy: app.policy.clone(),
+            config: app.config.clone(),
+            exporter: app.audit.exporter_arc(),
+        }
     }
 
-    async fn db<T: Send + 'static>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
         crate::app::on_pool(&self.pool, f).await
     }
 }
@@ -122,7 +130,9 @@ async fn steps(app: &Ctx, now: i64) -> RunReport {
     let numbers = step!("directory", directory_numbers(app).await).flatten();
     report.directory_checked = numbers.is_some();
     let (p, today) = (policy.clone(), jst_day(now));
-    if let Some((n, _)) = step!("hr_cross_check", app.db(move |c| findings::hr_cross_check(c, &p, numbers.as_ref(), &today, now)).await) {
+    if let Some((n, _)) =
+        step!("hr_cross_check", app.db(move |c| findings::hr_cross_check(c, &p, numbers.as_ref(), &today, now)).await)
+    {
         report.hr_findings = n;
     }
     let p = policy.clone();

@@ -23,12 +23,22 @@ pub enum Reader {
 
 pub fn reader(c: &mut DbConnection, facts: &ApproverFacts) -> Result<Option<Reader>, AppError> {
     use schema::{people, person_departments as pd};
-    let officer = [OfficerFunction::Ciso, OfficerFunction::DeputyCiso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer, OfficerFunction::Auditor];
+    let officer = [
+        OfficerFunction::Ciso,
+        OfficerFunction::DeputyCiso,
+        OfficerFunction::ChiefSecurityOfficer,
+        OfficerFunction::SecurityOfficer,
+        OfficerFunction::Auditor,
+    ];
     if officer.iter().any(|f| facts.holds(*f)) {
         return Ok(Some(Reader::All));
     }
     if !facts.headed.is_empty() {
-        let members: Vec<String> = pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)?;
+        let members: Vec<String> = pd::table
+            .inner_join(people::table)
+            .filter(pd::department_code.eq_any(&facts.headed))
+            .select(people::employee_number)
+            .load(c)?;
         return Ok(Some(Reader::Section(members)));
     }
     Ok(None)
@@ -44,7 +54,9 @@ pub fn cut(r: &Reader, mut t: Table) -> Option<Table> {
     match r {
         Reader::All => Some(t),
         Reader::Section(members) if about_people(t.report) => {
-            t.rows.retain(|row| row.get("employee_number").and_then(|v| v.as_str()).is_some_and(|en| members.iter().any(|m| m == en)));
+            t.rows.retain(|row| {
+                row.get("employee_number").and_then(|v| v.as_str()).is_some_and(|en| members.iter().any(|m| m == en))
+            });
             t.summary.clear();
             t.summary.insert("section_only".into(), serde_json::json!(true));
             Some(t)

@@ -25,7 +25,8 @@ type PersonFacts = (String, String, Option<String>);
 /// person id → its facts.
 fn people(c: &mut DbConnection) -> Result<HashMap<String, PersonFacts>, AppError> {
     use schema::people as p;
-    let rows: Vec<(String, String, String, Option<String>)> = p::table.select((p::id, p::employee_number, p::name_kanji, p::department_name)).load(c)?;
+    let rows: Vec<(String, String, String, Option<String>)> =
+        p::table.select((p::id, p::employee_number, p::name_kanji, p::department_name)).load(c)?;
     Ok(rows.into_iter().map(|(id, en, name, d)| (id, (en, name, d))).collect())
 }
 
@@ -57,7 +58,8 @@ pub fn dormant(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table,
         ],
     );
     let people = people(c)?;
-    let notices: HashMap<String, store::review::DormantNotice> = store::review::notices(c)?.into_iter().map(|n| (n.account_id.clone(), n)).collect();
+    let notices: HashMap<String, store::review::DormantNotice> =
+        store::review::notices(c)?.into_iter().map(|n| (n.account_id.clone(), n)).collect();
     let ex = exceptions::rows(c, policy, now)?;
     let accounts = store::review::active_accounts(c)?;
     let mut by_kind: HashMap<&str, usize> = HashMap::new();
@@ -103,14 +105,26 @@ pub fn grants(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<Table, 
             ("exceptions", "例外措置 / exceptions"),
         ],
     );
-    type Row = (String, Option<String>, Option<i64>, String, String, String, i64, Option<i64>, Option<String>, Option<String>);
+    type Row =
+        (String, Option<String>, Option<i64>, String, String, String, i64, Option<i64>, Option<String>, Option<String>);
     let rows: Vec<Row> = g::table
         .inner_join(accounts::table.on(accounts::id.eq(g::account_id)))
         .inner_join(roles::table.on(roles::id.eq(g::role_id)))
         .filter(g::revoked_at.is_null())
         .filter(g::valid_from.le(now))
         .filter(g::valid_until.is_null().or(g::valid_until.gt(now)))
-        .select((accounts::login_id, accounts::person_id, accounts::last_login_at, roles::system_id, g::role_id, g::source, g::valid_from, g::valid_until, g::approved_by, g::review_flag))
+        .select((
+            accounts::login_id,
+            accounts::person_id,
+            accounts::last_login_at,
+            roles::system_id,
+            g::role_id,
+            g::source,
+            g::valid_from,
+            g::valid_until,
+            g::approved_by,
+            g::review_flag,
+        ))
         .order((roles::system_id, accounts::login_id, g::role_id))
         .load(c)?;
     let people = people(c)?;
@@ -153,7 +167,8 @@ pub fn exceptions_report(c: &mut DbConnection, policy: &Policy, now: i64) -> Res
         }));
     }
     t.summary.insert("in_force".into(), json!(rows.iter().filter(|r| r.standing.in_force()).count()));
-    t.summary.insert("review_overdue".into(), json!(rows.iter().filter(|r| r.review_due.is_some_and(|d| d <= now)).count()));
+    t.summary
+        .insert("review_overdue".into(), json!(rows.iter().filter(|r| r.review_due.is_some_and(|d| d <= now)).count()));
     Ok(t)
 }
 
@@ -213,7 +228,8 @@ pub fn campaigns(c: &mut DbConnection, now: i64) -> Result<Table, AppError> {
 fn action_counts(c: &mut DbConnection, since: i64) -> Result<HashMap<String, i64>, AppError> {
     use diesel::dsl::count_star;
     use schema::audit_events as a;
-    let rows: Vec<(String, i64)> = a::table.filter(a::occurred_at.ge(since)).group_by(a::action).select((a::action, count_star())).load(c)?;
+    let rows: Vec<(String, i64)> =
+        a::table.filter(a::occurred_at.ge(since)).group_by(a::action).select((a::action, count_star())).load(c)?;
     Ok(rows.into_iter().collect())
 }
 
@@ -224,10 +240,19 @@ fn evidence_actions(id: &str) -> &'static [&'static str] {
         "R-AU-01" | "R-AU-11" => &["auth.sign_in", "auth.sign_in_failed"],
         "R-AU-12" => &["account.locked", "account.unlocked"],
         "R-AU-14" | "R-AU-15" => &["auth.sign_in", "auth.factor_failed"],
-        "R-LC-01" | "R-LC-02" | "R-LC-03" => &["sync.applied", "sync.held", "account.created", "account.disabled", "grant.revoked"],
+        "R-LC-01" | "R-LC-02" | "R-LC-03" => {
+            &["sync.applied", "sync.held", "account.created", "account.disabled", "grant.revoked"]
+        }
         "R-LC-04" | "R-RV-03" => &["review.dormant_noticed", "account.suspended", "review.dormant_restored"],
-        "R-LC-05" | "R-RV-05" | "R-RV-08" => &["review.campaign_created", "review.item_decided", "review.deadline_pass"],
-        "R-AC-04" => &["review.exception_requested", "review.exception_emergency", "review.exception_decided", "review.exception_expired"],
+        "R-LC-05" | "R-RV-05" | "R-RV-08" => {
+            &["review.campaign_created", "review.item_decided", "review.deadline_pass"]
+        }
+        "R-AC-04" => &[
+            "review.exception_requested",
+            "review.exception_emergency",
+            "review.exception_decided",
+            "review.exception_expired",
+        ],
         "R-PR-02" => &["privileged.elevation_requested", "privileged.elevation_started", "privileged.elevation_ended"],
         "R-PR-03" => &["privileged.delegate_nominated", "privileged.delegate_approved"],
         "R-LG-03" => &["review.finding"],
@@ -263,8 +288,13 @@ pub fn compliance(c: &mut DbConnection, policy: &Policy, since: i64, now: i64) -
     let mut by_status: HashMap<&str, usize> = HashMap::new();
     for r in catalogue::catalogue() {
         *by_status.entry(r.status.as_str()).or_default() += 1;
-        let evidence: Vec<String> = evidence_actions(&r.id).iter().map(|a| format!("{a} {}", counts.get(*a).copied().unwrap_or(0))).collect();
-        let against: Vec<String> = ex.iter().filter(|e| e.standing.in_force() && e.exception.rule == r.id).map(|e| format!("{} {}", e.exception.id, e.subjects_list.join(" "))).collect();
+        let evidence: Vec<String> =
+            evidence_actions(&r.id).iter().map(|a| format!("{a} {}", counts.get(*a).copied().unwrap_or(0))).collect();
+        let against: Vec<String> = ex
+            .iter()
+            .filter(|e| e.standing.in_force() && e.exception.rule == r.id)
+            .map(|e| format!("{} {}", e.exception.id, e.subjects_list.join(" ")))
+            .collect();
         t.push(json!({
             "id": r.id, "scope": r.scope.as_str(), "title_ja": r.title_ja, "title_en": r.title_en, "status": r.status.as_str(), "settings": r.settings,
             "tests": r.tests.len(), "evidence": evidence, "exceptions": against, "sources": r.sources, "note": r.note,
@@ -283,10 +313,17 @@ pub fn compliance(c: &mut DbConnection, policy: &Policy, since: i64, now: i64) -
 }
 
 /// Every review report by name, in the order the console and the evidence bundle list them.
-pub const NAMES: &[&str] = &["dormant", "grants", "passwords", "exceptions", "findings", "campaigns", "compliance", "vendors"];
+pub const NAMES: &[&str] =
+    &["dormant", "grants", "passwords", "exceptions", "findings", "campaigns", "compliance", "vendors"];
 
 /// The report `name`, over the period from `since` where it has one; `None` for no such report.
-pub fn by_name(c: &mut DbConnection, policy: &Policy, name: &str, since: i64, now: i64) -> Result<Option<Table>, AppError> {
+pub fn by_name(
+    c: &mut DbConnection,
+    policy: &Policy,
+    name: &str,
+    since: i64,
+    now: i64,
+) -> Result<Option<Table>, AppError> {
     Ok(Some(match name {
         "dormant" => dormant(c, policy, now)?,
         "grants" => grants(c, policy, now)?,

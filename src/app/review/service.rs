@@ -50,7 +50,13 @@ impl Reviewer {
     }
 
     /// Keeps or removes the named items (1 to 1000); each item's outcome on its own.
-    pub async fn decide(&self, app: &App, items: Vec<String>, decision: Decision, comment: String) -> Result<Vec<Decided>, AppError> {
+    pub async fn decide(
+        &self,
+        app: &App,
+        items: Vec<String>,
+        decision: Decision,
+        comment: String,
+    ) -> Result<Vec<Decided>, AppError> {
         if items.is_empty() || items.len() > 1000 {
             return Err(AppError::invalid("項目は1件から1000件までで指定してください", "name 1 to 1000 items"));
         }
@@ -94,7 +100,13 @@ impl Reviewer {
     }
 
     /// Approves, refuses, ends or marks reviewed the exception `id`.
-    pub async fn decide_exception(&self, app: &App, id: String, verdict: Verdict, note: String) -> Result<Standing, AppError> {
+    pub async fn decide_exception(
+        &self,
+        app: &App,
+        id: String,
+        verdict: Verdict,
+        note: String,
+    ) -> Result<Standing, AppError> {
         let (policy, me, now) = (app.policy.clone(), self.clone(), app.clock.now_ms());
         app.db(move |c| exceptions::decide(c, &policy, &me.actor(), &id, verdict, note.trim(), now)).await
     }
@@ -109,7 +121,9 @@ impl Reviewer {
             if matches!(r, Reader::Section(_)) && !readers::about_people(&name) {
                 return Ok(None);
             }
-            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| AppError::not_found(format!("報告 {name} が見つかりません"), format!("report {name} not found")))?;
+            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| {
+                AppError::not_found(format!("報告 {name} が見つかりません"), format!("report {name} not found"))
+            })?;
             Ok(readers::cut(&r, t))
         })
         .await
@@ -119,16 +133,32 @@ impl Reviewer {
     /// and the auditor may).
     pub async fn privileged_report(&self, app: &App) -> Result<Option<privileged::report::PrivilegedReport>, AppError> {
         let (policy, facts, now) = (app.policy.clone(), self.facts.clone(), app.clock.now_ms());
-        app.db(move |c| if readers::reader(c, &facts)? == Some(Reader::All) { privileged::report::report(c, &policy, now).map(Some) } else { Ok(None) }).await
+        app.db(move |c| {
+            if readers::reader(c, &facts)? == Some(Reader::All) {
+                privileged::report::report(c, &policy, now).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .await
     }
 
     /// A person's usage in the audit log over the last `days` (R-LG-11): only for
     /// `approvals.audit_search`, with a reason; the search itself is audited, refused or not.
-    pub async fn search_usage(&self, app: &App, login: String, days: u32, reason: String) -> Result<Vec<AuditRecord>, AppError> {
+    pub async fn search_usage(
+        &self,
+        app: &App,
+        login: String,
+        days: u32,
+        reason: String,
+    ) -> Result<Vec<AuditRecord>, AppError> {
         let allowed = readers::may_search_audit(&app.policy, &self.facts);
         let now = app.clock.now_ms();
         let from = now - i64::from(days.min(MAX_DAYS)) * DAY_MS;
-        let mut e = self.origin.event(self.login.clone(), "audit.searched", format!("account:{login}")).with_details(json!({ "from": from, "reason": reason }));
+        let mut e = self
+            .origin
+            .event(self.login.clone(), "audit.searched", format!("account:{login}"))
+            .with_details(json!({ "from": from, "reason": reason }));
         if !allowed || reason.trim().is_empty() {
             let (ja, why) = if allowed {
                 ("検索には理由が必要です", "a search needs a reason")

@@ -90,13 +90,19 @@ impl Table {
             let _ = writeln!(out, "  {k}: {v}");
         }
         let cells = self.cells();
-        let width = |i: usize, h: &str| cells.iter().map(|r| r[i].chars().count()).chain([h.chars().count()]).max().unwrap_or(0).min(48);
+        let width = |i: usize, h: &str| {
+            cells.iter().map(|r| r[i].chars().count()).chain([h.chars().count()]).max().unwrap_or(0).min(48)
+        };
         let widths: Vec<usize> = self.columns.iter().enumerate().map(|(i, (_, h))| width(i, h)).collect();
         let pad = |s: &str, w: usize| {
             let t: String = s.chars().take(w).collect();
             format!("{t}{}", " ".repeat(w.saturating_sub(t.chars().count())))
         };
-        let _ = writeln!(out, "{}", self.columns.iter().zip(&widths).map(|((_, h), w)| pad(h, *w)).collect::<Vec<_>>().join("  "));
+        let _ = writeln!(
+            out,
+            "{}",
+            self.columns.iter().zip(&widths).map(|((_, h), w)| pad(h, *w)).collect::<Vec<_>>().join("  ")
+        );
         for r in &cells {
             let _ = writeln!(out, "{}", r.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect::<Vec<_>>().join("  "));
         }

@@ -60,7 +60,12 @@ pub struct Claim {
 
 /// Settles a successful attempt inside the caller's write transaction (the one that opens the
 /// session): the failure count goes back to zero and the attempt leaves the ones in flight.
-pub fn settle_success_in(c: &mut store::DbConnection, account_id: &str, claim: &Claim, now: i64) -> Result<(), AppError> {
+pub fn settle_success_in(
+    c: &mut store::DbConnection,
+    account_id: &str,
+    claim: &Claim,
+    now: i64,
+) -> Result<(), AppError> {
     let state = store::throttle::lock_state(c, account_id, &claim.scope)?;
     store::throttle::put_lock_state(c, account_id, &claim.scope, &state.settle(&claim.rule, true, now), now)?;
     Ok(())
@@ -107,7 +112,14 @@ pub async fn claim(app: &App, account: &Account, origin: &Origin, method: &str) 
 
 /// Settles a claimed attempt. A failure is recorded with the source's throttle count, and with an
 /// `account.locked` event when it reached the limit; a success clears the count.
-pub async fn settle(app: &App, account: &Account, origin: &Origin, method: &str, claim: Claim, success: bool) -> Result<(), AppError> {
+pub async fn settle(
+    app: &App,
+    account: &Account,
+    origin: &Origin,
+    method: &str,
+    claim: Claim,
+    success: bool,
+) -> Result<(), AppError> {
     let (id, login, now) = (account.id.clone(), account.login_id.clone(), app.clock.now_ms());
     let throttle_rule = app.policy.lockout.per_source.clone();
     let (origin2, method2) = (origin.clone(), method.to_string());
@@ -136,7 +148,14 @@ pub async fn settle(app: &App, account: &Account, origin: &Origin, method: &str,
         })
         .await?;
     if !success {
-        super::record_failure(app, origin, Some(&account.login_id), method, if locked { "wrong_then_locked" } else { "wrong" }).await?;
+        super::record_failure(
+            app,
+            origin,
+            Some(&account.login_id),
+            method,
+            if locked { "wrong_then_locked" } else { "wrong" },
+        )
+        .await?;
     }
     Ok(())
 }

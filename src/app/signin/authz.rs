@@ -60,11 +60,19 @@ impl Denied {
         match self {
             Denied::SignIn => Words::new("サインインしてください", "sign in first"),
             Denied::ChangePassword => Words::new("パスワードの変更が必要です", "the password must be changed first"),
-            Denied::StepUp { have, need } => Words::new(format!("認証要素が不足しています（{have}種類を確認済み、{need}種類が必要）"), format!("{have} factor kind(s) proved, {need} needed")),
+            Denied::StepUp { have, need } => Words::new(
+                format!("認証要素が不足しています（{have}種類を確認済み、{need}種類が必要）"),
+                format!("{have} factor kind(s) proved, {need} needed"),
+            ),
             Denied::Reauthenticate => Words::new("認証要素をもう一度確認してください", "prove a factor again"),
             Denied::Enrol => Words::new("二つ目の認証要素を登録してください", "enrol a second factor first"),
-            Denied::Network { .. } => Words::new("このネットワークからは利用できません", "not allowed from this network"),
-            Denied::Onboarding => Words::new("規則の確認（または研修の記録）が済むまで利用できません", "confirm the rules (and complete the training) first"),
+            Denied::Network { .. } => {
+                Words::new("このネットワークからは利用できません", "not allowed from this network")
+            }
+            Denied::Onboarding => Words::new(
+                "規則の確認（または研修の記録）が済むまで利用できません",
+                "confirm the rules (and complete the training) first",
+            ),
             Denied::Forbidden => Words::new("この操作の権限がありません", "not permitted"),
         }
     }
@@ -78,7 +86,10 @@ impl std::fmt::Display for Denied {
 }
 
 fn is_officer(policy: &Policy, cur: &Current) -> bool {
-    [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer].into_iter().filter_map(|f| policy.officer_role(f)).any(|r| cur.roles.iter().any(|h| h == r))
+    [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer]
+        .into_iter()
+        .filter_map(|f| policy.officer_role(f))
+        .any(|r| cur.roles.iter().any(|h| h == r))
 }
 
 /// Whether the session proved a factor within the policy's re-authentication window.
@@ -102,7 +113,12 @@ impl<C> Authorized<C> {
 }
 
 /// Whether `cur` (none: not signed in) may do what `need` says now; yes carries the session.
-pub fn authorize<C: Borrow<Current>>(policy: &Policy, cur: Option<C>, need: Need, now: i64) -> Result<Authorized<C>, Denied> {
+pub fn authorize<C: Borrow<Current>>(
+    policy: &Policy,
+    cur: Option<C>,
+    need: Need,
+    now: i64,
+) -> Result<Authorized<C>, Denied> {
     let Some(session) = cur else { return Err(Denied::SignIn) };
     let cur = session.borrow();
     authorize_now(policy, cur, need)?;

@@ -13,17 +13,30 @@ use crate::store::{self, credentials, DbConnection};
 use serde_json::json;
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::authn::{kinds_for, Method, ProvedFactor};
-use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid};
+use webauthn_rs::prelude::{
+    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
+};
 
 pub(crate) const TOTP_PURPOSE: &str = "totp-secret";
 
 /// Stores ceremony state for the policy's `challenge_seconds`; returns the handle the browser holds.
-pub(crate) async fn put_challenge(app: &App, account_id: Option<String>, kind: &'static str, state: String) -> Result<String, AppError> {
+pub(crate) async fn put_challenge(
+    app: &App,
+    account_id: Option<String>,
+    kind: &'static str,
+    state: String,
+) -> Result<String, AppError> {
     put_challenge_for(app, account_id, kind, state, app.policy.signin.challenge_seconds).await
 }
 
 /// [`put_challenge`] for `seconds`.
-pub(crate) async fn put_challenge_for(app: &App, account_id: Option<String>, kind: &'static str, state: String, seconds: u32) -> Result<String, AppError> {
+pub(crate) async fn put_challenge_for(
+    app: &App,
+    account_id: Option<String>,
+    kind: &'static str,
+    state: String,
+    seconds: u32,
+) -> Result<String, AppError> {
     let (handle, id) = new_token()?;
     let now = app.clock.now_ms();
     let exp = now + i64::from(seconds) * 1_000;
@@ -32,9 +45,15 @@ pub(crate) async fn put_challenge_for(app: &App, account_id: Option<String>, kin
 }
 
 /// Takes the state of a ceremony; `Expired` when unknown, used, timed out, or of another account.
-pub(crate) async fn take_challenge(app: &App, handle: &str, kind: &'static str, account_id: Option<&str>) -> Result<String, SigninError> {
+pub(crate) async fn take_challenge(
+    app: &App,
+    handle: &str,
+    kind: &'static str,
+    account_id: Option<&str>,
+) -> Result<String, SigninError> {
     let (id, now) = (token_digest(handle), app.clock.now_ms());
-    let found = app.db(move |c| store::write_tx(c, |c| Ok(store::throttle::take_challenge(c, &id, kind, now)?))).await?;
+    let found =
+        app.db(move |c| store::write_tx(c, |c| Ok(store::throttle::take_challenge(c, &id, kind, now)?))).await?;
     match found {
         Some((owner, state)) if owner.as_deref() == account_id => Ok(state),
         _ => Err(SigninError::Expired),
@@ -57,9 +76,19 @@ async fn prove(app: &App, cur: &Current, factor: ProvedFactor, event: AuditEvent
 /// Step two or step-up with a TOTP code: counted against lockout like a password guess.
 /// Checks `code` against the account's TOTP credentials under its lockout (a claim before the
 /// check, R-AU-11) and uses up the code's time step; the credential that matched.
-pub async fn check_totp(app: &App, account: &store::accounts::Account, code: &str, origin: &Origin) -> Result<Option<String>, SigninError> {
+pub async fn check_totp(
+    app: &App,
+    account: &store::accounts::Account,
+    code: &str,
+    origin: &Origin,
+) -> Result<Option<String>, SigninError> {
     let claim = attempts::claim(app, account, origin, "totp").await?;
-    let (id, key, skew, unix) = (account.id.clone(), app.master_key.clone(), app.policy.signin.totp_skew_steps, (app.clock.now_ms() / 1000).max(0) as u64);
+    let (id, key, skew, unix) = (
+        account.id.clone(),
+        app.master_key.clone(),
+        app.policy.signin.totp_skew_steps,
+        (app.clock.now_ms() / 1000).max(0) as u64,
+    );
     let code = code.to_string();
     let matched = app
         .db(move |c| {
@@ -82,8 +111,14 @@ pub async fn verify_totp(app: &App, cur: &Current, code: &str, origin: &Origin) 
     let matched = check_totp(app, &account, code, origin).await?;
     let Some(cred) = matched else { return Err(SigninError::FactorRefused) };
     let now = app.clock.now_ms();
-    let factor = ProvedFactor { method: Method::Totp, credential: Some(cred.clone()), kinds: kinds_for(Method::Totp, None, &[]), at: now };
-    let event = session::account_event(origin, &account.login_id, "auth.step_up", &account).with_details(json!({ "method": "totp", "credential": cred }));
+    let factor = ProvedFactor {
+        method: Method::Totp,
+        credential: Some(cred.clone()),
+        kinds: kinds_for(Method::Totp, None, &[]),
+        at: now,
+    };
+    let event = session::account_event(origin, &account.login_id, "auth.step_up", &account)
+        .with_details(json!({ "method": "totp", "credential": cred }));
     prove(app, cur, factor, event).await?;
     Ok(())
 }
@@ -107,15 +142,36 @@ pub async fn start_totp(app: &App, cur: &Current) -> Result<TotpEnrolment, AppEr
 
 /// Finishes a TOTP enrolment with a code from the new device; the code proves possession, so the
 /// session gains that kind.
-pub async fn finish_totp(app: &App, cur: &Current, handle: &str, code: &str, name: &str, origin: &Origin) -> Result<(), SigninError> {
+pub async fn finish_totp(
+    app: &App,
+    cur: &Current,
+    handle: &str,
+    code: &str,
+    name: &str,
+    origin: &Origin,
+) -> Result<(), SigninError> {
     let sealed = take_challenge(app, handle, "totp_enrol", Some(&cur.account.id)).await?;
     let secret = app.master_key.open(TOTP_PURPOSE, &sealed).map_err(AppError::from)?;
     let now = app.clock.now_ms();
-    let step = totp::check(&secret, code, (now / 1000).max(0) as u64, app.policy.signin.totp_skew_steps).map_err(AppError::from)?.ok_or(SigninError::FactorRefused)?;
-    let row =
-        credentials::Totp { id: store::new_id(), account_id: cur.account.id.clone(), name: clean_name(name, "TOTP"), secret_encrypted: sealed, created_at: now, last_used_step: Some(step as i64) };
-    let factor = ProvedFactor { method: Method::Totp, credential: Some(row.id.clone()), kinds: kinds_for(Method::Totp, None, &[]), at: now };
-    let event = session::account_event(origin, &cur.account.login_id, "credential.added", &cur.account).with_details(json!({ "type": "totp", "credential": row.id, "name": row.name }));
+    let step = totp::check(&secret, code, (now / 1000).max(0) as u64, app.policy.signin.totp_skew_steps)
+        .map_err(AppError::from)?
+        .ok_or(SigninError::FactorRefused)?;
+    let row = credentials::Totp {
+        id: store::new_id(),
+        account_id: cur.account.id.clone(),
+        name: clean_name(name, "TOTP"),
+        secret_encrypted: sealed,
+        created_at: now,
+        last_used_step: Some(step as i64),
+    };
+    let factor = ProvedFactor {
+        method: Method::Totp,
+        credential: Some(row.id.clone()),
+        kinds: kinds_for(Method::Totp, None, &[]),
+        at: now,
+    };
+    let event = session::account_event(origin, &cur.account.login_id, "credential.added", &cur.account)
+        .with_details(json!({ "type": "totp", "credential": row.id, "name": row.name }));
     let (cur2, ev) = (cur.clone(), event);
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
@@ -139,11 +195,15 @@ fn clean_name(name: &str, default: &str) -> String {
 }
 
 fn user_handle(account_id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(account_id).map_err(|_| AppError::invalid("アカウントIDが UUID ではありません", "account id is not a UUID"))
+    Uuid::parse_str(account_id)
+        .map_err(|_| AppError::invalid("アカウントIDが UUID ではありません", "account id is not a UUID"))
 }
 
 fn passkeys(c: &mut DbConnection, account_id: &str) -> Result<Vec<(credentials::Webauthn, Passkey)>, AppError> {
-    Ok(credentials::webauthns_of(c, account_id)?.into_iter().filter_map(|w| serde_json::from_str::<Passkey>(&w.credential_json).ok().map(|p| (w, p))).collect())
+    Ok(credentials::webauthns_of(c, account_id)?
+        .into_iter()
+        .filter_map(|w| serde_json::from_str::<Passkey>(&w.credential_json).ok().map(|p| (w, p)))
+        .collect())
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
@@ -158,19 +218,37 @@ pub async fn start_key_registration(app: &App, cur: &Current) -> Result<(String,
         app.db(move |c| Ok(passkeys(c, &id)?.into_iter().map(|(_, p)| p.cred_id().clone()).collect::<Vec<_>>())).await?
     };
     let display = cur.account.login_id.clone();
-    let (options, state) = wa::start_registration(&app.webauthn, user_handle(&id)?, &login, &display, existing, app.attestation_roots.is_some())?;
+    let (options, state) = wa::start_registration(
+        &app.webauthn,
+        user_handle(&id)?,
+        &login,
+        &display,
+        existing,
+        app.attestation_roots.is_some(),
+    )?;
     let handle = put_challenge(app, Some(id), "webauthn_register", to_json(&state)?).await?;
     Ok((handle, serde_json::to_value(options)?))
 }
 
 /// Registers the key; refused when the policy allows only listed models (AAGUID) and this is not one.
-pub async fn finish_key_registration(app: &App, cur: &Current, handle: &str, answer: &RegisterPublicKeyCredential, name: &str, origin: &Origin) -> Result<(), SigninError> {
-    let state: PasskeyRegistration = serde_json::from_str(&take_challenge(app, handle, "webauthn_register", Some(&cur.account.id)).await?).map_err(|_| SigninError::Expired)?;
-    let reg = wa::finish_registration(&app.webauthn, answer, &state, app.attestation_roots.as_ref().as_ref()).map_err(|_| SigninError::FactorRefused)?;
+pub async fn finish_key_registration(
+    app: &App,
+    cur: &Current,
+    handle: &str,
+    answer: &RegisterPublicKeyCredential,
+    name: &str,
+    origin: &Origin,
+) -> Result<(), SigninError> {
+    let state: PasskeyRegistration =
+        serde_json::from_str(&take_challenge(app, handle, "webauthn_register", Some(&cur.account.id)).await?)
+            .map_err(|_| SigninError::Expired)?;
+    let reg = wa::finish_registration(&app.webauthn, answer, &state, app.attestation_roots.as_ref().as_ref())
+        .map_err(|_| SigninError::FactorRefused)?;
     let attested_aaguid = reg.aaguid.as_deref().filter(|_| reg.attested);
     let allowed = &app.policy.signin.allowed_aaguids;
     if !allowed.is_empty() && !attested_aaguid.is_some_and(|a| allowed.iter().any(|x| x.eq_ignore_ascii_case(a))) {
-        super::record_failure(app, origin, Some(&cur.account.login_id), "webauthn_register", "model_not_allowed").await?;
+        super::record_failure(app, origin, Some(&cur.account.login_id), "webauthn_register", "model_not_allowed")
+            .await?;
         return Err(SigninError::FactorRefused);
     }
     let now = app.clock.now_ms();
@@ -186,7 +264,8 @@ pub async fn finish_key_registration(app: &App, cur: &Current, handle: &str, ans
         attested: reg.attested,
     };
     let kinds = kinds_for(Method::Webauthn, row.attested_aaguid(), &app.policy.signin.biometric_aaguids);
-    let factor = ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds: kinds.clone(), at: now };
+    let factor =
+        ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds: kinds.clone(), at: now };
     let ev = session::account_event(origin, &cur.account.login_id, "credential.added", &cur.account)
         .with_details(json!({ "type": "webauthn", "credential": row.id, "name": row.name, "aaguid": reg.aaguid, "attested": reg.attested, "kinds": kinds }));
     let cur2 = cur.clone();
@@ -220,8 +299,16 @@ pub async fn start_key_stepup(app: &App, cur: &Current) -> Result<(String, serde
     Ok((handle, serde_json::to_value(options).map_err(AppError::from)?))
 }
 
-pub async fn finish_key_stepup(app: &App, cur: &Current, handle: &str, answer: &PublicKeyCredential, origin: &Origin) -> Result<(), SigninError> {
-    let state: PasskeyAuthentication = serde_json::from_str(&take_challenge(app, handle, "webauthn_stepup", Some(&cur.account.id)).await?).map_err(|_| SigninError::Expired)?;
+pub async fn finish_key_stepup(
+    app: &App,
+    cur: &Current,
+    handle: &str,
+    answer: &PublicKeyCredential,
+    origin: &Origin,
+) -> Result<(), SigninError> {
+    let state: PasskeyAuthentication =
+        serde_json::from_str(&take_challenge(app, handle, "webauthn_stepup", Some(&cur.account.id)).await?)
+            .map_err(|_| SigninError::Expired)?;
     let result = match wa::finish_stepup(&app.webauthn, answer, &state) {
         Ok(r) if r.user_verified() => r,
         _ => {
@@ -233,7 +320,9 @@ pub async fn finish_key_stepup(app: &App, cur: &Current, handle: &str, answer: &
     let (id, now, bio) = (cur.account.id.clone(), app.clock.now_ms(), app.policy.signin.biometric_aaguids.clone());
     let used = app
         .db(move |c| {
-            let Some(row) = credentials::webauthn_by_credential_id(c, &cred_id)?.filter(|w| w.account_id == id) else { return Ok(None) };
+            let Some(row) = credentials::webauthn_by_credential_id(c, &cred_id)?.filter(|w| w.account_id == id) else {
+                return Ok(None);
+            };
             let mut key: Passkey = serde_json::from_str(&row.credential_json)?;
             key.update_credential(&result);
             credentials::webauthn_used(c, &row.id, &to_json(&key)?, now)?;
@@ -243,7 +332,8 @@ pub async fn finish_key_stepup(app: &App, cur: &Current, handle: &str, answer: &
     let Some(row) = used else { return Err(SigninError::FactorRefused) };
     let kinds = kinds_for(Method::Webauthn, row.attested_aaguid(), &bio);
     let factor = ProvedFactor { method: Method::Webauthn, credential: Some(row.id.clone()), kinds, at: now };
-    let ev = session::account_event(origin, &cur.account.login_id, "auth.step_up", &cur.account).with_details(json!({ "method": "webauthn", "credential": row.id }));
+    let ev = session::account_event(origin, &cur.account.login_id, "auth.step_up", &cur.account)
+        .with_details(json!({ "method": "webauthn", "credential": row.id }));
     prove(app, cur, factor, ev).await?;
     Ok(())
 }
@@ -277,7 +367,14 @@ pub struct Listed {
 pub fn list(c: &mut DbConnection, account_id: &str) -> Result<Vec<Listed>, AppError> {
     let mut out: Vec<Listed> = credentials::totps_of(c, account_id)?
         .into_iter()
-        .map(|t| Listed { id: t.id, kind: "totp", name: t.name, aaguid: None, created_at: t.created_at, last_used_at: t.last_used_step.map(|s| s * 30_000) })
+        .map(|t| Listed {
+            id: t.id,
+            kind: "totp",
+            name: t.name,
+            aaguid: None,
+            created_at: t.created_at,
+            last_used_at: t.last_used_step.map(|s| s * 30_000),
+        })
         .collect();
     out.extend(credentials::webauthns_of(c, account_id)?.into_iter().map(|w| Listed {
         id: w.id,
@@ -297,9 +394,19 @@ pub async fn listed(app: &App, account_id: String) -> Result<Vec<Listed>, AppErr
 
 /// The signed-in owner removes one of their own credentials (and the sessions that used it), in one
 /// transaction. Returns how many sessions ended, or `None` when they have no such credential.
-pub async fn remove_own(app: &App, cur: &Current, credential_id: String, origin: Origin) -> Result<Option<usize>, AppError> {
+pub async fn remove_own(
+    app: &App,
+    cur: &Current,
+    credential_id: String,
+    origin: Origin,
+) -> Result<Option<usize>, AppError> {
     let (account, now) = (cur.account.clone(), app.clock.now_ms());
-    app.db(move |c| store::write_tx(c, |c| revoke(c, &account, &credential_id, &account.login_id, "removed_by_owner", true, &origin, now))).await
+    app.db(move |c| {
+        store::write_tx(c, |c| {
+            revoke(c, &account, &credential_id, &account.login_id, "removed_by_owner", true, &origin, now)
+        })
+    })
+    .await
 }
 
 /// Removes a credential of `account` (by its owner or an officer) and, with `end_sessions`, ends
@@ -326,13 +433,15 @@ pub fn revoke(
     let open = if end_sessions { store::sessions::open_of_account(c, &account.id, now)? } else { Vec::new() };
     for s in open {
         let factors: Vec<ProvedFactor> = serde_json::from_str(&s.factors).unwrap_or_default();
-        if factors.iter().any(|f| f.credential.as_deref() == Some(credential_id)) && store::sessions::revoke(c, &s.id, "credential_revoked", now)? {
+        if factors.iter().any(|f| f.credential.as_deref() == Some(credential_id))
+            && store::sessions::revoke(c, &s.id, "credential_revoked", now)?
+        {
             ended.push(s.id[..16].to_string());
         }
     }
-    let e = origin
-        .event(actor, "credential.revoked", target(&account.login_id))
-        .with_details(json!({ "type": kind, "credential": credential_id, "name": name, "reason": reason, "sessions_ended": ended }));
+    let e = origin.event(actor, "credential.revoked", target(&account.login_id)).with_details(
+        json!({ "type": kind, "credential": credential_id, "name": name, "reason": reason, "sessions_ended": ended }),
+    );
     store::audit::append(c, now, vec![e])?;
     Ok(Some(ended.len()))
 }

@@ -95,10 +95,23 @@ pub fn target(login_id: &str) -> String {
 }
 
 /// Records a refused attempt in the audit log (group commit: a flood of failures stays cheap).
-pub(crate) async fn record_failure(app: &App, origin: &Origin, login_id: Option<&str>, method: &str, reason: &str) -> Result<(), AppError> {
+pub(crate) async fn record_failure(
+    app: &App,
+    origin: &Origin,
+    login_id: Option<&str>,
+    method: &str,
+    reason: &str,
+) -> Result<(), AppError> {
     // An unknown login ID is not written down: people type passwords into that field by mistake.
     let target = login_id.map_or_else(|| "account:(unknown)".to_string(), target);
     let actor = login_id.map_or_else(|| "anonymous".to_string(), |l| l.to_string());
-    app.audit.record(origin.event(actor, "auth.sign_in_failed", target).with_outcome(Outcome::Failure).with_details(json!({ "method": method, "reason": reason }))).await?;
+    app.audit
+        .record(
+            origin
+                .event(actor, "auth.sign_in_failed", target)
+                .with_outcome(Outcome::Failure)
+                .with_details(json!({ "method": method, "reason": reason })),
+        )
+        .await?;
     Ok(())
 }

@@ -23,9 +23,16 @@ pub async fn start(app: &App) -> Result<(String, serde_json::Value), AppError> {
 }
 
 /// Checks the browser's answer and opens a session. Returns the session cookie value.
-pub async fn finish(app: &App, handle: &str, answer: &PublicKeyCredential, origin: &Origin) -> Result<String, SigninError> {
+pub async fn finish(
+    app: &App,
+    handle: &str,
+    answer: &PublicKeyCredential,
+    origin: &Origin,
+) -> Result<String, SigninError> {
     super::attempts::throttle(app, origin).await?;
-    let state: DiscoverableAuthentication = serde_json::from_str(&take_challenge(app, handle, "webauthn_signin", None).await?).map_err(|_| SigninError::Expired)?;
+    let state: DiscoverableAuthentication =
+        serde_json::from_str(&take_challenge(app, handle, "webauthn_signin", None).await?)
+            .map_err(|_| SigninError::Expired)?;
     let refused = |app: &App, origin: &Origin| {
         let (app, origin) = (app.clone(), origin.clone());
         async move {
@@ -63,7 +70,12 @@ pub async fn finish(app: &App, handle: &str, answer: &PublicKeyCredential, origi
     // policy says otherwise (`lockout.webauthn_ignores_password_lock`).
     if !app.policy.lockout.webauthn_ignores_password_lock {
         let (id, scope) = (account.id.clone(), super::attempts::scope(&app.policy, origin));
-        let locked = app.db(move |c| Ok(store::throttle::global_lock(c, &id, now)?.is_some() || store::throttle::locked_in(c, &id, &scope, now)?)).await?;
+        let locked = app
+            .db(move |c| {
+                Ok(store::throttle::global_lock(c, &id, now)?.is_some()
+                    || store::throttle::locked_in(c, &id, &scope, now)?)
+            })
+            .await?;
         if locked {
             super::record_failure(app, origin, Some(&account.login_id), "webauthn", "locked").await?;
             return Err(SigninError::FactorRefused);

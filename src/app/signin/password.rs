@@ -29,7 +29,10 @@ fn dummy_hash(policy: &Policy) -> Result<&'static str, AppError> {
 }
 
 /// Runs argon2 work on the hashing pool (`app::hashing`).
-pub(crate) async fn argon2<T: Send + 'static>(app: &App, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+pub(crate) async fn argon2<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     app.argon2.run(f).await
 }
 
@@ -50,7 +53,8 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
     // One read for the source's throttle delay and the account (a sign-in is a handful of database
     // round trips around one argon2 verify; each one counts at 2 cores).
     let (delay, found) = {
-        let (login, ip, rule, now) = (login.clone(), origin.ip_text(), app.policy.lockout.per_source.clone(), app.clock.now_ms());
+        let (login, ip, rule, now) =
+            (login.clone(), origin.ip_text(), app.policy.lockout.per_source.clone(), app.clock.now_ms());
         app.db(move |c| {
             let source = match &ip {
                 Some(ip) => store::throttle::source_state(c, ip)?,
@@ -105,7 +109,12 @@ pub async fn sign_in(app: &App, login_id: &str, password: &str, origin: &Origin)
         super::record_failure(app, origin, Some(&account.login_id), "password", "account_unavailable").await?;
         return Err(SigninError::Invalid);
     }
-    let factor = ProvedFactor { method: Method::Password, credential: None, kinds: kinds_for(Method::Password, None, &[]), at: now };
+    let factor = ProvedFactor {
+        method: Method::Password,
+        credential: None,
+        kinds: kinds_for(Method::Password, None, &[]),
+        at: now,
+    };
     let (policy, origin) = (app.policy.clone(), origin.clone());
     // The success settles the claim in the session's own transaction: one write fewer per sign-in.
     let (token, _) = app
@@ -152,13 +161,26 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
     let mut data = PersonalData { login_id: account.login_id.clone(), ..Default::default() };
     if let Some(pid) = &account.person_id {
         type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
-        let row: Option<Row> =
-            people::table.find(pid).select((people::employee_number, people::name_kanji, people::name_kana, people::name_romaji, people::birth_date, people::phone)).first(c).optional()?;
+        let row: Option<Row> = people::table
+            .find(pid)
+            .select((
+                people::employee_number,
+                people::name_kanji,
+                people::name_kana,
+                people::name_romaji,
+                people::birth_date,
+                people::phone,
+            ))
+            .first(c)
+            .optional()?;
         if let Some((number, kanji, kana, romaji, birth, phone)) = row {
             data.employee_number = Some(number);
             data.names = [Some(kanji), Some(kana), romaji].into_iter().flatten().collect();
-            data.birth_date = birth.and_then(|b| tobira_domain::hr::parse_date(&b, tobira_domain::policy::directory::DateFormat::Iso));
-            data.phones = phone.map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+            data.birth_date = birth
+                .and_then(|b| tobira_domain::hr::parse_date(&b, tobira_domain::policy::directory::DateFormat::Iso));
+            data.phones = phone
+                .map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default();
         }
     }
     Ok(data)
@@ -169,7 +191,11 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
 /// while holding a database connection.
 /// `new` checked against the rules, the person's own data and the password history (the current
 /// password included), then hashed; or the problems found.
-pub(crate) async fn checked_new(app: &App, account: &Account, new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
+pub(crate) async fn checked_new(
+    app: &App,
+    account: &Account,
+    new: &str,
+) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
     let policy = app.policy.clone();
     let (personal, previous) = {
         let (account, depth) = (account.clone(), i64::from(rule_for(&policy, account).history));
@@ -184,7 +210,13 @@ pub(crate) async fn checked_new(app: &App, account: &Account, new: &str) -> Resu
     argon2(app, move || checked_hash(&policy, &account, &personal, &previous, &new)).await?
 }
 
-pub(crate) fn checked_hash(policy: &Policy, account: &Account, personal: &PersonalData, previous: &[String], new: &str) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
+pub(crate) fn checked_hash(
+    policy: &Policy,
+    account: &Account,
+    personal: &PersonalData,
+    previous: &[String],
+    new: &str,
+) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
     let mut problems = rules::check(new, rule_for(policy, account), &policy.password.blocklist, personal);
     if problems.is_empty() && previous.iter().any(|h| pw::verify(new, h)) {
         problems.push(PasswordProblem::Reused);
@@ -197,7 +229,14 @@ pub(crate) fn checked_hash(policy: &Policy, account: &Account, personal: &Person
 
 /// Changes the signed-in person's password: the current one (counted against lockout), the new one
 /// twice, the rules and the history. Clears a forced change.
-pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: &str, origin: &Origin) -> Result<(), ChangeError> {
+pub async fn change(
+    app: &App,
+    cur: &Current,
+    current: &str,
+    new: &str,
+    repeat: &str,
+    origin: &Origin,
+) -> Result<(), ChangeError> {
     if new != repeat {
         return Err(ChangeError::Mismatch);
     }
@@ -217,7 +256,8 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
     if !ok {
         return Err(ChangeError::WrongCurrent);
     }
-    let (policy, now, new, origin, session_id) = (app.policy.clone(), app.clock.now_ms(), new.to_string(), origin.clone(), cur.session.id.clone());
+    let (policy, now, new, origin, session_id) =
+        (app.policy.clone(), app.clock.now_ms(), new.to_string(), origin.clone(), cur.session.id.clone());
     let hash = match checked_new(app, &account, &new).await? {
         Ok(h) => h,
         Err(problems) => return Err(ChangeError::Rules(problems)),
@@ -227,11 +267,17 @@ pub async fn change(app: &App, cur: &Current, current: &str, new: &str, repeat: 
         store::write_tx(c, |c| -> Result<(), AppError> {
             store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
             // Other sessions may have been opened with the old password: they end (R-AU-07).
-            let others: Vec<String> = store::sessions::open_of_account(c, &account.id, now)?.into_iter().map(|s| s.id).filter(|id| *id != session_id).collect();
+            let others: Vec<String> = store::sessions::open_of_account(c, &account.id, now)?
+                .into_iter()
+                .map(|s| s.id)
+                .filter(|id| *id != session_id)
+                .collect();
             for id in &others {
                 store::sessions::revoke(c, id, "password_changed", now)?;
             }
-            let e = origin.event(account.login_id.clone(), "password.changed", target(&account.login_id)).with_details(json!({ "expires_at": expires, "other_sessions_ended": others.len() }));
+            let e = origin
+                .event(account.login_id.clone(), "password.changed", target(&account.login_id))
+                .with_details(json!({ "expires_at": expires, "other_sessions_ended": others.len() }));
             store::audit::append(c, now, vec![e])?;
             Ok(())
         })

@@ -39,7 +39,10 @@ pub struct Current {
 impl Current {
     /// Where the request comes from, as access decisions need it.
     pub fn whence<'p>(&self, policy: &'p Policy) -> access::Whence<'p> {
-        access::Whence { network: self.network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)), remote_permitted: self.remote_access }
+        access::Whence {
+            network: self.network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)),
+            remote_permitted: self.remote_access,
+        }
     }
 }
 
@@ -58,7 +61,14 @@ pub fn usable(account: &Account, now: i64) -> Result<(), SigninError> {
 
 /// Creates a session proving `factors` for `account`, records the sign-in; call inside `write_tx`.
 /// Returns the cookie value (shown once) and the audit records.
-pub fn create(conn: &mut DbConnection, policy: &Policy, account: &Account, factors: Vec<ProvedFactor>, origin: &Origin, now: i64) -> Result<(String, Vec<AuditRecord>), AppError> {
+pub fn create(
+    conn: &mut DbConnection,
+    policy: &Policy,
+    account: &Account,
+    factors: Vec<ProvedFactor>,
+    origin: &Origin,
+    now: i64,
+) -> Result<(String, Vec<AuditRecord>), AppError> {
     let (token, id) = new_token()?;
     let rule = limits::rule(&policy.session, account.is_privileged);
     let methods: Vec<&str> = factors.iter().map(|f| f.method.as_str()).collect();
@@ -69,7 +79,8 @@ pub fn create(conn: &mut DbConnection, policy: &Policy, account: &Account, facto
         created_at: now,
         last_seen_at: now,
         // A session begun during an elevation ends with it (R-PR-07).
-        expires_at: store::privileged::active_until(conn, &account.id, now)?.map_or(limits::absolute_end(rule, now), |u| u.min(limits::absolute_end(rule, now))),
+        expires_at: store::privileged::active_until(conn, &account.id, now)?
+            .map_or(limits::absolute_end(rule, now), |u| u.min(limits::absolute_end(rule, now))),
         factors: serde_json::to_string(&factors)?,
         privileged: account.is_privileged,
         source_ip: origin.ip_text(),
@@ -101,12 +112,17 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         }
         let rule = limits::rule(&policy.session, s.privileged);
         // A session clipped to an elevation's end (R-PR-07) ends then, whatever its own limits say.
-        let clipped = (s.expires_at <= now && s.expires_at < limits::absolute_end(rule, s.created_at)).then_some("elevation_ended");
-        let ended = clipped.or_else(|| limits::check(rule, s.created_at, s.last_seen_at, now).err().map(|e| e.as_str())).or_else(|| usable(&account, now).err().map(|_| "account_unavailable"));
+        let clipped = (s.expires_at <= now && s.expires_at < limits::absolute_end(rule, s.created_at))
+            .then_some("elevation_ended");
+        let ended = clipped
+            .or_else(|| limits::check(rule, s.created_at, s.last_seen_at, now).err().map(|e| e.as_str()))
+            .or_else(|| usable(&account, now).err().map(|_| "account_unavailable"));
         if let Some(reason) = ended {
             store::write_tx(c, |c| -> Result<(), AppError> {
                 if store::sessions::revoke(c, &s.id, reason, now)? {
-                    let e = origin.event("system", "auth.session_ended", target(&account.login_id)).with_details(json!({ "session": &s.id[..16], "reason": reason }));
+                    let e = origin
+                        .event("system", "auth.session_ended", target(&account.login_id))
+                        .with_details(json!({ "session": &s.id[..16], "reason": reason }));
                     store::audit::append(c, now, vec![e])?;
                 }
                 Ok(())
@@ -122,10 +138,24 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
         let has_second_factor = store::credentials::has_second_factor(c, &account.id)?;
         let roles = store::accounts::grants_in_force(c, &account.id, now)?.into_iter().map(|g| g.role_id).collect();
         // Only a remote network asks for the telework grant: no query for office requests.
-        let remote = network.as_deref().and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id)).is_some_and(|n| n.kind == tobira_domain::zone::NetworkKind::Remote);
+        let remote = network
+            .as_deref()
+            .and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id))
+            .is_some_and(|n| n.kind == tobira_domain::zone::NetworkKind::Remote);
         let remote_access = remote && store::remote_access::in_force(c, &account.id, now)?;
         let onboarding_due = crate::app::onboarding::owed(c, &policy, &account)?.any();
-        Ok(Some(Current { session: s, account, factors, kinds, password_due, has_second_factor, roles, network, remote_access, onboarding_due }))
+        Ok(Some(Current {
+            session: s,
+            account,
+            factors,
+            kinds,
+            password_due,
+            has_second_factor,
+            roles,
+            network,
+            remote_access,
+            onboarding_due,
+        }))
     })
     .await
 }
@@ -156,11 +186,19 @@ pub async fn sign_out(app: &App, cur: &Current, origin: &Origin) -> Result<(), A
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
             if store::sessions::revoke(c, &cur.session.id, "sign_out", now)? {
-                diesel::update(accounts::table.find(&cur.account.id)).set(accounts::last_logout_at.eq(now)).execute(c)?;
-                let mut events = vec![origin.event(cur.account.login_id.clone(), "auth.sign_out", target(&cur.account.login_id)).with_details(json!({ "session": &cur.session.id[..16] }))];
+                diesel::update(accounts::table.find(&cur.account.id))
+                    .set(accounts::last_logout_at.eq(now))
+                    .execute(c)?;
+                let mut events = vec![origin
+                    .event(cur.account.login_id.clone(), "auth.sign_out", target(&cur.account.login_id))
+                    .with_details(json!({ "session": &cur.session.id[..16] }))];
                 if let Some(hash) = &rotated {
                     store::accounts::set_password(c, &cur.account.id, hash, true, now, Some(now))?;
-                    events.push(origin.event("system", "password.rotated_after_use", target(&cur.account.login_id)).with_details(json!({ "shared": true, "privileged": true })));
+                    events.push(
+                        origin
+                            .event("system", "password.rotated_after_use", target(&cur.account.login_id))
+                            .with_details(json!({ "shared": true, "privileged": true })),
+                    );
                 }
                 store::audit::append(c, now, events)?;
             }
@@ -172,7 +210,15 @@ pub async fn sign_out(app: &App, cur: &Current, origin: &Origin) -> Result<(), A
 
 /// Ends sessions of one account (all, or those whose id digest starts with `only`) for `reason`,
 /// with one audit event naming who did it. Call inside `write_tx`.
-pub fn end_sessions(c: &mut DbConnection, account: &Account, actor: &str, reason: &str, only: Option<&str>, origin: &Origin, now: i64) -> Result<usize, AppError> {
+pub fn end_sessions(
+    c: &mut DbConnection,
+    account: &Account,
+    actor: &str,
+    reason: &str,
+    only: Option<&str>,
+    origin: &Origin,
+    now: i64,
+) -> Result<usize, AppError> {
     let open = store::sessions::open_of_account(c, &account.id, now)?;
     let mut ended = Vec::new();
     for s in open.iter().filter(|s| only.is_none_or(|p| s.id.starts_with(p))) {
@@ -181,7 +227,9 @@ pub fn end_sessions(c: &mut DbConnection, account: &Account, actor: &str, reason
         }
     }
     if !ended.is_empty() {
-        let e = origin.event(actor, "auth.sessions_ended", target(&account.login_id)).with_details(json!({ "sessions": ended, "reason": reason }));
+        let e = origin
+            .event(actor, "auth.sessions_ended", target(&account.login_id))
+            .with_details(json!({ "sessions": ended, "reason": reason }));
         store::audit::append(c, now, vec![e])?;
     }
     Ok(ended.len())
@@ -201,7 +249,12 @@ pub struct History {
 /// The signed-in person ends one of their own other sessions (`prefix`: the start of its id).
 pub async fn end_own(app: &App, cur: &Current, prefix: String, origin: Origin) -> Result<usize, AppError> {
     let (account, now) = (cur.account.clone(), app.clock.now_ms());
-    app.db(move |c| store::write_tx(c, |c| end_sessions(c, &account, &account.login_id, "ended_by_owner", Some(&prefix), &origin, now))).await
+    app.db(move |c| {
+        store::write_tx(c, |c| {
+            end_sessions(c, &account, &account.login_id, "ended_by_owner", Some(&prefix), &origin, now)
+        })
+    })
+    .await
 }
 
 pub async fn history(app: &App, cur: &Current) -> Result<History, AppError> {
@@ -212,12 +265,14 @@ pub async fn history(app: &App, cur: &Current) -> Result<History, AppError> {
         let recent = store::audit::by_target(c, &t, &["auth.sign_in"], 0, shown + 1)?;
         // This session's own sign-in names it; the one before it is "last time".
         let own = &cur.session.id[..16];
-        let previous = match recent.iter().position(|r| r.event.details.get("session").and_then(|v| v.as_str()) == Some(own)) {
-            Some(i) => recent.get(i + 1),
-            None => recent.iter().find(|r| r.occurred_at < cur.session.created_at),
-        };
+        let previous =
+            match recent.iter().position(|r| r.event.details.get("session").and_then(|v| v.as_str()) == Some(own)) {
+                Some(i) => recent.get(i + 1),
+                None => recent.iter().find(|r| r.occurred_at < cur.session.created_at),
+            };
         let after = previous.map_or(0, |p| p.seq);
-        let failures_since = store::audit::by_target(c, &t, &["auth.sign_in_failed", "auth.factor_failed"], after, 100)?;
+        let failures_since =
+            store::audit::by_target(c, &t, &["auth.sign_in_failed", "auth.factor_failed"], after, 100)?;
         Ok(History {
             previous_sign_in: previous.map(|p| p.occurred_at),
             last_sign_out: cur.account.last_logout_at,

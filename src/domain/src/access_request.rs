@@ -135,7 +135,11 @@ pub fn ask(policy: &Policy, role: &Role, who: &Asker, what: &Ask, now: i64) -> R
         return Err(Refusal::AlreadyHeld);
     }
     if let Some(rule) = sod_conflicts(policy, who.holds, id).first() {
-        return Err(Refusal::Sod { role: id.clone(), other: rule.other(id).unwrap_or_default().to_string(), reason: rule.reason.clone() });
+        return Err(Refusal::Sod {
+            role: id.clone(),
+            other: rule.other(id).unwrap_or_default().to_string(),
+            reason: rule.reason.clone(),
+        });
     }
     if who.is_vendor {
         let named = what.contract.map(str::trim).filter(|c| !c.is_empty()).ok_or(Refusal::NoContract)?;
@@ -188,7 +192,15 @@ pub fn decide(policy: &Policy, req: &Open, who: &ApproverFacts, now: i64) -> Res
     let step = *req.steps.get(req.steps_done).ok_or_else(|| Refusal::NotOpen(status::GRANTED.into()))?;
     // Acting for the owner does not reach the owner's own request (R-AC-02 by proxy).
     let owner_asks = policy.system(req.system).is_some_and(|s| s.owner.employee_number == req.requester);
-    let stripped = ApproverFacts { acting_for: who.acting_for.iter().filter(|p| !(owner_asks && **p == Principal::SystemOwner(req.system.to_string()))).cloned().collect(), ..who.clone() };
+    let stripped = ApproverFacts {
+        acting_for: who
+            .acting_for
+            .iter()
+            .filter(|p| !(owner_asks && **p == Principal::SystemOwner(req.system.to_string())))
+            .cloned()
+            .collect(),
+        ..who.clone()
+    };
     let about = Concerning { departments: req.requester_departments, system: Some(req.system) };
     if !approval::entitled(policy, step, &stripped, about) {
         return Err(Refusal::NotEntitled(step.as_str().into()));

@@ -46,7 +46,8 @@ impl ApproverFacts {
     }
 
     pub fn owns(&self, policy: &Policy, system: &str) -> bool {
-        policy.system(system).is_some_and(|s| s.owner.employee_number == self.employee_number) || self.acting_for.contains(&Principal::SystemOwner(system.to_string()))
+        policy.system(system).is_some_and(|s| s.owner.employee_number == self.employee_number)
+            || self.acting_for.contains(&Principal::SystemOwner(system.to_string()))
     }
 }
 
@@ -60,7 +61,12 @@ pub fn entitled(policy: &Policy, approver: Approver, facts: &ApproverFacts, abou
 }
 
 /// Whether `facts` is any of `allowed`; the names of `allowed` otherwise, for the refusal.
-pub fn check(policy: &Policy, allowed: &[toml::Spanned<Approver>], facts: &ApproverFacts, about: Concerning) -> Result<(), String> {
+pub fn check(
+    policy: &Policy,
+    allowed: &[toml::Spanned<Approver>],
+    facts: &ApproverFacts,
+    about: Concerning,
+) -> Result<(), String> {
     if allowed.iter().any(|a| entitled(policy, *a.get_ref(), facts, about)) {
         return Ok(());
     }

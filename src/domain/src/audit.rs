@@ -224,7 +224,11 @@ impl ChainVerifier {
     pub fn check(&mut self, r: &AuditRecord) -> Result<(), ChainBreak> {
         let expected = self.head.seq + 1;
         if r.seq != expected {
-            return Err(if r.seq > expected { ChainBreak::Missing { last_good: self.head.seq, next_present: r.seq } } else { ChainBreak::Unlinked { seq: r.seq, prev_seq: self.head.seq } });
+            return Err(if r.seq > expected {
+                ChainBreak::Missing { last_good: self.head.seq, next_present: r.seq }
+            } else {
+                ChainBreak::Unlinked { seq: r.seq, prev_seq: self.head.seq }
+            });
         }
         if record_hash(&r.prev_hash, r.seq, r.occurred_at, &r.event) != r.hash {
             return Err(ChainBreak::Modified { seq: r.seq });
@@ -315,6 +319,9 @@ mod tests {
     fn canonical_content_has_fixed_key_order() {
         let e = AuditEvent::new("a", "b", "c");
         let s = String::from_utf8(canonical_content(7, 9, &e)).unwrap();
-        assert_eq!(s, r#"{"seq":7,"occurred_at":9,"actor":"a","action":"b","target":"c","outcome":"success","source_ip":null,"request_id":null,"details":{}}"#);
+        assert_eq!(
+            s,
+            r#"{"seq":7,"occurred_at":9,"actor":"a","action":"b","target":"c","outcome":"success","source_ip":null,"request_id":null,"details":{}}"#
+        );
     }
 }

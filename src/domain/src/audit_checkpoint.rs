@@ -45,7 +45,11 @@ impl Checkpoint {
 
 /// The checkpoints among `text`'s lines (other lines, such as exported records, are skipped).
 pub fn parse_lines(text: &str) -> Vec<Checkpoint> {
-    text.lines().filter(|l| l.contains("\"checkpoint\"")).filter_map(|l| serde_json::from_str::<Line>(l.trim()).ok()).map(|l| l.checkpoint).collect()
+    text.lines()
+        .filter(|l| l.contains("\"checkpoint\""))
+        .filter_map(|l| serde_json::from_str::<Line>(l.trim()).ok())
+        .map(|l| l.checkpoint)
+        .collect()
 }
 
 /// Whether a checkpoint is due: the head moved since the last one and `every_seconds` passed.
@@ -75,7 +79,13 @@ pub enum Finding {
 
 /// Judges the chain (its head, the hash it holds at a sequence number, its first break) against the
 /// checkpoints whose MAC verified; `forged` counts those that did not.
-pub fn judge(checkpoints: &[Checkpoint], forged: usize, head: &ChainHead, hash_at: impl Fn(i64) -> Option<String>, first_break: Option<&ChainBreak>) -> Vec<Finding> {
+pub fn judge(
+    checkpoints: &[Checkpoint],
+    forged: usize,
+    head: &ChainHead,
+    hash_at: impl Fn(i64) -> Option<String>,
+    first_break: Option<&ChainBreak>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     match first_break {
         Some(b @ ChainBreak::Missing { .. }) => out.push(Finding::Gap(b.clone())),
@@ -126,7 +136,9 @@ mod tests {
     fn r_lg_02_records_cut_off_after_a_checkpoint_are_a_truncation() {
         let c = chain(6, "alice");
         assert_eq!(judged(&c[..4], &[cp(&c[2]), cp(&c[5])]), [Finding::Truncated { checkpoint_seq: 6, head_seq: 4 }]);
-        assert!(Finding::Truncated { checkpoint_seq: 6, head_seq: 4 }.to_string().contains("records 5..6 were deleted"));
+        assert!(Finding::Truncated { checkpoint_seq: 6, head_seq: 4 }
+            .to_string()
+            .contains("records 5..6 were deleted"));
     }
 
     #[test]
@@ -135,7 +147,10 @@ mod tests {
         assert_eq!(judged(&forged, &[cp(&c[2]), cp(&c[5])]), [Finding::Recomputed { seq: 3 }]);
         // Cut short and recomputed: both are named.
         assert_eq!(judged(&forged[..4], &[cp(&c[5])]), [Finding::Truncated { checkpoint_seq: 6, head_seq: 4 }]);
-        assert_eq!(judged(&forged[..4], &[cp(&c[2]), cp(&c[5])]), [Finding::Recomputed { seq: 3 }, Finding::Truncated { checkpoint_seq: 6, head_seq: 4 }]);
+        assert_eq!(
+            judged(&forged[..4], &[cp(&c[2]), cp(&c[5])]),
+            [Finding::Recomputed { seq: 3 }, Finding::Truncated { checkpoint_seq: 6, head_seq: 4 }]
+        );
     }
 
     #[test]

@@ -24,10 +24,16 @@ pub struct NewHold {
 /// What is wrong with a hold request: its words in Japanese and in English.
 pub fn check(h: &NewHold) -> Result<(), (String, String)> {
     if h.case_number.trim().is_empty() || h.case_number.chars().count() > 64 {
-        return Err(("事案番号を64文字以内で入力してください".into(), "a case number of at most 64 characters is required".into()));
+        return Err((
+            "事案番号を64文字以内で入力してください".into(),
+            "a case number of at most 64 characters is required".into(),
+        ));
     }
     if h.reason.trim().is_empty() || h.reason.chars().count() > 500 {
-        return Err(("理由を500文字以内で入力してください".into(), "a reason of at most 500 characters is required".into()));
+        return Err((
+            "理由を500文字以内で入力してください".into(),
+            "a reason of at most 500 characters is required".into(),
+        ));
     }
     if h.until_at <= h.from_at {
         return Err(("期間の終わりは始まりより後にしてください".into(), "the range must end after it starts".into()));
@@ -35,8 +41,15 @@ pub fn check(h: &NewHold) -> Result<(), (String, String)> {
     if h.subjects.len() > MAX_SUBJECTS {
         return Err((format!("対象は{MAX_SUBJECTS}件までです"), format!("at most {MAX_SUBJECTS} subjects")));
     }
-    if let Some(bad) = h.subjects.iter().find(|s| s.is_empty() || s.chars().count() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())) {
-        return Err((format!("対象 `{bad}` はログインIDまたはシステムIDとして正しくありません"), format!("not a login ID or system ID: `{bad}`")));
+    if let Some(bad) = h
+        .subjects
+        .iter()
+        .find(|s| s.is_empty() || s.chars().count() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err((
+            format!("対象 `{bad}` はログインIDまたはシステムIDとして正しくありません"),
+            format!("not a login ID or system ID: `{bad}`"),
+        ));
     }
     Ok(())
 }
@@ -44,7 +57,8 @@ pub fn check(h: &NewHold) -> Result<(), (String, String)> {
 /// Splits a subjects field (commas, spaces or new lines) into distinct IDs, in order.
 pub fn parse_subjects(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for s in text.split(|c: char| c == ',' || c == '、' || c.is_whitespace()).map(str::trim).filter(|s| !s.is_empty()) {
+    for s in text.split(|c: char| c == ',' || c == '、' || c.is_whitespace()).map(str::trim).filter(|s| !s.is_empty())
+    {
         if !out.iter().any(|o| o == s) {
             out.push(s.to_string());
         }
@@ -60,7 +74,12 @@ pub fn concerns(subjects: &[String], r: &AuditRecord) -> bool {
         return true;
     }
     let details = r.event.details.to_string();
-    subjects.iter().any(|s| r.event.actor == *s || r.event.target == *s || r.event.target.rsplit_once(':').is_some_and(|(_, id)| id == s) || details.contains(&format!("\"{}\"", s.replace('"', ""))))
+    subjects.iter().any(|s| {
+        r.event.actor == *s
+            || r.event.target == *s
+            || r.event.target.rsplit_once(':').is_some_and(|(_, id)| id == s)
+            || details.contains(&format!("\"{}\"", s.replace('"', "")))
+    })
 }
 
 /// The last record pruning may delete: the retention cut, but never at or past the record before
@@ -86,7 +105,8 @@ mod tests {
             vec![
                 AuditEvent::new("taro", "auth.signed_in", "account:taro"),
                 AuditEvent::new("p-so-1", "account.suspended", "account:jiro"),
-                AuditEvent::new("system", "token.issued", "client:t-juki").with_details(serde_json::json!({ "system": "juki" })),
+                AuditEvent::new("system", "token.issued", "client:t-juki")
+                    .with_details(serde_json::json!({ "system": "juki" })),
             ],
         )
         .0;
@@ -98,7 +118,13 @@ mod tests {
 
     #[test]
     fn a_hold_request_is_checked() {
-        let ok = NewHold { case_number: "CSIRT-2026-001".into(), reason: "不正アクセスの疑い".into(), from_at: 0, until_at: 1, subjects: parse_subjects("taro, juki\njiro taro") };
+        let ok = NewHold {
+            case_number: "CSIRT-2026-001".into(),
+            reason: "不正アクセスの疑い".into(),
+            from_at: 0,
+            until_at: 1,
+            subjects: parse_subjects("taro, juki\njiro taro"),
+        };
         assert_eq!(ok.subjects, vec!["taro", "juki", "jiro"]);
         assert!(check(&ok).is_ok());
         assert!(check(&NewHold { until_at: 0, ..ok.clone() }).is_err());

@@ -123,7 +123,12 @@ mod tests {
     /// `R-AU-02` for `r_au_02_…`, when the name has that form.
     fn id_of_test(name: &str) -> Option<String> {
         let b = name.as_bytes();
-        let ok = b.len() >= 7 && b.starts_with(b"r_") && b[2..4].iter().all(u8::is_ascii_lowercase) && b[4] == b'_' && b[5..7].iter().all(u8::is_ascii_digit) && (b.len() == 7 || b[7] == b'_');
+        let ok = b.len() >= 7
+            && b.starts_with(b"r_")
+            && b[2..4].iter().all(u8::is_ascii_lowercase)
+            && b[4] == b'_'
+            && b[5..7].iter().all(u8::is_ascii_digit)
+            && (b.len() == 7 || b[7] == b'_');
         ok.then(|| format!("R-{}-{}", name[2..4].to_ascii_uppercase(), &name[5..7]))
     }
 
@@ -134,7 +139,11 @@ mod tests {
 
     fn well_formed_id(id: &str) -> bool {
         let b = id.as_bytes();
-        b.len() == 7 && b.starts_with(b"R-") && b[2..4].iter().all(u8::is_ascii_uppercase) && b[4] == b'-' && b[5..7].iter().all(u8::is_ascii_digit)
+        b.len() == 7
+            && b.starts_with(b"R-")
+            && b[2..4].iter().all(u8::is_ascii_uppercase)
+            && b[4] == b'-'
+            && b[5..7].iter().all(u8::is_ascii_digit)
     }
 
     /// (id, scope, area) of every entry of REQUIREMENTS.md, in order.
@@ -172,13 +181,15 @@ mod tests {
                         walk(&path, found);
                     }
                 } else if name.ends_with(".rs") {
-                    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+                    let text = std::fs::read_to_string(&path)
+                        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
                     for (at, _) in text.match_indices("fn r_") {
                         let before = text[..at].chars().next_back();
                         if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                             continue;
                         }
-                        let ident: String = text[at + 3..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        let ident: String =
+                            text[at + 3..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
                         if id_of_test(&ident).is_some() {
                             found.insert(ident);
                         }
@@ -213,9 +224,18 @@ mod tests {
             assert!(!r.title_ja.trim().is_empty() && !r.title_en.trim().is_empty(), "{} lacks a title", r.id);
             assert!(r.title_ja.chars().count() <= 40, "{}: title_ja is over 40 characters", r.id);
             assert!(r.title_en.chars().count() <= 80, "{}: title_en is over 80 characters", r.id);
-            assert!(!r.sources.is_empty() && r.sources.iter().all(|s| !s.trim().is_empty()), "{} names no source", r.id);
+            assert!(
+                !r.sources.is_empty() && r.sources.iter().all(|s| !s.trim().is_empty()),
+                "{} names no source",
+                r.id
+            );
             if r.status != Status::Enforced {
-                assert!(r.note.as_deref().is_some_and(|n| !n.trim().is_empty()), "{} is {} but says nothing about what is missing", r.id, r.status.as_str());
+                assert!(
+                    r.note.as_deref().is_some_and(|n| !n.trim().is_empty()),
+                    "{} is {} but says nothing about what is missing",
+                    r.id,
+                    r.status.as_str()
+                );
             }
         }
     }
@@ -223,7 +243,14 @@ mod tests {
     #[test]
     fn r_rv_07_scope_outside_is_status_outside_and_only_then() {
         for r in catalogue() {
-            assert_eq!(r.scope == Scope::Outside, r.status == Status::Outside, "{}: scope {} with status {}", r.id, r.scope.as_str(), r.status.as_str());
+            assert_eq!(
+                r.scope == Scope::Outside,
+                r.status == Status::Outside,
+                "{}: scope {} with status {}",
+                r.id,
+                r.scope.as_str(),
+                r.status.as_str()
+            );
         }
     }
 
@@ -232,9 +259,18 @@ mod tests {
         for r in catalogue() {
             for s in &r.settings {
                 let mut parts = s.splitn(3, ' ');
-                let (file, section, key) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                assert!(file.ends_with(".toml") && repo_root().join("policies").join(file).is_file(), "{}: {s:?} names no file of policies/", r.id);
-                assert!(section.len() > 2 && section.starts_with('[') && section.ends_with(']'), "{}: {s:?} names no [section]", r.id);
+                let (file, section, key) =
+                    (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                assert!(
+                    file.ends_with(".toml") && repo_root().join("policies").join(file).is_file(),
+                    "{}: {s:?} names no file of policies/",
+                    r.id
+                );
+                assert!(
+                    section.len() > 2 && section.starts_with('[') && section.ends_with(']'),
+                    "{}: {s:?} names no [section]",
+                    r.id
+                );
                 assert!(!key.is_empty() && !key.contains(' '), "{}: {s:?} names no key", r.id);
             }
         }
@@ -247,7 +283,13 @@ mod tests {
         for (i, (want, got)) in expected.iter().zip(&actual).enumerate() {
             assert_eq!(want, got, "entry {} differs (REQUIREMENTS.md, catalogue)", i + 1);
         }
-        assert_eq!(expected.len(), actual.len(), "REQUIREMENTS.md lists {} requirements, the catalogue {}", expected.len(), actual.len());
+        assert_eq!(
+            expected.len(),
+            actual.len(),
+            "REQUIREMENTS.md lists {} requirements, the catalogue {}",
+            expected.len(),
+            actual.len()
+        );
     }
 
     #[test]
@@ -260,7 +302,11 @@ mod tests {
                 assert!(in_repo.contains(t), "{} lists {t}, which is no `fn` under src/ or tests/", r.id);
                 // A test is listed under its own ID, or under another that its name also mentions
                 // (`r_pr_01_…_and_r_pr_04_…`).
-                assert!(t.starts_with(&format!("{prefix}_")) || t.contains(&format!("_{prefix}_")), "{} lists {t}, whose name does not mention it", r.id);
+                assert!(
+                    t.starts_with(&format!("{prefix}_")) || t.contains(&format!("_{prefix}_")),
+                    "{} lists {t}, whose name does not mention it",
+                    r.id
+                );
                 assert!(listed.entry(r.id.as_str()).or_default().insert(t), "{} lists {t} twice", r.id);
             }
         }
@@ -272,6 +318,10 @@ mod tests {
                 (!under_id).then(|| format!("{id}: {t}"))
             })
             .collect();
-        assert!(missing.is_empty(), "tests named for a requirement but not listed under it in catalogue/requirements.toml:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "tests named for a requirement but not listed under it in catalogue/requirements.toml:\n{}",
+            missing.join("\n")
+        );
     }
 }

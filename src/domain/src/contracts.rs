@@ -56,7 +56,12 @@ impl Register {
         for e in rows {
             match read_contract(e, m) {
                 Ok(c) if reg.contracts.contains_key(&c.number) || reg.doubtful.contains(&c.number) => {
-                    problems.push(EntryProblem { dn: e.dn.clone(), employee_number: None, attribute: m.number.clone(), reason: format!("contract {} appears more than once", c.number) });
+                    problems.push(EntryProblem {
+                        dn: e.dn.clone(),
+                        employee_number: None,
+                        attribute: m.number.clone(),
+                        reason: format!("contract {} appears more than once", c.number),
+                    });
                     reg.contracts.remove(&c.number);
                     reg.doubtful.insert(c.number);
                 }
@@ -124,7 +129,10 @@ impl Register {
     pub fn bind(&self, p: &mut HrPerson, m: &ContractRegisterMapping) -> Result<(), String> {
         let Some(number) = p.contract_id.as_deref() else {
             if m.required_for.contains(&p.employment_type) {
-                return Err(format!("a {} must name a contract of the contract register (R-LC-12)", p.employment_type.as_str()));
+                return Err(format!(
+                    "a {} must name a contract of the contract register (R-LC-12)",
+                    p.employment_type.as_str()
+                ));
             }
             return Ok(());
         };
@@ -213,11 +221,18 @@ mod tests {
 
     #[test]
     fn r_lc_12_a_sub_contract_ends_with_its_parent() {
-        let (reg, _) = register(&[contract(2, "R8-001", "2026-04-01", "2026-12-31", ""), contract(3, "R8-001-A", "2026-06-01", "2027-03-31", "R8-001")]);
+        let (reg, _) = register(&[
+            contract(2, "R8-001", "2026-04-01", "2026-12-31", ""),
+            contract(3, "R8-001-A", "2026-06-01", "2027-03-31", "R8-001"),
+        ]);
         assert_eq!(reg.period("R8-001-A"), Ok((Some(date!(2026 - 06 - 01)), date!(2026 - 12 - 31))));
         let mut p = vendor(Some("R8-001-A"), None);
         reg.bind(&mut p, &mapping()).unwrap();
-        assert_eq!((p.start_date, p.end_date), (Some(date!(2026 - 06 - 01)), Some(date!(2026 - 12 - 31))), "the later start, the earlier end");
+        assert_eq!(
+            (p.start_date, p.end_date),
+            (Some(date!(2026 - 06 - 01)), Some(date!(2026 - 12 - 31))),
+            "the later start, the earlier end"
+        );
         let (reg, _) = register(&[contract(2, "A", "", "2027-03-31", "B"), contract(3, "B", "", "2027-03-31", "A")]);
         assert!(reg.period("A").unwrap_err().contains("loop"));
         let (reg, _) = register(&[contract(2, "A", "", "2027-03-31", "ZZ")]);
@@ -243,7 +258,10 @@ mod tests {
         assert_eq!(reg.len(), 1, "only R8-001 can be relied on");
         let why = |c: Option<&str>| reg.bind(&mut vendor(c, None), &mapping()).unwrap_err();
         assert!(why(Some("R8-002")).contains("cannot be read"));
-        assert!(why(Some("R8-003")).contains("cannot be read"), "a number twice in the register is not trusted either way");
+        assert!(
+            why(Some("R8-003")).contains("cannot be read"),
+            "a number twice in the register is not trusted either way"
+        );
         assert!(why(Some("R9-999")).contains("not in the contract register"));
         assert!(why(None).contains("must name a contract"));
         let mut staff = vendor(None, None);

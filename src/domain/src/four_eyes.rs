@@ -32,7 +32,9 @@ impl Kind {
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::PasswordReset, Kind::EnrollmentLink, Kind::CredentialRevoke, Kind::Unlock, Kind::Reinstate].into_iter().find(|k| k.as_str() == s)
+        [Kind::PasswordReset, Kind::EnrollmentLink, Kind::CredentialRevoke, Kind::Unlock, Kind::Reinstate]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -96,7 +98,8 @@ pub fn may_decide(policy: &Policy, approver: &ApproverFacts, r: Open) -> Result<
     if approver.employee_number == r.target_key {
         return Err(Refusal::OwnAccount);
     }
-    approval::check(policy, &policy.approvals.officer_action, approver, Concerning::default()).map_err(Refusal::NotEntitled)
+    approval::check(policy, &policy.approvals.officer_action, approver, Concerning::default())
+        .map_err(Refusal::NotEntitled)
 }
 
 #[cfg(test)]
@@ -110,7 +113,10 @@ mod tests {
 
     #[test]
     fn r_ac_02_actions_on_officers_the_ciso_auditors_and_privileged_ids_need_a_second_person() {
-        assert!(!needs_second_person(&Target { person_key: "500001", ..Default::default() }), "staff: one officer acts");
+        assert!(
+            !needs_second_person(&Target { person_key: "500001", ..Default::default() }),
+            "staff: one officer acts"
+        );
         assert!(needs_second_person(&Target { is_privileged: true, ..Default::default() }));
         for f in [OfficerFunction::Ciso, OfficerFunction::SecurityOfficer, OfficerFunction::Auditor] {
             assert!(needs_second_person(&Target { functions: &[f], ..Default::default() }), "{f:?}");
@@ -125,7 +131,11 @@ mod tests {
         let used = Target { ever_had_credential: true, ..fresh.clone() };
         assert_eq!(may_request(Kind::EnrollmentLink, &used), Err(Refusal::HadCredential));
         assert_eq!(may_request(Kind::PasswordReset, &used), Ok(()));
-        assert_eq!(may_request(Kind::EnrollmentLink, &Target { ever_had_credential: true, ..Default::default() }), Ok(()), "staff keep their links");
+        assert_eq!(
+            may_request(Kind::EnrollmentLink, &Target { ever_had_credential: true, ..Default::default() }),
+            Ok(()),
+            "staff keep their links"
+        );
     }
 
     #[test]
@@ -135,8 +145,14 @@ mod tests {
         let so = [OfficerFunction::SecurityOfficer];
         assert_eq!(may_decide(&p, &facts("100010", &so), open), Err(Refusal::OwnRequest));
         assert_eq!(may_decide(&p, &facts("100000", &[OfficerFunction::Ciso]), open), Err(Refusal::OwnAccount));
-        assert!(matches!(may_decide(&p, &facts("500001", &[]), open), Err(Refusal::NotEntitled(_))), "staff approve nothing");
+        assert!(
+            matches!(may_decide(&p, &facts("500001", &[]), open), Err(Refusal::NotEntitled(_))),
+            "staff approve nothing"
+        );
         assert_eq!(may_decide(&p, &facts("100011", &so), open), Ok(()));
-        assert_eq!(may_decide(&p, &facts("100011", &so), Open { status: "done", ..open }), Err(Refusal::NotOpen("done".into())));
+        assert_eq!(
+            may_decide(&p, &facts("100011", &so), Open { status: "done", ..open }),
+            Err(Refusal::NotOpen("done".into()))
+        );
     }
 }

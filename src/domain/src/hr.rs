@@ -21,7 +21,11 @@ pub struct RawEntry {
 
 impl RawEntry {
     pub fn new(dn: impl Into<String>, attrs: impl IntoIterator<Item = (String, Vec<String>)>) -> RawEntry {
-        RawEntry { dn: dn.into(), attrs: attrs.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(), binary: BTreeSet::new() }
+        RawEntry {
+            dn: dn.into(),
+            attrs: attrs.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(),
+            binary: BTreeSet::new(),
+        }
     }
 
     fn values(&self, attr: &str) -> &[String] {
@@ -90,7 +94,12 @@ pub(crate) struct Reader<'a> {
 
 impl Reader<'_> {
     pub(crate) fn problem(&self, attribute: &str, reason: impl Into<String>) -> EntryProblem {
-        EntryProblem { dn: self.e.dn.clone(), employee_number: self.employee_number.clone(), attribute: attribute.into(), reason: reason.into() }
+        EntryProblem {
+            dn: self.e.dn.clone(),
+            employee_number: self.employee_number.clone(),
+            attribute: attribute.into(),
+            reason: reason.into(),
+        }
     }
 
     fn check_text(&self, attr: &str, v: &str) -> Result<(), EntryProblem> {
@@ -144,7 +153,9 @@ impl Reader<'_> {
 
     pub(crate) fn date(&self, attr: Option<&str>, format: DateFormat) -> Result<Option<Date>, EntryProblem> {
         let Some(v) = self.optional(attr)? else { return Ok(None) };
-        parse_date(&v, format).map(Some).ok_or_else(|| self.problem(attr.unwrap_or_default(), format!("`{v}` is not a valid date")))
+        parse_date(&v, format)
+            .map(Some)
+            .ok_or_else(|| self.problem(attr.unwrap_or_default(), format!("`{v}` is not a valid date")))
     }
 }
 
@@ -156,7 +167,9 @@ pub fn parse_date(v: &str, format: DateFormat) -> Option<Date> {
     }
     let digits: String = match format {
         DateFormat::Compact if v.len() == 8 => v.to_string(),
-        DateFormat::Iso if v.len() == 10 && &v[4..5] == "-" && &v[7..8] == "-" => format!("{}{}{}", &v[..4], &v[5..7], &v[8..]),
+        DateFormat::Iso if v.len() == 10 && &v[4..5] == "-" && &v[7..8] == "-" => {
+            format!("{}{}{}", &v[..4], &v[5..7], &v[8..])
+        }
         _ => return None,
     };
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -171,39 +184,57 @@ fn valid_code(v: &str) -> bool {
 }
 
 /// Reads a department entry.
-pub fn read_department(e: &RawEntry, m: &crate::policy::directory::DepartmentMapping) -> Result<HrDepartment, EntryProblem> {
+pub fn read_department(
+    e: &RawEntry,
+    m: &crate::policy::directory::DepartmentMapping,
+) -> Result<HrDepartment, EntryProblem> {
     let r = Reader { e, employee_number: None };
     let code = r.required(&m.code)?;
     if !valid_code(&code) {
-        return Err(r.problem(&m.code, format!("`{code}` is not a department code (letters, digits, '-' or '_', at most 32)")));
+        return Err(
+            r.problem(&m.code, format!("`{code}` is not a department code (letters, digits, '-' or '_', at most 32)"))
+        );
     }
     Ok(HrDepartment { code, name: r.required(&m.name)?, parent_code: r.optional(m.parent_code.as_deref())? })
 }
 
 /// Reads and checks a person entry. `departments`, when given, are the known department codes.
-pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTreeSet<String>>) -> Result<HrPerson, EntryProblem> {
+pub fn read_person(
+    e: &RawEntry,
+    m: &DirectoryMapping,
+    departments: Option<&BTreeSet<String>>,
+) -> Result<HrPerson, EntryProblem> {
     let a = &m.attributes;
     let mut r = Reader { e, employee_number: None };
     let employee_number = r.required(&a.employee_number)?;
     if !valid_code(&employee_number) {
-        return Err(r.problem(&a.employee_number, format!("`{employee_number}` is not an employee number (letters, digits, '-' or '_', at most 32)")));
+        return Err(r.problem(
+            &a.employee_number,
+            format!("`{employee_number}` is not an employee number (letters, digits, '-' or '_', at most 32)"),
+        ));
     }
     r.employee_number = Some(employee_number.clone());
     let employment_type = match (a.employment_type.as_deref(), &m.default_employment_type) {
         (Some(attr), _) => {
             let employment_raw = r.required(attr)?;
-            *m.employment_types.get(&employment_raw).ok_or_else(|| r.problem(attr, format!("`{employment_raw}` is not an employment type of the mapping")))?.get_ref()
+            *m.employment_types
+                .get(&employment_raw)
+                .ok_or_else(|| r.problem(attr, format!("`{employment_raw}` is not an employment type of the mapping")))?
+                .get_ref()
         }
         (None, Some(default)) => *default.get_ref(),
-        (None, None) => return Err(r.problem("employment_type", "no employment-type attribute is mapped and directory.default_employment_type is not set")),
+        (None, None) => {
+            return Err(r.problem(
+                "employment_type",
+                "no employment-type attribute is mapped and directory.default_employment_type is not set",
+            ))
+        }
     };
     let mut status = match r.optional(a.status.as_deref())? {
         None => PersonStatus::Active,
-        Some(v) => m
-            .status_values
-            .get(&v)
-            .and_then(|s| PersonStatus::parse(s.get_ref()))
-            .ok_or_else(|| r.problem(a.status.as_deref().unwrap_or_default(), format!("`{v}` is not a status value of the mapping")))?,
+        Some(v) => m.status_values.get(&v).and_then(|s| PersonStatus::parse(s.get_ref())).ok_or_else(|| {
+            r.problem(a.status.as_deref().unwrap_or_default(), format!("`{v}` is not a status value of the mapping"))
+        })?,
     };
     if let Some(attr) = a.account_control.as_deref() {
         if let Some(v) = r.optional(Some(attr))? {
@@ -229,7 +260,10 @@ pub fn read_person(e: &RawEntry, m: &DirectoryMapping, departments: Option<&BTre
     let end_date = r.date(a.end_date.as_deref(), m.date_format)?;
     if let (Some(s), Some(en)) = (start_date, end_date) {
         if en < s {
-            return Err(r.problem(a.end_date.as_deref().unwrap_or_default(), format!("end date {en} is before start date {s}")));
+            return Err(r.problem(
+                a.end_date.as_deref().unwrap_or_default(),
+                format!("end date {en} is before start date {s}"),
+            ));
         }
     }
     let head_of_section = r.optional(a.head_of_section.as_deref())?.is_some_and(|v| m.true_values.contains(&v));
@@ -309,7 +343,10 @@ mod tests {
     #[test]
     fn r_lc_14_bad_entries_are_reported_with_dn_and_attribute() {
         let e = problem(&[("employeeNumber", &[])]);
-        assert_eq!((e.attribute.as_str(), e.reason.as_str(), e.employee_number), ("employeeNumber", "is missing", None));
+        assert_eq!(
+            (e.attribute.as_str(), e.reason.as_str(), e.employee_number),
+            ("employeeNumber", "is missing", None)
+        );
         assert!(e.dn.starts_with("uid=h.shinonome"));
         assert_eq!(problem(&[("shinonomeEndDate", &["20270231"])]).attribute, "shinonomeEndDate");
         assert!(problem(&[("shinonomeEndDate", &["20250331"])]).reason.contains("before start date"));
@@ -336,10 +373,19 @@ mod tests {
     fn r_lc_03_an_active_directory_account_disabled_there_is_not_active_here() {
         let mut m = mapping();
         m.attributes.account_control = Some("userAccountControl".into());
-        let read = |uac: &str, m: &DirectoryMapping| read_person(&entry(&[("userAccountControl", &[uac])]), m, Some(&known()));
+        let read =
+            |uac: &str, m: &DirectoryMapping| read_person(&entry(&[("userAccountControl", &[uac])]), m, Some(&known()));
         assert_eq!(read("512", &m).unwrap().status, PersonStatus::Active, "NORMAL_ACCOUNT");
-        assert_eq!(read("514", &m).unwrap().status, PersonStatus::OnLeave, "ACCOUNTDISABLE, the default disabled_status");
-        assert_eq!(read("66050", &m).unwrap().status, PersonStatus::OnLeave, "ACCOUNTDISABLE with DONT_EXPIRE_PASSWORD");
+        assert_eq!(
+            read("514", &m).unwrap().status,
+            PersonStatus::OnLeave,
+            "ACCOUNTDISABLE, the default disabled_status"
+        );
+        assert_eq!(
+            read("66050", &m).unwrap().status,
+            PersonStatus::OnLeave,
+            "ACCOUNTDISABLE with DONT_EXPIRE_PASSWORD"
+        );
         m.disabled_status = toml::Spanned::new(0..0, "left".into());
         assert_eq!(read("514", &m).unwrap().status, PersonStatus::Left);
         assert!(read("disabled", &m).unwrap_err().reason.contains("not a number"));

@@ -48,7 +48,9 @@ impl Snapshot {
 
     /// A read that speaks for everyone and names nobody: what a broken feed looks like.
     fn names_nobody(&self) -> bool {
-        self.speaks_for_everyone() && self.people.is_empty() && self.present_keys.as_ref().is_none_or(BTreeSet::is_empty)
+        self.speaks_for_everyone()
+            && self.people.is_empty()
+            && self.present_keys.as_ref().is_none_or(BTreeSet::is_empty)
     }
 
     /// Whether the read says this known person is no longer in the directory.
@@ -103,7 +105,8 @@ pub struct Holdings<'a> {
 impl<'a> Holdings<'a> {
     /// Holdings where `known` is everyone.
     pub fn all(known: &'a [Known], taken_login_ids: &'a BTreeSet<String>) -> Holdings<'a> {
-        let active_accounts = known.iter().filter(|k| k.account.as_ref().is_some_and(|a| a.status == AccountStatus::Active)).count();
+        let active_accounts =
+            known.iter().filter(|k| k.account.as_ref().is_some_and(|a| a.status == AccountStatus::Active)).count();
         Holdings { known, taken_login_ids, active_accounts }
     }
 }
@@ -119,7 +122,9 @@ const DAY_MS: i64 = 86_400_000;
 /// The HR status that applies today: an end date that has passed means the person has left.
 fn effective_status(p: &HrPerson, today: Date) -> (PersonStatus, Option<Reason>) {
     match p.end_date {
-        Some(end) if end < today && p.status != PersonStatus::Left => (PersonStatus::Left, Some(Reason::ContractEnded { on: end })),
+        Some(end) if end < today && p.status != PersonStatus::Left => {
+            (PersonStatus::Left, Some(Reason::ContractEnded { on: end }))
+        }
         _ => (p.status, None),
     }
 }
@@ -134,13 +139,23 @@ fn rule_matches(rule: &BirthrightRule, departments: &[&str], p: &HrPerson) -> bo
 /// The birthright roles a person should hold now, with the time they end (secondment: its end date).
 pub fn birthright(p: &HrPerson, policy: &Policy, status: PersonStatus) -> BTreeMap<String, Option<i64>> {
     let (departments, until): (Vec<&str>, Option<i64>) = match status {
-        PersonStatus::Active => (std::iter::once(p.department_code.as_str()).chain(p.concurrent.iter().map(String::as_str)).collect(), None),
+        PersonStatus::Active => {
+            (std::iter::once(p.department_code.as_str()).chain(p.concurrent.iter().map(String::as_str)).collect(), None)
+        }
         // 出向: the home department's roles are suspended; the host's (when it is a department we
         // know) are limited to the secondment's end.
-        PersonStatus::Seconded => (p.secondment_target.iter().map(String::as_str).collect(), p.end_date.map(end_of_day_ms)),
+        PersonStatus::Seconded => {
+            (p.secondment_target.iter().map(String::as_str).collect(), p.end_date.map(end_of_day_ms))
+        }
         PersonStatus::OnLeave | PersonStatus::Left => return BTreeMap::new(),
     };
-    policy.birthright.iter().filter(|r| rule_matches(r, &departments, p)).flat_map(|r| r.roles.iter().map(|role| role.get_ref().clone())).map(|role| (role, until)).collect()
+    policy
+        .birthright
+        .iter()
+        .filter(|r| rule_matches(r, &departments, p))
+        .flat_map(|r| r.roles.iter().map(|role| role.get_ref().clone()))
+        .map(|role| (role, until))
+        .collect()
 }
 
 /// The first millisecond after `d` (UTC).
@@ -198,7 +213,15 @@ impl Planner<'_> {
             }
         }
         for s in &k.shared_ids {
-            self.push(Action::SharedPasswordDue { employee_number: en.clone(), account_id: s.account_id.clone(), login_id: s.login_id.clone(), permitted_by: s.permitted_by.clone() }, reason.clone());
+            self.push(
+                Action::SharedPasswordDue {
+                    employee_number: en.clone(),
+                    account_id: s.account_id.clone(),
+                    login_id: s.login_id.clone(),
+                    permitted_by: s.permitted_by.clone(),
+                },
+                reason.clone(),
+            );
         }
     }
 
@@ -207,14 +230,39 @@ impl Planner<'_> {
         let en = k.person.employee_number.as_str();
         self.hand_back(k, &reason, true);
         let delete_after = self.now + self.policy.sync.retention_days as i64 * DAY_MS;
-        self.push(Action::Disable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone(), delete_after }, reason.clone());
+        self.push(
+            Action::Disable {
+                employee_number: en.into(),
+                account_id: acc.id.clone(),
+                login_id: acc.login_id.clone(),
+                delete_after,
+            },
+            reason.clone(),
+        );
         for g in &k.grants {
-            self.push(Action::Revoke { employee_number: en.into(), account_id: acc.id.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone(), at: self.now }, reason.clone());
+            self.push(
+                Action::Revoke {
+                    employee_number: en.into(),
+                    account_id: acc.id.clone(),
+                    grant_id: g.id.clone(),
+                    role_id: g.role_id.clone(),
+                    at: self.now,
+                },
+                reason.clone(),
+            );
         }
     }
 
     /// Brings birthright grants in line; `held` are the grants in force (after any re-enable).
-    fn reconcile(&mut self, p: &HrPerson, acc: &AccountView, held: &[GrantView], status: PersonStatus, reason: &Reason, transferred: bool) {
+    fn reconcile(
+        &mut self,
+        p: &HrPerson,
+        acc: &AccountView,
+        held: &[GrantView],
+        status: PersonStatus,
+        reason: &Reason,
+        transferred: bool,
+    ) {
         let want = birthright(p, self.policy, status);
         let en = &p.employee_number;
         let grace_window = self.policy.sync.mover_grace_days as i64 * DAY_MS;
@@ -225,26 +273,57 @@ impl Planner<'_> {
             // A grant that ends within the grace window is already running out (an earlier transfer).
             let already_ending = g.valid_until.is_some_and(|u| u <= self.now + grace_window);
             if !want.contains_key(&g.role_id) && !already_ending {
-                self.push(Action::Revoke { employee_number: en.clone(), account_id: acc.id.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone(), at }, reason.clone());
+                self.push(
+                    Action::Revoke {
+                        employee_number: en.clone(),
+                        account_id: acc.id.clone(),
+                        grant_id: g.id.clone(),
+                        role_id: g.role_id.clone(),
+                        at,
+                    },
+                    reason.clone(),
+                );
             }
         }
         for (role, until) in &want {
             // A grant that is running out (grace period) does not count as held.
             let held_now = held_birthright.iter().any(|g| &g.role_id == role && g.valid_until == *until);
             if !held_now {
-                self.push(Action::Grant { employee_number: en.clone(), account_id: acc.id.clone(), role_id: role.clone(), valid_until: *until }, reason.clone());
+                self.push(
+                    Action::Grant {
+                        employee_number: en.clone(),
+                        account_id: acc.id.clone(),
+                        role_id: role.clone(),
+                        valid_until: *until,
+                    },
+                    reason.clone(),
+                );
             }
         }
         if transferred {
             for g in held.iter().filter(|g| g.source == GrantSource::Request) {
-                self.push(Action::FlagForReview { employee_number: en.clone(), grant_id: g.id.clone(), role_id: g.role_id.clone() }, reason.clone());
+                self.push(
+                    Action::FlagForReview {
+                        employee_number: en.clone(),
+                        grant_id: g.id.clone(),
+                        role_id: g.role_id.clone(),
+                    },
+                    reason.clone(),
+                );
             }
         }
     }
 }
 
 /// Diffs `snapshot` against what tobira holds at `today`/`now`.
-pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, now: i64, bulk: Option<&BulkWindow>) -> Plan {
+pub fn plan(
+    snapshot: &Snapshot,
+    held: &Holdings,
+    policy: &Policy,
+    today: Date,
+    now: i64,
+    bulk: Option<&BulkWindow>,
+) -> Plan {
     let Holdings { known, taken_login_ids, active_accounts } = *held;
     let mut pl = Planner { policy, now, steps: Vec::new() };
     let by_number: BTreeMap<&str, &Known> = known.iter().map(|k| (k.person.employee_number.as_str(), k)).collect();
@@ -262,7 +341,9 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
         let transferred = k.is_some_and(|k| k.person.department_code != p.department_code);
         let change_reason = match k {
             None => Reason::Joined,
-            Some(k) if k.person.department_code != p.department_code => Reason::Transferred { from: k.person.department_code.clone(), to: p.department_code.clone() },
+            Some(k) if k.person.department_code != p.department_code => {
+                Reason::Transferred { from: k.person.department_code.clone(), to: p.department_code.clone() }
+            }
             Some(_) => Reason::Changed,
         };
         let reason = match (status, &ended) {
@@ -293,34 +374,76 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
                 let login_id = login_id_for(en, &policy.sync.login_id_pattern, &taken);
                 taken.insert(login_id.clone());
                 let grants = birthright(p, policy, status).into_iter().collect();
-                pl.push(Action::CreateAccount { employee_number: en.into(), login_id, grants, external: p.employment_type.is_external() }, Reason::Joined);
+                pl.push(
+                    Action::CreateAccount {
+                        employee_number: en.into(),
+                        login_id,
+                        grants,
+                        external: p.employment_type.is_external(),
+                    },
+                    Reason::Joined,
+                );
             }
             None => {}
             Some((known, acc)) => match (status, acc.status) {
-                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => pl.disable(known, acc, reason),
-                (PersonStatus::OnLeave, AccountStatus::Active) => pl.push(Action::Suspend { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::OnLeave),
-                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Disabled | AccountStatus::Deleted) if works => {
+                (PersonStatus::Left, AccountStatus::Active | AccountStatus::Suspended) => {
+                    pl.disable(known, acc, reason)
+                }
+                (PersonStatus::OnLeave, AccountStatus::Active) => pl.push(
+                    Action::Suspend {
+                        employee_number: en.into(),
+                        account_id: acc.id.clone(),
+                        login_id: acc.login_id.clone(),
+                    },
+                    Reason::OnLeave,
+                ),
+                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Disabled | AccountStatus::Deleted)
+                    if works =>
+                {
                     // 再採用: the same account returns; every old grant was revoked when they left.
-                    pl.push(Action::Reenable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::Rehired);
+                    pl.push(
+                        Action::Reenable {
+                            employee_number: en.into(),
+                            account_id: acc.id.clone(),
+                            login_id: acc.login_id.clone(),
+                        },
+                        Reason::Rehired,
+                    );
                     pl.reconcile(p, acc, &[], status, &Reason::Rehired, false);
                 }
-                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Suspended) if works && sync_owns(acc) => {
-                    pl.push(Action::Reenable { employee_number: en.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone() }, Reason::Returned);
+                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Suspended)
+                    if works && sync_owns(acc) =>
+                {
+                    pl.push(
+                        Action::Reenable {
+                            employee_number: en.into(),
+                            account_id: acc.id.clone(),
+                            login_id: acc.login_id.clone(),
+                        },
+                        Reason::Returned,
+                    );
                     pl.reconcile(p, acc, grants, status, &reason, transferred);
                 }
-                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Active) => pl.reconcile(p, acc, grants, status, &reason, transferred),
+                (PersonStatus::Active | PersonStatus::Seconded, AccountStatus::Active) => {
+                    pl.reconcile(p, acc, grants, status, &reason, transferred)
+                }
                 _ => {}
             },
         }
     }
 
     // People tobira knows who are absent from the read.
-    let problem_numbers: BTreeSet<&str> = snapshot.problems.iter().filter_map(|p| p.employee_number.as_deref()).collect();
+    let problem_numbers: BTreeSet<&str> =
+        snapshot.problems.iter().filter_map(|p| p.employee_number.as_deref()).collect();
     let unidentified_problems = snapshot.problems.iter().filter(|p| p.employee_number.is_none()).count();
     let mut not_removed = Vec::new();
     for k in known {
         let en = k.person.employee_number.as_str();
-        let Some(acc) = k.account.as_ref().filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::Suspended)) else { continue };
+        let Some(acc) =
+            k.account.as_ref().filter(|a| matches!(a.status, AccountStatus::Active | AccountStatus::Suspended))
+        else {
+            continue;
+        };
         if seen.contains(en) || !snapshot.says_gone(k) {
             continue; // present, or a partial read that says nothing of them
         }
@@ -335,7 +458,11 @@ pub fn plan(snapshot: &Snapshot, held: &Holdings, policy: &Policy, today: Date, 
 
     let removals = pl.steps.iter().filter(|s| s.action.is_removal()).count();
     let exceeded = hold::limits_exceeded(removals, active_accounts, &policy.sync, bulk);
-    let hold = if snapshot.names_nobody() && !known.is_empty() { Some(hold::empty_read(&snapshot.problems)) } else { (!exceeded.is_empty()).then(|| exceeded.join("; ")) };
+    let hold = if snapshot.names_nobody() && !known.is_empty() {
+        Some(hold::empty_read(&snapshot.problems))
+    } else {
+        (!exceeded.is_empty()).then(|| exceeded.join("; "))
+    };
     Plan { steps: pl.steps, removals, active_accounts, hold, not_removed, problems: snapshot.problems.clone() }
 }
 

@@ -95,7 +95,9 @@ impl PersonStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [PersonStatus::Active, PersonStatus::OnLeave, PersonStatus::Seconded, PersonStatus::Left].into_iter().find(|t| t.as_str() == s)
+        [PersonStatus::Active, PersonStatus::OnLeave, PersonStatus::Seconded, PersonStatus::Left]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 

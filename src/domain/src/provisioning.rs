@@ -97,7 +97,9 @@ impl Event {
         }
     }
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Create, Event::Update, Event::Deactivate, Event::Reactivate, Event::Delete].into_iter().find(|e| e.as_str() == s)
+        [Event::Create, Event::Update, Event::Deactivate, Event::Reactivate, Event::Delete]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
@@ -186,9 +188,13 @@ pub fn decide(link: Option<&Link>, h: Option<&Holder>, cfg: &Provisioning, now: 
         None => link.map(|l| l.sent.attributes.clone()).unwrap_or_default(),
     };
     let want = Resource { attributes: attrs, active };
-    let keep = |state, event, why, since| Some(Change { event, why, link: Link { state, sent: want.clone(), removable_since: since } });
+    let keep = |state, event, why, since| {
+        Some(Change { event, why, link: Link { state, sent: want.clone(), removable_since: since } })
+    };
     match link {
-        None | Some(Link { state: LinkState::Deleted, .. }) => active.then_some(()).and_then(|_| keep(LinkState::Active, Some(Event::Create), why, None)),
+        None | Some(Link { state: LinkState::Deleted, .. }) => {
+            active.then_some(()).and_then(|_| keep(LinkState::Active, Some(Event::Create), why, None))
+        }
         Some(l) if active => {
             let event = match l.state {
                 LinkState::Inactive => Some(Event::Reactivate),
@@ -201,7 +207,11 @@ pub fn decide(link: Option<&Link>, h: Option<&Holder>, cfg: &Provisioning, now: 
             let since = if removable { Some(l.removable_since.unwrap_or(now)) } else { None };
             if let Some(s) = since {
                 if s <= removable_due_by(cfg.delete_after_days, now) {
-                    return Some(Change { event: Some(Event::Delete), why: Why::Retention, link: Link { state: LinkState::Deleted, sent: want, removable_since: since } });
+                    return Some(Change {
+                        event: Some(Event::Delete),
+                        why: Why::Retention,
+                        link: Link { state: LinkState::Deleted, sent: want, removable_since: since },
+                    });
                 }
             }
             let event = match l.state {
@@ -225,7 +235,10 @@ pub fn scim_user(r: &Resource) -> Value {
             Some((urn, attr)) => {
                 // An extension whose name a plain attribute already took is skipped, as a
                 // sub-attribute of a plain value is below.
-                let Value::Object(extension) = root.entry(urn.to_string()).or_insert_with(|| Value::Object(Map::new())) else { continue };
+                let Value::Object(extension) = root.entry(urn.to_string()).or_insert_with(|| Value::Object(Map::new()))
+                else {
+                    continue;
+                };
                 if !schemas.iter().any(|s| s == urn) {
                     schemas.push(Value::String(urn.into()));
                 }

@@ -48,7 +48,9 @@ pub enum Sweep {
 /// to store once the round's queueing is committed.
 pub fn sweep(mark: Option<&Mark>, digest: &str, now: i64) -> (Sweep, Mark) {
     match mark {
-        Some(m) if m.digest == digest && now - m.full_at < FULL_EVERY_MS && m.until <= now => (Sweep::Since(m.until), Mark { until: now, ..m.clone() }),
+        Some(m) if m.digest == digest && now - m.full_at < FULL_EVERY_MS && m.until <= now => {
+            (Sweep::Since(m.until), Mark { until: now, ..m.clone() })
+        }
         _ => (Sweep::Everyone, Mark { digest: digest.to_string(), full_at: now, until: now }),
     }
 }
@@ -78,7 +80,11 @@ mod tests {
     #[test]
     fn r_lc_08_a_changed_policy_or_a_day_without_a_full_round_evaluates_everyone() {
         let m = mark("d1", T0, T0 + 5_000);
-        assert_eq!(sweep(Some(&m), "d2", T0 + 6_000).0, Sweep::Everyone, "a retired system or a new mapping is a new policy digest");
+        assert_eq!(
+            sweep(Some(&m), "d2", T0 + 6_000).0,
+            Sweep::Everyone,
+            "a retired system or a new mapping is a new policy digest"
+        );
         assert_eq!(sweep(Some(&m), "d1", T0 + FULL_EVERY_MS - 1).0, Sweep::Since(T0 + 5_000));
         let (s, next) = sweep(Some(&m), "d1", T0 + FULL_EVERY_MS);
         assert_eq!(s, Sweep::Everyone);

@@ -44,7 +44,9 @@ impl AccountStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AccountStatus::Active, AccountStatus::Suspended, AccountStatus::Disabled, AccountStatus::Deleted].into_iter().find(|t| t.as_str() == s)
+        [AccountStatus::Active, AccountStatus::Suspended, AccountStatus::Disabled, AccountStatus::Deleted]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 

@@ -39,7 +39,9 @@ impl Explain for access_request::Refusal {
             R::EndBeforeStart => ("end_before_start", "終了日は開始日より後にしてください".into()),
             R::StartInPast => ("start_in_past", "開始日は過去にできません".into()),
             R::TooLong(days) => ("too_long", format!("期間は最長 {days} 日です")),
-            R::Sod { role, other, reason } => ("separation_of_duties", format!("職務の分離により申請できません（{role} と {other}）：{reason}")),
+            R::Sod { role, other, reason } => {
+                ("separation_of_duties", format!("職務の分離により申請できません（{role} と {other}）：{reason}"))
+            }
             R::AlreadyHeld => ("already_held", "既にこのロールを保有しているか申請中です".into()),
             R::NoContract => ("no_contract", "委託事業者の申請には契約番号が必要です".into()),
             R::NotTheirContract(c) => ("not_their_contract", format!("契約 {c} はこの申請者の契約ではありません")),
@@ -94,10 +96,17 @@ impl Explain for delegation::Refusal {
     fn explain(&self) -> (&'static str, String) {
         use delegation::Refusal as R;
         match self {
-            R::NotPrincipal => ("not_principal", "代行者を指名できるのは、その職務の担当者かシステムの管理者だけです".into()),
-            R::SelfApproval => ("self_approval", "自分を代行者にすることも、自分に関わる指名を承認することもできません（R-AC-02）".into()),
+            R::NotPrincipal => {
+                ("not_principal", "代行者を指名できるのは、その職務の担当者かシステムの管理者だけです".into())
+            }
+            R::SelfApproval => (
+                "self_approval",
+                "自分を代行者にすることも、自分に関わる指名を承認することもできません（R-AC-02）".into(),
+            ),
             R::Vendor => ("vendor", "委託事業者は特権の代行者になれません（R-PR-04）".into()),
-            R::BadPeriod(days) => ("bad_period", format!("期間は開始より後に終わり、過去でなく、最長 {days} 日にしてください")),
+            R::BadPeriod(days) => {
+                ("bad_period", format!("期間は開始より後に終わり、過去でなく、最長 {days} 日にしてください"))
+            }
             R::NoReason => ("no_reason", "理由を入力してください".into()),
             R::NotEntitled(who) => ("not_entitled", format!("代行者の承認者ではありません（承認者: {who}）")),
         }
@@ -136,15 +145,25 @@ impl Explain for elevation::Refusal {
     fn explain(&self) -> (&'static str, String) {
         use elevation::Refusal as R;
         match self {
-            R::NotElevatable(role) => ("not_elevatable", format!("ロール {role} は昇格で有効にするロールではありません")),
-            R::NotPrivilegedAccount => ("not_privileged_account", "昇格は特権IDで行います。特権IDでサインインしてください".into()),
+            R::NotElevatable(role) => {
+                ("not_elevatable", format!("ロール {role} は昇格で有効にするロールではありません"))
+            }
+            R::NotPrivilegedAccount => {
+                ("not_privileged_account", "昇格は特権IDで行います。特権IDでサインインしてください".into())
+            }
             R::NotEligible => ("not_eligible", "このアカウントはこのロールの対象ではありません".into()),
             R::NoReason => ("no_reason", "理由を入力してください".into()),
             R::NoTicket => ("no_ticket", "チケット番号を入力してください".into()),
             R::Duration(max) => ("duration", format!("時間は 1 分から {max} 分の間にしてください（R-PR-07）")),
-            R::NotFresh(min) => ("not_fresh", format!("{min} 分以内に二種類の認証要素を確認している必要があります。もう一度サインインしてください")),
+            R::NotFresh(min) => (
+                "not_fresh",
+                format!("{min} 分以内に二種類の認証要素を確認している必要があります。もう一度サインインしてください"),
+            ),
             R::BreakGlassOff => ("break_glass_off", "このポリシーでは緊急時の昇格（ブレークグラス）は無効です".into()),
-            R::VendorBreakGlass => ("vendor_break_glass", "委託事業者の保守はシステムの管理者が承認します。緊急時の昇格はできません（R-PR-08）".into()),
+            R::VendorBreakGlass => (
+                "vendor_break_glass",
+                "委託事業者の保守はシステムの管理者が承認します。緊急時の昇格はできません（R-PR-08）".into(),
+            ),
             R::SelfApproval => ("self_approval", "自分の昇格は承認できません（R-AC-02）".into()),
             R::VendorApprover => ("vendor_approver", "委託事業者は昇格を承認できません（R-PR-04）".into()),
             R::NotEntitled(who) => ("not_entitled", format!("昇格の承認者ではありません（承認者: {who}）")),
@@ -172,15 +191,30 @@ impl Explain for exception::Invalid {
     fn explain(&self) -> (&'static str, String) {
         use exception::Invalid as I;
         match self {
-            I::Rule => ("exception_rule", "対象の規則は要件ID（R-XX-NN）かポリシーの項目（ファイル名 [節] 項目）で指定してください".into()),
+            I::Rule => (
+                "exception_rule",
+                "対象の規則は要件ID（R-XX-NN）かポリシーの項目（ファイル名 [節] 項目）で指定してください".into(),
+            ),
             I::UnknownRequirement(id) => ("unknown_requirement", format!("要件 {id} は tobira の要件一覧にありません")),
-            I::NoSubject => ("no_subject", "対象を一つ以上指定してください（person:職員番号、account:ログインID、system:システムID）".into()),
-            I::Subject(s) => ("bad_subject", format!("対象 {s} は person:…、account:…、system:… のいずれでもありません")),
-            I::TooManySubjects(n) => ("too_many_subjects", format!("対象は {n} 件までです。それより広い例外はポリシーの変更です")),
+            I::NoSubject => (
+                "no_subject",
+                "対象を一つ以上指定してください（person:職員番号、account:ログインID、system:システムID）".into(),
+            ),
+            I::Subject(s) => {
+                ("bad_subject", format!("対象 {s} は person:…、account:…、system:… のいずれでもありません"))
+            }
+            I::TooManySubjects(n) => {
+                ("too_many_subjects", format!("対象は {n} 件までです。それより広い例外はポリシーの変更です"))
+            }
             I::NoReason => ("no_reason", "理由を入力してください".into()),
             I::ReasonTooLong(n) => ("reason_too_long", format!("理由は {n} 文字以内にしてください")),
-            I::Period(days) => ("bad_period", format!("終了日は今日より後、最長 {days} 日後までにしてください（review.exception_max_days）")),
-            I::NeverEmergency(rule) => ("never_emergency", format!("{rule} の例外は緊急扱いにできません。先に CISO の許可が必要です")),
+            I::Period(days) => (
+                "bad_period",
+                format!("終了日は今日より後、最長 {days} 日後までにしてください（review.exception_max_days）"),
+            ),
+            I::NeverEmergency(rule) => {
+                ("never_emergency", format!("{rule} の例外は緊急扱いにできません。先に CISO の許可が必要です"))
+            }
         }
     }
 }
@@ -208,6 +242,9 @@ mod tests {
             assert!(!r.ja().is_ascii() && !r.ja().contains(" / "), "{}", r.ja());
             assert!(r.en().is_ascii(), "{}", r.en());
         }
-        assert_eq!(access_request::Refusal::Sod { role: "a".into(), other: "b".into(), reason: "x".into() }.code(), "separation_of_duties");
+        assert_eq!(
+            access_request::Refusal::Sod { role: "a".into(), other: "b".into(), reason: "x".into() }.code(),
+            "separation_of_duties"
+        );
     }
 }

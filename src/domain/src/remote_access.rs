@@ -41,7 +41,13 @@ pub fn check(policy: &Policy, req: &Request, now: i64) -> Result<(), Refusal> {
     if req.person_employee_number == Some(req.approver.employee_number.as_str()) {
         return Err(Refusal::SelfApproval);
     }
-    approval::check(policy, &policy.approvals.remote_access, req.approver, Concerning { departments: req.person_departments, system: None }).map_err(Refusal::NotEntitled)
+    approval::check(
+        policy,
+        &policy.approvals.remote_access,
+        req.approver,
+        Concerning { departments: req.person_departments, system: None },
+    )
+    .map_err(Refusal::NotEntitled)
 }
 
 #[cfg(test)]
@@ -60,10 +66,19 @@ mod tests {
         let p = example_policy();
         let depts = vec!["shimin".to_string()];
         let approver = head("shimin");
-        let req = |approver, until, reason| Request { person_employee_number: Some("100001"), person_departments: &depts, approver, valid_until: until, reason };
+        let req = |approver, until, reason| Request {
+            person_employee_number: Some("100001"),
+            person_departments: &depts,
+            approver,
+            valid_until: until,
+            reason,
+        };
         assert_eq!(check(&p, &req(&approver, 30 * DAY, "在宅勤務（育児）"), 0), Ok(()));
         let other_head = head("zeimu");
-        assert!(matches!(check(&p, &req(&other_head, 30 * DAY, "x"), 0), Err(Refusal::NotEntitled(_))), "another section's head");
+        assert!(
+            matches!(check(&p, &req(&other_head, 30 * DAY, "x"), 0), Err(Refusal::NotEntitled(_))),
+            "another section's head"
+        );
         let not_head = ApproverFacts { headed: vec![], ..head("shimin") };
         assert!(matches!(check(&p, &req(&not_head, 30 * DAY, "x"), 0), Err(Refusal::NotEntitled(_))));
         assert_eq!(check(&p, &req(&approver, 30 * DAY, " "), 0), Err(Refusal::NoReason));

@@ -38,7 +38,11 @@ fn roles(p: &HrPerson, policy: &Policy) -> Vec<String> {
 #[test]
 fn r_zn_06_a_system_has_one_class_a_token_one_system_and_the_highest_requirement_applies() {
     // A system cannot be put in two classes at once: the register takes one.
-    let two = edited("systems.toml", "classification = \"2\"\nowner = { employee_number = \"900031\"", "classification = [\"2\", \"3A\"]\nowner = { employee_number = \"900031\"");
+    let two = edited(
+        "systems.toml",
+        "classification = \"2\"\nowner = { employee_number = \"900031\"",
+        "classification = [\"2\", \"3A\"]\nowner = { employee_number = \"900031\"",
+    );
     assert!(two.is_err(), "a list of classes is refused");
     // What a system needs is the highest of what its zone, its class and its own setting ask.
     let p = example_policy();
@@ -62,11 +66,21 @@ fn r_zn_08_a_resident_or_other_outside_entry_never_becomes_a_person_of_the_staff
     let p = example_policy();
     let mapping = p.directory.clone().unwrap();
     let entry = |kind: &str| {
-        let attrs: BTreeMap<String, Vec<String>> = [("employeenumber", "100777"), ("cn", "東雲 住民"), ("departmentnumber", "shimin"), ("employeetype", kind), ("description", "在職")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
-            .collect();
-        RawEntry { dn: "employeeNumber=100777,ou=people,dc=shinonome,dc=lg,dc=jp".into(), attrs, binary: BTreeSet::new() }
+        let attrs: BTreeMap<String, Vec<String>> = [
+            ("employeenumber", "100777"),
+            ("cn", "東雲 住民"),
+            ("departmentnumber", "shimin"),
+            ("employeetype", kind),
+            ("description", "在職"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+        .collect();
+        RawEntry {
+            dn: "employeeNumber=100777,ou=people,dc=shinonome,dc=lg,dc=jp".into(),
+            attrs,
+            binary: BTreeSet::new(),
+        }
     };
     let known: BTreeSet<String> = ["shimin".to_string()].into();
     assert!(read_person(&entry("正規"), &mapping, Some(&known)).is_ok(), "a member of staff is read");
@@ -87,12 +101,26 @@ fn r_au_03_a_cloud_systems_factors_follow_its_class_and_its_own_setting() {
     let office = whence(&p, "10.10.1.5", true);
     assert_eq!(decide(&p, groupware, &[K], office), Decision::Allowed, "機密性2 in the internet zone: one kind");
     // The owner of a cloud system holding more sensitive information raises it in the register.
-    let own = edited("systems.toml", "zone = \"internet\"\nclassification = \"2\"\ncloud = true", "zone = \"internet\"\nclassification = \"2\"\ncloud = true\nmin_factor_kinds = 2").unwrap();
+    let own = edited(
+        "systems.toml",
+        "zone = \"internet\"\nclassification = \"2\"\ncloud = true",
+        "zone = \"internet\"\nclassification = \"2\"\ncloud = true\nmin_factor_kinds = 2",
+    )
+    .unwrap();
     let g = own.system("groupware").unwrap();
     assert_eq!(decide(&own, g, &[K], whence(&own, "10.10.1.5", true)), Decision::StepUp { have: 1, need: 2 });
-    assert_eq!(decide(&own, g, &[K, P], whence(&own, "10.40.3.3", true)), Decision::Allowed, "from telework with two kinds");
+    assert_eq!(
+        decide(&own, g, &[K, P], whence(&own, "10.40.3.3", true)),
+        Decision::Allowed,
+        "from telework with two kinds"
+    );
     // Or its class asks for it: the same cloud system at 機密性3C with a class that needs two kinds.
-    let class = edited("municipality.toml", "id = \"3C\"\nname = \"機密性3C\"\nmin_factor_kinds = 1", "id = \"3C\"\nname = \"機密性3C\"\nmin_factor_kinds = 2").unwrap();
+    let class = edited(
+        "municipality.toml",
+        "id = \"3C\"\nname = \"機密性3C\"\nmin_factor_kinds = 1",
+        "id = \"3C\"\nname = \"機密性3C\"\nmin_factor_kinds = 2",
+    )
+    .unwrap();
     let mut g = class.system("groupware").unwrap().clone();
     g.classification = toml::Spanned::new(0..0, "3C".into());
     assert_eq!(decide(&class, &g, &[K], whence(&class, "10.40.3.3", true)), Decision::StepUp { have: 1, need: 2 });
@@ -104,17 +132,35 @@ fn r_au_04_outside_networks_reach_a_system_only_where_zone_class_and_a_grant_all
     let both = [K, P];
     // From the internet (an address in no network of the policy): nothing, whatever the factors.
     for s in p.systems.iter().filter(|s| s.approval.status == crate::policy::ApprovalStatus::Approved) {
-        assert_eq!(decide(&p, s, &both, whence(&p, "203.0.113.9", true)), Decision::NetworkRefused { network: None }, "{}", s.id.get_ref());
+        assert_eq!(
+            decide(&p, s, &both, whence(&p, "203.0.113.9", true)),
+            Decision::NetworkRefused { network: None },
+            "{}",
+            s.id.get_ref()
+        );
     }
     // From telework: only a system whose zone lists it and whose class allows remote work, and only
     // for a person holding the telework grant.
-    let reachable: Vec<&str> = p.systems.iter().filter(|s| decide(&p, s, &both, whence(&p, "10.40.3.3", true)) == Decision::Allowed).map(|s| s.id.get_ref().as_str()).collect();
+    let reachable: Vec<&str> = p
+        .systems
+        .iter()
+        .filter(|s| decide(&p, s, &both, whence(&p, "10.40.3.3", true)) == Decision::Allowed)
+        .map(|s| s.id.get_ref().as_str())
+        .collect();
     assert_eq!(reachable, ["groupware"]);
     let groupware = p.system("groupware").unwrap();
-    assert!(matches!(decide(&p, groupware, &both, whence(&p, "10.40.3.3", false)), Decision::NetworkRefused { .. }), "no grant, no access");
+    assert!(
+        matches!(decide(&p, groupware, &both, whence(&p, "10.40.3.3", false)), Decision::NetworkRefused { .. }),
+        "no grant, no access"
+    );
     // A network the city declares public reaches nothing, even where a zone lists it.
-    let public = edited("municipality.toml", "id = \"telework\"\nkind = \"remote\"", "id = \"telework\"\nkind = \"public\"").unwrap();
-    assert!(matches!(decide(&public, public.system("groupware").unwrap(), &both, whence(&public, "10.40.3.3", true)), Decision::NetworkRefused { .. }));
+    let public =
+        edited("municipality.toml", "id = \"telework\"\nkind = \"remote\"", "id = \"telework\"\nkind = \"public\"")
+            .unwrap();
+    assert!(matches!(
+        decide(&public, public.system("groupware").unwrap(), &both, whence(&public, "10.40.3.3", true)),
+        Decision::NetworkRefused { .. }
+    ));
 }
 
 #[test]
@@ -123,11 +169,16 @@ fn r_au_17_a_system_that_cannot_meet_the_password_rules_records_its_deviation() 
     let p = edited(
         "systems.toml",
         "classification = \"2\"\nowner = { employee_number = \"900031\"",
-        &format!("classification = \"2\"\npassword_deviation = \"{deviation}\"\nowner = {{ employee_number = \"900031\""),
+        &format!(
+            "classification = \"2\"\npassword_deviation = \"{deviation}\"\nowner = {{ employee_number = \"900031\""
+        ),
     )
     .unwrap();
     assert_eq!(p.system("bunsho").unwrap().password_deviation, deviation);
-    assert!(p.systems.iter().filter(|s| s.id.get_ref() != "bunsho").all(|s| s.password_deviation.is_empty()), "none recorded where none applies");
+    assert!(
+        p.systems.iter().filter(|s| s.id.get_ref() != "bunsho").all(|s| s.password_deviation.is_empty()),
+        "none recorded where none applies"
+    );
 }
 
 #[test]
@@ -136,7 +187,11 @@ fn r_ac_06_birthright_roles_follow_the_hr_department_and_its_concurrent_posts() 
     let mut a = person("100601", "shimin");
     assert_eq!(roles(&a, &p), ["bunsho.user", "groupware.user", "juki.clerk"]);
     let b = person("100602", "zeimu");
-    assert_eq!(roles(&b, &p), ["bunsho.user", "groupware.user", "zeimu.clerk"], "another section's system is not theirs");
+    assert_eq!(
+        roles(&b, &p),
+        ["bunsho.user", "groupware.user", "zeimu.clerk"],
+        "another section's system is not theirs"
+    );
     // A concurrent post adds that department's roles; a transfer moves them.
     a.concurrent = vec!["zeimu".into()];
     assert_eq!(roles(&a, &p), ["bunsho.user", "groupware.user", "juki.clerk", "zeimu.clerk"]);
@@ -163,7 +218,12 @@ fn r_ac_07_internet_and_mail_reach_only_the_staff_a_rule_names() {
     assert!(!roles(&clerk, &p).contains(&"groupware.user".to_string()), "a clerk whose work does not need it");
     clerk.post = Some("広報担当".into());
     assert!(roles(&clerk, &p).contains(&"groupware.user".to_string()), "a post whose work needs it");
-    let internet: Vec<&str> = p.systems.iter().filter(|s| p.zone(s.zone.get_ref()).is_some_and(|z| z.kind == crate::zone::ZoneKind::Internet)).map(|s| s.id.get_ref().as_str()).collect();
+    let internet: Vec<&str> = p
+        .systems
+        .iter()
+        .filter(|s| p.zone(s.zone.get_ref()).is_some_and(|z| z.kind == crate::zone::ZoneKind::Internet))
+        .map(|s| s.id.get_ref().as_str())
+        .collect();
     assert_eq!(internet, ["groupware"], "the only internet-zone system is the one the rule governs");
 }
 
@@ -183,7 +243,11 @@ fn r_ac_13_r_zn_05_a_client_of_an_important_system_gets_the_shorter_connection_l
     assert_eq!(own.connection_minutes(&p.oidc, true), 60);
     // Left out, the safe default applies; zero is refused with the key's name.
     let absent = edited("clients.toml", "important_refresh_token_minutes = 240", "").unwrap();
-    assert_eq!(absent.oidc.important_refresh_token_minutes, crate::policy::OidcRules::default().important_refresh_token_minutes);
-    let zero = edited("clients.toml", "important_refresh_token_minutes = 240", "important_refresh_token_minutes = 0").unwrap_err();
+    assert_eq!(
+        absent.oidc.important_refresh_token_minutes,
+        crate::policy::OidcRules::default().important_refresh_token_minutes
+    );
+    let zero = edited("clients.toml", "important_refresh_token_minutes = 240", "important_refresh_token_minutes = 0")
+        .unwrap_err();
     assert!(zero.contains("oidc.important_refresh_token_minutes must be at least 1"), "{zero}");
 }

@@ -6,7 +6,10 @@ use crate::policy::{load, Policy, SourceFile};
 
 macro_rules! example {
     ($name:literal) => {
-        SourceFile { name: concat!("policies/", $name).into(), text: include_str!(concat!("../../../policies/", $name)).into() }
+        SourceFile {
+            name: concat!("policies/", $name).into(),
+            text: include_str!(concat!("../../../policies/", $name)).into(),
+        }
     };
 }
 

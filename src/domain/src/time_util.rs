@@ -21,7 +21,16 @@ pub fn from_millis(ms: i64) -> OffsetDateTime {
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-22T05:00:00.000Z`.
 pub fn rfc3339_utc(ms: i64) -> String {
     let t = from_millis(ms);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second(), t.millisecond())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 /// A JST wall-clock rendering for people, e.g. `2026-11-22 14:00 JST`.

@@ -47,7 +47,8 @@ impl Cidr {
         let (a, p) = s.split_once('/').ok_or_else(|| format!("`{s}` is not a CIDR block (address/prefix)"))?;
         let addr: IpAddr = a.parse().map_err(|_| format!("`{a}` is not an IP address"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix: u8 = p.parse().ok().filter(|p| *p <= max).ok_or_else(|| format!("prefix `/{p}` is out of range 0..={max}"))?;
+        let prefix: u8 =
+            p.parse().ok().filter(|p| *p <= max).ok_or_else(|| format!("prefix `/{p}` is out of range 0..={max}"))?;
         Ok(Cidr { addr, prefix })
     }
 

@@ -83,7 +83,11 @@ pub struct ResumeQuery {
 }
 
 /// Reached only from tobira's own pages (after a posted form, or the passkey script's navigation).
-pub async fn resume(req: HttpRequest, app: web::Data<App>, q: web::Query<ResumeQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn resume(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, ApiError> {
     let cur = current(&req, &app).await?;
     let next = az::resume(&app, &q.h, cur.as_ref(), &origin(&req, &app)).await?;
     respond(&req, &app, next, Leave::AfterForm)
@@ -134,7 +138,11 @@ pub struct ConfirmForm {
 }
 
 /// The person confirmed a sign-out a business system asked for without proof of the session.
-pub async fn logout_confirmed(req: HttpRequest, app: web::Data<App>, form: web::Form<ConfirmForm>) -> Result<HttpResponse, ApiError> {
+pub async fn logout_confirmed(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     let Ok(q) = web::Query::<LogoutRequest>::from_query(&form.request) else {
         let t = lang(&req);

@@ -48,5 +48,8 @@ pub async fn configuration(app: web::Data<App>) -> HttpResponse {
 }
 
 pub async fn jwks(app: web::Data<App>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/jwk-set+json").insert_header(("Cache-Control", "public, max-age=60")).body(app.keys.jwks().as_str().to_string())
+    HttpResponse::Ok()
+        .content_type("application/jwk-set+json")
+        .insert_header(("Cache-Control", "public, max-age=60"))
+        .body(app.keys.jwks().as_str().to_string())
 }

@@ -11,15 +11,25 @@ use tobira_domain::oidc::{ErrorCode, OAuthError};
 
 fn bearer_error(description: &str) -> HttpResponse {
     HttpResponse::Unauthorized()
-        .insert_header((header::WWW_AUTHENTICATE, format!("Bearer error=\"invalid_token\", error_description=\"{description}\"")))
+        .insert_header((
+            header::WWW_AUTHENTICATE,
+            format!("Bearer error=\"invalid_token\", error_description=\"{description}\""),
+        ))
         .json(serde_json::json!({ "error": "invalid_token", "error_description": description }))
 }
 
 pub async fn userinfo(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let from_header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_string);
+    let from_header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
     let from_body = form(&body).ok().and_then(|f| f.get("access_token").cloned());
     let Some(token) = from_header.or(from_body) else {
-        return Ok(HttpResponse::Unauthorized().insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tobira\"")).finish());
+        return Ok(HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tobira\""))
+            .finish());
     };
     match info::userinfo(&app, token.trim()).await {
         Ok(Ok(claims)) => Ok(HttpResponse::Ok().json(claims)),

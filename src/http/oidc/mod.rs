@@ -66,7 +66,10 @@ pub fn form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let mut out = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(body) {
         if out.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(OAuthError::new(ErrorCode::InvalidRequest, format!("parameter `{}` is given more than once", k.chars().take(40).collect::<String>())));
+            return Err(OAuthError::new(
+                ErrorCode::InvalidRequest,
+                format!("parameter `{}` is given more than once", k.chars().take(40).collect::<String>()),
+            ));
         }
     }
     Ok(out)
@@ -78,36 +81,60 @@ fn pct_decode(s: &str) -> String {
 
 /// The client's credentials from HTTP Basic or the body; both at once is an error (RFC 6749 §2.3).
 pub fn credentials(req: &HttpRequest, form: &HashMap<String, String>) -> Result<Credentials, OAuthError> {
-    let basic = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
     let in_body = form.contains_key("client_secret") || form.contains_key("client_assertion");
     match basic {
         Some(b) => {
             if in_body {
                 return Err(OAuthError::new(ErrorCode::InvalidRequest, "use one client authentication method"));
             }
-            let raw = base64::engine::general_purpose::STANDARD.decode(b.trim()).ok().and_then(|d| String::from_utf8(d).ok());
+            let raw =
+                base64::engine::general_purpose::STANDARD.decode(b.trim()).ok().and_then(|d| String::from_utf8(d).ok());
             let Some((id, secret)) = raw.as_deref().and_then(|r| r.split_once(':')) else {
                 return Err(OAuthError::new(ErrorCode::InvalidClient, "malformed Basic credentials"));
             };
             let id = pct_decode(id);
             if form.get("client_id").is_some_and(|f| *f != id) {
-                return Err(OAuthError::new(ErrorCode::InvalidRequest, "client_id differs from the authenticated client"));
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidRequest,
+                    "client_id differs from the authenticated client",
+                ));
             }
-            Ok(Credentials { client_id: Some(id), secret: Some(pct_decode(secret)), assertion: None, method: Some(ClientAuth::ClientSecretBasic) })
+            Ok(Credentials {
+                client_id: Some(id),
+                secret: Some(pct_decode(secret)),
+                assertion: None,
+                method: Some(ClientAuth::ClientSecretBasic),
+            })
         }
         None if form.contains_key("client_assertion") => {
             if form.contains_key("client_secret") {
                 return Err(OAuthError::new(ErrorCode::InvalidRequest, "use one client authentication method"));
             }
             if form.get("client_assertion_type").map(String::as_str) != Some(assertion::ASSERTION_TYPE) {
-                return Err(OAuthError::new(ErrorCode::InvalidRequest, "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidRequest,
+                    "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ));
             }
             let assertion = form.get("client_assertion").cloned().unwrap_or_default();
             let claimed = assertion::claimed_client(&assertion);
             if form.get("client_id").is_some_and(|f| Some(f) != claimed.as_ref()) {
-                return Err(OAuthError::new(ErrorCode::InvalidRequest, "client_id differs from the assertion's issuer"));
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidRequest,
+                    "client_id differs from the assertion's issuer",
+                ));
             }
-            Ok(Credentials { client_id: claimed, secret: None, assertion: Some(assertion), method: Some(ClientAuth::PrivateKeyJwt) })
+            Ok(Credentials {
+                client_id: claimed,
+                secret: None,
+                assertion: Some(assertion),
+                method: Some(ClientAuth::PrivateKeyJwt),
+            })
         }
         None => Ok(Credentials {
             client_id: form.get("client_id").cloned(),
@@ -119,5 +146,8 @@ pub fn credentials(req: &HttpRequest, form: &HashMap<String, String>) -> Result<
 }
 
 pub fn basic_used(req: &HttpRequest) -> bool {
-    req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.to_ascii_lowercase().starts_with("basic "))
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic "))
 }

@@ -92,25 +92,51 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let officer = authz::authorize(policy, Some(&cur), Need::Officer, app.clock.now_ms()).is_ok();
     let elevations = crate::app::privileged::elevation::console(&app, &cur).await?.concerns();
     let eligibility = !crate::app::privileged::eligibility::console(&app, &cur, officer).await?.is_empty();
-    let console = crate::app::console::reader(&app, &cur).await.is_ok().then(|| super::console_ops_text::of(t).console_link);
+    let console =
+        crate::app::console::reader(&app, &cur).await.is_ok().then(|| super::console_ops_text::of(t).console_link);
     let page = AccountPage {
         c: &c,
         login_id: &cur.account.login_id,
         notice: query_notice(&req, t),
         previous_sign_in: when(history.previous_sign_in),
         last_sign_out: when(history.last_sign_out),
-        failures: history.failures_since.iter().map(|r| (c.when(r.occurred_at), r.event.source_ip.clone().unwrap_or_default())).collect(),
+        failures: history
+            .failures_since
+            .iter()
+            .map(|r| (c.when(r.occurred_at), r.event.source_ip.clone().unwrap_or_default()))
+            .collect(),
         systems,
         factors: listed
             .into_iter()
-            .map(|l| FactorRow { id: l.id, kind: if l.kind == "totp" { "TOTP" } else { "WebAuthn" }, name: l.name, created: c.when(l.created_at), last_used: when(l.last_used_at) })
+            .map(|l| FactorRow {
+                id: l.id,
+                kind: if l.kind == "totp" { "TOTP" } else { "WebAuthn" },
+                name: l.name,
+                created: c.when(l.created_at),
+                last_used: when(l.last_used_at),
+            })
             .collect(),
         sessions: history
             .sessions
             .iter()
-            .map(|s| SessionRow { id: s.id[..16].to_string(), started: c.when(s.created_at), source: s.source_ip.clone().unwrap_or_default(), current: s.id == cur.session.id })
+            .map(|s| SessionRow {
+                id: s.id[..16].to_string(),
+                started: c.when(s.created_at),
+                source: s.source_ip.clone().unwrap_or_default(),
+                current: s.id == cur.session.id,
+            })
             .collect(),
-        recent: history.recent.iter().map(|r| (c.when(r.occurred_at), super::console_text::methods(t.lang == "ja", &r.event.details), r.event.source_ip.clone().unwrap_or_default())).collect(),
+        recent: history
+            .recent
+            .iter()
+            .map(|r| {
+                (
+                    c.when(r.occurred_at),
+                    super::console_text::methods(t.lang == "ja", &r.event.details),
+                    r.event.source_ip.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
         officer,
         elevations,
         eligibility,
@@ -131,7 +157,11 @@ pub struct EndForm {
 }
 
 /// Ends one of the person's own other sessions.
-pub async fn end_session(req: HttpRequest, app: web::Data<App>, form: web::Form<EndForm>) -> Result<HttpResponse, ApiError> {
+pub async fn end_session(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<EndForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     let cur = match guard(&req, &app, Need::Full).await? {
         Ok(c) => c,

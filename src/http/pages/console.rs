@@ -20,20 +20,28 @@ use askama::Template;
 use tobira_domain::console::scope::Scope;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console/people", web::get().to(search_page)).route("/console/people/{id}", web::get().to(person_page)).route("/console/people/{id}/act", web::post().to(super::console_act::act));
+    cfg.route("/console/people", web::get().to(search_page))
+        .route("/console/people/{id}", web::get().to(person_page))
+        .route("/console/people/{id}/act", web::post().to(super::console_act::act));
 }
 
 /// A refusal or a miss as the page the reader sees; other failures stay errors.
 pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpResponse, ApiError> {
     let k = ct::of(super::lang(req));
     match e {
-        AppError::Refused(w) => super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &w.to_string()),
+        AppError::Refused(w) => {
+            super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &w.to_string())
+        }
         AppError::Rule(r) => {
             let text = r.to_string();
             super::message_text(req, app, ApiError::Rule(r).status_code(), super::lang(req).error_title, &text)
         }
-        AppError::NotFound(_) => super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results),
-        AppError::Invalid(w) => super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &w.to_string()),
+        AppError::NotFound(_) => {
+            super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results)
+        }
+        AppError::Invalid(w) => {
+            super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &w.to_string())
+        }
         e => Err(e.into()),
     }
 }
@@ -50,7 +58,12 @@ pub(super) async fn entry(req: &HttpRequest, app: &App) -> Result<Result<(Curren
 
 /// The same for a posted console form: its CSRF token checked, its fields, the session at `need`
 /// and the reader.
-pub(super) async fn posted_entry(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, Reader), HttpResponse>, ApiError> {
+pub(super) async fn posted_entry(
+    req: &HttpRequest,
+    app: &App,
+    body: &[u8],
+    need: Need,
+) -> Result<Result<(Vec<(String, String)>, Current, Reader), HttpResponse>, ApiError> {
     let (f, cur) = match super::posted(req, app, body, need).await? {
         Ok(v) => v,
         Err(r) => return Ok(Err(r)),
@@ -58,7 +71,11 @@ pub(super) async fn posted_entry(req: &HttpRequest, app: &App, body: &[u8], need
     Ok(reader_for(req, app, cur).await?.map(|(cur, reader)| (f, cur, reader)))
 }
 
-async fn reader_for(req: &HttpRequest, app: &App, cur: Current) -> Result<Result<(Current, Reader), HttpResponse>, ApiError> {
+async fn reader_for(
+    req: &HttpRequest,
+    app: &App,
+    cur: Current,
+) -> Result<Result<(Current, Reader), HttpResponse>, ApiError> {
     match console::reader(app, &cur).await {
         Ok(r) => Ok(Ok((cur, r))),
         Err(e) => refused(req, app, e).map(Err),
@@ -99,7 +116,11 @@ struct SearchPage<'a> {
 }
 
 fn flags(k: &ConsoleText, privileged: bool, shared: bool, vendor: bool, development: bool) -> Vec<&'static str> {
-    [(privileged, k.privileged), (shared, k.shared), (vendor, k.vendor), (development, k.development)].into_iter().filter(|(on, _)| *on).map(|(_, w)| w).collect()
+    [(privileged, k.privileged), (shared, k.shared), (vendor, k.vendor), (development, k.development)]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, w)| w)
+        .collect()
 }
 
 fn page_link(q: &search::Query, page: u32) -> String {
@@ -113,7 +134,11 @@ fn page_link(q: &search::Query, page: u32) -> String {
 }
 
 /// `/console/people`: the search form and one page of results.
-pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<search::Query>) -> Result<HttpResponse, ApiError> {
+pub async fn search_page(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<search::Query>,
+) -> Result<HttpResponse, ApiError> {
     let (_, reader) = match entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -132,7 +157,12 @@ pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<se
             accounts: p
                 .accounts
                 .into_iter()
-                .map(|a| AccountCell { status: ct::status(k, &a.status), flags: flags(k, a.is_privileged, a.is_shared, a.is_vendor, a.is_development), code: a.status, login_id: a.login_id })
+                .map(|a| AccountCell {
+                    status: ct::status(k, &a.status),
+                    flags: flags(k, a.is_privileged, a.is_shared, a.is_vendor, a.is_development),
+                    code: a.status,
+                    login_id: a.login_id,
+                })
                 .collect(),
             id: p.id,
             employee_number: p.employee_number,
@@ -149,7 +179,12 @@ pub async fn search_page(req: HttpRequest, app: web::Data<App>, q: web::Query<se
         k,
         o: super::console_ops_text::of(c.t),
         q: &q,
-        statuses: vec![("active", k.st_active), ("suspended", k.st_suspended), ("disabled", k.st_disabled), ("deleted", k.st_deleted)],
+        statuses: vec![
+            ("active", k.st_active),
+            ("suspended", k.st_suspended),
+            ("disabled", k.st_disabled),
+            ("deleted", k.st_deleted),
+        ],
         section_only: reader.scope != Scope::All,
         rows,
         page: found.page,
@@ -220,13 +255,21 @@ struct PersonPage<'a> {
 fn block(c: &Ctx, k: &'static ConsoleText, a: &person::AccountView) -> AccountBlock {
     let ja = c.t.lang == "ja";
     let when = |ms: Option<i64>| ms.map_or_else(|| "—".to_string(), |m| c.when(m));
-    let record = |r: &tobira_domain::audit::AuditRecord| (c.when(r.occurred_at), ct::methods(ja, &r.event.details), r.event.source_ip.clone().unwrap_or_default());
+    let record = |r: &tobira_domain::audit::AuditRecord| {
+        (c.when(r.occurred_at), ct::methods(ja, &r.event.details), r.event.source_ip.clone().unwrap_or_default())
+    };
     AccountBlock {
         login_id: a.account.login_id.clone(),
         status: ct::status(k, &a.account.status),
         code: a.account.status.clone(),
         flags: flags(k, a.account.is_privileged, a.account.is_shared, a.account.is_vendor, a.account.is_development),
-        locks: a.locks.iter().map(|(scope, until)| format!("{scope}: {}", until.map_or_else(|| k.locked_until_unlock.to_string(), |u| c.when(u)))).collect(),
+        locks: a
+            .locks
+            .iter()
+            .map(|(scope, until)| {
+                format!("{scope}: {}", until.map_or_else(|| k.locked_until_unlock.to_string(), |u| c.when(u)))
+            })
+            .collect(),
         password: match a.password {
             Some(true) => k.password_temporary,
             Some(false) => k.password_set,
@@ -243,9 +286,33 @@ fn block(c: &Ctx, k: &'static ConsoleText, a: &person::AccountView) -> AccountBl
                 revoked: g.revoked_at.is_some(),
             })
             .collect(),
-        factors: a.factors.iter().map(|f| FactorRow { id: f.id.clone(), kind: if f.kind == "totp" { "TOTP" } else { "WebAuthn" }, name: f.name.clone(), created: c.when(f.created_at) }).collect(),
-        sessions: a.sessions.iter().map(|s| (c.when(s.created_at), c.when(s.last_seen_at), s.source_ip.clone().unwrap_or_default())).collect(),
-        remote: a.remote_access.iter().map(|r| (format!("{} – {}", c.when(r.valid_from), c.when(r.valid_until)), r.approved_by.clone(), r.reason.clone(), r.revoked_at.is_some())).collect(),
+        factors: a
+            .factors
+            .iter()
+            .map(|f| FactorRow {
+                id: f.id.clone(),
+                kind: if f.kind == "totp" { "TOTP" } else { "WebAuthn" },
+                name: f.name.clone(),
+                created: c.when(f.created_at),
+            })
+            .collect(),
+        sessions: a
+            .sessions
+            .iter()
+            .map(|s| (c.when(s.created_at), c.when(s.last_seen_at), s.source_ip.clone().unwrap_or_default()))
+            .collect(),
+        remote: a
+            .remote_access
+            .iter()
+            .map(|r| {
+                (
+                    format!("{} – {}", c.when(r.valid_from), c.when(r.valid_until)),
+                    r.approved_by.clone(),
+                    r.reason.clone(),
+                    r.revoked_at.is_some(),
+                )
+            })
+            .collect(),
         sign_ins: a.sign_ins.iter().map(record).collect(),
         failures: a.failures.iter().map(record).collect(),
         staff: false,
@@ -256,7 +323,10 @@ fn block(c: &Ctx, k: &'static ConsoleText, a: &person::AccountView) -> AccountBl
 /// helpdesk is offered no button on any of their accounts, as the server's rule refuses them).
 fn beyond_staff(app: &App, v: &person::PersonView) -> bool {
     let officer_roles: Vec<&str> = app.policy.officers.values().map(|o| o.role.get_ref().as_str()).collect();
-    v.accounts.iter().any(|a| a.account.is_privileged || a.grants.iter().any(|g| g.revoked_at.is_none() && officer_roles.contains(&g.role_id.as_str())))
+    v.accounts.iter().any(|a| {
+        a.account.is_privileged
+            || a.grants.iter().any(|g| g.revoked_at.is_none() && officer_roles.contains(&g.role_id.as_str()))
+    })
 }
 
 /// The officer's buttons that take only a reason: (action, label).
@@ -273,23 +343,43 @@ fn buttons(k: &'static ConsoleText) -> Vec<(&'static str, &'static str)> {
 }
 
 /// `/console/people/{id}`: the person's page; `?before=SEQ` pages the trail.
-pub async fn person_page(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn person_page(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, reader) = match entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let before = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "before").and_then(|(_, v)| v.parse::<i64>().ok());
+    let before = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "before")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
     let v = match person::view(&app, &reader, &id, before, &super::origin(&req, &app)).await {
         Ok(v) => v,
         Err(e) => return refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let k = ct::of(c.t);
-    let departments = v.departments.iter().map(|(code, name, m)| (code.clone(), name.clone(), if m == "primary" { k.membership_primary } else { k.membership_concurrent })).collect();
+    let departments = v
+        .departments
+        .iter()
+        .map(|(code, name, m)| {
+            (code.clone(), name.clone(), if m == "primary" { k.membership_primary } else { k.membership_concurrent })
+        })
+        .collect();
     let staff = !beyond_staff(&app, &v);
     let accounts = v.accounts.iter().map(|a| AccountBlock { staff, ..block(&c, k, a) }).collect();
-    let requests = v.requests.iter().map(|r| (r.id.clone(), r.kind.clone(), r.login_id.clone(), r.requested_by.clone(), c.when(r.requested_at))).collect();
-    let reviews = v.reviews.iter().map(|r| (r.login_id.clone(), r.system_id.clone(), r.role_id.clone(), c.when(r.deadline))).collect();
+    let requests = v
+        .requests
+        .iter()
+        .map(|r| (r.id.clone(), r.kind.clone(), r.login_id.clone(), r.requested_by.clone(), c.when(r.requested_at)))
+        .collect();
+    let reviews = v
+        .reviews
+        .iter()
+        .map(|r| (r.login_id.clone(), r.system_id.clone(), r.role_id.clone(), c.when(r.deadline)))
+        .collect();
     let trail = v
         .trail
         .iter()

@@ -22,7 +22,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 /// What the button asked for, once checked against the page's person.
-pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn act(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, cur, reader) = match super::console::posted_entry(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -45,11 +50,21 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
     if !reader.acts {
         // The helpdesk's two actions on staff; anyone else who reads the console acts on nothing.
         if !reader.helpdesk {
-            return super::console::refused(&req, &app, AppError::refused("この操作ボタンを使えるのはセキュリティ担当とヘルプデスクです", "the buttons are for security officers and the helpdesk"));
+            return super::console::refused(
+                &req,
+                &app,
+                AppError::refused(
+                    "この操作ボタンを使えるのはセキュリティ担当とヘルプデスクです",
+                    "the buttons are for security officers and the helpdesk",
+                ),
+            );
         }
         let outcome = match helpdesk::act(&app, &reader, &cur, &login, &action, &reason, &o).await {
             Ok(helpdesk::Done::Unlocked) => Ok(Done::Notice(format!("{}: {} — {login}", k.done, k.act_unlock))),
-            Ok(helpdesk::Done::Link(r)) => Ok(Done::Secret(k.link_title, format!("{} {}\n{}", k.link_lead, tobira_domain::time_util::jst_display(r.expires_at), r.url))),
+            Ok(helpdesk::Done::Link(r)) => Ok(Done::Secret(
+                k.link_title,
+                format!("{} {}\n{}", k.link_lead, tobira_domain::time_util::jst_display(r.expires_at), r.url),
+            )),
             Err(e) => Err(e),
         };
         return answer(&req, &app, k, &page, outcome);
@@ -67,7 +82,8 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
             }
             "enrol" => {
                 let r = ops::enrollment_link(&app, &cur, &login, &reason, &o).await?;
-                let body = format!("{} {}\n{}", k.link_lead, tobira_domain::time_util::jst_display(r.expires_at), r.url);
+                let body =
+                    format!("{} {}\n{}", k.link_lead, tobira_domain::time_util::jst_display(r.expires_at), r.url);
                 Ok(Done::Secret(k.link_title, body))
             }
             "suspend" => {
@@ -103,7 +119,13 @@ pub async fn act(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, b
 }
 
 /// The page an action's outcome leads to.
-fn answer(req: &HttpRequest, app: &App, k: &'static ct::ConsoleText, page: &str, outcome: Result<Done, AppError>) -> Result<HttpResponse, ApiError> {
+fn answer(
+    req: &HttpRequest,
+    app: &App,
+    k: &'static ct::ConsoleText,
+    page: &str,
+    outcome: Result<Done, AppError>,
+) -> Result<HttpResponse, ApiError> {
     match outcome {
         Ok(Done::Notice(n)) => Ok(super::officer::back(page, true, &n)),
         // Shown once, on its own page: never in a URL.
@@ -111,7 +133,9 @@ fn answer(req: &HttpRequest, app: &App, k: &'static ct::ConsoleText, page: &str,
             let (lead, value) = body.split_once('\n').unwrap_or((body.as_str(), ""));
             secret(req, app, title, lead, value, (page, k.person_title))
         }
-        Err(AppError::AwaitingApproval(request)) => Ok(super::officer::back(page, true, &format!("{} {request}", k.awaiting))),
+        Err(AppError::AwaitingApproval(request)) => {
+            Ok(super::officer::back(page, true, &format!("{} {request}", k.awaiting)))
+        }
         Err(e) => super::officer::back_refused(page, e),
     }
 }
@@ -136,7 +160,14 @@ struct SecretPage<'a> {
 /// A secret (a temporary password, an enrolment URL) on a page of its own, shown once: never in a
 /// URL, a redirect or a log (every page answers `Cache-Control: no-store`); `back` is where the
 /// page's link leads and its words.
-pub(super) fn secret(req: &HttpRequest, app: &App, title: &str, lead: &str, value: &str, back: (&str, &str)) -> Result<HttpResponse, ApiError> {
+pub(super) fn secret(
+    req: &HttpRequest,
+    app: &App,
+    title: &str,
+    lead: &str,
+    value: &str,
+    back: (&str, &str),
+) -> Result<HttpResponse, ApiError> {
     let c = super::Ctx::new(req, app)?;
     c.render(req, &SecretPage { c: &c, title, lead, value, back: back.0, back_label: back.1 })
 }

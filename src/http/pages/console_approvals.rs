@@ -81,7 +81,12 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
 }
 
 /// Approves or refuses one request (`decision` = `approve` | `refuse`), with a reason.
-pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn decide(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
     let (f, cur, approve) = match super::officer::posted_decision(&req, &app, &body, PAGE, "refuse", bad).await? {
         Ok(v) => v,
@@ -98,8 +103,14 @@ pub async fn decide(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
             };
             match shown {
                 // Shown once, on its own page: never in a URL.
-                Some((lead, value)) => super::console_act::secret(&req, &app, o.secret_title, lead, &value, (PAGE, o.back_to_approvals)),
-                None => Ok(super::officer::back(PAGE, true, &format!("{}: {}", if approve { o.approved_notice } else { o.refused_notice }, id.as_str()))),
+                Some((lead, value)) => {
+                    super::console_act::secret(&req, &app, o.secret_title, lead, &value, (PAGE, o.back_to_approvals))
+                }
+                None => Ok(super::officer::back(
+                    PAGE,
+                    true,
+                    &format!("{}: {}", if approve { o.approved_notice } else { o.refused_notice }, id.as_str()),
+                )),
             }
         }
         Err(e @ (AppError::Refused(_) | AppError::Rule(_))) => super::console::refused(&req, &app, e),

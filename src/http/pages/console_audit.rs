@@ -58,7 +58,11 @@ fn query_string(q: &audit::Query, before: Option<i64>) -> String {
     s.finish()
 }
 
-pub async fn page(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Query>) -> Result<HttpResponse, ApiError> {
+pub async fn page(
+    req: HttpRequest,
+    app: web::Data<App>,
+    q: web::Query<audit::Query>,
+) -> Result<HttpResponse, ApiError> {
     let cur = match guard(&req, &app, Need::Full).await? {
         Ok(c) => c,
         Err(r) => return Ok(r),
@@ -75,13 +79,35 @@ pub async fn page(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Qu
         .iter()
         .map(|r| {
             let e = &r.event;
-            (r.seq, c.when(r.occurred_at), e.actor.clone(), e.action.clone(), e.target.clone(), e.outcome.as_str().to_string(), e.source_ip.clone().unwrap_or_default(), e.details.to_string())
+            (
+                r.seq,
+                c.when(r.occurred_at),
+                e.actor.clone(),
+                e.action.clone(),
+                e.target.clone(),
+                e.outcome.as_str().to_string(),
+                e.source_ip.clone().unwrap_or_default(),
+                e.details.to_string(),
+            )
         })
         .collect();
-    let systems = app.policy.systems.iter().map(|s| (s.id.get_ref().clone(), if c.t.lang == "ja" || s.name_en.is_empty() { s.name.clone() } else { s.name_en.clone() })).collect();
+    let systems = app
+        .policy
+        .systems
+        .iter()
+        .map(|s| {
+            (
+                s.id.get_ref().clone(),
+                if c.t.lang == "ja" || s.name_en.is_empty() { s.name.clone() } else { s.name_en.clone() },
+            )
+        })
+        .collect();
     let older = p.next.map(|b| format!("/console/audit?{}", query_string(&q, Some(b))));
     let csv = format!("/console/audit.csv?{}", query_string(&q, None));
-    c.render(&req, &AuditPage { c: &c, k, q: &q, systems, outcomes: ["success", "failure", "denied"], lines, older, csv })
+    c.render(
+        &req,
+        &AuditPage { c: &c, k, q: &q, systems, outcomes: ["success", "failure", "denied"], lines, older, csv },
+    )
 }
 
 /// The selection as CSV (UTF-8 with BOM).
@@ -92,7 +118,10 @@ pub async fn csv(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Que
     };
     let q = q.into_inner();
     match audit::export(&app, &cur, &q, &super::origin(&req, &app)).await {
-        Ok(records) => Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header(("Content-Disposition", "attachment; filename=\"tobira-audit.csv\"")).body(audit::csv(&records))),
+        Ok(records) => Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", "attachment; filename=\"tobira-audit.csv\""))
+            .body(audit::csv(&records))),
         Err(e) => super::console::refused(&req, &app, e),
     }
 }

@@ -121,7 +121,15 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         .iter()
         .map(|l| {
             let a = &l.account;
-            let kinds = [(a.is_privileged, o.kind_privileged), (a.is_development, o.kind_development), (a.is_vendor, o.kind_vendor)].into_iter().filter(|(on, _)| *on).map(|(_, w)| w).collect();
+            let kinds = [
+                (a.is_privileged, o.kind_privileged),
+                (a.is_development, o.kind_development),
+                (a.is_vendor, o.kind_vendor),
+            ]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, w)| w)
+            .collect();
             AccountRow {
                 login_id: a.login_id.clone(),
                 holder: l.holder.as_ref().map_or_else(|| "—".into(), |(en, name)| format!("{name}（{en}）")),
@@ -130,7 +138,10 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
                 kinds,
                 last_use: when(a.last_login_at),
                 valid_until: a.expires_at.map_or_else(|| "—".into(), |m| c.when(m)),
-                responsible: l.development.as_ref().map_or_else(|| "—".into(), |d| format!("{} / {}", d.responsible, d.worker)),
+                responsible: l
+                    .development
+                    .as_ref()
+                    .map_or_else(|| "—".into(), |d| format!("{} / {}", d.responsible, d.worker)),
             }
         })
         .collect();
@@ -146,7 +157,13 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
                         cap: cell(s, "cap"),
                         holders_now: cell(s, "holders_now"),
                         unused: elig.iter().map(|e| e["unused"].as_bool().unwrap_or(false)).collect(),
-                        rows: elig.iter().map(|e| ["account", "role", "granted_by", "since", "revoked", "last_sign_in", "last_elevation"].map(|key| cell(e, key))).collect(),
+                        rows: elig
+                            .iter()
+                            .map(|e| {
+                                ["account", "role", "granted_by", "since", "revoked", "last_sign_in", "last_elevation"]
+                                    .map(|key| cell(e, key))
+                            })
+                            .collect(),
                     }
                 })
                 .collect()
@@ -193,7 +210,9 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
                     if e["review_required"].as_bool() == Some(true) {
                         flags.push(o.review_pending);
                     }
-                    let [a, b, st, m, r, d, s, en] = ["account", "role", "status", "minutes", "requested", "decided_by", "started", "ended"].map(|key| cell(e, key));
+                    let [a, b, st, m, r, d, s, en] =
+                        ["account", "role", "status", "minutes", "requested", "decided_by", "started", "ended"]
+                            .map(|key| cell(e, key));
                     [a, b, st, m, r, d, s, en, flags.join("・")]
                 })
                 .collect()
@@ -201,13 +220,32 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         .unwrap_or_default();
     let (notice, error) = super::officer::outcome(&req);
     let principals = super::console_privileged_forms::principals(&app.policy, &reader.facts, o);
-    let page = PrivilegedPage { c: &c, o, accounts, systems, active, to_decide, delegates, decides_delegates: v.decides_delegates, acts: reader.acts, principals, report, notice, error };
+    let page = PrivilegedPage {
+        c: &c,
+        o,
+        accounts,
+        systems,
+        active,
+        to_decide,
+        delegates,
+        decides_delegates: v.decides_delegates,
+        acts: reader.acts,
+        principals,
+        report,
+        notice,
+        error,
+    };
     c.render(&req, &page)
 }
 
 /// Approves or denies a pending elevation (`decision` = `approve` | `deny`), with a note: the same
 /// function as `POST /api/privileged/elevations/{id}/approve`.
-pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn decide_elevation(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
     let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "deny", bad).await? {
         Ok(v) => v,
@@ -215,14 +253,21 @@ pub async fn decide_elevation(req: HttpRequest, app: web::Data<App>, id: web::Pa
     };
     let o = ot::of(super::lang(&req));
     match elevation::decide(&app, &cur, &id, yes, &field(&f, "note"), &super::origin(&req, &app)).await {
-        Ok(e) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.elevation_decided, e.role_id, e.status))),
+        Ok(e) => {
+            Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.elevation_decided, e.role_id, e.status)))
+        }
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
 /// Approves or refuses a nomination of a delegate (`decision` = `approve` | `refuse`): the same
 /// function as `POST /api/privileged/delegations/{id}/approve`; the CISO decides (R-PR-03).
-pub async fn decide_delegate(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn decide_delegate(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let bad = |_: &str| ot::of(super::lang(&req)).decision_required.to_string();
     let (_, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "refuse", bad).await? {
         Ok(v) => v,
@@ -230,7 +275,9 @@ pub async fn decide_delegate(req: HttpRequest, app: web::Data<App>, id: web::Pat
     };
     let o = ot::of(super::lang(&req));
     match delegation::decide(&app, &cur, &id, yes, &super::origin(&req, &app)).await {
-        Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.delegate_decided, d.principal, d.status))),
+        Ok(d) => {
+            Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", o.delegate_decided, d.principal, d.status)))
+        }
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

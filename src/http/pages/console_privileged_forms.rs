@@ -36,12 +36,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// value, words): the officer functions they hold and the systems they own.
 pub fn principals(policy: &Policy, reader: &ApproverFacts, o: &OpsText) -> Vec<(String, String)> {
     let officers = policy.officers.keys().map(|f| (Principal::Officer(*f), ot::function(o, *f).to_string()));
-    let owners = policy.systems.iter().map(|s| (Principal::SystemOwner(s.id.get_ref().clone()), format!("{}: {}", o.principal_owner, s.name)));
-    officers.chain(owners).filter(|(p, _)| rules::holds(policy, reader, p)).map(|(p, words)| (approvers::principal_key(&p), words)).collect()
+    let owners = policy
+        .systems
+        .iter()
+        .map(|s| (Principal::SystemOwner(s.id.get_ref().clone()), format!("{}: {}", o.principal_owner, s.name)));
+    officers
+        .chain(owners)
+        .filter(|(p, _)| rules::holds(policy, reader, p))
+        .map(|(p, words)| (approvers::principal_key(&p), words))
+        .collect()
 }
 
 /// The temporary password of a new account, once, on its own page.
-fn shown_once(req: &HttpRequest, app: &App, title: &str, login: &str, password: &str) -> Result<HttpResponse, ApiError> {
+fn shown_once(
+    req: &HttpRequest,
+    app: &App,
+    title: &str,
+    login: &str,
+    password: &str,
+) -> Result<HttpResponse, ApiError> {
     let o = ot::of(super::lang(req));
     let lead = format!("{}: {login} — {}", o.login_id, o.secret_password_lead);
     super::console_act::secret(req, app, title, &lead, password, (PAGE, o.back_to_privileged))
@@ -54,13 +67,23 @@ pub async fn create_account(req: HttpRequest, app: web::Data<App>, body: web::By
         Err(r) => return Ok(r),
     };
     match accounts::create(&app, &cur, &field(&f, "employee_number"), &super::origin(&req, &app)).await {
-        Ok(made) => shown_once(&req, &app, ot::of(super::lang(&req)).account_created_title, &made.login_id, &made.temporary_password),
+        Ok(made) => shown_once(
+            &req,
+            &app,
+            ot::of(super::lang(&req)).account_created_title,
+            &made.login_id,
+            &made.temporary_password,
+        ),
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
 /// `POST /console/privileged/development-accounts`: a development ID until its last day.
-pub async fn create_development(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_development(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, cur) = match super::posted(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -69,10 +92,17 @@ pub async fn create_development(req: HttpRequest, app: web::Data<App>, body: web
         Ok(u) => u,
         Err(e) => return super::officer::back_refused(PAGE, e),
     };
-    let id = development::NewDevelopmentId { login_id: field(&f, "login_id"), responsible: field(&f, "responsible"), worker: field(&f, "worker"), reason: field(&f, "reason") };
+    let id = development::NewDevelopmentId {
+        login_id: field(&f, "login_id"),
+        responsible: field(&f, "responsible"),
+        worker: field(&f, "worker"),
+        reason: field(&f, "reason"),
+    };
     let login = id.login_id.trim().to_string();
     match development::create(&app, &cur, id, until, &super::origin(&req, &app)).await {
-        Ok(temporary) => shown_once(&req, &app, ot::of(super::lang(&req)).development_created_title, &login, &temporary),
+        Ok(temporary) => {
+            shown_once(&req, &app, ot::of(super::lang(&req)).development_created_title, &login, &temporary)
+        }
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
@@ -83,26 +113,56 @@ pub async fn nominate(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let period = first_day(&field(&f, "from"), "from").and_then(|from| Ok((from, last_day(&field(&f, "until"), "until")?)));
+    let period =
+        first_day(&field(&f, "from"), "from").and_then(|from| Ok((from, last_day(&field(&f, "until"), "until")?)));
     let (from, until) = match period {
         Ok(p) => p,
         Err(e) => return super::officer::back_refused(PAGE, e),
     };
-    let n = delegation::Nominate { principal: field(&f, "principal"), delegate: field(&f, "delegate"), from, until, reason: field(&f, "reason") };
+    let n = delegation::Nominate {
+        principal: field(&f, "principal"),
+        delegate: field(&f, "delegate"),
+        from,
+        until,
+        reason: field(&f, "reason"),
+    };
     match delegation::nominate(&app, &cur, n, &super::origin(&req, &app)).await {
-        Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", ot::of(super::lang(&req)).nominated_notice, d.principal, d.delegate_employee_number))),
+        Ok(d) => Ok(super::officer::back(
+            PAGE,
+            true,
+            &format!(
+                "{}: {} — {}",
+                ot::of(super::lang(&req)).nominated_notice,
+                d.principal,
+                d.delegate_employee_number
+            ),
+        )),
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }
 
 /// `POST /console/privileged/delegations/{id}/end`: an approved delegation ended now.
-pub async fn end_delegation(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn end_delegation(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (_, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     match delegation::end(&app, &cur, &id, &super::origin(&req, &app)).await {
-        Ok(d) => Ok(super::officer::back(PAGE, true, &format!("{}: {} — {}", ot::of(super::lang(&req)).delegation_ended, d.principal, d.delegate_employee_number))),
+        Ok(d) => Ok(super::officer::back(
+            PAGE,
+            true,
+            &format!(
+                "{}: {} — {}",
+                ot::of(super::lang(&req)).delegation_ended,
+                d.principal,
+                d.delegate_employee_number
+            ),
+        )),
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

@@ -42,11 +42,27 @@ fn line(c: &Ctx, k: &ConsoleText, r: &prov::SystemRow) -> Line {
             Some(e) => (c.when(l.ran_at), format!("{}: {e}", k.prov_failed), true),
             None => {
                 let held = if l.held.is_empty() { String::new() } else { format!(" ({}: {})", k.prov_held, l.held) };
-                (c.when(l.ran_at), format!("{} {}・{} {}・{} {}{held}", k.prov_orphans, l.orphans, k.prov_missing, l.missing, k.prov_wrong, l.wrong), false)
+                (
+                    c.when(l.ran_at),
+                    format!(
+                        "{} {}・{} {}・{} {}{held}",
+                        k.prov_orphans, l.orphans, k.prov_missing, l.missing, k.prov_wrong, l.wrong
+                    ),
+                    false,
+                )
             }
         },
     };
-    Line { system: r.system.clone(), name: r.name.clone(), pending: r.queue.pending, stopped: r.queue.stopped, oldest: r.oldest_age_seconds, last, drift, failed }
+    Line {
+        system: r.system.clone(),
+        name: r.name.clone(),
+        pending: r.queue.pending,
+        stopped: r.queue.stopped,
+        oldest: r.oldest_age_seconds,
+        last,
+        drift,
+        failed,
+    }
 }
 
 #[derive(Template)]
@@ -93,12 +109,19 @@ pub async fn list_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResp
 }
 
 /// `/console/provisioning/{system}?page=N`: the system's waiting and stopped items.
-pub async fn system_page(req: HttpRequest, app: web::Data<App>, system: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn system_page(
+    req: HttpRequest,
+    app: web::Data<App>,
+    system: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, reader) = match super::console::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
-    let page = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "page").and_then(|(_, v)| v.parse::<u32>().ok()).unwrap_or(1);
+    let page = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+        .unwrap_or(1);
     let ja = super::lang(&req).lang == "ja";
     let v = match prov::system(&app, &reader, &system, page, ja).await {
         Ok(v) => v,
@@ -111,7 +134,16 @@ pub async fn system_page(req: HttpRequest, app: web::Data<App>, system: web::Pat
         .iter()
         .map(|i| {
             let word = if i.status == crate::store::provisioning::STOPPED { k.prov_stopped } else { k.prov_pending };
-            (c.when(i.created_at), i.login.clone(), i.event.clone(), i.why.clone(), i.status.clone(), word, i.attempts, i.last_error.clone().unwrap_or_default())
+            (
+                c.when(i.created_at),
+                i.login.clone(),
+                i.event.clone(),
+                i.why.clone(),
+                i.status.clone(),
+                word,
+                i.attempts,
+                i.last_error.clone().unwrap_or_default(),
+            )
         })
         .collect();
     let link = |p: u32| format!("/console/provisioning/{}?page={p}", v.row.system);
@@ -132,13 +164,21 @@ pub async fn system_page(req: HttpRequest, app: web::Data<App>, system: web::Pat
 }
 
 /// `POST /console/provisioning/{system}/retry`: a security officer queues the stopped items again.
-pub async fn retry(req: HttpRequest, app: web::Data<App>, system: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn retry(
+    req: HttpRequest,
+    app: web::Data<App>,
+    system: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, _, reader) = match super::console::posted_entry(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let k = ct::of(super::lang(&req));
-    let back = format!("/console/provisioning/{}", url::form_urlencoded::byte_serialize(system.as_bytes()).collect::<String>());
+    let back = format!(
+        "/console/provisioning/{}",
+        url::form_urlencoded::byte_serialize(system.as_bytes()).collect::<String>()
+    );
     let reason = field(&f, "reason");
     if reason.trim().is_empty() {
         return Ok(super::officer::back(&back, false, k.reason_required));

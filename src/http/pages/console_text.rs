@@ -175,11 +175,12 @@ pub fn method(ja: bool, m: &str) -> String {
 
 /// The methods of a sign-in record (`methods` array or `method` string) as words.
 pub fn methods(ja: bool, details: &serde_json::Value) -> String {
-    let list: Vec<String> = match (details.get("methods").and_then(|v| v.as_array()), details.get("method").and_then(|v| v.as_str())) {
-        (Some(a), _) => a.iter().filter_map(|v| v.as_str()).map(|m| method(ja, m)).collect(),
-        (None, Some(m)) => vec![method(ja, m)],
-        _ => Vec::new(),
-    };
+    let list: Vec<String> =
+        match (details.get("methods").and_then(|v| v.as_array()), details.get("method").and_then(|v| v.as_str())) {
+            (Some(a), _) => a.iter().filter_map(|v| v.as_str()).map(|m| method(ja, m)).collect(),
+            (None, Some(m)) => vec![method(ja, m)],
+            _ => Vec::new(),
+        };
     if list.is_empty() {
         "—".into()
     } else {

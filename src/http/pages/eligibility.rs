@@ -24,7 +24,9 @@ use askama::Template;
 const PAGE: &str = "/privileged/eligibility";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(PAGE, web::get().to(page)).route(PAGE, web::post().to(grant)).route("/privileged/eligibility/revoke", web::post().to(revoke));
+    cfg.route(PAGE, web::get().to(page))
+        .route(PAGE, web::post().to(grant))
+        .route("/privileged/eligibility/revoke", web::post().to(revoke));
 }
 
 /// Whether `cur` is a security officer's session (who may revoke any eligibility, as the API lets).
@@ -64,7 +66,10 @@ struct EligibilityPage<'a> {
 
 fn system_row(c: &Ctx, app: &App, m: Managed) -> SystemRow {
     let role_name = |id: &str| app.policy.role(id).map_or_else(|| id.to_string(), |r| r.name.clone());
-    let name = app.policy.system(&m.system_id).map_or_else(|| m.system_id.clone(), |s| if c.t.lang == "ja" || s.name_en.is_empty() { s.name.clone() } else { s.name_en.clone() });
+    let name = app.policy.system(&m.system_id).map_or_else(
+        || m.system_id.clone(),
+        |s| if c.t.lang == "ja" || s.name_en.is_empty() { s.name.clone() } else { s.name_en.clone() },
+    );
     let holders = m
         .holders
         .into_iter()
@@ -82,7 +87,14 @@ fn system_row(c: &Ctx, app: &App, m: Managed) -> SystemRow {
             }
         })
         .collect();
-    SystemRow { name, cap: m.cap, people: m.people, roles: m.roles.iter().map(|r| (r.clone(), role_name(r))).collect(), holders, id: m.system_id }
+    SystemRow {
+        name,
+        cap: m.cap,
+        people: m.people,
+        roles: m.roles.iter().map(|r| (r.clone(), role_name(r))).collect(),
+        holders,
+        id: m.system_id,
+    }
 }
 
 /// `/privileged/eligibility`: the systems the person manages, their holders and the naming form.

@@ -40,9 +40,24 @@ fn closed(req: &HttpRequest, app: &App) -> Result<HttpResponse, ApiError> {
     super::message_text(req, app, StatusCode::NOT_FOUND, &title, &body)
 }
 
-fn render(req: &HttpRequest, app: &App, token: &str, o: &Opened, problems: Vec<String>, status: StatusCode) -> Result<HttpResponse, ApiError> {
+fn render(
+    req: &HttpRequest,
+    app: &App,
+    token: &str,
+    o: &Opened,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
-    let page = EnrollPage { c: &c, token, login_id: &o.login_id, expires_at: o.expires_at, problems, min: o.min_length, max: o.max_length };
+    let page = EnrollPage {
+        c: &c,
+        token,
+        login_id: &o.login_id,
+        expires_at: o.expires_at,
+        problems,
+        min: o.min_length,
+        max: o.max_length,
+    };
     let mut res = c.render(req, &page)?;
     *res.status_mut() = status;
     Ok(res)
@@ -75,7 +90,11 @@ pub struct EnrollForm {
     repeat: String,
 }
 
-pub async fn submit(req: HttpRequest, app: web::Data<App>, form: web::Form<EnrollForm>) -> Result<HttpResponse, ApiError> {
+pub async fn submit(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<EnrollForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     if !well_formed(&form.token) {
         return closed(&req, &app);

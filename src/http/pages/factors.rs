@@ -31,7 +31,9 @@ pub async fn enrol_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     let allowed = match authz::authorize(&app.policy, cur.as_ref(), Need::FactorChange, app.clock.now_ms()) {
         Ok(_) => true,
         Err(authz::Denied::Reauthenticate) => return Ok(redirect("/signin/second?then=enrol")),
-        Err(authz::Denied::SignIn) if cur.as_ref().is_some_and(|c| !c.has_second_factor) => return Ok(redirect(&super::keep_waiting(&req, "/signin"))),
+        Err(authz::Denied::SignIn) if cur.as_ref().is_some_and(|c| !c.has_second_factor) => {
+            return Ok(redirect(&super::keep_waiting(&req, "/signin")))
+        }
         Err(_) => false,
     };
     let c = Ctx::new(&req, &app)?;
@@ -50,11 +52,19 @@ struct TotpPage<'a> {
     error: Option<String>,
 }
 
-async fn render_totp(req: &HttpRequest, app: &App, cur: &crate::app::signin::session::Current, error: Option<String>) -> Result<HttpResponse, ApiError> {
+async fn render_totp(
+    req: &HttpRequest,
+    app: &App,
+    cur: &crate::app::signin::session::Current,
+    error: Option<String>,
+) -> Result<HttpResponse, ApiError> {
     let e = factors::start_totp(app, cur).await?;
     let c = Ctx::new(req, app)?;
     let cont = super::continuation(req);
-    c.render(req, &TotpPage { c: &c, cont: &cont.query, qr_svg: e.qr_svg, secret: e.secret_base32, handle: e.handle, error })
+    c.render(
+        req,
+        &TotpPage { c: &c, cont: &cont.query, qr_svg: e.qr_svg, secret: e.secret_base32, handle: e.handle, error },
+    )
 }
 
 pub async fn totp_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
@@ -75,7 +85,11 @@ pub struct TotpForm {
     name: String,
 }
 
-pub async fn totp_submit(req: HttpRequest, app: web::Data<App>, form: web::Form<TotpForm>) -> Result<HttpResponse, ApiError> {
+pub async fn totp_submit(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<TotpForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
@@ -103,13 +117,19 @@ pub async fn key_options(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "handle": handle, "options": options })))
 }
 
-pub async fn key_finish(req: HttpRequest, app: web::Data<App>, body: web::Json<Answer<RegisterPublicKeyCredential>>) -> Result<HttpResponse, ApiError> {
+pub async fn key_finish(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<Answer<RegisterPublicKeyCredential>>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, None)?;
     let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
         Err(_) => return Err(ApiError::Unauthorized("sign in (and verify) first".into())),
     };
-    match factors::finish_key_registration(&app, &cur, &body.handle, &body.credential, &body.name, &origin(&req, &app)).await {
+    match factors::finish_key_registration(&app, &cur, &body.handle, &body.credential, &body.name, &origin(&req, &app))
+        .await
+    {
         Ok(()) => Ok(HttpResponse::Ok().json(json!({ "next": super::continuation(&req).or("/account") }))),
         Err(e) => ceremony_error(&req, e),
     }
@@ -122,7 +142,11 @@ pub struct RemoveForm {
     id: String,
 }
 
-pub async fn remove(req: HttpRequest, app: web::Data<App>, form: web::Form<RemoveForm>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<RemoveForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     let cur = match guard(&req, &app, Need::FactorChange).await? {
         Ok(c) => c,
@@ -132,7 +156,10 @@ pub async fn remove(req: HttpRequest, app: web::Data<App>, form: web::Form<Remov
     match ended {
         None => Err(ApiError::NotFound),
         // Removing the factor this session stood on ends it: back to sign-in.
-        Some(_) if super::current(&req, &app).await?.is_none() => Ok(HttpResponse::SeeOther().cookie(super::cleared_session_cookie()).insert_header(("Location", "/signin")).finish()),
+        Some(_) if super::current(&req, &app).await?.is_none() => Ok(HttpResponse::SeeOther()
+            .cookie(super::cleared_session_cookie())
+            .insert_header(("Location", "/signin"))
+            .finish()),
         Some(_) => Ok(redirect("/account")),
     }
 }

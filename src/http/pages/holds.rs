@@ -54,7 +54,14 @@ fn row(c: &Ctx, h: &Hold) -> Row {
         subjects: h.subject_list().join(", "),
         reason: h.reason.clone(),
         created: format!("{} {}", c.when(h.created_at), h.created_by),
-        released: h.released_at.map(|r| format!("{} {} — {}", c.when(r), h.released_by.clone().unwrap_or_default(), h.release_reason.clone().unwrap_or_default())),
+        released: h.released_at.map(|r| {
+            format!(
+                "{} {} — {}",
+                c.when(r),
+                h.released_by.clone().unwrap_or_default(),
+                h.release_reason.clone().unwrap_or_default()
+            )
+        }),
     }
 }
 
@@ -107,7 +114,12 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     }
 }
 
-pub async fn release(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn release(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, cur) = match super::posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),

@@ -120,7 +120,8 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(req: &HttpRequest, app: &App) -> Result<Ctx, ApiError> {
         let t = lang(req);
-        let municipality = if t.lang == "ja" { app.policy.municipality.name.clone() } else { app.policy.municipality.name_en.clone() };
+        let municipality =
+            if t.lang == "ja" { app.policy.municipality.name.clone() } else { app.policy.municipality.name_en.clone() };
         // Bound to the session when there is one; the cookie follows, so it always holds the token.
         let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
         let (csrf, new_csrf) = match crate::http::csrf::expected(req) {
@@ -143,7 +144,13 @@ impl Ctx {
             res.cookie(crate::http::csrf::cookie(v.clone()));
         }
         if let Some(l) = query_lang(req) {
-            res.cookie(Cookie::build(LANG_COOKIE, l).path("/").same_site(SameSite::Lax).max_age(CookieDuration::days(365)).finish());
+            res.cookie(
+                Cookie::build(LANG_COOKIE, l)
+                    .path("/")
+                    .same_site(SameSite::Lax)
+                    .max_age(CookieDuration::days(365))
+                    .finish(),
+            );
         }
         Ok(res.body(html))
     }
@@ -201,13 +208,17 @@ pub fn continuation(req: &HttpRequest) -> Continue {
         .map(|(_, v)| v.into_owned())
         .filter(|h| h.len() == 43 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     // A re-authentication returns to the page that asked for it (a fixed list, never a URL).
-    let then = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "then").and_then(|(_, v)| match v.as_ref() {
-        "enrol" => Some(("enrol", "/account/enrol")),
-        "account" => Some(("account", "/account")),
-        _ => None,
-    });
+    let then = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == "then").and_then(
+        |(_, v)| match v.as_ref() {
+            "enrol" => Some(("enrol", "/account/enrol")),
+            "account" => Some(("account", "/account")),
+            _ => None,
+        },
+    );
     match (handle, then) {
-        (Some(h), _) => Continue { query: format!("?continue={h}"), next: Some(format!("/oauth/authorize/resume?h={h}")) },
+        (Some(h), _) => {
+            Continue { query: format!("?continue={h}"), next: Some(format!("/oauth/authorize/resume?h={h}")) }
+        }
         (None, Some((name, path))) => Continue { query: format!("?then={name}"), next: Some(path.to_string()) },
         (None, None) => Continue { query: String::new(), next: None },
     }
@@ -244,18 +255,31 @@ pub async fn guard(req: &HttpRequest, app: &App, need: Need) -> Result<Result<Cu
         Err(Denied::SignIn) => Ok(Err(redirect(&keep_waiting(req, "/signin")))),
         Err(Denied::ChangePassword) => Ok(Err(redirect(&keep_waiting(req, "/account/password")))),
         Err(Denied::StepUp { .. }) => Ok(Err(redirect(&keep_waiting(req, "/signin/second")))),
-        Err(Denied::Reauthenticate) => Ok(Err(redirect(if req.path().starts_with("/account/credentials") { "/signin/second?then=account" } else { "/signin/second?then=enrol" }))),
+        Err(Denied::Reauthenticate) => Ok(Err(redirect(if req.path().starts_with("/account/credentials") {
+            "/signin/second?then=account"
+        } else {
+            "/signin/second?then=enrol"
+        }))),
         Err(Denied::Enrol) => Ok(Err(redirect(&keep_waiting(req, "/account/enrol")))),
         Err(Denied::Onboarding) => Ok(Err(redirect(&keep_waiting(req, "/account/onboarding")))),
         // Refused outright: the page explains, with the status the shared mapping gives.
-        Err(d @ Denied::Network { .. }) => Ok(Err(message(req, app, ApiError::from(d).status_code(), |t| (t.network_title, t.network_lead))?)),
-        Err(d @ Denied::Forbidden) => Ok(Err(message(req, app, ApiError::from(d).status_code(), |t| (t.error_title, t.forbidden))?)),
+        Err(d @ Denied::Network { .. }) => {
+            Ok(Err(message(req, app, ApiError::from(d).status_code(), |t| (t.network_title, t.network_lead))?))
+        }
+        Err(d @ Denied::Forbidden) => {
+            Ok(Err(message(req, app, ApiError::from(d).status_code(), |t| (t.error_title, t.forbidden))?))
+        }
     }
 }
 
 /// A posted form's fields, once its CSRF token checks and the session may do what the route
 /// needs; or the response that sends the person elsewhere (or refuses).
-pub(super) async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
+pub(super) async fn posted(
+    req: &HttpRequest,
+    app: &App,
+    body: &[u8],
+    need: Need,
+) -> Result<Result<(Vec<(String, String)>, Current), HttpResponse>, ApiError> {
     let f = crate::http::forms::form(body);
     check_csrf(req, Some(&crate::http::forms::field(&f, "csrf")))?;
     Ok(guard(req, app, need).await?.map(|cur| (f, cur)))
@@ -272,12 +296,25 @@ struct MessagePage<'a> {
 }
 
 /// A page with one message of its own and a status code.
-pub fn message_text(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, title: &str, body: &str) -> Result<HttpResponse, ApiError> {
+pub fn message_text(
+    req: &HttpRequest,
+    app: &App,
+    status: actix_web::http::StatusCode,
+    title: &str,
+    body: &str,
+) -> Result<HttpResponse, ApiError> {
     message_back(req, app, status, title, body, None)
 }
 
 /// [`message_text`], with a link back to the business system.
-pub fn message_back(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, title: &str, body: &str, back: Option<&str>) -> Result<HttpResponse, ApiError> {
+pub fn message_back(
+    req: &HttpRequest,
+    app: &App,
+    status: actix_web::http::StatusCode,
+    title: &str,
+    body: &str,
+    back: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let mut res = c.render(req, &MessagePage { c: &c, title, body, back })?;
     *res.status_mut() = status;
@@ -285,7 +322,12 @@ pub fn message_back(req: &HttpRequest, app: &App, status: actix_web::http::Statu
 }
 
 /// A page with one message and a status code.
-pub fn message(req: &HttpRequest, app: &App, status: actix_web::http::StatusCode, pick: impl Fn(&Text) -> (&'static str, &'static str)) -> Result<HttpResponse, ApiError> {
+pub fn message(
+    req: &HttpRequest,
+    app: &App,
+    status: actix_web::http::StatusCode,
+    pick: impl Fn(&Text) -> (&'static str, &'static str),
+) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let (title, body) = pick(c.t);
     let mut res = c.render(req, &MessagePage { c: &c, title, body, back: None })?;
@@ -321,7 +363,9 @@ pub fn ceremony_error(req: &HttpRequest, e: SigninError) -> Result<HttpResponse,
 pub fn signin_message(t: &Text, e: SigninError) -> Result<String, ApiError> {
     Ok(match e {
         SigninError::Invalid => t.invalid.into(),
-        SigninError::Locked { until: Some(u) } => format!("{} {}: {}", t.locked, t.locked_until, tobira_domain::time_util::jst_display(u)),
+        SigninError::Locked { until: Some(u) } => {
+            format!("{} {}: {}", t.locked, t.locked_until, tobira_domain::time_util::jst_display(u))
+        }
         SigninError::Locked { until: None } => t.locked.into(),
         SigninError::Unavailable(_) => t.unavailable.into(),
         SigninError::FactorRefused => t.factor_refused.into(),

@@ -29,7 +29,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Back to `path` with a notice, or an error when `ok` is false.
 pub(super) fn back(path: &str, ok: bool, text: &str) -> HttpResponse {
-    let q = url::form_urlencoded::Serializer::new(String::new()).append_pair(if ok { "notice" } else { "error" }, text).finish();
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(if ok { "notice" } else { "error" }, text)
+        .finish();
     redirect(&format!("{path}?{q}"))
 }
 
@@ -50,7 +52,9 @@ pub(super) fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
 /// does not answer…) as their message in both languages; any other failure stays an error.
 pub(super) fn refusal(e: AppError) -> Result<String, ApiError> {
     match e {
-        AppError::Conflict(w) | AppError::Invalid(w) | AppError::Refused(w) | AppError::NotFound(w) => Ok(w.to_string()),
+        AppError::Conflict(w) | AppError::Invalid(w) | AppError::Refused(w) | AppError::NotFound(w) => {
+            Ok(w.to_string())
+        }
         AppError::Rule(r) => Ok(r.to_string()),
         AppError::Directory(m) => Ok(format!("人事ディレクトリを読めません / the HR directory: {m}")),
         e => Err(e.into()),
@@ -115,17 +119,30 @@ pub async fn returns_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpR
     if let Err(r) = guard(&req, &app, Need::Officer).await? {
         return Ok(r);
     }
-    let shown = Returns(&app).shown(vec![ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost]).await?;
+    let shown = Returns(&app)
+        .shown(vec![ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost])
+        .await?;
     let c = Ctx::new(&req, &app)?;
     let ja = c.t.lang == "ja";
     let (mut due, mut records) = (Vec::new(), Vec::new());
     for s in shown {
         let r = s.record;
-        let (name, login, kind) = (s.name.unwrap_or_else(|| "—".into()), s.login_id.unwrap_or_else(|| "—".into()), kind_label(ja, &r.kind));
+        let (name, login, kind) =
+            (s.name.unwrap_or_else(|| "—".into()), s.login_id.unwrap_or_else(|| "—".into()), kind_label(ja, &r.kind));
         match ReturnStatus::parse(&r.status) {
             Some(ReturnStatus::Due) => {
-                let why = Reason::label_of_code(&r.listed_reason).map_or_else(|| r.listed_reason.clone(), |(j, e)| if ja { j } else { e }.to_string());
-                due.push(DueRow { listed_at: c.when(r.listed_at), id: r.id, employee_number: r.employee_number, name, login, kind, label: r.label, why });
+                let why = Reason::label_of_code(&r.listed_reason)
+                    .map_or_else(|| r.listed_reason.clone(), |(j, e)| if ja { j } else { e }.to_string());
+                due.push(DueRow {
+                    listed_at: c.when(r.listed_at),
+                    id: r.id,
+                    employee_number: r.employee_number,
+                    name,
+                    login,
+                    kind,
+                    label: r.label,
+                    why,
+                });
             }
             Some(st) => records.push((
                 r.recorded_at.unwrap_or(0),
@@ -162,9 +179,16 @@ pub async fn record(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     let t = super::lang(&req);
     let action = field(&f, "action");
     let Some(to) = ReturnStatus::parse(&action) else {
-        return Ok(back("/officer/returns", false, &format!("処置を選んでください / choose returned, destroyed or lost (`{action}`)")));
+        return Ok(back(
+            "/officer/returns",
+            false,
+            &format!("処置を選んでください / choose returned, destroyed or lost (`{action}`)"),
+        ));
     };
-    match Returns(&app).record(field(&f, "id"), to, Some(field(&f, "note")), cur.account.login_id.clone(), super::origin(&req, &app)).await {
+    match Returns(&app)
+        .record(field(&f, "id"), to, Some(field(&f, "note")), cur.account.login_id.clone(), super::origin(&req, &app))
+        .await
+    {
         Ok(r) => {
             let revoked = if r.credential_revoked { format!("（{}）", t.credential_revoked) } else { String::new() };
             let st = status_label(t.lang == "ja", to);
@@ -207,7 +231,16 @@ pub async fn shared_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpRe
         .into_iter()
         .map(|(login, users)| SharedRow {
             login,
-            users: users.into_iter().map(|u| UserRow { added_at: c.when(u.added_at), employee_number: u.employee_number, name: u.name, permitted_by: u.permitted_by, added_by: u.added_by }).collect(),
+            users: users
+                .into_iter()
+                .map(|u| UserRow {
+                    added_at: c.when(u.added_at),
+                    employee_number: u.employee_number,
+                    name: u.name,
+                    permitted_by: u.permitted_by,
+                    added_by: u.added_by,
+                })
+                .collect(),
         })
         .collect();
     let (notice, error) = outcome(&req);
@@ -221,8 +254,15 @@ pub async fn add_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
         Err(r) => return Ok(r),
     };
     let t = super::lang(&req);
-    let (login, en, by) = (field(&f, "login"), field(&f, "employee_number").trim().to_string(), field(&f, "permitted_by").trim().to_string());
-    match SharedIds(&app).add(login.clone(), en.clone(), by, cur.account.login_id.clone(), super::origin(&req, &app)).await {
+    let (login, en, by) = (
+        field(&f, "login"),
+        field(&f, "employee_number").trim().to_string(),
+        field(&f, "permitted_by").trim().to_string(),
+    );
+    match SharedIds(&app)
+        .add(login.clone(), en.clone(), by, cur.account.login_id.clone(), super::origin(&req, &app))
+        .await
+    {
         Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_added))),
         Err(e) => back_refused("/officer/shared-ids", e),
     }
@@ -236,7 +276,10 @@ pub async fn remove_user(req: HttpRequest, app: web::Data<App>, body: web::Bytes
     };
     let t = super::lang(&req);
     let (login, en, reason) = (field(&f, "login"), field(&f, "employee_number"), field(&f, "reason"));
-    match SharedIds(&app).remove(login.clone(), en.clone(), reason, cur.account.login_id.clone(), super::origin(&req, &app)).await {
+    match SharedIds(&app)
+        .remove(login.clone(), en.clone(), reason, cur.account.login_id.clone(), super::origin(&req, &app))
+        .await
+    {
         Ok(()) => Ok(back("/officer/shared-ids", true, &format!("{}: {login} — {en}", t.user_removed))),
         Err(e) => back_refused("/officer/shared-ids", e),
     }

@@ -44,7 +44,16 @@ async fn render(req: &HttpRequest, app: &App, waiting: bool, error: Option<Strin
     let c = Ctx::new(req, app)?;
     let o = &app.policy.onboarding;
     let cont = super::continuation(req);
-    let page = Page { c: &c, k: ot::of(c.t), cont: &cont.query, version: &o.rules_version, sha256: o.text_sha256(), lines: o.rules_text.trim().lines().collect(), waiting, error };
+    let page = Page {
+        c: &c,
+        k: ot::of(c.t),
+        cont: &cont.query,
+        version: &o.rules_version,
+        sha256: o.text_sha256(),
+        lines: o.rules_text.trim().lines().collect(),
+        waiting,
+        error,
+    };
     let mut res = c.render(req, &page)?;
     if page.error.is_some() {
         *res.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
@@ -53,7 +62,10 @@ async fn render(req: &HttpRequest, app: &App, waiting: bool, error: Option<Strin
 }
 
 /// What the signed-in account owes now.
-async fn owed(app: &App, cur: &crate::app::signin::session::Current) -> Result<tobira_domain::policy::onboarding::Owed, ApiError> {
+async fn owed(
+    app: &App,
+    cur: &crate::app::signin::session::Current,
+) -> Result<tobira_domain::policy::onboarding::Owed, ApiError> {
     Ok(onboarding::owed_now(app, &cur.account).await?)
 }
 
@@ -78,7 +90,8 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     if field(&f, "agree") != "yes" {
         return render(&req, &app, false, Some(k.must_agree.into())).await;
     }
-    match onboarding::confirm(&app, &cur, &field(&f, "version"), &field(&f, "sha256"), &super::origin(&req, &app)).await {
+    match onboarding::confirm(&app, &cur, &field(&f, "version"), &field(&f, "sha256"), &super::origin(&req, &app)).await
+    {
         Ok(()) => {}
         Err(crate::app::AppError::Invalid(w)) => return render(&req, &app, false, Some(w.to_string())).await,
         Err(e) => return Err(e.into()),
@@ -113,7 +126,11 @@ struct ConsolePage<'a> {
 }
 
 /// `/console/people/{id}/onboarding`: the person's confirmations and trainings, per account.
-pub async fn console_page(req: HttpRequest, app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn console_page(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, reader) = match super::console::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -132,19 +149,45 @@ pub async fn console_page(req: HttpRequest, app: web::Data<App>, id: web::Path<S
             .into_iter()
             .map(|r| {
                 let kind = if r.kind == crate::store::onboarding::TRAINING { k.kind_training } else { k.kind_rules };
-                (kind, r.rules_version.unwrap_or_default(), r.text_sha256.unwrap_or_default(), c.when(r.recorded_at), r.recorded_by, r.note.unwrap_or_default())
+                (
+                    kind,
+                    r.rules_version.unwrap_or_default(),
+                    r.text_sha256.unwrap_or_default(),
+                    c.when(r.recorded_at),
+                    r.recorded_by,
+                    r.note.unwrap_or_default(),
+                )
             })
             .collect();
-        let owes = [(owes.rules, k.kind_rules), (owes.training, k.kind_training)].into_iter().filter(|(o, _)| *o).map(|(_, l)| l).collect();
+        let owes = [(owes.rules, k.kind_rules), (owes.training, k.kind_training)]
+            .into_iter()
+            .filter(|(o, _)| *o)
+            .map(|(_, l)| l)
+            .collect();
         accounts.push(AccountRows { login_id: a.account.login_id.clone(), owes, rows });
     }
     let (notice, error) = super::officer::outcome(&req);
-    let page = ConsolePage { c: &c, k, id: &v.person.id, name: &v.person.name_kanji, required: app.policy.onboarding.required, accounts, acts: reader.acts, notice, error };
+    let page = ConsolePage {
+        c: &c,
+        k,
+        id: &v.person.id,
+        name: &v.person.name_kanji,
+        required: app.policy.onboarding.required,
+        accounts,
+        acts: reader.acts,
+        notice,
+        error,
+    };
     c.render(&req, &page)
 }
 
 /// `POST /console/people/{id}/onboarding`: an officer records a training (with a reason).
-pub async fn record_training(req: HttpRequest, app: web::Data<App>, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn record_training(
+    req: HttpRequest,
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, cur, reader) = match super::console::posted_entry(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),

@@ -35,7 +35,8 @@ pub const JA: OnboardingText = OnboardingText {
     agree: "上記の遵守事項を読み、守ることを確認します",
     confirm: "確認する",
     must_agree: "確認のチェックを入れてください。",
-    waiting_training: "遵守事項の確認は記録されました。新任研修の受講が記録されるまでお待ちください（情報政策課が記録します）。",
+    waiting_training:
+        "遵守事項の確認は記録されました。新任研修の受講が記録されるまでお待ちください（情報政策課が記録します）。",
     confirmed_on: "確認済み",
     console_title: "着任時の確認と研修",
     kind_rules: "遵守事項の確認",

@@ -22,11 +22,25 @@ struct PasswordPage<'a> {
     max: u32,
 }
 
-fn render(req: &HttpRequest, app: &App, cur: &crate::app::signin::session::Current, problems: Vec<String>, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
+fn render(
+    req: &HttpRequest,
+    app: &App,
+    cur: &crate::app::signin::session::Current,
+    problems: Vec<String>,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let rule = password::rule_for(&app.policy, &cur.account);
     let cont = super::continuation(req);
-    let page = PasswordPage { c: &c, cont: &cont.query, forced: cur.password_due, done: false, problems, min: *rule.min_length.get_ref(), max: *rule.max_length.get_ref() };
+    let page = PasswordPage {
+        c: &c,
+        cont: &cont.query,
+        forced: cur.password_due,
+        done: false,
+        problems,
+        min: *rule.min_length.get_ref(),
+        max: *rule.max_length.get_ref(),
+    };
     let mut res = c.render(req, &page)?;
     *res.status_mut() = status;
     Ok(res)
@@ -49,14 +63,19 @@ pub struct ChangeForm {
     repeat: String,
 }
 
-pub async fn submit(req: HttpRequest, app: web::Data<App>, form: web::Form<ChangeForm>) -> Result<HttpResponse, ApiError> {
+pub async fn submit(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<ChangeForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     let cur = match guard(&req, &app, Need::SignedIn).await? {
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
     let t = super::lang(&req);
-    let problems = match password::change(&app, &cur, &form.current, &form.new, &form.repeat, &origin(&req, &app)).await {
+    let problems = match password::change(&app, &cur, &form.current, &form.new, &form.repeat, &origin(&req, &app)).await
+    {
         Ok(()) => return Ok(redirect(super::continuation(&req).or("/account?done=password"))),
         Err(ChangeError::WrongCurrent) => vec![t.wrong_current.to_string()],
         Err(ChangeError::Mismatch) => vec![t.mismatch.to_string()],

@@ -131,7 +131,10 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
         .eligible
         .into_iter()
         .map(|e| {
-            let system = app.policy.system(&e.system_id).map_or_else(|| e.system_id.clone(), |s| if ja || s.name_en.is_empty() { s.name.clone() } else { s.name_en.clone() });
+            let system = app.policy.system(&e.system_id).map_or_else(
+                || e.system_id.clone(),
+                |s| if ja || s.name_en.is_empty() { s.name.clone() } else { s.name_en.clone() },
+            );
             let name = app.policy.role(&e.role_id).map_or_else(|| e.role_id.clone(), |r| r.name.clone());
             RoleRow { since: c.when(e.created_at), role: e.role_id, name, system, granted_by: e.granted_by }
         })
@@ -170,7 +173,13 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
     let Ok(minutes) = field(&f, "minutes").trim().parse::<u32>() else {
         return Ok(back(PAGE, false, t.el_minutes_number));
     };
-    let r = Request { role: field(&f, "role"), minutes, reason: field(&f, "reason"), ticket: field(&f, "ticket"), break_glass: field(&f, "break_glass") == "on" };
+    let r = Request {
+        role: field(&f, "role"),
+        minutes,
+        reason: field(&f, "reason"),
+        ticket: field(&f, "ticket"),
+        break_glass: field(&f, "break_glass") == "on",
+    };
     match elevation::request(&app, &cur, r, &super::origin(&req, &app)).await {
         Ok(el) => {
             let done = if el.status == status::ACTIVE { t.el_started } else { t.el_requested };
@@ -183,12 +192,25 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
 /// Approves or denies a pending request (`decision` = `approve` | `deny`), with a note.
 pub async fn decide(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let t = super::lang(&req);
-    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "deny", |other| format!("{} (`{other}`)", t.el_choose_decision)).await? {
+    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, PAGE, "deny", |other| {
+        format!("{} (`{other}`)", t.el_choose_decision)
+    })
+    .await?
+    {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     match elevation::decide(&app, &cur, &field(&f, "id"), yes, &field(&f, "note"), &super::origin(&req, &app)).await {
-        Ok(el) => Ok(back(PAGE, true, &format!("{}: {} — {}", if yes { t.el_approved } else { t.el_denied_notice }, el.role_id, el.decided_by.unwrap_or_default()))),
+        Ok(el) => Ok(back(
+            PAGE,
+            true,
+            &format!(
+                "{}: {} — {}",
+                if yes { t.el_approved } else { t.el_denied_notice },
+                el.role_id,
+                el.decided_by.unwrap_or_default()
+            ),
+        )),
         Err(e) => back_refused(PAGE, e),
     }
 }
@@ -200,7 +222,15 @@ pub async fn end(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
         Err(r) => return Ok(r),
     };
     let t = super::lang(&req);
-    match elevation::end(&app, &cur, &field(&f, "id"), super::eligibility::is_officer(&app, &cur), &super::origin(&req, &app)).await {
+    match elevation::end(
+        &app,
+        &cur,
+        &field(&f, "id"),
+        super::eligibility::is_officer(&app, &cur),
+        &super::origin(&req, &app),
+    )
+    .await
+    {
         Ok(el) => Ok(back(PAGE, true, &format!("{}: {}", t.el_ended_notice, el.role_id))),
         Err(e) => back_refused(PAGE, e),
     }

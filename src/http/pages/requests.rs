@@ -78,13 +78,21 @@ fn row(c: &Ctx, app: &App, s: view::Shown) -> Row {
         .collect();
     Row {
         name: app.policy.role(&r.role_id).map_or_else(|| r.role_id.clone(), |x| x.name.clone()),
-        system: app.policy.system(&r.system_id).map_or_else(|| r.system_id.clone(), |x| if c.t.lang == "ja" || x.name_en.is_empty() { x.name.clone() } else { x.name_en.clone() }),
+        system: app.policy.system(&r.system_id).map_or_else(
+            || r.system_id.clone(),
+            |x| if c.t.lang == "ja" || x.name_en.is_empty() { x.name.clone() } else { x.name_en.clone() },
+        ),
         status_label: label(c, &r.status),
         from: c.when(r.valid_from),
         until: c.when(r.valid_until),
         requested_at: c.when(r.requested_at),
         lapses_at: c.when(r.lapses_at),
-        progress: format!("{}/{} ({})", r.steps_done, steps.len(), steps.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" → ")),
+        progress: format!(
+            "{}/{} ({})",
+            r.steps_done,
+            steps.len(),
+            steps.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" → ")
+        ),
         contract: r.contract_id.unwrap_or_default(),
         requester: s.requester,
         id: r.id,
@@ -125,7 +133,10 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     let c = Ctx::new(&req, &app)?;
     let (notice, error) = outcome(&req);
     let mine = con.mine.into_iter().map(|s| row(&c, &app, s)).collect();
-    c.render(&req, &RequestsPage { c: &c, notice, error, requestable: con.requestable, mine, queue_count: con.queue.len() })
+    c.render(
+        &req,
+        &RequestsPage { c: &c, notice, error, requestable: con.requestable, mine, queue_count: con.queue.len() },
+    )
 }
 
 /// `/requests/queue`: the requests waiting for the signed-in approver's step.
@@ -148,7 +159,13 @@ pub async fn ask(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Res
         Err(r) => return Ok(r),
     };
     let t = super::lang(&req);
-    let new = NewRequest { role: field(&f, "role"), reason: field(&f, "reason"), from: field(&f, "from"), until: field(&f, "until"), contract: field(&f, "contract") };
+    let new = NewRequest {
+        role: field(&f, "role"),
+        reason: field(&f, "reason"),
+        from: field(&f, "from"),
+        until: field(&f, "until"),
+        contract: field(&f, "contract"),
+    };
     match requests::ask(&app, &cur, new, &super::origin(&req, &app)).await {
         Ok(r) => Ok(back(PAGE, true, &format!("{}: {}", t.ar_asked_notice, r.role_id))),
         Err(e) => back_refused(PAGE, e),
@@ -171,7 +188,11 @@ pub async fn withdraw(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -
 /// Approves or refuses the next step of a request (`decision` = `approve` | `refuse`), with a note.
 pub async fn decide_step(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let t = super::lang(&req);
-    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, QUEUE, "refuse", |other| format!("{} (`{other}`)", t.el_choose_decision)).await? {
+    let (f, cur, yes) = match super::officer::posted_decision(&req, &app, &body, QUEUE, "refuse", |other| {
+        format!("{} (`{other}`)", t.el_choose_decision)
+    })
+    .await?
+    {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

@@ -103,7 +103,12 @@ fn notice(req: &HttpRequest, c: &Ctx) -> Option<String> {
 }
 
 /// A posted form ([`super::posted`]) with the caller as a reviewer.
-async fn posted(req: &HttpRequest, app: &App, body: &[u8], need: Need) -> Result<Result<(Vec<(String, String)>, Current, Reviewer), HttpResponse>, ApiError> {
+async fn posted(
+    req: &HttpRequest,
+    app: &App,
+    body: &[u8],
+    need: Need,
+) -> Result<Result<(Vec<(String, String)>, Current, Reviewer), HttpResponse>, ApiError> {
     let (f, cur) = match super::posted(req, app, body, need).await? {
         Ok(v) => v,
         Err(r) => return Ok(Err(r)),
@@ -121,12 +126,16 @@ pub async fn submit(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     if items.is_empty() {
         return Ok(redirect("/review?decided=0"));
     }
-    let out = decide_items(&app, &r, Decide { items, decision: field(&f, "decision"), comment: field(&f, "comment") }).await?;
+    let out = decide_items(&app, &r, Decide { items, decision: field(&f, "decision"), comment: field(&f, "comment") })
+        .await?;
     let ok = out.iter().filter(|d| d.ok).count();
     let ja = super::lang(&req).lang == "ja";
     let why = out.iter().find_map(|d| if ja { d.error_ja.clone() } else { d.error.clone() }).unwrap_or_default();
-    let q: String =
-        url::form_urlencoded::Serializer::new(String::new()).append_pair("decided", &ok.to_string()).append_pair("refused", &(out.len() - ok).to_string()).append_pair("why", &why).finish();
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("decided", &ok.to_string())
+        .append_pair("refused", &(out.len() - ok).to_string())
+        .append_pair("why", &why)
+        .finish();
     Ok(redirect(&format!("/review?{q}")))
 }
 
@@ -199,7 +208,10 @@ pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
     } else if field(&f, "city") == "1" {
         Scope::City
     } else {
-        return Err(ApiError::BadRequest(Words::new("システム、所属、全庁のいずれかを選んでください", "choose a system, a department or city-wide")));
+        return Err(ApiError::BadRequest(Words::new(
+            "システム、所属、全庁のいずれかを選んでください",
+            "choose a system, a department or city-wide",
+        )));
     };
     let made = r.create_campaign(&app, scope).await?;
     Ok(redirect(&format!("/review/campaigns?started={}", made.items)))
@@ -219,7 +231,11 @@ struct ReportsPage<'a> {
 
 /// `/review/reports` and `/review/reports/{name}`: the review reports in the console, as a table with
 /// a CSV download, cut to what the reader may see (R-RV-06).
-pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Path<String>>) -> Result<HttpResponse, ApiError> {
+pub async fn reports(
+    req: HttpRequest,
+    app: web::Data<App>,
+    name: Option<web::Path<String>>,
+) -> Result<HttpResponse, ApiError> {
     if let Err(r) = guard(&req, &app, Need::Full).await? {
         return Ok(r);
     }
@@ -244,7 +260,11 @@ pub async fn reports(req: HttpRequest, app: web::Data<App>, name: Option<web::Pa
         let (_, r) = reviewer(&req, &app, false).await?;
         match readable(&app, &r, &current, 30).await {
             Ok(t) => Some(t),
-            Err(ApiError::Forbidden(_)) => return super::message(&req, &app, actix_web::http::StatusCode::FORBIDDEN, |t| (t.error_title, t.forbidden)),
+            Err(ApiError::Forbidden(_)) => {
+                return super::message(&req, &app, actix_web::http::StatusCode::FORBIDDEN, |t| {
+                    (t.error_title, t.forbidden)
+                })
+            }
             Err(e) => return Err(e),
         }
     };
@@ -276,14 +296,27 @@ pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     }
     let (_, r) = reviewer(&req, &app, false).await?;
     let policy = app.policy.clone();
-    let approver = tobira_domain::approval::check(&policy, &policy.approvals.exception, &r.facts, Default::default()).is_ok();
-    let emergency = tobira_domain::approval::check(&policy, &policy.approvals.exception_emergency, &r.facts, Default::default()).is_ok();
+    let approver =
+        tobira_domain::approval::check(&policy, &policy.approvals.exception, &r.facts, Default::default()).is_ok();
+    let emergency =
+        tobira_domain::approval::check(&policy, &policy.approvals.exception_emergency, &r.facts, Default::default())
+            .is_ok();
     let table = readable(&app, &r, "exceptions", 30).await.ok();
     let c = Ctx::new(&req, &app)?;
     let headings = table.as_ref().map(|t| t.columns.iter().map(|(_, h)| *h).collect()).unwrap_or_default();
     let register = table.map(|t| {
         let cells = t.cells();
-        t.rows.iter().zip(cells).map(|(r, cells)| (r["id"].as_str().unwrap_or_default().to_string(), r["standing"].as_str().unwrap_or_default().to_string(), cells)).collect()
+        t.rows
+            .iter()
+            .zip(cells)
+            .map(|(r, cells)| {
+                (
+                    r["id"].as_str().unwrap_or_default().to_string(),
+                    r["standing"].as_str().unwrap_or_default().to_string(),
+                    cells,
+                )
+            })
+            .collect()
     });
     let q: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
     let notice = q.iter().find(|(k, _)| k == "notice").map(|(_, v)| v.clone());
@@ -291,10 +324,17 @@ pub async fn exceptions(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
 }
 
 fn back_to_exceptions(text: &str) -> HttpResponse {
-    redirect(&format!("/review/exceptions?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("notice", text).finish()))
+    redirect(&format!(
+        "/review/exceptions?{}",
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("notice", text).finish()
+    ))
 }
 
-pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn request_exception(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, _, r) = match posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
@@ -317,13 +357,18 @@ pub async fn request_exception(req: HttpRequest, app: web::Data<App>, body: web:
     }
 }
 
-pub async fn decide_exception(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn decide_exception(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (f, _, r) = match posted(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let verdict: crate::app::review::exceptions::Verdict =
-        serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| ApiError::BadRequest(Words::new("不明な判定です", "unknown verdict")))?;
+        serde_json::from_value(serde_json::json!(field(&f, "verdict")))
+            .map_err(|_| ApiError::BadRequest(Words::new("不明な判定です", "unknown verdict")))?;
     match r.decide_exception(&app, field(&f, "id"), verdict, String::new()).await {
         Ok(s) => Ok(back_to_exceptions(&format!("{} → {}", field(&f, "id"), s.as_str()))),
         Err(AppError::Refused(why) | AppError::Conflict(why)) => Ok(back_to_exceptions(&why.to_string())),

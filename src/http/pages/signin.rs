@@ -1,7 +1,9 @@
 //! `/signin` (password or passkey, with the policy's banner, R-AU-11), `/signin/second` (step two
 //! and step-up: TOTP or a key) and `/signout`.
 
-use super::{ceremony_error, check_csrf, guard, origin, redirect, session_cookie, signin_message, Answer, CsrfForm, Ctx};
+use super::{
+    ceremony_error, check_csrf, guard, origin, redirect, session_cookie, signin_message, Answer, CsrfForm, Ctx,
+};
 use crate::app::signin::authz::Need;
 use crate::app::signin::{factors, passkey, password};
 use crate::app::App;
@@ -23,7 +25,12 @@ struct SigninPage<'a> {
     enrolled: bool,
 }
 
-fn render_signin(req: &HttpRequest, app: &App, error: Option<String>, status: actix_web::http::StatusCode) -> Result<HttpResponse, ApiError> {
+fn render_signin(
+    req: &HttpRequest,
+    app: &App,
+    error: Option<String>,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let banner = if c.t.lang == "ja" { &app.policy.signin.banner } else { &app.policy.signin.banner_en };
     let cont = super::continuation(req);
@@ -45,10 +52,17 @@ pub struct SigninForm {
     password: String,
 }
 
-pub async fn submit(req: HttpRequest, app: web::Data<App>, form: web::Form<SigninForm>) -> Result<HttpResponse, ApiError> {
+pub async fn submit(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<SigninForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     match password::sign_in(&app, &form.login_id, &form.password, &origin(&req, &app)).await {
-        Ok(token) => Ok(HttpResponse::SeeOther().cookie(session_cookie(token)).insert_header(("Location", super::continuation(&req).or("/account"))).finish()),
+        Ok(token) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(token))
+            .insert_header(("Location", super::continuation(&req).or("/account")))
+            .finish()),
         Err(e) => {
             let status = crate::http::error::signin_status(&e);
             let message = signin_message(super::lang(&req), e)?;
@@ -63,10 +77,16 @@ pub async fn passkey_options(req: HttpRequest, app: web::Data<App>) -> Result<Ht
     Ok(HttpResponse::Ok().json(json!({ "handle": handle, "options": options })))
 }
 
-pub async fn passkey_finish(req: HttpRequest, app: web::Data<App>, body: web::Json<Answer<PublicKeyCredential>>) -> Result<HttpResponse, ApiError> {
+pub async fn passkey_finish(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<Answer<PublicKeyCredential>>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, None)?;
     match passkey::finish(&app, &body.handle, &body.credential, &origin(&req, &app)).await {
-        Ok(token) => Ok(HttpResponse::Ok().cookie(session_cookie(token)).json(json!({ "next": super::continuation(&req).or("/account") }))),
+        Ok(token) => Ok(HttpResponse::Ok()
+            .cookie(session_cookie(token))
+            .json(json!({ "next": super::continuation(&req).or("/account") }))),
         Err(e) => ceremony_error(&req, e),
     }
 }
@@ -83,7 +103,12 @@ struct SecondPage<'a> {
     error: Option<String>,
 }
 
-async fn render_second(req: &HttpRequest, app: &App, cur: &crate::app::signin::session::Current, error: Option<String>) -> Result<HttpResponse, ApiError> {
+async fn render_second(
+    req: &HttpRequest,
+    app: &App,
+    cur: &crate::app::signin::session::Current,
+    error: Option<String>,
+) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
     let listed = factors::listed(app, cur.account.id.clone()).await?;
     let need = app.policy.service_system().map_or(1, |s| app.policy.required_factor_kinds(s));
@@ -115,7 +140,11 @@ pub struct CodeForm {
     code: String,
 }
 
-pub async fn second_totp(req: HttpRequest, app: web::Data<App>, form: web::Form<CodeForm>) -> Result<HttpResponse, ApiError> {
+pub async fn second_totp(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     let cur = match guard(&req, &app, Need::SignedIn).await? {
         Ok(c) => c,
@@ -144,7 +173,11 @@ pub async fn second_key_options(req: HttpRequest, app: web::Data<App>) -> Result
     }
 }
 
-pub async fn second_key_finish(req: HttpRequest, app: web::Data<App>, body: web::Json<Answer<PublicKeyCredential>>) -> Result<HttpResponse, ApiError> {
+pub async fn second_key_finish(
+    req: HttpRequest,
+    app: web::Data<App>,
+    body: web::Json<Answer<PublicKeyCredential>>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, None)?;
     let cur = match guard(&req, &app, Need::SignedIn).await? {
         Ok(c) => c,
@@ -156,7 +189,11 @@ pub async fn second_key_finish(req: HttpRequest, app: web::Data<App>, body: web:
     }
 }
 
-pub async fn sign_out(req: HttpRequest, app: web::Data<App>, form: web::Form<CsrfForm>) -> Result<HttpResponse, ApiError> {
+pub async fn sign_out(
+    req: HttpRequest,
+    app: web::Data<App>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ApiError> {
     check_csrf(&req, Some(&form.csrf))?;
     if let Ok(cur) = guard(&req, &app, Need::SignedIn).await? {
         crate::app::signin::session::sign_out(&app, &cur, &origin(&req, &app)).await?;

@@ -24,7 +24,9 @@ use tobira_domain::lifecycle::Step;
 const PAGE: &str = "/sync/holds";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(PAGE, web::get().to(page)).route("/sync/holds/approve", web::post().to(approve)).route("/sync/holds/discard", web::post().to(discard));
+    cfg.route(PAGE, web::get().to(page))
+        .route("/sync/holds/approve", web::post().to(approve))
+        .route("/sync/holds/discard", web::post().to(discard));
 }
 
 /// A step kind's label, Japanese or English.
@@ -95,7 +97,12 @@ fn row(c: &Ctx, v: HeldView) -> HoldRow {
         held_since: c.when(v.first_held_at),
         planned_at: c.when(v.run.created_at),
         ran_by: v.ran_by.join(", "),
-        basis: format!("{}{}{}", v.basis.method, if v.basis.complete { " (full)" } else { "" }, v.basis.high_water.as_deref().map(|h| format!(", high-water {h}")).unwrap_or_default()),
+        basis: format!(
+            "{}{}{}",
+            v.basis.method,
+            if v.basis.complete { " (full)" } else { "" },
+            v.basis.high_water.as_deref().map(|h| format!(", high-water {h}")).unwrap_or_default()
+        ),
         limits: v.run.hold_reason.clone().unwrap_or_default().split("; ").map(str::to_string).collect(),
         counts: counts(&v.plan.steps, ja),
         people: people(&v.plan.steps, ja),
@@ -137,7 +144,20 @@ pub async fn approve(req: HttpRequest, app: web::Data<App>, body: web::Bytes) ->
     match sync_approval::approve_signed_in(&app, &cur, &field(&f, "run")).await {
         Ok(done) => {
             let r = &done.recheck;
-            Ok(back(PAGE, true, &format!("{}: {} {}, {} {}, {} {}", t.sh_approved, t.sh_still_holds, r.apply.len(), t.sh_no_longer_holds, r.dropped.len(), t.sh_new_since, r.new.len())))
+            Ok(back(
+                PAGE,
+                true,
+                &format!(
+                    "{}: {} {}, {} {}, {} {}",
+                    t.sh_approved,
+                    t.sh_still_holds,
+                    r.apply.len(),
+                    t.sh_no_longer_holds,
+                    r.dropped.len(),
+                    t.sh_new_since,
+                    r.new.len()
+                ),
+            ))
         }
         Err(e) => super::officer::back_refused(PAGE, e),
     }

@@ -79,7 +79,9 @@ impl Conn {
         self.ws.send(Message::text(msg.to_string())).unwrap_or_else(|e| panic!("{method}: cannot send: {e}"));
         let deadline = Instant::now() + COMMAND_TIMEOUT;
         loop {
-            let Some(v) = self.read(deadline) else { panic!("{method}: no reply from chromium within {COMMAND_TIMEOUT:?}") };
+            let Some(v) = self.read(deadline) else {
+                panic!("{method}: no reply from chromium within {COMMAND_TIMEOUT:?}")
+            };
             if v["id"].as_u64() == Some(id) {
                 return match v.get("error") {
                     Some(e) => Err(e.clone()),
@@ -150,7 +152,9 @@ impl Browser {
             .spawn();
         let mut child = match spawned {
             Ok(c) => c,
-            Err(e) if e.kind() == ErrorKind::NotFound => panic!("Debian package chromium is not installed: scripts/test.sh installs it"),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                panic!("Debian package chromium is not installed: scripts/test.sh installs it")
+            }
             Err(e) => panic!("cannot start chromium: {e}"),
         };
         let port_file = profile.join("DevToolsActivePort");
@@ -191,8 +195,12 @@ impl Browser {
 
     /// Opens a new tab and attaches to it.
     pub fn new_page(&self) -> Page {
-        let target = self.send("Target.createTarget", json!({ "url": "about:blank" }))["targetId"].as_str().unwrap().to_string();
-        let session = self.send("Target.attachToTarget", json!({ "targetId": target, "flatten": true }))["sessionId"].as_str().unwrap().to_string();
+        let target =
+            self.send("Target.createTarget", json!({ "url": "about:blank" }))["targetId"].as_str().unwrap().to_string();
+        let session = self.send("Target.attachToTarget", json!({ "targetId": target, "flatten": true }))["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let page = Page { conn: self.conn.clone(), session, target, webauthn: AtomicBool::new(false) };
         page.send("Page.enable", json!({}));
         page.send("Runtime.enable", json!({}));

@@ -35,7 +35,8 @@ impl Page {
     /// removed from the buffer.
     pub fn take_events(&self, method: &str) -> Vec<Value> {
         let mut conn = lock(&self.conn);
-        std::iter::from_fn(|| conn.take_event(Some(&self.session), method, Instant::now() + Duration::from_millis(200))).collect()
+        std::iter::from_fn(|| conn.take_event(Some(&self.session), method, Instant::now() + Duration::from_millis(200)))
+            .collect()
     }
 
     /// Evaluates `js`, awaiting a promise; `Err` with the exception (or protocol error) text.
@@ -43,7 +44,9 @@ impl Page {
         let params = json!({ "expression": js, "returnByValue": true, "awaitPromise": true, "userGesture": true });
         let r = self.try_send("Runtime.evaluate", params).map_err(|e| e.to_string())?;
         match r.get("exceptionDetails") {
-            Some(ex) => Err(ex["exception"]["description"].as_str().or(ex["text"].as_str()).unwrap_or("exception").to_string()),
+            Some(ex) => {
+                Err(ex["exception"]["description"].as_str().or(ex["text"].as_str()).unwrap_or("exception").to_string())
+            }
             None => Ok(r["result"].get("value").cloned().unwrap_or(Value::Null)),
         }
     }
@@ -63,9 +66,18 @@ impl Page {
                 return;
             }
             if started.elapsed() > timeout {
-                let url = self.try_eval("location.href").ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-                let text = self.try_eval("document.body ? document.body.innerText.slice(0, 2000) : ''").unwrap_or_default();
-                panic!("timed out after {timeout:?} waiting for {js_condition}\nat {url}\n{}{}", text.as_str().unwrap_or(""), self.script_errors());
+                let url = self
+                    .try_eval("location.href")
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let text =
+                    self.try_eval("document.body ? document.body.innerText.slice(0, 2000) : ''").unwrap_or_default();
+                panic!(
+                    "timed out after {timeout:?} waiting for {js_condition}\nat {url}\n{}{}",
+                    text.as_str().unwrap_or(""),
+                    self.script_errors()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -125,7 +137,10 @@ impl Page {
 
     /// Clicks an element (as a user gesture); does not wait for anything it starts.
     pub fn click(&self, css_selector: &str) {
-        let js = format!("(() => {{ const e = document.querySelector({}); if (!e) return false; e.click(); return true; }})()", json!(css_selector));
+        let js = format!(
+            "(() => {{ const e = document.querySelector({}); if (!e) return false; e.click(); return true; }})()",
+            json!(css_selector)
+        );
         assert_eq!(self.eval(&js), json!(true), "click: no element {css_selector} at {}", self.url());
     }
 
@@ -161,7 +176,10 @@ impl Page {
             "hasUserVerification": opts.user_verification, "isUserVerified": opts.user_verified,
             "automaticPresenceSimulation": true,
         });
-        self.send("WebAuthn.addVirtualAuthenticator", json!({ "options": options }))["authenticatorId"].as_str().unwrap().to_string()
+        self.send("WebAuthn.addVirtualAuthenticator", json!({ "options": options }))["authenticatorId"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Whether the authenticator's next user-verification check succeeds.
@@ -170,7 +188,10 @@ impl Page {
     }
 
     pub fn credentials(&self, id: &str) -> Vec<Value> {
-        self.send("WebAuthn.getCredentials", json!({ "authenticatorId": id }))["credentials"].as_array().cloned().unwrap_or_default()
+        self.send("WebAuthn.getCredentials", json!({ "authenticatorId": id }))["credentials"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn remove_virtual_authenticator(&self, id: &str) {

@@ -6,7 +6,12 @@ use crate::support::{conn, count, output, repo_path, tobira, TestDb};
 use std::process::Command;
 use tobira::store;
 
-pub(crate) const DEPARTMENTS: &[(&str, &str, Option<&str>)] = &[("somu", "総務課", None), ("shimin", "市民課", Some("somu")), ("zeimu", "税務課", Some("somu")), ("kikaku", "企画課", None)];
+pub(crate) const DEPARTMENTS: &[(&str, &str, Option<&str>)] = &[
+    ("somu", "総務課", None),
+    ("shimin", "市民課", Some("somu")),
+    ("zeimu", "税務課", Some("somu")),
+    ("kikaku", "企画課", None),
+];
 
 /// A copy of the example policy with `[sync]` limits replaced.
 pub(crate) fn policy_with_limits(max_removals: u32, max_percent: f64) -> tempfile::TempDir {
@@ -14,7 +19,9 @@ pub(crate) fn policy_with_limits(max_removals: u32, max_percent: f64) -> tempfil
     for e in std::fs::read_dir(repo_path("policies")).unwrap() {
         let p = e.unwrap().path();
         let mut text = std::fs::read_to_string(&p).unwrap();
-        text = text.replace("max_removals = 20", &format!("max_removals = {max_removals}")).replace("max_removal_percent = 2.0", &format!("max_removal_percent = {max_percent:.1}"));
+        text = text
+            .replace("max_removals = 20", &format!("max_removals = {max_removals}"))
+            .replace("max_removal_percent = 2.0", &format!("max_removal_percent = {max_percent:.1}"));
         std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
     }
     dir
@@ -75,7 +82,8 @@ impl Hr {
         let pool = self.db.pool();
         let c = &mut *conn(&pool);
         let a = store::accounts::by_login_id(c, login).unwrap().unwrap();
-        let mut r: Vec<String> = store::accounts::grants_in_force(c, &a.id, i64::MAX / 4).unwrap().into_iter().map(|g| g.role_id).collect();
+        let mut r: Vec<String> =
+            store::accounts::grants_in_force(c, &a.id, i64::MAX / 4).unwrap().into_iter().map(|g| g.role_id).collect();
         r.sort();
         r
     }
@@ -93,5 +101,12 @@ pub(crate) fn people() -> Vec<Fixture> {
     fixed.end_date = Some("20990331".into());
     let mut dual = Fixture::new("100006", "somu");
     dual.concurrent = vec!["shimin".into()];
-    vec![Fixture::new("100001", "shimin"), Fixture::new("100002", "shimin"), Fixture::new("100003", "zeimu"), head, fixed, dual]
+    vec![
+        Fixture::new("100001", "shimin"),
+        Fixture::new("100002", "shimin"),
+        Fixture::new("100003", "zeimu"),
+        head,
+        fixed,
+        dual,
+    ]
 }

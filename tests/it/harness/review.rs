@@ -29,7 +29,9 @@ pub(crate) async fn used(op: &Op, login: &str, last: Option<i64>, created: i64) 
     op.s.app
         .db(move |c| {
             use schema::accounts as a;
-            diesel::update(a::table.filter(a::login_id.eq(&login))).set((a::last_login_at.eq(last), a::created_at.eq(created))).execute(c)?;
+            diesel::update(a::table.filter(a::login_id.eq(&login)))
+                .set((a::last_login_at.eq(last), a::created_at.eq(created)))
+                .execute(c)?;
             Ok(())
         })
         .await
@@ -43,12 +45,18 @@ pub(crate) async fn status(op: &Op, login: &str) -> String {
 
 pub(crate) async fn roles_of(op: &Op, account: &str) -> Vec<String> {
     let (acc, now) = (account.to_string(), op.s.clock_ms());
-    op.s.app.db(move |c| Ok(store::accounts::grants_in_force(c, &acc, now)?.into_iter().map(|g| g.role_id).collect())).await.unwrap()
+    op.s.app
+        .db(move |c| Ok(store::accounts::grants_in_force(c, &acc, now)?.into_iter().map(|g| g.role_id).collect()))
+        .await
+        .unwrap()
 }
 
 pub(crate) async fn notified(op: &Op, who: &str, kind: &str) -> usize {
     let (who, kind) = (who.to_string(), kind.to_string());
-    op.s.app.db(move |c| Ok(store::privileged::notifications_to(c, &who)?.into_iter().filter(|n| n.kind == kind).count())).await.unwrap()
+    op.s.app
+        .db(move |c| Ok(store::privileged::notifications_to(c, &who)?.into_iter().filter(|n| n.kind == kind).count()))
+        .await
+        .unwrap()
 }
 
 pub(crate) fn logins(report: &Value) -> Vec<String> {

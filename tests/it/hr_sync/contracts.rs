@@ -55,7 +55,8 @@ both_backends! {
 
 /// A JST date `days` from today, as the register writes it.
 fn jst_date(days: i64) -> String {
-    let d = (time::OffsetDateTime::now_utc().to_offset(tobira_domain::time_util::JST) + time::Duration::days(days)).date();
+    let d =
+        (time::OffsetDateTime::now_utc().to_offset(tobira_domain::time_util::JST) + time::Duration::days(days)).date();
     format!("{}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 

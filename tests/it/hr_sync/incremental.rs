@@ -90,7 +90,11 @@ async fn content_sync_sees_changes_and_deletions(db: TestDb, ldap: Slapd) {
     assert_eq!(code, 0, "{out}{err}");
     assert!(err.contains("content sync (RFC 4533)"), "{err}");
     assert!(out.contains("異動（shimin → zeimu）"), "{out}");
-    assert_eq!(out.lines().filter(|l| l.contains("アカウント無効化") && l.contains("人事情報から削除")).count(), 2, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains("アカウント無効化") && l.contains("人事情報から削除")).count(),
+        2,
+        "{out}"
+    );
     assert_eq!(hr.account("100002").unwrap().status, "disabled", "a deletion seen without a full read");
     assert_eq!(hr.account("100003").unwrap().status, "disabled", "moved out of scope is gone too");
     assert_eq!(hr.account("100004").unwrap().status, "active");
@@ -125,7 +129,9 @@ both_backends! {
 async fn r_lc_01_a_stale_or_broken_content_sync_cookie_removes_nobody_wrongly_and_a_full_read_catches_up() {
     let hr = Hr::new(TestDb::sqlite(), &people(), (20, 100.0)).await;
     assert_eq!(hr.sync(&[]).0, 0);
-    let set_cookie = |c: &str| store::sync_runs::set_state(&mut conn(&hr.db.pool()), tobira::app::sync::COOKIE, &hex::encode(c), 1).unwrap();
+    let set_cookie = |c: &str| {
+        store::sync_runs::set_state(&mut conn(&hr.db.pool()), tobira::app::sync::COOKIE, &hex::encode(c), 1).unwrap()
+    };
     hr.ldap.delete(&people()[1].dn()).await;
     set_cookie("garbage");
     let (code, out, err) = hr.sync(&[]);

@@ -55,7 +55,11 @@ async fn r_lc_01_a_held_run_can_be_discarded() {
     let run = err.split("--show ").nth(1).unwrap().split('`').next().unwrap().to_string();
     assert_eq!(hr.sync(&["--discard", &run]).0, 0);
     let other = crate::hr_sync_hold::approver(&hr, "someone-else", true);
-    assert_eq!(crate::hr_sync_hold::approve(&hr, &run, "someone-else", &crate::hr_sync_hold::code_now(&other)).0, 1, "a discarded run cannot be applied");
+    assert_eq!(
+        crate::hr_sync_hold::approve(&hr, &run, "someone-else", &crate::hr_sync_hold::code_now(&other)).0,
+        1,
+        "a discarded run cannot be applied"
+    );
     assert_eq!(hr.account("100001").unwrap().status, "active");
 }
 
@@ -84,8 +88,16 @@ async fn r_lc_14_malformed_entries_are_skipped_reported_and_never_deprovisioned(
     let (code, out, err) = hr.sync(&[]);
     // Applied, but with entries skipped: a distinct exit code and the counts on one line.
     assert_eq!(code, 4, "{out}{err}");
-    assert!(err.lines().any(|l| l.contains("sync applied:") && l.contains("2 entries skipped as malformed (top reasons:") && l.contains("exit 4")), "{err}");
-    assert!(out.contains("スキップ") && out.contains("employeeNumber=100007") && out.contains("shinonomeEndDate"), "{out}");
+    assert!(
+        err.lines().any(|l| l.contains("sync applied:")
+            && l.contains("2 entries skipped as malformed (top reasons:")
+            && l.contains("exit 4")),
+        "{err}"
+    );
+    assert!(
+        out.contains("スキップ") && out.contains("employeeNumber=100007") && out.contains("shinonomeEndDate"),
+        "{out}"
+    );
     let metrics = tobira::app::metrics::render(&mut conn(&hr.db.pool()), &Default::default(), 0, (0, 0), 0).unwrap();
     assert!(metrics.contains("\ntobira_sync_entries_skipped 2\n"), "{metrics}");
     assert!(out.contains("department `himitsu` is not a known department"), "{out}");

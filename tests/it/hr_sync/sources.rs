@@ -20,7 +20,9 @@ async fn the_directory_is_read_over_starttls_or_ldaps_with_the_citys_ca() {
     let hr = Hr { db: TestDb::sqlite(), ldap, policy: policy_with_limits(20, 100.0) };
     let run = |url: &str, starttls: bool, ca: &std::path::Path| {
         let mut c = hr.cmd(&["--dry-run"]);
-        c.env("TOBIRA__DIRECTORY__URL", url).env("TOBIRA__DIRECTORY__STARTTLS", starttls.to_string()).env("TOBIRA__DIRECTORY__CA_FILE", ca);
+        c.env("TOBIRA__DIRECTORY__URL", url)
+            .env("TOBIRA__DIRECTORY__STARTTLS", starttls.to_string())
+            .env("TOBIRA__DIRECTORY__CA_FILE", ca);
         output(c)
     };
     let (code, out, err) = run(&hr.ldap.url, true, &ca);
@@ -44,10 +46,16 @@ async fn r_lc_10_a_csv_export_is_a_source_and_a_broken_row_removes_nobody() {
     let text = std::fs::read_to_string(hr.policy.path().join("directory.toml")).unwrap();
     let departments = text.find("[directory.departments]").unwrap();
     let next = departments + text[departments..].find("\n[directory.employment_types]").unwrap();
-    std::fs::write(hr.policy.path().join("directory.toml"), format!("{}{}", &text[..departments], &text[next..]).replace("kind = \"ldap\"", "kind = \"csv\"")).unwrap();
+    std::fs::write(
+        hr.policy.path().join("directory.toml"),
+        format!("{}{}", &text[..departments], &text[next..]).replace("kind = \"ldap\"", "kind = \"csv\""),
+    )
+    .unwrap();
     let csv = hr.policy.path().join("hr-export.csv");
     let header = "employeeNumber,cn,displayName,departmentNumber,ou,businessCategory,employeeType,description\r\n";
-    let row = |en: &str, dept: &str, also: &str| format!("{en},\"東雲 職員{en}\",シノノメ ショクイン{en},{dept},\"課, {dept}\",{also},正規,在職\r\n");
+    let row = |en: &str, dept: &str, also: &str| {
+        format!("{en},\"東雲 職員{en}\",シノノメ ショクイン{en},{dept},\"課, {dept}\",{also},正規,在職\r\n")
+    };
     let write = |rows: &[String]| std::fs::write(&csv, format!("\u{feff}{header}{}", rows.concat())).unwrap();
     let sync = |args: &[&str]| {
         let mut c = hr.cmd(args);
@@ -87,7 +95,11 @@ async fn r_au_12_a_joiner_of_the_sync_is_found_by_name_in_the_console_at_once() 
     let (code, out, err) = hr.sync(&[]);
     assert_eq!(code, 0, "{out}{err}");
     let mut c = conn(&hr.db.pool());
-    let filter = store::console::PeopleFilter { name: tobira_domain::console::search::query_term("しょくいん100003"), ..Default::default() };
-    let found: Vec<String> = store::console::search(&mut c, &filter, 0, 10).unwrap().into_iter().map(|p| p.employee_number).collect();
+    let filter = store::console::PeopleFilter {
+        name: tobira_domain::console::search::query_term("しょくいん100003"),
+        ..Default::default()
+    };
+    let found: Vec<String> =
+        store::console::search(&mut c, &filter, 0, 10).unwrap().into_iter().map(|p| p.employee_number).collect();
     assert_eq!(found, ["100003"], "found by kana in hiragana, without any later command");
 }

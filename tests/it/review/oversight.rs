@@ -146,12 +146,18 @@ both_backends! {
 fn r_rv_07_the_compliance_report_names_every_requirement() {
     let db = TestDb::sqlite();
     let mut c = tobira(&db);
-    c.env("TOBIRA__POLICY_DIR", crate::support::repo_path("policies")).args(["report", "compliance", "--format", "json"]);
+    c.env("TOBIRA__POLICY_DIR", crate::support::repo_path("policies")).args([
+        "report",
+        "compliance",
+        "--format",
+        "json",
+    ]);
     let (code, out, err) = output(c);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     let ids: Vec<&str> = v["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let source = std::fs::read_to_string(crate::support::repo_path("../shared/REQUIREMENTS.md")).expect("shared/REQUIREMENTS.md beside the clone");
+    let source = std::fs::read_to_string(crate::support::repo_path("../shared/REQUIREMENTS.md"))
+        .expect("shared/REQUIREMENTS.md beside the clone");
     let expected: Vec<&str> = source.lines().filter_map(|l| l.strip_prefix("- R-")).map(|l| &l[..5]).collect();
     assert_eq!(ids.len(), expected.len());
     for (got, want) in ids.iter().zip(&expected) {
@@ -162,7 +168,12 @@ fn r_rv_07_the_compliance_report_names_every_requirement() {
     }
     assert_eq!(v["summary"]["requirements"], expected.len());
     let mut csv = tobira(&db);
-    csv.env("TOBIRA__POLICY_DIR", crate::support::repo_path("policies")).args(["report", "compliance", "--format", "csv"]);
+    csv.env("TOBIRA__POLICY_DIR", crate::support::repo_path("policies")).args([
+        "report",
+        "compliance",
+        "--format",
+        "csv",
+    ]);
     let (_, out, _) = output(csv);
     assert!(out.starts_with("\u{feff}要件 / requirement,"), "UTF-8 with BOM for Excel");
     assert_eq!(out.matches("\r\n").count(), expected.len() + 1);

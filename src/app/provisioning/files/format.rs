@@ -38,11 +38,25 @@ pub fn operation(e: Event) -> &'static str {
 
 /// The row of an outbox item.
 pub fn row(item: &Item) -> Result<Row, String> {
-    let r: Resource = serde_json::from_str(&item.resource_json).map_err(|e| format!("the queued item cannot be read: {e}"))?;
+    let r: Resource =
+        serde_json::from_str(&item.resource_json).map_err(|e| format!("the queued item cannot be read: {e}"))?;
     let event = Event::parse(&item.event).ok_or_else(|| format!("unknown event `{}`", item.event))?;
     let text = |k: &str| r.attributes.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let attributes = r.attributes.iter().filter(|(k, _)| *k != "userName" && *k != "externalId").map(|(k, v)| (k.clone(), v.clone())).collect();
-    Ok(Row { item: item.id.clone(), seq: item.seq, operation: operation(event), active: r.active, external_id: text("externalId"), user_name: text("userName"), attributes })
+    let attributes = r
+        .attributes
+        .iter()
+        .filter(|(k, _)| *k != "userName" && *k != "externalId")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(Row {
+        item: item.id.clone(),
+        seq: item.seq,
+        operation: operation(event),
+        active: r.active,
+        external_id: text("externalId"),
+        user_name: text("userName"),
+        attributes,
+    })
 }
 
 /// The JSON lines of batch `batch`.
@@ -85,7 +99,16 @@ pub fn escape(s: &str) -> String {
 
 /// The cells of a row, in the column order.
 pub fn cells(batch: i64, line: usize, r: &Row, columns: &[String]) -> Vec<String> {
-    let mut out = vec![batch.to_string(), line.to_string(), r.item.clone(), r.seq.to_string(), r.operation.into(), r.active.to_string(), r.external_id.clone(), r.user_name.clone()];
+    let mut out = vec![
+        batch.to_string(),
+        line.to_string(),
+        r.item.clone(),
+        r.seq.to_string(),
+        r.operation.into(),
+        r.active.to_string(),
+        r.external_id.clone(),
+        r.user_name.clone(),
+    ];
     out.extend(columns.iter().map(|c| r.attributes.get(c).map(cell).unwrap_or_default()));
     out
 }
@@ -98,7 +121,10 @@ pub fn unencodable(r: &Row, columns: &[String], enc: FileEncoding) -> Option<Str
     let names: Vec<&str> = FIXED.iter().copied().chain(columns.iter().map(String::as_str)).collect();
     for (name, value) in names.iter().zip(cells(0, 0, r, columns)) {
         if let Some(ch) = value.chars().find(|c| SHIFT_JIS.encode(c.encode_utf8(&mut [0; 4])).2) {
-            return Some(format!("column {name}: the character {ch} (U+{:04X}) cannot be written in Shift_JIS", u32::from(ch)));
+            return Some(format!(
+                "column {name}: the character {ch} (U+{:04X}) cannot be written in Shift_JIS",
+                u32::from(ch)
+            ));
         }
     }
     None
@@ -106,7 +132,8 @@ pub fn unencodable(r: &Row, columns: &[String], enc: FileEncoding) -> Option<Str
 
 /// The CSV of batch `batch`, encoded; every row must have passed [`unencodable`].
 pub fn csv(batch: i64, rows: &[Row], columns: &[String], enc: FileEncoding) -> Result<Vec<u8>, String> {
-    let mut text = FIXED.iter().map(|c| c.to_string()).chain(columns.iter().map(|c| escape(c))).collect::<Vec<_>>().join(",");
+    let mut text =
+        FIXED.iter().map(|c| c.to_string()).chain(columns.iter().map(|c| escape(c))).collect::<Vec<_>>().join(",");
     text.push_str("\r\n");
     for (i, r) in rows.iter().enumerate() {
         text.push_str(&cells(batch, i + 1, r, columns).iter().map(|c| escape(c)).collect::<Vec<_>>().join(","));
@@ -129,8 +156,19 @@ mod tests {
     use super::*;
 
     fn r(name: &str) -> Row {
-        let attributes = BTreeMap::from([("displayName".to_string(), json!(name)), ("roles".to_string(), json!([{ "value": "a" }, { "value": "b" }]))]);
-        Row { item: "i1".into(), seq: 1, operation: "create", active: true, external_id: "acc".into(), user_name: "100001".into(), attributes }
+        let attributes = BTreeMap::from([
+            ("displayName".to_string(), json!(name)),
+            ("roles".to_string(), json!([{ "value": "a" }, { "value": "b" }])),
+        ]);
+        Row {
+            item: "i1".into(),
+            seq: 1,
+            operation: "create",
+            active: true,
+            external_id: "acc".into(),
+            user_name: "100001".into(),
+            attributes,
+        }
     }
 
     #[test]
@@ -146,7 +184,11 @@ mod tests {
     #[test]
     fn shift_jis_refuses_what_it_cannot_hold() {
         let cols = vec!["displayName".to_string(), "roles".to_string()];
-        assert_eq!(unencodable(&r("髙橋 太郎"), &cols, FileEncoding::ShiftJis), None, "IBM extension kanji are in Windows-31J");
+        assert_eq!(
+            unencodable(&r("髙橋 太郎"), &cols, FileEncoding::ShiftJis),
+            None,
+            "IBM extension kanji are in Windows-31J"
+        );
         let why = unencodable(&r("𠮷田 太郎"), &cols, FileEncoding::ShiftJis).expect("refused");
         assert!(why.contains("displayName") && why.contains("U+20BB7"), "{why}");
         let bytes = csv(1, &[r("東雲 太郎")], &cols, FileEncoding::ShiftJis).unwrap();

@@ -87,7 +87,10 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FileError> 
     let written = o.open(&tmp).and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all())).map_err(io_err(path));
     let linked = written.and_then(|_| match std::fs::hard_link(&tmp, path) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(FileError::Exists(format!("{} exists already; tobira never overwrites a batch or a key", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(FileError::Exists(format!(
+            "{} exists already; tobira never overwrites a batch or a key",
+            path.display()
+        ))),
         Err(e) => Err(io_err(path)(e)),
     });
     let _ = std::fs::remove_file(&tmp);
@@ -96,7 +99,14 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FileError> 
 
 /// One delivery round of a file system: receipts first (in number order), overdue receipts, any
 /// batch not yet published, then a new batch of what is pending.
-pub fn round(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, system: &str, now: i64, r: &mut Round) -> Result<(), AppError> {
+pub fn round(
+    c: &mut DbConnection,
+    p: &Provisioning,
+    master: &MasterKey,
+    system: &str,
+    now: i64,
+    r: &mut Round,
+) -> Result<(), AppError> {
     receipt::take_all(c, p, system, now, r)?;
     overdue(c, p, system, now)?;
     publish_pending(c, p, system)?;
@@ -106,11 +116,29 @@ pub fn round(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, system:
 /// A finding (once) for every batch whose receipt is later than `receipt_max_hours`.
 fn overdue(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64) -> Result<(), AppError> {
     let limit = i64::from(p.receipt_max_hours()) * 3_600_000;
-    let late: Vec<sf::Batch> = sf::awaiting(c, system)?.into_iter().filter(|b| b.overdue_at.is_none() && now >= b.written_at + limit).collect();
+    let late: Vec<sf::Batch> = sf::awaiting(c, system)?
+        .into_iter()
+        .filter(|b| b.overdue_at.is_none() && now >= b.written_at + limit)
+        .collect();
     for b in late {
         store::write_tx(c, |c| -> Result<(), AppError> {
-            let detail = format!("batch {} of {system} was written {} h ago and its receipt has not come back (receipt_max_hours {})", b.seq, (now - b.written_at) / 3_600_000, p.receipt_max_hours());
-            store::review::insert_findings(c, vec![finding(format!("provisioning-receipt:{system}:{}", b.seq), "provisioning_receipt_overdue", system, &base_name(system, b.seq), &detail, now)])?;
+            let detail = format!(
+                "batch {} of {system} was written {} h ago and its receipt has not come back (receipt_max_hours {})",
+                b.seq,
+                (now - b.written_at) / 3_600_000,
+                p.receipt_max_hours()
+            );
+            store::review::insert_findings(
+                c,
+                vec![finding(
+                    format!("provisioning-receipt:{system}:{}", b.seq),
+                    "provisioning_receipt_overdue",
+                    system,
+                    &base_name(system, b.seq),
+                    &detail,
+                    now,
+                )],
+            )?;
             sf::set_overdue(c, system, b.seq, now)?;
             let e = AuditEvent::new(ACTOR, "provisioning.receipt_overdue", format!("system:{system}"))
                 .with_outcome(Outcome::Failure)
@@ -122,20 +150,38 @@ fn overdue(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64) -> Re
     Ok(())
 }
 
-pub(crate) fn finding(key: String, kind: &str, subject: &str, evidence: &str, detail: &str, now: i64) -> store::review::FindingRow {
-    store::review::FindingRow { key, kind: kind.into(), subject: subject.into(), at: now, events: 1, evidence: evidence.into(), detail: detail.into(), found_at: now }
+pub(crate) fn finding(
+    key: String,
+    kind: &str,
+    subject: &str,
+    evidence: &str,
+    detail: &str,
+    now: i64,
+) -> store::review::FindingRow {
+    store::review::FindingRow {
+        key,
+        kind: kind.into(),
+        subject: subject.into(),
+        at: now,
+        events: 1,
+        evidence: evidence.into(),
+        detail: detail.into(),
+        found_at: now,
+    }
 }
 
 /// Publishes the files of batches recorded but not yet in `out_dir`.
 fn publish_pending(c: &mut DbConnection, p: &Provisioning, system: &str) -> Result<(), AppError> {
     for b in sf::unpublished(c, system)? {
-        let files: BTreeMap<String, String> =
-            serde_json::from_str(b.unpublished_json.as_deref().unwrap_or("{}")).map_err(|e| store::StoreError::Integrity(format!("file batch {system}/{}: {e}", b.seq)))?;
+        let files: BTreeMap<String, String> = serde_json::from_str(b.unpublished_json.as_deref().unwrap_or("{}"))
+            .map_err(|e| store::StoreError::Integrity(format!("file batch {system}/{}: {e}", b.seq)))?;
         // The signature last: a batch is complete for the zone side once its .sig is there.
         let mut names: Vec<&String> = files.keys().collect();
         names.sort_by_key(|n| n.ends_with(".sig"));
         for name in names {
-            let bytes = B64.decode(&files[name]).map_err(|e| store::StoreError::Integrity(format!("file batch {system}/{}: {e}", b.seq)))?;
+            let bytes = B64
+                .decode(&files[name])
+                .map_err(|e| store::StoreError::Integrity(format!("file batch {system}/{}: {e}", b.seq)))?;
             let path = Path::new(p.out_dir()).join(name);
             match write_new(&path, &bytes, 0o640) {
                 Ok(()) => {}
@@ -152,7 +198,13 @@ fn publish_pending(c: &mut DbConnection, p: &Provisioning, system: &str) -> Resu
 /// The pending items that go in the next batch: in order per person, one change per person, none
 /// behind an earlier item of the same person that is not done; items that cannot be written are
 /// stopped with a finding.
-fn take(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, r: &mut Round) -> Result<Vec<(Item, format::Row)>, AppError> {
+fn take(
+    c: &mut DbConnection,
+    p: &Provisioning,
+    system: &str,
+    now: i64,
+    r: &mut Round,
+) -> Result<Vec<(Item, format::Row)>, AppError> {
     let columns = format::attribute_columns(p);
     let mut waiting = BTreeSet::new();
     let mut out = Vec::new();
@@ -162,7 +214,8 @@ fn take(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, r: &mut 
             r.waiting += 1;
             continue;
         }
-        let row = format::row(&item).and_then(|row| format::unencodable(&row, &columns, p.encoding()).map_or(Ok(row), Err));
+        let row =
+            format::row(&item).and_then(|row| format::unencodable(&row, &columns, p.encoding()).map_or(Ok(row), Err));
         match row {
             Ok(row) => {
                 waiting.insert(item.account_id.clone());
@@ -184,10 +237,19 @@ fn take(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, r: &mut 
 
 /// Stops an item with a finding (a row that cannot be written, or a failed row of a receipt);
 /// returns its audit event. Call inside the caller's transaction.
-pub(crate) fn stop(c: &mut DbConnection, item: &Item, why: &str, batch: Option<i64>, now: i64) -> Result<AuditEvent, AppError> {
+pub(crate) fn stop(
+    c: &mut DbConnection,
+    item: &Item,
+    why: &str,
+    batch: Option<i64>,
+    now: i64,
+) -> Result<AuditEvent, AppError> {
     store::provisioning::stop(c, &item.id, item.attempts + 1, why, now)?;
     let subject = format!("{}:{}", item.system_id, item.account_id);
-    store::review::insert_findings(c, vec![finding(format!("provisioning:{}", item.id), "provisioning_stopped", &subject, &item.id, why, now)])?;
+    store::review::insert_findings(
+        c,
+        vec![finding(format!("provisioning:{}", item.id), "provisioning_stopped", &subject, &item.id, why, now)],
+    )?;
     Ok(AuditEvent::new(ACTOR, "provisioning.stopped", format!("account-id:{}", item.account_id))
         .with_outcome(Outcome::Failure)
         .with_details(json!({ "system": item.system_id, "event": item.event, "why": item.why, "item": item.id, "seq": item.seq, "batch": batch, "error": why })))
@@ -197,21 +259,30 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn write_batch(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, system: &str, now: i64, r: &mut Round) -> Result<(), AppError> {
+fn write_batch(
+    c: &mut DbConnection,
+    p: &Provisioning,
+    master: &MasterKey,
+    system: &str,
+    now: i64,
+    r: &mut Round,
+) -> Result<(), AppError> {
     let taken = take(c, p, system, now, r)?;
     if taken.is_empty() {
         return Ok(());
     }
     let (pair, made) = sign::load_or_create(Path::new(p.signing_key_file()), master)?;
     if made {
-        let e = AuditEvent::new(ACTOR, "provisioning.file_key_created", format!("system:{system}")).with_details(json!({ "system": system, "file": p.signing_key_file() }));
+        let e = AuditEvent::new(ACTOR, "provisioning.file_key_created", format!("system:{system}"))
+            .with_details(json!({ "system": system, "file": p.signing_key_file() }));
         crate::app::audit_log::record_alone(c, now, e)?;
     }
     let seq = sf::next_seq(c, system)?;
     let base = base_name(system, seq);
     let rows: Vec<format::Row> = taken.iter().map(|(_, row)| row.clone()).collect();
     let jsonl = format::jsonl(seq, &rows).into_bytes();
-    let csv = format::csv(seq, &rows, &format::attribute_columns(p), p.encoding()).map_err(|e| AppError::invalid(format!("CSVを作成できません：{e}"), e))?;
+    let csv = format::csv(seq, &rows, &format::attribute_columns(p), p.encoding())
+        .map_err(|e| AppError::invalid(format!("CSVを作成できません：{e}"), e))?;
     let (jsonl_name, csv_name, sig_name) = (format!("{base}.jsonl"), format!("{base}.csv"), format!("{base}.sig"));
     for name in [&jsonl_name, &csv_name, &sig_name] {
         if Path::new(p.out_dir()).join(name).exists() {
@@ -223,9 +294,14 @@ fn write_batch(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, syste
         }
     }
     let (jsonl_sha, csv_sha) = (sha256_hex(&jsonl), sha256_hex(&csv));
-    let manifest = sign::Manifest { system: system.into(), seq, files: vec![(jsonl_name.clone(), jsonl_sha.clone()), (csv_name.clone(), csv_sha.clone())] };
+    let manifest = sign::Manifest {
+        system: system.into(),
+        seq,
+        files: vec![(jsonl_name.clone(), jsonl_sha.clone()), (csv_name.clone(), csv_sha.clone())],
+    };
     let sig = sign::signature_file(&manifest, &pair);
-    let files: BTreeMap<String, String> = [(jsonl_name, B64.encode(&jsonl)), (csv_name, B64.encode(&csv)), (sig_name, B64.encode(sig.as_bytes()))].into();
+    let files: BTreeMap<String, String> =
+        [(jsonl_name, B64.encode(&jsonl)), (csv_name, B64.encode(&csv)), (sig_name, B64.encode(sig.as_bytes()))].into();
     let ids: Vec<String> = taken.iter().map(|(i, _)| i.id.clone()).collect();
     let batch = sf::Batch {
         system_id: system.into(),
@@ -246,8 +322,9 @@ fn write_batch(c: &mut DbConnection, p: &Provisioning, master: &MasterKey, syste
             "system": system, "batch": seq, "items": ids.len(), "jsonl_sha256": jsonl_sha, "csv_sha256": csv_sha, "out_dir": p.out_dir(),
         }))];
         events.extend(taken.iter().map(|(i, _)| {
-            AuditEvent::new(ACTOR, "provisioning.sent", format!("account-id:{}", i.account_id))
-                .with_details(json!({ "system": system, "event": i.event, "why": i.why, "item": i.id, "seq": i.seq, "batch": seq }))
+            AuditEvent::new(ACTOR, "provisioning.sent", format!("account-id:{}", i.account_id)).with_details(
+                json!({ "system": system, "event": i.event, "why": i.why, "item": i.id, "seq": i.seq, "batch": seq }),
+            )
         }));
         store::audit::append(c, now, events)?;
         Ok(())

@@ -45,19 +45,32 @@ pub enum Verdict {
 
 /// Why a receipt for batch `n` is refused, judged against what tobira wrote; `None` when it may be
 /// taken. `awaiting` is the lowest number still waiting for its receipt.
-pub fn refusal(system: &str, n: i64, text: &str, batch: Option<&sf::Batch>, awaiting: Option<i64>, items: &[String]) -> Result<Receipt, String> {
+pub fn refusal(
+    system: &str,
+    n: i64,
+    text: &str,
+    batch: Option<&sf::Batch>,
+    awaiting: Option<i64>,
+    items: &[String],
+) -> Result<Receipt, String> {
     let Some(batch) = batch else {
         return Err(format!("a receipt for batch {n}, which tobira has not written"));
     };
     if let Some(at) = batch.receipt_at {
-        return Err(format!("a duplicate: the receipt of batch {n} was read already (at {})", tobira_domain::time_util::jst_display(at)));
+        return Err(format!(
+            "a duplicate: the receipt of batch {n} was read already (at {})",
+            tobira_domain::time_util::jst_display(at)
+        ));
     }
     if let Some(first) = awaiting.filter(|a| *a < n) {
         return Err(format!("batch {first}'s receipt has not come back yet; receipts are taken in number order, so batch {n}'s waits (rename it back after {first}'s)"));
     }
     let r: Receipt = serde_json::from_str(text).map_err(|e| format!("not a receipt: {e}"))?;
     if r.system != system || r.batch != n {
-        return Err(format!("the receipt says system `{}` batch {} but its file name says `{system}` batch {n}", r.system, r.batch));
+        return Err(format!(
+            "the receipt says system `{}` batch {} but its file name says `{system}` batch {n}",
+            r.system, r.batch
+        ));
     }
     let ours: BTreeSet<&str> = items.iter().map(String::as_str).collect();
     let mut seen = BTreeSet::new();
@@ -84,10 +97,17 @@ fn listed(dir: &Path, system: &str) -> Result<BTreeMap<i64, String>, AppError> {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => {
-            return Err(AppError::invalid(format!("provisioning.receipt_dir {} を読めません（{}）", dir.display(), e.kind()), format!("provisioning.receipt_dir {}: {}", dir.display(), e.kind())))
+            return Err(AppError::invalid(
+                format!("provisioning.receipt_dir {} を読めません（{}）", dir.display(), e.kind()),
+                format!("provisioning.receipt_dir {}: {}", dir.display(), e.kind()),
+            ))
         }
     };
-    Ok(entries.filter_map(Result::ok).filter_map(|e| e.file_name().into_string().ok()).filter_map(|name| number_of(&name, system, SUFFIX).map(|n| (n, name))).collect())
+    Ok(entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|name| number_of(&name, system, SUFFIX).map(|n| (n, name)))
+        .collect())
 }
 
 /// Takes every receipt in `receipt_dir`, lowest number first.
@@ -95,7 +115,12 @@ pub fn take_all(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, 
     let dir = Path::new(p.receipt_dir());
     for (n, name) in listed(dir, system)? {
         let path = dir.join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|e| AppError::invalid(format!("{} を読めません（{}）", path.display(), e.kind()), format!("{}: {}", path.display(), e.kind())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            AppError::invalid(
+                format!("{} を読めません（{}）", path.display(), e.kind()),
+                format!("{}: {}", path.display(), e.kind()),
+            )
+        })?;
         let batch = sf::get(c, system, n)?;
         let awaiting = sf::awaiting(c, system)?.first().map(|b| b.seq);
         let items = batch.as_ref().map(sf::Batch::items).transpose()?.unwrap_or_default();
@@ -121,13 +146,25 @@ pub fn take_all(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, 
 fn rename(path: &Path, suffix: &str) -> Result<(), AppError> {
     let mut to = path.as_os_str().to_owned();
     to.push(suffix);
-    std::fs::rename(path, &to)
-        .map_err(|e| AppError::invalid(format!("{} の名前に {suffix} を付けられません（{}）", path.display(), e.kind()), format!("{}: cannot be renamed {suffix}: {}", path.display(), e.kind())))
+    std::fs::rename(path, &to).map_err(|e| {
+        AppError::invalid(
+            format!("{} の名前に {suffix} を付けられません（{}）", path.display(), e.kind()),
+            format!("{}: cannot be renamed {suffix}: {}", path.display(), e.kind()),
+        )
+    })
 }
 
-fn apply(c: &mut DbConnection, system: &str, n: i64, receipt: &Receipt, now: i64, r: &mut Round) -> Result<(), AppError> {
+fn apply(
+    c: &mut DbConnection,
+    system: &str,
+    n: i64,
+    receipt: &Receipt,
+    now: i64,
+    r: &mut Round,
+) -> Result<(), AppError> {
     let ids: Vec<String> = receipt.items.iter().map(|l| l.item.clone()).collect();
-    let items: BTreeMap<String, store::provisioning::Item> = sf::items(c, &ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
+    let items: BTreeMap<String, store::provisioning::Item> =
+        sf::items(c, &ids)?.into_iter().map(|i| (i.id.clone(), i)).collect();
     let failed: Vec<&Line> = receipt.items.iter().filter(|l| l.result == Verdict::Failed).collect();
     store::write_tx(c, |c| -> Result<(), AppError> {
         let mut events = Vec::new();
@@ -140,7 +177,13 @@ fn apply(c: &mut DbConnection, system: &str, n: i64, receipt: &Receipt, now: i64
         }
         for l in &failed {
             if let Some(i) = items.get(&l.item) {
-                events.push(stop(c, i, &format!("batch {n}: the system refused it: {}", l.reason.trim()), Some(n), now)?);
+                events.push(stop(
+                    c,
+                    i,
+                    &format!("batch {n}: the system refused it: {}", l.reason.trim()),
+                    Some(n),
+                    now,
+                )?);
             }
         }
         sf::set_receipt(c, system, n, (receipt.items.len() - failed.len()) as i64, failed.len() as i64, now)?;

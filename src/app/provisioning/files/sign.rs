@@ -24,18 +24,23 @@ pub fn load_or_create(path: &Path, master: &MasterKey) -> Result<(Ed25519KeyPair
     let io = |e: std::io::Error| FileError::Io { path: path.display().to_string(), reason: e.kind().to_string() };
     match std::fs::read_to_string(path) {
         Ok(sealed) => {
-            let pkcs8 = master.open(SEAL_PURPOSE, sealed.trim()).map_err(|_| FileError::Key(format!("{}: cannot be opened with this master key", path.display())))?;
-            let pair = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| FileError::Key(format!("{}: not an Ed25519 key", path.display())))?;
+            let pkcs8 = master
+                .open(SEAL_PURPOSE, sealed.trim())
+                .map_err(|_| FileError::Key(format!("{}: cannot be opened with this master key", path.display())))?;
+            let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+                .map_err(|_| FileError::Key(format!("{}: not an Ed25519 key", path.display())))?;
             Ok((pair, false))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| FileError::Key("the system random source failed".into()))?;
+            let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                .map_err(|_| FileError::Key("the system random source failed".into()))?;
             let sealed = master.seal(SEAL_PURPOSE, doc.as_ref()).map_err(|e| FileError::Key(e.to_string()))?;
             if let Some(dir) = path.parent() {
                 crate::crypto::create_private_dir(dir).map_err(io)?;
             }
             super::write_new(path, format!("{sealed}\n").as_bytes(), 0o600)?;
-            let pair = Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|_| FileError::Key("the new key cannot be read back".into()))?;
+            let pair = Ed25519KeyPair::from_pkcs8(doc.as_ref())
+                .map_err(|_| FileError::Key("the new key cannot be read back".into()))?;
             Ok((pair, true))
         }
         Err(e) => Err(io(e)),
@@ -88,19 +93,31 @@ pub fn signature_file(m: &Manifest, pair: &Ed25519KeyPair) -> String {
 /// Checks a signature file against `public` (32 bytes) and returns what it says.
 pub fn verify(sig_file: &str, public: &[u8]) -> Result<Manifest, FileError> {
     let bad = |why: &str| FileError::Signature(why.to_string());
-    let (text, last) = sig_file.trim_end_matches('\n').rsplit_once('\n').ok_or_else(|| bad("the signature file is too short"))?;
+    let (text, last) =
+        sig_file.trim_end_matches('\n').rsplit_once('\n').ok_or_else(|| bad("the signature file is too short"))?;
     let sig = last.strip_prefix("ed25519 ").ok_or_else(|| bad("the last line is not `ed25519 …`"))?;
     let sig = B64.decode(sig.trim()).map_err(|_| bad("the signature is not base64"))?;
     let text = format!("{text}\n");
-    UnparsedPublicKey::new(&ED25519, public).verify(text.as_bytes(), &sig).map_err(|_| bad("the signature does not verify with this public key (tampered, or signed by another key)"))?;
+    UnparsedPublicKey::new(&ED25519, public)
+        .verify(text.as_bytes(), &sig)
+        .map_err(|_| bad("the signature does not verify with this public key (tampered, or signed by another key)"))?;
     let mut lines = text.lines();
     if lines.next() != Some(MAGIC) {
         return Err(bad("not a tobira batch signature"));
     }
     let system = lines.next().and_then(|l| l.strip_prefix("system ")).ok_or_else(|| bad("no system line"))?.to_string();
-    let seq = lines.next().and_then(|l| l.strip_prefix("seq ")).and_then(|s| s.parse().ok()).ok_or_else(|| bad("no seq line"))?;
+    let seq = lines
+        .next()
+        .and_then(|l| l.strip_prefix("seq "))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no seq line"))?;
     let files = lines
-        .map(|l| l.strip_prefix("sha256 ").and_then(|r| r.split_once(' ')).map(|(h, n)| (n.to_string(), h.to_string())).ok_or_else(|| bad("a line is not `sha256 HASH NAME`")))
+        .map(|l| {
+            l.strip_prefix("sha256 ")
+                .and_then(|r| r.split_once(' '))
+                .map(|(h, n)| (n.to_string(), h.to_string()))
+                .ok_or_else(|| bad("a line is not `sha256 HASH NAME`"))
+        })
         .collect::<Result<_, _>>()?;
     Ok(Manifest { system, seq, files })
 }

@@ -32,19 +32,32 @@ fn numbers(dir: &Path, system: &str) -> Result<BTreeSet<i64>, FileError> {
 pub fn batch(dir: &Path, system: &str, seq: i64, public: &[u8]) -> Result<Manifest, FileError> {
     let base = base_name(system, seq);
     let sig_path = dir.join(format!("{base}.sig"));
-    let text = std::fs::read_to_string(&sig_path).map_err(|e| FileError::Sequence(format!("batch {seq}: {} cannot be read ({})", sig_path.display(), e.kind())))?;
+    let text = std::fs::read_to_string(&sig_path).map_err(|e| {
+        FileError::Sequence(format!("batch {seq}: {} cannot be read ({})", sig_path.display(), e.kind()))
+    })?;
     let m = sign::verify(&text, public).map_err(|e| FileError::Signature(format!("batch {seq}: {e}")))?;
     if m.system != system || m.seq != seq {
-        return Err(FileError::Signature(format!("batch {seq}: its signature is for system `{}` batch {} (a renamed file)", m.system, m.seq)));
+        return Err(FileError::Signature(format!(
+            "batch {seq}: its signature is for system `{}` batch {} (a renamed file)",
+            m.system, m.seq
+        )));
     }
     let wanted = [format!("{base}.jsonl"), format!("{base}.csv")];
-    if m.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>() != wanted.iter().map(String::as_str).collect::<Vec<_>>() {
-        return Err(FileError::Signature(format!("batch {seq}: its signature does not name {} and {}", wanted[0], wanted[1])));
+    if m.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>()
+        != wanted.iter().map(String::as_str).collect::<Vec<_>>()
+    {
+        return Err(FileError::Signature(format!(
+            "batch {seq}: its signature does not name {} and {}",
+            wanted[0], wanted[1]
+        )));
     }
     for (name, sha) in &m.files {
-        let bytes = std::fs::read(dir.join(name)).map_err(|e| FileError::Sequence(format!("batch {seq}: {name} cannot be read ({})", e.kind())))?;
+        let bytes = std::fs::read(dir.join(name))
+            .map_err(|e| FileError::Sequence(format!("batch {seq}: {name} cannot be read ({})", e.kind())))?;
         if hex::encode(Sha256::digest(&bytes)) != *sha {
-            return Err(FileError::Signature(format!("batch {seq}: {name} is not the file tobira signed (changed after signing)")));
+            return Err(FileError::Signature(format!(
+                "batch {seq}: {name} is not the file tobira signed (changed after signing)"
+            )));
         }
     }
     Ok(m)
@@ -60,7 +73,10 @@ pub fn dir(dir: &Path, system: &str, public_pem: &str, last: i64) -> Result<Veri
     for n in found.into_iter().filter(|n| *n > last) {
         let expected = done.last + 1;
         if n != expected {
-            let e = FileError::Sequence(format!("batch {n} follows batch {}: batch {expected} is missing (a gap); import nothing after {}", done.last, done.last));
+            let e = FileError::Sequence(format!(
+                "batch {n} follows batch {}: batch {expected} is missing (a gap); import nothing after {}",
+                done.last, done.last
+            ));
             return Err((done, e));
         }
         if let Err(e) = batch(dir, system, n, &public) {

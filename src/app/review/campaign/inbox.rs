@@ -34,21 +34,40 @@ pub struct InboxRow {
 /// The undecided items `facts` may decide now.
 pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Result<Vec<InboxRow>, AppError> {
     use schema::{accounts, people, person_departments as pd};
-    let owned: Vec<String> = policy.systems.iter().map(|s| s.id.get_ref().to_string()).filter(|s| facts.owns(policy, s)).collect();
-    let members: Vec<String> =
-        if !facts.headed.is_empty() { pd::table.inner_join(people::table).filter(pd::department_code.eq_any(&facts.headed)).select(people::employee_number).load(c)? } else { Vec::new() };
-    let escalation = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::Ciso].iter().any(|f| facts.holds(*f));
-    let rows = if escalation { store::review::open_items(c, None, None)? } else { store::review::open_items(c, Some(&owned), Some(&members))? };
+    let owned: Vec<String> =
+        policy.systems.iter().map(|s| s.id.get_ref().to_string()).filter(|s| facts.owns(policy, s)).collect();
+    let members: Vec<String> = if !facts.headed.is_empty() {
+        pd::table
+            .inner_join(people::table)
+            .filter(pd::department_code.eq_any(&facts.headed))
+            .select(people::employee_number)
+            .load(c)?
+    } else {
+        Vec::new()
+    };
+    let escalation = [OfficerFunction::SecurityOfficer, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::Ciso]
+        .iter()
+        .any(|f| facts.holds(*f));
+    let rows = if escalation {
+        store::review::open_items(c, None, None)?
+    } else {
+        store::review::open_items(c, Some(&owned), Some(&members))?
+    };
     let mut depts: HashMap<String, Vec<String>> = HashMap::new();
     let numbers: HashSet<String> = rows.iter().filter_map(|(i, _)| i.employee_number.clone()).collect();
     for chunk in numbers.into_iter().collect::<Vec<_>>().chunks(500) {
-        let pairs: Vec<(String, String)> = pd::table.inner_join(people::table).filter(people::employee_number.eq_any(chunk)).select((people::employee_number, pd::department_code)).load(c)?;
+        let pairs: Vec<(String, String)> = pd::table
+            .inner_join(people::table)
+            .filter(people::employee_number.eq_any(chunk))
+            .select((people::employee_number, pd::department_code))
+            .load(c)?;
         for (en, d) in pairs {
             depts.entry(en).or_default().push(d);
         }
     }
     let mut out = Vec::new();
-    let titles: HashMap<String, String> = store::review::open_campaigns(c)?.into_iter().map(|k| (k.id, k.title)).collect();
+    let titles: HashMap<String, String> =
+        store::review::open_campaigns(c)?.into_iter().map(|k| (k.id, k.title)).collect();
     let ids: HashSet<String> = rows.iter().map(|(i, _)| i.account_id.clone()).collect();
     let mut holders: HashMap<String, (Option<String>, Option<i64>)> = HashMap::new();
     for chunk in ids.into_iter().collect::<Vec<_>>().chunks(500) {
@@ -75,7 +94,8 @@ pub fn inbox(c: &mut DbConnection, policy: &Policy, facts: &ApproverFacts) -> Re
             continue;
         }
         let (name, last) = holders.get(&item.account_id).cloned().unwrap_or_default();
-        let role_name = policy.roles.iter().find(|r| r.id.get_ref() == &item.role_id).map(|r| r.name.clone()).unwrap_or_default();
+        let role_name =
+            policy.roles.iter().find(|r| r.id.get_ref() == &item.role_id).map(|r| r.name.clone()).unwrap_or_default();
         let system_name = policy.system(&item.system_id).map(|s| s.name.clone()).unwrap_or_default();
         out.push(InboxRow {
             item: item.id,

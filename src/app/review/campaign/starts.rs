@@ -30,7 +30,9 @@ pub fn transfer_reviews(c: &mut DbConnection, policy: &Policy, now: i64) -> Resu
     let mut made = 0;
     for en in numbers {
         let scope = Scope::Transfer(en);
-        if !store::review::open_of_scope(c, scope.kind(), scope.key())? && create(c, policy, &scope, ACTOR, None, now)?.items > 0 {
+        if !store::review::open_of_scope(c, scope.kind(), scope.key())?
+            && create(c, policy, &scope, ACTOR, None, now)?.items > 0
+        {
             made += 1;
         }
     }
@@ -44,7 +46,8 @@ pub fn scheduled(c: &mut DbConnection, policy: &Policy, now: i64) -> Result<usiz
         let id = s.id.get_ref().to_string();
         last.insert(id.clone(), store::review::last_started(c, "system", &id)?);
     }
-    let due: Vec<String> = rules::systems_due(policy, |s| last.get(s).copied().flatten(), now).into_iter().map(String::from).collect();
+    let due: Vec<String> =
+        rules::systems_due(policy, |s| last.get(s).copied().flatten(), now).into_iter().map(String::from).collect();
     let mut made = 0;
     for s in due {
         let scope = Scope::System(s);
@@ -66,7 +69,11 @@ pub fn self_inspections(c: &mut DbConnection, policy: &Policy, now: i64) -> Resu
     for d in &departments {
         last.insert(d.clone(), store::review::last_started(c, "department", d)?);
     }
-    let due: Vec<String> = rules::departments_due(&policy.review, &departments, |d| last.get(d).copied().flatten(), now).into_iter().map(String::from).collect();
+    let due: Vec<String> =
+        rules::departments_due(&policy.review, &departments, |d| last.get(d).copied().flatten(), now)
+            .into_iter()
+            .map(String::from)
+            .collect();
     let mut made = 0;
     for d in due {
         let scope = Scope::Department(d);

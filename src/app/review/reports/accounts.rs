@@ -51,9 +51,13 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
         ))
         .order((people::contract_id, accounts::login_id))
         .load(c)?;
-    let register: HashMap<String, store::contracts::ContractRow> = store::contracts::all(c)?.into_iter().map(|r| (r.number.clone(), r)).collect();
+    let register: HashMap<String, store::contracts::ContractRow> =
+        store::contracts::all(c)?.into_iter().map(|r| (r.number.clone(), r)).collect();
     let today = tobira_domain::time_util::from_millis(now).to_offset(tobira_domain::time_util::JST).date();
-    let ended = |r: &store::contracts::ContractRow| tobira_domain::hr::parse_date(&r.end_date, tobira_domain::policy::directory::DateFormat::Iso).is_some_and(|end| end < today);
+    let ended = |r: &store::contracts::ContractRow| {
+        tobira_domain::hr::parse_date(&r.end_date, tobira_domain::policy::directory::DateFormat::Iso)
+            .is_some_and(|end| end < today)
+    };
     // The period's activity of every listed account, in one grouped read each (chunks of 500).
     let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let targets: Vec<String> = rows.iter().map(|r| crate::app::signin::target(&r.1)).collect();
@@ -91,7 +95,11 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
         let listed = contract.as_ref().and_then(|n| register.get(n));
         // R-LC-13: once a contract has ended, the return or erasure of its information is confirmed.
         let returned = match listed {
-            Some(r) if r.return_confirmed_at.is_some() => json!(format!("{} {}", when(r.return_confirmed_at), r.return_confirmed_by.as_deref().unwrap_or_default())),
+            Some(r) if r.return_confirmed_at.is_some() => json!(format!(
+                "{} {}",
+                when(r.return_confirmed_at),
+                r.return_confirmed_by.as_deref().unwrap_or_default()
+            )),
             Some(r) if ended(r) => json!("未確認 / not confirmed"),
             _ => Value::Null,
         };
@@ -108,7 +116,8 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
         }));
     }
     t.summary.insert("accounts_per_contract".into(), json!(by_contract));
-    let unconfirmed: Vec<&str> = register.values().filter(|r| ended(r) && r.return_confirmed_at.is_none()).map(|r| r.number.as_str()).collect();
+    let unconfirmed: Vec<&str> =
+        register.values().filter(|r| ended(r) && r.return_confirmed_at.is_none()).map(|r| r.number.as_str()).collect();
     t.summary.insert("ended_contracts_without_return_confirmed".into(), json!(unconfirmed));
     Ok(t)
 }

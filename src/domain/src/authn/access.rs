@@ -39,7 +39,9 @@ pub fn network_of(policy: &Policy, ip: IpAddr) -> Option<&Network> {
 /// (`remote_permitted`, R-ZN-11).
 pub fn network_allowed(policy: &Policy, system: &System, network: Option<&Network>, remote_permitted: bool) -> bool {
     let Some(net) = network else { return false };
-    let zone_ok = policy.zone(system.zone.get_ref()).is_some_and(|z| z.networks.is_empty() || z.networks.iter().any(|n| n.get_ref() == net.id.get_ref()));
+    let zone_ok = policy
+        .zone(system.zone.get_ref())
+        .is_some_and(|z| z.networks.is_empty() || z.networks.iter().any(|n| n.get_ref() == net.id.get_ref()));
     let level = policy.level(system.classification.get_ref());
     let level_ok = match net.kind {
         NetworkKind::Remote => remote_permitted && level.is_none_or(|l| l.remote_access),
@@ -94,7 +96,10 @@ mod tests {
         let kinds = [FactorKind::Knowledge, FactorKind::Possession];
         assert_eq!(decide(&p, groupware, &kinds, w(telework)), Decision::Allowed);
         let without = Whence { network: telework, remote_permitted: false };
-        assert_eq!(decide(&p, groupware, &kinds, without), Decision::NetworkRefused { network: Some("telework".into()) });
+        assert_eq!(
+            decide(&p, groupware, &kinds, without),
+            Decision::NetworkRefused { network: Some("telework".into()) }
+        );
         // The grant is about remote networks only.
         let office = Whence { network: network_of(&p, ip("10.10.1.5")), remote_permitted: false };
         assert_eq!(decide(&p, groupware, &kinds, office), Decision::Allowed);
@@ -123,7 +128,10 @@ mod tests {
         let telework = network_of(&p, ip("10.40.3.3"));
         assert_eq!(telework.unwrap().id.get_ref(), "telework");
         assert_eq!(decide(&p, juki, &both, w(telework)), Decision::NetworkRefused { network: Some("telework".into()) });
-        assert_eq!(decide(&p, juki, &both, w(network_of(&p, ip("203.0.113.9")))), Decision::NetworkRefused { network: None });
+        assert_eq!(
+            decide(&p, juki, &both, w(network_of(&p, ip("203.0.113.9")))),
+            Decision::NetworkRefused { network: None }
+        );
         // The groupware (internet zone, 機密性2) is fine from telework.
         assert_eq!(decide(&p, p.system("groupware").unwrap(), &both, w(telework)), Decision::Allowed);
     }

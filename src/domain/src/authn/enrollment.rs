@@ -134,13 +134,24 @@ mod tests {
         assert_eq!(standing(exp, None, None, 1_000), Err(Closed::Expired), "the expiry itself has passed");
         assert_eq!(standing(exp, Some(500), None, 600), Err(Closed::Used));
         assert_eq!(standing(exp, None, Some(500), 600), Err(Closed::Revoked));
-        assert_eq!(standing(exp, Some(500), Some(400), 2_000), Err(Closed::Used), "used wins: it says what happened first");
+        assert_eq!(
+            standing(exp, Some(500), Some(400), 2_000),
+            Err(Closed::Used),
+            "used wins: it says what happened first"
+        );
     }
 
     #[test]
     fn r_au_06_the_stored_mail_names_the_link_by_id_only() {
         let exp = to_millis(datetime!(2026-04-03 15:30 UTC));
-        let (subject, body) = mail(&MailFacts { municipality: "東雲市", municipality_en: "Shinonome City", name: "東雲 花子", login_id: "300001", link_id: "0193-link", expires_at: exp });
+        let (subject, body) = mail(&MailFacts {
+            municipality: "東雲市",
+            municipality_en: "Shinonome City",
+            name: "東雲 花子",
+            login_id: "300001",
+            link_id: "0193-link",
+            expires_at: exp,
+        });
         assert!(subject.starts_with("【東雲市】パスワードの設定"), "{subject}");
         assert!(body.contains("有効期限: 2026-04-04 00:30 JST"), "the expiry in JST: {body}");
         let (ja, en) = (body.find("ログインID: 300001").unwrap(), body.find("Login ID: 300001").unwrap());
@@ -156,6 +167,10 @@ mod tests {
         assert_eq!(placeholder_id("no link here"), None);
         assert_eq!(placeholder_id("[[enrollment-link:]]"), None);
         assert_eq!(placeholder_id("[[enrollment-link:abc"), None);
-        assert_eq!(expand("a [[enrollment-link:x]] b", "y", "URL"), "a [[enrollment-link:x]] b", "only the named link is expanded");
+        assert_eq!(
+            expand("a [[enrollment-link:x]] b", "y", "URL"),
+            "a [[enrollment-link:x]] b",
+            "only the named link is expanded"
+        );
     }
 }

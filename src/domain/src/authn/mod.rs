@@ -99,7 +99,8 @@ pub fn kinds_for(method: Method, attested_aaguid: Option<&str>, biometric_aaguid
         Method::Password => vec![FactorKind::Knowledge],
         Method::Totp => vec![FactorKind::Possession],
         Method::Webauthn => {
-            let biometric = attested_aaguid.is_some_and(|a| biometric_aaguids.iter().any(|b| b.eq_ignore_ascii_case(a)));
+            let biometric =
+                attested_aaguid.is_some_and(|a| biometric_aaguids.iter().any(|b| b.eq_ignore_ascii_case(a)));
             vec![FactorKind::Possession, if biometric { FactorKind::Presence } else { FactorKind::Knowledge }]
         }
     }
@@ -129,7 +130,8 @@ pub fn amr(factors: &[ProvedFactor]) -> Vec<&'static str> {
 /// Whether `s` is written as an AAGUID: 8-4-4-4-12 hexadecimal digits.
 pub fn is_aaguid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5 && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -145,8 +147,14 @@ mod tests {
         let bio = vec!["01020304-0506-0708-0102-030405060708".to_string()];
         assert_eq!(kinds_for(Method::Password, None, &bio), vec![FactorKind::Knowledge]);
         assert_eq!(kinds_for(Method::Totp, None, &bio), vec![FactorKind::Possession]);
-        assert_eq!(kinds_for(Method::Webauthn, Some("01020304-0506-0708-0102-030405060708"), &bio), vec![FactorKind::Possession, FactorKind::Presence]);
-        assert_eq!(kinds_for(Method::Webauthn, Some("00000000-0000-0000-0000-000000000000"), &bio), vec![FactorKind::Possession, FactorKind::Knowledge]);
+        assert_eq!(
+            kinds_for(Method::Webauthn, Some("01020304-0506-0708-0102-030405060708"), &bio),
+            vec![FactorKind::Possession, FactorKind::Presence]
+        );
+        assert_eq!(
+            kinds_for(Method::Webauthn, Some("00000000-0000-0000-0000-000000000000"), &bio),
+            vec![FactorKind::Possession, FactorKind::Knowledge]
+        );
         assert_eq!(kinds_for(Method::Webauthn, None, &bio), vec![FactorKind::Possession, FactorKind::Knowledge]);
     }
 

@@ -213,7 +213,9 @@ fn personal(folded: &str, p: &PersonalData) -> Vec<PersonalField> {
     }
     let only_digits = digits(folded);
     if let Some(d) = p.birth_date {
-        if birth_forms(d).iter().any(|f| folded.contains(f.as_str()) || (f.bytes().all(|b| b.is_ascii_digit()) && only_digits.contains(f.as_str()))) {
+        if birth_forms(d).iter().any(|f| {
+            folded.contains(f.as_str()) || (f.bytes().all(|b| b.is_ascii_digit()) && only_digits.contains(f.as_str()))
+        }) {
             found.push(PersonalField::BirthDate);
         }
     }
@@ -229,7 +231,12 @@ fn personal(folded: &str, p: &PersonalData) -> Vec<PersonalField> {
 
 /// Every problem of `candidate` under `rule`, each kind once; empty means acceptable. Length is
 /// counted in Unicode scalar values (characters), so Japanese passphrases count per character.
-pub fn check(candidate: &str, rule: &PasswordRule, extra_blocklist: &[String], personal_data: &PersonalData) -> Vec<PasswordProblem> {
+pub fn check(
+    candidate: &str,
+    rule: &PasswordRule,
+    extra_blocklist: &[String],
+    personal_data: &PersonalData,
+) -> Vec<PasswordProblem> {
     let mut problems = Vec::new();
     let len = u32::try_from(candidate.chars().count()).unwrap_or(u32::MAX);
     let (min, max) = (*rule.min_length.get_ref(), *rule.max_length.get_ref());

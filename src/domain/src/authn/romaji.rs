@@ -160,7 +160,9 @@ const TABLE: &[(&str, &str)] = &[
 
 /// Katakana to hiragana; other characters unchanged.
 pub fn hiragana(s: &str) -> String {
-    s.chars().map(|c| if ('\u{30A1}'..='\u{30F6}').contains(&c) { char::from_u32(c as u32 - 0x60).unwrap_or(c) } else { c }).collect()
+    s.chars()
+        .map(|c| if ('\u{30A1}'..='\u{30F6}').contains(&c) { char::from_u32(c as u32 - 0x60).unwrap_or(c) } else { c })
+        .collect()
 }
 
 /// Hepburn romaji of a kana string (hiragana or katakana), lowercase, with spaces and ・ dropped:
@@ -224,7 +226,14 @@ fn oh(s: &str) -> String {
 
 /// Kunrei-shiki spellings (shi → si, chi → ti, tsu → tu, fu → hu, ji → zi, sha → sya, cha → tya, ja → zya).
 fn kunrei(s: &str) -> String {
-    s.replace("shi", "si").replace("chi", "ti").replace("tsu", "tu").replace("fu", "hu").replace("ji", "zi").replace("sh", "sy").replace("ch", "ty").replace('j', "zy")
+    s.replace("shi", "si")
+        .replace("chi", "ti")
+        .replace("tsu", "tu")
+        .replace("fu", "hu")
+        .replace("ji", "zi")
+        .replace("sh", "sy")
+        .replace("ch", "ty")
+        .replace('j', "zy")
 }
 
 /// ん written "m" before b, m and p, as in traditional Hepburn (なんば → namba, ほんま → homma).

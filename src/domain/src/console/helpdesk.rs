@@ -75,7 +75,12 @@ mod tests {
     #[test]
     fn r_ac_02_the_helpdesk_never_acts_on_officers_or_privileged_ids() {
         assert_eq!(may("unlock", &Target { is_privileged: true, ..Default::default() }), Err(Refusal::NotStaff));
-        for f in [OfficerFunction::Ciso, OfficerFunction::SecurityOfficer, OfficerFunction::Auditor, OfficerFunction::Helpdesk] {
+        for f in [
+            OfficerFunction::Ciso,
+            OfficerFunction::SecurityOfficer,
+            OfficerFunction::Auditor,
+            OfficerFunction::Helpdesk,
+        ] {
             let t = Target { functions: &[f], ..Default::default() };
             assert_eq!(may("unlock", &t), Err(Refusal::NotStaff), "{f:?}");
             assert_eq!(may("enrol", &t), Err(Refusal::NotStaff), "{f:?}");

@@ -25,7 +25,13 @@ impl Scope {
 }
 
 /// The functions that read every person's page.
-pub const READ_ALL: [OfficerFunction; 5] = [OfficerFunction::Ciso, OfficerFunction::DeputyCiso, OfficerFunction::ChiefSecurityOfficer, OfficerFunction::SecurityOfficer, OfficerFunction::Auditor];
+pub const READ_ALL: [OfficerFunction; 5] = [
+    OfficerFunction::Ciso,
+    OfficerFunction::DeputyCiso,
+    OfficerFunction::ChiefSecurityOfficer,
+    OfficerFunction::SecurityOfficer,
+    OfficerFunction::Auditor,
+];
 
 /// The reader's scope, or `None` when they may not use the console at all. The helpdesk finds
 /// anyone (a caller may be of any section) but is not in [`READ_ALL`]: it does not read the audit log.
@@ -41,14 +47,23 @@ mod tests {
     use super::*;
 
     fn facts(functions: &[OfficerFunction], headed: &[&str]) -> ApproverFacts {
-        ApproverFacts { employee_number: "100001".into(), functions: functions.to_vec(), headed: headed.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+        ApproverFacts {
+            employee_number: "100001".into(),
+            functions: functions.to_vec(),
+            headed: headed.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn officers_and_the_auditor_see_all_a_head_of_section_their_section_staff_no_one() {
         assert_eq!(of(&facts(&[OfficerFunction::SecurityOfficer], &[])), Some(Scope::All));
         assert_eq!(of(&facts(&[OfficerFunction::Auditor], &[])), Some(Scope::All));
-        assert_eq!(of(&facts(&[OfficerFunction::Helpdesk], &[])), Some(Scope::All), "the helpdesk finds anyone who calls");
+        assert_eq!(
+            of(&facts(&[OfficerFunction::Helpdesk], &[])),
+            Some(Scope::All),
+            "the helpdesk finds anyone who calls"
+        );
         assert!(!READ_ALL.contains(&OfficerFunction::Helpdesk), "but does not read the audit log (R-LG-11)");
         let head = of(&facts(&[], &["shimin"])).unwrap();
         assert!(head.sees(&["kazei".into(), "shimin".into()]), "a concurrent post in the section counts");

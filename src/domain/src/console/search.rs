@@ -43,7 +43,8 @@ const ITAIJI: &[(char, char)] = &[
 ];
 
 /// Half-width katakana (U+FF66–U+FF9D) to full-width, in code point order.
-const HALF: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
+const HALF: &str =
+    "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
 
 fn voiced(c: char) -> Option<char> {
     let s = "カキクケコサシスセソタチツテトハヒフヘホウ";
@@ -168,7 +169,15 @@ fn latin(c: char) -> Option<char> {
 pub fn fold_romaji(s: &str) -> String {
     let letters: String = fold_chars(s).into_iter().filter_map(latin).collect();
     let labials = letters.replace('v', "b").replace("mb", "nb").replace("mp", "np").replace("mm", "nm");
-    let kunrei = labials.replace("shi", "si").replace("chi", "ti").replace("tsu", "tu").replace("fu", "hu").replace("ji", "zi").replace("sh", "sy").replace("ch", "ty").replace('j', "zy");
+    let kunrei = labials
+        .replace("shi", "si")
+        .replace("chi", "ti")
+        .replace("tsu", "tu")
+        .replace("fu", "hu")
+        .replace("ji", "zi")
+        .replace("sh", "sy")
+        .replace("ch", "ty")
+        .replace('j', "zy");
     // "oh" before a consonant or at the end is a long o (Ohno, Satoh); before a vowel it is ほ.
     let c: Vec<char> = kunrei.chars().collect();
     let mut no_oh = String::with_capacity(c.len());
@@ -190,7 +199,8 @@ pub fn fold_romaji(s: &str) -> String {
 /// Whether a query is to be compared as romaji: Latin letters (and spaces, hyphens), nothing else.
 pub fn is_romaji(query: &str) -> bool {
     let f = fold_chars(query);
-    f.iter().any(|c| latin(*c).is_some()) && f.iter().all(|c| latin(*c).is_some() || c.is_whitespace() || matches!(c, '-' | '\'' | '.'))
+    f.iter().any(|c| latin(*c).is_some())
+        && f.iter().all(|c| latin(*c).is_some() || c.is_whitespace() || matches!(c, '-' | '\'' | '.'))
 }
 
 /// The stored search key of a person: name in kanji, in kana and in romaji (HR's romaji and the
@@ -269,7 +279,13 @@ mod tests {
         assert_eq!(fold_romaji("Homma"), fold_romaji("Honma"));
         assert_eq!(fold_romaji("Ohno"), fold_romaji("Ono"));
         assert_eq!(fold_romaji("Ohara"), "ohara", "oh before a vowel is ほ, kept");
-        assert!(is_romaji("Taro Shinonome") && is_romaji("ｔａｒｏ") && !is_romaji("300011") && !is_romaji("太郎") && !is_romaji("p-so-0301"));
+        assert!(
+            is_romaji("Taro Shinonome")
+                && is_romaji("ｔａｒｏ")
+                && !is_romaji("300011")
+                && !is_romaji("太郎")
+                && !is_romaji("p-so-0301")
+        );
     }
 
     #[test]
@@ -290,7 +306,20 @@ mod tests {
     #[test]
     fn a_person_is_found_by_part_of_any_spelling_of_the_name_and_not_across_parts() {
         let key = person_key("佐藤 花子", "サトウ ハナコ", Some("Hanako Sato"));
-        for q in ["佐藤", "藤花", "さとう", "ｻﾄｳ", "ハナコ", "はなこ", "sato", "Satoh", "hanako", "HANA", "satouhanako", "Satō Hanako"] {
+        for q in [
+            "佐藤",
+            "藤花",
+            "さとう",
+            "ｻﾄｳ",
+            "ハナコ",
+            "はなこ",
+            "sato",
+            "Satoh",
+            "hanako",
+            "HANA",
+            "satouhanako",
+            "Satō Hanako",
+        ] {
             assert!(finds(&key, q), "{q} finds {key}");
         }
         for q in ["鈴木", "すずき", "suzuki", "ハナコサトウ"] {
@@ -298,6 +327,13 @@ mod tests {
         }
         assert!(!key[1..key.len() - 1].is_empty() && !finds(&key, "子さ"), "no match across the kana and the kanji");
         let v = person_key("渡邊 ヴィクトル", "ワタナベ ヴィクトル", None);
-        assert!(finds(&v, "渡辺") && finds(&v, "ビクトル") && finds(&v, "watanabe") && finds(&v, "ﾜﾀﾅﾍﾞ") && finds(&v, "bikutoru"), "{v}");
+        assert!(
+            finds(&v, "渡辺")
+                && finds(&v, "ビクトル")
+                && finds(&v, "watanabe")
+                && finds(&v, "ﾜﾀﾅﾍﾞ")
+                && finds(&v, "bikutoru"),
+            "{v}"
+        );
     }
 }

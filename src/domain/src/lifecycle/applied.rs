@@ -25,7 +25,10 @@ pub fn linked_follows(current: Option<AccountStatus>, current_reason: Option<&st
     match to {
         AccountStatus::Disabled => matches!(current, Some(AccountStatus::Active | AccountStatus::Suspended)),
         AccountStatus::Suspended => current == Some(AccountStatus::Active),
-        AccountStatus::Active => current == Some(AccountStatus::Suspended) && current_reason.is_some_and(|r| r.starts_with(LINKED_REASON_PREFIX)),
+        AccountStatus::Active => {
+            current == Some(AccountStatus::Suspended)
+                && current_reason.is_some_and(|r| r.starts_with(LINKED_REASON_PREFIX))
+        }
         AccountStatus::Deleted => false,
     }
 }
@@ -65,33 +68,61 @@ pub fn step_event(step: &Step, applied: &Applied, run_id: &str, actor: &str) -> 
             format!("person:{}", person.employee_number),
             json!({ "department": person.department_code, "concurrent": person.concurrent, "status": person.status.as_str(), "employment_type": person.employment_type.as_str() }),
         ),
-        Action::CreateAccount { employee_number, login_id, grants, external } => {
-            ("account.created", format!("account:{login_id}"), json!({ "employee_number": employee_number, "vendor": external, "roles": grants.iter().map(|r| &r.0).collect::<Vec<_>>() }))
+        Action::CreateAccount { employee_number, login_id, grants, external } => (
+            "account.created",
+            format!("account:{login_id}"),
+            json!({ "employee_number": employee_number, "vendor": external, "roles": grants.iter().map(|r| &r.0).collect::<Vec<_>>() }),
+        ),
+        Action::Reenable { login_id, .. } => {
+            ("account.reenabled", format!("account:{login_id}"), json!({ "linked_privileged": linked }))
         }
-        Action::Reenable { login_id, .. } => ("account.reenabled", format!("account:{login_id}"), json!({ "linked_privileged": linked })),
-        Action::Suspend { login_id, .. } => ("account.suspended", format!("account:{login_id}"), json!({ "sessions_ended": sessions_ended, "linked_privileged": linked })),
-        Action::Disable { login_id, delete_after, .. } => {
-            ("account.disabled", format!("account:{login_id}"), json!({ "sessions_ended": sessions_ended, "deletion_due_at": delete_after, "linked_privileged": linked }))
-        }
+        Action::Suspend { login_id, .. } => (
+            "account.suspended",
+            format!("account:{login_id}"),
+            json!({ "sessions_ended": sessions_ended, "linked_privileged": linked }),
+        ),
+        Action::Disable { login_id, delete_after, .. } => (
+            "account.disabled",
+            format!("account:{login_id}"),
+            json!({ "sessions_ended": sessions_ended, "deletion_due_at": delete_after, "linked_privileged": linked }),
+        ),
         Action::Grant { employee_number, role_id, valid_until, .. } => {
             let grant_id = match applied {
                 Applied::Granted { grant_id } => Some(grant_id.as_str()),
                 _ => None,
             };
-            ("grant.added", format!("person:{employee_number}"), json!({ "role": role_id, "grant_id": grant_id, "valid_until": valid_until }))
+            (
+                "grant.added",
+                format!("person:{employee_number}"),
+                json!({ "role": role_id, "grant_id": grant_id, "valid_until": valid_until }),
+            )
         }
-        Action::Revoke { grant_id, role_id, at, employee_number, .. } => ("grant.revoked", format!("person:{employee_number}"), json!({ "role": role_id, "grant_id": grant_id, "effective_at": at })),
-        Action::FlagForReview { grant_id, role_id, employee_number } => ("grant.flagged_for_review", format!("person:{employee_number}"), json!({ "role": role_id, "grant_id": grant_id })),
+        Action::Revoke { grant_id, role_id, at, employee_number, .. } => (
+            "grant.revoked",
+            format!("person:{employee_number}"),
+            json!({ "role": role_id, "grant_id": grant_id, "effective_at": at }),
+        ),
+        Action::FlagForReview { grant_id, role_id, employee_number } => (
+            "grant.flagged_for_review",
+            format!("person:{employee_number}"),
+            json!({ "role": role_id, "grant_id": grant_id }),
+        ),
         Action::ListForReturn { employee_number, login_id, credential_id, label, .. } => {
             let (return_id, kind) = match applied {
                 Applied::Listed { return_id, kind } => (Some(return_id.as_str()), Some(kind.as_str())),
                 _ => (None, None),
             };
-            ("authenticator.return_due", format!("account:{login_id}"), json!({ "return": return_id, "employee_number": employee_number, "credential": credential_id, "kind": kind, "label": label }))
+            (
+                "authenticator.return_due",
+                format!("account:{login_id}"),
+                json!({ "return": return_id, "employee_number": employee_number, "credential": credential_id, "kind": kind, "label": label }),
+            )
         }
         Action::SharedPasswordDue { employee_number, login_id, .. } => {
             let (permitted_by, expired) = match applied {
-                Applied::SharedDue { permitted_by, password_expired } => (Some(permitted_by.as_str()), *password_expired),
+                Applied::SharedDue { permitted_by, password_expired } => {
+                    (Some(permitted_by.as_str()), *password_expired)
+                }
                 _ => (None, false),
             };
             (
@@ -106,7 +137,8 @@ pub fn step_event(step: &Step, applied: &Applied, run_id: &str, actor: &str) -> 
 
 /// The audit event of a department the sync stored (`new`: it was not known before).
 pub fn department_event(actor: &str, d: &HrDepartment, parent: Option<&str>, new: bool) -> AuditEvent {
-    AuditEvent::new(actor, "department.saved", format!("department:{}", d.code)).with_details(json!({ "name": d.name, "parent": parent, "new": new }))
+    AuditEvent::new(actor, "department.saved", format!("department:{}", d.code))
+        .with_details(json!({ "name": d.name, "parent": parent, "new": new }))
 }
 
 /// The notice to whoever permitted a person's use of shared ID `login_id` when that person moves on
@@ -134,7 +166,10 @@ mod tests {
         assert!(linked_follows(Some(Active), None, Suspended));
         assert!(!linked_follows(Some(Disabled), None, Suspended));
         assert!(linked_follows(Some(Suspended), Some(&linked_reason("hr:leave")), Active));
-        assert!(!linked_follows(Some(Suspended), Some("officer:misuse"), Active), "an officer's suspension is not undone by the sync");
+        assert!(
+            !linked_follows(Some(Suspended), Some("officer:misuse"), Active),
+            "an officer's suspension is not undone by the sync"
+        );
         assert!(!linked_follows(Some(Suspended), None, Active));
         assert!(!linked_follows(Some(Active), None, Deleted));
     }
@@ -145,9 +180,22 @@ mod tests {
 
     #[test]
     fn r_lc_03_a_leavers_audit_record_names_the_run_the_reason_the_sessions_and_the_privileged_ids() {
-        let s = step(Action::Disable { employee_number: "E1".into(), account_id: "a1".into(), login_id: "tanaka".into(), delete_after: 99 });
-        let e = step_event(&s, &Applied::Status { sessions_ended: 2, linked: vec!["p-tanaka".into()] }, "run-1", "system:hr-sync");
-        assert_eq!((e.action.as_str(), e.target.as_str(), e.actor.as_str()), ("account.disabled", "account:tanaka", "system:hr-sync"));
+        let s = step(Action::Disable {
+            employee_number: "E1".into(),
+            account_id: "a1".into(),
+            login_id: "tanaka".into(),
+            delete_after: 99,
+        });
+        let e = step_event(
+            &s,
+            &Applied::Status { sessions_ended: 2, linked: vec!["p-tanaka".into()] },
+            "run-1",
+            "system:hr-sync",
+        );
+        assert_eq!(
+            (e.action.as_str(), e.target.as_str(), e.actor.as_str()),
+            ("account.disabled", "account:tanaka", "system:hr-sync")
+        );
         assert_eq!(e.details["run"], "run-1");
         assert_eq!(e.details["reason"], Reason::Retired.code());
         assert_eq!(e.details["sessions_ended"], 2);
@@ -157,8 +205,18 @@ mod tests {
 
     #[test]
     fn r_au_08_the_shared_ids_owner_is_named_and_told_in_japanese_first() {
-        let s = step(Action::SharedPasswordDue { employee_number: "E1".into(), account_id: "s1".into(), login_id: "kyoyo-01".into(), permitted_by: "kacho".into() });
-        let e = step_event(&s, &Applied::SharedDue { permitted_by: "kacho".into(), password_expired: true }, "r", "system:hr-sync");
+        let s = step(Action::SharedPasswordDue {
+            employee_number: "E1".into(),
+            account_id: "s1".into(),
+            login_id: "kyoyo-01".into(),
+            permitted_by: "kacho".into(),
+        });
+        let e = step_event(
+            &s,
+            &Applied::SharedDue { permitted_by: "kacho".into(), password_expired: true },
+            "r",
+            "system:hr-sync",
+        );
         assert_eq!(e.details["notified"], json!(["kacho"]));
         assert_eq!(e.details["password_expired"], true);
         let (subject, body) = shared_password_notice(&s, "kyoyo-01", "E1");

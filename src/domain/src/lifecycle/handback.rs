@@ -129,7 +129,9 @@ impl ReturnStatus {
     }
 
     pub fn parse(s: &str) -> Option<ReturnStatus> {
-        [ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost].into_iter().find(|r| r.as_str() == s)
+        [ReturnStatus::Due, ReturnStatus::Returned, ReturnStatus::Destroyed, ReturnStatus::Lost]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 
     pub fn ja(self) -> &'static str {
@@ -154,7 +156,9 @@ impl ReturnStatus {
     /// and in English.
     pub fn may_become(self, to: ReturnStatus) -> Result<(), (String, String)> {
         match (self, to) {
-            (_, ReturnStatus::Due) => Err(("返却待ちには戻せません".into(), "a return cannot be recorded as due again".into())),
+            (_, ReturnStatus::Due) => {
+                Err(("返却待ちには戻せません".into(), "a return cannot be recorded as due again".into()))
+            }
             (ReturnStatus::Due, _) | (ReturnStatus::Returned, ReturnStatus::Destroyed) => Ok(()),
             (from, to) => Err((
                 format!("既に{}として記録されているため、{}としては記録できません", from.ja(), to.ja()),
@@ -180,12 +184,24 @@ mod tests {
         assert_eq!(AuthenticatorKind::classify(&t(&["hybrid", "internal"]), true), AuthenticatorKind::SyncedPasskey);
         assert_eq!(AuthenticatorKind::classify(&t(&["hybrid"]), false), AuthenticatorKind::Phone);
         assert_eq!(AuthenticatorKind::classify(&[], false), AuthenticatorKind::Unrecorded);
-        let listed: Vec<bool> = [AuthenticatorKind::SecurityKey, AuthenticatorKind::Unrecorded, AuthenticatorKind::Platform, AuthenticatorKind::Phone, AuthenticatorKind::SyncedPasskey]
-            .iter()
-            .map(|k| k.is_returnable())
-            .collect();
+        let listed: Vec<bool> = [
+            AuthenticatorKind::SecurityKey,
+            AuthenticatorKind::Unrecorded,
+            AuthenticatorKind::Platform,
+            AuthenticatorKind::Phone,
+            AuthenticatorKind::SyncedPasskey,
+        ]
+        .iter()
+        .map(|k| k.is_returnable())
+        .collect();
         assert_eq!(listed, [true, true, false, false, false]);
-        for k in [AuthenticatorKind::SecurityKey, AuthenticatorKind::Unrecorded, AuthenticatorKind::Platform, AuthenticatorKind::Phone, AuthenticatorKind::SyncedPasskey] {
+        for k in [
+            AuthenticatorKind::SecurityKey,
+            AuthenticatorKind::Unrecorded,
+            AuthenticatorKind::Platform,
+            AuthenticatorKind::Phone,
+            AuthenticatorKind::SyncedPasskey,
+        ] {
             assert_eq!(AuthenticatorKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(AuthenticatorKind::parse("yubikey"), None);

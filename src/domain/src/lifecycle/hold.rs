@@ -14,9 +14,18 @@ use crate::policy::directory::SyncRules;
 use std::collections::BTreeSet;
 
 /// Every removal limit `removals` exceeds (empty: none). Inside a bulk window only its own limit applies.
-pub fn limits_exceeded(removals: usize, active_accounts: usize, rules: &SyncRules, bulk: Option<&BulkWindow>) -> Vec<String> {
+pub fn limits_exceeded(
+    removals: usize,
+    active_accounts: usize,
+    rules: &SyncRules,
+    bulk: Option<&BulkWindow>,
+) -> Vec<String> {
     if let Some(w) = bulk {
-        return if removals > w.max_removals { vec![format!("{removals} removals exceed the bulk window's limit of {}", w.max_removals)] } else { Vec::new() };
+        return if removals > w.max_removals {
+            vec![format!("{removals} removals exceed the bulk window's limit of {}", w.max_removals)]
+        } else {
+            Vec::new()
+        };
     }
     let mut out = Vec::new();
     if removals > rules.max_removals as usize {
@@ -76,7 +85,9 @@ pub fn touched(plan: &Plan) -> BTreeSet<String> {
 /// the person, and the role, credential or shared ID it is about.
 fn key(s: &Step) -> (&'static str, &str, &str) {
     let about = match &s.action {
-        Action::Grant { role_id, .. } | Action::Revoke { role_id, .. } | Action::FlagForReview { role_id, .. } => role_id.as_str(),
+        Action::Grant { role_id, .. } | Action::Revoke { role_id, .. } | Action::FlagForReview { role_id, .. } => {
+            role_id.as_str()
+        }
         Action::ListForReturn { credential_id, .. } => credential_id,
         Action::SharedPasswordDue { login_id, .. } => login_id,
         _ => "",
@@ -114,7 +125,11 @@ pub fn recheck(held: &Plan, fresh: &Plan) -> Recheck {
 /// Whether an applied run supersedes a hold: it read everyone (a full read or a content sync's
 /// present phase), or it planned any of the people the hold touches. Its plan was made against a
 /// newer state of the directory than the hold's.
-pub fn supersedes(applied_speaks_for_everyone: bool, applied_read: &BTreeSet<String>, hold_touched: &BTreeSet<String>) -> bool {
+pub fn supersedes(
+    applied_speaks_for_everyone: bool,
+    applied_read: &BTreeSet<String>,
+    hold_touched: &BTreeSet<String>,
+) -> bool {
     applied_speaks_for_everyone || applied_read.iter().any(|en| hold_touched.contains(en))
 }
 

@@ -47,26 +47,56 @@ fn apply(known: &mut Vec<Known>, p: &Plan) {
     };
     for s in &p.steps {
         match &s.action {
-            Action::SavePerson { person } => match known.iter_mut().find(|k| k.person.employee_number == person.employee_number) {
-                Some(k) => k.person = (**person).clone(),
-                None => known.push(Known { person: (**person).clone(), account: None, grants: vec![], authenticators: vec![], shared_ids: vec![] }),
-            },
+            Action::SavePerson { person } => {
+                match known.iter_mut().find(|k| k.person.employee_number == person.employee_number) {
+                    Some(k) => k.person = (**person).clone(),
+                    None => known.push(Known {
+                        person: (**person).clone(),
+                        account: None,
+                        grants: vec![],
+                        authenticators: vec![],
+                        shared_ids: vec![],
+                    }),
+                }
+            }
             Action::CreateAccount { employee_number, login_id, grants, .. } => {
                 let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
-                k.account = Some(AccountView { id: format!("a-{employee_number}"), login_id: login_id.clone(), status: AccountStatus::Active, status_reason: None });
-                k.grants = grants.iter().map(|(r, u)| GrantView { id: id(), role_id: r.clone(), source: GrantSource::Birthright, valid_until: *u }).collect();
+                k.account = Some(AccountView {
+                    id: format!("a-{employee_number}"),
+                    login_id: login_id.clone(),
+                    status: AccountStatus::Active,
+                    status_reason: None,
+                });
+                k.grants = grants
+                    .iter()
+                    .map(|(r, u)| GrantView {
+                        id: id(),
+                        role_id: r.clone(),
+                        source: GrantSource::Birthright,
+                        valid_until: *u,
+                    })
+                    .collect();
             }
-            Action::Reenable { employee_number, .. } | Action::Suspend { employee_number, .. } | Action::Disable { employee_number, .. } => {
+            Action::Reenable { employee_number, .. }
+            | Action::Suspend { employee_number, .. }
+            | Action::Disable { employee_number, .. } => {
                 let k = known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap();
                 let a = k.account.as_mut().unwrap();
                 (a.status, a.status_reason) = match &s.action {
                     Action::Reenable { .. } => (AccountStatus::Active, None),
-                    Action::Suspend { .. } => (AccountStatus::Suspended, Some(format!("{HR_REASON_PREFIX}{}", s.reason.code()))),
+                    Action::Suspend { .. } => {
+                        (AccountStatus::Suspended, Some(format!("{HR_REASON_PREFIX}{}", s.reason.code())))
+                    }
                     _ => (AccountStatus::Disabled, Some(format!("{HR_REASON_PREFIX}{}", s.reason.code()))),
                 };
             }
             Action::Grant { employee_number, role_id, valid_until, .. } => {
-                let g = GrantView { id: id(), role_id: role_id.clone(), source: GrantSource::Birthright, valid_until: *valid_until };
+                let g = GrantView {
+                    id: id(),
+                    role_id: role_id.clone(),
+                    source: GrantSource::Birthright,
+                    valid_until: *valid_until,
+                };
                 known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap().grants.push(g);
             }
             Action::Revoke { employee_number, grant_id, at, .. } => {
@@ -83,7 +113,12 @@ fn apply(known: &mut Vec<Known>, p: &Plan) {
                 k.authenticators.iter_mut().filter(|a| &a.credential_id == credential_id).for_each(|a| a.listed = true);
             }
             Action::SharedPasswordDue { employee_number, account_id, .. } => {
-                known.iter_mut().find(|k| &k.person.employee_number == employee_number).unwrap().shared_ids.retain(|s| &s.account_id != account_id);
+                known
+                    .iter_mut()
+                    .find(|k| &k.person.employee_number == employee_number)
+                    .unwrap()
+                    .shared_ids
+                    .retain(|s| &s.account_id != account_id);
             }
         }
     }
@@ -113,7 +148,8 @@ fn converge(known: &mut Vec<Known>, s: &Snapshot) -> Plan {
 
 #[test]
 fn a_taken_login_id_gets_the_first_free_suffix() {
-    let taken: BTreeSet<String> = ["u0001".to_string(), "u0001-2".to_string(), "u0001-3".to_string()].into_iter().collect();
+    let taken: BTreeSet<String> =
+        ["u0001".to_string(), "u0001-2".to_string(), "u0001-3".to_string()].into_iter().collect();
     assert_eq!(login_id_for("0001", "u{employee_number}", &BTreeSet::new()), "u0001");
     assert_eq!(login_id_for("0001", "u{employee_number}", &taken), "u0001-4");
     assert_eq!(login_id_for("0002", "u{employee_number}", &taken), "u0002");

@@ -87,7 +87,9 @@ const MAX_PARAM: usize = 1024;
 
 fn bounded(name: &str, v: &Option<String>) -> Result<(), OAuthError> {
     match v {
-        Some(s) if s.len() > MAX_PARAM => Err(OAuthError::new(ErrorCode::InvalidRequest, format!("{name} is longer than {MAX_PARAM} bytes"))),
+        Some(s) if s.len() > MAX_PARAM => {
+            Err(OAuthError::new(ErrorCode::InvalidRequest, format!("{name} is longer than {MAX_PARAM} bytes")))
+        }
         _ => Ok(()),
     }
 }
@@ -98,12 +100,25 @@ pub fn validate(raw: &RawAuthorize, client: Option<&Client>, now: i64) -> Result
     let Some(redirect_uri) = raw.redirect_uri.clone().filter(|r| client.redirect_allowed(r)) else {
         return Err(AuthorizeError::Page(PageError::RedirectUri));
     };
-    let fail = |error: OAuthError| AuthorizeError::Redirect { redirect_uri: redirect_uri.clone(), state: raw.state.clone().filter(|s| s.len() <= MAX_PARAM), error };
-    for (n, v) in [("state", &raw.state), ("nonce", &raw.nonce), ("scope", &raw.scope), ("acr_values", &raw.acr_values), ("prompt", &raw.prompt)] {
+    let fail = |error: OAuthError| AuthorizeError::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: raw.state.clone().filter(|s| s.len() <= MAX_PARAM),
+        error,
+    };
+    for (n, v) in [
+        ("state", &raw.state),
+        ("nonce", &raw.nonce),
+        ("scope", &raw.scope),
+        ("acr_values", &raw.acr_values),
+        ("prompt", &raw.prompt),
+    ] {
         bounded(n, v).map_err(fail)?;
     }
     if !client.allows(GrantType::AuthorizationCode) {
-        return Err(fail(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use the authorization code flow")));
+        return Err(fail(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "this client may not use the authorization code flow",
+        )));
     }
     if raw.request.is_some() || raw.request_uri.is_some() {
         return Err(fail(OAuthError::new(ErrorCode::InvalidRequest, "request objects are not supported")));
@@ -111,7 +126,12 @@ pub fn validate(raw: &RawAuthorize, client: Option<&Client>, now: i64) -> Result
     match raw.response_type.as_deref() {
         Some("code") => {}
         None => return Err(fail(OAuthError::new(ErrorCode::InvalidRequest, "response_type is required"))),
-        Some(_) => return Err(fail(OAuthError::new(ErrorCode::UnsupportedResponseType, "only response_type=code is supported"))),
+        Some(_) => {
+            return Err(fail(OAuthError::new(
+                ErrorCode::UnsupportedResponseType,
+                "only response_type=code is supported",
+            )))
+        }
     }
     if raw.response_mode.as_deref().is_some_and(|m| m != "query") {
         return Err(fail(OAuthError::new(ErrorCode::InvalidRequest, "only response_mode=query is supported")));
@@ -121,18 +141,27 @@ pub fn validate(raw: &RawAuthorize, client: Option<&Client>, now: i64) -> Result
         scope.granted.retain(|s| s != OFFLINE_ACCESS);
         scope.ignored.push(OFFLINE_ACCESS.into());
     }
-    let code_challenge = pkce::check_challenge(raw.code_challenge.as_deref(), raw.code_challenge_method.as_deref()).map_err(fail)?;
+    let code_challenge =
+        pkce::check_challenge(raw.code_challenge.as_deref(), raw.code_challenge_method.as_deref()).map_err(fail)?;
     let prompts: Vec<&str> = raw.prompt.as_deref().unwrap_or("").split(' ').filter(|p| !p.is_empty()).collect();
     if let Some(p) = prompts.iter().find(|p| !["none", "login", "consent", "select_account"].contains(p)) {
-        return Err(fail(OAuthError::new(ErrorCode::InvalidRequest, format!("prompt `{}` is not supported", p.chars().take(20).collect::<String>()))));
+        return Err(fail(OAuthError::new(
+            ErrorCode::InvalidRequest,
+            format!("prompt `{}` is not supported", p.chars().take(20).collect::<String>()),
+        )));
     }
     let prompt_none = prompts.contains(&"none");
     if prompt_none && prompts.len() > 1 {
-        return Err(fail(OAuthError::new(ErrorCode::InvalidRequest, "prompt=none cannot be combined with other values")));
+        return Err(fail(OAuthError::new(
+            ErrorCode::InvalidRequest,
+            "prompt=none cannot be combined with other values",
+        )));
     }
     let max_age = match raw.max_age.as_deref() {
         None | Some("") => None,
-        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| fail(OAuthError::new(ErrorCode::InvalidRequest, "max_age must be a non-negative integer")))?),
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            fail(OAuthError::new(ErrorCode::InvalidRequest, "max_age must be a non-negative integer"))
+        })?),
     };
     let acr_kinds = raw.acr_values.as_deref().unwrap_or("").split(' ').find_map(kinds_of_acr);
     Ok(AuthorizeRequest {
@@ -189,7 +218,13 @@ pub enum Door {
 /// Decides what happens to `req` for `session` (none: not signed in), given the access decision for
 /// the client's system from where the person is (`access`, computed for the session's kinds).
 pub fn door(req: &AuthorizeRequest, session: Option<SessionView>, access: &Decision, now: i64) -> Door {
-    let interact = |d: Door, code: ErrorCode, why: &str| if req.prompt_none { Door::Refuse(OAuthError::new(code, why)) } else { d };
+    let interact = |d: Door, code: ErrorCode, why: &str| {
+        if req.prompt_none {
+            Door::Refuse(OAuthError::new(code, why))
+        } else {
+            d
+        }
+    };
     let Some(s) = session else { return interact(Door::SignIn, ErrorCode::LoginRequired, "no sign-in session") };
     // A sign-in made after the request arrived satisfies both `prompt=login` and `max_age` (even
     // `max_age=0`, which would otherwise never be met once any time has passed).
@@ -205,15 +240,29 @@ pub fn door(req: &AuthorizeRequest, session: Option<SessionView>, access: &Decis
     }
     let have = u8::try_from(s.kinds).unwrap_or(u8::MAX);
     let need = match access {
-        Decision::NotApproved => return Door::Refuse(OAuthError::new(ErrorCode::AccessDenied, "the system is not approved to connect (R-AC-10)")),
-        Decision::NetworkRefused { .. } => return Door::Refuse(OAuthError::new(ErrorCode::AccessDenied, "the system cannot be used from this network (R-ZN-03)")),
+        Decision::NotApproved => {
+            return Door::Refuse(OAuthError::new(
+                ErrorCode::AccessDenied,
+                "the system is not approved to connect (R-AC-10)",
+            ))
+        }
+        Decision::NetworkRefused { .. } => {
+            return Door::Refuse(OAuthError::new(
+                ErrorCode::AccessDenied,
+                "the system cannot be used from this network (R-ZN-03)",
+            ))
+        }
         Decision::StepUp { need, .. } => *need,
         Decision::Allowed => have,
     }
     .max(req.acr_kinds.unwrap_or(0));
     if have >= need {
         if s.onboarding_due {
-            return interact(Door::Onboarding, ErrorCode::InteractionRequired, "the person must first confirm the rules (onboarding)");
+            return interact(
+                Door::Onboarding,
+                ErrorCode::InteractionRequired,
+                "the person must first confirm the rules (onboarding)",
+            );
         }
         return Door::Issue;
     }
@@ -225,7 +274,13 @@ pub fn door(req: &AuthorizeRequest, session: Option<SessionView>, access: &Decis
     } else if s.may_enrol {
         Door::Enrol
     } else {
-        Door::NoSecondFactor { need, error: OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, format!("the system needs {need} factor kinds and the person has no second factor")) }
+        Door::NoSecondFactor {
+            need,
+            error: OAuthError::new(
+                ErrorCode::UnmetAuthenticationRequirements,
+                format!("the system needs {need} factor kinds and the person has no second factor"),
+            ),
+        }
     }
 }
 

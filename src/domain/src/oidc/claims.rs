@@ -27,14 +27,25 @@ pub struct Subject {
 /// privileged role counts only through an elevation (R-PR-02), so a standing grant of one, however
 /// it got into the store, never reaches a business system.
 pub fn token_roles(policy: &Policy, grants: &[(&str, &str)]) -> Vec<String> {
-    grants.iter().filter(|(role, source)| policy.role(role).is_some_and(|r| !r.privileged || *source == crate::rbac::GrantSource::Elevation.as_str())).map(|(role, _)| role.to_string()).collect()
+    grants
+        .iter()
+        .filter(|(role, source)| {
+            policy.role(role).is_some_and(|r| !r.privileged || *source == crate::rbac::GrantSource::Elevation.as_str())
+        })
+        .map(|(role, _)| role.to_string())
+        .collect()
 }
 
 /// The roles of `held` that `client`'s system may see.
 pub fn visible_roles(policy: &Policy, client: &Client, held: &[String]) -> Vec<String> {
     let mut out: Vec<String> = held
         .iter()
-        .filter(|id| policy.role(id).is_some_and(|r| r.system.get_ref() == client.system.get_ref() && (client.roles.is_empty() || client.roles.iter().any(|c| c.get_ref() == *id))))
+        .filter(|id| {
+            policy.role(id).is_some_and(|r| {
+                r.system.get_ref() == client.system.get_ref()
+                    && (client.roles.is_empty() || client.roles.iter().any(|c| c.get_ref() == *id))
+            })
+        })
         .cloned()
         .collect();
     out.sort();
@@ -87,7 +98,11 @@ pub struct Authentication {
 
 impl Authentication {
     pub fn of(factors: &[ProvedFactor], auth_time_ms: i64) -> Authentication {
-        Authentication { auth_time_ms, acr: super::acr(authn::kinds_of(factors).len()), amr: authn::amr(factors).into_iter().map(String::from).collect() }
+        Authentication {
+            auth_time_ms,
+            acr: super::acr(authn::kinds_of(factors).len()),
+            amr: authn::amr(factors).into_iter().map(String::from).collect(),
+        }
     }
 }
 
@@ -117,14 +132,24 @@ pub fn at_hash(id_token_alg: crate::policy::SigningAlg, access_token: &str) -> S
     use sha2::{Digest, Sha256, Sha512};
     let digest = match id_token_alg {
         crate::policy::SigningAlg::EdDSA => Sha512::digest(access_token.as_bytes()).to_vec(),
-        crate::policy::SigningAlg::ES256 | crate::policy::SigningAlg::RS256 => Sha256::digest(access_token.as_bytes()).to_vec(),
+        crate::policy::SigningAlg::ES256 | crate::policy::SigningAlg::RS256 => {
+            Sha256::digest(access_token.as_bytes()).to_vec()
+        }
     };
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
 /// An ID token's claims (OIDC Core §2): the person's claims plus `auth_time`, `acr`, `amr`, `nonce`,
 /// `sid`, and `at_hash` when it comes with an access token, with `aud` the client.
-pub fn id_token(stamp: Stamp, client_id: &str, person: Map<String, Value>, auth: &Authentication, nonce: Option<&str>, sid: &str, at_hash: Option<&str>) -> Value {
+pub fn id_token(
+    stamp: Stamp,
+    client_id: &str,
+    person: Map<String, Value>,
+    auth: &Authentication,
+    nonce: Option<&str>,
+    sid: &str,
+    at_hash: Option<&str>,
+) -> Value {
     let mut m = base(stamp, client_id);
     m.extend(person);
     m.insert("auth_time".into(), json!(auth.auth_time_ms / 1000));
@@ -194,7 +219,8 @@ mod tests {
     fn r_ac_01_a_system_sees_only_its_own_roles_and_those_its_client_may_see() {
         let p = example_policy();
         // juki.admin is held here because an elevation is in force (the store's grants decide that).
-        let held: Vec<String> = ["juki.clerk", "juki.admin", "bunsho.user", "zeimu.clerk", "zeimu.admin"].map(String::from).to_vec();
+        let held: Vec<String> =
+            ["juki.clerk", "juki.admin", "bunsho.user", "zeimu.clerk", "zeimu.admin"].map(String::from).to_vec();
         let juki = juki_client(&p);
         assert_eq!(visible_roles(&p, &juki, &held), vec!["juki.admin", "juki.clerk"], "not other systems' roles");
         let mut narrowed = juki.clone();
@@ -205,7 +231,12 @@ mod tests {
     #[test]
     fn r_pr_02_privileged_roles_count_for_tokens_only_through_an_elevation() {
         let p = example_policy();
-        let grants = [("juki.clerk", "birthright"), ("juki.admin", "request"), ("zeimu.admin", "elevation"), ("nonexistent", "birthright")];
+        let grants = [
+            ("juki.clerk", "birthright"),
+            ("juki.admin", "request"),
+            ("zeimu.admin", "elevation"),
+            ("nonexistent", "birthright"),
+        ];
         assert_eq!(token_roles(&p, &grants), vec!["juki.clerk", "zeimu.admin"]);
     }
 
@@ -221,7 +252,11 @@ mod tests {
         let s = subject();
         let none = person_claims(&s, &["openid".into()], &[]);
         assert_eq!(none.len(), 1, "only sub: {none:?}");
-        let all = person_claims(&s, &["openid".into(), "profile".into(), "email".into(), "roles".into()], &["juki.clerk".into()]);
+        let all = person_claims(
+            &s,
+            &["openid".into(), "profile".into(), "email".into(), "roles".into()],
+            &["juki.clerk".into()],
+        );
         assert_eq!(all["name"], "山田 花子");
         assert_eq!(all["name#ja-Kana-JP"], "ヤマダ ハナコ");
         assert_eq!(all["employee_number"], "100234");
@@ -233,16 +268,41 @@ mod tests {
     #[test]
     fn r_au_02_tokens_carry_acr_and_amr_of_the_session() {
         let f = |method, kinds| ProvedFactor { method, credential: None, kinds, at: 0 };
-        let auth = Authentication::of(&[f(Method::Password, vec![FactorKind::Knowledge]), f(Method::Totp, vec![FactorKind::Possession])], 1_700_000_000_000);
+        let auth = Authentication::of(
+            &[f(Method::Password, vec![FactorKind::Knowledge]), f(Method::Totp, vec![FactorKind::Possession])],
+            1_700_000_000_000,
+        );
         assert_eq!(auth.acr, "urn:tobira:acr:kinds:2");
         assert_eq!(auth.amr, vec!["mfa", "otp", "pwd"]);
         let stamp = Stamp { issuer: "https://id.example", now_s: 1_700_000_100, lifetime_s: 600, jti: "j1" };
-        let id = id_token(stamp, "juki-web", person_claims(&subject(), &["openid".into()], &[]), &auth, Some("n-0"), "sid-1", Some("h"));
-        assert_eq!((id["aud"].as_str(), id["auth_time"].as_i64(), id["exp"].as_i64()), (Some("juki-web"), Some(1_700_000_000), Some(1_700_000_700)));
+        let id = id_token(
+            stamp,
+            "juki-web",
+            person_claims(&subject(), &["openid".into()], &[]),
+            &auth,
+            Some("n-0"),
+            "sid-1",
+            Some("h"),
+        );
+        assert_eq!(
+            (id["aud"].as_str(), id["auth_time"].as_i64(), id["exp"].as_i64()),
+            (Some("juki-web"), Some(1_700_000_000), Some(1_700_000_700))
+        );
         assert_eq!(id["nonce"], "n-0");
         let roles = vec!["juki.clerk".to_string()];
-        let at = access_token(stamp, AccessFor { system: "juki", client_id: "juki-web", scope: &["openid".into()], person: Some(("acc-1", &roles, &auth, "fam-1")) });
-        assert_eq!((at["aud"].as_str(), at["client_id"].as_str(), at["sub"].as_str()), (Some("juki"), Some("juki-web"), Some("acc-1")));
+        let at = access_token(
+            stamp,
+            AccessFor {
+                system: "juki",
+                client_id: "juki-web",
+                scope: &["openid".into()],
+                person: Some(("acc-1", &roles, &auth, "fam-1")),
+            },
+        );
+        assert_eq!(
+            (at["aud"].as_str(), at["client_id"].as_str(), at["sub"].as_str()),
+            (Some("juki"), Some("juki-web"), Some("acc-1"))
+        );
         let cc = access_token(stamp, AccessFor { system: "zeimu", client_id: "batch", scope: &[], person: None });
         assert_eq!(cc["sub"], "client:batch");
         assert!(cc.get("roles").is_none());
@@ -255,6 +315,10 @@ mod tests {
         // SHA-256, base64url (the value computed independently with Python's hashlib).
         assert_eq!(at_hash(SigningAlg::ES256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
         assert_eq!(at_hash(SigningAlg::RS256, "a"), at_hash(SigningAlg::ES256, "a"));
-        assert_eq!(at_hash(SigningAlg::EdDSA, "a"), "H0D8ktokFpR1CXnubPWC8tXX0o4YM13gWrxU0FYOD1M", "half of SHA-512 for EdDSA");
+        assert_eq!(
+            at_hash(SigningAlg::EdDSA, "a"),
+            "H0D8ktokFpR1CXnubPWC8tXX0o4YM13gWrxU0FYOD1M",
+            "half of SHA-512 for EdDSA"
+        );
     }
 }

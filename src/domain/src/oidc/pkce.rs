@@ -7,7 +7,9 @@ fn b64url(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -24,15 +26,23 @@ pub fn check_challenge(challenge: Option<&str>, method: Option<&str>) -> Result<
         return Err(OAuthError::new(ErrorCode::InvalidRequest, "code_challenge_method must be S256"));
     }
     if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(OAuthError::new(ErrorCode::InvalidRequest, "code_challenge must be the base64url SHA-256 of the verifier (43 characters)"));
+        return Err(OAuthError::new(
+            ErrorCode::InvalidRequest,
+            "code_challenge must be the base64url SHA-256 of the verifier (43 characters)",
+        ));
     }
     Ok(c.to_string())
 }
 
 /// Whether `verifier` (43–128 unreserved characters) hashes to `challenge`.
 pub fn verify(verifier: &str, challenge: &str) -> bool {
-    let well_formed = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    well_formed && crate::time_util::constant_time_eq(b64url(&Sha256::digest(verifier.as_bytes())).as_bytes(), challenge.as_bytes())
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    well_formed
+        && crate::time_util::constant_time_eq(
+            b64url(&Sha256::digest(verifier.as_bytes())).as_bytes(),
+            challenge.as_bytes(),
+        )
 }
 
 #[cfg(test)]

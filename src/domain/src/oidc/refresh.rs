@@ -43,7 +43,13 @@ mod tests {
 
     #[test]
     fn r_lc_03_rotation_reuse_and_expiry() {
-        let p = Presented { token_client: "a", presenting_client: "a", used_at: None, family_revoked: false, expires_at: 100 };
+        let p = Presented {
+            token_client: "a",
+            presenting_client: "a",
+            used_at: None,
+            family_revoked: false,
+            expires_at: 100,
+        };
         assert_eq!(check(p, 50), RefreshCheck::Rotate);
         assert_eq!(check(Presented { used_at: Some(40), ..p }, 50), RefreshCheck::Reused);
         assert_eq!(check(p, 100), RefreshCheck::Expired);

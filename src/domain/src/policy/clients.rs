@@ -29,7 +29,9 @@ impl GrantType {
     }
 
     pub fn parse(s: &str) -> Option<GrantType> {
-        [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials].into_iter().find(|g| g.as_str() == s)
+        [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials]
+            .into_iter()
+            .find(|g| g.as_str() == s)
     }
 }
 
@@ -179,6 +181,13 @@ impl Default for OidcRules {
         // with the working day's session at the latest.
         // Thirty minutes to sign in (a first sign-in may change a password and set up an app).
         // Important systems: half a working day at most, then the person signs in again.
-        OidcRules { code_seconds: 60, access_token_minutes: 10, id_token_minutes: 10, refresh_token_minutes: 600, important_refresh_token_minutes: 240, login_minutes: 30 }
+        OidcRules {
+            code_seconds: 60,
+            access_token_minutes: 10,
+            id_token_minutes: 10,
+            refresh_token_minutes: 600,
+            important_refresh_token_minutes: 240,
+            login_minutes: 30,
+        }
     }
 }

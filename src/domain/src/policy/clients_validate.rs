@@ -16,7 +16,11 @@ pub fn redirect_uri_ok(uri: &str) -> Result<(), String> {
     }
     let (scheme, rest) = uri.split_once("://").ok_or("is not an absolute URI")?;
     let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host_only = if host.starts_with('[') { host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default() } else { host.rsplit_once(':').map_or(host.to_string(), |(h, _)| h.to_string()) };
+    let host_only = if host.starts_with('[') {
+        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host.to_string(), |(h, _)| h.to_string())
+    };
     if host_only.is_empty() || host.contains('@') {
         return Err("has no host, or carries user information".into());
     }
@@ -33,7 +37,14 @@ pub(super) fn check(c: &mut Ctx, m: &Merged, systems: &BTreeSet<String>, network
     for cl in &m.clients {
         let id = cl.id.get_ref();
         if !systems.contains(cl.system.get_ref()) {
-            c.at(cl.file, cl.system.span(), format!("client `{id}` refers to system `{}`, which is not in the register (R-AC-10)", cl.system.get_ref()));
+            c.at(
+                cl.file,
+                cl.system.span(),
+                format!(
+                    "client `{id}` refers to system `{}`, which is not in the register (R-AC-10)",
+                    cl.system.get_ref()
+                ),
+            );
         }
         if cl.grants.is_empty() {
             c.at(cl.file, cl.id.span(), format!("client `{id}` lists no grants"));
@@ -54,29 +65,56 @@ pub(super) fn check(c: &mut Ctx, m: &Merged, systems: &BTreeSet<String>, network
             }
         }
         if *cl.access_token_alg.get_ref() == SigningAlg::RS256 {
-            c.at(cl.file, cl.access_token_alg.span(), format!("client `{id}`: access tokens are signed ES256 or EdDSA; RS256 is offered for ID tokens only"));
+            c.at(
+                cl.file,
+                cl.access_token_alg.span(),
+                format!("client `{id}`: access tokens are signed ES256 or EdDSA; RS256 is offered for ID tokens only"),
+            );
         }
         for r in &cl.roles {
             match m.roles.iter().find(|x| x.id.get_ref() == r.get_ref()) {
-                None => c.at(cl.file, r.span(), format!("client `{id}` refers to role `{}`, which no [[roles]] entry defines", r.get_ref())),
-                Some(role) if role.system.get_ref() != cl.system.get_ref() => {
-                    c.at(cl.file, r.span(), format!("client `{id}` of system `{}` may not see role `{}` of system `{}`", cl.system.get_ref(), r.get_ref(), role.system.get_ref()))
-                }
+                None => c.at(
+                    cl.file,
+                    r.span(),
+                    format!("client `{id}` refers to role `{}`, which no [[roles]] entry defines", r.get_ref()),
+                ),
+                Some(role) if role.system.get_ref() != cl.system.get_ref() => c.at(
+                    cl.file,
+                    r.span(),
+                    format!(
+                        "client `{id}` of system `{}` may not see role `{}` of system `{}`",
+                        cl.system.get_ref(),
+                        r.get_ref(),
+                        role.system.get_ref()
+                    ),
+                ),
                 Some(_) => {}
             }
         }
         for n in &cl.networks {
             if !networks.contains(n.get_ref()) {
-                c.at(cl.file, n.span(), format!("client `{id}` refers to network `{}`, which no [[networks]] entry defines", n.get_ref()));
+                c.at(
+                    cl.file,
+                    n.span(),
+                    format!("client `{id}` refers to network `{}`, which no [[networks]] entry defines", n.get_ref()),
+                );
             }
         }
         if cl.auth_method == ClientAuth::PrivateKeyJwt {
             let keys = cl.jwks.as_ref().and_then(|j| j.get("keys")).and_then(|k| k.as_array());
             if keys.is_none_or(|k| k.is_empty()) {
-                c.at(cl.file, cl.id.span(), format!("client `{id}` uses private_key_jwt and needs its public keys in jwks = {{ keys = [ … ] }}"));
+                c.at(
+                    cl.file,
+                    cl.id.span(),
+                    format!(
+                        "client `{id}` uses private_key_jwt and needs its public keys in jwks = {{ keys = [ … ] }}"
+                    ),
+                );
             }
         }
-        for (what, v) in [("access_token_minutes", cl.access_token_minutes), ("refresh_token_minutes", cl.refresh_token_minutes)] {
+        for (what, v) in
+            [("access_token_minutes", cl.access_token_minutes), ("refresh_token_minutes", cl.refresh_token_minutes)]
+        {
             if v == Some(0) {
                 c.at(cl.file, cl.id.span(), format!("client `{id}`: {what} must be at least 1"));
             }

@@ -27,7 +27,14 @@ impl Default for ConsoleRules {
         // 100,000 rows is a month of a mid-sized city's sign-ins, about 30 MB of CSV.
         // 100 open requests is far more than a city's officers leave waiting; 500 privileged rows
         // covers every privileged and development ID of a large city on one page.
-        ConsoleRules { search_page_size: 25, audit_page_size: 100, audit_export_max_rows: 100_000, person_list_size: 20, approvals_list_size: 100, privileged_list_size: 500 }
+        ConsoleRules {
+            search_page_size: 25,
+            audit_page_size: 100,
+            audit_export_max_rows: 100_000,
+            person_list_size: 20,
+            approvals_list_size: 100,
+            privileged_list_size: 500,
+        }
     }
 }
 

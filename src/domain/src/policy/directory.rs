@@ -72,7 +72,11 @@ impl AttributeMap {
     /// The fields mapped to an empty (or blank) attribute name: such a mapping would skip every
     /// entry, so `policy check` refuses it.
     pub fn empty_names(&self) -> Vec<&'static str> {
-        let required = [("employee_number", &self.employee_number), ("name_kanji", &self.name_kanji), ("department_code", &self.department_code)];
+        let required = [
+            ("employee_number", &self.employee_number),
+            ("name_kanji", &self.name_kanji),
+            ("department_code", &self.department_code),
+        ];
         let optional = [
             ("stable_key", &self.stable_key),
             ("name_kana", &self.name_kana),
@@ -92,7 +96,8 @@ impl AttributeMap {
             ("usn_changed", &self.usn_changed),
         ];
         let blank_required = required.into_iter().filter(|(_, v)| v.trim().is_empty()).map(|(k, _)| k);
-        let blank_optional = optional.into_iter().filter(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty())).map(|(k, _)| k);
+        let blank_optional =
+            optional.into_iter().filter(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty())).map(|(k, _)| k);
         blank_required.chain(blank_optional).collect()
     }
 }
@@ -277,7 +282,10 @@ impl DirectoryMapping {
     /// Whether a person with `post` in `department` is its head by the department table's
     /// `head_post` (only when the directory has no head-of-section attribute).
     pub fn head_by_post(&self, department: &str, post: Option<&str>) -> bool {
-        self.attributes.head_of_section.is_none() && post.is_some_and(|post| self.department_table.iter().any(|d| d.code == department && d.head_post.as_deref() == Some(post)))
+        self.attributes.head_of_section.is_none()
+            && post.is_some_and(|post| {
+                self.department_table.iter().any(|d| d.code == department && d.head_post.as_deref() == Some(post))
+            })
     }
 }
 
@@ -331,7 +339,8 @@ impl SyncRules {
         self.bulk_windows
             .iter()
             .filter(|w| {
-                let (f, u) = (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
+                let (f, u) =
+                    (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
                 f.is_some_and(|f| f <= today) && u.is_some_and(|u| today <= u)
             })
             .map(|w| crate::lifecycle::BulkWindow { max_removals: w.max_removals as usize })

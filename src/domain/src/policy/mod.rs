@@ -165,13 +165,21 @@ pub fn digest(files: &[SourceFile]) -> String {
 pub fn load(files: &[SourceFile]) -> Result<Policy, PolicyErrors> {
     let mut errors = Vec::new();
     if files.is_empty() {
-        return Err(PolicyErrors(vec![PolicyError { file: "(policy)".into(), line: None, message: "no policy files (*.toml) found".into() }]));
+        return Err(PolicyErrors(vec![PolicyError {
+            file: "(policy)".into(),
+            line: None,
+            message: "no policy files (*.toml) found".into(),
+        }]));
     }
     let mut merged = Merged::default();
     for (idx, f) in files.iter().enumerate() {
         match toml::from_str::<PolicyFile>(&f.text) {
             Ok(pf) => merged.absorb(idx, f, pf, &mut errors),
-            Err(e) => errors.push(PolicyError { file: f.name.clone(), line: e.span().map(|s| line_of(&f.text, s.start)), message: e.message().trim().to_string() }),
+            Err(e) => errors.push(PolicyError {
+                file: f.name.clone(),
+                line: e.span().map(|s| line_of(&f.text, s.start)),
+                message: e.message().trim().to_string(),
+            }),
         }
     }
     if !errors.is_empty() {
@@ -212,10 +220,21 @@ struct Merged {
 
 impl Merged {
     fn absorb(&mut self, idx: usize, f: &SourceFile, pf: PolicyFile, errors: &mut Vec<PolicyError>) {
-        fn single<T>(slot: &mut Option<(usize, T)>, v: Option<T>, idx: usize, name: &str, f: &SourceFile, errors: &mut Vec<PolicyError>) {
+        fn single<T>(
+            slot: &mut Option<(usize, T)>,
+            v: Option<T>,
+            idx: usize,
+            name: &str,
+            f: &SourceFile,
+            errors: &mut Vec<PolicyError>,
+        ) {
             if let Some(v) = v {
                 if slot.is_some() {
-                    errors.push(PolicyError { file: f.name.clone(), line: section_line(&f.text, name), message: format!("[{name}] is defined in more than one file; keep it in one") });
+                    errors.push(PolicyError {
+                        file: f.name.clone(),
+                        line: section_line(&f.text, name),
+                        message: format!("[{name}] is defined in more than one file; keep it in one"),
+                    });
                 } else {
                     *slot = Some((idx, v));
                 }
@@ -277,7 +296,9 @@ fn section_line(text: &str, name: &str) -> Option<usize> {
     text.lines()
         .position(|l| {
             let l = l.trim_start();
-            l.starts_with(&format!("[{name}]")) || l.starts_with(&format!("[{name}.")) || l.starts_with(&format!("{name} ="))
+            l.starts_with(&format!("[{name}]"))
+                || l.starts_with(&format!("[{name}."))
+                || l.starts_with(&format!("{name} ="))
         })
         .map(|i| i + 1)
 }
@@ -304,7 +325,12 @@ impl Policy {
     /// published at least this long.
     pub fn longest_token_minutes(&self) -> u32 {
         let o = &self.oidc;
-        self.clients.iter().map(|c| c.access_minutes(o)).chain([o.access_token_minutes, o.id_token_minutes]).max().unwrap_or(o.id_token_minutes)
+        self.clients
+            .iter()
+            .map(|c| c.access_minutes(o))
+            .chain([o.access_token_minutes, o.id_token_minutes])
+            .max()
+            .unwrap_or(o.id_token_minutes)
     }
 
     pub fn zone(&self, id: &str) -> Option<&Zone> {

@@ -34,7 +34,10 @@ impl Municipality {
         }
         let Some((_, domain)) = address.trim().rsplit_once('@') else { return false };
         let domain = domain.to_ascii_lowercase();
-        self.mail_domains.iter().map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()).any(|d| domain == d || domain.ends_with(&format!(".{d}")))
+        self.mail_domains
+            .iter()
+            .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+            .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
     }
 }
 

@@ -79,9 +79,17 @@ impl Approver {
     }
 
     pub fn parse(s: &str) -> Option<Approver> {
-        [Approver::Ciso, Approver::DeputyCiso, Approver::ChiefSecurityOfficer, Approver::SecurityOfficer, Approver::Auditor, Approver::HeadOfSection, Approver::SystemOwner]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Approver::Ciso,
+            Approver::DeputyCiso,
+            Approver::ChiefSecurityOfficer,
+            Approver::SecurityOfficer,
+            Approver::Auditor,
+            Approver::HeadOfSection,
+            Approver::SystemOwner,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 
     pub fn officer(self) -> Option<OfficerFunction> {
@@ -143,7 +151,11 @@ pub(crate) fn default_access_request() -> Vec<Spanned<Approver>> {
 }
 
 pub(crate) fn default_officer_action() -> Vec<Spanned<Approver>> {
-    vec![Spanned::new(0..0, Approver::SecurityOfficer), Spanned::new(0..0, Approver::ChiefSecurityOfficer), Spanned::new(0..0, Approver::Ciso)]
+    vec![
+        Spanned::new(0..0, Approver::SecurityOfficer),
+        Spanned::new(0..0, Approver::ChiefSecurityOfficer),
+        Spanned::new(0..0, Approver::Ciso),
+    ]
 }
 
 pub(crate) fn default_exception_emergency() -> Vec<Spanned<Approver>> {

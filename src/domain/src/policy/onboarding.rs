@@ -96,7 +96,13 @@ mod tests {
     use super::*;
 
     fn on() -> OnboardingRules {
-        OnboardingRules { required: true, rules_version: "v1".into(), rules_text: "規則".into(), training_required: true, training_from: "2026-04-01".into() }
+        OnboardingRules {
+            required: true,
+            rules_version: "v1".into(),
+            rules_text: "規則".into(),
+            training_required: true,
+            training_from: "2026-04-01".into(),
+        }
     }
 
     #[test]
@@ -105,7 +111,11 @@ mod tests {
         let r = on();
         let from = r.training_from_ms().unwrap();
         assert_eq!(owed(&r, from, false, false), Owed { rules: true, training: true });
-        assert_eq!(owed(&r, from - 1, false, false), Owed { rules: true, training: false }, "staff from before training_from are not stopped");
+        assert_eq!(
+            owed(&r, from - 1, false, false),
+            Owed { rules: true, training: false },
+            "staff from before training_from are not stopped"
+        );
         assert!(!owed(&r, from, true, true).any());
     }
 

@@ -83,7 +83,10 @@ fn default_mapping() -> BTreeMap<String, Source> {
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
-    .chain([(format!("{ENTERPRISE}:department"), Source::DepartmentName), (format!("{ENTERPRISE}:employeeNumber"), Source::EmployeeNumber)])
+    .chain([
+        (format!("{ENTERPRISE}:department"), Source::DepartmentName),
+        (format!("{ENTERPRISE}:employeeNumber"), Source::EmployeeNumber),
+    ])
     .collect()
 }
 
@@ -223,7 +226,11 @@ impl Provisioning {
 /// Whether `path` is a SCIM attribute path tobira can write: `attr`, `attr.sub`, or `urn:…:attr`
 /// (with an optional `.sub`).
 pub fn path_ok(path: &str) -> bool {
-    let name = |s: &str| !s.is_empty() && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+    };
     let local = if path.starts_with("urn:") {
         match path.rsplit_once(':') {
             Some((urn, attr)) if urn.len() > 4 && !urn.contains(char::is_whitespace) => attr,
@@ -256,17 +263,31 @@ pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, 
             out.push((at.clone(), format!("system `{system}`: provisioning.attributes: `{path}` is not a SCIM attribute path (attr, attr.sub or urn:…:attr)")));
         }
         if path == "active" || path == "id" || path == "meta" || path == "schemas" {
-            out.push((at.clone(), format!("system `{system}`: provisioning.attributes: `{path}` is set by tobira itself and cannot be mapped")));
+            out.push((
+                at.clone(),
+                format!(
+                    "system `{system}`: provisioning.attributes: `{path}` is set by tobira itself and cannot be mapped"
+                ),
+            ));
         }
     }
     if p.delete_after_days > 3650 {
-        out.push((at.clone(), format!("system `{system}`: provisioning.delete_after_days {} is over 3650 (ten years)", p.delete_after_days)));
+        out.push((
+            at.clone(),
+            format!(
+                "system `{system}`: provisioning.delete_after_days {} is over 3650 (ten years)",
+                p.delete_after_days
+            ),
+        ));
     }
     if !(1..=600).contains(&p.timeout_seconds) {
         out.push((at.clone(), format!("system `{system}`: provisioning.timeout_seconds must be between 1 and 600")));
     }
     if !(1..=86_400).contains(&p.retry_max_seconds) {
-        out.push((at.clone(), format!("system `{system}`: provisioning.retry_max_seconds must be between 1 and 86400")));
+        out.push((
+            at.clone(),
+            format!("system `{system}`: provisioning.retry_max_seconds must be between 1 and 86400"),
+        ));
     }
     if !(1..=10_000).contains(&p.batch) {
         out.push((at, format!("system `{system}`: provisioning.batch must be between 1 and 10000")));
@@ -280,7 +301,12 @@ mod tests {
 
     #[test]
     fn attribute_paths() {
-        for ok in ["userName", "name.formatted", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "urn:x:city:1.0:User:nameKana"] {
+        for ok in [
+            "userName",
+            "name.formatted",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            "urn:x:city:1.0:User:nameKana",
+        ] {
             assert!(path_ok(ok), "{ok}");
         }
         for bad in ["", "a.b.c", "1abc", "name formatted", "urn:", "emails[type eq \"work\"].value"] {
@@ -300,7 +326,10 @@ mod tests {
 
     #[test]
     fn r_lc_01_provisioning_settings_are_checked_with_clear_errors() {
-        let ok = with_section("kind = \"scim\"\nbase_url = \"https://gw.example.jp/scim/v2\"\ntoken_file = \"/etc/tobira/gw.token\"").unwrap();
+        let ok = with_section(
+            "kind = \"scim\"\nbase_url = \"https://gw.example.jp/scim/v2\"\ntoken_file = \"/etc/tobira/gw.token\"",
+        )
+        .unwrap();
         let p = ok.systems.iter().find(|s| s.id.get_ref() == "groupware").unwrap().provisioning.as_ref().unwrap();
         assert_eq!((p.delete_after_days, p.timeout_seconds, p.every_seconds), (90, 30, 60), "safe defaults");
         let cases = [
@@ -323,7 +352,10 @@ mod tests {
         ];
         for (section, msg) in cases {
             let errs = with_section(section).expect_err(section);
-            assert!(errs.iter().any(|e| e.message.contains(msg) && e.file.ends_with("systems.toml") && e.line.is_some()), "{section}: {errs:#?}");
+            assert!(
+                errs.iter().any(|e| e.message.contains(msg) && e.file.ends_with("systems.toml") && e.line.is_some()),
+                "{section}: {errs:#?}"
+            );
             assert!(errs.iter().all(|e| !e.message.contains("Spanned")), "no Debug output: {errs:#?}");
         }
     }
@@ -333,7 +365,11 @@ mod tests {
         let ok = with_section("kind = \"file\"\nout_dir = \"/var/spool/tobira/gw\"\nsigning_key_file = \"/etc/tobira/gw.filekey\"\nencoding = \"shift_jis\"").unwrap();
         let p = ok.systems.iter().find(|s| s.id.get_ref() == "groupware").unwrap().provisioning.as_ref().unwrap();
         assert!(p.is_file());
-        assert_eq!((p.encoding(), p.receipt_dir(), p.receipt_max_hours()), (FileEncoding::ShiftJis, "/var/spool/tobira/gw", 72), "receipts in out_dir by default");
+        assert_eq!(
+            (p.encoding(), p.receipt_dir(), p.receipt_max_hours()),
+            (FileEncoding::ShiftJis, "/var/spool/tobira/gw", 72),
+            "receipts in out_dir by default"
+        );
         // A system of the My Number zone over SCIM is refused.
         let mut files = crate::test_support::example_files();
         let f = files.iter_mut().find(|f| f.name.ends_with("systems.toml")).unwrap();
@@ -342,7 +378,12 @@ mod tests {
         let close = end + f.text[end..].find("}\n").unwrap() + 2;
         f.text.insert_str(close, "[systems.provisioning]\nkind = \"scim\"\nbase_url = \"https://kikan.example.jp/scim/v2\"\ntoken_file = \"/t\"\n");
         let errs = crate::policy::load(&files).expect_err("refused").0;
-        assert!(errs.iter().any(|e| e.message.contains("My Number zone, which is not reached over the network") && e.line.is_some()), "{errs:#?}");
+        assert!(
+            errs.iter().any(
+                |e| e.message.contains("My Number zone, which is not reached over the network") && e.line.is_some()
+            ),
+            "{errs:#?}"
+        );
     }
 
     #[test]

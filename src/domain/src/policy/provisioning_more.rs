@@ -39,14 +39,22 @@ pub fn problems(system: &str, p: &Provisioning, out: &mut Vec<(std::ops::Range<u
     let at = p.base_url.as_ref().map_or_else(|| p.kind.span(), |u| u.span());
     let mut bad = |m: String| out.push((at.clone(), format!("system `{system}`: provisioning.{m}")));
     if p.reconcile_every_hours > 8760 {
-        bad(format!("reconcile_every_hours {} is over 8760 (a year); 0 turns the schedule off", p.reconcile_every_hours));
+        bad(format!(
+            "reconcile_every_hours {} is over 8760 (a year); 0 turns the schedule off",
+            p.reconcile_every_hours
+        ));
     }
     if p.roles_as == RolesAs::Groups && p.path_of(super::provisioning::Source::Roles).is_none() {
         bad("roles_as = \"groups\" needs the roles in the mapping (an attribute = \"roles\"); they are sent as Groups instead".into());
     }
     match p.auth {
         Auth::Bearer => {
-            for (name, v) in [("token_url", &p.token_url), ("client_id", &p.client_id), ("client_secret_file", &p.client_secret_file), ("scope", &p.scope)] {
+            for (name, v) in [
+                ("token_url", &p.token_url),
+                ("client_id", &p.client_id),
+                ("client_secret_file", &p.client_secret_file),
+                ("scope", &p.scope),
+            ] {
                 if !v.is_empty() {
                     bad(format!("{name} is only used with auth = \"client_credentials\""));
                 }
@@ -82,7 +90,12 @@ pub(super) fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) 
                 out.push((u.span(), format!("system `{system}`: provisioning.base_url `{}` {e}", u.get_ref())));
             }
         }
-        None => out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.base_url (the service provider's …/scim/v2)"))),
+        None => out.push((
+            p.kind.span(),
+            format!(
+                "system `{system}`: kind = \"scim\" needs provisioning.base_url (the service provider's …/scim/v2)"
+            ),
+        )),
     }
     match &p.token_file {
         Some(t) if t.get_ref().trim().is_empty() => out.push((t.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"))),
@@ -101,31 +114,52 @@ pub(super) fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) 
     ];
     for (name, span) in file_only {
         if let Some(span) = span {
-            out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"file\", not of kind = \"scim\"")));
+            out.push((
+                span,
+                format!(
+                    "system `{system}`: provisioning.{name} is a setting of kind = \"file\", not of kind = \"scim\""
+                ),
+            ));
         }
     }
 }
 
 /// The settings of `kind = "file"` (R-ZN-04), and no SCIM-only ones.
 pub(super) fn file_problems(system: &str, p: &Provisioning, out: &mut Problems) {
-    let scim_only = [("base_url", p.base_url.as_ref().map(|v| v.span())), ("token_file", p.token_file.as_ref().map(|v| v.span())), ("ca_file", p.ca_file.as_ref().map(|v| v.span()))];
+    let scim_only = [
+        ("base_url", p.base_url.as_ref().map(|v| v.span())),
+        ("token_file", p.token_file.as_ref().map(|v| v.span())),
+        ("ca_file", p.ca_file.as_ref().map(|v| v.span())),
+    ];
     for (name, span) in scim_only {
         if let Some(span) = span {
             out.push((span, format!("system `{system}`: provisioning.{name} is a setting of kind = \"scim\"; a file system is not reached over the network")));
         }
     }
     let absolute = |name: &str, v: &Option<Spanned<String>>, out: &mut Problems| match v {
-        Some(d) if !d.get_ref().starts_with('/') => out.push((d.span(), format!("system `{system}`: provisioning.{name} `{}` must be an absolute path", d.get_ref()))),
+        Some(d) if !d.get_ref().starts_with('/') => out.push((
+            d.span(),
+            format!("system `{system}`: provisioning.{name} `{}` must be an absolute path", d.get_ref()),
+        )),
         Some(_) => {}
         None => out.push((p.kind.span(), format!("system `{system}`: kind = \"file\" needs provisioning.{name}"))),
     };
     absolute("out_dir", &p.out_dir, out);
     absolute("signing_key_file", &p.signing_key_file, out);
     if let Some(d) = p.receipt_dir.as_ref().filter(|d| !d.get_ref().starts_with('/')) {
-        out.push((d.span(), format!("system `{system}`: provisioning.receipt_dir `{}` must be an absolute path", d.get_ref())));
+        out.push((
+            d.span(),
+            format!("system `{system}`: provisioning.receipt_dir `{}` must be an absolute path", d.get_ref()),
+        ));
     }
     if let Some(h) = p.receipt_max_hours.as_ref().filter(|h| !(1..=2_160).contains(h.get_ref())) {
-        out.push((h.span(), format!("system `{system}`: provisioning.receipt_max_hours {} must be between 1 and 2160 (90 days)", h.get_ref())));
+        out.push((
+            h.span(),
+            format!(
+                "system `{system}`: provisioning.receipt_max_hours {} must be between 1 and 2160 (90 days)",
+                h.get_ref()
+            ),
+        ));
     }
 }
 
@@ -144,7 +178,11 @@ mod tests {
     fn r_lc_04_schedule_oauth_and_groups_settings_are_checked_with_clear_errors() {
         let ok = with_section("token_file = \"/t\"").unwrap();
         let p = ok.systems.iter().find(|s| s.id.get_ref() == "groupware").unwrap().provisioning.clone().unwrap();
-        assert_eq!((p.reconcile_every_hours, p.reconcile_repair, p.auth, p.roles_as), (24, false, super::Auth::Bearer, super::RolesAs::Attribute), "safe defaults");
+        assert_eq!(
+            (p.reconcile_every_hours, p.reconcile_repair, p.auth, p.roles_as),
+            (24, false, super::Auth::Bearer, super::RolesAs::Attribute),
+            "safe defaults"
+        );
         let cc = "auth = \"client_credentials\"\ntoken_url = \"https://gw.example.jp/token\"\nclient_id = \"tobira\"\nclient_secret_file = \"/s\"";
         assert!(with_section(cc).is_ok());
         assert!(with_section("token_file = \"/t\"\nroles_as = \"groups\"").is_ok());
@@ -159,7 +197,10 @@ mod tests {
         ];
         for (section, msg) in cases {
             let errs = with_section(section).expect_err(section);
-            assert!(errs.iter().any(|e| e.message.contains(msg) && e.file.ends_with("systems.toml") && e.line.is_some()), "{section}: {errs:#?}");
+            assert!(
+                errs.iter().any(|e| e.message.contains(msg) && e.file.ends_with("systems.toml") && e.line.is_some()),
+                "{section}: {errs:#?}"
+            );
         }
     }
 }

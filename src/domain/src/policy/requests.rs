@@ -57,7 +57,8 @@ impl Default for RequestRules {
 }
 
 pub(super) fn check(c: &mut Ctx, m: &Merged, roles: &BTreeSet<String>) {
-    let officer_roles: BTreeSet<&str> = m.officers.iter().flat_map(|(_, o)| o.values()).map(|o| o.role.get_ref().as_str()).collect();
+    let officer_roles: BTreeSet<&str> =
+        m.officers.iter().flat_map(|(_, o)| o.values()).map(|o| o.role.get_ref().as_str()).collect();
     for r in &m.roles {
         let id = r.id.get_ref();
         if r.requestable && r.privileged {
@@ -81,21 +82,37 @@ pub(super) fn check(c: &mut Ctx, m: &Merged, roles: &BTreeSet<String>) {
         }
         for r in &s.roles {
             if !roles.contains(r.get_ref()) {
-                c.at(s.file, r.span(), format!("sod rule `{id}` names role `{}`, which no [[roles]] entry defines", r.get_ref()));
+                c.at(
+                    s.file,
+                    r.span(),
+                    format!("sod rule `{id}` names role `{}`, which no [[roles]] entry defines", r.get_ref()),
+                );
             }
         }
         if s.reason.trim().is_empty() {
-            c.at(s.file, s.id.span(), format!("sod rule `{id}` gives no reason (reason = \"…\"): the refusal shows it"));
+            c.at(
+                s.file,
+                s.id.span(),
+                format!("sod rule `{id}` gives no reason (reason = \"…\"): the refusal shows it"),
+            );
         }
         for b in &m.birthright {
             let grants = |r: &Id| b.roles.iter().any(|x| x.get_ref() == r.get_ref());
             if s.roles.len() == 2 && s.roles.iter().all(grants) {
-                c.at(b.file, b.id.span(), format!("birthright rule `{}` grants both roles of sod rule `{id}` ({})", b.id.get_ref(), s.reason));
+                c.at(
+                    b.file,
+                    b.id.span(),
+                    format!("birthright rule `{}` grants both roles of sod rule `{id}` ({})", b.id.get_ref(), s.reason),
+                );
             }
         }
     }
     if let Some((file, r)) = &m.access_requests {
-        for (key, v) in [("lapse_days", r.lapse_days), ("default_max_days", r.default_max_days), ("max_open_per_account", r.max_open_per_account)] {
+        for (key, v) in [
+            ("lapse_days", r.lapse_days),
+            ("default_max_days", r.default_max_days),
+            ("max_open_per_account", r.max_open_per_account),
+        ] {
             if v == 0 {
                 c.at(*file, 0..0, format!("access_requests.{key} must be at least 1"));
             }

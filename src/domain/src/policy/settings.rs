@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 mod review;
-pub use review::{AuditFailureAction, AuditRules, DeadlineAction, DormantAction, DormantDays, FindingRules, ReviewRules};
+pub use review::{
+    AuditFailureAction, AuditRules, DeadlineAction, DormantAction, DormantDays, FindingRules, ReviewRules,
+};
 
 /// Which password regime applies (R-AU-07).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +65,13 @@ impl Default for PasswordRules {
         // (the sign-in issue requires a maximum of at least 64). Municipal profile, because the
         // policies ask for periodic change (R-AU-07); privileged IDs change twice as often (R-PR-05).
         PasswordRules {
-            staff: PasswordRule { profile: PasswordProfile::Municipal, min_length: Spanned::new(0..0, 12), max_length: Spanned::new(0..0, 128), history: 5, max_age_days: Spanned::new(0..0, 180) },
+            staff: PasswordRule {
+                profile: PasswordProfile::Municipal,
+                min_length: Spanned::new(0..0, 12),
+                max_length: Spanned::new(0..0, 128),
+                history: 5,
+                max_age_days: Spanned::new(0..0, 180),
+            },
             privileged: PasswordRule {
                 profile: PasswordProfile::Municipal,
                 min_length: Spanned::new(0..0, 16),
@@ -205,10 +213,24 @@ impl Default for PrivilegedRules {
             max_holders_per_system: 3,
             max_elevation_minutes: 120,
             account_prefix: "p-".into(),
-            forbidden_names: ["admin", "administrator", "root", "sa", "system", "sysadmin", "superuser", "guest", "test", "user", "operator", "manager", "support"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            forbidden_names: [
+                "admin",
+                "administrator",
+                "root",
+                "sa",
+                "system",
+                "sysadmin",
+                "superuser",
+                "guest",
+                "test",
+                "user",
+                "operator",
+                "manager",
+                "support",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
             vendors_may_change_under_supervision: false,
             elevation_reauth_minutes: 10,
             request_lapse_minutes: 240,

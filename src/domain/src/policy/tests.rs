@@ -69,19 +69,28 @@ fn r_au_02_my_number_systems_need_two_factor_kinds() {
 
 #[test]
 fn r_au_02_my_number_zone_with_one_factor_is_rejected() {
-    let files = edited("municipality.toml", "min_factor_kinds = 2             # R-AU-02", "min_factor_kinds = 1             # R-AU-02");
+    let files = edited(
+        "municipality.toml",
+        "min_factor_kinds = 2             # R-AU-02",
+        "min_factor_kinds = 1             # R-AU-02",
+    );
     assert_one(&files, "municipality.toml", "# R-AU-02: two of", "R-AU-02");
 }
 
 #[test]
 fn r_au_02_my_number_system_lowering_factors_is_rejected() {
-    let files = edited("systems.toml", "max_privileged_holders = 2", "max_privileged_holders = 2\nmin_factor_kinds = 1");
+    let files =
+        edited("systems.toml", "max_privileged_holders = 2", "max_privileged_holders = 2\nmin_factor_kinds = 1");
     assert_one(&files, "systems.toml", "min_factor_kinds = 1", "My Number zone");
 }
 
 #[test]
 fn a_system_may_only_raise_its_factor_requirement() {
-    let files = edited("systems.toml", "classification = \"2\"\nowner = { employee_number = \"900031\"", "classification = \"3B\"\nmin_factor_kinds = 1\nowner = { employee_number = \"900031\"");
+    let files = edited(
+        "systems.toml",
+        "classification = \"2\"\nowner = { employee_number = \"900031\"",
+        "classification = \"3B\"\nmin_factor_kinds = 1\nowner = { employee_number = \"900031\"",
+    );
     assert_one(&files, "systems.toml", "min_factor_kinds = 1", "may only raise");
 }
 
@@ -107,7 +116,11 @@ fn syntax_error_names_file_and_line() {
 
 #[test]
 fn role_referring_to_missing_system_is_rejected() {
-    let files = edited("roles.toml", "system = \"zeimu\"\nname = \"税務 事務担当\"", "system = \"zeimu2\"\nname = \"税務 事務担当\"");
+    let files = edited(
+        "roles.toml",
+        "system = \"zeimu\"\nname = \"税務 事務担当\"",
+        "system = \"zeimu2\"\nname = \"税務 事務担当\"",
+    );
     assert_one(&files, "roles.toml", "zeimu2", "system `zeimu2`");
 }
 
@@ -164,7 +177,11 @@ fn password_max_length_below_64_is_rejected() {
 
 #[test]
 fn r_ac_09_substitute_must_be_defined() {
-    let files = edited("officers.toml", "substitutes = [\"chief_security_officer\"]\n\n[officers.chief", "substitutes = [\"deputy_ciso\"]\n\n[officers.chief");
+    let files = edited(
+        "officers.toml",
+        "substitutes = [\"chief_security_officer\"]\n\n[officers.chief",
+        "substitutes = [\"deputy_ciso\"]\n\n[officers.chief",
+    );
     assert_one(&files, "officers.toml", "substitutes = [\"deputy_ciso\"]", "own substitute");
 }
 
@@ -184,7 +201,8 @@ fn r_ac_10_approved_system_names_its_approver() {
 fn bad_cidr_and_unknown_network_are_rejected() {
     let files = edited("municipality.toml", "cidrs = [\"10.20.0.0/16\"]", "cidrs = [\"10.20.0.0/40\"]");
     assert_one(&files, "municipality.toml", "10.20.0.0/40", "prefix");
-    let files = edited("municipality.toml", "networks = [\"office-wired\"]      #", "networks = [\"office-wird\"]      #");
+    let files =
+        edited("municipality.toml", "networks = [\"office-wired\"]      #", "networks = [\"office-wird\"]      #");
     assert_one(&files, "municipality.toml", "office-wird", "network `office-wird`");
 }
 
@@ -192,12 +210,20 @@ fn bad_cidr_and_unknown_network_are_rejected() {
 fn section_defined_twice_is_rejected() {
     let files = edited("review.toml", "[audit]", "[session.staff]\nidle_minutes = 5\nabsolute_minutes = 10\n\n[audit]");
     let errs = errors(&files);
-    assert!(errs.iter().any(|e| e.file.ends_with("review.toml") && e.message.contains("[session] is defined in more than one file")), "{errs:#?}");
+    assert!(
+        errs.iter().any(
+            |e| e.file.ends_with("review.toml") && e.message.contains("[session] is defined in more than one file")
+        ),
+        "{errs:#?}"
+    );
 }
 
 #[test]
 fn missing_required_sections_are_reported_together() {
-    let files: Vec<SourceFile> = example().into_iter().filter(|f| !f.name.ends_with("officers.toml") && !f.name.ends_with("municipality.toml")).collect();
+    let files: Vec<SourceFile> = example()
+        .into_iter()
+        .filter(|f| !f.name.ends_with("officers.toml") && !f.name.ends_with("municipality.toml"))
+        .collect();
     let msgs: Vec<String> = errors(&files).into_iter().map(|e| e.message).collect();
     assert!(msgs.iter().any(|m| m.contains("[municipality]")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("[officers]")), "{msgs:?}");
@@ -207,7 +233,11 @@ fn missing_required_sections_are_reported_together() {
 
 #[test]
 fn several_errors_are_all_reported() {
-    let mut files = edited("roles.toml", "system = \"zeimu\"\nname = \"税務 事務担当\"", "system = \"nowhere\"\nname = \"税務 事務担当\"");
+    let mut files = edited(
+        "roles.toml",
+        "system = \"zeimu\"\nname = \"税務 事務担当\"",
+        "system = \"nowhere\"\nname = \"税務 事務担当\"",
+    );
     let auth = files.iter_mut().find(|f| f.name.ends_with("authentication.toml")).unwrap();
     auth.text = auth.text.replacen("max_failures = 5", "max_failures = 50", 1);
     assert_eq!(errors(&files).len(), 2);
@@ -223,7 +253,10 @@ fn r_zn_02_other_cities_scales_load() {
         let end = m.text.find("# Networks").unwrap();
         let mut scale = String::from("[classification]\nname = \"重要性分類\"\n");
         for (i, l) in levels.iter().enumerate() {
-            scale.push_str(&format!("[[classification.levels]]\nid = \"{l}\"\nmin_factor_kinds = {}\n", if i < 2 { 2 } else { 1 }));
+            scale.push_str(&format!(
+                "[[classification.levels]]\nid = \"{l}\"\nmin_factor_kinds = {}\n",
+                if i < 2 { 2 } else { 1 }
+            ));
         }
         m.text.replace_range(start..end, &scale);
         for f in files.iter_mut().filter(|f| f.name.ends_with("systems.toml")) {
@@ -262,7 +295,10 @@ fn r_pr_06_default_names_are_forbidden() {
 
 #[test]
 fn omitted_numeric_sections_take_safe_defaults() {
-    let files: Vec<SourceFile> = example().into_iter().filter(|f| !f.name.ends_with("authentication.toml") && !f.name.ends_with("review.toml")).collect();
+    let files: Vec<SourceFile> = example()
+        .into_iter()
+        .filter(|f| !f.name.ends_with("authentication.toml") && !f.name.ends_with("review.toml"))
+        .collect();
     let p = load(&files).unwrap_or_else(|e| panic!("{e}"));
     assert!(p.lockout.privileged.max_failures.get_ref() <= p.lockout.staff.max_failures.get_ref());
     assert!(*p.password.staff.max_length.get_ref() >= 64);
@@ -280,12 +316,19 @@ fn the_directory_read_method_must_fit_the_directory() {
         f
     });
     assert!(msgs(&with_cs.collect::<Vec<_>>()).contains("content_sync needs attributes.stable_key"));
-    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"usn_changed\"")).contains("usn_changed is for kind"));
+    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"usn_changed\""))
+        .contains("usn_changed is for kind"));
     let ad = msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"active_directory\""));
     assert!(ad.contains("account_control") && ad.contains("usn_changed"), "{ad}");
     assert!(msgs(&edited("directory.toml", "kind = \"ldap\"", "kind = \"csv\"")).contains("a CSV source has none"));
-    assert!(msgs(&edited("directory.toml", "incremental = \"auto\"", "incremental = \"auto\"\ndisabled_status = \"gone\"")).contains("must be on_leave or left"));
-    let register = "[directory.contracts]\nnumber = \"契約番号\"\nvendor = \"事業者\"\nend_date = \"\"\n\n[directory.attributes]";
+    assert!(msgs(&edited(
+        "directory.toml",
+        "incremental = \"auto\"",
+        "incremental = \"auto\"\ndisabled_status = \"gone\""
+    ))
+    .contains("must be on_leave or left"));
+    let register =
+        "[directory.contracts]\nnumber = \"契約番号\"\nvendor = \"事業者\"\nend_date = \"\"\n\n[directory.attributes]";
     let reg = msgs(
         &edited("directory.toml", "contract_id = \"shinonomeContract\"\n", "")
             .into_iter()
@@ -295,7 +338,11 @@ fn the_directory_read_method_must_fit_the_directory() {
             })
             .collect::<Vec<_>>(),
     );
-    assert!(reg.contains("directory.contracts needs directory.attributes.contract_id") && reg.contains("every column name must be non-empty"), "{reg}");
+    assert!(
+        reg.contains("directory.contracts needs directory.attributes.contract_id")
+            && reg.contains("every column name must be non-empty"),
+        "{reg}"
+    );
 }
 
 #[test]
@@ -303,17 +350,32 @@ fn r_au_06_enrollment_link_lifetime_is_bounded() {
     let p = load(&example()).unwrap();
     assert_eq!(p.signin.enrollment_link_hours, 72);
     for bad in ["0", "721"] {
-        let errs = errors(&edited("authentication.toml", "enrollment_link_hours = 72", &format!("enrollment_link_hours = {bad}")));
+        let errs = errors(&edited(
+            "authentication.toml",
+            "enrollment_link_hours = 72",
+            &format!("enrollment_link_hours = {bad}"),
+        ));
         assert_eq!(errs.len(), 1, "{errs:#?}");
-        assert!(errs[0].message.contains("signin.enrollment_link_hours") && errs[0].message.contains("between 1 and 720"), "{}", errs[0]);
+        assert!(
+            errs[0].message.contains("signin.enrollment_link_hours") && errs[0].message.contains("between 1 and 720"),
+            "{}",
+            errs[0]
+        );
     }
-    assert_eq!(load(&edited("authentication.toml", "enrollment_link_hours = 72", "enrollment_link_hours = 720")).unwrap().signin.enrollment_link_hours, 720);
+    assert_eq!(
+        load(&edited("authentication.toml", "enrollment_link_hours = 72", "enrollment_link_hours = 720"))
+            .unwrap()
+            .signin
+            .enrollment_link_hours,
+        720
+    );
 }
 
 #[test]
 fn r_lg_04_the_clock_skew_limit_is_bounded() {
     let msgs = |files: &[SourceFile]| errors(files).into_iter().map(|e| e.message).collect::<Vec<_>>().join("\n");
-    assert!(msgs(&edited("review.toml", "max_clock_skew_ms = 1000", "max_clock_skew_ms = 0")).contains("audit.max_clock_skew_ms must be between 1 and 600000"));
+    assert!(msgs(&edited("review.toml", "max_clock_skew_ms = 1000", "max_clock_skew_ms = 0"))
+        .contains("audit.max_clock_skew_ms must be between 1 and 600000"));
     let p = load(&example()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.audit.max_clock_skew_ms, 1000);
 }
@@ -322,7 +384,13 @@ fn r_lg_04_the_clock_skew_limit_is_bounded() {
 fn r_lg_01_the_pruning_schedule_is_bounded_and_may_be_off() {
     let errs = errors(&edited("review.toml", "prune_every_hours = 24", "prune_every_hours = 8785"));
     assert!(errs.iter().any(|e| e.message.contains("audit.prune_every_hours must be between 0")), "{errs:#?}");
-    assert_eq!(load(&edited("review.toml", "prune_every_hours = 24", "prune_every_hours = 0")).unwrap().audit.prune_every_hours, 0);
+    assert_eq!(
+        load(&edited("review.toml", "prune_every_hours = 24", "prune_every_hours = 0"))
+            .unwrap()
+            .audit
+            .prune_every_hours,
+        0
+    );
 }
 
 #[test]

@@ -97,30 +97,53 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
         for n in &z.networks {
             if !networks.contains(n.get_ref()) {
-                c.at(z.file, n.span(), format!("zone `{}` refers to network `{}`, which no [[networks]] entry defines", z.id.get_ref(), n.get_ref()));
+                c.at(
+                    z.file,
+                    n.span(),
+                    format!(
+                        "zone `{}` refers to network `{}`, which no [[networks]] entry defines",
+                        z.id.get_ref(),
+                        n.get_ref()
+                    ),
+                );
             }
         }
     }
 
     // Systems: the register (R-ZN-07).
     let systems = c.unique("system", m.systems.iter().map(|s| (s.file, &s.id)));
-    let level_min: HashMap<&str, u8> = m.classification.iter().flat_map(|(_, cl)| cl.levels.iter()).map(|l| (l.id.get_ref().as_str(), *l.min_factor_kinds.get_ref())).collect();
+    let level_min: HashMap<&str, u8> = m
+        .classification
+        .iter()
+        .flat_map(|(_, cl)| cl.levels.iter())
+        .map(|l| (l.id.get_ref().as_str(), *l.min_factor_kinds.get_ref()))
+        .collect();
     for s in &m.systems {
         let sid = s.id.get_ref();
         let zone = zone_by_id.get(s.zone.get_ref().as_str());
         if !zones.contains(s.zone.get_ref()) {
-            c.at(s.file, s.zone.span(), format!("system `{sid}` refers to zone `{}`, which no [[zones]] entry defines", s.zone.get_ref()));
+            c.at(
+                s.file,
+                s.zone.span(),
+                format!("system `{sid}` refers to zone `{}`, which no [[zones]] entry defines", s.zone.get_ref()),
+            );
         }
         if !levels.contains(s.classification.get_ref()) {
             c.at(
                 s.file,
                 s.classification.span(),
-                format!("system `{sid}` has classification `{}`, which is not a level of the scale ({})", s.classification.get_ref(), levels.iter().cloned().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "system `{sid}` has classification `{}`, which is not a level of the scale ({})",
+                    s.classification.get_ref(),
+                    levels.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
             );
         }
         if let Some(own) = &s.min_factor_kinds {
             c.factor_count(s.file, own, &format!("system `{sid}`"));
-            let floor = zone.map_or(1, |z| *z.min_factor_kinds.get_ref()).max(level_min.get(s.classification.get_ref().as_str()).copied().unwrap_or(1));
+            let floor = zone
+                .map_or(1, |z| *z.min_factor_kinds.get_ref())
+                .max(level_min.get(s.classification.get_ref().as_str()).copied().unwrap_or(1));
             if zone.is_some_and(|z| z.kind == ZoneKind::Mynumber) && *own.get_ref() < 2 {
                 c.at(s.file, own.span(), format!("system `{sid}` is in the My Number zone but allows sign-in with {} factor kind; R-AU-02 requires at least 2", own.get_ref()));
             } else if *own.get_ref() < floor {
@@ -131,11 +154,19 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             c.at(s.file, s.id.span(), format!("system `{sid}` names no owner (owner.employee_number, R-ZN-07)"));
         }
         if s.approval.status == ApprovalStatus::Approved && s.approval.approved_by.trim().is_empty() {
-            c.at(s.file, s.id.span(), format!("system `{sid}` is approved but names no approver (approval.approved_by, R-AC-10)"));
+            c.at(
+                s.file,
+                s.id.span(),
+                format!("system `{sid}` is approved but names no approver (approval.approved_by, R-AC-10)"),
+            );
         }
         if let Some(d) = &s.approval.approved_on {
             if time::Date::parse(d.get_ref(), time::macros::format_description!("[year]-[month]-[day]")).is_err() {
-                c.at(s.file, d.span(), format!("system `{sid}`: approved_on `{}` is not a date (YYYY-MM-DD)", d.get_ref()));
+                c.at(
+                    s.file,
+                    d.span(),
+                    format!("system `{sid}`: approved_on `{}` is not a date (YYYY-MM-DD)", d.get_ref()),
+                );
             }
         }
         if let Some(p) = &s.provisioning {
@@ -155,10 +186,19 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
 
     // Roles.
     let roles = c.unique("role", m.roles.iter().map(|r| (r.file, &r.id)));
-    let privileged_roles: BTreeSet<&str> = m.roles.iter().filter(|r| r.privileged).map(|r| r.id.get_ref().as_str()).collect();
+    let privileged_roles: BTreeSet<&str> =
+        m.roles.iter().filter(|r| r.privileged).map(|r| r.id.get_ref().as_str()).collect();
     for r in &m.roles {
         if !systems.contains(r.system.get_ref()) {
-            c.at(r.file, r.system.span(), format!("role `{}` refers to system `{}`, which no [[systems]] entry defines", r.id.get_ref(), r.system.get_ref()));
+            c.at(
+                r.file,
+                r.system.span(),
+                format!(
+                    "role `{}` refers to system `{}`, which no [[systems]] entry defines",
+                    r.id.get_ref(),
+                    r.system.get_ref()
+                ),
+            );
         }
     }
 
@@ -170,7 +210,15 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
         for r in &b.roles {
             if !roles.contains(r.get_ref()) {
-                c.at(b.file, r.span(), format!("birthright rule `{}` grants role `{}`, which no [[roles]] entry defines", b.id.get_ref(), r.get_ref()));
+                c.at(
+                    b.file,
+                    r.span(),
+                    format!(
+                        "birthright rule `{}` grants role `{}`, which no [[roles]] entry defines",
+                        b.id.get_ref(),
+                        r.get_ref()
+                    ),
+                );
             } else if privileged_roles.contains(r.get_ref().as_str()) {
                 c.at(b.file, r.span(), format!("birthright rule `{}` grants privileged role `{}`; privileged roles come only by elevation (R-PR-02)", b.id.get_ref(), r.get_ref()));
             }
@@ -186,29 +234,62 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         }
         for (f, o) in officers {
             if !roles.contains(o.role.get_ref()) {
-                c.at(*file, o.role.span(), format!("officer `{}` is held through role `{}`, which no [[roles]] entry defines", f.as_str(), o.role.get_ref()));
+                c.at(
+                    *file,
+                    o.role.span(),
+                    format!(
+                        "officer `{}` is held through role `{}`, which no [[roles]] entry defines",
+                        f.as_str(),
+                        o.role.get_ref()
+                    ),
+                );
             }
             for s in &o.substitutes {
                 if s.get_ref() == f {
                     c.at(*file, s.span(), format!("officer `{}` cannot be their own substitute", f.as_str()));
                 } else if !officers.contains_key(s.get_ref()) {
-                    c.at(*file, s.span(), format!("officer `{}` names substitute `{}`, which [officers] does not define", f.as_str(), s.get_ref().as_str()));
+                    c.at(
+                        *file,
+                        s.span(),
+                        format!(
+                            "officer `{}` names substitute `{}`, which [officers] does not define",
+                            f.as_str(),
+                            s.get_ref().as_str()
+                        ),
+                    );
                 }
             }
         }
         // All officer roles belong to one system: tobira's own entry in the register.
-        let systems_of: BTreeSet<&str> = officers.values().filter_map(|o| m.roles.iter().find(|r| r.id.get_ref() == o.role.get_ref())).map(|r| r.system.get_ref().as_str()).collect();
+        let systems_of: BTreeSet<&str> = officers
+            .values()
+            .filter_map(|o| m.roles.iter().find(|r| r.id.get_ref() == o.role.get_ref()))
+            .map(|r| r.system.get_ref().as_str())
+            .collect();
         if systems_of.len() > 1 {
-            c.at(*file, 0..0, format!("officer roles belong to several systems ({}); they must all be roles of tobira's own system", systems_of.into_iter().collect::<Vec<_>>().join(", ")));
+            c.at(
+                *file,
+                0..0,
+                format!(
+                    "officer roles belong to several systems ({}); they must all be roles of tobira's own system",
+                    systems_of.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            );
         }
     }
 
     // Activation of privileged roles (R-PR-02): by appointment only for tobira's officer functions.
-    let officer_roles: BTreeSet<&str> = m.officers.iter().flat_map(|(_, o)| o.values()).map(|o| o.role.get_ref().as_str()).collect();
+    let officer_roles: BTreeSet<&str> =
+        m.officers.iter().flat_map(|(_, o)| o.values()).map(|o| o.role.get_ref().as_str()).collect();
     for r in m.roles.iter().filter(|r| *r.activation.get_ref() != Activation::Approval) {
         if !r.privileged {
-            c.at(r.file, r.activation.span(), format!("role `{}` is not privileged; activation applies to privileged roles only", r.id.get_ref()));
-        } else if *r.activation.get_ref() == Activation::Appointment && !officer_roles.contains(r.id.get_ref().as_str()) {
+            c.at(
+                r.file,
+                r.activation.span(),
+                format!("role `{}` is not privileged; activation applies to privileged roles only", r.id.get_ref()),
+            );
+        } else if *r.activation.get_ref() == Activation::Appointment && !officer_roles.contains(r.id.get_ref().as_str())
+        {
             c.at(r.file, r.activation.span(), format!("role `{}`: only officer roles are held by appointment; other privileged roles come by elevation (R-PR-02)", r.id.get_ref()));
         }
     }
@@ -226,7 +307,11 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             }
         }
         if p.break_glass && (p.break_glass_max_minutes == 0 || p.break_glass_max_minutes > p.max_elevation_minutes) {
-            c.at(*file, 0..0, "privileged.break_glass_max_minutes must be at least 1 and at most max_elevation_minutes");
+            c.at(
+                *file,
+                0..0,
+                "privileged.break_glass_max_minutes must be at least 1 and at most max_elevation_minutes",
+            );
         }
     }
 
@@ -252,13 +337,21 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             }
         }
         if d.privileged > d.staff {
-            c.at(*file, 0..0, "review.dormant_days.privileged exceeds staff's; privileged IDs are reviewed sooner (R-PR-05)");
+            c.at(
+                *file,
+                0..0,
+                "review.dormant_days.privileged exceeds staff's; privileged IDs are reviewed sooner (R-PR-05)",
+            );
         }
         if r.reminder_days >= r.campaign_days {
             c.at(*file, 0..0, "review.reminder_days must be fewer than campaign_days");
         }
         if r.self_inspection_month > 12 {
-            c.at(*file, 0..0, "review.self_inspection_month must be 1–12 (the month the fiscal year begins), or 0 for by hand only");
+            c.at(
+                *file,
+                0..0,
+                "review.self_inspection_month must be 1–12 (the month the fiscal year begins), or 0 for by hand only",
+            );
         }
         let [from, to] = r.findings.working_hours;
         if from >= to || to > 24 {
@@ -281,9 +374,17 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             }
             for ap in list {
                 if *ap.get_ref() == Approver::Auditor {
-                    c.at(*file, ap.span(), format!("approvals.{kind}: an auditor is read-only and approves nothing (R-RV-09)"));
+                    c.at(
+                        *file,
+                        ap.span(),
+                        format!("approvals.{kind}: an auditor is read-only and approves nothing (R-RV-09)"),
+                    );
                 } else if let Some(f) = ap.get_ref().officer().filter(|f| !defined.contains(f)) {
-                    c.at(*file, ap.span(), format!("approvals.{kind} names `{}`, which [officers] does not define", f.as_str()));
+                    c.at(
+                        *file,
+                        ap.span(),
+                        format!("approvals.{kind} names `{}`, which [officers] does not define", f.as_str()),
+                    );
                 }
             }
         }
@@ -293,10 +394,21 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     let (pw_file, password) = m.password.clone().unwrap_or((0, PasswordRules::default()));
     for (who, r) in [("staff", &password.staff), ("privileged", &password.privileged)] {
         if *r.min_length.get_ref() < 1 || r.min_length.get_ref() > r.max_length.get_ref() {
-            c.at(pw_file, r.min_length.span(), format!("password.{who}.min_length must be at least 1 and at most max_length"));
+            c.at(
+                pw_file,
+                r.min_length.span(),
+                format!("password.{who}.min_length must be at least 1 and at most max_length"),
+            );
         }
         if *r.max_length.get_ref() < 64 {
-            c.at(pw_file, r.max_length.span(), format!("password.{who}.max_length must be at least 64 so passphrases fit, not {}", r.max_length.get_ref()));
+            c.at(
+                pw_file,
+                r.max_length.span(),
+                format!(
+                    "password.{who}.max_length must be at least 64 so passphrases fit, not {}",
+                    r.max_length.get_ref()
+                ),
+            );
         }
         match (r.profile, *r.max_age_days.get_ref()) {
             (PasswordProfile::Nist, d) if d > 0 => c.at(pw_file, r.max_age_days.span(), format!("password.{who}: the nist profile has no periodic change; set max_age_days = 0")),
@@ -308,11 +420,19 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     }
     let (s, p) = (&password.staff, &password.privileged);
     if p.min_length.get_ref() < s.min_length.get_ref() {
-        c.at(pw_file, p.min_length.span(), "password.privileged.min_length is below staff's; privileged IDs need stronger rules (R-PR-05)");
+        c.at(
+            pw_file,
+            p.min_length.span(),
+            "password.privileged.min_length is below staff's; privileged IDs need stronger rules (R-PR-05)",
+        );
     }
     let (sd, pd) = (*s.max_age_days.get_ref(), *p.max_age_days.get_ref());
     if sd > 0 && (pd == 0 || pd > sd) {
-        c.at(pw_file, p.max_age_days.span(), format!("password.privileged.max_age_days ({pd}) must be set and no longer than staff's ({sd}) (R-PR-05)"));
+        c.at(
+            pw_file,
+            p.max_age_days.span(),
+            format!("password.privileged.max_age_days ({pd}) must be set and no longer than staff's ({sd}) (R-PR-05)"),
+        );
     }
 
     let (lo_file, lockout) = m.lockout.clone().unwrap_or((0, LockoutRules::default()));
@@ -329,7 +449,11 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
         c.at(lo_file, 0..0, "lockout.per_source.window_seconds must be at least 1");
     }
     if lockout.privileged.max_failures.get_ref() > lockout.staff.max_failures.get_ref() {
-        c.at(lo_file, lockout.privileged.max_failures.span(), "lockout.privileged.max_failures exceeds staff's; privileged IDs get fewer attempts (R-PR-05)");
+        c.at(
+            lo_file,
+            lockout.privileged.max_failures.span(),
+            "lockout.privileged.max_failures exceeds staff's; privileged IDs get fewer attempts (R-PR-05)",
+        );
     }
 
     let (se_file, session) = m.session.clone().unwrap_or((0, SessionRules::default()));
@@ -338,14 +462,26 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             c.at(se_file, r.idle_minutes.span(), format!("session.{who}.idle_minutes must be at least 1 (R-AU-11)"));
         }
         if r.absolute_minutes.get_ref() < r.idle_minutes.get_ref() {
-            c.at(se_file, r.absolute_minutes.span(), format!("session.{who}.absolute_minutes must not be below idle_minutes"));
+            c.at(
+                se_file,
+                r.absolute_minutes.span(),
+                format!("session.{who}.absolute_minutes must not be below idle_minutes"),
+            );
         }
     }
     if session.privileged.idle_minutes.get_ref() > session.staff.idle_minutes.get_ref() {
-        c.at(se_file, session.privileged.idle_minutes.span(), "session.privileged.idle_minutes exceeds staff's; privileged sessions are shorter (R-PR-07)");
+        c.at(
+            se_file,
+            session.privileged.idle_minutes.span(),
+            "session.privileged.idle_minutes exceeds staff's; privileged sessions are shorter (R-PR-07)",
+        );
     }
     if session.privileged.absolute_minutes.get_ref() > session.staff.absolute_minutes.get_ref() {
-        c.at(se_file, session.privileged.absolute_minutes.span(), "session.privileged.absolute_minutes exceeds staff's; privileged sessions are shorter (R-PR-07)");
+        c.at(
+            se_file,
+            session.privileged.absolute_minutes.span(),
+            "session.privileged.absolute_minutes exceeds staff's; privileged sessions are shorter (R-PR-07)",
+        );
     }
 
     super::validate_settings::check(&mut c, &m);
@@ -353,7 +489,9 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
     super::requests::check(&mut c, &m, &roles);
 
     // A missing required table was reported above, so the errors are never empty when one is missing.
-    let (true, Some((_, municipality)), Some((_, classification)), Some((_, officers))) = (c.errors.is_empty(), m.municipality, m.classification, m.officers) else {
+    let (true, Some((_, municipality)), Some((_, classification)), Some((_, officers))) =
+        (c.errors.is_empty(), m.municipality, m.classification, m.officers)
+    else {
         return Err(PolicyErrors(c.errors));
     };
     Ok(Policy {

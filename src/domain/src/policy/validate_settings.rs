@@ -9,7 +9,15 @@ use crate::org::PersonStatus;
 pub(super) fn check(c: &mut Ctx, m: &Merged) {
     if let Some((file, si)) = &m.signin {
         if si.totp_skew_steps > 2 {
-            c.at(*file, 0..0, format!("signin.totp_skew_steps = {} accepts codes {} seconds away from now; at most 2", si.totp_skew_steps, u32::from(si.totp_skew_steps) * 30));
+            c.at(
+                *file,
+                0..0,
+                format!(
+                    "signin.totp_skew_steps = {} accepts codes {} seconds away from now; at most 2",
+                    si.totp_skew_steps,
+                    u32::from(si.totp_skew_steps) * 30
+                ),
+            );
         }
         if si.reauth_minutes == 0 || si.reauth_minutes > 60 {
             c.at(*file, 0..0, "signin.reauth_minutes must be between 1 and 60");
@@ -33,13 +41,24 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
     if let Some((file, d)) = &m.directory {
         for (hr_value, status) in &d.status_values {
             if PersonStatus::parse(status.get_ref()).is_none() {
-                c.at(*file, status.span(), format!("directory.status_values.{hr_value} = `{}` is not one of active, on_leave, seconded, left", status.get_ref()));
+                c.at(
+                    *file,
+                    status.span(),
+                    format!(
+                        "directory.status_values.{hr_value} = `{}` is not one of active, on_leave, seconded, left",
+                        status.get_ref()
+                    ),
+                );
             }
         }
         let mut codes = std::collections::BTreeSet::new();
         for row in &d.department_table {
             if row.code.trim().is_empty() || row.name.trim().is_empty() || !codes.insert(row.code.as_str()) {
-                c.at(*file, 0..0, format!("directory.department_table: `{}` needs a code of its own and a name", row.code));
+                c.at(
+                    *file,
+                    0..0,
+                    format!("directory.department_table: `{}` needs a code of its own and a name", row.code),
+                );
             }
         }
         for field in d.attributes.empty_names() {
@@ -52,7 +71,11 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
             c.at(*file, 0..0, "directory.employment_types maps no HR value to a type (R-LC-10)");
         }
         if !matches!(d.disabled_status.get_ref().as_str(), "on_leave" | "left") {
-            c.at(*file, d.disabled_status.span(), format!("directory.disabled_status = `{}` must be on_leave or left", d.disabled_status.get_ref()));
+            c.at(
+                *file,
+                d.disabled_status.span(),
+                format!("directory.disabled_status = `{}` must be on_leave or left", d.disabled_status.get_ref()),
+            );
         }
         use crate::policy::directory::{DirectoryKind as K, IncrementalMethod as I};
         match (d.incremental, d.kind) {
@@ -70,16 +93,30 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
             c.at(*file, 0..0, "directory.attributes.account_control (userAccountControl) is needed for Active Directory: a disabled AD account must not stay active here");
         }
         if d.kind == K::ActiveDirectory && d.attributes.usn_changed.is_none() {
-            c.at(*file, 0..0, "directory.attributes.usn_changed (uSNChanged) is needed for Active Directory's incremental reads");
+            c.at(
+                *file,
+                0..0,
+                "directory.attributes.usn_changed (uSNChanged) is needed for Active Directory's incremental reads",
+            );
         }
         if d.csv.multi_value_separator.is_empty() || d.csv.multi_value_separator.contains(['"', '\n', '\r', ',']) {
-            c.at(*file, 0..0, "directory.csv.multi_value_separator must be a non-empty string without quotes, commas or line breaks");
+            c.at(
+                *file,
+                0..0,
+                "directory.csv.multi_value_separator must be a non-empty string without quotes, commas or line breaks",
+            );
         }
         if let Some(reg) = &d.contracts {
             if d.attributes.contract_id.is_none() {
                 c.at(*file, 0..0, "directory.contracts needs directory.attributes.contract_id: people are bound to a contract by the number their entry names");
             }
-            let columns = [Some(&reg.number), Some(&reg.vendor), Some(&reg.end_date), reg.start_date.as_ref(), reg.parent.as_ref()];
+            let columns = [
+                Some(&reg.number),
+                Some(&reg.vendor),
+                Some(&reg.end_date),
+                reg.start_date.as_ref(),
+                reg.parent.as_ref(),
+            ];
             if columns.iter().flatten().any(|col| col.trim().is_empty()) {
                 c.at(*file, 0..0, "directory.contracts: every column name must be non-empty");
             }
@@ -94,11 +131,16 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
             c.at(*file, 0..0, "sync.hold_max_age_minutes must be between 1 and 10080 (a week)");
         }
         if !s.login_id_pattern.contains("{employee_number}") {
-            c.at(*file, 0..0, "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)");
+            c.at(
+                *file,
+                0..0,
+                "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)",
+            );
         }
         let iso = crate::policy::directory::DateFormat::Iso;
         for w in &s.bulk_windows {
-            let (from, until) = (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
+            let (from, until) =
+                (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
             for (d, parsed) in [(&w.from, from), (&w.until, until)] {
                 if parsed.is_none() {
                     c.at(*file, d.span(), format!("sync.bulk_windows: `{}` is not a date (YYYY-MM-DD)", d.get_ref()));
@@ -108,7 +150,11 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
                 c.at(*file, w.until.span(), "sync.bulk_windows: until is before from");
             }
             if w.approved_by.trim().is_empty() {
-                c.at(*file, w.from.span(), "sync.bulk_windows: a window names who approved it in advance (approved_by)");
+                c.at(
+                    *file,
+                    w.from.span(),
+                    "sync.bulk_windows: a window names who approved it in advance (approved_by)",
+                );
             }
         }
     }

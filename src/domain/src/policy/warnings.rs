@@ -20,7 +20,10 @@ pub fn warnings(p: &Policy, directory_departments: Option<&BTreeSet<String>>) ->
     }
     for rule in &p.birthright {
         for d in rule.departments.iter().filter(|d| !known.contains(*d)) {
-            out.push(format!("birthright rule `{}` names department `{d}`, which the directory does not have: nobody gets its roles", rule.id.get_ref()));
+            out.push(format!(
+                "birthright rule `{}` names department `{d}`, which the directory does not have: nobody gets its roles",
+                rule.id.get_ref()
+            ));
         }
     }
     out
@@ -35,7 +38,11 @@ mod tests {
     fn r_lc_14_policy_check_warns_of_unchecked_departments_and_birthright_rules_naming_unknown_ones() {
         let mut p = crate::test_support::example_policy();
         let in_directory: BTreeSet<String> = ["somu", "shimin", "zeimu"].map(String::from).into();
-        assert_eq!(warnings(&p, Some(&in_directory)), Vec::<String>::new(), "the example city's rules name its own departments");
+        assert_eq!(
+            warnings(&p, Some(&in_directory)),
+            Vec::<String>::new(),
+            "the example city's rules name its own departments"
+        );
         let elsewhere: BTreeSet<String> = ["soumu-ka", "shiminka"].map(String::from).into();
         let w = warnings(&p, Some(&elsewhere));
         assert!(w.iter().any(|w| w.contains("names department `shimin`, which the directory does not have")), "{w:?}");
@@ -48,10 +55,19 @@ mod tests {
         assert!(w.len() == 1 && w[0].contains("neither [directory.departments]"), "{w:?}");
         let m = p.directory.as_mut().unwrap();
         m.attributes.head_of_section = None; // a directory without a 所属長 attribute
-        m.department_table = vec![DepartmentRow { code: "shimin".into(), name: "市民課".into(), parent: None, head_post: Some("課長".into()) }];
+        m.department_table = vec![DepartmentRow {
+            code: "shimin".into(),
+            name: "市民課".into(),
+            parent: None,
+            head_post: Some("課長".into()),
+        }];
         let w = warnings(&p, None);
         assert!(w.len() == 1 && w[0].contains("`zeimu`"), "the table is what the directory has: {w:?}");
         let m = p.directory.as_ref().unwrap();
-        assert!(m.head_by_post("shimin", Some("課長")) && !m.head_by_post("shimin", Some("主事")) && !m.head_by_post("zeimu", Some("課長")));
+        assert!(
+            m.head_by_post("shimin", Some("課長"))
+                && !m.head_by_post("shimin", Some("主事"))
+                && !m.head_by_post("zeimu", Some("課長"))
+        );
     }
 }

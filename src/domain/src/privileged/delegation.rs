@@ -65,7 +65,12 @@ pub fn nominate(policy: &Policy, nominator: &ApproverFacts, n: &Nomination, now:
 }
 
 /// Whether `approver` may approve a nomination made by `nominator_employee_number`.
-pub fn approve(policy: &Policy, n: &Nomination, nominator_employee_number: &str, approver: &ApproverFacts) -> Result<(), Refusal> {
+pub fn approve(
+    policy: &Policy,
+    n: &Nomination,
+    nominator_employee_number: &str,
+    approver: &ApproverFacts,
+) -> Result<(), Refusal> {
     if approver.employee_number == nominator_employee_number || approver.employee_number == n.delegate_employee_number {
         return Err(Refusal::SelfApproval);
     }
@@ -75,7 +80,8 @@ pub fn approve(policy: &Policy, n: &Nomination, nominator_employee_number: &str,
     };
     // Only authority of one's own counts: a delegate does not approve delegations.
     let own = ApproverFacts { acting_for: vec![], ..approver.clone() };
-    approval::check(policy, &policy.approvals.delegate, &own, Concerning { departments: &[], system }).map_err(Refusal::NotEntitled)
+    approval::check(policy, &policy.approvals.delegate, &own, Concerning { departments: &[], system })
+        .map_err(Refusal::NotEntitled)
 }
 
 /// Whether an approved delegation for `[from, until)` is in force at `now`.
@@ -93,7 +99,14 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     fn owner_nomination(p: &Principal) -> Nomination<'_> {
-        Nomination { principal: p, delegate_employee_number: "300010", delegate_is_vendor: false, from: 0, until: 7 * DAY, reason: "課長 出張中" }
+        Nomination {
+            principal: p,
+            delegate_employee_number: "300010",
+            delegate_is_vendor: false,
+            from: 0,
+            until: 7 * DAY,
+            reason: "課長 出張中",
+        }
     }
 
     #[test]
@@ -106,8 +119,12 @@ mod tests {
         let ciso = ApproverFacts { functions: vec![OfficerFunction::Ciso], ..person("100000") };
         assert_eq!(approve(&p, &n, "900011", &ciso), Ok(()));
         assert!(matches!(approve(&p, &n, "900011", &person("900021")), Err(Refusal::NotEntitled(_))));
-        let ciso_by_delegation = ApproverFacts { acting_for: vec![Principal::Officer(OfficerFunction::Ciso)], ..person("100009") };
-        assert!(matches!(approve(&p, &n, "900011", &ciso_by_delegation), Err(Refusal::NotEntitled(_))), "a delegate does not approve delegations");
+        let ciso_by_delegation =
+            ApproverFacts { acting_for: vec![Principal::Officer(OfficerFunction::Ciso)], ..person("100009") };
+        assert!(
+            matches!(approve(&p, &n, "900011", &ciso_by_delegation), Err(Refusal::NotEntitled(_))),
+            "a delegate does not approve delegations"
+        );
     }
 
     #[test]
@@ -118,7 +135,11 @@ mod tests {
         let holder = ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") };
         assert_eq!(nominate(&p, &holder, &n, 0), Ok(()));
         let acting = ApproverFacts { acting_for: vec![cso.clone()], ..person("500002") };
-        assert_eq!(nominate(&p, &acting, &n, 0), Err(Refusal::NotPrincipal), "a delegate does not pass the authority on");
+        assert_eq!(
+            nominate(&p, &acting, &n, 0),
+            Err(Refusal::NotPrincipal),
+            "a delegate does not pass the authority on"
+        );
         let ciso = ApproverFacts { functions: vec![OfficerFunction::Ciso], ..person("300010") };
         assert_eq!(approve(&p, &n, "500001", &ciso), Err(Refusal::SelfApproval), "the CISO is the delegate here");
     }
@@ -133,8 +154,14 @@ mod tests {
         assert_eq!(nominate(&p, &owner, &n(0, i64::from(max + 1) * DAY), 0), Err(Refusal::BadPeriod(max)));
         assert_eq!(nominate(&p, &owner, &n(DAY, DAY), 0), Err(Refusal::BadPeriod(max)));
         assert_eq!(nominate(&p, &owner, &n(0, DAY), 2 * DAY), Err(Refusal::BadPeriod(max)), "already over");
-        assert_eq!(nominate(&p, &owner, &Nomination { delegate_is_vendor: true, ..n(0, DAY) }, 0), Err(Refusal::Vendor));
-        assert_eq!(nominate(&p, &owner, &Nomination { delegate_employee_number: "900011", ..n(0, DAY) }, 0), Err(Refusal::SelfApproval));
+        assert_eq!(
+            nominate(&p, &owner, &Nomination { delegate_is_vendor: true, ..n(0, DAY) }, 0),
+            Err(Refusal::Vendor)
+        );
+        assert_eq!(
+            nominate(&p, &owner, &Nomination { delegate_employee_number: "900011", ..n(0, DAY) }, 0),
+            Err(Refusal::SelfApproval)
+        );
     }
 
     #[test]

@@ -45,7 +45,13 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     fn spec(until: i64) -> Spec<'static> {
-        Spec { login_id: "dev-juki-01", responsible: "900011", worker: "東雲システム 開発太郎", reason: "住基 改修", until }
+        Spec {
+            login_id: "dev-juki-01",
+            responsible: "900011",
+            worker: "東雲システム 開発太郎",
+            reason: "住基 改修",
+            until,
+        }
     }
 
     #[test]

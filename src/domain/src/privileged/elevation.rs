@@ -154,10 +154,20 @@ fn check_approver(policy: &Policy, req: &Pending, approver: &ApproverFacts) -> R
     }
     let about = Concerning { departments: &[], system: Some(req.system) };
     // Acting for the owner does not extend to the owner's own request (R-AC-02 by proxy).
-    let owner_asks = policy.system(req.system).is_some_and(|s| req.requester_employee_number == Some(s.owner.employee_number.as_str()));
+    let owner_asks = policy
+        .system(req.system)
+        .is_some_and(|s| req.requester_employee_number == Some(s.owner.employee_number.as_str()));
     let stripped;
     let approver = if owner_asks {
-        stripped = ApproverFacts { acting_for: approver.acting_for.iter().filter(|p| **p != crate::approval::Principal::SystemOwner(req.system.to_string())).cloned().collect(), ..approver.clone() };
+        stripped = ApproverFacts {
+            acting_for: approver
+                .acting_for
+                .iter()
+                .filter(|p| **p != crate::approval::Principal::SystemOwner(req.system.to_string()))
+                .cloned()
+                .collect(),
+            ..approver.clone()
+        };
         &stripped
     } else {
         approver
@@ -179,7 +189,8 @@ pub fn approves_any(policy: &Policy, approver: &ApproverFacts) -> bool {
     !approver.is_vendor
         && policy.systems.iter().any(|s| {
             let about = Concerning { departments: &[], system: Some(s.id.get_ref()) };
-            approver.owns(policy, s.id.get_ref()) || approval::check(policy, &policy.approvals.elevation, approver, about).is_ok()
+            approver.owns(policy, s.id.get_ref())
+                || approval::check(policy, &policy.approvals.elevation, approver, about).is_ok()
         })
 }
 
@@ -197,12 +208,23 @@ mod tests {
     fn factors(at: i64) -> Vec<ProvedFactor> {
         vec![
             ProvedFactor { method: Method::Password, credential: None, kinds: vec![FactorKind::Knowledge], at },
-            ProvedFactor { method: Method::Totp, credential: Some("t".into()), kinds: vec![FactorKind::Possession], at },
+            ProvedFactor {
+                method: Method::Totp,
+                credential: Some("t".into()),
+                kinds: vec![FactorKind::Possession],
+                at,
+            },
         ]
     }
 
     fn asker<'a>(f: &'a [ProvedFactor]) -> Asker<'a> {
-        Asker { employee_number: Some("300001"), account_is_privileged: true, is_vendor: false, eligible: true, factors: f }
+        Asker {
+            employee_number: Some("300001"),
+            account_is_privileged: true,
+            is_vendor: false,
+            eligible: true,
+            factors: f,
+        }
     }
 
     fn plain(minutes: u32) -> Ask<'static> {
@@ -214,8 +236,14 @@ mod tests {
         let p = example_policy();
         let f = factors(NOW);
         let lapse = NOW + i64::from(p.privileged.request_lapse_minutes) * MIN;
-        assert_eq!(ask(&p, p.role("juki.admin").unwrap(), &asker(&f), &plain(30), NOW), Ok(Outcome::Pending { lapses_at: lapse }));
-        assert_eq!(ask(&p, p.role("zeimu.admin").unwrap(), &asker(&f), &plain(30), NOW), Ok(Outcome::Active { until: NOW + 30 * MIN, review: true }));
+        assert_eq!(
+            ask(&p, p.role("juki.admin").unwrap(), &asker(&f), &plain(30), NOW),
+            Ok(Outcome::Pending { lapses_at: lapse })
+        );
+        assert_eq!(
+            ask(&p, p.role("zeimu.admin").unwrap(), &asker(&f), &plain(30), NOW),
+            Ok(Outcome::Active { until: NOW + 30 * MIN, review: true })
+        );
     }
 
     #[test]
@@ -246,11 +274,20 @@ mod tests {
         let p = example_policy();
         let (role, f) = (p.role("juki.admin").unwrap(), factors(NOW));
         assert_eq!(ask(&p, role, &Asker { eligible: false, ..asker(&f) }, &plain(30), NOW), Err(Refusal::NotEligible));
-        assert_eq!(ask(&p, role, &Asker { account_is_privileged: false, ..asker(&f) }, &plain(30), NOW), Err(Refusal::NotPrivilegedAccount));
+        assert_eq!(
+            ask(&p, role, &Asker { account_is_privileged: false, ..asker(&f) }, &plain(30), NOW),
+            Err(Refusal::NotPrivilegedAccount)
+        );
         assert_eq!(ask(&p, role, &asker(&f), &Ask { reason: " ", ..plain(30) }, NOW), Err(Refusal::NoReason));
         assert_eq!(ask(&p, role, &asker(&f), &Ask { ticket: "", ..plain(30) }, NOW), Err(Refusal::NoTicket));
-        assert!(matches!(ask(&p, p.role("tobira.ciso").unwrap(), &asker(&f), &plain(30), NOW), Err(Refusal::NotElevatable(_))));
-        assert!(matches!(ask(&p, p.role("juki.clerk").unwrap(), &asker(&f), &plain(30), NOW), Err(Refusal::NotElevatable(_))));
+        assert!(matches!(
+            ask(&p, p.role("tobira.ciso").unwrap(), &asker(&f), &plain(30), NOW),
+            Err(Refusal::NotElevatable(_))
+        ));
+        assert!(matches!(
+            ask(&p, p.role("juki.clerk").unwrap(), &asker(&f), &plain(30), NOW),
+            Err(Refusal::NotElevatable(_))
+        ));
     }
 
     #[test]
@@ -260,9 +297,15 @@ mod tests {
         let bg = |m| Ask { break_glass: true, ..plain(m) };
         let max = p.privileged.break_glass_max_minutes;
         let role = p.role("juki.admin").unwrap().clone();
-        assert_eq!(ask(&p, &role, &asker(&f), &bg(max), NOW), Ok(Outcome::Active { until: NOW + i64::from(max) * MIN, review: true }));
+        assert_eq!(
+            ask(&p, &role, &asker(&f), &bg(max), NOW),
+            Ok(Outcome::Active { until: NOW + i64::from(max) * MIN, review: true })
+        );
         assert_eq!(ask(&p, &role, &asker(&f), &bg(max + 1), NOW), Err(Refusal::Duration(max)));
-        assert_eq!(ask(&p, &role, &Asker { is_vendor: true, ..asker(&f) }, &bg(10), NOW), Err(Refusal::VendorBreakGlass));
+        assert_eq!(
+            ask(&p, &role, &Asker { is_vendor: true, ..asker(&f) }, &bg(10), NOW),
+            Err(Refusal::VendorBreakGlass)
+        );
         p.privileged.break_glass = false;
         assert_eq!(ask(&p, &role, &asker(&f), &bg(10), NOW), Err(Refusal::BreakGlassOff));
     }
@@ -272,18 +315,40 @@ mod tests {
         let p = example_policy();
         let f = factors(NOW);
         let vendor = Asker { is_vendor: true, employee_number: Some("800001"), ..asker(&f) };
-        assert!(matches!(ask(&p, p.role("zeimu.admin").unwrap(), &vendor, &plain(30), NOW), Ok(Outcome::Pending { .. })), "not self-activated");
-        let req = Pending { system: "zeimu", requester_employee_number: Some("800001"), requester_is_vendor: true, minutes: 30, lapses_at: NOW + MIN };
+        assert!(
+            matches!(ask(&p, p.role("zeimu.admin").unwrap(), &vendor, &plain(30), NOW), Ok(Outcome::Pending { .. })),
+            "not self-activated"
+        );
+        let req = Pending {
+            system: "zeimu",
+            requester_employee_number: Some("800001"),
+            requester_is_vendor: true,
+            minutes: 30,
+            lapses_at: NOW + MIN,
+        };
         let cso = ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") };
-        assert!(matches!(approve(&p, &req, &cso, NOW), Err(Refusal::NotEntitled(_))), "the owner decides, not the officer");
+        assert!(
+            matches!(approve(&p, &req, &cso, NOW), Err(Refusal::NotEntitled(_))),
+            "the owner decides, not the officer"
+        );
         assert_eq!(approve(&p, &req, &person("900021"), NOW), Ok(NOW + 30 * MIN));
     }
 
     #[test]
     fn r_ac_02_nobody_approves_their_own_elevation_and_approvers_are_named_by_policy() {
         let p = example_policy();
-        let req = Pending { system: "juki", requester_employee_number: Some("900011"), requester_is_vendor: false, minutes: 45, lapses_at: NOW + MIN };
-        assert_eq!(approve(&p, &req, &person("900011"), NOW), Err(Refusal::SelfApproval), "the owner asking for themselves");
+        let req = Pending {
+            system: "juki",
+            requester_employee_number: Some("900011"),
+            requester_is_vendor: false,
+            minutes: 45,
+            lapses_at: NOW + MIN,
+        };
+        assert_eq!(
+            approve(&p, &req, &person("900011"), NOW),
+            Err(Refusal::SelfApproval),
+            "the owner asking for themselves"
+        );
         let cso = ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") };
         assert_eq!(approve(&p, &req, &cso, NOW), Ok(NOW + 45 * MIN));
         assert!(matches!(approve(&p, &req, &person("123456"), NOW), Err(Refusal::NotEntitled(_))));
@@ -292,16 +357,34 @@ mod tests {
         assert_eq!(approve(&p, &req, &cso, NOW + MIN), Err(Refusal::NotPending), "lapsed");
         assert_eq!(review(&p, &req, &cso), Ok(()), "a review comes after the fact");
         assert_eq!(review(&p, &req, &person("900011")), Err(Refusal::SelfApproval));
-        let owners_delegate = ApproverFacts { acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())], ..person("300010") };
-        assert!(matches!(approve(&p, &req, &owners_delegate, NOW), Err(Refusal::NotEntitled(_))), "the owner's delegate does not approve the owner's own request");
+        let owners_delegate = ApproverFacts {
+            acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())],
+            ..person("300010")
+        };
+        assert!(
+            matches!(approve(&p, &req, &owners_delegate, NOW), Err(Refusal::NotEntitled(_))),
+            "the owner's delegate does not approve the owner's own request"
+        );
     }
 
     #[test]
     fn r_pr_02_the_console_shows_the_queue_to_owners_and_named_officers_only() {
         let p = example_policy();
         assert!(approves_any(&p, &person("900011")), "juki's owner");
-        assert!(approves_any(&p, &ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") }));
-        assert!(approves_any(&p, &ApproverFacts { acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())], ..person("300010") }), "the owner's delegate");
+        assert!(approves_any(
+            &p,
+            &ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") }
+        ));
+        assert!(
+            approves_any(
+                &p,
+                &ApproverFacts {
+                    acting_for: vec![crate::approval::Principal::SystemOwner("juki".into())],
+                    ..person("300010")
+                }
+            ),
+            "the owner's delegate"
+        );
         assert!(!approves_any(&p, &person("123456")), "staff");
         assert!(!approves_any(&p, &ApproverFacts { is_vendor: true, ..person("900011") }), "never a vendor");
     }

@@ -44,7 +44,13 @@ pub fn is_nameable(role: &Role) -> bool {
 }
 
 /// Whether `granter` may make `who` eligible for `role`.
-pub fn check(policy: &Policy, role: &Role, granter: &ApproverFacts, who: &Candidate, reason: &str) -> Result<(), Refusal> {
+pub fn check(
+    policy: &Policy,
+    role: &Role,
+    granter: &ApproverFacts,
+    who: &Candidate,
+    reason: &str,
+) -> Result<(), Refusal> {
     let system = policy.system(role.system.get_ref()).filter(|_| is_nameable(role));
     let Some(system) = system else { return Err(Refusal::NotElevatable(role.id.get_ref().clone())) };
     if reason.trim().is_empty() {
@@ -68,7 +74,11 @@ pub fn check(policy: &Policy, role: &Role, granter: &ApproverFacts, who: &Candid
     if !is_owner && !owner.operators.iter().any(|o| o == number) {
         return Err(Refusal::NotOperator);
     }
-    let may = if is_owner { granter.holds(OfficerFunction::ChiefSecurityOfficer) } else { granter.owns(policy, system.id.get_ref()) };
+    let may = if is_owner {
+        granter.holds(OfficerFunction::ChiefSecurityOfficer)
+    } else {
+        granter.owns(policy, system.id.get_ref())
+    };
     if !may {
         return Err(Refusal::NotOwner);
     }
@@ -96,7 +106,12 @@ mod tests {
     }
 
     fn cand(number: &'static str, others: usize) -> Candidate<'static> {
-        Candidate { employee_number: Some(number), account_is_privileged: true, account_is_active: true, other_holders: others }
+        Candidate {
+            employee_number: Some(number),
+            account_is_privileged: true,
+            account_is_active: true,
+            other_holders: others,
+        }
     }
 
     #[test]
@@ -113,36 +128,64 @@ mod tests {
     fn r_pr_01_privileged_roles_need_a_separate_privileged_account() {
         let p = policy();
         let staff_account = Candidate { account_is_privileged: false, ..cand("300001", 0) };
-        assert_eq!(check(&p, p.role("juki.admin").unwrap(), &person("900011"), &staff_account, "x"), Err(Refusal::NotPrivilegedAccount));
+        assert_eq!(
+            check(&p, p.role("juki.admin").unwrap(), &person("900011"), &staff_account, "x"),
+            Err(Refusal::NotPrivilegedAccount)
+        );
     }
 
     #[test]
     fn r_pr_09_only_the_owner_names_operators_and_only_listed_ones() {
         let p = policy();
         let role = p.role("juki.admin").unwrap();
-        assert_eq!(check(&p, role, &person("900021"), &cand("300001", 0), "x"), Err(Refusal::NotOwner), "another system's owner");
+        assert_eq!(
+            check(&p, role, &person("900021"), &cand("300001", 0), "x"),
+            Err(Refusal::NotOwner),
+            "another system's owner"
+        );
         assert_eq!(check(&p, role, &person("900011"), &cand("399999", 0), "x"), Err(Refusal::NotOperator));
         let delegate = ApproverFacts { acting_for: vec![Principal::SystemOwner("juki".into())], ..person("400001") };
-        assert_eq!(check(&p, role, &delegate, &cand("300001", 0), "x"), Ok(()), "the owner's approved delegate acts for them");
+        assert_eq!(
+            check(&p, role, &delegate, &cand("300001", 0), "x"),
+            Ok(()),
+            "the owner's approved delegate acts for them"
+        );
         // The owner is named by the 統括情報セキュリティ責任者, never by themselves.
         assert_eq!(check(&p, role, &person("900011"), &cand("900011", 0), "x"), Err(Refusal::SelfGrant));
         let cso = ApproverFacts { functions: vec![OfficerFunction::ChiefSecurityOfficer], ..person("500001") };
         assert_eq!(check(&p, role, &cso, &cand("900011", 0), "x"), Ok(()));
-        assert_eq!(check(&p, role, &cso, &cand("300001", 0), "x"), Err(Refusal::NotOwner), "operators are the owner's to name");
+        assert_eq!(
+            check(&p, role, &cso, &cand("300001", 0), "x"),
+            Err(Refusal::NotOwner),
+            "operators are the owner's to name"
+        );
     }
 
     #[test]
     fn r_pr_04_a_vendor_grants_no_privileged_role() {
         let p = policy();
-        let vendor_delegate = ApproverFacts { is_vendor: true, acting_for: vec![Principal::SystemOwner("juki".into())], ..person("800002") };
-        assert_eq!(check(&p, p.role("juki.admin").unwrap(), &vendor_delegate, &cand("300001", 0), "x"), Err(Refusal::Vendor));
+        let vendor_delegate = ApproverFacts {
+            is_vendor: true,
+            acting_for: vec![Principal::SystemOwner("juki".into())],
+            ..person("800002")
+        };
+        assert_eq!(
+            check(&p, p.role("juki.admin").unwrap(), &vendor_delegate, &cand("300001", 0), "x"),
+            Err(Refusal::Vendor)
+        );
     }
 
     #[test]
     fn r_pr_02_ordinary_and_appointed_roles_are_not_elevatable() {
         let p = policy();
         let owner = person("900011");
-        assert!(matches!(check(&p, p.role("juki.clerk").unwrap(), &owner, &cand("300001", 0), "x"), Err(Refusal::NotElevatable(_))));
-        assert!(matches!(check(&p, p.role("tobira.ciso").unwrap(), &owner, &cand("300001", 0), "x"), Err(Refusal::NotElevatable(_))));
+        assert!(matches!(
+            check(&p, p.role("juki.clerk").unwrap(), &owner, &cand("300001", 0), "x"),
+            Err(Refusal::NotElevatable(_))
+        ));
+        assert!(matches!(
+            check(&p, p.role("tobira.ciso").unwrap(), &owner, &cand("300001", 0), "x"),
+            Err(Refusal::NotElevatable(_))
+        ));
     }
 }

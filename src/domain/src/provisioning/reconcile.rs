@@ -93,7 +93,9 @@ pub fn at<'a>(user: &'a Value, path: &str) -> Option<&'a Value> {
 /// `display`, `primary`), arrays match element by element, strings and numbers exactly.
 fn holds(sent: &Value, got: &Value) -> bool {
     match (sent, got) {
-        (Value::Object(s), Value::Object(g)) => s.iter().all(|(k, v)| v.is_null() || g.get(k).is_some_and(|gv| holds(v, gv))),
+        (Value::Object(s), Value::Object(g)) => {
+            s.iter().all(|(k, v)| v.is_null() || g.get(k).is_some_and(|gv| holds(v, gv)))
+        }
         (Value::Array(s), Value::Array(g)) => s.len() == g.len() && s.iter().all(|sv| g.iter().any(|gv| holds(sv, gv))),
         _ => sent == got,
     }
@@ -102,8 +104,14 @@ fn holds(sent: &Value, got: &Value) -> bool {
 /// The mapped paths where `got` differs from `want` (a value tobira left out must be absent there).
 pub fn differences(want: &Resource, got: &Value, mapped: &[&str]) -> Vec<String> {
     let user = scim_user(want);
-    let mut out: Vec<String> =
-        mapped.iter().filter(|p| !matches!((at(&user, p), at(got, p)), (Some(s), Some(g)) if holds(s, g)) && (at(&user, p).is_some() || at(got, p).is_some())).map(|p| p.to_string()).collect();
+    let mut out: Vec<String> = mapped
+        .iter()
+        .filter(|p| {
+            !matches!((at(&user, p), at(got, p)), (Some(s), Some(g)) if holds(s, g))
+                && (at(&user, p).is_some() || at(got, p).is_some())
+        })
+        .map(|p| p.to_string())
+        .collect();
     if got.get("active").and_then(Value::as_bool).unwrap_or(true) != want.active {
         out.push("active".into());
     }
@@ -112,8 +120,15 @@ pub fn differences(want: &Resource, got: &Value, mapped: &[&str]) -> Vec<String>
 
 /// The drift between `expected` and `listed`; `ours` are the account ids tobira knows (an
 /// `externalId` among them is tobira's). Deactivations beyond `rules` are held.
-pub fn drift(expected: &[Expected], listed: &[Listed], ours: &BTreeSet<String>, mapped: &[&str], rules: &SyncRules) -> Drift {
-    let by_ext: BTreeMap<&str, &Listed> = listed.iter().filter_map(|l| l.external_id.as_deref().map(|e| (e, l))).collect();
+pub fn drift(
+    expected: &[Expected],
+    listed: &[Listed],
+    ours: &BTreeSet<String>,
+    mapped: &[&str],
+    rules: &SyncRules,
+) -> Drift {
+    let by_ext: BTreeMap<&str, &Listed> =
+        listed.iter().filter_map(|l| l.external_id.as_deref().map(|e| (e, l))).collect();
     let wanted: BTreeSet<&str> = expected.iter().map(|e| e.account_id.as_str()).collect();
     let mut d = Drift { listed: listed.len(), ..Drift::default() };
     for l in listed {
@@ -130,7 +145,12 @@ pub fn drift(expected: &[Expected], listed: &[Listed], ours: &BTreeSet<String>, 
             Some(l) => {
                 let attributes = differences(&e.resource, &l.user, mapped);
                 if !attributes.is_empty() {
-                    d.wrong.push(Wrong { account_id: e.account_id.clone(), remote_id: l.id.clone(), user_name: l.user_name.clone(), attributes });
+                    d.wrong.push(Wrong {
+                        account_id: e.account_id.clone(),
+                        remote_id: l.id.clone(),
+                        user_name: l.user_name.clone(),
+                        attributes,
+                    });
                 }
             }
         }

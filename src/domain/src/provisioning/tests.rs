@@ -51,7 +51,11 @@ fn r_lc_01_a_transfer_rename_or_title_change_gives_an_update() {
     let p = cfg(90);
     let h = holder(AccountStatus::Active, &["groupware.user"]);
     let linked = after(&decide(None, Some(&h), &p, NOW).unwrap());
-    for change in [|h: &mut Holder| h.department_name = Some("税務課".into()), |h: &mut Holder| h.name_kanji = Some("佐藤 太郎".into()), |h: &mut Holder| h.title = Some("主査".into())] {
+    for change in [
+        |h: &mut Holder| h.department_name = Some("税務課".into()),
+        |h: &mut Holder| h.name_kanji = Some("佐藤 太郎".into()),
+        |h: &mut Holder| h.title = Some("主査".into()),
+    ] {
         let mut moved = h.clone();
         change(&mut moved);
         let c = decide(Some(&linked), Some(&moved), &p, NOW + 1).unwrap();
@@ -64,11 +68,15 @@ fn r_lc_03_leave_deactivates_and_the_return_reactivates_without_deletion() {
     let p = cfg(0);
     let h = holder(AccountStatus::Active, &["groupware.user"]);
     let linked = after(&decide(None, Some(&h), &p, NOW).unwrap());
-    let leave = decide(Some(&linked), Some(&holder(AccountStatus::Suspended, &["groupware.user"])), &p, NOW + 1).unwrap();
+    let leave =
+        decide(Some(&linked), Some(&holder(AccountStatus::Suspended, &["groupware.user"])), &p, NOW + 1).unwrap();
     assert_eq!((leave.event, leave.why, leave.link.removable_since), (Some(Event::Deactivate), Why::Suspended, None));
     assert!(!leave.link.sent.active);
     // Even with a retention of 0 days, a person on leave is never deleted.
-    assert_eq!(decide(Some(&leave.link), Some(&holder(AccountStatus::Suspended, &["groupware.user"])), &p, NOW + 400 * DAY_MS), None);
+    assert_eq!(
+        decide(Some(&leave.link), Some(&holder(AccountStatus::Suspended, &["groupware.user"])), &p, NOW + 400 * DAY_MS),
+        None
+    );
     let back = decide(Some(&leave.link), Some(&h), &p, NOW + 2).unwrap();
     assert_eq!((back.event, back.link.state), (Some(Event::Reactivate), LinkState::Active));
 }
@@ -96,9 +104,14 @@ fn r_lc_03_a_grant_end_deactivates_and_a_leave_turning_into_leaving_starts_the_r
     let linked = after(&decide(None, Some(&holder(AccountStatus::Active, &["groupware.user"])), &p, NOW).unwrap());
     let ended = decide(Some(&linked), Some(&holder(AccountStatus::Active, &[])), &p, NOW + 1).unwrap();
     assert_eq!((ended.event, ended.why), (Some(Event::Deactivate), Why::GrantEnded));
-    let leave = decide(Some(&linked), Some(&holder(AccountStatus::Suspended, &["groupware.user"])), &p, NOW + 1).unwrap();
+    let leave =
+        decide(Some(&linked), Some(&holder(AccountStatus::Suspended, &["groupware.user"])), &p, NOW + 1).unwrap();
     let left = decide(Some(&leave.link), Some(&holder(AccountStatus::Disabled, &[])), &p, NOW + 5 * DAY_MS).unwrap();
-    assert_eq!(left.link.removable_since, Some(NOW + 5 * DAY_MS), "the retention counts from leaving, not from the leave");
+    assert_eq!(
+        left.link.removable_since,
+        Some(NOW + 5 * DAY_MS),
+        "the retention counts from leaving, not from the leave"
+    );
     assert_eq!(left.link.state, LinkState::Inactive);
 }
 
@@ -118,7 +131,13 @@ fn the_scim_user_nests_sub_attributes_and_extensions() {
 #[test]
 fn an_extension_whose_name_a_plain_attribute_took_is_skipped_not_a_panic() {
     // `urn:x` splits into extension `urn` and attribute `x`; a plain attribute `urn` took the name.
-    let attributes = [("urn".to_string(), Value::from("plain")), ("urn:x".to_string(), Value::from("lost")), ("userName".to_string(), Value::from("yamada"))].into_iter().collect();
+    let attributes = [
+        ("urn".to_string(), Value::from("plain")),
+        ("urn:x".to_string(), Value::from("lost")),
+        ("userName".to_string(), Value::from("yamada")),
+    ]
+    .into_iter()
+    .collect();
     let u = scim_user(&Resource { attributes, active: true });
     assert_eq!(u["urn"], "plain", "the plain attribute stands");
     assert_eq!(u["userName"], "yamada");

@@ -173,7 +173,13 @@ pub struct Item<'a> {
 }
 
 /// Whether `facts` may decide `item` now.
-pub fn may_decide(policy: &Policy, item: &Item, facts: &ApproverFacts, decision: Decision, comment: &str) -> Result<(), Refusal> {
+pub fn may_decide(
+    policy: &Policy,
+    item: &Item,
+    facts: &ApproverFacts,
+    decision: Decision,
+    comment: &str,
+) -> Result<(), Refusal> {
     if !item.campaign_open {
         return Err(Refusal::Closed);
     }
@@ -190,7 +196,11 @@ pub fn may_decide(policy: &Policy, item: &Item, facts: &ApproverFacts, decision:
         return Err(Refusal::CommentTooLong(MAX_COMMENT));
     }
     let about = Concerning { departments: item.departments, system: Some(item.system) };
-    let allowed: Vec<Approver> = if item.escalated { policy.approvals.review_escalation.iter().map(|a| *a.get_ref()).collect() } else { item.reviewers.to_vec() };
+    let allowed: Vec<Approver> = if item.escalated {
+        policy.approvals.review_escalation.iter().map(|a| *a.get_ref()).collect()
+    } else {
+        item.reviewers.to_vec()
+    };
     if allowed.iter().any(|a| approval::entitled(policy, *a, facts, about)) {
         Ok(())
     } else {
@@ -215,7 +225,13 @@ pub enum AtDeadline {
     },
 }
 
-pub fn at_deadline(rules: &ReviewRules, deadline: i64, escalated_until: Option<i64>, reminded: bool, now: i64) -> AtDeadline {
+pub fn at_deadline(
+    rules: &ReviewRules,
+    deadline: i64,
+    escalated_until: Option<i64>,
+    reminded: bool,
+    now: i64,
+) -> AtDeadline {
     if let Some(until) = escalated_until {
         return if now >= until { AtDeadline::Remove } else { AtDeadline::Wait };
     }
@@ -239,7 +255,12 @@ pub fn systems_due(policy: &Policy, last_started: impl Fn(&str) -> Option<i64>, 
         return Vec::new();
     }
     let every = i64::from(months) * 30 * DAY_MS;
-    policy.systems.iter().map(|s| s.id.get_ref().as_str()).filter(|s| last_started(s).is_none_or(|t| now - t >= every)).collect()
+    policy
+        .systems
+        .iter()
+        .map(|s| s.id.get_ref().as_str())
+        .filter(|s| last_started(s).is_none_or(|t| now - t >= every))
+        .collect()
 }
 
 /// When the fiscal year (年度) containing `now` began, in JST, for a year beginning in `month`.
@@ -256,7 +277,12 @@ pub fn fiscal_year_start(month: u8, now: i64) -> i64 {
 /// The departments whose self-inspection for the current fiscal year has not begun (R-RV-08): none
 /// for `self_inspection_month = 0`; otherwise each department whose last self-inspection campaign
 /// began before this fiscal year did.
-pub fn departments_due<'a>(rules: &ReviewRules, departments: &'a [String], last_started: impl Fn(&str) -> Option<i64>, now: i64) -> Vec<&'a str> {
+pub fn departments_due<'a>(
+    rules: &ReviewRules,
+    departments: &'a [String],
+    last_started: impl Fn(&str) -> Option<i64>,
+    now: i64,
+) -> Vec<&'a str> {
     if rules.self_inspection_month == 0 {
         return Vec::new();
     }

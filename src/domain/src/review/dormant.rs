@@ -124,7 +124,9 @@ pub fn step(rules: &ReviewRules, u: Use, notice: Option<Notice>, now: i64) -> St
     match (assess(rules, u, now), rules.dormant_action) {
         (None, _) => Step::Nothing,
         (Some(_), DormantAction::Report) => Step::Report,
-        (Some(_), DormantAction::Suspend) => Step::Notify { suspend_at: now + i64::from(rules.dormant_notice_days) * DAY_MS },
+        (Some(_), DormantAction::Suspend) => {
+            Step::Notify { suspend_at: now + i64::from(rules.dormant_notice_days) * DAY_MS }
+        }
     }
 }
 
@@ -141,7 +143,13 @@ mod tests {
     #[test]
     fn r_rv_03_each_kind_has_its_own_dormant_threshold() {
         let rules = ReviewRules::default();
-        for (kind, limit) in [(AccountKind::Staff, 90), (AccountKind::Privileged, 30), (AccountKind::Vendor, 30), (AccountKind::Shared, 60), (AccountKind::Development, 30)] {
+        for (kind, limit) in [
+            (AccountKind::Staff, 90),
+            (AccountKind::Privileged, 30),
+            (AccountKind::Vendor, 30),
+            (AccountKind::Shared, 60),
+            (AccountKind::Development, 30),
+        ] {
             assert_eq!(assess(&rules, used(kind, limit - 1), NOW), None, "{kind:?} one day short");
             let d = assess(&rules, used(kind, limit), NOW).unwrap_or_else(|| panic!("{kind:?} at its threshold"));
             assert_eq!((d.idle_days, d.threshold_days, d.never_used), (limit, limit as u32, false));
@@ -161,7 +169,10 @@ mod tests {
         let rules = ReviewRules::default();
         let fresh = |days: i64| Use { kind: AccountKind::Staff, created_at: NOW - days * DAY_MS, last_sign_in: None };
         assert_eq!(assess(&rules, fresh(29), NOW), None);
-        assert_eq!(assess(&rules, fresh(30), NOW), Some(Dormant { idle_days: 30, threshold_days: 30, never_used: true }));
+        assert_eq!(
+            assess(&rules, fresh(30), NOW),
+            Some(Dormant { idle_days: 30, threshold_days: 30, never_used: true })
+        );
     }
 
     #[test]

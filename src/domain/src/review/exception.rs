@@ -58,7 +58,13 @@ pub const MAX_SUBJECTS: usize = 500;
 /// Whether `rule` looks like a requirement ID.
 pub fn is_requirement_id(rule: &str) -> bool {
     let b = rule.as_bytes();
-    b.len() == 7 && b.starts_with(b"R-") && b[2].is_ascii_uppercase() && b[3].is_ascii_uppercase() && b[4] == b'-' && b[5].is_ascii_digit() && b[6].is_ascii_digit()
+    b.len() == 7
+        && b.starts_with(b"R-")
+        && b[2].is_ascii_uppercase()
+        && b[3].is_ascii_uppercase()
+        && b[4] == b'-'
+        && b[5].is_ascii_digit()
+        && b[6].is_ascii_digit()
 }
 
 /// Checks a request; `known` says whether a requirement ID is in the catalogue.
@@ -75,7 +81,9 @@ pub fn check(rules: &ReviewRules, r: &Request, known: impl Fn(&str) -> bool, now
         return Err(Invalid::NoSubject);
     }
     for s in r.subjects {
-        let ok = s.split_once(':').is_some_and(|(k, v)| ["person", "account", "system"].contains(&k) && !v.trim().is_empty());
+        let ok = s
+            .split_once(':')
+            .is_some_and(|(k, v)| ["person", "account", "system"].contains(&k) && !v.trim().is_empty());
         if !ok {
             return Err(Invalid::Subject(s.clone()));
         }
@@ -163,7 +171,9 @@ mod tests {
     const NOW: i64 = 1_800_000_000_000;
 
     fn req<'a>(rule: &'a str, subjects: &'a [String], until: i64) -> Request<'a> {
-        Request { rule, subjects, reason: "窓口端末の更新が年度末まで", valid_until: until, emergency: false }
+        Request {
+            rule, subjects, reason: "窓口端末の更新が年度末まで", valid_until: until, emergency: false
+        }
     }
 
     #[test]
@@ -173,8 +183,16 @@ mod tests {
         let known = |id: &str| id == "R-LC-17" || id == "R-AU-07";
         let em = |rule| Request { emergency: true, ..req(rule, &subj, NOW + DAY_MS) };
         assert_eq!(check(&rules, &em("R-LC-17"), known, NOW), Err(Invalid::NeverEmergency("R-LC-17".into())));
-        assert_eq!(check(&rules, &em(" R-LC-17 "), known, NOW), Err(Invalid::NeverEmergency("R-LC-17".into())), "spaces do not hide the rule");
-        assert_eq!(check(&rules, &req("R-LC-17", &subj, NOW + DAY_MS), known, NOW), Ok(()), "asked for approval, it may be requested");
+        assert_eq!(
+            check(&rules, &em(" R-LC-17 "), known, NOW),
+            Err(Invalid::NeverEmergency("R-LC-17".into())),
+            "spaces do not hide the rule"
+        );
+        assert_eq!(
+            check(&rules, &req("R-LC-17", &subj, NOW + DAY_MS), known, NOW),
+            Ok(()),
+            "asked for approval, it may be requested"
+        );
         assert_eq!(check(&rules, &em("R-AU-07"), known, NOW), Ok(()));
     }
 
@@ -184,14 +202,29 @@ mod tests {
         let subj = vec!["system:juki".to_string()];
         let known = |id: &str| id == "R-AU-02";
         assert_eq!(check(&rules, &req("R-AU-02", &subj, NOW + DAY_MS), known, NOW), Ok(()));
-        assert_eq!(check(&rules, &req("authentication.toml [password] min_length", &subj, NOW + DAY_MS), known, NOW), Ok(()));
-        assert_eq!(check(&rules, &req("R-ZZ-99", &subj, NOW + DAY_MS), known, NOW), Err(Invalid::UnknownRequirement("R-ZZ-99".into())));
+        assert_eq!(
+            check(&rules, &req("authentication.toml [password] min_length", &subj, NOW + DAY_MS), known, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            check(&rules, &req("R-ZZ-99", &subj, NOW + DAY_MS), known, NOW),
+            Err(Invalid::UnknownRequirement("R-ZZ-99".into()))
+        );
         assert_eq!(check(&rules, &req("anything", &subj, NOW + DAY_MS), known, NOW), Err(Invalid::Rule));
         assert_eq!(check(&rules, &req("R-AU-02", &[], NOW + DAY_MS), known, NOW), Err(Invalid::NoSubject));
-        assert_eq!(check(&rules, &req("R-AU-02", &["juki".to_string()], NOW + DAY_MS), known, NOW), Err(Invalid::Subject("juki".into())));
-        assert_eq!(check(&rules, &Request { reason: " ", ..req("R-AU-02", &subj, NOW + DAY_MS) }, known, NOW), Err(Invalid::NoReason));
+        assert_eq!(
+            check(&rules, &req("R-AU-02", &["juki".to_string()], NOW + DAY_MS), known, NOW),
+            Err(Invalid::Subject("juki".into()))
+        );
+        assert_eq!(
+            check(&rules, &Request { reason: " ", ..req("R-AU-02", &subj, NOW + DAY_MS) }, known, NOW),
+            Err(Invalid::NoReason)
+        );
         let long = "理".repeat(MAX_REASON + 1);
-        assert_eq!(check(&rules, &Request { reason: &long, ..req("R-AU-02", &subj, NOW + DAY_MS) }, known, NOW), Err(Invalid::ReasonTooLong(MAX_REASON)));
+        assert_eq!(
+            check(&rules, &Request { reason: &long, ..req("R-AU-02", &subj, NOW + DAY_MS) }, known, NOW),
+            Err(Invalid::ReasonTooLong(MAX_REASON))
+        );
         assert_eq!(check(&rules, &req("R-AU-02", &subj, NOW), known, NOW), Err(Invalid::Period(365)));
         assert_eq!(check(&rules, &req("R-AU-02", &subj, NOW + 366 * DAY_MS), known, NOW), Err(Invalid::Period(365)));
     }
@@ -202,7 +235,10 @@ mod tests {
         assert_eq!(standing(State { status: "approved", valid_until: until }, NOW), Standing::InForce);
         assert_eq!(standing(State { status: "approved", valid_until: until }, until), Standing::Expired);
         assert_eq!(standing(State { status: "emergency", valid_until: until }, NOW), Standing::Emergency);
-        assert!(standing(State { status: "emergency", valid_until: until }, NOW).in_force(), "an emergency exception runs at once");
+        assert!(
+            standing(State { status: "emergency", valid_until: until }, NOW).in_force(),
+            "an emergency exception runs at once"
+        );
         assert!(!standing(State { status: "requested", valid_until: until }, NOW).in_force());
         assert_eq!(standing(State { status: "refused", valid_until: until }, NOW), Standing::Refused);
         assert_eq!(standing(State { status: "ended", valid_until: until }, NOW), Standing::Ended);

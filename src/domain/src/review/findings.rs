@@ -45,7 +45,9 @@ fn evidence(seqs: &[i64]) -> Vec<i64> {
 /// sliding `failed_burst_minutes` window is one finding (per window, not per failure).
 fn bursts(rules: &FindingRules, records: &[AuditRecord]) -> Vec<Finding> {
     let mut groups: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
-    for r in records.iter().filter(|r| r.event.action == "auth.sign_in_failed" || r.event.action == "auth.factor_failed") {
+    for r in
+        records.iter().filter(|r| r.event.action == "auth.sign_in_failed" || r.event.action == "auth.factor_failed")
+    {
         if !r.event.target.is_empty() {
             groups.entry(r.event.target.clone()).or_default().push((r.occurred_at, r.seq));
         }
@@ -69,7 +71,13 @@ fn bursts(rules: &FindingRules, records: &[AuditRecord]) -> Vec<Finding> {
                     at: ev[i].0,
                     events: end - i,
                     evidence: evidence(&seqs),
-                    detail: format!("{} 回のサインイン失敗が {} 分以内 / {} failed sign-ins within {} minutes", end - i, rules.failed_burst_minutes, end - i, rules.failed_burst_minutes),
+                    detail: format!(
+                        "{} 回のサインイン失敗が {} 分以内 / {} failed sign-ins within {} minutes",
+                        end - i,
+                        rules.failed_burst_minutes,
+                        end - i,
+                        rules.failed_burst_minutes
+                    ),
                 });
                 i = end;
             } else {
@@ -86,7 +94,9 @@ pub fn unusual_hour(rules: &FindingRules, ms: i64) -> bool {
     let hour = (local.rem_euclid(DAY_MS) / 3_600_000) as u8;
     // 1970-01-01 was a Thursday: day 0 → Thursday; Saturday = 2, Sunday = 3 (mod 7).
     let weekday = local.div_euclid(DAY_MS).rem_euclid(7);
-    hour < rules.working_hours[0] || hour >= rules.working_hours[1] || (rules.weekends_unusual && (weekday == 2 || weekday == 3))
+    hour < rules.working_hours[0]
+        || hour >= rules.working_hours[1]
+        || (rules.weekends_unusual && (weekday == 2 || weekday == 3))
 }
 
 /// Everything found in `records` (one period). `left_at` gives, for an account's target
@@ -119,8 +129,15 @@ pub fn analyse(policy: &Policy, records: &[AuditRecord], left_at: impl Fn(&str) 
             }
         }
     }
-    for r in records.iter().filter(|r| matches!(r.event.action.as_str(), "auth.sign_in" | "token.issued" | "oidc.code_issued") && r.event.outcome == Outcome::Success) {
-        let subject = if r.event.action == "auth.sign_in" { r.event.target.clone() } else { format!("account:{}", r.event.actor) };
+    for r in records.iter().filter(|r| {
+        matches!(r.event.action.as_str(), "auth.sign_in" | "token.issued" | "oidc.code_issued")
+            && r.event.outcome == Outcome::Success
+    }) {
+        let subject = if r.event.action == "auth.sign_in" {
+            r.event.target.clone()
+        } else {
+            format!("account:{}", r.event.actor)
+        };
         if left_at(&subject).is_some_and(|t| r.occurred_at > t) {
             out.push(Finding {
                 kind: "used_after_leaving",

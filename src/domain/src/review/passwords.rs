@@ -64,7 +64,8 @@ pub fn issues(p: &Stored, hashing: &HashingRule, now: i64) -> Vec<PasswordIssue>
         out.push(PasswordIssue::Temporary { since: p.set_at });
     }
     match cost(p.hash) {
-        Some(("argon2id", m, t, par)) if m >= hashing.memory_kib && t >= hashing.iterations && par >= hashing.parallelism => {}
+        Some(("argon2id", m, t, par))
+            if m >= hashing.memory_kib && t >= hashing.iterations && par >= hashing.parallelism => {}
         Some((alg, m, t, par)) => out.push(PasswordIssue::BelowCost { found: format!("{alg} m={m} t={t} p={par}") }),
         None => out.push(PasswordIssue::BelowCost { found: "not an argon2 hash".into() }),
     }
@@ -87,14 +88,35 @@ mod tests {
         let rule = HashingRule::default();
         assert!(issues(&stored(CURRENT, false, Some(NOW + 1)), &rule, NOW).is_empty(), "in date, chosen, current cost");
         assert!(issues(&stored(CURRENT, false, None), &rule, NOW).is_empty(), "no maximum age");
-        assert_eq!(issues(&stored(CURRENT, false, Some(NOW)), &rule, NOW), vec![PasswordIssue::Expired { since: NOW }], "expires at its hour");
-        assert_eq!(issues(&stored(CURRENT, true, None), &rule, NOW), vec![PasswordIssue::Temporary { since: NOW - 10 }]);
+        assert_eq!(
+            issues(&stored(CURRENT, false, Some(NOW)), &rule, NOW),
+            vec![PasswordIssue::Expired { since: NOW }],
+            "expires at its hour"
+        );
+        assert_eq!(
+            issues(&stored(CURRENT, true, None), &rule, NOW),
+            vec![PasswordIssue::Temporary { since: NOW - 10 }]
+        );
         let weak = "$argon2id$v=19$m=4096,t=1,p=1$c2FsdA$aGFzaA";
-        assert_eq!(issues(&stored(weak, false, None), &rule, NOW), vec![PasswordIssue::BelowCost { found: "argon2id m=4096 t=1 p=1".into() }]);
+        assert_eq!(
+            issues(&stored(weak, false, None), &rule, NOW),
+            vec![PasswordIssue::BelowCost { found: "argon2id m=4096 t=1 p=1".into() }]
+        );
         let other = "$argon2i$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA";
-        assert_eq!(issues(&stored(other, false, None), &rule, NOW)[0].code(), "below_cost", "argon2i is not the argon2id the policy asks");
-        assert_eq!(issues(&stored("plain", false, None), &rule, NOW), vec![PasswordIssue::BelowCost { found: "not an argon2 hash".into() }]);
+        assert_eq!(
+            issues(&stored(other, false, None), &rule, NOW)[0].code(),
+            "below_cost",
+            "argon2i is not the argon2id the policy asks"
+        );
+        assert_eq!(
+            issues(&stored("plain", false, None), &rule, NOW),
+            vec![PasswordIssue::BelowCost { found: "not an argon2 hash".into() }]
+        );
         let stronger = HashingRule { memory_kib: 65_536, iterations: 3, parallelism: 1 };
-        assert_eq!(issues(&stored(CURRENT, false, None), &stronger, NOW).len(), 1, "a raised policy cost makes old hashes below it");
+        assert_eq!(
+            issues(&stored(CURRENT, false, None), &stronger, NOW).len(),
+            1,
+            "a raised policy cost makes old hashes below it"
+        );
     }
 }

@@ -3,7 +3,13 @@ use time::macros::date;
 use toml::Spanned;
 
 fn rule(min: u32, max: u32) -> PasswordRule {
-    PasswordRule { profile: PasswordProfile::Municipal, min_length: Spanned::new(0..0, min), max_length: Spanned::new(0..0, max), history: 5, max_age_days: Spanned::new(0..0, 180) }
+    PasswordRule {
+        profile: PasswordProfile::Municipal,
+        min_length: Spanned::new(0..0, min),
+        max_length: Spanned::new(0..0, max),
+        history: 5,
+        max_age_days: Spanned::new(0..0, 180),
+    }
 }
 
 fn taro() -> PersonalData {
@@ -51,7 +57,13 @@ fn r_au_05_length_bounds_in_characters() {
 
 #[test]
 fn r_au_05_control_characters_are_refused() {
-    for p in ["correct horse\nbattery", "correct\thorse battery", "correct horse\u{7f}battery", "correct horse\u{0}battery", "correct horse\rbattery"] {
+    for p in [
+        "correct horse\nbattery",
+        "correct\thorse battery",
+        "correct horse\u{7f}battery",
+        "correct horse\u{0}battery",
+        "correct horse\rbattery",
+    ] {
         assert_eq!(bare(p), vec![PasswordProblem::ControlCharacters], "{p:?}");
     }
     assert_eq!(bare("correct horse　battery"), vec![], "spaces, ideographic too, are not control characters");
@@ -59,7 +71,18 @@ fn r_au_05_control_characters_are_refused() {
 
 #[test]
 fn r_au_05_shipped_list_is_refused_after_folding() {
-    for p in ["password", "iloveyou", "qwerty123", "ＰＡＳＳＷＯＲＤ", "PassWord", "パスワード", "ぱすわーど", "どらえもん", "konnichiwa", "hello kitty"] {
+    for p in [
+        "password",
+        "iloveyou",
+        "qwerty123",
+        "ＰＡＳＳＷＯＲＤ",
+        "PassWord",
+        "パスワード",
+        "ぱすわーど",
+        "どらえもん",
+        "konnichiwa",
+        "hello kitty",
+    ] {
         assert!(bare(p).contains(&PasswordProblem::Common), "{p}");
     }
     assert!(shipped().len() >= 1000, "the shipped list holds {} entries", shipped().len());
@@ -68,7 +91,9 @@ fn r_au_05_shipped_list_is_refused_after_folding() {
 
 #[test]
 fn r_au_05_list_entries_with_digits_or_punctuation_around_them_are_refused() {
-    for p in ["Password2024!", "!!sakura1234", "Doraemon-1989", "ＰＯＫＥＭＯＮ２０２４", "qwerty.123456", "どらえもん2024!"] {
+    for p in
+        ["Password2024!", "!!sakura1234", "Doraemon-1989", "ＰＯＫＥＭＯＮ２０２４", "qwerty.123456", "どらえもん2024!"]
+    {
         assert!(bare(p).contains(&PasswordProblem::Common), "{p}");
     }
     assert!(!bare("mom!!20241231").contains(&PasswordProblem::Common), "a base under 4 characters is not matched");
@@ -77,20 +102,43 @@ fn r_au_05_list_entries_with_digits_or_punctuation_around_them_are_refused() {
 
 #[test]
 fn r_au_05_policy_blocklist_is_refused_exactly_and_when_contained() {
-    for p in ["Shinonome", "shinonome2026!", "ilove-shinonome-city", "ＳＨＩＮＯＮＯＭＥ市役所", "東雲市役所のパスワード"] {
+    for p in
+        ["Shinonome", "shinonome2026!", "ilove-shinonome-city", "ＳＨＩＮＯＮＯＭＥ市役所", "東雲市役所のパスワード"]
+    {
         assert!(problems(p).contains(&PasswordProblem::Common), "{p}");
     }
     let city = vec!["シノノメ".to_string()];
-    assert!(check("しののめ大好きですよね", &rule(8, 128), &city, &PersonalData::default()).contains(&PasswordProblem::Common), "katakana entry, hiragana password");
+    assert!(
+        check("しののめ大好きですよね", &rule(8, 128), &city, &PersonalData::default())
+            .contains(&PasswordProblem::Common),
+        "katakana entry, hiragana password"
+    );
     let short = vec!["ab".to_string(), " ".to_string()];
-    assert_eq!(check("crab apple tree", &rule(8, 128), &short, &PersonalData::default()), vec![], "tiny entries do not block by containment");
-    assert!(check("ab", &rule(2, 128), &short, &PersonalData::default()).contains(&PasswordProblem::Common), "but still exactly");
+    assert_eq!(
+        check("crab apple tree", &rule(8, 128), &short, &PersonalData::default()),
+        vec![],
+        "tiny entries do not block by containment"
+    );
+    assert!(
+        check("ab", &rule(2, 128), &short, &PersonalData::default()).contains(&PasswordProblem::Common),
+        "but still exactly"
+    );
 }
 
 #[test]
 fn r_au_05_repeated_and_sequential_runs_are_refused() {
-    for p in ["aaaaaaaaaaaa", "!!!!!!!!!!!!", "ああああああああああああ", "123456789012", "098765432109", "abcdefghijkl", "ZYXWVUTSRQPO", "qwertyuiopqw", "abcdefghijk2024!", "!!zxcvbnmzx!!"]
-    {
+    for p in [
+        "aaaaaaaaaaaa",
+        "!!!!!!!!!!!!",
+        "ああああああああああああ",
+        "123456789012",
+        "098765432109",
+        "abcdefghijkl",
+        "ZYXWVUTSRQPO",
+        "qwertyuiopqw",
+        "abcdefghijk2024!",
+        "!!zxcvbnmzx!!",
+    ] {
         assert!(bare(p).contains(&PasswordProblem::Common), "{p}");
     }
     for p in ["abcdefghijkm", "aaaaaaaaaaab", "135792468024"] {
@@ -121,19 +169,39 @@ fn r_au_05_kana_name_is_refused_in_romaji() {
     for p in ["yamada-taro-2026", "Taro.Yamada!x9", "TAROU-blue-sky", "blue-yamadatarou"] {
         assert_eq!(personal_with(p, &kana_only), vec![PasswordProblem::Personal { field: PersonalField::Name }], "{p}");
     }
-    let long_vowels = PersonalData { names: vec!["おおの きょうこ".into(), "ふじた ちはる".into()], ..PersonalData::default() };
-    for p in ["kyoko-blue-sky", "kyouko-blue-sky", "ohno-blue-sky!", "oono-blue-sky!", "huzita-blue-sky", "fujita-blue-sky", "tiharu-blue-sky"] {
+    let long_vowels = PersonalData {
+        names: vec!["おおの きょうこ".into(), "ふじた ちはる".into()],
+        ..PersonalData::default()
+    };
+    for p in [
+        "kyoko-blue-sky",
+        "kyouko-blue-sky",
+        "ohno-blue-sky!",
+        "oono-blue-sky!",
+        "huzita-blue-sky",
+        "fujita-blue-sky",
+        "tiharu-blue-sky",
+    ] {
         assert!(is_personal(&personal_with(p, &long_vowels), PersonalField::Name), "{p}");
     }
 }
 
 #[test]
 fn r_au_05_name_in_kanji_kana_and_romaji_is_refused() {
-    for p in ["山田の秘密の部屋です", "太郎の秘密の部屋です", "やまだのひみつのへや", "ヤマダのひみつのへや", "タロウのひみつのへや"] {
+    for p in [
+        "山田の秘密の部屋です",
+        "太郎の秘密の部屋です",
+        "やまだのひみつのへや",
+        "ヤマダのひみつのへや",
+        "タロウのひみつのへや",
+    ] {
         assert!(is_personal(&problems(p), PersonalField::Name), "{p}");
     }
     let katakana = PersonalData { names: vec!["ヤマダ・タロウ".into()], ..PersonalData::default() };
-    assert!(is_personal(&personal_with("やまだのひみつのへや", &katakana), PersonalField::Name), "katakana name, hiragana password");
+    assert!(
+        is_personal(&personal_with("やまだのひみつのへや", &katakana), PersonalField::Name),
+        "katakana name, hiragana password"
+    );
     assert!(is_personal(&personal_with("yamada-blue-sky", &katakana), PersonalField::Name));
     let romaji = PersonalData { names: vec!["Taro YAMADA".into(), "Shin'ichi Ono".into()], ..PersonalData::default() };
     assert!(is_personal(&personal_with("blue-yamada-sky", &romaji), PersonalField::Name));
@@ -145,23 +213,51 @@ fn r_au_05_short_name_parts_are_not_matched_alone() {
     let data = PersonalData { names: vec!["佐藤 翔".into(), "Li Na".into()], ..PersonalData::default() };
     assert_eq!(personal_with("翔ぶ鳥は青い空の下", &data), vec![], "one-kanji part alone");
     assert_eq!(personal_with("na-li-blue-sky-x", &data), vec![], "romaji parts under 3 letters");
-    assert!(is_personal(&personal_with("佐藤翔は青い空の下", &data), PersonalField::Name), "the whole name still counts");
+    assert!(
+        is_personal(&personal_with("佐藤翔は青い空の下", &data), PersonalField::Name),
+        "the whole name still counts"
+    );
     assert!(is_personal(&personal_with("blue-sky-lina-x", &data), PersonalField::Name), "the whole name still counts");
 }
 
 #[test]
 fn r_au_05_birth_date_in_every_format_is_refused() {
     let born = PersonalData { birth_date: Some(date!(1988 - 04 - 15)), ..PersonalData::default() };
-    for form in ["19880415", "880415", "04151988", "15041988", "1988-04-15", "1988/04/15", "1988.04.15", "s630415", "S630415", "630415", "昭和63年4月15日", "1988_04_15"] {
+    for form in [
+        "19880415",
+        "880415",
+        "04151988",
+        "15041988",
+        "1988-04-15",
+        "1988/04/15",
+        "1988.04.15",
+        "s630415",
+        "S630415",
+        "630415",
+        "昭和63年4月15日",
+        "1988_04_15",
+    ] {
         let p = format!("blue-sky-{form}-cat");
-        assert_eq!(personal_with(&p, &born), vec![PasswordProblem::Personal { field: PersonalField::BirthDate }], "{p}");
+        assert_eq!(
+            personal_with(&p, &born),
+            vec![PasswordProblem::Personal { field: PersonalField::BirthDate }],
+            "{p}"
+        );
     }
     assert_eq!(personal_with("blue-sky-1988-cat", &born), vec![], "the year alone is allowed");
 }
 
 #[test]
 fn r_au_05_birth_date_era_boundaries() {
-    let refused = |d: time::Date, form: &str| is_personal(&personal_with(&format!("blue-sky-{form}-x"), &PersonalData { birth_date: Some(d), ..PersonalData::default() }), PersonalField::BirthDate);
+    let refused = |d: time::Date, form: &str| {
+        is_personal(
+            &personal_with(
+                &format!("blue-sky-{form}-x"),
+                &PersonalData { birth_date: Some(d), ..PersonalData::default() },
+            ),
+            PersonalField::BirthDate,
+        )
+    };
     assert!(refused(date!(1926 - 12 - 25), "s011225"), "first day of Shōwa");
     assert!(!refused(date!(1926 - 12 - 24), "s011224"), "Taishō has no form here");
     assert!(refused(date!(1989 - 01 - 07), "s640107"), "last day of Shōwa");
@@ -178,8 +274,12 @@ fn r_au_05_phone_number_is_refused_by_its_digits() {
     assert!(is_personal(&problems("call-0221234567-me"), PersonalField::Phone));
     assert!(is_personal(&problems("call-21234567-xyz"), PersonalField::Phone), "last 8 digits");
     assert!(!is_personal(&problems("call-1234567-xyz!"), PersonalField::Phone), "7 of the last digits are not enough");
-    let mobile = PersonalData { phones: vec!["０８０－２４６８－１３５７".into()], ..PersonalData::default() };
-    assert!(is_personal(&personal_with("tel 2468 x 1357 ok", &mobile), PersonalField::Phone), "digits only, full-width phone");
+    let mobile =
+        PersonalData { phones: vec!["０８０－２４６８－１３５７".into()], ..PersonalData::default() };
+    assert!(
+        is_personal(&personal_with("tel 2468 x 1357 ok", &mobile), PersonalField::Phone),
+        "digits only, full-width phone"
+    );
     let short = PersonalData { phones: vec!["12-34".into()], ..PersonalData::default() };
     assert_eq!(personal_with("blue-sky-1234-cat", &short), vec![], "phones under 6 digits are not matched");
 }
@@ -187,11 +287,25 @@ fn r_au_05_phone_number_is_refused_by_its_digits() {
 #[test]
 fn r_au_05_several_problems_are_each_named_once() {
     let p = problems("たろう123456");
-    assert_eq!(p, vec![PasswordProblem::TooShort { min: 12 }, PasswordProblem::Personal { field: PersonalField::EmployeeNumber }, PasswordProblem::Personal { field: PersonalField::Name },]);
+    assert_eq!(
+        p,
+        vec![
+            PasswordProblem::TooShort { min: 12 },
+            PasswordProblem::Personal { field: PersonalField::EmployeeNumber },
+            PasswordProblem::Personal { field: PersonalField::Name },
+        ]
+    );
     let twice = problems("yamada-taro-yamada-太郎");
     assert_eq!(twice, vec![PasswordProblem::Personal { field: PersonalField::Name }]);
     let many = problems("password\n19880415");
-    assert_eq!(many, vec![PasswordProblem::ControlCharacters, PasswordProblem::Common, PasswordProblem::Personal { field: PersonalField::BirthDate }]);
+    assert_eq!(
+        many,
+        vec![
+            PasswordProblem::ControlCharacters,
+            PasswordProblem::Common,
+            PasswordProblem::Personal { field: PersonalField::BirthDate }
+        ]
+    );
 }
 
 #[test]
@@ -205,9 +319,18 @@ fn r_au_05_strong_passphrases_are_accepted() {
 fn r_au_05_messages_and_wire_form_never_carry_the_password() {
     assert_eq!(PasswordProblem::TooShort { min: 12 }.ja(), "12文字以上にしてください。");
     assert_eq!(PasswordProblem::TooLong { max: 128 }.en(), "Use at most 128 characters.");
-    assert_eq!(PasswordProblem::Personal { field: PersonalField::BirthDate }.ja(), "生年月日を含むパスワードは使えません。");
-    assert_eq!(serde_json::to_value(PasswordProblem::TooShort { min: 12 }).unwrap(), serde_json::json!({"problem": "too_short", "min": 12}));
-    assert_eq!(serde_json::to_value(PasswordProblem::Personal { field: PersonalField::EmployeeNumber }).unwrap(), serde_json::json!({"problem": "personal", "field": "employee_number"}));
+    assert_eq!(
+        PasswordProblem::Personal { field: PersonalField::BirthDate }.ja(),
+        "生年月日を含むパスワードは使えません。"
+    );
+    assert_eq!(
+        serde_json::to_value(PasswordProblem::TooShort { min: 12 }).unwrap(),
+        serde_json::json!({"problem": "too_short", "min": 12})
+    );
+    assert_eq!(
+        serde_json::to_value(PasswordProblem::Personal { field: PersonalField::EmployeeNumber }).unwrap(),
+        serde_json::json!({"problem": "personal", "field": "employee_number"})
+    );
     assert_eq!(serde_json::to_value(PasswordProblem::Common).unwrap(), serde_json::json!({"problem": "common"}));
     let secret = "yamada-taro-2026";
     for problem in problems(secret).iter().chain([&PasswordProblem::Reused, &PasswordProblem::ControlCharacters]) {

@@ -8,15 +8,39 @@ use crate::policy::directory::SyncRules;
 const NOW: i64 = 1_775_001_600_000;
 
 fn disable(en: &str) -> Step {
-    Step { action: Action::Disable { employee_number: en.into(), account_id: format!("a-{en}"), login_id: en.into(), delete_after: NOW }, reason: Reason::EntryGone }
+    Step {
+        action: Action::Disable {
+            employee_number: en.into(),
+            account_id: format!("a-{en}"),
+            login_id: en.into(),
+            delete_after: NOW,
+        },
+        reason: Reason::EntryGone,
+    }
 }
 
 fn revoke(en: &str, role: &str, grant: &str) -> Step {
-    Step { action: Action::Revoke { employee_number: en.into(), account_id: format!("a-{en}"), grant_id: grant.into(), role_id: role.into(), at: NOW }, reason: Reason::EntryGone }
+    Step {
+        action: Action::Revoke {
+            employee_number: en.into(),
+            account_id: format!("a-{en}"),
+            grant_id: grant.into(),
+            role_id: role.into(),
+            at: NOW,
+        },
+        reason: Reason::EntryGone,
+    }
 }
 
 fn plan(steps: Vec<Step>) -> Plan {
-    Plan { removals: steps.iter().filter(|s| s.action.is_removal()).count(), steps, active_accounts: 10, hold: None, not_removed: vec![], problems: vec![] }
+    Plan {
+        removals: steps.iter().filter(|s| s.action.is_removal()).count(),
+        steps,
+        active_accounts: 10,
+        hold: None,
+        not_removed: vec![],
+        problems: vec![],
+    }
 }
 
 #[test]
@@ -27,25 +51,44 @@ fn r_lc_03_a_hold_names_every_limit_it_exceeds() {
     assert!(both[0].contains("sync.max_removals = 2") && both[1].contains("sync.max_removal_percent = 10"), "{both:?}");
     assert_eq!(limits_exceeded(3, 1000, &rules, None).len(), 1, "only the count");
     assert_eq!(limits_exceeded(2, 100, &rules, None), Vec::<String>::new());
-    assert_eq!(limits_exceeded(3, 10, &rules, Some(&BulkWindow { max_removals: 5 })), Vec::<String>::new(), "a bulk window's own limit");
+    assert_eq!(
+        limits_exceeded(3, 10, &rules, Some(&BulkWindow { max_removals: 5 })),
+        Vec::<String>::new(),
+        "a bulk window's own limit"
+    );
 }
 
 #[test]
 fn r_lc_14_a_read_whose_every_entry_was_rejected_says_so_with_the_top_reasons() {
-    let p = |a: &str, r: &str| crate::hr::EntryProblem { dn: "uid=x".into(), employee_number: None, attribute: a.into(), reason: r.into() };
+    let p = |a: &str, r: &str| crate::hr::EntryProblem {
+        dn: "uid=x".into(),
+        employee_number: None,
+        attribute: a.into(),
+        reason: r.into(),
+    };
     let problems = vec![p("displayName", "missing"), p("displayName", "missing"), p("title", "unknown value")];
     let m = empty_read(&problems);
-    assert!(m.contains("returned 3 entries that the mapping rejected") && m.starts_with("the directory returned 3") && m.contains("displayName: missing (2); title: unknown value (1)"), "{m}");
+    assert!(
+        m.contains("returned 3 entries that the mapping rejected")
+            && m.starts_with("the directory returned 3")
+            && m.contains("displayName: missing (2); title: unknown value (1)"),
+        "{m}"
+    );
     assert!(empty_read(&[]).contains("returned no people"));
 }
 
 #[test]
 fn r_lc_01_approval_applies_only_what_still_holds() {
-    let held = plan(vec![disable("1"), revoke("1", "bunsho.user", "g1"), disable("2"), revoke("2", "bunsho.user", "g2")]);
+    let held =
+        plan(vec![disable("1"), revoke("1", "bunsho.user", "g1"), disable("2"), revoke("2", "bunsho.user", "g2")]);
     // Person 2 is back in the directory: the re-plan has only person 1, and a new change of 3.
     let fresh = plan(vec![disable("1"), revoke("1", "bunsho.user", "g1-new-id"), disable("3")]);
     let r = recheck(&held, &fresh);
-    assert_eq!(r.apply.iter().map(|s| employee_number(&s.action)).collect::<Vec<_>>(), ["1", "1"], "the same change, whatever ids a re-plan gives");
+    assert_eq!(
+        r.apply.iter().map(|s| employee_number(&s.action)).collect::<Vec<_>>(),
+        ["1", "1"],
+        "the same change, whatever ids a re-plan gives"
+    );
     assert_eq!(r.dropped.len(), 2, "person 2 no longer goes");
     assert_eq!(r.new.len(), 1, "person 3 waits for the next run");
     assert!(r.changed());
@@ -73,9 +116,19 @@ fn r_ac_02_the_runner_an_unnamed_person_a_stale_or_decided_hold_are_refused() {
     assert_eq!(may_approve(&hold, &Decider { names: &officer, entitled: true }, NOW + 59 * 60_000, &rules), Ok(()));
     let runner = names(&["hr-operator", "900001"]);
     assert_eq!(may_approve(&hold, &Decider { names: &runner, entitled: true }, NOW, &rules), Err(Refusal::OwnRun));
-    assert_eq!(may_approve(&hold, &Decider { names: &officer, entitled: false }, NOW, &rules), Err(Refusal::NotEntitled));
-    assert_eq!(may_approve(&hold, &Decider { names: &officer, entitled: true }, NOW + 61 * 60_000, &rules), Err(Refusal::TooOld { age_minutes: 61, max_minutes: 60 }));
-    for (state, refusal) in [(RunState::Expired, Refusal::Superseded), (RunState::Applied, Refusal::NotHeld("applied")), (RunState::Discarded, Refusal::NotHeld("discarded"))] {
+    assert_eq!(
+        may_approve(&hold, &Decider { names: &officer, entitled: false }, NOW, &rules),
+        Err(Refusal::NotEntitled)
+    );
+    assert_eq!(
+        may_approve(&hold, &Decider { names: &officer, entitled: true }, NOW + 61 * 60_000, &rules),
+        Err(Refusal::TooOld { age_minutes: 61, max_minutes: 60 })
+    );
+    for (state, refusal) in [
+        (RunState::Expired, Refusal::Superseded),
+        (RunState::Applied, Refusal::NotHeld("applied")),
+        (RunState::Discarded, Refusal::NotHeld("discarded")),
+    ] {
         let h = Hold { state, ..hold.clone() };
         assert_eq!(may_approve(&h, &Decider { names: &officer, entitled: true }, NOW, &rules), Err(refusal));
     }

@@ -29,11 +29,25 @@ fn r_lc_10_rules_differ_by_employment_type_and_head_of_section() {
 fn r_lc_01_transfer_moves_birthright_and_flags_requested_grants() {
     let mut known = vec![];
     converge(&mut known, &full(vec![person("100001", "shimin")]));
-    known[0].grants.push(GrantView { id: "req1".into(), role_id: "denshi-shinsei.clerk".into(), source: GrantSource::Request, valid_until: None });
+    known[0].grants.push(GrantView {
+        id: "req1".into(),
+        role_id: "denshi-shinsei.clerk".into(),
+        source: GrantSource::Request,
+        valid_until: None,
+    });
     let p = converge(&mut known, &full(vec![person("100001", "zeimu")]));
     let k = kinds(&p);
-    assert!(k.contains(&("revoke", "transferred")) && k.contains(&("grant", "transferred")) && k.contains(&("flag_for_review", "transferred")), "{k:?}");
-    assert_eq!(roles_of(&known, "100001"), set(&["bunsho.user", "denshi-shinsei.clerk", "groupware.user", "zeimu.clerk"]), "requested grants stay");
+    assert!(
+        k.contains(&("revoke", "transferred"))
+            && k.contains(&("grant", "transferred"))
+            && k.contains(&("flag_for_review", "transferred")),
+        "{k:?}"
+    );
+    assert_eq!(
+        roles_of(&known, "100001"),
+        set(&["bunsho.user", "denshi-shinsei.clerk", "groupware.user", "zeimu.clerk"]),
+        "requested grants stay"
+    );
     assert_eq!(p.removals, 0, "a transfer removes no account");
 }
 
@@ -118,7 +132,12 @@ fn r_ac_03_an_officers_suspension_is_not_undone_by_the_sync() {
 fn r_lc_01_rehire_reenables_the_same_account_without_old_grants() {
     let mut known = vec![];
     converge(&mut known, &full(vec![person("100001", "shimin")]));
-    known[0].grants.push(GrantView { id: "req1".into(), role_id: "denshi-shinsei.clerk".into(), source: GrantSource::Request, valid_until: None });
+    known[0].grants.push(GrantView {
+        id: "req1".into(),
+        role_id: "denshi-shinsei.clerk".into(),
+        source: GrantSource::Request,
+        valid_until: None,
+    });
     let mut retired = person("100001", "shimin");
     retired.status = PersonStatus::Left;
     converge(&mut known, &full(vec![retired]));
@@ -138,8 +157,18 @@ fn r_lc_07_fixed_term_end_date_is_honoured_when_hr_forgets() {
     assert!(!kinds(&p).iter().any(|(k, _)| *k == "create_account"), "no account for a contract already over");
     fixed.end_date = Some(date!(2026 - 04 - 30));
     converge(&mut known, &full(vec![fixed.clone()]));
-    let later = plan(&full(vec![fixed]), &Holdings::all(&known, &BTreeSet::new()), &lenient(), date!(2026 - 05 - 01), NOW, None);
-    assert!(later.steps.iter().any(|s| matches!(s.action, Action::Disable { .. }) && matches!(s.reason, Reason::ContractEnded { .. })));
+    let later = plan(
+        &full(vec![fixed]),
+        &Holdings::all(&known, &BTreeSet::new()),
+        &lenient(),
+        date!(2026 - 05 - 01),
+        NOW,
+        None,
+    );
+    assert!(later
+        .steps
+        .iter()
+        .any(|s| matches!(s.action, Action::Disable { .. }) && matches!(s.reason, Reason::ContractEnded { .. })));
 }
 
 #[test]

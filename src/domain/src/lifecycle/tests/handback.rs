@@ -11,9 +11,24 @@ fn with_keys_and_shared_id(people: &[HrPerson], en: &str) -> Vec<Known> {
     converge(&mut known, &full(people.to_vec()));
     let k = known.iter_mut().find(|k| k.person.employee_number == en).unwrap();
     let acc = k.account.clone().unwrap();
-    let key = |id: &str, kind: AuthenticatorKind| AuthenticatorView { credential_id: id.into(), account_id: acc.id.clone(), login_id: acc.login_id.clone(), kind, label: id.into(), listed: false };
-    k.authenticators = vec![key("usb-key", AuthenticatorKind::SecurityKey), key("hello", AuthenticatorKind::Platform), key("icloud", AuthenticatorKind::SyncedPasskey)];
-    k.shared_ids = vec![SharedUse { account_id: "shared-1".into(), login_id: "madoguchi-01".into(), permitted_by: "900001".into() }];
+    let key = |id: &str, kind: AuthenticatorKind| AuthenticatorView {
+        credential_id: id.into(),
+        account_id: acc.id.clone(),
+        login_id: acc.login_id.clone(),
+        kind,
+        label: id.into(),
+        listed: false,
+    };
+    k.authenticators = vec![
+        key("usb-key", AuthenticatorKind::SecurityKey),
+        key("hello", AuthenticatorKind::Platform),
+        key("icloud", AuthenticatorKind::SyncedPasskey),
+    ];
+    k.shared_ids = vec![SharedUse {
+        account_id: "shared-1".into(),
+        login_id: "madoguchi-01".into(),
+        permitted_by: "900001".into(),
+    }];
     known
 }
 
@@ -41,9 +56,16 @@ fn shared_due(p: &Plan) -> Vec<(&str, &'static str)> {
 fn r_lc_15_a_transfer_lists_the_physical_keys_for_return_before_saving_the_move() {
     let mut known = with_keys_and_shared_id(&[person("1", "shimin"), person("2", "shimin")], "1");
     let p = converge(&mut known, &full(vec![person("1", "zeimu"), person("2", "shimin")]));
-    assert_eq!(listed(&p), [("usb-key", "transferred")], "a platform or synced passkey stays; only what can be handed over is listed");
+    assert_eq!(
+        listed(&p),
+        [("usb-key", "transferred")],
+        "a platform or synced passkey stays; only what can be handed over is listed"
+    );
     assert_eq!(shared_due(&p), [("madoguchi-01", "transferred")]);
-    assert_eq!(&kinds(&p)[..3], [("list_for_return", "transferred"), ("shared_password_due", "transferred"), ("save_person", "transferred")]);
+    assert_eq!(
+        &kinds(&p)[..3],
+        [("list_for_return", "transferred"), ("shared_password_due", "transferred"), ("save_person", "transferred")]
+    );
     assert_eq!(p.removals, 0, "neither counts as a removal");
 }
 

@@ -15,15 +15,31 @@ fn keys(ks: &[&str]) -> BTreeSet<String> {
 #[test]
 fn r_lc_03_content_sync_deletions_and_the_present_phase_make_leavers_from_a_partial_read() {
     let mut known = vec![];
-    converge(&mut known, &full(vec![keyed("100001", "shimin"), keyed("100002", "zeimu"), keyed("100003", "zeimu"), person("100004", "zeimu")]));
+    converge(
+        &mut known,
+        &full(vec![
+            keyed("100001", "shimin"),
+            keyed("100002", "zeimu"),
+            keyed("100003", "zeimu"),
+            person("100004", "zeimu"),
+        ]),
+    );
     // refreshDeletes: the server names what was deleted; nobody else is judged.
     let deletes = Snapshot { people: vec![], gone_keys: keys(&["100001"]), ..Default::default() };
     let p = run(&deletes, &known);
     assert_eq!(p.removals, 1);
-    assert!(p.steps.iter().any(|s| matches!(&s.action, Action::Disable { employee_number, .. } if employee_number == "100001") && s.reason == Reason::EntryGone));
+    assert!(p
+        .steps
+        .iter()
+        .any(|s| matches!(&s.action, Action::Disable { employee_number, .. } if employee_number == "100001")
+            && s.reason == Reason::EntryGone));
     // Present phase: the changed entry plus the present ones; 100003 was reported by neither. The
     // person without a directory key (100004) cannot be judged by a partial read and stays.
-    let present = Snapshot { people: vec![keyed("100002", "shimin")], present_keys: Some(keys(&["100001", "100002"])), ..Default::default() };
+    let present = Snapshot {
+        people: vec![keyed("100002", "shimin")],
+        present_keys: Some(keys(&["100001", "100002"])),
+        ..Default::default()
+    };
     let p = run(&present, &known);
     let disabled: Vec<&str> = p
         .steps
@@ -36,7 +52,12 @@ fn r_lc_03_content_sync_deletions_and_the_present_phase_make_leavers_from_a_part
     assert_eq!(disabled, ["100003"]);
     assert!(kinds(&p).contains(&("save_person", "transferred")), "the changed entry is applied too");
     // A deleted entry that was read as malformed in the same pass is not gone.
-    let problem = EntryProblem { dn: "uid=x".into(), employee_number: Some("100001".into()), attribute: "cn".into(), reason: "bad".into() };
+    let problem = EntryProblem {
+        dn: "uid=x".into(),
+        employee_number: Some("100001".into()),
+        attribute: "cn".into(),
+        reason: "bad".into(),
+    };
     let s = Snapshot { gone_keys: keys(&["100001"]), problems: vec![problem], ..Default::default() };
     assert_eq!(run(&s, &known).removals, 0);
 }
@@ -57,13 +78,28 @@ fn r_lc_01_a_present_phase_that_names_nobody_is_held() {
 fn r_lc_14_a_skipped_entry_never_turns_into_deprovisioning() {
     let mut known = vec![];
     converge(&mut known, &full(vec![person("100001", "shimin"), person("100002", "zeimu")]));
-    let problem = |en: Option<&str>| EntryProblem { dn: "uid=x".into(), employee_number: en.map(String::from), attribute: "shinonomeEndDate".into(), reason: "bad date".into() };
-    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(Some("100001"))], complete: true, ..Default::default() };
+    let problem = |en: Option<&str>| EntryProblem {
+        dn: "uid=x".into(),
+        employee_number: en.map(String::from),
+        attribute: "shinonomeEndDate".into(),
+        reason: "bad date".into(),
+    };
+    let s = Snapshot {
+        people: vec![person("100002", "zeimu")],
+        problems: vec![problem(Some("100001"))],
+        complete: true,
+        ..Default::default()
+    };
     let p = run(&s, &known);
     assert_eq!(p.removals, 0);
     assert_eq!(p.not_removed.len(), 1);
     // Without a readable employee number nobody absent can be ruled out: no one is treated as gone.
-    let s = Snapshot { people: vec![person("100002", "zeimu")], problems: vec![problem(None)], complete: true, ..Default::default() };
+    let s = Snapshot {
+        people: vec![person("100002", "zeimu")],
+        problems: vec![problem(None)],
+        complete: true,
+        ..Default::default()
+    };
     assert_eq!(run(&s, &known).removals, 0);
 }
 
@@ -85,7 +121,9 @@ fn r_lc_01_removals_over_the_threshold_are_held() {
     // A pre-approved bulk window has its own limit.
     let taken = BTreeSet::new();
     let w = BulkWindow { max_removals: 30 };
-    assert!(plan(&full(people[21..].to_vec()), &Holdings::all(&known, &taken), &strict, TODAY, NOW, Some(&w)).hold.is_none());
+    assert!(plan(&full(people[21..].to_vec()), &Holdings::all(&known, &taken), &strict, TODAY, NOW, Some(&w))
+        .hold
+        .is_none());
 }
 
 #[test]

@@ -41,25 +41,58 @@ fn a_good_request_is_accepted() {
 
 #[test]
 fn r_ac_10_unknown_clients_and_unregistered_redirects_never_redirect() {
-    assert_eq!(check(&RawAuthorize { client_id: Some("nope".into()), ..raw() }), Err(AuthorizeError::Page(PageError::UnknownClient)));
-    for bad in ["https://evil.example/cb", "https://bunsho.city.shinonome.lg.jp/oidc/callback/", "https://bunsho.city.shinonome.lg.jp/oidc/callback?x=1"] {
-        assert_eq!(check(&RawAuthorize { redirect_uri: Some(bad.into()), ..raw() }), Err(AuthorizeError::Page(PageError::RedirectUri)), "{bad}");
+    assert_eq!(
+        check(&RawAuthorize { client_id: Some("nope".into()), ..raw() }),
+        Err(AuthorizeError::Page(PageError::UnknownClient))
+    );
+    for bad in [
+        "https://evil.example/cb",
+        "https://bunsho.city.shinonome.lg.jp/oidc/callback/",
+        "https://bunsho.city.shinonome.lg.jp/oidc/callback?x=1",
+    ] {
+        assert_eq!(
+            check(&RawAuthorize { redirect_uri: Some(bad.into()), ..raw() }),
+            Err(AuthorizeError::Page(PageError::RedirectUri)),
+            "{bad}"
+        );
     }
     assert_eq!(check(&RawAuthorize { redirect_uri: None, ..raw() }), Err(AuthorizeError::Page(PageError::RedirectUri)));
 }
 
 #[test]
 fn errors_after_the_redirect_is_trusted_go_back_to_the_client() {
-    assert_eq!(code_of(check(&RawAuthorize { response_type: Some("token".into()), ..raw() }).unwrap_err()), ErrorCode::UnsupportedResponseType);
+    assert_eq!(
+        code_of(check(&RawAuthorize { response_type: Some("token".into()), ..raw() }).unwrap_err()),
+        ErrorCode::UnsupportedResponseType
+    );
     assert_eq!(code_of(check(&RawAuthorize { code_challenge: None, ..raw() }).unwrap_err()), ErrorCode::InvalidRequest);
-    assert_eq!(code_of(check(&RawAuthorize { code_challenge_method: Some("plain".into()), ..raw() }).unwrap_err()), ErrorCode::InvalidRequest);
-    assert_eq!(code_of(check(&RawAuthorize { prompt: Some("none login".into()), ..raw() }).unwrap_err()), ErrorCode::InvalidRequest);
-    assert_eq!(code_of(check(&RawAuthorize { max_age: Some("-1".into()), ..raw() }).unwrap_err()), ErrorCode::InvalidRequest);
-    assert_eq!(code_of(check(&RawAuthorize { nonce: Some("x".repeat(2000)), ..raw() }).unwrap_err()), ErrorCode::InvalidRequest);
+    assert_eq!(
+        code_of(check(&RawAuthorize { code_challenge_method: Some("plain".into()), ..raw() }).unwrap_err()),
+        ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        code_of(check(&RawAuthorize { prompt: Some("none login".into()), ..raw() }).unwrap_err()),
+        ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        code_of(check(&RawAuthorize { max_age: Some("-1".into()), ..raw() }).unwrap_err()),
+        ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        code_of(check(&RawAuthorize { nonce: Some("x".repeat(2000)), ..raw() }).unwrap_err()),
+        ErrorCode::InvalidRequest
+    );
 }
 
 fn session(auth_time: i64, kinds: usize) -> Option<SessionView> {
-    Some(SessionView { auth_time, kinds, password_due: false, has_second_factor: true, may_enrol: true, onboarding_due: false })
+    Some(SessionView {
+        auth_time,
+        kinds,
+        password_due: false,
+        has_second_factor: true,
+        may_enrol: true,
+        onboarding_due: false,
+    })
 }
 
 #[test]
@@ -69,9 +102,15 @@ fn r_au_02_the_door_asks_for_what_the_system_needs() {
     assert_eq!(door(&r, session(0, 1), &Decision::Allowed, 5_000), Door::Issue);
     assert_eq!(door(&r, session(0, 1), &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::StepUp);
     let no_second = Some(SessionView { has_second_factor: false, ..session(0, 1).unwrap() });
-    assert_eq!(door(&r, no_second, &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::Enrol, "a first second factor, then on");
+    assert_eq!(
+        door(&r, no_second, &Decision::StepUp { have: 1, need: 2 }, 5_000),
+        Door::Enrol,
+        "a first second factor, then on"
+    );
     let no_enrol = Some(SessionView { has_second_factor: false, may_enrol: false, ..session(0, 1).unwrap() });
-    assert!(matches!(door(&r, no_enrol, &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::NoSecondFactor { need: 2, error } if error.code == ErrorCode::UnmetAuthenticationRequirements));
+    assert!(
+        matches!(door(&r, no_enrol, &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::NoSecondFactor { need: 2, error } if error.code == ErrorCode::UnmetAuthenticationRequirements)
+    );
     let due = Some(SessionView { password_due: true, ..session(0, 2).unwrap() });
     assert_eq!(door(&r, due, &Decision::Allowed, 5_000), Door::ChangePassword);
     let owing = Some(SessionView { onboarding_due: true, ..session(0, 2).unwrap() });
@@ -100,8 +139,12 @@ fn acr_values_raise_and_never_lower_the_requirement() {
 #[test]
 fn prompt_and_max_age() {
     let none = check(&RawAuthorize { prompt: Some("none".into()), ..raw() }).unwrap();
-    assert!(matches!(door(&none, None, &Decision::Allowed, 5_000), Door::Refuse(e) if e.code == ErrorCode::LoginRequired));
-    assert!(matches!(door(&none, session(0, 1), &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::Refuse(e) if e.code == ErrorCode::InteractionRequired));
+    assert!(
+        matches!(door(&none, None, &Decision::Allowed, 5_000), Door::Refuse(e) if e.code == ErrorCode::LoginRequired)
+    );
+    assert!(
+        matches!(door(&none, session(0, 1), &Decision::StepUp { have: 1, need: 2 }, 5_000), Door::Refuse(e) if e.code == ErrorCode::InteractionRequired)
+    );
     assert_eq!(door(&none, session(0, 1), &Decision::Allowed, 5_000), Door::Issue);
     // prompt=login: a sign-in from before the request is not enough; one after it is.
     let login = check(&RawAuthorize { prompt: Some("login".into()), ..raw() }).unwrap();

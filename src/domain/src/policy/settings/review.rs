@@ -57,7 +57,12 @@ pub struct FindingRules {
 
 impl Default for FindingRules {
     fn default() -> Self {
-        FindingRules { failed_burst_count: 10, failed_burst_minutes: 10, working_hours: [7, 22], weekends_unusual: false }
+        FindingRules {
+            failed_burst_count: 10,
+            failed_burst_minutes: 10,
+            working_hours: [7, 22],
+            weekends_unusual: false,
+        }
     }
 }
 
@@ -147,6 +152,12 @@ pub struct AuditRules {
 impl Default for AuditRules {
     fn default() -> Self {
         // Five years: longer than any statutory limitation period an investigation would need.
-        AuditRules { retention_days: 1_827, on_failure: AuditFailureAction::Refuse, max_clock_skew_ms: 1_000, checkpoint_seconds: 300, prune_every_hours: 24 }
+        AuditRules {
+            retention_days: 1_827,
+            on_failure: AuditFailureAction::Refuse,
+            max_clock_skew_ms: 1_000,
+            checkpoint_seconds: 300,
+            prune_every_hours: 24,
+        }
     }
 }

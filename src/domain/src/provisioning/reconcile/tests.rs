@@ -10,7 +10,10 @@ fn rules(max: u32, percent: f64) -> SyncRules {
 }
 
 fn expected(id: &str, title: &str, active: bool) -> Expected {
-    let attributes = [("userName", json!(format!("u-{id}"))), ("externalId", json!(id)), ("title", json!(title))].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let attributes = [("userName", json!(format!("u-{id}"))), ("externalId", json!(id)), ("title", json!(title))]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     Expected { account_id: id.into(), resource: Resource { attributes, active } }
 }
 
@@ -28,7 +31,12 @@ fn ours(ids: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn r_lc_04_drift_names_orphans_missing_and_wrong_attributes() {
-    let exp = [expected("a1", "主事", true), expected("a2", "主査", true), expected("a3", "係長", true), expected("a4", "主事", false)];
+    let exp = [
+        expected("a1", "主事", true),
+        expected("a2", "主査", true),
+        expected("a3", "係長", true),
+        expected("a4", "主事", false),
+    ];
     let got = [
         listed("r1", Some("a1"), "主事", true),
         listed("r2", Some("a2"), "係長", true), // title changed in the system
@@ -67,17 +75,36 @@ fn r_lc_04_an_active_state_that_differs_is_wrong_and_extra_server_keys_are_not()
     assert!(d.is_clean(), "{d:?}");
 
     // Objects the server enriched (`display`, `primary`) still hold what tobira sent.
-    let sent = Resource { attributes: [("emails".to_string(), json!([{ "value": "a@x.jp", "type": "work" }]))].into_iter().collect(), active: true };
-    assert!(differences(&sent, &json!({ "emails": [{ "value": "a@x.jp", "type": "work", "display": "a" }], "active": true }), &["emails"]).is_empty());
-    assert_eq!(differences(&sent, &json!({ "emails": [{ "value": "b@x.jp", "type": "work" }] }), &["emails"]), ["emails"]);
+    let sent = Resource {
+        attributes: [("emails".to_string(), json!([{ "value": "a@x.jp", "type": "work" }]))].into_iter().collect(),
+        active: true,
+    };
+    assert!(differences(
+        &sent,
+        &json!({ "emails": [{ "value": "a@x.jp", "type": "work", "display": "a" }], "active": true }),
+        &["emails"]
+    )
+    .is_empty());
+    assert_eq!(
+        differences(&sent, &json!({ "emails": [{ "value": "b@x.jp", "type": "work" }] }), &["emails"]),
+        ["emails"]
+    );
     // A value tobira left out must be absent in the system.
-    assert_eq!(differences(&sent, &json!({ "emails": [{ "value": "a@x.jp", "type": "work" }], "title": "課長" }), &["emails", "title"]), ["title"]);
+    assert_eq!(
+        differences(
+            &sent,
+            &json!({ "emails": [{ "value": "a@x.jp", "type": "work" }], "title": "課長" }),
+            &["emails", "title"]
+        ),
+        ["title"]
+    );
 }
 
 #[test]
 fn r_lc_04_deactivations_beyond_the_removal_limits_are_held() {
     let exp: Vec<Expected> = (0..10).map(|i| expected(&format!("a{i}"), "主事", true)).collect();
-    let mut got: Vec<Listed> = (0..10).map(|i| listed(&format!("r{i}"), Some(&format!("a{i}")), "主事", true)).collect();
+    let mut got: Vec<Listed> =
+        (0..10).map(|i| listed(&format!("r{i}"), Some(&format!("a{i}")), "主事", true)).collect();
     got.extend((0..3).map(|i| listed(&format!("x{i}"), None, "", true)));
     let d = drift(&exp, &got, &ours(&[]), MAPPED, &rules(2, 100.0));
     assert_eq!(d.deactivations().len(), 3);

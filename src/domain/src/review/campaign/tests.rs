@@ -9,7 +9,15 @@ fn head_of(dept: &str, en: &str) -> ApproverFacts {
 }
 
 fn item<'a>(reviewers: &'a [Approver], departments: &'a [String]) -> Item<'a> {
-    Item { reviewers, escalated: false, decided: false, campaign_open: true, employee_number: Some("100001"), departments, system: "juki" }
+    Item {
+        reviewers,
+        escalated: false,
+        decided: false,
+        campaign_open: true,
+        employee_number: Some("100001"),
+        departments,
+        system: "juki",
+    }
 }
 
 #[test]
@@ -29,8 +37,17 @@ fn r_lc_05_a_transfer_review_goes_to_the_new_head_of_section() {
     assert_eq!(reviewers(&p, &Scope::Transfer("100001".into()), &g), [Approver::HeadOfSection]);
     let d = vec!["zeimu".to_string()];
     let r = [Approver::HeadOfSection];
-    assert!(may_decide(&p, &item(&r, &d), &head_of("zeimu", "100900"), Decision::Keep, "").is_ok(), "the head of the new section");
-    assert!(matches!(may_decide(&p, &item(&r, &d), &head_of("shimin", "100901"), Decision::Keep, ""), Err(Refusal::NotReviewer(_))), "the old head no longer decides");
+    assert!(
+        may_decide(&p, &item(&r, &d), &head_of("zeimu", "100900"), Decision::Keep, "").is_ok(),
+        "the head of the new section"
+    );
+    assert!(
+        matches!(
+            may_decide(&p, &item(&r, &d), &head_of("shimin", "100901"), Decision::Keep, ""),
+            Err(Refusal::NotReviewer(_))
+        ),
+        "the old head no longer decides"
+    );
 }
 
 #[test]
@@ -52,8 +69,15 @@ fn r_rv_05_the_system_owner_decides_items_of_their_system_only() {
     assert!(may_decide(&p, &item(&r, &d), &owner, Decision::Remove, "不要").is_ok());
     let other = ApproverFacts { employee_number: "900021".into(), ..Default::default() };
     assert!(matches!(may_decide(&p, &item(&r, &d), &other, Decision::Remove, "不要"), Err(Refusal::NotReviewer(_))));
-    assert_eq!(may_decide(&p, &item(&r, &d), &owner, Decision::Remove, "  "), Err(Refusal::NoComment), "a removal says why");
-    assert_eq!(may_decide(&p, &item(&r, &d), &owner, Decision::Keep, &"x".repeat(MAX_COMMENT + 1)), Err(Refusal::CommentTooLong(MAX_COMMENT)));
+    assert_eq!(
+        may_decide(&p, &item(&r, &d), &owner, Decision::Remove, "  "),
+        Err(Refusal::NoComment),
+        "a removal says why"
+    );
+    assert_eq!(
+        may_decide(&p, &item(&r, &d), &owner, Decision::Keep, &"x".repeat(MAX_COMMENT + 1)),
+        Err(Refusal::CommentTooLong(MAX_COMMENT))
+    );
     let decided = Item { decided: true, ..item(&r, &d) };
     assert_eq!(may_decide(&p, &decided, &owner, Decision::Keep, ""), Err(Refusal::Decided));
     let closed = Item { campaign_open: false, ..item(&r, &d) };
@@ -66,8 +90,15 @@ fn r_rv_05_escalated_items_go_to_the_security_officer() {
     let d = vec!["shimin".to_string()];
     let r = [Approver::HeadOfSection];
     let escalated = Item { escalated: true, ..item(&r, &d) };
-    assert!(matches!(may_decide(&p, &escalated, &head_of("shimin", "100900"), Decision::Keep, ""), Err(Refusal::NotReviewer(_))));
-    let so = ApproverFacts { employee_number: "900002".into(), functions: vec![crate::policy::OfficerFunction::SecurityOfficer], ..Default::default() };
+    assert!(matches!(
+        may_decide(&p, &escalated, &head_of("shimin", "100900"), Decision::Keep, ""),
+        Err(Refusal::NotReviewer(_))
+    ));
+    let so = ApproverFacts {
+        employee_number: "900002".into(),
+        functions: vec![crate::policy::OfficerFunction::SecurityOfficer],
+        ..Default::default()
+    };
     assert!(may_decide(&p, &escalated, &so, Decision::Keep, "").is_ok());
 }
 
@@ -80,7 +111,11 @@ fn r_rv_05_deadline_reminds_then_escalates_or_removes() {
     assert_eq!(at_deadline(&rules, end, None, false, end - 3 * DAY_MS), AtDeadline::Remind);
     assert_eq!(at_deadline(&rules, end, None, true, end - DAY_MS), AtDeadline::Wait, "reminded once");
     assert_eq!(at_deadline(&rules, end, None, true, end), AtDeadline::Escalate { until: end + 7 * DAY_MS });
-    assert_eq!(at_deadline(&rules, end, Some(end + 7 * DAY_MS), true, end + 7 * DAY_MS), AtDeadline::Remove, "escalated and still undecided");
+    assert_eq!(
+        at_deadline(&rules, end, Some(end + 7 * DAY_MS), true, end + 7 * DAY_MS),
+        AtDeadline::Remove,
+        "escalated and still undecided"
+    );
     rules.deadline_action = DeadlineAction::Remove;
     assert_eq!(at_deadline(&rules, end, None, true, end), AtDeadline::Remove);
 }
@@ -107,7 +142,9 @@ fn r_rv_05_each_system_is_due_on_the_policy_schedule() {
 
 #[test]
 fn scopes_round_trip() {
-    for s in [Scope::System("juki".into()), Scope::Department("zeimu".into()), Scope::Transfer("100001".into()), Scope::City] {
+    for s in
+        [Scope::System("juki".into()), Scope::Department("zeimu".into()), Scope::Transfer("100001".into()), Scope::City]
+    {
         assert_eq!(Scope::parse(s.kind(), s.key()), Some(s));
     }
 }
@@ -126,7 +163,11 @@ fn r_rv_08_each_departments_self_inspection_starts_with_the_fiscal_year() {
     let start = fiscal_year_start(4, jan);
     let due = departments_due(&rules, &depts, |d| (d == "zeimu").then_some(start + 1), jan);
     assert_eq!(due, ["shimin"], "zeimu's already ran this fiscal year");
-    assert_eq!(departments_due(&rules, &depts, |_| Some(start - 1), jan), ["zeimu", "shimin"], "last fiscal year's do not count");
+    assert_eq!(
+        departments_due(&rules, &depts, |_| Some(start - 1), jan),
+        ["zeimu", "shimin"],
+        "last fiscal year's do not count"
+    );
     rules.self_inspection_month = 0;
     assert!(departments_due(&rules, &depts, |_| None, jan).is_empty(), "by hand only");
 }
