@@ -2,7 +2,7 @@
 //! BOM), every record of the hold's range (`chain.jsonl`, so the links can be checked without
 //! tobira), the chain verification for the range (from the anchor or genesis it starts at), and
 //! `MANIFEST.sha256` with each file's SHA-256 in the form `sha256sum -c` reads. Written to a
-//! directory (`tobira audit export`) or as one tar archive (the page's download).
+//! directory (`tobira audit export`) or as one tar archive (the page's download), by [`super::bundle`].
 //!
 //! Invariants: the CISO only (refusals audited); each export is audited with the manifest's digest;
 //! the directory is 0700 and its files 0600 (they name people).
@@ -12,8 +12,6 @@ use super::signin::Origin;
 use super::AppError;
 use crate::store::{self, DbConnection};
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use std::path::Path;
 use tobira_domain::audit::AuditRecord;
 use tobira_domain::audit_hold::concerns;
 use tobira_domain::policy::Policy;
@@ -22,7 +20,7 @@ use tobira_domain::time_util::rfc3339_utc;
 /// The export's files, in the order they are listed: (name, content).
 pub struct Bundle {
     pub hold_id: String,
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: super::bundle::Files,
     pub held: usize,
     pub intact: bool,
 }
@@ -125,10 +123,7 @@ pub fn bundle(
         ("chain.jsonl".to_string(), jsonl(range.iter())?),
         ("verification.json".to_string(), serde_json::to_vec_pretty(&verification)?),
     ];
-    let manifest: String =
-        files.iter().map(|(name, body)| format!("{}  {name}\n", hex::encode(Sha256::digest(body)))).collect();
-    let manifest_sha = hex::encode(Sha256::digest(manifest.as_bytes()));
-    files.push(("MANIFEST.sha256".to_string(), manifest.into_bytes()));
+    let manifest_sha = super::bundle::seal(&mut files);
     let mut details = json!({ "hold": hold.id, "case_number": hold.case_number, "held_records": held.len(), "intact": intact, "manifest_sha256": manifest_sha });
     if let Some(op) = &actor.operator {
         details["operator"] = json!(op);
@@ -138,46 +133,4 @@ pub fn bundle(
         .with_details(details);
     crate::app::audit_log::record_alone(c, now, e)?;
     Ok(Bundle { hold_id: hold.id, files, held: held.len(), intact })
-}
-
-/// Writes the bundle's files into `dir` (created 0700; files 0600).
-pub fn write_dir(b: &Bundle, dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-    for (name, body) in &b.files {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        std::io::Write::write_all(&mut opts.open(dir.join(name))?, body)?;
-    }
-    Ok(())
-}
-
-/// The bundle as one POSIX ustar archive under the directory `prefix/`.
-pub fn tar(b: &Bundle, prefix: &str, mtime_s: i64) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, body) in &b.files {
-        let mut h = [0u8; 512];
-        let path = format!("{prefix}/{name}");
-        let put = |h: &mut [u8; 512], at: usize, v: &[u8]| h[at..at + v.len()].copy_from_slice(v);
-        put(&mut h, 0, &path.as_bytes()[..path.len().min(99)]);
-        put(&mut h, 100, b"0000600\0");
-        put(&mut h, 108, b"0000000\0");
-        put(&mut h, 116, b"0000000\0");
-        put(&mut h, 124, format!("{:011o}\0", body.len()).as_bytes());
-        put(&mut h, 136, format!("{:011o}\0", mtime_s.max(0)).as_bytes());
-        put(&mut h, 148, b"        ");
-        h[156] = b'0';
-        put(&mut h, 257, b"ustar\0");
-        put(&mut h, 263, b"00");
-        let sum: u32 = h.iter().map(|&x| u32::from(x)).sum();
-        put(&mut h, 148, format!("{sum:06o}\0 ").as_bytes());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(body);
-        out.resize(out.len().div_ceil(512) * 512, 0);
-    }
-    out.resize(out.len() + 1024, 0);
-    out
 }

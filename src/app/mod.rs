@@ -5,6 +5,7 @@ pub mod approvers;
 pub mod audit_checkpoint;
 pub mod audit_log;
 pub mod bootstrap;
+pub mod bundle;
 pub mod checkpoint_job;
 pub mod clock;
 pub mod clock_check;

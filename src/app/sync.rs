@@ -92,6 +92,40 @@ pub fn mode_for(
     })
 }
 
+/// How a run by hand read the directory, for the operator's one-line notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// Every entry (the only read that sees deletions without content sync).
+    Everything,
+    /// RFC 4533 content sync of the changes and deletions since the last run.
+    ContentSync,
+    /// The entries changed since the high-water mark (deletions need a full read).
+    ChangedSince(String),
+}
+
+/// One sync run by hand (`tobira sync`): the read this run needs (`full` forces a full one), the
+/// directory read, the policy recorded (not on a dry run), then the plan applied, held or (dry run)
+/// only returned.
+pub async fn by_hand(
+    conn: &mut DbConnection,
+    cfg: &DirectoryConfig,
+    policy: &Policy,
+    full: bool,
+    req: &SyncRequest<'_>,
+) -> Result<(SyncOutcome, Reading), AppError> {
+    let mode = mode_for(conn, cfg, policy, req.now, full)?;
+    let raw = read(cfg, policy, &mode).await?;
+    let reading = match (&mode, raw.method) {
+        (_, crate::directory::ReadMethod::ContentSync) if !raw.complete => Reading::ContentSync,
+        (ReadMode::Changes { high_water: Some(hw), .. }, _) if !raw.complete => Reading::ChangedSince(hw.clone()),
+        _ => Reading::Everything,
+    };
+    if !req.dry_run {
+        super::policy::record(conn, policy, req.now)?;
+    }
+    Ok((run(conn, policy, &raw, req)?, reading))
+}
+
 /// Reads the directory (or the HR system's CSV export) as `mode` says, and the contract register
 /// when the policy maps one.
 pub async fn read(cfg: &DirectoryConfig, policy: &Policy, mode: &ReadMode) -> Result<RawDirectory, AppError> {

@@ -86,6 +86,24 @@ pub fn by_code(
     }
 }
 
+/// Approval at the server's console (`tobira sync --approve`): the code proves the approver, the
+/// hold is checked (a refused approver costs no directory read), the directory is read afresh and
+/// what still holds is applied. The approver and what the approval did.
+pub async fn by_code_at_console(
+    c: &mut DbConnection,
+    cfg: &crate::config::DirectoryConfig,
+    keys: &Keys<'_>,
+    (login_id, code): (&str, &str),
+    run_id: &str,
+    now: i64,
+) -> Result<(Approver, Approved), AppError> {
+    let who = by_code(c, keys.policy, keys.master_key, login_id, code, run_id, now)?;
+    sync_hold::check(c, keys.policy, run_id, &who, now)?;
+    let raw = fresh_read(cfg, keys.policy).await?;
+    let done = sync_hold::approve(c, keys, run_id, &who, &raw, now)?;
+    Ok((who, done))
+}
+
 /// Reads the whole directory for an approval: the hold is re-checked against what HR says now.
 pub async fn fresh_read(app_cfg: &crate::config::DirectoryConfig, policy: &Policy) -> Result<RawDirectory, AppError> {
     sync::read(app_cfg, policy, &ReadMode::Full).await

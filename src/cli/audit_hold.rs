@@ -173,7 +173,7 @@ pub fn export(config: &Config, hold: &str, out: &Path, as_login: &str) -> anyhow
     let mut conn = startup::migrated_connection(config)?;
     match hold_export::bundle(&mut conn, &policy, &actor(as_login), hold, &Origin::default(), SystemClock.now_ms()) {
         Ok(b) => {
-            hold_export::write_dir(&b, out)?;
+            tobira::app::bundle::write_dir(&b.files, out)?;
             println!(
                 "{} held record(s) of hold {} in {} — chain {}; check with: cd {} && sha256sum -c MANIFEST.sha256",
                 b.held,

@@ -3,15 +3,12 @@
 //! `public-key` and `verify-file` for the file connector across the air gap (R-ZN-04).
 
 use clap::Subcommand;
-use serde_json::json;
 use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::provisioning::{files, ops, reconcile};
 use tobira::app::AppError;
 use tobira::config::Config;
-use tobira::crypto::master_key::MasterKey;
 use tobira::startup;
-use tobira_domain::audit::AuditEvent;
 use tobira_domain::time_util::jst_display;
 
 #[derive(Subcommand)]
@@ -78,44 +75,6 @@ pub fn verify_file(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn public_key(
-    config: &Config,
-    policy: &tobira_domain::policy::Policy,
-    conn: &mut tobira::store::DbConnection,
-    system: &str,
-) -> Result<String, AppError> {
-    let p = policy
-        .systems
-        .iter()
-        .find(|s| s.id.get_ref() == system)
-        .and_then(|s| s.provisioning.as_ref())
-        .filter(|p| p.is_file())
-        .ok_or_else(|| {
-            AppError::not_found(
-                format!("システム `{system}` には kind = \"file\" の [systems.provisioning] がありません"),
-                format!("system `{system}` has no [systems.provisioning] of kind = \"file\""),
-            )
-        })?;
-    let path = config.master_key_path();
-    if !path.exists() {
-        return Err(AppError::invalid(
-            format!(
-                "{} にマスター鍵がありません。サーバーのノードで実行してください（crypto.master_key_file）",
-                path.display()
-            ),
-            format!("no master key at {}: run this on a server node (crypto.master_key_file)", path.display()),
-        ));
-    }
-    let (master, _) = MasterKey::load_or_create(&path)?;
-    let (pair, made) = files::sign::load_or_create(std::path::Path::new(p.signing_key_file()), &master)?;
-    if made {
-        let e = AuditEvent::new(super::operator_name(), "provisioning.file_key_created", format!("system:{system}"))
-            .with_details(json!({ "system": system, "file": p.signing_key_file() }));
-        tobira::app::audit_log::record_alone(conn, SystemClock.now_ms(), e)?;
-    }
-    Ok(files::sign::public_pem(&pair))
 }
 
 /// Exit codes: 0 done, 1 refused (a system without provisioning, a file system's reconciliation, a
@@ -196,7 +155,14 @@ pub fn run(config: &Config, command: ProvisioningCommand) -> anyhow::Result<Exit
             }
             Ok(ExitCode::SUCCESS)
         }
-        ProvisioningCommand::PublicKey { system } => match public_key(config, &policy, &mut conn, &system) {
+        ProvisioningCommand::PublicKey { system } => match files::public_key(
+            &mut conn,
+            &policy,
+            &config.master_key_path(),
+            &system,
+            &super::operator_name(),
+            SystemClock.now_ms(),
+        ) {
             Ok(pem) => {
                 print!("{pem}");
                 Ok(ExitCode::SUCCESS)

@@ -8,7 +8,6 @@ use tobira::app::AppError;
 use tobira::app::{sync_approval, sync_hold};
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store::DbConnection;
 use tobira_domain::lifecycle::{Action, Plan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,15 +131,10 @@ fn master_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::Mas
 /// Exit codes: 0 done (or nothing to do), 4 done but entries were skipped as malformed (R-LC-14),
 /// 3 held for approval, 1 refused, 2 error (nothing changed).
 pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let by = super::operator_name();
     let policy = startup::policy(config)?;
-    if args.dry_run {
-        return dry_run(config, &policy, &args);
-    }
-    let mut conn = startup::migrated_connection(config)?;
-    let now = SystemClock.now_ms();
+    let (by, now) = (super::operator_name(), SystemClock.now_ms());
     if let Some(id) = &args.show {
-        return match sync_hold::load(&mut conn, id) {
+        return match sync_hold::load(&mut startup::migrated_connection(config)?, id) {
             Ok((r, content)) => {
                 print_plan(&r.id, &r.status, &content.plan, args.format);
                 Ok(ExitCode::SUCCESS)
@@ -149,10 +143,10 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
         };
     }
     if let Some(id) = &args.approve {
-        return approve(config, &policy, &mut conn, id, &args, now);
+        return approve(config, &policy, id, &args, now);
     }
     if let Some(id) = &args.discard {
-        return match sync_hold::discard(&mut conn, id, &by, now) {
+        return match sync_hold::discard(&mut startup::migrated_connection(config)?, id, &by, now) {
             Ok(()) => {
                 println!("同期 {id} を破棄しました / discarded");
                 Ok(ExitCode::SUCCESS)
@@ -160,58 +154,33 @@ pub fn run(config: &Config, args: SyncArgs) -> anyhow::Result<ExitCode> {
             Err(e) => refusal(e),
         };
     }
-    let master_key = master_key(config)?;
-    execute(config, &policy, &mut conn, &args, &by, now, &master_key)
-}
-
-/// Where the master key is missing, a dry run uses a key of its own that is never written: it
-/// applies nothing, so nothing is sealed.
-fn dry_run_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::MasterKey> {
-    if std::path::Path::new(&config.master_key_path()).exists() {
-        return master_key(config);
-    }
-    let mut bytes = [0u8; 32];
-    tobira::crypto::random_bytes(&mut bytes)?;
-    Ok(tobira::crypto::master_key::MasterKey::from_bytes(&bytes))
-}
-
-/// `--dry-run`: plans and prints, and writes nothing: on a fresh install (no database file, or a
-/// database without tobira's schema) it plans against an empty database in memory and creates
-/// neither the database nor the master key; the policy is not recorded.
-fn dry_run(config: &Config, policy: &tobira_domain::policy::Policy, args: &SyncArgs) -> anyhow::Result<ExitCode> {
-    let mut conn = startup::existing_or_empty(config)?;
-    let key = dry_run_key(config)?;
-    execute(config, policy, &mut conn, args, &super::operator_name(), SystemClock.now_ms(), &key)
-}
-
-/// Reads, checks, plans, and applies or holds (or, dry, only prints); the exit code.
-fn execute(
-    config: &Config,
-    policy: &tobira_domain::policy::Policy,
-    conn: &mut DbConnection,
-    args: &SyncArgs,
-    by: &str,
-    now: i64,
-    master_key: &tobira::crypto::master_key::MasterKey,
-) -> anyhow::Result<ExitCode> {
-    let mode = sync::mode_for(conn, &config.directory, policy, now, args.full)?;
+    // A dry run writes nothing: on a fresh install (no database file, or a database without
+    // tobira's schema) it plans against an empty database in memory and creates neither the
+    // database nor the master key; the policy is not recorded.
+    let (mut conn, master_key) = if args.dry_run {
+        (startup::existing_or_empty(config)?, dry_run_key(config)?)
+    } else {
+        (startup::migrated_connection(config)?, master_key(config)?)
+    };
+    let req = sync::SyncRequest {
+        source: &config.directory.url,
+        requested_by: &by,
+        now,
+        dry_run: args.dry_run,
+        master_key: &master_key,
+    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let raw = rt.block_on(sync::read(&config.directory, policy, &mode))?;
-    match (&mode, raw.method) {
-        (_, tobira::directory::ReadMethod::ContentSync) if !raw.complete => {
+    let (SyncOutcome { run_id, status, plan }, reading) =
+        rt.block_on(sync::by_hand(&mut conn, &config.directory, &policy, args.full, &req))?;
+    match reading {
+        sync::Reading::ContentSync => {
             eprintln!("tobira: content sync (RFC 4533) of the changes and deletions since the last run")
         }
-        (sync::ReadMode::Changes { high_water: Some(hw), .. }, _) if !raw.complete => {
+        sync::Reading::ChangedSince(hw) => {
             eprintln!("tobira: incremental read of entries changed since {hw} (deletions need --full)")
         }
-        _ => {}
+        sync::Reading::Everything => {}
     }
-    if !args.dry_run {
-        tobira::app::policy::record(conn, policy, now)?;
-    }
-    let req =
-        sync::SyncRequest { source: &config.directory.url, requested_by: by, now, dry_run: args.dry_run, master_key };
-    let SyncOutcome { run_id, status, plan } = sync::run(conn, policy, &raw, &req)?;
     print_plan(&run_id, status_name(status), &plan, args.format);
     Ok(match status {
         RunStatus::Held => {
@@ -233,12 +202,22 @@ fn execute(
     })
 }
 
+/// Where the master key is missing, a dry run uses a key of its own that is never written: it
+/// applies nothing, so nothing is sealed.
+fn dry_run_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::MasterKey> {
+    if std::path::Path::new(&config.master_key_path()).exists() {
+        return master_key(config);
+    }
+    let mut bytes = [0u8; 32];
+    tobira::crypto::random_bytes(&mut bytes)?;
+    Ok(tobira::crypto::master_key::MasterKey::from_bytes(&bytes))
+}
+
 /// `--approve RUN --login LOGIN --code CODE`: the code proves the approver; then the hold is
 /// checked, the directory read afresh, and what still holds applied. Prints the difference.
 fn approve(
     config: &Config,
     policy: &tobira_domain::policy::Policy,
-    conn: &mut DbConnection,
     id: &str,
     args: &SyncArgs,
     now: i64,
@@ -253,17 +232,11 @@ fn approve(
         other => other.unwrap_or_default().to_string(),
     };
     let master_key = master_key(config)?;
-    let who = match sync_approval::by_code(conn, policy, &master_key, login, &code, id, now) {
-        Ok(w) => w,
-        Err(e) => return refusal(e),
-    };
-    if let Err(e) = sync_hold::check(conn, policy, id, &who, now) {
-        return refusal(e);
-    }
+    let mut conn = startup::migrated_connection(config)?;
+    let keys = sync::Keys { policy, master_key: &master_key };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let raw = rt.block_on(sync_approval::fresh_read(&config.directory, policy))?;
-    match sync_hold::approve(conn, &sync::Keys { policy, master_key: &master_key }, id, &who, &raw, now) {
-        Ok(done) => {
+    match rt.block_on(sync_approval::by_code_at_console(&mut conn, &config.directory, &keys, (login, &code), id, now)) {
+        Ok((who, done)) => {
             let r = &done.recheck;
             println!(
                 "同期 {id}: 承認・適用 / approved by {} — 適用 {} 件、取りやめ（人事情報が戻った）{} 件、保留後の新しい変更（次回の同期で）{} 件",

@@ -5,6 +5,7 @@
 
 pub mod campaign;
 pub mod dormant;
+pub mod evidence;
 pub mod exceptions;
 pub mod findings;
 pub mod job;

@@ -6,7 +6,6 @@
 //! and the refusal audited); creating, releasing, reading and exporting are audited there.
 
 use super::{guard, Ctx};
-use crate::app::hold_export;
 use crate::app::legal_hold::{Actor, Holds};
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
@@ -144,7 +143,7 @@ pub async fn export(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
         Err(e) => return super::console::refused(&req, &app, e),
     };
     let name = format!("hold-{}", b.hold_id);
-    let body = hold_export::tar(&b, &name, now / 1000);
+    let body = crate::app::bundle::tar(&b.files, &name, now / 1000);
     Ok(HttpResponse::Ok()
         .content_type("application/x-tar")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.tar\"")))

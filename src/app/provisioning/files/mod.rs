@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::policy::provisioning::Provisioning;
+use tobira_domain::policy::Policy;
 
 /// What can go wrong with the files of a batch, a receipt or a key.
 #[derive(Debug, thiserror::Error)]
@@ -255,6 +256,63 @@ pub(crate) fn stop(
         .with_details(json!({ "system": item.system_id, "event": item.event, "why": item.why, "item": item.id, "seq": item.seq, "batch": batch, "error": why })))
 }
 
+/// The system's signing key, made (and its making audited, by `by`) when it does not exist yet.
+fn signing_key(
+    c: &mut DbConnection,
+    p: &Provisioning,
+    master: &MasterKey,
+    system: &str,
+    by: &str,
+    now: i64,
+) -> Result<aws_lc_rs::signature::Ed25519KeyPair, AppError> {
+    let (pair, made) = sign::load_or_create(Path::new(p.signing_key_file()), master)?;
+    if made {
+        let e = AuditEvent::new(by, "provisioning.file_key_created", format!("system:{system}"))
+            .with_details(json!({ "system": system, "file": p.signing_key_file() }));
+        crate::app::audit_log::record_alone(c, now, e)?;
+    }
+    Ok(pair)
+}
+
+/// `tobira provisioning public-key SYSTEM`: the public key (PEM) the zone side verifies batches
+/// with, the key made first when none exists. Runs on a server node: the master key at
+/// `master_key_path` opens (or seals) the signing key.
+pub fn public_key(
+    c: &mut DbConnection,
+    policy: &Policy,
+    master_key_path: &Path,
+    system: &str,
+    by: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let p = policy
+        .systems
+        .iter()
+        .find(|s| s.id.get_ref() == system)
+        .and_then(|s| s.provisioning.as_ref())
+        .filter(|p| p.is_file())
+        .ok_or_else(|| {
+            AppError::not_found(
+                format!("システム `{system}` には kind = \"file\" の [systems.provisioning] がありません"),
+                format!("system `{system}` has no [systems.provisioning] of kind = \"file\""),
+            )
+        })?;
+    if !master_key_path.exists() {
+        return Err(AppError::invalid(
+            format!(
+                "{} にマスター鍵がありません。サーバーのノードで実行してください（crypto.master_key_file）",
+                master_key_path.display()
+            ),
+            format!(
+                "no master key at {}: run this on a server node (crypto.master_key_file)",
+                master_key_path.display()
+            ),
+        ));
+    }
+    let (master, _) = MasterKey::load_or_create(master_key_path)?;
+    Ok(sign::public_pem(&signing_key(c, p, &master, system, by, now)?))
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -271,12 +329,7 @@ fn write_batch(
     if taken.is_empty() {
         return Ok(());
     }
-    let (pair, made) = sign::load_or_create(Path::new(p.signing_key_file()), master)?;
-    if made {
-        let e = AuditEvent::new(ACTOR, "provisioning.file_key_created", format!("system:{system}"))
-            .with_details(json!({ "system": system, "file": p.signing_key_file() }));
-        crate::app::audit_log::record_alone(c, now, e)?;
-    }
+    let pair = signing_key(c, p, master, system, ACTOR, now)?;
     let seq = sf::next_seq(c, system)?;
     let base = base_name(system, seq);
     let rows: Vec<format::Row> = taken.iter().map(|(_, row)| row.clone()).collect();
