@@ -24,6 +24,8 @@ pub mod provisioning_more;
 pub mod requests;
 pub mod settings;
 mod validate;
+mod validate_access;
+mod validate_credentials;
 mod validate_settings;
 pub mod warnings;
 
