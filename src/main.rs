@@ -8,7 +8,6 @@ use std::sync::Arc;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::config::Config;
 use tobira::startup;
-use tobira::store;
 
 mod cli;
 
@@ -247,13 +246,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The department codes the last sync stored, when the configured database exists and is set up
-/// (never created by a check).
-fn directory_departments(config: &Config) -> Option<std::collections::BTreeSet<String>> {
-    let mut c = startup::existing(config).ok()??;
-    store::org::department_codes(&mut c).ok().filter(|d| !d.is_empty())
-}
-
 fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
     let dir = dir.unwrap_or_else(|| PathBuf::from(&config.policy_dir));
     match tobira::app::policy::read_dir(&dir) {
@@ -268,7 +260,7 @@ fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
                 p.classification.levels.len(),
                 p.digest
             );
-            let known = directory_departments(config);
+            let known = startup::known_departments(config);
             for w in tobira_domain::policy::warnings::warnings(&p, known.as_ref()) {
                 eprintln!("warning: {w}");
             }
@@ -285,7 +277,7 @@ fn policy_check(config: &Config, dir: Option<PathBuf>) -> ExitCode {
 }
 
 fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
-    let applied = store::migrate(&mut startup::connection(config)?)?;
+    let applied = startup::migrate(config)?;
     if applied.is_empty() {
         println!("database is up to date");
     } else {
@@ -378,7 +370,7 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (data_dir, db, policy_dir) = (config.data_dir.clone(), store::redact_url(&config.database.url), config.policy_dir.clone());
+        let (data_dir, db, policy_dir) = (config.data_dir.clone(), startup::database_label(&config), config.policy_dir.clone());
         let public_url = config.http.public_url.clone();
         let bind_host = config.http.bind.rsplit_once(':').map(|(h, _)| h.to_string()).unwrap_or_else(|| config.http.bind.clone());
         let app = startup::Application::build(config, clock).await?;

@@ -25,7 +25,7 @@ fn pool_options(config: &Config) -> PoolOptions {
 }
 
 fn database_context(config: &Config) -> String {
-    format!("database {}", store::redact_url(&config.database.url))
+    format!("database {}", database_label(config))
 }
 
 /// Opens the database pool the configuration names.
@@ -61,6 +61,23 @@ pub fn existing_or_empty(config: &Config) -> anyhow::Result<DbConnection> {
         Some(c) => Ok(c),
         None => Ok(store::in_memory()?),
     }
+}
+
+/// Applies pending migrations (`tobira migrate`); the names of those applied.
+pub fn migrate(config: &Config) -> anyhow::Result<Vec<String>> {
+    Ok(store::migrate(&mut connection(config)?)?)
+}
+
+/// The department codes the last sync stored, when the configured database exists and is set up
+/// (never created by a check): what `tobira policy check` compares the policy's codes with.
+pub fn known_departments(config: &Config) -> Option<std::collections::BTreeSet<String>> {
+    let mut c = existing(config).ok()??;
+    store::org::department_codes(&mut c).ok().filter(|d| !d.is_empty())
+}
+
+/// The configured database for messages: its URL without a password.
+pub fn database_label(config: &Config) -> String {
+    store::redact_url(&config.database.url)
 }
 
 /// Opens the pool and applies pending migrations; returns the pool and the migrations applied.

@@ -11,7 +11,9 @@
 
 use super::signin::Origin;
 use super::{App, AppError};
-use crate::store::{self, audit_holds::Anchor, audit_holds::Hold, DbConnection};
+/// The record of a legal hold.
+pub use crate::store::audit_holds::Hold;
+use crate::store::{self, audit_holds::Anchor, DbConnection};
 use serde_json::json;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::audit_hold::{self as rules, NewHold};

@@ -14,6 +14,8 @@
 use super::signin::session::Current;
 use super::signin::{target, Origin};
 use super::{App, AppError};
+/// The kind of a training record (the other kind is the acknowledged rules).
+pub use crate::store::onboarding::TRAINING;
 use crate::store::{self, accounts::Account, onboarding::Record, DbConnection};
 use serde_json::json;
 use tobira_domain::audit::Outcome;

@@ -8,7 +8,9 @@
 
 use super::signin::{factors, Origin};
 use super::{App, AppError};
-use crate::store::returns::{self as rows, AuthenticatorReturn};
+/// The record of an authenticator to be handed back.
+pub use crate::store::returns::AuthenticatorReturn;
+use crate::store::returns::{self as rows};
 use crate::store::{self, DbConnection};
 use serde_json::json;
 use tobira_domain::lifecycle::handback::ReturnStatus;

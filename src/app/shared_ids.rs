@@ -7,7 +7,9 @@
 
 use super::signin::{target, Origin};
 use super::{App, AppError};
-use crate::store::shared_ids::{self as users, Listed, SharedIdUser};
+/// A user of a shared ID as the lists show them.
+pub use crate::store::shared_ids::Listed;
+use crate::store::shared_ids::{self as users, SharedIdUser};
 use crate::store::{self, accounts::Account, org::Person, DbConnection};
 use serde_json::json;
 

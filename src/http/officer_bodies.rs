@@ -3,7 +3,7 @@
 
 use crate::app::officer::LockedAccount;
 use crate::app::signin::factors;
-use crate::store::{returns::AuthenticatorReturn, shared_ids};
+use crate::app::{returns::AuthenticatorReturn, shared_ids};
 use serde::Serialize;
 use utoipa::ToSchema;
 

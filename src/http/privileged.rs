@@ -7,6 +7,7 @@
 
 use crate::app::dates::{first_day, last_day};
 use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
+use crate::app::privileged::{Delegation, Elevation};
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::words::Words;
@@ -15,7 +16,6 @@ use crate::http::api::Note;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
 use crate::http::session::{self, origin};
-use crate::store::privileged::{Delegation, Elevation};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 

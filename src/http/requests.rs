@@ -6,6 +6,7 @@
 //! Invariant: the same application functions as the pages (`app::requests`); the caller is signed in
 //! through [`crate::http::privileged::caller`], the one authorization check of the JSON APIs.
 
+use crate::app::requests::AccessRequest;
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
@@ -13,7 +14,6 @@ use crate::http::api::Note;
 use crate::http::error::{ApiError, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;
-use crate::store::access_requests::AccessRequest;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 #[utoipa::path(responses((status = 200, description = "What one may ask for, one's own requests and the queue waiting for one's decision.", body = view::Console), Failures), security(("session" = [])))]

@@ -14,6 +14,8 @@ pub mod sweep;
 
 use super::signin::{session::Current, target, Origin};
 use super::AppError;
+/// The records the privileged use cases return: an elevation with its status words, a delegation.
+pub use crate::store::privileged::{status, Delegation, Elevation};
 use crate::store::{self, DbConnection};
 use serde_json::Value;
 

@@ -16,6 +16,8 @@ pub mod reconcile;
 pub mod scheduled;
 pub mod scim;
 
+/// The status of a queued item that stopped (retried only by hand, after the cause is fixed).
+pub use crate::store::provisioning::STOPPED;
 use crate::store::{self, DbConnection, StoreError};
 use serde_json::json;
 use tobira_domain::audit::AuditEvent;

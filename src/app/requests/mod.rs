@@ -13,7 +13,9 @@ pub mod view;
 use super::signin::{session::Current, Origin};
 use super::{approvers, App, AppError};
 use crate::app::privileged::{refused, role_target};
-use crate::store::{self, access_requests::AccessRequest, DbConnection};
+/// The record an access request use case returns.
+pub use crate::store::access_requests::AccessRequest;
+use crate::store::{self, DbConnection};
 use serde_json::json;
 use tobira_domain::access_request::{self as rules, status, Ask, Asker, DAY_MS};
 use tobira_domain::policy::{Approver, Policy};

@@ -169,7 +169,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
                 .collect()
         })
         .unwrap_or_default();
-    let el = |e: &crate::store::privileged::Elevation, login: &str| ElevationRow {
+    let el = |e: &crate::app::privileged::Elevation, login: &str| ElevationRow {
         id: e.id.clone(),
         login: login.to_string(),
         role: e.role_id.clone(),

@@ -133,7 +133,7 @@ pub async fn system_page(
         .items
         .iter()
         .map(|i| {
-            let word = if i.status == crate::store::provisioning::STOPPED { k.prov_stopped } else { k.prov_pending };
+            let word = if i.status == crate::app::provisioning::STOPPED { k.prov_stopped } else { k.prov_pending };
             (
                 c.when(i.created_at),
                 i.login.clone(),

@@ -6,12 +6,12 @@
 //! and the refusal audited); creating, releasing, reading and exporting are audited there.
 
 use super::{guard, Ctx};
+use crate::app::legal_hold::Hold;
 use crate::app::legal_hold::{Actor, Holds};
 use crate::app::signin::authz::Need;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
 use crate::http::forms::field;
-use crate::store::audit_holds::Hold;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use tobira_domain::audit_hold::{parse_subjects, NewHold};

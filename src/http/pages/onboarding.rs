@@ -148,7 +148,7 @@ pub async fn console_page(
         let rows = records
             .into_iter()
             .map(|r| {
-                let kind = if r.kind == crate::store::onboarding::TRAINING { k.kind_training } else { k.kind_rules };
+                let kind = if r.kind == crate::app::onboarding::TRAINING { k.kind_training } else { k.kind_rules };
                 (
                     kind,
                     r.rules_version.unwrap_or_default(),

@@ -12,11 +12,11 @@
 use super::officer::{back, back_refused, outcome};
 use super::{guard, Ctx};
 use crate::app::privileged::elevation::{self, Asked, Request};
+use crate::app::privileged::{status, Elevation};
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::forms::field;
-use crate::store::privileged::{status, Elevation};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
