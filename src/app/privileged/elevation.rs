@@ -20,6 +20,14 @@ use tobira_domain::policy::{OfficerFunction, Policy};
 use tobira_domain::privileged::elevation::{self as rules, Ask, Asker, Outcome, Pending};
 use tobira_domain::rbac::GrantSource;
 
+mod ending;
+mod listing;
+
+pub use super::sweep::{sweep, Swept, SWEEP_ACTOR};
+pub(super) use ending::finish;
+pub use ending::{end, end_active_of};
+pub use listing::{console, visible, Asked, Console};
+
 /// What a holder asks for.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Request {
@@ -319,178 +327,6 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
             store::audit::append(c, now, vec![e])?;
             Ok(el)
         })
-    })
-    .await
-}
-
-/// Ends one active elevation: by its holder, or by a security officer (`officer`).
-pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Origin) -> Result<Elevation, AppError> {
-    let (policy, id, cur, origin, now) =
-        (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
-    app.db(move |c| {
-        let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| {
-            AppError::not_found(
-                format!("実行中の昇格 {id} が見つかりません"),
-                format!("active elevation {id} not found"),
-            )
-        })?;
-        if el.account_id != cur.account.id && !officer {
-            return Err(refused(
-                c,
-                &cur,
-                ("privileged.end_refused", &role_target(&el.role_id)),
-                AppError::refused(
-                    "昇格を終了できるのは本人かセキュリティ担当だけです",
-                    "only its holder or a security officer ends an elevation",
-                ),
-                json!({ "elevation": id }),
-                &origin,
-                now,
-            ));
-        }
-        store::write_tx(c, |c| {
-            let (el, events) =
-                finish(c, &policy, el, status::ENDED, "ended_early", &cur.account.login_id, &origin, now)?;
-            store::audit::append(c, now, events)?;
-            Ok(el)
-        })
-    })
-    .await
-}
-
-/// Ends an active elevation: the grant goes, the account's sessions end, and the working period is
-/// recorded with the sessions it covered (R-PR-08); a provisioned system of the role hears of it in
-/// the same transaction.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn finish(
-    c: &mut DbConnection,
-    policy: &Policy,
-    mut el: Elevation,
-    to: &str,
-    reason: &str,
-    actor: &str,
-    origin: &Origin,
-    now: i64,
-) -> Result<(Elevation, Vec<tobira_domain::audit::AuditEvent>), AppError> {
-    let end = el.ends_at.unwrap_or(now).min(now);
-    if let Some(g) = &el.grant_id {
-        store::accounts::revoke_grant(c, g, reason, now)?;
-    }
-    el.status = to.into();
-    el.ends_at = Some(end);
-    el.ended_reason = Some(reason.into());
-    if !store::privileged::update_elevation(c, &el, status::ACTIVE)? {
-        return Err(AppError::conflict("昇格は既に終了しています", "the elevation ended meanwhile"));
-    }
-    let start = el.starts_at.unwrap_or(end);
-    let sessions = store::sessions::overlapping(c, &el.account_id, start, end)?;
-    let mut ended = Vec::new();
-    // While another elevation of the account runs, its sessions live on, clipped to that one's end.
-    let other = store::privileged::active_until(c, &el.account_id, now)?;
-    if let Some(until) = other {
-        store::sessions::clip(c, &el.account_id, until)?;
-    }
-    for s in sessions.iter().filter(|s| s.revoked_at.is_none() && other.is_none()) {
-        // Clipped sessions are already unusable; revoking records it and stops their tokens' refresh.
-        if store::sessions::revoke(c, &s.id, "elevation_ended", now)? {
-            ended.push(s.id[..16].to_string());
-        }
-    }
-    let covered: Vec<serde_json::Value> = sessions.iter().map(|s| json!({ "session": &s.id[..16], "from": s.created_at, "last_seen": s.last_seen_at, "source_ip": s.source_ip })).collect();
-    let login = store::accounts::by_id(c, &el.account_id)?.map(|a| a.login_id).unwrap_or_default();
-    let event = origin.event(actor.to_string(), "privileged.elevation_ended", role_target(&el.role_id)).with_details(json!({
-        "elevation": el.id, "account": login, "from": start, "until": end, "reason": reason, "sessions": covered, "sessions_ended": ended,
-    }));
-    let mut events = vec![event];
-    events.extend(crate::app::provisioning::track(c, policy, std::slice::from_ref(&el.account_id), actor, now)?);
-    Ok((el, events))
-}
-
-/// Ends the account's active elevations (of one role, or all); how many.
-#[allow(clippy::too_many_arguments)]
-pub fn end_active_of(
-    c: &mut DbConnection,
-    policy: &Policy,
-    account_id: &str,
-    role: Option<&str>,
-    actor: &str,
-    reason: &str,
-    origin: &Origin,
-    now: i64,
-) -> Result<usize, AppError> {
-    let active: Vec<Elevation> = store::privileged::elevations_of(c, account_id)?
-        .into_iter()
-        .filter(|e| e.status == status::ACTIVE && role.is_none_or(|r| e.role_id == r))
-        .collect();
-    let n = active.len();
-    for el in active {
-        let (_, events) = finish(c, policy, el, status::ENDED, reason, actor, origin, now)?;
-        store::audit::append(c, now, events)?;
-    }
-    Ok(n)
-}
-
-pub use super::sweep::{sweep, Swept, SWEEP_ACTOR};
-
-/// What a signed-in person sees: their own elevations, and the pending ones they may decide.
-pub async fn visible(app: &App, cur: &Current) -> Result<(Vec<Elevation>, Vec<Elevation>), AppError> {
-    let c = console(app, cur).await?;
-    Ok((c.mine, c.to_decide.into_iter().map(|a| a.elevation).collect()))
-}
-
-/// An elevation with the login of the account that asked for it.
-#[derive(Debug, Clone)]
-pub struct Asked {
-    pub elevation: Elevation,
-    pub requester: String,
-}
-
-/// What the elevations console shows a signed-in person: the eligibilities they may elevate with,
-/// their own elevations (newest first), the pending requests they may decide, the self-review and
-/// break-glass elevations they may review, and whether they decide any system's elevations.
-#[derive(Debug, Clone)]
-pub struct Console {
-    pub eligible: Vec<store::privileged::Eligibility>,
-    pub mine: Vec<Elevation>,
-    pub to_decide: Vec<Asked>,
-    pub to_review: Vec<Asked>,
-    pub approver: bool,
-}
-
-impl Console {
-    /// Whether the person has anything to do with elevations (the account page links the console).
-    pub fn concerns(&self) -> bool {
-        !self.eligible.is_empty()
-            || !self.mine.is_empty()
-            || self.approver
-            || !self.to_decide.is_empty()
-            || !self.to_review.is_empty()
-    }
-}
-
-/// The console of `cur`, by the same checks the decisions make ([`rules::approve`], [`rules::review`]).
-pub async fn console(app: &App, cur: &Current) -> Result<Console, AppError> {
-    let (policy, cur, now) = (app.policy.clone(), cur.clone(), app.clock.now_ms());
-    app.db(move |c| {
-        let eligible = store::privileged::eligibility_of(c, &cur.account.id)?;
-        let mine = store::privileged::elevations_of(c, &cur.account.id)?;
-        let me = approvers::of_account(c, &policy, &cur.account, now)?;
-        let mut to_decide = Vec::new();
-        for el in store::privileged::elevations_with(c, status::PENDING)? {
-            let Ok((account, number, vendor)) = requester(c, &policy, &el, now) else { continue };
-            if rules::approve(&policy, &pending(&el, &number, vendor), &me, now).is_ok() {
-                to_decide.push(Asked { requester: account.login_id, elevation: el });
-            }
-        }
-        let mut to_review = Vec::new();
-        for el in store::privileged::unreviewed_elevations(c)? {
-            let Ok((account, number, vendor)) = requester(c, &policy, &el, now) else { continue };
-            if rules::review(&policy, &pending(&el, &number, vendor), &me).is_ok() {
-                to_review.push(Asked { requester: account.login_id, elevation: el });
-            }
-        }
-        let approver = rules::approves_any(&policy, &me);
-        Ok(Console { eligible, mine, to_decide, to_review, approver })
     })
     .await
 }
