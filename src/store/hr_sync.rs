@@ -7,19 +7,24 @@
 //! transaction.
 
 use super::accounts::{self, Account, Grant};
-use super::org::{self, Department, Person};
-use super::schema::{
-    accounts as acc, grants, password_credentials, people, person_departments, sessions, webauthn_credentials,
-};
+use super::org::{self, Person};
+use super::schema::{accounts as acc, grants, password_credentials, people, person_departments, webauthn_credentials};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use tobira_domain::audit::AuditEvent;
-use tobira_domain::hr::{HrDepartment, HrPerson};
+use tobira_domain::hr::HrPerson;
 use tobira_domain::lifecycle::applied::{self, Applied};
 use tobira_domain::lifecycle::{Action, Step, HR_REASON_PREFIX};
 use tobira_domain::org::Membership;
 use tobira_domain::rbac::{AccountStatus, GrantSource};
+
+mod departments;
+mod linked;
+
+use departments::ensure_department;
+pub use departments::save_departments;
+use linked::{end_sessions, follow_linked};
 
 fn date_str(d: Option<time::Date>) -> Option<String> {
     d.map(|d| d.to_string())
@@ -47,66 +52,6 @@ fn person_row(id: String, p: &HrPerson, now: i64) -> Person {
         birth_date: None,
         phone: None,
     }
-}
-
-/// Stores departments that are new or changed; one event each.
-pub fn save_departments(
-    conn: &mut DbConnection,
-    depts: &[HrDepartment],
-    now: i64,
-    actor: &str,
-) -> Result<Vec<AuditEvent>, StoreError> {
-    let mut events = Vec::new();
-    // Parents first, so the foreign key to the parent holds.
-    let known: BTreeSet<&str> = depts.iter().map(|d| d.code.as_str()).collect();
-    let mut pending: Vec<&HrDepartment> = depts.iter().collect();
-    let mut done: BTreeSet<String> = BTreeSet::new();
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut rest = Vec::new();
-        for d in pending {
-            let parent = d.parent_code.clone().filter(|p| known.contains(p.as_str()) && p != &d.code);
-            if parent.as_ref().is_some_and(|p| !done.contains(p)) {
-                rest.push(d);
-                continue;
-            }
-            let row = Department {
-                code: d.code.clone(),
-                name: d.name.clone(),
-                name_kana: None,
-                parent_code: parent,
-                body: None,
-                updated_at: now,
-            };
-            let old = org::department(conn, &d.code)?;
-            if old.as_ref().is_none_or(|o| {
-                (o.name.as_str(), o.parent_code.as_deref()) != (row.name.as_str(), row.parent_code.as_deref())
-            }) {
-                org::upsert_department(conn, &row)?;
-                events.push(applied::department_event(actor, d, row.parent_code.as_deref(), old.is_none()));
-            }
-            done.insert(d.code.clone());
-        }
-        if rest.len() == before {
-            // A cycle of parents: store the rest without parents rather than loop.
-            for d in &rest {
-                org::upsert_department(
-                    conn,
-                    &Department {
-                        code: d.code.clone(),
-                        name: d.name.clone(),
-                        name_kana: None,
-                        parent_code: None,
-                        body: None,
-                        updated_at: now,
-                    },
-                )?;
-            }
-            break;
-        }
-        pending = rest;
-    }
-    Ok(events)
 }
 
 /// What one run has already written, so each step does not ask the database again. Valid for one
@@ -189,94 +134,12 @@ pub fn apply_steps(
     Ok(events)
 }
 
-fn ensure_department(
-    conn: &mut DbConnection,
-    cache: &mut ApplyCache,
-    code: &str,
-    name: Option<&str>,
-    now: i64,
-) -> Result<(), StoreError> {
-    if cache.departments.contains(code) {
-        return Ok(());
-    }
-    if org::department(conn, code)?.is_none() {
-        org::upsert_department(
-            conn,
-            &Department {
-                code: code.into(),
-                name: name.unwrap_or(code).into(),
-                name_kana: None,
-                parent_code: None,
-                body: None,
-                updated_at: now,
-            },
-        )?;
-    }
-    cache.departments.insert(code.into());
-    Ok(())
-}
-
 fn person_id(
     conn: &mut DbConnection,
     cache: &mut ApplyCache,
     employee_number: &str,
 ) -> Result<Option<String>, StoreError> {
     Ok(cache.person_ids(conn)?.get(employee_number).cloned())
-}
-
-fn end_sessions(conn: &mut DbConnection, account_id: &str, reason: &str, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        sessions::table.filter(sessions::account_id.eq(account_id)).filter(sessions::revoked_at.is_null()),
-    )
-    .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
-    .execute(conn)?)
-}
-
-/// The person's other accounts that are privileged IDs (`p-…`), which follow the staff account as
-/// [`applied::linked_follows`] says; a disabled one loses its eligibility and grants. Returns their
-/// logins.
-fn follow_linked(
-    conn: &mut DbConnection,
-    account_id: &str,
-    to: AccountStatus,
-    reason: &str,
-    delete_after: Option<i64>,
-    now: i64,
-) -> Result<Vec<String>, StoreError> {
-    let Some(person) =
-        acc::table.find(account_id).select(acc::person_id).first::<Option<String>>(conn).optional()?.flatten()
-    else {
-        return Ok(Vec::new());
-    };
-    let linked: Vec<Account> = acc::table
-        .filter(acc::person_id.eq(&person))
-        .filter(acc::id.ne(account_id))
-        .filter(acc::is_privileged.eq(true))
-        .select(Account::as_select())
-        .load(conn)?;
-    let linked_reason = applied::linked_reason(reason);
-    let mut changed = Vec::new();
-    for a in linked {
-        if !applied::linked_follows(a.status(), a.status_reason.as_deref(), to) {
-            continue;
-        }
-        accounts::set_status(conn, &a.id, to, &linked_reason, now)?;
-        if to != AccountStatus::Active {
-            end_sessions(conn, &a.id, &linked_reason, now)?;
-        }
-        if to == AccountStatus::Disabled {
-            diesel::update(acc::table.find(&a.id)).set(acc::deletion_due_at.eq(delete_after)).execute(conn)?;
-            diesel::update(grants::table.filter(grants::account_id.eq(&a.id)).filter(grants::revoked_at.is_null()))
-                .set((grants::revoked_at.eq(now), grants::revoked_reason.eq(&linked_reason)))
-                .execute(conn)?;
-            use super::schema::privileged_eligibility as pe;
-            diesel::update(pe::table.filter(pe::account_id.eq(&a.id)).filter(pe::revoked_at.is_null()))
-                .set((pe::revoked_at.eq(now), pe::revoked_by.eq("system:hr-sync")))
-                .execute(conn)?;
-        }
-        changed.push(a.login_id);
-    }
-    Ok(changed)
 }
 
 /// Applies one step; new rows go to `pending` (see [`flush`]). Returns the step's audit event, or
