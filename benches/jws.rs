@@ -7,10 +7,9 @@
 
 use serde_json::json;
 use std::time::Instant;
-use tobira::crypto::jwt::KeyRing;
+use tobira::crypto::jwt::{KeyRing, StoredKey};
 use tobira::crypto::master_key::MasterKey;
 use tobira::crypto::signing::{self, Alg, SEAL_PURPOSE};
-use tobira::store::keys::KeyRow;
 
 fn per_second(n: usize, f: impl FnMut()) -> f64 {
     let mut f = f;
@@ -29,11 +28,11 @@ fn main() {
     for (alg, jalg) in [(Alg::Es256, jsonwebtoken::Algorithm::ES256), (Alg::EdDsa, jsonwebtoken::Algorithm::EdDSA)] {
         let k = signing::generate(alg, &master).unwrap();
         let pkcs8 = master.open(SEAL_PURPOSE, &k.private_sealed).unwrap();
-        let row = KeyRow {
+        let row = StoredKey {
             kid: k.kid.clone(),
             alg: alg.as_str().into(),
-            private_key_encrypted: k.private_sealed,
-            public_key: k.public_b64,
+            private_sealed: k.private_sealed,
+            public_b64: k.public_b64,
             created_at: 0,
             retired_at: None,
         };

@@ -4,6 +4,7 @@
 //! master key refuses to start instead of signing with keys nobody trusts.
 
 use super::AppError;
+use crate::crypto::jwt::StoredKey;
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::signing::{self, Alg};
 use crate::crypto::CryptoError;
@@ -39,23 +40,49 @@ pub fn ensure(
             if keys.iter().any(|k| k.alg == alg.as_str() && k.retired_at.is_none()) {
                 continue;
             }
-            let new = signing::generate(alg, master)?;
-            let row = KeyRow {
-                kid: new.kid,
-                alg: alg.as_str().into(),
-                private_key_encrypted: new.private_sealed,
-                public_key: new.public_b64,
-                created_at: now,
-                retired_at: None,
-            };
-            store::keys::insert(c, &row)?;
-            events.push(
-                AuditEvent::new("system:keys", "key.generated", format!("key:{}", row.kid))
-                    .with_details(json!({ "alg": row.alg })),
-            );
+            let (row, event) = generate(c, master, alg, "system:keys", now)?;
+            events.push(event);
             keys.push(row);
         }
         let records = store::audit::append(c, now, events)?;
         Ok((keys, records))
     })
+}
+
+/// Generates a key of `alg` sealed under `master` and stores it; the key and its audit event
+/// (`key.generated`, by `actor`).
+pub(crate) fn generate(
+    c: &mut DbConnection,
+    master: &MasterKey,
+    alg: Alg,
+    actor: &str,
+    now: i64,
+) -> Result<(KeyRow, AuditEvent), AppError> {
+    let new = signing::generate(alg, master)?;
+    let row = KeyRow {
+        kid: new.kid,
+        alg: alg.as_str().into(),
+        private_key_encrypted: new.private_sealed,
+        public_key: new.public_b64,
+        created_at: now,
+        retired_at: None,
+    };
+    store::keys::insert(c, &row)?;
+    let event =
+        AuditEvent::new(actor, "key.generated", format!("key:{}", row.kid)).with_details(json!({ "alg": row.alg }));
+    Ok((row, event))
+}
+
+/// The stored keys as the key ring takes them.
+pub(crate) fn stored(rows: Vec<KeyRow>) -> Vec<StoredKey> {
+    rows.into_iter()
+        .map(|r| StoredKey {
+            kid: r.kid,
+            alg: r.alg,
+            private_sealed: r.private_key_encrypted,
+            public_b64: r.public_key,
+            created_at: r.created_at,
+            retired_at: r.retired_at,
+        })
+        .collect()
 }

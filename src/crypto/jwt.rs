@@ -12,7 +12,6 @@
 use super::master_key::MasterKey;
 use super::signing::{Alg, SEAL_PURPOSE};
 use super::CryptoError;
-use crate::store::keys::KeyRow;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair, UnparsedPublicKey};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
@@ -130,31 +129,43 @@ fn open_pair(alg: Alg, pkcs8: &[u8]) -> Result<Pair, CryptoError> {
     })
 }
 
+/// A signing key as it is kept: its public half (base64url) and its private half sealed under the
+/// master key; retired keys sign no more but stay published for a while.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub kid: String,
+    pub alg: String,
+    pub private_sealed: String,
+    pub public_b64: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
 impl KeyRing {
     /// A ring from the stored keys: the newest unretired key of each algorithm signs; keys retired
     /// less than `publish_after_retire_ms` ago stay published.
     pub fn load(
-        rows: &[KeyRow],
+        keys: &[StoredKey],
         master: &MasterKey,
         now: i64,
         publish_after_retire_ms: i64,
     ) -> Result<KeyRing, CryptoError> {
         let ring = KeyRing { ring: RwLock::new(Ring::default()), verified: RwLock::new(HashMap::new()) };
-        ring.reload(rows, master, now, publish_after_retire_ms)?;
+        ring.reload(keys, master, now, publish_after_retire_ms)?;
         Ok(ring)
     }
 
     /// Replaces the ring's contents from the stored keys (after a rotation on any node).
     pub fn reload(
         &self,
-        rows: &[KeyRow],
+        keys: &[StoredKey],
         master: &MasterKey,
         now: i64,
         publish_after_retire_ms: i64,
     ) -> Result<(), CryptoError> {
         let mut next = Ring::default();
-        let mut keys = Vec::new();
-        let mut sorted: Vec<&KeyRow> = rows.iter().collect();
+        let mut jwks = Vec::new();
+        let mut sorted: Vec<&StoredKey> = keys.iter().collect();
         sorted.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         for r in sorted {
             let Some(alg) = Alg::parse(&r.alg) else { continue };
@@ -162,17 +173,17 @@ impl KeyRing {
                 continue;
             }
             let public = B64URL
-                .decode(&r.public_key)
+                .decode(&r.public_b64)
                 .map_err(|_| CryptoError::Key(format!("public key {} is not base64url", r.kid)))?;
-            keys.push(jwk(alg, &r.kid, &public)?);
+            jwks.push(jwk(alg, &r.kid, &public)?);
             if r.retired_at.is_none() && !next.signing.contains_key(alg.as_str()) {
-                let pkcs8 = master.open(SEAL_PURPOSE, &r.private_key_encrypted)?;
+                let pkcs8 = master.open(SEAL_PURPOSE, &r.private_sealed)?;
                 next.signing
                     .insert(alg.as_str(), Arc::new(Signing { kid: r.kid.clone(), alg, pair: open_pair(alg, &pkcs8)? }));
             }
             next.published.insert(r.kid.clone(), Published { alg, public });
         }
-        next.jwks = Arc::new(json!({ "keys": keys }).to_string());
+        next.jwks = Arc::new(json!({ "keys": jwks }).to_string());
         // Poisoned locks are recovered: the ring is replaced in one assignment and the cache only
         // ever holds verified tokens, so neither is left half-written.
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = next;
@@ -271,13 +282,13 @@ mod tests {
     use super::*;
     use crate::crypto::signing;
 
-    fn row(alg: Alg, m: &MasterKey, created_at: i64, retired_at: Option<i64>) -> KeyRow {
+    fn row(alg: Alg, m: &MasterKey, created_at: i64, retired_at: Option<i64>) -> StoredKey {
         let k = signing::generate(alg, m).unwrap();
-        KeyRow {
+        StoredKey {
             kid: k.kid,
             alg: alg.as_str().into(),
-            private_key_encrypted: k.private_sealed,
-            public_key: k.public_b64,
+            private_sealed: k.private_sealed,
+            public_b64: k.public_b64,
             created_at,
             retired_at,
         }
@@ -286,7 +297,7 @@ mod tests {
     #[test]
     fn signs_and_verifies_with_every_algorithm_and_publishes_jwks() {
         let m = MasterKey::from_bytes(&[3; 32]);
-        let rows: Vec<KeyRow> = Alg::ALL.iter().map(|a| row(*a, &m, 1, None)).collect();
+        let rows: Vec<StoredKey> = Alg::ALL.iter().map(|a| row(*a, &m, 1, None)).collect();
         let ring = KeyRing::load(&rows, &m, 10, 1_000).unwrap();
         let jwks: Value = serde_json::from_str(&ring.jwks()).unwrap();
         let kty: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kty"].as_str().unwrap()).collect();
@@ -312,7 +323,7 @@ mod tests {
         let old = row(Alg::Es256, &m, 1, None);
         let ring = KeyRing::load(std::slice::from_ref(&old), &m, 10, 1_000).unwrap();
         let before = ring.sign(Alg::Es256, "JWT", &json!({})).unwrap();
-        let rows = vec![KeyRow { retired_at: Some(100), ..old.clone() }, row(Alg::Es256, &m, 100, None)];
+        let rows = vec![StoredKey { retired_at: Some(100), ..old.clone() }, row(Alg::Es256, &m, 100, None)];
         ring.reload(&rows, &m, 500, 1_000).unwrap();
         let after = ring.sign(Alg::Es256, "JWT", &json!({})).unwrap();
         let kid = |t: &str| ring.verify(t).unwrap().0["kid"].as_str().unwrap().to_string();

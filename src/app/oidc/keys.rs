@@ -2,11 +2,12 @@
 //! stored keys. A rotation adds a new key of each algorithm and retires the old ones: they sign no
 //! more but stay published until the longest-lived token they signed has expired.
 
+use crate::app::keys::stored;
 use crate::app::{App, AppError};
 use crate::crypto::jwt::KeyRing;
 use crate::crypto::master_key::MasterKey;
-use crate::crypto::signing::{self, Alg};
-use crate::store::{self, keys::KeyRow, DbConnection};
+use crate::crypto::signing::Alg;
+use crate::store::{self, DbConnection};
 use serde_json::json;
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::policy::Policy;
@@ -30,20 +31,9 @@ pub fn rotate(conn: &mut DbConnection, master: &MasterKey, actor: &str, now: i64
             );
         }
         for alg in Alg::ALL {
-            let new = signing::generate(alg, master)?;
-            let row = KeyRow {
-                kid: new.kid,
-                alg: alg.as_str().into(),
-                private_key_encrypted: new.private_sealed,
-                public_key: new.public_b64,
-                created_at: now,
-                retired_at: None,
-            };
-            store::keys::insert(c, &row)?;
-            events.push(
-                AuditEvent::new(actor, "key.generated", format!("key:{}", row.kid))
-                    .with_details(json!({ "alg": row.alg, "rotation": true })),
-            );
+            let (row, mut event) = crate::app::keys::generate(c, master, alg, actor, now)?;
+            event.details["rotation"] = json!(true);
+            events.push(event);
             kids.push(row.kid);
         }
         store::audit::append(c, now, events)?;
@@ -53,15 +43,15 @@ pub fn rotate(conn: &mut DbConnection, master: &MasterKey, actor: &str, now: i64
 
 /// Loads the ring from the database.
 pub fn load(conn: &mut DbConnection, policy: &Policy, master: &MasterKey, now: i64) -> Result<KeyRing, AppError> {
-    Ok(KeyRing::load(&store::keys::all(conn)?, master, now, publish_after_retire_ms(policy))?)
+    Ok(KeyRing::load(&stored(store::keys::all(conn)?), master, now, publish_after_retire_ms(policy))?)
 }
 
 /// Reloads the running ring (after a rotation made by another process or node).
 pub async fn reload(app: &App) -> Result<(), AppError> {
     let app2 = app.clone();
     app.db(move |c| {
-        let rows = store::keys::all(c)?;
-        app2.keys.reload(&rows, &app2.master_key, app2.clock.now_ms(), publish_after_retire_ms(&app2.policy))?;
+        let keys = stored(store::keys::all(c)?);
+        app2.keys.reload(&keys, &app2.master_key, app2.clock.now_ms(), publish_after_retire_ms(&app2.policy))?;
         Ok(())
     })
     .await
