@@ -88,12 +88,14 @@ pub fn recover(
                 )
             })?,
             None if holders == 1 => sole_holder(c, &role, now)?,
-            None => return Err(AppError::invalid(
-                format!(
+            None => {
+                return Err(AppError::invalid(
+                    format!(
                     "{role} を持つセキュリティ担当が {holders} 人います。復旧する人を --login-id で指定してください"
                 ),
-                format!("{holders} security officers hold {role}: name the one to recover with --login-id"),
-            )),
+                    format!("{holders} security officers hold {role}: name the one to recover with --login-id"),
+                ))
+            }
         };
         let is_officer = store::accounts::grants_in_force(c, &account.id, now)?.iter().any(|g| g.role_id == role);
         if !is_officer || account.status() != Some(tobira_domain::rbac::AccountStatus::Active) {
