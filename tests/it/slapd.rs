@@ -13,6 +13,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod certs;
+mod fixture;
+
+use certs::make_certificates;
+pub use fixture::{AdUser, Fixture};
+
 pub const SUFFIX: &str = "dc=shinonome,dc=lg,dc=jp";
 pub const ADMIN_DN: &str = "cn=admin,dc=shinonome,dc=lg,dc=jp";
 const ADMIN_PW: &str = "admin-secret-for-tests";
@@ -43,172 +49,6 @@ pub struct Slapd {
     overlay_config: String,
     /// With TLS: the ldaps:// URL and the test CA's certificate.
     pub ldaps: Option<(String, PathBuf)>,
-}
-
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let ok = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl")
-        .success();
-    assert!(ok, "openssl {args:?}");
-}
-
-/// A throw-away CA and a server certificate for 127.0.0.1, in `dir`; returns the extra slapd config.
-fn make_certificates(dir: &std::path::Path) -> String {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=tobira test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    );
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n").unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ],
-    );
-    let d = dir.display();
-    format!(
-        "TLSCACertificateFile {d}/ca.pem\nTLSCertificateFile {d}/server.pem\nTLSCertificateKeyFile {d}/server.key\n"
-    )
-}
-
-/// One made-up person.
-#[derive(Clone, Debug)]
-pub struct Fixture {
-    pub employee_number: String,
-    pub name: String,
-    pub kana: String,
-    pub department: String,
-    pub concurrent: Vec<String>,
-    pub employment: String,
-    pub status: String,
-    pub end_date: Option<String>,
-    pub head: bool,
-    pub contract: Option<String>,
-    /// Active Directory's attributes, for an AD-shaped directory.
-    pub ad: Option<AdUser>,
-}
-
-/// What Active Directory adds to a user: objectGUID in AD's byte order, uSNChanged, userAccountControl.
-#[derive(Clone, Debug)]
-pub struct AdUser {
-    pub guid: [u8; 16],
-    pub usn: u64,
-    pub account_control: u32,
-}
-
-impl Fixture {
-    pub fn new(en: &str, department: &str) -> Fixture {
-        Fixture {
-            employee_number: en.into(),
-            name: format!("東雲 職員{en}"),
-            kana: format!("シノノメ ショクイン{en}"),
-            department: department.into(),
-            concurrent: vec![],
-            employment: "正規".into(),
-            status: "在職".into(),
-            end_date: None,
-            head: false,
-            contract: None,
-            ad: None,
-        }
-    }
-
-    pub fn dn(&self) -> String {
-        format!("employeeNumber={},ou=people,{SUFFIX}", self.employee_number)
-    }
-
-    fn attrs(&self) -> Vec<(Vec<u8>, HashSet<Vec<u8>>)> {
-        let one = |k: &str, v: &str| (k.to_string(), HashSet::from([v.to_string()]));
-        let mut classes = HashSet::from(["inetOrgPerson".to_string(), "shinonomePerson".to_string()]);
-        if self.ad.is_some() {
-            classes.insert("adLikeUser".into());
-        }
-        let mut a = vec![
-            ("objectClass".to_string(), classes),
-            one("employeeNumber", &self.employee_number),
-            one("cn", &self.name),
-            one("sn", &format!("Shokuin{}", self.employee_number)),
-            one("displayName", &self.kana),
-            one("departmentNumber", &self.department),
-            one("employeeType", &self.employment),
-            one("description", &self.status),
-            one("shinonomeStartDate", "20200401"),
-        ];
-        if !self.concurrent.is_empty() {
-            a.push(("businessCategory".into(), self.concurrent.iter().cloned().collect()));
-        }
-        if let Some(d) = &self.end_date {
-            a.push(one("shinonomeEndDate", d));
-        }
-        if self.head {
-            a.push(one("shinonomeHeadOfSection", "TRUE"));
-        }
-        if let Some(c) = &self.contract {
-            a.push(one("shinonomeContract", c));
-        }
-        if let Some(ad) = &self.ad {
-            a.push(one("uSNChanged", &ad.usn.to_string()));
-            a.push(one("userAccountControl", &ad.account_control.to_string()));
-        }
-        let mut bytes: Vec<(Vec<u8>, HashSet<Vec<u8>>)> =
-            a.into_iter().map(|(k, v)| (k.into_bytes(), v.into_iter().map(String::into_bytes).collect())).collect();
-        if let Some(ad) = &self.ad {
-            bytes.push((b"objectGUID".to_vec(), HashSet::from([ad.guid.to_vec()])));
-        }
-        bytes
-    }
 }
 
 fn free_port() -> u16 {
