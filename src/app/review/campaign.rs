@@ -3,13 +3,16 @@
 //! A removal revokes the grant and the account's token families at the system's clients in the
 //! same transaction, so tokens and pages reflect it at once.
 
+mod deadline;
 mod inbox;
+mod reviewers;
 mod starts;
+pub use deadline::{deadlines, Deadlines};
 pub use inbox::{inbox, InboxRow};
+use reviewers::ReviewerPeople;
 pub use starts::{scheduled, self_inspections, transfer_reviews};
 
-use super::{departments_of, heads_of, ACTOR};
-use crate::app::approvers;
+use super::departments_of;
 use crate::app::signin::{target, Origin};
 use crate::app::AppError;
 use crate::store::review::{Campaign, Item};
@@ -19,8 +22,8 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 use tobira_domain::audit::{AuditEvent, Outcome};
-use tobira_domain::policy::{Approver, OfficerFunction, Policy};
-use tobira_domain::review::campaign::{self as rules, AtDeadline, Decision, GrantFacts, Scope};
+use tobira_domain::policy::{Approver, Policy};
+use tobira_domain::review::campaign::{self as rules, Decision, GrantFacts, Scope};
 
 /// An item's reviewers as stored (`head_of_section,system_owner`).
 fn parse_approvers(s: &str) -> Vec<Approver> {
@@ -232,150 +235,6 @@ pub fn decide(
             }
             events.push(origin.event(actor, "review.item_decided", tgt).with_details(d));
             out.push(Decided { item: id.clone(), ok: true, error: None, error_ja: None });
-        }
-        store::audit::append(c, now, events)?;
-        Ok(out)
-    })
-}
-
-/// The people behind items' reviewers, each combination looked up once (a campaign's items share
-/// few: the holder's departments, the system, escalated or not).
-#[derive(Default)]
-struct ReviewerPeople(HashMap<(String, Option<String>, String, bool), Vec<String>>);
-
-impl ReviewerPeople {
-    fn of(&mut self, c: &mut DbConnection, policy: &Policy, item: &Item, now: i64) -> Result<Vec<String>, AppError> {
-        let key = (
-            item.reviewers.clone(),
-            item.employee_number.clone(),
-            item.system_id.clone(),
-            item.escalated_until.is_some(),
-        );
-        if let Some(p) = self.0.get(&key) {
-            return Ok(p.clone());
-        }
-        let p = reviewer_people(c, policy, item, now)?;
-        self.0.insert(key, p.clone());
-        Ok(p)
-    }
-}
-
-/// Who is reminded of an item: the people behind its reviewers (or the escalation officers).
-fn reviewer_people(c: &mut DbConnection, policy: &Policy, item: &Item, now: i64) -> Result<Vec<String>, AppError> {
-    if item.escalated_until.is_some() {
-        let fs: Vec<OfficerFunction> =
-            policy.approvals.review_escalation.iter().filter_map(|a| a.get_ref().officer()).collect();
-        return approvers::holders_of(c, policy, &fs, now);
-    }
-    let mut to = Vec::new();
-    for a in parse_approvers(&item.reviewers) {
-        match a {
-            Approver::HeadOfSection => {
-                if let Some(en) = &item.employee_number {
-                    to.extend(heads_of(c, en)?);
-                }
-            }
-            Approver::SystemOwner => to.extend(policy.system(&item.system_id).map(|s| s.owner.employee_number.clone())),
-            other => {
-                to.extend(approvers::holders_of(c, policy, &other.officer().into_iter().collect::<Vec<_>>(), now)?)
-            }
-        }
-    }
-    // A 所属長 who also owns the system is one reviewer.
-    to.sort();
-    to.dedup();
-    Ok(to)
-}
-
-/// What a deadline pass did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Deadlines {
-    pub reminded: usize,
-    pub escalated: usize,
-    pub removed: usize,
-    pub closed: usize,
-}
-
-/// Reminders, escalations and removals due at `now`, and the closing of finished campaigns.
-pub fn deadlines(c: &mut DbConnection, policy: &Policy, public_url: &str, now: i64) -> Result<Deadlines, AppError> {
-    store::write_tx(c, |c| {
-        let mut out = Deadlines::default();
-        let mut events = Vec::new();
-        let mut people = ReviewerPeople::default();
-        for k in store::review::open_campaigns(c)? {
-            let mut remind: HashMap<String, usize> = HashMap::new();
-            let mut reminded_ids = Vec::new();
-            let (mut escalated, mut removed) = (0, 0);
-            let items = store::review::items(c, &k.id)?;
-            let open: Vec<&Item> = items.iter().filter(|i| i.decision.is_none()).collect();
-            for item in &open {
-                match rules::at_deadline(
-                    &policy.review,
-                    k.deadline,
-                    item.escalated_until,
-                    item.reminded_at.is_some(),
-                    now,
-                ) {
-                    AtDeadline::Wait => {}
-                    AtDeadline::Remind => {
-                        for p in people.of(c, policy, item, now)? {
-                            *remind.entry(p).or_default() += 1;
-                        }
-                        reminded_ids.push(item.id.clone());
-                    }
-                    AtDeadline::Escalate { until } => {
-                        store::review::escalate(c, &item.id, until)?;
-                        let mut esc = (*item).clone();
-                        esc.escalated_until = Some(until);
-                        for p in people.of(c, policy, &esc, now)? {
-                            *remind.entry(p).or_default() += 1;
-                        }
-                        escalated += 1;
-                    }
-                    AtDeadline::Remove => {
-                        if store::review::decide(
-                            c,
-                            &item.id,
-                            "remove",
-                            ACTOR,
-                            "期限までに回答なし / undecided at the deadline",
-                            "removed_at_deadline",
-                            now,
-                        )? {
-                            remove_grant(c, policy, item, "review.removed_at_deadline", now)?;
-                            removed += 1;
-                        }
-                    }
-                }
-            }
-            store::review::mark_reminded(c, &reminded_ids, now)?;
-            for (person, n) in &remind {
-                let subject = format!("【権限棚卸し】{} 件の確認をお願いします / {} review items await you", n, n);
-                let body = format!(
-                    "{}\n回答期限 / deadline: {}\n{}/review",
-                    k.title,
-                    tobira_domain::time_util::jst_display(k.deadline),
-                    public_url.trim_end_matches('/')
-                );
-                approvers::notify(c, std::slice::from_ref(person), "review.reminder", &subject, &body, now)?;
-            }
-            let tgt = format!("campaign:{}", k.id);
-            if !remind.is_empty() || escalated > 0 || removed > 0 {
-                events.push(
-                    AuditEvent::new(ACTOR, "review.deadline_pass", tgt.clone())
-                        .with_details(json!({ "reminded_people": remind.len(), "reminded_items": reminded_ids.len(), "escalated": escalated, "removed": removed })),
-                );
-            }
-            out.reminded += reminded_ids.len();
-            out.escalated += escalated;
-            out.removed += removed;
-            let still_open = open.len() - removed;
-            if still_open == 0 && store::review::close_campaign(c, &k.id, now)? {
-                events.push(
-                    AuditEvent::new(ACTOR, "review.campaign_closed", tgt).with_details(json!({ "items": items.len() })),
-                );
-                out.closed += 1;
-            }
         }
         store::audit::append(c, now, events)?;
         Ok(out)
