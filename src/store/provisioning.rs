@@ -10,6 +10,12 @@ use diesel::prelude::*;
 use tobira_domain::provisioning::{Change, Event, Holder, Link, LinkState, Resource};
 use tobira_domain::rbac::AccountStatus;
 
+mod reconcile;
+mod report;
+
+pub use reconcile::{expected, known_accounts, open_accounts, queue};
+pub use report::{open_items, recent, stats, QueueStats};
+
 pub const PENDING: &str = "pending";
 pub const DONE: &str = "done";
 pub const STOPPED: &str = "stopped";
@@ -251,77 +257,6 @@ pub fn set_remote_id(
     Ok(())
 }
 
-/// A system's queue: items pending, items stopped, the creation time of the oldest pending one.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct QueueStats {
-    pub pending: i64,
-    /// Written to a file batch, waiting for its receipt (file systems only).
-    pub sent: i64,
-    pub stopped: i64,
-    pub oldest_pending_at: Option<i64>,
-    pub done: i64,
-}
-
-pub fn stats(conn: &mut DbConnection, system: &str) -> Result<QueueStats, StoreError> {
-    let of = |conn: &mut DbConnection, s: &str| -> Result<i64, StoreError> {
-        Ok(po::table.filter(po::system_id.eq(system)).filter(po::status.eq(s)).count().get_result(conn)?)
-    };
-    let oldest = po::table
-        .filter(po::system_id.eq(system))
-        .filter(po::status.eq(PENDING))
-        .select(diesel::dsl::min(po::created_at))
-        .first::<Option<i64>>(conn)?;
-    Ok(QueueStats {
-        pending: of(conn, PENDING)?,
-        sent: of(conn, super::provisioning_files::SENT)?,
-        stopped: of(conn, STOPPED)?,
-        oldest_pending_at: oldest,
-        done: of(conn, DONE)?,
-    })
-}
-
-/// The items of a system, newest first, at most `limit` (for `tobira provisioning status`).
-pub fn recent(conn: &mut DbConnection, system: &str, limit: i64) -> Result<Vec<Item>, StoreError> {
-    Ok(po::table
-        .filter(po::system_id.eq(system))
-        .order((po::created_at.desc(), po::seq.desc()))
-        .limit(limit)
-        .select(Item::as_select())
-        .load(conn)?)
-}
-
-/// One page of a system's items still waiting or stopped, oldest first, with the account's login
-/// (none when the account is gone): at most `limit` rows from `offset` (the console's system page).
-pub fn open_items(
-    conn: &mut DbConnection,
-    system: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<(Item, Option<String>)>, StoreError> {
-    let items: Vec<Item> = po::table
-        .filter(po::system_id.eq(system))
-        .filter(po::status.eq_any([PENDING, STOPPED]))
-        .order((po::created_at.asc(), po::seq.asc(), po::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(Item::as_select())
-        .load(conn)?;
-    let ids: Vec<&str> = items.iter().map(|i| i.account_id.as_str()).collect();
-    let logins: std::collections::HashMap<String, String> = accounts::table
-        .filter(accounts::id.eq_any(&ids))
-        .select((accounts::id, accounts::login_id))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
-    Ok(items
-        .into_iter()
-        .map(|i| {
-            let login = logins.get(&i.account_id).cloned();
-            (i, login)
-        })
-        .collect())
-}
-
 /// The accounts of the people with these employee numbers.
 pub fn accounts_of_people(conn: &mut DbConnection, employee_numbers: &[String]) -> Result<Vec<String>, StoreError> {
     let mut ids = Vec::new();
@@ -335,60 +270,6 @@ pub fn accounts_of_people(conn: &mut DbConnection, employee_numbers: &[String]) 
         );
     }
     Ok(ids)
-}
-
-/// What tobira says a system should hold: the links not deleted, (account id, what was sent).
-pub fn expected(conn: &mut DbConnection, system: &str) -> Result<Vec<(String, Resource)>, StoreError> {
-    let rows: Vec<(String, String)> = pl::table
-        .filter(pl::system_id.eq(system))
-        .filter(pl::state.ne(LinkState::Deleted.as_str()))
-        .select((pl::account_id, pl::sent_json))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(id, sent)| {
-            serde_json::from_str(&sent)
-                .map(|r| (id.clone(), r))
-                .map_err(|e| StoreError::Integrity(format!("provisioning link {system}/{id}: {e}")))
-        })
-        .collect()
-}
-
-/// Which of `ids` are tobira's account ids.
-pub fn known_accounts(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        out.extend(accounts::table.filter(accounts::id.eq_any(chunk)).select(accounts::id).load::<String>(conn)?);
-    }
-    Ok(out)
-}
-
-/// Queues `event` for `account_id` after its earlier items (a reconciliation's repair); the link's
-/// sequence follows when there is one.
-pub fn queue(
-    conn: &mut DbConnection,
-    system: &str,
-    account_id: &str,
-    event: Event,
-    why: &str,
-    resource: &Resource,
-    now: i64,
-) -> Result<Item, StoreError> {
-    let last: Option<i64> = po::table
-        .filter(po::system_id.eq(system))
-        .filter(po::account_id.eq(account_id))
-        .select(diesel::dsl::max(po::seq))
-        .first(conn)?;
-    let linked: Option<i64> = pl::table.find((system, account_id)).select(pl::last_seq).first(conn).optional()?;
-    let seq = last.unwrap_or(0).max(linked.unwrap_or(0)) + 1;
-    if linked.is_some() {
-        diesel::update(pl::table.find((system, account_id)))
-            .set((pl::last_seq.eq(seq), pl::updated_at.eq(now)))
-            .execute(conn)?;
-    }
-    let resource_json = serde_json::to_string(resource).map_err(|e| StoreError::Integrity(e.to_string()))?;
-    let item = new_item(system, account_id, seq, event, why, resource_json, now);
-    diesel::insert_into(po::table).values(&item).execute(conn)?;
-    Ok(item)
 }
 
 /// A new outbox item, waiting to be sent now.
@@ -416,15 +297,4 @@ fn new_item(
         created_at: now,
         done_at: None,
     }
-}
-
-/// The accounts of a system with items not yet done (pending or stopped): their queue will bring them
-/// to what tobira holds, so a reconciliation does not queue for them again.
-pub fn open_accounts(conn: &mut DbConnection, system: &str) -> Result<Vec<String>, StoreError> {
-    Ok(po::table
-        .filter(po::system_id.eq(system))
-        .filter(po::status.ne(DONE))
-        .select(po::account_id)
-        .distinct()
-        .load(conn)?)
 }
