@@ -79,8 +79,11 @@ fn main() {
                     h.await.unwrap();
                 }
                 for (k, (log, task)) in logs.into_iter().enumerate() {
-                    let (one, read) = log.batches().counts();
-                    println!("appender {k}: {one} batches in one statement, {read} after reading the head");
+                    let b = log.batches().counts();
+                    println!(
+                        "appender {k}: {} batches in one call, {} sealed again after a moved head, {} after reading the head",
+                        b.one_statement, b.resealed, b.head_read
+                    );
                     drop(log);
                     task.await.unwrap();
                 }

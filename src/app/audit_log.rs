@@ -47,19 +47,33 @@ pub struct AuditLog {
     batches: Arc<Batches>,
 }
 
-/// How this node's group commits went since start: in one statement after the head the previous
-/// batch left, or after reading the head under the chain lock (the first batch, SQLite, and every
-/// batch after another writer appended). Many of the second under load mean other writers contend.
+/// How this node's group commits went since start: in one call after the head the previous batch
+/// left; in one more call, sealed again after the head an earlier call found moved (another writer
+/// appended); or after reading the head under the chain lock (the first batch, SQLite, and a batch
+/// that found the head moved every time). Many of the last two under load mean other writers contend.
 #[derive(Debug, Default)]
 pub struct Batches {
     one_statement: AtomicU64,
+    resealed: AtomicU64,
     head_read: AtomicU64,
 }
 
+/// [`Batches`] read at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchCounts {
+    pub one_statement: u64,
+    pub resealed: u64,
+    pub head_read: u64,
+}
+
 impl Batches {
-    /// The batches so far: (in one statement, after reading the head).
-    pub fn counts(&self) -> (u64, u64) {
-        (self.one_statement.load(Ordering::Relaxed), self.head_read.load(Ordering::Relaxed))
+    /// The batches so far.
+    pub fn counts(&self) -> BatchCounts {
+        BatchCounts {
+            one_statement: self.one_statement.load(Ordering::Relaxed),
+            resealed: self.resealed.load(Ordering::Relaxed),
+            head_read: self.head_read.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -201,6 +215,7 @@ fn commit(
         store::audit_group::append_alone(c, now, events, k.head.as_ref()).map_err(|e| e.to_string())?;
     match way {
         Way::OneStatement => &batches.one_statement,
+        Way::Resealed => &batches.resealed,
         Way::HeadRead => &batches.head_read,
     }
     .fetch_add(1, Ordering::Relaxed);

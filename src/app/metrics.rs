@@ -61,13 +61,13 @@ pub async fn text(app: &super::App) -> Result<String, AppError> {
 }
 
 /// The metrics text; `export_failures` is this node's count of failed audit exports, `batches` its
-/// audit group commits by way (in one statement, after reading the head); `counts` is this node's
+/// audit group commits by way (in one call, resealed, after reading the head); `counts` is this node's
 /// running tally of the counted audit actions.
 pub fn render(
     c: &mut DbConnection,
     counts: &Mutex<ActionCounts>,
     export_failures: u64,
-    batches: (u64, u64),
+    batches: super::audit_log::BatchCounts,
     now: i64,
 ) -> Result<String, AppError> {
     let tally = {
@@ -136,12 +136,13 @@ pub fn render(
         "Audit records this node failed to export.",
         one(export_failures as i64),
     );
-    let ways = [("one_statement", batches.0), ("head_read", batches.1)]
-        .map(|(way, n)| (format!("{{way=\"{way}\"}}"), i64::try_from(n).unwrap_or(i64::MAX)));
+    let ways =
+        [("one_statement", batches.one_statement), ("resealed", batches.resealed), ("head_read", batches.head_read)]
+            .map(|(way, n)| (format!("{{way=\"{way}\"}}"), i64::try_from(n).unwrap_or(i64::MAX)));
     metric(
         "tobira_audit_batches_total",
         "counter",
-        "Audit group commits of this node: in one statement after the head the last batch left, or after reading the head under the chain lock.",
+        "Audit group commits of this node: in one call after the head the last batch left, in one more call after the head another writer moved, or after reading the head under the chain lock.",
         ways.into(),
     );
     if let Some(skew) = super::clock_check::skew_ms(c, super::clock_check::host_now_ms)? {

@@ -2,16 +2,17 @@
 //! committed in a transaction of its own, where every round trip to the database is time every
 //! waiting caller waits.
 //!
-//! On PostgreSQL the appender remembers the head its last batch left. While no one else has
-//! appended since, the next batch goes as **one autocommitted call** of the function
-//! `tobira_audit_append` (migration 30): it takes the chain lock, then reads the head by a statement
-//! of its own (so it sees every append committed before the lock was granted) and inserts the sealed
-//! rows (`unnest` of one array per column) only if no record follows the remembered head; the commit
-//! ends the call. One round trip instead of four, and the function's statements are planned once
-//! per connection, not once per batch. When the head has moved (a change appended in its own
-//! transaction, another node), nothing is inserted and the batch is sealed again after the head read
-//! under the lock ([`append_locked`]).
-
+//! On PostgreSQL the appender remembers the head its last batch left. The batch goes as **one
+//! autocommitted call** of the function `tobira_audit_append` (migrations 30 and 31): it takes the
+//! chain lock, then reads the head by a statement of its own (so it sees every append committed
+//! before the lock was granted) and inserts the sealed rows (`unnest` of one array per column) only
+//! if no record follows the remembered head; the commit ends the call. One round trip instead of
+//! four, and the function's statements are planned once per connection, not once per batch.
+//!
+//! When the head has moved (a change appended in its own transaction, another node), nothing is
+//! inserted and the call answers the head it found: the batch is sealed again after it and sent
+//! once more ([`RESEALS`] times at most, for another writer may append in between), then sealed
+//! after the head read under the lock ([`append_locked`], four round trips holding the lock).
 use super::audit::{append, head, insert_after, AUDIT_LOCK_KEY};
 use super::{DbConnection, StoreError};
 use diesel::connection::SimpleConnection;
@@ -23,11 +24,16 @@ use tobira_domain::audit::{seal, AuditEvent, AuditRecord, ChainHead};
 /// Which way a batch was committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
-    /// Sealed after the remembered head, in one statement.
+    /// Sealed after the remembered head, in one call.
     OneStatement,
+    /// Sealed again after the head an earlier call found moved, in one more call.
+    Resealed,
     /// Sealed after the head read under the lock (SQLite: under `BEGIN IMMEDIATE`).
     HeadRead,
 }
+
+/// How many times a batch is sealed again after a head that moved before it takes the locked path.
+pub const RESEALS: usize = 3;
 
 /// Seals and commits `events` after the head; `known` is the head the caller's last batch left,
 /// if it remembers one. Returns the records, the last of which is the new head, and the way taken.
@@ -40,13 +46,17 @@ pub fn append_alone(
     let DbConnection::Pg(pg) = conn else {
         return Ok((super::write_tx(conn, |c| append(c, occurred_at, events))?, Way::HeadRead));
     };
-    let events = match known {
-        Some(known) if !events.is_empty() => match append_after(pg, known, occurred_at, events)? {
-            Ok(records) => return Ok((records, Way::OneStatement)),
-            Err(events) => events,
-        },
-        _ => events,
+    let (Some(known), false) = (known, events.is_empty()) else {
+        return Ok((append_locked(conn, occurred_at, events)?, Way::HeadRead));
     };
+    let (mut after, mut events) = (known.clone(), events);
+    for (attempt, way) in std::iter::once(Way::OneStatement).chain([Way::Resealed; RESEALS]).enumerate() {
+        match append_after(pg, &after, occurred_at, events)? {
+            Ok(records) => return Ok((records, way)),
+            Err((found, back)) if attempt < RESEALS => (after, events) = (found, back),
+            Err((_, back)) => events = back,
+        }
+    }
     Ok((append_locked(conn, occurred_at, events)?, Way::HeadRead))
 }
 
@@ -74,28 +84,37 @@ fn append_locked(
     }
 }
 
-/// One call, committed on its own, of the function `tobira_audit_append` (migration 30): the chain
-/// lock, then the rows, unless a record follows `$3`, the remembered head, when the lock is granted.
-const APPEND_AFTER: &str = "SELECT tobira_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) AS n";
+/// One call, committed on its own, of the function `tobira_audit_append` (migration 31): the chain
+/// lock, then the rows, unless a record follows `$3`, the remembered head, when the lock is granted;
+/// the head after the call.
+const APPEND_AFTER: &str =
+    "SELECT n, head_seq, head_hash FROM tobira_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 #[derive(QueryableByName)]
-struct Inserted {
+struct Called {
     #[diesel(sql_type = BigInt)]
     n: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    head_seq: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    head_hash: Option<String>,
 }
 
-/// The one-call append after `known`: `Ok(records)` when committed, `Err(events)` (nothing
-/// written) when the head had moved.
+/// The head a call found moved, and the batch's events, not written.
+type Moved = (ChainHead, Vec<AuditEvent>);
+
+/// The one-call append after `known`: `Ok(records)` when committed, `Err((head, events))` (nothing
+/// written) when the head had moved to `head`.
 fn append_after(
     pg: &mut PgConnection,
     known: &ChainHead,
     occurred_at: i64,
     events: Vec<AuditEvent>,
-) -> Result<Result<Vec<AuditRecord>, Vec<AuditEvent>>, StoreError> {
+) -> Result<Result<Vec<AuditRecord>, Moved>, StoreError> {
     let (records, _) = seal(known, occurred_at, events);
     let column = |f: fn(&AuditRecord) -> String| records.iter().map(f).collect::<Vec<String>>();
     let optional = |f: fn(&AuditRecord) -> Option<String>| records.iter().map(f).collect::<Vec<Option<String>>>();
-    let inserted = diesel::sql_query(APPEND_AFTER)
+    let called = diesel::sql_query(APPEND_AFTER)
         .bind::<BigInt, _>(AUDIT_LOCK_KEY)
         .bind::<BigInt, _>(occurred_at)
         .bind::<BigInt, _>(known.seq)
@@ -109,11 +128,12 @@ fn append_after(
         .bind::<Array<Text>, _>(column(|r| r.event.details.to_string()))
         .bind::<Array<Text>, _>(column(|r| r.prev_hash.clone()))
         .bind::<Array<Text>, _>(column(|r| r.hash.clone()))
-        .get_result::<Inserted>(pg)?
-        .n;
-    match usize::try_from(inserted) {
-        Ok(0) => Ok(Err(records.into_iter().map(|r| r.event).collect())),
-        Ok(n) if n == records.len() => Ok(Ok(records)),
-        _ => Err(StoreError::Integrity(format!("the audit append wrote {inserted} of {} records", records.len()))),
+        .get_result::<Called>(pg)?;
+    match (usize::try_from(called.n), called.head_seq, called.head_hash) {
+        (Ok(0), Some(seq), Some(hash)) if seq > known.seq => {
+            Ok(Err((ChainHead { seq, hash }, records.into_iter().map(|r| r.event).collect())))
+        }
+        (Ok(n), _, _) if n == records.len() => Ok(Ok(records)),
+        _ => Err(StoreError::Integrity(format!("the audit append wrote {} of {} records", called.n, records.len()))),
     }
 }

@@ -98,7 +98,8 @@ async fn r_lc_14_malformed_entries_are_skipped_reported_and_never_deprovisioned(
         out.contains("スキップ") && out.contains("employeeNumber=100007") && out.contains("shinonomeEndDate"),
         "{out}"
     );
-    let metrics = tobira::app::metrics::render(&mut conn(&hr.db.pool()), &Default::default(), 0, (0, 0), 0).unwrap();
+    let metrics =
+        tobira::app::metrics::render(&mut conn(&hr.db.pool()), &Default::default(), 0, Default::default(), 0).unwrap();
     assert!(metrics.contains("\ntobira_sync_entries_skipped 2\n"), "{metrics}");
     assert!(out.contains("department `himitsu` is not a known department"), "{out}");
     assert!(hr.account("100007").is_none() && hr.account("100008").is_none());
