@@ -4,11 +4,17 @@
 //! Invariant: an item's decision and an exception's decision are written only while still open
 //! (conditional updates), so two reviewers or two nodes never decide one thing twice.
 
-use super::schema::{
-    accounts, dormant_notices as dn, exceptions as ex, findings as fi, review_campaigns as rc, review_items as ri,
-};
+use super::schema::{accounts, dormant_notices as dn, review_campaigns as rc, review_items as ri};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
+
+mod exceptions;
+mod findings;
+
+pub use exceptions::{
+    decide_exception, exception, exception_reviewed, exceptions, insert_exception, note_expired, Exception,
+};
+pub use findings::{count_findings, findings, insert_findings, FindingRow};
 
 /// An account as the dormant review reads it.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -309,104 +315,6 @@ pub fn progress(c: &mut DbConnection, campaign_id: &str) -> Result<(Counts, i64)
         .count()
         .get_result(c)?;
     Ok((by, escalated))
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = ex)]
-pub struct Exception {
-    pub id: String,
-    pub rule: String,
-    /// JSON array of `person:…`, `account:…`, `system:…`.
-    pub subjects: String,
-    pub reason: String,
-    pub valid_until: i64,
-    pub status: String,
-    pub emergency: bool,
-    pub requested_by: String,
-    pub requester_number: Option<String>,
-    pub requested_at: i64,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<i64>,
-    pub decision_note: Option<String>,
-    pub reviewed_at: Option<i64>,
-    pub expired_noted_at: Option<i64>,
-}
-
-pub fn insert_exception(c: &mut DbConnection, e: &Exception) -> Result<(), StoreError> {
-    diesel::insert_into(ex::table).values(e).execute(c)?;
-    Ok(())
-}
-
-pub fn exception(c: &mut DbConnection, id: &str) -> Result<Option<Exception>, StoreError> {
-    Ok(ex::table.find(id).select(Exception::as_select()).first(c).optional()?)
-}
-
-pub fn exceptions(c: &mut DbConnection) -> Result<Vec<Exception>, StoreError> {
-    Ok(ex::table.select(Exception::as_select()).order(ex::requested_at.desc()).load(c)?)
-}
-
-/// Moves an exception from `from` to `to` with its decider; false when it was not in `from`.
-pub fn decide_exception(
-    c: &mut DbConnection,
-    id: &str,
-    from: &[&str],
-    to: &str,
-    by: &str,
-    note: &str,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let n = diesel::update(ex::table.find(id).filter(ex::status.eq_any(from)))
-        .set((ex::status.eq(to), ex::decided_by.eq(by), ex::decided_at.eq(now), ex::decision_note.eq(note)))
-        .execute(c)?;
-    Ok(n == 1)
-}
-
-pub fn exception_reviewed(c: &mut DbConnection, id: &str, now: i64) -> Result<(), StoreError> {
-    diesel::update(ex::table.find(id)).set(ex::reviewed_at.eq(now)).execute(c)?;
-    Ok(())
-}
-
-/// Marks an exception's expiry as recorded; false when it already was.
-pub fn note_expired(c: &mut DbConnection, id: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(diesel::update(ex::table.find(id).filter(ex::expired_noted_at.is_null()))
-        .set(ex::expired_noted_at.eq(now))
-        .execute(c)?
-        == 1)
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = fi)]
-pub struct FindingRow {
-    pub key: String,
-    pub kind: String,
-    pub subject: String,
-    pub at: i64,
-    pub events: i64,
-    pub evidence: String,
-    pub detail: String,
-    pub found_at: i64,
-}
-
-/// Stores the findings not stored before; returns those that were new.
-pub fn insert_findings(c: &mut DbConnection, rows: Vec<FindingRow>) -> Result<Vec<FindingRow>, StoreError> {
-    let mut fresh = Vec::new();
-    for chunk in rows.chunks(500) {
-        let keys: Vec<&str> = chunk.iter().map(|r| r.key.as_str()).collect();
-        let known: Vec<String> = fi::table.filter(fi::key.eq_any(&keys)).select(fi::key).load(c)?;
-        fresh.extend(chunk.iter().filter(|r| !known.contains(&r.key)).cloned());
-    }
-    fresh.sort_by(|a, b| a.key.cmp(&b.key));
-    fresh.dedup_by(|a, b| a.key == b.key);
-    insert_chunks!(c, fi::table, &fresh);
-    Ok(fresh)
-}
-
-pub fn findings(c: &mut DbConnection, since: i64) -> Result<Vec<FindingRow>, StoreError> {
-    Ok(fi::table.filter(fi::at.ge(since)).select(FindingRow::as_select()).order(fi::at.desc()).load(c)?)
-}
-
-pub fn count_findings(c: &mut DbConnection) -> Result<i64, StoreError> {
-    Ok(fi::table.count().get_result(c)?)
 }
 
 /// Items past their campaign's deadline and still undecided (for the metrics and the officers' page).
