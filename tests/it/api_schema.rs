@@ -255,7 +255,7 @@ async fn schemathesis_finds_no_server_error_and_no_schema_break() {
     s.account("p-so-0901", crate::oidc_rp::PASSWORD, false, true).await;
     s.person("tanaka.k", "400001", "regular", false, &[]).await;
     s.person("suzuki.m", "400002", "regular", true, &[]).await;
-    let (officer, _) = crate::review_browser::signed_in(&s, "p-so-0901").await;
+    let (officer, _) = crate::web::signed_in(&s, "p-so-0901").await;
     assert_eq!(officer.get_json("/api/officer/lockouts").await.0, 200, "the officer's session reaches the API");
     let c_doc = documented(&officer.get_json("/api/openapi.json").await.1);
     let cookie = officer.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");

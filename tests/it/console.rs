@@ -6,8 +6,8 @@
 //! the audit-log page reads by filter in keyset pages, exports CSV with BOM, refuses staff and a
 //! person search without the R-LG-11 right, and audits every reading (R-LG-11, R-RV-09).
 
-use crate::review_browser::signed_in;
 use crate::support::both_backends;
+use crate::web::signed_in;
 use crate::web::{self, Server};
 use tobira::store::{self, org::Department};
 use tobira_domain::authn::lockout::{LockState, GLOBAL_SCOPE};

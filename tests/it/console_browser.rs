@@ -7,8 +7,8 @@
 use crate::browser::Browser;
 use crate::console::{lock, locked, reshape};
 use crate::oidc_rp::PASSWORD;
-use crate::review_browser::signed_in;
 use crate::support::TestDb;
+use crate::web::signed_in;
 use crate::web::{self, totp_code};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,10 +33,10 @@ both_backends! {
         let kansa = s.person("kansa", "100100", "regular", false, &["tobira.auditor"]).await;
         let kansa_id = reshape(&s, &kansa, "監査 花子", "カンサ ハナコ", None, "kansa").await;
         s.person("500090", "500090", "regular", false, &[]).await;
-        let (asker, _) = crate::review_browser::signed_in(&s, "p-so-1101").await;
-        let (second, _) = crate::review_browser::signed_in(&s, "p-so-1102").await;
-        let (target, _) = crate::review_browser::signed_in(&s, "kansa").await;
-        let (staff, _) = crate::review_browser::signed_in(&s, "500090").await;
+        let (asker, _) = crate::web::signed_in(&s, "p-so-1101").await;
+        let (second, _) = crate::web::signed_in(&s, "p-so-1102").await;
+        let (target, _) = crate::web::signed_in(&s, "kansa").await;
+        let (staff, _) = crate::web::signed_in(&s, "500090").await;
         lock(&s, &kansa).await;
 
         // The asker's unlock of the auditor only records a request; the answer points to the page.
@@ -165,8 +165,8 @@ both_backends! {
         let so = s.person("p-so-kojin", "100200", "regular", false, &["tobira.security_officer"]).await;
         let so_id = reshape(&s, &so, "情報 一郎", "ジョウホウ イチロウ", None, "johoseisaku").await;
         s.person("500091", "500091", "regular", false, &[]).await;
-        let (hd, _) = crate::review_browser::signed_in(&s, "madoguchi").await;
-        let (staff, _) = crate::review_browser::signed_in(&s, "500091").await;
+        let (hd, _) = crate::web::signed_in(&s, "madoguchi").await;
+        let (staff, _) = crate::web::signed_in(&s, "500091").await;
         lock(&s, &taro).await;
         lock(&s, &so).await;
 

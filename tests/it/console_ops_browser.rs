@@ -9,8 +9,8 @@
 use crate::browser::Browser;
 use crate::console::{lock, locked, reshape};
 use crate::oidc_rp::PASSWORD;
-use crate::review_browser::signed_in;
 use crate::support::TestDb;
+use crate::web::signed_in;
 use crate::web::{self, totp_code};
 
 /// Signs `login` in at `/signin` with the password and a TOTP code.

@@ -5,9 +5,9 @@
 //! reason); the auditor reads without the form; staff and a 所属長 are refused; a forged form
 //! (no CSRF token) is refused.
 
-use crate::review_browser::signed_in;
 use crate::scim_server::ScimServer;
 use crate::support::both_backends;
+use crate::web::signed_in;
 use crate::web::{self, Server};
 use tobira::app::provisioning::{deliver::run_system, track};
 use tobira::store;

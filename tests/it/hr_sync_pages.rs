@@ -10,17 +10,13 @@ use crate::hr_sync_hold::run_of;
 use crate::oidc_rp::PASSWORD;
 use crate::slapd::{READER_DN, READER_PW};
 use crate::support::both_backends;
-use crate::web::{enrol_totp, Client, Server};
+use crate::web::{Client, Server};
 
 const PAGE: &str = "/sync/holds";
 
 async fn signed_in(s: &Server, login: &str, officer: bool) -> Client {
     s.account(login, PASSWORD, false, officer).await;
-    let c = s.client();
-    assert_eq!(c.sign_in(login, PASSWORD).await.status, 303, "{login} signs in");
-    enrol_totp(s, &c).await;
-    s.clock.advance(time::Duration::seconds(30));
-    c
+    crate::web::signed_in_as(s, login, PASSWORD).await.0
 }
 
 async fn after(c: &Client, page: crate::web::Page) -> (String, String) {

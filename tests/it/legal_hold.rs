@@ -5,9 +5,9 @@
 //! creates a hold (command line and page; a security officer and staff are refused and audited); a
 //! forged form is refused.
 
-use crate::review_browser::signed_in;
 use crate::support::{both_backends, conn, count, output, tobira, TestDb};
 use crate::web;
+use crate::web::signed_in;
 use tobira::store::{self, accounts::Account, accounts::Grant};
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::rbac::GrantSource;

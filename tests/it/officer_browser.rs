@@ -9,8 +9,8 @@
 
 use crate::browser::Browser;
 use crate::oidc_rp::PASSWORD;
-use crate::review_browser::signed_in;
 use crate::support::{both_backends, TestDb};
+use crate::web::signed_in;
 use crate::web::{self, totp_code, Client, Server};
 use serde_json::json;
 use tobira::store::{self, credentials::Webauthn, returns::AuthenticatorReturn};

@@ -7,7 +7,7 @@
 
 use crate::oidc_rp::{self, local, redeem, request, CB};
 use crate::support::both_backends;
-use crate::web::{self, enrol_totp, Client, Server};
+use crate::web::{self, signed_in, Client, Server};
 use sha2::Digest;
 use tobira::store;
 
@@ -31,15 +31,6 @@ pub(crate) fn policies(dir: &std::path::Path, onboarding: &str) -> String {
 fn text_sha(version: &str) -> String {
     let text = format!("第1条 パスワードを他人に教えない。\n第2条 インシデントは直ちに報告する。（{version}）\n");
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
-}
-
-/// Signs in with a password and enrols a TOTP (the enrolment is allowed while onboarding is owed).
-pub(crate) async fn signed_in(s: &Server, login: &str) -> (Client, Vec<u8>) {
-    let c = s.client();
-    assert_eq!(c.sign_in(login, oidc_rp::PASSWORD).await.status, 303, "{login} signs in");
-    let secret = enrol_totp(s, &c).await;
-    s.clock.advance(time::Duration::seconds(30));
-    (c, secret)
 }
 
 /// Signs in with the password and the TOTP of `secret`.

@@ -13,11 +13,7 @@ const MIN: i64 = 60_000;
 
 /// A signed-in client of `login` with a TOTP enrolled (the API needs two factor kinds); the secret.
 pub(crate) async fn signed_in(op: &Op, login: &str, password: &str) -> (Client, Vec<u8>) {
-    let c = op.s.client();
-    assert_eq!(c.sign_in(login, password).await.status, 303, "{login} signs in");
-    let totp = enrol_totp(&op.s, &c).await;
-    op.s.clock.advance(time::Duration::seconds(30)); // the enrolment used this step
-    (c, totp)
+    crate::web::signed_in_as(&op.s, login, password).await
 }
 
 /// A security officer's client.

@@ -8,7 +8,7 @@
 use crate::browser::Browser;
 use crate::oidc_rp::PASSWORD;
 use crate::support::TestDb;
-use crate::web::{self, enrol_totp, totp_code, Client, Server};
+use crate::web::{self, signed_in, totp_code, Server};
 use serde_json::json;
 use std::time::Duration;
 use tobira::store::{self, accounts::Grant};
@@ -19,16 +19,6 @@ const COMMENT: &str = "異動のため不要";
 /// The rows' checkboxes (`item-<login>-<role>`; the role's dot would need escaping after `#`).
 const SATO_BOX: &str = r#"input[id="item-sato-juki.clerk"]"#;
 const SUZUKI_BOX: &str = r#"input[id="item-suzuki-juki.clerk"]"#;
-
-/// A client of `login` signed in with a password and a TOTP enrolled over HTTP (a full session);
-/// the TOTP secret. The clock moves to the next 30 s step so the enrolment's code is not replayed.
-pub(crate) async fn signed_in(s: &Server, login: &str) -> (Client, Vec<u8>) {
-    let c = s.client();
-    assert_eq!(c.sign_in(login, PASSWORD).await.status, 303, "{login} signs in");
-    let secret = enrol_totp(s, &c).await;
-    s.clock.advance(time::Duration::seconds(30));
-    (c, secret)
-}
 
 /// Gives `account` a requested-and-approved `juki.clerk` (campaigns review `request` grants, not
 /// birthright); the grant's id.

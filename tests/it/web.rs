@@ -310,7 +310,23 @@ impl Client {
     }
 }
 
-/// Signs `login` in with a password and enrols a TOTP through the pages; returns the secret.
+/// A client of `login` signed in with `password` and a TOTP enrolled through the pages (a full
+/// session: the JSON APIs need two factor kinds); the TOTP secret. The clock moves to the next 30 s
+/// step, so the enrolment's code is not replayed.
+pub async fn signed_in_as(s: &Server, login: &str, password: &str) -> (Client, Vec<u8>) {
+    let c = s.client();
+    assert_eq!(c.sign_in(login, password).await.status, 303, "{login} signs in");
+    let secret = enrol_totp(s, &c).await;
+    s.clock.advance(time::Duration::seconds(30));
+    (c, secret)
+}
+
+/// [`signed_in_as`] with the suite's password.
+pub async fn signed_in(s: &Server, login: &str) -> (Client, Vec<u8>) {
+    signed_in_as(s, login, crate::oidc_rp::PASSWORD).await
+}
+
+/// Enrols a TOTP through the pages for the signed-in client `c`; returns the secret.
 pub async fn enrol_totp(s: &Server, c: &Client) -> Vec<u8> {
     let page = c.get("/account/totp").await;
     assert_eq!(page.status, 200, "{}", page.body);
