@@ -283,6 +283,10 @@ both_backends! {
         assert_eq!(page.status, 200);
         assert_eq!(page.body.matches("data-action=\"auth.sign_in_failed\"").count(), 3);
         assert!(page.body.contains("id=\"older\"") && page.body.contains("2026-04-01 09:0"));
+        // Each record's details read as `key: value` words, not as JSON.
+        let cells: Vec<&str> = page.body.split("<td><small>").skip(1).filter_map(|c| c.split("</small>").next()).collect();
+        assert_eq!(cells.len(), 3, "{}", page.body);
+        assert!(cells.iter().all(|c| !c.is_empty() && !c.contains('{') && !c.contains("&#34;") && c.contains("reason: wrong")), "{cells:?}");
 
         // CSV: UTF-8 with BOM, every selected record.
         let csv = aud.get("/console/audit.csv?action=auth.sign_in_failed").await;

@@ -87,7 +87,7 @@ pub async fn page(
                 e.target.clone(),
                 e.outcome.as_str().to_string(),
                 e.source_ip.clone().unwrap_or_default(),
-                e.details.to_string(),
+                ct::details(&e.details),
             )
         })
         .collect();

@@ -188,6 +188,29 @@ pub fn methods(ja: bool, details: &serde_json::Value) -> String {
     }
 }
 
+/// An audit record's details for the page: `key: value` pairs (a list's items joined, a nested
+/// object in parentheses); the CSV export and the API keep the JSON.
+pub fn details(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn pairs(o: &serde_json::Map<String, Value>, sep: &str) -> String {
+        o.iter().map(|(k, v)| format!("{k}: {}", value(v))).collect::<Vec<_>>().join(sep)
+    }
+    fn value(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "—".into(),
+            Value::Array(a) => a.iter().map(value).collect::<Vec<_>>().join(", "),
+            Value::Object(o) => format!("({})", pairs(o, ", ")),
+            other => other.to_string(),
+        }
+    }
+    match v {
+        Value::Object(o) => pairs(o, "; "),
+        Value::Null => String::new(),
+        other => value(other),
+    }
+}
+
 /// An account status as words.
 pub fn status(k: &ConsoleText, s: &str) -> &'static str {
     match s {
