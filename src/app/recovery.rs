@@ -116,7 +116,7 @@ pub fn recover(
                 format!("`{}` is not locked and another security officer can reset the password", account.login_id),
             ));
         }
-        let rule = super::signin::password::rule_for(policy, &account);
+        let rule = policy.password.for_account(account.is_privileged);
         store::accounts::set_password(c, &account.id, &hash, true, now, rules::expires_at(rule, now))?;
         let scopes = store::throttle::clear_locks(c, &account.id, now)?;
         let ended = store::sessions::revoke_all_of_account(c, &account.id, "recovered", now)?;

@@ -1,7 +1,7 @@
 //! Following an enrollment link: the page for an open link, and setting the person's own password
 //! with the link used in the same transaction; every closed link gets the same refusal.
 
-use crate::app::signin::password::{checked_new, rule_for};
+use crate::app::signin::password::checked_new;
 use crate::app::signin::{session, target, token_digest, Origin};
 use crate::app::{App, AppError};
 use crate::store::enrollment::EnrollmentLink;
@@ -59,7 +59,7 @@ pub async fn open(app: &App, token: &str) -> Result<Opened, EnrollError> {
     let (token, now, policy) = (token.to_string(), app.clock.now_ms(), app.policy.clone());
     match app.db(move |c| lookup(c, &token, now)).await? {
         Lookup::Open(link, account) => {
-            let rule = rule_for(&policy, &account);
+            let rule = policy.password.for_account(account.is_privileged);
             Ok(Opened {
                 login_id: account.login_id,
                 expires_at: link.expires_at,
@@ -114,7 +114,7 @@ pub async fn complete(app: &App, token: &str, new: &str, repeat: &str, origin: &
             if session::usable(&account, now).is_err() || !store::enrollment::mark_used(c, &link.id, now)? {
                 return Err(EnrollError::Closed);
             }
-            let expires = pw_rules::expires_at(rule_for(&policy, &account), now);
+            let expires = pw_rules::expires_at(policy.password.for_account(account.is_privileged), now);
             store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
             let revoked = store::enrollment::revoke_open(c, &account.id, now)?;
             let ended = session::end_sessions(c, &account, &account.login_id, "password_changed", None, &origin, now)?;

@@ -182,7 +182,7 @@ pub(super) async fn reset_now(
     let (actor, o) = (actor.to_string(), origin.clone());
     act_as(app, &actor.clone(), login_id, "password.reset", origin, move |c, a, now| {
         // A temporary password expires like any other, so an unused one cannot linger.
-        let rule = crate::app::signin::password::rule_for(&policy, a);
+        let rule = policy.password.for_account(a.is_privileged);
         // A vendor's privileged ID keeps the password staff set: its holder may not change it (R-PR-04).
         let temporary = !(a.is_privileged && a.is_vendor);
         store::accounts::set_password(c, &a.id, &hash, temporary, now, rules::expires_at(rule, now))?;

@@ -3,7 +3,7 @@
 //! a security officer; a vendor makes none (R-PR-04).
 
 use super::{account_target, refused};
-use crate::app::signin::{password::rule_for, session::Current, Origin};
+use crate::app::signin::{session::Current, Origin};
 use crate::app::{approvers, bootstrap::TEMP_PASSWORD_LEN, App, AppError};
 use crate::crypto::password as pw;
 use crate::store::{self, accounts::Account, schema::accounts as a};
@@ -64,7 +64,7 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
                 store::accounts::insert(c, &acct)?;
                 // A vendor may not change a privileged ID's password (R-PR-04): theirs is not temporary.
                 let temporary = !acct.is_vendor;
-                store::accounts::set_password(c, &acct.id, &hash, temporary, now, rules::expires_at(rule_for(&policy, &acct), now))?;
+                store::accounts::set_password(c, &acct.id, &hash, temporary, now, rules::expires_at(policy.password.for_account(acct.is_privileged), now))?;
                 let e = origin.event(cur.account.login_id.clone(), "account.created", account_target(&login)).with_details(json!({
                     "privileged": true, "linked_to": base.login_id, "employee_number": number, "vendor": acct.is_vendor, "temporary_password": "issued", "must_change_password": temporary,
                 }));

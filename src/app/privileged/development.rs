@@ -3,7 +3,6 @@
 //! ended. Sign-in already refuses an account past `expires_at`; the sweep makes it final and records it.
 
 use crate::app::signin::{
-    password::rule_for,
     session::{self, Current},
     target, Origin,
 };
@@ -59,7 +58,7 @@ pub async fn create(
             a.is_development = true;
             a.expires_at = Some(until);
             store::accounts::insert(c, &a)?;
-            store::accounts::set_password(c, &a.id, &hash, true, now, rules::expires_at(rule_for(&policy, &a), now).map(|e| e.min(until)))?;
+            store::accounts::set_password(c, &a.id, &hash, true, now, rules::expires_at(policy.password.for_account(a.is_privileged), now).map(|e| e.min(until)))?;
             let row = DevelopmentId {
                 account_id: a.id.clone(),
                 responsible: n.responsible.trim().into(),

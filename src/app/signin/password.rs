@@ -16,7 +16,7 @@ use serde_json::json;
 use std::sync::OnceLock;
 use tobira_domain::authn::password::{self as rules, PasswordProblem, PersonalData};
 use tobira_domain::authn::{kinds_for, Method, ProvedFactor};
-use tobira_domain::policy::{PasswordRule, Policy};
+use tobira_domain::policy::Policy;
 
 /// A hash with the policy's cost that no password matches, verified when the login ID is unknown.
 fn dummy_hash(policy: &Policy) -> Result<&'static str, AppError> {
@@ -147,15 +147,6 @@ impl From<AppError> for ChangeError {
     }
 }
 
-/// The rule for an account: privileged IDs have their own (R-PR-05).
-pub fn rule_for<'p>(policy: &'p Policy, account: &Account) -> &'p PasswordRule {
-    if account.is_privileged {
-        &policy.password.privileged
-    } else {
-        &policy.password.staff
-    }
-}
-
 /// What tobira knows about the account's person, for refusing passwords built from it (R-AU-05).
 pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<PersonalData, AppError> {
     let mut data = PersonalData { login_id: account.login_id.clone(), ..Default::default() };
@@ -198,7 +189,7 @@ pub(crate) async fn checked_new(
 ) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
     let policy = app.policy.clone();
     let (personal, previous) = {
-        let (account, depth) = (account.clone(), i64::from(rule_for(&policy, account).history));
+        let (account, depth) = (account.clone(), i64::from(policy.password.for_account(account.is_privileged).history));
         app.db(move |c| {
             let mut previous = store::accounts::password_history(c, &account.id, depth)?;
             previous.extend(store::accounts::password(c, &account.id)?.map(|(h, _)| h));
@@ -217,7 +208,8 @@ pub(crate) fn checked_hash(
     previous: &[String],
     new: &str,
 ) -> Result<Result<String, Vec<PasswordProblem>>, AppError> {
-    let mut problems = rules::check(new, rule_for(policy, account), &policy.password.blocklist, personal);
+    let mut problems =
+        rules::check(new, policy.password.for_account(account.is_privileged), &policy.password.blocklist, personal);
     if problems.is_empty() && previous.iter().any(|h| pw::verify(new, h)) {
         problems.push(PasswordProblem::Reused);
     }
@@ -263,7 +255,7 @@ pub async fn change(
         Err(problems) => return Err(ChangeError::Rules(problems)),
     };
     app.db(move |c| {
-        let expires = rules::expires_at(rule_for(&policy, &account), now);
+        let expires = rules::expires_at(policy.password.for_account(account.is_privileged), now);
         store::write_tx(c, |c| -> Result<(), AppError> {
             store::accounts::set_password(c, &account.id, &hash, false, now, expires)?;
             // Other sessions may have been opened with the old password: they end (R-AU-07).

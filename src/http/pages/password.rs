@@ -30,7 +30,7 @@ fn render(
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let c = Ctx::new(req, app)?;
-    let rule = password::rule_for(&app.policy, &cur.account);
+    let rule = app.policy.password.for_account(cur.account.is_privileged);
     let cont = super::continuation(req);
     let page = PasswordPage {
         c: &c,

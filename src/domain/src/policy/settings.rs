@@ -59,6 +59,17 @@ pub struct PasswordRules {
     pub blocklist: Vec<String>,
 }
 
+impl PasswordRules {
+    /// The rule for an account: privileged IDs have their own (R-PR-05).
+    pub fn for_account(&self, privileged: bool) -> &PasswordRule {
+        if privileged {
+            &self.privileged
+        } else {
+            &self.staff
+        }
+    }
+}
+
 impl Default for PasswordRules {
     fn default() -> Self {
         // 12 characters resist offline guessing far better than 8; 128 leaves room for passphrases
