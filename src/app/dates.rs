@@ -7,7 +7,7 @@ use tobira_domain::time_util::end_of_jst_day;
 
 /// A day, `YYYY-MM-DD` (JST); refused as invalid input naming the field `what`.
 pub fn day(s: &str, what: &str) -> Result<time::Date, AppError> {
-    tobira_domain::hr::parse_date(s.trim(), tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(|| {
+    tobira_domain::time_util::parse_iso_date(s.trim()).ok_or_else(|| {
         AppError::invalid(
             format!("{}（{what}）は日付（YYYY-MM-DD、日本時間）で入力してください", date_field_ja(what)),
             format!("{what} must be a date, YYYY-MM-DD (JST)"),

@@ -57,14 +57,12 @@ fn parse_time(v: &str, end: bool) -> Result<i64, AppError> {
     if let Ok(t) = time::OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339) {
         return Ok(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX));
     }
-    let d = tobira_domain::hr::parse_date(v.trim(), tobira_domain::policy::directory::DateFormat::Iso).ok_or_else(
-        || {
-            AppError::invalid(
-                format!("日時または日付（YYYY-MM-DD）ではありません：{v}"),
-                format!("not a time or date (YYYY-MM-DD): {v}"),
-            )
-        },
-    )?;
+    let d = tobira_domain::time_util::parse_iso_date(v.trim()).ok_or_else(|| {
+        AppError::invalid(
+            format!("日時または日付（YYYY-MM-DD）ではありません：{v}"),
+            format!("not a time or date (YYYY-MM-DD): {v}"),
+        )
+    })?;
     let end_ms = tobira_domain::time_util::end_of_jst_day(d);
     Ok(if end { end_ms } else { end_ms - 86_400_000 })
 }

@@ -167,8 +167,7 @@ pub fn personal_data(c: &mut DbConnection, account: &Account) -> Result<Personal
         if let Some((number, kanji, kana, romaji, birth, phone)) = row {
             data.employee_number = Some(number);
             data.names = [Some(kanji), Some(kana), romaji].into_iter().flatten().collect();
-            data.birth_date = birth
-                .and_then(|b| tobira_domain::hr::parse_date(&b, tobira_domain::policy::directory::DateFormat::Iso));
+            data.birth_date = birth.and_then(|b| tobira_domain::time_util::parse_iso_date(&b));
             data.phones = phone
                 .map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default();

@@ -5,7 +5,8 @@
 //! DN, the attribute and what is wrong. Nothing in between.
 
 use crate::org::{EmploymentType, PersonStatus};
-use crate::policy::directory::{DateFormat, DirectoryMapping};
+use crate::policy::directory::DirectoryMapping;
+use crate::time_util::{parse_date, DateFormat};
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
 
@@ -157,26 +158,6 @@ impl Reader<'_> {
             .map(Some)
             .ok_or_else(|| self.problem(attr.unwrap_or_default(), format!("`{v}` is not a valid date")))
     }
-}
-
-/// Parses `YYYYMMDD` or `YYYY-MM-DD`.
-pub fn parse_date(v: &str, format: DateFormat) -> Option<Date> {
-    // Only ASCII is sliced by position: a multi-byte character must not be cut (a panic).
-    if !v.is_ascii() {
-        return None;
-    }
-    let digits: String = match format {
-        DateFormat::Compact if v.len() == 8 => v.to_string(),
-        DateFormat::Iso if v.len() == 10 && &v[4..5] == "-" && &v[7..8] == "-" => {
-            format!("{}{}{}", &v[..4], &v[5..7], &v[8..])
-        }
-        _ => return None,
-    };
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (y, m, d) = (digits[..4].parse().ok()?, digits[4..6].parse::<u8>().ok()?, digits[6..].parse().ok()?);
-    Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
 }
 
 fn valid_code(v: &str) -> bool {

@@ -113,11 +113,7 @@ impl<'a> Holdings<'a> {
     }
 }
 
-/// A pre-approved bulk window (e.g. the April reshuffle, 定期異動) with its own removal limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BulkWindow {
-    pub max_removals: usize,
-}
+pub use crate::policy::directory::BulkWindow;
 
 const DAY_MS: i64 = 86_400_000;
 

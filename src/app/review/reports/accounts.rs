@@ -55,8 +55,7 @@ pub fn vendors(c: &mut DbConnection, since: i64, now: i64) -> Result<Table, AppE
         store::contracts::all(c)?.into_iter().map(|r| (r.number.clone(), r)).collect();
     let today = tobira_domain::time_util::from_millis(now).to_offset(tobira_domain::time_util::JST).date();
     let ended = |r: &store::contracts::ContractRow| {
-        tobira_domain::hr::parse_date(&r.end_date, tobira_domain::policy::directory::DateFormat::Iso)
-            .is_some_and(|end| end < today)
+        tobira_domain::time_util::parse_iso_date(&r.end_date).is_some_and(|end| end < today)
     };
     // The period's activity of every listed account, in one grouped read each (chunks of 500).
     let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();

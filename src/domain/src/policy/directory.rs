@@ -4,6 +4,8 @@
 //! an employment type maps to one [`EmploymentType`].
 
 use crate::org::EmploymentType;
+use crate::time_util::parse_iso_date;
+pub use crate::time_util::DateFormat;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -229,14 +231,6 @@ fn default_disabled_status() -> Spanned<String> {
     Spanned::new(0..0, "on_leave".into())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DateFormat {
-    #[serde(rename = "YYYYMMDD")]
-    Compact,
-    #[serde(rename = "YYYY-MM-DD")]
-    Iso,
-}
-
 fn default_true_values() -> Vec<String> {
     ["TRUE", "true", "1", "yes", "○"].into_iter().map(String::from).collect()
 }
@@ -332,18 +326,23 @@ pub struct BulkWindowRule {
     pub approved_by: String,
 }
 
+/// A pre-approved bulk window in force (e.g. the April reshuffle, 定期異動) with its own removal
+/// limit, as the plan applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkWindow {
+    pub max_removals: usize,
+}
+
 impl SyncRules {
     /// The bulk window that covers `today`, if any.
-    pub fn window_on(&self, today: time::Date) -> Option<crate::lifecycle::BulkWindow> {
-        let iso = crate::policy::directory::DateFormat::Iso;
+    pub fn window_on(&self, today: time::Date) -> Option<BulkWindow> {
         self.bulk_windows
             .iter()
             .filter(|w| {
-                let (f, u) =
-                    (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
+                let (f, u) = (parse_iso_date(w.from.get_ref()), parse_iso_date(w.until.get_ref()));
                 f.is_some_and(|f| f <= today) && u.is_some_and(|u| today <= u)
             })
-            .map(|w| crate::lifecycle::BulkWindow { max_removals: w.max_removals as usize })
+            .map(|w| BulkWindow { max_removals: w.max_removals as usize })
             .max_by_key(|w| w.max_removals)
     }
 }

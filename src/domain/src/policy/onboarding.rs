@@ -57,7 +57,7 @@ impl OnboardingRules {
 
     /// The start of `training_from` (JST midnight) in UTC ms, if set and valid.
     pub fn training_from_ms(&self) -> Option<i64> {
-        let d = crate::hr::parse_date(self.training_from.trim(), super::directory::DateFormat::Iso)?;
+        let d = crate::time_util::parse_iso_date(self.training_from.trim())?;
         Some(crate::time_util::end_of_jst_day(d) - 86_400_000)
     }
 

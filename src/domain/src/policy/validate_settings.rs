@@ -137,10 +137,9 @@ pub(super) fn check(c: &mut Ctx, m: &Merged) {
                 "sync.login_id_pattern must contain {employee_number}, so login IDs never collide (R-LC-09)",
             );
         }
-        let iso = crate::policy::directory::DateFormat::Iso;
+        use crate::time_util::parse_iso_date;
         for w in &s.bulk_windows {
-            let (from, until) =
-                (crate::hr::parse_date(w.from.get_ref(), iso), crate::hr::parse_date(w.until.get_ref(), iso));
+            let (from, until) = (parse_iso_date(w.from.get_ref()), parse_iso_date(w.until.get_ref()));
             for (d, parsed) in [(&w.from, from), (&w.until, until)] {
                 if parsed.is_none() {
                     c.at(*file, d.span(), format!("sync.bulk_windows: `{}` is not a date (YYYY-MM-DD)", d.get_ref()));
