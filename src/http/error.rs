@@ -95,6 +95,22 @@ pub fn signin_status(e: &SigninError) -> StatusCode {
     }
 }
 
+impl ApiError {
+    /// The sentence a page shows for a refusal the person can act on (bad input, a rule, a
+    /// conflict, a record that is not there, a forbidden action), in both languages; `None` for a
+    /// failure (internal, unavailable, busy…), which stays an error. Pages answer with
+    /// [`ResponseError::status_code`] beside it, so a page and the API agree on both.
+    pub fn shown(&self) -> Option<String> {
+        match self {
+            ApiError::BadRequest(w) | ApiError::Missing(w) | ApiError::Forbidden(w) | ApiError::Conflict(w) => {
+                Some(w.to_string())
+            }
+            ApiError::Rule(r) => Some(r.to_string()),
+            _ => None,
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -13,7 +13,6 @@ use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::{App, AppError};
 use crate::http::error::ApiError;
-use actix_web::http::StatusCode;
 use actix_web::ResponseError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -31,22 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A refusal or a miss as the page the reader sees; other failures stay errors.
 pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpResponse, ApiError> {
-    let k = ct::of(super::lang(req));
-    match e {
-        AppError::Refused(w) => {
-            super::message_text(req, app, StatusCode::FORBIDDEN, super::lang(req).error_title, &w.to_string())
-        }
-        AppError::Rule(r) => {
-            let text = r.to_string();
-            super::message_text(req, app, ApiError::Rule(r).status_code(), super::lang(req).error_title, &text)
-        }
-        AppError::NotFound(_) => {
-            super::message_text(req, app, StatusCode::NOT_FOUND, super::lang(req).error_title, k.no_results)
-        }
-        AppError::Invalid(w) => {
-            super::message_text(req, app, StatusCode::BAD_REQUEST, super::lang(req).error_title, &w.to_string())
-        }
-        e => Err(e.into()),
+    let e = ApiError::from(e);
+    match e.shown() {
+        Some(text) => super::message_text(req, app, e.status_code(), super::lang(req).error_title, &text),
+        None => Err(e),
     }
 }
 

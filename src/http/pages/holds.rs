@@ -108,7 +108,7 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     }
     .await;
     match made {
-        Err(AppError::Refused(m)) => super::console::refused(&req, &app, AppError::Refused(m)),
+        Err(e @ AppError::Refused(_)) => super::console::refused(&req, &app, e),
         r => done(r.map(|h| format!("保全しました / hold created: {} ({})", h.case_number, h.id))),
     }
 }
@@ -126,7 +126,7 @@ pub async fn release(
     let (id, reason) = (id.into_inner(), field(&f, "reason"));
     let shown = id.clone();
     match Holds(&app, actor(&cur), super::origin(&req, &app)).release(id, reason).await {
-        Err(AppError::Refused(m)) => super::console::refused(&req, &app, AppError::Refused(m)),
+        Err(e @ AppError::Refused(_)) => super::console::refused(&req, &app, e),
         r => done(r.map(|()| format!("解除しました / released: {shown}"))),
     }
 }

@@ -51,14 +51,11 @@ pub(super) fn outcome(req: &HttpRequest) -> (Option<String>, Option<String>) {
 /// The refusals an officer can correct (a second record, an unknown person, an HR directory that
 /// does not answer…) as their message in both languages; any other failure stays an error.
 pub(super) fn refusal(e: AppError) -> Result<String, ApiError> {
-    match e {
-        AppError::Conflict(w) | AppError::Invalid(w) | AppError::Refused(w) | AppError::NotFound(w) => {
-            Ok(w.to_string())
-        }
-        AppError::Rule(r) => Ok(r.to_string()),
-        AppError::Directory(m) => Ok(format!("人事ディレクトリを読めません / the HR directory: {m}")),
-        e => Err(e.into()),
+    if let AppError::Directory(m) = e {
+        return Ok(format!("人事ディレクトリを読めません / the HR directory: {m}"));
     }
+    let e = ApiError::from(e);
+    e.shown().ok_or(e)
 }
 
 pub struct DueRow {

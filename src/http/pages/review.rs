@@ -10,7 +10,7 @@ use crate::app::review::table::Table;
 use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::words::Words;
-use crate::app::{App, AppError};
+use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::forms::field;
 use crate::http::review::{decide_items, readable, reviewer, Decide};
@@ -351,9 +351,7 @@ pub async fn request_exception(
     };
     match r.request_exception(&app, new).await {
         Ok(id) => Ok(back_to_exceptions(&format!("申請しました / requested: {id}"))),
-        Err(AppError::Invalid(why) | AppError::Refused(why)) => Ok(back_to_exceptions(&why.to_string())),
-        Err(AppError::Rule(r)) => Ok(back_to_exceptions(&r.to_string())),
-        Err(e) => Err(e.into()),
+        Err(e) => super::officer::refusal(e).map(|why| back_to_exceptions(&why)),
     }
 }
 
@@ -371,7 +369,6 @@ pub async fn decide_exception(
             .map_err(|_| ApiError::BadRequest(Words::new("不明な判定です", "unknown verdict")))?;
     match r.decide_exception(&app, field(&f, "id"), verdict, String::new()).await {
         Ok(s) => Ok(back_to_exceptions(&format!("{} → {}", field(&f, "id"), s.as_str()))),
-        Err(AppError::Refused(why) | AppError::Conflict(why)) => Ok(back_to_exceptions(&why.to_string())),
-        Err(e) => Err(e.into()),
+        Err(e) => super::officer::refusal(e).map(|why| back_to_exceptions(&why)),
     }
 }
