@@ -13,7 +13,6 @@ use crate::app::words::Words;
 use crate::http::error::{ApiError, AwaitingApproval, ErrorBody};
 use crate::http::{console, officer, privileged, requests, review};
 use actix_web::{get, web, HttpResponse};
-use serde::Deserialize;
 use std::sync::LazyLock;
 use utoipa::openapi::path::{Operation, PathsBuilder};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -154,18 +153,4 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
 #[get("/openapi.json")]
 pub(crate) async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(DOCUMENT.as_str())
-}
-
-/// The optional body of a decision (approve, deny, refuse, review): a note for the record.
-#[derive(utoipa::ToSchema, Deserialize, Default)]
-pub struct Note {
-    #[serde(default)]
-    pub note: String,
-}
-
-impl Note {
-    /// The note of an optional body; empty when there is none.
-    pub fn text(body: Option<web::Json<Note>>) -> String {
-        body.map(|b| b.into_inner().note).unwrap_or_default()
-    }
 }

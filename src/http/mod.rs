@@ -5,6 +5,7 @@
 //! its own zone at run time (R-ZN-04).
 
 pub mod api;
+pub mod bodies;
 pub mod console;
 pub mod csrf;
 pub mod error;

@@ -12,7 +12,7 @@ use crate::app::signin::authz::{self, Need};
 use crate::app::signin::session::Current;
 use crate::app::words::Words;
 use crate::app::App;
-use crate::http::api::Note;
+use crate::http::bodies::Note;
 use crate::http::csrf::check_csrf;
 use crate::http::error::{ApiError, Failures};
 use crate::http::session::{self, origin};

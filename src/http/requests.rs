@@ -10,7 +10,7 @@ use crate::app::requests::AccessRequest;
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
-use crate::http::api::Note;
+use crate::http::bodies::Note;
 use crate::http::error::{ApiError, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;

@@ -13,7 +13,7 @@ use crate::app::signin::authz::Need;
 use crate::app::signin::session::Current;
 use crate::app::words::Words;
 use crate::app::App;
-use crate::http::api::Note;
+use crate::http::bodies::Note;
 use crate::http::error::{ApiError, ErrorBody, Failures};
 use crate::http::privileged::caller;
 use crate::http::session::origin;
