@@ -7,9 +7,9 @@
 use super::schema::contracts;
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
-use serde_json::json;
 use tobira_domain::audit::AuditEvent;
 use tobira_domain::contracts::Contract;
+use tobira_domain::lifecycle::applied;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = contracts)]
@@ -52,9 +52,7 @@ pub fn save(
                 diesel::insert_into(contracts::table).values((contracts::number.eq(&c.number), fields)).execute(conn)?
             }
         };
-        events.push(AuditEvent::new(actor, "contract.saved", format!("contract:{}", c.number)).with_details(json!({
-            "vendor": c.vendor, "start": start, "end": end, "parent": c.parent, "new": old.is_none(), "previous_end": old.map(|o| o.end_date),
-        })));
+        events.push(applied::contract_event(actor, c, old.as_ref().map(|o| o.end_date.clone()), old.is_none()));
     }
     Ok(events)
 }

@@ -141,6 +141,20 @@ pub fn department_event(actor: &str, d: &HrDepartment, parent: Option<&str>, new
         .with_details(json!({ "name": d.name, "parent": parent, "new": new }))
 }
 
+/// The audit event of a contract the register states anew or differently (R-LC-12): `previous_end`
+/// is the end date tobira held before, `None` for a new contract.
+pub fn contract_event(
+    actor: &str,
+    c: &crate::contracts::Contract,
+    previous_end: Option<String>,
+    new: bool,
+) -> AuditEvent {
+    AuditEvent::new(actor, "contract.saved", format!("contract:{}", c.number)).with_details(json!({
+        "vendor": c.vendor, "start": c.start.map(|d| d.to_string()), "end": c.end.to_string(), "parent": c.parent,
+        "new": new, "previous_end": previous_end,
+    }))
+}
+
 /// The notice to whoever permitted a person's use of shared ID `login_id` when that person moves on
 /// (R-AU-08): (subject, body), Japanese first.
 pub fn shared_password_notice(step: &Step, login_id: &str, employee_number: &str) -> (String, String) {
