@@ -13,9 +13,10 @@ use super::AppError;
 use crate::config::Config;
 use crate::crypto::master_key::MasterKey;
 use crate::store::{self, DbConnection};
+use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tobira_domain::audit::ChainHead;
+use tobira_domain::audit::{AuditEvent, ChainHead, Outcome};
 use tobira_domain::audit_checkpoint::{self as rules, Checkpoint, Finding};
 
 /// The purpose the checkpoint MAC key is derived for.
@@ -107,8 +108,22 @@ pub struct Report {
     pub sources: Vec<PathBuf>,
 }
 
-/// Walks the chain and judges it against the checkpoints in the checkpoint file and the export file.
-pub fn verify(c: &mut DbConnection, key: Option<&MasterKey>, config: &Config) -> Result<Report, AppError> {
+impl Report {
+    /// A break in the chain, or a finding against the checkpoints.
+    pub fn failed(&self) -> bool {
+        self.verification.first_break.is_some() || !self.findings.is_empty()
+    }
+}
+
+/// Walks the chain and judges it against the checkpoints in the checkpoint file and the export file;
+/// the verification is recorded (`audit.verified`, by `actor`).
+pub fn verify(
+    c: &mut DbConnection,
+    key: Option<&MasterKey>,
+    config: &Config,
+    actor: &str,
+    now: i64,
+) -> Result<Report, AppError> {
     let mut sources = vec![config.checkpoint_path()];
     if !config.audit.export_file.is_empty() {
         sources.push(PathBuf::from(&config.audit.export_file));
@@ -147,5 +162,19 @@ pub fn verify(c: &mut DbConnection, key: Option<&MasterKey>, config: &Config) ->
             findings.push(Finding::UnattestedAnchor { seq: a.seq });
         }
     }
-    Ok(Report { verification, latest: valid.pop(), findings, sources })
+    let report = Report { verification, latest: valid.pop(), findings, sources };
+    // The verification itself goes on record, so reports and /metrics show when the chain was last
+    // checked and how it went.
+    let v = &report.verification;
+    let event = AuditEvent::new(actor, "audit.verified", "audit_events")
+        .with_outcome(if report.failed() { Outcome::Failure } else { Outcome::Success })
+        .with_details(json!({
+            "checked": v.checked,
+            "first_bad_seq": v.first_break.as_ref().map(|b| b.first_bad_seq()),
+            "break": v.first_break.as_ref().map(|b| b.to_string()),
+            "checkpoint_seq": report.latest.as_ref().map(|(cp, _)| cp.seq),
+            "findings": report.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+        }));
+    super::audit_log::record_alone(c, now, event)?;
+    Ok(report)
 }
