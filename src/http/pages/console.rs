@@ -1,19 +1,18 @@
 //! The operator's console pages: `/console/people`, finding a person (paged), and
-//! `/console/people/{id}`, the person's page with the officer's buttons (see [`super::console_act`]).
+//! `/console/people/{id}`, the person's page with the officer's buttons (posted to [`super::console_act`]).
 //! Readers: security officers, the CISO's office and the auditor (everyone), a 所属長 (their own
 //! sections' people; anyone else is "not found" to them).
 //!
-//! Invariants: every handler asks [`guard`] for a full session, then the app's `console::reader`;
-//! the pages only render what `app::console` returns; dates in JST; sign-in methods as words.
+//! Invariants: every handler goes in through [`super::console_gate`] (a full session, then the app's
+//! `console::reader`); the pages only render what `app::console` returns; dates in JST; sign-in
+//! methods as words.
 
+use super::console_gate::{entry, refused};
 use super::console_text::{self as ct, ConsoleText};
-use super::{guard, Ctx};
-use crate::app::console::{self, person, search, Reader};
-use crate::app::signin::authz::Need;
-use crate::app::signin::session::Current;
-use crate::app::{App, AppError};
+use super::Ctx;
+use crate::app::console::{person, search};
+use crate::app::App;
 use crate::http::error::ApiError;
-use actix_web::ResponseError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use tobira_domain::console::scope::Scope;
@@ -23,54 +22,7 @@ mod account;
 use account::{block, AccountBlock};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console/people", web::get().to(search_page))
-        .route("/console/people/{id}", web::get().to(person_page))
-        .route("/console/people/{id}/act", web::post().to(super::console_act::act));
-}
-
-/// A refusal or a miss as the page the reader sees; other failures stay errors.
-pub(super) fn refused(req: &HttpRequest, app: &App, e: AppError) -> Result<HttpResponse, ApiError> {
-    let e = ApiError::from(e);
-    match e.shown() {
-        Some(text) => super::message_text(req, app, e.status_code(), super::lang(req).error_title, &text),
-        None => Err(e),
-    }
-}
-
-/// The console's way in: a full session ([`guard`]) and the app's reader, or the page to answer
-/// instead (the sign-in for a missing session, the refusal for someone the console is not for).
-pub(super) async fn entry(req: &HttpRequest, app: &App) -> Result<Result<(Current, Reader), HttpResponse>, ApiError> {
-    let cur = match guard(req, app, Need::Full).await? {
-        Ok(c) => c,
-        Err(r) => return Ok(Err(r)),
-    };
-    reader_for(req, app, cur).await
-}
-
-/// The same for a posted console form: its CSRF token checked, its fields, the session at `need`
-/// and the reader.
-pub(super) async fn posted_entry(
-    req: &HttpRequest,
-    app: &App,
-    body: &[u8],
-    need: Need,
-) -> Result<Result<(Vec<(String, String)>, Current, Reader), HttpResponse>, ApiError> {
-    let (f, cur) = match super::posted(req, app, body, need).await? {
-        Ok(v) => v,
-        Err(r) => return Ok(Err(r)),
-    };
-    Ok(reader_for(req, app, cur).await?.map(|(cur, reader)| (f, cur, reader)))
-}
-
-async fn reader_for(
-    req: &HttpRequest,
-    app: &App,
-    cur: Current,
-) -> Result<Result<(Current, Reader), HttpResponse>, ApiError> {
-    match console::reader(app, &cur).await {
-        Ok(r) => Ok(Ok((cur, r))),
-        Err(e) => refused(req, app, e).map(Err),
-    }
+    cfg.route("/console/people", web::get().to(search_page)).route("/console/people/{id}", web::get().to(person_page));
 }
 
 pub struct AccountCell {

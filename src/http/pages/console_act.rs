@@ -22,13 +22,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 /// What the button asked for, once checked against the page's person.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console/people/{id}/act", web::post().to(act));
+}
+
 pub async fn act(
     req: HttpRequest,
     app: web::Data<App>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, cur, reader) = match super::console::posted_entry(&req, &app, &body, Need::Full).await? {
+    let (f, cur, reader) = match super::console_gate::posted_entry(&req, &app, &body, Need::Full).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -38,7 +42,7 @@ pub async fn act(
     // The account must be one of this person's (and the person visible to the officer).
     let v = match person::view(&app, &reader, &id, None, &o).await {
         Ok(v) => v,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let (login, action, reason) = (field(&f, "login"), field(&f, "action"), field(&f, "reason").trim().to_string());
     if !v.accounts.iter().any(|a| a.account.login_id == login) {
@@ -50,7 +54,7 @@ pub async fn act(
     if !reader.acts {
         // The helpdesk's two actions on staff; anyone else who reads the console acts on nothing.
         if !reader.helpdesk {
-            return super::console::refused(
+            return super::console_gate::refused(
                 &req,
                 &app,
                 AppError::refused(

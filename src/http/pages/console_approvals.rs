@@ -49,13 +49,13 @@ struct ApprovalsPage<'a> {
 
 /// `/console/approvals`: the open requests, oldest first.
 pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let (_, reader) = match super::console::entry(&req, &app).await? {
+    let (_, reader) = match super::console_gate::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let list = match approvals::pending(&app, &reader, &super::origin(&req, &app)).await {
         Ok(l) => l,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let o = ot::of(c.t);
@@ -113,7 +113,7 @@ pub async fn decide(
                 )),
             }
         }
-        Err(e @ (AppError::Refused(_) | AppError::Rule(_))) => super::console::refused(&req, &app, e),
+        Err(e @ (AppError::Refused(_) | AppError::Rule(_))) => super::console_gate::refused(&req, &app, e),
         Err(e) => super::officer::back_refused(PAGE, e),
     }
 }

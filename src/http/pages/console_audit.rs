@@ -70,7 +70,7 @@ pub async fn page(
     let q = q.into_inner();
     let p = match audit::read(&app, &cur, &q, &super::origin(&req, &app)).await {
         Ok(p) => p,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let k = ct::of(c.t);
@@ -122,6 +122,6 @@ pub async fn csv(req: HttpRequest, app: web::Data<App>, q: web::Query<audit::Que
             .content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", "attachment; filename=\"tobira-audit.csv\""))
             .body(audit::csv(&records))),
-        Err(e) => super::console::refused(&req, &app, e),
+        Err(e) => super::console_gate::refused(&req, &app, e),
     }
 }

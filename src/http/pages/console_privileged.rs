@@ -105,13 +105,13 @@ fn cell(v: &Value, key: &str) -> String {
 
 /// `/console/privileged`.
 pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let (cur, reader) = match super::console::entry(&req, &app).await? {
+    let (cur, reader) = match super::console_gate::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let v = match privileged::overview(&app, &reader, &cur, &super::origin(&req, &app)).await {
         Ok(v) => v,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let (o, k) = (ot::of(c.t), super::console_text::of(c.t));

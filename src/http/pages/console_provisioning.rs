@@ -93,14 +93,14 @@ struct SystemPage<'a> {
 
 /// `/console/provisioning`: every provisioned system's queue and last reconciliation.
 pub async fn list_page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
-    let (_, reader) = match super::console::entry(&req, &app).await? {
+    let (_, reader) = match super::console_gate::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let ja = super::lang(&req).lang == "ja";
     let rows = match prov::overview(&app, &reader, ja).await {
         Ok(r) => r,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let k = ct::of(c.t);
@@ -114,7 +114,7 @@ pub async fn system_page(
     app: web::Data<App>,
     system: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, reader) = match super::console::entry(&req, &app).await? {
+    let (_, reader) = match super::console_gate::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -125,7 +125,7 @@ pub async fn system_page(
     let ja = super::lang(&req).lang == "ja";
     let v = match prov::system(&app, &reader, &system, page, ja).await {
         Ok(v) => v,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let k = ct::of(c.t);
@@ -170,7 +170,7 @@ pub async fn retry(
     system: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, _, reader) = match super::console::posted_entry(&req, &app, &body, Need::Officer).await? {
+    let (f, _, reader) = match super::console_gate::posted_entry(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };

@@ -75,7 +75,7 @@ pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse,
     };
     let holds = match Holds(&app, actor(&cur), super::origin(&req, &app)).list().await {
         Ok(h) => h,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let rows = holds.iter().map(|h| row(&c, h)).collect();
@@ -108,7 +108,7 @@ pub async fn create(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> 
     }
     .await;
     match made {
-        Err(e @ AppError::Refused(_)) => super::console::refused(&req, &app, e),
+        Err(e @ AppError::Refused(_)) => super::console_gate::refused(&req, &app, e),
         r => done(r.map(|h| format!("保全しました / hold created: {} ({})", h.case_number, h.id))),
     }
 }
@@ -126,7 +126,7 @@ pub async fn release(
     let (id, reason) = (id.into_inner(), field(&f, "reason"));
     let shown = id.clone();
     match Holds(&app, actor(&cur), super::origin(&req, &app)).release(id, reason).await {
-        Err(e @ AppError::Refused(_)) => super::console::refused(&req, &app, e),
+        Err(e @ AppError::Refused(_)) => super::console_gate::refused(&req, &app, e),
         r => done(r.map(|()| format!("解除しました / released: {shown}"))),
     }
 }
@@ -140,7 +140,7 @@ pub async fn export(req: HttpRequest, app: web::Data<App>, id: web::Path<String>
     let now = app.clock.now_ms();
     let b = match Holds(&app, actor(&cur), super::origin(&req, &app)).export(id.into_inner()).await {
         Ok(b) => b,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let name = format!("hold-{}", b.hold_id);
     let body = crate::app::bundle::tar(&b.files, &name, now / 1000);

@@ -15,6 +15,7 @@ pub mod console;
 pub mod console_act;
 pub mod console_approvals;
 pub mod console_audit;
+pub mod console_gate;
 pub mod console_ops_text;
 pub mod console_privileged;
 pub mod console_privileged_forms;
@@ -87,6 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/tobira.css", web::get().to(style))
         .configure(officer::routes)
         .configure(console::routes)
+        .configure(console_act::routes)
         .configure(console_audit::routes)
         .configure(console_approvals::routes)
         .configure(console_privileged::routes)

@@ -131,13 +131,13 @@ pub async fn console_page(
     app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, reader) = match super::console::entry(&req, &app).await? {
+    let (_, reader) = match super::console_gate::entry(&req, &app).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
     let v = match person::view(&app, &reader, &id, None, &super::origin(&req, &app)).await {
         Ok(v) => v,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let c = Ctx::new(&req, &app)?;
     let k = ot::of(c.t);
@@ -188,7 +188,7 @@ pub async fn record_training(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, cur, reader) = match super::console::posted_entry(&req, &app, &body, Need::Officer).await? {
+    let (f, cur, reader) = match super::console_gate::posted_entry(&req, &app, &body, Need::Officer).await? {
         Ok(v) => v,
         Err(r) => return Ok(r),
     };
@@ -196,7 +196,7 @@ pub async fn record_training(
     let back = format!("/console/people/{id}/onboarding");
     let v = match person::view(&app, &reader, &id, None, &o).await {
         Ok(v) => v,
-        Err(e) => return super::console::refused(&req, &app, e),
+        Err(e) => return super::console_gate::refused(&req, &app, e),
     };
     let login = field(&f, "login");
     if !v.accounts.iter().any(|a| a.account.login_id == login) {
