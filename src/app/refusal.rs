@@ -4,6 +4,7 @@
 //! ([`tobira_domain::refusal::Explain`]).
 
 use tobira_domain::console::helpdesk;
+use tobira_domain::lifecycle::hold;
 use tobira_domain::privileged::{delegation, development, elevation, eligibility};
 use tobira_domain::refusal::Explain;
 use tobira_domain::review::exception;
@@ -20,6 +21,7 @@ pub enum Refusal {
     FourEyes(four_eyes::Refusal),
     Helpdesk(helpdesk::Refusal),
     RemoteAccess(remote_access::Refusal),
+    SyncHold(hold::Refusal),
 }
 
 impl Refusal {
@@ -34,6 +36,7 @@ impl Refusal {
             Refusal::FourEyes(r) => r,
             Refusal::Helpdesk(r) => r,
             Refusal::RemoteAccess(r) => r,
+            Refusal::SyncHold(r) => r,
         }
     }
 
@@ -94,4 +97,5 @@ carried! {
     FourEyes: four_eyes::Refusal,
     Helpdesk: helpdesk::Refusal,
     RemoteAccess: remote_access::Refusal,
+    SyncHold: hold::Refusal,
 }

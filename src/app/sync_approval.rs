@@ -20,7 +20,6 @@ use tobira_domain::approval::{self, Concerning};
 use tobira_domain::lifecycle::hold::{self, Recheck};
 use tobira_domain::lifecycle::Plan;
 use tobira_domain::policy::Policy;
-use tobira_domain::refusal::Explain;
 
 /// The refusal of an unknown login ID and of a wrong code alike, so neither tells which it was.
 fn wrong_code() -> Words {
@@ -195,8 +194,7 @@ pub async fn discard_signed_in(app: &App, cur: &Current, run_id: &str) -> Result
     app.db(move |c| {
         let who = approver_of(c, &policy, &cur2, now)?;
         if approval::check(&policy, &policy.approvals.sync_hold, &who.facts, Concerning::default()).is_err() {
-            let not_entitled = hold::Refusal::NotEntitled;
-            return Err(sync_hold::refuse(c, &id, &who.login_id, Words::of(&not_entitled), not_entitled.code(), now));
+            return Err(sync_hold::refuse_rule(c, &id, &who.login_id, hold::Refusal::NotEntitled, now));
         }
         sync_hold::discard(c, &id, &who.login_id, now)
     })

@@ -195,19 +195,40 @@ pub fn check(
     let held = Hold { state, planned_at: r.created_at, ran_by: &ran_by };
     match hold::may_approve(&held, &Decider { names: &names, entitled }, now, &policy.sync) {
         Ok(()) => Ok((r, content)),
-        Err(refusal) => Err(refuse(conn, run_id, &by.login_id, Words::of(&refusal), refusal.code(), now)),
+        Err(refusal) => Err(refuse_rule(conn, run_id, &by.login_id, refusal, now)),
     }
 }
 
-/// Records a refused approval under `by` (its English in the audit record) and returns the refusal.
+/// Records a refused approval under `by` (its English and code in the audit record) and returns
+/// the refusal.
 pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: Words, code: &str, now: i64) -> AppError {
+    match record_refusal(conn, run_id, by, &why.en, code, now) {
+        Ok(()) => AppError::refused(format!("同期 {run_id}：{}", why.ja), format!("sync run {run_id}: {}", why.en)),
+        Err(e) => e,
+    }
+}
+
+/// [`refuse`] for the hold's own rule: the refusal travels typed, with its code, to the answer.
+pub fn refuse_rule(conn: &mut DbConnection, run_id: &str, by: &str, refusal: hold::Refusal, now: i64) -> AppError {
+    match record_refusal(conn, run_id, by, &refusal.en(), refusal.code(), now) {
+        Ok(()) => refusal.into(),
+        Err(e) => e,
+    }
+}
+
+fn record_refusal(
+    conn: &mut DbConnection,
+    run_id: &str,
+    by: &str,
+    en: &str,
+    code: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let e = AuditEvent::new(by, "sync.approve_refused", format!("sync:{run_id}"))
         .with_outcome(Outcome::Denied)
-        .with_details(json!({ "why": why.en, "code": code }));
-    match store::write_tx(conn, |c| store::audit::append(c, now, vec![e])) {
-        Ok(_) => AppError::refused(format!("同期 {run_id}：{}", why.ja), format!("sync run {run_id}: {}", why.en)),
-        Err(e) => e.into(),
-    }
+        .with_details(json!({ "why": en, "code": code }));
+    store::write_tx(conn, |c| store::audit::append(c, now, vec![e]))?;
+    Ok(())
 }
 
 /// The held plan's people re-planned against `raw` (a fresh full read), split against the held plan.

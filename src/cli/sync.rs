@@ -114,6 +114,10 @@ fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
             eprintln!("tobira: sync: {m}");
             Ok(ExitCode::from(1))
         }
+        AppError::Rule(r) => {
+            eprintln!("tobira: sync: {r}");
+            Ok(ExitCode::from(1))
+        }
         other => Err(other.into()),
     }
 }
