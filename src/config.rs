@@ -16,7 +16,9 @@ mod tests;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Where tobira keeps its files (the SQLite database, the master key).
+    /// Where tobira keeps its files: the master key and the PostgreSQL checkpoint file by default (the
+    /// SQLite database is where `database.url` says; its default, `./data/tobira.db`, is in the default
+    /// `data_dir`).
     pub data_dir: String,
     /// The policy files (`*.toml`).
     pub policy_dir: String,

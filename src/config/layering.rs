@@ -29,11 +29,43 @@ impl Config {
             apply_env(&defaults, &mut merged, &path, raw, &name)?;
         }
         let de = Value::Table(merged);
-        serde_path_to_error::deserialize(de).map_err(|e| ConfigError::BadValue {
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| ConfigError::BadValue {
             key: e.path().to_string(),
             source_name: "configuration".into(),
             reason: e.inner().to_string(),
-        })
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Values that deserialize but would mean nothing: a network that is not a CIDR block matches
+    /// no one (a proxy not trusted, metrics refused) and a log level that does not parse would log
+    /// at `info`, both silently; refused instead, naming the key.
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, reason: String| ConfigError::BadValue {
+            key: key.into(),
+            source_name: "configuration".into(),
+            reason,
+        };
+        for (key, list) in
+            [("http.trusted_proxies", &self.http.trusted_proxies), ("http.metrics_from", &self.http.metrics_from)]
+        {
+            for c in list {
+                tobira_domain::zone::Cidr::parse(c).map_err(|e| bad(key, e))?;
+            }
+        }
+        // A bare word is a valid filter (a target at every level), so a mistyped level would pass.
+        const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+        let level = &self.log.level;
+        let word = |d: &str| d.contains('=') || LEVELS.contains(&d.trim().to_ascii_lowercase().as_str());
+        if !level.split(',').all(word) {
+            return Err(bad(
+                "log.level",
+                format!("`{level}`: each part is a level ({}) or target=level", LEVELS.join(", ")),
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(level).map_err(|e| bad("log.level", format!("`{level}`: {e}")))?;
+        Ok(())
     }
 
     /// The master key's path: the configured file or `DATA_DIR/master.key`.

@@ -76,6 +76,29 @@ fn the_documented_examples_are_true() {
 }
 
 #[test]
+fn addresses_and_log_levels_that_mean_nothing_are_errors_naming_the_key() {
+    // A mistyped network would match no one (a proxy not trusted, metrics refused) and a mistyped
+    // level would log at `info`: both silently; the operator learns at once instead.
+    for (var, value, key) in [
+        ("TOBIRA__HTTP__TRUSTED_PROXIES", "[\"10.0.0.0/33\"]", "http.trusted_proxies"),
+        ("TOBIRA__HTTP__METRICS_FROM", "[\"127.0.0.1/32\", \"10.0.0.5\"]", "http.metrics_from"),
+        ("TOBIRA__LOG__LEVEL", "verbose!!", "log.level"),
+    ] {
+        let e = Config::load(None, env(&[(var, value)])).unwrap_err();
+        assert!(matches!(&e, ConfigError::BadValue { key: k, .. } if k == key), "{var}: {e}");
+        assert!(e.to_string().contains(key), "{e}");
+    }
+    let ok = Config::load(
+        None,
+        env(&[
+            ("TOBIRA__HTTP__TRUSTED_PROXIES", "[\"10.0.0.0/8\", \"::1/128\"]"),
+            ("TOBIRA__LOG__LEVEL", "info,tobira=debug"),
+        ]),
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+}
+
+#[test]
 fn enumerated_values_are_checked() {
     let e = Config::load(None, env(&[("TOBIRA__LOG__FORMAT", "jsn")])).unwrap_err();
     assert!(e.to_string().contains("log.format"), "{e}");
