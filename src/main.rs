@@ -371,11 +371,12 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (data_dir, db, policy_dir) = (config.data_dir.clone(), startup::database_label(&config), config.policy_dir.clone());
+        let master_key = config.master_key_path();
         let public_url = config.http.public_url.clone();
         let bind_host = config.http.bind.rsplit_once(':').map(|(h, _)| h.to_string()).unwrap_or_else(|| config.http.bind.clone());
         let app = startup::Application::build(config, clock).await?;
         if app.master_key_created {
-            eprintln!("tobira: created a new master key in {data_dir}; back it up: without it the signing keys and secrets cannot be opened");
+            eprintln!("tobira: created a new master key at {}; back it up: without it the signing keys and secrets cannot be opened", master_key.display());
         }
         eprintln!("tobira: serving on http://{bind_host}:{} (public URL {public_url})", app.port());
         eprintln!("tobira: data in {data_dir} (database {db}); policy from {policy_dir}");

@@ -127,7 +127,7 @@ fn refusal(e: AppError) -> anyhow::Result<ExitCode> {
 fn master_key(config: &Config) -> anyhow::Result<tobira::crypto::master_key::MasterKey> {
     let (key, origin) = tobira::crypto::master_key::MasterKey::load_or_create(&config.master_key_path())?;
     if origin == tobira::crypto::master_key::Origin::Created {
-        eprintln!("tobira: created a new master key in {}; back it up: without it the signing keys and secrets cannot be opened", config.data_dir);
+        eprintln!("tobira: created a new master key at {}; back it up: without it the signing keys and secrets cannot be opened", config.master_key_path().display());
     }
     Ok(key)
 }
