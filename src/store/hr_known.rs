@@ -14,7 +14,7 @@ use tobira_domain::org::{EmploymentType, Membership, PersonStatus};
 use tobira_domain::rbac::{AccountStatus, GrantSource};
 
 fn parse_date(s: &Option<String>) -> Option<time::Date> {
-    s.as_deref().and_then(|s| tobira_domain::time_util::parse_iso_date(s))
+    s.as_deref().and_then(tobira_domain::time_util::parse_iso_date)
 }
 
 /// A stored person as HR data; memberships give the departments. `None` for rows tobira cannot read.
