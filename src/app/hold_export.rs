@@ -5,7 +5,7 @@
 //! directory (`tobira audit export`) or as one tar archive (the page's download), by [`super::bundle`].
 //!
 //! Invariants: the CISO only (refusals audited); each export is audited with the manifest's digest;
-//! the directory is 0700 and its files 0600 (they name people).
+//! a directory made for it is 0700 (an existing one keeps its mode) and its files 0600 (they name people).
 
 use super::legal_hold::{self, Actor};
 use super::signin::Origin;
