@@ -22,8 +22,8 @@ pub(super) fn end_sessions(
 }
 
 /// The person's other accounts that are privileged IDs (`p-…`), which follow the staff account as
-/// [`applied::linked_follows`] says; a disabled one loses its eligibility and grants. Returns their
-/// logins.
+/// [`applied::linked_follows`] says, with what [`applied::linked_effects`] says goes with the move.
+/// Returns their logins.
 pub(super) fn follow_linked(
     conn: &mut DbConnection,
     account_id: &str,
@@ -43,18 +43,20 @@ pub(super) fn follow_linked(
         .filter(acc::is_privileged.eq(true))
         .select(Account::as_select())
         .load(conn)?;
-    let linked_reason = applied::linked_reason(reason);
+    let (linked_reason, effects) = (applied::linked_reason(reason), applied::linked_effects(to));
     let mut changed = Vec::new();
     for a in linked {
         if !applied::linked_follows(a.status(), a.status_reason.as_deref(), to) {
             continue;
         }
         accounts::set_status(conn, &a.id, to, &linked_reason, now)?;
-        if to != AccountStatus::Active {
+        if effects.end_sessions {
             end_sessions(conn, &a.id, &linked_reason, now)?;
         }
-        if to == AccountStatus::Disabled {
+        if effects.deletion_due {
             diesel::update(acc::table.find(&a.id)).set(acc::deletion_due_at.eq(delete_after)).execute(conn)?;
+        }
+        if effects.revoke_access {
             diesel::update(grants::table.filter(grants::account_id.eq(&a.id)).filter(grants::revoked_at.is_null()))
                 .set((grants::revoked_at.eq(now), grants::revoked_reason.eq(&linked_reason)))
                 .execute(conn)?;

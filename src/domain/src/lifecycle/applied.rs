@@ -33,6 +33,25 @@ pub fn linked_follows(current: Option<AccountStatus>, current_reason: Option<&st
     }
 }
 
+/// What a linked privileged ID's move to a status takes with it, beside the status itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkedEffects {
+    /// Its open sessions end.
+    pub end_sessions: bool,
+    /// It is due for deletion with its staff account.
+    pub deletion_due: bool,
+    /// Its grants and privileged eligibility are revoked at once (the planner plans no steps for a
+    /// privileged ID, so nothing else would take them away).
+    pub revoke_access: bool,
+}
+
+/// What a linked privileged ID's move to `to` takes with it (R-LC-03, R-PR-01): sessions end unless
+/// it becomes active; a disabled one also loses its access and is due for deletion.
+pub fn linked_effects(to: AccountStatus) -> LinkedEffects {
+    let gone = to == AccountStatus::Disabled;
+    LinkedEffects { end_sessions: to != AccountStatus::Active, deletion_due: gone, revoke_access: gone }
+}
+
 /// What the store did for one step, in facts only the database knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -186,6 +205,16 @@ mod tests {
         );
         assert!(!linked_follows(Some(Suspended), None, Active));
         assert!(!linked_follows(Some(Active), None, Deleted));
+    }
+
+    #[test]
+    fn r_pr_01_a_linked_privileged_id_disabled_loses_its_access_and_one_suspended_its_sessions() {
+        let gone = linked_effects(Disabled);
+        assert!(gone.end_sessions && gone.revoke_access && gone.deletion_due, "{gone:?}");
+        let paused = linked_effects(Suspended);
+        assert!(paused.end_sessions && !paused.revoke_access && !paused.deletion_due, "{paused:?}");
+        let back = linked_effects(Active);
+        assert!(!back.end_sessions && !back.revoke_access && !back.deletion_due, "{back:?}");
     }
 
     fn step(action: Action) -> Step {
