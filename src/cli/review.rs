@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::review::table::Format;
-use tobira::app::review::{campaign, evidence, job};
+use tobira::app::review::{campaign, evidence, job, reports};
 use tobira::config::Config;
 use tobira::startup;
 use tobira_domain::policy::Policy;
@@ -57,7 +57,7 @@ pub struct ReportArgs {
 pub fn report(config: &Config, name: &str, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let policy = startup::policy(config)?;
     let mut conn = startup::migrated_connection(config)?;
-    let t = evidence::report(&mut conn, &policy, name, args.days, SystemClock.now_ms())?;
+    let t = reports::over_days(&mut conn, &policy, name, args.days, SystemClock.now_ms())?;
     print!("{}", args.format.render(&t));
     Ok(ExitCode::SUCCESS)
 }

@@ -3,23 +3,10 @@
 //! of SHA-256 digests ([`crate::app::bundle`]).
 
 use super::reports;
-use super::table::Table;
 use crate::app::bundle::{self, Files};
 use crate::app::AppError;
 use crate::store::DbConnection;
 use tobira_domain::policy::Policy;
-use tobira_domain::review::DAY_MS;
-
-/// The review report `name` (one of [`reports::NAMES`]) over the last `days`.
-pub fn report(c: &mut DbConnection, policy: &Policy, name: &str, days: u32, now: i64) -> Result<Table, AppError> {
-    let since = now - i64::from(days) * DAY_MS;
-    reports::by_name(c, policy, name, since, now)?.ok_or_else(|| {
-        AppError::not_found(
-            format!("報告 `{name}` はありません（{}）", reports::NAMES.join(", ")),
-            format!("no report `{name}` (one of {})", reports::NAMES.join(", ")),
-        )
-    })
-}
 
 /// The bundle's files, the manifest last, and whether the audit chain verified intact.
 pub struct Evidence {
@@ -31,7 +18,7 @@ pub struct Evidence {
 pub fn gather(c: &mut DbConnection, policy: &Policy, days: u32, now: i64) -> Result<Evidence, AppError> {
     let mut files = Files::new();
     for name in reports::NAMES {
-        let t = report(c, policy, name, days, now)?;
+        let t = reports::over_days(c, policy, name, days, now)?;
         files.push((format!("{name}.csv"), t.to_csv().into_bytes()));
         files.push((format!("{name}.json"), serde_json::to_vec_pretty(&t)?));
     }

@@ -316,6 +316,17 @@ pub fn compliance(c: &mut DbConnection, policy: &Policy, since: i64, now: i64) -
 pub const NAMES: &[&str] =
     &["dormant", "grants", "passwords", "exceptions", "findings", "campaigns", "compliance", "vendors"];
 
+/// The report `name` (one of [`NAMES`]) over the last `days`; not found for any other name.
+pub fn over_days(c: &mut DbConnection, policy: &Policy, name: &str, days: u32, now: i64) -> Result<Table, AppError> {
+    let since = now - i64::from(days) * tobira_domain::review::DAY_MS;
+    by_name(c, policy, name, since, now)?.ok_or_else(|| {
+        AppError::not_found(
+            format!("報告 `{name}` はありません（{}）", NAMES.join(", ")),
+            format!("no report `{name}` (one of {})", NAMES.join(", ")),
+        )
+    })
+}
+
 /// The report `name`, over the period from `since` where it has one; `None` for no such report.
 pub fn by_name(
     c: &mut DbConnection,

@@ -115,15 +115,12 @@ impl Reviewer {
     /// may not read it at all.
     pub async fn report(&self, app: &App, name: String, days: u32) -> Result<Option<Table>, AppError> {
         let (policy, facts, now) = (app.policy.clone(), self.facts.clone(), app.clock.now_ms());
-        let since = now - i64::from(days.min(MAX_DAYS)) * DAY_MS;
         app.db(move |c| {
             let Some(r) = readers::reader(c, &facts)? else { return Ok(None) };
             if matches!(r, Reader::Section(_)) && !readers::about_people(&name) {
                 return Ok(None);
             }
-            let t = reports::by_name(c, &policy, &name, since, now)?.ok_or_else(|| {
-                AppError::not_found(format!("報告 {name} が見つかりません"), format!("report {name} not found"))
-            })?;
+            let t = reports::over_days(c, &policy, &name, days.min(MAX_DAYS), now)?;
             Ok(readers::cut(&r, t))
         })
         .await
