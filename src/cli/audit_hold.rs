@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::legal_hold::{self, Actor};
 use tobira::app::signin::Origin;
-use tobira::app::{hold_export, AppError};
+use tobira::app::{dates, hold_export, AppError};
 use tobira::config::Config;
 use tobira::startup;
 use tobira_domain::audit_hold::{parse_subjects, NewHold};
@@ -57,14 +57,13 @@ fn parse_time(v: &str, end: bool) -> Result<i64, AppError> {
     if let Ok(t) = time::OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339) {
         return Ok(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX));
     }
-    let d = tobira_domain::time_util::parse_iso_date(v.trim()).ok_or_else(|| {
+    let day = if end { dates::last_day(v, "until") } else { dates::first_day(v, "from") };
+    day.map_err(|_| {
         AppError::invalid(
             format!("日時または日付（YYYY-MM-DD）ではありません：{v}"),
             format!("not a time or date (YYYY-MM-DD): {v}"),
         )
-    })?;
-    let end_ms = tobira_domain::time_util::end_of_jst_day(d);
-    Ok(if end { end_ms } else { end_ms - 86_400_000 })
+    })
 }
 
 fn actor(login: &str) -> Actor {
