@@ -35,9 +35,6 @@ pub mod scheduler;
 pub mod shared_ids;
 pub mod signin;
 pub mod sync;
-pub mod sync_approval;
-pub mod sync_check;
-pub mod sync_hold;
 pub mod words;
 
 use crate::config::Config;

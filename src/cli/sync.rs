@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 use tobira::app::clock::{Clock, SystemClock};
 use tobira::app::sync::{self, RunStatus, SyncOutcome};
+use tobira::app::sync::{approval as sync_approval, hold as sync_hold};
 use tobira::app::AppError;
-use tobira::app::{sync_approval, sync_hold};
 use tobira::config::Config;
 use tobira::startup;
 use tobira_domain::lifecycle::{Action, Plan};

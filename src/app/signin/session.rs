@@ -143,7 +143,7 @@ pub async fn current(app: &App, token: &str, origin: &Origin) -> Result<Option<C
             .and_then(|id| policy.networks.iter().find(|n| n.id.get_ref() == id))
             .is_some_and(|n| n.kind == tobira_domain::zone::NetworkKind::Remote);
         let remote_access = remote && store::remote_access::in_force(c, &account.id, now)?;
-        let onboarding_due = crate::app::onboarding::owed(c, &policy, &account)?.any();
+        let onboarding_due = crate::app::onboarding::owed::owed(c, &policy, &account)?.any();
         Ok(Some(Current {
             session: s,
             account,

@@ -4,14 +4,14 @@
 //! since it was held; an approve and a discard button.
 //!
 //! Invariants: a full session (the kinds of factor the policy requires) and the CSRF token on
-//! every form (`posted`); approval goes through `app::sync_approval::approve_signed_in`, the same
+//! every form (`posted`); approval goes through `app::sync::approval::approve_signed_in`, the same
 //! re-read, re-plan and checks as `tobira sync --approve`, so the runner, an unnamed person and a
 //! stale hold are refused there and audited; every form comes back with a notice (post/redirect/get).
 
 use super::officer::{back, outcome};
 use super::{guard, Ctx};
 use crate::app::signin::authz::Need;
-use crate::app::sync_approval::{self, HeldView};
+use crate::app::sync::approval::{self as sync_approval, HeldView};
 use crate::app::App;
 use crate::http::error::ApiError;
 use crate::http::forms::field;

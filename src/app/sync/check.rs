@@ -5,8 +5,8 @@
 //! snapshot's problems (so a skipped person is never treated as gone); the policy's department
 //! table adds to the department entries; a person bound to a contract ends with it.
 
-use super::sync::mapping;
-use super::AppError;
+use super::read::mapping;
+use crate::app::AppError;
 use crate::directory::RawDirectory;
 use std::collections::BTreeSet;
 use tobira_domain::contracts::{Contract, Register};

@@ -11,27 +11,18 @@
 //! Invariants: a confirmation counts only for the version and text the policy holds now (a page
 //! shown before a change is refused); nobody records training for their own person.
 
-use super::signin::session::Current;
-use super::signin::{target, Origin};
-use super::{App, AppError};
+pub mod owed;
+
+use self::owed::owed;
+use crate::app::signin::session::Current;
+use crate::app::signin::{target, Origin};
+use crate::app::{App, AppError};
 /// The kind of a training record (the other kind is the acknowledged rules).
 pub use crate::store::onboarding::TRAINING;
-use crate::store::{self, accounts::Account, onboarding::Record, DbConnection};
+use crate::store::{self, accounts::Account, onboarding::Record};
 use serde_json::json;
 use tobira_domain::audit::Outcome;
-use tobira_domain::policy::onboarding::{self as rules, Owed};
-use tobira_domain::policy::Policy;
-
-/// What `account` still owes now.
-pub fn owed(c: &mut DbConnection, policy: &Policy, account: &Account) -> Result<Owed, AppError> {
-    let o = &policy.onboarding;
-    if !o.required || account.person_id.is_none() || account.is_shared {
-        return Ok(Owed::default());
-    }
-    let confirmed = store::onboarding::confirmed(c, &account.id, &o.rules_version, &o.text_sha256())?;
-    let trained = o.training_applies(account.created_at) && store::onboarding::trained(c, &account.id)?;
-    Ok(rules::owed(o, account.created_at, confirmed, trained))
-}
+use tobira_domain::policy::onboarding::Owed;
 
 /// The person confirms the rules they were shown (`version` and `sha256` from the page's form).
 pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, origin: &Origin) -> Result<(), AppError> {

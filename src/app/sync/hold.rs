@@ -7,12 +7,13 @@
 //! nobody; every approval, refusal and discard is audited under the decider's own account. Who may
 //! decide is the domain's `lifecycle::hold::may_approve`.
 
-use super::sync::{self, Checked, Keys, RunContent};
-use super::words::Words;
-use super::AppError;
+use super::apply::{self, Basis, HoldRecord, Keys, RunContent};
+use super::check::{self, Checked};
+use crate::app::words::Words;
+use crate::app::AppError;
 use crate::directory::RawDirectory;
 use crate::store::{self, hr_known, sync_holds, sync_runs, DbConnection, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeSet;
 use tobira_domain::approval::{self, ApproverFacts, Concerning};
@@ -22,32 +23,6 @@ use tobira_domain::lifecycle::{plan, Holdings, Plan};
 use tobira_domain::policy::Policy;
 use tobira_domain::refusal::Explain;
 use tobira_domain::time_util::{from_millis, JST};
-
-/// The directory state a plan was made against.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Basis {
-    /// `full`, `content_sync`, `modify_timestamp`, … as the reader named its method.
-    pub method: String,
-    /// The read listed everyone in scope.
-    pub complete: bool,
-    /// The high-water mark (modifyTimestamp or uSNChanged) the read reached.
-    pub high_water: Option<String>,
-    /// The content-sync cookie the read ended with (hex).
-    pub cookie: Option<String>,
-}
-
-/// What a hold keeps beside its plan.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct HoldRecord {
-    pub basis: Basis,
-    /// Employee numbers of the people its plan touches.
-    pub touched: BTreeSet<String>,
-    /// Everyone who ran a sync that made or renewed it (none of them may approve, R-AC-02).
-    pub ran_by: Vec<String>,
-    pub first_held_at: i64,
-    /// How many re-runs renewed it in place.
-    pub renewals: u32,
-}
 
 fn basis(raw: &RawDirectory) -> Basis {
     Basis {
@@ -74,7 +49,7 @@ pub fn hold(
     now: i64,
 ) -> Result<(String, RunContent), AppError> {
     let reason = content.plan.hold.clone().unwrap_or_default();
-    let summary = sync::summary(&content.plan);
+    let summary = apply::summary(&content.plan);
     store::write_tx(conn, |c| -> Result<(String, RunContent), AppError> {
         let waiting = sync_holds::held(c)?.into_iter().next();
         let previous = match &waiting {
@@ -139,9 +114,9 @@ pub fn expire_superseded(
     for r in sync_holds::held(c)? {
         let touched = parse(&r).map(|content| record_of(&content).touched).unwrap_or_default();
         if hold::supersedes(speaks_for_everyone, read, &touched)
-            && sync_holds::leave_held(c, &r.id, RunState::Expired.as_str(), sync::ACTOR, now)?
+            && sync_holds::leave_held(c, &r.id, RunState::Expired.as_str(), apply::ACTOR, now)?
         {
-            let e = AuditEvent::new(sync::ACTOR, "sync.hold_expired", format!("sync:{}", r.id))
+            let e = AuditEvent::new(apply::ACTOR, "sync.hold_expired", format!("sync:{}", r.id))
                 .with_details(json!({ "superseded_by": run_id }));
             store::audit::append(c, now, vec![e])?;
             expired.push(r.id);
@@ -239,7 +214,7 @@ pub fn recheck(
     raw: &RawDirectory,
     now: i64,
 ) -> Result<(Recheck, Checked), AppError> {
-    let mut checked = sync::check(raw, policy)?;
+    let mut checked = check::check(raw, policy)?;
     if checked.snapshot.people.is_empty() {
         return Err(AppError::Directory(format!(
             "{}; the hold cannot be re-checked, nothing was changed",
@@ -299,11 +274,11 @@ pub fn approve(
         contracts: checked.contracts,
         hold: content.hold.clone(),
     };
-    sync::apply(conn, keys, &fresh, run_id, now, sync::ACTOR)?;
+    apply::apply(conn, keys, &fresh, run_id, now, apply::ACTOR)?;
     let difference = json!({ "applied": recheck.apply.len(), "no_longer_holds": recheck.dropped.len(), "new_since_hold": recheck.new.len(), "no_longer_holds_people": recheck.dropped.iter().map(|s| hold::employee_number(&s.action)).collect::<BTreeSet<_>>() });
     store::write_tx(conn, |c| -> Result<(), AppError> {
         let e = AuditEvent::new(&by.login_id, "sync.approved", format!("sync:{run_id}"))
-            .with_details(json!({ "requested_by": r.requested_by, "approver_account": by.login_id, "summary": sync::summary(&fresh.plan), "difference": difference }));
+            .with_details(json!({ "requested_by": r.requested_by, "approver_account": by.login_id, "summary": apply::summary(&fresh.plan), "difference": difference }));
         store::audit::append(c, now, vec![e])?;
         Ok(())
     })?;

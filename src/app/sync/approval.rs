@@ -4,14 +4,15 @@
 //! a second factor is at sign-in: claimed against the account's lockout first, a used time step
 //! refused (replay). The operating-system user or an environment variable proves nothing.
 //!
-//! Invariants: the page and the command go through [`sync_hold::approve`]; every refusal, a wrong
+//! Invariants: the page and the command go through [`super::hold::approve`]; every refusal, a wrong
 //! code included, is audited under the account that tried.
 
-use super::signin::session::Current;
-use super::sync::{self, Keys, ReadMode};
-use super::sync_hold::{self, Approved, Approver};
-use super::words::Words;
-use super::{approvers, App, AppError};
+use super::apply::Keys;
+use super::hold::{self as sync_hold, Approved, Approver};
+use super::read::{self, ReadMode};
+use crate::app::signin::session::Current;
+use crate::app::words::Words;
+use crate::app::{approvers, App, AppError};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::totp;
 use crate::directory::RawDirectory;
@@ -41,7 +42,7 @@ pub fn by_code(
     let Some(account) = account else {
         return Err(sync_hold::refuse(c, run_id, login_id, wrong_code(), "wrong_code", now));
     };
-    let rule = super::signin::attempts::rule(policy, &account);
+    let rule = crate::app::signin::attempts::rule(policy, &account);
     // Codes typed at the server's console count in a lockout scope of their own (and any lock in
     // force everywhere refuses them).
     let scope = tobira_domain::authn::lockout::scope_for(policy, Some("console"));
@@ -56,7 +57,7 @@ pub fn by_code(
         };
         let mut matched = false;
         for t in credentials::totps_of(c, &account.id)? {
-            let secret = master_key.open(super::signin::factors::TOTP_PURPOSE, &t.secret_encrypted)?;
+            let secret = master_key.open(crate::app::signin::factors::TOTP_PURPOSE, &t.secret_encrypted)?;
             if let Some(step) = totp::check(&secret, code.trim(), unix, skew)? {
                 // A replayed code (its step already used) is refused like a wrong one.
                 matched = credentials::use_totp_step(c, &t.id, step as i64)?;
@@ -105,7 +106,7 @@ pub async fn by_code_at_console(
 
 /// Reads the whole directory for an approval: the hold is re-checked against what HR says now.
 pub async fn fresh_read(app_cfg: &crate::config::DirectoryConfig, policy: &Policy) -> Result<RawDirectory, AppError> {
-    sync::read(app_cfg, policy, &ReadMode::Full).await
+    read::read(app_cfg, policy, &ReadMode::Full).await
 }
 
 fn approver_of(c: &mut DbConnection, policy: &Policy, cur: &Current, now: i64) -> Result<Approver, AppError> {
@@ -119,7 +120,7 @@ pub struct HeldView {
     pub ran_by: Vec<String>,
     pub first_held_at: i64,
     /// The directory state it was planned against.
-    pub basis: super::sync_hold::Basis,
+    pub basis: super::apply::Basis,
     /// What a fresh read says now; `Err` with why when the directory could not be read.
     pub since: Result<Recheck, String>,
 }
