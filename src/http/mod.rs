@@ -27,12 +27,14 @@ use actix_web::web;
 
 /// The routes of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    // Actix tries the routes in order, and the console's routes with `{id}` segments are regular
+    // expressions: the endpoints business systems call on every sign-in and token come first.
+    cfg.configure(oidc::routes)
+        .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .configure(api::mount)
         .configure(pages::routes)
-        .configure(oidc::routes)
         .default_service(web::to(error::not_found));
 }
 

@@ -51,22 +51,24 @@ pub async fn context<B: MessageBody>(
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let (method, path) = (req.method().to_string(), req.path().to_string());
-    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let started = Instant::now();
+    // What the log line needs is kept only when the line is written (`log.level` info or finer).
+    let logged = tracing::enabled!(tracing::Level::INFO)
+        .then(|| (req.method().clone(), req.path().to_string(), req.peer_addr().map(|a| a.ip()), Instant::now()));
     let mut res = next.call(req).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HeaderName::from_static(HEADER), v);
     }
-    tracing::info!(
-        request_id = %id,
-        method = %method,
-        path = %path,
-        status = res.status().as_u16(),
-        peer = %peer,
-        duration_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    if let Some((method, path, peer, started)) = logged {
+        tracing::info!(
+            request_id = %id,
+            method = %method,
+            path = %path,
+            status = res.status().as_u16(),
+            peer = %peer.map(|p| p.to_string()).unwrap_or_default(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+    }
     Ok(res)
 }
 

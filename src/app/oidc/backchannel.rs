@@ -58,7 +58,7 @@ fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError
     let client = app.policy.client(&family.client_id).ok_or_else(|| {
         AppError::invalid("この業務システム（クライアント）はポリシーから外れています", "the client left the policy")
     })?;
-    let (jti, _) = crate::app::signin::new_token()?;
+    let jti = crate::app::signin::new_id()?;
     let claims = json!({
         "iss": issuer(app), "aud": family.client_id, "iat": now / 1000, "exp": now / 1000 + 120, "jti": jti,
         "sub": family.account_id, "sid": public_sid(&family.session_id), "events": { EVENT: {} },

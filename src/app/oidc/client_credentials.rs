@@ -32,7 +32,7 @@ pub async fn issue(
     let now = app.clock.now_ms();
     let iss = issuer(app);
     let lifetime_s = i64::from(client.access_minutes(&app.policy.oidc)) * 60;
-    let (jti, _) = crate::app::signin::new_token()?;
+    let jti = crate::app::signin::new_id()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s, jti: &jti };
     let at = claims::access_token(
         stamp,

@@ -99,7 +99,7 @@ pub fn mint(
         .map_or(i64::MAX, |u| (u - now) / 1000)
         .min(i64::from(client.access_minutes(&app.policy.oidc)) * 60)
         .max(1);
-    let (jti, _) = crate::app::signin::new_token()?;
+    let jti = crate::app::signin::new_id()?;
     let stamp = Stamp { issuer: &iss, now_s: now / 1000, lifetime_s: access_s, jti: &jti };
     let at = claims::access_token(
         stamp,
@@ -112,7 +112,7 @@ pub fn mint(
     );
     let access_token = app.keys.sign(alg(*client.access_token_alg.get_ref()), "at+jwt", &at)?;
     let id_token = if scope.iter().any(|s| s == "openid") {
-        let (jti, _) = crate::app::signin::new_token()?;
+        let jti = crate::app::signin::new_id()?;
         let id_s = facts
             .roles_until
             .map_or(i64::MAX, |u| (u - now) / 1000)

@@ -23,7 +23,7 @@ pub mod standing;
 pub mod token;
 pub mod userinfo;
 
-use super::signin::{new_token, token_digest, Origin};
+use super::signin::{new_token, Origin};
 use super::{App, AppError};
 use crate::store;
 use serde_json::json;
@@ -263,9 +263,9 @@ pub fn new_client_secret(
             format!("client `{client_id}` authenticates with its own key (private_key_jwt) and has no secret"),
         ));
     }
-    let (secret, _) = new_token()?;
+    let (secret, digest) = new_token()?;
     store::write_tx(conn, |c| {
-        store::oidc::set_secret(c, client_id, &token_digest(&secret), actor, now)?;
+        store::oidc::set_secret(c, client_id, &digest, actor, now)?;
         let e = AuditEvent::new(actor, "client.secret_generated", format!("client:{client_id}"))
             .with_details(json!({ "system": client.system.get_ref() }));
         store::audit::append(c, now, vec![e])?;

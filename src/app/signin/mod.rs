@@ -76,12 +76,18 @@ impl From<crate::store::StoreError> for SigninError {
 
 /// A new random token (cookie value or ceremony handle) and the digest stored in its place.
 pub fn new_token() -> Result<(String, String), AppError> {
+    let token = new_id()?;
+    let digest = token_digest(&token);
+    Ok((token, digest))
+}
+
+/// 256 random bits, URL-safe, without the digest [`new_token`] makes: an identifier that is not
+/// looked up by digest (a token's `jti`).
+pub fn new_id() -> Result<String, AppError> {
     use base64::Engine;
     let mut b = [0u8; 32];
     crate::crypto::random_bytes(&mut b)?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    let digest = token_digest(&token);
-    Ok((token, digest))
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
 }
 
 /// The digest under which a token is stored.
