@@ -178,6 +178,33 @@ pub struct App {
     pub argon2: Arc<hashing::HashPool>,
     /// `/metrics`' running tally of audited sign-ins, failures, lockouts and tokens.
     pub action_counts: Arc<std::sync::Mutex<metrics::ActionCounts>>,
+    /// `http.trusted_proxies` and `http.metrics_from`, parsed once.
+    pub peers: Arc<Peers>,
+}
+
+/// The networks the HTTP layer trusts, parsed from the configuration when the application is built
+/// (the configuration refused any entry that is not a CIDR block when it loaded).
+#[derive(Debug, Clone, Default)]
+pub struct Peers {
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<tobira_domain::zone::Cidr>,
+    /// Peers that may read `/metrics`.
+    pub metrics_from: Vec<tobira_domain::zone::Cidr>,
+}
+
+impl Peers {
+    pub fn of(http: &crate::config::HttpConfig) -> Peers {
+        let parsed = |v: &[String]| v.iter().filter_map(|c| tobira_domain::zone::Cidr::parse(c).ok()).collect();
+        Peers { trusted_proxies: parsed(&http.trusted_proxies), metrics_from: parsed(&http.metrics_from) }
+    }
+
+    pub fn is_trusted_proxy(&self, ip: std::net::IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|c| c.contains(ip))
+    }
+
+    pub fn may_read_metrics(&self, ip: std::net::IpAddr) -> bool {
+        self.metrics_from.iter().any(|c| c.contains(ip))
+    }
 }
 
 impl App {

@@ -31,9 +31,7 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, ApiError> {
 /// never a forwarded address); others get 404 as if it did not exist (R-LG-08).
 pub async fn metrics(req: actix_web::HttpRequest, app: web::Data<App>) -> Result<HttpResponse, ApiError> {
     let peer = req.peer_addr().map(|a| a.ip());
-    let allowed = peer.is_some_and(|ip| {
-        app.config.http.metrics_from.iter().any(|c| tobira_domain::zone::Cidr::parse(c).is_ok_and(|c| c.contains(ip)))
-    });
+    let allowed = peer.is_some_and(|ip| app.peers.may_read_metrics(ip));
     if !allowed {
         return Err(ApiError::NotFound);
     }

@@ -11,7 +11,6 @@ use crate::http::request::RequestId;
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest};
 use std::net::IpAddr;
-use tobira_domain::zone::Cidr;
 
 /// The cookie names, in one place (the browser tests read them). `__Host-`: set only with `Secure`,
 /// `Path=/` and no `Domain`, so no other host (a sibling subdomain) can plant or overwrite them.
@@ -21,8 +20,7 @@ pub const CSRF_COOKIE: &str = "__Host-tobira_csrf";
 /// `X-Forwarded-For` (R-ZN-09 decisions depend on it, so untrusted headers are ignored).
 pub fn client_ip(req: &HttpRequest, app: &App) -> Option<IpAddr> {
     let peer = req.peer_addr().map(|a| a.ip())?;
-    let trusted =
-        |ip: IpAddr| app.config.http.trusted_proxies.iter().any(|c| Cidr::parse(c).is_ok_and(|c| c.contains(ip)));
+    let trusted = |ip: IpAddr| app.peers.is_trusted_proxy(ip);
     if !trusted(peer) {
         return Some(peer);
     }

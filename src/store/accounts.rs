@@ -122,6 +122,16 @@ pub fn set_password(
     Ok(())
 }
 
+/// Ends the account's password now, as R-AU-07's expiry does: the next sign-in must change it
+/// first. Whether it was in force until now (an expired or missing password is left as it is).
+pub fn expire_password(conn: &mut DbConnection, account_id: &str, now: i64) -> Result<bool, StoreError> {
+    let in_force = password_credentials::expires_at.is_null().or(password_credentials::expires_at.gt(now));
+    Ok(diesel::update(password_credentials::table.find(account_id).filter(in_force))
+        .set(password_credentials::expires_at.eq(Some(now)))
+        .execute(conn)?
+        == 1)
+}
+
 /// The current password hash and whether it is temporary.
 pub fn password(conn: &mut DbConnection, account_id: &str) -> Result<Option<(String, bool)>, StoreError> {
     Ok(password_credentials::table

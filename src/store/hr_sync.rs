@@ -8,7 +8,7 @@
 
 use super::accounts::{self, Account, Grant};
 use super::org::{self, Person};
-use super::schema::{accounts as acc, grants, password_credentials, people, person_departments, webauthn_credentials};
+use super::schema::{accounts as acc, grants, people, person_departments, webauthn_credentials};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -296,15 +296,7 @@ fn write_step(
             let Some(permitted_by) = super::shared_ids::remove(conn, account_id, &pid, actor, &reason, now)? else {
                 return Ok(None);
             };
-            // As R-AU-07's expiry: the next sign-in must change the password first.
-            let password_expired = diesel::update(
-                password_credentials::table
-                    .find(account_id)
-                    .filter(password_credentials::expires_at.is_null().or(password_credentials::expires_at.gt(now))),
-            )
-            .set(password_credentials::expires_at.eq(Some(now)))
-            .execute(conn)?
-                == 1;
+            let password_expired = super::accounts::expire_password(conn, account_id, now)?;
             let (subject, body) = applied::shared_password_notice(step, login_id, employee_number);
             let note = super::privileged::Notification {
                 id: super::new_id(),
