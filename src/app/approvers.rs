@@ -65,6 +65,7 @@ pub fn of_person(
 ) -> Result<ApproverFacts, AppError> {
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
         return Err(AppError::invalid(
+            "person_not_found",
             format!("職員番号 {employee_number} の職員がいません"),
             format!("no person with employee number {employee_number}"),
         ));
@@ -175,7 +176,11 @@ pub fn of_key(c: &mut DbConnection, policy: &Policy, key: &str, now: i64) -> Res
     match key.strip_prefix("account:") {
         Some(id) => {
             let a = store::accounts::by_id(c, id)?.ok_or_else(|| {
-                AppError::not_found(format!("アカウント {id} が見つかりません"), format!("account {id} not found"))
+                AppError::not_found(
+                    "account_not_found",
+                    format!("アカウント {id} が見つかりません"),
+                    format!("account {id} not found"),
+                )
             })?;
             of_account(c, policy, &a, now)
         }

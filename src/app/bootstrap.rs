@@ -47,6 +47,7 @@ pub const GENERATED_SUFFIX_LEN: usize = 10;
 pub fn check_login_id(l: &str) -> Result<(), AppError> {
     if l.is_empty() || l.len() > 64 || !l.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         return Err(AppError::invalid(
+            "login_id_malformed",
             "ログインIDは A–Z、a–z、0–9、'-'、'_'、'.' の1〜64文字で入力してください",
             "a login ID is 1 to 64 characters of A–Z, a–z, 0–9, '-', '_' and '.'",
         ));
@@ -59,6 +60,7 @@ pub fn security_officer_role(policy: &Policy) -> Result<String, AppError> {
     let role = policy.officer_role(OfficerFunction::SecurityOfficer);
     let role = role.ok_or_else(|| {
         AppError::invalid(
+            "no_security_officer_role",
             "ポリシーにセキュリティ担当のロールが定義されていません（[officers] security_officer）",
             "the policy defines no security officer role ([officers] security_officer)",
         )
@@ -79,6 +81,7 @@ pub fn run(
             check_login_id(&l)?;
             if policy.privileged.is_forbidden_name(&l) {
                 return Err(AppError::invalid(
+                    "generic_login_id",
                     format!("`{l}` は既定または汎用の名前です。特権IDには使えません（R-PR-06）"),
                     format!("`{l}` is a default or generic name; privileged IDs must not use one (R-PR-06)"),
                 ));
@@ -93,18 +96,20 @@ pub fn run(
     let records = store::write_tx(conn, |c| {
         if store::accounts::holders_of_role(c, &role, now)? > 0 {
             return Err(AppError::conflict(
+                "already_bootstrapped",
                 format!("セキュリティ担当のアカウントは既にあります（ロール {role}）。初期設定は一度だけ実行できます"),
                 format!("a security officer account already exists (role {role}); bootstrap runs only once"),
             ));
         }
         if store::accounts::by_login_id(c, &login_id)?.is_some() {
             return Err(AppError::conflict(
+                "login_id_taken",
                 format!("ログインID `{login_id}` は既に使われています"),
                 format!("login ID `{login_id}` is taken"),
             ));
         }
         if !store::accounts::role_exists(c, &role)? {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid("role_not_registered", 
                 format!("ロール {role} はデータベースのロール台帳にありません。先にサービスを一度起動するか、migrate を実行してください"),
                 format!("role {role} is not in the stored register; start the service once or run migrate first"),
             ));

@@ -46,6 +46,7 @@ pub fn suspend(
 ) -> Result<Vec<String>, AppError> {
     if why.trim().is_empty() {
         return Err(AppError::invalid(
+            "reason_required",
             "委託事業の一時中断には理由（--reason）が必要です",
             "a contract suspension needs a reason (--reason)",
         ));
@@ -54,6 +55,7 @@ pub fn suspend(
         let targets = accounts_of(c, contract, AccountStatus::Active)?;
         if targets.is_empty() {
             return Err(AppError::invalid(
+                "no_active_account_under_contract",
                 format!("契約 {contract} の有効なアカウントはありません"),
                 format!("no active account is under contract {contract}"),
             ));
@@ -105,6 +107,7 @@ pub fn resume(
             .collect();
         if targets.is_empty() {
             return Err(AppError::invalid(
+                "no_suspended_account_under_contract",
                 format!("契約 {contract} で停止中のアカウントはありません"),
                 format!("no account is suspended under contract {contract}"),
             ));
@@ -133,6 +136,7 @@ pub fn resume(
 pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &str, now: i64) -> Result<(), AppError> {
     if note.trim().is_empty() {
         return Err(AppError::invalid(
+            "note_required",
             "返却・消去したものと、その確認の方法を記入してください（--note）",
             "say what was returned or erased, and how it was confirmed (--note)",
         ));
@@ -140,6 +144,7 @@ pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &
     store::write_tx(conn, |c| {
         let Some(row) = store::contracts::by_number(c, contract)? else {
             return Err(AppError::invalid(
+                "contract_not_found",
                 format!("契約 {contract} は契約台帳（人事同期で最後に読んだもの）にありません"),
                 format!("contract {contract} is not in the contract register as last read by the HR sync"),
             ));
@@ -147,6 +152,7 @@ pub fn confirm_return(conn: &mut DbConnection, contract: &str, note: &str, by: &
         if !store::contracts::confirm_return(c, contract, by, note.trim(), now)? {
             let who = row.return_confirmed_by.unwrap_or_default();
             return Err(AppError::conflict(
+                "return_already_confirmed",
                 format!("契約 {contract} の情報の返却・消去は {who} が既に確認しています"),
                 format!("the return of contract {contract}'s information was already confirmed by {who}"),
             ));

@@ -9,6 +9,7 @@ use tobira_domain::time_util::end_of_jst_day;
 pub fn day(s: &str, what: &str) -> Result<time::Date, AppError> {
     tobira_domain::time_util::parse_iso_date(s.trim()).ok_or_else(|| {
         AppError::invalid(
+            "not_a_date",
             format!("{}（{what}）は日付（YYYY-MM-DD、日本時間）で入力してください", date_field_ja(what)),
             format!("{what} must be a date, YYYY-MM-DD (JST)"),
         )
@@ -32,6 +33,10 @@ pub fn last_day(s: &str, what: &str) -> Result<i64, AppError> {
 pub fn first_day(s: &str, what: &str) -> Result<i64, AppError> {
     let d = day(s, what)?;
     d.previous_day().map(end_of_jst_day).ok_or_else(|| {
-        AppError::invalid(format!("{}（{what}）が範囲外です", date_field_ja(what)), format!("{what} is out of range"))
+        AppError::invalid(
+            "date_out_of_range",
+            format!("{}（{what}）が範囲外です", date_field_ja(what)),
+            format!("{what} is out of range"),
+        )
     })
 }

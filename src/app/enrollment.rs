@@ -213,7 +213,7 @@ pub fn reissue_in(
     now: i64,
 ) -> Result<(Reissued, serde_json::Value), AppError> {
     if session::usable(account, now).is_err() {
-        return Err(AppError::conflict(
+        return Err(AppError::conflict("account_not_active", 
             format!(
                 "アカウント {} は{}のため登録用リンクを発行できません。登録用リンクはサインインできるアカウントにだけ発行します",
                 account.login_id,
@@ -224,6 +224,7 @@ pub fn reissue_in(
     }
     if account.is_privileged && account.is_vendor {
         return Err(AppError::conflict(
+            "vendor_privileged_id",
             format!("{} は委託事業者の特権IDです。パスワードは職員が設定します（R-PR-04）", account.login_id),
             format!("{} is a vendor's privileged ID: staff set its password (R-PR-04)", account.login_id),
         ));
@@ -232,12 +233,14 @@ pub fn reissue_in(
     store::enrollment::erase_expired(c, now)?;
     let holder = holders(c, std::slice::from_ref(&account.login_id))?.pop().ok_or_else(|| {
         AppError::not_found(
+            "account_not_found",
             format!("アカウント {} が見つかりません", account.login_id),
             format!("account {} not found", account.login_id),
         )
     })?;
     let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?.pop().ok_or_else(|| {
         AppError::conflict(
+            "no_enrollment_link",
             format!("{} の登録用リンクは発行されませんでした", account.login_id),
             format!("no enrollment link was issued for {}", account.login_id),
         )

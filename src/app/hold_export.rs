@@ -77,8 +77,9 @@ pub fn bundle(
     now: i64,
 ) -> Result<Bundle, AppError> {
     legal_hold::require_ciso(c, policy, actor, "audit.hold_exported", origin, now)?;
-    let hold = store::audit_holds::by_id(c, id)?
-        .ok_or_else(|| AppError::not_found(format!("保全 {id} が見つかりません"), format!("hold {id} not found")))?;
+    let hold = store::audit_holds::by_id(c, id)?.ok_or_else(|| {
+        AppError::not_found("hold_not_found", format!("保全 {id} が見つかりません"), format!("hold {id} not found"))
+    })?;
     let subjects = hold.subject_list();
     let mut range: Vec<AuditRecord> = Vec::new();
     loop {

@@ -23,12 +23,13 @@ pub fn ensure(
         for k in keys.iter().filter(|k| k.retired_at.is_none()) {
             let alg = Alg::parse(&k.alg).ok_or_else(|| {
                 AppError::invalid(
+                    "unknown_key_algorithm",
                     format!("保存された鍵 {} のアルゴリズム {} は不明です", k.kid, k.alg),
                     format!("stored key {} has unknown algorithm {}", k.kid, k.alg),
                 )
             })?;
             signing::check_stored(alg, &k.kid, &k.private_key_encrypted, &k.public_key, master).map_err(|e| match e {
-                CryptoError::Open { .. } => AppError::invalid(
+                CryptoError::Open { .. } => AppError::invalid("key_not_openable", 
                     format!("署名鍵 {} を設定されたマスター鍵で開けません。すべてのノードで、鍵を作成したときのマスター鍵を使ってください", k.kid),
                     format!("signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with", k.kid),
                 ),

@@ -60,7 +60,7 @@ pub fn require_ciso(
     let e = event(actor, origin, action, "audit_holds", json!({ "refused": "not the CISO" }))
         .with_outcome(Outcome::Failure);
     crate::app::audit_log::record_alone(c, now, e)?;
-    Err(AppError::refused("CISOのみが行えます（R-LG-06）", "only the CISO may do this (R-LG-06)"))
+    Err(AppError::refused("ciso_only", "CISOのみが行えます（R-LG-06）", "only the CISO may do this (R-LG-06)"))
 }
 
 /// The CISO holds the records of a range and of the people or systems concerned.
@@ -73,7 +73,7 @@ pub fn create(
     now: i64,
 ) -> Result<Hold, AppError> {
     require_ciso(c, policy, actor, "audit.hold_created", origin, now)?;
-    rules::check(&h).map_err(|(ja, en)| AppError::invalid(ja, en))?;
+    rules::check(&h).map_err(|(ja, en)| AppError::invalid("invalid_hold", ja, en))?;
     let hold = Hold {
         id: store::new_id(),
         case_number: h.case_number.trim().to_string(),
@@ -115,12 +115,17 @@ pub fn release(
     require_ciso(c, policy, actor, "audit.hold_released", origin, now)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(AppError::invalid("解除の理由を入力してください", "a reason for the release is required"));
+        return Err(AppError::invalid(
+            "reason_required",
+            "解除の理由を入力してください",
+            "a reason for the release is required",
+        ));
     }
     let e = event(actor, origin, "audit.hold_released", &format!("audit_hold:{id}"), json!({ "reason": reason }));
     store::write_tx(c, |c| -> Result<(), AppError> {
         if !store::audit_holds::release(c, id, &actor.login, reason, now)? {
             return Err(AppError::not_found(
+                "hold_not_found",
                 format!("有効な保全 {id} が見つかりません"),
                 format!("active hold {id} not found"),
             ));
@@ -181,6 +186,7 @@ pub fn prune(c: &mut DbConnection, policy: &Policy, by: &str, dry_run: bool, now
     let v = store::audit::verify_from(c, anchor.as_ref().map(Anchor::head), 1_000, through)?;
     if let Some(b) = v.first_break {
         return Err(AppError::refused(
+            "chain_broken",
             format!("監査記録の連鎖が壊れているため削除しません（{b}）"),
             format!("the chain is broken ({b}); nothing pruned"),
         ));
@@ -196,6 +202,7 @@ pub fn prune(c: &mut DbConnection, policy: &Policy, by: &str, dry_run: bool, now
     let deleted = store::write_tx(c, |c| -> Result<usize, AppError> {
         let hash = store::audit_holds::hash_of(c, through)?.ok_or_else(|| {
             AppError::conflict(
+                "record_vanished",
                 format!("削除の途中で記録 #{through} がなくなりました"),
                 format!("record #{through} vanished during the pruning"),
             )

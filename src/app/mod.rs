@@ -86,34 +86,39 @@ pub enum AppError {
     TooMany { retry_after: u64 },
 }
 
-/// The four refusals that carry [`words::Words`], each built from its Japanese and English.
+/// The four refusals that carry [`words::Words`], each built from its stable code (snake_case, the
+/// `error` of an API answer) and its Japanese and English.
 impl AppError {
     pub fn invalid(
+        code: &'static str,
         ja: impl Into<std::borrow::Cow<'static, str>>,
         en: impl Into<std::borrow::Cow<'static, str>>,
     ) -> AppError {
-        AppError::Invalid(words::Words::new(ja, en))
+        AppError::Invalid(words::Words::new(ja, en).coded(code))
     }
 
     pub fn refused(
+        code: &'static str,
         ja: impl Into<std::borrow::Cow<'static, str>>,
         en: impl Into<std::borrow::Cow<'static, str>>,
     ) -> AppError {
-        AppError::Refused(words::Words::new(ja, en))
+        AppError::Refused(words::Words::new(ja, en).coded(code))
     }
 
     pub fn conflict(
+        code: &'static str,
         ja: impl Into<std::borrow::Cow<'static, str>>,
         en: impl Into<std::borrow::Cow<'static, str>>,
     ) -> AppError {
-        AppError::Conflict(words::Words::new(ja, en))
+        AppError::Conflict(words::Words::new(ja, en).coded(code))
     }
 
     pub fn not_found(
+        code: &'static str,
         ja: impl Into<std::borrow::Cow<'static, str>>,
         en: impl Into<std::borrow::Cow<'static, str>>,
     ) -> AppError {
-        AppError::NotFound(words::Words::new(ja, en))
+        AppError::NotFound(words::Words::new(ja, en).coded(code))
     }
 
     /// A refusal's English, as audit records keep it; any other failure as it displays.

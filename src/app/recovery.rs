@@ -22,6 +22,7 @@ fn reason_given(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() < 4 {
         return Err(AppError::invalid(
+            "reason_required",
             "--reason は必須です。監査記録のために理由を書いてください",
             "--reason is required: say why, for the audit log",
         ));
@@ -41,6 +42,7 @@ pub fn unlock(
     store::write_tx(conn, |c| {
         let a = store::accounts::by_login_id(c, login_id.trim())?.ok_or_else(|| {
             AppError::not_found(
+                "account_not_found",
                 format!("アカウント `{}` はありません", login_id.trim()),
                 format!("no account `{}`", login_id.trim()),
             )
@@ -83,6 +85,7 @@ pub fn recover(
         let account = match login_id {
             Some(l) => store::accounts::by_login_id(c, l.trim())?.ok_or_else(|| {
                 AppError::not_found(
+                    "account_not_found",
                     format!("アカウント `{}` はありません", l.trim()),
                     format!("no account `{}`", l.trim()),
                 )
@@ -90,6 +93,7 @@ pub fn recover(
             None if holders == 1 => sole_holder(c, &role, now)?,
             None => {
                 return Err(AppError::invalid(
+                    "officer_ambiguous",
                     format!(
                     "{role} を持つセキュリティ担当が {holders} 人います。復旧する人を --login-id で指定してください"
                 ),
@@ -99,7 +103,7 @@ pub fn recover(
         };
         let is_officer = store::accounts::grants_in_force(c, &account.id, now)?.iter().any(|g| g.role_id == role);
         if !is_officer || account.status() != Some(tobira_domain::rbac::AccountStatus::Active) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid("not_an_active_officer", 
                 format!("`{}` は有効なセキュリティ担当ではありません。他のアカウントはセキュリティ担当が画面から再設定します", account.login_id),
                 format!("`{}` is not an active security officer; officers reset other accounts through the officer pages", account.login_id),
             ));
@@ -109,6 +113,7 @@ pub fn recover(
             .any(|(id, _, s): &(String, String, LockState)| *id == account.id && s.locked(now).is_some());
         if !locked && holders > 1 {
             return Err(AppError::invalid(
+                "recovery_not_needed",
                 format!(
                     "`{}` はロックされておらず、他のセキュリティ担当がパスワードを再設定できます",
                     account.login_id
@@ -148,5 +153,9 @@ fn sole_holder(c: &mut DbConnection, role: &str, now: i64) -> Result<store::acco
             }
         }
     }
-    Err(AppError::not_found("復旧するセキュリティ担当がいません", "no security officer to recover"))
+    Err(AppError::not_found(
+        "no_officer_to_recover",
+        "復旧するセキュリティ担当がいません",
+        "no security officer to recover",
+    ))
 }

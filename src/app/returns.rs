@@ -61,24 +61,28 @@ pub fn record(
     store::write_tx(c, |c| {
         let r = rows::by_id(c, id)?.ok_or_else(|| {
             AppError::not_found(
+                "return_not_found",
                 format!("認証媒体の返却 {id} が見つかりません"),
                 format!("authenticator return {id} not found"),
             )
         })?;
         let from = ReturnStatus::parse(&r.status).ok_or_else(|| {
             AppError::invalid(
+                "unknown_return_status",
                 format!("認証媒体の返却 {id} の状態 {} は不明です", r.status),
                 format!("authenticator return {id} has an unknown status {}", r.status),
             )
         })?;
         from.may_become(to).map_err(|(ja, en)| {
             AppError::conflict(
+                "return_not_open",
                 format!("認証媒体の返却 {id}（{}）：{ja}", r.label),
                 format!("authenticator return {id} ({}): {en}", r.label),
             )
         })?;
         if !rows::record(c, id, from.as_str(), to.as_str(), actor, note.as_deref(), now)? {
             return Err(AppError::conflict(
+                "changed_meanwhile",
                 format!("認証媒体の返却 {id} は既に別の操作で記録されました"),
                 format!("authenticator return {id} was recorded meanwhile"),
             ));
@@ -104,6 +108,7 @@ pub fn record(
         store::audit::append(c, now, vec![e])?;
         let record = rows::by_id(c, id)?.ok_or_else(|| {
             AppError::not_found(
+                "return_not_found",
                 format!("認証媒体の返却 {id} が見つかりません"),
                 format!("authenticator return {id} not found"),
             )

@@ -177,8 +177,13 @@ pub fn spawn_mail_delivery(app: App) -> Result<Option<tokio::task::JoinHandle<()
     if app.config.smtp.host.is_empty() {
         return Ok(None);
     }
-    let mailer = crate::mail::Mailer::new(&app.config.smtp)
-        .map_err(|e| super::AppError::invalid(format!("メール送信の設定に誤りがあります：{e}"), e.to_string()))?;
+    let mailer = crate::mail::Mailer::new(&app.config.smtp).map_err(|e| {
+        super::AppError::invalid(
+            "mail_settings_invalid",
+            format!("メール送信の設定に誤りがあります：{e}"),
+            e.to_string(),
+        )
+    })?;
     let (period, node) = (app.config.smtp.every_seconds.max(1), node_name());
     Ok(Some(every(Duration::from_secs(period), First::AfterPeriod, move || {
         let (app, mailer, node) = (app.clone(), mailer.clone(), node.clone());

@@ -15,10 +15,15 @@ use serde_json::json;
 
 fn shared(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
     let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| {
-        AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found"))
+        AppError::not_found(
+            "account_not_found",
+            format!("アカウント {login_id} が見つかりません"),
+            format!("account {login_id} not found"),
+        )
     })?;
     if !a.is_shared {
         return Err(AppError::invalid(
+            "not_a_shared_id",
             format!("アカウント {login_id} は共用IDではありません。利用者を登録できるのは共用IDだけです"),
             format!("account {login_id} is not a shared ID; only a shared ID has registered users"),
         ));
@@ -31,6 +36,7 @@ fn person(c: &mut DbConnection, employee_number: &str, what: (&str, &str)) -> Re
     let (ja, en) = what;
     store::org::person_by_employee_number(c, employee_number.trim())?.ok_or_else(|| {
         AppError::invalid(
+            "person_not_found",
             format!("{ja}：職員番号 {employee_number} の職員はいません"),
             format!("{en}: no person with employee number {employee_number}"),
         )
@@ -75,6 +81,7 @@ pub fn add(
         )?;
         if users::is_user(c, &a.id, &p.id)? {
             return Err(AppError::conflict(
+                "already_a_user",
                 format!("職員番号 {} の職員は既に共用ID {login_id} の利用者です", p.employee_number),
                 format!("{} is already a user of shared ID {login_id}", p.employee_number),
             ));
@@ -115,6 +122,7 @@ pub fn remove(
         let p = person(c, employee_number, ("利用者", "user"))?;
         let Some(permitted_by) = users::remove(c, &a.id, &p.id, actor, reason, now)? else {
             return Err(AppError::not_found(
+                "user_not_found",
                 format!("職員番号 {} の職員は共用ID {login_id} の利用者として登録されていません", p.employee_number),
                 format!("{} not found as a user of shared ID {login_id}", p.employee_number),
             ));

@@ -10,11 +10,19 @@ use tobira_domain::refusal::Explain;
 pub struct Words {
     pub ja: Cow<'static, str>,
     pub en: Cow<'static, str>,
+    /// The refusal's own stable code (snake_case), the `error` of an API answer; without one the
+    /// answer names the kind (`bad_request`, `forbidden`, `conflict`, `not_found`).
+    pub code: Option<&'static str>,
 }
 
 impl Words {
     pub fn new(ja: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Words {
-        Words { ja: ja.into(), en: en.into() }
+        Words { ja: ja.into(), en: en.into(), code: None }
+    }
+
+    /// The same words under the refusal's own code.
+    pub fn coded(self, code: &'static str) -> Words {
+        Words { code: Some(code), ..self }
     }
 
     /// A domain refusal's words.

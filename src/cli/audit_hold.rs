@@ -60,6 +60,7 @@ fn parse_time(v: &str, end: bool) -> Result<i64, AppError> {
     let day = if end { dates::last_day(v, "until") } else { dates::first_day(v, "from") };
     day.map_err(|_| {
         AppError::invalid(
+            "not_a_time",
             format!("日時または日付（YYYY-MM-DD）ではありません：{v}"),
             format!("not a time or date (YYYY-MM-DD): {v}"),
         )

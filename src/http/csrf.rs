@@ -72,6 +72,6 @@ pub fn check_csrf(req: &HttpRequest, form_token: Option<&str>) -> Result<(), Api
         Err(ApiError::Forbidden(Words::new(
             "フォームの有効期限が切れたか、このサイトから送信されたものではありません（CSRF）。ページを再読み込みしてください",
             "the form has expired or did not come from this site (CSRF); reload the page",
-        )))
+        ).coded("csrf")))
     }
 }

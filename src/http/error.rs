@@ -74,10 +74,13 @@ impl From<Denied> for ApiError {
             Denied::Forbidden => ApiError::Forbidden(Denied::Forbidden.words()),
             d => {
                 let w = d.words();
-                ApiError::Forbidden(Words::new(
-                    format!("このセッションではこの操作はできません：{}", w.ja),
-                    format!("this session may not do this: {}", w.en),
-                ))
+                ApiError::Forbidden(
+                    Words::new(
+                        format!("このセッションではこの操作はできません：{}", w.ja),
+                        format!("this session may not do this: {}", w.en),
+                    )
+                    .coded("session_not_enough"),
+                )
             }
         }
     }
@@ -140,13 +143,13 @@ impl ResponseError for ApiError {
             res.insert_header(("Retry-After", s.to_string()));
         }
         match self {
-            ApiError::BadRequest(w) => res.json(body("bad_request", &w.ja, &w.en)),
+            ApiError::BadRequest(w) => res.json(body(w.code.unwrap_or("bad_request"), &w.ja, &w.en)),
             ApiError::NotFound => res.json(body("not_found", "ページが見つかりません。", "Not found.")),
-            ApiError::Missing(w) => res.json(body("not_found", &w.ja, &w.en)),
+            ApiError::Missing(w) => res.json(body(w.code.unwrap_or("not_found"), &w.ja, &w.en)),
             ApiError::Unauthorized(m) => res.json(body("unauthorized", "サインインが必要です。", m)),
-            ApiError::Forbidden(w) => res.json(body("forbidden", &w.ja, &w.en)),
+            ApiError::Forbidden(w) => res.json(body(w.code.unwrap_or("forbidden"), &w.ja, &w.en)),
             ApiError::Rule(r) => res.json(body(r.code(), &r.ja(), &r.en())),
-            ApiError::Conflict(w) => res.json(body("conflict", &w.ja, &w.en)),
+            ApiError::Conflict(w) => res.json(body(w.code.unwrap_or("conflict"), &w.ja, &w.en)),
             ApiError::Unavailable(m) => res.json(body("unavailable", "一時的に利用できません。", m)),
             ApiError::Accepted(id) => res.json(AwaitingApproval {
                 status: "awaiting_approval",
@@ -254,17 +257,22 @@ mod tests {
 
     #[actix_web::test]
     async fn domain_refusals_keep_their_message() {
-        let missing =
-            ApiError::from(AppError::not_found("申請 r1 が見つかりません", "request r1 not found")).error_response();
+        let missing = ApiError::from(AppError::not_found(
+            "request_not_found",
+            "申請 r1 が見つかりません",
+            "request r1 not found",
+        ))
+        .error_response();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
         let v: serde_json::Value =
             serde_json::from_slice(&actix_web::body::to_bytes(missing.into_body()).await.unwrap()).unwrap();
         assert_eq!(
             (&v["error"], &v["message"], &v["message_en"]),
-            (&json!("not_found"), &json!("申請 r1 が見つかりません"), &json!("request r1 not found")),
-            "which record: {v}"
+            (&json!("request_not_found"), &json!("申請 r1 が見つかりません"), &json!("request r1 not found")),
+            "its own code under 404, and which record: {v}"
         );
-        let res = ApiError::from(AppError::conflict("既にあります", "already exists")).error_response();
+        // Words without a code of their own answer the kind.
+        let res = ApiError::from(AppError::Conflict(Words::new("既にあります", "already exists"))).error_response();
         assert_eq!(res.status(), StatusCode::CONFLICT);
         let v: serde_json::Value =
             serde_json::from_slice(&actix_web::body::to_bytes(res.into_body()).await.unwrap()).unwrap();

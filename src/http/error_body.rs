@@ -11,9 +11,10 @@ use utoipa::{IntoResponses, ToSchema};
 /// A failure: a stable code, a Japanese message for the person and the English detail.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// `bad_request`, `not_found`, `unauthorized`, `forbidden`, `conflict`, `unavailable`, `busy`,
-    /// `too_many_attempts` or `internal_error`; or, when a domain rule refused, that rule's own
-    /// stable code (`separation_of_duties`, `self_approval`, `not_entitled`, …; docs/api.md lists them).
+    /// The refusal's own stable code (`separation_of_duties`, `login_id_taken`, `decided_meanwhile`,
+    /// …; docs/api.md lists them), or the kind of failure: `bad_request` (a malformed body, query or
+    /// path), `not_found`, `unauthorized`, `forbidden`, `unavailable`, `busy`, `too_many_attempts`,
+    /// `internal_error`.
     #[schema(value_type = String, example = "forbidden")]
     pub error: &'static str,
     /// For the person, in Japanese.

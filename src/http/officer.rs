@@ -68,10 +68,10 @@ pub(crate) async fn decide_request(
         "approve" => true,
         "refuse" => false,
         _ => {
-            return Err(ApiError::BadRequest(Words::new(
-                "approve（承認）または refuse（却下）を指定してください",
-                "approve or refuse",
-            )))
+            return Err(ApiError::BadRequest(
+                Words::new("approve（承認）または refuse（却下）を指定してください", "approve or refuse")
+                    .coded("unknown_decision"),
+            ))
         }
     };
     Ok(HttpResponse::Ok().json(four_eyes::decide(&app, &cur, &path.0, approve, &origin(&req, &app)).await?))
@@ -285,10 +285,13 @@ pub struct ReturnsQuery {
 
 fn return_status(s: &str) -> Result<ReturnStatus, ApiError> {
     ReturnStatus::parse(s).ok_or_else(|| {
-        ApiError::BadRequest(Words::new(
-            format!("不明な状態 `{s}` です。due、returned、destroyed、lost のいずれかを指定してください"),
-            format!("unknown status `{s}`: due, returned, destroyed or lost"),
-        ))
+        ApiError::BadRequest(
+            Words::new(
+                format!("不明な状態 `{s}` です。due、returned、destroyed、lost のいずれかを指定してください"),
+                format!("unknown status `{s}`: due, returned, destroyed or lost"),
+            )
+            .coded("unknown_return_status"),
+        )
     })
 }
 

@@ -296,9 +296,12 @@ pub(crate) async fn show_report(req: HttpRequest, app: web::Data<App>) -> Result
     let (_, reviewer) = crate::http::review::reviewer(&req, &app, false).await?;
     let report = reviewer.privileged_report(&app).await?;
     report.map(|r| HttpResponse::Ok().json(r)).ok_or_else(|| {
-        ApiError::Forbidden(Words::new(
-            "特権IDの報告を閲覧できるのはセキュリティ担当と監査人です",
-            "the privileged report is for officers and auditors",
-        ))
+        ApiError::Forbidden(
+            Words::new(
+                "特権IDの報告を閲覧できるのはセキュリティ担当と監査人です",
+                "the privileged report is for officers and auditors",
+            )
+            .coded("privileged_report_not_permitted"),
+        )
     })
 }

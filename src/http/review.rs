@@ -92,10 +92,13 @@ struct Refused {
 /// Shared by the API and the reviewer page.
 pub(crate) async fn decide_items(app: &App, r: &Reviewer, d: Decide) -> Result<Vec<campaign::Decided>, ApiError> {
     let decision = Decision::parse(&d.decision).ok_or_else(|| {
-        ApiError::BadRequest(Words::new(
-            "decision には keep（継続）または remove（削除）を指定してください",
-            "decision must be keep or remove",
-        ))
+        ApiError::BadRequest(
+            Words::new(
+                "decision には keep（継続）または remove（削除）を指定してください",
+                "decision must be keep or remove",
+            )
+            .coded("unknown_decision"),
+        )
     })?;
     Ok(r.decide(app, d.items, decision, d.comment).await?)
 }
@@ -123,10 +126,13 @@ pub(crate) async fn create_campaign(
 ) -> Result<HttpResponse, ApiError> {
     let (cur, _) = caller(&req, &app, Need::Officer, true).await?;
     let scope = Scope::parse(&body.kind, body.key.trim()).ok_or_else(|| {
-        ApiError::BadRequest(Words::new(
-            "kind には system、department、transfer、city のいずれかを指定してください",
-            "kind must be system, department, transfer or city",
-        ))
+        ApiError::BadRequest(
+            Words::new(
+                "kind には system、department、transfer、city のいずれかを指定してください",
+                "kind must be system, department, transfer or city",
+            )
+            .coded("unknown_scope"),
+        )
     })?;
     let r = Reviewer::of(&app, &cur.account, origin(&req, &app)).await?;
     Ok(HttpResponse::Created().json(r.create_campaign(&app, scope).await?))
@@ -198,10 +204,13 @@ pub(crate) async fn decide_exception(
     let (_, r) = reviewer(&req, &app, true).await?;
     let (id, verdict) = path.into_inner();
     let verdict: exceptions::Verdict = serde_json::from_value(json!(verdict)).map_err(|_| {
-        ApiError::BadRequest(Words::new(
-            "verdict には approve、refuse、end、reviewed のいずれかを指定してください",
-            "verdict must be approve, refuse, end or reviewed",
-        ))
+        ApiError::BadRequest(
+            Words::new(
+                "verdict には approve、refuse、end、reviewed のいずれかを指定してください",
+                "verdict must be approve, refuse, end or reviewed",
+            )
+            .coded("unknown_verdict"),
+        )
     })?;
     let note = Note::text(body);
     Ok(HttpResponse::Ok().json(ExceptionDecided { standing: r.decide_exception(&app, id, verdict, note).await? }))
@@ -235,10 +244,13 @@ async fn report_as(req: &HttpRequest, app: &App, name: &str, format: Format) -> 
 pub(crate) async fn readable(app: &App, r: &Reviewer, name: &str, days: u32) -> Result<Table, ApiError> {
     let t = r.report(app, name.to_string(), days).await?;
     t.ok_or_else(|| {
-        ApiError::Forbidden(Words::new(
-            "この報告を閲覧できるのはセキュリティ担当、監査人と（自所属について）所属長です",
-            "this report is for officers, auditors and (for their own section) 所属長",
-        ))
+        ApiError::Forbidden(
+            Words::new(
+                "この報告を閲覧できるのはセキュリティ担当、監査人と（自所属について）所属長です",
+                "this report is for officers, auditors and (for their own section) 所属長",
+            )
+            .coded("report_not_permitted"),
+        )
     })
 }
 

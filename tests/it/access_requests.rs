@@ -211,7 +211,7 @@ both_backends! {
         let (status, body) = owner.post_json(&format!("/api/requests/{id}/approve"), json!({})).await;
         assert_eq!(status, 409, "{body}");
         // The reason in each language, in its own field: not a generic sentence, not both in one.
-        assert_eq!(body["error"], "conflict", "{body}");
+        assert_eq!(body["error"], "requester_not_active", "its own code, under 409: {body}");
         assert_eq!(body["message"], "申請者のアカウントは利用できません（状態：利用停止）", "{body}");
         assert_eq!(body["message_en"], "the requester's account is suspended", "{body}");
         let pool = op.s.app.pool.clone();

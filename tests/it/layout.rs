@@ -53,3 +53,42 @@ fn both_backends_have_the_same_migrations() {
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, names("migrations/postgres"));
 }
+
+/// The codes of the refusals made in `src` (`AppError::invalid("code", …)`, `.coded("code")`).
+fn refusal_codes(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            refusal_codes(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let starts =
+                ["AppError::invalid(", "AppError::refused(", "AppError::conflict(", "AppError::not_found(", ".coded("];
+            for start in starts {
+                for (i, _) in text.match_indices(start) {
+                    let rest = text[i + start.len()..].trim_start();
+                    if let Some(quoted) = rest.strip_prefix('"') {
+                        found.insert(quoted[..quoted.find('"').unwrap()].to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_refusal_code_is_snake_case_and_listed_in_the_api_document() {
+    let mut codes = std::collections::BTreeSet::new();
+    refusal_codes(&repo_path("src/app"), &mut codes);
+    refusal_codes(&repo_path("src/http"), &mut codes);
+    refusal_codes(&repo_path("src/cli"), &mut codes);
+    assert!(codes.len() > 100, "the scan finds the codes: {codes:?}");
+    let api = std::fs::read_to_string(repo_path("docs/api.md")).unwrap();
+    for code in &codes {
+        assert!(
+            !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "`{code}` is not a snake_case code"
+        );
+        assert!(api.contains(&format!("`{code}`")), "docs/api.md does not list the refusal code `{code}`");
+    }
+}

@@ -56,6 +56,7 @@ pub async fn pending(app: &App, reader: &Reader, origin: &Origin) -> Result<Vec<
             )
             .await?;
         return Err(AppError::refused(
+            "approvals_not_permitted",
             "二者承認の一覧を利用できるのはセキュリティ担当と [approvals] officer_action の承認者です",
             "the approvals page is for security officers and those named in [approvals] officer_action",
         ));
@@ -109,7 +110,11 @@ pub async fn decide(
     origin: &Origin,
 ) -> Result<four_eyes::Decided, AppError> {
     if reason.trim().is_empty() {
-        return Err(AppError::invalid("承認・却下の理由を入力してください", "state the reason for the decision"));
+        return Err(AppError::invalid(
+            "reason_required",
+            "承認・却下の理由を入力してください",
+            "state the reason for the decision",
+        ));
     }
     four_eyes::decide_noting(app, cur, id, approve, reason.trim(), origin).await
 }

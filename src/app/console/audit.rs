@@ -103,6 +103,7 @@ fn filter(
             Outcome::parse(o)
                 .ok_or_else(|| {
                     AppError::invalid(
+                        "unknown_outcome",
                         format!("結果 `{o}` は不明です（success、failure、denied のいずれか）"),
                         format!("unknown outcome `{o}`: success, failure or denied"),
                     )
@@ -115,7 +116,11 @@ fn filter(
         "" => None,
         s => {
             if app_policy.system(s).is_none() {
-                return Err(AppError::invalid(format!("システム `{s}` は不明です"), format!("unknown system `{s}`")));
+                return Err(AppError::invalid(
+                    "unknown_system",
+                    format!("システム `{s}` は不明です"),
+                    format!("unknown system `{s}`"),
+                ));
             }
             Some(
                 app_policy.clients.iter().filter(|k| k.system.get_ref() == s).map(|k| k.id.get_ref().clone()).collect(),
@@ -128,6 +133,7 @@ fn filter(
             s.parse::<std::net::IpAddr>()
                 .map_err(|_| {
                     AppError::invalid(
+                        "not_an_ip_address",
                         format!("`{s}` はIPアドレスではありません"),
                         format!("`{s}` is not an IP address"),
                     )
@@ -141,6 +147,7 @@ fn filter(
     if let (Some(a), Some(b)) = (f.from, f.to) {
         if a >= b {
             return Err(AppError::invalid(
+                "period_reversed",
                 "開始日（from）は終了日（to）より後にできません",
                 "from must not be after to",
             ));
@@ -166,17 +173,19 @@ async fn admitted(
     let reads = reader.as_ref().is_some_and(|r| READ_ALL.iter().any(|f| r.facts.holds(*f)) || r.acts);
     let refusal = if !reads {
         Some(AppError::refused(
+            "audit_log_not_permitted",
             "監査記録を閲覧できるのは監査人、セキュリティ担当とCISO等です（R-RV-09）",
             "the audit log is read by the auditor, the security officers and the CISO's office (R-RV-09)",
         ))
     } else if q.concerns_people() && !reader.as_ref().is_some_and(|r| readers::may_search_audit(&app.policy, &r.facts))
     {
-        Some(AppError::refused(
+        Some(AppError::refused("person_search_not_permitted", 
             "個人の記録を検索できるのはCISO、統括情報セキュリティ責任者とCISOが指名した人です（R-LG-11）",
             "searching a person's records is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)",
         ))
     } else if q.concerns_people() && q.reason.trim().is_empty() {
         Some(AppError::invalid(
+            "reason_required",
             "職員またはアカウントで検索するときは理由を入力してください（R-LG-11）",
             "a search by person or account states its reason (R-LG-11)",
         ))
@@ -224,7 +233,7 @@ pub async fn export(app: &App, cur: &Current, q: &Query, origin: &Origin) -> Res
             before = Some(last.seq);
             out.extend(page);
             if out.len() > max {
-                return Err(AppError::invalid(
+                return Err(AppError::invalid("too_many_records", 
                     format!("該当する記録が {max} 件を超えます。条件を絞り込む（期間を短くする等）か、[console] audit_export_max_rows を引き上げてください"),
                     format!("more than {max} records match: narrow the filter (e.g. a shorter time range) or raise [console] audit_export_max_rows"),
                 ));

@@ -38,6 +38,7 @@ pub async fn act(
 ) -> Result<Done, AppError> {
     if !reader.helpdesk {
         return Err(AppError::refused(
+            "helpdesk_not_permitted",
             "この操作はヘルプデスクまたはセキュリティ担当が行います",
             "for the helpdesk or security officers",
         ));
@@ -53,7 +54,11 @@ pub async fn act(
     let decided = app
         .db(move |c| {
             let acc = store::accounts::by_login_id(c, &l)?.ok_or_else(|| {
-                AppError::not_found(format!("アカウント {l} が見つかりません"), format!("account {l} not found"))
+                AppError::not_found(
+                    "account_not_found",
+                    format!("アカウント {l} が見つかりません"),
+                    format!("account {l} not found"),
+                )
             })?;
             let facts = four_eyes::person_wide(c, &policy, &acc, now)?;
             let t = Target {

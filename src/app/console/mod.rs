@@ -49,6 +49,7 @@ pub async fn reader(app: &App, cur: &Current) -> Result<Reader, AppError> {
         None if acts => Scope::All,
         None => {
             return Err(AppError::refused(
+                "console_not_permitted",
                 "コンソールを利用できるのはセキュリティ担当、ヘルプデスク、監査人と所属長です",
                 "the console is for security officers, the helpdesk, the auditor and heads of section (所属長)",
             ))

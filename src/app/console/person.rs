@@ -173,14 +173,14 @@ pub async fn view(
         .await?;
     let subject = |en: &str| format!("person:{en}");
     match found {
-        None => Err(AppError::not_found("職員が見つかりません", "person not found")),
+        None => Err(AppError::not_found("person_not_found", "職員が見つかりません", "person not found")),
         Some(Err(en)) => {
             let e = origin
                 .event(reader.login.clone(), "console.person_viewed", subject(&en))
                 .with_outcome(Outcome::Denied)
                 .with_details(json!({ "refused": "outside the reader's sections" }));
             app.audit.record(e).await?;
-            Err(AppError::not_found("職員が見つかりません", "person not found"))
+            Err(AppError::not_found("person_not_found", "職員が見つかりません", "person not found"))
         }
         Some(Ok(v)) => {
             app.audit

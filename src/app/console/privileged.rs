@@ -49,6 +49,7 @@ pub async fn overview(app: &App, reader: &Reader, cur: &Current, origin: &Origin
             )
             .await?;
         return Err(AppError::refused(
+            "privileged_page_not_permitted",
             "特権IDの画面を利用できるのはセキュリティ担当、CISO等と監査人です",
             "the privileged-ID page is for security officers, the CISO's office and the auditor",
         ));

@@ -51,6 +51,7 @@ fn sees_all(reader: &Reader) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::refused(
+            "provisioning_page_not_permitted",
             "プロビジョニングの画面を利用できるのはセキュリティ担当、CISO等と監査人です",
             "the provisioning pages are for security officers, the CISO's office and the auditor",
         ))
@@ -118,13 +119,14 @@ pub async fn retry(app: &App, reader: &Reader, system: &str, reason: &str) -> Re
     sees_all(reader)?;
     if !reader.acts {
         return Err(AppError::refused(
+            "retry_not_permitted",
             "停止した項目を送信待ちに戻せるのはセキュリティ担当だけです",
             "only a security officer puts stopped items back in the queue",
         ));
     }
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::invalid("理由を入力してください", "a reason is required"));
+        return Err(AppError::invalid("reason_required", "理由を入力してください", "a reason is required"));
     }
     let (policy, now, system, actor) =
         (app.policy.clone(), app.clock.now_ms(), system.to_string(), reader.login.clone());

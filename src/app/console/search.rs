@@ -62,6 +62,7 @@ pub fn filter(q: &Query, reader: &Reader) -> Result<PeopleFilter, AppError> {
             AccountStatus::parse(s)
                 .ok_or_else(|| {
                     AppError::invalid(
+                        "unknown_account_status",
                         format!("アカウントの状態 `{s}` は不明です（active、suspended、disabled、deleted のいずれか）"),
                         format!("unknown account status `{s}`: active, suspended, disabled or deleted"),
                     )

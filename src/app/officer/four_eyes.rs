@@ -75,7 +75,7 @@ pub async fn gate(
     let (policy, requester, login, o, now) =
         (app.policy.clone(), officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
+        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found("account_not_found", format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
         let facts = person_wide(c, &policy, &a, now)?;
         let ever = ever_had_credential(c, &a)?;
         let t = Target { is_privileged: a.is_privileged, functions: &facts.functions, person_key: &facts.employee_number, ever_had_credential: ever };
@@ -216,10 +216,15 @@ pub async fn decide_noting(
     let (r, login, target_key) = app
         .db(move |c| {
             let r = requests::by_id(c, &rid)?.ok_or_else(|| {
-                AppError::not_found(format!("申請 {rid} が見つかりません"), format!("request {rid} not found"))
+                AppError::not_found(
+                    "request_not_found",
+                    format!("申請 {rid} が見つかりません"),
+                    format!("request {rid} not found"),
+                )
             })?;
             let a = store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| {
                 AppError::not_found(
+                    "account_not_found",
                     format!("アカウント {} が見つかりません", r.account_id),
                     format!("account {} not found", r.account_id),
                 )
@@ -242,6 +247,7 @@ pub async fn decide_noting(
             store::write_tx(c, |c| {
                 if !requests::decide(c, &r.id, if approve { "done" } else { "refused" }, &who.login_id, now)? {
                     return Err(AppError::conflict(
+                        "decided_meanwhile",
                         format!("申請 {} は既に決着しました", r.id),
                         format!("request {} was decided meanwhile", r.id),
                     ));
@@ -264,7 +270,11 @@ pub async fn decide_noting(
     // The requester's reason stays with the action that takes effect.
     let reason = text("reason").unwrap_or_default();
     let result = match Kind::parse(&r.kind).ok_or_else(|| {
-        AppError::invalid(format!("申請の種類 {} は不明です", r.kind), format!("unknown request kind {}", r.kind))
+        AppError::invalid(
+            "unknown_request_kind",
+            format!("申請の種類 {} は不明です", r.kind),
+            format!("unknown request kind {}", r.kind),
+        )
     })? {
         Kind::Unlock => ActionResult {
             was_locked: Some(officer::unlock_now(app, actor, &login, &reason, origin).await?),

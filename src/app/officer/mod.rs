@@ -30,7 +30,11 @@ const TEMPORARY_LEN: usize = 20;
 
 fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
     store::accounts::by_login_id(c, login_id)?.ok_or_else(|| {
-        AppError::not_found(format!("アカウント {login_id} が見つかりません"), format!("account {login_id} not found"))
+        AppError::not_found(
+            "account_not_found",
+            format!("アカウント {login_id} が見つかりません"),
+            format!("account {login_id} not found"),
+        )
     })
 }
 
@@ -274,6 +278,7 @@ pub(super) async fn revoke_now(
             let a = account(c, &login)?;
             factors::revoke(c, &a, &cred, &actor, &reason, true, &origin, now)?.ok_or_else(|| {
                 AppError::not_found(
+                    "credential_not_found",
                     format!("{login} の認証情報 {cred} が見つかりません"),
                     format!("credential {cred} of {login} not found"),
                 )

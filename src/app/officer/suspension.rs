@@ -23,6 +23,7 @@ pub async fn suspend(
     let reason = reason.trim().to_string();
     if reason.is_empty() {
         return Err(AppError::invalid(
+            "reason_required",
             "利用停止の理由を入力してください（R-AC-03）",
             "a suspension states its reason (R-AC-03)",
         ));
@@ -31,6 +32,7 @@ pub async fn suspend(
     act(app, officer, login_id, "account.suspended", origin, move |c, a, now| {
         if a.status() != Some(AccountStatus::Active) {
             return Err(AppError::conflict(
+                "account_not_active",
                 format!(
                     "アカウント {} は有効ではありません（状態：{}）",
                     a.login_id,
@@ -93,6 +95,7 @@ pub(in crate::app) async fn reinstate_now(
             || !a.status_reason.as_deref().is_some_and(|r| r.starts_with("officer: "))
         {
             return Err(AppError::conflict(
+                "not_suspended_by_officer",
                 format!("アカウント {} はセキュリティ担当による利用停止中ではありません", a.login_id),
                 format!("account {} is not suspended by an officer", a.login_id),
             ));

@@ -49,6 +49,7 @@ pub enum Next {
 fn back_to(app: &App, redirect_uri: &str, params: &[(&str, &str)]) -> Result<String, AppError> {
     let mut u = url::Url::parse(redirect_uri).map_err(|e| {
         AppError::invalid(
+            "redirect_uri_invalid",
             format!("戻り先 URI {redirect_uri} を解釈できません：{e}"),
             format!("redirect URI {redirect_uri}: {e}"),
         )
@@ -213,7 +214,11 @@ impl From<OidcError> for AppError {
     fn from(e: OidcError) -> Self {
         match e {
             OidcError::App(a) => a,
-            OidcError::OAuth(o) => AppError::invalid(format!("OIDC の要求を受け付けられません：{o}"), o.to_string()),
+            OidcError::OAuth(o) => AppError::invalid(
+                "oidc_request_invalid",
+                format!("OIDC の要求を受け付けられません：{o}"),
+                o.to_string(),
+            ),
         }
     }
 }

@@ -32,12 +32,14 @@ pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
     if !ca.is_empty() {
         let pem = std::fs::read(ca).map_err(|e| {
             AppError::invalid(
+                "backchannel_ca_invalid",
                 format!("oidc.backchannel_ca_file {ca} を読めません：{e}"),
                 format!("oidc.backchannel_ca_file {ca}: {e}"),
             )
         })?;
         for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             AppError::invalid(
+                "backchannel_ca_invalid",
                 format!("oidc.backchannel_ca_file {ca} の証明書を読めません：{e}"),
                 format!("oidc.backchannel_ca_file {ca}: {e}"),
             )
@@ -47,6 +49,7 @@ pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
     }
     b.build().map_err(|e| {
         AppError::invalid(
+            "backchannel_client_invalid",
             format!("バックチャネル・ログアウト用の HTTP クライアントを作成できません：{e}"),
             format!("back-channel HTTP client: {e}"),
         )
@@ -56,7 +59,11 @@ pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
 /// The logout token for `family`'s sign-in, for its client (OIDC Back-Channel Logout §2.4).
 fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError> {
     let client = app.policy.client(&family.client_id).ok_or_else(|| {
-        AppError::invalid("この業務システム（クライアント）はポリシーから外れています", "the client left the policy")
+        AppError::invalid(
+            "client_not_in_policy",
+            "この業務システム（クライアント）はポリシーから外れています",
+            "the client left the policy",
+        )
     })?;
     let jti = crate::app::signin::new_id()?;
     let claims = json!({

@@ -64,7 +64,11 @@ fn check(app: &App, req: &LogoutRequest) -> Result<Result<Checked, PageError>, A
                 return Ok(Err(PageError::LogoutUriNotRegistered));
             }
             let mut u = url::Url::parse(uri).map_err(|e| {
-                AppError::invalid(format!("サインアウト後の戻り先 URI を解釈できません：{e}"), e.to_string())
+                AppError::invalid(
+                    "post_logout_uri_invalid",
+                    format!("サインアウト後の戻り先 URI を解釈できません：{e}"),
+                    e.to_string(),
+                )
             })?;
             if let Some(s) = &req.state {
                 u.query_pairs_mut().append_pair("state", s);

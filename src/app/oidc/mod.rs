@@ -253,12 +253,14 @@ pub fn new_client_secret(
 ) -> Result<String, AppError> {
     let client = policy.client(client_id).ok_or_else(|| {
         AppError::not_found(
+            "client_not_in_policy",
             format!("クライアント `{client_id}` はポリシーにありません"),
             format!("client `{client_id}` is not in the policy"),
         )
     })?;
     if client.auth_method == ClientAuth::PrivateKeyJwt {
         return Err(AppError::invalid(
+            "client_has_no_secret",
             format!("クライアント `{client_id}` は自身の鍵で認証するため（private_key_jwt）、シークレットはありません"),
             format!("client `{client_id}` authenticates with its own key (private_key_jwt) and has no secret"),
         ));

@@ -28,11 +28,16 @@ use tobira_domain::policy::onboarding::Owed;
 pub async fn confirm(app: &App, cur: &Current, version: &str, sha256: &str, origin: &Origin) -> Result<(), AppError> {
     let o = &app.policy.onboarding;
     if !o.required {
-        return Err(AppError::invalid("確認する規則はありません", "onboarding is not required"));
+        return Err(AppError::invalid(
+            "onboarding_not_required",
+            "確認する規則はありません",
+            "onboarding is not required",
+        ));
     }
     let (current_version, current_sha) = (o.rules_version.clone(), o.text_sha256());
     if version != current_version || sha256 != current_sha {
         return Err(AppError::invalid(
+            "rules_changed",
             "規則が更新されました。もう一度お読みください",
             "the rules changed since the page was shown; read them again",
         ));
@@ -71,12 +76,16 @@ pub async fn record_training(
 ) -> Result<(), AppError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::invalid("理由を入力してください", "a reason is required"));
+        return Err(AppError::invalid("reason_required", "理由を入力してください", "a reason is required"));
     }
     let (me, login, origin, now) = (officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| {
-            AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found"))
+            AppError::not_found(
+                "account_not_found",
+                format!("アカウント {login} が見つかりません"),
+                format!("account {login} not found"),
+            )
         })?;
         let own = a.id == me.id || (a.person_id.is_some() && a.person_id == me.person_id);
         if own {
@@ -85,7 +94,11 @@ pub async fn record_training(
                 .with_outcome(Outcome::Failure)
                 .with_details(json!({ "refused": "own training", "reason": reason }));
             crate::app::audit_log::record_alone(c, now, e)?;
-            return Err(AppError::refused("自分の研修は記録できません", "nobody records their own training"));
+            return Err(AppError::refused(
+                "own_training",
+                "自分の研修は記録できません",
+                "nobody records their own training",
+            ));
         }
         store::write_tx(c, |c| {
             let r = Record {

@@ -30,13 +30,13 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
         .db(move |c| {
             let actor = approvers::of_account(c, &policy, &cur.account, now)?;
             let person =
-                store::org::person_by_employee_number(c, &number)?.ok_or_else(|| AppError::not_found(format!("職員番号 {number} の職員が見つかりません"), format!("person {number} not found")))?;
+                store::org::person_by_employee_number(c, &number)?.ok_or_else(|| AppError::not_found("person_not_found", format!("職員番号 {number} の職員が見つかりません"), format!("person {number} not found")))?;
             if actor.is_vendor {
                 return Err(refused(
                     c,
                     &cur,
                     ("privileged.account_refused", &format!("person:{number}")),
-                    AppError::refused("委託事業者は特権IDを作成できません（R-PR-04）", "a vendor creates no privileged ID (R-PR-04)"),
+                    AppError::refused("vendor_privileged_change", "委託事業者は特権IDを作成できません（R-PR-04）", "a vendor creates no privileged ID (R-PR-04)"),
                     json!({}),
                     &origin,
                     now,
@@ -44,18 +44,18 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
             }
             let staff: Vec<Account> = a::table.filter(a::person_id.eq(&person.id)).select(Account::as_select()).load(c)?;
             if staff.iter().any(|x| x.is_privileged && x.status() == Some(tobira_domain::rbac::AccountStatus::Active)) {
-                return Err(AppError::conflict(format!("職員番号 {number} の職員は既に特権IDを持っています"), format!("person {number} already has a privileged account")));
+                return Err(AppError::conflict("privileged_account_exists", format!("職員番号 {number} の職員は既に特権IDを持っています"), format!("person {number} already has a privileged account")));
             }
             let base = staff
                 .iter()
                 .find(|x| !x.is_privileged && !x.is_shared)
-                .ok_or_else(|| AppError::invalid(format!("職員番号 {number} の職員には紐付ける職員アカウントがありません"), format!("person {number} has no staff account to link to")))?;
+                .ok_or_else(|| AppError::invalid("no_staff_account", format!("職員番号 {number} の職員には紐付ける職員アカウントがありません"), format!("person {number} has no staff account to link to")))?;
             let login = format!("{}{}", policy.privileged.account_prefix, base.login_id);
             if policy.privileged.is_forbidden_name(&login) {
-                return Err(AppError::invalid(format!("`{login}` は既定または汎用の名前のため使えません（R-PR-06）"), format!("`{login}` is a default or generic name (R-PR-06)")));
+                return Err(AppError::invalid("generic_login_id", format!("`{login}` は既定または汎用の名前のため使えません（R-PR-06）"), format!("`{login}` is a default or generic name (R-PR-06)")));
             }
             if store::accounts::by_login_id(c, &login)?.is_some() {
-                return Err(AppError::conflict(format!("ログインID `{login}` は既に使われています"), format!("login ID `{login}` is taken")));
+                return Err(AppError::conflict("login_id_taken", format!("ログインID `{login}` は既に使われています"), format!("login ID `{login}` is taken")));
             }
             store::write_tx(c, |c| {
                 let mut acct = Account::new(store::new_id(), login.clone(), Some(person.id.clone()), now);
@@ -109,19 +109,19 @@ pub async fn vendor_guard(
                 return Ok(None);
             }
             let why = if !policy.privileged.vendors_may_change_under_supervision {
-                AppError::refused(
+                AppError::refused("vendor_privileged_change", 
                     "委託事業者は特権IDとそのパスワードを変更できません。職員が行います（R-PR-04）",
                     "a vendor does not change privileged IDs or their passwords (R-PR-04); a staff member does it",
                 )
             } else {
                 match &named {
-                    None => AppError::refused(
+                    None => AppError::refused("supervisor_required", 
                         "このポリシーでは、委託事業者が特権IDを変更するには監督する職員の確認が必要です（R-PR-04）",
                         "under this policy a vendor changes a privileged ID only with a staff supervisor who confirms it (R-PR-04)",
                     ),
                     Some(s) => match (approvers::of_person(c, &policy, s, now), staff_account_of(c, s)?) {
                         (Ok(f), Some(acc)) if !f.is_vendor && f.employee_number != actor.employee_number => return Ok(Some((f.employee_number, acc))),
-                        _ => AppError::refused(
+                        _ => AppError::refused("supervisor_not_staff", 
                             format!("{s} は監督者になれません。監督者は委託事業者本人以外の職員です（R-PR-04）"),
                             format!("{s} cannot supervise: the supervisor is a staff member other than the vendor (R-PR-04)"),
                         ),
@@ -142,7 +142,7 @@ pub async fn vendor_guard(
     let (cur, target, action, origin, now) =
         (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let why = AppError::refused(
+        let why = AppError::refused("supervisor_code_refused", 
             "監督者のコードを受け付けられませんでした。監督者本人の認証アプリのワンタイムコードで確認してください（R-PR-04）",
             "the supervisor's code was not accepted; the supervisor confirms with their own one-time code (R-PR-04)",
         );

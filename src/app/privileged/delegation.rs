@@ -32,7 +32,7 @@ pub async fn nominate(app: &App, cur: &Current, n: Nominate, origin: &Origin) ->
     let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let principal = approvers::parse_principal(&policy, &n.principal)
-            .ok_or_else(|| AppError::invalid(format!("代行される権限 `{}` は不明です", n.principal), format!("unknown principal `{}`", n.principal)))?;
+            .ok_or_else(|| AppError::invalid("unknown_principal", format!("代行される権限 `{}` は不明です", n.principal), format!("unknown principal `{}`", n.principal)))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let delegate = approvers::of_person(c, &policy, n.delegate.trim(), now)?;
         let nom = Nomination { principal: &principal, delegate_employee_number: &delegate.employee_number, delegate_is_vendor: delegate.is_vendor, from: n.from, until: n.until, reason: &n.reason };
@@ -76,10 +76,15 @@ pub async fn decide(
         (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let mut d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "nominated").ok_or_else(|| {
-            AppError::not_found(format!("代行者の指名 {id} が見つかりません"), format!("nomination {id} not found"))
+            AppError::not_found(
+                "nomination_not_found",
+                format!("代行者の指名 {id} が見つかりません"),
+                format!("nomination {id} not found"),
+            )
         })?;
         let principal = approvers::parse_principal(&policy, &d.principal).ok_or_else(|| {
             AppError::invalid(
+                "principal_left_policy",
                 "指名で代行される権限はもうポリシーにありません",
                 "the nomination's principal is no longer in the policy",
             )
@@ -113,7 +118,11 @@ pub async fn decide(
         store::write_tx(c, |c| {
             let to = if approve { "approved" } else { "refused" };
             if !store::privileged::decide_delegation(c, &id, to, &cur.account.login_id, now)? {
-                return Err(AppError::conflict("指名は既に判断されました", "the nomination was decided meanwhile"));
+                return Err(AppError::conflict(
+                    "decided_meanwhile",
+                    "指名は既に判断されました",
+                    "the nomination was decided meanwhile",
+                ));
             }
             d.status = to.into();
             d.decided_by = Some(cur.account.login_id.clone());
@@ -165,6 +174,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
     app.db(move |c| {
         let d = store::privileged::delegation(c, &id)?.filter(|d| d.status == "approved").ok_or_else(|| {
             AppError::not_found(
+                "delegation_not_found",
                 format!("承認済みの代行 {id} が見つかりません"),
                 format!("approved delegation {id} not found"),
             )
@@ -174,6 +184,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
             tobira_domain::approval::check(&policy, &policy.approvals.delegate, &me, Default::default()).is_ok();
         if !(approver || me.employee_number == d.nominated_by) {
             let why = AppError::refused(
+                "delegation_end_not_permitted",
                 "代行を終了できるのは承認者（CISO）か代行者を指名した人です",
                 "a delegation is ended by its approvers (the CISO) or by whoever nominated the delegate",
             );
@@ -189,14 +200,22 @@ pub async fn end(app: &App, cur: &Current, id: &str, origin: &Origin) -> Result<
         }
         store::write_tx(c, |c| {
             if !store::privileged::end_delegation(c, &id, now)? {
-                return Err(AppError::conflict("代行は既に変更されています", "the delegation changed meanwhile"));
+                return Err(AppError::conflict(
+                    "changed_meanwhile",
+                    "代行は既に変更されています",
+                    "the delegation changed meanwhile",
+                ));
             }
             let e = origin.event(cur.account.login_id.clone(), "privileged.delegate_ended", target(&d)).with_details(
                 json!({ "delegation": d.id, "delegate": d.delegate_employee_number, "planned_until": d.valid_until }),
             );
             store::audit::append(c, now, vec![e])?;
             store::privileged::delegation(c, &id)?.ok_or_else(|| {
-                AppError::not_found(format!("代行 {id} が見つかりません"), format!("delegation {id} not found"))
+                AppError::not_found(
+                    "delegation_not_found",
+                    format!("代行 {id} が見つかりません"),
+                    format!("delegation {id} not found"),
+                )
             })
         })
     })

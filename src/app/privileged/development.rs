@@ -45,14 +45,14 @@ pub async fn create(
     let (policy, cur, origin) = (app.policy.clone(), cur.clone(), origin.clone());
     app.db(move |c| {
         if store::org::person_by_employee_number(c, n.responsible.trim())?.is_none() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid("person_not_found", 
                 format!("責任者とする職員番号 {} の職員がいません", n.responsible.trim()),
                 format!("no person with employee number {} to be responsible", n.responsible.trim()),
             ));
         }
         store::write_tx(c, |c| {
             if store::accounts::by_login_id(c, &login)?.is_some() {
-                return Err(AppError::conflict(format!("ログインID `{login}` は既に使われています"), format!("login ID `{login}` is taken")));
+                return Err(AppError::conflict("login_id_taken", format!("ログインID `{login}` は既に使われています"), format!("login ID `{login}` is taken")));
             }
             let mut a = Account::new(store::new_id(), login.clone(), None, now);
             a.is_development = true;

@@ -44,7 +44,7 @@ pub struct Request {
 pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) -> Result<Elevation, AppError> {
     let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let role = policy.role(&req.role).ok_or_else(|| AppError::not_found(format!("ロール {} が見つかりません", req.role), format!("role {} not found", req.role)))?;
+        let role = policy.role(&req.role).ok_or_else(|| AppError::not_found("role_not_found", format!("ロール {} が見つかりません", req.role), format!("role {} not found", req.role)))?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &cur.account.id)?;
         let eligible = store::privileged::is_eligible(c, &cur.account.id, &req.role)?;
@@ -93,7 +93,7 @@ pub async fn request(app: &App, cur: &Current, req: Request, origin: &Origin) ->
             // checked inside the transaction that inserts it, so two asked at once cannot both pass.
             store::privileged::lock_elevations_of(c, &cur.account.id, &req.role)?;
             if store::privileged::elevations_of(c, &cur.account.id)?.iter().any(|e| e.role_id == req.role && (e.status == status::PENDING || e.status == status::ACTIVE)) {
-                return Err(AppError::conflict(format!("{} の昇格は既に申請中か実行中です", req.role), format!("an elevation of {} is already pending or active", req.role)));
+                return Err(AppError::conflict("elevation_exists", format!("{} の昇格は既に申請中か実行中です", req.role), format!("an elevation of {} is already pending or active", req.role)));
             }
             let mut events = vec![origin.event(cur.account.login_id.clone(), "privileged.elevation_requested", role_target(&el.role_id)).with_details(json!({
                 "elevation": el.id, "account": cur.account.login_id, "minutes": el.minutes, "reason": el.reason, "ticket": el.ticket, "break_glass": el.break_glass, "vendor": me.is_vendor,
@@ -145,7 +145,11 @@ fn activate(
     el.ends_at = Some(until);
     el.grant_id = Some(g.id.clone());
     if !store::privileged::update_elevation(c, el, &from)? {
-        return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
+        return Err(AppError::conflict(
+            "decided_meanwhile",
+            "申請は既に決着しました",
+            "the request was decided meanwhile",
+        ));
     }
     let clipped = store::sessions::clip(c, &el.account_id, until)?;
     let mut events = vec![origin.event(actor.to_string(), "privileged.elevation_started", role_target(&el.role_id)).with_details(json!({
@@ -193,6 +197,7 @@ pub async fn decide(
         let mut el =
             store::privileged::elevation(c, &id)?.filter(|e| e.status == status::PENDING).ok_or_else(|| {
                 AppError::not_found(
+                    "elevation_not_found",
                     format!("承認待ちの昇格 {id} が見つかりません"),
                     format!("pending elevation {id} not found"),
                 )
@@ -221,6 +226,7 @@ pub async fn decide(
                 && store::privileged::is_eligible(c, &requester.id, &el.role_id)?;
             if approve && !fit {
                 return Err(AppError::conflict(
+                    "no_longer_eligible",
                     "このアカウントにはこのロールへの昇格の資格がもうありません",
                     "the account is no longer eligible for this role",
                 ));
@@ -249,7 +255,11 @@ pub async fn decide(
             } else {
                 el.status = status::DENIED.into();
                 if !store::privileged::update_elevation(c, &el, status::PENDING)? {
-                    return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
+                    return Err(AppError::conflict(
+                        "decided_meanwhile",
+                        "申請は既に決着しました",
+                        "the request was decided meanwhile",
+                    ));
                 }
             }
             store::audit::append(c, now, events)?;
@@ -277,8 +287,9 @@ fn requester(
     el: &Elevation,
     now: i64,
 ) -> Result<(store::accounts::Account, Option<String>, bool), AppError> {
-    let account = store::accounts::by_id(c, &el.account_id)?
-        .ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
+    let account = store::accounts::by_id(c, &el.account_id)?.ok_or_else(|| {
+        AppError::not_found("account_not_found", "申請者のアカウントが見つかりません", "requesting account not found")
+    })?;
     let number = store::privileged::employee_number_of(c, &account.id)?;
     let vendor = approvers::of_account(c, policy, &account, now)?.is_vendor;
     Ok((account, number, vendor))
@@ -294,6 +305,7 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
             .filter(|e| e.review_required && e.reviewed_at.is_none())
             .ok_or_else(|| {
                 AppError::not_found(
+                    "elevation_not_found",
                     format!("事後確認待ちの昇格 {id} が見つかりません"),
                     format!("no elevation {id} awaiting review"),
                 )
@@ -317,6 +329,7 @@ pub async fn review(app: &App, cur: &Current, id: &str, note: &str, origin: &Ori
             el.reviewed_at = Some(now);
             if !store::privileged::update_elevation(c, &el, &status)? {
                 return Err(AppError::conflict(
+                    "changed_meanwhile",
                     "昇格の状態が変わりました。もう一度確認してください",
                     "the elevation changed meanwhile; review it again",
                 ));

@@ -101,9 +101,9 @@ pub async fn grant(
         app.clock.now_ms(),
     );
     app.db(move |c| {
-        let role = policy.role(&role_id).ok_or_else(|| AppError::not_found(format!("ロール {role_id} が見つかりません"), format!("role {role_id} not found")))?;
+        let role = policy.role(&role_id).ok_or_else(|| AppError::not_found("role_not_found", format!("ロール {role_id} が見つかりません"), format!("role {role_id} not found")))?;
         let system = role.system.get_ref().clone();
-        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
+        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found("account_not_found", format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
         let granter = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &target.id)?;
         store::write_tx(c, |c| {
@@ -114,7 +114,7 @@ pub async fn grant(
                 Candidate { employee_number: number.as_deref(), account_is_privileged: target.is_privileged, account_is_active: target.status() == Some(AccountStatus::Active), other_holders: others };
             rules::check(&policy, role, &granter, &who, &reason)?;
             if store::privileged::is_eligible(c, &target.id, &role_id)? {
-                return Err(AppError::conflict(format!("{login} は既に {role_id} への昇格の資格を持っています"), format!("{login} is already eligible for {role_id}")));
+                return Err(AppError::conflict("already_eligible", format!("{login} は既に {role_id} への昇格の資格を持っています"), format!("{login} is already eligible for {role_id}")));
             }
             let row = Eligibility {
                 id: store::new_id(),
@@ -149,7 +149,11 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
         (app.policy.clone(), id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let row = store::privileged::eligibility_by_id(c, &id)?.ok_or_else(|| {
-            AppError::not_found(format!("昇格の資格 {id} が見つかりません"), format!("eligibility {id} not found"))
+            AppError::not_found(
+                "eligibility_not_found",
+                format!("昇格の資格 {id} が見つかりません"),
+                format!("eligibility {id} not found"),
+            )
         })?;
         let actor = approvers::of_account(c, &policy, &cur.account, now)?;
         if actor.is_vendor || !(officer || actor.owns(&policy, &row.system_id)) {
@@ -158,6 +162,7 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
                 &cur,
                 ("privileged.eligibility_revoke_refused", &role_target(&row.role_id)),
                 AppError::refused(
+                    "eligibility_end_not_permitted",
                     "昇格の資格を取り消せるのはシステムの管理者かセキュリティ担当だけです",
                     "only the system's owner or a security officer ends an eligibility",
                 ),
@@ -168,7 +173,11 @@ pub async fn revoke(app: &App, cur: &Current, id: &str, officer: bool, origin: &
         }
         store::write_tx(c, |c| {
             if !store::privileged::revoke_eligibility(c, &id, &cur.account.login_id, now)? {
-                return Err(AppError::conflict("この昇格の資格は既に取り消されています", "already revoked"));
+                return Err(AppError::conflict(
+                    "already_revoked",
+                    "この昇格の資格は既に取り消されています",
+                    "already revoked",
+                ));
             }
             let ended = super::elevation::end_active_of(
                 c,

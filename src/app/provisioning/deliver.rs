@@ -51,6 +51,7 @@ fn config<'a>(app: &'a App, system: &str) -> Result<&'a Provisioning, AppError> 
     app.policy.systems.iter().find(|s| s.id.get_ref() == system).and_then(|s| s.provisioning.as_ref()).ok_or_else(
         || {
             AppError::not_found(
+                "system_not_provisioned",
                 format!("システム `{system}` には [systems.provisioning] がありません"),
                 format!("system `{system}` has no [systems.provisioning]"),
             )
@@ -91,8 +92,9 @@ pub async fn run_system(app: &App, system: &str, node: &str) -> Result<Option<Ro
 
 async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Result<Round, AppError> {
     let mut round = Round { queued, ..Round::default() };
-    let client = Client::of(p, app.clock.now_ms())
-        .map_err(|e| AppError::invalid(format!("連携先への接続の設定に誤りがあります：{e}"), e))?;
+    let client = Client::of(p, app.clock.now_ms()).map_err(|e| {
+        AppError::invalid("connection_settings_invalid", format!("連携先への接続の設定に誤りがあります：{e}"), e)
+    })?;
     let (sys, limit) = (system.to_string(), i64::from(p.batch));
     let items = app.db(move |c| Ok(store::provisioning::pending(c, &sys, limit)?)).await?;
     let mut waiting = BTreeSet::new();

@@ -60,6 +60,7 @@ pub(crate) fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppErro
         Ok(p.is_file())
     } else {
         Err(AppError::not_found(
+            "system_not_provisioned",
             format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
             format!("system `{system}` has no [systems.provisioning] in the policy"),
         ))

@@ -40,13 +40,14 @@ fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppE
         super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system).map(|(_, p, _)| p).ok_or_else(
             || {
                 AppError::not_found(
+                    "system_not_provisioned",
                     format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
                     format!("system `{system}` has no [systems.provisioning] in the policy"),
                 )
             },
         )?;
     if p.is_file() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid("system_behind_air_gap", 
             format!("システム `{system}` とは分離されたネットワークをまたぐファイル連携（kind = \"file\"、R-ZN-04）のため、利用者の一覧を取得できず突合できません。委託事業者の出力と `tobira provisioning status {system}` を手作業で照合してください"),
             format!("system `{system}` is reached by files across the air gap (kind = \"file\", R-ZN-04): tobira cannot list its Users, so it cannot be reconciled; compare the vendor's export with `tobira provisioning status {system}` by hand"),
         ));
@@ -57,8 +58,9 @@ fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppE
 /// Every User of the system, in pages of the policy's `batch`.
 pub async fn list_users(policy: &Policy, system: &str, now: i64) -> Result<Vec<Listed>, AppError> {
     let p = config(policy, system)?;
-    let client =
-        Client::of(p, now).map_err(|e| AppError::invalid(format!("連携先への接続の設定に誤りがあります：{e}"), e))?;
+    let client = Client::of(p, now).map_err(|e| {
+        AppError::invalid("connection_settings_invalid", format!("連携先への接続の設定に誤りがあります：{e}"), e)
+    })?;
     let users = client
         .list_all(p.batch as usize)
         .await

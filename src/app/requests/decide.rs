@@ -68,7 +68,7 @@ pub async fn decide(
     let (policy, id, note, cur, origin, now) =
         (app.policy.clone(), id.to_string(), note.trim().to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::not_found(format!("申請 {id} が見つかりません"), format!("request {id} not found")))?;
+        let req = store::access_requests::by_id(c, &id)?.ok_or_else(|| AppError::not_found("request_not_found", format!("申請 {id} が見つかりません"), format!("request {id} not found")))?;
         let l = load(c, req, now)?;
         let me = approvers::of_account(c, &policy, &cur.account, now)?;
         let details = json!({ "request": id, "approve": approve, "step": l.req.steps_done });
@@ -77,7 +77,7 @@ pub async fn decide(
             Err(e) => return Err(refused(c, &cur, ("access.decision_refused", &role_target(&l.req.role_id)), e, details, &origin, now)),
         };
         if !approve && note.is_empty() {
-            return Err(AppError::invalid("却下の理由を入力してください", "a refusal needs a reason"));
+            return Err(AppError::invalid("reason_required", "却下の理由を入力してください", "a refusal needs a reason"));
         }
         let Loaded { mut req, departments, .. } = l;
         store::write_tx(c, |c| {
@@ -118,7 +118,7 @@ pub async fn decide(
                 store::access_requests::advance(c, &req.id, from)?
             };
             if !moved {
-                return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
+                return Err(AppError::conflict("decided_meanwhile", "申請は既に決着しました", "the request was decided meanwhile"));
             }
             req.closed_at = (req.status != status::ASKED).then_some(now);
             req.steps_done = if approve { from + 1 } else { from };
@@ -138,10 +138,12 @@ fn grant(
     approver: &str,
     now: i64,
 ) -> Result<Grant, AppError> {
-    let account = store::accounts::by_id(c, &req.account_id)?
-        .ok_or_else(|| AppError::not_found("申請者のアカウントが見つかりません", "requesting account not found"))?;
+    let account = store::accounts::by_id(c, &req.account_id)?.ok_or_else(|| {
+        AppError::not_found("account_not_found", "申請者のアカウントが見つかりません", "requesting account not found")
+    })?;
     if account.status() != Some(AccountStatus::Active) {
         return Err(AppError::conflict(
+            "requester_not_active",
             format!(
                 "申請者のアカウントは利用できません（状態：{}）",
                 tobira_domain::rbac::AccountStatus::ja_of(&account.status)
@@ -154,6 +156,7 @@ fn grant(
     let holds = store::access_requests::held_roles(c, &accounts, now)?;
     if let Some(rule) = rules::sod_conflicts(policy, &holds, &req.role_id).first() {
         return Err(AppError::refused(
+            "separation_of_duties",
             format!("職務の分離により付与できません：{}（{}）", rule.reason, rule.id.get_ref()),
             format!("separation of duties forbids it ({})", rule.id.get_ref()),
         ));

@@ -48,6 +48,7 @@ pub(crate) struct Requester {
 fn date(s: &str, (what_ja, what_en): (&str, &str)) -> Result<time::Date, AppError> {
     time::Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| {
         AppError::invalid(
+            "not_a_date",
             format!("{what_ja}：日付は YYYY-MM-DD で入力してください（`{s}`）"),
             format!("{what_en}: `{s}` is not a date (YYYY-MM-DD)"),
         )
@@ -142,11 +143,11 @@ pub(crate) fn notify_step(
 pub async fn ask(app: &App, cur: &Current, new: NewRequest, origin: &Origin) -> Result<AccessRequest, AppError> {
     let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let role = policy.role(&new.role).ok_or_else(|| AppError::invalid(format!("ロール {} はありません", new.role), format!("no role `{}`", new.role)))?;
+        let role = policy.role(&new.role).ok_or_else(|| AppError::invalid("role_not_found", format!("ロール {} はありません", new.role), format!("no role `{}`", new.role)))?;
         let until = tobira_domain::time_util::end_of_jst_day(date(&new.until, ("終了日", "until"))?);
         let from = if new.from.trim().is_empty() { now } else { (tobira_domain::time_util::end_of_jst_day(date(&new.from, ("開始日", "from"))?) - DAY_MS).max(now) };
         let Some(who) = requester(c, &cur.account.id, now)? else {
-            return Err(AppError::invalid("人事情報のないアカウントは申請できません", "an account with no person in HR cannot ask"));
+            return Err(AppError::invalid("no_person", "人事情報のないアカウントは申請できません", "an account with no person in HR cannot ask"));
         };
         let contract = Some(new.contract.trim()).filter(|s| !s.is_empty());
         let asker = Asker {
@@ -185,7 +186,7 @@ pub async fn ask(app: &App, cur: &Current, new: NewRequest, origin: &Origin) -> 
             // The SoD and one-at-a-time checks again, inside the transaction that inserts.
             let again = requester(c, &cur.account.id, now)?.map(|r| r.holds).unwrap_or_default();
             if again.contains(&req.role_id) || !rules::sod_conflicts(&policy, &again, &req.role_id).is_empty() {
-                return Err(AppError::conflict("同じロールまたは職務の分離に反するロールが同時に申請されました", "the role, or one it may not be held with, was asked for meanwhile"));
+                return Err(AppError::conflict("asked_meanwhile", "同じロールまたは職務の分離に反するロールが同時に申請されました", "the role, or one it may not be held with, was asked for meanwhile"));
             }
             store::access_requests::insert(c, &req)?;
             let notified = notify_step(c, &policy, &req, &who.departments, plan.steps[0], &cur.account.login_id, now)?;
@@ -205,7 +206,11 @@ pub async fn withdraw(app: &App, cur: &Current, id: &str, origin: &Origin) -> Re
     let (id, cur, origin, now) = (id.to_string(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
         let mut req = store::access_requests::by_id(c, &id)?.ok_or_else(|| {
-            AppError::not_found(format!("申請 {id} が見つかりません"), format!("request {id} not found"))
+            AppError::not_found(
+                "request_not_found",
+                format!("申請 {id} が見つかりません"),
+                format!("request {id} not found"),
+            )
         })?;
         let me = store::privileged::employee_number_of(c, &cur.account.id)?
             .unwrap_or_else(|| format!("account:{}", cur.account.id));
@@ -222,7 +227,11 @@ pub async fn withdraw(app: &App, cur: &Current, id: &str, origin: &Origin) -> Re
         }
         store::write_tx(c, |c| {
             if !store::access_requests::close(c, &req.id, req.steps_done, status::WITHDRAWN, None, now)? {
-                return Err(AppError::conflict("申請は既に決着しました", "the request was decided meanwhile"));
+                return Err(AppError::conflict(
+                    "decided_meanwhile",
+                    "申請は既に決着しました",
+                    "the request was decided meanwhile",
+                ));
             }
             req.status = status::WITHDRAWN.into();
             req.closed_at = Some(now);

@@ -50,6 +50,7 @@ pub fn create(
     if let Scope::System(s) = scope {
         if policy.system(s).is_none() {
             return Err(AppError::invalid(
+                "unknown_system",
                 format!("システム `{s}` は台帳にありません"),
                 format!("no system `{s}` in the register"),
             ));
@@ -58,6 +59,7 @@ pub fn create(
     store::write_tx(c, |c| {
         if store::review::open_of_scope(c, scope.kind(), scope.key())? {
             return Err(AppError::conflict(
+                "campaign_open",
                 format!("{}はまだ実施中です", scope.label_ja()),
                 format!("a {} campaign {} is still open", scope.kind(), scope.key()),
             ));

@@ -124,10 +124,15 @@ pub fn restore(
     now: i64,
 ) -> Result<(), AppError> {
     let a = store::accounts::by_login_id(c, login)?.ok_or_else(|| {
-        AppError::not_found(format!("アカウント {login} が見つかりません"), format!("account {login} not found"))
+        AppError::not_found(
+            "account_not_found",
+            format!("アカウント {login} が見つかりません"),
+            format!("account {login} not found"),
+        )
     })?;
     if a.status != AccountStatus::Suspended.as_str() || a.status_reason.as_deref() != Some(REASON) {
         return Err(AppError::conflict(
+            "not_suspended_for_dormancy",
             format!("{login} は休眠による停止中ではありません"),
             format!("{login} is not suspended for dormancy"),
         ));
@@ -159,7 +164,7 @@ pub fn restore(
             .with_outcome(Outcome::Denied)
             .with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, e)?;
-        return Err(AppError::refused(ja, why));
+        return Err(AppError::refused("review_not_permitted", ja, why));
     }
     store::write_tx(c, |c| {
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "review.dormant_restored", now)?;

@@ -66,7 +66,7 @@ pub fn request(
             .with_outcome(Outcome::Denied)
             .with_details(json!({ "refused": why, "subjects": r.subjects }));
         crate::app::audit_log::record_alone(c, now, ev)?;
-        return Err(AppError::refused(ja, why));
+        return Err(AppError::refused("exception_not_permitted", ja, why));
     }
     store::write_tx(c, |c| {
         let id = store::new_id();
@@ -167,7 +167,11 @@ pub fn decide(
 ) -> Result<Standing, AppError> {
     let (facts, actor, origin) = (who.facts, who.login, who.origin);
     let e = store::review::exception(c, id)?.ok_or_else(|| {
-        AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found"))
+        AppError::not_found(
+            "exception_not_found",
+            format!("例外措置 {id} が見つかりません"),
+            format!("exception {id} not found"),
+        )
     })?;
     let entitled = approval::check(policy, &policy.approvals.exception, facts, Concerning::default()).is_ok();
     let own = e.requester_number.as_deref() == Some(facts.employee_number.as_str());
@@ -186,7 +190,7 @@ pub fn decide(
             .with_outcome(Outcome::Denied)
             .with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, ev)?;
-        return Err(AppError::refused(ja, why));
+        return Err(AppError::refused("exception_not_permitted", ja, why));
     }
     store::write_tx(c, |c| {
         let changed = match verdict {
@@ -206,6 +210,7 @@ pub fn decide(
         };
         if !changed {
             return Err(AppError::conflict(
+                "exception_state",
                 format!("例外措置 {id} は {} のため、今は{}できません", e.status, verdict.done_ja()),
                 format!("exception {id} is {}; it cannot be {} now", e.status, verdict.done()),
             ));
@@ -215,7 +220,11 @@ pub fn decide(
             .with_details(json!({ "verdict": verdict.as_str(), "note": note }));
         store::audit::append(c, now, vec![ev])?;
         let after = store::review::exception(c, id)?.ok_or_else(|| {
-            AppError::not_found(format!("例外措置 {id} が見つかりません"), format!("exception {id} not found"))
+            AppError::not_found(
+                "exception_not_found",
+                format!("例外措置 {id} が見つかりません"),
+                format!("exception {id} not found"),
+            )
         })?;
         Ok(standing_of(&after, now))
     })

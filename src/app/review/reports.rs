@@ -321,6 +321,7 @@ pub fn over_days(c: &mut DbConnection, policy: &Policy, name: &str, days: u32, n
     let since = now - i64::from(days) * tobira_domain::review::DAY_MS;
     by_name(c, policy, name, since, now)?.ok_or_else(|| {
         AppError::not_found(
+            "unknown_report",
             format!("報告 `{name}` はありません（{}）", NAMES.join(", ")),
             format!("no report `{name}` (one of {})", NAMES.join(", ")),
         )

@@ -58,7 +58,11 @@ impl Reviewer {
         comment: String,
     ) -> Result<Vec<Decided>, AppError> {
         if items.is_empty() || items.len() > 1000 {
-            return Err(AppError::invalid("項目は1件から1000件までで指定してください", "name 1 to 1000 items"));
+            return Err(AppError::invalid(
+                "too_many_items",
+                "項目は1件から1000件までで指定してください",
+                "name 1 to 1000 items",
+            ));
         }
         let (policy, me, now) = (app.policy.clone(), self.clone(), app.clock.now_ms());
         app.db(move |c| campaign::decide(c, &policy, &me.actor(), &items, decision, comment.trim(), now)).await
@@ -168,7 +172,11 @@ impl Reviewer {
             e = e.with_outcome(Outcome::Denied);
             e.details["refused"] = json!(why);
             app.audit.record(e).await?;
-            return Err(if allowed { AppError::invalid(ja, why) } else { AppError::refused(ja, why) });
+            return Err(if allowed {
+                AppError::invalid("reason_required", ja, why)
+            } else {
+                AppError::refused("usage_search_not_permitted", ja, why)
+            });
         }
         app.audit.record(e).await?;
         app.db(move |c| Ok(store::audit::usage_of(c, &login, from, now, 5000)?)).await

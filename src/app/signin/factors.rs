@@ -199,8 +199,9 @@ fn clean_name(name: &str, default: &str) -> String {
 }
 
 fn user_handle(account_id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(account_id)
-        .map_err(|_| AppError::invalid("アカウントIDが UUID ではありません", "account id is not a UUID"))
+    Uuid::parse_str(account_id).map_err(|_| {
+        AppError::invalid("account_id_malformed", "アカウントIDが UUID ではありません", "account id is not a UUID")
+    })
 }
 
 fn passkeys(c: &mut DbConnection, account_id: &str) -> Result<Vec<(credentials::Webauthn, Passkey)>, AppError> {
@@ -276,7 +277,11 @@ pub async fn finish_key_registration(
     app.db(move |c| {
         store::write_tx(c, |c| -> Result<(), AppError> {
             if credentials::webauthn_by_credential_id(c, &reg.credential_id)?.is_some() {
-                return Err(AppError::conflict("このキーは既に登録されています", "this key is already registered"));
+                return Err(AppError::conflict(
+                    "key_already_registered",
+                    "このキーは既に登録されています",
+                    "this key is already registered",
+                ));
             }
             credentials::insert_webauthn(c, &row)?;
             session::add_factor(c, &cur2, factor, now)?;

@@ -166,7 +166,7 @@ pub fn add_factor(c: &mut DbConnection, cur: &Current, factor: ProvedFactor, now
     factors.push(factor);
     let json = serde_json::to_string(&factors)?;
     if !store::sessions::set_factors(c, &cur.session.id, &json, now)? {
-        return Err(AppError::conflict("セッションは既に終了しています", "the session has ended"));
+        return Err(AppError::conflict("session_ended", "セッションは既に終了しています", "the session has ended"));
     }
     Ok(())
 }

@@ -49,6 +49,7 @@ pub fn check(raw: &RawDirectory, policy: &Policy) -> Result<Checked, AppError> {
         }
         (Some(_), None) => {
             return Err(AppError::invalid(
+                "contract_register_not_read",
                 "ポリシーは契約台帳を対応付けていますが、契約台帳を読んでいません。何も変更していません",
                 "the policy maps a contract register but none was read; nothing was changed",
             ))

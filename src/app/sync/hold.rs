@@ -69,6 +69,7 @@ pub fn hold(
         });
         let plan_json = serde_json::to_string(&content).map_err(|e| {
             AppError::invalid(
+                "hold_not_stored",
                 format!("保留する計画を保存できません：{e}"),
                 format!("the held plan cannot be stored: {e}"),
             )
@@ -133,7 +134,11 @@ fn parse(r: &sync_runs::SyncRun) -> Result<RunContent, AppError> {
 /// A run with its content.
 pub fn load(conn: &mut DbConnection, run_id: &str) -> Result<(sync_runs::SyncRun, RunContent), AppError> {
     let r = sync_runs::run(conn, run_id)?.ok_or_else(|| {
-        AppError::not_found(format!("同期 {run_id} が見つかりません"), format!("sync run {run_id} not found"))
+        AppError::not_found(
+            "sync_run_not_found",
+            format!("同期 {run_id} が見つかりません"),
+            format!("sync run {run_id} not found"),
+        )
     })?;
     let content = parse(&r)?;
     Ok((r, content))
@@ -176,9 +181,11 @@ pub fn check(
 
 /// Records a refused approval under `by` (its English and code in the audit record) and returns
 /// the refusal.
-pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: Words, code: &str, now: i64) -> AppError {
+pub fn refuse(conn: &mut DbConnection, run_id: &str, by: &str, why: Words, code: &'static str, now: i64) -> AppError {
     match record_refusal(conn, run_id, by, &why.en, code, now) {
-        Ok(()) => AppError::refused(format!("同期 {run_id}：{}", why.ja), format!("sync run {run_id}: {}", why.en)),
+        Ok(()) => {
+            AppError::refused(code, format!("同期 {run_id}：{}", why.ja), format!("sync run {run_id}: {}", why.en))
+        }
         Err(e) => e,
     }
 }
@@ -256,6 +263,7 @@ pub fn approve(
     let (recheck, checked) = recheck(conn, keys.policy, &content, raw, now)?;
     if !store::write_tx(conn, |c| sync_holds::leave_held(c, run_id, RunState::Applied.as_str(), &by.login_id, now))? {
         return Err(AppError::conflict(
+            "decided_meanwhile",
             format!("同期 {run_id} は既に決着しました"),
             format!("sync run {run_id} was decided meanwhile"),
         ));
@@ -290,6 +298,7 @@ pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Res
     store::write_tx(conn, |c| -> Result<(), AppError> {
         if !sync_holds::leave_held(c, run_id, RunState::Discarded.as_str(), by, now)? {
             return Err(AppError::conflict(
+                "not_held",
                 format!("同期 {run_id} は保留中ではありません"),
                 format!("sync run {run_id} is not held"),
             ));

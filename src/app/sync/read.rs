@@ -23,7 +23,11 @@ pub const CONTRACTS_DIGEST: &str = "hr-sync.contracts-digest";
 
 pub(crate) fn mapping(policy: &Policy) -> Result<&DirectoryMapping, AppError> {
     policy.directory.as_ref().ok_or_else(|| {
-        AppError::invalid("ポリシーに [directory] の対応付けがありません", "the policy has no [directory] mapping")
+        AppError::invalid(
+            "no_directory_mapping",
+            "ポリシーに [directory] の対応付けがありません",
+            "the policy has no [directory] mapping",
+        )
     })
 }
 
@@ -40,7 +44,7 @@ fn register_file<'a>(
         return Ok(None);
     };
     if cfg.contracts_file.is_empty() {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid("contracts_file_not_set", 
             "ポリシーは契約台帳（[directory.contracts]）を対応付けていますが、directory.contracts_file が設定されていません。何も変更していません",
             "the policy maps a contract register ([directory.contracts]) but directory.contracts_file is not set; nothing was changed",
         ));

@@ -168,7 +168,9 @@ pub async fn end_session(
         Err(r) => return Ok(r),
     };
     if form.id.len() != 16 || !form.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::BadRequest(Words::new("セッションIDは16桁の16進数です", "session id is 16 hex digits")));
+        return Err(ApiError::BadRequest(
+            Words::new("セッションIDは16桁の16進数です", "session id is 16 hex digits").coded("session_id_malformed"),
+        ));
     }
     session::end_own(&app, &cur, form.id.clone(), origin(&req, &app)).await?;
     Ok(redirect("/account"))

@@ -58,6 +58,7 @@ pub async fn act(
                 &req,
                 &app,
                 AppError::refused(
+                    "console_actions_not_permitted",
                     "この操作ボタンを使えるのはセキュリティ担当とヘルプデスクです",
                     "the buttons are for security officers and the helpdesk",
                 ),
@@ -115,7 +116,11 @@ pub async fn act(
                 remote_access::revoke(&app, &cur, &login, &o).await?;
                 done(k.act_remote_revoke)
             }
-            other => Err(AppError::invalid(format!("不明な操作 `{other}` です"), format!("unknown action `{other}`"))),
+            other => Err(AppError::invalid(
+                "unknown_action",
+                format!("不明な操作 `{other}` です"),
+                format!("unknown action `{other}`"),
+            )),
         }
     }
     .await;

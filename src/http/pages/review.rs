@@ -208,10 +208,10 @@ pub async fn start(req: HttpRequest, app: web::Data<App>, body: web::Bytes) -> R
     } else if field(&f, "city") == "1" {
         Scope::City
     } else {
-        return Err(ApiError::BadRequest(Words::new(
-            "システム、所属、全庁のいずれかを選んでください",
-            "choose a system, a department or city-wide",
-        )));
+        return Err(ApiError::BadRequest(
+            Words::new("システム、所属、全庁のいずれかを選んでください", "choose a system, a department or city-wide")
+                .coded("unknown_scope"),
+        ));
     };
     let made = r.create_campaign(&app, scope).await?;
     Ok(redirect(&format!("/review/campaigns?started={}", made.items)))
@@ -365,8 +365,9 @@ pub async fn decide_exception(
         Err(r) => return Ok(r),
     };
     let verdict: crate::app::review::exceptions::Verdict =
-        serde_json::from_value(serde_json::json!(field(&f, "verdict")))
-            .map_err(|_| ApiError::BadRequest(Words::new("不明な判定です", "unknown verdict")))?;
+        serde_json::from_value(serde_json::json!(field(&f, "verdict"))).map_err(|_| {
+            ApiError::BadRequest(Words::new("不明な判定です", "unknown verdict").coded("unknown_verdict"))
+        })?;
     match r.decide_exception(&app, field(&f, "id"), verdict, String::new()).await {
         Ok(s) => Ok(back_to_exceptions(&format!("{} → {}", field(&f, "id"), s.as_str()))),
         Err(e) => super::officer::refusal(e).map(|why| back_to_exceptions(&why)),

@@ -19,6 +19,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Ori
     app.db(move |c| {
         let el = store::privileged::elevation(c, &id)?.filter(|e| e.status == status::ACTIVE).ok_or_else(|| {
             AppError::not_found(
+                "elevation_not_found",
                 format!("実行中の昇格 {id} が見つかりません"),
                 format!("active elevation {id} not found"),
             )
@@ -29,6 +30,7 @@ pub async fn end(app: &App, cur: &Current, id: &str, officer: bool, origin: &Ori
                 &cur,
                 ("privileged.end_refused", &role_target(&el.role_id)),
                 AppError::refused(
+                    "elevation_end_not_permitted",
                     "昇格を終了できるのは本人かセキュリティ担当だけです",
                     "only its holder or a security officer ends an elevation",
                 ),
@@ -69,7 +71,11 @@ pub(in crate::app::privileged) fn finish(
     el.ends_at = Some(end);
     el.ended_reason = Some(reason.into());
     if !store::privileged::update_elevation(c, &el, status::ACTIVE)? {
-        return Err(AppError::conflict("昇格は既に終了しています", "the elevation ended meanwhile"));
+        return Err(AppError::conflict(
+            "changed_meanwhile",
+            "昇格は既に終了しています",
+            "the elevation ended meanwhile",
+        ));
     }
     let start = el.starts_at.unwrap_or(end);
     let sessions = store::sessions::overlapping(c, &el.account_id, start, end)?;

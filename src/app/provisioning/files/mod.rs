@@ -51,7 +51,7 @@ impl From<FileError> for AppError {
             FileError::Exists(why) => format!("ファイルが既にあります（上書きしません）：{why}"),
             FileError::Sequence(why) => format!("バッチの連番またはファイルに不備があります：{why}"),
         };
-        AppError::invalid(ja, e.to_string())
+        AppError::invalid("file_settings_invalid", ja, e.to_string())
     }
 }
 
@@ -293,12 +293,14 @@ pub fn public_key(
         .filter(|p| p.is_file())
         .ok_or_else(|| {
             AppError::not_found(
+                "system_not_provisioned",
                 format!("システム `{system}` には kind = \"file\" の [systems.provisioning] がありません"),
                 format!("system `{system}` has no [systems.provisioning] of kind = \"file\""),
             )
         })?;
     if !master_key_path.exists() {
         return Err(AppError::invalid(
+            "no_master_key",
             format!(
                 "{} にマスター鍵がありません。サーバーのノードで実行してください（crypto.master_key_file）",
                 master_key_path.display()
@@ -335,7 +337,7 @@ fn write_batch(
     let rows: Vec<format::Row> = taken.iter().map(|(_, row)| row.clone()).collect();
     let jsonl = format::jsonl(seq, &rows).into_bytes();
     let csv = format::csv(seq, &rows, &format::attribute_columns(p), p.encoding())
-        .map_err(|e| AppError::invalid(format!("CSVを作成できません：{e}"), e))?;
+        .map_err(|e| AppError::invalid("csv_not_written", format!("CSVを作成できません：{e}"), e))?;
     let (jsonl_name, csv_name, sig_name) = (format!("{base}.jsonl"), format!("{base}.csv"), format!("{base}.sig"));
     for name in [&jsonl_name, &csv_name, &sig_name] {
         if Path::new(p.out_dir()).join(name).exists() {

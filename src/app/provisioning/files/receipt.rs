@@ -98,6 +98,7 @@ fn listed(dir: &Path, system: &str) -> Result<BTreeMap<i64, String>, AppError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => {
             return Err(AppError::invalid(
+                "receipt_dir_unreadable",
                 format!("provisioning.receipt_dir {} を読めません（{}）", dir.display(), e.kind()),
                 format!("provisioning.receipt_dir {}: {}", dir.display(), e.kind()),
             ))
@@ -117,6 +118,7 @@ pub fn take_all(c: &mut DbConnection, p: &Provisioning, system: &str, now: i64, 
         let path = dir.join(&name);
         let text = std::fs::read_to_string(&path).map_err(|e| {
             AppError::invalid(
+                "receipt_unreadable",
                 format!("{} を読めません（{}）", path.display(), e.kind()),
                 format!("{}: {}", path.display(), e.kind()),
             )
@@ -148,6 +150,7 @@ fn rename(path: &Path, suffix: &str) -> Result<(), AppError> {
     to.push(suffix);
     std::fs::rename(path, &to).map_err(|e| {
         AppError::invalid(
+            "receipt_not_moved",
             format!("{} の名前に {suffix} を付けられません（{}）", path.display(), e.kind()),
             format!("{}: cannot be renamed {suffix}: {}", path.display(), e.kind()),
         )
