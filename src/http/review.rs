@@ -67,7 +67,7 @@ pub(crate) async fn decide(
     }
     // A failure like any other (the error body), with each item's outcome beside it.
     let error = ErrorBody {
-        error: "forbidden",
+        error: "items_refused",
         message: "決定できない項目があります。".into(),
         message_en: "some items were refused; see results".into(),
         error_id: None,

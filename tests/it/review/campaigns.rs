@@ -44,7 +44,7 @@ both_backends! {
 
         // R-AC-02: the head's own grant, decided by the head, is refused and audited.
         let (code, r) = head.post_json("/api/review/decisions", json!({ "items": [own], "decision": "keep" })).await;
-        assert_eq!((code, r["error"].as_str()), (403, Some("forbidden")), "a refusal is an error body like any other, with the items beside it: {r}");
+        assert_eq!((code, r["error"].as_str()), (403, Some("items_refused")), "a refusal is an error body like any other, with the items beside it: {r}");
         assert!(r["results"][0]["error"].as_str().unwrap().contains("R-AC-02"), "{r}");
         let (code, _) = head.post_json("/api/review/decisions", json!({ "items": [item("500010", &inbox).unwrap()], "decision": "keep" })).await;
         assert_eq!(code, 200);
