@@ -175,13 +175,7 @@ fn of_signed_in(
 pub fn of_key(c: &mut DbConnection, policy: &Policy, key: &str, now: i64) -> Result<ApproverFacts, AppError> {
     match key.strip_prefix("account:") {
         Some(id) => {
-            let a = store::accounts::by_id(c, id)?.ok_or_else(|| {
-                AppError::not_found(
-                    "account_not_found",
-                    format!("アカウント {id} が見つかりません"),
-                    format!("account {id} not found"),
-                )
-            })?;
+            let a = store::accounts::by_id(c, id)?.ok_or_else(|| AppError::no_account(id))?;
             of_account(c, policy, &a, now)
         }
         None => of_person(c, policy, key, now),

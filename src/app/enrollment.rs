@@ -231,13 +231,9 @@ pub fn reissue_in(
     }
     let revoked_previous = store::enrollment::revoke_open(c, &account.id, now)?;
     store::enrollment::erase_expired(c, now)?;
-    let holder = holders(c, std::slice::from_ref(&account.login_id))?.pop().ok_or_else(|| {
-        AppError::not_found(
-            "account_not_found",
-            format!("アカウント {} が見つかりません", account.login_id),
-            format!("account {} not found", account.login_id),
-        )
-    })?;
+    let holder = holders(c, std::slice::from_ref(&account.login_id))?
+        .pop()
+        .ok_or_else(|| AppError::no_account(&account.login_id))?;
     let issued = issue(c, master, policy, std::slice::from_ref(&holder), officer, now)?.pop().ok_or_else(|| {
         AppError::conflict(
             "no_enrollment_link",

@@ -121,6 +121,15 @@ impl AppError {
         AppError::NotFound(words::Words::new(ja, en).coded(code))
     }
 
+    /// No account by that login ID (or id): the one wording of the commonest 404.
+    pub fn no_account(login: &str) -> AppError {
+        AppError::not_found(
+            "account_not_found",
+            format!("アカウント {login} が見つかりません"),
+            format!("account {login} not found"),
+        )
+    }
+
     /// A refusal's English, as audit records keep it; any other failure as it displays.
     pub fn english(&self) -> String {
         match self {

@@ -14,13 +14,7 @@ use crate::store::{self, accounts::Account, org::Person, DbConnection};
 use serde_json::json;
 
 fn shared(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
-    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| {
-        AppError::not_found(
-            "account_not_found",
-            format!("アカウント {login_id} が見つかりません"),
-            format!("account {login_id} not found"),
-        )
-    })?;
+    let a = store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::no_account(login_id))?;
     if !a.is_shared {
         return Err(AppError::invalid(
             "not_a_shared_id",

@@ -53,13 +53,7 @@ pub async fn act(
     );
     let decided = app
         .db(move |c| {
-            let acc = store::accounts::by_login_id(c, &l)?.ok_or_else(|| {
-                AppError::not_found(
-                    "account_not_found",
-                    format!("アカウント {l} が見つかりません"),
-                    format!("account {l} not found"),
-                )
-            })?;
+            let acc = store::accounts::by_login_id(c, &l)?.ok_or_else(|| AppError::no_account(&l))?;
             let facts = four_eyes::person_wide(c, &policy, &acc, now)?;
             let t = Target {
                 is_privileged: acc.is_privileged,

@@ -75,7 +75,7 @@ pub async fn gate(
     let (policy, requester, login, o, now) =
         (app.policy.clone(), officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found("account_not_found", format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
+        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::no_account(&login))?;
         let facts = person_wide(c, &policy, &a, now)?;
         let ever = ever_had_credential(c, &a)?;
         let t = Target { is_privileged: a.is_privileged, functions: &facts.functions, person_key: &facts.employee_number, ever_had_credential: ever };
@@ -222,13 +222,7 @@ pub async fn decide_noting(
                     format!("request {rid} not found"),
                 )
             })?;
-            let a = store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| {
-                AppError::not_found(
-                    "account_not_found",
-                    format!("アカウント {} が見つかりません", r.account_id),
-                    format!("account {} not found", r.account_id),
-                )
-            })?;
+            let a = store::accounts::by_id(c, &r.account_id)?.ok_or_else(|| AppError::no_account(&r.account_id))?;
             let target_key = person_wide(c, &policy, &a, now)?.employee_number;
             let facts = approvers::of_account(c, &policy, &who, now)?;
             let action = if approve { "officer.action_approved" } else { "officer.action_refused" };

@@ -29,13 +29,7 @@ use tobira_domain::four_eyes::Kind;
 const TEMPORARY_LEN: usize = 20;
 
 fn account(c: &mut DbConnection, login_id: &str) -> Result<Account, AppError> {
-    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| {
-        AppError::not_found(
-            "account_not_found",
-            format!("アカウント {login_id} が見つかりません"),
-            format!("account {login_id} not found"),
-        )
-    })
+    store::accounts::by_login_id(c, login_id)?.ok_or_else(|| AppError::no_account(login_id))
 }
 
 /// A locked account as the officer's list shows it.

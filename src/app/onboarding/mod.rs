@@ -80,13 +80,7 @@ pub async fn record_training(
     }
     let (me, login, origin, now) = (officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| {
-            AppError::not_found(
-                "account_not_found",
-                format!("アカウント {login} が見つかりません"),
-                format!("account {login} not found"),
-            )
-        })?;
+        let a = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::no_account(&login))?;
         let own = a.id == me.id || (a.person_id.is_some() && a.person_id == me.person_id);
         if own {
             let e = origin

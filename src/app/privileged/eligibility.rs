@@ -103,7 +103,7 @@ pub async fn grant(
     app.db(move |c| {
         let role = policy.role(&role_id).ok_or_else(|| AppError::not_found("role_not_found", format!("ロール {role_id} が見つかりません"), format!("role {role_id} not found")))?;
         let system = role.system.get_ref().clone();
-        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::not_found("account_not_found", format!("アカウント {login} が見つかりません"), format!("account {login} not found")))?;
+        let target = store::accounts::by_login_id(c, &login)?.ok_or_else(|| AppError::no_account(&login))?;
         let granter = approvers::of_account(c, &policy, &cur.account, now)?;
         let number = store::privileged::employee_number_of(c, &target.id)?;
         store::write_tx(c, |c| {

@@ -123,13 +123,7 @@ pub fn restore(
     origin: &Origin,
     now: i64,
 ) -> Result<(), AppError> {
-    let a = store::accounts::by_login_id(c, login)?.ok_or_else(|| {
-        AppError::not_found(
-            "account_not_found",
-            format!("アカウント {login} が見つかりません"),
-            format!("account {login} not found"),
-        )
-    })?;
+    let a = store::accounts::by_login_id(c, login)?.ok_or_else(|| AppError::no_account(login))?;
     if a.status != AccountStatus::Suspended.as_str() || a.status_reason.as_deref() != Some(REASON) {
         return Err(AppError::conflict(
             "not_suspended_for_dormancy",
