@@ -65,7 +65,7 @@ pub fn of_person(
 ) -> Result<ApproverFacts, AppError> {
     let Some(person) = store::org::person_by_employee_number(c, employee_number)? else {
         return Err(AppError::invalid(
-            "person_not_found",
+            "unknown_employee_number",
             format!("職員番号 {employee_number} の職員がいません"),
             format!("no person with employee number {employee_number}"),
         ));

@@ -109,7 +109,7 @@ pub fn run(
             ));
         }
         if !store::accounts::role_exists(c, &role)? {
-            return Err(AppError::invalid("role_not_registered", 
+            return Err(AppError::invalid("role_not_registered",
                 format!("ロール {role} はデータベースのロール台帳にありません。先にサービスを一度起動するか、migrate を実行してください"),
                 format!("role {role} is not in the stored register; start the service once or run migrate first"),
             ));

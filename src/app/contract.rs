@@ -46,7 +46,7 @@ pub fn suspend(
 ) -> Result<Vec<String>, AppError> {
     if why.trim().is_empty() {
         return Err(AppError::invalid(
-            "reason_required",
+            "no_reason",
             "委託事業の一時中断には理由（--reason）が必要です",
             "a contract suspension needs a reason (--reason)",
         ));

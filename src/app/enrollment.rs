@@ -213,7 +213,7 @@ pub fn reissue_in(
     now: i64,
 ) -> Result<(Reissued, serde_json::Value), AppError> {
     if session::usable(account, now).is_err() {
-        return Err(AppError::conflict("account_not_active", 
+        return Err(AppError::conflict("account_not_active",
             format!(
                 "アカウント {} は{}のため登録用リンクを発行できません。登録用リンクはサインインできるアカウントにだけ発行します",
                 account.login_id,

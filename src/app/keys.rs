@@ -29,7 +29,7 @@ pub fn ensure(
                 )
             })?;
             signing::check_stored(alg, &k.kid, &k.private_key_encrypted, &k.public_key, master).map_err(|e| match e {
-                CryptoError::Open { .. } => AppError::invalid("key_not_openable", 
+                CryptoError::Open { .. } => AppError::invalid("key_not_openable",
                     format!("署名鍵 {} を設定されたマスター鍵で開けません。すべてのノードで、鍵を作成したときのマスター鍵を使ってください", k.kid),
                     format!("signing key {} cannot be opened with the configured master key; every node must use the master key the keys were created with", k.kid),
                 ),

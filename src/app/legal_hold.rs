@@ -116,7 +116,7 @@ pub fn release(
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(AppError::invalid(
-            "reason_required",
+            "no_reason",
             "解除の理由を入力してください",
             "a reason for the release is required",
         ));

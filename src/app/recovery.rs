@@ -22,7 +22,7 @@ fn reason_given(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() < 4 {
         return Err(AppError::invalid(
-            "reason_required",
+            "no_reason",
             "--reason は必須です。監査記録のために理由を書いてください",
             "--reason is required: say why, for the audit log",
         ));
@@ -103,7 +103,7 @@ pub fn recover(
         };
         let is_officer = store::accounts::grants_in_force(c, &account.id, now)?.iter().any(|g| g.role_id == role);
         if !is_officer || account.status() != Some(tobira_domain::rbac::AccountStatus::Active) {
-            return Err(AppError::invalid("not_an_active_officer", 
+            return Err(AppError::invalid("not_an_active_officer",
                 format!("`{}` は有効なセキュリティ担当ではありません。他のアカウントはセキュリティ担当が画面から再設定します", account.login_id),
                 format!("`{}` is not an active security officer; officers reset other accounts through the officer pages", account.login_id),
             ));

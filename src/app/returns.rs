@@ -68,7 +68,7 @@ pub fn record(
         })?;
         let from = ReturnStatus::parse(&r.status).ok_or_else(|| {
             AppError::invalid(
-                "unknown_return_status",
+                "return_status_unreadable",
                 format!("認証媒体の返却 {id} の状態 {} は不明です", r.status),
                 format!("authenticator return {id} has an unknown status {}", r.status),
             )

@@ -30,7 +30,7 @@ fn person(c: &mut DbConnection, employee_number: &str, what: (&str, &str)) -> Re
     let (ja, en) = what;
     store::org::person_by_employee_number(c, employee_number.trim())?.ok_or_else(|| {
         AppError::invalid(
-            "person_not_found",
+            "unknown_employee_number",
             format!("{ja}：職員番号 {employee_number} の職員はいません"),
             format!("{en}: no person with employee number {employee_number}"),
         )

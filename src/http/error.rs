@@ -73,16 +73,30 @@ impl From<Denied> for ApiError {
             Denied::SignIn => ApiError::Unauthorized("sign in first".into()),
             Denied::Forbidden => ApiError::Forbidden(Denied::Forbidden.words()),
             d => {
-                let w = d.words();
+                let (w, code) = (d.words(), denied_code(&d));
                 ApiError::Forbidden(
                     Words::new(
                         format!("このセッションではこの操作はできません：{}", w.ja),
                         format!("this session may not do this: {}", w.en),
                     )
-                    .coded("session_not_enough"),
+                    .coded(code),
                 )
             }
         }
+    }
+}
+
+/// What the session still lacks, as the `error` of a 403.
+fn denied_code(d: &Denied) -> &'static str {
+    match d {
+        Denied::SignIn => "unauthorized",
+        Denied::Forbidden => "forbidden",
+        Denied::ChangePassword => "password_change_due",
+        Denied::StepUp { .. } => "step_up_required",
+        Denied::Reauthenticate => "reauthentication_required",
+        Denied::Enrol => "second_factor_required",
+        Denied::Network { .. } => "network_not_allowed",
+        Denied::Onboarding => "onboarding_due",
     }
 }
 

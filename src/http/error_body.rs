@@ -13,8 +13,8 @@ use utoipa::{IntoResponses, ToSchema};
 pub struct ErrorBody {
     /// The refusal's own stable code (`separation_of_duties`, `login_id_taken`, `decided_meanwhile`,
     /// …; docs/api.md lists them), or the kind of failure: `bad_request` (a malformed body, query or
-    /// path), `not_found`, `unauthorized`, `forbidden`, `unavailable`, `busy`, `too_many_attempts`,
-    /// `internal_error`.
+    /// path), `not_found`, `unauthorized`, `forbidden`, `conflict`, `unavailable`, `busy`,
+    /// `too_many_attempts`, `internal_error`.
     #[schema(value_type = String, example = "forbidden")]
     pub error: &'static str,
     /// For the person, in Japanese.

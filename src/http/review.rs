@@ -280,10 +280,10 @@ pub(crate) async fn run(req: HttpRequest, app: web::Data<App>) -> Result<HttpRes
     let ctx = job::Ctx::of(&app);
     match job::run_now(&ctx, app.clock.now_ms()).await? {
         Some(r) => Ok(HttpResponse::Ok().json(r)),
-        None => Err(ApiError::Conflict(Words::new(
-            "別のノードで見直しの処理を実行中です",
-            "a review run is in progress on another node",
-        ))),
+        None => Err(ApiError::Conflict(
+            Words::new("別のノードで見直しの処理を実行中です", "a review run is in progress on another node")
+                .coded("review_run_in_progress"),
+        )),
     }
 }
 

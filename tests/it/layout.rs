@@ -72,6 +72,27 @@ fn refusal_codes(dir: &std::path::Path, found: &mut std::collections::BTreeSet<S
                     }
                 }
             }
+            // A held plan's refusal takes its code as the argument before `now`; the session's
+            // refusals are the arms of `denied_code`.
+            for (i, _) in text.match_indices("sync_hold::refuse(") {
+                // Up to its last argument, `now`.
+                let end = text[i..]
+                    .match_indices("now")
+                    .map(|(j, _)| j)
+                    .find(|&j| text[i + j - 1..].starts_with([' ', '\n']) && text[i + j + 3..].starts_with([')', ',']))
+                    .unwrap();
+                let call = &text[i..i + end];
+                let last = call.rfind('"').map(|end| &call[..end]);
+                if let Some(head) = last {
+                    found.insert(head[head.rfind('"').unwrap() + 1..].to_string());
+                }
+            }
+            if let Some(i) = text.find("fn denied_code(") {
+                let body = &text[i..i + text[i..].find("\n}").unwrap()];
+                for arm in body.split("=> \"").skip(1) {
+                    found.insert(arm[..arm.find('"').unwrap()].to_string());
+                }
+            }
         }
     }
 }
@@ -83,6 +104,9 @@ fn every_refusal_code_is_snake_case_and_listed_in_the_api_document() {
     refusal_codes(&repo_path("src/http"), &mut codes);
     refusal_codes(&repo_path("src/cli"), &mut codes);
     assert!(codes.len() > 100, "the scan finds the codes: {codes:?}");
+    for made_elsewhere in ["locked", "wrong_code", "step_up_required", "onboarding_due"] {
+        assert!(codes.contains(made_elsewhere), "the scan finds `{made_elsewhere}`: {codes:?}");
+    }
     let api = std::fs::read_to_string(repo_path("docs/api.md")).unwrap();
     for code in &codes {
         assert!(

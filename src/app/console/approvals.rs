@@ -111,7 +111,7 @@ pub async fn decide(
 ) -> Result<four_eyes::Decided, AppError> {
     if reason.trim().is_empty() {
         return Err(AppError::invalid(
-            "reason_required",
+            "no_reason",
             "承認・却下の理由を入力してください",
             "state the reason for the decision",
         ));

@@ -179,13 +179,13 @@ async fn admitted(
         ))
     } else if q.concerns_people() && !reader.as_ref().is_some_and(|r| readers::may_search_audit(&app.policy, &r.facts))
     {
-        Some(AppError::refused("person_search_not_permitted", 
+        Some(AppError::refused("person_search_not_permitted",
             "個人の記録を検索できるのはCISO、統括情報セキュリティ責任者とCISOが指名した人です（R-LG-11）",
             "searching a person's records is for the CISO, the 統括情報セキュリティ責任者 and those the CISO names (R-LG-11)",
         ))
     } else if q.concerns_people() && q.reason.trim().is_empty() {
         Some(AppError::invalid(
-            "reason_required",
+            "no_reason",
             "職員またはアカウントで検索するときは理由を入力してください（R-LG-11）",
             "a search by person or account states its reason (R-LG-11)",
         ))
@@ -233,7 +233,7 @@ pub async fn export(app: &App, cur: &Current, q: &Query, origin: &Origin) -> Res
             before = Some(last.seq);
             out.extend(page);
             if out.len() > max {
-                return Err(AppError::invalid("too_many_records", 
+                return Err(AppError::invalid("too_many_records",
                     format!("該当する記録が {max} 件を超えます。条件を絞り込む（期間を短くする等）か、[console] audit_export_max_rows を引き上げてください"),
                     format!("more than {max} records match: narrow the filter (e.g. a shorter time range) or raise [console] audit_export_max_rows"),
                 ));

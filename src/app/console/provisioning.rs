@@ -126,7 +126,7 @@ pub async fn retry(app: &App, reader: &Reader, system: &str, reason: &str) -> Re
     }
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::invalid("reason_required", "理由を入力してください", "a reason is required"));
+        return Err(AppError::invalid("no_reason", "理由を入力してください", "a reason is required"));
     }
     let (policy, now, system, actor) =
         (app.policy.clone(), app.clock.now_ms(), system.to_string(), reader.login.clone());

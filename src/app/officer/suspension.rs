@@ -23,7 +23,7 @@ pub async fn suspend(
     let reason = reason.trim().to_string();
     if reason.is_empty() {
         return Err(AppError::invalid(
-            "reason_required",
+            "no_reason",
             "利用停止の理由を入力してください（R-AC-03）",
             "a suspension states its reason (R-AC-03)",
         ));

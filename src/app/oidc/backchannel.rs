@@ -60,7 +60,7 @@ pub fn http_client(app: &App) -> Result<reqwest::Client, AppError> {
 fn logout_token(app: &App, family: &Family, now: i64) -> Result<String, AppError> {
     let client = app.policy.client(&family.client_id).ok_or_else(|| {
         AppError::invalid(
-            "client_not_in_policy",
+            "client_left_policy",
             "この業務システム（クライアント）はポリシーから外れています",
             "the client left the policy",
         )

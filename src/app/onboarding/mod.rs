@@ -76,7 +76,7 @@ pub async fn record_training(
 ) -> Result<(), AppError> {
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(AppError::invalid("reason_required", "理由を入力してください", "a reason is required"));
+        return Err(AppError::invalid("no_reason", "理由を入力してください", "a reason is required"));
     }
     let (me, login, origin, now) = (officer.account.clone(), login_id.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
@@ -116,13 +116,13 @@ pub async fn record_training(
     .await
 }
 
-/// The account's onboarding records, newest first.
 /// What `account` owes now, in its own transaction.
 pub async fn owed_now(app: &App, account: &Account) -> Result<Owed, AppError> {
     let (policy, account) = (app.policy.clone(), account.clone());
     app.db(move |c| owed(c, &policy, &account)).await
 }
 
+/// The account's onboarding records, newest first.
 pub async fn records(app: &App, account_id: &str) -> Result<Vec<Record>, AppError> {
     let id = account_id.to_string();
     app.db(move |c| Ok(store::onboarding::of_account(c, &id)?)).await

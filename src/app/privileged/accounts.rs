@@ -109,19 +109,19 @@ pub async fn vendor_guard(
                 return Ok(None);
             }
             let why = if !policy.privileged.vendors_may_change_under_supervision {
-                AppError::refused("vendor_privileged_change", 
+                AppError::refused("vendor_privileged_change",
                     "委託事業者は特権IDとそのパスワードを変更できません。職員が行います（R-PR-04）",
                     "a vendor does not change privileged IDs or their passwords (R-PR-04); a staff member does it",
                 )
             } else {
                 match &named {
-                    None => AppError::refused("supervisor_required", 
+                    None => AppError::refused("supervisor_required",
                         "このポリシーでは、委託事業者が特権IDを変更するには監督する職員の確認が必要です（R-PR-04）",
                         "under this policy a vendor changes a privileged ID only with a staff supervisor who confirms it (R-PR-04)",
                     ),
                     Some(s) => match (approvers::of_person(c, &policy, s, now), staff_account_of(c, s)?) {
                         (Ok(f), Some(acc)) if !f.is_vendor && f.employee_number != actor.employee_number => return Ok(Some((f.employee_number, acc))),
-                        _ => AppError::refused("supervisor_not_staff", 
+                        _ => AppError::refused("supervisor_not_staff",
                             format!("{s} は監督者になれません。監督者は委託事業者本人以外の職員です（R-PR-04）"),
                             format!("{s} cannot supervise: the supervisor is a staff member other than the vendor (R-PR-04)"),
                         ),
@@ -142,7 +142,7 @@ pub async fn vendor_guard(
     let (cur, target, action, origin, now) =
         (cur.clone(), target.clone(), action.to_string(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let why = AppError::refused("supervisor_code_refused", 
+        let why = AppError::refused("supervisor_code_refused",
             "監督者のコードを受け付けられませんでした。監督者本人の認証アプリのワンタイムコードで確認してください（R-PR-04）",
             "the supervisor's code was not accepted; the supervisor confirms with their own one-time code (R-PR-04)",
         );

@@ -45,7 +45,7 @@ pub async fn create(
     let (policy, cur, origin) = (app.policy.clone(), cur.clone(), origin.clone());
     app.db(move |c| {
         if store::org::person_by_employee_number(c, n.responsible.trim())?.is_none() {
-            return Err(AppError::invalid("person_not_found", 
+            return Err(AppError::invalid("unknown_employee_number",
                 format!("責任者とする職員番号 {} の職員がいません", n.responsible.trim()),
                 format!("no person with employee number {} to be responsible", n.responsible.trim()),
             ));

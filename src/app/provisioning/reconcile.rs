@@ -47,7 +47,7 @@ fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppE
             },
         )?;
     if p.is_file() {
-        return Err(AppError::invalid("system_behind_air_gap", 
+        return Err(AppError::invalid("system_behind_air_gap",
             format!("システム `{system}` とは分離されたネットワークをまたぐファイル連携（kind = \"file\"、R-ZN-04）のため、利用者の一覧を取得できず突合できません。委託事業者の出力と `tobira provisioning status {system}` を手作業で照合してください"),
             format!("system `{system}` is reached by files across the air gap (kind = \"file\", R-ZN-04): tobira cannot list its Users, so it cannot be reconciled; compare the vendor's export with `tobira provisioning status {system}` by hand"),
         ));

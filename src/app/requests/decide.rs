@@ -77,7 +77,7 @@ pub async fn decide(
             Err(e) => return Err(refused(c, &cur, ("access.decision_refused", &role_target(&l.req.role_id)), e, details, &origin, now)),
         };
         if !approve && note.is_empty() {
-            return Err(AppError::invalid("reason_required", "却下の理由を入力してください", "a refusal needs a reason"));
+            return Err(AppError::invalid("no_reason", "却下の理由を入力してください", "a refusal needs a reason"));
         }
         let Loaded { mut req, departments, .. } = l;
         store::write_tx(c, |c| {

@@ -143,7 +143,7 @@ pub(crate) fn notify_step(
 pub async fn ask(app: &App, cur: &Current, new: NewRequest, origin: &Origin) -> Result<AccessRequest, AppError> {
     let (policy, cur, origin, now) = (app.policy.clone(), cur.clone(), origin.clone(), app.clock.now_ms());
     app.db(move |c| {
-        let role = policy.role(&new.role).ok_or_else(|| AppError::invalid("role_not_found", format!("ロール {} はありません", new.role), format!("no role `{}`", new.role)))?;
+        let role = policy.role(&new.role).ok_or_else(|| AppError::invalid("unknown_role", format!("ロール {} はありません", new.role), format!("no role `{}`", new.role)))?;
         let until = tobira_domain::time_util::end_of_jst_day(date(&new.until, ("終了日", "until"))?);
         let from = if new.from.trim().is_empty() { now } else { (tobira_domain::time_util::end_of_jst_day(date(&new.from, ("開始日", "from"))?) - DAY_MS).max(now) };
         let Some(who) = requester(c, &cur.account.id, now)? else {

@@ -158,7 +158,7 @@ pub fn restore(
             .with_outcome(Outcome::Denied)
             .with_details(json!({ "refused": why }));
         crate::app::audit_log::record_alone(c, now, e)?;
-        return Err(AppError::refused("review_not_permitted", ja, why));
+        return Err(AppError::refused("dormant_restore_not_permitted", ja, why));
     }
     store::write_tx(c, |c| {
         store::accounts::set_status(c, &a.id, AccountStatus::Active, "review.dormant_restored", now)?;

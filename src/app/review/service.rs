@@ -59,7 +59,7 @@ impl Reviewer {
     ) -> Result<Vec<Decided>, AppError> {
         if items.is_empty() || items.len() > 1000 {
             return Err(AppError::invalid(
-                "too_many_items",
+                "item_count_out_of_range",
                 "項目は1件から1000件までで指定してください",
                 "name 1 to 1000 items",
             ));
@@ -173,7 +173,7 @@ impl Reviewer {
             e.details["refused"] = json!(why);
             app.audit.record(e).await?;
             return Err(if allowed {
-                AppError::invalid("reason_required", ja, why)
+                AppError::invalid("no_reason", ja, why)
             } else {
                 AppError::refused("usage_search_not_permitted", ja, why)
             });

@@ -298,7 +298,7 @@ pub fn discard(conn: &mut DbConnection, run_id: &str, by: &str, now: i64) -> Res
     store::write_tx(conn, |c| -> Result<(), AppError> {
         if !sync_holds::leave_held(c, run_id, RunState::Discarded.as_str(), by, now)? {
             return Err(AppError::conflict(
-                "not_held",
+                "sync_run_not_held",
                 format!("同期 {run_id} は保留中ではありません"),
                 format!("sync run {run_id} is not held"),
             ));

@@ -1,5 +1,5 @@
-//! The HR sync use case, in layers: [`read`] the directory, [`check`] every entry, plan against what
-//! tobira holds and [`apply`] the plan, or [`hold`] it for a second person's [`approval`]; [`run`]
+//! The HR sync use case, in layers: [`mod@read`] the directory, [`mod@check`] every entry, plan against what
+//! tobira holds and [`apply`] the plan, or [`hold`] it for a second person's [`approval`]; [`mod@run`]
 //! composes them (R-LC-01, R-LC-03, R-LC-14, R-AC-02). Each file uses only those listed before it.
 //!
 //! Invariants: a failed or cut-short read changes nothing; a held plan changes nothing until approved

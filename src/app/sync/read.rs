@@ -44,7 +44,7 @@ fn register_file<'a>(
         return Ok(None);
     };
     if cfg.contracts_file.is_empty() {
-        return Err(AppError::invalid("contracts_file_not_set", 
+        return Err(AppError::invalid("contracts_file_not_set",
             "ポリシーは契約台帳（[directory.contracts]）を対応付けていますが、directory.contracts_file が設定されていません。何も変更していません",
             "the policy maps a contract register ([directory.contracts]) but directory.contracts_file is not set; nothing was changed",
         ));
