@@ -7,7 +7,7 @@
 //! Invariants: the CISO only (refusals audited); each export is audited with the manifest's digest;
 //! a directory made for it is 0700 (an existing one keeps its mode) and its files 0600 (they name people).
 
-use super::legal_hold::{self, Actor};
+use super::legal_hold::{self, Actor, Holds};
 use super::signin::Origin;
 use super::AppError;
 use crate::store::{self, DbConnection};
@@ -134,4 +134,14 @@ pub fn bundle(
         .with_details(details);
     crate::app::audit_log::record_alone(c, now, e)?;
     Ok(Bundle { hold_id: hold.id, files, held: held.len(), intact })
+}
+
+/// The export beside the other actions on holds (`legal_hold::Holds`), kept here so the holds'
+/// module does not import its export.
+impl Holds<'_> {
+    /// The CSIRT export of hold `id` (audited).
+    pub async fn export(&self, id: String) -> Result<Bundle, AppError> {
+        let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
+        self.0.db(move |c| bundle(c, &policy, &who, &id, &origin, now)).await
+    }
 }

@@ -270,10 +270,4 @@ impl Holds<'_> {
         let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
         self.0.db(move |c| release(c, &policy, &who, &id, &reason, &origin, now)).await
     }
-
-    /// The CSIRT export of hold `id` (audited).
-    pub async fn export(&self, id: String) -> Result<super::hold_export::Bundle, AppError> {
-        let (policy, who, origin, now) = (self.0.policy.clone(), self.1.clone(), self.2.clone(), self.0.clock.now_ms());
-        self.0.db(move |c| super::hold_export::bundle(c, &policy, &who, &id, &origin, now)).await
-    }
 }

@@ -131,7 +131,7 @@ pub fn spawn_privileged_sweep(app: App) -> tokio::task::JoinHandle<()> {
         let app = app.clone();
         async move {
             let (now, policy) = (app.clock.now_ms(), app.policy.clone());
-            match app.db(move |c| super::privileged::elevation::sweep(c, &policy, now)).await {
+            match app.db(move |c| super::privileged::sweep::sweep(c, &policy, now)).await {
                 Ok(s) if s == Default::default() => {}
                 Ok(s) => tracing::info!(
                     job = "privileged-sweep",

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod bodies;
+pub mod caller;
 pub mod console;
 pub mod csrf;
 pub mod error;

@@ -2,39 +2,21 @@
 //! (security officers), eligibility (system owners), elevations (holders ask, approvers decide),
 //! delegates (principals nominate, the CISO approves) and the report (R-PR-01…R-PR-09).
 //!
-//! Invariant: every route signs the caller in through [`caller`], which asks the one authorization
+//! Invariant: every route signs the caller in through [`caller`] (`http/caller.rs`), which asks the one authorization
 //! function; who may do what beyond that is the domain's decision, made in `app::privileged`.
 
 use crate::app::dates::{first_day, last_day};
 use crate::app::privileged::{accounts, delegation, development, elevation, eligibility};
 use crate::app::privileged::{Delegation, Elevation};
-use crate::app::signin::authz::{self, Need};
-use crate::app::signin::session::Current;
+use crate::app::signin::authz::Need;
 use crate::app::words::Words;
 use crate::app::App;
 use crate::http::bodies::Note;
-use crate::http::csrf::check_csrf;
+use crate::http::caller::caller;
 use crate::http::error::{ApiError, Failures};
-use crate::http::session::{self, origin};
+use crate::http::session::origin;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-
-/// The caller's session, authorized for `need`; and whether it is a security officer's.
-pub(crate) async fn caller(
-    req: &HttpRequest,
-    app: &App,
-    need: Need,
-    mutating: bool,
-) -> Result<(Current, bool), ApiError> {
-    if mutating {
-        check_csrf(req, None)?;
-    }
-    let cur = session::current(req, app).await?;
-    let now = app.clock.now_ms();
-    let cur = authz::authorize(&app.policy, cur, need, now).map_err(ApiError::from)?.into_session();
-    let officer = authz::authorize(&app.policy, Some(&cur), Need::Officer, now).is_ok();
-    Ok((cur, officer))
-}
 
 #[derive(utoipa::ToSchema, Deserialize)]
 pub struct NewAccount {

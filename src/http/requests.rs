@@ -4,15 +4,15 @@
 //! step, with a note) and `POST /api/requests/{id}/withdraw`.
 //!
 //! Invariant: the same application functions as the pages (`app::requests`); the caller is signed in
-//! through [`crate::http::privileged::caller`], the one authorization check of the JSON APIs.
+//! through [`crate::http::caller::caller`], the one authorization check of the JSON APIs.
 
 use crate::app::requests::AccessRequest;
 use crate::app::requests::{self, decide, view, NewRequest};
 use crate::app::signin::authz::Need;
 use crate::app::App;
 use crate::http::bodies::Note;
+use crate::http::caller::caller;
 use crate::http::error::{ApiError, Failures};
-use crate::http::privileged::caller;
 use crate::http::session::origin;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 

@@ -111,14 +111,3 @@ pub fn prune_through(c: &mut DbConnection, anchor: &Anchor) -> Result<usize, Sto
         .execute(c)?;
     Ok(n)
 }
-
-/// The records of `[from, until)` by time, in order, after `after`, at most `limit`.
-pub fn records_between(
-    c: &mut DbConnection,
-    from: i64,
-    until: i64,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<tobira_domain::audit::AuditRecord>, StoreError> {
-    super::audit::page_where(c, after, limit, from, until)
-}

@@ -134,12 +134,12 @@ both_backends! {
         assert_eq!(p.get("/account").await.location.as_deref(), Some("/signin"), "the session ended with the elevation");
         assert_eq!(op.s.audit_count("auth.session_ended", Some("elevation_ended")).await, 1);
         let now = op.s.clock_ms();
-        let swept = { let policy = op.s.app.policy.clone(); op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, &policy, now)) }.await.unwrap();
+        let swept = { let policy = op.s.app.policy.clone(); op.s.app.db(move |c| tobira::app::privileged::sweep::sweep(c, &policy, now)) }.await.unwrap();
         assert_eq!((swept.lapsed, swept.expired), (0, 1));
         assert_eq!(op.s.audit_count("privileged.elevation_ended", Some("expired")).await, 1);
         assert_eq!(juki_token(&op, "p-sato", &totp).await["roles"], json!([]));
         let now = op.s.clock_ms();
-        assert_eq!({ let policy = op.s.app.policy.clone(); op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, &policy, now)) }.await.unwrap(), Default::default(), "a second sweep finds nothing");
+        assert_eq!({ let policy = op.s.app.policy.clone(); op.s.app.db(move |c| tobira::app::privileged::sweep::sweep(c, &policy, now)) }.await.unwrap(), Default::default(), "a second sweep finds nothing");
 
         // The report names who asked, who approved, and how it ended.
         let so = officer(&op, "p-so-0102").await;
@@ -279,7 +279,7 @@ both_backends! {
 
         op.s.advance_minutes(3 * 24 * 60);
         let now = op.s.clock_ms();
-        let swept = { let policy = op.s.app.policy.clone(); op.s.app.db(move |c| tobira::app::privileged::elevation::sweep(c, &policy, now)) }.await.unwrap();
+        let swept = { let policy = op.s.app.policy.clone(); op.s.app.db(move |c| tobira::app::privileged::sweep::sweep(c, &policy, now)) }.await.unwrap();
         assert_eq!(swept.development, 1);
         assert_eq!(op.s.audit_count("account.disabled", Some("development_ended")).await, 1);
         assert_eq!(op.s.client().sign_in("dev-juki-01", &temporary).await.status, 401, "disabled");

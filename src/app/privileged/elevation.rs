@@ -23,7 +23,6 @@ use tobira_domain::rbac::GrantSource;
 mod ending;
 mod listing;
 
-pub use super::sweep::{sweep, Swept, SWEEP_ACTOR};
 pub(super) use ending::finish;
 pub use ending::{end, end_active_of};
 pub use listing::{console, visible, Asked, Console};

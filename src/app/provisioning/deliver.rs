@@ -6,40 +6,13 @@
 use super::scim::{self, Client, ScimError};
 use crate::app::{App, AppError};
 use crate::store::{self, provisioning::Item};
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use tobira_domain::audit::{AuditEvent, Outcome};
 use tobira_domain::policy::provisioning::Provisioning;
 use tobira_domain::provisioning::{Event, Resource};
 
-pub const ACTOR: &str = "system:provisioning";
-/// The outbox's account of an orphan (a User with no tobira account): this prefix and the User's id.
-pub const ORPHAN_PREFIX: &str = "scim-user:";
-
-/// The job lease of a system's delivery.
-pub fn job(system: &str) -> String {
-    format!("provisioning:{system}")
-}
-
-/// What one round did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Round {
-    /// Items queued by the round's own re-evaluation (grants run out, retention over).
-    pub queued: usize,
-    pub pushed: usize,
-    /// Failed in a way that may heal: tried again later.
-    pub retrying: usize,
-    pub stopped: usize,
-    /// Not yet due, or behind an earlier item of the same person.
-    pub waiting: usize,
-    /// File systems: items written to a batch (awaiting its receipt), the batch's number, items a
-    /// receipt marked applied, receipts refused.
-    pub written: usize,
-    pub batch: Option<i64>,
-    pub applied: usize,
-    pub receipts_refused: usize,
-}
+pub use super::round::{job, Pushed, Round, ACTOR, ORPHAN_PREFIX};
 
 /// The wait before attempt `attempts + 1`: 5 s doubling, at most `retry_max_seconds`.
 pub fn backoff_ms(p: &Provisioning, attempts: i64) -> i64 {
@@ -140,13 +113,6 @@ async fn deliver(app: &App, system: &str, p: &Provisioning, queued: usize) -> Re
         g.save(app, system).await?;
     }
     Ok(round)
-}
-
-/// What a push did, for the audit event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pushed {
-    pub remote_id: Option<String>,
-    pub answer: &'static str,
 }
 
 fn record(

@@ -5,14 +5,14 @@
 //! changed and PUT back when PATCH is not offered). A deactivated or deleted User's memberships are
 //! left to the system. In this mode the User itself carries no `roles` attribute.
 
-use super::deliver::Pushed;
+use super::round::Pushed;
 use super::scim::{quoted, Client, ScimError, PATCH_OP};
 use crate::app::{App, AppError};
 use crate::store::{self, provisioning::Item};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use tobira_domain::policy::provisioning::RolesAs;
 use tobira_domain::policy::provisioning::{Provisioning, Source};
-use tobira_domain::policy::provisioning_more::RolesAs;
 use tobira_domain::provisioning::{scim_user, Resource};
 
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";

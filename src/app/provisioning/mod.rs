@@ -13,8 +13,10 @@ pub mod groups;
 pub mod oauth;
 pub mod ops;
 pub mod reconcile;
+pub mod round;
 pub mod scheduled;
 pub mod scim;
+pub mod scim_error;
 
 /// The status of a queued item that stopped (retried only by hand, after the cause is fixed).
 pub use crate::store::provisioning::STOPPED;

@@ -5,12 +5,12 @@
 //!
 //! Neither the secret nor a token is ever part of an error, a log line or an audit record.
 
-use super::scim::ScimError;
+use super::scim_error::ScimError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
+use tobira_domain::policy::provisioning::Auth;
 use tobira_domain::policy::provisioning::Provisioning;
-use tobira_domain::policy::provisioning_more::Auth;
 
 /// A cached token is not used in its last minute (or last tenth, when it lives less than ten minutes).
 fn margin_ms(expires_in_s: i64) -> i64 {

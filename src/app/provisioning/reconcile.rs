@@ -8,7 +8,7 @@
 use super::deliver::ORPHAN_PREFIX;
 use super::scim::Client;
 use crate::app::{App, AppError};
-use crate::store::{self, DbConnection};
+use crate::store::{self, provisioning_runs::LastRun, DbConnection};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -143,7 +143,7 @@ pub fn record(
         }));
         store::audit::append(c, now, events)?;
         let report = Report { system: system.into(), repair, queued: queued.len(), drift: d };
-        store::provisioning_runs::save(c, &super::scheduled::last_run(&report, actor, now))?;
+        store::provisioning_runs::save(c, &last_run(&report, actor, now))?;
         Ok(report)
     })
 }
@@ -153,4 +153,23 @@ pub async fn reconcile(app: &App, system: &str, repair: bool, actor: &str) -> Re
     let listed = list_users(&app.policy, system, app.clock.now_ms()).await?;
     let (policy, sys, actor, now) = (app.policy.clone(), system.to_string(), actor.to_string(), app.clock.now_ms());
     app.db(move |c| record(c, &policy, &sys, &listed, repair, &actor, now)).await
+}
+
+/// A reconciliation's report as the system's last run.
+pub fn last_run(r: &Report, actor: &str, now: i64) -> LastRun {
+    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    LastRun {
+        system_id: r.system.clone(),
+        ran_at: now,
+        actor: actor.into(),
+        repair: r.repair,
+        listed: n(r.drift.listed),
+        foreign_users: n(r.drift.foreign),
+        orphans: n(r.drift.orphans.len()),
+        missing: n(r.drift.missing.len()),
+        wrong: n(r.drift.wrong.len()),
+        held: r.drift.held.join(", "),
+        queued: n(r.queued),
+        error: None,
+    }
 }

@@ -17,25 +17,6 @@ pub fn job(system: &str) -> String {
     format!("provisioning-reconcile:{system}")
 }
 
-/// A reconciliation's report as the system's last run.
-pub fn last_run(r: &Report, actor: &str, now: i64) -> LastRun {
-    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
-    LastRun {
-        system_id: r.system.clone(),
-        ran_at: now,
-        actor: actor.into(),
-        repair: r.repair,
-        listed: n(r.drift.listed),
-        foreign_users: n(r.drift.foreign),
-        orphans: n(r.drift.orphans.len()),
-        missing: n(r.drift.missing.len()),
-        wrong: n(r.drift.wrong.len()),
-        held: r.drift.held.join(", "),
-        queued: n(r.queued),
-        error: None,
-    }
-}
-
 /// What a tick did for one system: its report, or why it failed.
 #[derive(Debug)]
 pub enum Ran {

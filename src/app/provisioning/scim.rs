@@ -14,26 +14,7 @@ pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListRespo
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const MEDIA: &str = "application/scim+json";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScimError {
-    /// May heal by itself: tried again later, the queue of this system waits.
-    Retry(String),
-    /// Will not heal without someone acting: the item stops, with a finding.
-    Stop { status: u16, scim_type: Option<String>, detail: String },
-}
-
-impl std::fmt::Display for ScimError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ScimError::Retry(m) => write!(f, "{m}"),
-            ScimError::Stop { status, scim_type, detail } => write!(
-                f,
-                "HTTP {status}{}: {detail}",
-                scim_type.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
-            ),
-        }
-    }
-}
+pub use super::scim_error::ScimError;
 
 /// A found User: its id, userName and externalId.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ pub mod receipt;
 pub mod sign;
 pub mod verify;
 
-use super::deliver::{Round, ACTOR};
+use super::round::{Round, ACTOR};
 use crate::app::AppError;
 use crate::crypto::master_key::MasterKey;
 use crate::store::{self, provisioning::Item, provisioning_files as sf, DbConnection};

@@ -2,7 +2,7 @@
 //! only that system's roles, redirects only to exact absolute URIs (https, or http on loopback for
 //! development), and a batch client names its owner (R-AC-05).
 
-use super::validate::Ctx;
+use super::validate_ctx::Ctx;
 use super::{ClientAuth, GrantType, Merged, SigningAlg};
 use std::collections::BTreeSet;
 

@@ -26,6 +26,7 @@ pub mod settings;
 mod validate;
 mod validate_access;
 mod validate_credentials;
+mod validate_ctx;
 mod validate_settings;
 pub mod warnings;
 

@@ -109,6 +109,33 @@ fn default_receipt_max_hours() -> u32 {
     72
 }
 
+/// How tobira authenticates to the system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// A fixed bearer token, read from `token_file`.
+    #[default]
+    Bearer,
+    /// An access token from `token_url` for `client_id` and the secret in `client_secret_file`.
+    ClientCredentials,
+}
+
+/// How the roles of the system a person holds reach it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolesAs {
+    /// The User's multi-valued `roles` attribute (RFC 7643 §4.1.2).
+    #[default]
+    Attribute,
+    /// One Group per role (displayName = the role's id, externalId = tobira's role key).
+    Groups,
+}
+
+/// Daily, report only: a reconciliation never deletes and by default changes nothing.
+pub fn default_reconcile_hours() -> u32 {
+    24
+}
+
 /// A system's provisioning settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,14 +187,14 @@ pub struct Provisioning {
     #[serde(default = "default_every")]
     pub every_seconds: u32,
     /// Hours between the reconciliations `serve` runs on its own (R-LC-04); 0 turns them off.
-    #[serde(default = "super::provisioning_more::default_reconcile_hours")]
+    #[serde(default = "default_reconcile_hours")]
     pub reconcile_every_hours: u32,
     /// Whether the scheduled reconciliation queues its fixes (`--repair`); by default it reports only.
     #[serde(default)]
     pub reconcile_repair: bool,
     /// `bearer` (the token in `token_file`) or `client_credentials` (RFC 6749 §4.4).
     #[serde(default)]
-    pub auth: super::provisioning_more::Auth,
+    pub auth: Auth,
     /// With `client_credentials`: the token endpoint, the client, the file of its secret, the scope.
     #[serde(default)]
     pub token_url: String,
@@ -179,7 +206,7 @@ pub struct Provisioning {
     pub scope: String,
     /// `attribute` (the User's `roles`) or `groups` (one SCIM Group per role, members by PATCH).
     #[serde(default)]
-    pub roles_as: super::provisioning_more::RolesAs,
+    pub roles_as: RolesAs,
 }
 
 impl Provisioning {
@@ -241,58 +268,6 @@ pub fn path_ok(path: &str) -> bool {
     };
     let parts: Vec<&str> = local.split('.').collect();
     parts.len() <= 2 && parts.iter().all(|p| name(p))
-}
-
-/// The problems of one system's settings, as messages (the caller adds file and line).
-pub fn problems(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, String)> {
-    let mut out = Vec::new();
-    super::provisioning_more::problems(system, p, &mut out);
-    let at = p.kind.span();
-    match p.kind.get_ref() {
-        ProvisioningKind::Scim => super::provisioning_more::scim_problems(system, p, &mut out),
-        ProvisioningKind::File => super::provisioning_more::file_problems(system, p, &mut out),
-    }
-    if p.attributes.get("userName") != Some(&Source::LoginId) {
-        out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map userName = \"login_id\"")));
-    }
-    if p.attributes.get("externalId") != Some(&Source::Subject) {
-        out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map externalId = \"subject\" (tobira's stable subject)")));
-    }
-    for path in p.attributes.keys() {
-        if !path_ok(path) {
-            out.push((at.clone(), format!("system `{system}`: provisioning.attributes: `{path}` is not a SCIM attribute path (attr, attr.sub or urn:…:attr)")));
-        }
-        if path == "active" || path == "id" || path == "meta" || path == "schemas" {
-            out.push((
-                at.clone(),
-                format!(
-                    "system `{system}`: provisioning.attributes: `{path}` is set by tobira itself and cannot be mapped"
-                ),
-            ));
-        }
-    }
-    if p.delete_after_days > 3650 {
-        out.push((
-            at.clone(),
-            format!(
-                "system `{system}`: provisioning.delete_after_days {} is over 3650 (ten years)",
-                p.delete_after_days
-            ),
-        ));
-    }
-    if !(1..=600).contains(&p.timeout_seconds) {
-        out.push((at.clone(), format!("system `{system}`: provisioning.timeout_seconds must be between 1 and 600")));
-    }
-    if !(1..=86_400).contains(&p.retry_max_seconds) {
-        out.push((
-            at.clone(),
-            format!("system `{system}`: provisioning.retry_max_seconds must be between 1 and 86400"),
-        ));
-    }
-    if !(1..=10_000).contains(&p.batch) {
-        out.push((at, format!("system `{system}`: provisioning.batch must be between 1 and 10000")));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,38 +1,11 @@
-//! The later settings of `[systems.provisioning]`: the scheduled reconciliation (R-LC-04), OAuth 2.0
-//! client credentials (RFC 6749 §4.4) instead of a bearer token file, roles sent as SCIM Groups, and
-//! the settings of each kind (SCIM, or files across the air gap).
-//! Validation names the file and line of every mistake; nothing here reads a file.
+//! Checking `[systems.provisioning]` (R-LC-01, R-LC-04): the settings of each kind (SCIM, or files
+//! across the air gap), the scheduled reconciliation, OAuth 2.0 client credentials (RFC 6749 §4.4)
+//! instead of a bearer token file, and roles sent as SCIM Groups. The settings themselves are
+//! `policy::provisioning`'s. Every mistake is reported with its span (the caller adds file and
+//! line); nothing here reads a file.
 
-use super::provisioning::Provisioning;
-use serde::{Deserialize, Serialize};
+use super::provisioning::{path_ok, Auth, Provisioning, ProvisioningKind, RolesAs, Source};
 use toml::Spanned;
-
-/// How tobira authenticates to the system.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Auth {
-    /// A fixed bearer token, read from `token_file`.
-    #[default]
-    Bearer,
-    /// An access token from `token_url` for `client_id` and the secret in `client_secret_file`.
-    ClientCredentials,
-}
-
-/// How the roles of the system a person holds reach it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RolesAs {
-    /// The User's multi-valued `roles` attribute (RFC 7643 §4.1.2).
-    #[default]
-    Attribute,
-    /// One Group per role (displayName = the role's id, externalId = tobira's role key).
-    Groups,
-}
-
-/// Daily, report only: a reconciliation never deletes and by default changes nothing.
-pub fn default_reconcile_hours() -> u32 {
-    24
-}
 
 /// The problems of these settings, added to `out` as (span, message).
 pub fn problems(system: &str, p: &Provisioning, out: &mut Vec<(std::ops::Range<usize>, String)>) {
@@ -100,7 +73,7 @@ pub(super) fn scim_problems(system: &str, p: &Provisioning, out: &mut Problems) 
     match &p.token_file {
         Some(t) if t.get_ref().trim().is_empty() => out.push((t.span(), format!("system `{system}`: provisioning.token_file is empty; name the file that holds the bearer token"))),
         Some(_) => {}
-        None if p.auth == super::provisioning_more::Auth::Bearer => {
+        None if p.auth == Auth::Bearer => {
             out.push((p.kind.span(), format!("system `{system}`: kind = \"scim\" needs provisioning.token_file (the file that holds the bearer token)")))
         }
         None => {}
@@ -161,6 +134,58 @@ pub(super) fn file_problems(system: &str, p: &Provisioning, out: &mut Problems) 
             ),
         ));
     }
+}
+
+/// The problems of one system's settings, as messages (the caller adds file and line).
+pub fn problems_of(system: &str, p: &Provisioning) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut out = Vec::new();
+    problems(system, p, &mut out);
+    let at = p.kind.span();
+    match p.kind.get_ref() {
+        ProvisioningKind::Scim => scim_problems(system, p, &mut out),
+        ProvisioningKind::File => file_problems(system, p, &mut out),
+    }
+    if p.attributes.get("userName") != Some(&Source::LoginId) {
+        out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map userName = \"login_id\"")));
+    }
+    if p.attributes.get("externalId") != Some(&Source::Subject) {
+        out.push((at.clone(), format!("system `{system}`: provisioning.attributes must map externalId = \"subject\" (tobira's stable subject)")));
+    }
+    for path in p.attributes.keys() {
+        if !path_ok(path) {
+            out.push((at.clone(), format!("system `{system}`: provisioning.attributes: `{path}` is not a SCIM attribute path (attr, attr.sub or urn:…:attr)")));
+        }
+        if path == "active" || path == "id" || path == "meta" || path == "schemas" {
+            out.push((
+                at.clone(),
+                format!(
+                    "system `{system}`: provisioning.attributes: `{path}` is set by tobira itself and cannot be mapped"
+                ),
+            ));
+        }
+    }
+    if p.delete_after_days > 3650 {
+        out.push((
+            at.clone(),
+            format!(
+                "system `{system}`: provisioning.delete_after_days {} is over 3650 (ten years)",
+                p.delete_after_days
+            ),
+        ));
+    }
+    if !(1..=600).contains(&p.timeout_seconds) {
+        out.push((at.clone(), format!("system `{system}`: provisioning.timeout_seconds must be between 1 and 600")));
+    }
+    if !(1..=86_400).contains(&p.retry_max_seconds) {
+        out.push((
+            at.clone(),
+            format!("system `{system}`: provisioning.retry_max_seconds must be between 1 and 86400"),
+        ));
+    }
+    if !(1..=10_000).contains(&p.batch) {
+        out.push((at, format!("system `{system}`: provisioning.batch must be between 1 and 10000")));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! every SoD rule names two distinct roles that exist and gives a reason; no single birthright rule
 //! grants both roles of a pair.
 
-use super::validate::Ctx;
+use super::validate_ctx::Ctx;
 use super::{Id, Merged};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

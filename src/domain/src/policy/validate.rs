@@ -1,46 +1,9 @@
 //! Cross-file validation: every rule a loaded [`Policy`] promises, each failure with file and line.
 
+use super::validate_ctx::Ctx;
 use super::*;
-use crate::authn::FACTOR_KIND_COUNT;
 use crate::zone::{Cidr, ZoneKind};
 use std::collections::{BTreeSet, HashMap};
-
-pub(super) struct Ctx<'a> {
-    files: &'a [SourceFile],
-    errors: Vec<PolicyError>,
-}
-
-impl Ctx<'_> {
-    /// An error at the start of `span` in file `file`; a default (0..0) span has no line.
-    pub(super) fn at(&mut self, file: usize, span: std::ops::Range<usize>, message: impl Into<String>) {
-        let f = &self.files[file];
-        let line = (span != (0..0)).then(|| line_of(&f.text, span.start));
-        self.errors.push(PolicyError { file: f.name.clone(), line, message: message.into() });
-    }
-
-    fn whole(&mut self, message: impl Into<String>) {
-        self.errors.push(PolicyError { file: "(policy)".into(), line: None, message: message.into() });
-    }
-
-    /// Reports ids that occur twice among `items`.
-    pub(super) fn unique<'i>(&mut self, kind: &str, items: impl Iterator<Item = (usize, &'i Id)>) -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        for (file, id) in items {
-            if id.get_ref().trim().is_empty() {
-                self.at(file, id.span(), format!("{kind} id must not be empty"));
-            } else if !seen.insert(id.get_ref().clone()) {
-                self.at(file, id.span(), format!("{kind} `{}` is defined more than once", id.get_ref()));
-            }
-        }
-        seen
-    }
-
-    fn factor_count(&mut self, file: usize, v: &Spanned<u8>, what: &str) {
-        if !(1..=FACTOR_KIND_COUNT).contains(v.get_ref()) {
-            self.at(file, v.span(), format!("{what}: min_factor_kinds must be 1 to {FACTOR_KIND_COUNT}, not {} (R-AU-01: a password or stronger)", v.get_ref()));
-        }
-    }
-}
 
 pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErrors> {
     let mut c = Ctx { files, errors: Vec::new() };
@@ -170,7 +133,7 @@ pub(super) fn build(files: &[SourceFile], m: Merged) -> Result<Policy, PolicyErr
             }
         }
         if let Some(p) = &s.provisioning {
-            for (span, message) in super::provisioning::problems(sid, p) {
+            for (span, message) in super::provisioning_more::problems_of(sid, p) {
                 c.at(s.file, span, message);
             }
             // R-ZN-04: a system of the My Number zone is not reached over the network from outside.

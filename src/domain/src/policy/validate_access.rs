@@ -1,7 +1,7 @@
 //! Validation of privileged-role activation, the `[privileged]` limits, `[review]` and `[approvals]`
 //! (R-PR-02, R-RV-03, R-RV-05, R-AC-02, R-RV-09): each failure with file and line, like [`super::validate`].
 
-use super::validate::Ctx;
+use super::validate_ctx::Ctx;
 use super::*;
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Validation of `[password]`, `[lockout]` and `[session]`: each within bounds, and privileged IDs
 //! held to stricter rules than staff (R-AU-07, R-AU-11, R-AU-19, R-PR-05, R-PR-07).
 
-use super::validate::Ctx;
+use super::validate_ctx::Ctx;
 use super::*;
 
 /// Checks the numeric rules of `m`; returns them, each defaulted where no file sets it.

@@ -1,7 +1,7 @@
 //! Validation of the later settings files (sign-in, directory, sync, audit, console, onboarding):
 //! each failure with file and line, like the rest of [`super::validate`].
 
-use super::validate::Ctx;
+use super::validate_ctx::Ctx;
 use super::*;
 use crate::org::PersonStatus;
 
