@@ -38,6 +38,7 @@ mod hr_sync_hold;
 mod hr_sync_pages;
 mod idle_tokens;
 mod layout;
+mod layout_cycles;
 mod legal_hold;
 mod lockout;
 mod mail;
