@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use tobira_domain::refusal::Explain;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
@@ -23,11 +22,6 @@ impl Words {
     /// The same words under the refusal's own code.
     pub fn coded(self, code: &'static str) -> Words {
         Words { code: Some(code), ..self }
-    }
-
-    /// A domain refusal's words.
-    pub fn of(r: &impl Explain) -> Words {
-        Words::new(r.ja(), r.en())
     }
 }
 
