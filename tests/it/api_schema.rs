@@ -5,7 +5,7 @@
 //! officer, finds no 5xx and no response outside the document (SQLite only: the handlers and the
 //! document are the same on both backends).
 
-use crate::support::{repo_path, TestDb};
+use crate::support::{repo_path, rust_files, TestDb};
 use crate::web;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -81,24 +81,12 @@ fn a_bare_object_answer_is_reported_as_untyped() {
     assert!(untyped[0].starts_with("GET /api/a 200") && untyped[1].starts_with("POST /api/b 201"), "{untyped:?}");
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// What the source mounts: every actix route attribute (the `/api` handlers; paths relative to
 /// `/api`), and every `"/api…"` string handed to `.route(`, `web::resource(`, `web::scope(` or
 /// `.service(` anywhere but the table.
 fn mounted_in_source() -> (Routes, Vec<String>) {
-    let (mut files, mut routes, mut elsewhere) = (Vec::new(), Routes::new(), Vec::new());
-    rust_files(&repo_path("src"), &mut files);
-    for f in files {
+    let (mut routes, mut elsewhere) = (Routes::new(), Vec::new());
+    for f in rust_files(&repo_path("src")) {
         let text = std::fs::read_to_string(&f).unwrap();
         let table = f.ends_with("src/http/api.rs");
         for (n, line) in text.lines().enumerate() {
@@ -124,10 +112,8 @@ fn mounted_in_source() -> (Routes, Vec<String>) {
 /// `#[schema(as = …)]`; with where each is declared. utoipa keeps one schema per name, so two types
 /// under one name make the document describe one of them in the other's place.
 fn schema_names_in_source() -> std::collections::BTreeMap<String, Vec<String>> {
-    let mut files = Vec::new();
-    rust_files(&repo_path("src"), &mut files);
     let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for f in files {
+    for f in rust_files(&repo_path("src")) {
         let text = std::fs::read_to_string(&f).unwrap();
         let (mut deriving, mut renamed) = (false, None::<String>);
         for (n, line) in text.lines().enumerate() {

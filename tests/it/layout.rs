@@ -1,7 +1,7 @@
 //! The shape the architecture promises: the domain crate depends on no I/O crate (and on utoipa only
 //! behind its optional `openapi` feature), and both backends' migrations have the same names.
 
-use crate::support::repo_path;
+use crate::support::{repo_path, rust_files};
 
 #[test]
 fn the_domain_crate_lists_no_io_crates() {
@@ -56,42 +56,37 @@ fn both_backends_have_the_same_migrations() {
 
 /// The codes of the refusals made in `src` (`AppError::invalid("code", …)`, `.coded("code")`).
 fn refusal_codes(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            refusal_codes(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let starts =
-                ["AppError::invalid(", "AppError::refused(", "AppError::conflict(", "AppError::not_found(", ".coded("];
-            for start in starts {
-                for (i, _) in text.match_indices(start) {
-                    let rest = text[i + start.len()..].trim_start();
-                    if let Some(quoted) = rest.strip_prefix('"') {
-                        found.insert(quoted[..quoted.find('"').unwrap()].to_string());
-                    }
+    for path in rust_files(dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let starts =
+            ["AppError::invalid(", "AppError::refused(", "AppError::conflict(", "AppError::not_found(", ".coded("];
+        for start in starts {
+            for (i, _) in text.match_indices(start) {
+                let rest = text[i + start.len()..].trim_start();
+                if let Some(quoted) = rest.strip_prefix('"') {
+                    found.insert(quoted[..quoted.find('"').unwrap()].to_string());
                 }
             }
-            // A held plan's refusal takes its code as the argument before `now`; the session's
-            // refusals are the arms of `denied_code`.
-            for (i, _) in text.match_indices("sync_hold::refuse(") {
-                // Up to its last argument, `now`.
-                let end = text[i..]
-                    .match_indices("now")
-                    .map(|(j, _)| j)
-                    .find(|&j| text[i + j - 1..].starts_with([' ', '\n']) && text[i + j + 3..].starts_with([')', ',']))
-                    .unwrap();
-                let call = &text[i..i + end];
-                let last = call.rfind('"').map(|end| &call[..end]);
-                if let Some(head) = last {
-                    found.insert(head[head.rfind('"').unwrap() + 1..].to_string());
-                }
+        }
+        // A held plan's refusal takes its code as the argument before `now`; the session's
+        // refusals are the arms of `denied_code`.
+        for (i, _) in text.match_indices("sync_hold::refuse(") {
+            // Up to its last argument, `now`.
+            let end = text[i..]
+                .match_indices("now")
+                .map(|(j, _)| j)
+                .find(|&j| text[i + j - 1..].starts_with([' ', '\n']) && text[i + j + 3..].starts_with([')', ',']))
+                .unwrap();
+            let call = &text[i..i + end];
+            let last = call.rfind('"').map(|end| &call[..end]);
+            if let Some(head) = last {
+                found.insert(head[head.rfind('"').unwrap() + 1..].to_string());
             }
-            if let Some(i) = text.find("fn denied_code(") {
-                let body = &text[i..i + text[i..].find("\n}").unwrap()];
-                for arm in body.split("=> \"").skip(1) {
-                    found.insert(arm[..arm.find('"').unwrap()].to_string());
-                }
+        }
+        if let Some(i) = text.find("fn denied_code(") {
+            let body = &text[i..i + text[i..].find("\n}").unwrap()];
+            for arm in body.split("=> \"").skip(1) {
+                found.insert(arm[..arm.find('"').unwrap()].to_string());
             }
         }
     }

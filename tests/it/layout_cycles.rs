@@ -3,20 +3,9 @@
 //! `tobira_domain::…`) outside comments and test modules is resolved to the file of the longest
 //! module it names; a loop among those edges fails the test with the files in it.
 
-use crate::support::repo_path;
+use crate::support::{repo_path, rust_files};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// `src/app/sync/mod.rs` → `crate::app::sync`; `src/domain/src/policy/x.rs` →
 /// `tobira_domain::policy::x`.
@@ -76,8 +65,7 @@ fn paths_in(code: &str) -> Vec<Vec<String>> {
 #[test]
 fn no_two_source_files_import_each_other() {
     let src = repo_path("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files: Vec<PathBuf> = rust_files(&src).into_iter().filter(|p| !p.ends_with("tests.rs")).collect();
     let modules: BTreeMap<Vec<String>, PathBuf> = files.iter().map(|f| (module_of(&src, f), f.clone())).collect();
     let resolve = |path: &[String]| (1..=path.len()).rev().find_map(|n| modules.get(&path[..n]).cloned());
     let mut edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
