@@ -143,6 +143,19 @@ pub struct HttpConfig {
     pub shutdown_timeout_seconds: u64,
 }
 
+impl HttpConfig {
+    /// `trusted_proxies` and `metrics_from` as networks; the first entry that is not a CIDR block is
+    /// refused, naming its key (it would match no one, silently).
+    pub fn networks(&self) -> Result<[Vec<tobira_domain::zone::Cidr>; 2], ConfigError> {
+        let parse = |key: &str, list: &[String]| {
+            list.iter().map(|c| tobira_domain::zone::Cidr::parse(c)).collect::<Result<Vec<_>, _>>().map_err(|reason| {
+                ConfigError::BadValue { key: key.into(), source_name: "configuration".into(), reason }
+            })
+        };
+        Ok([parse("http.trusted_proxies", &self.trusted_proxies)?, parse("http.metrics_from", &self.metrics_from)?])
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {

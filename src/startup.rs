@@ -169,7 +169,7 @@ impl Application {
             standing,
             argon2: Arc::new(app::hashing::HashPool::new(config.crypto.argon2_slots())?),
             action_counts: Default::default(),
-            peers: Arc::new(app::Peers::of(&config.http)),
+            peers: Arc::new(app::Peers::of(&config.http)?),
         };
 
         let listener =

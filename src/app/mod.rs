@@ -197,7 +197,7 @@ pub struct App {
 }
 
 /// The networks the HTTP layer trusts, parsed from the configuration when the application is built
-/// (the configuration refused any entry that is not a CIDR block when it loaded).
+/// (by the same parse that refuses, when the configuration loads, an entry that is not a CIDR block).
 #[derive(Debug, Clone, Default)]
 pub struct Peers {
     /// Proxies whose `X-Forwarded-For` is believed.
@@ -207,9 +207,9 @@ pub struct Peers {
 }
 
 impl Peers {
-    pub fn of(http: &crate::config::HttpConfig) -> Peers {
-        let parsed = |v: &[String]| v.iter().filter_map(|c| tobira_domain::zone::Cidr::parse(c).ok()).collect();
-        Peers { trusted_proxies: parsed(&http.trusted_proxies), metrics_from: parsed(&http.metrics_from) }
+    pub fn of(http: &crate::config::HttpConfig) -> Result<Peers, crate::config::ConfigError> {
+        let [trusted_proxies, metrics_from] = http.networks()?;
+        Ok(Peers { trusted_proxies, metrics_from })
     }
 
     pub fn is_trusted_proxy(&self, ip: std::net::IpAddr) -> bool {

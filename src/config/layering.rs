@@ -47,13 +47,7 @@ impl Config {
             source_name: "configuration".into(),
             reason,
         };
-        for (key, list) in
-            [("http.trusted_proxies", &self.http.trusted_proxies), ("http.metrics_from", &self.http.metrics_from)]
-        {
-            for c in list {
-                tobira_domain::zone::Cidr::parse(c).map_err(|e| bad(key, e))?;
-            }
-        }
+        self.http.networks()?;
         // A bare word is a valid filter (a target at every level), so a mistyped level would pass.
         const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
         let level = &self.log.level;
