@@ -20,21 +20,9 @@ pub fn backoff_ms(p: &Provisioning, attempts: i64) -> i64 {
     secs.min(i64::from(p.retry_max_seconds)) * 1000
 }
 
-fn config<'a>(app: &'a App, system: &str) -> Result<&'a Provisioning, AppError> {
-    app.policy.systems.iter().find(|s| s.id.get_ref() == system).and_then(|s| s.provisioning.as_ref()).ok_or_else(
-        || {
-            AppError::not_found(
-                "system_not_provisioned",
-                format!("システム `{system}` には [systems.provisioning] がありません"),
-                format!("system `{system}` has no [systems.provisioning]"),
-            )
-        },
-    )
-}
-
 /// One delivery round for `system`; `Ok(None)` when another node holds its lease.
 pub async fn run_system(app: &App, system: &str, node: &str) -> Result<Option<Round>, AppError> {
-    let p = config(app, system)?.clone();
+    let p = super::settings_of(&app.policy, system)?.clone();
     let (policy, sys, holder, now) = (app.policy.clone(), system.to_string(), node.to_string(), app.clock.now_ms());
     let ttl = i64::from(p.timeout_seconds) * 1000 * 4 + 60_000;
     let queued = app

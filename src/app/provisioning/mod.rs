@@ -31,6 +31,17 @@ use tobira_domain::provisioning_sweep::{sweep, Mark, Sweep};
 /// `sync_state` name prefix of each system's [`Mark`]: up to when its time-bound changes were queued.
 const TRACKED: &str = "provisioning.tracked.";
 
+/// The provisioning of `system`; refused (404) when the policy gives it none.
+pub fn settings_of<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, crate::app::AppError> {
+    policy.systems.iter().find(|s| s.id.get_ref() == system).and_then(|s| s.provisioning.as_ref()).ok_or_else(|| {
+        crate::app::AppError::not_found(
+            "system_not_provisioned",
+            format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
+            format!("system `{system}` has no [systems.provisioning] in the policy"),
+        )
+    })
+}
+
 /// The systems the policy provisions, with the roles that make someone a holder (none when the
 /// system is not approved: nobody is provisioned there).
 pub fn systems(policy: &Policy) -> Vec<(&System, &Provisioning, Vec<String>)> {

@@ -56,15 +56,7 @@ pub struct Recent {
 }
 
 pub(crate) fn provisioned(policy: &Policy, system: &str) -> Result<bool, AppError> {
-    if let Some((_, p, _)) = super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system) {
-        Ok(p.is_file())
-    } else {
-        Err(AppError::not_found(
-            "system_not_provisioned",
-            format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
-            format!("system `{system}` has no [systems.provisioning] in the policy"),
-        ))
-    }
+    Ok(super::settings_of(policy, system)?.is_file())
 }
 
 pub fn status(c: &mut DbConnection, policy: &Policy, system: &str, recent: i64) -> Result<Status, AppError> {

@@ -36,16 +36,7 @@ impl Report {
 }
 
 fn config<'a>(policy: &'a Policy, system: &str) -> Result<&'a Provisioning, AppError> {
-    let p =
-        super::systems(policy).into_iter().find(|(s, _, _)| s.id.get_ref() == system).map(|(_, p, _)| p).ok_or_else(
-            || {
-                AppError::not_found(
-                    "system_not_provisioned",
-                    format!("システム `{system}` にはポリシーの [systems.provisioning] がありません"),
-                    format!("system `{system}` has no [systems.provisioning] in the policy"),
-                )
-            },
-        )?;
+    let p = super::settings_of(policy, system)?;
     if p.is_file() {
         return Err(AppError::invalid("system_behind_air_gap",
             format!("システム `{system}` とは分離されたネットワークをまたぐファイル連携（kind = \"file\"、R-ZN-04）のため、利用者の一覧を取得できず突合できません。委託事業者の出力と `tobira provisioning status {system}` を手作業で照合してください"),
