@@ -102,11 +102,7 @@ pub fn run(
             ));
         }
         if store::accounts::by_login_id(c, &login_id)?.is_some() {
-            return Err(AppError::conflict(
-                "login_id_taken",
-                format!("ログインID `{login_id}` は既に使われています"),
-                format!("login ID `{login_id}` is taken"),
-            ));
+            return Err(AppError::login_id_taken(&login_id));
         }
         if !store::accounts::role_exists(c, &role)? {
             return Err(AppError::invalid("role_not_registered",

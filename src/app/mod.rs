@@ -130,6 +130,20 @@ impl AppError {
         )
     }
 
+    /// The login ID is another account's.
+    pub fn login_id_taken(login: &str) -> AppError {
+        AppError::conflict(
+            "login_id_taken",
+            format!("ログインID `{login}` は既に使われています"),
+            format!("login ID `{login}` is taken"),
+        )
+    }
+
+    /// A request another person decided between its reading and its decision.
+    pub fn request_decided_meanwhile() -> AppError {
+        AppError::conflict("decided_meanwhile", "申請は既に決着しました", "the request was decided meanwhile")
+    }
+
     /// A refusal's English, as audit records keep it; any other failure as it displays.
     pub fn english(&self) -> String {
         match self {

@@ -55,7 +55,7 @@ pub async fn create(app: &App, cur: &Current, employee_number: &str, origin: &Or
                 return Err(AppError::invalid("generic_login_id", format!("`{login}` は既定または汎用の名前のため使えません（R-PR-06）"), format!("`{login}` is a default or generic name (R-PR-06)")));
             }
             if store::accounts::by_login_id(c, &login)?.is_some() {
-                return Err(AppError::conflict("login_id_taken", format!("ログインID `{login}` は既に使われています"), format!("login ID `{login}` is taken")));
+                return Err(AppError::login_id_taken(&login));
             }
             store::write_tx(c, |c| {
                 let mut acct = Account::new(store::new_id(), login.clone(), Some(person.id.clone()), now);

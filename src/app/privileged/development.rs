@@ -52,7 +52,7 @@ pub async fn create(
         }
         store::write_tx(c, |c| {
             if store::accounts::by_login_id(c, &login)?.is_some() {
-                return Err(AppError::conflict("login_id_taken", format!("ログインID `{login}` は既に使われています"), format!("login ID `{login}` is taken")));
+                return Err(AppError::login_id_taken(&login));
             }
             let mut a = Account::new(store::new_id(), login.clone(), None, now);
             a.is_development = true;

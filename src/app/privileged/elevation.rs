@@ -144,11 +144,7 @@ fn activate(
     el.ends_at = Some(until);
     el.grant_id = Some(g.id.clone());
     if !store::privileged::update_elevation(c, el, &from)? {
-        return Err(AppError::conflict(
-            "decided_meanwhile",
-            "申請は既に決着しました",
-            "the request was decided meanwhile",
-        ));
+        return Err(AppError::request_decided_meanwhile());
     }
     let clipped = store::sessions::clip(c, &el.account_id, until)?;
     let mut events = vec![origin.event(actor.to_string(), "privileged.elevation_started", role_target(&el.role_id)).with_details(json!({
@@ -254,11 +250,7 @@ pub async fn decide(
             } else {
                 el.status = status::DENIED.into();
                 if !store::privileged::update_elevation(c, &el, status::PENDING)? {
-                    return Err(AppError::conflict(
-                        "decided_meanwhile",
-                        "申請は既に決着しました",
-                        "the request was decided meanwhile",
-                    ));
+                    return Err(AppError::request_decided_meanwhile());
                 }
             }
             store::audit::append(c, now, events)?;

@@ -118,7 +118,7 @@ pub async fn decide(
                 store::access_requests::advance(c, &req.id, from)?
             };
             if !moved {
-                return Err(AppError::conflict("decided_meanwhile", "申請は既に決着しました", "the request was decided meanwhile"));
+                return Err(AppError::request_decided_meanwhile());
             }
             req.closed_at = (req.status != status::ASKED).then_some(now);
             req.steps_done = if approve { from + 1 } else { from };

@@ -227,11 +227,7 @@ pub async fn withdraw(app: &App, cur: &Current, id: &str, origin: &Origin) -> Re
         }
         store::write_tx(c, |c| {
             if !store::access_requests::close(c, &req.id, req.steps_done, status::WITHDRAWN, None, now)? {
-                return Err(AppError::conflict(
-                    "decided_meanwhile",
-                    "申請は既に決着しました",
-                    "the request was decided meanwhile",
-                ));
+                return Err(AppError::request_decided_meanwhile());
             }
             req.status = status::WITHDRAWN.into();
             req.closed_at = Some(now);
